@@ -1,0 +1,40 @@
+/*
+ * Value parsers shared by the programs' INI configs: sizes ("16k"),
+ * durations ("75s"), booleans and listen addresses.  Each returns 0 or
+ * -EINVAL and writes nothing on failure.
+ */
+#ifndef REEL_CONF_H
+#define REEL_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* "123", "16k", "4m", "1g" (powers of 1024).  */
+int conf_parse_size(const char *s, uint64_t *out);
+
+/* "250ms", "10s", "5m", "1h"; a bare number means seconds.  Result in milliseconds. */
+int conf_parse_duration(const char *s, uint64_t *out_ms);
+
+/* "on"/"off", "yes"/"no", "true"/"false", "1"/"0". */
+int conf_parse_bool(const char *s, bool *out);
+
+/* A whole decimal number within [MIN, MAX]. */
+int conf_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+struct conf_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char text[64]; /* "127.0.0.1:8080", "[::1]:8443" */
+};
+
+/* "8080" (all IPv4 addresses), "127.0.0.1:8080", "[::1]:8080", "*:8080". */
+int conf_parse_addr(const char *s, struct conf_addr *out);
+
+/*
+ * Split the comma-separated list S into at most MAX addresses.  Returns the
+ * count, or -EINVAL naming nothing (the caller reports the whole value).
+ */
+int conf_parse_addr_list(const char *s, struct conf_addr *out, int max);
+
+#endif

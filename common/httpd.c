@@ -1,0 +1,879 @@
+/*
+ * HTTP/1.1 server core: accepting, the per-connection state machine (read a
+ * head, call the handler, write the response, repeat), timeouts and drain.
+ * The byte-moving half (plain and TLS writes, TLS handshakes) is in
+ * httpd_io.c; both share httpd_int.h.
+ *
+ * A connection owns no buffers while idle: input and output buffers come from
+ * per-server free lists when bytes arrive and go back when a response is done
+ * and no input is pending, so idle keep-alive connections cost a few hundred
+ * bytes each.
+ */
+#include "httpd_int.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http_date.h"
+
+#define SWEEP_MS	     500
+#define ACCEPT_BATCH	     64
+#define FREE_LIST_MAX	     1024
+#define PIPELINE_BATCH_BYTES 65536
+
+/* Status codes with their reason phrases (RFC 9110 section 15). */
+#define HTTPD_STATUS_LIST(X)                                                                       \
+	X(100, "Continue")                                                                         \
+	X(200, "OK")                                                                               \
+	X(204, "No Content")                                                                       \
+	X(206, "Partial Content")                                                                  \
+	X(301, "Moved Permanently")                                                                \
+	X(302, "Found")                                                                            \
+	X(304, "Not Modified")                                                                     \
+	X(400, "Bad Request")                                                                      \
+	X(401, "Unauthorized")                                                                     \
+	X(403, "Forbidden")                                                                        \
+	X(404, "Not Found")                                                                        \
+	X(405, "Method Not Allowed")                                                               \
+	X(408, "Request Timeout")                                                                  \
+	X(409, "Conflict")                                                                         \
+	X(411, "Length Required")                                                                  \
+	X(412, "Precondition Failed")                                                              \
+	X(413, "Content Too Large")                                                                \
+	X(414, "URI Too Long")                                                                     \
+	X(415, "Unsupported Media Type")                                                           \
+	X(416, "Range Not Satisfiable")                                                            \
+	X(422, "Unprocessable Content")                                                            \
+	X(429, "Too Many Requests")                                                                \
+	X(431, "Request Header Fields Too Large")                                                  \
+	X(500, "Internal Server Error")                                                            \
+	X(501, "Not Implemented")                                                                  \
+	X(502, "Bad Gateway")                                                                      \
+	X(503, "Service Unavailable")                                                              \
+	X(504, "Gateway Timeout")                                                                  \
+	X(505, "HTTP Version Not Supported")
+
+const char *httpd_reason(int status)
+{
+	switch (status) {
+#define X(code, text)                                                                              \
+	case code:                                                                                 \
+		return text;
+		HTTPD_STATUS_LIST(X)
+#undef X
+	}
+	return "Unknown";
+}
+
+uint64_t httpd_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void update_clock(struct httpd *srv)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	srv->now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	if (ts.tv_sec != srv->date_sec) {
+		srv->date_sec = ts.tv_sec;
+		http_date_format(ts.tv_sec, srv->date);
+	}
+}
+
+/* ---- buffers ---------------------------------------------------------- */
+
+static char *inbuf_get(struct httpd *srv)
+{
+	if (srv->free_in) {
+		char *p = srv->free_in;
+
+		srv->free_in = *(char **)p;
+		srv->nfree_in--;
+		return p;
+	}
+	return malloc(srv->in_cap);
+}
+
+static void inbuf_put(struct httpd *srv, char *p)
+{
+	if (srv->nfree_in >= FREE_LIST_MAX) {
+		free(p);
+		return;
+	}
+	*(char **)p = srv->free_in;
+	srv->free_in = p;
+	srv->nfree_in++;
+}
+
+/* Give back what an idle connection does not need. */
+static void conn_release_buffers(struct httpd_conn *c)
+{
+	struct httpd *srv = c->srv;
+
+	if (c->in && c->in_off == c->in_len) {
+		inbuf_put(srv, c->in);
+		c->in = NULL;
+		c->in_len = c->in_off = c->scan_off = 0;
+	}
+	if (c->out.p && c->nsegs == 0) {
+		if (c->out.cap <= 16384 && srv->nfree_out < FREE_LIST_MAX) {
+			*(char **)c->out.p = srv->free_out;
+			srv->free_out = c->out.p;
+			srv->nfree_out++;
+		} else {
+			free(c->out.p);
+		}
+		c->out.p = NULL;
+		c->out.len = c->out.cap = 0;
+	}
+	if (c->segs != c->seg_inline && c->nsegs == 0) {
+		free(c->segs);
+		c->segs = c->seg_inline;
+		c->segcap = HTTPD_INLINE_SEGS;
+	}
+	free(c->tlsbuf);
+	c->tlsbuf = NULL;
+}
+
+static int outbuf_ensure(struct httpd_conn *c)
+{
+	struct httpd *srv = c->srv;
+
+	if (c->out.p)
+		return 0;
+	if (srv->free_out) {
+		c->out.p = srv->free_out;
+		srv->free_out = *(char **)c->out.p;
+		srv->nfree_out--;
+		c->out.cap = 16384;
+		return 0;
+	}
+	return buf_reserve(&c->out, 16384);
+}
+
+/* ---- connection lifecycle ----------------------------------------------- */
+
+static void conn_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_run(struct httpd_conn *c);
+static void listeners_pause(struct httpd *srv);
+static void listeners_resume(struct httpd *srv);
+
+void httpd_conn_want(struct httpd_conn *c, short what)
+{
+	if (c->ev_what == what)
+		return;
+	event_del(&c->ev);
+	event_assign(&c->ev, c->srv->base, c->fd, what | EV_PERSIST, conn_cb, c);
+	event_add(&c->ev, NULL);
+	c->ev_what = what;
+}
+
+static void list_remove(struct httpd *srv, struct httpd_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+}
+
+static void response_log(struct httpd_conn *c, uint64_t body_bytes);
+
+void httpd_conn_close(struct httpd_conn *c)
+{
+	struct httpd *srv = c->srv;
+
+	if (c->logged == false && c->status)
+		response_log(c, c->flushed > c->head_len ? c->flushed - c->head_len : 0);
+	if (c->unref)
+		c->unref(c->ref);
+	event_del(&c->ev);
+	httpd_tls_close(c);
+	close(c->fd);
+	c->nsegs = 0;
+	c->in_off = c->in_len;
+	conn_release_buffers(c);
+	list_remove(srv, c);
+	c->magic = 0;
+	free(c);
+	srv->nconns--;
+	metrics_add((uint64_t *)&srv->metrics->open_connections, (uint64_t)-1);
+	if (srv->paused && srv->nconns < srv->limits.max_connections && !srv->draining)
+		listeners_resume(srv);
+	if (srv->draining && srv->nconns == 0 && srv->drain_done) {
+		void (*done)(void *) = srv->drain_done;
+
+		srv->drain_done = NULL;
+		done(srv->drain_arg);
+	}
+}
+
+static void conn_new(struct httpd *srv, int fd, struct httpd_listener *l,
+		     const struct sockaddr_storage *peer, socklen_t plen)
+{
+	struct httpd_conn *c = calloc(1, sizeof(*c));
+	int one = 1;
+
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->magic = HTTPD_CONN_MAGIC;
+	c->fd = fd;
+	c->srv = srv;
+	c->segs = c->seg_inline;
+	c->segcap = HTTPD_INLINE_SEGS;
+	memcpy(&c->peer, peer, plen < sizeof(c->peer) ? plen : sizeof(c->peer));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->nconns++;
+	metrics_add(&srv->metrics->accepted, 1);
+	metrics_add((uint64_t *)&srv->metrics->open_connections, 1);
+	c->deadline_ms = srv->now_ms + srv->limits.header_timeout_ms;
+	event_assign(&c->ev, srv->base, fd, EV_READ | EV_PERSIST, conn_cb, c);
+	c->ev_what = EV_READ;
+	event_add(&c->ev, NULL);
+	if (l->tls) {
+		if (httpd_tls_start(c, l->tls) != 0) {
+			httpd_conn_close(c);
+			return;
+		}
+	}
+}
+
+static void accept_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpd_lstate *ls = arg;
+	struct httpd *srv = ls->srv;
+
+	update_clock(srv);
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int cfd = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (cfd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				if (srv->warn)
+					srv->warn("accept on %s: %s; pausing for 1 s", ls->l.name,
+						  strerror(errno));
+				listeners_pause(srv);
+				srv->fd_pause = true;
+			}
+			return;
+		}
+		conn_new(srv, cfd, &ls->l, &ss, len);
+		if (srv->nconns >= srv->limits.max_connections) {
+			listeners_pause(srv);
+			return;
+		}
+	}
+}
+
+static void listeners_pause(struct httpd *srv)
+{
+	if (srv->paused)
+		return;
+	for (int i = 0; i < srv->nlisteners; i++)
+		event_del(&srv->ls[i].ev);
+	srv->paused = true;
+}
+
+static void listeners_resume(struct httpd *srv)
+{
+	if (!srv->paused)
+		return;
+	for (int i = 0; i < srv->nlisteners; i++)
+		event_add(&srv->ls[i].ev, NULL);
+	srv->paused = false;
+}
+
+/* ---- timeouts ------------------------------------------------------------ */
+
+static void sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpd *srv = arg;
+	struct httpd_conn *c, *next;
+
+	update_clock(srv);
+	if (srv->fd_pause && srv->now_ms - srv->fd_pause_ms >= 1000 && !srv->draining) {
+		srv->fd_pause = false;
+		listeners_resume(srv);
+	} else if (!srv->fd_pause) {
+		srv->fd_pause_ms = srv->now_ms;
+	}
+	for (c = srv->conns; c; c = next) {
+		next = c->next;
+		if (c->deadline_ms && srv->now_ms >= c->deadline_ms) {
+			metrics_add(&srv->metrics->timeouts, 1);
+			httpd_timeout(c);
+		}
+	}
+	if (srv->draining && srv->now_ms >= srv->drain_deadline_ms && srv->drain_done) {
+		void (*done)(void *) = srv->drain_done;
+
+		srv->drain_done = NULL;
+		done(srv->drain_arg);
+		return;
+	}
+	if (srv->alog)
+		accesslog_flush(srv->alog);
+}
+
+/* A deadline passed: answer 408 to a half-sent head, otherwise just close. */
+void httpd_timeout(struct httpd_conn *c)
+{
+	static const char resp408[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+				      "Content-Length: 0\r\n\r\n";
+
+	if (c->nsegs == 0 && !c->ssl && c->in && c->in_len > c->in_off) {
+		ssize_t n = send(c->fd, resp408, sizeof(resp408) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)n;
+	}
+	httpd_conn_close(c);
+}
+
+/* ---- responses ----------------------------------------------------------- */
+
+static int seg_push(struct httpd_conn *c, int fd, uint64_t off, uint64_t len)
+{
+	struct httpd_seg *last = c->nsegs ? &c->segs[c->nsegs - 1] : NULL;
+
+	if (len == 0)
+		return 0;
+	if (fd < 0 && last && last->fd < 0 && last->off + last->len == off) {
+		last->len += len;
+		c->queued += len;
+		return 0;
+	}
+	if (c->nsegs == c->segcap) {
+		unsigned cap = c->segcap * 2;
+		struct httpd_seg *s = malloc(cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		memcpy(s, c->segs, c->nsegs * sizeof(*s));
+		if (c->segs != c->seg_inline)
+			free(c->segs);
+		c->segs = s;
+		c->segcap = (uint16_t)cap;
+	}
+	c->segs[c->nsegs++] = (struct httpd_seg){.fd = fd, .off = off, .len = len};
+	c->queued += len;
+	return 0;
+}
+
+static void mem_append(struct httpd_conn *c, const void *p, size_t n)
+{
+	if (c->failed)
+		return;
+	if (buf_append(&c->out, p, n) != 0)
+		c->failed = true;
+}
+
+void httpd_begin(struct httpd_exchange *x, int status)
+{
+	struct httpd_conn *c = x->conn;
+	char line[96];
+	int n;
+
+	c->status = status;
+	c->resp_start = c->out.len;
+	c->head_done = false;
+	if (outbuf_ensure(c) != 0) {
+		c->failed = true;
+		return;
+	}
+	n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nServer: reel\r\nDate: ", status,
+		     httpd_reason(status));
+	mem_append(c, line, (size_t)n);
+	mem_append(c, c->srv->date, HTTP_DATE_LEN);
+	mem_append(c, "\r\n", 2);
+}
+
+void httpd_header(struct httpd_exchange *x, const char *line, size_t len)
+{
+	mem_append(x->conn, line, len);
+}
+
+void httpd_headerf(struct httpd_exchange *x, const char *fmt, ...)
+{
+	struct httpd_conn *c = x->conn;
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		c->failed = true;
+		return;
+	}
+	mem_append(c, line, (size_t)n);
+}
+
+static char *u64_to_str(uint64_t v, char *end)
+{
+	*--end = '\0';
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+void httpd_end_head(struct httpd_exchange *x, int64_t content_length)
+{
+	struct httpd_conn *c = x->conn;
+	struct httpd *srv = c->srv;
+	char num[24], *s;
+
+	if (content_length >= 0) {
+		s = u64_to_str((uint64_t)content_length, num + sizeof(num));
+		mem_append(c, "Content-Length: ", 16);
+		mem_append(c, s, (size_t)(num + sizeof(num) - 1 - s));
+		mem_append(c, "\r\n", 2);
+	}
+	if (c->close_after || srv->draining || c->nrequests >= srv->limits.max_requests ||
+	    !x->req->keep_alive)
+		c->close_after = true;
+	if (c->close_after)
+		mem_append(c, "Connection: close\r\n\r\n", 21);
+	else if (x->req->version_minor == 0)
+		mem_append(c, "Connection: keep-alive\r\n\r\n", 26);
+	else
+		mem_append(c, "\r\n", 2);
+	c->head_len = c->out.len - c->resp_start;
+	c->head_done = true;
+	if (!c->failed && seg_push(c, -1, c->resp_start, c->head_len) != 0)
+		c->failed = true;
+}
+
+void httpd_body_mem(struct httpd_exchange *x, const void *data, size_t len)
+{
+	struct httpd_conn *c = x->conn;
+	size_t off = c->out.len;
+
+	if (c->head_only || c->failed || len == 0)
+		return;
+	mem_append(c, data, len);
+	if (!c->failed && seg_push(c, -1, off, len) != 0)
+		c->failed = true;
+}
+
+void httpd_body_file(struct httpd_exchange *x, int fd, uint64_t off, uint64_t len)
+{
+	struct httpd_conn *c = x->conn;
+
+	if (c->head_only || c->failed)
+		return;
+	if (seg_push(c, fd, off, len) != 0)
+		c->failed = true;
+	c->has_file = c->has_file || len > 0;
+}
+
+void httpd_hold(struct httpd_exchange *x, void (*unref)(void *), void *obj)
+{
+	struct httpd_conn *c = x->conn;
+
+	if (c->unref)
+		c->unref(c->ref);
+	c->unref = unref;
+	c->ref = obj;
+}
+
+void httpd_error(struct httpd_exchange *x, int status, const char *why, const char *extra,
+		 bool close)
+{
+	char body[512];
+	int n;
+
+	n = snprintf(body, sizeof(body), "%d %s%s%s\n", status, httpd_reason(status),
+		     why ? ": " : "", why ? why : "");
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = (int)sizeof(body) - 1;
+	if (close)
+		x->conn->close_after = true;
+	httpd_begin(x, status);
+	httpd_header_lit(x,
+			 "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n");
+	if (extra)
+		httpd_header(x, extra, strlen(extra));
+	httpd_end_head(x, n);
+	httpd_body_mem(x, body, (size_t)n);
+}
+
+bool httpd_is_tls(const struct httpd_exchange *x)
+{
+	return x->conn->ssl != NULL;
+}
+
+static struct http_str first_line(const char *p, size_t len)
+{
+	struct http_str s = {p, 0};
+	const char *nl;
+
+	if (len > 1024)
+		len = 1024;
+	nl = memchr(p, '\n', len);
+	s.len = (uint32_t)(nl ? (size_t)(nl - p) : len);
+	if (s.len && s.p[s.len - 1] == '\r')
+		s.len--;
+	return s;
+}
+
+static void response_log(struct httpd_conn *c, uint64_t body_bytes)
+{
+	struct httpd *srv = c->srv;
+	uint64_t dur = httpd_now_us() - c->t_start_us;
+
+	c->logged = true;
+	metrics_request(srv->metrics, c->status, dur, c->head_len + body_bytes);
+	if (srv->alog) {
+		struct accesslog_entry e = {
+		    .peer = (const struct sockaddr *)&c->peer,
+		    .request_line = c->log_line,
+		    .status = c->status,
+		    .body_bytes = body_bytes,
+		    .referer = c->log_referer,
+		    .user_agent = c->log_ua,
+		    .request_time_us = dur,
+		    .cache_status = c->cache_status,
+		};
+		accesslog_write(srv->alog, &e);
+	}
+}
+
+/* The response to the request at the head of the input is queued: log it, drop the request. */
+static void request_done(struct httpd_conn *c)
+{
+	uint64_t body = c->queued_at_end - c->queued_at_start - c->head_len;
+
+	response_log(c, c->head_only ? 0 : body);
+	c->in_off += c->req_len;
+	c->req_len = 0;
+	c->status = 0;
+	if (c->unref) {
+		c->unref(c->ref);
+		c->unref = NULL;
+	}
+}
+
+/* Run the handler (or answer a parse error) for the head just parsed. */
+static void dispatch(struct httpd_conn *c, struct http_request *req, int rc, const char *why)
+{
+	struct httpd *srv = c->srv;
+	struct httpd_exchange x = {.req = req, .conn = c, .cache_status = "-"};
+	const char *head = c->in + c->in_off;
+
+	c->t_start_us = httpd_now_us();
+	c->nrequests++;
+	c->logged = false;
+	c->failed = false;
+	c->has_file = false;
+	c->queued_at_start = c->queued;
+	c->head_only = false;
+	c->head_done = false;
+	c->resp_start = c->out.len;
+	if (rc < 0) {
+		memset(req, 0, offsetof(struct http_request, headers));
+		req->keep_alive = false;
+		c->log_line = first_line(head, c->in_len - c->in_off);
+		c->log_referer = c->log_ua = (struct http_str){NULL, 0};
+		c->req_len = c->in_len - c->in_off;
+		httpd_error(&x, -rc, why, NULL, true);
+	} else {
+		c->req_len = (uint32_t)rc;
+		c->head_only = req->method == HTTP_HEAD;
+		c->log_line = req->line;
+		c->log_referer = req->referer;
+		c->log_ua = req->user_agent;
+		if (req->content_length > HTTPD_DISCARD_MAX)
+			c->close_after = true; /* not worth reading just to skip it */
+		if (req->has_transfer_encoding)
+			httpd_error(&x, 400, "Transfer-Encoding is not accepted here", NULL, true);
+		else
+			srv->handler(&x, srv->arg);
+		if (req->content_length > 0)
+			c->discard = req->content_length;
+	}
+	if (c->failed || !c->head_done) {
+		/* out of memory or a handler bug: drop what was queued, answer 500 */
+		c->out.len = c->resp_start;
+		while (c->nsegs && (c->segs[c->nsegs - 1].fd >= 0 ||
+				    c->segs[c->nsegs - 1].off >= c->resp_start))
+			c->nsegs--;
+		c->queued = c->queued_at_start;
+		c->failed = false;
+		c->has_file = false;
+		httpd_error(&x, 500, "could not build the response", NULL, true);
+	}
+	c->cache_status = x.cache_status;
+	c->queued_at_end = c->queued;
+}
+
+/* Skip request body bytes we do not use. */
+static void discard_input(struct httpd_conn *c)
+{
+	uint64_t avail = c->in_len - c->in_off;
+	uint64_t n = c->discard < avail ? c->discard : avail;
+
+	c->in_off += (uint32_t)n;
+	c->discard -= n;
+}
+
+/*
+ * Parse and answer as many requests as the input holds without waiting on
+ * I/O.  Returns 1 when responses are queued, 0 when more input is needed.
+ */
+static int conn_serve_input(struct httpd_conn *c)
+{
+	struct httpd *srv = c->srv;
+	int queued = 0;
+
+	for (;;) {
+		const char *why = NULL;
+		int rc;
+
+		if (c->discard)
+			discard_input(c);
+		if (c->in_off == c->in_len || c->close_after)
+			return queued;
+		if (c->in_off > 0 && c->scan_off < c->in_off)
+			c->scan_off = c->in_off;
+		rc = http_parse_request(c->in + c->in_off, c->in_len - c->in_off,
+					srv->limits.max_request_line, srv->limits.max_header_size,
+					&srv->req, &why);
+		if (rc == 0)
+			return queued;
+		dispatch(c, &srv->req, rc, why);
+		queued = 1;
+		if (c->has_file || c->close_after || c->out.len >= PIPELINE_BATCH_BYTES)
+			return 1; /* logged when its last byte is sent */
+		request_done(c);
+	}
+}
+
+/* Read what the socket has.  Returns bytes read, 0 at end of stream, -EAGAIN or -errno. */
+static int conn_read(struct httpd_conn *c)
+{
+	struct httpd *srv = c->srv;
+	int n;
+
+	if (!c->in) {
+		if (!(c->in = inbuf_get(srv)))
+			return -ENOMEM;
+		c->in_len = c->in_off = c->scan_off = 0;
+	}
+	if (c->in_off == c->in_len) {
+		c->in_len = c->in_off = c->scan_off = 0;
+	} else if (c->in_len == srv->in_cap) {
+		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->in_off = 0;
+	}
+	if (c->in_len == srv->in_cap)
+		return -ENOBUFS; /* cannot happen: the parser answers 431 first */
+	n = c->ssl ? httpd_tls_read(c, c->in + c->in_len, srv->in_cap - c->in_len)
+		   : httpd_plain_read(c, c->in + c->in_len, srv->in_cap - c->in_len);
+	if (n > 0) {
+		if (c->in_len == c->in_off)
+			c->deadline_ms = srv->now_ms + srv->limits.header_timeout_ms;
+		c->in_len += (uint32_t)n;
+	}
+	return n;
+}
+
+/* All queued bytes are out: finish the last response and reset the output. */
+static void conn_output_done(struct httpd_conn *c)
+{
+	if (c->status)
+		request_done(c);
+	c->nsegs = 0;
+	c->out.len = 0;
+	c->queued = c->flushed = 0;
+}
+
+static void conn_run(struct httpd_conn *c)
+{
+	struct httpd *srv = c->srv;
+	int rc;
+
+	for (;;) {
+		if (c->nsegs) {
+			rc = httpd_flush(c);
+			if (rc == -EAGAIN) {
+				c->deadline_ms = srv->now_ms + srv->limits.send_timeout_ms;
+				return;
+			}
+			if (rc < 0) {
+				httpd_conn_close(c);
+				return;
+			}
+			conn_output_done(c);
+			if (c->close_after) {
+				httpd_conn_close(c);
+				return;
+			}
+		}
+		if (conn_serve_input(c))
+			continue;
+		if (srv->draining && (!c->in || c->in_off == c->in_len)) {
+			httpd_conn_close(c);
+			return;
+		}
+		rc = conn_read(c);
+		if (rc > 0)
+			continue;
+		if (rc == -EAGAIN) {
+			httpd_conn_want(c, c->io_want ? c->io_want : EV_READ);
+			if (!c->in || c->in_off == c->in_len) {
+				conn_release_buffers(c);
+				c->deadline_ms = srv->now_ms + srv->limits.keepalive_timeout_ms;
+			}
+			return;
+		}
+		httpd_conn_close(c);
+		return;
+	}
+}
+
+static void conn_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpd_conn *c = arg;
+
+	if (c->magic != HTTPD_CONN_MAGIC)
+		abort();
+	update_clock(c->srv);
+	if (c->handshaking) {
+		int rc = httpd_tls_handshake(c);
+
+		if (rc == -EAGAIN)
+			return;
+		if (rc < 0) {
+			httpd_conn_close(c);
+			return;
+		}
+	}
+	c->io_want = 0;
+	conn_run(c);
+}
+
+/* ---- server -------------------------------------------------------------- */
+
+struct httpd *httpd_new(struct event_base *base, const struct httpd_limits *limits,
+			const struct httpd_listener *listeners, int nlisteners,
+			struct metrics_slot *metrics, struct accesslog *alog,
+			httpd_handler_fn handler, void *arg)
+{
+	struct httpd *srv = calloc(1, sizeof(*srv) + (size_t)nlisteners * sizeof(srv->ls[0]));
+	struct timeval tv = {0, SWEEP_MS * 1000};
+
+	if (!srv)
+		return NULL;
+	srv->magic = HTTPD_MAGIC;
+	srv->base = base;
+	srv->limits = *limits;
+	srv->metrics = metrics;
+	srv->alog = alog;
+	srv->handler = handler;
+	srv->arg = arg;
+	srv->in_cap = limits->max_header_size + 1024;
+	srv->nlisteners = nlisteners;
+	update_clock(srv);
+	for (int i = 0; i < nlisteners; i++) {
+		srv->ls[i].l = listeners[i];
+		srv->ls[i].srv = srv;
+		event_assign(&srv->ls[i].ev, base, listeners[i].fd, EV_READ | EV_PERSIST, accept_cb,
+			     &srv->ls[i]);
+		event_add(&srv->ls[i].ev, NULL);
+	}
+	event_assign(&srv->sweep, base, -1, EV_PERSIST, sweep_cb, srv);
+	event_add(&srv->sweep, &tv);
+	return srv;
+}
+
+void httpd_set_warn(struct httpd *srv, void (*warn)(const char *fmt, ...))
+{
+	srv->warn = warn;
+}
+
+void httpd_free(struct httpd *srv)
+{
+	if (!srv)
+		return;
+	srv->drain_done = NULL;
+	while (srv->conns)
+		httpd_conn_close(srv->conns);
+	for (int i = 0; i < srv->nlisteners; i++) {
+		event_del(&srv->ls[i].ev);
+		if (srv->ls[i].l.fd >= 0)
+			close(srv->ls[i].l.fd);
+	}
+	event_del(&srv->sweep);
+	while (srv->free_in) {
+		char *p = srv->free_in;
+
+		srv->free_in = *(char **)p;
+		free(p);
+	}
+	while (srv->free_out) {
+		char *p = srv->free_out;
+
+		srv->free_out = *(char **)p;
+		free(p);
+	}
+	srv->magic = 0;
+	free(srv);
+}
+
+void httpd_drain(struct httpd *srv, void (*done)(void *), void *arg)
+{
+	struct httpd_conn *c, *next;
+
+	update_clock(srv);
+	srv->draining = true;
+	srv->drain_done = done;
+	srv->drain_arg = arg;
+	srv->drain_deadline_ms = srv->now_ms + srv->limits.shutdown_timeout_ms;
+	for (int i = 0; i < srv->nlisteners; i++) {
+		event_del(&srv->ls[i].ev);
+		close(srv->ls[i].l.fd);
+		srv->ls[i].l.fd = -1;
+	}
+	srv->paused = true;
+	for (c = srv->conns; c; c = next) {
+		next = c->next;
+		if (c->nsegs == 0 && !c->handshaking && (!c->in || c->in_off == c->in_len))
+			httpd_conn_close(c);
+	}
+	if (srv->nconns == 0 && srv->drain_done) {
+		srv->drain_done = NULL;
+		done(arg);
+	}
+}
+
+unsigned httpd_connections(const struct httpd *srv)
+{
+	return srv->nconns;
+}

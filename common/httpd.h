@@ -1,0 +1,111 @@
+/*
+ * The HTTP/1.1 server core: listeners, connections, request heads, responses
+ * from memory and from files (sendfile(2) on plain TCP; SSL_sendfile with
+ * kernel TLS or a bounded buffer on TLS), keep-alive, pipelining, timeouts,
+ * limits, metrics, access log, graceful drain.  One struct httpd per worker
+ * process, driven by a libevent base.  Handlers answer synchronously.
+ *
+ * A response is written by the handler in this order:
+ *   httpd_begin(x, status);            status line, Date, Server
+ *   httpd_header*(x, ...);             any number of header lines
+ *   httpd_end_head(x, content_length); Content-Length, Connection, blank line
+ *   httpd_body_mem / httpd_body_file;  body parts in order (dropped for HEAD)
+ * or with httpd_error() in one call.
+ */
+#ifndef REEL_HTTPD_H
+#define REEL_HTTPD_H
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "accesslog.h"
+#include "http_parser.h"
+#include "metrics.h"
+
+struct httpd_limits {
+	uint32_t max_request_line;     /* bytes; longer: 414 */
+	uint32_t max_header_size;      /* bytes of the whole head; larger: 431 */
+	uint64_t header_timeout_ms;    /* first byte (or accept) to end of head */
+	uint64_t keepalive_timeout_ms; /* idle between requests */
+	uint64_t send_timeout_ms;      /* between two successful writes */
+	uint64_t shutdown_timeout_ms;  /* drain budget after httpd_drain() */
+	uint32_t max_requests;	       /* per connection; the last gets Connection: close */
+	uint32_t max_connections;      /* per worker; past it accepting pauses */
+};
+
+struct httpd_listener {
+	int fd;
+	SSL_CTX *tls; /* NULL for plain HTTP; not owned */
+	char name[64];
+};
+
+struct httpd;
+struct httpd_conn;
+
+/* The request being answered. */
+struct httpd_exchange {
+	const struct http_request *req;
+	struct httpd_conn *conn;
+	const char *cache_status; /* for the access log: "HIT", "MISS" or "-" (default) */
+};
+
+typedef void (*httpd_handler_fn)(struct httpd_exchange *x, void *arg);
+
+/*
+ * Create a server on BASE for the LISTENERS (copied; the fds become owned by
+ * the server and close with it).  METRICS is this worker's slot; ALOG may be
+ * NULL (no access log).  Returns NULL with errno set on failure.
+ */
+struct httpd *httpd_new(struct event_base *base, const struct httpd_limits *limits,
+			const struct httpd_listener *listeners, int nlisteners,
+			struct metrics_slot *metrics, struct accesslog *alog,
+			httpd_handler_fn handler, void *arg);
+
+/* Close every connection and listener and free the server.  NULL is a no-op. */
+void httpd_free(struct httpd *srv);
+
+/*
+ * Stop accepting, close idle connections, let in-flight responses finish
+ * (then close), and call DONE(ARG) once no connection is left or the
+ * shutdown timeout has passed.
+ */
+void httpd_drain(struct httpd *srv, void (*done)(void *), void *arg);
+
+/* Report operational trouble (accept failures) through WARN, printf-style. */
+void httpd_set_warn(struct httpd *srv, void (*warn)(const char *fmt, ...));
+
+/* Connections open now. */
+unsigned httpd_connections(const struct httpd *srv);
+
+/* Was the connection made to a TLS listener? */
+bool httpd_is_tls(const struct httpd_exchange *x);
+
+/* Response construction; see the order above.  Memory failures close the connection. */
+void httpd_begin(struct httpd_exchange *x, int status);
+void httpd_header(struct httpd_exchange *x, const char *line, size_t len); /* "Name: v\r\n" */
+/* httpd_header() for a string literal. */
+#define httpd_header_lit(x, lit) httpd_header((x), (lit), sizeof(lit) - 1)
+void httpd_headerf(struct httpd_exchange *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* CONTENT_LENGTH < 0 omits the header (304, 204). */
+void httpd_end_head(struct httpd_exchange *x, int64_t content_length);
+void httpd_body_mem(struct httpd_exchange *x, const void *data, size_t len);
+/* Send LEN bytes of FD from OFF; FD must stay open until the response is done (see httpd_hold). */
+void httpd_body_file(struct httpd_exchange *x, int fd, uint64_t off, uint64_t len);
+
+/* Keep OBJ alive until the response is sent or dropped: UNREF(OBJ) is called then. */
+void httpd_hold(struct httpd_exchange *x, void (*unref)(void *), void *obj);
+
+/*
+ * A whole error response: STATUS, a text/plain body "STATUS Reason: WHY\n",
+ * EXTRA header lines (may be NULL), and Connection: close when CLOSE.
+ */
+void httpd_error(struct httpd_exchange *x, int status, const char *why, const char *extra,
+		 bool close);
+
+/* The standard reason phrase of STATUS ("Not Found"). */
+const char *httpd_reason(int status);
+
+#endif

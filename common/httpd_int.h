@@ -1,0 +1,121 @@
+/*
+ * Internals shared by httpd.c (connection state machine) and httpd_io.c
+ * (moving bytes).  Not for use outside the server core.
+ */
+#ifndef REEL_HTTPD_INT_H
+#define REEL_HTTPD_INT_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <event2/event_struct.h>
+#include <time.h>
+
+#include "buf.h"
+#include "httpd.h"
+
+#define HTTPD_MAGIC	  0x48747064U /* "Htpd" */
+#define HTTPD_CONN_MAGIC  0x436f6e6eU /* "Conn" */
+#define HTTPD_INLINE_SEGS 2
+#define HTTPD_TLS_CHUNK	  16384
+#define HTTPD_DISCARD_MAX 65536
+
+/* One piece of output: memory (fd < 0: OFF indexes the output buffer) or a file range. */
+struct httpd_seg {
+	int fd;
+	uint64_t off, len;
+};
+
+struct httpd_conn {
+	uint32_t magic;
+	int fd;
+	struct httpd *srv;
+	struct httpd_conn *prev, *next;
+	struct event ev;
+	short ev_what; /* interest registered with ev */
+	short io_want; /* interest the last I/O asked for (TLS may want the other way) */
+	bool handshaking, close_after, head_only, head_done, failed, has_file, logged, drained;
+	bool ktls;
+	uint64_t deadline_ms; /* 0: none */
+	uint32_t nrequests;
+
+	/* input: [in_off, in_len) unparsed; the current request starts at in_off */
+	char *in;
+	uint32_t in_len, in_off, scan_off, req_len;
+	uint64_t discard; /* request body bytes still to skip */
+
+	/* output: segments over the output buffer and files */
+	struct buf out;
+	struct httpd_seg *segs;
+	uint16_t nsegs, segcap, seg_i;
+	struct httpd_seg seg_inline[HTTPD_INLINE_SEGS];
+	uint64_t queued, flushed; /* bytes queued and written since the output was empty */
+	uint64_t queued_at_start, queued_at_end;
+
+	/* the response whose last byte is not yet out */
+	int status;
+	size_t resp_start, head_len;
+	uint64_t t_start_us;
+	const char *cache_status;
+	struct http_str log_line, log_referer, log_ua;
+	void (*unref)(void *);
+	void *ref;
+
+	SSL *ssl;
+	char *tlsbuf; /* file bytes read for SSL_write without kTLS */
+	uint32_t tls_len, tls_off;
+
+	struct sockaddr_in6 peer; /* or a sockaddr_in: family first */
+};
+
+struct httpd_lstate {
+	struct httpd_listener l;
+	struct event ev;
+	struct httpd *srv;
+};
+
+struct httpd {
+	uint32_t magic;
+	struct event_base *base;
+	struct httpd_limits limits;
+	struct metrics_slot *metrics;
+	struct accesslog *alog;
+	httpd_handler_fn handler;
+	void *arg;
+	void (*warn)(const char *fmt, ...);
+
+	struct httpd_conn *conns;
+	unsigned nconns;
+	bool paused, draining, fd_pause;
+	uint64_t now_ms, fd_pause_ms, drain_deadline_ms;
+	void (*drain_done)(void *);
+	void *drain_arg;
+
+	time_t date_sec;
+	char date[32];
+	struct http_request req; /* scratch: one request is handled at a time */
+
+	uint32_t in_cap;
+	char *free_in, *free_out;
+	unsigned nfree_in, nfree_out;
+
+	struct event sweep;
+	int nlisteners;
+	struct httpd_lstate ls[];
+};
+
+uint64_t httpd_now_us(void);
+void httpd_conn_want(struct httpd_conn *c, short what);
+void httpd_conn_close(struct httpd_conn *c);
+void httpd_timeout(struct httpd_conn *c);
+
+/* httpd_io.c.  Reads return bytes, 0 at end of stream, -EAGAIN or -errno. */
+int httpd_plain_read(struct httpd_conn *c, char *p, size_t n);
+int httpd_tls_read(struct httpd_conn *c, char *p, size_t n);
+/* Write queued segments.  0: all out; -EAGAIN: waiting (interest set); other < 0: close. */
+int httpd_flush(struct httpd_conn *c);
+int httpd_tls_start(struct httpd_conn *c, SSL_CTX *ctx);
+/* 0 done, -EAGAIN waiting (interest set), other < 0 failed. */
+int httpd_tls_handshake(struct httpd_conn *c);
+void httpd_tls_close(struct httpd_conn *c);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * reel-edge, the cache server an ISP deploys: the pieces main.c puts
+ * together.  config.h (settings), filecache.h (open objects), serve.h (the
+ * request handler), and the worker process below.
+ */
+#ifndef EDGE_EDGE_H
+#define EDGE_EDGE_H
+
+#include "config.h"
+#include "httpd.h"
+#include "metrics.h"
+
+struct edge_listeners {
+	struct httpd_listener l[EDGE_MAX_LISTEN * 2];
+	int n;
+};
+
+/*
+ * Run worker INDEX until it has drained after SIGTERM: serve CFG's content on
+ * the listening sockets LS (owned from here on), counting into slot INDEX of
+ * METRICS.  Returns the process exit status.
+ */
+int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct edge_listeners *ls,
+		    struct metrics *metrics);
+
+#endif

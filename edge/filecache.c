@@ -1,0 +1,408 @@
+/*
+ * Open-file cache: a chained hash table with an LRU list.  Files are opened
+ * with openat2(RESOLVE_BENEATH) relative to the content root, so neither
+ * ".." nor a symlink can lead outside it, whatever the path says.
+ */
+#include "filecache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "http_date.h"
+
+#define FILE_MAGIC 0x46696c65U /* "File" */
+
+struct edge_filecache {
+	struct edge_filecache_config cfg;
+	struct edge_file **table;
+	size_t mask;
+	unsigned count;
+	struct edge_file *lru_head, *lru_tail; /* head: most recently used */
+};
+
+static const struct {
+	const char *ext;
+	const char *type;
+	enum edge_kind kind;
+	bool compressible;
+} types[] = {
+    {"m3u8", "application/vnd.apple.mpegurl", EDGE_KIND_PLAYLIST, true},
+    {"ts", "video/mp2t", EDGE_KIND_SEGMENT, false},
+    {"m4s", "video/iso.segment", EDGE_KIND_SEGMENT, false},
+    {"mp4", "video/mp4", EDGE_KIND_SEGMENT, false},
+    {"m4a", "audio/mp4", EDGE_KIND_SEGMENT, false},
+    {"m4v", "video/mp4", EDGE_KIND_SEGMENT, false},
+    {"aac", "audio/aac", EDGE_KIND_SEGMENT, false},
+    {"vtt", "text/vtt; charset=utf-8", EDGE_KIND_SEGMENT, true},
+    {"webvtt", "text/vtt; charset=utf-8", EDGE_KIND_SEGMENT, true},
+    {"json", "application/json", EDGE_KIND_OTHER, true},
+    {"key", "application/octet-stream", EDGE_KIND_OTHER, false},
+    {"txt", "text/plain; charset=utf-8", EDGE_KIND_OTHER, true},
+};
+
+const char *edge_content_type(const char *name, enum edge_kind *kind, bool *compressible)
+{
+	const char *dot = strrchr(name, '.'), *slash = strrchr(name, '/');
+
+	if (dot && (!slash || dot > slash)) {
+		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+			if (strcasecmp(dot + 1, types[i].ext) == 0) {
+				*kind = types[i].kind;
+				*compressible = types[i].compressible;
+				return types[i].type;
+			}
+		}
+	}
+	*kind = EDGE_KIND_OTHER;
+	*compressible = false;
+	return "application/octet-stream";
+}
+
+static uint64_t hash_path(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	while (*s) {
+		h ^= (uint8_t)*s++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+struct edge_filecache *edge_filecache_new(const struct edge_filecache_config *cfg)
+{
+	struct edge_filecache *fc = calloc(1, sizeof(*fc));
+	size_t n = 64;
+
+	if (!fc)
+		return NULL;
+	while (n < (size_t)cfg->max_entries * 2)
+		n *= 2;
+	fc->cfg = *cfg;
+	fc->mask = n - 1;
+	if (!(fc->table = calloc(n, sizeof(*fc->table)))) {
+		free(fc);
+		return NULL;
+	}
+	return fc;
+}
+
+static void file_free(struct edge_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	free((void *)f->data);
+	free((void *)f->gz);
+	buf_free(&f->hdr);
+	buf_free(&f->gz_hdr);
+	f->magic = 0;
+	free(f);
+}
+
+void edge_file_unref(void *file)
+{
+	struct edge_file *f = file;
+
+	if (f->magic != FILE_MAGIC)
+		abort();
+	if (--f->refs == 0 && !f->cached)
+		file_free(f);
+}
+
+static void lru_unlink(struct edge_filecache *fc, struct edge_file *f)
+{
+	if (f->lru_prev)
+		f->lru_prev->lru_next = f->lru_next;
+	else
+		fc->lru_head = f->lru_next;
+	if (f->lru_next)
+		f->lru_next->lru_prev = f->lru_prev;
+	else
+		fc->lru_tail = f->lru_prev;
+	f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_push(struct edge_filecache *fc, struct edge_file *f)
+{
+	f->lru_next = fc->lru_head;
+	f->lru_prev = NULL;
+	if (fc->lru_head)
+		fc->lru_head->lru_prev = f;
+	fc->lru_head = f;
+	if (!fc->lru_tail)
+		fc->lru_tail = f;
+}
+
+/* Take F out of the table; it lives on while requests hold it. */
+static void evict(struct edge_filecache *fc, struct edge_file *f)
+{
+	struct edge_file **pp = &fc->table[f->hash & fc->mask];
+
+	while (*pp != f)
+		pp = &(*pp)->hnext;
+	*pp = f->hnext;
+	lru_unlink(fc, f);
+	fc->count--;
+	f->cached = false;
+	if (f->refs == 0)
+		file_free(f);
+}
+
+void edge_filecache_free(struct edge_filecache *fc)
+{
+	if (!fc)
+		return;
+	while (fc->lru_head)
+		evict(fc, fc->lru_head);
+	free(fc->table);
+	free(fc);
+}
+
+static int open_beneath(int rootfd, const char *path)
+{
+	struct open_how how = {
+	    .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case EXDEV: /* a symlink or ".." left the root */
+	case ELOOP:
+	case ENOTDIR:
+	case ENAMETOOLONG:
+	case ENOENT:
+		return -ENOENT;
+	case EACCES:
+	case EPERM:
+		return -EACCES;
+	case EMFILE:
+	case ENFILE:
+		return -EMFILE;
+	default:
+		return -EIO;
+	}
+}
+
+/* Compress DATA with gzip; keep the result only when it is smaller. */
+static void make_gzip(struct edge_file *f)
+{
+	z_stream z = {0};
+	uLong bound;
+	char *out;
+
+	if (deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return;
+	bound = deflateBound(&z, (uLong)f->size);
+	if (!(out = malloc(bound))) {
+		deflateEnd(&z);
+		return;
+	}
+	z.next_in = (Bytef *)f->data;
+	z.avail_in = (uInt)f->size;
+	z.next_out = (Bytef *)out;
+	z.avail_out = (uInt)bound;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END || z.total_out >= f->size) {
+		free(out);
+		deflateEnd(&z);
+		return;
+	}
+	f->gz = out;
+	f->gz_len = z.total_out;
+	deflateEnd(&z);
+}
+
+static int read_all(int fd, char *p, uint64_t size)
+{
+	uint64_t off = 0;
+
+	while (off < size) {
+		ssize_t n = pread(fd, p + off, size - off, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int build_headers(struct edge_filecache *fc, struct edge_file *f, bool compressible)
+{
+	char date[HTTP_DATE_LEN + 1];
+	const char *cc = fc->cfg.cache_control[f->kind];
+	const char *vary = compressible && fc->cfg.gzip ? "Vary: Accept-Encoding\r\n" : "";
+	int rc;
+
+	http_date_format(f->mtime, date);
+	rc = buf_printf(&f->hdr,
+			"Content-Type: %s\r\nETag: %s\r\nLast-Modified: %s\r\n%s%s%s"
+			"Accept-Ranges: bytes\r\n%s%s",
+			f->content_type, f->etag, date, cc[0] ? "Cache-Control: " : "", cc,
+			cc[0] ? "\r\n" : "", vary, fc->cfg.cors_static);
+	if (rc == 0 && f->gz)
+		rc = buf_printf(&f->gz_hdr,
+				"Content-Type: %s\r\nContent-Encoding: gzip\r\nETag: %s\r\n"
+				"Last-Modified: %s\r\n%s%s%sAccept-Ranges: bytes\r\n%s%s",
+				f->content_type, f->gz_etag, date, cc[0] ? "Cache-Control: " : "",
+				cc, cc[0] ? "\r\n" : "", vary, fc->cfg.cors_static);
+	return rc;
+}
+
+/* Build a new entry for PATH from the open descriptor FD (taken over). */
+static int file_load(struct edge_filecache *fc, const char *path, int fd, const struct stat *st,
+		     struct edge_file **out)
+{
+	size_t klen = strlen(path);
+	struct edge_file *f = calloc(1, sizeof(*f) + klen + 1);
+	bool compressible;
+	int rc = -ENOMEM;
+
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	f->magic = FILE_MAGIC;
+	f->fd = fd;
+	memcpy(f->key, path, klen + 1);
+	f->size = (uint64_t)st->st_size;
+	f->mtime = st->st_mtim.tv_sec;
+	f->mtime_ns = st->st_mtim.tv_nsec;
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	f->content_type = edge_content_type(path, &f->kind, &compressible);
+	f->etag_len = (uint32_t)snprintf(f->etag, sizeof(f->etag), "\"%llx%08lx-%llx\"",
+					 (unsigned long long)f->mtime, f->mtime_ns,
+					 (unsigned long long)f->size);
+	if (f->size <= fc->cfg.inline_max) {
+		char *data = malloc(f->size ? f->size : 1);
+
+		if (!data)
+			goto fail;
+		f->data = data;
+		if ((rc = read_all(fd, data, f->size)) != 0)
+			goto fail;
+		if (compressible && fc->cfg.gzip && f->size >= 256)
+			make_gzip(f);
+		close(f->fd); /* served from memory; revalidation reopens by path */
+		f->fd = -1;
+	}
+	if (f->gz)
+		f->gz_etag_len = (uint32_t)snprintf(f->gz_etag, sizeof(f->gz_etag), "%.*s-gz\"",
+						    (int)f->etag_len - 1, f->etag);
+	if (build_headers(fc, f, compressible) != 0) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	*out = f;
+	return 0;
+fail:
+	file_free(f);
+	return rc;
+}
+
+static int open_regular(struct edge_filecache *fc, const char *path, struct stat *st)
+{
+	int fd = open_beneath(fc->cfg.rootfd, path);
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
+}
+
+static void insert(struct edge_filecache *fc, struct edge_file *f, uint64_t hash, uint64_t now)
+{
+	size_t b = hash & fc->mask;
+
+	f->hash = hash;
+	f->checked_ms = now;
+	f->cached = true;
+	f->hnext = fc->table[b];
+	fc->table[b] = f;
+	lru_push(fc, f);
+	fc->count++;
+	while (fc->count > fc->cfg.max_entries && fc->lru_tail != f)
+		evict(fc, fc->lru_tail);
+}
+
+static struct edge_file *lookup(struct edge_filecache *fc, const char *path, uint64_t hash)
+{
+	struct edge_file *f;
+
+	for (f = fc->table[hash & fc->mask]; f; f = f->hnext)
+		if (f->hash == hash && strcmp(f->key, path) == 0)
+			return f;
+	return NULL;
+}
+
+/* Is the cached F still what PATH names on disk?  Returns 1 yes, 0 no, < 0 gone. */
+static int revalidate(struct edge_filecache *fc, struct edge_file *f, int *fd, struct stat *st)
+{
+	*fd = open_regular(fc, f->key, st);
+	if (*fd < 0)
+		return *fd;
+	if (st->st_dev == f->dev && st->st_ino == f->ino && (uint64_t)st->st_size == f->size &&
+	    st->st_mtim.tv_sec == f->mtime && st->st_mtim.tv_nsec == f->mtime_ns) {
+		close(*fd);
+		*fd = -1;
+		return 1;
+	}
+	return 0;
+}
+
+int edge_filecache_get(struct edge_filecache *fc, const char *path, uint64_t now_ms,
+		       struct edge_file **out, bool *hit)
+{
+	uint64_t hash = hash_path(path);
+	struct edge_file *f = lookup(fc, path, hash);
+	struct stat st;
+	int fd = -1, rc;
+
+	if (f && now_ms - f->checked_ms < fc->cfg.revalidate_ms) {
+		lru_unlink(fc, f);
+		lru_push(fc, f);
+		f->refs++;
+		*out = f;
+		*hit = true;
+		return 0;
+	}
+	if (f) {
+		rc = revalidate(fc, f, &fd, &st);
+		if (rc == 1) {
+			f->checked_ms = now_ms;
+			lru_unlink(fc, f);
+			lru_push(fc, f);
+			f->refs++;
+			*out = f;
+			*hit = true;
+			return 0;
+		}
+		evict(fc, f);
+		if (rc < 0)
+			return rc;
+	} else if ((fd = open_regular(fc, path, &st)) < 0) {
+		return fd;
+	}
+	if ((rc = file_load(fc, path, fd, &st, &f)) != 0)
+		return rc;
+	insert(fc, f, hash, now_ms);
+	f->refs++;
+	*out = f;
+	*hit = false;
+	return 0;
+}

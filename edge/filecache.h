@@ -1,0 +1,80 @@
+/*
+ * The edge's open-file cache, one per worker: path -> open descriptor,
+ * metadata, validators, prebuilt header lines, and for small objects the
+ * bytes themselves (plus their gzip form for playlists, subtitles and JSON).
+ * Entries are checked against the disk every `revalidate` milliseconds, so
+ * the request path neither opens nor stats files.
+ */
+#ifndef EDGE_FILECACHE_H
+#define EDGE_FILECACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "buf.h"
+
+enum edge_kind { EDGE_KIND_PLAYLIST, EDGE_KIND_SEGMENT, EDGE_KIND_OTHER };
+
+struct edge_file {
+	uint32_t magic;
+	uint32_t refs;
+	int fd;
+	uint64_t size;
+	time_t mtime;
+	const char *content_type;
+	enum edge_kind kind;
+	char etag[64]; /* with quotes */
+	uint32_t etag_len;
+	char gz_etag[72];
+	uint32_t gz_etag_len;
+	const char *data; /* whole content when size <= inline_max, else NULL */
+	const char *gz;	  /* gzip form, or NULL */
+	uint64_t gz_len;
+	struct buf hdr; /* Content-Type, ETag, Last-Modified, Cache-Control, Accept-Ranges, CORS */
+	struct buf gz_hdr; /* the same for the gzip form, with Content-Encoding */
+
+	/* cache bookkeeping */
+	uint64_t hash, checked_ms;
+	dev_t dev;
+	ino_t ino;
+	long mtime_ns;
+	bool cached; /* still in the table */
+	struct edge_file *hnext, *lru_prev, *lru_next;
+	char key[];
+};
+
+struct edge_filecache_config {
+	int rootfd; /* O_PATH descriptor of the content root; not owned */
+	unsigned max_entries;
+	uint64_t inline_max;
+	uint64_t revalidate_ms;
+	bool gzip;
+	const char *cache_control[3]; /* by enum edge_kind */
+	const char *cors_static;      /* header lines sent on every object, or "" */
+};
+
+struct edge_filecache;
+
+/* NULL with errno set on failure.  CFG's strings must outlive the cache. */
+struct edge_filecache *edge_filecache_new(const struct edge_filecache_config *cfg);
+void edge_filecache_free(struct edge_filecache *fc);
+
+/*
+ * Look up the relative path PATH (already decoded and checked by
+ * http_path_decode) at time NOW_MS.  On success returns 0, stores a
+ * referenced entry in *OUT (release with edge_file_unref) and whether it came
+ * from the cache in *HIT.  Errors: -ENOENT (missing, not a regular file, or
+ * outside the root through a symlink), -EACCES, -EMFILE, -ENOMEM, -EIO.
+ */
+int edge_filecache_get(struct edge_filecache *fc, const char *path, uint64_t now_ms,
+		       struct edge_file **out, bool *hit);
+
+/* Drop a reference; the entry is freed once unreferenced and out of the table. */
+void edge_file_unref(void *file);
+
+/* Content type and kind for a file name, by extension. */
+const char *edge_content_type(const char *name, enum edge_kind *kind, bool *compressible);
+
+#endif

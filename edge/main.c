@@ -1,0 +1,500 @@
+/*
+ * reel-edge: the master process reads the configuration, opens one
+ * SO_REUSEPORT listening socket per worker and address, forks the workers and
+ * supervises them.  SIGHUP re-reads the configuration and replaces the workers
+ * (the new ones inherit the same sockets, so no queued connection is lost);
+ * SIGTERM or SIGINT drains and exits; SIGUSR1 reopens the log files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "edge.h"
+#include "reel_config.h"
+#include "tls.h"
+
+#define MAX_SOCKETS (EDGE_MAX_WORKERS * EDGE_MAX_LISTEN * 2)
+
+struct lsock {
+	struct conf_addr addr;
+	bool tls;
+	unsigned worker;
+	int fd;
+	bool used;
+};
+
+struct worker {
+	pid_t pid;
+	unsigned gen, index;
+	time_t started;
+};
+
+static struct {
+	struct edge_config cfg;
+	struct lsock socks[MAX_SOCKETS];
+	int nsocks;
+	struct worker workers[EDGE_MAX_WORKERS * 4];
+	unsigned gen, nworkers;
+	struct metrics *metrics;
+	SSL_CTX *tls;
+} M;
+
+static volatile sig_atomic_t sig_hup, sig_term, sig_chld, sig_usr1, sig_alrm;
+
+static void on_signal(int sig)
+{
+	switch (sig) {
+	case SIGHUP:
+		sig_hup = 1;
+		break;
+	case SIGTERM:
+	case SIGINT:
+	case SIGQUIT:
+		sig_term = 1;
+		break;
+	case SIGCHLD:
+		sig_chld = 1;
+		break;
+	case SIGUSR1:
+		sig_usr1 = 1;
+		break;
+	case SIGALRM:
+		sig_alrm = 1;
+		break;
+	}
+}
+
+static const int master_signals[] = {SIGHUP, SIGTERM, SIGINT, SIGQUIT, SIGCHLD, SIGUSR1, SIGALRM};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: reel-edge [-c FILE] [-t] [-h] [-v]\n"
+		"\n"
+		"Serve HLS packages to players over HTTP/1.1 and HTTPS.\n"
+		"\n"
+		"  -c, --config FILE  configuration file (INI; default %s/edge.conf if it\n"
+		"                     exists, else built-in defaults)\n"
+		"  -t, --test         check the configuration and exit\n"
+		"  -h, --help         show this help\n"
+		"  -v, --version      show the version\n"
+		"\n"
+		"Signals: HUP reloads the configuration, TERM or INT drains and exits,\n"
+		"USR1 reopens the log files.\n",
+		REEL_SYSCONFDIR);
+}
+
+static unsigned worker_count(const struct edge_config *cfg)
+{
+	long n = cfg->workers ? (long)cfg->workers : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	return n > EDGE_MAX_WORKERS ? EDGE_MAX_WORKERS : (unsigned)n;
+}
+
+static int open_listener(const struct conf_addr *a, char *err, size_t errlen)
+{
+	int one = 1;
+	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
+		goto fail;
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0 || listen(fd, 4096) != 0)
+		goto fail;
+	return fd;
+fail:
+	snprintf(err, errlen, "cannot listen on %s: %s", a->text, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static struct lsock *find_sock(const struct conf_addr *a, bool tls, unsigned worker)
+{
+	for (int i = 0; i < M.nsocks; i++) {
+		struct lsock *s = &M.socks[i];
+
+		if (s->fd >= 0 && s->tls == tls && s->worker == worker && s->addr.len == a->len &&
+		    memcmp(&s->addr.ss, &a->ss, a->len) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+/* Mark (opening where needed) the sockets CFG asks for; unmarked ones are closed later. */
+static int plan_sockets(const struct edge_config *cfg, char *err, size_t errlen)
+{
+	unsigned nw = worker_count(cfg);
+
+	for (int i = 0; i < M.nsocks; i++)
+		M.socks[i].used = false;
+	for (unsigned w = 0; w < nw; w++) {
+		for (int t = 0; t < 2; t++) {
+			const struct conf_addr *list = t ? cfg->listen_tls : cfg->listen;
+			int n = t ? cfg->nlisten_tls : cfg->nlisten;
+
+			for (int i = 0; i < n; i++) {
+				struct lsock *s = find_sock(&list[i], t, w);
+
+				if (!s) {
+					int fd = open_listener(&list[i], err, errlen);
+
+					if (fd < 0 || M.nsocks == MAX_SOCKETS)
+						return -1;
+					s = &M.socks[M.nsocks++];
+					*s = (struct lsock){list[i], t, w, fd, false};
+				}
+				s->used = true;
+			}
+		}
+	}
+	return 0;
+}
+
+static void close_unused_sockets(void)
+{
+	int j = 0;
+
+	for (int i = 0; i < M.nsocks; i++) {
+		if (!M.socks[i].used)
+			close(M.socks[i].fd);
+		else
+			M.socks[j++] = M.socks[i];
+	}
+	M.nsocks = j;
+}
+
+static void spawn(unsigned index)
+{
+	struct edge_listeners ls = {0};
+	sigset_t empty;
+	pid_t pid;
+
+	for (int i = 0; i < M.nsocks; i++) {
+		if (M.socks[i].used && M.socks[i].worker == index) {
+			ls.l[ls.n].fd = M.socks[i].fd;
+			ls.l[ls.n].tls = M.socks[i].tls ? M.tls : NULL;
+			snprintf(ls.l[ls.n].name, sizeof(ls.l[ls.n].name), "%s%s",
+				 M.socks[i].addr.text, M.socks[i].tls ? " (tls)" : "");
+			ls.n++;
+		}
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_warn("fork");
+		return;
+	}
+	if (pid > 0) {
+		for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++) {
+			if (M.workers[i].pid == 0) {
+				M.workers[i] = (struct worker){pid, M.gen, index, time(NULL)};
+				break;
+			}
+		}
+		return;
+	}
+	/* child: default signals, keep only this worker's sockets */
+	for (size_t i = 0; i < sizeof(master_signals) / sizeof(master_signals[0]); i++)
+		signal(master_signals[i], SIG_DFL);
+	sigemptyset(&empty);
+	sigprocmask(SIG_SETMASK, &empty, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	for (int i = 0; i < M.nsocks; i++)
+		if (!(M.socks[i].used && M.socks[i].worker == index))
+			close(M.socks[i].fd);
+	exit(edge_worker_run(&M.cfg, index, &ls, M.metrics));
+}
+
+static void spawn_all(void)
+{
+	M.nworkers = worker_count(&M.cfg);
+	for (unsigned i = 0; i < M.nworkers; i++)
+		spawn(i);
+}
+
+static void signal_generation(unsigned gen, int sig, bool older)
+{
+	for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++) {
+		struct worker *w = &M.workers[i];
+
+		if (w->pid > 0 && (older ? w->gen < gen : w->gen == gen))
+			kill(w->pid, sig);
+	}
+}
+
+static unsigned alive(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++)
+		n += M.workers[i].pid > 0;
+	return n;
+}
+
+static SSL_CTX *make_tls(const struct edge_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->nlisten_tls == 0)
+		return NULL;
+	return tls_server_ctx(cfg->tls_cert, cfg->tls_key, cfg->tls_ciphers,
+			      cfg->ktls == EDGE_KTLS_AUTO, err, errlen);
+}
+
+static int check_root(const struct edge_config *cfg, char *err, size_t errlen)
+{
+	int fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "content root %.900s: %s", cfg->root, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void reload(void)
+{
+	struct edge_config *next = malloc(sizeof(*next));
+	char err[1024];
+	SSL_CTX *tls = NULL;
+
+	if (!next) {
+		log_warnx("reload: out of memory");
+		return;
+	}
+	edge_config_defaults(next);
+	if (M.cfg.path[0] && edge_config_load(next, M.cfg.path, err, sizeof(err)) != 0) {
+		log_warnx("reload failed, keeping the running configuration: %s", err);
+		goto out;
+	}
+	if (check_root(next, err, sizeof(err)) != 0 ||
+	    (next->nlisten_tls && !(tls = make_tls(next, err, sizeof(err))))) {
+		log_warnx("reload failed, keeping the running configuration: %s", err);
+		goto out;
+	}
+	if (plan_sockets(next, err, sizeof(err)) != 0) {
+		log_warnx("reload failed, keeping the running configuration: %s", err);
+		plan_sockets(&M.cfg, err, sizeof(err));
+		SSL_CTX_free(tls);
+		goto out;
+	}
+	M.cfg = *next;
+	SSL_CTX_free(M.tls);
+	M.tls = tls;
+	log_set_tag(NULL);
+	if (log_init("reel-edge", M.cfg.level, M.cfg.error_log) != 0)
+		log_warn("reopening %s", M.cfg.error_log);
+	M.gen++;
+	spawn_all();
+	signal_generation(M.gen, SIGTERM, true);
+	close_unused_sockets();
+	log_info("configuration reloaded: %u workers, generation %u", M.nworkers, M.gen);
+out:
+	free(next);
+}
+
+static void reap(bool stopping)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++) {
+			struct worker *w = &M.workers[i];
+
+			if (w->pid != pid)
+				continue;
+			w->pid = 0;
+			if (!stopping && w->gen == M.gen)
+				log_info("worker %u (pid %d) exited", w->index, pid);
+			if (WIFSIGNALED(status))
+				log_warnx("worker %d killed by signal %d", pid, WTERMSIG(status));
+			else if (WEXITSTATUS(status) != 0)
+				log_warnx("worker %d exited with status %d", pid,
+					  WEXITSTATUS(status));
+			if (!stopping && w->gen == M.gen &&
+			    (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)) {
+				if (time(NULL) - w->started < 1)
+					sleep(1); /* do not spin on a worker that cannot start */
+				spawn(w->index);
+			}
+		}
+	}
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void master_loop(void)
+{
+	sigset_t empty;
+	bool stopping = false;
+
+	sigemptyset(&empty);
+	for (;;) {
+		sigsuspend(&empty);
+		if (sig_chld) {
+			sig_chld = 0;
+			reap(stopping);
+			if (stopping && alive() == 0)
+				return;
+		}
+		if (sig_term && !stopping) {
+			stopping = true;
+			log_info("shutting down: draining connections");
+			signal_generation(0, SIGTERM, false);
+			for (unsigned g = 1; g <= M.gen; g++)
+				signal_generation(g, SIGTERM, false);
+			alarm((unsigned)(M.cfg.limits.shutdown_timeout_ms / 1000) + 2);
+			if (alive() == 0)
+				return;
+		}
+		if (sig_alrm && stopping) {
+			log_warnx("workers did not drain in time: killing them");
+			for (unsigned g = 0; g <= M.gen; g++)
+				signal_generation(g, SIGKILL, false);
+		}
+		sig_alrm = 0;
+		if (sig_hup && !stopping) {
+			sig_hup = 0;
+			reload();
+		}
+		if (sig_usr1) {
+			sig_usr1 = 0;
+			log_init("reel-edge", M.cfg.level, M.cfg.error_log);
+			signal_generation(M.gen, SIGUSR1, false);
+		}
+	}
+}
+
+static int master_setup(void)
+{
+	char err[1024];
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigset_t block;
+
+	if (check_root(&M.cfg, err, sizeof(err)) != 0 ||
+	    (M.cfg.nlisten_tls && !(M.tls = make_tls(&M.cfg, err, sizeof(err)))) ||
+	    plan_sockets(&M.cfg, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	if (!(M.metrics = metrics_new(EDGE_MAX_WORKERS))) {
+		log_warn("metrics");
+		return -1;
+	}
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof(master_signals) / sizeof(master_signals[0]); i++) {
+		sigaddset(&block, master_signals[i]);
+		sigaction(master_signals[i], &sa, NULL);
+	}
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void log_startup(void)
+{
+	for (int i = 0; i < M.nsocks; i++)
+		if (M.socks[i].worker == 0)
+			log_info("listening on %s://%s", M.socks[i].tls ? "https" : "http",
+				 M.socks[i].addr.text);
+	if (M.cfg.nlisten_tls)
+		log_info("TLS body path: %s",
+			 M.cfg.ktls == EDGE_KTLS_OFF ? "buffered SSL_write (ktls = off)"
+			 : tls_kernel_has_ktls()     ? "kernel TLS with SSL_sendfile where the "
+						       "cipher allows it"
+						 : "buffered SSL_write (the kernel offers no tls "
+						   "ULP)");
+	log_info("serving %s with %u workers", M.cfg.root, M.nworkers);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+					     {"test", no_argument, NULL, 't'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"version", no_argument, NULL, 'v'},
+					     {NULL, 0, NULL, 0}};
+	const char *path = NULL;
+	bool test = false;
+	char err[1024];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:thv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			test = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'v':
+			printf("reel-edge %s\n", REEL_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	edge_config_defaults(&M.cfg);
+	if (!path && access(REEL_SYSCONFDIR "/edge.conf", R_OK) == 0)
+		path = REEL_SYSCONFDIR "/edge.conf";
+	if (path && edge_config_load(&M.cfg, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "reel-edge: %s\n", err);
+		return 1;
+	}
+	if (test) {
+		SSL_CTX *tls = NULL;
+
+		if (check_root(&M.cfg, err, sizeof(err)) != 0 ||
+		    (M.cfg.nlisten_tls && !(tls = make_tls(&M.cfg, err, sizeof(err))))) {
+			fprintf(stderr, "reel-edge: %s\n", err);
+			return 1;
+		}
+		SSL_CTX_free(tls);
+		printf("reel-edge: configuration %s is valid\n", path ? path : "(built-in)");
+		return 0;
+	}
+	if (log_init("reel-edge", M.cfg.level, M.cfg.error_log) != 0) {
+		fprintf(stderr, "reel-edge: cannot open error log %s: %s\n", M.cfg.error_log,
+			strerror(errno));
+		return 1;
+	}
+	raise_fd_limit();
+	if (master_setup() != 0)
+		return 1;
+	spawn_all();
+	log_startup();
+	master_loop();
+	log_info("stopped");
+	return 0;
+}

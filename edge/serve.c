@@ -1,0 +1,372 @@
+/*
+ * The edge's request handler.  For an object it emits, in order:
+ *
+ *   HTTP/1.1 200 OK | 206 Partial Content | 304 Not Modified | 416 ...
+ *   Server, Date                               (httpd core)
+ *   Content-Type, ETag, Last-Modified, Cache-Control, Accept-Ranges,
+ *   Vary, Access-Control-*                     (prebuilt per cached file)
+ *   Content-Range | Content-Encoding           (per request)
+ *   Content-Length, Connection                 (httpd core)
+ *
+ * A single range is a 206 with Content-Range; several are one
+ * multipart/byteranges body whose parts are
+ *   CRLF "--" boundary CRLF Content-Type CRLF Content-Range CRLF CRLF data
+ * closed by CRLF "--" boundary "--" CRLF.
+ */
+#include "serve.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_cond.h"
+#include "http_date.h"
+#include "http_path.h"
+#include "http_range.h"
+
+#define ALLOW		"Allow: GET, HEAD, OPTIONS\r\n"
+#define MAX_RANGES_HARD 256
+
+static void unref_file(void *f)
+{
+	edge_file_unref(f);
+}
+
+/* Parse one Accept-Encoding element's q; returns false for q=0. */
+static bool q_nonzero(const char *p, const char *end)
+{
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == ';'))
+			p++;
+		if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+			p += 2;
+			while (p < end && (*p == '0' || *p == '.'))
+				p++;
+			return p < end && *p >= '1' && *p <= '9';
+		}
+		while (p < end && *p != ';')
+			p++;
+	}
+	return true;
+}
+
+bool edge_accepts_gzip(const char *v, size_t len)
+{
+	const char *p = v, *end = v + len;
+	int gzip = -1, star = -1;
+
+	while (p < end) {
+		const char *e, *tok;
+		size_t tlen;
+
+		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+			p++;
+		tok = p;
+		e = memchr(p, ',', (size_t)(end - p));
+		e = e ? e : end;
+		while (p < e && *p != ';' && *p != ' ' && *p != '\t')
+			p++;
+		tlen = (size_t)(p - tok);
+		if ((tlen == 4 && strncasecmp(tok, "gzip", 4) == 0) ||
+		    (tlen == 6 && strncasecmp(tok, "x-gzip", 6) == 0))
+			gzip = q_nonzero(p, e);
+		else if (tlen == 1 && *tok == '*')
+			star = q_nonzero(p, e);
+		p = e;
+	}
+	return gzip == 1 || (gzip == -1 && star == 1);
+}
+
+/* Access-Control-Allow-Origin for a configured origin list (not "*"). */
+static void cors_dynamic(struct httpd_exchange *x, const struct edge_serve *s)
+{
+	const struct http_request *r = x->req;
+	const char *list = s->cfg->cors_origins;
+	size_t n = r->origin.len;
+
+	if (!r->origin.p || !list[0] || s->cors_static[0])
+		return;
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, " \t,");
+
+		if (len == n && memcmp(p, r->origin.p, n) == 0) {
+			httpd_headerf(
+			    x,
+			    "Access-Control-Allow-Origin: %.*s\r\nVary: Origin\r\n"
+			    "Access-Control-Expose-Headers: Content-Length, Content-Range, "
+			    "Accept-Ranges, ETag\r\n",
+			    (int)n, r->origin.p);
+			return;
+		}
+		p += len;
+		p += strspn(p, " \t,");
+	}
+}
+
+static void serve_options(struct httpd_exchange *x, const struct edge_serve *s)
+{
+	const struct http_request *r = x->req;
+	bool allowed = false;
+
+	httpd_begin(x, 204);
+	httpd_header(x, ALLOW, sizeof(ALLOW) - 1);
+	if (r->origin.p && r->ac_request_method.p) {
+		if (s->cors_static[0]) {
+			httpd_header_lit(x, "Access-Control-Allow-Origin: *\r\n");
+			allowed = true;
+		} else if (s->cfg->cors_origins[0]) {
+			cors_dynamic(x, s);
+			allowed = true;
+		}
+	}
+	if (allowed) {
+		httpd_header_lit(x, "Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"
+				    "Access-Control-Max-Age: 86400\r\n");
+		if (r->ac_request_headers.p && r->ac_request_headers.len < 512)
+			httpd_headerf(x, "Access-Control-Allow-Headers: %.*s\r\n",
+				      (int)r->ac_request_headers.len, r->ac_request_headers.p);
+	}
+	httpd_end_head(x, -1);
+}
+
+static void serve_metrics(struct httpd_exchange *x, const struct edge_serve *s)
+{
+	struct buf b = {0};
+
+	if (metrics_render(s->metrics, &b) != 0) {
+		buf_free(&b);
+		httpd_error(x, 500, "out of memory", NULL, false);
+		return;
+	}
+	httpd_begin(x, 200);
+	httpd_header_lit(x, "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+			    "Cache-Control: no-store\r\n");
+	httpd_end_head(x, (int64_t)b.len);
+	httpd_body_mem(x, b.p, b.len);
+	buf_free(&b);
+}
+
+static void serve_health(struct httpd_exchange *x)
+{
+	httpd_begin(x, 200);
+	httpd_header_lit(x,
+			 "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n");
+	httpd_end_head(x, 3);
+	httpd_body_mem(x, "ok\n", 3);
+}
+
+/* RFC 9110 13.1.2-13.1.3 (If-None-Match wins over If-Modified-Since). */
+static bool not_modified(const struct http_request *r, const struct edge_file *f, bool *gz_match)
+{
+	time_t since;
+
+	*gz_match = false;
+	if (r->if_none_match.p) {
+		if (http_etag_match(r->if_none_match.p, r->if_none_match.len, f->etag, f->etag_len,
+				    true))
+			return true;
+		if (f->gz && http_etag_match(r->if_none_match.p, r->if_none_match.len, f->gz_etag,
+					     f->gz_etag_len, true)) {
+			*gz_match = true;
+			return true;
+		}
+		return false;
+	}
+	if (r->if_modified_since.p &&
+	    http_date_parse(r->if_modified_since.p, r->if_modified_since.len, &since) == 0)
+		return f->mtime <= since;
+	return false;
+}
+
+/* RFC 9110 13.1.5: does If-Range allow the Range header to apply? */
+static bool if_range_ok(const struct http_request *r, const struct edge_file *f)
+{
+	time_t t;
+
+	if (!r->if_range.p)
+		return true;
+	if (r->if_range.len && (r->if_range.p[0] == '"' || r->if_range.p[0] == 'W'))
+		return http_etag_match(r->if_range.p, r->if_range.len, f->etag, f->etag_len, false);
+	return http_date_parse(r->if_range.p, r->if_range.len, &t) == 0 && t == f->mtime;
+}
+
+static void send_body(struct httpd_exchange *x, const struct edge_file *f, uint64_t off,
+		      uint64_t len)
+{
+	if (f->data)
+		httpd_body_mem(x, f->data + off, len);
+	else
+		httpd_body_file(x, f->fd, off, len);
+}
+
+static void serve_ranges(struct httpd_exchange *x, const struct edge_serve *s,
+			 const struct edge_file *f, const struct http_range *rg, unsigned n)
+{
+	char part[256];
+	uint64_t total = 0;
+	int plen[MAX_RANGES_HARD];
+	const char *after_type;
+
+	httpd_begin(x, 206);
+	if (n == 1) {
+		httpd_header(x, f->hdr.p, f->hdr.len);
+		httpd_headerf(x, "Content-Range: bytes %llu-%llu/%llu\r\n",
+			      (unsigned long long)rg[0].first, (unsigned long long)rg[0].last,
+			      (unsigned long long)f->size);
+		httpd_end_head(x, (int64_t)(rg[0].last - rg[0].first + 1));
+		send_body(x, f, rg[0].first, rg[0].last - rg[0].first + 1);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		plen[i] = snprintf(part, sizeof(part),
+				   "\r\n--%s\r\nContent-Type: %s\r\nContent-Range: bytes "
+				   "%llu-%llu/%llu\r\n\r\n",
+				   s->boundary, f->content_type, (unsigned long long)rg[i].first,
+				   (unsigned long long)rg[i].last, (unsigned long long)f->size);
+		total += (uint64_t)plen[i] + rg[i].last - rg[i].first + 1;
+	}
+	total += 8 + strlen(s->boundary);
+	/* every header but the first, Content-Type, which the parts carry */
+	after_type = memchr(f->hdr.p, '\n', f->hdr.len) + 1;
+	httpd_header(x, after_type, f->hdr.len - (size_t)(after_type - f->hdr.p));
+	httpd_headerf(x, "Content-Type: multipart/byteranges; boundary=%s\r\n", s->boundary);
+	httpd_end_head(x, (int64_t)total);
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(
+		    part, sizeof(part),
+		    "\r\n--%s\r\nContent-Type: %s\r\nContent-Range: bytes %llu-%llu/%llu\r\n\r\n",
+		    s->boundary, f->content_type, (unsigned long long)rg[i].first,
+		    (unsigned long long)rg[i].last, (unsigned long long)f->size);
+		httpd_body_mem(x, part, (size_t)plen[i]);
+		send_body(x, f, rg[i].first, rg[i].last - rg[i].first + 1);
+	}
+	snprintf(part, sizeof(part), "\r\n--%s--\r\n", s->boundary);
+	httpd_body_mem(x, part, 8 + strlen(s->boundary));
+}
+
+static void serve_object(struct httpd_exchange *x, const struct edge_serve *s,
+			 const struct edge_file *f)
+{
+	const struct http_request *r = x->req;
+	struct http_range rg[MAX_RANGES_HARD];
+	unsigned n = 0;
+	bool gz_match, use_gz;
+
+	if (not_modified(r, f, &gz_match)) {
+		httpd_begin(x, 304);
+		if (gz_match)
+			httpd_header(x, f->gz_hdr.p, f->gz_hdr.len);
+		else
+			httpd_header(x, f->hdr.p, f->hdr.len);
+		cors_dynamic(x, s);
+		httpd_end_head(x, -1);
+		return;
+	}
+	if (r->range.p && if_range_ok(r, f)) {
+		switch (http_range_parse(r->range.p, r->range.len, f->size, rg, s->cfg->max_ranges,
+					 &n)) {
+		case HTTP_RANGE_OK:
+			serve_ranges(x, s, f, rg, n);
+			return;
+		case HTTP_RANGE_UNSATISFIABLE:
+			httpd_begin(x, 416);
+			httpd_header(x, f->hdr.p, f->hdr.len);
+			httpd_headerf(x, "Content-Range: bytes */%llu\r\n",
+				      (unsigned long long)f->size);
+			cors_dynamic(x, s);
+			httpd_end_head(x, 0);
+			return;
+		case HTTP_RANGE_IGNORE:
+			break;
+		}
+	}
+	use_gz = f->gz && r->accept_encoding.p &&
+		 edge_accepts_gzip(r->accept_encoding.p, r->accept_encoding.len);
+	httpd_begin(x, 200);
+	if (use_gz)
+		httpd_header(x, f->gz_hdr.p, f->gz_hdr.len);
+	else
+		httpd_header(x, f->hdr.p, f->hdr.len);
+	cors_dynamic(x, s);
+	if (use_gz) {
+		httpd_end_head(x, (int64_t)f->gz_len);
+		httpd_body_mem(x, f->gz, f->gz_len);
+	} else {
+		httpd_end_head(x, (int64_t)f->size);
+		send_body(x, f, 0, f->size);
+	}
+}
+
+static void serve_file(struct httpd_exchange *x, const struct edge_serve *s)
+{
+	const struct http_request *r = x->req;
+	char rel[4096];
+	struct edge_file *f;
+	bool hit;
+	int rc;
+
+	rc = http_path_decode(r->path.p, r->path.len, rel, sizeof(rel));
+	if (rc == -ENAMETOOLONG) {
+		httpd_error(x, 414, "path too long", NULL, false);
+		return;
+	}
+	if (rc == -EINVAL) {
+		httpd_error(x, 400, "invalid path", NULL, false);
+		return;
+	}
+	if (rc <= 0) {
+		httpd_error(x, 404, NULL, NULL, false);
+		return;
+	}
+	rc = edge_filecache_get(s->files, rel, s->now_ms(), &f, &hit);
+	if (rc == -ENOENT) {
+		httpd_error(x, 404, NULL, NULL, false);
+		return;
+	}
+	if (rc == -EACCES) {
+		httpd_error(x, 403, NULL, NULL, false);
+		return;
+	}
+	if (rc != 0) {
+		httpd_error(x, rc == -EMFILE ? 503 : 500, "cannot open the object", NULL, false);
+		return;
+	}
+	x->cache_status = hit ? "HIT" : "MISS";
+	metrics_add(hit ? &s->slot->cache_hits : &s->slot->cache_misses, 1);
+	httpd_hold(x, unref_file, f);
+	serve_object(x, s, f);
+}
+
+static bool path_is(const struct http_request *r, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return r->path.len == n && memcmp(r->path.p, lit, n) == 0;
+}
+
+void edge_serve(struct httpd_exchange *x, void *arg)
+{
+	struct edge_serve *s = arg;
+	const struct http_request *r = x->req;
+
+	if (s->magic != EDGE_SERVE_MAGIC)
+		abort();
+	switch (r->method) {
+	case HTTP_GET:
+	case HTTP_HEAD:
+		break;
+	case HTTP_OPTIONS:
+		serve_options(x, s);
+		return;
+	default:
+		httpd_error(x, 405, "this server only reads", ALLOW, false);
+		return;
+	}
+	if (path_is(r, "/healthz"))
+		serve_health(x);
+	else if (path_is(r, "/metrics"))
+		serve_metrics(x, s);
+	else
+		serve_file(x, s);
+}

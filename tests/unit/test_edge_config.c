@@ -1,0 +1,54 @@
+/* Unit tests for reel-edge's INI configuration. */
+#include "config.h"
+#include "test.h"
+
+static struct edge_config cfg;
+static char err[1024];
+
+static int parse(const char *text)
+{
+	edge_config_defaults(&cfg);
+	err[0] = '\0';
+	return edge_config_parse(&cfg, text, "/etc/reel/edge.conf", err, sizeof(err));
+}
+
+int main(void)
+{
+	CHECK_INT(parse(""), 0);
+	CHECK_INT(cfg.nlisten, 1);
+	CHECK_INT(cfg.limits.max_header_size, 16384);
+	CHECK(cfg.gzip);
+	CHECK_INT(parse("[server]\nlisten = 127.0.0.1:1, 127.0.0.1:2\nworkers = 3\n"
+			"[limits]\nheader_timeout = 250ms\nmax_header_size = 32k\n"
+			"[content]\nroot = pkgs\ngzip = off\ncors_origins = off\n"
+			"[log]\naccess_log = off\nlevel = debug\n"),
+		  0);
+	CHECK_INT(cfg.nlisten, 2);
+	CHECK_INT(cfg.workers, 3);
+	CHECK_INT(cfg.limits.header_timeout_ms, 250);
+	CHECK_INT(cfg.limits.max_header_size, 32768);
+	CHECK_STR(cfg.root, "/etc/reel/pkgs");
+	CHECK(!cfg.gzip);
+	CHECK_STR(cfg.cors_origins, "");
+	CHECK_STR(cfg.access_log, "");
+	CHECK_INT(cfg.level, LOG_LVL_DEBUG);
+	CHECK_INT(parse("[server]\nworkers = auto\n"), 0);
+	CHECK_INT(cfg.workers, 0);
+	CHECK_INT(parse("[server]\nlisten = nowhere\n"), -1);
+	CHECK_STR(err, "/etc/reel/edge.conf:2: [server] listen = \"nowhere\": expected addresses "
+		       "such as 127.0.0.1:8080, [::]:8443");
+	CHECK_INT(parse("[server]\nworkers = 0\n"), -1);
+	CHECK_INT(parse("[limits]\nheader_timeout = forever\n"), -1);
+	CHECK_INT(parse("[content]\nroots = /x\n"), -1);
+	CHECK_STR(err, "/etc/reel/edge.conf:2: unknown key \"roots\" in section [content]");
+	CHECK_INT(parse("[nope]\nx = 1\n"), -1);
+	CHECK_INT(parse("[server\n"), -1);
+	CHECK_INT(parse("[server]\nlisten_tls = 127.0.0.1:8443\n"), -1);
+	CHECK_STR(err, "/etc/reel/edge.conf: listen_tls needs [tls] certificate and key");
+	CHECK_INT(parse("[server]\nlisten_tls = 127.0.0.1:8443\n[tls]\ncertificate = c.pem\n"
+			"key = /k.pem\n"),
+		  0);
+	CHECK_STR(cfg.tls_cert, "/etc/reel/c.pem");
+	CHECK_INT(parse("[limits]\nmax_request_line = 64k\nmax_header_size = 16k\n"), -1);
+	return test_done();
+}
