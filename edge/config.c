@@ -291,6 +291,7 @@ static void ctx_init(struct parse_ctx *ctx, struct edge_config *cfg, const char 
 		     size_t errlen)
 {
 	const char *slash = strrchr(name, '/');
+	char abs[PATH_MAX];
 
 	ctx->cfg = cfg;
 	ctx->name = name;
@@ -303,6 +304,8 @@ static void ctx_init(struct parse_ctx *ctx, struct edge_config *cfg, const char 
 		snprintf(ctx->dir, sizeof(ctx->dir), ".");
 	if (ctx->dir[0] == '\0')
 		snprintf(ctx->dir, sizeof(ctx->dir), "/");
+	if (realpath(ctx->dir, abs))
+		snprintf(ctx->dir, sizeof(ctx->dir), "%s", abs);
 }
 
 int edge_config_load(struct edge_config *cfg, const char *path, char *err, size_t errlen)
