@@ -25,7 +25,7 @@ int conf_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 struct conf_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	char text[64]; /* "127.0.0.1:8080", "[::1]:8443" */
+	char text[96]; /* "127.0.0.1:8080", "[::1]:8443" */
 };
 
 /* "8080" (all IPv4 addresses), "127.0.0.1:8080", "[::1]:8080", "*:8080". */

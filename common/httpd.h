@@ -38,7 +38,7 @@ struct httpd_limits {
 struct httpd_listener {
 	int fd;
 	SSL_CTX *tls; /* NULL for plain HTTP; not owned */
-	char name[64];
+	char name[112];
 };
 
 struct httpd;
