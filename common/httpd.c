@@ -738,10 +738,6 @@ static void conn_run(struct httpd_conn *c)
 		}
 		if (conn_serve_input(c))
 			continue;
-		if (srv->draining && (!c->in || c->in_off == c->in_len)) {
-			httpd_conn_close(c);
-			return;
-		}
 		rc = conn_read(c);
 		if (rc > 0)
 			continue;
@@ -749,7 +745,9 @@ static void conn_run(struct httpd_conn *c)
 			httpd_conn_want(c, c->io_want ? c->io_want : EV_READ);
 			if (!c->in || c->in_off == c->in_len) {
 				conn_release_buffers(c);
-				c->deadline_ms = srv->now_ms + srv->limits.keepalive_timeout_ms;
+				c->deadline_ms = srv->now_ms +
+						 (srv->draining ? HTTPD_DRAIN_IDLE_MS
+								: srv->limits.keepalive_timeout_ms);
 			}
 			return;
 		}
@@ -862,10 +860,20 @@ void httpd_drain(struct httpd *srv, void (*done)(void *), void *arg)
 		srv->ls[i].l.fd = -1;
 	}
 	srv->paused = true;
+	/*
+	 * An idle keep-alive connection may have a request on the wire right now:
+	 * closing it at once would fail that request.  Give idle connections a
+	 * short grace; one that sends a request gets its answer with
+	 * Connection: close.
+	 */
 	for (c = srv->conns; c; c = next) {
 		next = c->next;
-		if (c->nsegs == 0 && !c->handshaking && (!c->in || c->in_off == c->in_len))
-			httpd_conn_close(c);
+		if (c->nsegs == 0 && (!c->in || c->in_off == c->in_len)) {
+			uint64_t grace = srv->now_ms + HTTPD_DRAIN_IDLE_MS;
+
+			if (!c->deadline_ms || c->deadline_ms > grace)
+				c->deadline_ms = grace;
+		}
 	}
 	if (srv->nconns == 0 && srv->drain_done) {
 		srv->drain_done = NULL;

@@ -18,6 +18,7 @@
 #define HTTPD_INLINE_SEGS 2
 #define HTTPD_TLS_CHUNK	  16384
 #define HTTPD_DISCARD_MAX 65536
+#define HTTPD_DRAIN_IDLE_MS 1000 /* grace for idle connections when draining */
 
 /* One piece of output: memory (fd < 0: OFF indexes the output buffer) or a file range. */
 struct httpd_seg {
