@@ -18,14 +18,14 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Check the segment OUT[start..*n) just written; drop it when empty or ".". */
+/* Check the segment OUT[start..*n) just written; drop it (returning 1) when empty or ".". */
 static int end_segment(char *out, size_t start, size_t *n)
 {
 	size_t len = *n - start;
 
 	if (len == 0 || (len == 1 && out[start] == '.')) {
 		*n = start;
-		return 0;
+		return 1;
 	}
 	if (len == 2 && out[start] == '.' && out[start + 1] == '.')
 		return -EINVAL;
@@ -56,7 +56,7 @@ int http_path_decode(const char *src, size_t len, char *out, size_t cap)
 			if (c == '/' || c == '\\' || c == 0)
 				return -EINVAL;
 		} else if (c == '/') {
-			if ((rc = end_segment(out, seg, &n)) != 0)
+			if ((rc = end_segment(out, seg, &n)) < 0)
 				return rc;
 			seg = n;
 			continue;
@@ -67,8 +67,10 @@ int http_path_decode(const char *src, size_t len, char *out, size_t cap)
 			return -ENAMETOOLONG;
 		out[n++] = (char)c;
 	}
-	if ((rc = end_segment(out, seg, &n)) != 0)
+	if ((rc = end_segment(out, seg, &n)) < 0)
 		return rc;
+	if (rc == 1 && n > 0)
+		return -ENOENT; /* "/a/" or "/a/." names a directory, never a file */
 	if (n > 0)
 		n--; /* the separator end_segment() appended */
 	out[n] = '\0';

@@ -10,11 +10,12 @@
 /*
  * Decode the absolute request path SRC (LEN bytes, starting with '/') into OUT
  * (capacity CAP) as a relative path without the leading slash: "/a/b.ts" gives
- * "a/b.ts", "/" gives "".  Empty and "." segments are dropped.  Returns the
+ * "a/b.ts", "/" gives "".  Inner empty and "." segments are dropped.  Returns the
  * length written (OUT is NUL-terminated), or:
  *   -EINVAL  malformed escape, encoded NUL or '/', a ".." segment, a control
  *            byte, or SRC not starting with '/'   (answer 400)
- *   -ENOENT  a segment starting with '.' (hidden files are never served)
+ *   -ENOENT  a segment starting with '.' (hidden files are never served), or a
+ *            path ending in "/" or "/." (a directory) other than "/" itself
  *   -ENAMETOOLONG  OUT too small                    (answer 414)
  */
 int http_path_decode(const char *src, size_t len, char *out, size_t cap);

@@ -21,8 +21,11 @@ int main(void)
 	CHECK_STR(out, "a/b/c");
 	CHECK(dec("/a%20b/%41") > 0);
 	CHECK_STR(out, "a b/A");
-	CHECK(dec("/dir/") > 0);
-	CHECK_STR(out, "dir");
+	CHECK_INT(dec("/dir/"), -ENOENT);
+	CHECK_INT(dec("/t/index.m3u8/"), -ENOENT);
+	CHECK_INT(dec("/t/index.m3u8/."), -ENOENT);
+	CHECK(dec("/t/./index.m3u8") > 0);
+	CHECK_STR(out, "t/index.m3u8");
 	CHECK_INT(dec("/../etc/passwd"), -EINVAL);
 	CHECK_INT(dec("/a/../../etc"), -EINVAL);
 	CHECK_INT(dec("/a/.."), -EINVAL);
