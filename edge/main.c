@@ -36,6 +36,7 @@ struct worker {
 	pid_t pid;
 	unsigned gen, index;
 	time_t started;
+	bool signalled; /* told to drain already */
 };
 
 static struct {
@@ -182,7 +183,6 @@ static void close_unused_sockets(void)
 static void spawn(unsigned index)
 {
 	struct edge_listeners ls = {0};
-	sigset_t empty;
 	pid_t pid;
 
 	for (int i = 0; i < M.nsocks; i++) {
@@ -202,17 +202,20 @@ static void spawn(unsigned index)
 	if (pid > 0) {
 		for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++) {
 			if (M.workers[i].pid == 0) {
-				M.workers[i] = (struct worker){pid, M.gen, index, time(NULL)};
+				M.workers[i] =
+				    (struct worker){pid, M.gen, index, time(NULL), false};
 				break;
 			}
 		}
 		return;
 	}
-	/* child: default signals, keep only this worker's sockets */
+	/*
+	 * child: default dispositions, but the signals stay blocked until the
+	 * worker's event loop has its handlers, so an early SIGTERM drains
+	 * instead of killing it.
+	 */
 	for (size_t i = 0; i < sizeof(master_signals) / sizeof(master_signals[0]); i++)
 		signal(master_signals[i], SIG_DFL);
-	sigemptyset(&empty);
-	sigprocmask(SIG_SETMASK, &empty, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	for (int i = 0; i < M.nsocks; i++)
 		if (!(M.socks[i].used && M.socks[i].worker == index))
@@ -232,8 +235,12 @@ static void signal_generation(unsigned gen, int sig, bool older)
 	for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++) {
 		struct worker *w = &M.workers[i];
 
-		if (w->pid > 0 && (older ? w->gen < gen : w->gen == gen))
-			kill(w->pid, sig);
+		if (w->pid <= 0 || !(older ? w->gen < gen : w->gen == gen))
+			continue;
+		if (sig == SIGTERM && w->signalled)
+			continue;
+		w->signalled = w->signalled || sig == SIGTERM;
+		kill(w->pid, sig);
 	}
 }
 
@@ -363,9 +370,12 @@ static void master_loop(void)
 		if (sig_term && !stopping) {
 			stopping = true;
 			log_info("shutting down: draining connections");
-			signal_generation(0, SIGTERM, false);
-			for (unsigned g = 1; g <= M.gen; g++)
+			for (unsigned g = 0; g <= M.gen; g++)
 				signal_generation(g, SIGTERM, false);
+			/* new connections get refused, not queued behind draining workers */
+			for (int i = 0; i < M.nsocks; i++)
+				close(M.socks[i].fd);
+			M.nsocks = 0;
 			alarm((unsigned)(M.cfg.limits.shutdown_timeout_ms / 1000) + 2);
 			if (alive() == 0)
 				return;

@@ -61,6 +61,14 @@ static void on_usr1(evutil_socket_t sig, short what, void *arg)
 		log_warn("reopening access log %s", w->cfg->access_log);
 }
 
+static void unblock_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static void make_boundary(char *out, size_t cap)
 {
 	unsigned char r[10];
@@ -144,10 +152,15 @@ int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct 
 		log_warnx("cannot install signal handlers");
 		goto out;
 	}
+	unblock_signals();
 	log_debug("started with %d listeners", ls->n);
 	event_base_dispatch(w.base);
 	rc = 0;
 out:
+	/* from here on a late SIGTERM must not cut the access log short */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	unblock_signals();
 	if (ev_term)
 		event_free(ev_term);
 	if (ev_int)
