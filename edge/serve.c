@@ -191,6 +191,15 @@ static bool if_range_ok(const struct http_request *r, const struct edge_file *f)
 	return http_date_parse(r->if_range.p, r->if_range.len, &t) == 0 && t == f->mtime;
 }
 
+/* Status line, the object's prebuilt header block HDR, and CORS for an origin list. */
+static void begin_object(struct httpd_exchange *x, const struct edge_serve *s, int status,
+			 const struct buf *hdr)
+{
+	httpd_begin(x, status);
+	httpd_header(x, hdr->p, hdr->len);
+	cors_dynamic(x, s);
+}
+
 static void send_body(struct httpd_exchange *x, const struct edge_file *f, uint64_t off,
 		      uint64_t len)
 {
@@ -208,9 +217,8 @@ static void serve_ranges(struct httpd_exchange *x, const struct edge_serve *s,
 	int plen[MAX_RANGES_HARD];
 	const char *after_type;
 
-	httpd_begin(x, 206);
 	if (n == 1) {
-		httpd_header(x, f->hdr.p, f->hdr.len);
+		begin_object(x, s, 206, &f->hdr);
 		httpd_headerf(x, "Content-Range: bytes %llu-%llu/%llu\r\n",
 			      (unsigned long long)rg[0].first, (unsigned long long)rg[0].last,
 			      (unsigned long long)f->size);
@@ -229,7 +237,9 @@ static void serve_ranges(struct httpd_exchange *x, const struct edge_serve *s,
 	total += 8 + strlen(s->boundary);
 	/* every header but the first, Content-Type, which the parts carry */
 	after_type = memchr(f->hdr.p, '\n', f->hdr.len) + 1;
+	httpd_begin(x, 206);
 	httpd_header(x, after_type, f->hdr.len - (size_t)(after_type - f->hdr.p));
+	cors_dynamic(x, s);
 	httpd_headerf(x, "Content-Type: multipart/byteranges; boundary=%s\r\n", s->boundary);
 	httpd_end_head(x, (int64_t)total);
 	for (unsigned i = 0; i < n; i++) {
@@ -254,12 +264,7 @@ static void serve_object(struct httpd_exchange *x, const struct edge_serve *s,
 	bool gz_match, use_gz;
 
 	if (not_modified(r, f, &gz_match)) {
-		httpd_begin(x, 304);
-		if (gz_match)
-			httpd_header(x, f->gz_hdr.p, f->gz_hdr.len);
-		else
-			httpd_header(x, f->hdr.p, f->hdr.len);
-		cors_dynamic(x, s);
+		begin_object(x, s, 304, gz_match ? &f->gz_hdr : &f->hdr);
 		httpd_end_head(x, -1);
 		return;
 	}
@@ -270,11 +275,9 @@ static void serve_object(struct httpd_exchange *x, const struct edge_serve *s,
 			serve_ranges(x, s, f, rg, n);
 			return;
 		case HTTP_RANGE_UNSATISFIABLE:
-			httpd_begin(x, 416);
-			httpd_header(x, f->hdr.p, f->hdr.len);
+			begin_object(x, s, 416, &f->hdr);
 			httpd_headerf(x, "Content-Range: bytes */%llu\r\n",
 				      (unsigned long long)f->size);
-			cors_dynamic(x, s);
 			httpd_end_head(x, 0);
 			return;
 		case HTTP_RANGE_IGNORE:
@@ -283,12 +286,7 @@ static void serve_object(struct httpd_exchange *x, const struct edge_serve *s,
 	}
 	use_gz = f->gz && r->accept_encoding.p &&
 		 edge_accepts_gzip(r->accept_encoding.p, r->accept_encoding.len);
-	httpd_begin(x, 200);
-	if (use_gz)
-		httpd_header(x, f->gz_hdr.p, f->gz_hdr.len);
-	else
-		httpd_header(x, f->hdr.p, f->hdr.len);
-	cors_dynamic(x, s);
+	begin_object(x, s, 200, use_gz ? &f->gz_hdr : &f->hdr);
 	if (use_gz) {
 		httpd_end_head(x, (int64_t)f->gz_len);
 		httpd_body_mem(x, f->gz, f->gz_len);
