@@ -147,6 +147,8 @@ static void conn_release_buffers(struct httpd_conn *c)
 	}
 	free(c->tlsbuf);
 	c->tlsbuf = NULL;
+	c->tls_len = c->tls_off = 0;
+	httpd_tls_release(c);
 }
 
 static int outbuf_ensure(struct httpd_conn *c)

@@ -16,7 +16,8 @@
 #define HTTPD_MAGIC	  0x48747064U /* "Htpd" */
 #define HTTPD_CONN_MAGIC  0x436f6e6eU /* "Conn" */
 #define HTTPD_INLINE_SEGS 2
-#define HTTPD_TLS_CHUNK	  16384
+#define HTTPD_TLS_CHUNK	  65536 /* file bytes read per SSL_write without kTLS */
+#define HTTPD_TLS_WBUF	  (4 * 16384 + 4 * 64) /* four full TLS records */
 #define HTTPD_DISCARD_MAX 65536
 #define HTTPD_DRAIN_IDLE_MS 1000 /* grace for idle connections when draining */
 
@@ -62,7 +63,8 @@ struct httpd_conn {
 	void *ref;
 
 	SSL *ssl;
-	char *tlsbuf; /* file bytes read for SSL_write without kTLS */
+	struct httpd_wbio *wbio; /* record coalescing, when kTLS is not in use */
+	char *tlsbuf;            /* file bytes read for SSL_write without kTLS */
 	uint32_t tls_len, tls_off;
 
 	struct sockaddr_in6 peer; /* or a sockaddr_in: family first */
@@ -118,5 +120,7 @@ int httpd_tls_start(struct httpd_conn *c, SSL_CTX *ctx);
 /* 0 done, -EAGAIN waiting (interest set), other < 0 failed. */
 int httpd_tls_handshake(struct httpd_conn *c);
 void httpd_tls_close(struct httpd_conn *c);
+/* Free the coalescing buffer of an idle TLS connection. */
+void httpd_tls_release(struct httpd_conn *c);
 
 #endif

@@ -1,7 +1,12 @@
 /* TLS server context setup with OpenSSL 3. */
 #include "tls.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,16 +78,26 @@ fail:
 
 bool tls_kernel_has_ktls(void)
 {
-	char line[256] = "";
-	FILE *f = fopen("/proc/sys/net/ipv4/tcp_available_ulp", "r");
-	bool found = false;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), c = -1, s = -1;
+	bool ok = false;
 
-	if (!f)
-		return false;
-	if (fgets(line, sizeof(line), f)) {
-		for (char *t = strtok(line, " \n"); t; t = strtok(NULL, " \n"))
-			found = found || strcmp(t, "tls") == 0;
-	}
-	fclose(f);
-	return found;
+	/* The ULP attaches only to an established TCP socket: make one on loopback. */
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(l, 1) != 0 ||
+	    getsockname(l, (struct sockaddr *)&a, &alen) != 0)
+		goto out;
+	if ((c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(c, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    (s = accept4(l, NULL, NULL, SOCK_CLOEXEC)) < 0)
+		goto out;
+	ok = setsockopt(s, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) == 0;
+out:
+	if (s >= 0)
+		close(s);
+	if (c >= 0)
+		close(c);
+	if (l >= 0)
+		close(l);
+	return ok;
 }

@@ -20,7 +20,8 @@ SSL_CTX *tls_server_ctx(const char *cert, const char *key, const char *ciphers, 
 
 /*
  * Does the kernel offer the "tls" upper-layer protocol, so kTLS can work?
- * (Reads /proc/sys/net/ipv4/tcp_available_ulp.)
+ * Attaches it to a loopback TCP connection made for the purpose (which also
+ * loads the kernel module when it is available but not loaded).
  */
 bool tls_kernel_has_ktls(void);
 

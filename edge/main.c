@@ -47,6 +47,7 @@ static struct {
 	unsigned gen, nworkers;
 	struct metrics *metrics;
 	SSL_CTX *tls;
+	bool ktls; /* the kernel offers the tls ULP */
 } M;
 
 static volatile sig_atomic_t sig_hup, sig_term, sig_chld, sig_usr1, sig_alrm;
@@ -258,7 +259,7 @@ static SSL_CTX *make_tls(const struct edge_config *cfg, char *err, size_t errlen
 	if (cfg->nlisten_tls == 0)
 		return NULL;
 	return tls_server_ctx(cfg->tls_cert, cfg->tls_key, cfg->tls_ciphers,
-			      cfg->ktls == EDGE_KTLS_AUTO, err, errlen);
+			      cfg->ktls == EDGE_KTLS_AUTO && M.ktls, err, errlen);
 }
 
 static int check_root(const struct edge_config *cfg, char *err, size_t errlen)
@@ -431,12 +432,11 @@ static void log_startup(void)
 			log_info("listening on %s://%s", M.socks[i].tls ? "https" : "http",
 				 M.socks[i].addr.text);
 	if (M.cfg.nlisten_tls)
-		log_info("TLS body path: %s",
-			 M.cfg.ktls == EDGE_KTLS_OFF ? "buffered SSL_write (ktls = off)"
-			 : tls_kernel_has_ktls()     ? "kernel TLS with SSL_sendfile where the "
-						       "cipher allows it"
-						 : "buffered SSL_write (the kernel offers no tls "
-						   "ULP)");
+		log_info(
+		    "TLS body path: %s",
+		    M.cfg.ktls == EDGE_KTLS_OFF ? "SSL_write from a bounded buffer (ktls = off)"
+		    : M.ktls ? "kernel TLS with SSL_sendfile where the cipher allows it"
+			     : "SSL_write from a bounded buffer (the kernel offers no tls ULP)");
 	log_info("serving %s with %u workers", M.cfg.root, M.nworkers);
 }
 
@@ -500,6 +500,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	raise_fd_limit();
+	M.ktls = tls_kernel_has_ktls();
 	if (master_setup() != 0)
 		return 1;
 	spawn_all();
