@@ -1,0 +1,235 @@
+/*
+ * Internals of libtranscode, shared by its files (prefix tc_): the job that
+ * ties demuxer, video ladder, audio renditions, segmenters and playlists
+ * together.  Nothing here is installed or visible to callers of transcoder.h.
+ */
+#ifndef REEL_TRANSCODER_INTERNAL_H
+#define REEL_TRANSCODER_INTERNAL_H
+
+#include <assert.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavfilter/avfilter.h>
+#include <libavformat/avformat.h>
+
+#include "transcoder.h"
+
+#define TC_MAX_RUNGS 16
+#define TC_MAX_AUDIO 16
+#define TC_MAX_SUBS  16
+#define TC_MAX_DIM   16384
+#define TC_MIN_DIM   16
+
+/* MPEG-TS timestamps run this much ahead of the package timeline, so the AAC
+ * priming and B-frame delay never go negative (and WebVTT maps to it). */
+#define TC_TS_OFFSET_US 1000000
+
+/* ---- errors (averr.c) ---- */
+
+/* Map an FFmpeg error code to a negative errno (the one mapper, STYLE.md rule 4). */
+int tc_averr(int averr);
+
+/* FFmpeg's text for AVERR ("Invalid data found when processing input"). */
+const char *tc_averr_str(int averr, char *buf, size_t len);
+
+/* Install the av_log callback that keeps the last FFmpeg error line; VERBOSE prints warnings. */
+void tc_log_install(int verbose);
+
+/* The last error line FFmpeg logged (trimmed, may be ""), copied into BUF. */
+const char *tc_log_last(char *buf, size_t len);
+
+/* ---- segmenter (segment.c) ---- */
+
+struct tc_segment {
+	double start_s;
+	double dur_s;
+	int64_t size;
+	int64_t iframe_off; /* byte range of the IDR (moof + its first sample), -1 if none */
+	int64_t iframe_len;
+	uint8_t iv[16]; /* AES-128 IV when the package is encrypted */
+};
+
+struct tc_segmenter;
+
+/*
+ * Start a rendition in folder DIR (created): writes DIR/init.mp4 for fMP4 now.
+ * ENC is the opened encoder whose packets will be written; TARGET_MS the
+ * segment target.  Returns NULL with ERR filled on failure.
+ */
+struct tc_segmenter *tc_seg_new(const char *dir, const AVCodecContext *enc, int64_t target_ms,
+				enum transcoder_container c, char *err, size_t errlen);
+
+/*
+ * Write PKT (time base of the encoder, consumed).  A key packet at or past the next
+ * boundary (k * target) closes the current segment file and opens the next.
+ * Returns 0 or a negative errno with ERR filled.
+ */
+int tc_seg_write(struct tc_segmenter *s, AVPacket *pkt, char *err, size_t errlen);
+
+/* Flush the last segment and compute durations.  Returns 0 or -errno with ERR. */
+int tc_seg_finish(struct tc_segmenter *s, char *err, size_t errlen);
+
+/* The finished segment list (valid until tc_seg_free). */
+const struct tc_segment *tc_seg_list(const struct tc_segmenter *s, size_t *n);
+
+/* Total duration in seconds of the finished segments. */
+double tc_seg_duration(const struct tc_segmenter *s);
+
+void tc_seg_free(struct tc_segmenter **s);
+
+/* Encrypt every finished segment file in place (opts->key_uri set); sizes are updated. */
+int tc_seg_encrypt(struct tc_segmenter *s, const struct transcoder_options *o, char *err,
+		   size_t errlen);
+
+/* The pts, in TB, of segment boundary K (K * target_ms). */
+int64_t tc_boundary(int64_t k, int64_t target_ms, AVRational tb);
+
+/* ---- renditions as the playlists and manifest see them ---- */
+
+enum tc_kind { TC_VIDEO, TC_AUDIO, TC_SUBS, TC_DROPPED /* produced nothing */ };
+
+struct tc_rendition {
+	enum tc_kind kind;
+	char name[64]; /* folder in the package: "720p", "audio_eng", "subs_fra" */
+	int width, height, kbps;
+	double fps;
+	char codecs[32]; /* "avc1.64001f", "mp4a.40.2", "wvtt" */
+	char lang[16];
+	char label[64];
+	int is_default;
+	int channels;
+	int forced;
+	struct tc_segmenter *seg;      /* owned elsewhere; NULL for subtitles */
+	const struct tc_segment *grid; /* subtitles: the segments they follow */
+	size_t grid_len;
+	double peak_bps, avg_bps; /* measured, filled by tc_measure */
+	double iframe_peak_bps, iframe_avg_bps;
+};
+
+/* ---- the job ---- */
+
+struct tc_video;
+struct tc_audio;
+struct tc_subs;
+
+#define TC_JOB_MAGIC 0x74636a62u /* checked where a job passes through void * */
+
+struct tc_job {
+	unsigned magic;
+	const struct transcoder_options *opts;
+	char tmpdir[PATH_MAX];
+	AVFormatContext *ic;
+	int64_t start_us; /* subtracted from every timestamp so the package starts at 0 */
+	double duration_s;
+
+	int vindex;
+	AVCodecContext *vdec;
+	struct tc_video *video;
+
+	struct tc_audio *audio[TC_MAX_AUDIO];
+	int audio_stream[TC_MAX_AUDIO]; /* source stream of each */
+	size_t naudio;
+
+	struct tc_subs *subs[TC_MAX_SUBS];
+	int subs_stream[TC_MAX_SUBS];
+	size_t nsubs;
+
+	struct tc_rendition rends[TC_MAX_RUNGS + TC_MAX_AUDIO + TC_MAX_SUBS];
+	size_t nrends;
+
+	atomic_int abort;     /* 0, or the negative errno that stops the job */
+	atomic_llong beat_ns; /* monotonic time of the last progress, for the watchdog */
+	atomic_llong done_ms; /* media time decoded */
+	int64_t frames;
+	int64_t last_vpts;    /* of the last video frame passed on (stream time base) */
+	int64_t corrupt;      /* packets/frames concealed or dropped */
+	pthread_mutex_t lock; /* guards err */
+	char err[512];
+};
+
+/* Record the first failure of the job (thread-safe) and make everyone stop.  Returns CODE. */
+int tc_fail(struct tc_job *job, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Mark liveness for the watchdog. */
+void tc_beat(struct tc_job *job);
+
+int64_t tc_now_ns(void);
+
+/* ---- video ladder (video.c) ---- */
+
+/*
+ * Plan the ladder for the decoder's picture, build the filter graph and open one
+ * libx264 encoder + segmenter + thread per rung.  Adds the video renditions to JOB.
+ */
+int tc_video_open(struct tc_job *job);
+
+/* Feed one decoded frame (NULL = end of stream) through the graph to the encoder threads. */
+int tc_video_frame(struct tc_job *job, AVFrame *frame);
+
+/* Wait for the encoder threads and finish their segmenters. */
+int tc_video_finish(struct tc_job *job);
+
+void tc_video_free(struct tc_video **v);
+
+/* ---- audio renditions (audio.c) ---- */
+
+/* Open decoder, downmix/resample graph, AAC encoder and segmenter for stream INDEX. */
+int tc_audio_open(struct tc_job *job, int index, int is_default);
+
+/* Decode PKT (NULL = flush) of audio track I and encode what comes out. */
+int tc_audio_packet(struct tc_job *job, size_t i, const AVPacket *pkt);
+
+int tc_audio_finish(struct tc_job *job, size_t i);
+
+void tc_audio_free(struct tc_audio **a);
+
+/* ---- subtitle renditions (subs.c) ---- */
+
+/* Open stream INDEX as a WebVTT rendition; bitmap subtitles are skipped (warning). */
+int tc_subs_open(struct tc_job *job, int index);
+
+/* Decode one packet of subtitle track I and keep its cues. */
+int tc_subs_packet(struct tc_job *job, size_t i, AVPacket *pkt);
+
+/* Write every subtitle track as WebVTT segments on the video's segment grid. */
+int tc_subs_write(struct tc_job *job);
+
+void tc_subs_free(struct tc_subs **s);
+
+/* The segments of rendition R (its segmenter's, or the grid of a subtitle track). */
+const struct tc_segment *tc_rend_segments(const struct tc_rendition *r, size_t *n);
+
+/* ---- playlists (playlist.c) ---- */
+
+/* Measure peak/average bit rates of every rendition (RFC 8216 section 4.3.4.2). */
+void tc_measure(struct tc_job *job);
+
+/* Write every media playlist, I-frame playlist and master.m3u8 into job->tmpdir. */
+int tc_playlists_write(struct tc_job *job);
+
+/* ---- AES-128 (crypt.c) ---- */
+
+/* The IV of media sequence number SEQ under O's policy (sequence or fixed). */
+void tc_iv_for(const struct transcoder_options *o, size_t seq, uint8_t iv[16]);
+
+/*
+ * Encrypt the file PATH in place (AES-128-CBC, PKCS7) as media sequence SEQ; IV_OUT
+ * gets the IV used and *SIZE the new size.  Returns 0 or -errno.
+ */
+int tc_encrypt_file(const struct transcoder_options *o, const char *path, size_t seq,
+		    uint8_t iv_out[16], int64_t *size);
+
+/* ---- manifest (manifest.c) ---- */
+
+/* Hash every file under job->tmpdir and write manifest.json with the title metadata. */
+int tc_manifest_write(struct tc_job *job);
+
+/* Write LEN bytes to PATH (created 0644, truncated).  Returns 0 or -errno. */
+int tc_write_file(const char *path, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,331 @@
+/*
+ * HLS playlists (RFC 8216) for a finished package:
+ *   <rendition>/index.m3u8    media playlist (VOD, EXT-X-MAP for fMP4, ENDLIST)
+ *   <video>/iframes.m3u8      I-frame playlist (EXT-X-I-FRAMES-ONLY, byte ranges of moof+IDR)
+ *   master.m3u8               variants with measured BANDWIDTH/AVERAGE-BANDWIDTH (audio
+ *                             included), exact CODECS, RESOLUTION, FRAME-RATE, one audio group
+ * Versions are the lowest each playlist needs (section 7): float EXTINF -> 3,
+ * byte ranges / I-frames-only -> 4, EXT-X-MAP with I-frames-only -> 5, EXT-X-MAP -> 6.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define GROUP_AUDIO "aud"
+#define GROUP_SUBS  "subs"
+
+const struct tc_segment *tc_rend_segments(const struct tc_rendition *r, size_t *n)
+{
+	if (r->seg)
+		return tc_seg_list(r->seg, n);
+	*n = r->grid_len;
+	return r->grid;
+}
+
+static int target_duration(const struct tc_segment *s, size_t n)
+{
+	double max = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].dur_s > max)
+			max = s[i].dur_s;
+	return max < 1 ? 1 : (int)lround(max); /* EXTINF rounded must be <= target */
+}
+
+/*
+ * Peak segment bit rate: the largest bit rate of any contiguous run of segments
+ * lasting 0.5 to 1.5 target durations (RFC 8216 4.3.4.2 via the 4.1 definition).
+ */
+static double peak_bps(const struct tc_segment *s, size_t n, int target, int iframes)
+{
+	double peak = 0, all_b = 0, all_d = 0;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		double b = 0, d = 0;
+		for (j = i; j < n; j++) {
+			b += 8.0 * (double)(iframes ? s[j].iframe_len : s[j].size);
+			d += s[j].dur_s;
+			if (d > 1.5 * target)
+				break;
+			if (d >= 0.5 * target && b / d > peak)
+				peak = b / d;
+		}
+		all_b += 8.0 * (double)(iframes ? s[i].iframe_len : s[i].size);
+		all_d += s[i].dur_s;
+	}
+	if (peak == 0 && all_d > 0)
+		peak = all_b / all_d;
+	return peak;
+}
+
+static double avg_bps(const struct tc_segment *s, size_t n, int iframes)
+{
+	double b = 0, d = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		b += 8.0 * (double)(iframes ? s[i].iframe_len : s[i].size);
+		d += s[i].dur_s;
+	}
+	return d > 0 ? b / d : 0;
+}
+
+void tc_measure(struct tc_job *job)
+{
+	size_t i, n;
+
+	for (i = 0; i < job->nrends; i++) {
+		struct tc_rendition *r = &job->rends[i];
+		const struct tc_segment *s;
+		int t;
+
+		if (!r->seg)
+			continue;
+		s = tc_seg_list(r->seg, &n);
+		t = target_duration(s, n);
+		r->peak_bps = peak_bps(s, n, t, 0);
+		r->avg_bps = avg_bps(s, n, 0);
+		if (r->kind == TC_VIDEO && n > 0 && s[0].iframe_off >= 0) {
+			r->iframe_peak_bps = peak_bps(s, n, t, 1);
+			r->iframe_avg_bps = avg_bps(s, n, 1);
+		}
+	}
+}
+
+static FILE *open_out(struct tc_job *job, const char *rel, char *path, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", job->tmpdir, rel);
+	f = fopen(path, "w");
+	if (!f)
+		tc_fail(job, -errno, "%s: %s", path, strerror(errno));
+	return f;
+}
+
+static int close_out(struct tc_job *job, FILE *f, const char *path)
+{
+	int bad = ferror(f);
+
+	if (fclose(f) != 0 || bad)
+		return tc_fail(job, -EIO, "%s: write failed", path);
+	return 0;
+}
+
+static void write_key(FILE *f, const struct transcoder_options *o, const uint8_t *iv)
+{
+	int i;
+
+	fprintf(f, "#EXT-X-KEY:METHOD=AES-128,URI=\"%s\"", o->key_uri);
+	if (iv) {
+		fprintf(f, ",IV=0x");
+		for (i = 0; i < 16; i++)
+			fprintf(f, "%02x", iv[i]);
+	}
+	fprintf(f, "\n");
+}
+
+static int write_media(struct tc_job *job, const struct tc_rendition *r, int iframes)
+{
+	const struct transcoder_options *o = job->opts;
+	int crypt = o->key_uri && r->kind != TC_SUBS;
+	int fmp4 = job->opts->container == TRANSCODER_FMP4 && r->kind != TC_SUBS;
+	const char *ext = r->kind == TC_SUBS ? "vtt" : fmp4 ? "m4s" : "ts";
+	char rel[128], path[PATH_MAX + 160];
+	const struct tc_segment *s;
+	size_t i, n;
+	int version;
+	FILE *f;
+
+	s = tc_rend_segments(r, &n);
+	version = iframes ? (fmp4 ? 5 : 4) : (fmp4 ? 6 : 3);
+	snprintf(rel, sizeof(rel), "%s/%s", r->name, iframes ? "iframes.m3u8" : "index.m3u8");
+	if (!(f = open_out(job, rel, path, sizeof(path))))
+		return -EIO;
+	fprintf(f, "#EXTM3U\n#EXT-X-VERSION:%d\n#EXT-X-TARGETDURATION:%d\n", version,
+		target_duration(s, n));
+	fprintf(f, "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n");
+	fprintf(f, "#EXT-X-INDEPENDENT-SEGMENTS\n");
+	if (iframes)
+		fprintf(f, "#EXT-X-I-FRAMES-ONLY\n");
+	if (fmp4) /* before any EXT-X-KEY: the init section stays in clear */
+		fprintf(f, "#EXT-X-MAP:URI=\"init.mp4\"\n");
+	if (crypt && o->iv_mode != TRANSCODER_IV_RANDOM)
+		write_key(f, o, o->iv_mode == TRANSCODER_IV_FIXED ? o->iv : NULL);
+	for (i = 0; i < n; i++) {
+		if (crypt && o->iv_mode == TRANSCODER_IV_RANDOM)
+			write_key(f, o, s[i].iv);
+		fprintf(f, "#EXTINF:%.5f,\n", s[i].dur_s);
+		if (iframes)
+			fprintf(f, "#EXT-X-BYTERANGE:%lld@%lld\n", (long long)s[i].iframe_len,
+				(long long)s[i].iframe_off);
+		fprintf(f, "seg_%05zu.%s\n", i + 1, ext);
+	}
+	fprintf(f, "#EXT-X-ENDLIST\n");
+	return close_out(job, f, path);
+}
+
+/* The audio rendition with the largest peak (the variant's worst case), or NULL. */
+static const struct tc_rendition *worst_audio(const struct tc_job *job, int avg)
+{
+	const struct tc_rendition *w = NULL;
+	size_t i;
+
+	for (i = 0; i < job->nrends; i++) {
+		const struct tc_rendition *r = &job->rends[i];
+		if (r->kind != TC_AUDIO)
+			continue;
+		if (!w || (avg ? r->avg_bps > w->avg_bps : r->peak_bps > w->peak_bps))
+			w = r;
+	}
+	return w;
+}
+
+static int unique_label(const struct tc_job *job, const struct tc_rendition *r)
+{
+	size_t i;
+
+	for (i = 0; i < job->nrends; i++)
+		if (&job->rends[i] != r && job->rends[i].kind == r->kind &&
+		    strcmp(job->rends[i].label, r->label) == 0)
+			return 0;
+	return 1;
+}
+
+static int has_kind(const struct tc_job *job, enum tc_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < job->nrends; i++)
+		if (job->rends[i].kind == kind)
+			return 1;
+	return 0;
+}
+
+static void write_subs_group(FILE *f, const struct tc_job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->nrends; i++) {
+		const struct tc_rendition *r = &job->rends[i];
+		if (r->kind != TC_SUBS || !r->grid)
+			continue;
+		fprintf(f,
+			"#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"" GROUP_SUBS "\",LANGUAGE=\"%s\","
+			"NAME=\"%s\",DEFAULT=%s,AUTOSELECT=YES,FORCED=%s,URI=\"%s/index.m3u8\"\n",
+			r->lang, unique_label(job, r) ? r->label : r->name,
+			r->is_default ? "YES" : "NO", r->forced ? "YES" : "NO", r->name);
+	}
+}
+
+static void write_audio_group(FILE *f, const struct tc_job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->nrends; i++) {
+		const struct tc_rendition *r = &job->rends[i];
+		if (r->kind != TC_AUDIO)
+			continue;
+		fprintf(
+		    f,
+		    "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"" GROUP_AUDIO "\",LANGUAGE=\"%s\","
+		    "NAME=\"%s\",DEFAULT=%s,AUTOSELECT=YES,CHANNELS=\"%d\",URI=\"%s/index.m3u8\"\n",
+		    r->lang, unique_label(job, r) ? r->label : r->name,
+		    r->is_default ? "YES" : "NO", r->channels, r->name);
+	}
+}
+
+static int cmp_bw(const void *a, const void *b)
+{
+	const struct tc_rendition *x = *(const struct tc_rendition *const *)a;
+	const struct tc_rendition *y = *(const struct tc_rendition *const *)b;
+
+	if (x->peak_bps != y->peak_bps)
+		return x->peak_bps < y->peak_bps ? -1 : 1;
+	return x->height - y->height;
+}
+
+static void write_variants(FILE *f, const struct tc_job *job)
+{
+	const struct tc_rendition *ap = worst_audio(job, 0), *aa = worst_audio(job, 1);
+	const struct tc_rendition *v[TC_MAX_RUNGS];
+	size_t i, n = 0;
+
+	for (i = 0; i < job->nrends; i++)
+		if (job->rends[i].kind == TC_VIDEO && n < TC_MAX_RUNGS)
+			v[n++] = &job->rends[i];
+	qsort(v, n, sizeof(v[0]), cmp_bw);
+	for (i = 0; i < n; i++) {
+		const struct tc_rendition *r = v[i];
+		fprintf(f, "#EXT-X-STREAM-INF:BANDWIDTH=%.0f,AVERAGE-BANDWIDTH=%.0f,",
+			ceil(r->peak_bps + (ap ? ap->peak_bps : 0)),
+			ceil(r->avg_bps + (aa ? aa->avg_bps : 0)));
+		fprintf(f, "CODECS=\"%s%s\",RESOLUTION=%dx%d,FRAME-RATE=%.3f", r->codecs,
+			ap ? ",mp4a.40.2" : "", r->width, r->height, r->fps);
+		if (ap)
+			fprintf(f, ",AUDIO=\"" GROUP_AUDIO "\"");
+		if (has_kind(job, TC_SUBS))
+			fprintf(f, ",SUBTITLES=\"" GROUP_SUBS "\"");
+		fprintf(f, "\n%s/index.m3u8\n", r->name);
+	}
+	for (i = 0; i < n; i++) {
+		const struct tc_rendition *r = v[i];
+		if (r->iframe_peak_bps <= 0)
+			continue;
+		fprintf(f,
+			"#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=%.0f,AVERAGE-BANDWIDTH=%.0f,"
+			"CODECS=\"%s\",RESOLUTION=%dx%d,URI=\"%s/iframes.m3u8\"\n",
+			ceil(r->iframe_peak_bps), ceil(r->iframe_avg_bps), r->codecs, r->width,
+			r->height, r->name);
+	}
+	if (n == 0 && ap) { /* audio-only title: one variant, the default track */
+		const struct tc_rendition *d = ap;
+		for (i = 0; i < job->nrends; i++)
+			if (job->rends[i].kind == TC_AUDIO && job->rends[i].is_default)
+				d = &job->rends[i];
+		fprintf(f,
+			"#EXT-X-STREAM-INF:BANDWIDTH=%.0f,AVERAGE-BANDWIDTH=%.0f,"
+			"CODECS=\"mp4a.40.2\",AUDIO=\"" GROUP_AUDIO "\"%s\n%s/index.m3u8\n",
+			ceil(ap->peak_bps), ceil(aa->avg_bps),
+			has_kind(job, TC_SUBS) ? ",SUBTITLES=\"" GROUP_SUBS "\"" : "", d->name);
+	}
+}
+
+static int write_master(struct tc_job *job)
+{
+	char path[PATH_MAX + 32];
+	FILE *f = open_out(job, "master.m3u8", path, sizeof(path));
+
+	if (!f)
+		return -EIO;
+	/* the highest version among the media playlists it lists */
+	fprintf(f, "#EXTM3U\n#EXT-X-VERSION:%d\n#EXT-X-INDEPENDENT-SEGMENTS\n",
+		job->opts->container == TRANSCODER_FMP4 ? 6 : 3);
+	write_audio_group(f, job);
+	write_subs_group(f, job);
+	write_variants(f, job);
+	return close_out(job, f, path);
+}
+
+int tc_playlists_write(struct tc_job *job)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < job->nrends; i++) {
+		const struct tc_rendition *r = &job->rends[i];
+		if (!r->seg && !r->grid)
+			continue;
+		if ((ret = write_media(job, r, 0)) < 0)
+			return ret;
+		if (r->kind == TC_VIDEO && r->iframe_peak_bps > 0 &&
+		    (ret = write_media(job, r, 1)) < 0)
+			return ret;
+	}
+	return write_master(job);
+}

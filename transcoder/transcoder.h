@@ -1,0 +1,115 @@
+/*
+ * libtranscode: one source media file in, one HLS package out (the package
+ * layout is the transcoder -> origin -> edge contract in DESIGN.md).  This is
+ * the only code in reel that sees FFmpeg; no FFmpeg type crosses this header.
+ */
+#ifndef REEL_TRANSCODER_H
+#define REEL_TRANSCODER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One rung of the ladder: a bounding box and a target bit rate. */
+struct transcoder_rung {
+	int width;
+	int height;
+	int kbps;
+};
+
+enum transcoder_container {
+	TRANSCODER_FMP4, /* fMP4/CMAF: init.mp4 + seg_NNNNN.m4s */
+	TRANSCODER_TS,	 /* MPEG-TS: seg_NNNNN.ts */
+};
+
+/* How the AES-128 IV of each segment is chosen (RFC 8216 5.2). */
+enum transcoder_iv {
+	TRANSCODER_IV_SEQUENCE, /* the media sequence number; no IV attribute */
+	TRANSCODER_IV_FIXED,	/* opts->iv for every segment */
+	TRANSCODER_IV_RANDOM,	/* a random IV per segment, listed in the playlist */
+};
+
+/* A snapshot handed to the progress callback, from the thread that calls transcoder_run. */
+struct transcoder_progress {
+	double done_s;	/* media seconds decoded so far */
+	double total_s; /* source duration, 0 when unknown */
+	double elapsed_s;
+	double speed; /* media seconds per wall second */
+	double eta_s; /* -1 when unknown */
+	int64_t frames;
+	int finished; /* 1 on the final call */
+};
+
+typedef void (*transcoder_progress_fn)(const struct transcoder_progress *p, void *arg);
+
+struct transcoder_options {
+	const char *source; /* input file (anything FFmpeg demuxes) */
+	const char *outdir; /* package folder; must not exist (or be an empty folder) */
+	const char *title;  /* title metadata; NULL = basename of outdir */
+	/* NULL/0 = transcoder_default_ladder(); rungs above the source are dropped. */
+	const struct transcoder_rung *ladder;
+	size_t ladder_len;
+	const char *preset;   /* libx264 preset, default "veryfast" */
+	double segment_s;     /* segment target, default 6 */
+	int threads;	      /* total encoder threads, 0 = online CPUs */
+	int audio_kbps;	      /* per audio rendition, default 128 */
+	double stall_timeout; /* seconds without progress before giving up, default 120 */
+	enum transcoder_container container;
+	transcoder_progress_fn progress; /* may be NULL */
+	void *progress_arg;
+	double progress_interval; /* seconds between progress calls, default 0.5 */
+	int verbose;		  /* let FFmpeg log warnings to stderr */
+	/*
+	 * HLS AES-128: when key_uri is set, every video and audio segment is encrypted
+	 * with KEY; playlists carry KEY_URI (printable, no '"'), never the key.
+	 * I-frame playlists are not written for an encrypted package.
+	 */
+	const char *key_uri;
+	uint8_t key[16];
+	enum transcoder_iv iv_mode;
+	uint8_t iv[16];
+	/* non-fatal problems (a skipped bitmap subtitle track); called with progress_arg */
+	void (*warn)(const char *msg, void *arg);
+};
+
+/* Fill OPTS with the defaults above (source and outdir NULL). */
+void transcoder_options_init(struct transcoder_options *opts);
+
+/* Apple's HLS authoring ladder (8 rungs, 234p..1080p); *LEN gets the count. Static storage. */
+const struct transcoder_rung *transcoder_default_ladder(size_t *len);
+
+/*
+ * Parse a ladder like "640x360@365,1280x720@3000" (kbps) into OUT (up to MAX rungs).
+ * Returns the number of rungs, or -EINVAL on a malformed list.
+ */
+int transcoder_ladder_parse(const char *s, struct transcoder_rung *out, size_t max);
+
+/*
+ * Transcode OPTS->source into the package OPTS->outdir.  The work is done in a
+ * temporary sibling folder that is renamed to OUTDIR only when everything
+ * (playlists, manifest.json) has been written; on failure the temporary folder
+ * is removed and OUTDIR is left untouched.
+ *
+ * Returns 0, or a negative errno with ERR (ERRLEN bytes) holding one line that
+ * names the file and the problem:
+ *   -ENOENT/-EACCES  source unreadable;  -EEXIST  OUTDIR exists and is not empty;
+ *   -EINVAL          not a media file, truncated, empty, no decodable stream,
+ *                    absurd dimensions, bad options;
+ *   -ETIMEDOUT       no progress within stall_timeout;
+ *   -EINTR           transcoder_cancel() was called;
+ *   -EIO / -ENOMEM   write or allocation failure, encoder failure.
+ *
+ * Process-wide effects: it installs an av_log callback (FFmpeg's own messages are
+ * kept for ERR, printed only when verbose), so run one job per process, as the
+ * origin does.  If FFmpeg wedges inside a call and does not return within 5 s of
+ * the stall timeout, the watchdog removes the temporary folder and ends the
+ * process with _exit(124): a thread stuck in a decoder cannot be cancelled safely.
+ */
+int transcoder_run(const struct transcoder_options *opts, char *err, size_t errlen);
+
+/*
+ * Ask a running transcoder_run (from a signal handler or another thread) to stop;
+ * it then fails with -EINTR and leaves no package.  Async-signal-safe.
+ */
+void transcoder_cancel(void);
+
+#endif
