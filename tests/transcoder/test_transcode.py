@@ -1,0 +1,719 @@
+#!/usr/bin/env python3
+"""Integration tests for reel-transcode: generate small sources with the ffmpeg
+CLI, transcode them, and check every package with the real ffprobe/ffmpeg
+against the bars of issue 3 (keyframe-aligned segments, playlists, measured
+BANDWIDTH, decodable master, duration, manifest digests) and bad inputs.
+
+usage: test_transcode.py [--bin PATH] [CASE ...]   (or REEL_TRANSCODE=PATH)
+With no CASE every case runs.  Python standard library only.
+"""
+import hashlib
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.environ.get("REEL_TRANSCODE", "")
+FAST = ["--preset=ultrafast", "--progress=none"]
+failures = []
+TS = False  # the package under check uses MPEG-TS segments (no init.mp4, no I-frame playlists)
+
+
+def run(cmd, timeout=180, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+        print("  FAIL:", msg)
+    return cond
+
+
+def ffmpeg(*args):
+    r = run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + list(args))
+    if r.returncode != 0:
+        raise RuntimeError("ffmpeg failed: %s" % r.stderr.strip())
+
+
+def gen(path, size=None, secs=4, rate=30, audio=None, extra_in=(), extra_out=()):
+    """testsrc2 video of SIZE (None = no video) plus AUDIO: list of (layout, lang)."""
+    args, maps, n = [], [], 0
+    if size:
+        args += ["-f", "lavfi", "-i", "testsrc2=size=%s:rate=%d:duration=%g" % (size, rate, secs)]
+        maps += ["-map", "%d:v" % n]
+        n += 1
+    for i, (layout, lang) in enumerate(audio or []):
+        args += ["-f", "lavfi", "-i",
+                 "sine=frequency=%d:sample_rate=44100:duration=%g" % (330 + 110 * i, secs)]
+        if layout != "mono":
+            args[-1] += ",aformat=channel_layouts=%s" % layout
+        maps += ["-map", "%d:a" % n]
+        n += 1
+    args += list(extra_in)
+    args += maps + list(extra_out)
+    if size:
+        args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    for i, (layout, lang) in enumerate(audio or []):
+        args += ["-metadata:s:a:%d" % i, "language=%s" % lang]
+    if audio:
+        args += ["-c:a", "aac", "-b:a", "96k"]
+    ffmpeg(*(args + [path]))
+
+
+def probe_json(*args):
+    r = run(["ffprobe", "-v", "error", "-of", "json"] + list(args))
+    if r.returncode != 0:
+        raise RuntimeError("ffprobe failed: %s" % r.stderr.strip())
+    return json.loads(r.stdout)
+
+
+def source_durations(path):
+    """{"video": seconds, "audio": [seconds per track]} from the stream (or format) durations."""
+    j = probe_json("-show_entries", "format=duration:stream=codec_type,duration:stream_tags=DURATION",
+                   path)
+    fmt = float(j["format"]["duration"])
+    out = {"video": None, "audio": []}
+    for st in j["streams"]:
+        d = st.get("duration")
+        if d in (None, "N/A"):
+            tag = st.get("tags", {}).get("DURATION")
+            if tag:
+                h, m, sec = tag.split(":")
+                d = int(h) * 3600 + int(m) * 60 + float(sec)
+        d = float(d) if d not in (None, "N/A") else fmt
+        if st["codec_type"] == "video" and out["video"] is None:
+            out["video"] = d
+        elif st["codec_type"] == "audio":
+            out["audio"].append(d)
+    return out
+
+
+# ---- playlist parsing ----
+
+def attrs(s):
+    out = {}
+    for m in re.finditer(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)', s):
+        out[m.group(1)] = m.group(2).strip('"')
+    return out
+
+
+def parse_master(path):
+    lines = open(path).read().splitlines()
+    v = {"variants": [], "media": [], "iframes": [], "tags": lines}
+    for i, l in enumerate(lines):
+        if l.startswith("#EXT-X-STREAM-INF:"):
+            v["variants"].append((attrs(l.split(":", 1)[1]), lines[i + 1]))
+        elif l.startswith("#EXT-X-MEDIA:"):
+            v["media"].append(attrs(l.split(":", 1)[1]))
+        elif l.startswith("#EXT-X-I-FRAME-STREAM-INF:"):
+            v["iframes"].append(attrs(l.split(":", 1)[1]))
+    return v
+
+
+def parse_media(path):
+    p = {"segs": [], "tags": {}}
+    dur, rng = None, None
+    for l in open(path).read().splitlines():
+        if l.startswith("#EXTINF:"):
+            dur = float(l[8:].split(",")[0])
+        elif l.startswith("#EXT-X-BYTERANGE:"):
+            n, o = l[17:].split("@")
+            rng = (int(o), int(n))
+        elif l.startswith("#"):
+            k, _, val = l.partition(":")
+            p["tags"][k] = val
+        elif l.strip():
+            p["segs"].append((l, dur, rng))
+            dur, rng = None, None
+    return p
+
+
+def peak_rate(sizes_durs, target):
+    """RFC 8216 peak segment bit rate: runs of segments lasting 0.5..1.5 target."""
+    peak, n = 0.0, len(sizes_durs)
+    for i in range(n):
+        b = d = 0.0
+        for j in range(i, n):
+            b += 8 * sizes_durs[j][0]
+            d += sizes_durs[j][1]
+            if d > 1.5 * target:
+                break
+            if d >= 0.5 * target:
+                peak = max(peak, b / d)
+    if peak == 0:
+        tb = sum(8 * s for s, _ in sizes_durs)
+        td = sum(d for _, d in sizes_durs)
+        peak = tb / td if td else 0
+    return peak
+
+
+def measure(pkg, rel):
+    p = parse_media(os.path.join(pkg, rel))
+    base = os.path.dirname(os.path.join(pkg, rel))
+    sd = [(os.path.getsize(os.path.join(base, u)), d) for u, d, _ in p["segs"]]
+    target = int(p["tags"]["#EXT-X-TARGETDURATION"])
+    tot_d = sum(d for _, d in sd)
+    return peak_rate(sd, target), sum(8 * s for s, _ in sd) / tot_d
+
+
+def within(declared, measured, tol=0.10):
+    return measured > 0 and abs(declared - measured) / measured <= tol
+
+
+# ---- package checks ----
+
+def check_media_playlist(pkg, rel, name, iframes=False):
+    p = parse_media(os.path.join(pkg, rel))
+    t = p["tags"]
+    target = int(t.get("#EXT-X-TARGETDURATION", "0"))
+    check(t.get("#EXT-X-PLAYLIST-TYPE") == "VOD", "%s %s: not VOD" % (name, rel))
+    check("#EXT-X-ENDLIST" in t, "%s %s: no ENDLIST" % (name, rel))
+    is_vtt = rel.startswith("subs_")
+    check(("#EXT-X-MAP" in t) == (not TS and not is_vtt), "%s %s: EXT-X-MAP wrong" % (name, rel))
+    want = "3" if TS or is_vtt else "5" if iframes else "6"
+    check(t.get("#EXT-X-VERSION") == want,
+          "%s %s: EXT-X-VERSION %s" % (name, rel, t.get("#EXT-X-VERSION")))
+    check(len(p["segs"]) > 0, "%s %s: no segments" % (name, rel))
+    for u, d, _ in p["segs"]:
+        check(d is not None and d <= target + 0.5, "%s %s: EXTINF %s > target %d + 0.5" %
+              (name, u, d, target))
+        check(round(d) <= target, "%s %s: EXTINF %s rounds above target %d" % (name, u, d, target))
+    return p
+
+
+def join_init(init, seg, tmp):
+    if TS:
+        return seg
+    path = os.path.join(tmp, "one.mp4")
+    with open(path, "wb") as f:
+        f.write(open(init, "rb").read())
+        f.write(open(seg, "rb").read())
+    return path
+
+
+def keyframes_of_segment(init, seg, tmp):
+    path = join_init(init, seg, tmp)
+    pk = probe_json("-select_streams", "v:0", "-show_entries", "packet=pts_time,flags", path)
+    return pk["packets"]
+
+
+def check_video(pkg, rend, name, tmp):
+    """Every segment starts with a keyframe; returns the keyframe times (from the playlist)."""
+    rel = rend + "/index.m3u8"
+    p = check_media_playlist(pkg, rel, name)
+    keys, t = [], None
+    init = os.path.join(pkg, rend, "init.mp4")
+    for u, d, _ in p["segs"]:
+        pk = keyframes_of_segment(init, os.path.join(pkg, rend, u), tmp)
+        if t is None:  # the package keeps the source's start offset
+            t = float(pk[0]["pts_time"]) if pk else 0.0
+            start = t
+        check(len(pk) > 0 and "K" in pk[0]["flags"], "%s %s/%s: first packet is not a keyframe" %
+              (name, rend, u))
+        nkeys = sum(1 for x in pk if "K" in x["flags"])
+        check(nkeys == 1, "%s %s/%s: %d keyframes in one segment" % (name, rend, u, nkeys))
+        keys.append(round(float(pk[0]["pts_time"]), 3) if pk else None)
+        check(pk and abs(float(pk[0]["pts_time"]) - t) < 0.002,
+              "%s %s/%s: starts at %s, playlist says %.3f" %
+              (name, rend, u, pk[0]["pts_time"] if pk else "?", t))
+        t += d
+    return keys, t - start
+
+
+def check_iframe_playlist(pkg, uri, name, tmp):
+    p = check_media_playlist(pkg, uri, name, iframes=True)
+    base = os.path.dirname(os.path.join(pkg, uri))
+    u, d, rng = p["segs"][0]
+    check(rng is not None, "%s %s: no BYTERANGE" % (name, uri))
+    if not rng:
+        return
+    data = open(os.path.join(base, u), "rb").read()[rng[0]:rng[0] + rng[1]]
+    path = os.path.join(tmp, "iframe.mp4")
+    with open(path, "wb") as f:
+        f.write(open(os.path.join(base, "init.mp4"), "rb").read())
+        f.write(data)
+    r = run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+             "stream=nb_read_frames", "-of", "csv=p=0", path])
+    check(r.stdout.strip() == "1", "%s %s: I-frame byte range does not decode to one frame (%s %s)"
+          % (name, uri, r.stdout.strip(), r.stderr.strip()[:200]))
+
+
+def first_segment(pkg, rend, tmp):
+    return join_init(os.path.join(pkg, rend, "init.mp4"),
+                     os.path.join(pkg, rend, "seg_00001." + ("ts" if TS else "m4s")), tmp)
+
+
+def avc1_of(pkg, rend, tmp):
+    s = probe_json("-select_streams", "v:0", "-show_entries", "stream=profile,level,width,height",
+                   first_segment(pkg, rend, tmp))["streams"][0]
+    prof = {"High": 0x64, "Main": 0x4d, "Baseline": 0x42, "Constrained Baseline": 0x42}
+    return s, prof.get(s.get("profile"), -1), int(s.get("level", -1))
+
+
+def check_manifest(pkg, name):
+    m = json.load(open(os.path.join(pkg, "manifest.json")))
+    listed = {f["path"]: f for f in m["files"]}
+    on_disk = set()
+    for root, _, files in os.walk(pkg):
+        for f in files:
+            rel = os.path.relpath(os.path.join(root, f), pkg)
+            if rel != "manifest.json":
+                on_disk.add(rel)
+    check(set(listed) == on_disk, "%s: manifest files differ from disk: %s" %
+          (name, sorted(set(listed) ^ on_disk)[:5]))
+    for rel, f in listed.items():
+        path = os.path.join(pkg, rel)
+        if not os.path.exists(path):
+            continue
+        data = open(path, "rb").read()
+        check(f["size"] == len(data), "%s: %s size mismatch" % (name, rel))
+        check(f["sha256"] == hashlib.sha256(data).hexdigest(), "%s: %s sha256 mismatch" %
+              (name, rel))
+        check(bool(f.get("content_type")), "%s: %s without content type" % (name, rel))
+    return m
+
+
+def check_package(pkg, src, name, tmp, expect_video=None, expect_audio=None):
+    """The full set of bars on one package; returns the parsed master."""
+    check(os.path.isfile(os.path.join(pkg, "master.m3u8")), "%s: no master.m3u8" % name)
+    check(not [d for d in os.listdir(os.path.dirname(pkg)) if ".tmp-" in d],
+          "%s: temporary folder left behind" % name)
+    master = parse_master(os.path.join(pkg, "master.m3u8"))
+    check("#EXT-X-INDEPENDENT-SEGMENTS" in master["tags"], "%s: no INDEPENDENT-SEGMENTS" % name)
+    src_dur = source_durations(src)
+
+    audio_peak = audio_avg = 0.0
+    for media in master["media"]:
+        check(media.get("TYPE") in ("AUDIO", "SUBTITLES") and media.get("GROUP-ID"),
+              "%s: bad EXT-X-MEDIA" % name)
+        if media["TYPE"] == "SUBTITLES":
+            continue
+        uri = media["URI"]
+        p = check_media_playlist(pkg, uri, name)
+        total = sum(d for _, d, _ in p["segs"])
+        check(any(abs(total - d) <= 0.1 for d in src_dur["audio"]),
+              "%s: %s lasts %.3f s, source audio %s s" % (name, uri, total, src_dur["audio"]))
+        s = probe_json("-show_entries", "stream=codec_name,profile,channels,sample_rate",
+                       first_segment(pkg, os.path.dirname(uri), tmp))["streams"][0]
+        check(s["codec_name"] == "aac" and s.get("profile") == "LC" and s["channels"] == 2 and
+              s["sample_rate"] == "48000", "%s: %s is not AAC-LC stereo 48 kHz: %s" %
+              (name, uri, s))
+        pk, av = measure(pkg, uri)
+        audio_peak, audio_avg = max(audio_peak, pk), max(audio_avg, av)
+    if expect_audio is not None:
+        langs = [m.get("LANGUAGE") for m in master["media"] if m["TYPE"] == "AUDIO"]
+        check(sorted(langs) == sorted(expect_audio), "%s: audio languages %s, expected %s" %
+              (name, langs, expect_audio))
+
+    keysets, sizes = {}, []
+    for a, uri in master["variants"]:
+        codecs = a.get("CODECS", "")
+        if "avc1" not in codecs:
+            continue
+        rend = os.path.dirname(uri)
+        keys, total = check_video(pkg, rend, name, tmp)
+        keysets[rend] = keys
+        check(abs(total - src_dur["video"]) <= 0.1, "%s: %s lasts %.3f s, source %.3f s" %
+              (name, rend, total, src_dur["video"]))
+        s, pp, ll = avc1_of(pkg, rend, tmp)
+        m = re.match(r"avc1\.([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})", codecs)
+        check(m and int(m.group(1), 16) == pp and int(m.group(3), 16) == ll,
+              "%s: %s CODECS %s but stream is %s level %s" % (name, rend, codecs,
+                                                             s.get("profile"), ll))
+        check(a.get("RESOLUTION") == "%dx%d" % (s["width"], s["height"]),
+              "%s: %s RESOLUTION %s vs %dx%d" % (name, rend, a.get("RESOLUTION"), s["width"],
+                                                 s["height"]))
+        check(s["width"] % 2 == 0 and s["height"] % 2 == 0, "%s: %s odd size" % (name, rend))
+        check("FRAME-RATE" in a, "%s: %s without FRAME-RATE" % (name, rend))
+        sizes.append((s["width"], s["height"]))
+        pk, av = measure(pkg, uri)
+        extra_p, extra_a = (audio_peak, audio_avg) if "AUDIO" in a else (0, 0)
+        check(within(int(a["BANDWIDTH"]), pk + extra_p),
+              "%s: %s BANDWIDTH %s, measured %.0f" % (name, rend, a["BANDWIDTH"], pk + extra_p))
+        check(within(int(a["AVERAGE-BANDWIDTH"]), av + extra_a),
+              "%s: %s AVERAGE-BANDWIDTH %s, measured %.0f" %
+              (name, rend, a["AVERAGE-BANDWIDTH"], av + extra_a))
+    if keysets:
+        first = list(keysets.values())[0]
+        for rend, keys in keysets.items():
+            check(keys == first, "%s: keyframes of %s %s differ from %s" % (name, rend, keys, first))
+        check(len(master["iframes"]) == (0 if TS else len(keysets)),
+              "%s: %d I-frame playlists for %d renditions" %
+              (name, len(master["iframes"]), len(keysets)))
+        for fr in master["iframes"][:2]:
+            check_iframe_playlist(pkg, fr["URI"], name, tmp)
+    if expect_video is not None:
+        check(sorted(sizes) == sorted(expect_video), "%s: renditions %s, expected %s" %
+              (name, sorted(sizes), sorted(expect_video)))
+
+    r = run(["ffmpeg", "-nostdin", "-v", "error", "-i", os.path.join(pkg, "master.m3u8"),
+             "-map", "0", "-f", "null", "-"])
+    check(r.returncode == 0 and r.stderr.strip() == "",
+          "%s: ffmpeg decoding master.m3u8: rc %d: %s" % (name, r.returncode, r.stderr[:300]))
+    check_manifest(pkg, name)
+    return master
+
+
+def transcode(src, out, *opts, expect_ok=True):
+    t0 = time.time()
+    r = run([BIN, src, out] + FAST + list(opts), timeout=200)
+    print("  reel-transcode %s: rc %d in %.1f s" % (os.path.basename(src), r.returncode,
+                                                     time.time() - t0))
+    if expect_ok:
+        check(r.returncode == 0, "transcode %s failed: %s" % (src, r.stderr.strip()))
+    return r
+
+
+# ---- cases ----
+
+def case_basic(tmp):
+    """640x360 + stereo: the two lower rungs, JSON progress, title metadata."""
+    src = os.path.join(tmp, "basic.mp4")
+    gen(src, "640x360", secs=8, audio=[("stereo", "eng")])
+    out = os.path.join(tmp, "pkg_basic")
+    r = run([BIN, src, out, "--preset=ultrafast", "--progress=json", "--title=Basic"])
+    check(r.returncode == 0, "basic: rc %d %s" % (r.returncode, r.stderr))
+    lines = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+    check(lines and lines[-1]["event"] == "done" and lines[-1]["percent"] == 100.0,
+          "basic: progress lines do not end with done 100%%: %s" % lines[-1:])
+    check_package(out, src, "basic", tmp, expect_video=[(416, 234), (640, 360)],
+                  expect_audio=["eng"])
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    check(m["title"] == "Basic" and abs(m["duration"] - 8) < 0.1, "basic: title metadata %s" %
+          {k: m.get(k) for k in ("title", "duration")})
+    r = transcode(src, out, expect_ok=False)
+    check(r.returncode != 0 and "exists" in r.stderr, "basic: overwriting a package: %s" % r.stderr)
+
+
+def case_full_ladder(tmp):
+    """1080p source: all eight rungs of the default ladder, 2 s segments."""
+    src = os.path.join(tmp, "hd.mp4")
+    gen(src, "1920x1080", secs=4, audio=[("stereo", "eng")])
+    out = os.path.join(tmp, "pkg_hd")
+    transcode(src, out, "--segment=2")
+    check_package(out, src, "hd", tmp, expect_video=[
+        (416, 234), (640, 360), (768, 432), (960, 540), (1280, 720), (1280, 720), (1920, 1080),
+        (1920, 1080)])
+
+
+def case_odd_sizes(tmp):
+    """854x480 without audio, and a 2.40:1 picture: aspect kept, even sizes, no upscale."""
+    src = os.path.join(tmp, "odd.mkv")
+    gen(src, "854x480", secs=4)
+    out = os.path.join(tmp, "pkg_odd")
+    transcode(src, out, "--segment=2")
+    check_package(out, src, "odd", tmp, expect_video=[(416, 234), (640, 360), (768, 432)],
+                  expect_audio=[])
+    src = os.path.join(tmp, "scope.mp4")
+    gen(src, "1920x800", secs=2, audio=[("stereo", "und")])
+    out = os.path.join(tmp, "pkg_scope")
+    transcode(src, out, "--ladder=1280x720@3000,640x360@365", "--segment=1")
+    check_package(out, src, "scope", tmp, expect_video=[(1280, 534), (640, 266)])
+
+
+def case_rotated(tmp):
+    """A phone-style source: 640x360 flagged rotated by 90 degrees plays as 360x640."""
+    flat = os.path.join(tmp, "flat.mp4")
+    gen(flat, "640x360", secs=2, audio=[("stereo", "eng")])
+    data = bytearray(open(flat, "rb").read())
+    i = data.find(b"tkhd")  # the video track comes first; version 0 box
+    struct.pack_into(">9i", data, i + 4 + 40, 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+    src = os.path.join(tmp, "rotated.mp4")
+    with open(src, "wb") as f:
+        f.write(data)
+    out = os.path.join(tmp, "pkg_rot")
+    transcode(src, out, "--segment=1")
+    check_package(out, src, "rotated", tmp,
+                  expect_video=[(132, 234), (202, 360), (244, 432), (304, 540)])
+
+
+def case_surround(tmp):
+    """5.1 audio downmixed to stereo 48 kHz."""
+    src = os.path.join(tmp, "surround.mp4")
+    gen(src, "640x360", secs=4, audio=[("5.1", "eng")])
+    out = os.path.join(tmp, "pkg_51")
+    transcode(src, out, "--ladder=640x360@365", "--segment=2")
+    check_package(out, src, "surround", tmp, expect_audio=["eng"])
+
+
+def case_languages(tmp):
+    """Two audio languages (the second default) and an SRT track, in MKV."""
+    srt = os.path.join(tmp, "subs.srt")
+    with open(srt, "w") as f:
+        f.write("1\n00:00:00,500 --> 00:00:02,000\nHello\n\n2\n00:00:02,500 --> 00:00:03,500\n"
+                "World\n")
+    src = os.path.join(tmp, "langs.mkv")
+    gen(src, "640x360", secs=4, audio=[("stereo", "eng"), ("mono", "fra")],
+        extra_in=["-i", srt], extra_out=["-map", "3:s", "-c:s", "srt", "-metadata:s:s:0",
+                                         "language=eng", "-disposition:a:0", "0",
+                                         "-disposition:a:1", "default"])
+    out = os.path.join(tmp, "pkg_langs")
+    transcode(src, out, "--ladder=640x360@365", "--segment=2")
+    master = check_package(out, src, "langs", tmp, expect_audio=["eng", "fra"])
+    defaults = [m.get("LANGUAGE") for m in master["media"]
+                if m.get("DEFAULT") == "YES" and m["TYPE"] == "AUDIO"]
+    check(defaults == ["fra"], "langs: default audio %s, expected fra" % defaults)
+    subs = [m for m in master["media"] if m["TYPE"] == "SUBTITLES"]
+    check(len(subs) == 1 and subs[0].get("LANGUAGE") == "eng",
+          "langs: subtitle renditions %s" % subs)
+    check(all('SUBTITLES="%s"' % subs[0]["GROUP-ID"] in "".join(
+        "%s=\"%s\"" % kv for kv in a.items()) for a, _ in master["variants"]) if subs else False,
+        "langs: variants do not reference the subtitle group")
+    if subs:
+        p = parse_media(os.path.join(out, subs[0]["URI"]))
+        v = parse_media(os.path.join(out, "360p", "index.m3u8"))
+        check([d for _, d, _ in p["segs"]] == [d for _, d, _ in v["segs"]],
+              "langs: subtitle segments do not follow the video's")
+        text = "".join(open(os.path.join(out, os.path.dirname(subs[0]["URI"]), u)).read()
+                       for u, _, _ in p["segs"])
+        # the MKV muxer shifted video and subtitles by the AAC priming (23 ms)
+        check(text.startswith("WEBVTT") and "Hello" in text and "World" in text and
+              re.search(r"00:00:00\.5[0-4]\d --> 00:00:02\.0[0-4]\d", text),
+              "langs: WebVTT content %r" % text[:300])
+
+
+def case_audio_only(tmp):
+    src = os.path.join(tmp, "audio.m4a")
+    gen(src, None, secs=7, audio=[("stereo", "eng")])
+    out = os.path.join(tmp, "pkg_audio")
+    transcode(src, out)
+    master = check_package(out, src, "audio-only", tmp, expect_video=[], expect_audio=["eng"])
+    check(len(master["variants"]) == 1 and master["variants"][0][0].get("CODECS") == "mp4a.40.2",
+          "audio-only: variants %s" % master["variants"])
+
+
+def case_vfr(tmp):
+    """Variable frame rate (frames at 1/30 and 1/15 s alternately) in MKV."""
+    src = os.path.join(tmp, "vfr.mkv")
+    gen(src, "640x360", secs=4, audio=[("stereo", "eng")],
+        extra_out=["-vf", "setpts='(N+floor(N/2))/30/TB'", "-fps_mode", "vfr"])
+    out = os.path.join(tmp, "pkg_vfr")
+    transcode(src, out, "--ladder=640x360@365", "--segment=2")
+    check_package(out, src, "vfr", tmp)
+
+
+def case_mpegts(tmp):
+    """--format=ts: MPEG-TS segments, with a subtitle track (X-TIMESTAMP-MAP)."""
+    global TS
+    srt = os.path.join(tmp, "subs.srt")
+    with open(srt, "w") as f:
+        f.write("1\n00:00:01,000 --> 00:00:02,000\nHello\n")
+    src = os.path.join(tmp, "ts_src.mkv")
+    gen(src, "640x360", secs=5, audio=[("stereo", "eng")], extra_in=["-i", srt],
+        extra_out=["-map", "2:s", "-c:s", "srt"])
+    out = os.path.join(tmp, "pkg_ts")
+    transcode(src, out, "--format=ts", "--segment=2")
+    TS = True
+    try:
+        check_package(out, src, "mpegts", tmp, expect_video=[(416, 234), (640, 360)],
+                      expect_audio=["eng"])
+    finally:
+        TS = False
+    check(not any(f.endswith(".m4s") or f == "init.mp4" for _, _, fs in os.walk(out)
+                  for f in fs), "mpegts: fMP4 files in a TS package")
+    vtt = open(os.path.join(out, "subs_und", "seg_00001.vtt")).read()
+    check("X-TIMESTAMP-MAP=MPEGTS:90000,LOCAL:00:00:00.000" in vtt, "mpegts: WebVTT %r" % vtt)
+
+
+def case_encrypted(tmp):
+    """HLS AES-128: sequence IVs and random per-segment IVs; the key stays out."""
+    key = os.urandom(16)
+    keyfile = os.path.join(tmp, "key.bin")  # outside the package; URIs point at it
+    with open(keyfile, "wb") as f:
+        f.write(key)
+    src = os.path.join(tmp, "enc.mp4")
+    gen(src, "640x360", secs=4, audio=[("stereo", "eng")])
+    for mode in ("sequence", "random"):
+        out = os.path.join(tmp, "pkg_" + mode)
+        transcode(src, out, "--segment=2", "--key-file=" + keyfile, "--key-uri=../../key.bin",
+                  "--iv=" + mode)
+        master = parse_master(os.path.join(out, "master.m3u8"))
+        check(master["iframes"] == [], "encrypted: I-frame playlists listed")
+        for a, uri in master["variants"]:
+            text = open(os.path.join(out, uri)).read()
+            keys = re.findall(r"#EXT-X-KEY:(.*)", text)
+            want = 1 if mode == "sequence" else text.count("#EXTINF")
+            check(len(keys) == want and all('METHOD=AES-128,URI="../../key.bin"' in k for k in keys),
+                  "encrypted %s: %s keys %s" % (mode, uri, keys))
+            check(text.index("#EXT-X-MAP") < text.index("#EXT-X-KEY"),
+                  "encrypted: EXT-X-MAP must precede EXT-X-KEY (init in clear)")
+            seg = os.path.join(out, os.path.dirname(uri), "seg_00002.m4s")
+            data = open(seg, "rb").read()
+            check(len(data) % 16 == 0 and b"moof" not in data[:64], "encrypted: %s in clear" % seg)
+            iv = attrs(keys[1])["IV"][2:] if mode == "random" else "%032x" % 1
+            if not shutil.which("openssl"):
+                continue
+            r = subprocess.run(["openssl", "enc", "-d", "-aes-128-cbc", "-K", key.hex(), "-iv", iv,
+                                "-in", seg, "-out", os.path.join(tmp, "plain.m4s")],
+                               capture_output=True)
+            check(r.returncode == 0, "encrypted: openssl cannot decrypt %s" % seg)
+            pk = keyframes_of_segment(os.path.join(out, os.path.dirname(uri), "init.mp4"),
+                                      os.path.join(tmp, "plain.m4s"), tmp)
+            check(pk and "K" in pk[0]["flags"], "encrypted: decrypted %s does not start with "
+                  "a keyframe" % seg)
+        r = run(["ffmpeg", "-nostdin", "-v", "error", "-allowed_extensions", "ALL", "-i",
+                 os.path.join(out, "master.m3u8"), "-map", "0", "-f", "null", "-"])
+        check(r.returncode == 0 and r.stderr.strip() == "", "encrypted %s: ffmpeg: %s" %
+              (mode, r.stderr[:300]))
+        m = check_manifest(out, "encrypted")
+        check(m.get("encryption", {}).get("iv") == mode, "encrypted: manifest %s" %
+              m.get("encryption"))
+        for root, _, files in os.walk(out):
+            for f in files:
+                data = open(os.path.join(root, f), "rb").read()
+                check(key not in data and key.hex().encode() not in data.lower(),
+                      "encrypted: the key is in %s" % f)
+
+
+def case_corrupt(tmp):
+    """Garbage over part of the media data: concealed and counted, as ffmpeg does."""
+    src = os.path.join(tmp, "good.mp4")
+    gen(src, "640x360", secs=4, audio=[("stereo", "eng")])
+    data = bytearray(open(src, "rb").read())
+    for off in range(len(data) // 3, len(data) // 3 + 100000, 5000):
+        data[off:off + 64] = os.urandom(64)
+    bad_src = os.path.join(tmp, "corrupt.mp4")
+    with open(bad_src, "wb") as f:
+        f.write(data)
+    out = os.path.join(tmp, "pkg_corrupt")
+    transcode(bad_src, out, "--ladder=640x360@365")
+    m = check_manifest(out, "corrupt")
+    check(m.get("concealed_errors", 0) > 0, "corrupt: no concealed errors counted")
+    r = run(["ffmpeg", "-nostdin", "-v", "error", "-i", os.path.join(out, "master.m3u8"),
+             "-map", "0", "-f", "null", "-"])
+    check(r.returncode == 0 and r.stderr.strip() == "", "corrupt: ffmpeg: %s" % r.stderr[:300])
+
+
+def case_bbb(tmp):
+    """The shared sample file, when present (60 s, 640x360)."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared",
+                       "media", "bbb.mp4")
+    src = os.environ.get("REEL_BBB", src)
+    if not os.path.exists(src):
+        print("  skipped: no", src)
+        return
+    out = os.path.join(tmp, "pkg_bbb")
+    transcode(src, out, "--ladder=640x360@365")
+    check_package(out, src, "bbb", tmp)
+
+
+def bad(tmp, name, src, want):
+    out = os.path.join(tmp, "pkg_" + name)
+    r = transcode(src, out, expect_ok=False)
+    lines = r.stderr.strip().splitlines()
+    check(r.returncode not in (0, -6, -11) and r.returncode > 0,
+          "%s: exit status %d" % (name, r.returncode))
+    check(len(lines) == 1 and src in lines[0] and re.search(want, lines[0]),
+          "%s: expected one line naming the file and /%s/, got %r" % (name, want, r.stderr))
+    check(not os.path.exists(out), "%s: a package was left behind" % name)
+    check(not [d for d in os.listdir(tmp) if ".tmp-" in d], "%s: temp folder left" % name)
+
+
+def case_bad_inputs(tmp):
+    p = os.path.join(tmp, "empty.mp4")
+    open(p, "w").close()
+    bad(tmp, "empty", p, "empty")
+    p = os.path.join(tmp, "text.mp4")
+    with open(p, "w") as f:
+        f.write("this is not a video\n" * 50)
+    bad(tmp, "text", p, "not a media file")
+    bad(tmp, "missing", os.path.join(tmp, "nope.mp4"), "No such file")
+    src = os.path.join(tmp, "whole.mp4")
+    gen(src, "640x360", secs=4, audio=[("stereo", "eng")])
+    data = open(src, "rb").read()
+    p = os.path.join(tmp, "truncated.mp4")  # moov at the end: it is cut off
+    with open(p, "wb") as f:
+        f.write(data[:len(data) // 2])
+    bad(tmp, "truncated", p, "truncated")
+    fs = os.path.join(tmp, "faststart.mp4")
+    ffmpeg("-i", src, "-c", "copy", "-movflags", "+faststart", fs)
+    data = open(fs, "rb").read()
+    p = os.path.join(tmp, "truncated_fs.mp4")  # moov first, media cut off
+    with open(p, "wb") as f:
+        f.write(data[:len(data) // 3])
+    bad(tmp, "truncated_fs", p, "truncated")
+    p = os.path.join(tmp, "huge.y4m")
+    with open(p, "wb") as f:
+        f.write(b"YUV4MPEG2 W100000 H100000 F30:1 Ip A1:1 C420jpeg\nFRAME\n" + b"\x80" * 4096)
+    bad(tmp, "absurd", p, "dimension|size")
+
+
+def case_stall(tmp):
+    """A source that never delivers data (a FIFO held open): the watchdog ends it."""
+    fifo = os.path.join(tmp, "stalled.ts")
+    os.mkfifo(fifo)
+    hold = os.open(fifo, os.O_RDWR)  # a writer that never writes
+    try:
+        out = os.path.join(tmp, "pkg_stall")
+        t0 = time.time()
+        r = run([BIN, fifo, out, "--stall-timeout=1", "--progress=none"], timeout=60)
+        took = time.time() - t0
+    finally:
+        os.close(hold)
+    lines = r.stderr.strip().splitlines()
+    check(r.returncode > 0, "stall: exit status %d" % r.returncode)
+    check(took < 20, "stall: took %.1f s" % took)
+    check(len(lines) == 1 and fifo in lines[0] and "no progress" in lines[0],
+          "stall: message %r" % r.stderr)
+    check(not os.path.exists(out) and not [d for d in os.listdir(tmp) if ".tmp-" in d],
+          "stall: output left behind")
+
+
+CASES = {
+    "basic": case_basic,
+    "full_ladder": case_full_ladder,
+    "odd_sizes": case_odd_sizes,
+    "rotated": case_rotated,
+    "surround": case_surround,
+    "languages": case_languages,
+    "audio_only": case_audio_only,
+    "vfr": case_vfr,
+    "mpegts": case_mpegts,
+    "encrypted": case_encrypted,
+    "bbb": case_bbb,
+    "bad_inputs": case_bad_inputs,
+    "corrupt": case_corrupt,
+    "stall": case_stall,
+}
+
+
+def main():
+    global BIN
+    args = sys.argv[1:]
+    if len(args) >= 2 and args[0] == "--bin":
+        BIN = args[1]
+        args = args[2:]
+    if not BIN or not os.access(BIN, os.X_OK):
+        print("reel-transcode binary not found: pass --bin PATH or set REEL_TRANSCODE")
+        return 2
+    for tool in ("ffmpeg", "ffprobe"):
+        if not shutil.which(tool):
+            print("SKIP: %s not installed" % tool)
+            return 77
+    names = args or list(CASES)
+    t0 = time.time()
+    for name in names:
+        print("case", name)
+        tmp = tempfile.mkdtemp(prefix="reel-tc-%s-" % name)
+        try:
+            t1 = time.time()
+            CASES[name](tmp)
+            print("  done in %.1f s" % (time.time() - t1))
+        except Exception as e:  # a crash of the harness is a failure too
+            failures.append("%s: %s: %s" % (name, type(e).__name__, e))
+            print("  FAIL:", failures[-1])
+        finally:
+            if not failures or os.environ.get("REEL_KEEP") is None:
+                shutil.rmtree(tmp, ignore_errors=True)
+    print("%d failure(s) in %.1f s" % (len(failures), time.time() - t0))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
