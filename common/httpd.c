@@ -204,6 +204,7 @@ void httpd_conn_close(struct httpd_conn *c)
 		response_log(c, c->flushed > c->head_len ? c->flushed - c->head_len : 0);
 	if (c->unref)
 		c->unref(c->ref);
+	free(c->body);
 	event_del(&c->ev);
 	httpd_tls_close(c);
 	close(c->fd);
@@ -575,6 +576,10 @@ static void request_done(struct httpd_conn *c)
 	c->in_off += c->req_len;
 	c->req_len = 0;
 	c->status = 0;
+	free(c->body);
+	c->body = NULL;
+	c->body_len = c->body_need = c->body_from_in = 0;
+	c->continue_sent = false;
 	if (c->unref) {
 		c->unref(c->ref);
 		c->unref = NULL;
@@ -610,13 +615,21 @@ static void dispatch(struct httpd_conn *c, struct http_request *req, int rc, con
 		c->log_line = req->line;
 		c->log_referer = req->referer;
 		c->log_ua = req->user_agent;
-		if (req->content_length > HTTPD_DISCARD_MAX)
+		x.body = c->body;
+		x.body_len = c->body ? c->body_need : 0;
+		if (!c->body && req->content_length > HTTPD_DISCARD_MAX)
 			c->close_after = true; /* not worth reading just to skip it */
 		if (req->has_transfer_encoding)
-			httpd_error(&x, 400, "Transfer-Encoding is not accepted here", NULL, true);
+			httpd_error(&x, srv->limits.max_body ? 411 : 400,
+				    "Transfer-Encoding is not accepted here; send Content-Length",
+				    NULL, true);
+		else if (srv->limits.max_body && req->content_length > srv->limits.max_body)
+			httpd_error(&x, 413, "request body too large", NULL, true);
 		else
 			srv->handler(&x, srv->arg);
-		if (req->content_length > 0)
+		if (c->body)
+			c->req_len += c->body_from_in;
+		else if (req->content_length > 0)
 			c->discard = req->content_length;
 	}
 	if (c->failed || !c->head_done) {
@@ -644,6 +657,49 @@ static void discard_input(struct httpd_conn *c)
 	c->discard -= n;
 }
 
+/* Is REQ a request whose body the handler gets (bodies allowed, a sane length)? */
+static bool wants_body(const struct httpd_conn *c, const struct http_request *req)
+{
+	return c->srv->limits.max_body && req->content_length > 0 &&
+	       req->content_length <= c->srv->limits.max_body && !req->has_transfer_encoding;
+}
+
+/*
+ * Gather the body of the request whose head (HEAD_LEN bytes) starts the input:
+ * bytes already in the input buffer are copied, the rest is read straight into
+ * c->body by conn_read().  Returns 1 when complete, 0 when more must be read
+ * (a 100 Continue is queued first if the client asked), -1 out of memory.
+ */
+static int body_collect(struct httpd_conn *c, const struct http_request *req, int head_len)
+{
+	uint64_t avail, take;
+
+	if (!c->body) {
+		if (!(c->body = malloc(req->content_length)))
+			return -1;
+		c->body_need = req->content_length;
+		avail = c->in_len - c->in_off - (uint32_t)head_len;
+		take = avail < c->body_need ? avail : c->body_need;
+		memcpy(c->body, c->in + c->in_off + head_len, take);
+		c->body_len = c->body_from_in = take;
+	}
+	if (c->body_len == c->body_need)
+		return 1;
+	if (req->expect_continue && req->version_minor == 1 && !c->continue_sent) {
+		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+		size_t off;
+
+		c->continue_sent = true;
+		if (outbuf_ensure(c) != 0)
+			return -1;
+		off = c->out.len;
+		if (buf_append(&c->out, cont, sizeof(cont) - 1) != 0 ||
+		    seg_push(c, -1, off, sizeof(cont) - 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Parse and answer as many requests as the input holds without waiting on
  * I/O.  Returns 1 when responses are queued, 0 when more input is needed.
@@ -668,6 +724,14 @@ static int conn_serve_input(struct httpd_conn *c)
 					&srv->req, &why);
 		if (rc == 0)
 			return queued;
+		if (rc > 0 && wants_body(c, &srv->req)) {
+			int b = body_collect(c, &srv->req, rc);
+
+			if (b < 0)
+				return -1;
+			if (b == 0)
+				return queued || c->nsegs; /* a 100 Continue may be queued */
+		}
 		dispatch(c, &srv->req, rc, why);
 		queued = 1;
 		if (c->has_file || c->close_after || c->out.len >= PIPELINE_BATCH_BYTES)
@@ -682,6 +746,17 @@ static int conn_read(struct httpd_conn *c)
 	struct httpd *srv = c->srv;
 	int n;
 
+	if (c->body && c->body_len < c->body_need) {
+		uint64_t want = c->body_need - c->body_len;
+
+		if (want > INT32_MAX)
+			want = INT32_MAX;
+		n = c->ssl ? httpd_tls_read(c, c->body + c->body_len, want)
+			   : httpd_plain_read(c, c->body + c->body_len, want);
+		if (n > 0)
+			c->body_len += (uint64_t)n;
+		return n;
+	}
 	if (!c->in) {
 		if (!(c->in = inbuf_get(srv)))
 			return -ENOMEM;
@@ -738,7 +813,12 @@ static void conn_run(struct httpd_conn *c)
 				return;
 			}
 		}
-		if (conn_serve_input(c))
+		rc = conn_serve_input(c);
+		if (rc < 0) {
+			httpd_conn_close(c);
+			return;
+		}
+		if (rc > 0)
 			continue;
 		rc = conn_read(c);
 		if (rc > 0)

@@ -33,6 +33,8 @@ struct httpd_limits {
 	uint64_t shutdown_timeout_ms;  /* drain budget after httpd_drain() */
 	uint32_t max_requests;	       /* per connection; the last gets Connection: close */
 	uint32_t max_connections;      /* per worker; past it accepting pauses */
+	uint64_t max_body; /* request bodies up to this size reach the handler; larger: 413.
+			      0: bodies are skipped (up to 64 KiB) and never read */
 };
 
 struct httpd_listener {
@@ -49,6 +51,8 @@ struct httpd_exchange {
 	const struct http_request *req;
 	struct httpd_conn *conn;
 	const char *cache_status; /* for the access log: "HIT", "MISS" or "-" (default) */
+	const char *body;	  /* the whole request body (max_body > 0), else NULL */
+	size_t body_len;
 };
 
 typedef void (*httpd_handler_fn)(struct httpd_exchange *x, void *arg);

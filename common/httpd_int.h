@@ -13,12 +13,12 @@
 #include "buf.h"
 #include "httpd.h"
 
-#define HTTPD_MAGIC	  0x48747064U /* "Htpd" */
-#define HTTPD_CONN_MAGIC  0x436f6e6eU /* "Conn" */
-#define HTTPD_INLINE_SEGS 2
-#define HTTPD_TLS_CHUNK	  65536 /* file bytes read per SSL_write without kTLS */
-#define HTTPD_TLS_WBUF	  (4 * 16384 + 4 * 64) /* four full TLS records */
-#define HTTPD_DISCARD_MAX 65536
+#define HTTPD_MAGIC	    0x48747064U /* "Htpd" */
+#define HTTPD_CONN_MAGIC    0x436f6e6eU /* "Conn" */
+#define HTTPD_INLINE_SEGS   2
+#define HTTPD_TLS_CHUNK	    65536		 /* file bytes read per SSL_write without kTLS */
+#define HTTPD_TLS_WBUF	    (4 * 16384 + 4 * 64) /* four full TLS records */
+#define HTTPD_DISCARD_MAX   65536
 #define HTTPD_DRAIN_IDLE_MS 1000 /* grace for idle connections when draining */
 
 /* One piece of output: memory (fd < 0: OFF indexes the output buffer) or a file range. */
@@ -44,6 +44,9 @@ struct httpd_conn {
 	char *in;
 	uint32_t in_len, in_off, scan_off, req_len;
 	uint64_t discard; /* request body bytes still to skip */
+	char *body;	  /* the request body being gathered (bodies allowed) */
+	uint64_t body_len, body_need, body_from_in;
+	bool continue_sent;
 
 	/* output: segments over the output buffer and files */
 	struct buf out;
@@ -64,7 +67,7 @@ struct httpd_conn {
 
 	SSL *ssl;
 	struct httpd_wbio *wbio; /* record coalescing, when kTLS is not in use */
-	char *tlsbuf;            /* file bytes read for SSL_write without kTLS */
+	char *tlsbuf;		 /* file bytes read for SSL_write without kTLS */
 	uint32_t tls_len, tls_off;
 
 	struct sockaddr_in6 peer; /* or a sockaddr_in: family first */
