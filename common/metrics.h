@@ -14,8 +14,9 @@
 #define METRICS_STATUS_LIST(X)                                                                     \
 	X(200)                                                                                     \
 	X(204)                                                                                     \
-	X(206) X(301) X(304) X(400) X(403) X(404) X(405) X(408) X(411) X(413) X(414) X(416) X(431) \
-	    X(500) X(501) X(502) X(503) X(504) X(505)
+	X(206)                                                                                     \
+	X(301) X(304) X(400) X(403) X(404) X(405) X(408) X(411) X(413) X(414) X(416) X(431) X(500) \
+	    X(501) X(502) X(503) X(504) X(505)
 
 enum metrics_status_index {
 #define X(code) METRICS_S_##code,
@@ -29,7 +30,8 @@ enum metrics_status_index {
 #define METRICS_LATENCY_BUCKETS(X)                                                                 \
 	X(100)                                                                                     \
 	X(250)                                                                                     \
-	X(500) X(1000) X(2500) X(5000) X(10000) X(25000) X(50000) X(100000) X(250000) X(500000)    \
+	X(500)                                                                                     \
+	X(1000) X(2500) X(5000) X(10000) X(25000) X(50000) X(100000) X(250000) X(500000)           \
 	    X(1000000) X(2500000) X(5000000) X(10000000)
 
 enum {
@@ -48,7 +50,9 @@ enum {
 	X(cache_misses, "reel_open_file_cache_misses_total", "Requests that opened the file")      \
 	X(tls_handshakes, "reel_tls_handshakes_total", "Completed TLS handshakes")                 \
 	X(tls_failures, "reel_tls_handshake_failures_total", "Failed TLS handshakes")              \
-	X(timeouts, "reel_http_timeouts_total", "Connections closed by a timeout")
+	X(timeouts, "reel_http_timeouts_total", "Connections closed by a timeout")                 \
+	X(token_failures, "reel_stream_token_failures_total",                                      \
+	  "Requests refused for their stream token")
 
 struct metrics_slot {
 	uint64_t requests[METRICS_S_COUNT];

@@ -66,6 +66,9 @@ static const struct ckey keys[] = {
     {"tls", "key", T_PATH, F(tls_key), 0, 0},
     {"tls", "ciphers", T_STR, F(tls_ciphers), 0, 0},
     {"tls", "ktls", T_KTLS, F(ktls), 0, 0},
+    {"tokens", "require", T_BOOL, F(require_token), 0, 0},
+    {"tokens", "keys", T_PATH, F(token_keys), 0, 0},
+    {"tokens", "cache_entries", T_UINT, F(token_cache), 8, 10000000},
     {"log", "error_log", T_LOGPATH, F(error_log), 0, 0},
     {"log", "level", T_LEVEL, F(level), 0, 0},
     {"log", "access_log", T_LOGPATH, F(access_log), 0, 0},
@@ -103,6 +106,7 @@ void edge_config_defaults(struct edge_config *cfg)
 	cfg->revalidate_ms = 2000;
 	snprintf(cfg->tls_ciphers, sizeof(cfg->tls_ciphers), "%s", TLS12_CIPHERS);
 	cfg->ktls = EDGE_KTLS_AUTO;
+	cfg->token_cache = 65536;
 	snprintf(cfg->error_log, sizeof(cfg->error_log), "stderr");
 	cfg->level = LOG_LVL_INFO;
 }
@@ -254,6 +258,10 @@ static int check(struct edge_config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->nlisten_tls && (!cfg->tls_cert[0] || !cfg->tls_key[0])) {
 		snprintf(err, errlen, "listen_tls needs [tls] certificate and key");
+		return -1;
+	}
+	if (cfg->require_token && !cfg->token_keys[0]) {
+		snprintf(err, errlen, "[tokens] require = on needs keys");
 		return -1;
 	}
 	if (cfg->limits.max_request_line > cfg->limits.max_header_size) {

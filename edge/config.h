@@ -42,6 +42,10 @@ struct edge_config {
 	char tls_ciphers[1024];
 	enum edge_ktls ktls;
 
+	bool require_token;	   /* only /s/<token>/<title>/... is served */
+	char token_keys[PATH_MAX]; /* "KID PUBLIC-KEY-HEX" per line; "" = none */
+	unsigned token_cache;
+
 	char error_log[PATH_MAX], access_log[PATH_MAX]; /* access_log "" = off */
 	enum log_level level;
 };

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "httpd.h"
 #include "metrics.h"
+#include "paseto.h"
 
 struct edge_listeners {
 	struct httpd_listener l[EDGE_MAX_LISTEN * 2];
@@ -18,9 +19,10 @@ struct edge_listeners {
 /*
  * Run worker INDEX until it has drained after SIGTERM: serve CFG's content on
  * the listening sockets LS (owned from here on), counting into slot INDEX of
- * METRICS.  Returns the process exit status.
+ * METRICS, checking stream tokens against RING (NULL: no keys).  Returns
+ * the process exit status.
  */
 int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct edge_listeners *ls,
-		    struct metrics *metrics);
+		    struct metrics *metrics, const struct paseto_keyring *ring);
 
 #endif

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "edge.h"
+#include "keys.h"
 #include "reel_config.h"
 #include "tls.h"
 
@@ -47,7 +48,8 @@ static struct {
 	unsigned gen, nworkers;
 	struct metrics *metrics;
 	SSL_CTX *tls;
-	bool ktls; /* the kernel offers the tls ULP */
+	bool ktls;		     /* the kernel offers the tls ULP */
+	struct paseto_keyring *ring; /* stream-token keys, NULL when none configured */
 } M;
 
 static volatile sig_atomic_t sig_hup, sig_term, sig_chld, sig_usr1, sig_alrm;
@@ -221,7 +223,7 @@ static void spawn(unsigned index)
 	for (int i = 0; i < M.nsocks; i++)
 		if (!(M.socks[i].used && M.socks[i].worker == index))
 			close(M.socks[i].fd);
-	exit(edge_worker_run(&M.cfg, index, &ls, M.metrics));
+	exit(edge_worker_run(&M.cfg, index, &ls, M.metrics, M.ring));
 }
 
 static void spawn_all(void)
@@ -262,6 +264,14 @@ static SSL_CTX *make_tls(const struct edge_config *cfg, char *err, size_t errlen
 			      cfg->ktls == EDGE_KTLS_AUTO && M.ktls, err, errlen);
 }
 
+/* The keyring CFG names (*OUT NULL when none).  0, or -1 with ERR. */
+static int load_keys(const struct edge_config *cfg, struct paseto_keyring **out, char *err,
+		     size_t errlen)
+{
+	*out = NULL;
+	return cfg->token_keys[0] ? edge_keys_load(cfg->token_keys, out, err, errlen) : 0;
+}
+
 static int check_root(const struct edge_config *cfg, char *err, size_t errlen)
 {
 	int fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -279,6 +289,7 @@ static void reload(void)
 	struct edge_config *next = malloc(sizeof(*next));
 	char err[1024];
 	SSL_CTX *tls = NULL;
+	struct paseto_keyring *ring = NULL;
 
 	if (!next) {
 		log_warnx("reload: out of memory");
@@ -290,19 +301,24 @@ static void reload(void)
 		goto out;
 	}
 	if (check_root(next, err, sizeof(err)) != 0 ||
+	    load_keys(next, &ring, err, sizeof(err)) != 0 ||
 	    (next->nlisten_tls && !(tls = make_tls(next, err, sizeof(err))))) {
 		log_warnx("reload failed, keeping the running configuration: %s", err);
+		paseto_keyring_free(ring);
 		goto out;
 	}
 	if (plan_sockets(next, err, sizeof(err)) != 0) {
 		log_warnx("reload failed, keeping the running configuration: %s", err);
 		plan_sockets(&M.cfg, err, sizeof(err));
 		SSL_CTX_free(tls);
+		paseto_keyring_free(ring);
 		goto out;
 	}
 	M.cfg = *next;
 	SSL_CTX_free(M.tls);
 	M.tls = tls;
+	paseto_keyring_free(M.ring);
+	M.ring = ring;
 	log_set_tag(NULL);
 	if (log_init("reel-edge", M.cfg.level, M.cfg.error_log) != 0)
 		log_warn("reopening %s", M.cfg.error_log);
@@ -406,6 +422,7 @@ static int master_setup(void)
 	sigset_t block;
 
 	if (check_root(&M.cfg, err, sizeof(err)) != 0 ||
+	    load_keys(&M.cfg, &M.ring, err, sizeof(err)) != 0 ||
 	    (M.cfg.nlisten_tls && !(M.tls = make_tls(&M.cfg, err, sizeof(err)))) ||
 	    plan_sockets(&M.cfg, err, sizeof(err)) != 0) {
 		log_error("%s", err);
@@ -437,6 +454,9 @@ static void log_startup(void)
 		    M.cfg.ktls == EDGE_KTLS_OFF ? "SSL_write from a bounded buffer (ktls = off)"
 		    : M.ktls ? "kernel TLS with SSL_sendfile where the cipher allows it"
 			     : "SSL_write from a bounded buffer (the kernel offers no tls ULP)");
+	if (M.ring)
+		log_info("stream tokens: %zu keys from %s%s", paseto_keyring_count(M.ring),
+			 M.cfg.token_keys, M.cfg.require_token ? ", required" : "");
 	log_info("serving %s with %u workers", M.cfg.root, M.nworkers);
 }
 
@@ -486,6 +506,7 @@ int main(int argc, char **argv)
 		SSL_CTX *tls = NULL;
 
 		if (check_root(&M.cfg, err, sizeof(err)) != 0 ||
+		    load_keys(&M.cfg, &M.ring, err, sizeof(err)) != 0 ||
 		    (M.cfg.nlisten_tls && !(tls = make_tls(&M.cfg, err, sizeof(err))))) {
 			fprintf(stderr, "reel-edge: %s\n", err);
 			return 1;

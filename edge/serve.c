@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "http_cond.h"
 #include "http_date.h"
@@ -296,15 +297,86 @@ static void serve_object(struct httpd_exchange *x, const struct edge_serve *s,
 	}
 }
 
-static void serve_file(struct httpd_exchange *x, const struct edge_serve *s)
+static const char *token_error(int rc)
+{
+	switch (rc) {
+	case -ENOKEY:
+		return "stream token signed with an unknown key";
+	case -EBADMSG:
+		return "stream token signature does not verify";
+	case -ETIMEDOUT:
+		return "stream token expired";
+	case -EACCES:
+		return "stream token not valid for this title";
+	default:
+		return "malformed stream token";
+	}
+}
+
+/* The height a rendition folder names ("720p", "1080p_6000k"), or 0. */
+static unsigned folder_height(const char *seg)
+{
+	unsigned h = 0;
+	const char *p = seg;
+
+	while (*p >= '0' && *p <= '9' && h < 100000)
+		h = h * 10 + (unsigned)(*p++ - '0');
+	return p > seg && *p == 'p' && (p[1] == '/' || p[1] == '_') ? h : 0;
+}
+
+/*
+ * "/s/<token>/<title>/<path>": check the token for the title and the
+ * rendition height against its claims.  On success returns the offset in
+ * R->path where "/<title>/<path>" starts; otherwise answers and returns -1.
+ */
+static int check_token(struct httpd_exchange *x, struct edge_serve *s, const char *rel)
 {
 	const struct http_request *r = x->req;
+	const char *tok = r->path.p + 3, *end = r->path.p + r->path.len;
+	const char *slash = memchr(tok, '/', (size_t)(end - tok));
+	const char *title_end = strchr(rel, '/');
+	struct stream_claims c;
+	unsigned h;
+	int rc;
+
+	if (!s->ring) {
+		httpd_error(x, 404, NULL, NULL, false);
+		return -1;
+	}
+	rc = token_cache_check(s->tokens, s->ring, tok, (size_t)(slash - tok), time(NULL), rel,
+			       title_end ? (size_t)(title_end - rel) : strlen(rel), &c);
+	if (rc != 0) {
+		metrics_add(&s->slot->token_failures, 1);
+		httpd_error(x, 403, token_error(rc), NULL, false);
+		return -1;
+	}
+	if (title_end && (h = folder_height(title_end + 1)) > c.max_height) {
+		httpd_error(x, 403, "rendition above the height the plan allows", NULL, false);
+		return -1;
+	}
+	return 0;
+}
+
+static void serve_file(struct httpd_exchange *x, struct edge_serve *s)
+{
+	const struct http_request *r = x->req;
+	bool tokenized = r->path.len > 3 && memcmp(r->path.p, "/s/", 3) == 0 &&
+			 memchr(r->path.p + 3, '/', r->path.len - 3);
+	size_t skip = 0;
 	char rel[4096];
 	struct edge_file *f;
 	bool hit;
 	int rc;
 
-	rc = http_path_decode(r->path.p, r->path.len, rel, sizeof(rel));
+	if (tokenized)
+		skip =
+		    (size_t)((const char *)memchr(r->path.p + 3, '/', r->path.len - 3) - r->path.p);
+	else if (s->cfg->require_token) {
+		httpd_error(x, 403, "a stream token is required: /s/<token>/<title>/...", NULL,
+			    false);
+		return;
+	}
+	rc = http_path_decode(r->path.p + skip, r->path.len - skip, rel, sizeof(rel));
 	if (rc == -ENAMETOOLONG) {
 		httpd_error(x, 414, "path too long", NULL, false);
 		return;
@@ -317,6 +389,8 @@ static void serve_file(struct httpd_exchange *x, const struct edge_serve *s)
 		httpd_error(x, 404, NULL, NULL, false);
 		return;
 	}
+	if (tokenized && check_token(x, s, rel) != 0)
+		return;
 	rc = edge_filecache_get(s->files, rel, s->now_ms(), &f, &hit);
 	if (rc == -ENOENT) {
 		httpd_error(x, 404, NULL, NULL, false);

@@ -10,6 +10,7 @@
 #include "filecache.h"
 #include "httpd.h"
 #include "metrics.h"
+#include "stream_token.h"
 
 struct edge_serve {
 	uint32_t magic;
@@ -20,6 +21,8 @@ struct edge_serve {
 	char boundary[24];	 /* multipart/byteranges boundary of this worker */
 	const char *cors_static; /* header lines for every object when origins is "*" */
 	uint64_t (*now_ms)(void);
+	const struct paseto_keyring *ring; /* stream-token keys, NULL when none */
+	struct token_cache *tokens;	   /* verified tokens of this worker */
 };
 
 #define EDGE_SERVE_MAGIC 0x53727665U /* "Srve" */

@@ -91,7 +91,7 @@ static void warn_cb(const char *fmt, ...)
 }
 
 int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct edge_listeners *ls,
-		    struct metrics *metrics)
+		    struct metrics *metrics, const struct paseto_keyring *ring)
 {
 	struct worker w = {.cfg = cfg};
 	struct edge_serve serve = {.magic = EDGE_SERVE_MAGIC, .cfg = cfg, .metrics = metrics};
@@ -126,6 +126,11 @@ int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct 
 		goto out;
 	}
 	serve.slot = metrics_slot(metrics, index);
+	serve.ring = ring;
+	if (ring && !(serve.tokens = token_cache_new(cfg->token_cache))) {
+		log_warn("token cache");
+		goto out;
+	}
 	serve.now_ms = now_ms;
 	make_boundary(serve.boundary, sizeof(serve.boundary));
 	if (cfg->access_log[0] && !(w.alog = accesslog_open(cfg->access_log))) {
@@ -171,6 +176,7 @@ out:
 		event_free(ev_usr1);
 	httpd_free(w.srv);
 	edge_filecache_free(serve.files);
+	token_cache_free(serve.tokens);
 	accesslog_free(w.alog);
 	if (w.base)
 		event_base_free(w.base);

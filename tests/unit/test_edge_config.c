@@ -50,5 +50,10 @@ int main(void)
 		  0);
 	CHECK_STR(cfg.tls_cert, "/etc/reel/c.pem");
 	CHECK_INT(parse("[limits]\nmax_request_line = 64k\nmax_header_size = 16k\n"), -1);
+	CHECK_INT(parse("[tokens]\nrequire = on\n"), -1);
+	CHECK_STR(err, "/etc/reel/edge.conf: [tokens] require = on needs keys");
+	CHECK_INT(parse("[tokens]\nrequire = on\nkeys = stream-keys\n"), 0);
+	CHECK_STR(cfg.token_keys, "/etc/reel/stream-keys");
+	CHECK(cfg.require_token);
 	return test_done();
 }

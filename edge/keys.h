@@ -1,0 +1,25 @@
+/*
+ * The stream-token keyring of an edge: public keys only (edges hold no
+ * signing secret), read from a file of lines
+ *
+ *   # comment
+ *   KID  PUBLIC-KEY          (64 hex digits of a raw Ed25519 public key,
+ *                             or the path of a PEM public key file)
+ *
+ * Several kids may be listed at once so keys rotate without downtime.
+ */
+#ifndef EDGE_KEYS_H
+#define EDGE_KEYS_H
+
+#include <stddef.h>
+
+#include "paseto.h"
+
+/*
+ * Read PATH into a new keyring (*OUT).  Returns 0, or -1 with "PATH:LINE:
+ * problem" in ERR (unreadable file, malformed line, bad key, duplicate kid,
+ * no key at all).
+ */
+int edge_keys_load(const char *path, struct paseto_keyring **out, char *err, size_t errlen);
+
+#endif
