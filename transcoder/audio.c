@@ -147,30 +147,13 @@ static void describe(struct tc_job *job, struct tc_audio *a, int is_default)
 	AVDictionaryEntry *lang = av_dict_get(st->metadata, "language", NULL, 0);
 	AVDictionaryEntry *title = av_dict_get(st->metadata, "title", NULL, 0);
 	struct tc_rendition *r = a->rend;
-	size_t i, j = 0;
 
 	r->kind = TC_AUDIO;
 	r->is_default = is_default;
 	r->channels = 2;
 	r->kbps = job->opts->audio_kbps;
 	snprintf(r->codecs, sizeof(r->codecs), "mp4a.40.2");
-	/* language: keep [a-z0-9-] only, it becomes a folder name */
-	if (lang && lang->value[0])
-		for (i = 0; lang->value[i] && j < sizeof(r->lang) - 1; i++) {
-			char c = lang->value[i];
-			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')
-				r->lang[j++] = c;
-			else if (c >= 'A' && c <= 'Z')
-				r->lang[j++] = (char)(c - 'A' + 'a');
-		}
-	r->lang[j] = '\0';
-	if (j == 0)
-		snprintf(r->lang, sizeof(r->lang), "und");
-	snprintf(r->label, sizeof(r->label), "%s",
-		 title && title->value[0] ? title->value : r->lang);
-	for (i = 0; r->label[i]; i++) /* no quotes or control bytes in a playlist attribute */
-		if (r->label[i] == '"' || (unsigned char)r->label[i] < 0x20)
-			r->label[i] = '\'';
+	tc_rend_set_names(r, lang ? lang->value : NULL, title ? title->value : NULL);
 	name_rendition(job, r);
 }
 

@@ -204,6 +204,14 @@ void tc_subs_free(struct tc_subs **s);
 /* The segments of rendition R (its segmenter's, or the grid of a subtitle track). */
 const struct tc_segment *tc_rend_segments(const struct tc_rendition *r, size_t *n);
 
+/*
+ * Set R's language from the stream tag LANG (kept to [a-z0-9-], lowercased,
+ * "und" when empty or NULL: it becomes part of a folder name) and its label
+ * from TITLE or the language (no quotes or control bytes: it goes into a
+ * playlist attribute).
+ */
+void tc_rend_set_names(struct tc_rendition *r, const char *lang, const char *title);
+
 /* ---- playlists (playlist.c) ---- */
 
 /* Measure peak/average bit rates of every rendition (RFC 8216 section 4.3.4.2). */

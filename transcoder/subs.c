@@ -62,28 +62,14 @@ static void describe(struct tc_job *job, struct tc_subs *s)
 	AVDictionaryEntry *lang = av_dict_get(st->metadata, "language", NULL, 0);
 	AVDictionaryEntry *title = av_dict_get(st->metadata, "title", NULL, 0);
 	struct tc_rendition *r = s->rend;
-	size_t i, j = 0;
+	size_t i;
 	int n = 1;
 
 	r->kind = TC_SUBS;
 	snprintf(r->codecs, sizeof(r->codecs), "wvtt");
 	r->is_default = (st->disposition & AV_DISPOSITION_DEFAULT) != 0;
 	r->forced = (st->disposition & AV_DISPOSITION_FORCED) != 0;
-	for (i = 0; lang && lang->value[i] && j < sizeof(r->lang) - 1; i++) {
-		char c = lang->value[i];
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')
-			r->lang[j++] = c;
-		else if (c >= 'A' && c <= 'Z')
-			r->lang[j++] = (char)(c - 'A' + 'a');
-	}
-	r->lang[j] = '\0';
-	if (j == 0)
-		snprintf(r->lang, sizeof(r->lang), "und");
-	snprintf(r->label, sizeof(r->label), "%s",
-		 title && title->value[0] ? title->value : r->lang);
-	for (i = 0; r->label[i]; i++)
-		if (r->label[i] == '"' || (unsigned char)r->label[i] < 0x20)
-			r->label[i] = '\'';
+	tc_rend_set_names(r, lang ? lang->value : NULL, title ? title->value : NULL);
 	for (i = 0; i < job->nrends; i++)
 		if (&job->rends[i] != r && job->rends[i].kind == TC_SUBS &&
 		    strcmp(job->rends[i].lang, r->lang) == 0)
