@@ -103,6 +103,10 @@ static void file_free(struct edge_file *f)
 	free((void *)f->gz);
 	buf_free(&f->hdr);
 	buf_free(&f->gz_hdr);
+	for (int i = 0; i < EDGE_VARIANTS; i++) {
+		buf_free(&f->variants[i].body);
+		buf_free(&f->variants[i].hdr);
+	}
 	f->magic = 0;
 	free(f);
 }

@@ -17,6 +17,15 @@
 
 enum edge_kind { EDGE_KIND_PLAYLIST, EDGE_KIND_SEGMENT, EDGE_KIND_OTHER };
 
+#define EDGE_VARIANTS 4
+
+/* A master playlist cut down to a maximum height (per-viewer plans). */
+struct edge_variant {
+	unsigned max_height; /* 0: slot unused */
+	int removed;	     /* edge_master_filter()'s result */
+	struct buf body, hdr;
+};
+
 struct edge_file {
 	uint32_t magic;
 	uint32_t refs;
@@ -34,6 +43,8 @@ struct edge_file {
 	uint64_t gz_len;
 	struct buf hdr; /* Content-Type, ETag, Last-Modified, Cache-Control, Accept-Ranges, CORS */
 	struct buf gz_hdr; /* the same for the gzip form, with Content-Encoding */
+	struct edge_variant
+	    variants[EDGE_VARIANTS]; /* filled by the handler, freed with the entry */
 
 	/* cache bookkeeping */
 	uint64_t hash, checked_ms;

@@ -25,6 +25,7 @@
 #include "http_date.h"
 #include "http_path.h"
 #include "http_range.h"
+#include "playlist.h"
 
 #define ALLOW		"Allow: GET, HEAD, OPTIONS\r\n"
 #define MAX_RANGES_HARD 256
@@ -325,17 +326,17 @@ static unsigned folder_height(const char *seg)
 }
 
 /*
- * "/s/<token>/<title>/<path>": check the token for the title and the
- * rendition height against its claims.  On success returns the offset in
- * R->path where "/<title>/<path>" starts; otherwise answers and returns -1.
+ * "/s/<token>/<title>/<path>" (REL is "<title>/<path>"): check the token for
+ * the title and the rendition height against its claims.  Returns 0 with
+ * the claims in *C, or answers the request and returns -1.
  */
-static int check_token(struct httpd_exchange *x, struct edge_serve *s, const char *rel)
+static int check_token(struct httpd_exchange *x, struct edge_serve *s, const char *rel,
+		       struct stream_claims *c)
 {
 	const struct http_request *r = x->req;
 	const char *tok = r->path.p + 3, *end = r->path.p + r->path.len;
 	const char *slash = memchr(tok, '/', (size_t)(end - tok));
 	const char *title_end = strchr(rel, '/');
-	struct stream_claims c;
 	unsigned h;
 	int rc;
 
@@ -344,17 +345,81 @@ static int check_token(struct httpd_exchange *x, struct edge_serve *s, const cha
 		return -1;
 	}
 	rc = token_cache_check(s->tokens, s->ring, tok, (size_t)(slash - tok), time(NULL), rel,
-			       title_end ? (size_t)(title_end - rel) : strlen(rel), &c);
+			       title_end ? (size_t)(title_end - rel) : strlen(rel), c);
 	if (rc != 0) {
 		metrics_add(&s->slot->token_failures, 1);
 		httpd_error(x, 403, token_error(rc), NULL, false);
 		return -1;
 	}
-	if (title_end && (h = folder_height(title_end + 1)) > c.max_height) {
+	if (title_end && (h = folder_height(title_end + 1)) > c->max_height) {
 		httpd_error(x, 403, "rendition above the height the plan allows", NULL, false);
 		return -1;
 	}
 	return 0;
+}
+
+static bool is_master(const char *rel)
+{
+	const char *slash = strchr(rel, '/');
+
+	return slash && strcmp(slash + 1, "master.m3u8") == 0;
+}
+
+/* The master playlist F cut to MAXH, made once per entry and height. */
+static const struct edge_variant *master_variant(const struct edge_serve *s, struct edge_file *f,
+						 unsigned maxh)
+{
+	struct edge_variant *v = &f->variants[maxh % EDGE_VARIANTS];
+	char date[HTTP_DATE_LEN + 1];
+
+	if (v->max_height == maxh)
+		return v;
+	v->max_height = 0;
+	v->hdr.len = 0;
+	v->removed = edge_master_filter(f->data, f->size, maxh, &v->body);
+	http_date_format(f->mtime, date);
+	if (v->removed > 0 &&
+	    buf_printf(&v->hdr,
+		       "Content-Type: %s\r\nETag: %.*s-h%u\"\r\nLast-Modified: %s\r\n"
+		       "Cache-Control: %s\r\n%s",
+		       f->content_type, (int)f->etag_len - 1, f->etag, maxh, date,
+		       s->cfg->cc_playlist, s->cors_static) != 0)
+		v->removed = -ENOMEM;
+	v->max_height = maxh;
+	return v;
+}
+
+/*
+ * A tokenized master playlist lists only the renditions the token's plan
+ * allows.  Returns false when the whole playlist applies (serve it as usual).
+ */
+static bool serve_master_variant(struct httpd_exchange *x, const struct edge_serve *s,
+				 struct edge_file *f, const struct stream_claims *c)
+{
+	const struct edge_variant *v = master_variant(s, f, c->max_height);
+	const char *etag;
+
+	if (v->removed == 0 || v->removed == -EINVAL)
+		return false; /* all of it applies, or it is no master playlist */
+	if (v->removed < 0) {
+		httpd_error(x, v->removed == -ENOENT ? 403 : 500,
+			    v->removed == -ENOENT ? "no rendition within the height the plan allows"
+						  : "cannot filter the master playlist",
+			    NULL, false);
+		return true;
+	}
+	etag = strstr(v->hdr.p, "ETag: ") + 6;
+	if (x->req->if_none_match.p &&
+	    http_etag_match(x->req->if_none_match.p, x->req->if_none_match.len, etag,
+			    strcspn(etag, "\r"), true)) {
+		begin_object(x, s, 304, &v->hdr);
+		httpd_end_head(x, -1);
+		return true;
+	}
+	begin_object(x, s, 200, &v->hdr);
+	httpd_end_head(x, (int64_t)v->body.len);
+	httpd_body_mem(x, v->body.p, v->body.len);
+	return true;
 }
 
 static void serve_file(struct httpd_exchange *x, struct edge_serve *s)
@@ -364,6 +429,7 @@ static void serve_file(struct httpd_exchange *x, struct edge_serve *s)
 			 memchr(r->path.p + 3, '/', r->path.len - 3);
 	size_t skip = 0;
 	char rel[4096];
+	struct stream_claims claims;
 	struct edge_file *f;
 	bool hit;
 	int rc;
@@ -389,7 +455,7 @@ static void serve_file(struct httpd_exchange *x, struct edge_serve *s)
 		httpd_error(x, 404, NULL, NULL, false);
 		return;
 	}
-	if (tokenized && check_token(x, s, rel) != 0)
+	if (tokenized && check_token(x, s, rel, &claims) != 0)
 		return;
 	rc = edge_filecache_get(s->files, rel, s->now_ms(), &f, &hit);
 	if (rc == -ENOENT) {
@@ -407,6 +473,8 @@ static void serve_file(struct httpd_exchange *x, struct edge_serve *s)
 	x->cache_status = hit ? "HIT" : "MISS";
 	metrics_add(hit ? &s->slot->cache_hits : &s->slot->cache_misses, 1);
 	httpd_hold(x, unref_file, f);
+	if (tokenized && f->data && is_master(rel) && serve_master_variant(x, s, f, &claims))
+		return;
 	serve_object(x, s, f);
 }
 

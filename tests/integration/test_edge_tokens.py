@@ -100,6 +100,33 @@ def check_refusals(t, port, signer, other):
     t.check_eq("a rendition at the plan's height is served", r.status, 200)
 
 
+MASTER = ("#EXTM3U\n#EXT-X-VERSION:6\n"
+          "#EXT-X-STREAM-INF:BANDWIDTH=300000,RESOLUTION=416x234\n234p/index.m3u8\n"
+          "#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n360p/index.m3u8\n"
+          "#EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1280x720\n720p/index.m3u8\n"
+          "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=90000,RESOLUTION=1280x720,"
+          "URI=\"720p/iframes.m3u8\"\n")
+
+
+def check_master_filter(t, port, signer):
+    r = get(port, "/s/%s/t1/master.m3u8" % signer.token(claims(maxh=1080)))
+    t.check("a plan allowing 1080p gets the whole master playlist",
+            r.status == 200 and r.body == MASTER.encode(), r.summary())
+    tok = signer.token(claims(maxh=360))
+    r = get(port, "/s/%s/t1/master.m3u8" % tok)
+    body = r.body.decode(errors="replace")
+    t.check("a plan capped at 360p gets a master playlist without the 720p variants",
+            r.status == 200 and "720p" not in body and "360p/index.m3u8" in body and
+            "234p/index.m3u8" in body, body)
+    etag = r.header("ETag")
+    t.check("  with its own ETag", etag and etag.endswith('-h360"'), etag)
+    r = et.request(port, "GET", "/s/%s/t1/master.m3u8" % tok, {"If-None-Match": etag or "x"})
+    t.check_eq("  which revalidates to 304", r.status, 304)
+    r = get(port, "/s/%s/t1/master.m3u8" % signer.token(claims(maxh=200)))
+    t.check("a plan below every rendition -> 403", r.status == 403 and b"no rendition" in r.body,
+            r.summary())
+
+
 def check_required(t, port, signer):
     r = get(port, "/t1/index.m3u8")
     t.check("with require = on, a path without a token -> 403",
@@ -137,6 +164,7 @@ def main(t):
     for d in ("720p", "360p"):
         os.makedirs(os.path.join(root, "t1", d), exist_ok=True)
         et.write_file(os.path.join(root, "t1", d, "index.m3u8"), et.playlist_text(5))
+    et.write_file(os.path.join(root, "t1", "master.m3u8"), MASTER.encode())
     signer = Signer(t.tmp, "k1")
     other = Signer(t.tmp, "k2")
     keys = os.path.join(t.tmp, "keys")
@@ -144,6 +172,7 @@ def main(t):
         f.write("# kid public-key\nk1 %s\nk0 %s\n" % (signer.public_hex, "00" * 32))
     e = t.edge(root, tokens={"require": "on", "keys": keys})
     check_refusals(t, e.port, signer, other)
+    check_master_filter(t, e.port, signer)
     check_required(t, e.port, signer)
     with open(keys, "a") as f:
         f.write("broken line with three fields\n")

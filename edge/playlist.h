@@ -1,0 +1,23 @@
+/*
+ * Per-viewer master playlists: the edge drops the variants above the height
+ * a stream token allows, so a player never picks a rendition it would be
+ * refused.
+ */
+#ifndef EDGE_PLAYLIST_H
+#define EDGE_PLAYLIST_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/*
+ * Copy the master playlist SRC (LEN bytes) to OUT without the
+ * EXT-X-STREAM-INF variants (tag line and URI line) and the
+ * EXT-X-I-FRAME-STREAM-INF lines whose RESOLUTION height exceeds MAX_HEIGHT.
+ * Variants without RESOLUTION (audio-only) are kept.  Returns the number of
+ * variants removed (0: OUT is a copy), -ENOENT when no EXT-X-STREAM-INF
+ * variant is left, -EINVAL when SRC does not start with #EXTM3U, -ENOMEM.
+ */
+int edge_master_filter(const char *src, size_t len, unsigned max_height, struct buf *out);
+
+#endif
