@@ -526,6 +526,11 @@ void httpd_error(struct httpd_exchange *x, int status, const char *why, const ch
 	httpd_body_mem(x, body, (size_t)n);
 }
 
+const struct sockaddr *httpd_peer(const struct httpd_exchange *x)
+{
+	return (const struct sockaddr *)&x->conn->peer;
+}
+
 bool httpd_is_tls(const struct httpd_exchange *x)
 {
 	return x->conn->ssl != NULL;

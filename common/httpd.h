@@ -19,6 +19,7 @@
 #include <openssl/ssl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "accesslog.h"
 #include "http_parser.h"
@@ -82,6 +83,9 @@ void httpd_set_warn(struct httpd *srv, void (*warn)(const char *fmt, ...));
 
 /* Connections open now. */
 unsigned httpd_connections(const struct httpd *srv);
+
+/* The client's address (struct sockaddr_in or sockaddr_in6). */
+const struct sockaddr *httpd_peer(const struct httpd_exchange *x);
 
 /* Was the connection made to a TLS listener? */
 bool httpd_is_tls(const struct httpd_exchange *x);

@@ -69,6 +69,8 @@ static const struct ckey keys[] = {
     {"tokens", "require", T_BOOL, F(require_token), 0, 0},
     {"tokens", "keys", T_PATH, F(token_keys), 0, 0},
     {"tokens", "cache_entries", T_UINT, F(token_cache), 8, 10000000},
+    {"tokens", "max_failures", T_UINT, F(token_max_failures), 1, 1000000},
+    {"tokens", "failure_window", T_DURATION, F(token_failure_window_ms), 1000, 86400000},
     {"log", "error_log", T_LOGPATH, F(error_log), 0, 0},
     {"log", "level", T_LEVEL, F(level), 0, 0},
     {"log", "access_log", T_LOGPATH, F(access_log), 0, 0},
@@ -107,6 +109,8 @@ void edge_config_defaults(struct edge_config *cfg)
 	snprintf(cfg->tls_ciphers, sizeof(cfg->tls_ciphers), "%s", TLS12_CIPHERS);
 	cfg->ktls = EDGE_KTLS_AUTO;
 	cfg->token_cache = 65536;
+	cfg->token_max_failures = 20;
+	cfg->token_failure_window_ms = 10000;
 	snprintf(cfg->error_log, sizeof(cfg->error_log), "stderr");
 	cfg->level = LOG_LVL_INFO;
 }

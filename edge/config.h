@@ -45,6 +45,8 @@ struct edge_config {
 	bool require_token;	   /* only /s/<token>/<title>/... is served */
 	char token_keys[PATH_MAX]; /* "KID PUBLIC-KEY-HEX" per line; "" = none */
 	unsigned token_cache;
+	unsigned token_max_failures; /* per client address and window */
+	uint64_t token_failure_window_ms;
 
 	char error_log[PATH_MAX], access_log[PATH_MAX]; /* access_log "" = off */
 	enum log_level level;

@@ -337,17 +337,26 @@ static int check_token(struct httpd_exchange *x, struct edge_serve *s, const cha
 	const char *tok = r->path.p + 3, *end = r->path.p + r->path.len;
 	const char *slash = memchr(tok, '/', (size_t)(end - tok));
 	const char *title_end = strchr(rel, '/');
-	unsigned h;
+	unsigned h, retry;
 	int rc;
 
 	if (!s->ring) {
 		httpd_error(x, 404, NULL, NULL, false);
 		return -1;
 	}
+	if (edge_ratelimit_blocked(s->failures, httpd_peer(x), s->now_ms(), &retry)) {
+		char hdr[48];
+
+		snprintf(hdr, sizeof(hdr), "Retry-After: %u\r\n", retry);
+		httpd_error(x, 429, "too many bad stream tokens from this address", hdr, false);
+		return -1;
+	}
 	rc = token_cache_check(s->tokens, s->ring, tok, (size_t)(slash - tok), time(NULL), rel,
 			       title_end ? (size_t)(title_end - rel) : strlen(rel), c);
 	if (rc != 0) {
 		metrics_add(&s->slot->token_failures, 1);
+		if (rc == -EBADMSG || rc == -EINVAL || rc == -ENOKEY)
+			edge_ratelimit_failure(s->failures, httpd_peer(x), s->now_ms());
 		httpd_error(x, 403, token_error(rc), NULL, false);
 		return -1;
 	}

@@ -10,6 +10,7 @@
 #include "filecache.h"
 #include "httpd.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "stream_token.h"
 
 struct edge_serve {
@@ -23,6 +24,7 @@ struct edge_serve {
 	uint64_t (*now_ms)(void);
 	const struct paseto_keyring *ring; /* stream-token keys, NULL when none */
 	struct token_cache *tokens;	   /* verified tokens of this worker */
+	struct edge_ratelimit *failures;   /* failed verifications per client address */
 };
 
 #define EDGE_SERVE_MAGIC 0x53727665U /* "Srve" */

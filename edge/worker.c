@@ -127,7 +127,9 @@ int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct 
 	}
 	serve.slot = metrics_slot(metrics, index);
 	serve.ring = ring;
-	if (ring && !(serve.tokens = token_cache_new(cfg->token_cache))) {
+	if (ring && (!(serve.tokens = token_cache_new(cfg->token_cache)) ||
+		     !(serve.failures = edge_ratelimit_new(cfg->token_max_failures,
+							   cfg->token_failure_window_ms)))) {
 		log_warn("token cache");
 		goto out;
 	}
@@ -177,6 +179,7 @@ out:
 	httpd_free(w.srv);
 	edge_filecache_free(serve.files);
 	token_cache_free(serve.tokens);
+	edge_ratelimit_free(serve.failures);
 	accesslog_free(w.alog);
 	if (w.base)
 		event_base_free(w.base);

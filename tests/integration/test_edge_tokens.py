@@ -127,6 +127,20 @@ def check_master_filter(t, port, signer):
             r.summary())
 
 
+def check_rate_limit(t, root, signer, keys):
+    e = t.edge(root, tokens={"require": "on", "keys": keys, "max_failures": "3",
+                             "failure_window": "20s"})
+    bad = signer.token(claims(), kid="nope")
+    codes = [get(e.port, "/s/%s/t1/index.m3u8" % bad).status for _ in range(3)]
+    t.check_eq("three bad tokens from one address: 403 each", codes, [403, 403, 403])
+    r = get(e.port, "/s/%s/t1/index.m3u8" % bad)
+    retry = r.header("Retry-After")
+    t.check("the fourth within the window: 429 with Retry-After, no verify",
+            r.status == 429 and retry and 1 <= int(retry) <= 20, r.summary())
+    r = get(e.port, "/healthz")
+    t.check_eq("  untokenized paths still answer", r.status, 200)
+
+
 def check_required(t, port, signer):
     r = get(port, "/t1/index.m3u8")
     t.check("with require = on, a path without a token -> 403",
@@ -174,6 +188,7 @@ def main(t):
     check_refusals(t, e.port, signer, other)
     check_master_filter(t, e.port, signer)
     check_required(t, e.port, signer)
+    check_rate_limit(t, root, signer, keys)
     with open(keys, "a") as f:
         f.write("broken line with three fields\n")
     r = subprocess.run([et.EDGE_BIN, "-t", "-c", e.conf_path], capture_output=True, text=True)
