@@ -1,0 +1,187 @@
+/*
+ * LMDB helpers (see store.h).  The only place that turns MDB_* codes into
+ * errno values.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[STORE_MAX_DBS];
+	unsigned ndbs;
+};
+
+struct store_txn {
+	struct store *s;
+	MDB_txn *txn;
+};
+
+int store_errno(int rc)
+{
+	if (rc == 0)
+		return 0;
+	if (rc > 0)
+		return -rc;
+	switch (rc) {
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_KEYEXIST:
+		return -EEXIST;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+	case MDB_DBS_FULL:
+	case MDB_READERS_FULL:
+		return -ENOSPC;
+	case MDB_MAP_RESIZED:
+		return -EAGAIN;
+	case MDB_BAD_VALSIZE:
+		return -EINVAL;
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+		return -EPROTO;
+	default:
+		return -EIO;
+	}
+}
+
+static int open_dbs(struct store *s, const char *const *names, unsigned ndbs, char *err,
+		    size_t errlen)
+{
+	MDB_txn *txn = NULL;
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	for (unsigned i = 0; i < ndbs; i++) {
+		if ((rc = mdb_dbi_open(txn, names[i], MDB_CREATE, &s->dbi[i])) != 0) {
+			snprintf(err, errlen, "database %s: %s", names[i], mdb_strerror(rc));
+			mdb_txn_abort(txn);
+			return store_errno(rc);
+		}
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	s->ndbs = ndbs;
+	return 0;
+fail:
+	snprintf(err, errlen, "opening databases: %s", mdb_strerror(rc));
+	return store_errno(rc);
+}
+
+int store_open(struct store **out, const char *dir, uint64_t map_size, const char *const *names,
+	       unsigned ndbs, char *err, size_t errlen)
+{
+	struct store *s = NULL;
+	int rc;
+
+	if (ndbs > STORE_MAX_DBS) {
+		snprintf(err, errlen, "too many databases");
+		return -EINVAL;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return rc;
+	}
+	if (!(s = calloc(1, sizeof(*s)))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if ((rc = mdb_env_create(&s->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, STORE_MAX_DBS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, (size_t)map_size)) != 0 ||
+	    (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0) {
+		snprintf(err, errlen, "%s: %s", dir, mdb_strerror(rc));
+		rc = store_errno(rc);
+		goto fail;
+	}
+	if ((rc = open_dbs(s, names, ndbs, err, errlen)) != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	store_free(s);
+	return rc;
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->env)
+		mdb_env_close(s->env);
+	free(s);
+}
+
+int store_begin(struct store *s, bool write, struct store_txn **out)
+{
+	struct store_txn *t = calloc(1, sizeof(*t));
+	int rc;
+
+	if (!t)
+		return -ENOMEM;
+	t->s = s;
+	if ((rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn)) != 0) {
+		free(t);
+		return store_errno(rc);
+	}
+	*out = t;
+	return 0;
+}
+
+int store_commit(struct store_txn *t)
+{
+	int rc = mdb_txn_commit(t->txn);
+
+	free(t);
+	return store_errno(rc);
+}
+
+void store_abort(struct store_txn *t)
+{
+	if (!t)
+		return;
+	mdb_txn_abort(t->txn);
+	free(t);
+}
+
+int store_get(struct store_txn *t, unsigned db, const void *key, size_t klen, const void **val,
+	      size_t *vlen)
+{
+	MDB_val k = {klen, (void *)key}, v;
+	int rc;
+
+	if (db >= t->s->ndbs)
+		return -EINVAL;
+	if ((rc = mdb_get(t->txn, t->s->dbi[db], &k, &v)) != 0)
+		return store_errno(rc);
+	*val = v.mv_data;
+	*vlen = v.mv_size;
+	return 0;
+}
+
+int store_put(struct store_txn *t, unsigned db, const void *key, size_t klen, const void *val,
+	      size_t vlen, bool nooverwrite)
+{
+	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+
+	if (db >= t->s->ndbs)
+		return -EINVAL;
+	return store_errno(
+	    mdb_put(t->txn, t->s->dbi[db], &k, &v, nooverwrite ? MDB_NOOVERWRITE : 0));
+}
+
+int store_del(struct store_txn *t, unsigned db, const void *key, size_t klen)
+{
+	MDB_val k = {klen, (void *)key};
+
+	if (db >= t->s->ndbs)
+		return -EINVAL;
+	return store_errno(mdb_del(t->txn, t->s->dbi[db], &k, NULL));
+}

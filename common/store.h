@@ -1,0 +1,70 @@
+/*
+ * Thin helpers over LMDB: one environment in a data folder with a fixed list
+ * of named databases, transactions, and get/put/del by database index.  Every
+ * LMDB error is translated once, by store_errno(), into a negative errno.
+ */
+#ifndef REEL_STORE_H
+#define REEL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_MAX_DBS 32
+
+struct store;
+struct store_txn;
+
+/*
+ * Map an LMDB return code to 0 or a negative errno: MDB_NOTFOUND -ENOENT,
+ * MDB_KEYEXIST -EEXIST, MDB_MAP_FULL/MDB_TXN_FULL/MDB_DBS_FULL/MDB_READERS_FULL
+ * -ENOSPC, MDB_MAP_RESIZED -EAGAIN, MDB_BAD_VALSIZE -EINVAL, MDB_INVALID and
+ * MDB_VERSION_MISMATCH -EPROTO, corruption and other MDB_* codes -EIO; a
+ * positive system errno E becomes -E.
+ */
+int store_errno(int mdb_rc);
+
+/*
+ * Open (creating with mode 0700 if needed) the folder DIR and the LMDB
+ * environment in it (data.mdb, lock.mdb) with a map of MAP_SIZE bytes, and
+ * open or create the NDBS databases NAMES[0..NDBS), later named by their
+ * index.  Returns 0 and *OUT, or a negative errno with a message in ERR.
+ * The store is for one thread; close with store_free().
+ */
+int store_open(struct store **out, const char *dir, uint64_t map_size, const char *const *names,
+	       unsigned ndbs, char *err, size_t errlen);
+
+/* Close the environment.  NULL is a no-op; no transaction may be open. */
+void store_free(struct store *s);
+
+/*
+ * Begin a transaction (read-write when WRITE).  Returns 0 and *OUT, or a
+ * negative errno.  Finish it with store_commit() or store_abort().
+ */
+int store_begin(struct store *s, bool write, struct store_txn **out);
+
+/* Commit and free T.  Returns 0 or a negative errno (T is freed either way). */
+int store_commit(struct store_txn *t);
+
+/* Abandon and free T.  NULL is a no-op. */
+void store_abort(struct store_txn *t);
+
+/*
+ * Look KEY up in database DB.  Returns 0 with *VAL and *VLEN pointing into the
+ * map (valid until T ends; read-only), -ENOENT when absent, another negative
+ * errno on failure.
+ */
+int store_get(struct store_txn *t, unsigned db, const void *key, size_t klen, const void **val,
+	      size_t *vlen);
+
+/*
+ * Store KEY -> VAL in DB.  With NOOVERWRITE an existing key gives -EEXIST and
+ * is left alone.  Returns 0 or a negative errno (-ENOSPC: map full).
+ */
+int store_put(struct store_txn *t, unsigned db, const void *key, size_t klen, const void *val,
+	      size_t vlen, bool nooverwrite);
+
+/* Delete KEY from DB.  Returns 0, -ENOENT when absent, or a negative errno. */
+int store_del(struct store_txn *t, unsigned db, const void *key, size_t klen);
+
+#endif
