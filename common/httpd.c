@@ -33,6 +33,7 @@
 #define HTTPD_STATUS_LIST(X)                                                                       \
 	X(100, "Continue")                                                                         \
 	X(200, "OK")                                                                               \
+	X(201, "Created")                                                                          \
 	X(204, "No Content")                                                                       \
 	X(206, "Partial Content")                                                                  \
 	X(301, "Moved Permanently")                                                                \
