@@ -62,6 +62,18 @@
 	X(504, "Gateway Timeout")                                                                  \
 	X(505, "HTTP Version Not Supported")
 
+const struct httpd_limits httpd_limits_default = {
+    .max_request_line = 8192,
+    .max_header_size = 16384,
+    .header_timeout_ms = 10000,
+    .keepalive_timeout_ms = 75000,
+    .send_timeout_ms = 60000,
+    .shutdown_timeout_ms = 10000,
+    .max_requests = 10000,
+    .max_connections = 16384,
+    .max_body = 0,
+};
+
 const char *httpd_reason(int status)
 {
 	switch (status) {

@@ -38,6 +38,13 @@ struct httpd_limits {
 			      0: bodies are skipped (up to 64 KiB) and never read */
 };
 
+/*
+ * Defaults both servers start from: 8 KiB request line, 16 KiB head, 10 s
+ * head / 75 s keep-alive / 60 s send / 10 s shutdown timeouts, 10,000
+ * requests per connection, 16,384 connections, no request bodies.
+ */
+extern const struct httpd_limits httpd_limits_default;
+
 struct httpd_listener {
 	int fd;
 	SSL_CTX *tls; /* NULL for plain HTTP; not owned */

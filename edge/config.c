@@ -98,16 +98,7 @@ void edge_config_defaults(struct edge_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	conf_parse_addr("127.0.0.1:8080", &cfg->listen[0]);
 	cfg->nlisten = 1;
-	cfg->limits = (struct httpd_limits){
-	    .max_request_line = 8192,
-	    .max_header_size = 16384,
-	    .header_timeout_ms = 10000,
-	    .keepalive_timeout_ms = 75000,
-	    .send_timeout_ms = 60000,
-	    .shutdown_timeout_ms = 10000,
-	    .max_requests = 10000,
-	    .max_connections = 16384,
-	};
+	cfg->limits = httpd_limits_default;
 	snprintf(cfg->root, sizeof(cfg->root), "/var/lib/reel/edge/content");
 	snprintf(cfg->cc_segment, sizeof(cfg->cc_segment), "public, max-age=31536000, immutable");
 	snprintf(cfg->cc_playlist, sizeof(cfg->cc_playlist), "public, max-age=60");

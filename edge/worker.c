@@ -79,17 +79,6 @@ static void make_boundary(char *out, size_t cap)
 		snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
-static void warn_cb(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_warnx("%s", msg);
-}
-
 int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct edge_listeners *ls,
 		    struct metrics *metrics, const struct paseto_keyring *ring)
 {
@@ -149,7 +138,7 @@ int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct 
 		log_warn("server setup");
 		goto out;
 	}
-	httpd_set_warn(w.srv, warn_cb);
+	httpd_set_warn(w.srv, log_warnx);
 	ev_term = evsignal_new(w.base, SIGTERM, on_term, &w);
 	ev_int = evsignal_new(w.base, SIGINT, on_term, &w); /* Ctrl-C reaches the whole group */
 	ev_hup = evsignal_new(w.base, SIGHUP, on_usr1, &w);

@@ -45,17 +45,9 @@ void origin_config_defaults(struct origin_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	conf_parse_addr("127.0.0.1:8090", &cfg->listen[0]);
 	cfg->nlisten = 1;
-	cfg->limits = (struct httpd_limits){
-	    .max_request_line = 8192,
-	    .max_header_size = 16384,
-	    .header_timeout_ms = 10000,
-	    .keepalive_timeout_ms = 75000,
-	    .send_timeout_ms = 60000,
-	    .shutdown_timeout_ms = 10000,
-	    .max_requests = 10000,
-	    .max_connections = 4096,
-	    .max_body = 16384,
-	};
+	cfg->limits = httpd_limits_default;
+	cfg->limits.max_connections = 4096;
+	cfg->limits.max_body = 16384;
 	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "/var/lib/reel/origin");
 	cfg->map_size = 1ULL << 30;
 	cfg->session_ttl_ms = 30 * DAY_MS;

@@ -94,17 +94,6 @@ static void on_usr1(evutil_socket_t sig, short what, void *arg)
 		log_warn("reopening access log %s", M.cfg.access_log);
 }
 
-static void warn_cb(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_warnx("%s", msg);
-}
-
 static int open_store(char *err, size_t errlen)
 {
 	struct origin_auth_params p = {
@@ -163,7 +152,7 @@ static int serve(void)
 		goto out;
 	}
 	M.nls = 0; /* the server owns the sockets now */
-	httpd_set_warn(M.srv, warn_cb);
+	httpd_set_warn(M.srv, log_warnx);
 	for (int i = 0; i < 3; i++) {
 		ev[i] = evsignal_new(M.base, sigs[i], i == 2 ? on_usr1 : on_term, NULL);
 		if (!ev[i] || event_add(ev[i], NULL) != 0) {
