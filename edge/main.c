@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon_args.h"
 #include "edge.h"
 #include "keys.h"
 #include "reel_config.h"
@@ -462,39 +462,13 @@ static void log_startup(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-					     {"test", no_argument, NULL, 't'},
-					     {"help", no_argument, NULL, 'h'},
-					     {"version", no_argument, NULL, 'v'},
-					     {NULL, 0, NULL, 0}};
-	const char *path = NULL;
-	bool test = false;
+	const char *path;
+	bool test;
 	char err[1024];
-	int c;
+	int rc = daemon_args(argc, argv, "reel-edge", usage, &path, &test);
 
-	while ((c = getopt_long(argc, argv, "c:thv", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			path = optarg;
-			break;
-		case 't':
-			test = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'v':
-			printf("reel-edge %s\n", REEL_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (rc >= 0)
+		return rc;
 	edge_config_defaults(&M.cfg);
 	if (!path && access(REEL_SYSCONFDIR "/edge.conf", R_OK) == 0)
 		path = REEL_SYSCONFDIR "/edge.conf";

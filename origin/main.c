@@ -4,7 +4,6 @@
  * SIGTERM or SIGINT drains and exits; SIGUSR1 reopens the log files.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "daemon_args.h"
 #include "reel_config.h"
 
 static struct {
@@ -178,47 +178,12 @@ out:
 	return rc;
 }
 
-static int parse_args(int argc, char **argv, const char **path, bool *test)
-{
-	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-					     {"test", no_argument, NULL, 't'},
-					     {"help", no_argument, NULL, 'h'},
-					     {"version", no_argument, NULL, 'v'},
-					     {NULL, 0, NULL, 0}};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "c:thv", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			*path = optarg;
-			break;
-		case 't':
-			*test = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'v':
-			printf("reel-origin %s\n", REEL_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	return -1;
-}
-
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
 	bool test = false;
 	char err[1024];
-	int rc = parse_args(argc, argv, &path, &test);
+	int rc = daemon_args(argc, argv, "reel-origin", usage, &path, &test);
 
 	if (rc >= 0)
 		return rc;

@@ -1,0 +1,20 @@
+/*
+ * The command line every reel daemon takes: -c/--config FILE, -t/--test,
+ * -h/--help, -v/--version.
+ */
+#ifndef REEL_DAEMON_ARGS_H
+#define REEL_DAEMON_ARGS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/*
+ * Parse ARGV for PROG.  Sets *PATH (NULL when no -c) and *TEST.  Returns -1
+ * to go on, or the exit status when the program should stop now: 0 after
+ * printing the help (USAGE(stdout)) or the version, 2 after a usage error
+ * (USAGE(stderr)).
+ */
+int daemon_args(int argc, char **argv, const char *prog, void (*usage)(FILE *out),
+		const char **path, bool *test);
+
+#endif
