@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,20 +116,49 @@ out:
 	explicit_bzero(&c, sizeof(c));
 }
 
+/* The client's address bytes (4 or 16) for throttling. */
+static const void *peer_bytes(struct httpd_exchange *x, size_t *len)
+{
+	const struct sockaddr *sa = httpd_peer(x);
+
+	if (sa->sa_family == AF_INET6) {
+		*len = 16;
+		return &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	}
+	*len = 4;
+	return &((const struct sockaddr_in *)sa)->sin_addr;
+}
+
 static void login(struct origin_api *api, struct httpd_exchange *x)
 {
 	struct origin_creds c;
-	char token[ORIGIN_TOKEN_LEN + 1], when[32];
-	int64_t expires;
+	char token[ORIGIN_TOKEN_LEN + 1], when[32], retry[48];
+	int64_t expires, now = api->now();
+	const void *addr;
+	size_t alen;
+	unsigned wait, n;
 	int rc;
 
 	if (!read_creds(x, &c, false))
 		goto out;
-	rc = origin_login(api->auth, &c, api->now(), token, &expires);
+	addr = peer_bytes(x, &alen);
+	wait = throttle_wait(api->by_account, c.email, strlen(c.email), now);
+	if ((n = throttle_wait(api->by_address, addr, alen, now)) > wait)
+		wait = n;
+	if (wait) {
+		snprintf(retry, sizeof(retry), "Retry-After: %u\r\n", wait);
+		send_error(x, 429, "too_many_attempts", "too many failed logins; try again later",
+			   retry);
+		goto out;
+	}
+	rc = origin_login(api->auth, &c, now, token, &expires);
 	if (rc == -EACCES) {
+		throttle_failure(api->by_account, c.email, strlen(c.email), now);
+		throttle_failure(api->by_address, addr, alen, now);
 		send_error(x, 401, "invalid_credentials", "wrong email or password", NULL);
 		goto out;
 	}
+	throttle_clear(api->by_account, c.email, strlen(c.email));
 	if (rc != 0) {
 		send_internal(x, "login", rc);
 		goto out;

@@ -113,6 +113,13 @@ static int open_store(char *err, size_t errlen)
 		return -1;
 	}
 	M.api = (struct origin_api){.magic = ORIGIN_API_MAGIC, .auth = M.auth, .now = now_s};
+	/* 5 free failures per account, 20 per address; then 2 s, 4 s, 8 s ... up to 15 min */
+	M.api.by_account = throttle_new(65536, 5, 900);
+	M.api.by_address = throttle_new(65536, 20, 900);
+	if (!M.api.by_account || !M.api.by_address) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -211,6 +218,8 @@ int main(int argc, char **argv)
 		rc = serve();
 	for (int i = 0; i < M.nls; i++)
 		close(M.ls[i].fd);
+	throttle_free(M.api.by_account);
+	throttle_free(M.api.by_address);
 	origin_auth_free(M.auth);
 	store_free(M.store);
 	return rc;

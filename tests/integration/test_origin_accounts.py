@@ -266,6 +266,31 @@ def enumeration(t, o):
             % (u * 1000, w * 1000), u > w / 3 and w > u / 3, times)
 
 
+def throttling(t):
+    o = t.origin()
+    o.call("POST", "/api/v1/signup", {"email": "slow@example.com", "password": PASSWORD})
+    for email in ("slow@example.com", "ghost@example.com"):
+        codes = [o.call("POST", "/api/v1/login",
+                        {"email": email, "password": "wrong password!"}).status
+                 for _ in range(6)]
+        t.check_eq("%s: six failed logins are 401 each" % email, codes, [401] * 6)
+        r = o.call("POST", "/api/v1/login", {"email": email, "password": "wrong password!"})
+        retry = r.header("Retry-After")
+        t.check("%s: the next one at once is 429 too_many_attempts with Retry-After" % email,
+                is_error(r, 429, "too_many_attempts") and retry and int(retry) >= 1,
+                r.summary() + repr(r.body))
+        r = o.call("POST", "/api/v1/login", {"email": email, "password": PASSWORD})
+        t.check("%s: even the right password waits its turn" % email, r.status == 429,
+                r.summary())
+    time.sleep(2.2)
+    r = o.call("POST", "/api/v1/login", {"email": "slow@example.com", "password": PASSWORD})
+    t.check_eq("after Retry-After the right password logs in", r.status, 200)
+    r = o.call("POST", "/api/v1/login", {"email": "slow@example.com", "password": "wrong password!"})
+    t.check_eq("  and the success cleared the account's failures", r.status, 401)
+    r = o.call("POST", "/api/v1/login", {"email": "other@example.com", "password": "wrong password!"})
+    t.check_eq("another account from the same address is not held up yet", r.status, 401)
+
+
 def at_rest(t, o, tokens):
     o.stop()
     blob = b""
@@ -323,6 +348,7 @@ def main(t):
     at_rest(t, o, tokens)
     restart(t, o, tokens[1])
     idle(t)
+    throttling(t)
     config_checks(t)
 
 
