@@ -2,11 +2,12 @@
 #include "daemon_args.h"
 
 #include <getopt.h>
+#include <unistd.h>
 
 #include "reel_config.h"
 
-int daemon_args(int argc, char **argv, const char *prog, void (*usage)(FILE *out),
-		const char **path, bool *test)
+int daemon_args(int argc, char **argv, const char *prog, const char *default_conf,
+		void (*usage)(FILE *out), const char **path, bool *test)
 {
 	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
 					     {"test", no_argument, NULL, 't'},
@@ -40,5 +41,7 @@ int daemon_args(int argc, char **argv, const char *prog, void (*usage)(FILE *out
 		usage(stderr);
 		return 2;
 	}
+	if (!*path && access(default_conf, R_OK) == 0)
+		*path = default_conf;
 	return -1;
 }

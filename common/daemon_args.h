@@ -9,12 +9,14 @@
 #include <stdio.h>
 
 /*
- * Parse ARGV for PROG.  Sets *PATH (NULL when no -c) and *TEST.  Returns -1
+ * Parse ARGV for PROG.  Sets *TEST, and *PATH to the -c file, else to
+ * DEFAULT_CONF (e.g. REEL_SYSCONFDIR "/edge.conf") when it is readable, else
+ * NULL (built-in defaults only).  Returns -1
  * to go on, or the exit status when the program should stop now: 0 after
  * printing the help (USAGE(stdout)) or the version, 2 after a usage error
  * (USAGE(stderr)).
  */
-int daemon_args(int argc, char **argv, const char *prog, void (*usage)(FILE *out),
-		const char **path, bool *test);
+int daemon_args(int argc, char **argv, const char *prog, const char *default_conf,
+		void (*usage)(FILE *out), const char **path, bool *test);
 
 #endif

@@ -465,13 +465,12 @@ int main(int argc, char **argv)
 	const char *path;
 	bool test;
 	char err[1024];
-	int rc = daemon_args(argc, argv, "reel-edge", usage, &path, &test);
+	int rc =
+	    daemon_args(argc, argv, "reel-edge", REEL_SYSCONFDIR "/edge.conf", usage, &path, &test);
 
 	if (rc >= 0)
 		return rc;
 	edge_config_defaults(&M.cfg);
-	if (!path && access(REEL_SYSCONFDIR "/edge.conf", R_OK) == 0)
-		path = REEL_SYSCONFDIR "/edge.conf";
 	if (path && edge_config_load(&M.cfg, path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "reel-edge: %s\n", err);
 		return 1;

@@ -190,13 +190,12 @@ int main(int argc, char **argv)
 	const char *path = NULL;
 	bool test = false;
 	char err[1024];
-	int rc = daemon_args(argc, argv, "reel-origin", usage, &path, &test);
+	int rc = daemon_args(argc, argv, "reel-origin", REEL_SYSCONFDIR "/origin.conf", usage,
+			     &path, &test);
 
 	if (rc >= 0)
 		return rc;
 	origin_config_defaults(&M.cfg);
-	if (!path && access(REEL_SYSCONFDIR "/origin.conf", R_OK) == 0)
-		path = REEL_SYSCONFDIR "/origin.conf";
 	if (path && origin_config_load(&M.cfg, path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "reel-origin: %s\n", err);
 		return 1;
