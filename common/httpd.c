@@ -215,6 +215,10 @@ void httpd_conn_close(struct httpd_conn *c)
 
 	if (c->logged == false && c->status)
 		response_log(c, c->flushed > c->head_len ? c->flushed - c->head_len : 0);
+	if (c->defer) {
+		c->defer->conn = NULL; /* httpd_resume() drops the late answer */
+		c->defer = NULL;
+	}
 	if (c->unref)
 		c->unref(c->ref);
 	free(c->body);
@@ -361,7 +365,7 @@ void httpd_timeout(struct httpd_conn *c)
 	static const char resp408[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
 				      "Content-Length: 0\r\n\r\n";
 
-	if (c->nsegs == 0 && !c->ssl && c->in && c->in_len > c->in_off) {
+	if (c->nsegs == 0 && !c->ssl && !c->defer && c->in && c->in_len > c->in_off) {
 		ssize_t n = send(c->fd, resp408, sizeof(resp408) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 		(void)n;
 	}
@@ -604,7 +608,39 @@ static void request_done(struct httpd_conn *c)
 	}
 }
 
-/* Run the handler (or answer a parse error) for the head just parsed. */
+/*
+ * The handler is done with X (synchronously or through httpd_resume_done):
+ * a memory failure or a missing head becomes a 500, and the response is
+ * marked for logging.
+ */
+static void answer_finish(struct httpd_conn *c, struct httpd_exchange *x)
+{
+	if (c->failed || !c->head_done) {
+		/* out of memory or a handler bug: drop what was queued, answer 500 */
+		c->out.len = c->resp_start;
+		while (c->nsegs && (c->segs[c->nsegs - 1].fd >= 0 ||
+				    c->segs[c->nsegs - 1].off >= c->resp_start))
+			c->nsegs--;
+		c->queued = c->queued_at_start;
+		c->failed = false;
+		c->has_file = false;
+		httpd_error(x, 500, "could not build the response", NULL, true);
+	}
+	c->cache_status = x->cache_status;
+	c->queued_at_end = c->queued;
+}
+
+static void handler_run(struct httpd_conn *c, struct httpd_exchange *x)
+{
+	c->in_handler = true;
+	c->srv->handler(x, c->srv->arg);
+	c->in_handler = false;
+}
+
+/*
+ * Run the handler (or answer a parse error) for the head just parsed.  On
+ * return the answer is queued, or deferred (c->defer set).
+ */
 static void dispatch(struct httpd_conn *c, struct http_request *req, int rc, const char *why)
 {
 	struct httpd *srv = c->srv;
@@ -644,25 +680,15 @@ static void dispatch(struct httpd_conn *c, struct http_request *req, int rc, con
 		else if (srv->limits.max_body && req->content_length > srv->limits.max_body)
 			httpd_error(&x, 413, "request body too large", NULL, true);
 		else
-			srv->handler(&x, srv->arg);
+			handler_run(c, &x);
 		if (c->body)
 			c->req_len += c->body_from_in;
 		else if (req->content_length > 0)
 			c->discard = req->content_length;
+		if (c->defer)
+			return; /* answered later: httpd_resume_done() */
 	}
-	if (c->failed || !c->head_done) {
-		/* out of memory or a handler bug: drop what was queued, answer 500 */
-		c->out.len = c->resp_start;
-		while (c->nsegs && (c->segs[c->nsegs - 1].fd >= 0 ||
-				    c->segs[c->nsegs - 1].off >= c->resp_start))
-			c->nsegs--;
-		c->queued = c->queued_at_start;
-		c->failed = false;
-		c->has_file = false;
-		httpd_error(&x, 500, "could not build the response", NULL, true);
-	}
-	c->cache_status = x.cache_status;
-	c->queued_at_end = c->queued;
+	answer_finish(c, &x);
 }
 
 /* Skip request body bytes we do not use. */
@@ -731,6 +757,8 @@ static int conn_serve_input(struct httpd_conn *c)
 		const char *why = NULL;
 		int rc;
 
+		if (c->defer)
+			return queued; /* nothing more until the deferred answer */
 		if (c->discard)
 			discard_input(c);
 		if (c->in_off == c->in_len || c->close_after)
@@ -751,6 +779,8 @@ static int conn_serve_input(struct httpd_conn *c)
 				return queued || c->nsegs; /* a 100 Continue may be queued */
 		}
 		dispatch(c, &srv->req, rc, why);
+		if (c->defer)
+			return queued;
 		queued = 1;
 		if (c->has_file || c->close_after || c->out.len >= PIPELINE_BATCH_BYTES)
 			return 1; /* logged when its last byte is sent */
@@ -809,6 +839,33 @@ static void conn_output_done(struct httpd_conn *c)
 	c->queued = c->flushed = 0;
 }
 
+/*
+ * The answer at the head of the input is deferred and nothing else is left to
+ * send: no timeout and no reading (the request must stay where it is in the
+ * input buffer), only a watch for the client closing.
+ */
+static void defer_watch(struct httpd_conn *c)
+{
+	c->deadline_ms = 0;
+	httpd_conn_want(c, EV_READ);
+}
+
+/*
+ * The socket of a connection waiting on a deferred answer is readable: the
+ * end of the stream (or an error) closes the connection at once; bytes of a
+ * next request end the watch until the answer is given.
+ */
+static void defer_peek(struct httpd_conn *c)
+{
+	char b;
+	ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n > 0)
+		httpd_conn_want(c, 0);
+	else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+		httpd_conn_close(c);
+}
+
 static void conn_run(struct httpd_conn *c)
 {
 	struct httpd *srv = c->srv;
@@ -826,7 +883,7 @@ static void conn_run(struct httpd_conn *c)
 				return;
 			}
 			conn_output_done(c);
-			if (c->close_after) {
+			if (c->close_after && !c->defer) {
 				httpd_conn_close(c);
 				return;
 			}
@@ -838,6 +895,10 @@ static void conn_run(struct httpd_conn *c)
 		}
 		if (rc > 0)
 			continue;
+		if (c->defer) {
+			defer_watch(c);
+			return;
+		}
 		rc = conn_read(c);
 		if (rc > 0)
 			continue;
@@ -874,7 +935,70 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	c->io_want = 0;
-	conn_run(c);
+	if (c->defer && c->nsegs == 0)
+		defer_peek(c);
+	else
+		conn_run(c);
+}
+
+/* ---- deferred answers ---------------------------------------------------- */
+
+struct httpd_deferred *httpd_defer(struct httpd_exchange *x)
+{
+	struct httpd_conn *c = x->conn;
+	struct httpd_deferred *d;
+
+	if (!c->in_handler || c->defer || c->status) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!(d = malloc(sizeof(*d))))
+		return NULL;
+	d->magic = HTTPD_DEFER_MAGIC;
+	d->conn = c;
+	d->hx = x;
+	d->req = *x->req;
+	d->x = *x;
+	d->x.req = &d->req;
+	c->defer = d;
+	return d;
+}
+
+struct httpd_exchange *httpd_resume(struct httpd_deferred *d)
+{
+	struct httpd_conn *c = d->conn;
+
+	if (d->magic != HTTPD_DEFER_MAGIC)
+		abort();
+	if (!c) {
+		d->magic = 0;
+		free(d);
+		return NULL;
+	}
+	if (c->in_handler)
+		return d->hx; /* dispatch() finishes as for any answer */
+	/* output of earlier responses may have been sent meanwhile */
+	c->queued_at_start = c->queued;
+	c->resp_start = c->out.len;
+	c->failed = c->has_file = c->head_done = false;
+	return &d->x;
+}
+
+void httpd_resume_done(struct httpd_exchange *x)
+{
+	struct httpd_conn *c = x->conn;
+	struct httpd_deferred *d = c->defer;
+
+	if (c->magic != HTTPD_CONN_MAGIC || !d || d->magic != HTTPD_DEFER_MAGIC)
+		abort();
+	c->defer = NULL;
+	d->magic = 0;
+	if (!c->in_handler) {
+		answer_finish(c, x);
+		/* not from here: this may run inside another connection's handler */
+		event_active(&c->ev, EV_WRITE, 0);
+	}
+	free(d);
 }
 
 /* ---- server -------------------------------------------------------------- */
@@ -968,7 +1092,7 @@ void httpd_drain(struct httpd *srv, void (*done)(void *), void *arg)
 	 */
 	for (c = srv->conns; c; c = next) {
 		next = c->next;
-		if (c->nsegs == 0 && (!c->in || c->in_off == c->in_len)) {
+		if (c->nsegs == 0 && !c->defer && (!c->in || c->in_off == c->in_len)) {
 			uint64_t grace = srv->now_ms + HTTPD_DRAIN_IDLE_MS;
 
 			if (!c->deadline_ms || c->deadline_ms > grace)

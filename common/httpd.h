@@ -3,7 +3,8 @@
  * from memory and from files (sendfile(2) on plain TCP; SSL_sendfile with
  * kernel TLS or a bounded buffer on TLS), keep-alive, pipelining, timeouts,
  * limits, metrics, access log, graceful drain.  One struct httpd per worker
- * process, driven by a libevent base.  Handlers answer synchronously.
+ * process, driven by a libevent base.  Handlers answer synchronously, or
+ * defer the answer (httpd_defer) and give it later from the same thread.
  *
  * A response is written by the handler in this order:
  *   httpd_begin(x, status);            status line, Date, Server
@@ -109,6 +110,50 @@ void httpd_end_head(struct httpd_exchange *x, int64_t content_length);
 void httpd_body_mem(struct httpd_exchange *x, const void *data, size_t len);
 /* Send LEN bytes of FD from OFF; FD must stay open until the response is done (see httpd_hold). */
 void httpd_body_file(struct httpd_exchange *x, int fd, uint64_t off, uint64_t len);
+
+/*
+ * Deferred answers, for work that must not run on the event loop.  Inside the
+ * handler, httpd_defer(X) leaves X unanswered: the connection then reads and
+ * parses nothing more (pipelined requests wait), no head or keep-alive timeout
+ * runs, the request (X->req, X->body) stays valid, and the exchange counts as
+ * in flight for httpd_drain().  Later, on the loop's thread:
+ *
+ *   x = httpd_resume(d);            NULL: the connection is gone, D is freed
+ *   httpd_begin(x, ...) ...;        the answer, exactly as in a handler
+ *   httpd_resume_done(x);           the connection goes on (log, keep-alive, next request)
+ *
+ * httpd_resume() and httpd_resume_done() go together, without returning to
+ * the loop in between; they may run inside any handler or callback.  Every
+ * handle from httpd_defer() must be passed to httpd_resume() exactly once,
+ * even after the connection closed or the server was freed (the handle does
+ * not refer to the server then).  A client that closes its side while
+ * its answer is deferred is disconnected at once; the late answer is dropped.
+ * Between httpd_defer() and httpd_resume() X itself must not be used.
+ */
+struct httpd_deferred;
+
+/*
+ * Defer the answer to X; call only from the handler, before any httpd_begin().
+ * Returns the handle, or NULL with errno ENOMEM (or EINVAL when misused): the
+ * handler must then answer synchronously as usual.
+ */
+struct httpd_deferred *httpd_defer(struct httpd_exchange *x);
+
+/*
+ * Take the deferred exchange back to answer it; D is owned by the server
+ * again.  Returns the exchange (the handler's own X when called from inside
+ * that handler), or NULL when the connection was closed meanwhile (client
+ * gone, timeout, httpd_free): D is freed and there is nothing to answer.
+ */
+struct httpd_exchange *httpd_resume(struct httpd_deferred *d);
+
+/*
+ * The answer to X (from httpd_resume) is complete: check it (no head or a
+ * memory failure becomes a 500, as for a handler), free the handle and let
+ * the connection send it and go on, from the loop's next turn.  X is invalid
+ * afterwards.
+ */
+void httpd_resume_done(struct httpd_exchange *x);
 
 /* Keep OBJ alive until the response is sent or dropped: UNREF(OBJ) is called then. */
 void httpd_hold(struct httpd_exchange *x, void (*unref)(void *), void *obj);

@@ -15,6 +15,7 @@
 
 #define HTTPD_MAGIC	    0x48747064U /* "Htpd" */
 #define HTTPD_CONN_MAGIC    0x436f6e6eU /* "Conn" */
+#define HTTPD_DEFER_MAGIC   0x44666572U /* "Dfer" */
 #define HTTPD_INLINE_SEGS   2
 #define HTTPD_TLS_CHUNK	    65536		 /* file bytes read per SSL_write without kTLS */
 #define HTTPD_TLS_WBUF	    (4 * 16384 + 4 * 64) /* four full TLS records */
@@ -37,7 +38,9 @@ struct httpd_conn {
 	short io_want; /* interest the last I/O asked for (TLS may want the other way) */
 	bool handshaking, close_after, head_only, head_done, failed, has_file, logged, drained;
 	bool ktls;
-	uint64_t deadline_ms; /* 0: none */
+	bool in_handler;	      /* the handler of this connection is running */
+	struct httpd_deferred *defer; /* the request whose answer is deferred */
+	uint64_t deadline_ms;	      /* 0: none */
 	uint32_t nrequests;
 
 	/* input: [in_off, in_len) unparsed; the current request starts at in_off */
@@ -71,6 +74,15 @@ struct httpd_conn {
 	uint32_t tls_len, tls_off;
 
 	struct sockaddr_in6 peer; /* or a sockaddr_in: family first */
+};
+
+/* A deferred answer (httpd_defer); the handle outlives its connection, never the reverse. */
+struct httpd_deferred {
+	uint32_t magic;
+	struct httpd_conn *conn;   /* NULL once the connection is closed */
+	struct httpd_exchange *hx; /* the handler's exchange, while that handler runs */
+	struct httpd_exchange x;   /* the exchange handed back later */
+	struct http_request req;   /* X's request: the server's parse buffer is reused */
 };
 
 struct httpd_lstate {
