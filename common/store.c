@@ -159,6 +159,8 @@ int store_get(struct store_txn *t, unsigned db, const void *key, size_t klen, co
 
 	if (db >= t->s->ndbs)
 		return -EINVAL;
+	if (klen == 0)
+		return -ENOENT; /* LMDB has no empty keys */
 	if ((rc = mdb_get(t->txn, t->s->dbi[db], &k, &v)) != 0)
 		return store_errno(rc);
 	*val = v.mv_data;
@@ -183,5 +185,33 @@ int store_del(struct store_txn *t, unsigned db, const void *key, size_t klen)
 
 	if (db >= t->s->ndbs)
 		return -EINVAL;
+	if (klen == 0)
+		return -ENOENT;
 	return store_errno(mdb_del(t->txn, t->s->dbi[db], &k, NULL));
+}
+
+int store_scan(struct store_txn *t, unsigned db, const void *prefix, size_t plen,
+	       int (*fn)(void *arg, const void *key, size_t klen, const void *val, size_t vlen),
+	       void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k = {plen, (void *)prefix}, v;
+	int rc;
+
+	if (db >= t->s->ndbs)
+		return -EINVAL;
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur)) != 0)
+		return store_errno(rc);
+	rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+	while (rc == 0) {
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		if ((rc = fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size)) != 0) {
+			mdb_cursor_close(cur);
+			return rc > 0 ? 0 : rc;
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : store_errno(rc);
 }

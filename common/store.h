@@ -51,8 +51,8 @@ void store_abort(struct store_txn *t);
 
 /*
  * Look KEY up in database DB.  Returns 0 with *VAL and *VLEN pointing into the
- * map (valid until T ends; read-only), -ENOENT when absent, another negative
- * errno on failure.
+ * map (valid until T ends; read-only), -ENOENT when absent (an empty key is
+ * always absent), another negative errno on failure.
  */
 int store_get(struct store_txn *t, unsigned db, const void *key, size_t klen, const void **val,
 	      size_t *vlen);
@@ -66,5 +66,16 @@ int store_put(struct store_txn *t, unsigned db, const void *key, size_t klen, co
 
 /* Delete KEY from DB.  Returns 0, -ENOENT when absent, or a negative errno. */
 int store_del(struct store_txn *t, unsigned db, const void *key, size_t klen);
+
+/*
+ * Call FN(ARG, key, klen, val, vlen) for every record of DB whose key starts
+ * with PREFIX[0..PLEN) (every record when PLEN is 0), in key order.  The
+ * pointers are valid until T ends; FN must not change DB.  FN returns 0 to go
+ * on, a positive value to stop (store_scan then returns 0), or a negative
+ * errno to stop with that result.
+ */
+int store_scan(struct store_txn *t, unsigned db, const void *prefix, size_t plen,
+	       int (*fn)(void *arg, const void *key, size_t klen, const void *val, size_t vlen),
+	       void *arg);
 
 #endif

@@ -143,7 +143,7 @@ int stream_token_issue(const struct paseto_key *sk, const struct stream_claims *
 	    stream_time_format(c->expires, exp, sizeof(exp)) < 0)
 		return -EINVAL;
 	root =
-	    json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s}", "purpose", STREAM_TOKEN_PURPOSE,
+	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "purpose", STREAM_TOKEN_PURPOSE,
 		      "sub", c->user, "title", c->title, "ver", c->version, "maxh",
 		      (json_int_t)c->max_height, "lease", c->lease, "iat", iat, "exp", exp);
 	rc = -ENOMEM;
