@@ -79,6 +79,7 @@ static const struct conf_key keys[] = {
     {"tls", "ktls", CONF_CUSTOM, F(ktls), 0, 0, "auto or off", parse_ktls},
     {"tokens", "require", CONF_BOOL, F(require_token), 0, 0, NULL, NULL},
     {"tokens", "keys", CONF_PATH, F(token_keys), 0, 0, NULL, NULL},
+    {"origin", "url", CONF_STR, F(origin_url), 0, 0, NULL, NULL},
     {"tokens", "cache_entries", CONF_UINT, F(token_cache), 8, 10000000, NULL, NULL},
     {"tokens", "max_failures", CONF_UINT, F(token_max_failures), 1, 1000000, NULL, NULL},
     {"tokens", "failure_window", CONF_DURATION, F(token_failure_window_ms), 1000, 86400000, NULL,
@@ -126,6 +127,9 @@ static int check(const struct edge_config *cfg, const char *name, char *err, siz
 		why = "no listen or listen_tls address";
 	else if (cfg->nlisten_tls && (!cfg->tls_cert[0] || !cfg->tls_key[0]))
 		why = "listen_tls needs [tls] certificate and key";
+	else if (cfg->origin_url[0] && strncmp(cfg->origin_url, "http://", 7) != 0 &&
+		 strncmp(cfg->origin_url, "https://", 8) != 0)
+		why = "[origin] url must start with http:// or https://";
 	else if (cfg->require_token && !cfg->token_keys[0])
 		why = "[tokens] require = on needs keys";
 	else if (cfg->limits.max_request_line > cfg->limits.max_header_size)

@@ -44,6 +44,7 @@ struct edge_config {
 
 	bool require_token;	   /* only /s/<token>/<title>/... is served */
 	char token_keys[PATH_MAX]; /* "KID PUBLIC-KEY-HEX" per line; "" = none */
+	char origin_url[512];	   /* the origin: content keys are fetched there; "" = none */
 	unsigned token_cache;
 	unsigned token_max_failures; /* per client address and window */
 	uint64_t token_failure_window_ms;

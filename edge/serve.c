@@ -367,6 +367,35 @@ static int check_token(struct httpd_exchange *x, struct edge_serve *s, const cha
 	return 0;
 }
 
+/*
+ * A tokenized request for "<title>/key" (the AES-128 key URI the packages
+ * use, "../key" from a media playlist): keys never live on an edge, so the
+ * player is sent to the origin's key endpoint with the token it presented.
+ */
+static bool redirect_key(struct httpd_exchange *x, const struct edge_serve *s, const char *rel)
+{
+	const struct http_request *r = x->req;
+	const char *slash = strchr(rel, '/'), *tok = r->path.p + 3;
+	const char *tok_end = memchr(tok, '/', r->path.len - 3);
+
+	if (!slash || strcmp(slash + 1, "key") != 0)
+		return false;
+	if (!s->cfg->origin_url[0]) {
+		httpd_error(x, 404, "no origin configured for content keys", NULL, false);
+		return true;
+	}
+	httpd_begin(x, 302);
+	httpd_headerf(x, "Location: %s/api/v1/keys/%.*s?token=%.*s\r\n", s->cfg->origin_url,
+		      (int)(slash - rel), rel, (int)(tok_end - tok), tok);
+	httpd_header_lit(x, "Cache-Control: no-store\r\n");
+	if (s->cors_static[0])
+		httpd_header(x, s->cors_static, strlen(s->cors_static));
+	else
+		cors_dynamic(x, s);
+	httpd_end_head(x, 0);
+	return true;
+}
+
 static bool is_master(const char *rel)
 {
 	const char *slash = strchr(rel, '/');
@@ -465,6 +494,8 @@ static void serve_file(struct httpd_exchange *x, struct edge_serve *s)
 		return;
 	}
 	if (tokenized && check_token(x, s, rel, &claims) != 0)
+		return;
+	if (tokenized && redirect_key(x, s, rel))
 		return;
 	rc = edge_filecache_get(s->files, rel, s->now_ms(), &f, &hit);
 	if (rc == -ENOENT) {
