@@ -1,21 +1,25 @@
 /*
- * HTTP handlers of the origin's account API (see api.h).  Every answer is
- * JSON with Cache-Control: no-store; argon2id runs inline for now.
+ * The user API: routing by path pattern and method, and the helpers every
+ * handler shares (api_int.h).
  */
-#include "api.h"
+#include "api_int.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "http_path.h"
+#include "jsonfield.h"
 #include "log.h"
 
-static void send_json(struct httpd_exchange *x, int status, json_t *obj, const char *extra)
+#define SESSION_COOKIE "__Host-reel_session"
+
+void api_send_json(struct httpd_exchange *x, int status, json_t *obj, const char *extra)
 {
 	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 
@@ -34,27 +38,34 @@ static void send_json(struct httpd_exchange *x, int status, json_t *obj, const c
 	free(text);
 }
 
-static void send_error(struct httpd_exchange *x, int status, const char *code, const char *msg,
-		       const char *extra)
+void api_error(struct httpd_exchange *x, int status, const char *code, const char *msg,
+	       const char *extra)
 {
-	send_json(x, status, json_pack("{s:s, s:s}", "error", code, "message", msg), extra);
+	api_send_json(x, status, json_pack("{s:s, s:s}", "error", code, "message", msg), extra);
 }
 
-static void send_fail(struct httpd_exchange *x, const struct origin_fail *f)
+void api_fail(struct httpd_exchange *x, const struct origin_fail *f)
 {
-	send_error(x, f->status, f->code, f->message, NULL);
+	api_error(x, f->status, f->code, f->message, NULL);
 }
 
-static void send_internal(struct httpd_exchange *x, const char *what, int rc)
+void api_internal(struct httpd_exchange *x, const char *what, int rc)
 {
 	log_warnx("%s: %s", what, strerror(-rc));
 	if (rc == -ENOSPC)
-		send_error(x, 503, "storage_full", "the store is full", NULL);
+		api_error(x, 503, "storage_full", "the store is full", NULL);
 	else
-		send_error(x, 500, "internal", "internal error", NULL);
+		api_error(x, 500, "internal", "internal error", NULL);
 }
 
-static void rfc3339(int64_t t, char out[32])
+void api_no_content(struct httpd_exchange *x)
+{
+	httpd_begin(x, 204);
+	httpd_header_lit(x, "Cache-Control: no-store\r\n");
+	httpd_end_head(x, -1);
+}
+
+void api_time(int64_t t, char out[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -63,8 +74,12 @@ static void rfc3339(int64_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Is the Content-Type application/json (parameters allowed)? */
-static bool is_json(const struct http_request *req)
+json_t *api_time_json(int64_t t)
+{
+	return jf_time(t);
+}
+
+bool api_is_json(const struct http_request *req)
 {
 	struct http_str ct = req->content_type;
 	static const char want[] = "application/json";
@@ -75,103 +90,57 @@ static bool is_json(const struct http_request *req)
 	return ct.len == n || ct.p[n] == ';' || ct.p[n] == ' ' || ct.p[n] == '\t';
 }
 
-/* Parse the body's credentials, answering the request on failure. */
-static bool read_creds(struct httpd_exchange *x, struct origin_creds *c, bool signup)
+json_t *api_body(struct httpd_exchange *x)
 {
-	struct origin_fail f;
+	json_error_t e;
+	json_t *obj;
 
-	if (!is_json(x->req)) {
-		send_error(x, 415, "unsupported_media_type", "the body must be application/json",
-			   NULL);
-		return false;
+	if (!api_is_json(x->req)) {
+		api_error(x, 415, "unsupported_media_type", "the body must be application/json",
+			  NULL);
+		return NULL;
 	}
-	if (origin_creds_parse(x->body, x->body_len, c, &f) != 0 ||
-	    (signup && origin_creds_policy(c, &f) != 0)) {
-		send_fail(x, &f);
-		return false;
+	obj = json_loadb(x->body ? x->body : "", x->body_len, JSON_REJECT_DUPLICATES, &e);
+	if (!obj || !json_is_object(obj)) {
+		json_decref(obj);
+		api_error(x, 400, "invalid_json", "the body is not a JSON object", NULL);
+		return NULL;
 	}
-	return true;
+	return obj;
 }
 
-static void signup(struct origin_api *api, struct httpd_exchange *x)
+/* The value of cookie NAME in the request's Cookie headers. */
+static bool cookie(const struct http_request *req, const char *name, struct http_str *out)
 {
-	struct origin_creds c;
-	int64_t now = api->now();
-	char when[32];
-	int rc;
+	size_t nlen = strlen(name);
 
-	if (!read_creds(x, &c, true))
-		goto out;
-	if ((rc = origin_signup(api->auth, &c, now)) == -EEXIST) {
-		send_error(x, 409, "email_taken", "an account with this email exists", NULL);
-		goto out;
+	for (unsigned i = 0; i < req->nheaders; i++) {
+		const struct http_header *h = &req->headers[i];
+		const char *p = h->value.p, *end = p + h->value.len;
+
+		if (!http_str_ieq(h->name, "cookie"))
+			continue;
+		while (p < end) {
+			const char *semi = memchr(p, ';', (size_t)(end - p));
+			const char *stop = semi ? semi : end;
+
+			while (p < stop && (*p == ' ' || *p == '\t'))
+				p++;
+			if ((size_t)(stop - p) > nlen && memcmp(p, name, nlen) == 0 &&
+			    p[nlen] == '=') {
+				out->p = p + nlen + 1;
+				out->len = (size_t)(stop - out->p);
+				while (out->len && (out->p[out->len - 1] == ' '))
+					out->len--;
+				return true;
+			}
+			p = stop + 1;
+		}
 	}
-	if (rc != 0) {
-		send_internal(x, "signup", rc);
-		goto out;
-	}
-	rfc3339(now, when);
-	send_json(x, 201, json_pack("{s:s, s:s}", "email", c.email, "created", when), NULL);
-out:
-	explicit_bzero(&c, sizeof(c));
+	return false;
 }
 
-/* The client's address bytes (4 or 16) for throttling. */
-static const void *peer_bytes(struct httpd_exchange *x, size_t *len)
-{
-	const struct sockaddr *sa = httpd_peer(x);
-
-	if (sa->sa_family == AF_INET6) {
-		*len = 16;
-		return &((const struct sockaddr_in6 *)sa)->sin6_addr;
-	}
-	*len = 4;
-	return &((const struct sockaddr_in *)sa)->sin_addr;
-}
-
-static void login(struct origin_api *api, struct httpd_exchange *x)
-{
-	struct origin_creds c;
-	char token[ORIGIN_TOKEN_LEN + 1], when[32], retry[48];
-	int64_t expires, now = api->now();
-	const void *addr;
-	size_t alen;
-	unsigned wait, n;
-	int rc;
-
-	if (!read_creds(x, &c, false))
-		goto out;
-	addr = peer_bytes(x, &alen);
-	wait = throttle_wait(api->by_account, c.email, strlen(c.email), now);
-	if ((n = throttle_wait(api->by_address, addr, alen, now)) > wait)
-		wait = n;
-	if (wait) {
-		snprintf(retry, sizeof(retry), "Retry-After: %u\r\n", wait);
-		send_error(x, 429, "too_many_attempts", "too many failed logins; try again later",
-			   retry);
-		goto out;
-	}
-	rc = origin_login(api->auth, &c, now, token, &expires);
-	if (rc == -EACCES) {
-		throttle_failure(api->by_account, c.email, strlen(c.email), now);
-		throttle_failure(api->by_address, addr, alen, now);
-		send_error(x, 401, "invalid_credentials", "wrong email or password", NULL);
-		goto out;
-	}
-	throttle_clear(api->by_account, c.email, strlen(c.email));
-	if (rc != 0) {
-		send_internal(x, "login", rc);
-		goto out;
-	}
-	rfc3339(expires, when);
-	send_json(x, 200, json_pack("{s:s, s:s}", "token", token, "expires", when), NULL);
-	explicit_bzero(token, sizeof(token));
-out:
-	explicit_bzero(&c, sizeof(c));
-}
-
-/* The Bearer token of the request, or false after answering 401. */
-static bool bearer(struct httpd_exchange *x, struct http_str *tok)
+bool api_bearer(struct httpd_exchange *x, struct http_str *tok)
 {
 	struct http_str a = x->req->authorization;
 
@@ -184,96 +153,189 @@ static bool bearer(struct httpd_exchange *x, struct http_str *tok)
 		}
 		return true;
 	}
-	send_error(x, 401, "unauthorized", "a Bearer token is required",
-		   "WWW-Authenticate: Bearer\r\n");
+	if (cookie(x->req, SESSION_COOKIE, tok))
+		return true;
+	api_error(x, 401, "unauthorized", "a Bearer token is required",
+		  "WWW-Authenticate: Bearer\r\n");
 	return false;
 }
 
-static void invalid_token(struct httpd_exchange *x)
-{
-	send_error(x, 401, "invalid_token", "the session token is invalid or expired",
-		   "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n");
-}
-
-static void logout(struct origin_api *api, struct httpd_exchange *x)
+bool api_user(struct origin_api *api, struct httpd_exchange *x, struct origin_user *u)
 {
 	struct http_str tok;
 	int rc;
 
-	if (!bearer(x, &tok))
-		return;
-	if ((rc = origin_logout(api->auth, tok.p, tok.len)) == -EACCES) {
-		invalid_token(x);
-		return;
-	}
-	if (rc != 0) {
-		send_internal(x, "logout", rc);
-		return;
-	}
-	httpd_begin(x, 204);
-	httpd_header_lit(x, "Cache-Control: no-store\r\n");
-	httpd_end_head(x, -1);
-}
-
-static void me(struct origin_api *api, struct httpd_exchange *x)
-{
-	char email[ORIGIN_EMAIL_MAX + 1], when[32];
-	struct http_str tok;
-	int64_t created;
-	int rc;
-
-	if (!bearer(x, &tok))
-		return;
-	rc = origin_session_use(api->auth, tok.p, tok.len, api->now(), email, &created);
+	if (!api_bearer(x, &tok))
+		return false;
+	rc = origin_session_use(api->auth, tok.p, tok.len, api->now(), u);
 	if (rc == -EACCES) {
-		invalid_token(x);
-		return;
+		api_error(x, 401, "invalid_token", "the session token is invalid or expired",
+			  "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n");
+		return false;
 	}
 	if (rc != 0) {
-		send_internal(x, "session", rc);
-		return;
+		api_internal(x, "session", rc);
+		return false;
 	}
-	rfc3339(created, when);
-	send_json(x, 200, json_pack("{s:s, s:s}", "email", email, "created", when), NULL);
+	return true;
 }
 
-static void healthz(struct origin_api *api, struct httpd_exchange *x)
+const void *api_peer_bytes(struct httpd_exchange *x, size_t *len)
 {
-	send_json(x, 200, json_pack("{s:s}", "status", "ok"), NULL);
+	const struct sockaddr *sa = httpd_peer(x);
+
+	if (sa->sa_family == AF_INET6) {
+		*len = 16;
+		return &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	}
+	*len = 4;
+	return &((const struct sockaddr_in *)sa)->sin_addr;
 }
 
-struct route {
-	const char *path;
-	enum http_method method;
-	const char *allow; /* the Allow header line for 405 */
-	void (*fn)(struct origin_api *, struct httpd_exchange *);
+bool api_param(const struct http_str *p, char *out, size_t cap)
+{
+	if (p->len >= cap)
+		return false;
+	memcpy(out, p->p, p->len);
+	out[p->len] = '\0';
+	return true;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int api_query(const struct http_request *req, const char *name, char *out, size_t cap)
+{
+	const char *p = req->query.p, *end = p + req->query.len;
+	size_t nlen = strlen(name);
+
+	while (p && p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+
+		if ((size_t)(stop - p) >= nlen && memcmp(p, name, nlen) == 0 &&
+		    (p + nlen == stop || p[nlen] == '=')) {
+			size_t n = 0;
+
+			for (p += nlen + (p + nlen < stop); p < stop && n + 1 < cap; p++) {
+				int hi, lo;
+
+				if (*p == '+') {
+					out[n++] = ' ';
+				} else if (*p == '%' && stop - p >= 3 && (hi = hexval(p[1])) >= 0 &&
+					   (lo = hexval(p[2])) >= 0) {
+					out[n++] = (char)(hi << 4 | lo);
+					p += 2;
+				} else {
+					out[n++] = *p;
+				}
+			}
+			if (p < stop)
+				return -1; /* too long */
+			out[n] = '\0';
+			return 1;
+		}
+		p = stop + 1;
+	}
+	return 0;
+}
+
+static void healthz(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
+{
+	api_send_json(x, 200, json_pack("{s:s}", "status", "ok"), NULL);
+}
+
+static const struct api_route routes[] = {
+    {HTTP_POST, "/api/v1/signup", api_signup},
+    {HTTP_POST, "/api/v1/login", api_login},
+    {HTTP_POST, "/api/v1/logout", api_logout},
+    {HTTP_GET, "/api/v1/me", api_me},
+    {HTTP_GET, "/api/v1/plans", api_plans_list},
+    {HTTP_GET, "/api/v1/subscription", api_subscription_get},
+    {HTTP_PUT, "/api/v1/subscription", api_subscription_put},
+    {HTTP_DELETE, "/api/v1/subscription", api_subscription_cancel},
+    {HTTP_GET, "/api/v1/titles", api_titles_list},
+    {HTTP_GET, "/api/v1/titles/*", api_title_get},
+    {HTTP_POST, "/api/v1/play", api_play},
+    {HTTP_POST, "/api/v1/play/*/heartbeat", api_play_heartbeat},
+    {HTTP_DELETE, "/api/v1/play/*", api_play_stop},
+    {HTTP_GET, "/api/v1/keys/*", api_content_key},
+    {HTTP_GET, "/api/v1/stream-keys", api_stream_keys},
+    {HTTP_GET, "/api/v1/license-keys", api_license_keys},
+    {HTTP_POST, "/api/v1/downloads", api_download_issue},
+    {HTTP_GET, "/api/v1/downloads", api_downloads_list},
+    {HTTP_POST, "/api/v1/downloads/*/renew", api_download_renew},
+    {HTTP_DELETE, "/api/v1/downloads/*", api_download_release},
+    {HTTP_GET, "/healthz", healthz},
 };
 
-static const struct route routes[] = {
-    {"/api/v1/signup", HTTP_POST, "Allow: POST\r\n", signup},
-    {"/api/v1/login", HTTP_POST, "Allow: POST\r\n", login},
-    {"/api/v1/logout", HTTP_POST, "Allow: POST\r\n", logout},
-    {"/api/v1/me", HTTP_GET, "Allow: GET, HEAD\r\n", me},
-    {"/healthz", HTTP_GET, "Allow: GET, HEAD\r\n", healthz},
-};
+/* Does PATH match PATTERN?  Fills P with the segments the "*"s matched. */
+static bool match(const char *pattern, struct http_str path, struct api_params *p)
+{
+	const char *s = path.p, *end = path.p + path.len;
+
+	p->n = 0;
+	while (*pattern) {
+		if (*pattern == '*') {
+			const char *seg = s;
+
+			while (s < end && *s != '/')
+				s++;
+			if (s == seg || p->n == API_MAX_PARAMS)
+				return false;
+			p->v[p->n].p = seg;
+			p->v[p->n++].len = (size_t)(s - seg);
+			pattern++;
+		} else if (s < end && *s == *pattern) {
+			s++;
+			pattern++;
+		} else {
+			return false;
+		}
+	}
+	return s == end;
+}
+
+void api_route(struct origin_api *api, struct httpd_exchange *x, const struct api_route *table,
+	       size_t n)
+{
+	const struct http_request *req = x->req;
+	enum http_method m = req->method == HTTP_HEAD ? HTTP_GET : req->method;
+	char allow[96] = "Allow: ";
+	struct api_params p;
+	bool found = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!match(table[i].pattern, req->path, &p))
+			continue;
+		if (table[i].method == m) {
+			table[i].fn(api, x, &p);
+			return;
+		}
+		if (found)
+			strcat(allow, ", ");
+		strcat(allow, http_method_name(table[i].method));
+		if (table[i].method == HTTP_GET)
+			strcat(allow, ", HEAD");
+		found = true;
+	}
+	if (found) {
+		strcat(allow, "\r\n");
+		api_error(x, 405, "method_not_allowed", "method not allowed", allow);
+	} else {
+		api_error(x, 404, "not_found", "no such endpoint", NULL);
+	}
+}
 
 void origin_api_handle(struct httpd_exchange *x, void *arg)
 {
 	struct origin_api *api = arg;
-	const struct http_request *req = x->req;
 
 	assert(api->magic == ORIGIN_API_MAGIC);
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		const struct route *r = &routes[i];
-
-		if (req->path.len != strlen(r->path) ||
-		    memcmp(req->path.p, r->path, req->path.len) != 0)
-			continue;
-		if (req->method == r->method || (r->method == HTTP_GET && req->method == HTTP_HEAD))
-			r->fn(api, x);
-		else
-			send_error(x, 405, "method_not_allowed", "method not allowed", r->allow);
-		return;
-	}
-	send_error(x, 404, "not_found", "no such endpoint", NULL);
+	api_route(api, x, routes, sizeof(routes) / sizeof(routes[0]));
 }

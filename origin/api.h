@@ -1,35 +1,55 @@
 /*
- * The origin's JSON API over the common HTTP core: routing, content-type and
- * body checks, JSON answers and errors ({"error": CODE, "message": TEXT}).
- *
- *   POST /api/v1/signup  {email, password}  201 {email, created}
- *   POST /api/v1/login   {email, password}  200 {token, expires}; 429 + Retry-After
- *                                           after repeated failures (throttle.h)
- *   POST /api/v1/logout  (Bearer)           204
- *   GET  /api/v1/me      (Bearer)           200 {email, created}
- *   GET  /healthz                           200 {"status": "ok"}
- *
- * Times are RFC 3339 UTC strings.
+ * The origin's JSON APIs over the common HTTP core (docs/origin.md and
+ * docs/openapi.yaml list every endpoint): the user API under /api/v1/ and,
+ * on its own listeners, the admin API under /admin/v1/.  Every answer is JSON
+ * with Cache-Control: no-store; errors are {"error": CODE, "message": TEXT}.
  */
 #ifndef ORIGIN_API_H
 #define ORIGIN_API_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "auth.h"
 #include "httpd.h"
+#include "paseto.h"
 #include "throttle.h"
 
 #define ORIGIN_API_MAGIC 0x4f415049u /* "OAPI" */
+#define ORIGIN_URL_MAX	 512
+
+struct lease_table;
+struct keyset;
+struct hashpool;
+struct admin_tokens;
 
 struct origin_api {
 	uint32_t magic;
+	struct store *st;
 	struct origin_auth *auth;
 	int64_t (*now)(void);			  /* unix seconds */
 	struct throttle *by_account, *by_address; /* failed logins */
+	struct hashpool *pool;			  /* argon2id jobs off the loop; NULL: inline */
+
+	/* playback */
+	struct lease_table *leases;
+	const struct keyset *stream_keys;	  /* sign and verify stream tokens */
+	const struct keyset *license_keys;	  /* sign and verify offline licenses */
+	char edge_url[ORIGIN_URL_MAX];		  /* base of playback URLs, no trailing / */
+	uint32_t lease_timeout_s;		  /* a lease without heartbeat ends after */
+	uint32_t token_margin_s;		  /* stream token lifetime past the duration */
+	uint32_t token_max_s;			  /* ... capped at */
+	uint32_t license_ttl_s, license_window_s; /* license storage expiry, playback window */
+	const uint8_t *master_key;		  /* 32 bytes: seals content keys at rest */
+
+	/* admin */
+	const struct admin_tokens *admins;
 };
 
-/* The httpd handler; ARG is a struct origin_api. */
+/* The user API's httpd handler; ARG is a struct origin_api. */
 void origin_api_handle(struct httpd_exchange *x, void *arg);
+
+/* The admin API's httpd handler (admin.c); ARG is a struct origin_api. */
+void origin_admin_handle(struct httpd_exchange *x, void *arg);
 
 #endif

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,12 @@
 #define HASH_LEN  32
 #define TOKEN_RAW 32
 
-const char *const origin_db_names[ORIGIN_DB_COUNT] = {"accounts", "sessions"};
+/* Seconds between writes of a session's last use: an eighth of the idle timeout, at most 60. */
+#define TOUCH_EVERY(a) ((a)->p.idle_s / 8 < 60 ? (a)->p.idle_s / 8 : 60)
+
+const char *const origin_db_names[ORIGIN_DB_COUNT] = {"accounts", "users",	   "sessions",
+						      "plans",	  "subscriptions", "titles",
+						      "keys",	  "leases",	   "licenses"};
 
 struct origin_auth {
 	struct store *st;
@@ -101,28 +107,176 @@ static int get_json(struct store_txn *t, unsigned db, const void *key, size_t kl
 	return 0;
 }
 
-int origin_signup(struct origin_auth *a, const struct origin_creds *c, int64_t now)
+/* A fresh user id: "u" and 16 hex digits. */
+static int new_uid(char id[ORIGIN_UID_LEN + 1])
+{
+	uint8_t r[8];
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		return -EIO;
+	id[0] = 'u';
+	for (int i = 0; i < 8; i++)
+		snprintf(id + 1 + 2 * i, 3, "%02x", r[i]);
+	return 0;
+}
+
+int origin_password_hash(const struct origin_auth *a, const char *pwd, size_t len, char **hash)
+{
+	errno = 0;
+	if (!(*hash = hash_password(&a->p, pwd, len)))
+		return errno == ENOMEM ? -ENOMEM : -EIO;
+	return 0;
+}
+
+int origin_signup_hashed(struct origin_auth *a, const char *email, const char *hash, int64_t now)
 {
 	struct store_txn *t = NULL;
-	char *hash = hash_password(&a->p, c->password, c->password_len);
+	char id[ORIGIN_UID_LEN + 1];
+	json_t *acct;
 	int rc;
 
-	if (!hash)
-		return -errno;
-	if ((rc = store_begin(a->st, true, &t)) != 0)
-		goto out;
-	rc = put_json(t, ORIGIN_DB_ACCOUNTS, c->email, strlen(c->email),
-		      json_pack("{s:s, s:I}", "hash", hash, "created", (json_int_t)now), true);
+	if ((rc = new_uid(id)) != 0 || (rc = store_begin(a->st, true, &t)) != 0)
+		return rc;
+	acct = json_pack("{s:s, s:s, s:I}", "id", id, "hash", hash, "created", (json_int_t)now);
+	rc = put_json(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), acct, true);
+	if (rc == 0)
+		rc = store_put(t, ORIGIN_DB_USERS, id, strlen(id), email, strlen(email), true);
 	if (rc == 0)
 		rc = store_commit(t);
 	else
 		store_abort(t);
-out:
+	return rc;
+}
+
+int origin_signup(struct origin_auth *a, const struct origin_creds *c, int64_t now)
+{
+	char *hash = NULL;
+	int rc = origin_password_hash(a, c->password, c->password_len, &hash);
+
+	if (rc == 0)
+		rc = origin_signup_hashed(a, c->email, hash, now);
 	free(hash);
 	return rc;
 }
 
-/* A copy of EMAIL's stored hash, or NULL (-ENOENT in *RC when there is no such account). */
+/* Fill *U from the account record ACCT of EMAIL. */
+static int user_from(json_t *acct, const char *email, struct origin_user *u, bool *disabled)
+{
+	const char *id = json_string_value(json_object_get(acct, "id"));
+
+	if (!id || strlen(id) != ORIGIN_UID_LEN || strlen(email) > ORIGIN_EMAIL_MAX)
+		return -EIO;
+	memcpy(u->id, id, ORIGIN_UID_LEN + 1);
+	snprintf(u->email, sizeof(u->email), "%s", email);
+	u->created = json_integer_value(json_object_get(acct, "created"));
+	if (disabled)
+		*disabled = json_is_true(json_object_get(acct, "disabled"));
+	return 0;
+}
+
+int origin_user_find(struct store_txn *t, const char *email_or_id, struct origin_user *u,
+		     bool *disabled)
+{
+	char email[ORIGIN_EMAIL_MAX + 1];
+	json_t *acct = NULL;
+	const void *v;
+	size_t vlen;
+	int rc;
+
+	if (!strchr(email_or_id, '@')) {
+		if ((rc = store_get(t, ORIGIN_DB_USERS, email_or_id, strlen(email_or_id), &v,
+				    &vlen)) != 0)
+			return rc;
+		if (vlen > ORIGIN_EMAIL_MAX)
+			return -EIO;
+		memcpy(email, v, vlen);
+		email[vlen] = '\0';
+	} else if (origin_email_normalise(email_or_id, strlen(email_or_id), email, sizeof(email)) !=
+		   0) {
+		return -ENOENT;
+	}
+	if ((rc = get_json(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct)) != 0)
+		return rc;
+	rc = user_from(acct, email, u, disabled);
+	json_decref(acct);
+	return rc;
+}
+
+struct drop_sessions {
+	struct store_txn *t;
+	const char *email;
+	uint8_t (*keys)[32];
+	size_t n, cap;
+};
+
+static int collect_session(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	struct drop_sessions *d = arg;
+	json_t *s;
+	const char *e;
+	bool match;
+
+	if (klen != 32 || !(s = json_loadb(val, vlen, 0, NULL)))
+		return 0;
+	e = json_string_value(json_object_get(s, "email"));
+	match = e && strcmp(e, d->email) == 0;
+	json_decref(s);
+	if (!match)
+		return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 16;
+		void *k = realloc(d->keys, cap * 32);
+
+		if (!k)
+			return -ENOMEM;
+		d->keys = k;
+		d->cap = cap;
+	}
+	memcpy(d->keys[d->n++], key, 32);
+	return 0;
+}
+
+int origin_user_set_disabled(struct origin_auth *a, const char *uid, bool disable)
+{
+	struct drop_sessions d = {0};
+	struct origin_user u;
+	struct store_txn *t = NULL;
+	json_t *acct = NULL;
+	int rc;
+
+	if ((rc = store_begin(a->st, true, &t)) != 0)
+		return rc;
+	if ((rc = origin_user_find(t, uid, &u, NULL)) != 0 ||
+	    (rc = get_json(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), &acct)) != 0)
+		goto fail;
+	if (json_object_set_new(acct, "disabled", json_boolean(disable)) != 0) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = put_json(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), json_incref(acct), false);
+	if (rc == 0 && disable) {
+		d.t = t;
+		d.email = u.email;
+		rc = store_scan(t, ORIGIN_DB_SESSIONS, NULL, 0, collect_session, &d);
+		for (size_t i = 0; rc == 0 && i < d.n; i++)
+			rc = store_del(t, ORIGIN_DB_SESSIONS, d.keys[i], 32);
+	}
+	if (rc != 0)
+		goto fail;
+	json_decref(acct);
+	free(d.keys);
+	return store_commit(t);
+fail:
+	json_decref(acct);
+	free(d.keys);
+	store_abort(t);
+	return rc;
+}
+
+/*
+ * A copy of EMAIL's stored hash, or NULL (-ENOENT in *RC when there is no
+ * such account; a disabled account has no usable hash).
+ */
 static char *account_hash(struct origin_auth *a, const char *email, int *rc)
 {
 	struct store_txn *t = NULL;
@@ -134,7 +288,9 @@ static char *account_hash(struct origin_auth *a, const char *email, int *rc)
 	if ((*rc = get_json(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct)) == 0) {
 		const char *h = json_string_value(json_object_get(acct, "hash"));
 
-		if (!h || !(hash = strdup(h)))
+		if (json_is_true(json_object_get(acct, "disabled")))
+			*rc = -ENOENT;
+		else if (!h || !(hash = strdup(h)))
 			*rc = h ? -ENOMEM : -EIO;
 	}
 	json_decref(acct);
@@ -149,8 +305,24 @@ static void token_key(const uint8_t raw[TOKEN_RAW], uint8_t key[32])
 	EVP_Digest(raw, TOKEN_RAW, key, &n, EVP_sha256(), NULL);
 }
 
-static int new_session(struct origin_auth *a, const char *email, int64_t now,
-		       char token[ORIGIN_TOKEN_LEN + 1], int64_t *expires)
+/* Does EMAIL's account in T still have HASH and is it enabled?  0, -EACCES or a negative errno. */
+static int account_unchanged(struct store_txn *t, const char *email, const char *hash)
+{
+	json_t *acct = NULL;
+	const char *h;
+	int rc = get_json(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct);
+
+	if (rc != 0)
+		return rc == -ENOENT ? -EACCES : rc;
+	h = json_string_value(json_object_get(acct, "hash"));
+	if (!h || strcmp(h, hash) != 0 || json_is_true(json_object_get(acct, "disabled")))
+		rc = -EACCES;
+	json_decref(acct);
+	return rc;
+}
+
+int origin_login_session(struct origin_auth *a, const char *email, const char *hash, int64_t now,
+			 char token[ORIGIN_TOKEN_LEN + 1], int64_t *expires)
 {
 	uint8_t raw[TOKEN_RAW], key[32];
 	struct store_txn *t = NULL;
@@ -162,10 +334,13 @@ static int new_session(struct origin_auth *a, const char *email, int64_t now,
 	*expires = now + a->p.ttl_s;
 	if ((rc = store_begin(a->st, true, &t)) != 0)
 		goto out;
-	rc = put_json(t, ORIGIN_DB_SESSIONS, key, sizeof(key),
-		      json_pack("{s:s, s:I, s:I, s:I}", "email", email, "created", (json_int_t)now,
-				"expires", (json_int_t)*expires, "last", (json_int_t)now),
-		      true);
+	rc = account_unchanged(t, email, hash);
+	if (rc == 0)
+		rc = put_json(t, ORIGIN_DB_SESSIONS, key, sizeof(key),
+			      json_pack("{s:s, s:I, s:I, s:I}", "email", email, "created",
+					(json_int_t)now, "expires", (json_int_t)*expires, "last",
+					(json_int_t)now),
+			      true);
 	rc = rc == 0 ? store_commit(t) : (store_abort(t), rc);
 	if (rc == 0)
 		paseto_b64_encode(raw, sizeof(raw), token);
@@ -174,20 +349,35 @@ out:
 	return rc;
 }
 
+int origin_login_lookup(struct origin_auth *a, const char *email, char **hash)
+{
+	int rc;
+
+	if ((*hash = account_hash(a, email, &rc)))
+		return 0;
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int origin_password_check(const struct origin_auth *a, const char *hash, const char *pwd,
+			  size_t len)
+{
+	bool ok = argon2id_verify(hash ? hash : a->dummy, pwd, len) == ARGON2_OK;
+
+	return ok && hash ? 0 : -EACCES;
+}
+
 int origin_login(struct origin_auth *a, const struct origin_creds *c, int64_t now,
 		 char token[ORIGIN_TOKEN_LEN + 1], int64_t *expires)
 {
-	int rc;
-	char *hash = account_hash(a, c->email, &rc);
-	bool known = hash != NULL, ok;
+	char *hash = NULL;
+	int rc = origin_login_lookup(a, c->email, &hash);
 
-	if (!known && rc != -ENOENT)
-		return rc;
-	ok = argon2id_verify(known ? hash : a->dummy, c->password, c->password_len) == ARGON2_OK;
+	if (rc == 0)
+		rc = origin_password_check(a, hash, c->password, c->password_len);
+	if (rc == 0)
+		rc = origin_login_session(a, c->email, hash, now, token, expires);
 	free(hash);
-	if (!ok || !known)
-		return -EACCES;
-	return new_session(a, c->email, now, token, expires);
+	return rc;
 }
 
 /* The session key of the base64url TOKEN, or -EACCES when it is malformed. */
@@ -209,55 +399,84 @@ static bool session_live(const struct origin_auth *a, json_t *s, int64_t now)
 	return now < expires && now - last < a->p.idle_s;
 }
 
-/* Copy the live session's account data out, and record the use. */
-static int touch(struct origin_auth *a, struct store_txn *t, const uint8_t key[32], json_t *s,
-		 int64_t now, char *email, int64_t *created)
+/* Fill *U from the account of the live session S; -EACCES if it is gone or disabled. */
+static int session_user(struct store_txn *t, json_t *s, struct origin_user *u)
 {
 	const char *e = json_string_value(json_object_get(s, "email"));
 	json_t *acct = NULL;
+	bool disabled;
 	int rc;
 
-	if (!e || origin_email_normalise(e, strlen(e), email, ORIGIN_EMAIL_MAX + 1) != 0)
+	if (!e)
 		return -EIO;
 	if ((rc = get_json(t, ORIGIN_DB_ACCOUNTS, e, strlen(e), &acct)) != 0)
 		return rc == -ENOENT ? -EACCES : rc;
-	*created = json_integer_value(json_object_get(acct, "created"));
+	rc = user_from(acct, e, u, &disabled);
 	json_decref(acct);
-	if (json_object_set_new(s, "last", json_integer(now)) != 0)
-		return -ENOMEM;
-	return put_json(t, ORIGIN_DB_SESSIONS, key, 32, json_incref(s), false);
+	return rc == 0 && disabled ? -EACCES : rc;
 }
 
-int origin_session_use(struct origin_auth *a, const char *token, size_t len, int64_t now,
-		       char email[ORIGIN_EMAIL_MAX + 1], int64_t *created)
+/*
+ * One attempt at using the session of KEY: WRITE false reads only and gives
+ * -EAGAIN when the session must be written (its last use is stale, or it
+ * ended and must be deleted).
+ */
+static int session_use(struct origin_auth *a, const uint8_t key[32], int64_t now, bool write,
+		       struct origin_user *u)
 {
 	struct store_txn *t = NULL;
 	json_t *s = NULL;
+	int rc;
+
+	if ((rc = store_begin(a->st, write, &t)) != 0)
+		return rc;
+	if ((rc = get_json(t, ORIGIN_DB_SESSIONS, key, 32, &s)) != 0) {
+		rc = rc == -ENOENT ? -EACCES : rc;
+		goto out;
+	}
+	if (!session_live(a, s, now)) {
+		if (!write) {
+			rc = -EAGAIN;
+		} else if ((rc = store_del(t, ORIGIN_DB_SESSIONS, key, 32)) == 0) {
+			rc = store_commit(t);
+			t = NULL;
+			rc = rc == 0 ? -EACCES : rc;
+		}
+		goto out;
+	}
+	if ((rc = session_user(t, s, u)) != 0)
+		goto out;
+	if (now - json_integer_value(json_object_get(s, "last")) >= TOUCH_EVERY(a)) {
+		if (!write) {
+			rc = -EAGAIN;
+			goto out;
+		}
+		if (json_object_set_new(s, "last", json_integer(now)) != 0 ||
+		    (rc = put_json(t, ORIGIN_DB_SESSIONS, key, 32, json_incref(s), false)) != 0) {
+			rc = rc ? rc : -ENOMEM;
+			goto out;
+		}
+	}
+	if (write) {
+		rc = store_commit(t);
+		t = NULL;
+	}
+out:
+	json_decref(s);
+	store_abort(t);
+	return rc;
+}
+
+int origin_session_use(struct origin_auth *a, const char *token, size_t len, int64_t now,
+		       struct origin_user *u)
+{
 	uint8_t key[32];
 	int rc;
 
 	if ((rc = decode_token(token, len, key)) != 0)
 		return rc;
-	if ((rc = store_begin(a->st, true, &t)) != 0)
-		return rc;
-	if ((rc = get_json(t, ORIGIN_DB_SESSIONS, key, sizeof(key), &s)) != 0) {
-		rc = rc == -ENOENT ? -EACCES : rc;
-		goto fail;
-	}
-	if (!session_live(a, s, now)) {
-		rc = store_del(t, ORIGIN_DB_SESSIONS, key, sizeof(key));
-		json_decref(s);
-		rc = rc == 0 ? store_commit(t) : (store_abort(t), rc);
-		return rc == 0 ? -EACCES : rc;
-	}
-	if ((rc = touch(a, t, key, s, now, email, created)) != 0)
-		goto fail;
-	json_decref(s);
-	return store_commit(t);
-fail:
-	json_decref(s);
-	store_abort(t);
-	return rc;
+	rc = session_use(a, key, now, false, u);
+	return rc == -EAGAIN ? session_use(a, key, now, true, u) : rc;
 }
 
 int origin_logout(struct origin_auth *a, const char *token, size_t len)

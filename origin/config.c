@@ -16,8 +16,18 @@
 
 static const struct conf_key keys[] = {
     {"server", "listen", CONF_ADDRS, offsetof(struct origin_config, listen),
-     offsetof(struct origin_config, nlisten), 1, ORIGIN_MAX_LISTEN,
+     offsetof(struct origin_config, nlisten), 0, ORIGIN_MAX_LISTEN,
      "addresses such as 127.0.0.1:8090", NULL},
+    {"server", "listen_tls", CONF_ADDRS, offsetof(struct origin_config, listen_tls),
+     offsetof(struct origin_config, nlisten_tls), 0, ORIGIN_MAX_LISTEN,
+     "addresses such as 0.0.0.0:443", NULL},
+    {"tls", "certificate", CONF_PATH, F(tls_cert), 0, 0, NULL, NULL},
+    {"tls", "key", CONF_PATH, F(tls_key), 0, 0, NULL, NULL},
+    {"admin", "listen", CONF_ADDRS, offsetof(struct origin_config, admin_listen),
+     offsetof(struct origin_config, nadmin_listen), 0, ORIGIN_MAX_LISTEN,
+     "addresses such as 127.0.0.1:8091", NULL},
+    {"admin", "tokens", CONF_PATH, F(admin_tokens), 0, 0, NULL, NULL},
+    {"admin", "max_body", CONF_SIZE, F(admin_max_body), 1024, 1ULL << 30, NULL, NULL},
     {"server", "max_body", CONF_SIZE, L(max_body), 256, 1 << 20, NULL, NULL},
     {"server", "max_connections", CONF_UINT, L(max_connections), 1, 1000000, NULL, NULL},
     {"server", "keepalive_timeout", CONF_DURATION, L(keepalive_timeout_ms), 100, DAY_MS, NULL,
@@ -35,6 +45,18 @@ static const struct conf_key keys[] = {
      "a whole number, at least 2 (OWASP's minimum for argon2id)", NULL},
     {"auth", "argon2_parallelism", CONF_UINT, F(argon2_lanes), ORIGIN_ARGON2_MIN_LANES, 64, NULL,
      NULL},
+    {"auth", "hash_threads", CONF_UINT, F(hash_threads), 0, 256, NULL, NULL},
+    {"auth", "hash_queue", CONF_UINT, F(hash_queue), 0, 100000, NULL, NULL},
+    {"playback", "edge_url", CONF_STR, F(edge_url), 1, 0, NULL, NULL},
+    {"playback", "lease_timeout", CONF_DURATION, F(lease_timeout_ms), 1000, DAY_MS, NULL, NULL},
+    {"playback", "token_margin", CONF_DURATION, F(token_margin_ms), 0, DAY_MS, NULL, NULL},
+    {"playback", "token_max", CONF_DURATION, F(token_max_ms), 60000, DAY_MS, NULL, NULL},
+    {"downloads", "license_ttl", CONF_DURATION, F(license_ttl_ms), 60000, 366 * DAY_MS, NULL, NULL},
+    {"downloads", "playback_window", CONF_DURATION, F(license_window_ms), 60000, 366 * DAY_MS, NULL,
+     NULL},
+    {"keys", "stream_keys", CONF_PATH, F(stream_keys), 0, 0, NULL, NULL},
+    {"keys", "license_keys", CONF_PATH, F(license_keys), 0, 0, NULL, NULL},
+    {"keys", "master_key", CONF_PATH, F(master_key), 0, 0, NULL, NULL},
     {"log", "error_log", CONF_LOGPATH, F(error_log), 0, 0, NULL, NULL},
     {"log", "level", CONF_LEVEL, F(level), 0, 0, NULL, NULL},
     {"log", "access_log", CONF_LOGPATH, F(access_log), 0, 0, NULL, NULL},
@@ -45,6 +67,8 @@ void origin_config_defaults(struct origin_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	conf_parse_addr("127.0.0.1:8090", &cfg->listen[0]);
 	cfg->nlisten = 1;
+	conf_parse_addr("127.0.0.1:8091", &cfg->admin_listen[0]);
+	cfg->nadmin_listen = 1;
 	cfg->limits = httpd_limits_default;
 	cfg->limits.max_connections = 4096;
 	cfg->limits.max_body = 16384;
@@ -55,12 +79,38 @@ void origin_config_defaults(struct origin_config *cfg)
 	cfg->argon2_memory = ORIGIN_ARGON2_MIN_MEMORY;
 	cfg->argon2_time = ORIGIN_ARGON2_MIN_TIME;
 	cfg->argon2_lanes = ORIGIN_ARGON2_MIN_LANES;
+	cfg->hash_queue = 64;
+	cfg->admin_max_body = 8ULL << 20;
+	snprintf(cfg->edge_url, sizeof(cfg->edge_url), "http://127.0.0.1:8080");
+	cfg->lease_timeout_ms = 60000;
+	cfg->token_margin_ms = 3600000;
+	cfg->token_max_ms = DAY_MS;
+	cfg->license_ttl_ms = 30 * DAY_MS;
+	cfg->license_window_ms = 2 * DAY_MS;
 	snprintf(cfg->error_log, sizeof(cfg->error_log), "stderr");
 	cfg->level = LOG_LVL_INFO;
 }
 
 static int check(struct origin_config *cfg, const char *name, char *err, size_t errlen)
 {
+	size_t n = strlen(cfg->edge_url);
+
+	if (cfg->nlisten + cfg->nlisten_tls == 0) {
+		snprintf(err, errlen, "%s: [server] needs a listen or listen_tls address", name);
+		return -1;
+	}
+	if (cfg->nlisten_tls && (!cfg->tls_cert[0] || !cfg->tls_key[0])) {
+		snprintf(err, errlen, "%s: listen_tls needs [tls] certificate and key", name);
+		return -1;
+	}
+	while (n && cfg->edge_url[n - 1] == '/')
+		cfg->edge_url[--n] = '\0';
+	if (strncmp(cfg->edge_url, "http://", 7) != 0 &&
+	    strncmp(cfg->edge_url, "https://", 8) != 0) {
+		snprintf(err, errlen, "%s: [playback] edge_url must start with http:// or https://",
+			 name);
+		return -1;
+	}
 	if (cfg->session_idle_ms > cfg->session_ttl_ms) {
 		snprintf(err, errlen, "%s: [auth] session_idle is longer than session_ttl", name);
 		return -1;

@@ -23,9 +23,15 @@
 struct origin_config {
 	char path[PATH_MAX]; /* the file read, "" for defaults only */
 
-	struct conf_addr listen[ORIGIN_MAX_LISTEN];
-	int nlisten;
+	struct conf_addr listen[ORIGIN_MAX_LISTEN], listen_tls[ORIGIN_MAX_LISTEN];
+	int nlisten, nlisten_tls;
 	struct httpd_limits limits; /* limits.max_body: the largest JSON request body */
+	char tls_cert[PATH_MAX], tls_key[PATH_MAX];
+
+	struct conf_addr admin_listen[ORIGIN_MAX_LISTEN]; /* the admin API; none: no admin API */
+	int nadmin_listen;
+	char admin_tokens[PATH_MAX]; /* "" = nobody can use the admin API */
+	uint64_t admin_max_body;     /* bytes: manifests can be large */
 
 	char data_dir[PATH_MAX];
 	uint64_t map_size; /* bytes */
@@ -35,6 +41,18 @@ struct origin_config {
 	uint64_t argon2_memory;	  /* bytes (a multiple of 1 KiB) */
 	uint32_t argon2_time;	  /* passes */
 	uint32_t argon2_lanes;	  /* parallelism */
+	uint32_t hash_threads;	  /* password hashing threads; 0 = one per CPU */
+	uint32_t hash_queue;	  /* hashing jobs waiting at most; past it: 503 */
+
+	char edge_url[512];	    /* base of playback URLs */
+	uint64_t lease_timeout_ms;  /* a lease without heartbeat ends after */
+	uint64_t token_margin_ms;   /* stream tokens live the title's duration plus */
+	uint64_t token_max_ms;	    /* ... at most */
+	uint64_t license_ttl_ms;    /* offline licenses expire after */
+	uint64_t license_window_ms; /* playback window after the first offline play */
+	char stream_keys[PATH_MAX]; /* key set files (keys.h); "" = in data_dir */
+	char license_keys[PATH_MAX];
+	char master_key[PATH_MAX];
 
 	char error_log[PATH_MAX], access_log[PATH_MAX]; /* access_log "" = off */
 	enum log_level level;

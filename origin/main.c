@@ -12,22 +12,34 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "api.h"
 #include "config.h"
 #include "daemon_args.h"
+#include "hashpool.h"
+#include "keys.h"
+#include "leases.h"
 #include "reel_config.h"
+#include "tls.h"
 
 static struct {
 	struct origin_config cfg;
 	struct event_base *base;
-	struct httpd *srv;
+	struct httpd *srv, *admin_srv;
+	SSL_CTX *tls;
+	struct keyset stream_keys, license_keys;
+	uint8_t master_key[32];
+	struct admin_tokens admins;
+	struct lease_table *leases;
+	struct event *tick;
+	struct hashpool *pool;
 	struct accesslog *alog;
 	struct metrics *metrics;
 	struct store *store;
 	struct origin_auth *auth;
 	struct origin_api api;
-	struct httpd_listener ls[ORIGIN_MAX_LISTEN];
-	int nls;
+	struct httpd_listener ls[2 * ORIGIN_MAX_LISTEN], als[ORIGIN_MAX_LISTEN];
+	int nls, nals;
 	bool draining;
 } M;
 
@@ -35,14 +47,18 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: reel-origin [-c FILE] [-t] [-h] [-v]\n"
+		"       reel-origin --admin-token NAME\n"
 		"\n"
-		"Serve the control-plane JSON API (accounts and sessions) over HTTP/1.1.\n"
+		"Serve the control plane's JSON APIs over HTTP/1.1 and HTTPS: accounts,\n"
+		"plans and subscriptions, the catalog, playback authorization, content\n"
+		"keys and offline licenses; and the admin API on its own listeners.\n"
 		"\n"
 		"  -c, --config FILE  configuration file (INI; default %s/origin.conf if it\n"
 		"                     exists, else built-in defaults)\n"
 		"  -t, --test         check the configuration and exit\n"
 		"  -h, --help         show this help\n"
 		"  -v, --version      show the version\n"
+		"  --admin-token NAME print a new admin token and its line for [admin] tokens\n"
 		"\n"
 		"Signals: TERM or INT drains and exits, USR1 reopens the log files.\n",
 		REEL_SYSCONFDIR);
@@ -112,7 +128,24 @@ static int open_store(char *err, size_t errlen)
 		snprintf(err, errlen, "password hashing setup: %s", strerror(errno));
 		return -1;
 	}
-	M.api = (struct origin_api){.magic = ORIGIN_API_MAGIC, .auth = M.auth, .now = now_s};
+	M.api = (struct origin_api){
+	    .magic = ORIGIN_API_MAGIC,
+	    .st = M.store,
+	    .auth = M.auth,
+	    .now = now_s,
+	    .lease_timeout_s = (uint32_t)(M.cfg.lease_timeout_ms / 1000),
+	    .token_margin_s = (uint32_t)(M.cfg.token_margin_ms / 1000),
+	    .token_max_s = (uint32_t)(M.cfg.token_max_ms / 1000),
+	    .license_ttl_s = (uint32_t)(M.cfg.license_ttl_ms / 1000),
+	    .license_window_s = (uint32_t)(M.cfg.license_window_ms / 1000),
+	};
+	snprintf(M.api.edge_url, sizeof(M.api.edge_url), "%s", M.cfg.edge_url);
+	if (!(M.leases = lease_table_new(M.api.lease_timeout_s)) ||
+	    (rc = lease_table_load(M.leases, M.store, now_s())) != 0) {
+		snprintf(err, errlen, "loading leases: %s", strerror(M.leases ? -rc : ENOMEM));
+		return -1;
+	}
+	M.api.leases = M.leases;
 	/* 5 free failures per account, 20 per address; then 2 s, 4 s, 8 s ... up to 15 min */
 	M.api.by_account = throttle_new(65536, 5, 900);
 	M.api.by_address = throttle_new(65536, 20, 900);
@@ -123,19 +156,75 @@ static int open_store(char *err, size_t errlen)
 	return 0;
 }
 
-static int open_listeners(char *err, size_t errlen)
+static int add_listeners(struct httpd_listener *ls, int *n, const struct conf_addr *addrs,
+			 int count, SSL_CTX *tls, char *err, size_t errlen)
 {
-	for (int i = 0; i < M.cfg.nlisten; i++) {
-		int fd = open_listener(&M.cfg.listen[i], err, errlen);
+	for (int i = 0; i < count; i++) {
+		int fd = open_listener(&addrs[i], err, errlen);
 
 		if (fd < 0)
 			return -1;
-		M.ls[M.nls].fd = fd;
-		M.ls[M.nls].tls = NULL;
-		snprintf(M.ls[M.nls].name, sizeof(M.ls[M.nls].name), "%s", M.cfg.listen[i].text);
-		M.nls++;
+		ls[*n].fd = fd;
+		ls[*n].tls = tls;
+		snprintf(ls[*n].name, sizeof(ls[*n].name), "%s", addrs[i].text);
+		(*n)++;
 	}
 	return 0;
+}
+
+static int open_listeners(char *err, size_t errlen)
+{
+	if (M.cfg.nlisten_tls &&
+	    !(M.tls = tls_server_ctx(M.cfg.tls_cert, M.cfg.tls_key, NULL, false, err, errlen)))
+		return -1;
+	if (add_listeners(M.ls, &M.nls, M.cfg.listen, M.cfg.nlisten, NULL, err, errlen) != 0 ||
+	    add_listeners(M.ls, &M.nls, M.cfg.listen_tls, M.cfg.nlisten_tls, M.tls, err, errlen) !=
+		0 ||
+	    add_listeners(M.als, &M.nals, M.cfg.admin_listen, M.cfg.nadmin_listen, NULL, err,
+			  errlen) != 0)
+		return -1;
+	return 0;
+}
+
+/* A key file's path: PATH as configured, else NAME in the data folder. */
+static const char *key_path(const char *path, const char *name, char *buf, size_t len)
+{
+	if (path[0])
+		return path;
+	snprintf(buf, len, "%s/%s", M.cfg.data_dir, name);
+	return buf;
+}
+
+/* Load (creating the defaults in the data folder) the origin's keys and admin tokens. */
+static int open_keys(char *err, size_t errlen)
+{
+	char p[PATH_MAX + 32];
+
+	if (keyset_load(&M.stream_keys, key_path(M.cfg.stream_keys, "stream.keys", p, sizeof(p)),
+			!M.cfg.stream_keys[0], "s1", err, errlen) != 0 ||
+	    keyset_load(&M.license_keys, key_path(M.cfg.license_keys, "license.keys", p, sizeof(p)),
+			!M.cfg.license_keys[0], "l1", err, errlen) != 0 ||
+	    master_key_load(key_path(M.cfg.master_key, "master.key", p, sizeof(p)),
+			    !M.cfg.master_key[0], M.master_key, err, errlen) != 0)
+		return -1;
+	if (M.cfg.admin_tokens[0] &&
+	    admin_tokens_load(&M.admins, M.cfg.admin_tokens, err, errlen) != 0)
+		return -1;
+	M.api.stream_keys = &M.stream_keys;
+	M.api.license_keys = &M.license_keys;
+	M.api.master_key = M.master_key;
+	M.api.admins = &M.admins;
+	return 0;
+}
+
+/* Once a second: end leases without heartbeat and save lease changes. */
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	int rc;
+
+	lease_table_sweep(M.leases, now_s());
+	if ((rc = lease_table_save(M.leases, M.store)) != 0)
+		log_warnx("saving leases: %s", strerror(-rc));
 }
 
 static int serve(void)
@@ -152,6 +241,15 @@ static int serve(void)
 		log_warn("access log %s", M.cfg.access_log);
 		goto out;
 	}
+	M.pool = hashpool_new(M.base,
+			      M.cfg.hash_threads ? M.cfg.hash_threads
+						 : (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
+			      M.cfg.hash_queue);
+	if (!M.pool) {
+		log_warn("password hashing threads");
+		goto out;
+	}
+	M.api.pool = M.pool;
 	M.srv = httpd_new(M.base, &M.cfg.limits, M.ls, M.nls, metrics_slot(M.metrics, 0), M.alog,
 			  origin_api_handle, &M.api);
 	if (!M.srv) {
@@ -160,6 +258,24 @@ static int serve(void)
 	}
 	M.nls = 0; /* the server owns the sockets now */
 	httpd_set_warn(M.srv, log_warnx);
+	if (M.nals) {
+		struct httpd_limits al = M.cfg.limits;
+
+		al.max_body = M.cfg.admin_max_body;
+		M.admin_srv = httpd_new(M.base, &al, M.als, M.nals, metrics_slot(M.metrics, 0),
+					M.alog, origin_admin_handle, &M.api);
+		if (!M.admin_srv) {
+			log_warn("admin server setup");
+			goto out;
+		}
+		M.nals = 0;
+		httpd_set_warn(M.admin_srv, log_warnx);
+	}
+	if (!(M.tick = event_new(M.base, -1, EV_PERSIST, on_tick, NULL)) ||
+	    event_add(M.tick, &(struct timeval){1, 0}) != 0) {
+		log_warnx("cannot start the lease timer");
+		goto out;
+	}
 	for (int i = 0; i < 3; i++) {
 		ev[i] = evsignal_new(M.base, sigs[i], i == 2 ? on_usr1 : on_term, NULL);
 		if (!ev[i] || event_add(ev[i], NULL) != 0) {
@@ -169,6 +285,11 @@ static int serve(void)
 	}
 	for (int i = 0; i < M.cfg.nlisten; i++)
 		log_info("listening on http://%s", M.cfg.listen[i].text);
+	for (int i = 0; i < M.cfg.nlisten_tls; i++)
+		log_info("listening on https://%s", M.cfg.listen_tls[i].text);
+	for (int i = 0; i < M.cfg.nadmin_listen; i++)
+		log_info("admin API on http://%s (%zu admin%s)", M.cfg.admin_listen[i].text,
+			 M.admins.n, M.admins.n == 1 ? "" : "s");
 	log_info("data in %s", M.cfg.data_dir);
 	event_base_dispatch(M.base);
 	log_info("stopped");
@@ -177,7 +298,14 @@ out:
 	for (int i = 0; i < 3; i++)
 		if (ev[i])
 			event_free(ev[i]);
+	if (M.tick)
+		event_free(M.tick);
 	httpd_free(M.srv);
+	httpd_free(M.admin_srv);
+	hashpool_free(M.pool); /* joins the threads; late answers find their connections gone */
+	M.pool = M.api.pool = NULL;
+	if (M.leases && lease_table_save(M.leases, M.store) != 0)
+		log_warnx("saving leases failed");
 	accesslog_free(M.alog);
 	metrics_free(M.metrics);
 	if (M.base)
@@ -190,9 +318,12 @@ int main(int argc, char **argv)
 	const char *path = NULL;
 	bool test = false;
 	char err[1024];
-	int rc = daemon_args(argc, argv, "reel-origin", REEL_SYSCONFDIR "/origin.conf", usage,
-			     &path, &test);
+	int rc;
 
+	if (argc == 3 && strcmp(argv[1], "--admin-token") == 0)
+		return admin_token_generate(argv[2]) == 0 ? 0 : 1;
+	rc = daemon_args(argc, argv, "reel-origin", REEL_SYSCONFDIR "/origin.conf", usage, &path,
+			 &test);
 	if (rc >= 0)
 		return rc;
 	origin_config_defaults(&M.cfg);
@@ -211,12 +342,21 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	rc = 1;
-	if (open_store(err, sizeof(err)) != 0 || open_listeners(err, sizeof(err)) != 0)
+	if (open_store(err, sizeof(err)) != 0 || open_keys(err, sizeof(err)) != 0 ||
+	    open_listeners(err, sizeof(err)) != 0)
 		log_error("%s", err);
 	else
 		rc = serve();
 	for (int i = 0; i < M.nls; i++)
 		close(M.ls[i].fd);
+	for (int i = 0; i < M.nals; i++)
+		close(M.als[i].fd);
+	if (M.tls)
+		SSL_CTX_free(M.tls);
+	lease_table_free(M.leases);
+	keyset_free(&M.stream_keys);
+	keyset_free(&M.license_keys);
+	OPENSSL_cleanse(M.master_key, sizeof(M.master_key));
 	throttle_free(M.api.by_account);
 	throttle_free(M.api.by_address);
 	origin_auth_free(M.auth);

@@ -634,13 +634,14 @@ class Test:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def run(main, name=None):
-    """Run MAIN(test), print the summary line, clean up, exit with the status."""
+def run(main, name=None, cls=None):
+    """Run MAIN(test), print the summary line, clean up, exit with the status.
+    CLS is the Test class to use (a subclass with more servers)."""
     name = name or os.path.splitext(os.path.basename(sys.argv[0]))[0]
     if not os.access(EDGE_BIN, os.X_OK):
         print("reel-edge binary not found at %s (set REEL_EDGE)" % EDGE_BIN)
         sys.exit(1)
-    t = Test(name)
+    t = (cls or Test)(name)
     t0 = time.monotonic()
     status = 0
     try:

@@ -1,0 +1,560 @@
+/*
+ * The admin API (/admin/v1/, on the admin listeners only): users, plans,
+ * grants, titles and their content keys.  Every request carries an admin
+ * token (admin.h); every change is logged with the admin's name.
+ */
+#include "admin.h"
+#include "api_int.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "jsonfield.h"
+#include "leases.h"
+#include "log.h"
+#include "plans.h"
+
+#define DAY 86400
+
+/* The admin's name, or NULL after answering 401. */
+static const char *admin_auth(struct origin_api *api, struct httpd_exchange *x)
+{
+	struct http_str a = x->req->authorization;
+	const char *who = NULL;
+
+	if (a.len > 7 && strncasecmp(a.p, "Bearer ", 7) == 0 && api->admins)
+		who = admin_check(api->admins, a.p + 7, a.len - 7);
+	if (!who)
+		api_error(x, 401, "unauthorized", "an admin token is required",
+			  "WWW-Authenticate: Bearer realm=\"reel-admin\"\r\n");
+	return who;
+}
+
+/* Run a write transaction's outcome: commit on RC 0, else abort; answer internal errors. */
+static bool commit(struct httpd_exchange *x, struct store_txn *t, int rc, const char *what)
+{
+	if (rc == 0)
+		rc = store_commit(t);
+	else
+		store_abort(t);
+	if (rc != 0)
+		api_internal(x, what, rc);
+	return rc == 0;
+}
+
+/* ---- users ---- */
+
+struct user_page {
+	struct store_txn *t;
+	int64_t now;
+	size_t offset, limit, total;
+	json_t *arr;
+};
+
+static int user_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	struct user_page *pg = arg;
+	json_t *acct, *sub = json_null();
+	struct subscription s;
+	char email[ORIGIN_EMAIL_MAX + 1];
+
+	if (pg->total++ < pg->offset || json_array_size(pg->arr) >= pg->limit)
+		return 0;
+	if (klen > ORIGIN_EMAIL_MAX || !(acct = json_loadb(val, vlen, 0, NULL)))
+		return -EIO;
+	memcpy(email, key, klen);
+	email[klen] = '\0';
+	if (json_is_string(json_object_get(acct, "id")) &&
+	    subscription_get(pg->t, json_string_value(json_object_get(acct, "id")), pg->now, &s) ==
+		0)
+		sub = subscription_json(&s);
+	json_array_append_new(
+	    pg->arr, json_pack("{s:O, s:s, s:o, s:b, s:o}", "id", json_object_get(acct, "id"),
+			       "email", email, "created",
+			       jf_time(json_integer_value(json_object_get(acct, "created"))),
+			       "disabled", json_is_true(json_object_get(acct, "disabled")),
+			       "subscription", sub ? sub : json_null()));
+	json_decref(acct);
+	return 0;
+}
+
+static size_t query_size(struct httpd_exchange *x, const char *name, size_t def, size_t max)
+{
+	char buf[16];
+	char *end;
+	unsigned long v;
+
+	if (api_query(x->req, name, buf, sizeof(buf)) != 1)
+		return def;
+	v = strtoul(buf, &end, 10);
+	return *end || v > max ? def : v;
+}
+
+static API_HANDLER(users_list)
+{
+	struct user_page pg = {.now = api->now(), .arr = json_array()};
+	int rc;
+
+	if (!admin_auth(api, x))
+		goto out;
+	pg.offset = query_size(x, "offset", 0, SIZE_MAX);
+	pg.limit = query_size(x, "limit", 100, 1000);
+	if ((rc = store_begin(api->st, false, &pg.t)) == 0) {
+		rc = store_scan(pg.t, ORIGIN_DB_ACCOUNTS, NULL, 0, user_one, &pg);
+		store_abort(pg.t);
+	}
+	if (rc != 0) {
+		api_internal(x, "users", rc);
+		goto out;
+	}
+	api_send_json(
+	    x, 200, json_pack("{s:O, s:I}", "users", pg.arr, "total", (json_int_t)pg.total), NULL);
+out:
+	json_decref(pg.arr);
+}
+
+static void set_disabled(struct origin_api *api, struct httpd_exchange *x,
+			 const struct api_params *p, bool disable)
+{
+	char uid[ORIGIN_UID_LEN + 1];
+	const char *who = admin_auth(api, x);
+	size_t ended = 0;
+	int rc = -ENOENT;
+
+	if (!who)
+		return;
+	if (api_param(&p->v[0], uid, sizeof(uid)))
+		rc = origin_user_set_disabled(api->auth, uid, disable);
+	if (rc == -ENOENT) {
+		api_error(x, 404, "unknown_user", "no such user", NULL);
+		return;
+	}
+	if (rc != 0) {
+		api_internal(x, "disable", rc);
+		return;
+	}
+	if (disable)
+		ended = lease_end_user(api->leases, uid);
+	log_info("admin %s: %s user %s (%zu streams ended)", who, disable ? "disabled" : "enabled",
+		 uid, ended);
+	api_send_json(x, 200,
+		      json_pack("{s:s, s:b, s:I}", "id", uid, "disabled", disable, "streams_ended",
+				(json_int_t)ended),
+		      NULL);
+}
+
+static API_HANDLER(user_disable)
+{
+	set_disabled(api, x, p, true);
+}
+
+static API_HANDLER(user_enable)
+{
+	set_disabled(api, x, p, false);
+}
+
+/* ---- plans ---- */
+
+static API_HANDLER(admin_plans_list)
+{
+	if (admin_auth(api, x))
+		api_plans_list(api, x, p);
+}
+
+static bool plan_param(struct httpd_exchange *x, const struct api_params *p, char *name)
+{
+	if (api_param(&p->v[0], name, PLAN_NAME_MAX + 1) && plan_name_valid(name, strlen(name)))
+		return true;
+	api_error(x, 404, "unknown_plan", "no such plan", NULL);
+	return false;
+}
+
+static API_HANDLER(plan_get_one)
+{
+	char name[PLAN_NAME_MAX + 1];
+	struct store_txn *t;
+	struct plan plan;
+	int rc;
+
+	if (!admin_auth(api, x) || !plan_param(x, p, name))
+		return;
+	if ((rc = store_begin(api->st, false, &t)) == 0) {
+		rc = plan_get(t, name, &plan);
+		store_abort(t);
+	}
+	if (rc == -ENOENT)
+		api_error(x, 404, "unknown_plan", "no such plan", NULL);
+	else if (rc != 0)
+		api_internal(x, "plan", rc);
+	else
+		api_send_json(x, 200, plan_json(&plan), NULL);
+}
+
+static API_HANDLER(plan_put_one)
+{
+	char name[PLAN_NAME_MAX + 1];
+	const char *who = admin_auth(api, x);
+	struct origin_fail f;
+	struct store_txn *t;
+	struct plan plan, old;
+	json_t *body;
+	int rc, status;
+
+	if (!who)
+		return;
+	if (!api_param(&p->v[0], name, sizeof(name))) {
+		api_error(x, 422, "invalid_plan", "a plan name is 1..32 of a-z, 0-9, _ and -",
+			  NULL);
+		return;
+	}
+	if (!(body = api_body(x)))
+		return;
+	if (plan_parse(body, name, &plan, &f) != 0) {
+		api_fail(x, &f);
+		json_decref(body);
+		return;
+	}
+	json_decref(body);
+	if ((rc = store_begin(api->st, true, &t)) != 0) {
+		api_internal(x, "plan", rc);
+		return;
+	}
+	rc = plan_get(t, name, &old);
+	status = rc == -ENOENT ? 201 : 200;
+	if (rc == 0 || rc == -ENOENT)
+		rc = plan_put(t, &plan);
+	if (!commit(x, t, rc, "plan"))
+		return;
+	log_info("admin %s: %s plan %s", who, status == 201 ? "created" : "updated", name);
+	api_send_json(x, status, plan_json(&plan), NULL);
+}
+
+static API_HANDLER(plan_delete_one)
+{
+	char name[PLAN_NAME_MAX + 1];
+	const char *who = admin_auth(api, x);
+	struct store_txn *t;
+	size_t users = 0;
+	int rc;
+
+	if (!who || !plan_param(x, p, name))
+		return;
+	if ((rc = store_begin(api->st, true, &t)) != 0) {
+		api_internal(x, "plan", rc);
+		return;
+	}
+	if ((rc = plan_subscribers(t, name, &users)) == 0 && users) {
+		store_abort(t);
+		api_error(x, 409, "plan_in_use", "subscriptions name this plan; move them first",
+			  NULL);
+		return;
+	}
+	if (rc == 0 && (rc = store_del(t, ORIGIN_DB_PLANS, name, strlen(name))) == -ENOENT) {
+		store_abort(t);
+		api_error(x, 404, "unknown_plan", "no such plan", NULL);
+		return;
+	}
+	if (!commit(x, t, rc, "plan"))
+		return;
+	log_info("admin %s: deleted plan %s", who, name);
+	api_no_content(x);
+}
+
+/*
+ * POST /admin/v1/grants {"user": EMAIL-OR-ID, "plan": NAME, "days": N}: the
+ * user's subscription becomes PLAN for N days from now, without renewal.
+ */
+static API_HANDLER(grant)
+{
+	static const char *const allowed[] = {"user", "plan", "days", NULL};
+	const char *who = admin_auth(api, x);
+	char user[ORIGIN_EMAIL_MAX + 1], name[PLAN_NAME_MAX + 1];
+	struct origin_user u;
+	struct subscription s = {0};
+	struct store_txn *t = NULL;
+	struct plan plan;
+	int64_t now = api->now();
+	uint64_t days;
+	json_t *body;
+	int rc;
+
+	if (!who || !(body = api_body(x)))
+		return;
+	if (jf_unknown(body, allowed) || jf_str(body, "user", user, sizeof(user)) != 0 ||
+	    jf_str(body, "plan", name, sizeof(name)) != 0) {
+		api_error(x, 400, "invalid_request",
+			  "the body must be {\"user\", \"plan\", \"days\"}", NULL);
+		goto out;
+	}
+	if (jf_uint(body, "days", 1, 3660, &days) != 0) {
+		api_error(x, 422, "invalid_grant", "days must be a whole number in 1..3660", NULL);
+		goto out;
+	}
+	if ((rc = store_begin(api->st, true, &t)) != 0)
+		goto fail;
+	if ((rc = origin_user_find(t, user, &u, NULL)) == -ENOENT) {
+		api_error(x, 422, "unknown_user", "no such user", NULL);
+		goto out;
+	}
+	if (rc == 0 && (rc = plan_get(t, name, &plan)) == -ENOENT) {
+		api_error(x, 422, "unknown_plan", "no such plan", NULL);
+		goto out;
+	}
+	if (rc != 0)
+		goto fail;
+	memcpy(s.plan, plan.name, sizeof(s.plan));
+	s.started = now;
+	s.period_end = now + (int64_t)days * DAY;
+	s.grant = true;
+	s.state = SUB_ACTIVE;
+	rc = subscription_put(t, u.id, &s);
+	if (!commit(x, t, rc, "grant")) {
+		t = NULL;
+		goto out;
+	}
+	t = NULL;
+	log_info("admin %s: granted plan %s to %s for %llu days", who, name, u.id,
+		 (unsigned long long)days);
+	api_send_json(x, 200,
+		      json_pack("{s:s, s:o}", "user", u.id, "subscription", subscription_json(&s)),
+		      NULL);
+	goto out;
+fail:
+	api_internal(x, "grant", rc);
+out:
+	store_abort(t);
+	json_decref(body);
+}
+
+/* ---- titles and keys ---- */
+
+static bool title_param(struct httpd_exchange *x, const struct api_params *p, char *id)
+{
+	if (api_param(&p->v[0], id, TITLE_ID_MAX + 1) && title_id_valid(id, strlen(id)))
+		return true;
+	api_error(x, 404, "unknown_title", "no such title", NULL);
+	return false;
+}
+
+/* PUT /admin/v1/titles/ID[?name=TEXT], the body the package's manifest.json. */
+static API_HANDLER(title_put)
+{
+	char id[TITLE_ID_MAX + 1], name[TITLE_NAME_MAX + 1];
+	const char *who = admin_auth(api, x);
+	struct origin_fail f;
+	struct store_txn *t;
+	json_t *rec, *old = NULL;
+	int rc, status, named;
+
+	if (!who)
+		return;
+	if (!api_param(&p->v[0], id, sizeof(id)) || !title_id_valid(id, strlen(id))) {
+		api_error(x, 422, "invalid_manifest",
+			  "a title id is 1..64 of A-Z, a-z, 0-9, '.', '_' and '-'", NULL);
+		return;
+	}
+	if (!api_is_json(x->req)) {
+		api_error(x, 415, "unsupported_media_type", "the body must be application/json",
+			  NULL);
+		return;
+	}
+	if ((named = api_query(x->req, "name", name, sizeof(name))) < 0) {
+		api_error(x, 422, "invalid_manifest", "name is at most 256 bytes", NULL);
+		return;
+	}
+	if (catalog_from_manifest(x->body ? x->body : "", x->body_len, id, named ? name : NULL,
+				  api->now(), &rec, &f) != 0) {
+		api_fail(x, &f);
+		return;
+	}
+	if ((rc = store_begin(api->st, true, &t)) != 0) {
+		json_decref(rec);
+		api_internal(x, "title", rc);
+		return;
+	}
+	rc = catalog_get(t, id, &old);
+	status = rc == -ENOENT ? 201 : 200;
+	json_decref(old);
+	if (rc == 0 || rc == -ENOENT)
+		rc = catalog_put(t, json_incref(rec));
+	if (!commit(x, t, rc, "title")) {
+		json_decref(rec);
+		return;
+	}
+	log_info("admin %s: %s title %s version %s", who, status == 201 ? "registered" : "updated",
+		 id, json_string_value(json_object_get(rec, "version")));
+	api_send_json(x, status, rec, NULL);
+}
+
+static API_HANDLER(title_get)
+{
+	char id[TITLE_ID_MAX + 1];
+	struct store_txn *t;
+	json_t *rec = NULL;
+	int rc;
+
+	if (!admin_auth(api, x) || !title_param(x, p, id))
+		return;
+	if ((rc = store_begin(api->st, false, &t)) == 0) {
+		rc = catalog_get(t, id, &rec);
+		store_abort(t);
+	}
+	if (rc == -ENOENT)
+		api_error(x, 404, "unknown_title", "no such title", NULL);
+	else if (rc != 0)
+		api_internal(x, "title", rc);
+	else
+		api_send_json(x, 200, rec, NULL);
+}
+
+static API_HANDLER(titles_list)
+{
+	struct store_txn *t;
+	json_t *out = NULL;
+	int rc;
+
+	if (!admin_auth(api, x))
+		return;
+	if ((rc = store_begin(api->st, false, &t)) == 0) {
+		rc = catalog_list(t, NULL, NULL, query_size(x, "offset", 0, SIZE_MAX),
+				  query_size(x, "limit", 100, 1000), &out);
+		store_abort(t);
+	}
+	if (rc != 0)
+		api_internal(x, "titles", rc);
+	else
+		api_send_json(x, 200, out, NULL);
+}
+
+static API_HANDLER(title_delete)
+{
+	char id[TITLE_ID_MAX + 1];
+	const char *who = admin_auth(api, x);
+	struct store_txn *t;
+	int rc;
+
+	if (!who || !title_param(x, p, id))
+		return;
+	if ((rc = store_begin(api->st, true, &t)) != 0) {
+		api_internal(x, "title", rc);
+		return;
+	}
+	if ((rc = catalog_delete(t, id)) == -ENOENT) {
+		store_abort(t);
+		api_error(x, 404, "unknown_title", "no such title", NULL);
+		return;
+	}
+	if (!commit(x, t, rc, "title"))
+		return;
+	log_info("admin %s: deleted title %s", who, id);
+	api_no_content(x);
+}
+
+static bool parse_key_hex(const char *h, uint8_t key[CONTENT_KEY_LEN])
+{
+	if (strlen(h) != 2 * CONTENT_KEY_LEN)
+		return false;
+	for (int i = 0; i < CONTENT_KEY_LEN; i++) {
+		unsigned v;
+
+		if (sscanf(h + 2 * i, "%2x", &v) != 1 ||
+		    !strchr("0123456789abcdefABCDEF", h[2 * i]) ||
+		    !strchr("0123456789abcdefABCDEF", h[2 * i + 1]))
+			return false;
+		key[i] = (uint8_t)v;
+	}
+	return true;
+}
+
+/*
+ * POST /admin/v1/titles/ID/keys {"kid": KID, "key": HEX?}: store a content
+ * key for the title (imported, or made here when "key" is absent) and make
+ * it current; the answer shows the key once, for reel-transcode --key-file.
+ * The title need not be registered yet: its key comes before its package.
+ */
+static API_HANDLER(title_key_add)
+{
+	static const char *const allowed[] = {"kid", "key", NULL};
+	char id[TITLE_ID_MAX + 1], kid[CONTENT_KID_MAX + 1], hex[2 * CONTENT_KEY_LEN + 2];
+	const char *who = admin_auth(api, x);
+	uint8_t key[CONTENT_KEY_LEN];
+	struct store_txn *t;
+	json_t *body;
+	int rc;
+
+	if (!who || !title_param(x, p, id) || !(body = api_body(x)))
+		return;
+	if (jf_unknown(body, allowed) || jf_str(body, "kid", kid, sizeof(kid)) != 0 ||
+	    !jf_id_valid(kid, strlen(kid), CONTENT_KID_MAX)) {
+		api_error(x, 400, "invalid_request",
+			  "the body must be {\"kid\": ID} with an optional \"key\" (32 hex digits)",
+			  NULL);
+		goto out;
+	}
+	rc = jf_str(body, "key", hex, sizeof(hex));
+	if (rc == -EINVAL || (rc == 0 && !parse_key_hex(hex, key))) {
+		api_error(x, 422, "invalid_key", "key must be 32 hex digits (AES-128)", NULL);
+		goto out;
+	}
+	if (rc == -ENOENT && RAND_bytes(key, sizeof(key)) != 1) {
+		api_internal(x, "key", -EIO);
+		goto out;
+	}
+	if ((rc = store_begin(api->st, true, &t)) != 0) {
+		api_internal(x, "key", rc);
+		goto out;
+	}
+	if ((rc = catalog_key_put(t, api->master_key, id, kid, key)) == -EEXIST) {
+		store_abort(t);
+		api_error(x, 409, "key_exists", "the title already has a key with this kid", NULL);
+		goto out;
+	}
+	if (!commit(x, t, rc, "key"))
+		goto out;
+	for (int i = 0; i < CONTENT_KEY_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	log_info("admin %s: title %s key %s is current", who, id, kid);
+	api_send_json(x, 201, json_pack("{s:s, s:s, s:s}", "title", id, "kid", kid, "key", hex),
+		      NULL);
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(hex, sizeof(hex));
+	json_decref(body);
+}
+
+static API_HANDLER(admin_healthz)
+{
+	api_send_json(x, 200,
+		      json_pack("{s:s, s:I}", "status", "ok", "leases",
+				(json_int_t)lease_table_count(api->leases)),
+		      NULL);
+}
+
+static const struct api_route routes[] = {
+    {HTTP_GET, "/admin/v1/users", users_list},
+    {HTTP_POST, "/admin/v1/users/*/disable", user_disable},
+    {HTTP_POST, "/admin/v1/users/*/enable", user_enable},
+    {HTTP_GET, "/admin/v1/plans", admin_plans_list},
+    {HTTP_GET, "/admin/v1/plans/*", plan_get_one},
+    {HTTP_PUT, "/admin/v1/plans/*", plan_put_one},
+    {HTTP_DELETE, "/admin/v1/plans/*", plan_delete_one},
+    {HTTP_POST, "/admin/v1/grants", grant},
+    {HTTP_GET, "/admin/v1/titles", titles_list},
+    {HTTP_GET, "/admin/v1/titles/*", title_get},
+    {HTTP_PUT, "/admin/v1/titles/*", title_put},
+    {HTTP_DELETE, "/admin/v1/titles/*", title_delete},
+    {HTTP_POST, "/admin/v1/titles/*/keys", title_key_add},
+    {HTTP_GET, "/healthz", admin_healthz},
+};
+
+void origin_admin_handle(struct httpd_exchange *x, void *arg)
+{
+	struct origin_api *api = arg;
+
+	api_route(api, x, routes, sizeof(routes) / sizeof(routes[0]));
+}

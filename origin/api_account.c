@@ -1,0 +1,299 @@
+/*
+ * Accounts and sessions: signup, login (throttled), logout, me.  A login
+ * answers the session token in the body and, when the origin is configured
+ * for browsers (cookie_secure), also as a __Host- cookie.  Signup and login
+ * hash on the pool (api->pool): their answer is deferred, and a full pool
+ * answers 503 busy with Retry-After: 1.
+ */
+#include "api_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashpool.h"
+#include "plans.h"
+
+/* Parse the body's credentials, answering the request on failure. */
+static bool read_creds(struct httpd_exchange *x, struct origin_creds *c, bool signup)
+{
+	struct origin_fail f;
+
+	if (!api_is_json(x->req)) {
+		api_error(x, 415, "unsupported_media_type", "the body must be application/json",
+			  NULL);
+		return false;
+	}
+	if (origin_creds_parse(x->body, x->body_len, c, &f) != 0 ||
+	    (signup && origin_creds_policy(c, &f) != 0)) {
+		api_fail(x, &f);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A signup or login around its argon2id step, which runs on the hash pool
+ * (api->pool) or inline: the handler fills it on the loop, pw_work() hashes
+ * or checks on a worker thread, pw_answer() does the store step and answers
+ * back on the loop.
+ */
+struct pw_job {
+	uint32_t magic;
+	bool signup;
+	struct origin_api *api;
+	struct httpd_deferred *d; /* the request, while the pool has the job */
+	struct origin_creds c;	  /* the password is wiped once hashed */
+	char *stored;		  /* login: the account's hash (NULL: unknown email) */
+	char *hash;		  /* signup: the new hash */
+	int64_t now;		  /* login: when asked */
+	int rc;			  /* of the argon2id step */
+};
+
+#define PW_JOB_MAGIC 0x50774a62u /* "PwJb" */
+
+static void pw_job_free(struct pw_job *j)
+{
+	free(j->stored);
+	free(j->hash);
+	explicit_bzero(j, sizeof(*j));
+	free(j);
+}
+
+/* The argon2id step: nothing here touches the store or the loop's state. */
+static void pw_work(void *arg)
+{
+	struct pw_job *j = arg;
+	const struct origin_auth *a = j->api->auth;
+
+	if (j->signup)
+		j->rc = origin_password_hash(a, j->c.password, j->c.password_len, &j->hash);
+	else
+		j->rc = origin_password_check(a, j->stored, j->c.password, j->c.password_len);
+	explicit_bzero(j->c.password, sizeof(j->c.password));
+	j->c.password_len = 0;
+}
+
+static void signup_answer(struct origin_api *api, struct httpd_exchange *x, struct pw_job *j)
+{
+	int64_t now = api->now();
+	int rc = j->rc ? j->rc : origin_signup_hashed(api->auth, j->c.email, j->hash, now);
+
+	if (rc == -EEXIST) {
+		api_error(x, 409, "email_taken", "an account with this email exists", NULL);
+		return;
+	}
+	if (rc != 0) {
+		api_internal(x, "signup", rc);
+		return;
+	}
+	api_send_json(x, 201,
+		      json_pack("{s:s, s:o}", "email", j->c.email, "created", api_time_json(now)),
+		      NULL);
+}
+
+static void login_answer(struct origin_api *api, struct httpd_exchange *x, struct pw_job *j)
+{
+	const char *email = j->c.email;
+	char token[ORIGIN_TOKEN_LEN + 1], cookie[160];
+	int64_t expires, now = api->now();
+	const void *addr;
+	size_t alen;
+	int rc = j->rc;
+
+	if (rc == 0)
+		rc = origin_login_session(api->auth, email, j->stored, now, token, &expires);
+	if (rc == -EACCES) {
+		addr = api_peer_bytes(x, &alen); /* the account's failure is counted (pw_started) */
+		throttle_failure(api->by_address, addr, alen, now);
+		api_error(x, 401, "invalid_credentials", "wrong email or password", NULL);
+		return;
+	}
+	throttle_clear(api->by_account, email, strlen(email));
+	if (rc != 0) {
+		api_internal(x, "login", rc);
+		return;
+	}
+	if (httpd_is_tls(x))
+		snprintf(cookie, sizeof(cookie),
+			 "Set-Cookie: __Host-reel_session=%s; Path=/; Max-Age=%lld; Secure; "
+			 "HttpOnly; SameSite=Lax\r\n",
+			 token, (long long)(expires - now));
+	api_send_json(x, 200,
+		      json_pack("{s:s, s:o}", "token", token, "expires", api_time_json(expires)),
+		      httpd_is_tls(x) ? cookie : NULL);
+	explicit_bzero(token, sizeof(token));
+	explicit_bzero(cookie, sizeof(cookie));
+}
+
+static void pw_answer(struct pw_job *j, struct httpd_exchange *x)
+{
+	if (j->signup)
+		signup_answer(j->api, x, j);
+	else
+		login_answer(j->api, x, j);
+}
+
+static void pw_busy(struct httpd_exchange *x)
+{
+	api_error(x, 503, "busy", "too many password checks in progress; try again shortly",
+		  "Retry-After: 1\r\n");
+}
+
+/* The pool is done with J (RC -ECANCELED: the pool stopped first), on the loop. */
+static void pw_done(void *arg, int rc)
+{
+	struct pw_job *j = arg;
+	struct httpd_exchange *x;
+
+	if (j->magic != PW_JOB_MAGIC)
+		abort();
+	if ((x = httpd_resume(j->d))) {
+		if (rc != 0)
+			pw_busy(x);
+		else
+			pw_answer(j, x);
+		httpd_resume_done(x);
+	}
+	pw_job_free(j);
+}
+
+/*
+ * The password check of a login starts: it counts as a failure of the
+ * account at once, so that checks in flight together cannot get past the
+ * throttle; a success clears the account (login_answer).
+ */
+static void pw_started(struct pw_job *j)
+{
+	if (!j->signup)
+		throttle_failure(j->api->by_account, j->c.email, strlen(j->c.email), j->now);
+}
+
+/* Run J (owned from here) on the pool and answer X later, or inline without a pool. */
+static void pw_run(struct origin_api *api, struct httpd_exchange *x, struct pw_job *j)
+{
+	if (!api->pool) {
+		pw_started(j);
+		pw_work(j);
+		pw_answer(j, x);
+		pw_job_free(j);
+		return;
+	}
+	if (!(j->d = httpd_defer(x))) {
+		pw_busy(x);
+		pw_job_free(j);
+		return;
+	}
+	if (hashpool_submit(api->pool, pw_work, pw_done, j) == 0) {
+		pw_started(j); /* reads only what the worker does not write */
+		return;
+	}
+	x = httpd_resume(j->d); /* the pool is full: answer now */
+	pw_busy(x);
+	httpd_resume_done(x);
+	pw_job_free(j);
+}
+
+static struct pw_job *pw_job_new(struct origin_api *api, struct httpd_exchange *x, bool signup)
+{
+	struct pw_job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		api_internal(x, signup ? "signup" : "login", -ENOMEM);
+		return NULL;
+	}
+	j->magic = PW_JOB_MAGIC;
+	j->signup = signup;
+	j->api = api;
+	if (!read_creds(x, &j->c, signup)) {
+		pw_job_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+API_HANDLER(api_signup)
+{
+	struct pw_job *j = pw_job_new(api, x, true);
+
+	if (j)
+		pw_run(api, x, j);
+}
+
+API_HANDLER(api_login)
+{
+	struct pw_job *j = pw_job_new(api, x, false);
+	int64_t now = api->now();
+	const void *addr;
+	char retry[48];
+	size_t alen;
+	unsigned wait, n;
+	int rc;
+
+	if (!j)
+		return;
+	j->now = now;
+	addr = api_peer_bytes(x, &alen);
+	wait = throttle_wait(api->by_account, j->c.email, strlen(j->c.email), now);
+	if ((n = throttle_wait(api->by_address, addr, alen, now)) > wait)
+		wait = n;
+	if (wait) {
+		snprintf(retry, sizeof(retry), "Retry-After: %u\r\n", wait);
+		api_error(x, 429, "too_many_attempts", "too many failed logins; try again later",
+			  retry);
+		pw_job_free(j);
+		return;
+	}
+	if ((rc = origin_login_lookup(api->auth, j->c.email, &j->stored)) != 0) {
+		api_internal(x, "login", rc);
+		pw_job_free(j);
+		return;
+	}
+	pw_run(api, x, j);
+}
+
+API_HANDLER(api_logout)
+{
+	struct http_str tok;
+	int rc;
+
+	if (!api_bearer(x, &tok))
+		return;
+	if ((rc = origin_logout(api->auth, tok.p, tok.len)) == -EACCES) {
+		api_error(x, 401, "invalid_token", "the session token is invalid or expired",
+			  "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n");
+		return;
+	}
+	if (rc != 0) {
+		api_internal(x, "logout", rc);
+		return;
+	}
+	if (httpd_is_tls(x)) {
+		httpd_begin(x, 204);
+		httpd_header_lit(x, "Cache-Control: no-store\r\n");
+		httpd_header_lit(x, "Set-Cookie: __Host-reel_session=; Path=/; Max-Age=0; Secure; "
+				    "HttpOnly; SameSite=Lax\r\n");
+		httpd_end_head(x, -1);
+		return;
+	}
+	api_no_content(x);
+}
+
+API_HANDLER(api_me)
+{
+	struct origin_user u;
+	json_t *sub;
+	int rc;
+
+	if (!api_user(api, x, &u))
+		return;
+	if ((rc = plans_subscription_json(api->st, u.id, api->now(), &sub)) != 0) {
+		api_internal(x, "subscription", rc);
+		return;
+	}
+	api_send_json(x, 200,
+		      json_pack("{s:s, s:s, s:o, s:o}", "id", u.id, "email", u.email, "created",
+				api_time_json(u.created), "subscription", sub),
+		      NULL);
+}

@@ -1,0 +1,91 @@
+/* The catalog for subscribers: list and search titles, get one. */
+#include "api_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+
+#define PAGE_MAX 100
+
+/* Query parameter NAME as a count in 0..MAX (DEF when absent); false after answering 400. */
+static bool query_count(struct httpd_exchange *x, const char *name, size_t def, size_t max,
+			size_t *out)
+{
+	char buf[16], *end = NULL;
+	unsigned long v = 0;
+	int found = api_query(x->req, name, buf, sizeof(buf));
+
+	if (found == 0) {
+		*out = def;
+		return true;
+	}
+	if (found > 0 && buf[0] >= '0' && buf[0] <= '9')
+		v = strtoul(buf, &end, 10);
+	if (!end || *end || v > max) {
+		api_error(x, 400, "invalid_request",
+			  "limit and offset must be whole numbers in range", NULL);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* GET /api/v1/titles[?q=TEXT][&language=TAG][&offset=N][&limit=N] */
+API_HANDLER(api_titles_list)
+{
+	char q[129] = "", lang[36];
+	int by_lang = 0;
+	struct origin_user u;
+	struct store_txn *t;
+	size_t offset, limit;
+	json_t *out = NULL;
+	int rc;
+
+	if (!api_user(api, x, &u))
+		return;
+	if (api_query(x->req, "q", q, sizeof(q)) < 0 ||
+	    (by_lang = api_query(x->req, "language", lang, sizeof(lang))) < 0) {
+		api_error(x, 400, "invalid_request", "q is at most 128 bytes, language 35", NULL);
+		return;
+	}
+	if (!query_count(x, "offset", 0, 1000000, &offset) ||
+	    !query_count(x, "limit", 50, PAGE_MAX, &limit))
+		return;
+	if ((rc = store_begin(api->st, false, &t)) == 0) {
+		rc = catalog_list(t, q, by_lang > 0 ? lang : NULL, offset, limit, &out);
+		store_abort(t);
+	}
+	if (rc != 0) {
+		api_internal(x, "titles", rc);
+		return;
+	}
+	api_send_json(x, 200, out, NULL);
+}
+
+API_HANDLER(api_title_get)
+{
+	char id[TITLE_ID_MAX + 1];
+	struct origin_user u;
+	struct store_txn *t;
+	json_t *rec = NULL;
+	int rc = -ENOENT;
+
+	if (!api_user(api, x, &u))
+		return;
+	if (api_param(&p->v[0], id, sizeof(id)) && title_id_valid(id, strlen(id)) &&
+	    (rc = store_begin(api->st, false, &t)) == 0) {
+		rc = catalog_get(t, id, &rec);
+		store_abort(t);
+	}
+	if (rc == -ENOENT) {
+		api_error(x, 404, "unknown_title", "no such title", NULL);
+		return;
+	}
+	if (rc != 0) {
+		api_internal(x, "title", rc);
+		return;
+	}
+	api_send_json(x, 200, rec, NULL);
+}

@@ -1,0 +1,157 @@
+/* Plans and the caller's subscription: list plans, subscribe, change plan, cancel. */
+#include "api_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "jsonfield.h"
+#include "plans.h"
+
+#define DAY 86400
+
+API_HANDLER(api_plans_list)
+{
+	struct store_txn *t;
+	json_t *arr = NULL;
+	int rc = store_begin(api->st, false, &t);
+
+	if (rc == 0) {
+		rc = plans_list(t, &arr);
+		store_abort(t);
+	}
+	if (rc != 0) {
+		api_internal(x, "plans", rc);
+		return;
+	}
+	api_send_json(x, 200, json_pack("{s:o}", "plans", arr), NULL);
+}
+
+static void send_subscription(struct httpd_exchange *x, int status, const struct subscription *s,
+			      const struct plan *p)
+{
+	json_t *obj = subscription_json(s);
+
+	if (obj && p)
+		json_object_set_new(obj, "limits", plan_json(p));
+	api_send_json(x, status, obj, NULL);
+}
+
+API_HANDLER(api_subscription_get)
+{
+	struct origin_user u;
+	struct subscription s;
+	struct store_txn *t;
+	struct plan plan;
+	bool have_plan = false;
+	int rc;
+
+	if (!api_user(api, x, &u))
+		return;
+	if ((rc = store_begin(api->st, false, &t)) == 0) {
+		if ((rc = subscription_get(t, u.id, api->now(), &s)) == 0)
+			have_plan = plan_get(t, s.plan, &plan) == 0;
+		store_abort(t);
+	}
+	if (rc == -ENOENT) {
+		api_error(x, 404, "no_subscription", "you have no subscription", NULL);
+		return;
+	}
+	if (rc != 0) {
+		api_internal(x, "subscription", rc);
+		return;
+	}
+	send_subscription(x, 200, &s, have_plan ? &plan : NULL);
+}
+
+/*
+ * PUT /api/v1/subscription {"plan": NAME}: subscribe (201), change plan
+ * (200; the period goes on), or undo a pending cancellation.  An ended
+ * subscription starts a new period now.
+ */
+API_HANDLER(api_subscription_put)
+{
+	static const char *const allowed[] = {"plan", NULL};
+	char name[PLAN_NAME_MAX + 1];
+	struct origin_user u;
+	struct subscription s;
+	struct store_txn *t = NULL;
+	struct plan plan;
+	int64_t now = api->now();
+	json_t *body;
+	int rc, status = 200;
+
+	if (!api_user(api, x, &u) || !(body = api_body(x)))
+		return;
+	if (jf_unknown(body, allowed) || jf_str(body, "plan", name, sizeof(name)) != 0) {
+		api_error(x, 400, "invalid_request", "the body must be {\"plan\": NAME}", NULL);
+		goto out;
+	}
+	if ((rc = store_begin(api->st, true, &t)) != 0)
+		goto fail;
+	if ((rc = plan_get(t, name, &plan)) == -ENOENT) {
+		api_error(x, 422, "unknown_plan", "no such plan", NULL);
+		goto out;
+	}
+	if (rc != 0)
+		goto fail;
+	rc = subscription_get(t, u.id, now, &s);
+	if (rc != 0 && rc != -ENOENT)
+		goto fail;
+	if (rc == -ENOENT || s.state != SUB_ACTIVE) {
+		status = rc == -ENOENT ? 201 : 200;
+		memset(&s, 0, sizeof(s));
+		s.started = now;
+		s.period_end = now + (int64_t)plan.period_days * DAY;
+	}
+	memcpy(s.plan, plan.name, sizeof(s.plan));
+	s.cancel_at_period_end = false;
+	s.grant = false;
+	s.state = SUB_ACTIVE;
+	if ((rc = subscription_put(t, u.id, &s)) != 0)
+		goto fail;
+	rc = store_commit(t);
+	t = NULL;
+	if (rc != 0)
+		goto fail;
+	send_subscription(x, status, &s, &plan);
+	goto out;
+fail:
+	api_internal(x, "subscribe", rc);
+out:
+	store_abort(t);
+	json_decref(body);
+}
+
+/* DELETE /api/v1/subscription: cancel at the end of the period (stays active until then). */
+API_HANDLER(api_subscription_cancel)
+{
+	struct origin_user u;
+	struct subscription s;
+	struct store_txn *t = NULL;
+	int rc;
+
+	if (!api_user(api, x, &u))
+		return;
+	if ((rc = store_begin(api->st, true, &t)) != 0)
+		goto fail;
+	rc = subscription_get(t, u.id, api->now(), &s);
+	if (rc == -ENOENT || (rc == 0 && s.state != SUB_ACTIVE)) {
+		api_error(x, 404, "no_subscription", "you have no active subscription", NULL);
+		goto out;
+	}
+	if (rc != 0)
+		goto fail;
+	s.cancel_at_period_end = true;
+	if ((rc = subscription_put(t, u.id, &s)) != 0)
+		goto fail;
+	rc = store_commit(t);
+	t = NULL;
+	if (rc != 0)
+		goto fail;
+	send_subscription(x, 200, &s, NULL);
+	goto out;
+fail:
+	api_internal(x, "cancel", rc);
+out:
+	store_abort(t);
+}

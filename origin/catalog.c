@@ -1,0 +1,406 @@
+/* The catalog and content keys (catalog.h). */
+#include "catalog.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "jsonfield.h"
+#include "paseto.h"
+#include "seal.h"
+
+#define KEY_AAD "reel-content-key-v1"
+
+bool title_id_valid(const char *s, size_t len)
+{
+	if (len == 0 || len > TITLE_ID_MAX || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int bad(struct origin_fail *f, const char *msg)
+{
+	*f = (struct origin_fail){422, "invalid_manifest", msg};
+	return -1;
+}
+
+static bool short_string(json_t *v, size_t max)
+{
+	return json_is_string(v) && json_string_length(v) <= max &&
+	       !memchr(json_string_value(v), '\0', json_string_length(v));
+}
+
+/* The video rungs, checked and reduced to what the catalog keeps. */
+static int video_rungs(json_t *video, json_t *out, uint32_t *min_h, struct origin_fail *f)
+{
+	size_t i;
+	json_t *r;
+
+	if (!json_is_array(video) || json_array_size(video) > CATALOG_MAX_RUNGS)
+		return bad(f, "video must be an array of at most 32 renditions");
+	json_array_foreach(video, i, r)
+	{
+		uint64_t w, h, bw;
+		json_t *codecs = json_object_get(r, "codecs"), *path = json_object_get(r, "path");
+		json_t *fps = json_object_get(r, "frame_rate");
+
+		if (!json_is_object(r) || jf_uint(r, "width", 1, 16384, &w) != 0 ||
+		    jf_uint(r, "height", 1, 8640, &h) != 0 ||
+		    jf_uint(r, "bandwidth", 0, 1ULL << 40, &bw) != 0 ||
+		    !short_string(codecs, 128) || !short_string(path, 128) ||
+		    (fps && !json_is_number(fps)))
+			return bad(f, "a video rendition needs path, width, height (<= 8640), "
+				      "bandwidth and codecs");
+		if (!*min_h || h < *min_h)
+			*min_h = (uint32_t)h;
+		if (json_array_append_new(out, json_pack("{s:O, s:I, s:I, s:I, s:O, s:f}", "path",
+							 path, "width", (json_int_t)w, "height",
+							 (json_int_t)h, "bandwidth", (json_int_t)bw,
+							 "codecs", codecs, "frame_rate",
+							 fps ? json_number_value(fps) : 0.0)) != 0)
+			return bad(f, "out of memory");
+	}
+	return 0;
+}
+
+static int audio_tracks(json_t *audio, json_t *out, struct origin_fail *f)
+{
+	size_t i;
+	json_t *r;
+
+	if (!json_is_array(audio) || json_array_size(audio) > CATALOG_MAX_RUNGS)
+		return bad(f, "audio must be an array of at most 32 renditions");
+	json_array_foreach(audio, i, r)
+	{
+		json_t *lang = json_object_get(r, "language"), *name = json_object_get(r, "name");
+		uint64_t ch;
+
+		if (!json_is_object(r) || !short_string(lang, 35) ||
+		    (name && !short_string(name, 128)) || jf_uint(r, "channels", 1, 64, &ch) != 0)
+			return bad(f, "an audio rendition needs language and channels");
+		if (json_array_append_new(out,
+					  json_pack("{s:O, s:s, s:I}", "language", lang, "name",
+						    name ? json_string_value(name) : "", "channels",
+						    (json_int_t)ch)) != 0)
+			return bad(f, "out of memory");
+	}
+	return 0;
+}
+
+static bool language_list(json_t *v)
+{
+	size_t i;
+	json_t *s;
+
+	if (!v)
+		return true;
+	if (!json_is_array(v) || json_array_size(v) > 64)
+		return false;
+	json_array_foreach(v, i, s) if (!short_string(s, 35)) return false;
+	return true;
+}
+
+/* The first 16 hex digits of SHA-256(BODY). */
+static void version_of(const char *body, size_t len, char out[17])
+{
+	uint8_t md[32];
+	unsigned int n = sizeof(md);
+
+	EVP_Digest(body, len, md, &n, EVP_sha256(), NULL);
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+int catalog_from_manifest(const char *body, size_t len, const char *id, const char *name,
+			  int64_t now, json_t **out, struct origin_fail *f)
+{
+	json_t *m = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL), *rec = NULL;
+	json_t *video = json_array(), *audio = json_array();
+	json_t *dur, *enc, *title, *alang, *slang, *container, *target;
+	char version[17];
+	uint32_t min_h = 0;
+	uint64_t mv, total = 0;
+	int rc = -1;
+
+	*out = NULL;
+	if (!m || !json_is_object(m)) {
+		*f = (struct origin_fail){400, "invalid_json", "the body is not a JSON object"};
+		goto out;
+	}
+	if (!video || !audio) {
+		bad(f, "out of memory");
+		goto out;
+	}
+	dur = json_object_get(m, "duration");
+	enc = json_object_get(m, "encryption");
+	title = json_object_get(m, "title");
+	alang = json_object_get(m, "audio_languages");
+	slang = json_object_get(m, "subtitle_languages");
+	container = json_object_get(m, "container");
+	target = json_object_get(m, "segment_target");
+	if (!title_id_valid(id, strlen(id))) {
+		bad(f, "a title id is 1..64 of A-Z, a-z, 0-9, '.', '_' and '-', not starting "
+		       "with '.'");
+		goto out;
+	}
+	if (jf_uint(m, "manifest_version", 1, 1, &mv) != 0) {
+		bad(f, "not a reel package manifest (manifest_version 1)");
+		goto out;
+	}
+	if (!json_is_number(dur) || !(json_number_value(dur) > 0) || json_number_value(dur) > 1e6) {
+		bad(f, "duration must be a number of seconds, more than 0");
+		goto out;
+	}
+	if (!short_string(container, 16) || !json_is_number(target) ||
+	    (name == NULL && !short_string(title, TITLE_NAME_MAX)) ||
+	    (name && strlen(name) > TITLE_NAME_MAX)) {
+		bad(f, "the manifest needs title, container and segment_target");
+		goto out;
+	}
+	if (enc && !json_is_null(enc) &&
+	    (!json_is_object(enc) || !json_is_string(json_object_get(enc, "method")) ||
+	     strcmp(json_string_value(json_object_get(enc, "method")), "AES-128") != 0)) {
+		bad(f, "encryption must be null or an AES-128 description");
+		goto out;
+	}
+	if (video_rungs(json_object_get(m, "video"), video, &min_h, f) != 0 ||
+	    audio_tracks(json_object_get(m, "audio"), audio, f) != 0)
+		goto out;
+	if (!json_array_size(video) && !json_array_size(audio)) {
+		bad(f, "the package has neither video nor audio");
+		goto out;
+	}
+	if (!language_list(alang) || !language_list(slang)) {
+		bad(f, "audio_languages and subtitle_languages must be arrays of language tags");
+		goto out;
+	}
+	if (jf_uint(m, "total_size", 0, 1ULL << 50, &total) == -EINVAL) {
+		bad(f, "total_size must be a whole number of bytes");
+		goto out;
+	}
+	version_of(body, len, version);
+	rec = json_pack("{s:s, s:s, s:s, s:f, s:O, s:f, s:O, s:O, s:O, s:O, s:b, s:I, s:o}", "id",
+			id, "name", name ? name : json_string_value(title), "version", version,
+			"duration", json_number_value(dur), "container", container,
+			"segment_target", json_number_value(target), "video", video, "audio", audio,
+			"audio_languages", alang ? alang : json_array(), "subtitle_languages",
+			slang ? slang : json_array(), "encrypted", enc && !json_is_null(enc),
+			"total_size", (json_int_t)total, "registered", jf_time(now));
+	if (!rec) {
+		bad(f, "out of memory");
+		goto out;
+	}
+	*out = rec;
+	rc = 0;
+out:
+	json_decref(video);
+	json_decref(audio);
+	json_decref(m);
+	return rc;
+}
+
+int catalog_get(struct store_txn *t, const char *id, json_t **out)
+{
+	return rec_get(t, ORIGIN_DB_TITLES, id, strlen(id), out);
+}
+
+int catalog_info(struct store_txn *t, const char *id, struct title_info *out)
+{
+	json_t *rec, *video;
+	size_t i;
+	json_t *r;
+	int rc = catalog_get(t, id, &rec);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != 0)
+		return rc;
+	snprintf(out->id, sizeof(out->id), "%s", id);
+	if (jf_str(rec, "version", out->version, sizeof(out->version)) != 0)
+		rc = -EIO;
+	out->duration = json_number_value(json_object_get(rec, "duration"));
+	out->encrypted = json_is_true(json_object_get(rec, "encrypted"));
+	video = json_object_get(rec, "video");
+	json_array_foreach(video, i, r)
+	{
+		uint32_t h = (uint32_t)json_integer_value(json_object_get(r, "height"));
+
+		if (!out->min_height || h < out->min_height)
+			out->min_height = h;
+	}
+	json_decref(rec);
+	return rc;
+}
+
+int catalog_put(struct store_txn *t, json_t *rec)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+
+	if (!id) {
+		json_decref(rec);
+		return -EINVAL;
+	}
+	return rec_put(t, ORIGIN_DB_TITLES, id, strlen(id), rec, false);
+}
+
+int catalog_delete(struct store_txn *t, const char *id)
+{
+	int rc = store_del(t, ORIGIN_DB_TITLES, id, strlen(id));
+
+	if (rc == 0 && (rc = store_del(t, ORIGIN_DB_KEYS, id, strlen(id))) == -ENOENT)
+		rc = 0;
+	return rc;
+}
+
+struct list_ctx {
+	const char *q, *lang;
+	size_t offset, limit, total;
+	json_t *arr;
+};
+
+static bool has_lang(json_t *rec, const char *key, const char *lang)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(json_object_get(rec, key), i,
+			   s) if (json_is_string(s) &&
+				  strcasecmp(json_string_value(s), lang) == 0) return true;
+	return false;
+}
+
+static int list_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	struct list_ctx *c = arg;
+	json_t *rec = json_loadb(val, vlen, 0, NULL);
+	const char *id, *name;
+	bool hit;
+
+	if (!rec)
+		return -EIO;
+	id = json_string_value(json_object_get(rec, "id"));
+	name = json_string_value(json_object_get(rec, "name"));
+	hit = !c->q || !c->q[0] || (id && strcasestr(id, c->q)) || (name && strcasestr(name, c->q));
+	if (hit && c->lang)
+		hit = has_lang(rec, "audio_languages", c->lang) ||
+		      has_lang(rec, "subtitle_languages", c->lang);
+	if (hit && c->total++ >= c->offset && json_array_size(c->arr) < c->limit) {
+		return json_array_append_new(c->arr, rec) == 0 ? 0 : -ENOMEM;
+	}
+	json_decref(rec);
+	return 0;
+}
+
+int catalog_list(struct store_txn *t, const char *q, const char *lang, size_t offset, size_t limit,
+		 json_t **out)
+{
+	struct list_ctx c = {q, lang, offset, limit, 0, json_array()};
+	int rc;
+
+	*out = NULL;
+	if (!c.arr)
+		return -ENOMEM;
+	if ((rc = store_scan(t, ORIGIN_DB_TITLES, NULL, 0, list_one, &c)) != 0) {
+		json_decref(c.arr);
+		return rc;
+	}
+	*out = json_pack("{s:o, s:I}", "titles", c.arr, "total", (json_int_t)c.total);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* The associated data of a sealed content key: "reel-content-key-v1\0ID\0KID". */
+static size_t key_aad(const char *id, const char *kid, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s%c%s%c%s", KEY_AAD, 0, id, 0, kid);
+
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+int catalog_key_put(struct store_txn *t, const uint8_t master[32], const char *id, const char *kid,
+		    const uint8_t key[CONTENT_KEY_LEN])
+{
+	uint8_t sealed[CONTENT_KEY_LEN + SEAL_OVERHEAD];
+	char aad[160], b64[2 * sizeof(sealed)];
+	size_t alen = key_aad(id, kid, aad, sizeof(aad)), slen;
+	json_t *rec = NULL, *keys;
+	int rc;
+
+	if (!alen || !jf_id_valid(kid, strlen(kid), CONTENT_KID_MAX))
+		return -EINVAL;
+	if ((rc = rec_get(t, ORIGIN_DB_KEYS, id, strlen(id), &rec)) == -ENOENT) {
+		rec = json_pack("{s:{}}", "keys");
+		rc = rec ? 0 : -ENOMEM;
+	}
+	if (rc != 0)
+		return rc;
+	if (!json_is_object(keys = json_object_get(rec, "keys"))) {
+		rc = -EIO;
+		goto out;
+	}
+	if (json_object_get(keys, kid)) {
+		rc = -EEXIST;
+		goto out;
+	}
+	if ((rc = seal_encrypt(master, aad, alen, key, CONTENT_KEY_LEN, sealed, sizeof(sealed),
+			       &slen)) != 0)
+		goto out;
+	paseto_b64_encode(sealed, slen, b64);
+	if (json_object_set_new(keys, kid, json_string(b64)) != 0 ||
+	    json_object_set_new(rec, "current", json_string(kid)) != 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = rec_put(t, ORIGIN_DB_KEYS, id, strlen(id), json_incref(rec), false);
+out:
+	json_decref(rec);
+	return rc;
+}
+
+int catalog_key_get(struct store_txn *t, const uint8_t master[32], const char *id, const char *kid,
+		    uint8_t key[CONTENT_KEY_LEN], char kid_out[CONTENT_KID_MAX + 1])
+{
+	uint8_t sealed[CONTENT_KEY_LEN + SEAL_OVERHEAD + 4], plain[CONTENT_KEY_LEN + 16];
+	char aad[160];
+	size_t alen, plen;
+	const char *b64;
+	json_t *rec;
+	int n, rc = rec_get(t, ORIGIN_DB_KEYS, id, strlen(id), &rec);
+
+	if (rc != 0)
+		return rc;
+	if (!kid)
+		kid = json_string_value(json_object_get(rec, "current"));
+	b64 = kid ? json_string_value(json_object_get(json_object_get(rec, "keys"), kid)) : NULL;
+	if (!b64) {
+		rc = -ENOENT;
+		goto out;
+	}
+	alen = key_aad(id, kid, aad, sizeof(aad));
+	if (paseto_b64_declen(strlen(b64)) > sizeof(sealed) ||
+	    (n = paseto_b64_decode(b64, strlen(b64), sealed)) < 0) {
+		rc = -EIO;
+		goto out;
+	}
+	rc = seal_decrypt(master, aad, alen, sealed, (size_t)n, plain, sizeof(plain), &plen);
+	if (rc == 0 && plen != CONTENT_KEY_LEN)
+		rc = -EIO;
+	if (rc == 0) {
+		memcpy(key, plain, CONTENT_KEY_LEN);
+		if (kid_out)
+			snprintf(kid_out, CONTENT_KID_MAX + 1, "%s", kid);
+	}
+	OPENSSL_cleanse(plain, sizeof(plain));
+out:
+	json_decref(rec);
+	return rc;
+}

@@ -1,0 +1,118 @@
+/* Typed reads of JSON members (jsonfield.h). */
+#include "jsonfield.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int jf_uint(json_t *obj, const char *key, uint64_t min, uint64_t max, uint64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	json_int_t n;
+
+	if (!v)
+		return -ENOENT;
+	if (!json_is_integer(v) || (n = json_integer_value(v)) < 0 || (uint64_t)n < min ||
+	    (uint64_t)n > max)
+		return -EINVAL;
+	*out = (uint64_t)n;
+	return 0;
+}
+
+int jf_bool(json_t *obj, const char *key, bool *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		return -ENOENT;
+	if (!json_is_boolean(v))
+		return -EINVAL;
+	*out = json_is_true(v);
+	return 0;
+}
+
+int jf_str(json_t *obj, const char *key, char *out, size_t cap)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t n;
+
+	if (!v)
+		return -ENOENT;
+	if (!json_is_string(v) || (n = json_string_length(v)) >= cap ||
+	    memchr(json_string_value(v), '\0', n))
+		return -EINVAL;
+	memcpy(out, json_string_value(v), n + 1);
+	return 0;
+}
+
+const char *jf_unknown(json_t *obj, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v)
+	{
+		const char *const *a = allowed;
+
+		while (*a && strcmp(*a, key) != 0)
+			a++;
+		if (!*a)
+			return key;
+	}
+	return NULL;
+}
+
+bool jf_id_valid(const char *s, size_t len, size_t max)
+{
+	if (len == 0 || len > max)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '~' || c == ':' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+int rec_put(struct store_txn *t, unsigned db, const void *key, size_t klen, json_t *obj,
+	    bool nooverwrite)
+{
+	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	int rc = text ? store_put(t, db, key, klen, text, strlen(text), nooverwrite) : -ENOMEM;
+
+	free(text);
+	json_decref(obj);
+	return rc;
+}
+
+int rec_get(struct store_txn *t, unsigned db, const void *key, size_t klen, json_t **out)
+{
+	const void *v;
+	size_t vlen;
+	int rc = store_get(t, db, key, klen, &v, &vlen);
+
+	*out = NULL;
+	if (rc != 0)
+		return rc;
+	*out = json_loadb(v, vlen, 0, NULL);
+	if (!*out || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+json_t *jf_time(int64_t t)
+{
+	time_t tt = (time_t)t;
+	char buf[32];
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}

@@ -1,0 +1,410 @@
+#!/usr/bin/env python3
+"""reel-origin's plans, subscriptions, catalog and playback, end to end with a
+real reel-edge and ffmpeg: signup -> login -> subscribe -> play; the URL plays
+through the edge (whose token code verifies the origin's token) and the AES-128
+key comes from the origin through the edge's redirect; the stream limit, a
+missed heartbeat, explicit stops; the key endpoint's refusals; admin plans,
+grants, titles, keys and user disabling; bad input that leaves the store alone."""
+
+import base64
+import json
+import os
+import struct
+import subprocess
+import time
+import urllib.parse
+
+import edgetest as et
+import origintest as ot
+from origintest import is_error
+
+PLAN = {"title": "Basic", "max_streams": 2, "max_height": 360, "downloads": True,
+        "max_devices": 2, "max_downloads": 3, "downloads_per_title_year": 3}
+
+
+def b64d(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def token_claims(token):
+    body = b64d(token.split(".")[2])
+    return json.loads(body[:-64])
+
+
+def ed25519_key(tmp, kid):
+    """An Ed25519 key made with the openssl CLI: (secret PEM path, public hex)."""
+    pem = os.path.join(tmp, kid + ".pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", pem], check=True,
+                   capture_output=True)
+    der = subprocess.run(["openssl", "pkey", "-in", pem, "-pubout", "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    return pem, der[-32:].hex()
+
+
+def admin_setup(t, o):
+    r = o.admin("PUT", "/admin/v1/plans/basic", PLAN)
+    t.check("admin creates a plan: 201", r.status == 201, r.body)
+    r = o.admin("PUT", "/admin/v1/plans/basic", PLAN)
+    t.check_eq("putting it again replaces it: 200", r.status, 200)
+    r = o.admin("PUT", "/admin/v1/plans/tiny", dict(PLAN, max_streams=1, downloads=False))
+    t.check_eq("a second plan: 201", r.status, 201)
+    for name, body, code in [
+            ("a missing limit", {k: v for k, v in PLAN.items() if k != "max_height"},
+             (400, "invalid_request")),
+            ("max_streams 0", dict(PLAN, max_streams=0), (422, "invalid_plan")),
+            ("max_height a string", dict(PLAN, max_height="720"), (422, "invalid_plan")),
+            ("an unknown member", dict(PLAN, price=3), (400, "invalid_request"))]:
+        r = o.admin("PUT", "/admin/v1/plans/bad", body)
+        t.check("a plan with %s is %d %s" % ((name,) + code), is_error(r, *code), r.body)
+    r = o.admin("PUT", "/admin/v1/plans/Bad%20Name", PLAN)
+    t.check("a plan name with a space is 422", is_error(r, 422, "invalid_plan"), r.body)
+    r = o.call("GET", "/api/v1/plans")
+    names = [p["name"] for p in (r.json or {}).get("plans", [])]
+    t.check_eq("users see the plans (not the bad ones)", names, ["basic", "tiny"])
+
+    r = o.admin("GET", "/admin/v1/users", token="not-the-admin-token")
+    t.check("the admin API refuses a wrong token: 401", is_error(r, 401, "unauthorized"),
+            r.body)
+    r = o.call("GET", "/admin/v1/users")
+    t.check("the admin API is not on the user port: 404", is_error(r, 404, "not_found"),
+            r.body)
+
+
+def register(t, o, tmp, root):
+    manifest = os.path.join(root, "movie", "manifest.json")
+    with open(manifest, "rb") as f:
+        raw = f.read()
+    r = o.admin("PUT", "/admin/v1/titles/movie?name=The%20Movie", raw=raw)
+    t.check("registering a title from its manifest.json: 201", r.status == 201, r.body)
+    rec = r.json or {}
+    t.check_eq("the catalog keeps the renditions",
+               [v["height"] for v in rec.get("video", [])], [360, 720])
+    t.check("the catalog keeps the duration", abs(rec.get("duration", 0) - 4.0) < 0.2, rec)
+    t.check_eq("the display name comes from ?name=", rec.get("name"), "The Movie")
+    t.check_eq("encrypted", rec.get("encrypted"), True)
+    m = json.loads(raw)
+
+    def changed(**kw):
+        d = json.loads(raw)
+        for k, v in kw.items():
+            if k == "height":
+                d["video"][1]["height"] = v
+            else:
+                d[k] = v
+        return json.dumps(d).encode()
+
+    t.check("the manifest has two video renditions", len(m.get("video", [])) == 2, m)
+    for name, body in [("not JSON", b"{"), ("not a manifest", b'{"a":1}'),
+                       ("a negative duration", changed(duration=-4.0)),
+                       ("a huge rendition", changed(height=99999)),
+                       ("a string duration", changed(duration="4")),
+                       ("without video or audio", changed(video=[], audio=[]))]:
+        r = o.admin("PUT", "/admin/v1/titles/bad", raw=body)
+        t.check("a manifest that is %s is refused (4xx)" % name,
+                r.status in (400, 422) and (r.json or {}).get("error"), r.body)
+    r = o.admin("GET", "/admin/v1/titles/bad")
+    t.check("... and nothing was stored", is_error(r, 404, "unknown_title"), r.body)
+    r = o.admin("PUT", "/admin/v1/titles/.hidden", raw=raw)
+    t.check("a title id starting with a dot is 422", r.status == 422, r.body)
+    r = o.admin("PUT", "/admin/v1/titles/other?name=Other+Film", raw=raw)
+    t.check_eq("a second title from the same package: 201", r.status, 201)
+
+
+def playback(t, o, edge, root, key_hex):
+    viewer = o.user("viewer@example.com", plan="basic")
+    r = o.call("GET", "/api/v1/titles?q=MOV", token=viewer)
+    t.check_eq("search finds the title (any case)",
+               [x["id"] for x in (r.json or {}).get("titles", [])], ["movie"])
+    r = o.call("GET", "/api/v1/titles?language=und&limit=1", token=viewer)
+    t.check("a language filter and a page of one",
+            len((r.json or {}).get("titles", [])) == 1 and r.json.get("total") == 2, r.body)
+    r = o.call("GET", "/api/v1/titles/movie", token=viewer)
+    t.check_eq("get one title", (r.json or {}).get("id"), "movie")
+    r = o.call("GET", "/api/v1/titles")
+    t.check("the catalog needs a session", is_error(r, 401, "unauthorized"), r.body)
+
+    r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=viewer)
+    t.check("play is 201", r.status == 201, r.body)
+    p1 = r.json or {}
+    url = p1.get("url", "")
+    t.check("the URL is <edge>/s/<token>/movie/master.m3u8",
+            url == "http://127.0.0.1:%d/s/%s/movie/master.m3u8" % (edge.port, p1.get("token")),
+            url)
+    c = token_claims(p1["token"])
+    me = o.call("GET", "/api/v1/me", token=viewer).json
+    t.check("the token's claims: user id, title, plan height, lease",
+            c["sub"] == me["id"] and c["title"] == "movie" and c["maxh"] == 360
+            and c["lease"] == p1.get("lease") and c["purpose"] == "reel-stream-v1", c)
+
+    # the edge verifies the token with the same code and plays it; the key comes from the origin
+    res = et.curl(o.dir, url)
+    t.check("the edge serves the tokenized master playlist", res.status == 200, res.stderr)
+    t.check("... listing only the plan's 360p rendition",
+            b"360p/index.m3u8" in res.body and b"720p/index.m3u8" not in res.body, res.body)
+    res = et.curl(o.dir, url.replace("master.m3u8", "720p/index.m3u8"))
+    t.check_eq("the edge refuses the 720p rendition (above the plan)", res.status, 403)
+    res = et.curl(o.dir, url.replace("master.m3u8", "key"), "-L")
+    t.check_eq("the key URI leads through the edge's redirect to the origin's key",
+               res.body, bytes.fromhex(key_hex))
+    out = os.path.join(o.dir, "play.ts")
+    run = subprocess.run(["ffmpeg", "-v", "error", "-y", "-allowed_extensions", "ALL", "-i", url,
+                          "-c", "copy", out], capture_output=True, text=True, timeout=120)
+    t.check("ffmpeg plays the encrypted package through the edge", run.returncode == 0
+            and os.path.getsize(out) > 10000, run.stderr[-2000:])
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=height",
+                            "-of", "csv=p=0", out], capture_output=True, text=True)
+    t.check_eq("... and what it got is the 360p rendition", probe.stdout.split()[:1], ["360"])
+
+    # concurrent streams
+    r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=viewer)
+    t.check_eq("a second concurrent stream: 201", r.status, 201)
+    p2 = r.json or {}
+    r = o.call("POST", "/api/v1/play", {"title": "other"}, token=viewer)
+    t.check("the third (N+1) is refused: 403 stream_limit",
+            is_error(r, 403, "stream_limit") and r.json.get("limit") == 2, r.body)
+    r = o.call("DELETE", "/api/v1/play/" + p2["lease"], token=viewer)
+    t.check_eq("stop a stream: 204", r.status, 204)
+    r = o.call("DELETE", "/api/v1/play/" + p2["lease"], token=viewer)
+    t.check("stopping it again is 404", is_error(r, 404, "unknown_lease"), r.body)
+    r = o.call("POST", "/api/v1/play", {"title": "other"}, token=viewer)
+    t.check_eq("the freed slot can be used: 201", r.status, 201)
+    p3 = r.json or {}
+
+    # heartbeats: p1 kept alive, p3 left to lapse (lease_timeout is 3 s)
+    other = o.user("other@example.com", plan="basic")
+    r = o.call("POST", "/api/v1/play/%s/heartbeat" % p1["lease"], token=other)
+    t.check("another user cannot heartbeat my lease: 404", is_error(r, 404, "unknown_lease"),
+            r.body)
+    for _ in range(4):
+        time.sleep(1.0)
+        r = o.call("POST", "/api/v1/play/%s/heartbeat" % p1["lease"], token=viewer)
+    t.check("heartbeats keep a lease alive past the timeout", r.status == 200, r.body)
+    r = o.call("POST", "/api/v1/play/%s/heartbeat" % p3["lease"], token=viewer)
+    t.check("a lease without heartbeat has ended: 404", is_error(r, 404, "unknown_lease"),
+            r.body)
+    r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=viewer)
+    t.check("the missed heartbeat freed its slot: 201", r.status == 201, r.body)
+    p4 = r.json or {}
+
+    key_endpoint(t, o, p1, p3, p4, key_hex)
+    return viewer, p1
+
+
+def sign_with(tmp, pem, kid, claims):
+    """A stream token for CLAIMS signed by the openssl CLI with PEM (PAE in Python)."""
+    def b64u(b):
+        return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+    def pae(pieces):
+        out = struct.pack("<Q", len(pieces))
+        for p in pieces:
+            out += struct.pack("<Q", len(p)) + p
+        return out
+    m = json.dumps(claims, separators=(",", ":")).encode()
+    f = json.dumps({"kid": kid}, separators=(",", ":")).encode()
+    path = os.path.join(tmp, "pae.bin")
+    with open(path, "wb") as fp:
+        fp.write(pae([b"v4.public.", m, f, b""]))
+    sig = subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", pem, "-rawin", "-in", path],
+                         check=True, capture_output=True).stdout
+    return "v4.public." + b64u(m + sig) + "." + b64u(f)
+
+
+def expired(t, o, edge, pem, live):
+    """A token past its expiry (signed with the origin's own key) is refused by both."""
+    c = token_claims(live["token"])
+    now = int(time.time())
+    c["iat"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 7200))
+    c["exp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60))
+    tok = sign_with(o.dir, pem, "s7", c)
+    r = o.call("GET", "/api/v1/keys/movie?token=" + urllib.parse.quote(tok))
+    t.check("an expired token gets no key: 401 token_expired",
+            is_error(r, 401, "token_expired"), r.body)
+    res = et.curl(o.dir, "http://127.0.0.1:%d/s/%s/movie/master.m3u8" % (edge.port, tok))
+    t.check_eq("... and the edge refuses it", res.status, 403)
+    c["exp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 600))
+    c["maxh"] = 720
+    tok = sign_with(o.dir, pem, "s7", c)
+    res = et.curl(o.dir, "http://127.0.0.1:%d/s/%s/movie/720p/index.m3u8" % (edge.port, tok))
+    t.check_eq("(the same claims with 720p allowed and a live expiry pass the edge)",
+               res.status, 200)
+
+
+def key_endpoint(t, o, live, ended, other_live, key_hex):
+    q = urllib.parse.quote
+    r = o.call("GET", "/api/v1/keys/movie?token=" + q(live["token"]))
+    t.check("the key endpoint gives the 16-byte key for a live lease's token",
+            r.status == 200 and r.body == bytes.fromhex(key_hex), r.summary())
+    t.check_eq("... with Cache-Control: no-store", r.header("Cache-Control"), "no-store")
+    r = o.call("GET", "/api/v1/keys/movie?token=" + q(ended["token"].replace("movie", "x")))
+    t.check("a token whose lease ended gets no key",
+            r.status in (401, 403) and r.body != bytes.fromhex(key_hex), r.summary())
+    r = o.call("GET", "/api/v1/keys/other?token=" + q(ended["token"]))
+    t.check("... (403 lease_ended)", is_error(r, 403, "lease_ended"), r.body)
+    tok = live["token"]
+    i = len("v4.public.") + 30
+    flipped = tok[:i] + ("A" if tok[i] != "A" else "B") + tok[i + 1:]
+    r = o.call("GET", "/api/v1/keys/movie?token=" + q(flipped))
+    t.check("a token with one byte changed: 401", is_error(r, 401, "invalid_token"), r.body)
+    r = o.call("GET", "/api/v1/keys/other?token=" + q(tok))
+    t.check("a token for another title: 403", is_error(r, 403, "wrong_title"), r.body)
+    parts = tok.split(".")
+    unknown = ".".join(parts[:3] + [base64.urlsafe_b64encode(b'{"kid":"zz"}').decode()
+                                    .rstrip("=")])
+    r = o.call("GET", "/api/v1/keys/movie?token=" + q(unknown))
+    t.check("a token with an unknown key id: 401", is_error(r, 401, "invalid_token"), r.body)
+    r = o.call("GET", "/api/v1/keys/movie")
+    t.check("no token: 401", is_error(r, 401, "unauthorized"), r.body)
+
+
+def admin_users(t, o, viewer, lease):
+    r = o.admin("GET", "/admin/v1/users")
+    users = {u["email"]: u for u in (r.json or {}).get("users", [])}
+    t.check("admins list users with their subscriptions",
+            users.get("viewer@example.com", {}).get("subscription", {}).get("plan") == "basic",
+            r.body)
+    uid = users["viewer@example.com"]["id"]
+    r = o.admin("POST", "/admin/v1/users/%s/disable" % uid)
+    t.check("disabling a user ends their streams",
+            r.status == 200 and r.json.get("streams_ended", 0) >= 2, r.body)
+    r = o.call("GET", "/api/v1/me", token=viewer)
+    t.check("... and their sessions at once", is_error(r, 401, "invalid_token"), r.body)
+    r = o.call("POST", "/api/v1/login", {"email": "viewer@example.com",
+                                         "password": "correct horse battery staple"})
+    t.check("... and they cannot log in", is_error(r, 401, "invalid_credentials"), r.body)
+    r = o.call("GET", "/api/v1/keys/movie?token=" + urllib.parse.quote(lease["token"]))
+    t.check("... and their tokens get no key", is_error(r, 403, "lease_ended"), r.body)
+    r = o.admin("POST", "/admin/v1/users/%s/enable" % uid)
+    t.check_eq("enable again: 200", r.status, 200)
+    r = o.call("POST", "/api/v1/login", {"email": "viewer@example.com",
+                                         "password": "correct horse battery staple"})
+    t.check_eq("... and they can log in", r.status, 200)
+    r = o.admin("POST", "/admin/v1/users/u0000000000000000/disable")
+    t.check("disabling an unknown user: 404", is_error(r, 404, "unknown_user"), r.body)
+
+
+def subscriptions(t, o):
+    tok = o.user("sub@example.com")
+    r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=tok)
+    t.check("play without a subscription: 403", is_error(r, 403, "no_subscription"), r.body)
+    r = o.call("GET", "/api/v1/subscription", token=tok)
+    t.check("no subscription: 404", is_error(r, 404, "no_subscription"), r.body)
+    r = o.call("PUT", "/api/v1/subscription", {"plan": "gold"}, token=tok)
+    t.check("subscribing to an unknown plan: 422", is_error(r, 422, "unknown_plan"), r.body)
+    r = o.call("PUT", "/api/v1/subscription", {"plan": 3}, token=tok)
+    t.check("a plan of the wrong type: 400", is_error(r, 400, "invalid_request"), r.body)
+    r = o.call("PUT", "/api/v1/subscription", {"plan": "tiny"}, token=tok)
+    t.check("subscribe: 201 active", r.status == 201 and r.json["status"] == "active", r.body)
+    r = o.call("PUT", "/api/v1/subscription", {"plan": "basic"}, token=tok)
+    t.check("change plan: 200, basic", r.status == 200 and r.json["plan"] == "basic", r.body)
+    r = o.call("DELETE", "/api/v1/subscription", token=tok)
+    t.check("cancel: active until the period's end",
+            r.status == 200 and r.json["status"] == "canceled" and r.json["active"], r.body)
+    r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=tok)
+    t.check_eq("a cancelled subscription still plays until the period ends", r.status, 201)
+    r = o.admin("DELETE", "/admin/v1/plans/basic")
+    t.check("a plan in use cannot be deleted: 409", is_error(r, 409, "plan_in_use"), r.body)
+
+    g = o.user("granted@example.com")
+    r = o.admin("POST", "/admin/v1/grants", {"user": "granted@example.com", "plan": "tiny",
+                                             "days": 7})
+    t.check("an admin grant activates a plan",
+            r.status == 200 and r.json["subscription"]["source"] == "grant", r.body)
+    r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=g)
+    t.check_eq("the granted user can play", r.status, 201)
+    r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=g)
+    t.check("... one stream at a time (tiny)", is_error(r, 403, "stream_limit"), r.body)
+    r = o.admin("POST", "/admin/v1/grants", {"user": "nobody@example.com", "plan": "tiny",
+                                             "days": 7})
+    t.check("a grant to an unknown user: 422", is_error(r, 422, "unknown_user"), r.body)
+
+
+def bad_play(t, o):
+    tok = o.user("bad@example.com", plan="basic")
+    for name, raw, code in [("not JSON", b"{", (400, "invalid_json")),
+                            ("no title", b"{}", (400, "invalid_request")),
+                            ("a title of the wrong type", b'{"title": 7}',
+                             (400, "invalid_request")),
+                            ("an unknown member", b'{"title": "movie", "x": 1}',
+                             (400, "invalid_request")),
+                            ("an unknown title", b'{"title": "nope"}', (404, "unknown_title"))]:
+        r = o.call("POST", "/api/v1/play", raw=raw, token=tok)
+        t.check("play with %s: %d %s" % ((name,) + code), is_error(r, *code), r.body)
+    r = o.call("POST", "/api/v1/play", raw=b'{"title":"movie"}', token=tok, ctype="text/plain")
+    t.check("play with the wrong content type: 415", is_error(r, 415, "unsupported_media_type"),
+            r.body)
+    r = o.call("POST", "/api/v1/play", raw=b'{"title":"' + b"m" * 5000 + b'"}', token=tok)
+    t.check_eq("a body over max_body: 413", r.status, 413)
+    r = o.call("GET", "/api/v1/play", token=tok)
+    t.check("GET on play: 405 with Allow", is_error(r, 405, "method_not_allowed")
+            and "POST" in (r.header("Allow") or ""), r.summary())
+    r = o.call("POST", "/api/v1/play", {"title": "movie"})
+    t.check("play without a session: 401", is_error(r, 401, "unauthorized"), r.body)
+
+
+def restart_keeps_leases(t, o, edge_port):
+    tok = o.user("restart@example.com", plan="tiny")
+    r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=tok)
+    t.check_eq("a stream before the restart", r.status, 201)
+    time.sleep(1.5)  # leases are saved every second
+    o.stop()
+    o.start()
+    r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=tok)
+    t.check("the lease survived the restart (the limit still holds)",
+            is_error(r, 403, "stream_limit"), r.body)
+
+
+def main(t):
+    for prog in ("ffmpeg", "ffprobe", "openssl", "curl"):
+        if not et.have(prog):
+            raise et.Skip("%s not installed" % prog)
+    stream_pem, stream_pub = ed25519_key(t.tmp, "s7")
+    keys = os.path.join(t.tmp, "stream.keys")
+    with open(keys, "w") as f:
+        f.write("s7 %s\n" % stream_pem)
+    edge_keys = os.path.join(t.tmp, "edge.keys")
+    with open(edge_keys, "w") as f:
+        f.write("s7 %s\n" % stream_pub)
+    root = os.path.join(t.tmp, "content")
+    os.makedirs(root)
+    edge = t.edge(root, start=False, tokens={"keys": edge_keys, "require": "on"})
+    odir = os.path.join(t.tmp, "origin")
+    os.makedirs(odir)
+    o = ot.Origin(odir, **{
+        "playback": {"edge_url": "http://127.0.0.1:%d" % edge.port, "lease_timeout": "3s"},
+        "keys": {"stream_keys": keys}})
+    t.origins.append(o)
+    o.start()
+    edge.sections["origin"] = {"url": "http://127.0.0.1:%d" % o.port}
+    edge.start()
+
+    admin_setup(t, o)
+    # the package is encrypted with a key the origin makes (before the transcode) and keeps
+    r = o.admin("POST", "/admin/v1/titles/movie/keys", {"kid": "k1"})
+    t.check("the origin makes a content key and shows it once: 201",
+            r.status == 201 and len((r.json or {}).get("key", "")) == 32, r.body)
+    key_hex = (r.json or {}).get("key", "00" * 16)
+    r = o.admin("POST", "/admin/v1/titles/movie/keys", {"kid": "k1"})
+    t.check("a key id cannot be reused: 409", is_error(r, 409, "key_exists"), r.body)
+    ot.make_package(t.tmp, "movie", key_hex=key_hex)
+    register(t, o, t.tmp, root)
+    r = o.admin("POST", "/admin/v1/titles/other/keys", {"kid": "k1", "key": key_hex})
+    t.check_eq("an imported key: 201", r.status, 201)
+
+    viewer, lease = playback(t, o, edge, root, key_hex)
+    expired(t, o, edge, stream_pem, lease)
+    admin_users(t, o, viewer, lease)
+    subscriptions(t, o)
+    bad_play(t, o)
+    restart_keeps_leases(t, o, edge.port)
+
+    with open(os.path.join(o.data, "data.mdb"), "rb") as f:
+        db = f.read()
+    t.check("the content key is not in clear in the LMDB file",
+            bytes.fromhex(key_hex) not in db and key_hex.encode() not in db)
+    t.check("no stream token in the LMDB file", lease["token"].encode() not in db)
+    t.check("the key is not in the log", key_hex not in o.logs())
+
+
+if __name__ == "__main__":
+    et.run(main, "origin_playback", cls=ot.Test)
