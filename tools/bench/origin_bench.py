@@ -1,0 +1,841 @@
+#!/usr/bin/env python3
+"""Throughput of reel-origin's control plane: playback authorizations and logins.
+
+One reel-origin on 127.0.0.1 (ephemeral ports, a temporary data folder) gets a
+plan, a title registered from a small synthetic manifest.json, and --users
+subscribed users with a session each.  Then, with wrk:
+
+  play     POST /api/v1/play {"title": ...}, 201 with a signed stream token and
+           a lease; the Authorization header rotates over every user.  Runs
+           alternate with
+  healthz  GET /healthz on the same port: the HTTP core alone, the ceiling
+           the authorization logic is measured against.
+           Both with the origin pinned to CPU 0 and wrk -t1 on CPU 1.
+  login    POST /api/v1/login with correct credentials (argon2id), wrk -c8;
+           the origin may use every CPU here.  503 busy answers (full hash
+           pool) are counted apart; any other non-200 is an error.
+
+Then build/tools/bench/argon2_bench (one argon2id hash at the origin's
+parameters: the login ceiling is CPUs / hash time) and build/tools/bench/
+token_bench (Ed25519 and the edge's cached token check), whose lines are
+copied into the summary.
+
+Leases: plans allow at most 100 concurrent streams, so leases cannot simply
+pile up for the whole run (at 5,000/s, 200 users x 100 streams last 4 s).
+The origin runs with lease_timeout = 1s instead: a lease ends in the second
+after it started, so each user holds at most the authorizations of one
+second; --users 300 x 100 streams then allow ~30,000/s without a 403.  That
+is the steady state of a real origin (streams end as fast as they start).
+
+  python3 tools/bench/origin_bench.py [--runs 5] [--seconds 5] [--json]
+
+Exit status: 0 when the origin started and answered as expected (a missed bar
+is printed as FAIL); 1 when it failed to start, died, or answered otherwise
+(any non-2xx during the play or healthz runs); 2 on bad usage; 3 with --strict
+when a bar was missed.  Standard library only, plus wrk.
+"""
+
+import argparse
+import atexit
+import http.client
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_ORIGIN = os.path.join(REPO, "build", "origin", "reel-origin")
+BENCH_DIR = os.path.join(REPO, "build", "tools", "bench")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+PLAY_BAR = 5000                    # authorizations/s (issue bar)
+PASSWORD = "correct horse battery staple"
+TITLE_ID = "bench-title"
+PLAN_NAME = "bench"
+PLAN = {"title": "Bench", "max_streams": 100, "max_height": 1080, "downloads": False,
+        "max_devices": 10, "max_downloads": 1, "downloads_per_title_year": 1}
+ARGON2 = {"memory_kib": 19 * 1024, "time": 2, "lanes": 1}   # conf [auth] defaults
+
+# What origin/catalog.c's catalog_from_manifest accepts; no real package behind it.
+MANIFEST = {
+    "manifest_version": 1,
+    "title": "Bench Title",
+    "duration": 596.5,
+    "segment_target": 2,
+    "container": "fmp4",
+    "video": [
+        {"path": "360p/index.m3u8", "width": 640, "height": 360, "bandwidth": 800000,
+         "codecs": "avc1.64001e", "frame_rate": 30},
+        {"path": "720p/index.m3u8", "width": 1280, "height": 720, "bandwidth": 2800000,
+         "codecs": "avc1.64001f", "frame_rate": 30},
+        {"path": "1080p/index.m3u8", "width": 1920, "height": 1080, "bandwidth": 5000000,
+         "codecs": "avc1.640028", "frame_rate": 30},
+    ],
+    "audio": [{"language": "en", "name": "English", "channels": 2}],
+    "audio_languages": ["en"],
+    "subtitle_languages": [],
+    "encryption": None,
+}
+
+
+class BenchError(Exception):
+    """The origin failed to start, died, or answered wrongly: exit status 1."""
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def fmt(v, digits=0):
+    return "?" if v is None else "{:,.{}f}".format(v, digits)
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def free_port():
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- the origin
+
+LIVE = []
+
+
+class Origin:
+    """One reel-origin process with a generated config and data folder under WORK."""
+
+    def __init__(self, binary, work, lease_timeout, hash_threads, hash_queue):
+        self.binary, self.dir = binary, work
+        self.data = os.path.join(work, "data")
+        self.conf = os.path.join(work, "origin.conf")
+        self.log_path = os.path.join(work, "origin.log")
+        self.out_path = os.path.join(work, "stdout-stderr.log")
+        self.lease_timeout = lease_timeout
+        self.hash_threads, self.hash_queue = hash_threads, hash_queue
+        self.proc = None
+        self.admin_token = None
+
+    def write_config(self):
+        out = subprocess.run([self.binary, "--admin-token", "bench"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, timeout=30)
+        lines = out.stdout.decode(errors="replace").splitlines()
+        if out.returncode != 0 or not lines or ": " not in lines[0]:
+            raise BenchError("%s --admin-token failed (exit %d): %s" % (
+                self.binary, out.returncode, out.stderr.decode(errors="replace").strip()))
+        self.admin_token = lines[0].split(": ", 1)[1]
+        tokens = os.path.join(self.dir, "admins")
+        with open(tokens, "w") as f:
+            f.write(lines[-1] + "\n")
+        auth = ["[auth]"]
+        if self.hash_threads is not None:
+            auth.append("hash_threads = %d" % self.hash_threads)
+        if self.hash_queue is not None:
+            auth.append("hash_queue = %d" % self.hash_queue)
+        text = "\n".join([
+            "[server]", "listen = 127.0.0.1:%d" % self.port, "max_connections = 4096",
+            "shutdown_timeout = 2s", "",
+            "[admin]", "listen = 127.0.0.1:%d" % self.admin_port, "tokens = %s" % tokens, "",
+            "[store]", "data_dir = %s" % self.data, "map_size = 512m", "",
+            "\n".join(auth), "",
+            "[playback]", "edge_url = http://127.0.0.1:9", "lease_timeout = %s" % self.lease_timeout,
+            "",
+            "[log]", "error_log = %s" % self.log_path, "level = warn", "access_log = off", ""])
+        with open(self.conf, "w") as f:
+            f.write(text)
+
+    def start(self, timeout=15):
+        self.port, self.admin_port = free_port(), free_port()
+        self.write_config()
+        out = open(self.out_path, "wb")
+        try:
+            self.proc = subprocess.Popen([self.binary, "-c", self.conf], stdin=subprocess.DEVNULL,
+                                         stdout=out, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        except OSError as e:
+            raise BenchError("cannot run %s: %s" % (self.binary, e))
+        finally:
+            out.close()
+        LIVE.append(self)
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            self.check_alive("while starting")
+            try:
+                if self.call("GET", "/healthz", timeout=1)[0] == 200:
+                    return
+            except (OSError, http.client.HTTPException) as e:
+                last = "%s: %s" % (type(e).__name__, e)
+            time.sleep(0.1)
+        raise BenchError("reel-origin did not answer within %d s (%s)\n%s" % (
+            timeout, last, self.log_tail()))
+
+    def check_alive(self, when):
+        if self.proc is None or self.proc.poll() is not None:
+            code = self.proc.returncode if self.proc else None
+            raise BenchError("reel-origin exited (status %s) %s\n%s" % (code, when,
+                                                                      self.log_tail()))
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.proc = None
+        if self in LIVE:
+            LIVE.remove(self)
+
+    def log_tail(self, n=15):
+        text = []
+        for path in (self.out_path, self.log_path):
+            try:
+                with open(path, errors="replace") as f:
+                    lines = f.read().splitlines()[-n:]
+            except OSError:
+                continue
+            if lines:
+                text.append("  --- %s:\n" % path + "\n".join("  " + l for l in lines))
+        return "\n".join(text) or "  (no log output)"
+
+    # -- processes
+    def tids(self):
+        try:
+            return [int(t) for t in os.listdir("/proc/%d/task" % self.proc.pid)]
+        except OSError:
+            return []
+
+    def pin(self, cpus):
+        """Set the CPU affinity of every thread of the origin (taskset -a -p)."""
+        for tid in self.tids():
+            try:
+                os.sched_setaffinity(tid, cpus)
+            except OSError:
+                pass
+
+    def cpu_seconds(self):
+        """User + system CPU seconds of the whole process (all threads) so far."""
+        try:
+            with open("/proc/%d/stat" % self.proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    # -- requests
+    def call(self, method, path, body=None, token=None, port=None, timeout=30):
+        """One request; returns (status, parsed JSON or None, raw body)."""
+        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=timeout)
+        headers = {}
+        data = None
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        try:
+            conn.request(method, path, body=data, headers=headers)
+            r = conn.getresponse()
+            raw = r.read()
+        finally:
+            conn.close()
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = None
+        return r.status, parsed, raw
+
+    def admin(self, method, path, body=None):
+        return self.call(method, path, body, token=self.admin_token, port=self.admin_port)
+
+
+def cleanup():
+    for o in list(LIVE):
+        try:
+            o.stop()
+        except Exception as e:  # never mask the original error
+            log("cleanup: %s" % e)
+
+
+# ---------------------------------------------------------------- fixtures
+
+def expect(what, got, want, o):
+    status, _, raw = got
+    if status not in want:
+        raise BenchError("%s: status %d, want %s: %s\n%s" % (
+            what, status, "/".join(map(str, want)), raw[:300].decode(errors="replace"),
+            o.log_tail()))
+
+
+def setup_catalog(o):
+    expect("PUT /admin/v1/plans/%s" % PLAN_NAME, o.admin("PUT", "/admin/v1/plans/" + PLAN_NAME,
+                                                          PLAN), (200, 201), o)
+    expect("PUT /admin/v1/titles/%s (synthetic manifest.json)" % TITLE_ID,
+           o.admin("PUT", "/admin/v1/titles/" + TITLE_ID, json.dumps(MANIFEST).encode()),
+           (200, 201), o)
+
+
+def with_busy_retry(fn, what, o, tries=200):
+    """FN() until it is not 503 busy (the hash pool is full)."""
+    for _ in range(tries):
+        r = fn()
+        if r[0] != 503:
+            return r
+        time.sleep(0.05)
+    raise BenchError("%s: still 503 busy after %d tries\n%s" % (what, tries, o.log_tail()))
+
+
+def make_user(o, i):
+    email = "bench%05d@example.com" % i
+    cred = {"email": email, "password": PASSWORD}
+    expect("signup " + email, with_busy_retry(
+        lambda: o.call("POST", "/api/v1/signup", cred), "signup", o), (201,), o)
+    r = with_busy_retry(lambda: o.call("POST", "/api/v1/login", cred), "login", o)
+    expect("login " + email, r, (200,), o)
+    token = r[1]["token"]
+    expect("subscribe " + email, o.call("PUT", "/api/v1/subscription", {"plan": PLAN_NAME},
+                                        token=token), (200, 201), o)
+    return email, token
+
+
+def setup_users(o, n, concurrency=8):
+    """N users subscribed to the plan, each with a session: [(email, token)]."""
+    users = [None] * n
+    errors = []
+    lock = threading.Lock()
+    nxt = [0]
+
+    def worker():
+        while True:
+            with lock:
+                if errors or nxt[0] >= n:
+                    return
+                i = nxt[0]
+                nxt[0] += 1
+            try:
+                users[i] = make_user(o, i)
+            except (BenchError, OSError, http.client.HTTPException, KeyError, TypeError) as e:
+                with lock:
+                    errors.append(e)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        e = errors[0]
+        raise e if isinstance(e, BenchError) else BenchError("user setup: %s: %s" % (
+            type(e).__name__, e))
+    return users
+
+
+def check_play(o, token):
+    st, js, raw = o.call("POST", "/api/v1/play", {"title": TITLE_ID}, token=token)
+    if st != 201 or not isinstance(js, dict) or not str(js.get("token", "")).startswith(
+            "v4.public."):
+        raise BenchError("POST /api/v1/play: %d %s (want 201 with a v4.public token)\n%s" % (
+            st, raw[:300].decode(errors="replace"), o.log_tail()))
+    return js
+
+
+def lua_string(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_play_script(path, tokens):
+    """wrk script: POST /api/v1/play, Authorization rotating over TOKENS.
+
+    The requests are formatted once in init() so wrk spends its time on I/O,
+    not on Lua; the status check is wrk's own non-2xx count."""
+    with open(path, "w") as f:
+        f.write("local tokens = {\n%s\n}\n" % ",\n".join(lua_string(t) for t in tokens))
+        f.write("""local body = %s
+local reqs, i = {}, 0
+function init(args)
+  for k, t in ipairs(tokens) do
+    reqs[k] = wrk.format("POST", "/api/v1/play",
+      {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. t}, body)
+  end
+  i = math.random(#reqs) - 1
+end
+function request()
+  i = i %% #reqs + 1
+  return reqs[i]
+end
+""" % lua_string(json.dumps({"title": TITLE_ID})))
+
+
+def write_login_script(path, users):
+    """wrk script: POST /api/v1/login rotating over USERS; counts statuses."""
+    with open(path, "w") as f:
+        f.write("local creds = {\n%s\n}\n" % ",\n".join(
+            lua_string(json.dumps({"email": e, "password": PASSWORD})) for e, _ in users))
+        f.write("""local reqs, i = {}, 0
+n200, n503, nother, other = 0, 0, 0, ""
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+function init(args)
+  for k, c in ipairs(creds) do
+    reqs[k] = wrk.format("POST", "/api/v1/login", {["Content-Type"] = "application/json"}, c)
+  end
+  i = math.random(#reqs) - 1
+end
+function request()
+  i = i % #reqs + 1
+  return reqs[i]
+end
+function response(status, headers, body)
+  if status == 200 then
+    n200 = n200 + 1
+  elseif status == 503 then
+    n503 = n503 + 1
+  else
+    nother = nother + 1
+    if #other < 300 then other = other .. status .. " " .. body .. "; " end
+  end
+end
+function done(summary, latency, requests)
+  local a, b, c, o = 0, 0, 0, ""
+  for _, t in ipairs(threads) do
+    a = a + t:get("n200")
+    b = b + t:get("n503")
+    c = c + t:get("nother")
+    o = o .. t:get("other")
+  end
+  io.write(string.format("STATUS 200=%d 503=%d other=%d\\n", a, b, c))
+  if c > 0 then io.write("OTHER " .. o .. "\\n") end
+end
+""")
+
+
+# ---------------------------------------------------------------- wrk
+
+def parse_wrk(text):
+    m = re.search(r"^Requests/sec:\s*([\d.]+)", text, re.M)
+    if not m:
+        raise ValueError("no Requests/sec line")
+    res = {"rps": float(m.group(1)), "non2xx": 0, "socket_errors": {}}
+    n = re.search(r"(\d+) requests in ([\d.]+)(\w+)", text)
+    if n:
+        res["requests"] = int(n.group(1))
+    e = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", text)
+    if e:
+        res["non2xx"] = int(e.group(1))
+    s = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if s:
+        res["socket_errors"] = dict(zip(("connect", "read", "write", "timeout"),
+                                        map(int, s.groups())))
+    st = re.search(r"^STATUS 200=(\d+) 503=(\d+) other=(\d+)", text, re.M)
+    if st:
+        res["statuses"] = {"200": int(st.group(1)), "503": int(st.group(2)),
+                           "other": int(st.group(3))}
+    lat = re.search(r"^\s+Latency\s+(\S+)", text, re.M)
+    if lat:
+        res["latency_avg"] = lat.group(1)
+    return res
+
+
+def machine_busy():
+    """(busy, total) jiffies of the whole machine so far, from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v) - v[3] - v[4], sum(v)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_wrk(o, name, url, args, seconds, connections, script=None, client_cpu=None):
+    cmd = ["wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds, "--timeout", "10s"]
+    if script:
+        cmd += ["-s", script]
+    cmd.append(url)
+    if client_cpu is not None:
+        cmd = ["taskset", "-c", str(client_cpu)] + cmd
+    cpu0 = o.cpu_seconds()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    m0 = machine_busy()
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=seconds + 60)
+    except subprocess.TimeoutExpired:
+        o.check_alive("during wrk %s" % name)
+        raise BenchError("%s: wrk did not finish within %d s" % (name, seconds + 60))
+    wall = time.monotonic() - t0
+    m1 = machine_busy()
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    origin_cpu = o.cpu_seconds() - cpu0
+    text = r.stdout.decode(errors="replace")
+    o.check_alive("during wrk %s" % name)
+    if r.returncode != 0:
+        raise BenchError("%s: wrk exited %d:\n%s" % (name, r.returncode, text))
+    try:
+        res = parse_wrk(text)
+    except ValueError as e:
+        raise BenchError("%s: cannot read wrk's report (%s):\n%s" % (name, e, text))
+    wrk_cpu = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
+    res.update({"wall": wall, "origin_cpu_s": origin_cpu, "origin_cpu_share": origin_cpu / wall,
+                "wrk_cpu_share": wrk_cpu / wall, "text": text})
+    if m0 and m1 and m1[1] > m0[1]:
+        # CPU-seconds the rest of the machine used: a noisy neighbour shows here.
+        busy_s = (m1[0] - m0[0]) / CLK_TCK
+        res["other_cpu_share"] = max(0.0, busy_s - origin_cpu - wrk_cpu) / wall
+    done = res.get("requests") or res["rps"] * seconds
+    res["origin_cpu_ms_per_1000"] = origin_cpu * 1e3 * 1000 / done if done else None
+    return res
+
+
+def fail_non2xx(o, name, res, token=None):
+    """Raise with what the origin answers now, when wrk saw non-2xx answers."""
+    hint = ""
+    if token is not None:
+        st, _, raw = o.call("POST", "/api/v1/play", {"title": TITLE_ID}, token=token)
+        hint = "\n  a play request now: %d %s" % (st, raw[:300].decode(errors="replace"))
+        if b"stream_limit" in raw:
+            hint += "\n  (users x max_streams is too small for the rate: raise --users)"
+    raise BenchError("%s: %d of %s responses were not 2xx%s\n%s\n%s" % (
+        name, res["non2xx"], res.get("requests", "?"), hint, res["text"].rstrip(),
+        o.log_tail()))
+
+
+# ---------------------------------------------------------------- phases
+
+def phase_play(o, args, work, users, pin, results):
+    script = os.path.join(work, "play.lua")
+    write_play_script(script, [t for _, t in users])
+    base = "http://127.0.0.1:%d" % o.port
+    scen = {"play": (base + "/api/v1/play", script), "healthz": (base + "/healthz", None)}
+    client_cpu = args.client_cpu if pin else None
+    if pin:
+        o.pin({args.server_cpu})
+    desc = ("origin on CPU %d, wrk -t1 -c%d on CPU %d" % (args.server_cpu, args.connections,
+                                                          args.client_cpu)
+            if pin else "nothing pinned (fewer than 2 CPUs or no taskset), wrk -t1 -c%d"
+            % args.connections)
+    print("\n== authorizations: %s; %d runs x %d s (+%d s warm-up) ==" % (
+        desc, args.runs, args.seconds, args.warmup), flush=True)
+    runs = {"play": [], "healthz": []}
+    for name in ("play", "healthz") if args.warmup else ():
+        r = run_wrk(o, name, scen[name][0], args, args.warmup, args.connections, scen[name][1],
+                    client_cpu)
+        if r["non2xx"]:
+            fail_non2xx(o, name + " warm-up", r, users[0][1] if name == "play" else None)
+    for i in range(args.runs):
+        for name in ("play", "healthz") if i % 2 == 0 else ("healthz", "play"):
+            r = run_wrk(o, name, scen[name][0], args, args.seconds, args.connections,
+                        scen[name][1], client_cpu)
+            if r["non2xx"]:
+                fail_non2xx(o, name, r, users[0][1] if name == "play" else None)
+            errs = {k: v for k, v in r["socket_errors"].items() if v}
+            if errs:
+                log("%s run %d: socket errors %s" % (name, i + 1, errs))
+            log("%s run %d: %s req/s, origin CPU %.0f%%, wrk %.0f%%, other load %.0f%%" % (
+                name, i + 1, fmt(r["rps"]), 100 * r["origin_cpu_share"],
+                100 * r["wrk_cpu_share"], 100 * r.get("other_cpu_share", 0)))
+            r.pop("text")
+            runs[name].append(r)
+    check_play(o, users[-1][1])           # still answering correctly afterwards
+    out = {}
+    for name in ("play", "healthz"):
+        rr = runs[name]
+        out[name] = {
+            "rps": [r["rps"] for r in rr], "median_rps": med([r["rps"] for r in rr]),
+            "origin_cpu_ms_per_1000": med([r["origin_cpu_ms_per_1000"] for r in rr]),
+            "origin_cpu_share": med([r["origin_cpu_share"] for r in rr]),
+            "wrk_cpu_share": med([r["wrk_cpu_share"] for r in rr]),
+            "other_cpu_share": med([r.get("other_cpu_share") for r in rr]),
+            "runs": rr}
+    p, h = out["play"], out["healthz"]
+    out["ratio"] = p["median_rps"] / h["median_rps"] if h["median_rps"] else None
+    out["per_cpu_s"] = {n: 1e6 / out[n]["origin_cpu_ms_per_1000"]
+                        if out[n]["origin_cpu_ms_per_1000"] else None for n in ("play", "healthz")}
+    out["bar"] = PLAY_BAR
+    out["pass"] = p["median_rps"] >= PLAY_BAR
+    out["pinned"] = pin
+    results["authorizations"] = out
+
+    print("%-34s %12s  %s" % ("scenario", "median req/s", "runs"))
+    for name, label in (("play", "POST /api/v1/play (201)"), ("healthz", "GET /healthz (ceiling)")):
+        print("%-34s %12s  %s" % (label, fmt(out[name]["median_rps"]),
+                                  "  ".join(fmt(v) for v in out[name]["rps"])))
+    print("play / healthz: %.2f (the authorization logic costs %.0f%% of the ceiling)" % (
+        out["ratio"], 100 * (1 - out["ratio"])))
+    for name in ("play", "healthz"):
+        d = out[name]
+        print("  %-8s origin CPU %s ms per 1,000 (%s per CPU-second); CPU use origin %s, "
+              "wrk %s, other jobs %s" % (
+                  name + ":", fmt(d["origin_cpu_ms_per_1000"], 1), fmt(out["per_cpu_s"][name]),
+                  pct(d["origin_cpu_share"]), pct(d["wrk_cpu_share"]),
+                  pct(d["other_cpu_share"])))
+    print("bar: authorizations/s %s >= %s  %s" % (fmt(p["median_rps"]), fmt(PLAY_BAR),
+                                                 "PASS" if out["pass"] else "FAIL"))
+    sys.stdout.flush()
+
+
+def pct(v):
+    return "?" if v is None else "%.0f%%" % (v * 100)
+
+
+def phase_login(o, args, work, users, pin, results):
+    script = os.path.join(work, "login.lua")
+    write_login_script(script, users)
+    url = "http://127.0.0.1:%d/api/v1/login" % o.port
+    o.pin(set(range(os.cpu_count())))       # the hash pool may use every CPU
+    threads = len(o.tids())
+    print("\n== logins: POST /api/v1/login, argon2id m=%d KiB t=%d p=%d; wrk -t1 -c%d; origin "
+          "on every CPU (%d thread%s); %d runs x %d s ==" % (
+              ARGON2["memory_kib"], ARGON2["time"], ARGON2["lanes"], args.login_connections,
+              threads, "" if threads == 1 else "s", args.login_runs, args.seconds), flush=True)
+    runs = []
+    for i in range(args.login_runs):
+        r = run_wrk(o, "login", url, args, args.seconds, args.login_connections, script)
+        st = r.get("statuses")
+        if st is None:
+            raise BenchError("login: the wrk script printed no status counts:\n" + r["text"])
+        if st["other"]:
+            m = re.search(r"^OTHER (.*)$", r["text"], re.M)
+            raise BenchError("login: %d answers were neither 200 nor 503: %s\n%s" % (
+                st["other"], m.group(1) if m else "?", o.log_tail()))
+        r["ok_per_s"] = st["200"] / r["wall"]
+        r["busy_per_s"] = st["503"] / r["wall"]
+        log("login run %d: %s logins/s (200), %d answers 503 busy, latency avg %s, origin CPU "
+            "%.0f%%, other load %.0f%%" % (i + 1, fmt(r["ok_per_s"], 1), st["503"],
+                                            r.get("latency_avg", "?"),
+                                            100 * r["origin_cpu_share"],
+                                            100 * r.get("other_cpu_share", 0)))
+        r.pop("text")
+        runs.append(r)
+    out = {"ok_per_s": [r["ok_per_s"] for r in runs],
+           "median_ok_per_s": med([r["ok_per_s"] for r in runs]),
+           "busy": [r["statuses"]["503"] for r in runs],
+           "busy_per_s_median": med([r["busy_per_s"] for r in runs]),
+           "origin_cpu_share": med([r["origin_cpu_share"] for r in runs]),
+           "other_cpu_share": med([r.get("other_cpu_share") for r in runs]),
+           "connections": args.login_connections, "origin_threads": threads, "runs": runs}
+    results["logins"] = out
+
+
+def run_tool(cmd, what):
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+    except FileNotFoundError:
+        raise BenchError("%s not found: %s (build it: ninja -C build)" % (what, cmd[0]))
+    if r.returncode != 0:
+        raise BenchError("%s exited %d: %s" % (what, r.returncode,
+                                              r.stderr.decode(errors="replace").strip()))
+    return r.stdout.decode(errors="replace")
+
+
+def phase_argon2(args, pin, results):
+    cmd = [args.argon2_bench, "7", str(ARGON2["memory_kib"]), str(ARGON2["time"]),
+           str(ARGON2["lanes"])]
+    text = run_tool((["taskset", "-c", str(args.server_cpu)] if pin else []) + cmd,
+                    "argon2_bench")
+    m = re.search(r"^argon2id_hash_raw.*?\s([\d.]+) ms\s+([\d.]+) ms\s+([\d.]+) ms", text, re.M)
+    if not m:
+        raise BenchError("cannot read argon2_bench's output:\n" + text)
+    hash_ms = float(m.group(1))
+    cpus = os.cpu_count()
+    lg = results["logins"]
+    lg.update({"hash_ms": hash_ms, "hash_ms_min": float(m.group(2)),
+               "hash_ms_max": float(m.group(3)), "cpus": cpus,
+               "ceiling_per_s": cpus * 1e3 / hash_ms, "one_core_per_s": 1e3 / hash_ms,
+               "argon2_bench": text.strip().splitlines()})
+    print("%-34s %12s  %s" % ("", "median", "runs"))
+    print("%-34s %12s  %s" % ("logins/s (200)", fmt(lg["median_ok_per_s"], 1),
+                              "  ".join(fmt(v, 1) for v in lg["ok_per_s"])))
+    print("%-34s %12s  %s" % ("503 busy answers per run", fmt(med(lg["busy"])),
+                              "  ".join(str(v) for v in lg["busy"])))
+    print("one argon2id hash (argon2_bench)    %9.1f ms  (min %.1f, max %.1f, 7 runs)" % (
+        hash_ms, lg["hash_ms_min"], lg["hash_ms_max"]))
+    # A single-threaded origin hashes on its event loop: one core, whatever the CPUs.
+    usable = min(cpus, max(1, lg["origin_threads"] - 1))
+    lg["usable_cpus"] = usable
+    lg["usable_ceiling_per_s"] = usable * 1e3 / hash_ms
+    print("implied ceiling: %d CPUs / %.1f ms = %s logins/s (one core: %s/s)" % (
+        cpus, hash_ms, fmt(lg["ceiling_per_s"], 1), fmt(lg["one_core_per_s"], 1)))
+    print("this origin runs %d thread%s, so it can hash on %d CPU%s: ceiling %s logins/s; "
+          "measured is %.0f%% of it" % (
+              lg["origin_threads"], "" if lg["origin_threads"] == 1 else "s", usable,
+              "" if usable == 1 else "s", fmt(lg["usable_ceiling_per_s"], 1),
+              100 * lg["median_ok_per_s"] / lg["usable_ceiling_per_s"]))
+    print("origin CPU use during logins: %s of one CPU (%d thread%s); other jobs %s" % (
+        pct(lg["origin_cpu_share"]), lg["origin_threads"],
+        "" if lg["origin_threads"] == 1 else "s", pct(lg["other_cpu_share"])))
+    sys.stdout.flush()
+
+
+def phase_tokens(args, pin, results):
+    print("\n== stream tokens: %s (Ed25519, the edge's cached check) ==" % args.token_bench,
+          flush=True)
+    text = run_tool((["taskset", "-c", str(args.server_cpu)] if pin else []) +
+                    [args.token_bench], "token_bench")
+    lines = text.strip().splitlines()
+    print("\n".join(lines), flush=True)
+    rows = {}
+    for line in lines[2:]:
+        m = re.match(r"^(.*?)\s+([\d.]+) us\s+([\d.]+) us\s+([\d.]+) us\s+(\d+)$", line)
+        if m:
+            rows[m.group(1)] = {"median_us": float(m.group(2)), "min_us": float(m.group(3)),
+                                "max_us": float(m.group(4)), "ops_per_s": int(m.group(5))}
+    results["token_bench"] = {"lines": lines, "rows": rows}
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    p = argparse.ArgumentParser(
+        description="Benchmark reel-origin: playback authorizations/s (POST /api/v1/play) "
+                    "against GET /healthz, logins/s against the argon2id hash time, and "
+                    "token_bench's Ed25519 figures.")
+    p.add_argument("--origin", default=DEFAULT_ORIGIN, help="reel-origin binary (default "
+                   "%(default)s)")
+    p.add_argument("--runs", type=int, default=5, help="runs of play and healthz (default 5)")
+    p.add_argument("--seconds", type=int, default=5, help="seconds per run (default 5)")
+    p.add_argument("--login-runs", type=int, default=3, help="runs of login (default 3)")
+    p.add_argument("--warmup", type=int, default=1,
+                   help="seconds of unmeasured play and healthz load first (default 1)")
+    p.add_argument("--connections", type=int, default=64,
+                   help="wrk -c for play and healthz (default 64)")
+    p.add_argument("--login-connections", type=int, default=8,
+                   help="wrk -c for login (default 8)")
+    p.add_argument("--users", type=int, default=300,
+                   help="subscribed users the play requests rotate over (default 300)")
+    p.add_argument("--lease-timeout", default="1s",
+                   help="[playback] lease_timeout (default 1s; see the top of this file)")
+    p.add_argument("--hash-threads", type=int, help="[auth] hash_threads (default: the "
+                   "origin's own, one per CPU)")
+    p.add_argument("--hash-queue", type=int, help="[auth] hash_queue (default: the origin's)")
+    p.add_argument("--server-cpu", type=int, default=0, help="CPU for the origin (default 0)")
+    p.add_argument("--client-cpu", type=int, default=1, help="CPU for wrk (default 1)")
+    p.add_argument("--no-pin", action="store_true", help="pin nothing")
+    p.add_argument("--argon2-bench", default=os.path.join(BENCH_DIR, "argon2_bench"))
+    p.add_argument("--token-bench", default=os.path.join(BENCH_DIR, "token_bench"))
+    p.add_argument("--json", action="store_true", help="also print a JSON summary to stdout")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    p.add_argument("--strict", action="store_true", help="exit 3 when a bar is missed")
+    args = p.parse_args()
+    if min(args.runs, args.seconds, args.login_runs, args.connections, args.login_connections,
+           args.users) < 1 or args.warmup < 0:
+        p.error("--runs, --seconds, --login-runs, --connections, --login-connections and "
+                "--users must be >= 1, --warmup >= 0")
+
+    problems = []
+    for what, path in (("reel-origin", args.origin), ("argon2_bench", args.argon2_bench),
+                       ("token_bench", args.token_bench)):
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            problems.append("%s not found or not executable: %s (ninja -C build)" % (what, path))
+    if not shutil.which("wrk"):
+        problems.append("wrk not found in PATH (tools/install-deps)")
+    if problems:
+        log("origin_bench: " + "\n  ".join(["cannot run:"] + problems))
+        return 1
+    pin = (not args.no_pin and shutil.which("taskset") is not None
+           and max(args.server_cpu, args.client_cpu) < os.cpu_count()
+           and args.server_cpu != args.client_cpu)
+
+    work = tempfile.mkdtemp(prefix="origin-bench-")
+    atexit.register(cleanup)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    results = {"meta": {"origin": args.origin, "runs": args.runs, "seconds": args.seconds,
+                        "login_runs": args.login_runs, "users": args.users,
+                        "connections": args.connections,
+                        "login_connections": args.login_connections,
+                        "lease_timeout": args.lease_timeout, "cpus": os.cpu_count(),
+                        "pinned": pin, "argon2": ARGON2,
+                        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}}
+    status = 0
+    o = Origin(args.origin, work, args.lease_timeout, args.hash_threads, args.hash_queue)
+    try:
+        print("origin_bench: %s; %d CPUs; %d users on plan %r (max_streams %d), lease_timeout "
+              "%s; title %r from a synthetic manifest" % (
+                  args.origin, os.cpu_count(), args.users, PLAN_NAME, PLAN["max_streams"],
+                  args.lease_timeout, TITLE_ID), flush=True)
+        o.start()
+        setup_catalog(o)
+        t0 = time.monotonic()
+        log("origin_bench: origin up (pid %d, port %d); creating %d users (signup + login: "
+            "two argon2id hashes each)..." % (o.proc.pid, o.port, args.users))
+        users = setup_users(o, args.users)
+        log("origin_bench: %d users in %.1f s" % (len(users), time.monotonic() - t0))
+        check_play(o, users[0][1])
+        phase_play(o, args, work, users, pin, results)
+        phase_login(o, args, work, users, pin, results)
+        o.stop()
+        phase_argon2(args, pin, results)
+        phase_tokens(args, pin, results)
+    except BenchError as e:
+        log("\norigin_bench: ERROR: %s" % e)
+        status = 1
+    except KeyboardInterrupt:
+        log("\norigin_bench: interrupted")
+        status = 130
+    finally:
+        cleanup()
+        if args.keep:
+            log("origin_bench: kept %s" % work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+    missed = results.get("authorizations", {}).get("pass") is False
+    if status == 0:
+        a = results["authorizations"]
+        lg = results["logins"]
+        tb = results["token_bench"]["rows"]
+        print("\n== summary ==")
+        print("authorizations/s (POST /api/v1/play)  %10s   bar >= %s  %s" % (
+            fmt(a["play"]["median_rps"]), fmt(PLAY_BAR), "FAIL" if missed else "PASS"))
+        print("GET /healthz req/s (same origin)      %10s   play/healthz %.2f" % (
+            fmt(a["healthz"]["median_rps"]), a["ratio"]))
+        print("origin CPU per 1,000 authorizations   %10s ms" % fmt(
+            a["play"]["origin_cpu_ms_per_1000"], 1))
+        print("logins/s (argon2id, %d clients)        %10s   503 busy: %s per run" % (
+            lg["connections"], fmt(lg["median_ok_per_s"], 1),
+            ", ".join(str(v) for v in lg["busy"])))
+        print("argon2id hash (one)                   %10.1f ms  ceiling %s logins/s on %d CPUs, "
+              "%s on the %d this origin can use" % (
+                  lg["hash_ms"], fmt(lg["ceiling_per_s"], 1), lg["cpus"],
+                  fmt(lg["usable_ceiling_per_s"], 1), lg["usable_cpus"]))
+        for row in ("Ed25519 sign (256 B, OpenSSL)", "Ed25519 verify (256 B, OpenSSL)",
+                    "stream_token_issue (origin)", "stream_token_check (uncached)",
+                    "token_cache_check hit (edge)"):
+            if row in tb:
+                print("%-37s %10.3f us  (%s/s)" % (row, tb[row]["median_us"],
+                                                   fmt(tb[row]["ops_per_s"])))
+        if args.json:
+            print(json.dumps(results, indent=2, default=str))
+        if missed and args.strict:
+            status = 3
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
