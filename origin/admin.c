@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "catalog.h"
+#include "hashpool.h"
 #include "jsonfield.h"
 #include "leases.h"
 #include "log.h"
@@ -535,6 +537,58 @@ static API_HANDLER(admin_healthz)
 		      NULL);
 }
 
+/* GET /metrics: the HTTP core's counters and the origin's own, in the Prometheus text format. */
+static API_HANDLER(admin_metrics)
+{
+	struct hashpool_stats hs = {0};
+	struct buf b = {0};
+	int rc = metrics_render(api->metrics, &b);
+
+	if (api->pool)
+		hashpool_stats(api->pool, &hs);
+#define C(name, help, v)                                                                           \
+	if (rc == 0)                                                                               \
+		rc = buf_printf(                                                                   \
+		    &b, "# HELP " name " " help ".\n# TYPE " name " counter\n" name " %llu\n",     \
+		    (unsigned long long)(v));
+#define G(name, help, v)                                                                           \
+	if (rc == 0)                                                                               \
+		rc = buf_printf(                                                                   \
+		    &b, "# HELP " name " " help ".\n# TYPE " name " gauge\n" name " %llu\n",       \
+		    (unsigned long long)(v));
+	C("reel_origin_plays_total", "Playback authorizations granted", api->count.plays)
+	C("reel_origin_stream_limit_total", "Playbacks refused at the plan's stream limit",
+	  api->count.stream_limit)
+	C("reel_origin_play_refused_total", "Playbacks refused otherwise (no subscription, title)",
+	  api->count.play_refused)
+	C("reel_origin_key_answers_total", "Content keys handed to players", api->count.key_answers)
+	C("reel_origin_key_refused_total", "Content key requests refused", api->count.key_refused)
+	C("reel_origin_licenses_total", "Offline licenses issued", api->count.licenses)
+	C("reel_origin_license_refused_total", "Offline licenses refused at a plan limit",
+	  api->count.license_refused)
+	C("reel_origin_license_renewals_total", "Offline licenses renewed", api->count.renewals)
+	C("reel_origin_license_releases_total", "Offline downloads released", api->count.releases)
+	C("reel_origin_hash_rejected_total", "Password hashing jobs refused (pool full: 503)",
+	  hs.rejected)
+	C("reel_origin_hash_completed_total", "Password hashing jobs done", hs.completed)
+	G("reel_origin_hash_running", "Password hashing jobs running", hs.running)
+	G("reel_origin_hash_queued", "Password hashing jobs waiting", hs.queued)
+	G("reel_origin_leases", "Playback leases live", lease_table_count(api->leases))
+#undef C
+#undef G
+	if (rc != 0) {
+		buf_free(&b);
+		api_internal(x, "metrics", -ENOMEM);
+		return;
+	}
+	httpd_begin(x, 200);
+	httpd_header_lit(x, "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n");
+	httpd_header_lit(x, "Cache-Control: no-store\r\n");
+	httpd_end_head(x, (int64_t)b.len);
+	httpd_body_mem(x, b.p, b.len);
+	buf_free(&b);
+}
+
 static const struct api_route routes[] = {
     {HTTP_GET, "/admin/v1/users", users_list},
     {HTTP_POST, "/admin/v1/users/*/disable", user_disable},
@@ -550,6 +604,7 @@ static const struct api_route routes[] = {
     {HTTP_DELETE, "/admin/v1/titles/*", title_delete},
     {HTTP_POST, "/admin/v1/titles/*/keys", title_key_add},
     {HTTP_GET, "/healthz", admin_healthz},
+    {HTTP_GET, "/metrics", admin_metrics},
 };
 
 void origin_admin_handle(struct httpd_exchange *x, void *arg)

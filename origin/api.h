@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "httpd.h"
+#include "metrics.h"
 #include "paseto.h"
 #include "throttle.h"
 
@@ -44,6 +45,13 @@ struct origin_api {
 
 	/* admin */
 	const struct admin_tokens *admins;
+	struct metrics *metrics; /* the HTTP counters, for /metrics */
+
+	/* counters for /metrics (the loop's own; read by the same thread) */
+	struct {
+		uint64_t plays, stream_limit, play_refused, key_answers, key_refused;
+		uint64_t licenses, license_refused, renewals, releases;
+	} count;
 };
 
 /* The user API's httpd handler; ARG is a struct origin_api. */

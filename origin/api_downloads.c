@@ -331,8 +331,10 @@ API_HANDLER(api_download_issue)
 	}
 	if (rc != 0 || (rc = dl_load(t, u.id, &l)) != 0)
 		goto fail;
-	if (!within_limits(x, &pl, &l, d.title, d.device, now))
+	if (!within_limits(x, &pl, &l, d.title, d.device, now)) {
+		api->count.license_refused++;
 		goto out;
+	}
 	if ((rc = new_lid(d.lid)) != 0)
 		goto fail;
 	d.first_issued = d.issued = now;
@@ -343,6 +345,7 @@ API_HANDLER(api_download_issue)
 	t = NULL;
 	if (rc != 0)
 		goto fail;
+	api->count.licenses++;
 	send_license(api, x, 201, &d, token, now);
 	goto out;
 fail:
@@ -420,6 +423,7 @@ API_HANDLER(api_download_renew)
 	t = NULL;
 	if (rc != 0)
 		goto fail;
+	api->count.renewals++;
 	send_license(api, x, 200, &d, token, now);
 	goto out;
 fail:
@@ -455,6 +459,7 @@ API_HANDLER(api_download_release)
 	t = NULL;
 	if (rc != 0)
 		goto fail;
+	api->count.releases++;
 	api_no_content(x);
 	goto out;
 fail:

@@ -84,10 +84,13 @@ API_HANDLER(api_play)
 
 	if (!api_user(api, x, &u) || !(body = api_body(x)))
 		return;
-	if (!body_title(x, body, id) || !entitlement(api, x, u.id, id, now, &plan, &ti))
+	if (!body_title(x, body, id) || !entitlement(api, x, u.id, id, now, &plan, &ti)) {
+		api->count.play_refused++;
 		goto out;
+	}
 	rc = lease_acquire(api->leases, u.id, id, now, plan.max_streams, &lease);
 	if (rc == -EUSERS) {
+		api->count.stream_limit++;
 		snprintf(msg, sizeof(msg), "the plan allows %u concurrent stream%s",
 			 plan.max_streams, plan.max_streams == 1 ? "" : "s");
 		api_send_json(x, 403,
@@ -117,6 +120,7 @@ API_HANDLER(api_play)
 		api_internal(x, "stream token", rc ? rc : -ENOMEM);
 		goto out;
 	}
+	api->count.plays++;
 	api_send_json(x, 201,
 		      json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i}", "url", url, "token",
 				token, "lease", lease.id, "title", id, "expires",
@@ -220,10 +224,12 @@ API_HANDLER(api_content_key)
 	rc = stream_token_check(api->stream_keys->ring, token, strlen(token), now, title,
 				strlen(title), &c);
 	if (rc != 0) {
+		api->count.key_refused++;
 		token_refused(x, rc);
 		return;
 	}
 	if (!lease_live(api->leases, c.lease, now)) {
+		api->count.key_refused++;
 		api_error(x, 403, "lease_ended", "the playback lease has ended", NULL);
 		return;
 	}
@@ -244,6 +250,7 @@ API_HANDLER(api_content_key)
 		api_internal(x, "content key", rc);
 		return;
 	}
+	api->count.key_answers++;
 	httpd_begin(x, 200);
 	httpd_header_lit(x, "Content-Type: application/octet-stream\r\n");
 	httpd_header_lit(x, "Cache-Control: no-store\r\n");

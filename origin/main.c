@@ -233,7 +233,7 @@ static int serve(void)
 	int sigs[3] = {SIGTERM, SIGINT, SIGUSR1};
 	int rc = 1;
 
-	if (!(M.base = event_base_new()) || !(M.metrics = metrics_new(1))) {
+	if (!(M.base = event_base_new()) || !(M.api.metrics = M.metrics = metrics_new(1))) {
 		log_warnx("cannot create the event loop");
 		goto out;
 	}

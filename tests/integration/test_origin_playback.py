@@ -396,6 +396,14 @@ def main(t):
     admin_users(t, o, viewer, lease)
     subscriptions(t, o)
     bad_play(t, o)
+    r = o.call("GET", "/metrics", port=o.admin_port)
+    m = et.parse_metrics(r.body.decode()) if r.status == 200 else {}
+    t.check("the admin listener serves Prometheus metrics with the origin's counters",
+            m.get("reel_origin_plays_total", 0) >= 5
+            and m.get("reel_origin_stream_limit_total", 0) >= 2
+            and m.get("reel_origin_key_answers_total", 0) >= 1
+            and "reel_origin_leases" in m and "reel_http_requests_total" in str(m.keys()),
+            r.body[:400])
     restart_keeps_leases(t, o, edge.port)
 
     with open(os.path.join(o.data, "data.mdb"), "rb") as f:
