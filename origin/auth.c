@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonfield.h"
 #include "paseto.h"
 
 #define SALT_LEN  16
@@ -78,35 +79,6 @@ void origin_auth_free(struct origin_auth *a)
 	free(a);
 }
 
-/* Serialise OBJ (consumed) and put it under KEY in DB. */
-static int put_json(struct store_txn *t, unsigned db, const void *key, size_t klen, json_t *obj,
-		    bool nooverwrite)
-{
-	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
-	int rc = text ? store_put(t, db, key, klen, text, strlen(text), nooverwrite) : -ENOMEM;
-
-	free(text);
-	json_decref(obj);
-	return rc;
-}
-
-/* Get KEY from DB as a JSON object (the caller decrefs). */
-static int get_json(struct store_txn *t, unsigned db, const void *key, size_t klen, json_t **out)
-{
-	const void *v;
-	size_t vlen;
-	int rc = store_get(t, db, key, klen, &v, &vlen);
-
-	if (rc != 0)
-		return rc;
-	*out = json_loadb(v, vlen, 0, NULL);
-	if (!*out || !json_is_object(*out)) {
-		json_decref(*out);
-		return -EIO;
-	}
-	return 0;
-}
-
 /* A fresh user id: "u" and 16 hex digits. */
 static int new_uid(char id[ORIGIN_UID_LEN + 1])
 {
@@ -138,7 +110,7 @@ int origin_signup_hashed(struct origin_auth *a, const char *email, const char *h
 	if ((rc = new_uid(id)) != 0 || (rc = store_begin(a->st, true, &t)) != 0)
 		return rc;
 	acct = json_pack("{s:s, s:s, s:I}", "id", id, "hash", hash, "created", (json_int_t)now);
-	rc = put_json(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), acct, true);
+	rc = rec_put(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), acct, true);
 	if (rc == 0)
 		rc = store_put(t, ORIGIN_DB_USERS, id, strlen(id), email, strlen(email), true);
 	if (rc == 0)
@@ -195,7 +167,7 @@ int origin_user_find(struct store_txn *t, const char *email_or_id, struct origin
 		   0) {
 		return -ENOENT;
 	}
-	if ((rc = get_json(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct)) != 0)
+	if ((rc = rec_get(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct)) != 0)
 		return rc;
 	rc = user_from(acct, email, u, disabled);
 	json_decref(acct);
@@ -247,13 +219,13 @@ int origin_user_set_disabled(struct origin_auth *a, const char *uid, bool disabl
 	if ((rc = store_begin(a->st, true, &t)) != 0)
 		return rc;
 	if ((rc = origin_user_find(t, uid, &u, NULL)) != 0 ||
-	    (rc = get_json(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), &acct)) != 0)
+	    (rc = rec_get(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), &acct)) != 0)
 		goto fail;
 	if (json_object_set_new(acct, "disabled", json_boolean(disable)) != 0) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	rc = put_json(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), json_incref(acct), false);
+	rc = rec_put(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), json_incref(acct), false);
 	if (rc == 0 && disable) {
 		d.t = t;
 		d.email = u.email;
@@ -285,7 +257,7 @@ static char *account_hash(struct origin_auth *a, const char *email, int *rc)
 
 	if ((*rc = store_begin(a->st, false, &t)) != 0)
 		return NULL;
-	if ((*rc = get_json(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct)) == 0) {
+	if ((*rc = rec_get(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct)) == 0) {
 		const char *h = json_string_value(json_object_get(acct, "hash"));
 
 		if (json_is_true(json_object_get(acct, "disabled")))
@@ -310,7 +282,7 @@ static int account_unchanged(struct store_txn *t, const char *email, const char 
 {
 	json_t *acct = NULL;
 	const char *h;
-	int rc = get_json(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct);
+	int rc = rec_get(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct);
 
 	if (rc != 0)
 		return rc == -ENOENT ? -EACCES : rc;
@@ -336,11 +308,11 @@ int origin_login_session(struct origin_auth *a, const char *email, const char *h
 		goto out;
 	rc = account_unchanged(t, email, hash);
 	if (rc == 0)
-		rc = put_json(t, ORIGIN_DB_SESSIONS, key, sizeof(key),
-			      json_pack("{s:s, s:I, s:I, s:I}", "email", email, "created",
-					(json_int_t)now, "expires", (json_int_t)*expires, "last",
-					(json_int_t)now),
-			      true);
+		rc = rec_put(t, ORIGIN_DB_SESSIONS, key, sizeof(key),
+			     json_pack("{s:s, s:I, s:I, s:I}", "email", email, "created",
+				       (json_int_t)now, "expires", (json_int_t)*expires, "last",
+				       (json_int_t)now),
+			     true);
 	rc = rc == 0 ? store_commit(t) : (store_abort(t), rc);
 	if (rc == 0)
 		paseto_b64_encode(raw, sizeof(raw), token);
@@ -409,7 +381,7 @@ static int session_user(struct store_txn *t, json_t *s, struct origin_user *u)
 
 	if (!e)
 		return -EIO;
-	if ((rc = get_json(t, ORIGIN_DB_ACCOUNTS, e, strlen(e), &acct)) != 0)
+	if ((rc = rec_get(t, ORIGIN_DB_ACCOUNTS, e, strlen(e), &acct)) != 0)
 		return rc == -ENOENT ? -EACCES : rc;
 	rc = user_from(acct, e, u, &disabled);
 	json_decref(acct);
@@ -430,7 +402,7 @@ static int session_use(struct origin_auth *a, const uint8_t key[32], int64_t now
 
 	if ((rc = store_begin(a->st, write, &t)) != 0)
 		return rc;
-	if ((rc = get_json(t, ORIGIN_DB_SESSIONS, key, 32, &s)) != 0) {
+	if ((rc = rec_get(t, ORIGIN_DB_SESSIONS, key, 32, &s)) != 0) {
 		rc = rc == -ENOENT ? -EACCES : rc;
 		goto out;
 	}
@@ -452,7 +424,7 @@ static int session_use(struct origin_auth *a, const uint8_t key[32], int64_t now
 			goto out;
 		}
 		if (json_object_set_new(s, "last", json_integer(now)) != 0 ||
-		    (rc = put_json(t, ORIGIN_DB_SESSIONS, key, 32, json_incref(s), false)) != 0) {
+		    (rc = rec_put(t, ORIGIN_DB_SESSIONS, key, 32, json_incref(s), false)) != 0) {
 			rc = rc ? rc : -ENOMEM;
 			goto out;
 		}

@@ -4,29 +4,13 @@ tokens made here independently of reel's C code (PAE in Python, the Ed25519
 signature by the openssl CLI), checked for every refusal DESIGN.md lists, and
 ffmpeg playing a package through a tokenized URL."""
 
-import base64
-import json
 import os
-import struct
 import subprocess
 import time
 
 import edgetest as et
-
-
-def b64u(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def pae(pieces):
-    out = struct.pack("<Q", len(pieces))
-    for p in pieces:
-        out += struct.pack("<Q", len(p)) + p
-    return out
-
-
-def rfc3339(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+import pasetotest as pt
+from pasetotest import rfc3339
 
 
 class Signer:
@@ -43,15 +27,7 @@ class Signer:
         self.tmp = tmp
 
     def token(self, claims, kid=None):
-        h = b"v4.public."
-        m = json.dumps(claims, separators=(",", ":")).encode()
-        f = json.dumps({"kid": kid or self.kid}, separators=(",", ":")).encode()
-        path = os.path.join(self.tmp, "pae.bin")
-        with open(path, "wb") as fp:
-            fp.write(pae([h, m, f, b""]))
-        sig = subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", self.pem, "-rawin",
-                              "-in", path], check=True, capture_output=True).stdout
-        return h.decode() + b64u(m + sig) + "." + b64u(f)
+        return pt.sign(self.tmp, self.pem, kid or self.kid, claims)
 
 
 def claims(title="t1", maxh=1080, ttl=600, purpose="reel-stream-v1", iat=None):

@@ -6,35 +6,20 @@ license is checked as a player would: its signature with the openssl CLI
 against the published public key, its claims, and its binding to the device's
 X25519 key (made with the openssl CLI)."""
 
-import base64
 import hashlib
 import json
 import os
-import struct
 import subprocess
 import time
 
 import edgetest as et
 import origintest as ot
+import pasetotest as pt
+from pasetotest import b64d, b64u
 from origintest import is_error
 
 PLAN = {"max_streams": 2, "max_height": 720, "downloads": True, "max_devices": 2,
         "max_downloads": 3, "downloads_per_title_year": 3}
-
-
-def b64u(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def b64d(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def pae(pieces):
-    out = struct.pack("<Q", len(pieces))
-    for p in pieces:
-        out += struct.pack("<Q", len(p)) + p
-    return out
 
 
 def manifest(title):
@@ -62,28 +47,6 @@ class Device:
                               "DER"], check=True, capture_output=True).stdout
         self.public = der[-32:]
         self.key = b64u(self.public)
-
-
-def openssl_verifies(tmp, token, pub_pem):
-    """Does the license's Ed25519 signature verify with the openssl CLI?"""
-    parts = token.split(".")
-    body = b64d(parts[2])
-    footer = b64d(parts[3]) if len(parts) > 3 else b""
-    paths = {n: os.path.join(tmp, n) for n in ("pae.bin", "sig.bin", "pub.pem")}
-    with open(paths["pae.bin"], "wb") as f:
-        f.write(pae([b"v4.public.", body[:-64], footer, b""]))
-    with open(paths["sig.bin"], "wb") as f:
-        f.write(body[-64:])
-    with open(paths["pub.pem"], "w") as f:
-        f.write(pub_pem)
-    r = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", paths["pub.pem"],
-                        "-rawin", "-in", paths["pae.bin"], "-sigfile", paths["sig.bin"]],
-                       capture_output=True, text=True)
-    return r.returncode == 0 and "Signature Verified Successfully" in r.stdout
-
-
-def claims_of(token):
-    return json.loads(b64d(token.split(".")[2])[:-64])
 
 
 def main(t):
@@ -118,8 +81,8 @@ def main(t):
     d1 = r.json or {}
     lic = d1.get("license", "")
     t.check("the license verifies with the openssl CLI against the published key",
-            openssl_verifies(t.tmp, lic, pub.get("pem", "")))
-    c = claims_of(lic)
+            pt.verifies(t.tmp, lic, pub.get("pem", "")))
+    c = pt.claims_of(lic)
     t.check("its claims: purpose, user, device, title, content key id",
             c.get("purpose") == "reel-license-v1" and c.get("sub") == me["id"]
             and c.get("device") == "phone" and c.get("title") == "movie"
@@ -135,7 +98,7 @@ def main(t):
                 c["wrapped"]["ct"]), c.get("wrapped"))
     forged = lic[:40] + ("A" if lic[40] != "A" else "B") + lic[41:]
     t.check("a license with one byte changed does not verify",
-            not openssl_verifies(t.tmp, forged, pub["pem"]))
+            not pt.verifies(t.tmp, forged, pub["pem"]))
 
     # limits: 2 devices, 3 active, 3 per title per year
     r = get("movie", devs["tablet"])
@@ -174,12 +137,12 @@ def main(t):
 
     r = o.call("POST", "/api/v1/downloads/%s/renew" % d1["id"], token=tok)
     t.check("renew: 200, renewal 1", r.status == 200 and r.json.get("renewal") == 1, r.body)
-    c2 = claims_of((r.json or {}).get("license", "x.x.e30"))
+    c2 = pt.claims_of((r.json or {}).get("license", "x.x.e30"))
     t.check("the renewed license keeps the id and device, counts the renewal",
             c2.get("lid") == d1["id"] and c2.get("device") == "phone"
             and c2.get("renewal") == 1, c2)
     t.check("... and verifies with the openssl CLI",
-            openssl_verifies(t.tmp, r.json["license"], pub["pem"]))
+            pt.verifies(t.tmp, r.json["license"], pub["pem"]))
     r = o.call("POST", "/api/v1/downloads/%s/renew" % d2["id"], token=tok)
     t.check("renewing a released download: 409", is_error(r, 409, "released"), r.body)
     r = o.call("GET", "/api/v1/downloads?all=1", token=tok)

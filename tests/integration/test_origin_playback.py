@@ -9,26 +9,17 @@ grants, titles, keys and user disabling; bad input that leaves the store alone."
 import base64
 import json
 import os
-import struct
 import subprocess
 import time
 import urllib.parse
 
 import edgetest as et
 import origintest as ot
+import pasetotest as pt
 from origintest import is_error
 
 PLAN = {"title": "Basic", "max_streams": 2, "max_height": 360, "downloads": True,
         "max_devices": 2, "max_downloads": 3, "downloads_per_title_year": 3}
-
-
-def b64d(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def token_claims(token):
-    body = b64d(token.split(".")[2])
-    return json.loads(body[:-64])
 
 
 def ed25519_key(tmp, kid):
@@ -130,7 +121,7 @@ def playback(t, o, edge, root, key_hex):
     t.check("the URL is <edge>/s/<token>/movie/master.m3u8",
             url == "http://127.0.0.1:%d/s/%s/movie/master.m3u8" % (edge.port, p1.get("token")),
             url)
-    c = token_claims(p1["token"])
+    c = pt.claims_of(p1["token"])
     me = o.call("GET", "/api/v1/me", token=viewer).json
     t.check("the token's claims: user id, title, plan height, lease",
             c["sub"] == me["id"] and c["title"] == "movie" and c["maxh"] == 360
@@ -190,33 +181,13 @@ def playback(t, o, edge, root, key_hex):
     return viewer, p1
 
 
-def sign_with(tmp, pem, kid, claims):
-    """A stream token for CLAIMS signed by the openssl CLI with PEM (PAE in Python)."""
-    def b64u(b):
-        return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-    def pae(pieces):
-        out = struct.pack("<Q", len(pieces))
-        for p in pieces:
-            out += struct.pack("<Q", len(p)) + p
-        return out
-    m = json.dumps(claims, separators=(",", ":")).encode()
-    f = json.dumps({"kid": kid}, separators=(",", ":")).encode()
-    path = os.path.join(tmp, "pae.bin")
-    with open(path, "wb") as fp:
-        fp.write(pae([b"v4.public.", m, f, b""]))
-    sig = subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", pem, "-rawin", "-in", path],
-                         check=True, capture_output=True).stdout
-    return "v4.public." + b64u(m + sig) + "." + b64u(f)
-
-
 def expired(t, o, edge, pem, live):
     """A token past its expiry (signed with the origin's own key) is refused by both."""
-    c = token_claims(live["token"])
+    c = pt.claims_of(live["token"])
     now = int(time.time())
     c["iat"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 7200))
     c["exp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60))
-    tok = sign_with(o.dir, pem, "s7", c)
+    tok = pt.sign(o.dir, pem, "s7", c)
     r = o.call("GET", "/api/v1/keys/movie?token=" + urllib.parse.quote(tok))
     t.check("an expired token gets no key: 401 token_expired",
             is_error(r, 401, "token_expired"), r.body)
@@ -224,7 +195,7 @@ def expired(t, o, edge, pem, live):
     t.check_eq("... and the edge refuses it", res.status, 403)
     c["exp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 600))
     c["maxh"] = 720
-    tok = sign_with(o.dir, pem, "s7", c)
+    tok = pt.sign(o.dir, pem, "s7", c)
     res = et.curl(o.dir, "http://127.0.0.1:%d/s/%s/movie/720p/index.m3u8" % (edge.port, tok))
     t.check_eq("(the same claims with 720p allowed and a live expiry pass the edge)",
                res.status, 200)
