@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "catalog.h"
 #include "hashpool.h"
 #include "jsonfield.h"
@@ -232,6 +233,7 @@ static API_HANDLER(plan_put_one)
 		rc = plan_put(t, &plan);
 	if (!commit(x, t, rc, "plan"))
 		return;
+	origin_cache_clear(api->cache);
 	log_info("admin %s: %s plan %s", who, status == 201 ? "created" : "updated", name);
 	api_send_json(x, status, plan_json(&plan), NULL);
 }
@@ -263,6 +265,7 @@ static API_HANDLER(plan_delete_one)
 	}
 	if (!commit(x, t, rc, "plan"))
 		return;
+	origin_cache_clear(api->cache);
 	log_info("admin %s: deleted plan %s", who, name);
 	api_no_content(x);
 }
@@ -388,6 +391,7 @@ static API_HANDLER(title_put)
 		json_decref(rec);
 		return;
 	}
+	origin_cache_clear(api->cache);
 	log_info("admin %s: %s title %s version %s", who, status == 201 ? "registered" : "updated",
 		 id, json_string_value(json_object_get(rec, "version")));
 	api_send_json(x, status, rec, NULL);
@@ -453,6 +457,7 @@ static API_HANDLER(title_delete)
 	}
 	if (!commit(x, t, rc, "title"))
 		return;
+	origin_cache_clear(api->cache);
 	log_info("admin %s: deleted title %s", who, id);
 	api_no_content(x);
 }

@@ -20,6 +20,7 @@
 #define ORIGIN_URL_MAX	 512
 
 struct lease_table;
+struct origin_cache;
 struct keyset;
 struct hashpool;
 struct admin_tokens;
@@ -34,12 +35,13 @@ struct origin_api {
 
 	/* playback */
 	struct lease_table *leases;
-	const struct keyset *stream_keys;	  /* sign and verify stream tokens */
-	const struct keyset *license_keys;	  /* sign and verify offline licenses */
-	char edge_url[ORIGIN_URL_MAX];		  /* base of playback URLs, no trailing / */
-	uint32_t lease_timeout_s;		  /* a lease without heartbeat ends after */
-	uint32_t token_margin_s;		  /* stream token lifetime past the duration */
-	uint32_t token_max_s;			  /* ... capped at */
+	struct origin_cache *cache;	   /* plans and titles; admin.c empties it on changes */
+	const struct keyset *stream_keys;  /* sign and verify stream tokens */
+	const struct keyset *license_keys; /* sign and verify offline licenses */
+	char edge_url[ORIGIN_URL_MAX];	   /* base of playback URLs, no trailing / */
+	uint32_t lease_timeout_s;	   /* a lease without heartbeat ends after */
+	uint32_t token_margin_s;	   /* stream token lifetime past the duration */
+	uint32_t token_max_s;		   /* ... capped at */
 	uint32_t license_ttl_s, license_window_s; /* license storage expiry, playback window */
 	const uint8_t *master_key;		  /* 32 bytes: seals content keys at rest */
 

@@ -14,6 +14,7 @@
 
 #include "admin.h"
 #include "api.h"
+#include "cache.h"
 #include "config.h"
 #include "daemon_args.h"
 #include "hashpool.h"
@@ -146,6 +147,10 @@ static int open_store(char *err, size_t errlen)
 		return -1;
 	}
 	M.api.leases = M.leases;
+	if (!(M.api.cache = origin_cache_new())) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	/* 5 free failures per account, 20 per address; then 2 s, 4 s, 8 s ... up to 15 min */
 	M.api.by_account = throttle_new(65536, 5, 900);
 	M.api.by_address = throttle_new(65536, 20, 900);
@@ -354,6 +359,7 @@ int main(int argc, char **argv)
 	if (M.tls)
 		SSL_CTX_free(M.tls);
 	lease_table_free(M.leases);
+	origin_cache_free(M.api.cache);
 	keyset_free(&M.stream_keys);
 	keyset_free(&M.license_keys);
 	OPENSSL_cleanse(M.master_key, sizeof(M.master_key));

@@ -1,0 +1,82 @@
+/* The catalog cache (cache.h). */
+#include "cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TITLES 1024 /* powers of two */
+#define PLANS  64
+
+struct origin_cache {
+	uint64_t gen; /* entries of another generation are empty */
+	struct {
+		uint64_t gen;
+		struct title_info ti;
+	} titles[TITLES];
+	struct {
+		uint64_t gen;
+		struct plan p;
+	} plans[PLANS];
+};
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ULL;
+	return h;
+}
+
+struct origin_cache *origin_cache_new(void)
+{
+	struct origin_cache *c = calloc(1, sizeof(*c));
+
+	if (c)
+		c->gen = 1;
+	return c;
+}
+
+void origin_cache_free(struct origin_cache *c)
+{
+	free(c);
+}
+
+void origin_cache_clear(struct origin_cache *c)
+{
+	c->gen++;
+}
+
+int origin_cache_plan(struct origin_cache *c, struct store_txn *t, const char *name,
+		      struct plan *out)
+{
+	size_t i = hash(name) & (PLANS - 1);
+	int rc;
+
+	if (c->plans[i].gen == c->gen && strcmp(c->plans[i].p.name, name) == 0) {
+		*out = c->plans[i].p;
+		return 0;
+	}
+	if ((rc = plan_get(t, name, out)) == 0) {
+		c->plans[i].gen = c->gen;
+		c->plans[i].p = *out;
+	}
+	return rc;
+}
+
+int origin_cache_title(struct origin_cache *c, struct store_txn *t, const char *id,
+		       struct title_info *out)
+{
+	size_t i = hash(id) & (TITLES - 1);
+	int rc;
+
+	if (c->titles[i].gen == c->gen && strcmp(c->titles[i].ti.id, id) == 0) {
+		*out = c->titles[i].ti;
+		return 0;
+	}
+	if ((rc = catalog_info(t, id, out)) == 0) {
+		c->titles[i].gen = c->gen;
+		c->titles[i].ti = *out;
+	}
+	return rc;
+}
