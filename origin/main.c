@@ -1,7 +1,9 @@
 /*
  * reel-origin: the control plane.  One process, one libevent loop serving the
  * JSON API on the common HTTP core, all state in one LMDB environment.
- * SIGTERM or SIGINT drains and exits; SIGUSR1 reopens the log files.
+ * SIGTERM or SIGINT drains and exits; SIGUSR1 reopens the log files; SIGHUP
+ * re-reads the signing key sets and the admin tokens, so keys rotate without
+ * a restart.
  */
 #include <errno.h>
 #include <signal.h>
@@ -61,7 +63,8 @@ static void usage(FILE *out)
 		"  -v, --version      show the version\n"
 		"  --admin-token NAME print a new admin token and its line for [admin] tokens\n"
 		"\n"
-		"Signals: TERM or INT drains and exits, USR1 reopens the log files.\n",
+		"Signals: TERM or INT drains and exits, USR1 reopens the log files, HUP\n"
+		"re-reads the key sets and admin tokens (keys rotate without a restart).\n",
 		REEL_SYSCONFDIR);
 }
 
@@ -232,10 +235,51 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		log_warnx("saving leases: %s", strerror(-rc));
 }
 
+/*
+ * SIGHUP: re-read the stream and license key sets and the admin tokens (the
+ * configuration file itself is not re-read).  All or nothing: a file with a
+ * problem keeps every old key in use.
+ */
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct keyset stream, license;
+	struct admin_tokens admins = {0};
+	char p[PATH_MAX + 32], err[1024];
+
+	if (keyset_load(&stream, key_path(M.cfg.stream_keys, "stream.keys", p, sizeof(p)), false,
+			"s1", err, sizeof(err)) != 0) {
+		log_error("reload: %s; keeping the old keys", err);
+		return;
+	}
+	if (keyset_load(&license, key_path(M.cfg.license_keys, "license.keys", p, sizeof(p)), false,
+			"l1", err, sizeof(err)) != 0) {
+		log_error("reload: %s; keeping the old keys", err);
+		keyset_free(&stream);
+		return;
+	}
+	if (M.cfg.admin_tokens[0] &&
+	    admin_tokens_load(&admins, M.cfg.admin_tokens, err, sizeof(err)) != 0) {
+		log_error("reload: %s; keeping the old keys", err);
+		keyset_free(&stream);
+		keyset_free(&license);
+		return;
+	}
+	keyset_free(&M.stream_keys);
+	keyset_free(&M.license_keys);
+	M.stream_keys = stream;
+	M.license_keys = license;
+	M.admins = admins;
+	log_info(
+	    "reload: %zu stream keys (signing: %s), %zu license keys (signing: %s), %zu admins",
+	    stream.n, paseto_key_kid(keyset_signer(&stream)), license.n,
+	    paseto_key_kid(keyset_signer(&license)), admins.n);
+}
+
 static int serve(void)
 {
-	struct event *ev[3] = {NULL, NULL, NULL};
-	int sigs[3] = {SIGTERM, SIGINT, SIGUSR1};
+	struct event *ev[4] = {NULL, NULL, NULL, NULL};
+	int sigs[4] = {SIGTERM, SIGINT, SIGUSR1, SIGHUP};
+	void (*handlers[4])(evutil_socket_t, short, void *) = {on_term, on_term, on_usr1, on_hup};
 	int rc = 1;
 
 	if (!(M.base = event_base_new()) || !(M.api.metrics = M.metrics = metrics_new(1))) {
@@ -281,8 +325,8 @@ static int serve(void)
 		log_warnx("cannot start the lease timer");
 		goto out;
 	}
-	for (int i = 0; i < 3; i++) {
-		ev[i] = evsignal_new(M.base, sigs[i], i == 2 ? on_usr1 : on_term, NULL);
+	for (int i = 0; i < 4; i++) {
+		ev[i] = evsignal_new(M.base, sigs[i], handlers[i], NULL);
 		if (!ev[i] || event_add(ev[i], NULL) != 0) {
 			log_warnx("cannot install signal handlers");
 			goto out;
@@ -300,7 +344,7 @@ static int serve(void)
 	log_info("stopped");
 	rc = 0;
 out:
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (ev[i])
 			event_free(ev[i]);
 	if (M.tick)

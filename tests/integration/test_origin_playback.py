@@ -9,6 +9,7 @@ grants, titles, keys and user disabling; bad input that leaves the store alone."
 import base64
 import json
 import os
+import signal
 import subprocess
 import time
 import urllib.parse
@@ -315,6 +316,36 @@ def bad_play(t, o):
     t.check("play without a session: 401", is_error(r, 401, "unauthorized"), r.body)
 
 
+def rotate_keys(t, o, keys_file):
+    """A key appended to the key set file signs after SIGHUP; the old one still verifies."""
+    pem, _ = ed25519_key(o.dir, "s8")
+    with open(keys_file) as f:
+        before = f.read()
+    with open(keys_file, "a") as f:
+        f.write("s8 %s\n" % pem)
+    o.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    r = o.call("GET", "/api/v1/stream-keys")
+    kids = [(k["kid"], k["signing"]) for k in (r.json or {}).get("keys", [])]
+    t.check_eq("after SIGHUP both keys are published, the new one signing", kids,
+               [("s7", False), ("s8", True)])
+    tok = o.user("rotate@example.com", plan="basic")
+    r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=tok)
+    fresh = (r.json or {}).get("token", "")
+    t.check("new stream tokens carry the new key id",
+            fresh and pt.b64d(fresh.split(".")[3]) == b'{"kid":"s8"}', fresh[-40:])
+    r = o.call("GET", "/api/v1/keys/movie?token=" + urllib.parse.quote(fresh))
+    t.check_eq("... and get the content key", r.status, 200)
+    with open(keys_file, "w") as f:
+        f.write(before + "s9 not-a-key\n")
+    o.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    r = o.call("GET", "/api/v1/stream-keys")
+    t.check_eq("a broken key file on SIGHUP keeps the keys in use",
+               [k["kid"] for k in (r.json or {}).get("keys", [])], ["s7", "s8"])
+    t.check("... and says why in the log", "keeping the old keys" in o.logs())
+
+
 def restart_keeps_leases(t, root):
     """Leases are saved each second and come back after a restart (own origin, 60 s leases)."""
     o = t.origin(playback={"lease_timeout": "60s"})
@@ -382,6 +413,7 @@ def main(t):
             and m.get("reel_origin_key_answers_total", 0) >= 1
             and "reel_origin_leases" in m and "reel_http_requests_total" in str(m.keys()),
             r.body[:400])
+    rotate_keys(t, o, keys)
     restart_keeps_leases(t, root)
 
     with open(os.path.join(o.data, "data.mdb"), "rb") as f:
