@@ -4,6 +4,7 @@
  * content key for one device (OpenSSL 3 EVP).
  */
 #include "license.h"
+#include "claims.h"
 #include "seal.h"
 
 #include <errno.h>
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TIME_LEN  20 /* "YYYY-MM-DDTHH:MM:SSZ" */
 #define WRAP_INFO "reel-license-v1 key wrap"
 #define NMEMBERS  12 /* members of the claims object */
 #define AAD_MAX	  (3 * (STREAM_ID_MAX + 1))
@@ -119,25 +119,6 @@ int license_device_matches(const struct license_claims *c, const uint8_t pub[LIC
 
 /* ---- the key wrap ------------------------------------------------------- */
 
-static int id_valid(const char *s, size_t len)
-{
-	if (len == 0 || len > STREAM_ID_MAX)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '~' || c == ':' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
-/* A NUL-terminated id of at most STREAM_ID_MAX bytes in the id syntax. */
-static int id_ok(const char *s)
-{
-	return s && id_valid(s, strnlen(s, STREAM_ID_MAX + 1));
-}
-
 /* The wrap's AAD, LID || 0x00 || TITLE || 0x00 || CKID, into AAD (AAD_MAX); its length. */
 static size_t wrap_aad(const char *lid, const char *title, const char *ckid, uint8_t *aad)
 {
@@ -193,7 +174,7 @@ int license_wrap_key(const uint8_t device_pub[LICENSE_X25519_LEN], const char *l
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!id_ok(lid) || !id_ok(title) || !id_ok(ckid))
+	if (!claims_id_ok(lid) || !claims_id_ok(title) || !claims_id_ok(ckid))
 		return -EINVAL;
 	if ((rc = license_device_keygen(esk, out->epk)) < 0)
 		return rc;
@@ -241,7 +222,7 @@ int license_unwrap_key(const uint8_t device_priv[LICENSE_X25519_LEN],
 	int rc;
 
 	memset(content_key, 0, LICENSE_CKEY_LEN);
-	if (!id_ok(c->lid) || !id_ok(c->title) || !id_ok(c->ckid))
+	if (!claims_id_ok(c->lid) || !claims_id_ok(c->title) || !claims_id_ok(c->ckid))
 		return -EINVAL;
 	if ((rc = license_device_public(device_priv, pub)) < 0)
 		return rc;
@@ -266,11 +247,13 @@ end:
 
 /* ---- claims ------------------------------------------------------------- */
 
-static int claims_valid(const struct license_claims *c)
+static bool claims_valid(const void *arg)
 {
-	return id_ok(c->lid) && id_ok(c->user) && id_ok(c->device) && id_ok(c->title) &&
-	       id_ok(c->ckid) && c->window_s >= 1 && c->window_s <= LICENSE_WINDOW_MAX &&
-	       c->expires > c->issued;
+	const struct license_claims *c = arg;
+
+	return claims_id_ok(c->lid) && claims_id_ok(c->user) && claims_id_ok(c->device) &&
+	       claims_id_ok(c->title) && claims_id_ok(c->ckid) && c->window_s >= 1 &&
+	       c->window_s <= LICENSE_WINDOW_MAX && c->expires > c->issued;
 }
 
 /* N bytes of IN as base64url into OUT (room for paseto_b64_enclen(N) + 1). */
@@ -280,87 +263,28 @@ static const char *b64(const uint8_t *in, size_t n, char *out)
 	return out;
 }
 
-/* C's claims as compact JSON in *OUT (malloc'd): 0, -EINVAL, -ENOMEM. */
-static int claims_json(const struct license_claims *c, char **out)
-{
-	char iat[TIME_LEN + 1], exp[TIME_LEN + 1], dkh[64], epk[64], nonce[32], ct[64];
-	json_t *root;
-
-	*out = NULL;
-	if (stream_time_format(c->issued, iat, sizeof(iat)) < 0 ||
-	    stream_time_format(c->expires, exp, sizeof(exp)) < 0)
-		return -EINVAL;
-	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, "
-			 "s:{s:s, s:s, s:s}}",
-			 "purpose", LICENSE_TOKEN_PURPOSE, "lid", c->lid, "sub", c->user, "device",
-			 c->device, "dkh", b64(c->device_key_hash, LICENSE_HASH_LEN, dkh), "title",
-			 c->title, "ckid", c->ckid, "iat", iat, "exp", exp, "window",
-			 (json_int_t)c->window_s, "renewal", (json_int_t)c->renewal, "wrapped",
-			 "epk", b64(c->wrapped.epk, LICENSE_X25519_LEN, epk), "nonce",
-			 b64(c->wrapped.nonce, LICENSE_NONCE_LEN, nonce), "ct",
-			 b64(c->wrapped.ct, LICENSE_WRAPPED_LEN, ct));
-	if (root)
-		*out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	return *out ? 0 : -ENOMEM;
-}
-
 int license_issue(const struct paseto_key *sk, const struct license_claims *c, char **out)
 {
-	char *msg = NULL, *footer = NULL;
-	size_t flen;
-	int rc;
+	char iat[CLAIMS_TIME_LEN + 1], exp[CLAIMS_TIME_LEN + 1], dkh[64], epk[64], nonce[32],
+	    ct[64];
 
 	*out = NULL;
 	if (!paseto_key_is_secret(sk) || !claims_valid(c) ||
-	    c->expires - c->issued > LICENSE_TTL_MAX)
+	    c->expires - c->issued > LICENSE_TTL_MAX ||
+	    claims_times(c->issued, c->expires, iat, exp) < 0)
 		return -EINVAL;
-	if ((rc = claims_json(c, &msg)) < 0)
-		return rc;
-	if ((rc = paseto_footer_for_key(sk, &footer, &flen)) < 0)
-		goto end;
-	rc = paseto_v4_sign(sk, (const uint8_t *)msg, strlen(msg), (const uint8_t *)footer, flen,
-			    NULL, 0, out);
-end:
-	free(footer);
-	free(msg);
-	return rc;
-}
-
-/* Copy string member V into DST (STREAM_ID_MAX + 1 bytes) if it is a valid id. */
-static int take_id(json_t *v, char *dst)
-{
-	size_t len;
-
-	if (!json_is_string(v))
-		return -EINVAL;
-	len = json_string_length(v);
-	if (!id_valid(json_string_value(v), len))
-		return -EINVAL;
-	memcpy(dst, json_string_value(v), len);
-	dst[len] = '\0';
-	return 0;
-}
-
-static int take_time(json_t *v, int64_t *t)
-{
-	if (!json_is_string(v))
-		return -EINVAL;
-	return stream_time_parse(json_string_value(v), json_string_length(v), t);
-}
-
-/* An integer member in MIN..MAX into *N. */
-static int take_uint(json_t *v, json_int_t min, json_int_t max, uint32_t *n)
-{
-	json_int_t x;
-
-	if (!json_is_integer(v))
-		return -EINVAL;
-	x = json_integer_value(v);
-	if (x < min || x > max)
-		return -EINVAL;
-	*n = (uint32_t)x;
-	return 0;
+	return claims_sign(sk,
+			   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, "
+				     "s:{s:s, s:s, s:s}}",
+				     "purpose", LICENSE_TOKEN_PURPOSE, "lid", c->lid, "sub",
+				     c->user, "device", c->device, "dkh",
+				     b64(c->device_key_hash, LICENSE_HASH_LEN, dkh), "title",
+				     c->title, "ckid", c->ckid, "iat", iat, "exp", exp, "window",
+				     (json_int_t)c->window_s, "renewal", (json_int_t)c->renewal,
+				     "wrapped", "epk", b64(c->wrapped.epk, LICENSE_X25519_LEN, epk),
+				     "nonce", b64(c->wrapped.nonce, LICENSE_NONCE_LEN, nonce), "ct",
+				     b64(c->wrapped.ct, LICENSE_WRAPPED_LEN, ct)),
+			   out);
 }
 
 /* A base64url string member of exactly N bytes into DST. */
@@ -398,72 +322,50 @@ static int take_wrapped(json_t *obj, struct license_wrapped *w)
 	return 0;
 }
 
-/* One member KEY = V of the claims object into C; unknown keys are -EINVAL. */
-static int take_member(const char *key, json_t *v, struct license_claims *c)
+/* One member KEY = V of the claims object into ARG; unknown keys are -EINVAL. */
+static int take_member(const char *key, json_t *v, void *arg)
 {
+	struct license_claims *c = arg;
+
 	if (strcmp(key, "purpose") == 0)
 		return 0; /* checked before */
 	if (strcmp(key, "lid") == 0)
-		return take_id(v, c->lid);
+		return claims_take_id(v, c->lid, false);
 	if (strcmp(key, "sub") == 0)
-		return take_id(v, c->user);
+		return claims_take_id(v, c->user, false);
 	if (strcmp(key, "device") == 0)
-		return take_id(v, c->device);
+		return claims_take_id(v, c->device, false);
 	if (strcmp(key, "dkh") == 0)
 		return take_bytes(v, c->device_key_hash, sizeof(c->device_key_hash));
 	if (strcmp(key, "title") == 0)
-		return take_id(v, c->title);
+		return claims_take_id(v, c->title, false);
 	if (strcmp(key, "ckid") == 0)
-		return take_id(v, c->ckid);
+		return claims_take_id(v, c->ckid, false);
 	if (strcmp(key, "iat") == 0)
-		return take_time(v, &c->issued);
+		return claims_take_time(v, &c->issued);
 	if (strcmp(key, "exp") == 0)
-		return take_time(v, &c->expires);
+		return claims_take_time(v, &c->expires);
 	if (strcmp(key, "window") == 0)
-		return take_uint(v, 1, LICENSE_WINDOW_MAX, &c->window_s);
+		return claims_take_uint(v, 1, LICENSE_WINDOW_MAX, &c->window_s);
 	if (strcmp(key, "renewal") == 0)
-		return take_uint(v, 0, UINT32_MAX, &c->renewal);
+		return claims_take_uint(v, 0, UINT32_MAX, &c->renewal);
 	if (strcmp(key, "wrapped") == 0)
 		return take_wrapped(v, &c->wrapped);
 	return -EINVAL;
 }
 
+static const struct claims_schema schema = {
+    .purpose = LICENSE_TOKEN_PURPOSE,
+    .max_len = LICENSE_TOKEN_MAX,
+    .nmembers = NMEMBERS,
+    .size = sizeof(struct license_claims),
+    .take = take_member,
+    .valid = claims_valid,
+};
+
 int license_claims_parse(const char *json, size_t len, struct license_claims *out)
 {
-	json_t *root, *purpose, *v;
-	const char *key;
-	int rc = -EINVAL;
-
-	memset(out, 0, sizeof(*out));
-	if (len > LICENSE_TOKEN_MAX)
-		return -EINVAL;
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
-	if (!root || !json_is_object(root))
-		goto end;
-	purpose = json_object_get(root, "purpose");
-	if (!json_is_string(purpose))
-		goto end;
-	if (strcmp(json_string_value(purpose), LICENSE_TOKEN_PURPOSE) != 0 ||
-	    json_string_length(purpose) != strlen(LICENSE_TOKEN_PURPOSE)) {
-		rc = -EACCES;
-		goto end;
-	}
-	/* all twelve members, no others (duplicates were refused by the parser) */
-	if (json_object_size(root) != NMEMBERS)
-		goto end;
-	json_object_foreach(root, key, v)
-	{
-		if (take_member(key, v, out) < 0)
-			goto end;
-	}
-	if (!claims_valid(out))
-		goto end;
-	rc = 0;
-end:
-	if (rc < 0)
-		memset(out, 0, sizeof(*out));
-	json_decref(root);
-	return rc;
+	return claims_parse(&schema, json, len, out);
 }
 
 int license_check(const struct paseto_keyring *ring, const char *token, size_t tlen, int64_t now,
@@ -476,12 +378,7 @@ int license_check(const struct paseto_keyring *ring, const char *token, size_t t
 	int rc;
 
 	memset(&c, 0, sizeof(c));
-	if (tlen > LICENSE_TOKEN_MAX) {
-		rc = -EINVAL;
-		goto end;
-	}
-	rc = paseto_keyring_verify(ring, token, tlen, NULL, 0, &msg, &mlen, NULL, NULL, kid);
-	if (rc < 0)
+	if ((rc = claims_verify(ring, token, tlen, LICENSE_TOKEN_MAX, &msg, &mlen, kid)) < 0)
 		goto end;
 	if ((rc = license_claims_parse((const char *)msg, mlen, &c)) < 0)
 		goto end;

@@ -3,6 +3,7 @@
  * DESIGN.md's order, and the edge's cache of verified tokens.
  */
 #include "stream_token.h"
+#include "claims.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -14,7 +15,7 @@
 
 #define CACHE_MAGIC 0x70c4ec11u
 #define CACHE_WAYS  8
-#define TIME_LEN    20 /* "YYYY-MM-DDTHH:MM:SSZ" */
+#define NMEMBERS    8 /* members of the claims object */
 
 /* ---- RFC 3339 times ----------------------------------------------------- */
 
@@ -23,7 +24,8 @@ int stream_time_format(int64_t t, char *buf, size_t size)
 	struct tm tm;
 	time_t tt = (time_t)t;
 
-	if (t < -62167219200LL || t > 253402300799LL || size < TIME_LEN + 1 || !gmtime_r(&tt, &tm))
+	if (t < -62167219200LL || t > 253402300799LL || size < CLAIMS_TIME_LEN + 1 ||
+	    !gmtime_r(&tt, &tm))
 		return -ERANGE;
 	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
@@ -107,152 +109,69 @@ int stream_time_parse(const char *s, size_t len, int64_t *t)
 
 /* ---- claims ------------------------------------------------------------- */
 
-static int id_valid(const char *s, size_t len, int may_be_empty)
+static bool claims_valid(const void *arg)
 {
-	if ((len == 0 && !may_be_empty) || len > STREAM_ID_MAX)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '~' || c == ':' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
+	const struct stream_claims *c = arg;
 
-static int claims_valid(const struct stream_claims *c)
-{
-	return id_valid(c->user, strnlen(c->user, sizeof(c->user)), 0) &&
-	       id_valid(c->title, strnlen(c->title, sizeof(c->title)), 0) &&
-	       id_valid(c->version, strnlen(c->version, sizeof(c->version)), 1) &&
-	       id_valid(c->lease, strnlen(c->lease, sizeof(c->lease)), 0) && c->max_height >= 1 &&
-	       c->max_height <= STREAM_HEIGHT_MAX;
+	return claims_id_ok(c->user) && claims_id_ok(c->title) &&
+	       claims_id_valid(c->version, strnlen(c->version, sizeof(c->version)), true) &&
+	       claims_id_ok(c->lease) && c->max_height >= 1 && c->max_height <= STREAM_HEIGHT_MAX &&
+	       c->expires > c->issued;
 }
 
 int stream_token_issue(const struct paseto_key *sk, const struct stream_claims *c, char **out)
 {
-	char iat[TIME_LEN + 1], exp[TIME_LEN + 1], *msg = NULL, *footer = NULL;
-	size_t flen;
-	json_t *root = NULL;
-	int rc = -EINVAL;
+	char iat[CLAIMS_TIME_LEN + 1], exp[CLAIMS_TIME_LEN + 1];
 
 	*out = NULL;
-	if (!paseto_key_is_secret(sk) || !claims_valid(c) || c->expires <= c->issued ||
+	if (!paseto_key_is_secret(sk) || !claims_valid(c) ||
 	    c->expires - c->issued > STREAM_TOKEN_TTL_MAX ||
-	    stream_time_format(c->issued, iat, sizeof(iat)) < 0 ||
-	    stream_time_format(c->expires, exp, sizeof(exp)) < 0)
+	    claims_times(c->issued, c->expires, iat, exp) < 0)
 		return -EINVAL;
-	root =
-	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "purpose", STREAM_TOKEN_PURPOSE,
-		      "sub", c->user, "title", c->title, "ver", c->version, "maxh",
-		      (json_int_t)c->max_height, "lease", c->lease, "iat", iat, "exp", exp);
-	rc = -ENOMEM;
-	if (!root || !(msg = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER)))
-		goto end;
-	if ((rc = paseto_footer_for_key(sk, &footer, &flen)) < 0)
-		goto end;
-	rc = paseto_v4_sign(sk, (const uint8_t *)msg, strlen(msg), (const uint8_t *)footer, flen,
-			    NULL, 0, out);
-end:
-	free(footer);
-	free(msg);
-	json_decref(root);
-	return rc;
+	return claims_sign(sk,
+			   json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "purpose",
+				     STREAM_TOKEN_PURPOSE, "sub", c->user, "title", c->title, "ver",
+				     c->version, "maxh", (json_int_t)c->max_height, "lease",
+				     c->lease, "iat", iat, "exp", exp),
+			   out);
 }
 
-/* Copy string member V into DST (STREAM_ID_MAX + 1 bytes) if it is a valid id. */
-static int take_id(json_t *v, char *dst, int may_be_empty)
+/* One member KEY = V of the claims object into ARG; unknown keys are -EINVAL. */
+static int take_member(const char *key, json_t *v, void *arg)
 {
-	size_t len;
+	struct stream_claims *c = arg;
 
-	if (!json_is_string(v))
-		return -EINVAL;
-	len = json_string_length(v);
-	if (!id_valid(json_string_value(v), len, may_be_empty))
-		return -EINVAL;
-	memcpy(dst, json_string_value(v), len);
-	dst[len] = '\0';
-	return 0;
-}
-
-static int take_time(json_t *v, int64_t *t)
-{
-	if (!json_is_string(v))
-		return -EINVAL;
-	return stream_time_parse(json_string_value(v), json_string_length(v), t);
-}
-
-static int take_height(json_t *v, uint32_t *h)
-{
-	json_int_t n;
-
-	if (!json_is_integer(v))
-		return -EINVAL;
-	n = json_integer_value(v);
-	if (n < 1 || n > STREAM_HEIGHT_MAX)
-		return -EINVAL;
-	*h = (uint32_t)n;
-	return 0;
-}
-
-/* One member KEY = V of the claims object into C; unknown keys are -EINVAL. */
-static int take_member(const char *key, json_t *v, struct stream_claims *c)
-{
 	if (strcmp(key, "purpose") == 0)
 		return 0; /* checked before */
 	if (strcmp(key, "sub") == 0)
-		return take_id(v, c->user, 0);
+		return claims_take_id(v, c->user, false);
 	if (strcmp(key, "title") == 0)
-		return take_id(v, c->title, 0);
+		return claims_take_id(v, c->title, false);
 	if (strcmp(key, "ver") == 0)
-		return take_id(v, c->version, 1);
+		return claims_take_id(v, c->version, true);
 	if (strcmp(key, "lease") == 0)
-		return take_id(v, c->lease, 0);
+		return claims_take_id(v, c->lease, false);
 	if (strcmp(key, "maxh") == 0)
-		return take_height(v, &c->max_height);
+		return claims_take_uint(v, 1, STREAM_HEIGHT_MAX, &c->max_height);
 	if (strcmp(key, "iat") == 0)
-		return take_time(v, &c->issued);
+		return claims_take_time(v, &c->issued);
 	if (strcmp(key, "exp") == 0)
-		return take_time(v, &c->expires);
+		return claims_take_time(v, &c->expires);
 	return -EINVAL;
 }
 
+static const struct claims_schema schema = {
+    .purpose = STREAM_TOKEN_PURPOSE,
+    .max_len = STREAM_TOKEN_MAX,
+    .nmembers = NMEMBERS,
+    .size = sizeof(struct stream_claims),
+    .take = take_member,
+    .valid = claims_valid,
+};
+
 int stream_claims_parse(const char *json, size_t len, struct stream_claims *out)
 {
-	json_t *root, *purpose, *v;
-	const char *key;
-	int rc = -EINVAL;
-
-	memset(out, 0, sizeof(*out));
-	if (len > STREAM_TOKEN_MAX)
-		return -EINVAL;
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
-	if (!root || !json_is_object(root))
-		goto end;
-	purpose = json_object_get(root, "purpose");
-	if (!json_is_string(purpose))
-		goto end;
-	if (strcmp(json_string_value(purpose), STREAM_TOKEN_PURPOSE) != 0 ||
-	    json_string_length(purpose) != strlen(STREAM_TOKEN_PURPOSE)) {
-		rc = -EACCES;
-		goto end;
-	}
-	/* all eight members, no others (duplicates were refused by the parser) */
-	if (json_object_size(root) != 8)
-		goto end;
-	json_object_foreach(root, key, v)
-	{
-		if (take_member(key, v, out) < 0)
-			goto end;
-	}
-	if (!claims_valid(out) || out->expires <= out->issued)
-		goto end;
-	rc = 0;
-end:
-	if (rc < 0)
-		memset(out, 0, sizeof(*out));
-	json_decref(root);
-	return rc;
+	return claims_parse(&schema, json, len, out);
 }
 
 /* Format, kid, signature and purpose: what a cache may remember. */
@@ -265,10 +184,7 @@ static int check_signed(const struct paseto_keyring *ring, const char *token, si
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	if (tlen > STREAM_TOKEN_MAX)
-		return -EINVAL;
-	rc = paseto_keyring_verify(ring, token, tlen, NULL, 0, &msg, &mlen, NULL, NULL, kid);
-	if (rc < 0)
+	if ((rc = claims_verify(ring, token, tlen, STREAM_TOKEN_MAX, &msg, &mlen, kid)) < 0)
 		return rc;
 	if ((rc = stream_claims_parse((const char *)msg, mlen, c)) == 0)
 		memcpy(c->kid, kid, sizeof(kid));

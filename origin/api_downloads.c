@@ -165,6 +165,22 @@ static int sign(struct origin_api *api, const char *uid, const struct dl *d,
 	return rc;
 }
 
+/*
+ * Stamp D issued NOW for the license lifetime, sign its license into *TOKEN
+ * (malloc'd) and store D for user UID in T.
+ */
+static int put_license(struct origin_api *api, struct store_txn *t, const char *uid, struct dl *d,
+		       const uint8_t key[CONTENT_KEY_LEN], int64_t now, char **token)
+{
+	int rc;
+
+	d->issued = now;
+	d->expires = now + api->license_ttl_s;
+	if ((rc = sign(api, uid, d, key, token)) == 0)
+		rc = dl_put(t, uid, d);
+	return rc;
+}
+
 static void send_license(struct origin_api *api, struct httpd_exchange *x, int status,
 			 const struct dl *d, const char *token, int64_t now)
 {
@@ -315,7 +331,7 @@ API_HANDLER(api_download_issue)
 		goto out;
 	}
 	if ((rc = store_begin(api->st, true, &t)) != 0)
-		goto fail;
+		goto end;
 	if (!entitled(x, t, u.id, now, &pl))
 		goto out;
 	rc = catalog_key_get(t, api->master_key, d.title, NULL, key, d.ckid);
@@ -330,26 +346,20 @@ API_HANDLER(api_download_issue)
 		goto out;
 	}
 	if (rc != 0 || (rc = dl_load(t, u.id, &l)) != 0)
-		goto fail;
+		goto end;
 	if (!within_limits(x, &pl, &l, d.title, d.device, now)) {
 		api->count.license_refused++;
 		goto out;
 	}
 	if ((rc = new_lid(d.lid)) != 0)
-		goto fail;
-	d.first_issued = d.issued = now;
-	d.expires = now + api->license_ttl_s;
-	if ((rc = sign(api, u.id, &d, key, &token)) != 0 || (rc = dl_put(t, u.id, &d)) != 0)
-		goto fail;
-	rc = store_commit(t);
-	t = NULL;
-	if (rc != 0)
-		goto fail;
-	api->count.licenses++;
-	send_license(api, x, 201, &d, token, now);
-	goto out;
-fail:
-	api_internal(x, "download", rc);
+		goto end;
+	d.first_issued = now;
+	rc = put_license(api, t, u.id, &d, key, now, &token);
+end:
+	if (api_commit(x, &t, rc, "download")) {
+		api->count.licenses++;
+		send_license(api, x, 201, &d, token, now);
+	}
 out:
 	OPENSSL_cleanse(key, sizeof(key));
 	store_abort(t);
@@ -396,7 +406,7 @@ API_HANDLER(api_download_renew)
 	if (!api_user(api, x, &u))
 		return;
 	if ((rc = store_begin(api->st, true, &t)) != 0)
-		goto fail;
+		goto end;
 	if (!find_dl(x, t, u.id, p, &d) || !entitled(x, t, u.id, now, &pl))
 		goto out;
 	if (d.released) {
@@ -413,21 +423,14 @@ API_HANDLER(api_download_renew)
 		goto out;
 	}
 	if (rc != 0)
-		goto fail;
+		goto end;
 	d.renewal++;
-	d.issued = now;
-	d.expires = now + api->license_ttl_s;
-	if ((rc = sign(api, u.id, &d, key, &token)) != 0 || (rc = dl_put(t, u.id, &d)) != 0)
-		goto fail;
-	rc = store_commit(t);
-	t = NULL;
-	if (rc != 0)
-		goto fail;
-	api->count.renewals++;
-	send_license(api, x, 200, &d, token, now);
-	goto out;
-fail:
-	api_internal(x, "renew", rc);
+	rc = put_license(api, t, u.id, &d, key, now, &token);
+end:
+	if (api_commit(x, &t, rc, "renew")) {
+		api->count.renewals++;
+		send_license(api, x, 200, &d, token, now);
+	}
 out:
 	OPENSSL_cleanse(key, sizeof(key));
 	store_abort(t);
@@ -445,7 +448,7 @@ API_HANDLER(api_download_release)
 	if (!api_user(api, x, &u))
 		return;
 	if ((rc = store_begin(api->st, true, &t)) != 0)
-		goto fail;
+		goto end;
 	if (!find_dl(x, t, u.id, p, &d))
 		goto out;
 	if (d.released) {
@@ -453,17 +456,12 @@ API_HANDLER(api_download_release)
 		goto out;
 	}
 	d.released = true;
-	if ((rc = dl_put(t, u.id, &d)) != 0)
-		goto fail;
-	rc = store_commit(t);
-	t = NULL;
-	if (rc != 0)
-		goto fail;
-	api->count.releases++;
-	api_no_content(x);
-	goto out;
-fail:
-	api_internal(x, "release", rc);
+	rc = dl_put(t, u.id, &d);
+end:
+	if (api_commit(x, &t, rc, "release")) {
+		api->count.releases++;
+		api_no_content(x);
+	}
 out:
 	store_abort(t);
 }

@@ -87,16 +87,16 @@ API_HANDLER(api_subscription_put)
 		goto out;
 	}
 	if ((rc = store_begin(api->st, true, &t)) != 0)
-		goto fail;
+		goto end;
 	if ((rc = plan_get(t, name, &plan)) == -ENOENT) {
 		api_error(x, 422, "unknown_plan", "no such plan", NULL);
 		goto out;
 	}
 	if (rc != 0)
-		goto fail;
+		goto end;
 	rc = subscription_get(t, u.id, now, &s);
 	if (rc != 0 && rc != -ENOENT)
-		goto fail;
+		goto end;
 	if (rc == -ENOENT || s.state != SUB_ACTIVE) {
 		status = rc == -ENOENT ? 201 : 200;
 		memset(&s, 0, sizeof(s));
@@ -107,16 +107,10 @@ API_HANDLER(api_subscription_put)
 	s.cancel_at_period_end = false;
 	s.grant = false;
 	s.state = SUB_ACTIVE;
-	if ((rc = subscription_put(t, u.id, &s)) != 0)
-		goto fail;
-	rc = store_commit(t);
-	t = NULL;
-	if (rc != 0)
-		goto fail;
-	send_subscription(x, status, &s, &plan);
-	goto out;
-fail:
-	api_internal(x, "subscribe", rc);
+	rc = subscription_put(t, u.id, &s);
+end:
+	if (api_commit(x, &t, rc, "subscribe"))
+		send_subscription(x, status, &s, &plan);
 out:
 	store_abort(t);
 	json_decref(body);
@@ -133,25 +127,19 @@ API_HANDLER(api_subscription_cancel)
 	if (!api_user(api, x, &u))
 		return;
 	if ((rc = store_begin(api->st, true, &t)) != 0)
-		goto fail;
+		goto end;
 	rc = subscription_get(t, u.id, api->now(), &s);
 	if (rc == -ENOENT || (rc == 0 && s.state != SUB_ACTIVE)) {
 		api_error(x, 404, "no_subscription", "you have no active subscription", NULL);
 		goto out;
 	}
 	if (rc != 0)
-		goto fail;
+		goto end;
 	s.cancel_at_period_end = true;
-	if ((rc = subscription_put(t, u.id, &s)) != 0)
-		goto fail;
-	rc = store_commit(t);
-	t = NULL;
-	if (rc != 0)
-		goto fail;
-	send_subscription(x, 200, &s, NULL);
-	goto out;
-fail:
-	api_internal(x, "cancel", rc);
+	rc = subscription_put(t, u.id, &s);
+end:
+	if (api_commit(x, &t, rc, "cancel"))
+		send_subscription(x, 200, &s, NULL);
 out:
 	store_abort(t);
 }
