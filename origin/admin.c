@@ -38,18 +38,6 @@ static const char *admin_auth(struct origin_api *api, struct httpd_exchange *x)
 	return who;
 }
 
-/* Run a write transaction's outcome: commit on RC 0, else abort; answer internal errors. */
-static bool commit(struct httpd_exchange *x, struct store_txn *t, int rc, const char *what)
-{
-	if (rc == 0)
-		rc = store_commit(t);
-	else
-		store_abort(t);
-	if (rc != 0)
-		api_internal(x, what, rc);
-	return rc == 0;
-}
-
 /* ---- users ---- */
 
 struct user_page {
@@ -231,7 +219,7 @@ static API_HANDLER(plan_put_one)
 	status = rc == -ENOENT ? 201 : 200;
 	if (rc == 0 || rc == -ENOENT)
 		rc = plan_put(t, &plan);
-	if (!commit(x, t, rc, "plan"))
+	if (!api_commit(x, &t, rc, "plan"))
 		return;
 	origin_cache_clear(api->cache);
 	log_info("admin %s: %s plan %s", who, status == 201 ? "created" : "updated", name);
@@ -263,7 +251,7 @@ static API_HANDLER(plan_delete_one)
 		api_error(x, 404, "unknown_plan", "no such plan", NULL);
 		return;
 	}
-	if (!commit(x, t, rc, "plan"))
+	if (!api_commit(x, &t, rc, "plan"))
 		return;
 	origin_cache_clear(api->cache);
 	log_info("admin %s: deleted plan %s", who, name);
@@ -318,11 +306,8 @@ static API_HANDLER(grant)
 	s.grant = true;
 	s.state = SUB_ACTIVE;
 	rc = subscription_put(t, u.id, &s);
-	if (!commit(x, t, rc, "grant")) {
-		t = NULL;
+	if (!api_commit(x, &t, rc, "grant"))
 		goto out;
-	}
-	t = NULL;
 	log_info("admin %s: granted plan %s to %s for %llu days", who, name, u.id,
 		 (unsigned long long)days);
 	api_send_json(x, 200,
@@ -387,7 +372,7 @@ static API_HANDLER(title_put)
 	json_decref(old);
 	if (rc == 0 || rc == -ENOENT)
 		rc = catalog_put(t, json_incref(rec));
-	if (!commit(x, t, rc, "title")) {
+	if (!api_commit(x, &t, rc, "title")) {
 		json_decref(rec);
 		return;
 	}
@@ -455,7 +440,7 @@ static API_HANDLER(title_delete)
 		api_error(x, 404, "unknown_title", "no such title", NULL);
 		return;
 	}
-	if (!commit(x, t, rc, "title"))
+	if (!api_commit(x, &t, rc, "title"))
 		return;
 	origin_cache_clear(api->cache);
 	log_info("admin %s: deleted title %s", who, id);
@@ -521,7 +506,7 @@ static API_HANDLER(title_key_add)
 		api_error(x, 409, "key_exists", "the title already has a key with this kid", NULL);
 		goto out;
 	}
-	if (!commit(x, t, rc, "key"))
+	if (!api_commit(x, &t, rc, "key"))
 		goto out;
 	for (int i = 0; i < CONTENT_KEY_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", key[i]);
