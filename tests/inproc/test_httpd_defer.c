@@ -8,16 +8,13 @@
  */
 #include <errno.h>
 #include <event2/event.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "httpd.h"
+#include "inproc.h"
 #include "test.h"
 
 static struct event_base *base;
@@ -33,15 +30,6 @@ struct pending {
 
 static struct pending *pendings;
 
-static unsigned sum_of(const char *s, size_t len)
-{
-	unsigned sum = 0;
-
-	for (size_t i = 0; i < len; i++)
-		sum = sum * 31 + (unsigned char)s[i];
-	return sum;
-}
-
 /* "PREFIX:path" and, with a body, " LEN SUM". */
 static void answer(struct httpd_exchange *x, const char *prefix)
 {
@@ -51,7 +39,7 @@ static void answer(struct httpd_exchange *x, const char *prefix)
 
 	if (x->body)
 		n += snprintf(out + n, sizeof(out) - (size_t)n, " %zu %u", x->body_len,
-			      sum_of(x->body, x->body_len));
+			      inproc_sum(x->body, x->body_len));
 	httpd_begin(x, 200);
 	httpd_header_lit(x, "Content-Type: text/plain\r\n");
 	httpd_end_head(x, n);
@@ -132,50 +120,6 @@ static void handler(struct httpd_exchange *x, void *arg)
 	answer(x, "F");
 }
 
-static int connect_client(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_port = htons(port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
-		abort();
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	return fd;
-}
-
-static void pump(int ms)
-{
-	struct timespec t0, t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
-		usleep(200);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
-}
-
-static void put(int fd, const char *s)
-{
-	if (send(fd, s, strlen(s), 0) != (ssize_t)strlen(s))
-		abort();
-}
-
-/* Everything the server has sent so far (after pumping MS ms), NUL-terminated in OUT. */
-static size_t take(int fd, char *out, size_t cap, int ms)
-{
-	size_t len = 0;
-	ssize_t n;
-
-	pump(ms);
-	while (len + 1 < cap && (n = recv(fd, out + len, cap - 1 - len, 0)) > 0)
-		len += (size_t)n;
-	out[len] = '\0';
-	return len;
-}
-
 /* Is A found in S before B (both found)? */
 static bool before(const char *s, const char *a, const char *b)
 {
@@ -208,24 +152,9 @@ static void on_drained(void *arg)
 
 static struct httpd *server_new(struct metrics *m)
 {
-	struct httpd_limits lim = {.max_request_line = 1024,
-				   .max_header_size = 4096,
-				   .header_timeout_ms = 300,
-				   .keepalive_timeout_ms = 300,
-				   .send_timeout_ms = 5000,
-				   .shutdown_timeout_ms = 3000,
-				   .max_requests = 100,
-				   .max_connections = 100,
-				   .max_body = 100000};
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t alen = sizeof(a);
-	struct httpd_listener l = {.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)};
+	struct httpd_limits lim = inproc_limits(300, 3000);
 
-	if (bind(l.fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(l.fd, 16) != 0 ||
-	    getsockname(l.fd, (struct sockaddr *)&a, &alen) != 0)
-		abort();
-	port = ntohs(a.sin_port);
-	return httpd_new(base, &lim, &l, 1, metrics_slot(m, 0), NULL, handler, NULL);
+	return inproc_httpd_new(base, &lim, m, handler, &port);
 }
 
 int main(void)
@@ -239,28 +168,28 @@ int main(void)
 	srv = server_new(m);
 
 	/* an answer from a timer, then the connection goes on */
-	fd = connect_client();
-	put(fd, "GET /slow/100 HTTP/1.1\r\nHost: h\r\n\r\n");
-	take(fd, resp, sizeof(resp), 40);
+	fd = inproc_connect(port);
+	inproc_send(fd, "GET /slow/100 HTTP/1.1\r\nHost: h\r\n\r\n");
+	inproc_take(base, fd, resp, sizeof(resp), 40);
 	CHECK_STR(resp, "");
-	take(fd, resp, sizeof(resp), 150);
+	inproc_take(base, fd, resp, sizeof(resp), 150);
 	CHECK(strncmp(resp, "HTTP/1.1 200 OK\r\n", 17) == 0);
 	CHECK(strstr(resp, "\r\n\r\nS:/slow/100") != NULL);
 	CHECK(strstr(resp, "Connection: close") == NULL);
-	put(fd, "GET /again HTTP/1.1\r\nHost: h\r\n\r\n");
-	take(fd, resp, sizeof(resp), 30);
+	inproc_send(fd, "GET /again HTTP/1.1\r\nHost: h\r\n\r\n");
+	inproc_take(base, fd, resp, sizeof(resp), 30);
 	CHECK(strstr(resp, "\r\n\r\nF:/again") != NULL);
 
 	/* pipelined: held back while deferred, answered in order */
-	put(fd, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"
-		"GET /slow/80 HTTP/1.1\r\nHost: h\r\n\r\n"
-		"GET /b HTTP/1.1\r\nHost: h\r\n\r\n"
-		"GET /slow/20 HTTP/1.1\r\nHost: h\r\n\r\n"
-		"GET /c HTTP/1.1\r\nHost: h\r\n\r\n");
-	take(fd, resp, sizeof(resp), 40);
+	inproc_send(fd, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"
+			"GET /slow/80 HTTP/1.1\r\nHost: h\r\n\r\n"
+			"GET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+			"GET /slow/20 HTTP/1.1\r\nHost: h\r\n\r\n"
+			"GET /c HTTP/1.1\r\nHost: h\r\n\r\n");
+	inproc_take(base, fd, resp, sizeof(resp), 40);
 	CHECK(strstr(resp, "F:/a") != NULL);
 	CHECK(strstr(resp, "F:/b") == NULL);
-	take(fd, resp + strlen(resp), sizeof(resp) - strlen(resp), 200);
+	inproc_take(base, fd, resp + strlen(resp), sizeof(resp) - strlen(resp), 200);
 	CHECK(before(resp, "F:/a", "S:/slow/80"));
 	CHECK(before(resp, "S:/slow/80", "F:/b"));
 	CHECK(before(resp, "F:/b", "S:/slow/20"));
@@ -268,74 +197,76 @@ int main(void)
 	CHECK_INT(count_of(resp, "HTTP/1.1 200 OK"), 5);
 
 	/* a request body stays valid until the deferred answer; then a pipelined GET */
-	put(fd, "POST /slow/50 HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world"
-		"GET /d HTTP/1.1\r\nHost: h\r\n\r\n");
-	take(fd, resp, sizeof(resp), 150);
-	snprintf(expect, sizeof(expect), "S:/slow/50 11 %u", sum_of("hello world", 11));
+	inproc_send(fd, "POST /slow/50 HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world"
+			"GET /d HTTP/1.1\r\nHost: h\r\n\r\n");
+	inproc_take(base, fd, resp, sizeof(resp), 150);
+	snprintf(expect, sizeof(expect), "S:/slow/50 11 %u", inproc_sum("hello world", 11));
 	CHECK(strstr(resp, expect) != NULL);
 	CHECK(before(resp, expect, "F:/d"));
 
 	/* deferred and resumed inside the handler itself */
-	put(fd, "GET /now HTTP/1.1\r\nHost: h\r\n\r\nGET /e HTTP/1.1\r\nHost: h\r\n\r\n");
-	take(fd, resp, sizeof(resp), 30);
+	inproc_send(fd, "GET /now HTTP/1.1\r\nHost: h\r\n\r\nGET /e HTTP/1.1\r\nHost: h\r\n\r\n");
+	inproc_take(base, fd, resp, sizeof(resp), 30);
 	CHECK(before(resp, "N:/now", "F:/e"));
 
 	/* neither the head (300 ms) nor the keep-alive timeout fires while deferred */
-	put(fd, "GET /slow/1200 HTTP/1.1\r\nHost: h\r\n\r\n");
-	take(fd, resp, sizeof(resp), 1350);
+	inproc_send(fd, "GET /slow/1200 HTTP/1.1\r\nHost: h\r\n\r\n");
+	inproc_take(base, fd, resp, sizeof(resp), 1350);
 	CHECK(strstr(resp, "S:/slow/1200") != NULL);
 	CHECK(strstr(resp, "408") == NULL);
 	/* ... and the keep-alive timeout applies again after the answer */
-	pump(1100);
+	inproc_pump(base, 1100);
 	CHECK(closed_by_server(fd));
 	close(fd);
-	pump(10);
+	inproc_pump(base, 10);
 	CHECK_INT(httpd_connections(srv), 0);
 
 	/* the client leaves while deferred: closed at once, the late answer dropped */
 	cancelled = 0;
-	fd = connect_client();
-	put(fd, "GET /slow/200 HTTP/1.1\r\nHost: h\r\n\r\n");
-	pump(30);
+	fd = inproc_connect(port);
+	inproc_send(fd, "GET /slow/200 HTTP/1.1\r\nHost: h\r\n\r\n");
+	inproc_pump(base, 30);
 	CHECK_INT(httpd_connections(srv), 1);
 	close(fd);
-	pump(30);
+	inproc_pump(base, 30);
 	CHECK_INT(httpd_connections(srv), 0);
-	pump(250);
+	inproc_pump(base, 250);
 	CHECK_INT(cancelled, 1);
 
 	/* ... also when it had pipelined more requests, and half-closed */
-	fd = connect_client();
-	put(fd, "GET /slow/200 HTTP/1.1\r\nHost: h\r\n\r\nGET /f HTTP/1.1\r\nHost: h\r\n\r\n");
-	pump(30);
+	fd = inproc_connect(port);
+	inproc_send(fd,
+		    "GET /slow/200 HTTP/1.1\r\nHost: h\r\n\r\nGET /f HTTP/1.1\r\nHost: h\r\n\r\n");
+	inproc_pump(base, 30);
 	shutdown(fd, SHUT_WR);
-	pump(30);
+	inproc_pump(base, 30);
 	CHECK_INT(httpd_connections(srv), 0);
-	pump(250);
+	inproc_pump(base, 250);
 	CHECK_INT(cancelled, 2);
 	close(fd);
 
 	/* a resume from another connection's handler */
-	fd = connect_client();
-	fd2 = connect_client();
-	put(fd, "GET /slow/10000 HTTP/1.1\r\nHost: h\r\n\r\nGET /g HTTP/1.1\r\nHost: h\r\n\r\n");
-	pump(30);
-	put(fd2, "GET /kick HTTP/1.1\r\nHost: h\r\n\r\n");
-	take(fd2, resp, sizeof(resp), 30);
+	fd = inproc_connect(port);
+	fd2 = inproc_connect(port);
+	inproc_send(
+	    fd, "GET /slow/10000 HTTP/1.1\r\nHost: h\r\n\r\nGET /g HTTP/1.1\r\nHost: h\r\n\r\n");
+	inproc_pump(base, 30);
+	inproc_send(fd2, "GET /kick HTTP/1.1\r\nHost: h\r\n\r\n");
+	inproc_take(base, fd2, resp, sizeof(resp), 30);
 	CHECK(strstr(resp, "\r\n\r\nF:/kick") != NULL);
-	take(fd, resp, sizeof(resp), 10);
+	inproc_take(base, fd, resp, sizeof(resp), 10);
 	CHECK(before(resp, "K:/slow/10000", "F:/g"));
 	close(fd2);
 
 	/* drain waits for a deferred answer, which says Connection: close */
 	drained = 0;
-	put(fd, "GET /slow/300 HTTP/1.1\r\nHost: h\r\n\r\n");
-	pump(30);
+	inproc_send(fd, "GET /slow/300 HTTP/1.1\r\nHost: h\r\n\r\n");
+	inproc_pump(base, 30);
 	httpd_drain(srv, on_drained, NULL);
-	pump(150);
+	inproc_pump(base, 150);
 	CHECK_INT(drained, 0);
 	CHECK_INT(httpd_connections(srv), 1);
-	take(fd, resp, sizeof(resp), 300);
+	inproc_take(base, fd, resp, sizeof(resp), 300);
 	CHECK(strstr(resp, "S:/slow/300") != NULL);
 	CHECK(strstr(resp, "Connection: close\r\n") != NULL);
 	CHECK_INT(drained, 1);
@@ -346,12 +277,12 @@ int main(void)
 	/* the server freed with an answer pending: the handle is given back later */
 	srv = server_new(m);
 	cancelled = 0;
-	fd = connect_client();
-	put(fd, "GET /slow/100 HTTP/1.1\r\nHost: h\r\n\r\n");
-	pump(30);
+	fd = inproc_connect(port);
+	inproc_send(fd, "GET /slow/100 HTTP/1.1\r\nHost: h\r\n\r\n");
+	inproc_pump(base, 30);
 	CHECK(pendings != NULL);
 	httpd_free(srv);
-	pump(150);
+	inproc_pump(base, 150);
 	CHECK_INT(cancelled, 1);
 	CHECK(pendings == NULL);
 	close(fd);

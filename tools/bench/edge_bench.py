@@ -46,6 +46,11 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (BenchError, cpu_busy, cpu_seconds, fmt, free_port, log, log_tail, med,
+                      parse_wrk, pct, read_wrk, run_measured, spawn, stop_all, stop_group,
+                      taskset, wait_ready, wrk_command)
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_EDGE = os.path.join(REPO, "build", "edge", "reel-edge")
 DEFAULT_NGINX = "/usr/sbin/nginx"
@@ -81,15 +86,6 @@ MODES = {
     "shared": (2, False, 2, "2 workers each, no pinning, wrk -t2 -c{c}"),
 }
 IDLE_RSS_BAR_MB = 64
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-class BenchError(Exception):
-    """A server failed to start, died, or answered wrongly: exit status 1."""
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- fixtures
@@ -146,12 +142,6 @@ def run_checked(cmd, what, timeout=60):
         raise BenchError("%s failed (exit %d): %s" % (
             what, r.returncode, r.stderr.decode(errors="replace").strip()))
     return r.stdout.decode(errors="replace")
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------- servers
@@ -254,32 +244,12 @@ http {
 
     # -- lifecycle
     def start(self, ready_timeout=15):
-        cmd = self.write_config()
-        if self.cpu is not None:
-            cmd = ["taskset", "-c", str(self.cpu)] + cmd
+        cmd = taskset(self.write_config(), self.cpu)
         self.cmdline = " ".join(cmd)
-        out = open(self.out_path, "wb")
-        try:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
-        except OSError as e:
-            raise BenchError("%s: cannot run %s: %s" % (self.name, cmd[0], e))
-        finally:
-            out.close()
+        self.proc = spawn(cmd, self.out_path, self.name + ": ")
         LIVE_SERVERS.append(self)
-        deadline = time.monotonic() + ready_timeout
-        last = "no answer"
-        while time.monotonic() < deadline:
-            self.check_alive("while starting")
-            try:
-                status, _, _ = self.request("http", PLAYLIST_PATH, timeout=1)
-                if self.tls:
-                    self.request("https", PLAYLIST_PATH, timeout=1)
-                break
-            except (OSError, http.client.HTTPException) as e:
-                last = "%s: %s" % (type(e).__name__, e)
-            time.sleep(0.1)
-        else:
+        last = wait_ready(self.answers, self.check_alive, ready_timeout)
+        if last:
             raise BenchError("%s did not answer within %d s (%s)\n  command: %s\n%s" % (
                 self.name, ready_timeout, last, self.cmdline, self.log_tail()))
         # Answering before every worker is up is fine, but measure only when all are.
@@ -289,6 +259,13 @@ http {
         if len(self.worker_pids()) != self.workers:
             log("%s: warning: %d child processes, %d workers configured" % (
                 self.name, len(self.worker_pids()), self.workers))
+
+    def answers(self):
+        """Does the server answer (any status) on each of its ports?"""
+        self.request("http", PLAYLIST_PATH, timeout=1)
+        if self.tls:
+            self.request("https", PLAYLIST_PATH, timeout=1)
+        return True
 
     def check_alive(self, when):
         if self.proc is None or self.proc.poll() is not None:
@@ -305,40 +282,13 @@ http {
     def stop(self, timeout=10):
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                log("%s: still running %d s after SIGTERM; sending SIGKILL" % (
-                    self.name, timeout))
-        # Workers left behind by a master that died go with the group.
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
+        stop_group(self.proc, timeout, self.name)
         self.proc = None
         if self in LIVE_SERVERS:
             LIVE_SERVERS.remove(self)
 
     def log_tail(self, n=15):
-        text = []
-        for path in (self.out_path, self.error_log):
-            try:
-                with open(path, errors="replace") as f:
-                    lines = f.read().splitlines()[-n:]
-            except OSError:
-                continue
-            if lines:
-                text.append("  --- %s:\n" % path + "\n".join("  " + l for l in lines))
-        return "\n".join(text) or "  (no log output)"
+        return log_tail((self.out_path, self.error_log), n)
 
     def log_lines(self, pattern):
         out = []
@@ -358,15 +308,7 @@ http {
         """User + system CPU seconds used so far by the master and its workers."""
         if not self.proc:
             return 0.0
-        total = 0
-        for pid in [self.proc.pid] + self.worker_pids():
-            try:
-                with open("/proc/%d/stat" % pid) as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])     # utime, stime
-            except (OSError, IndexError, ValueError):
-                pass
-        return total / CLK_TCK
+        return cpu_seconds([self.proc.pid] + self.worker_pids())
 
     # -- requests
     def url(self, scheme, path):
@@ -474,91 +416,44 @@ def fd_count(pid):
 
 
 def cleanup_servers():
-    for s in list(LIVE_SERVERS):
-        try:
-            s.stop(timeout=5)
-        except Exception as e:  # never mask the original error
-            log("cleanup of %s: %s" % (s.name, e))
+    stop_all(LIVE_SERVERS, timeout=5)
 
 
 # ---------------------------------------------------------------- wrk
 
-UNITS = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3, "TB": 1024 ** 4}
-
-
-def parse_wrk(text):
-    """Requests/s, bytes/s and error counts from wrk's text report."""
-    m = re.search(r"^Requests/sec:\s*([\d.]+)", text, re.M)
-    t = re.search(r"^Transfer/sec:\s*([\d.]+)\s*([KMGT]?B)", text, re.M)
-    if not m or not t:
-        raise ValueError("no Requests/sec or Transfer/sec line")
-    res = {"rps": float(m.group(1)), "bps": float(t.group(1)) * UNITS[t.group(2)],
-           "non2xx": 0, "socket_errors": {}}
-    n = re.search(r"(\d+) requests in ([\d.]+)(\w+)", text)
-    if n:
-        res["requests"] = int(n.group(1))
-    e = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", text)
-    if e:
-        res["non2xx"] = int(e.group(1))
-    s = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-    if s:
-        res["socket_errors"] = dict(zip(("connect", "read", "write", "timeout"),
-                                        map(int, s.groups())))
-    return res
-
-
 def run_wrk(server, scenario, mode, args, duration):
     scheme, path, rng, metric, _ = SCENARIOS[scenario]
     _, _, threads, _ = MODES[mode]
-    cmd = ["wrk", "-t%d" % threads, "-c%d" % args.connections, "-d%ds" % duration,
-           "--timeout", "10s"]
-    if rng:
-        cmd += ["-H", "Range: " + rng]
-    cmd.append(server.url(scheme, path))
-    if mode == "pinned":
-        cmd = ["taskset", "-c", str(args.client_cpu)] + cmd
+    what = "%s %s" % (server.name, scenario)
+    cmd = wrk_command(server.url(scheme, path), threads, args.connections, duration,
+                      ["-H", "Range: " + rng] if rng else [],
+                      args.client_cpu if mode == "pinned" else None)
     workers0 = server.worker_pids()
-    cpu0 = server.cpu_seconds()
-    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.monotonic()
     try:
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=duration + 60)
+        m = run_measured(cmd, duration + 60, server.cpu_seconds)
     except subprocess.TimeoutExpired:
         server.check_alive("during wrk")
-        raise BenchError("%s %s: wrk did not finish within %d s" % (
-            server.name, scenario, duration + 60))
-    wall = time.monotonic() - t0
-    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_cpu = server.cpu_seconds() - cpu0
-    text = r.stdout.decode(errors="replace")
+        raise BenchError("%s: wrk did not finish within %d s" % (what, duration + 60))
     server.check_alive("during wrk %s" % scenario)
     workers1 = server.worker_pids()
     if workers1 != workers0:
-        raise BenchError("%s %s: worker processes changed during the run: %s before, %s "
-                         "after (a worker died?)\n%s" % (server.name, scenario, workers0,
-                                                         workers1, server.log_tail()))
-    if r.returncode != 0:
-        raise BenchError("%s %s: wrk exited %d:\n%s" % (server.name, scenario,
-                                                         r.returncode, text))
-    try:
-        res = parse_wrk(text)
-    except ValueError as e:
-        raise BenchError("%s %s: cannot read wrk's report (%s):\n%s" % (
-            server.name, scenario, e, text))
+        raise BenchError("%s: worker processes changed during the run: %s before, %s "
+                         "after (a worker died?)\n%s" % (what, workers0, workers1,
+                                                         server.log_tail()))
+    res = read_wrk(m, what, lambda text: parse_wrk(text, transfer=True))
     if res["non2xx"]:
-        raise BenchError("%s %s: %d responses were not 2xx/3xx (%s)\n%s" % (
-            server.name, scenario, res["non2xx"], " ".join(cmd), text))
+        raise BenchError("%s: %d responses were not 2xx/3xx (%s)\n%s" % (
+            what, res["non2xx"], " ".join(cmd), m.text))
     if res["rps"] <= 0:
-        raise BenchError("%s %s: no request completed\n%s" % (server.name, scenario, text))
+        raise BenchError("%s: no request completed\n%s" % (what, m.text))
     res["value"] = res["rps"] if metric == "req/s" else res["bps"] / 2 ** 20
     # CPU time the server and wrk used: throughput per server CPU-second does not
     # depend on what else the machine runs, and a CPU share well below 100% shows
     # who was the bottleneck.
-    res["server_cpu_s"] = server_cpu
-    res["server_cpu_share"] = server_cpu / wall
-    res["wrk_cpu_share"] = (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) / wall
-    res["per_cpu_s"] = res["value"] * duration / server_cpu if server_cpu > 0 else None
+    res["server_cpu_s"] = m.server_cpu
+    res["server_cpu_share"] = m.server_cpu / m.wall
+    res["wrk_cpu_share"] = m.client_cpu / m.wall
+    res["per_cpu_s"] = res["value"] * duration / m.server_cpu if m.server_cpu > 0 else None
     return res
 
 
@@ -632,19 +527,6 @@ def run_mode(mode, scenarios, args, work, fx, results):
     finally:
         for s in servers.values():
             s.stop()
-
-
-def fmt(v):
-    return "?" if v is None else "{:,.0f}".format(v)
-
-
-def pct(v):
-    return "?" if v is None else "%.0f%%" % (v * 100)
-
-
-def med(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
 
 
 # ---------------------------------------------------------------- idle scenario
@@ -1020,21 +902,6 @@ def main():
         if missed and args.strict:
             status = 3
     return status
-
-
-def cpu_busy(seconds=1.0):
-    """Fraction of the machine's CPU time spent outside idle over SECONDS."""
-    def sample():
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-        return sum(v), v[3] + v[4]          # total, idle + iowait
-    try:
-        t0, i0 = sample()
-        time.sleep(seconds)
-        t1, i1 = sample()
-    except (OSError, ValueError, IndexError):
-        return None
-    return 1 - (i1 - i0) / (t1 - t0) if t1 > t0 else None
 
 
 def ktls_available():

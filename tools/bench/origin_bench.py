@@ -41,20 +41,22 @@ import http.client
 import json
 import os
 import re
-import resource
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (BenchError, cpu_seconds, fmt, free_port, log, log_tail, med,
+                      parse_wrk, pct, read_wrk, run_measured, spawn, stop_all,
+                      stop_group, taskset, wait_ready, wrk_command)
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_ORIGIN = os.path.join(REPO, "build", "origin", "reel-origin")
 BENCH_DIR = os.path.join(REPO, "build", "tools", "bench")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 PLAY_BAR = 5000                    # authorizations/s (issue bar)
 PASSWORD = "correct horse battery staple"
@@ -84,30 +86,6 @@ MANIFEST = {
     "subtitle_languages": [],
     "encryption": None,
 }
-
-
-class BenchError(Exception):
-    """The origin failed to start, died, or answered wrongly: exit status 1."""
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def fmt(v, digits=0):
-    return "?" if v is None else "{:,.{}f}".format(v, digits)
-
-
-def med(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
-def free_port():
-    import socket
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------- the origin
@@ -160,28 +138,13 @@ class Origin:
     def start(self, timeout=15):
         self.port, self.admin_port = free_port(), free_port()
         self.write_config()
-        out = open(self.out_path, "wb")
-        try:
-            self.proc = subprocess.Popen([self.binary, "-c", self.conf], stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-        except OSError as e:
-            raise BenchError("cannot run %s: %s" % (self.binary, e))
-        finally:
-            out.close()
+        self.proc = spawn([self.binary, "-c", self.conf], self.out_path)
         LIVE.append(self)
-        deadline = time.monotonic() + timeout
-        last = "no answer"
-        while time.monotonic() < deadline:
-            self.check_alive("while starting")
-            try:
-                if self.call("GET", "/healthz", timeout=1)[0] == 200:
-                    return
-            except (OSError, http.client.HTTPException) as e:
-                last = "%s: %s" % (type(e).__name__, e)
-            time.sleep(0.1)
-        raise BenchError("reel-origin did not answer within %d s (%s)\n%s" % (
-            timeout, last, self.log_tail()))
+        last = wait_ready(lambda: self.call("GET", "/healthz", timeout=1)[0] == 200,
+                          self.check_alive, timeout)
+        if last:
+            raise BenchError("reel-origin did not answer within %d s (%s)\n%s" % (
+                timeout, last, self.log_tail()))
 
     def check_alive(self, when):
         if self.proc is None or self.proc.poll() is not None:
@@ -192,35 +155,13 @@ class Origin:
     def stop(self):
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
+        stop_group(self.proc)
         self.proc = None
         if self in LIVE:
             LIVE.remove(self)
 
     def log_tail(self, n=15):
-        text = []
-        for path in (self.out_path, self.log_path):
-            try:
-                with open(path, errors="replace") as f:
-                    lines = f.read().splitlines()[-n:]
-            except OSError:
-                continue
-            if lines:
-                text.append("  --- %s:\n" % path + "\n".join("  " + l for l in lines))
-        return "\n".join(text) or "  (no log output)"
+        return log_tail((self.out_path, self.log_path), n)
 
     # -- processes
     def tids(self):
@@ -239,12 +180,7 @@ class Origin:
 
     def cpu_seconds(self):
         """User + system CPU seconds of the whole process (all threads) so far."""
-        try:
-            with open("/proc/%d/stat" % self.proc.pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / CLK_TCK
-        except (OSError, IndexError, ValueError):
-            return 0.0
+        return cpu_seconds([self.proc.pid])
 
     # -- requests
     def call(self, method, path, body=None, token=None, port=None, timeout=30):
@@ -274,11 +210,7 @@ class Origin:
 
 
 def cleanup():
-    for o in list(LIVE):
-        try:
-            o.stop()
-        except Exception as e:  # never mask the original error
-            log("cleanup: %s" % e)
+    stop_all(LIVE)
 
 
 # ---------------------------------------------------------------- fixtures
@@ -437,21 +369,10 @@ end
 
 # ---------------------------------------------------------------- wrk
 
-def parse_wrk(text):
-    m = re.search(r"^Requests/sec:\s*([\d.]+)", text, re.M)
-    if not m:
-        raise ValueError("no Requests/sec line")
-    res = {"rps": float(m.group(1)), "non2xx": 0, "socket_errors": {}}
-    n = re.search(r"(\d+) requests in ([\d.]+)(\w+)", text)
-    if n:
-        res["requests"] = int(n.group(1))
-    e = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", text)
-    if e:
-        res["non2xx"] = int(e.group(1))
-    s = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-    if s:
-        res["socket_errors"] = dict(zip(("connect", "read", "write", "timeout"),
-                                        map(int, s.groups())))
+def parse_report(text):
+    """wrk's report (see benchlib.parse_wrk) with the average latency and the
+    STATUS line the login script prints."""
+    res = parse_wrk(text)
     st = re.search(r"^STATUS 200=(\d+) 503=(\d+) other=(\d+)", text, re.M)
     if st:
         res["statuses"] = {"200": int(st.group(1)), "503": int(st.group(2)),
@@ -462,54 +383,23 @@ def parse_wrk(text):
     return res
 
 
-def machine_busy():
-    """(busy, total) jiffies of the whole machine so far, from /proc/stat."""
-    try:
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-        return sum(v) - v[3] - v[4], sum(v)
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def run_wrk(o, name, url, args, seconds, connections, script=None, client_cpu=None):
-    cmd = ["wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds, "--timeout", "10s"]
-    if script:
-        cmd += ["-s", script]
-    cmd.append(url)
-    if client_cpu is not None:
-        cmd = ["taskset", "-c", str(client_cpu)] + cmd
-    cpu0 = o.cpu_seconds()
-    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    m0 = machine_busy()
-    t0 = time.monotonic()
+    cmd = wrk_command(url, 1, connections, seconds, ["-s", script] if script else [],
+                      client_cpu)
     try:
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=seconds + 60)
+        m = run_measured(cmd, seconds + 60, o.cpu_seconds)
     except subprocess.TimeoutExpired:
         o.check_alive("during wrk %s" % name)
         raise BenchError("%s: wrk did not finish within %d s" % (name, seconds + 60))
-    wall = time.monotonic() - t0
-    m1 = machine_busy()
-    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    origin_cpu = o.cpu_seconds() - cpu0
-    text = r.stdout.decode(errors="replace")
     o.check_alive("during wrk %s" % name)
-    if r.returncode != 0:
-        raise BenchError("%s: wrk exited %d:\n%s" % (name, r.returncode, text))
-    try:
-        res = parse_wrk(text)
-    except ValueError as e:
-        raise BenchError("%s: cannot read wrk's report (%s):\n%s" % (name, e, text))
-    wrk_cpu = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
-    res.update({"wall": wall, "origin_cpu_s": origin_cpu, "origin_cpu_share": origin_cpu / wall,
-                "wrk_cpu_share": wrk_cpu / wall, "text": text})
-    if m0 and m1 and m1[1] > m0[1]:
-        # CPU-seconds the rest of the machine used: a noisy neighbour shows here.
-        busy_s = (m1[0] - m0[0]) / CLK_TCK
-        res["other_cpu_share"] = max(0.0, busy_s - origin_cpu - wrk_cpu) / wall
+    res = read_wrk(m, name, parse_report)
+    res.update({"wall": m.wall, "origin_cpu_s": m.server_cpu,
+                "origin_cpu_share": m.server_cpu / m.wall, "wrk_cpu_share": m.client_cpu / m.wall,
+                "text": m.text})
+    if m.other_cpu is not None:
+        res["other_cpu_share"] = m.other_cpu / m.wall
     done = res.get("requests") or res["rps"] * seconds
-    res["origin_cpu_ms_per_1000"] = origin_cpu * 1e3 * 1000 / done if done else None
+    res["origin_cpu_ms_per_1000"] = m.server_cpu * 1e3 * 1000 / done if done else None
     return res
 
 
@@ -600,10 +490,6 @@ def phase_play(o, args, work, users, pin, results):
     sys.stdout.flush()
 
 
-def pct(v):
-    return "?" if v is None else "%.0f%%" % (v * 100)
-
-
 def phase_login(o, args, work, users, pin, results):
     script = os.path.join(work, "login.lua")
     write_login_script(script, users)
@@ -657,8 +543,7 @@ def run_tool(cmd, what):
 def phase_argon2(args, pin, results):
     cmd = [args.argon2_bench, "7", str(ARGON2["memory_kib"]), str(ARGON2["time"]),
            str(ARGON2["lanes"])]
-    text = run_tool((["taskset", "-c", str(args.server_cpu)] if pin else []) + cmd,
-                    "argon2_bench")
+    text = run_tool(taskset(cmd, args.server_cpu if pin else None), "argon2_bench")
     m = re.search(r"^argon2id_hash_raw.*?\s([\d.]+) ms\s+([\d.]+) ms\s+([\d.]+) ms", text, re.M)
     if not m:
         raise BenchError("cannot read argon2_bench's output:\n" + text)
@@ -696,8 +581,8 @@ def phase_argon2(args, pin, results):
 def phase_tokens(args, pin, results):
     print("\n== stream tokens: %s (Ed25519, the edge's cached check) ==" % args.token_bench,
           flush=True)
-    text = run_tool((["taskset", "-c", str(args.server_cpu)] if pin else []) +
-                    [args.token_bench], "token_bench")
+    text = run_tool(taskset([args.token_bench], args.server_cpu if pin else None),
+                    "token_bench")
     lines = text.strip().splitlines()
     print("\n".join(lines), flush=True)
     rows = {}

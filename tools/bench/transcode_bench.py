@@ -14,11 +14,13 @@ Python standard library only; the source is cached under tools/bench/out/.
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import med
 
 LADDER = [(416, 234, 145), (640, 360, 365), (768, 432, 730), (960, 540, 2000),
           (1280, 720, 3000), (1280, 720, 4500), (1920, 1080, 6000), (1920, 1080, 7800)]
@@ -137,7 +139,7 @@ def compare(contenders, src, preset, runs):
             t = run_once(make, src, preset)
             times[label].append(t)
             print("  %-22s run %d: %.2f s" % (label, i + 1, t), flush=True)
-    return {label: statistics.median(ts) for label, ts in times.items()}
+    return {label: med(ts) for label, ts in times.items()}
 
 
 def main():
@@ -160,14 +162,14 @@ def main():
                   ("ffmpeg (one command)", ffmpeg_single)]
     if not a.no_per_rung:
         contenders.append(("ffmpeg (per rung)", ffmpeg_per_rung))
-    med = compare(contenders, src, a.preset, a.runs)
-    t_reel, t_ff = med["reel-transcode"], med["ffmpeg (one command)"]
+    medians = compare(contenders, src, a.preset, a.runs)
+    t_reel, t_ff = medians["reel-transcode"], medians["ffmpeg (one command)"]
     print("median reel-transcode   %.2f s" % t_reel)
     print("median ffmpeg single    %.2f s" % t_ff)
     print("ratio reel/ffmpeg-single = %.3f  (bar: <= 1.0) %s" %
           (t_reel / t_ff, "PASS" if t_reel <= t_ff else "FAIL"))
     if not a.no_per_rung:
-        t_pr = med["ffmpeg (per rung)"]
+        t_pr = medians["ffmpeg (per rung)"]
         print("median ffmpeg per rung  %.2f s" % t_pr)
         print("ratio reel/ffmpeg-per-rung = %.3f" % (t_reel / t_pr))
     return 0
