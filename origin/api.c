@@ -266,6 +266,7 @@ static const struct api_route routes[] = {
     {HTTP_POST, "/api/v1/signup", api_signup},
     {HTTP_POST, "/api/v1/login", api_login},
     {HTTP_POST, "/api/v1/logout", api_logout},
+    {HTTP_POST, "/api/v1/password", api_password},
     {HTTP_GET, "/api/v1/me", api_me},
     {HTTP_GET, "/api/v1/plans", api_plans_list},
     {HTTP_GET, "/api/v1/subscription", api_subscription_get},

@@ -1,5 +1,5 @@
 /*
- * Accounts and sessions: signup, login (throttled), logout, me.  A login
+ * Accounts and sessions: signup, login (throttled), password change, logout, me.  A login
  * answers the session token in the body and, when the origin is configured
  * for browsers (cookie_secure), also as a __Host- cookie.  Signup and login
  * hash on the pool (api->pool): their answer is deferred, and a full pool
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "hashpool.h"
+#include "jsonfield.h"
 #include "plans.h"
 
 /* Parse the body's credentials, answering the request on failure. */
@@ -39,16 +40,20 @@ static bool read_creds(struct httpd_exchange *x, struct origin_creds *c, bool si
  * or checks on a worker thread, pw_answer() does the store step and answers
  * back on the loop.
  */
+enum pw_kind { PW_SIGNUP, PW_LOGIN, PW_CHANGE };
+
 struct pw_job {
 	uint32_t magic;
-	bool signup;
+	enum pw_kind kind;
 	struct origin_api *api;
-	struct httpd_deferred *d; /* the request, while the pool has the job */
-	struct origin_creds c;	  /* the password is wiped once hashed */
-	char *stored;		  /* login: the account's hash (NULL: unknown email) */
-	char *hash;		  /* signup: the new hash */
-	int64_t now;		  /* login: when asked */
-	int rc;			  /* of the argon2id step */
+	struct httpd_deferred *d;		/* the request, while the pool has the job */
+	struct origin_creds c;			/* the password is wiped once hashed */
+	char newpw[ORIGIN_PASSWORD_MAXLEN + 1]; /* change: the new password (wiped once hashed) */
+	size_t newpw_len;
+	char *stored; /* login, change: the account's hash (NULL: unknown email) */
+	char *hash;   /* signup, change: the new hash */
+	int64_t now;  /* login: when asked */
+	int rc;	      /* of the argon2id step */
 };
 
 #define PW_JOB_MAGIC 0x50774a62u /* "PwJb" */
@@ -67,12 +72,16 @@ static void pw_work(void *arg)
 	struct pw_job *j = arg;
 	const struct origin_auth *a = j->api->auth;
 
-	if (j->signup)
+	if (j->kind == PW_SIGNUP) {
 		j->rc = origin_password_hash(a, j->c.password, j->c.password_len, &j->hash);
-	else
+	} else {
 		j->rc = origin_password_check(a, j->stored, j->c.password, j->c.password_len);
+		if (j->rc == 0 && j->kind == PW_CHANGE)
+			j->rc = origin_password_hash(a, j->newpw, j->newpw_len, &j->hash);
+	}
 	explicit_bzero(j->c.password, sizeof(j->c.password));
-	j->c.password_len = 0;
+	explicit_bzero(j->newpw, sizeof(j->newpw));
+	j->c.password_len = j->newpw_len = 0;
 }
 
 static void signup_answer(struct origin_api *api, struct httpd_exchange *x, struct pw_job *j)
@@ -93,10 +102,28 @@ static void signup_answer(struct origin_api *api, struct httpd_exchange *x, stru
 		      NULL);
 }
 
+/* The new session of a login or password change, as JSON (and a __Host- cookie over HTTPS). */
+static void send_session(struct httpd_exchange *x, char token[ORIGIN_TOKEN_LEN + 1],
+			 int64_t expires, int64_t now)
+{
+	char cookie[160];
+
+	if (httpd_is_tls(x))
+		snprintf(cookie, sizeof(cookie),
+			 "Set-Cookie: __Host-reel_session=%s; Path=/; Max-Age=%lld; Secure; "
+			 "HttpOnly; SameSite=Lax\r\n",
+			 token, (long long)(expires - now));
+	api_send_json(x, 200,
+		      json_pack("{s:s, s:o}", "token", token, "expires", api_time_json(expires)),
+		      httpd_is_tls(x) ? cookie : NULL);
+	explicit_bzero(token, ORIGIN_TOKEN_LEN + 1);
+	explicit_bzero(cookie, sizeof(cookie));
+}
+
 static void login_answer(struct origin_api *api, struct httpd_exchange *x, struct pw_job *j)
 {
 	const char *email = j->c.email;
-	char token[ORIGIN_TOKEN_LEN + 1], cookie[160];
+	char token[ORIGIN_TOKEN_LEN + 1];
 	int64_t expires, now = api->now();
 	const void *addr;
 	size_t alen;
@@ -115,24 +142,50 @@ static void login_answer(struct origin_api *api, struct httpd_exchange *x, struc
 		api_internal(x, "login", rc);
 		return;
 	}
-	if (httpd_is_tls(x))
-		snprintf(cookie, sizeof(cookie),
-			 "Set-Cookie: __Host-reel_session=%s; Path=/; Max-Age=%lld; Secure; "
-			 "HttpOnly; SameSite=Lax\r\n",
-			 token, (long long)(expires - now));
-	api_send_json(x, 200,
-		      json_pack("{s:s, s:o}", "token", token, "expires", api_time_json(expires)),
-		      httpd_is_tls(x) ? cookie : NULL);
-	explicit_bzero(token, sizeof(token));
-	explicit_bzero(cookie, sizeof(cookie));
+	send_session(x, token, expires, now);
+}
+
+/*
+ * A password change: the current password matched and the new one is
+ * hashed; set it, ending every session of the account, and open a new one
+ * for this client.
+ */
+static void change_answer(struct origin_api *api, struct httpd_exchange *x, struct pw_job *j)
+{
+	const char *email = j->c.email;
+	char token[ORIGIN_TOKEN_LEN + 1];
+	int64_t expires, now = api->now();
+	int rc = j->rc;
+
+	if (rc == -EACCES) {
+		api_error(x, 403, "wrong_password", "the current password is wrong", NULL);
+		return;
+	}
+	throttle_clear(api->by_account, email, strlen(email));
+	if (rc == 0 &&
+	    (rc = origin_password_set(api->auth, email, j->stored, j->hash)) == -EACCES) {
+		api_error(x, 409, "account_changed",
+			  "the account changed meanwhile (password or status); sign in again",
+			  NULL);
+		return;
+	}
+	if (rc == 0)
+		rc = origin_login_session(api->auth, email, j->hash, now, token, &expires);
+	if (rc != 0) {
+		api_internal(x, "password", rc);
+		return;
+	}
+	send_session(x, token, expires, now);
 }
 
 static void pw_answer(struct pw_job *j, struct httpd_exchange *x)
 {
-	if (j->signup)
+	if (j->kind == PW_SIGNUP)
 		signup_answer(j->api, x, j);
-	else
+	else if (j->kind == PW_LOGIN)
 		login_answer(j->api, x, j);
+	else
+		change_answer(j->api, x, j);
 }
 
 static void pw_busy(struct httpd_exchange *x)
@@ -166,7 +219,7 @@ static void pw_done(void *arg, int rc)
  */
 static void pw_started(struct pw_job *j)
 {
-	if (!j->signup)
+	if (j->kind != PW_SIGNUP)
 		throttle_failure(j->api->by_account, j->c.email, strlen(j->c.email), j->now);
 }
 
@@ -195,18 +248,20 @@ static void pw_run(struct origin_api *api, struct httpd_exchange *x, struct pw_j
 	pw_job_free(j);
 }
 
-static struct pw_job *pw_job_new(struct origin_api *api, struct httpd_exchange *x, bool signup)
+/* A job of KIND; signup and login read their credentials from the body. */
+static struct pw_job *pw_job_new(struct origin_api *api, struct httpd_exchange *x,
+				 enum pw_kind kind)
 {
 	struct pw_job *j = calloc(1, sizeof(*j));
 
 	if (!j) {
-		api_internal(x, signup ? "signup" : "login", -ENOMEM);
+		api_internal(x, "password job", -ENOMEM);
 		return NULL;
 	}
 	j->magic = PW_JOB_MAGIC;
-	j->signup = signup;
+	j->kind = kind;
 	j->api = api;
-	if (!read_creds(x, &j->c, signup)) {
+	if (kind != PW_CHANGE && !read_creds(x, &j->c, kind == PW_SIGNUP)) {
 		pw_job_free(j);
 		return NULL;
 	}
@@ -215,7 +270,7 @@ static struct pw_job *pw_job_new(struct origin_api *api, struct httpd_exchange *
 
 API_HANDLER(api_signup)
 {
-	struct pw_job *j = pw_job_new(api, x, true);
+	struct pw_job *j = pw_job_new(api, x, PW_SIGNUP);
 
 	if (j)
 		pw_run(api, x, j);
@@ -223,7 +278,7 @@ API_HANDLER(api_signup)
 
 API_HANDLER(api_login)
 {
-	struct pw_job *j = pw_job_new(api, x, false);
+	struct pw_job *j = pw_job_new(api, x, PW_LOGIN);
 	int64_t now = api->now();
 	const void *addr;
 	char retry[48];
@@ -251,6 +306,80 @@ API_HANDLER(api_login)
 		return;
 	}
 	pw_run(api, x, j);
+}
+
+/* A password member NAME of BODY into OUT (bytes, NUL allowed); false if absent or too long. */
+static bool password_member(json_t *body, const char *name, char *out, size_t *len)
+{
+	json_t *v = json_object_get(body, name);
+
+	if (!json_is_string(v) || json_string_length(v) > ORIGIN_PASSWORD_MAXLEN)
+		return false;
+	*len = json_string_length(v);
+	memcpy(out, json_string_value(v), *len);
+	out[*len] = '\0';
+	return true;
+}
+
+/*
+ * POST /api/v1/password {"current", "new"}: check the current password and
+ * set the new one (the signup policy applies), ending every session of the
+ * account; the answer is a new session for this client.  Failed checks count
+ * toward the account's login throttle.
+ */
+API_HANDLER(api_password)
+{
+	static const char *const allowed[] = {"current", "new", NULL};
+	struct origin_user u;
+	struct origin_fail f;
+	struct pw_job *j = NULL;
+	int64_t now = api->now();
+	json_t *body;
+	char retry[48];
+	unsigned wait;
+	int rc;
+
+	if (!api_user(api, x, &u) || !(body = api_body(x)))
+		return;
+	if (!(j = pw_job_new(api, x, PW_CHANGE)))
+		goto out;
+	snprintf(j->c.email, sizeof(j->c.email), "%s", u.email);
+	if (jf_unknown(body, allowed) ||
+	    !password_member(body, "current", j->c.password, &j->c.password_len) ||
+	    !password_member(body, "new", j->newpw, &j->newpw_len)) {
+		api_error(x, 400, "invalid_request",
+			  "the body must be {\"current\": PASSWORD, \"new\": PASSWORD}", NULL);
+		goto out;
+	}
+	{
+		struct origin_creds pc = {.password_len = j->newpw_len};
+
+		snprintf(pc.email, sizeof(pc.email), "%s", u.email);
+		memcpy(pc.password, j->newpw, j->newpw_len + 1);
+		rc = origin_creds_policy(&pc, &f);
+		explicit_bzero(&pc, sizeof(pc));
+		if (rc != 0) {
+			api_fail(x, &f);
+			goto out;
+		}
+	}
+	if ((wait = throttle_wait(api->by_account, u.email, strlen(u.email), now))) {
+		snprintf(retry, sizeof(retry), "Retry-After: %u\r\n", wait);
+		api_error(x, 429, "too_many_attempts", "too many failed attempts; try again later",
+			  retry);
+		goto out;
+	}
+	if ((rc = origin_login_lookup(api->auth, u.email, &j->stored)) != 0 || !j->stored) {
+		api_internal(x, "password", rc ? rc : -ENOENT);
+		goto out;
+	}
+	j->now = now;
+	pw_run(api, x, j);
+	j = NULL;
+out:
+	if (j)
+		pw_job_free(j);
+	json_decref(body);
 }
 
 API_HANDLER(api_logout)

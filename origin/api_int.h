@@ -101,6 +101,7 @@ int api_query(const struct http_request *req, const char *name, char *out, size_
 /* api_account.c */
 API_HANDLER(api_signup);
 API_HANDLER(api_login);
+API_HANDLER(api_password);
 API_HANDLER(api_logout);
 API_HANDLER(api_me);
 /* api_plans.c */

@@ -208,7 +208,15 @@ static int collect_session(void *arg, const void *key, size_t klen, const void *
 	return 0;
 }
 
-int origin_user_set_disabled(struct origin_auth *a, const char *uid, bool disable)
+/*
+ * Change the account of WHO (an email or a user id) in one write
+ * transaction: EDIT(ACCT, ARG) changes its record (0, or a negative errno
+ * that cancels); with END_SESSIONS every session of the account is deleted
+ * in the same transaction.
+ */
+static int account_update(struct origin_auth *a, const char *who,
+			  int (*edit)(json_t *acct, const void *arg), const void *arg,
+			  bool end_sessions)
 {
 	struct drop_sessions d = {0};
 	struct origin_user u;
@@ -218,15 +226,12 @@ int origin_user_set_disabled(struct origin_auth *a, const char *uid, bool disabl
 
 	if ((rc = store_begin(a->st, true, &t)) != 0)
 		return rc;
-	if ((rc = origin_user_find(t, uid, &u, NULL)) != 0 ||
-	    (rc = rec_get(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), &acct)) != 0)
+	if ((rc = origin_user_find(t, who, &u, NULL)) != 0 ||
+	    (rc = rec_get(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), &acct)) != 0 ||
+	    (rc = edit(acct, arg)) != 0)
 		goto fail;
-	if (json_object_set_new(acct, "disabled", json_boolean(disable)) != 0) {
-		rc = -ENOMEM;
-		goto fail;
-	}
 	rc = rec_put(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), json_incref(acct), false);
-	if (rc == 0 && disable) {
+	if (rc == 0 && end_sessions) {
 		d.t = t;
 		d.email = u.email;
 		rc = store_scan(t, ORIGIN_DB_SESSIONS, NULL, 0, collect_session, &d);
@@ -243,6 +248,38 @@ fail:
 	free(d.keys);
 	store_abort(t);
 	return rc;
+}
+
+static int set_disabled(json_t *acct, const void *arg)
+{
+	return json_object_set_new(acct, "disabled", json_boolean(*(const bool *)arg)) ? -ENOMEM
+										       : 0;
+}
+
+int origin_user_set_disabled(struct origin_auth *a, const char *uid, bool disable)
+{
+	return account_update(a, uid, set_disabled, &disable, disable);
+}
+
+struct new_hash {
+	const char *old, *hash;
+};
+
+static int set_hash(json_t *acct, const void *arg)
+{
+	const struct new_hash *h = arg;
+	const char *cur = json_string_value(json_object_get(acct, "hash"));
+
+	if (!cur || strcmp(cur, h->old) != 0 || json_is_true(json_object_get(acct, "disabled")))
+		return -EACCES; /* changed or disabled meanwhile */
+	return json_object_set_new(acct, "hash", json_string(h->hash)) ? -ENOMEM : 0;
+}
+
+int origin_password_set(struct origin_auth *a, const char *email, const char *old, const char *hash)
+{
+	struct new_hash h = {old, hash};
+
+	return account_update(a, email, set_hash, &h, true);
 }
 
 /*

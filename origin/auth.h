@@ -132,6 +132,19 @@ int origin_login_session(struct origin_auth *a, const char *email, const char *h
 			 char token[ORIGIN_TOKEN_LEN + 1], int64_t *expires);
 
 /*
+ * Give EMAIL's account the password hash HASH, if its hash is still OLD
+ * (the one the current password was checked against) and it is not
+ * disabled, and end every session of the account, in one transaction.
+ * Returns 0, -EACCES (changed or disabled meanwhile), -ENOENT, or a
+ * negative errno.
+ *
+ *   password change: origin_login_lookup -> origin_password_check and
+ *                    origin_password_hash -> origin_password_set
+ */
+int origin_password_set(struct origin_auth *a, const char *email, const char *old,
+			const char *hash);
+
+/*
  * Find the session of TOKEN[0..LEN) at NOW and record the use.  Returns 0
  * with the user in *U, -EACCES when the token is malformed, unknown, expired
  * or idle too long (an ended session is deleted) or the account is

@@ -391,6 +391,37 @@ def https_cookies(t):
             r.body)
 
 
+def password_change(t, o):
+    """A password change ends every session of the account and opens a new one."""
+    email, new = "changer@example.com", "a brand new passphrase"
+    o.call("POST", "/api/v1/signup", {"email": email, "password": PASSWORD})
+    s1 = o.call("POST", "/api/v1/login", {"email": email, "password": PASSWORD}).json["token"]
+    s2 = o.call("POST", "/api/v1/login", {"email": email, "password": PASSWORD}).json["token"]
+    r = o.call("POST", "/api/v1/password", {"current": "not it at all", "new": new}, token=s1)
+    t.check("a wrong current password: 403", is_error(r, 403, "wrong_password"), r.body)
+    r = o.call("POST", "/api/v1/password", {"current": PASSWORD, "new": "short"}, token=s1)
+    t.check("a weak new password: 422", is_error(r, 422, "weak_password"), r.body)
+    r = o.call("POST", "/api/v1/password", {"current": PASSWORD, "new": email}, token=s1)
+    t.check("the email as the new password: 422", is_error(r, 422, "weak_password"), r.body)
+    r = o.call("POST", "/api/v1/password", {"current": PASSWORD}, token=s1)
+    t.check("no new password: 400", is_error(r, 400, "invalid_request"), r.body)
+    r = o.call("POST", "/api/v1/password", {"current": PASSWORD, "new": new})
+    t.check("no session: 401", is_error(r, 401, "unauthorized"), r.body)
+    r = o.call("POST", "/api/v1/password", {"current": PASSWORD, "new": new}, token=s1)
+    t.check("change: 200 with a new session", r.status == 200 and r.json.get("token")
+            not in (None, s1, s2), r.body)
+    s3 = (r.json or {}).get("token", "")
+    for name, tok in (("the session used", s1), ("another session", s2)):
+        r = o.call("GET", "/api/v1/me", token=tok)
+        t.check("%s has ended" % name, is_error(r, 401, "invalid_token"), r.body)
+    t.check_eq("the new session works", o.call("GET", "/api/v1/me", token=s3).status, 200)
+    r = o.call("POST", "/api/v1/login", {"email": email, "password": PASSWORD})
+    t.check("the old password no longer logs in", is_error(r, 401, "invalid_credentials"),
+            r.body)
+    r = o.call("POST", "/api/v1/login", {"email": email, "password": new})
+    t.check_eq("the new one does", r.status, 200)
+
+
 def main(t):
     o = t.origin()
     tokens = flow(t, o)
@@ -398,6 +429,7 @@ def main(t):
     enumeration(t, o)
     at_rest(t, o, tokens)
     restart(t, o, tokens[1])
+    password_change(t, o)
     idle(t)
     throttling(t)
     config_checks(t)
