@@ -497,6 +497,69 @@ out:
 	free(l.v);
 }
 
+/*
+ * GET /api/v1/keys/TITLE?license=LICENSE: the title's content key wrapped
+ * afresh for the device of a valid, unreleased license of that title (the
+ * same form as the license's own "wrapped"), for a player that lost it.
+ */
+void api_license_key(struct origin_api *api, struct httpd_exchange *x, const char *title,
+		     const char *lic)
+{
+	char key[2 * STREAM_ID_MAX + 2], epk[64], nonce[32], ct[64];
+	uint8_t ckey[CONTENT_KEY_LEN];
+	struct license_claims c;
+	struct license_wrapped w;
+	struct store_txn *t = NULL;
+	struct dl d;
+	json_t *o = NULL;
+	int rc = license_check(api->license_keys->ring, lic, strlen(lic), api->now(), &c);
+
+	if (rc == -ETIMEDOUT) {
+		api_error(x, 401, "license_expired", "the license has expired; renew it", NULL);
+		return;
+	}
+	if (rc == -ENOMEM || rc == -EIO) {
+		api_internal(x, "license", rc);
+		return;
+	}
+	if (rc != 0) {
+		api_error(x, 401, "invalid_license", "the license is not valid", NULL);
+		return;
+	}
+	if (strcmp(c.title, title) != 0) {
+		api_error(x, 403, "wrong_title", "the license is for another title", NULL);
+		return;
+	}
+	snprintf(key, sizeof(key), "%s/%s", c.user, c.lid);
+	if ((rc = store_begin(api->st, false, &t)) == 0 &&
+	    (rc = rec_get(t, ORIGIN_DB_LICENSES, key, strlen(key), &o)) == 0 &&
+	    (rc = dl_parse(o, &d)) == 0 && !d.released && strcmp(d.ckid, c.ckid) == 0)
+		rc = catalog_key_get(t, api->master_key, title, c.ckid, ckey, NULL);
+	else if (rc == 0 || rc == -ENOENT)
+		rc = -EPERM;
+	store_abort(t);
+	json_decref(o);
+	if (rc == -EPERM) {
+		api_error(x, 403, "license_released", "the download was released", NULL);
+		return;
+	}
+	if (rc == 0)
+		rc = license_wrap_key(d.device_key, c.lid, title, c.ckid, ckey, &w);
+	OPENSSL_cleanse(ckey, sizeof(ckey));
+	if (rc != 0) {
+		api_internal(x, "license key", rc == -ENOENT ? -EIO : rc);
+		return;
+	}
+	paseto_b64_encode(w.epk, sizeof(w.epk), epk);
+	paseto_b64_encode(w.nonce, sizeof(w.nonce), nonce);
+	paseto_b64_encode(w.ct, sizeof(w.ct), ct);
+	api->count.key_answers++;
+	api_send_json(x, 200,
+		      json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "title", title, "lid", c.lid,
+				"ckid", c.ckid, "wrapped", "epk", epk, "nonce", nonce, "ct", ct),
+		      NULL);
+}
+
 API_HANDLER(api_license_keys)
 {
 	api_send_json(x, 200, keyset_public_json(api->license_keys), NULL);

@@ -124,5 +124,8 @@ API_HANDLER(api_download_issue);
 API_HANDLER(api_downloads_list);
 API_HANDLER(api_download_renew);
 API_HANDLER(api_download_release);
+/* The key endpoint's answer for ?license= (api_content_key hands it over). */
+void api_license_key(struct origin_api *api, struct httpd_exchange *x, const char *title,
+		     const char *license);
 
 #endif

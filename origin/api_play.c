@@ -210,7 +210,8 @@ static void token_refused(struct httpd_exchange *x, int rc)
  * GET /api/v1/keys/TITLE?token=STREAM-TOKEN[&kid=KID]: the 16 raw bytes of
  * the title's AES-128 key for a player holding a valid stream token of that
  * title whose lease is live.  Players reach it through the edge, which
- * redirects /s/TOKEN/TITLE/key here with the token from its path.
+ * redirects /s/TOKEN/TITLE/key here with the token from its path.  With
+ * ?license=LICENSE instead, the key wrapped for the license's device.
  */
 API_HANDLER(api_content_key)
 {
@@ -225,8 +226,14 @@ API_HANDLER(api_content_key)
 		api_error(x, 404, "unknown_title", "no such title", NULL);
 		return;
 	}
+	if (api_query(x->req, "license", token, sizeof(token)) == 1) {
+		api_license_key(api, x, title, token);
+		return;
+	}
 	if (api_query(x->req, "token", token, sizeof(token)) != 1) {
-		api_error(x, 401, "unauthorized", "a stream token is required (?token=)", NULL);
+		api_error(x, 401, "unauthorized",
+			  "a stream token (?token=) or an offline license (?license=) is required",
+			  NULL);
 		return;
 	}
 	rc = stream_token_check(api->stream_keys->ring, token, strlen(token), now, title,

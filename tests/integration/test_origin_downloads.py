@@ -145,6 +145,20 @@ def main(t):
             pt.verifies(t.tmp, r.json["license"], pub["pem"]))
     r = o.call("POST", "/api/v1/downloads/%s/renew" % d2["id"], token=tok)
     t.check("renewing a released download: 409", is_error(r, 409, "released"), r.body)
+    q = "/api/v1/keys/movie?license="
+    r = o.call("GET", q + d1["license"].replace("=", "%3D"))
+    w = (r.json or {}).get("wrapped", {})
+    t.check("the key endpoint answers a license with the key wrapped for its device",
+            r.status == 200 and r.json.get("lid") == d1["id"] and len(pt.b64d(w.get("epk", "")))
+            == 32 and len(pt.b64d(w.get("ct", ""))) == 32
+            and keys["movie"] not in r.body.decode(), r.body)
+    r = o.call("GET", "/api/v1/keys/other?license=" + d1["license"])
+    t.check("... for that title only", is_error(r, 403, "wrong_title"), r.body)
+    r = o.call("GET", q + d2["license"])
+    t.check("... and not for a released download", is_error(r, 403, "license_released"),
+            r.body)
+    r = o.call("GET", q + forged)
+    t.check("... nor a forged license", is_error(r, 401, "invalid_license"), r.body)
     r = o.call("GET", "/api/v1/downloads?all=1", token=tok)
     t.check("list ?all=1 shows released ones too",
             {x["status"] for x in r.json["downloads"]} == {"active", "released"}, r.body)
