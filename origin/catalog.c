@@ -190,13 +190,15 @@ int catalog_from_manifest(const char *body, size_t len, const char *id, const ch
 		goto out;
 	}
 	version_of(body, len, version);
-	rec = json_pack("{s:s, s:s, s:s, s:f, s:O, s:f, s:O, s:O, s:O, s:O, s:b, s:I, s:o}", "id",
+	/* "o" takes the reference made here; the manifest keeps its own members */
+	rec = json_pack("{s:s, s:s, s:s, s:f, s:O, s:f, s:O, s:O, s:o, s:o, s:b, s:I, s:o}", "id",
 			id, "name", name ? name : json_string_value(title), "version", version,
 			"duration", json_number_value(dur), "container", container,
 			"segment_target", json_number_value(target), "video", video, "audio", audio,
-			"audio_languages", alang ? alang : json_array(), "subtitle_languages",
-			slang ? slang : json_array(), "encrypted", enc && !json_is_null(enc),
-			"total_size", (json_int_t)total, "registered", jf_time(now));
+			"audio_languages", alang ? json_incref(alang) : json_array(),
+			"subtitle_languages", slang ? json_incref(slang) : json_array(),
+			"encrypted", enc && !json_is_null(enc), "total_size", (json_int_t)total,
+			"registered", jf_time(now));
 	if (!rec) {
 		bad(f, "out of memory");
 		goto out;
