@@ -1,6 +1,8 @@
 /*
- * Fuzz target for the admin API's bodies: catalog_from_manifest() (a
- * package's manifest.json registering a title) and plan_parse() (a plan).
+ * Fuzz target for the origin's JSON bodies: catalog_from_manifest() (a
+ * package's manifest.json registering a title), plan_parse() (a plan), and
+ * the typed member reads (jsonfield.h) every other body goes through (play,
+ * subscription, downloads, grants, keys).
  * A refusal must be a 400 or 422 with a code and message and no record; an
  * accepted manifest must give a record whose playback facts hold their
  * bounds; an accepted plan must hold every limit in its range and survive
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "jsonfield.h"
 #include "plans.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,6 +47,31 @@ static void check_plan(const char *body, size_t size)
 	json_decref(obj);
 }
 
+/* The member reads of the play, subscription, download and grant bodies. */
+static void check_fields(const char *body, size_t size)
+{
+	static const char *const allowed[] = {"title", "device_id", "device_key", "plan", NULL};
+	json_t *obj = json_loadb(body, size, JSON_REJECT_DUPLICATES, NULL);
+	char id[65], small[4];
+	uint64_t v;
+	bool b;
+
+	if (!obj)
+		return;
+	jf_unknown(obj, allowed);
+	/* a title id is a token id too: the stream token must be able to carry it */
+	if (jf_str(obj, "title", id, sizeof(id)) == 0 &&
+	    (strlen(id) >= sizeof(id) ||
+	     (title_id_valid(id, strlen(id)) && !jf_id_valid(id, strlen(id), 64))))
+		abort();
+	if (jf_str(obj, "plan", small, sizeof(small)) == 0 && strlen(small) > 3)
+		abort();
+	if (jf_uint(obj, "days", 1, 3660, &v) == 0 && (v < 1 || v > 3660))
+		abort();
+	jf_bool(obj, "downloads", &b);
+	json_decref(obj);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *body = malloc(size ? size : 1); /* exactly sized: ASan catches over-reads */
@@ -64,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(rec);
 	}
 	check_plan(body, size);
+	check_fields(body, size);
 	free(body);
 	return 0;
 }
