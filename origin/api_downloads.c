@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,18 +270,6 @@ static bool parse_device_key(json_t *body, uint8_t pub[LICENSE_X25519_LEN])
 	return true;
 }
 
-static int new_lid(char lid[LID_LEN + 1])
-{
-	uint8_t r[12];
-
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		return -EIO;
-	lid[0] = 'd';
-	for (int i = 0; i < 12; i++)
-		snprintf(lid + 1 + 2 * i, 3, "%02x", r[i]);
-	return 0;
-}
-
 /* Refusals from the store's answers common to issue and renew; false after answering. */
 static bool entitled(struct httpd_exchange *x, struct store_txn *t, const char *uid, int64_t now,
 		     struct plan *pl)
@@ -351,7 +338,7 @@ API_HANDLER(api_download_issue)
 		api->count.license_refused++;
 		goto out;
 	}
-	if ((rc = new_lid(d.lid)) != 0)
+	if ((rc = jf_random_id('d', 12, d.lid)) != 0)
 		goto end;
 	d.first_issued = now;
 	rc = put_license(api, t, u.id, &d, key, now, &token);

@@ -79,19 +79,6 @@ void origin_auth_free(struct origin_auth *a)
 	free(a);
 }
 
-/* A fresh user id: "u" and 16 hex digits. */
-static int new_uid(char id[ORIGIN_UID_LEN + 1])
-{
-	uint8_t r[8];
-
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		return -EIO;
-	id[0] = 'u';
-	for (int i = 0; i < 8; i++)
-		snprintf(id + 1 + 2 * i, 3, "%02x", r[i]);
-	return 0;
-}
-
 int origin_password_hash(const struct origin_auth *a, const char *pwd, size_t len, char **hash)
 {
 	errno = 0;
@@ -107,7 +94,7 @@ int origin_signup_hashed(struct origin_auth *a, const char *email, const char *h
 	json_t *acct;
 	int rc;
 
-	if ((rc = new_uid(id)) != 0 || (rc = store_begin(a->st, true, &t)) != 0)
+	if ((rc = jf_random_id('u', 8, id)) != 0 || (rc = store_begin(a->st, true, &t)) != 0)
 		return rc;
 	acct = json_pack("{s:s, s:s, s:I}", "id", id, "hash", hash, "created", (json_int_t)now);
 	rc = rec_put(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), acct, true);

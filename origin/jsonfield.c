@@ -2,6 +2,7 @@
 #include "jsonfield.h"
 
 #include <errno.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -103,6 +104,22 @@ int rec_get(struct store_txn *t, unsigned db, const void *key, size_t klen, json
 		*out = NULL;
 		return -EIO;
 	}
+	return 0;
+}
+
+int jf_random_id(char prefix, unsigned nbytes, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t r[32];
+
+	if (nbytes > sizeof(r) || RAND_bytes(r, (int)nbytes) != 1)
+		return -EIO;
+	out[0] = prefix;
+	for (unsigned i = 0; i < nbytes; i++) {
+		out[1 + 2 * i] = hex[r[i] >> 4];
+		out[2 + 2 * i] = hex[r[i] & 15];
+	}
+	out[1 + 2 * nbytes] = '\0';
 	return 0;
 }
 

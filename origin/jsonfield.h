@@ -28,6 +28,12 @@ const char *jf_unknown(json_t *obj, const char *const *allowed);
 /* Is S[0..LEN) 1..MAX bytes of [A-Za-z0-9._~:-] (the ids tokens carry)? */
 bool jf_id_valid(const char *s, size_t len, size_t max);
 
+/*
+ * A fresh random id: PREFIX then 2 * NBYTES lowercase hex digits of NBYTES
+ * random bytes (at most 32), NUL-terminated, into OUT.  0 or -EIO.
+ */
+int jf_random_id(char prefix, unsigned nbytes, char *out);
+
 /* T (unix seconds) as a JSON string "YYYY-MM-DDTHH:MM:SSZ" (NULL on allocation failure). */
 json_t *jf_time(int64_t t);
 

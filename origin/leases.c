@@ -2,7 +2,6 @@
 #include "leases.h"
 
 #include <errno.h>
-#include <openssl/rand.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,7 +161,6 @@ int lease_acquire(struct lease_table *lt, const char *user, const char *title, i
 {
 	struct node *n = lt->by_user[hash(user) & (lt->nbuckets - 1)], *next, *oldest = NULL;
 	uint32_t live = 0;
-	uint8_t r[12];
 
 	if (strlen(user) >= sizeof(n->l.user) || strlen(title) >= sizeof(n->l.title))
 		return -EINVAL;
@@ -183,13 +181,12 @@ int lease_acquire(struct lease_table *lt, const char *user, const char *title, i
 			*out = oldest->l;
 		return -EUSERS;
 	}
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		return -EIO;
 	if (!(n = calloc(1, sizeof(*n))))
 		return -ENOMEM;
-	n->l.id[0] = 'l';
-	for (int i = 0; i < 12; i++)
-		snprintf(n->l.id + 1 + 2 * i, 3, "%02x", r[i]);
+	if (jf_random_id('l', 12, n->l.id) != 0) {
+		free(n);
+		return -EIO;
+	}
 	snprintf(n->l.user, sizeof(n->l.user), "%s", user);
 	snprintf(n->l.title, sizeof(n->l.title), "%s", title);
 	n->l.started = n->l.last = now;
