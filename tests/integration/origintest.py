@@ -67,6 +67,7 @@ class Origin:
                 if self.sections["server"]["listen"] else self.port
             with open(self.conf_path, "w") as f:
                 f.write(et.format_config(self.sections))
+            self.log_size = len(self.error_log())
             self.stderr = open(os.path.join(self.dir, "stderr.txt"), "wb")
             self.proc = subprocess.Popen([ORIGIN_BIN, "-c", self.conf_path],
                                          stdin=subprocess.DEVNULL, stdout=self.stderr,
@@ -79,18 +80,31 @@ class Origin:
             self.sections["server"].pop("listen", None)
         raise et.Fatal("reel-origin did not start: %s" % self.logs())
 
-    def wait_ready(self, timeout=10.0):
+    def wait_ready(self, timeout=20.0):
+        """Wait until this process logs that it serves (all its listeners are open and its
+        signal handlers set; "data in" is its last line before the loop) and its admin
+        /healthz answers like an origin's, not another test's server on a reused port."""
         end = time.monotonic() + timeout
+        start = self.log_size
         while time.monotonic() < end:
             if self.proc.poll() is not None:
                 return False
-            try:
-                if et.request(self.admin_port, "GET", "/healthz", timeout=2.0).status == 200:
-                    return True
-            except (OSError, et.Closed, ValueError):
-                pass
+            if "info: data in " in self.error_log()[start:]:
+                try:
+                    r = et.request(self.admin_port, "GET", "/healthz", timeout=2.0)
+                    if r.status == 200 and b'"leases"' in r.body:
+                        return True
+                except (OSError, et.Closed, ValueError):
+                    pass
             time.sleep(0.05)
         return False
+
+    def error_log(self):
+        """The error log file's text so far (it outlives restarts)."""
+        if not os.path.exists(self.log_path):
+            return ""
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
 
     def logs(self):
         text = ""
