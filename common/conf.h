@@ -37,4 +37,12 @@ int conf_parse_addr(const char *s, struct conf_addr *out);
  */
 int conf_parse_addr_list(const char *s, struct conf_addr *out, int max);
 
+/*
+ * A non-blocking, close-on-exec TCP socket listening on A with BACKLOG
+ * (SO_REUSEADDR; SO_REUSEPORT when REUSEPORT; IPv6 sockets are IPv6 only).
+ * Returns the fd, or -1 with "cannot listen on ADDR: why" in ERR.
+ */
+int conf_addr_listen(const struct conf_addr *a, bool reuseport, int backlog, char *err,
+		     size_t errlen);
+
 #endif

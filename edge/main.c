@@ -106,28 +106,6 @@ static unsigned worker_count(const struct edge_config *cfg)
 	return n > EDGE_MAX_WORKERS ? EDGE_MAX_WORKERS : (unsigned)n;
 }
 
-static int open_listener(const struct conf_addr *a, char *err, size_t errlen)
-{
-	int one = 1;
-	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		goto fail;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
-		goto fail;
-	if (a->ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0 || listen(fd, 4096) != 0)
-		goto fail;
-	return fd;
-fail:
-	snprintf(err, errlen, "cannot listen on %s: %s", a->text, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
-
 static struct lsock *find_sock(const struct conf_addr *a, bool tls, unsigned worker)
 {
 	for (int i = 0; i < M.nsocks; i++) {
@@ -156,7 +134,8 @@ static int plan_sockets(const struct edge_config *cfg, char *err, size_t errlen)
 				struct lsock *s = find_sock(&list[i], t, w);
 
 				if (!s) {
-					int fd = open_listener(&list[i], err, errlen);
+					int fd =
+					    conf_addr_listen(&list[i], true, 4096, err, errlen);
 
 					if (fd < 0 || M.nsocks == MAX_SOCKETS)
 						return -1;

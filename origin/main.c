@@ -73,26 +73,6 @@ static int64_t now_s(void)
 	return (int64_t)time(NULL);
 }
 
-static int open_listener(const struct conf_addr *a, char *err, size_t errlen)
-{
-	int one = 1;
-	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		goto fail;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (a->ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0 || listen(fd, 1024) != 0)
-		goto fail;
-	return fd;
-fail:
-	snprintf(err, errlen, "cannot listen on %s: %s", a->text, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
-
 static void drained(void *arg)
 {
 	event_base_loopbreak(M.base);
@@ -168,7 +148,7 @@ static int add_listeners(struct httpd_listener *ls, int *n, const struct conf_ad
 			 int count, SSL_CTX *tls, char *err, size_t errlen)
 {
 	for (int i = 0; i < count; i++) {
-		int fd = open_listener(&addrs[i], err, errlen);
+		int fd = conf_addr_listen(&addrs[i], false, 1024, err, errlen);
 
 		if (fd < 0)
 			return -1;
