@@ -8,15 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+#include "hex.h"
 
 /* Check the segment OUT[start..*n) just written; drop it (returning 1) when empty or ".". */
 static int end_segment(char *out, size_t start, size_t *n)
@@ -48,8 +40,8 @@ int http_path_decode(const char *src, size_t len, char *out, size_t cap)
 		if (c == '%') {
 			int hi, lo;
 
-			if (i + 2 > len || (hi = hexval(src[i])) < 0 ||
-			    (lo = hexval(src[i + 1])) < 0)
+			if (i + 2 > len || (hi = hex_digit((unsigned char)src[i])) < 0 ||
+			    (lo = hex_digit((unsigned char)src[i + 1])) < 0)
 				return -EINVAL;
 			c = (uint8_t)(hi << 4 | lo);
 			i += 2;

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "hex.h"
+
 #define KEY_MAGIC  0x7a5e70c4u
 #define RING_MAGIC 0x7a5e9c1bu
 #define HDR_LEN	   (sizeof(PASETO_V4_PUBLIC) - 1)
@@ -227,31 +229,6 @@ int paseto_key_from_public(const char *kid, const uint8_t pub[PASETO_ED25519_LEN
 	return key_wrap(kid, pkey, 0, out, err, errlen);
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Exactly 2 * LEN hex digits of HEX into OUT; 0 or -EINVAL. */
-static int hex_decode(const char *hex, uint8_t *out, size_t len)
-{
-	if (!hex || strlen(hex) != 2 * len)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		int hi = hex_value((unsigned char)hex[2 * i]);
-		int lo = hex_value((unsigned char)hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 int paseto_key_from_seed_hex(const char *kid, const char *hex, struct paseto_key **out, char *err,
 			     size_t errlen)
 {
@@ -262,7 +239,7 @@ int paseto_key_from_seed_hex(const char *kid, const char *hex, struct paseto_key
 	*out = NULL;
 	if (len != 4 * PASETO_ED25519_LEN && len != 2 * PASETO_ED25519_LEN)
 		return fail(err, errlen, -EINVAL, "an Ed25519 secret key is 64 or 128 hex digits");
-	if (hex_decode(hex, raw, len / 2) != 0)
+	if (hex_decode(hex, len, raw, len / 2) != 0)
 		return fail(err, errlen, -EINVAL, "invalid hex digit in the secret key");
 	rc = paseto_key_from_seed(kid, raw, out, err, errlen);
 	if (rc == 0 && len == 4 * PASETO_ED25519_LEN &&
@@ -281,7 +258,7 @@ int paseto_key_from_public_hex(const char *kid, const char *hex, struct paseto_k
 	uint8_t raw[PASETO_ED25519_LEN];
 
 	*out = NULL;
-	if (hex_decode(hex, raw, sizeof(raw)) != 0)
+	if (hex_decode(hex, hex ? strlen(hex) : 0, raw, sizeof(raw)) != 0)
 		return fail(err, errlen, -EINVAL, "an Ed25519 public key is 64 hex digits");
 	return paseto_key_from_public(kid, raw, out, err, errlen);
 }

@@ -11,6 +11,8 @@
 #include <openssl/rand.h>
 #include <string.h>
 
+#include "hex.h"
+
 /*
  * One AES-256-GCM pass (ENC 1 seals, 0 opens) over IN (LEN bytes) into OUT,
  * authenticating AAD; the tag is written to, or checked against, TAG.
@@ -103,16 +105,6 @@ int seal_decrypt(const uint8_t key[SEAL_KEY_LEN], const void *aad, size_t aadlen
 	return 0;
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static int is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -126,17 +118,8 @@ int seal_key_parse(const char *text, size_t len, uint8_t key[SEAL_KEY_LEN])
 	}
 	while (len && is_blank(text[len - 1]))
 		len--;
-	if (len != 2 * SEAL_KEY_LEN)
-		goto bad;
-	for (size_t i = 0; i < SEAL_KEY_LEN; i++) {
-		int hi = hex_value((unsigned char)text[2 * i]);
-		int lo = hex_value((unsigned char)text[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			goto bad;
-		key[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-bad:
+	if (hex_decode(text, len, key, SEAL_KEY_LEN) == 0)
+		return 0;
 	OPENSSL_cleanse(key, SEAL_KEY_LEN);
 	return -EINVAL;
 }

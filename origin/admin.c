@@ -17,6 +17,7 @@
 #include "cache.h"
 #include "catalog.h"
 #include "hashpool.h"
+#include "hex.h"
 #include "jsonfield.h"
 #include "leases.h"
 #include "log.h"
@@ -447,22 +448,6 @@ static API_HANDLER(title_delete)
 	api_no_content(x);
 }
 
-static bool parse_key_hex(const char *h, uint8_t key[CONTENT_KEY_LEN])
-{
-	if (strlen(h) != 2 * CONTENT_KEY_LEN)
-		return false;
-	for (int i = 0; i < CONTENT_KEY_LEN; i++) {
-		unsigned v;
-
-		if (sscanf(h + 2 * i, "%2x", &v) != 1 ||
-		    !strchr("0123456789abcdefABCDEF", h[2 * i]) ||
-		    !strchr("0123456789abcdefABCDEF", h[2 * i + 1]))
-			return false;
-		key[i] = (uint8_t)v;
-	}
-	return true;
-}
-
 /*
  * POST /admin/v1/titles/ID/keys {"kid": KID, "key": HEX?}: store a content
  * key for the title (imported, or made here when "key" is absent) and make
@@ -489,7 +474,7 @@ static API_HANDLER(title_key_add)
 		goto out;
 	}
 	rc = jf_str(body, "key", hex, sizeof(hex));
-	if (rc == -EINVAL || (rc == 0 && !parse_key_hex(hex, key))) {
+	if (rc == -EINVAL || (rc == 0 && hex_decode(hex, strlen(hex), key, CONTENT_KEY_LEN) != 0)) {
 		api_error(x, 422, "invalid_key", "key must be 32 hex digits (AES-128)", NULL);
 		goto out;
 	}

@@ -8,15 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
 #include "paseto.h"
-
-static int unhex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 static bool name_ok(const char *s)
 {
@@ -49,14 +42,9 @@ static int add_line(struct admin_tokens *a, char *line, char *err, size_t errlen
 		snprintf(err, errlen, "more than %d admins", ADMIN_MAX);
 		return -1;
 	}
-	for (int i = 0; i < 32; i++) {
-		int hi = unhex(h[2 * i]), lo = unhex(h[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			snprintf(err, errlen, "the hash must be 64 hex digits");
-			return -1;
-		}
-		a->hashes[a->n][i] = (uint8_t)(hi << 4 | lo);
+	if (hex_decode(h, strlen(h), a->hashes[a->n], 32) != 0) {
+		snprintf(err, errlen, "the hash must be 64 hex digits");
+		return -1;
 	}
 	snprintf(a->names[a->n++], ADMIN_NAME_MAX + 1, "%s", name);
 	return 0;

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "hex.h"
 #include "http_path.h"
 #include "jsonfield.h"
 #include "log.h"
@@ -213,14 +214,6 @@ bool api_param(const struct http_str *p, char *out, size_t cap)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 int api_query(const struct http_request *req, const char *name, char *out, size_t cap)
 {
 	const char *p = req->query.p, *end = p + req->query.len;
@@ -239,8 +232,9 @@ int api_query(const struct http_request *req, const char *name, char *out, size_
 
 				if (*p == '+') {
 					out[n++] = ' ';
-				} else if (*p == '%' && stop - p >= 3 && (hi = hexval(p[1])) >= 0 &&
-					   (lo = hexval(p[2])) >= 0) {
+				} else if (*p == '%' && stop - p >= 3 &&
+					   (hi = hex_digit((unsigned char)p[1])) >= 0 &&
+					   (lo = hex_digit((unsigned char)p[2])) >= 0) {
 					out[n++] = (char)(hi << 4 | lo);
 					p += 2;
 				} else {
