@@ -1,4 +1,4 @@
-/* Hexadecimal digits, for keys and hashes in files and requests and for %XX in paths. */
+/* Hexadecimal digits, for keys, hashes and ids in files and requests and for %XX in paths. */
 #ifndef REEL_HEX_H
 #define REEL_HEX_H
 
@@ -13,6 +13,18 @@ static inline int hex_digit(int c)
 		return c - '0';
 	c |= 0x20;
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* N bytes of IN as 2 * N lowercase hex digits and a NUL into OUT. */
+static inline void hex_encode(const uint8_t *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
 }
 
 /*

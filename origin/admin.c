@@ -493,8 +493,7 @@ static API_HANDLER(title_key_add)
 	}
 	if (!api_commit(x, &t, rc, "key"))
 		goto out;
-	for (int i = 0; i < CONTENT_KEY_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	hex_encode(key, CONTENT_KEY_LEN, hex);
 	log_info("admin %s: title %s key %s is current", who, id, kid);
 	api_send_json(x, 201, json_pack("{s:s, s:s, s:s}", "title", id, "kid", kid, "key", hex),
 		      NULL);

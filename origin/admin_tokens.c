@@ -91,7 +91,7 @@ int admin_token_generate(const char *name)
 {
 	uint8_t raw[32], md[32];
 	unsigned int mdlen = sizeof(md);
-	char token[64];
+	char token[64], h[65];
 
 	if (!name_ok(name)) {
 		fprintf(stderr, "reel-origin: an admin name is 1..32 of A-Z a-z 0-9 . _ - @\n");
@@ -101,10 +101,8 @@ int admin_token_generate(const char *name)
 		return -1;
 	paseto_b64_encode(raw, sizeof(raw), token);
 	EVP_Digest(token, strlen(token), md, &mdlen, EVP_sha256(), NULL);
-	printf("token: %s\nline for the admin tokens file:\n%s ", token, name);
-	for (int i = 0; i < 32; i++)
-		printf("%02x", md[i]);
-	printf("\n");
+	hex_encode(md, sizeof(md), h);
+	printf("token: %s\nline for the admin tokens file:\n%s %s\n", token, name, h);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	OPENSSL_cleanse(token, sizeof(token));
 	return 0;

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "hex.h"
 #include "http_path.h"
@@ -76,20 +75,6 @@ void api_no_content(struct httpd_exchange *x)
 	httpd_begin(x, 204);
 	httpd_header_lit(x, "Cache-Control: no-store\r\n");
 	httpd_end_head(x, -1);
-}
-
-void api_time(int64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-json_t *api_time_json(int64_t t)
-{
-	return jf_time(t);
 }
 
 bool api_is_json(const struct http_request *req)

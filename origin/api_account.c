@@ -97,8 +97,7 @@ static void signup_answer(struct origin_api *api, struct httpd_exchange *x, stru
 		api_internal(x, "signup", rc);
 		return;
 	}
-	api_send_json(x, 201,
-		      json_pack("{s:s, s:o}", "email", j->c.email, "created", api_time_json(now)),
+	api_send_json(x, 201, json_pack("{s:s, s:o}", "email", j->c.email, "created", jf_time(now)),
 		      NULL);
 }
 
@@ -113,8 +112,7 @@ static void send_session(struct httpd_exchange *x, char token[ORIGIN_TOKEN_LEN +
 			 "Set-Cookie: __Host-reel_session=%s; Path=/; Max-Age=%lld; Secure; "
 			 "HttpOnly; SameSite=Lax\r\n",
 			 token, (long long)(expires - now));
-	api_send_json(x, 200,
-		      json_pack("{s:s, s:o}", "token", token, "expires", api_time_json(expires)),
+	api_send_json(x, 200, json_pack("{s:s, s:o}", "token", token, "expires", jf_time(expires)),
 		      httpd_is_tls(x) ? cookie : NULL);
 	explicit_bzero(token, ORIGIN_TOKEN_LEN + 1);
 	explicit_bzero(cookie, sizeof(cookie));
@@ -423,6 +421,6 @@ API_HANDLER(api_me)
 	}
 	api_send_json(x, 200,
 		      json_pack("{s:s, s:s, s:o, s:o}", "id", u.id, "email", u.email, "created",
-				api_time_json(u.created), "subscription", sub),
+				jf_time(u.created), "subscription", sub),
 		      NULL);
 }

@@ -80,12 +80,6 @@ bool api_user(struct origin_api *api, struct httpd_exchange *x, struct origin_us
 /* The client's address bytes (4 or 16), for throttling. */
 const void *api_peer_bytes(struct httpd_exchange *x, size_t *len);
 
-/* T (unix seconds) as "YYYY-MM-DDTHH:MM:SSZ". */
-void api_time(int64_t t, char out[32]);
-
-/* A JSON string of T as api_time() writes it (NULL on allocation failure). */
-json_t *api_time_json(int64_t t);
-
 /* A copy of P as a NUL-terminated string in OUT (CAP bytes); false when too long. */
 bool api_param(const struct http_str *p, char *out, size_t cap);
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonfield.h"
+
 #define TITLES 1024 /* powers of two */
 #define PLANS  64
 
@@ -18,15 +20,6 @@ struct origin_cache {
 		struct plan p;
 	} plans[PLANS];
 };
-
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 0x100000001b3ULL;
-	return h;
-}
 
 struct origin_cache *origin_cache_new(void)
 {
@@ -50,7 +43,7 @@ void origin_cache_clear(struct origin_cache *c)
 int origin_cache_plan(struct origin_cache *c, struct store_txn *t, const char *name,
 		      struct plan *out)
 {
-	size_t i = hash(name) & (PLANS - 1);
+	size_t i = jf_str_hash(name) & (PLANS - 1);
 	int rc;
 
 	if (c->plans[i].gen == c->gen && strcmp(c->plans[i].p.name, name) == 0) {
@@ -67,7 +60,7 @@ int origin_cache_plan(struct origin_cache *c, struct store_txn *t, const char *n
 int origin_cache_title(struct origin_cache *c, struct store_txn *t, const char *id,
 		       struct title_info *out)
 {
-	size_t i = hash(id) & (TITLES - 1);
+	size_t i = jf_str_hash(id) & (TITLES - 1);
 	int rc;
 
 	if (c->titles[i].gen == c->gen && strcmp(c->titles[i].ti.id, id) == 0) {

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "hex.h"
 #include "jsonfield.h"
 #include "paseto.h"
 #include "seal.h"
@@ -118,8 +119,7 @@ static void version_of(const char *body, size_t len, char out[17])
 	unsigned int n = sizeof(md);
 
 	EVP_Digest(body, len, md, &n, EVP_sha256(), NULL);
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, 8, out);
 }
 
 int catalog_from_manifest(const char *body, size_t len, const char *id, const char *name,

@@ -5,7 +5,9 @@
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "hex.h"
+#include "stream_token.h"
 
 int jf_uint(json_t *obj, const char *key, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -109,27 +111,27 @@ int rec_get(struct store_txn *t, unsigned db, const void *key, size_t klen, json
 
 int jf_random_id(char prefix, unsigned nbytes, char *out)
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t r[32];
 
 	if (nbytes > sizeof(r) || RAND_bytes(r, (int)nbytes) != 1)
 		return -EIO;
 	out[0] = prefix;
-	for (unsigned i = 0; i < nbytes; i++) {
-		out[1 + 2 * i] = hex[r[i] >> 4];
-		out[2 + 2 * i] = hex[r[i] & 15];
-	}
-	out[1 + 2 * nbytes] = '\0';
+	hex_encode(r, nbytes, out + 1);
 	return 0;
 }
 
 json_t *jf_time(int64_t t)
 {
-	time_t tt = (time_t)t;
 	char buf[32];
-	struct tm tm;
 
-	gmtime_r(&tt, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
+	return stream_time_format(t, buf, sizeof(buf)) == 0 ? json_string(buf) : NULL;
+}
+
+uint64_t jf_str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ULL;
+	return h;
 }

@@ -34,6 +34,9 @@ bool jf_id_valid(const char *s, size_t len, size_t max);
  */
 int jf_random_id(char prefix, unsigned nbytes, char *out);
 
+/* FNV-1a of the string S, for the origin's in-memory tables. */
+uint64_t jf_str_hash(const char *s);
+
 /* T (unix seconds) as a JSON string "YYYY-MM-DDTHH:MM:SSZ" (NULL on allocation failure). */
 json_t *jf_time(int64_t t);
 

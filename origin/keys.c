@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "seal.h"
 
 /* Write TEXT to a new file PATH (mode 0600) atomically: a temporary file renamed into place. */
@@ -38,12 +39,6 @@ static int write_secret(const char *path, const char *text, char *err, size_t er
 	return 0;
 }
 
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 static int create_keyset(const char *path, const char *kid0, char *err, size_t errlen)
 {
 	uint8_t seed[32];
@@ -54,7 +49,7 @@ static int create_keyset(const char *path, const char *kid0, char *err, size_t e
 		snprintf(err, errlen, "%s: no randomness", path);
 		return -1;
 	}
-	hex(seed, sizeof(seed), h);
+	hex_encode(seed, sizeof(seed), h);
 	snprintf(line, sizeof(line), "# KID ED25519-SEED-HEX; the last key signs\n%s %s\n", kid0,
 		 h);
 	rc = write_secret(path, line, err, errlen);
@@ -165,7 +160,7 @@ json_t *keyset_public_json(const struct keyset *ks)
 		char h[2 * PASETO_ED25519_LEN + 1], *pem = NULL;
 
 		paseto_key_public_raw(ks->keys[i], pub);
-		hex(pub, sizeof(pub), h);
+		hex_encode(pub, sizeof(pub), h);
 		if (paseto_key_to_pem(ks->keys[i], 0, &pem) != 0) {
 			json_decref(arr);
 			return NULL;
@@ -190,7 +185,7 @@ int master_key_load(const char *path, bool create, uint8_t key[32], char *err, s
 			snprintf(err, errlen, "%s: no randomness", path);
 			return -1;
 		}
-		hex(key, 32, h);
+		hex_encode(key, 32, h);
 		h[64] = '\n';
 		h[65] = '\0';
 		n = (size_t)write_secret(path, h, err, errlen);

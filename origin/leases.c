@@ -23,15 +23,6 @@ struct lease_table {
 	size_t ndirty, dirty_cap;
 };
 
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 0x100000001b3ULL;
-	return h;
-}
-
 struct lease_table *lease_table_new(uint32_t timeout_s)
 {
 	struct lease_table *lt = calloc(1, sizeof(*lt));
@@ -88,7 +79,8 @@ static bool ended(const struct lease_table *lt, const struct node *n, int64_t no
 
 static void insert(struct lease_table *lt, struct node *n)
 {
-	size_t i = hash(n->l.id) & (lt->nbuckets - 1), u = hash(n->l.user) & (lt->nbuckets - 1);
+	size_t i = jf_str_hash(n->l.id) & (lt->nbuckets - 1),
+	       u = jf_str_hash(n->l.user) & (lt->nbuckets - 1);
 
 	n->next_id = lt->by_id[i];
 	lt->by_id[i] = n;
@@ -133,12 +125,12 @@ static void grow(struct lease_table *lt)
 /* Unlink and free N. */
 static void drop(struct lease_table *lt, struct node *n)
 {
-	struct node **p = &lt->by_id[hash(n->l.id) & (lt->nbuckets - 1)];
+	struct node **p = &lt->by_id[jf_str_hash(n->l.id) & (lt->nbuckets - 1)];
 
 	while (*p != n)
 		p = &(*p)->next_id;
 	*p = n->next_id;
-	p = &lt->by_user[hash(n->l.user) & (lt->nbuckets - 1)];
+	p = &lt->by_user[jf_str_hash(n->l.user) & (lt->nbuckets - 1)];
 	while (*p != n)
 		p = &(*p)->next_user;
 	*p = n->next_user;
@@ -149,7 +141,7 @@ static void drop(struct lease_table *lt, struct node *n)
 
 static struct node *find(struct lease_table *lt, const char *id)
 {
-	struct node *n = lt->by_id[hash(id) & (lt->nbuckets - 1)];
+	struct node *n = lt->by_id[jf_str_hash(id) & (lt->nbuckets - 1)];
 
 	while (n && strcmp(n->l.id, id) != 0)
 		n = n->next_id;
@@ -159,7 +151,7 @@ static struct node *find(struct lease_table *lt, const char *id)
 int lease_acquire(struct lease_table *lt, const char *user, const char *title, int64_t now,
 		  uint32_t max, struct lease *out)
 {
-	struct node *n = lt->by_user[hash(user) & (lt->nbuckets - 1)], *next, *oldest = NULL;
+	struct node *n = lt->by_user[jf_str_hash(user) & (lt->nbuckets - 1)], *next, *oldest = NULL;
 	uint32_t live = 0;
 
 	if (strlen(user) >= sizeof(n->l.user) || strlen(title) >= sizeof(n->l.title))
@@ -233,7 +225,7 @@ bool lease_live(struct lease_table *lt, const char *id, int64_t now)
 
 size_t lease_end_user(struct lease_table *lt, const char *user)
 {
-	struct node *n = lt->by_user[hash(user) & (lt->nbuckets - 1)], *next;
+	struct node *n = lt->by_user[jf_str_hash(user) & (lt->nbuckets - 1)], *next;
 	size_t k = 0;
 
 	for (; n; n = next) {
@@ -248,7 +240,7 @@ size_t lease_end_user(struct lease_table *lt, const char *user)
 
 json_t *lease_list(struct lease_table *lt, const char *user, int64_t now)
 {
-	struct node *n = lt->by_user[hash(user) & (lt->nbuckets - 1)];
+	struct node *n = lt->by_user[jf_str_hash(user) & (lt->nbuckets - 1)];
 	json_t *arr = json_array();
 
 	for (; n && arr; n = n->next_user)
