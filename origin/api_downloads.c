@@ -271,10 +271,10 @@ static bool parse_device_key(json_t *body, uint8_t pub[LICENSE_X25519_LEN])
 }
 
 /* Refusals from the store's answers common to issue and renew; false after answering. */
-static bool entitled(struct httpd_exchange *x, struct store_txn *t, const char *uid, int64_t now,
-		     struct plan *pl)
+static bool entitled(struct origin_api *api, struct httpd_exchange *x, struct store_txn *t,
+		     const char *uid, int64_t now, struct plan *pl)
 {
-	int rc = plans_entitled(t, uid, now, pl);
+	int rc = plans_entitled(t, uid, now, api->cache, pl);
 
 	if (rc == -EACCES)
 		api_error(x, 403, "no_subscription", "an active subscription is required", NULL);
@@ -319,7 +319,7 @@ API_HANDLER(api_download_issue)
 	}
 	if ((rc = store_begin(api->st, true, &t)) != 0)
 		goto end;
-	if (!entitled(x, t, u.id, now, &pl))
+	if (!entitled(api, x, t, u.id, now, &pl))
 		goto out;
 	rc = catalog_key_get(t, api->master_key, d.title, NULL, key, d.ckid);
 	if (rc == -ENOENT) {
@@ -394,7 +394,7 @@ API_HANDLER(api_download_renew)
 		return;
 	if ((rc = store_begin(api->st, true, &t)) != 0)
 		goto end;
-	if (!find_dl(x, t, u.id, p, &d) || !entitled(x, t, u.id, now, &pl))
+	if (!find_dl(x, t, u.id, p, &d) || !entitled(api, x, t, u.id, now, &pl))
 		goto out;
 	if (d.released) {
 		api_error(x, 409, "released", "the download was released; download it again", NULL);

@@ -42,17 +42,12 @@ static bool body_title(struct httpd_exchange *x, json_t *body, char id[TITLE_ID_
 static bool entitlement(struct origin_api *api, struct httpd_exchange *x, const char *uid,
 			const char *title, int64_t now, struct plan *plan, struct title_info *ti)
 {
-	struct subscription s;
 	struct store_txn *t;
 	int rc = store_begin(api->st, false, &t);
 
 	if (rc == 0) {
-		rc = subscription_get(t, uid, now, &s);
-		if (rc == -ENOENT || (rc == 0 && s.state != SUB_ACTIVE))
+		if ((rc = plans_entitled(t, uid, now, api->cache, plan)) == -EACCES)
 			rc = -EPERM;
-		else if (rc == 0 &&
-			 (rc = origin_cache_plan(api->cache, t, s.plan, plan)) == -ENOENT)
-			rc = -EPERM; /* the plan is gone */
 		if (rc == 0)
 			rc = origin_cache_title(api->cache, t, title, ti);
 		store_abort(t);

@@ -46,6 +46,8 @@ int origin_cache_plan(struct origin_cache *c, struct store_txn *t, const char *n
 	size_t i = jf_str_hash(name) & (PLANS - 1);
 	int rc;
 
+	if (!c)
+		return plan_get(t, name, out);
 	if (c->plans[i].gen == c->gen && strcmp(c->plans[i].p.name, name) == 0) {
 		*out = c->plans[i].p;
 		return 0;

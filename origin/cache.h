@@ -20,7 +20,7 @@ void origin_cache_free(struct origin_cache *c);
 /* Forget every entry (after an admin change). */
 void origin_cache_clear(struct origin_cache *c);
 
-/* plan_get() through C: 0, -ENOENT, or a negative errno. */
+/* plan_get() through C (NULL: straight from the store): 0, -ENOENT, or a negative errno. */
 int origin_cache_plan(struct origin_cache *c, struct store_txn *t, const char *name,
 		      struct plan *out);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "cache.h"
 #include "jsonfield.h"
 
 #define DAY 86400
@@ -219,7 +220,8 @@ json_t *subscription_json(const struct subscription *s)
 			 s->cancel_at_period_end, "source", s->grant ? "grant" : "user");
 }
 
-int plans_entitled(struct store_txn *t, const char *uid, int64_t now, struct plan *plan)
+int plans_entitled(struct store_txn *t, const char *uid, int64_t now, struct origin_cache *cache,
+		   struct plan *plan)
 {
 	struct subscription s;
 	int rc = subscription_get(t, uid, now, &s);
@@ -228,7 +230,7 @@ int plans_entitled(struct store_txn *t, const char *uid, int64_t now, struct pla
 		return -EACCES;
 	if (rc != 0)
 		return rc;
-	rc = plan_get(t, s.plan, plan);
+	rc = origin_cache_plan(cache, t, s.plan, plan);
 	return rc == -ENOENT ? -EACCES : rc;
 }
 

@@ -89,11 +89,15 @@ int subscription_put(struct store_txn *t, const char *uid, const struct subscrip
  * "source"}. */
 json_t *subscription_json(const struct subscription *s);
 
+struct origin_cache;
+
 /*
- * The plan UID may use at NOW: 0 with *PLAN, -EACCES when there is no
- * active subscription, or a negative errno.
+ * The plan UID may use at NOW, read through CACHE (cache.h; NULL: from the
+ * store): 0 with *PLAN, -EACCES when there is no active subscription (or its
+ * plan is gone), or a negative errno.
  */
-int plans_entitled(struct store_txn *t, const char *uid, int64_t now, struct plan *plan);
+int plans_entitled(struct store_txn *t, const char *uid, int64_t now, struct origin_cache *cache,
+		   struct plan *plan);
 
 /* For GET /me: UID's subscription as JSON (with its plan), or JSON null. */
 int plans_subscription_json(struct store *st, const char *uid, int64_t now, json_t **out);

@@ -112,7 +112,7 @@ static void subscriptions(void)
 	CHECK_INT(subscription_get(t, "u1", 75 * day, &s), 0);
 	CHECK_INT(s.state, SUB_ACTIVE);
 	CHECK_INT(s.period_end, 90 * day);
-	CHECK_INT(plans_entitled(t, "u1", 75 * day, &got), 0);
+	CHECK_INT(plans_entitled(t, "u1", 75 * day, NULL, &got), 0);
 	CHECK_INT(got.max_height, 720);
 	/* cancelled: active to the end of the period it is in, then ended */
 	s.cancel_at_period_end = true;
@@ -121,13 +121,13 @@ static void subscriptions(void)
 	CHECK_INT(s.state, SUB_ACTIVE);
 	CHECK_INT(subscription_get(t, "u1", 90 * day, &s), 0);
 	CHECK_INT(s.state, SUB_ENDED);
-	CHECK_INT(plans_entitled(t, "u1", 90 * day, &got), -EACCES);
+	CHECK_INT(plans_entitled(t, "u1", 90 * day, NULL, &got), -EACCES);
 	/* a grant ends at its time and does not renew */
 	s = (struct subscription){.plan = "basic", .period_end = 7 * day, .grant = true};
 	CHECK_INT(subscription_put(t, "u2", &s), 0);
-	CHECK_INT(plans_entitled(t, "u2", 6 * day, &got), 0);
-	CHECK_INT(plans_entitled(t, "u2", 7 * day, &got), -EACCES);
-	CHECK_INT(plans_entitled(t, "nobody", 0, &got), -EACCES);
+	CHECK_INT(plans_entitled(t, "u2", 6 * day, NULL, &got), 0);
+	CHECK_INT(plans_entitled(t, "u2", 7 * day, NULL, &got), -EACCES);
+	CHECK_INT(plans_entitled(t, "nobody", 0, NULL, &got), -EACCES);
 	CHECK_INT(store_commit(t), 0);
 	store_free(st);
 }
