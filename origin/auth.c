@@ -107,17 +107,6 @@ int origin_signup_hashed(struct origin_auth *a, const char *email, const char *h
 	return rc;
 }
 
-int origin_signup(struct origin_auth *a, const struct origin_creds *c, int64_t now)
-{
-	char *hash = NULL;
-	int rc = origin_password_hash(a, c->password, c->password_len, &hash);
-
-	if (rc == 0)
-		rc = origin_signup_hashed(a, c->email, hash, now);
-	free(hash);
-	return rc;
-}
-
 /* Fill *U from the account record ACCT of EMAIL. */
 static int user_from(json_t *acct, const char *email, struct origin_user *u, bool *disabled)
 {
@@ -360,20 +349,6 @@ int origin_password_check(const struct origin_auth *a, const char *hash, const c
 	bool ok = argon2id_verify(hash ? hash : a->dummy, pwd, len) == ARGON2_OK;
 
 	return ok && hash ? 0 : -EACCES;
-}
-
-int origin_login(struct origin_auth *a, const struct origin_creds *c, int64_t now,
-		 char token[ORIGIN_TOKEN_LEN + 1], int64_t *expires)
-{
-	char *hash = NULL;
-	int rc = origin_login_lookup(a, c->email, &hash);
-
-	if (rc == 0)
-		rc = origin_password_check(a, hash, c->password, c->password_len);
-	if (rc == 0)
-		rc = origin_login_session(a, c->email, hash, now, token, expires);
-	free(hash);
-	return rc;
 }
 
 /* The session key of the base64url TOKEN, or -EACCES when it is malformed. */

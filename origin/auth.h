@@ -69,23 +69,8 @@ struct origin_auth *origin_auth_new(struct store *st, const struct origin_auth_p
 void origin_auth_free(struct origin_auth *a);
 
 /*
- * Create the account C (already checked by origin_creds_policy) at NOW.
- * Returns 0, -EEXIST when the email is taken, or a negative errno.
- */
-int origin_signup(struct origin_auth *a, const struct origin_creds *c, int64_t now);
-
-/*
- * Check C's password and open a session.  An unknown email is verified
- * against a dummy hash, so it takes as long as a wrong password and gives the
- * same -EACCES.  Returns 0 with the token in TOKEN (NUL-terminated) and its
- * expiry in *EXPIRES, -EACCES, or a negative errno.
- */
-int origin_login(struct origin_auth *a, const struct origin_creds *c, int64_t now,
-		 char token[ORIGIN_TOKEN_LEN + 1], int64_t *expires);
-
-/*
- * origin_signup() and origin_login() in steps, so that the argon2id work can
- * run on another thread: origin_password_hash() and origin_password_check()
+ * Signup and login go in steps, so that the argon2id work can run on
+ * another thread: origin_password_hash() and origin_password_check()
  * touch no store and nothing of A but its parameters and dummy hash, so they
  * may run on any thread, concurrently, while A lives.  The other steps use
  * the store, on the thread that owns it.
@@ -125,8 +110,8 @@ int origin_password_check(const struct origin_auth *a, const char *hash, const c
 /*
  * Open a session for EMAIL, whose password matched HASH, at NOW, unless the
  * account has meanwhile been disabled, removed or given another password
- * (-EACCES).  Returns 0 with TOKEN and *EXPIRES as origin_login(), -EACCES,
- * or a negative errno.
+ * (-EACCES).  Returns 0 with the token (43 characters, NUL-terminated) in
+ * TOKEN and its expiry in *EXPIRES, -EACCES, or a negative errno.
  */
 int origin_login_session(struct origin_auth *a, const char *email, const char *hash, int64_t now,
 			 char token[ORIGIN_TOKEN_LEN + 1], int64_t *expires);
