@@ -237,6 +237,14 @@ def credentials(t, ctl, o):
     t.check("--token-file overrides REEL_ADMIN_TOKEN", r.rc == OK, r)
     os.remove(default)
 
+    example = os.path.join(et.SOURCE_ROOT, "conf", "reelctl.conf")
+    with open(example) as f:
+        write(default, f.read(), 0o644)
+    write(os.path.join(cfgdir, "admin.token"), tok + "\n")
+    r = ctl("plan", "list", env=ctl.env(False, REEL_ADMIN_URL=url))
+    t.check("conf/reelctl.conf works as it is (token_file beside it)", r.rc == OK, r)
+    os.remove(default)
+
     for bad in ["nonsense", "ftp://127.0.0.1/", "http://", "http://127.0.0.1:8091/?x=1"]:
         r = ctl("plan", "list", "--url", bad)
         t.check("bad URL %r: exit 2 naming it" % bad, r.rc == USAGE and one_error_line(
