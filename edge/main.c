@@ -19,7 +19,7 @@
 
 #include "daemon_args.h"
 #include "edge.h"
-#include "keys.h"
+#include "token_keyring.h"
 #include "reel_config.h"
 #include "tls.h"
 
@@ -248,7 +248,7 @@ static int load_keys(const struct edge_config *cfg, struct paseto_keyring **out,
 		     size_t errlen)
 {
 	*out = NULL;
-	return cfg->token_keys[0] ? edge_keys_load(cfg->token_keys, out, err, errlen) : 0;
+	return cfg->token_keys[0] ? edge_token_keyring_load(cfg->token_keys, out, err, errlen) : 0;
 }
 
 static int check_root(const struct edge_config *cfg, char *err, size_t errlen)

@@ -25,7 +25,7 @@
 #include "http_date.h"
 #include "http_path.h"
 #include "http_range.h"
-#include "playlist.h"
+#include "master_filter.h"
 
 #define ALLOW		"Allow: GET, HEAD, OPTIONS\r\n"
 #define MAX_RANGES_HARD 256

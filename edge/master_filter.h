@@ -3,8 +3,8 @@
  * a stream token allows, so a player never picks a rendition it would be
  * refused.
  */
-#ifndef EDGE_PLAYLIST_H
-#define EDGE_PLAYLIST_H
+#ifndef EDGE_MASTER_FILTER_H
+#define EDGE_MASTER_FILTER_H
 
 #include <stddef.h>
 

@@ -8,8 +8,8 @@
  *
  * Several kids may be listed at once so keys rotate without downtime.
  */
-#ifndef EDGE_KEYS_H
-#define EDGE_KEYS_H
+#ifndef EDGE_TOKEN_KEYRING_H
+#define EDGE_TOKEN_KEYRING_H
 
 #include <stddef.h>
 
@@ -20,6 +20,7 @@
  * problem" in ERR (unreadable file, malformed line, bad key, duplicate kid,
  * no key at all).
  */
-int edge_keys_load(const char *path, struct paseto_keyring **out, char *err, size_t errlen);
+int edge_token_keyring_load(const char *path, struct paseto_keyring **out, char *err,
+			    size_t errlen);
 
 #endif
