@@ -132,6 +132,42 @@ static void test_basic(struct buf *b)
 	CHECK(b->len > sizeof(big) && memcmp(b->p + b->len - sizeof(big), big, sizeof(big)) == 0);
 }
 
+/*
+ * RFC 9110 13.2.2: If-Match and If-Unmodified-Since come first.  Each case's
+ * header lines are BEFORE, the object's ETag when TAG, then AFTER.
+ */
+static void test_preconditions(struct buf *b, const char *etag)
+{
+	static const struct {
+		const char *path, *before;
+		bool tag;
+		const char *after;
+		int status;
+	} cases[] = {
+	    {"/t/seg.m4s", "If-Match: ", true, "", 200},
+	    {"/t/seg.m4s", "If-Match: \"other\"", false, "", 412},
+	    {"/t/seg.m4s", "If-Match: W/", true, "", 412},
+	    {"/t/seg.m4s", "If-Match: \"x\"\r\nIf-None-Match: ", true, "", 412},
+	    {"/t/seg.m4s", "If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT", false, "", 412},
+	    {"/t/seg.m4s", "If-Unmodified-Since: Fri, 31 Dec 9999 23:59:59 GMT", false, "", 200},
+	    {"/t/seg.m4s", "If-Match: *\r\nRange: bytes=0-9", false, "", 206},
+	    {"/t/seg.m4s", "If-None-Match: ", true, "\r\nIf-Match: *", 304},
+	    /* 13.2.1: without its preconditions a missing object is 404, so it stays 404 */
+	    {"/t/none.m4s", "If-Match: *", false, "", 404},
+	};
+	char req[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n%s%s%s\r\n\r\n",
+			 cases[i].path, cases[i].before, cases[i].tag ? etag : "", cases[i].after);
+		roundtrip(req, b, cases[i].status == 304);
+		if (status_of(b) != cases[i].status)
+			printf("# case %zu: %d\n", i, status_of(b));
+		CHECK_INT(status_of(b), cases[i].status);
+		CHECK(!has(b, "Connection: close"));
+	}
+}
+
 static void test_conditional(struct buf *b)
 {
 	char req[512], etag[80] = "";
@@ -158,6 +194,8 @@ static void test_conditional(struct buf *b)
 		  "If-Modified-Since: Fri, 31 Dec 9999 23:59:59 GMT\r\n\r\n",
 		  b, 1);
 	CHECK_INT(status_of(b), 304);
+
+	test_preconditions(b, etag);
 }
 
 static void test_ranges(struct buf *b)

@@ -99,6 +99,59 @@ def check_validators(t, port, root, files):
         a, b = c.read_response(), c.read_response()
         t.check("304 then 200 on one connection", a.status == 304 and b.status == 200 and
                 b.body == files["/t1/init.mp4"], "%s / %s" % (a.summary(), b.summary()))
+    check_preconditions(t, port, path, etag, mtime, files)
+
+
+def check_preconditions(t, port, path, etag, mtime, files):
+    """RFC 9110 13.1.1, 13.1.4 and the order of 13.2.2: 412 where a precondition fails."""
+    def status(headers, p=path, method="GET"):
+        r = get(port, p, headers, method)
+        return r.status, r
+
+    for name, headers in (("If-Match another tag", {"If-Match": '"other"'}),
+                          ("If-Match the weak form of the tag", {"If-Match": "W/" + etag}),
+                          ("If-Match a malformed list", {"If-Match": "%s, bogus" % etag}),
+                          ("If-Unmodified-Since before Last-Modified",
+                           {"If-Unmodified-Since": et.http_date(mtime - 3600)}),
+                          ("If-Match fails before If-None-Match is looked at",
+                           {"If-Match": '"other"', "If-None-Match": etag}),
+                          ("If-Unmodified-Since fails before If-Range",
+                           {"If-Unmodified-Since": et.http_date(mtime - 1),
+                            "Range": "bytes=0-9", "If-Range": etag})):
+        code, r = status(headers)
+        t.check("%s -> 412 with a reason, no object" % name,
+                code == 412 and r.body.startswith(b"412 Precondition Failed") and
+                not r.has("Content-Range") and not r.has("Connection"), r.summary())
+    code, r = status({"If-Match": '"other"'}, method="HEAD")
+    t.check_eq("HEAD with a failing If-Match -> 412", code, 412)
+    for name, headers, want in (
+            ("If-Match the current tag", {"If-Match": etag}, 200),
+            ("If-Match a list naming it", {"If-Match": '"a", %s' % etag}, 200),
+            ("If-Match *", {"If-Match": "*"}, 200),
+            ("If-Unmodified-Since = Last-Modified", {"If-Unmodified-Since": et.http_date(mtime)},
+             200),
+            ("If-Unmodified-Since not a date", {"If-Unmodified-Since": "yesterday"}, 200),
+            ("If-Match passes, then If-None-Match", {"If-Match": etag, "If-None-Match": etag},
+             304),
+            ("If-Match wins over a failing If-Unmodified-Since",
+             {"If-Match": etag, "If-Unmodified-Since": et.http_date(mtime - 3600)}, 200),
+            ("If-Match with a Range", {"If-Match": etag, "Range": "bytes=0-9"}, 206)):
+        code, r = status(headers)
+        t.check("%s -> %d" % (name, want), code == want, r.summary())
+    gz = get(port, path, {"Accept-Encoding": "gzip"}).header("ETag")
+    code, r = status({"If-Match": gz, "Accept-Encoding": "gzip"})
+    t.check("If-Match the gzip form's tag -> 200 gzip",
+            code == 200 and r.header("Content-Encoding") == "gzip", r.summary())
+    # 13.2.1: a GET of a missing object is 404 without preconditions, so it stays 404
+    code, r = status({"If-Match": "*"}, "/t1/none.m3u8")
+    t.check_eq("If-Match: * on a missing object -> 404 (RFC 9110 13.2.1)", code, 404)
+    # a 412 keeps the connection: the next request on it is answered
+    with et.Conn(port) as c:
+        c.send(et.build_request("GET", path, {"If-Match": '"other"'}) +
+               et.build_request("GET", "/t1/init.mp4"))
+        a, b = c.read_response(), c.read_response()
+        t.check("412 then 200 on one connection", a.status == 412 and b.status == 200 and
+                b.body == files["/t1/init.mp4"], "%s / %s" % (a.summary(), b.summary()))
 
 
 def check_gzip(t, port, files):
