@@ -72,6 +72,7 @@ const struct httpd_limits httpd_limits_default = {
     .max_requests = 10000,
     .max_connections = 16384,
     .max_body = 0,
+    .lingering_timeout_ms = 5000,
 };
 
 const char *httpd_reason(int status)
@@ -344,7 +345,8 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 	for (c = srv->conns; c; c = next) {
 		next = c->next;
 		if (c->deadline_ms && srv->now_ms >= c->deadline_ms) {
-			metrics_add(&srv->metrics->timeouts, 1);
+			if (!c->lingering)
+				metrics_add(&srv->metrics->timeouts, 1);
 			httpd_timeout(c);
 		}
 	}
@@ -359,15 +361,78 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 		accesslog_flush(srv->alog);
 }
 
-/* A deadline passed: answer 408 to a half-sent head, otherwise just close. */
+/* ---- lingering close ------------------------------------------------------ */
+
+/* Read and drop what the client sends; close at its end, on an error or past the cap. */
+static void linger_read(struct httpd_conn *c)
+{
+	char sink[16384];
+
+	for (;;) {
+		ssize_t n = recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT);
+
+		if (n > 0) {
+			c->lingered += (uint32_t)n;
+			if (c->lingered >= HTTPD_LINGER_MAX)
+				break;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		break;
+	}
+	httpd_conn_close(c);
+}
+
+/*
+ * The answer that ends C is out.  Closing now, with request bytes unread or
+ * still on their way, would make the kernel reset the connection, and a reset
+ * can destroy the answer before the client reads it.  So: send FIN after the
+ * answer (close_notify first on TLS), then read and drop input until the
+ * client closes, for at most lingering_timeout and HTTPD_LINGER_MAX bytes.
+ */
+static void conn_linger(struct httpd_conn *c)
+{
+	struct httpd *srv = c->srv;
+
+	if (!srv->limits.lingering_timeout_ms || c->defer) {
+		httpd_conn_close(c);
+		return;
+	}
+	httpd_tls_close(c);
+	if (shutdown(c->fd, SHUT_WR) != 0) {
+		httpd_conn_close(c);
+		return;
+	}
+	c->lingering = true;
+	c->nsegs = 0;
+	c->in_off = c->in_len;
+	c->discard = 0;
+	conn_release_buffers(c);
+	c->deadline_ms = srv->now_ms + srv->limits.lingering_timeout_ms;
+	httpd_conn_want(c, EV_READ);
+	linger_read(c);
+}
+
+/*
+ * A deadline passed: answer 408 to a half-sent head (then linger), otherwise
+ * just close.
+ */
 void httpd_timeout(struct httpd_conn *c)
 {
 	static const char resp408[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
 				      "Content-Length: 0\r\n\r\n";
 
-	if (c->nsegs == 0 && !c->ssl && !c->defer && c->in && c->in_len > c->in_off) {
+	if (!c->lingering && c->nsegs == 0 && !c->ssl && !c->defer && c->in &&
+	    c->in_len > c->in_off) {
 		ssize_t n = send(c->fd, resp408, sizeof(resp408) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-		(void)n;
+
+		if (n == (ssize_t)sizeof(resp408) - 1) {
+			conn_linger(c);
+			return;
+		}
 	}
 	httpd_conn_close(c);
 }
@@ -884,7 +949,7 @@ static void conn_run(struct httpd_conn *c)
 			}
 			conn_output_done(c);
 			if (c->close_after && !c->defer) {
-				httpd_conn_close(c);
+				conn_linger(c);
 				return;
 			}
 		}
@@ -924,6 +989,10 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->magic != HTTPD_CONN_MAGIC)
 		abort();
 	update_clock(c->srv);
+	if (c->lingering) {
+		linger_read(c);
+		return;
+	}
 	if (c->handshaking) {
 		int rc = httpd_tls_handshake(c);
 

@@ -37,12 +37,19 @@ struct httpd_limits {
 	uint32_t max_connections;      /* per worker; past it accepting pauses */
 	uint64_t max_body; /* request bodies up to this size reach the handler; larger: 413.
 			      0: bodies are skipped (up to 64 KiB) and never read */
+	uint64_t lingering_timeout_ms; /* after an answer that closes the connection, read and
+					  discard what the client still sends for up to this
+					  long (and HTTPD_LINGER_MAX bytes) before closing, so
+					  its unread bytes do not reset the answer; 0: close */
 };
+
+#define HTTPD_LINGER_MAX (1u << 20) /* bytes a lingering close discards at most */
 
 /*
  * Defaults both servers start from: 8 KiB request line, 16 KiB head, 10 s
- * head / 75 s keep-alive / 60 s send / 10 s shutdown timeouts, 10,000
- * requests per connection, 16,384 connections, no request bodies.
+ * head / 75 s keep-alive / 60 s send / 10 s shutdown / 5 s lingering
+ * timeouts, 10,000 requests per connection, 16,384 connections, no request
+ * bodies.
  */
 extern const struct httpd_limits httpd_limits_default;
 

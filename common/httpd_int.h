@@ -38,10 +38,12 @@ struct httpd_conn {
 	short io_want; /* interest the last I/O asked for (TLS may want the other way) */
 	bool handshaking, close_after, head_only, head_done, failed, has_file, logged, drained;
 	bool ktls;
+	bool lingering;		      /* answered and shut for writing: discarding input */
 	bool in_handler;	      /* the handler of this connection is running */
 	struct httpd_deferred *defer; /* the request whose answer is deferred */
 	uint64_t deadline_ms;	      /* 0: none */
 	uint32_t nrequests;
+	uint32_t lingered; /* bytes discarded while lingering */
 
 	/* input: [in_off, in_len) unparsed; the current request starts at in_off */
 	char *in;

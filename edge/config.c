@@ -73,6 +73,7 @@ static const struct conf_key keys[] = {
      NULL},
     {"limits", "send_timeout", CONF_DURATION, L(send_timeout_ms), 100, 86400000, NULL, NULL},
     {"limits", "max_requests_per_connection", CONF_UINT, L(max_requests), 1, 100000000, NULL, NULL},
+    {"limits", "lingering_timeout", CONF_DURATION, L(lingering_timeout_ms), 0, 3600000, NULL, NULL},
     {"tls", "certificate", CONF_PATH, F(tls_cert), 0, 0, NULL, NULL},
     {"tls", "key", CONF_PATH, F(tls_key), 0, 0, NULL, NULL},
     {"tls", "ciphers", CONF_STR, F(tls_ciphers), 1, 0, NULL, NULL},

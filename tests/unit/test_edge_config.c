@@ -16,6 +16,7 @@ int main(void)
 {
 	CHECK_INT(parse(""), 0);
 	CHECK_INT(cfg.nlisten, 1);
+	CHECK_INT(cfg.limits.lingering_timeout_ms, 5000);
 	CHECK_INT(cfg.limits.max_header_size, 16384);
 	CHECK(cfg.gzip);
 	CHECK_INT(parse("[server]\nlisten = 127.0.0.1:1, 127.0.0.1:2\nworkers = 3\n"
@@ -49,6 +50,8 @@ int main(void)
 			"key = /k.pem\n"),
 		  0);
 	CHECK_STR(cfg.tls_cert, "/etc/reel/c.pem");
+	CHECK_INT(parse("[limits]\nlingering_timeout = 0\n"), 0);
+	CHECK_INT(cfg.limits.lingering_timeout_ms, 0);
 	CHECK_INT(parse("[limits]\nmax_request_line = 64k\nmax_header_size = 16k\n"), -1);
 	CHECK_INT(parse("[tokens]\nrequire = on\n"), -1);
 	CHECK_STR(err, "/etc/reel/edge.conf: [tokens] require = on needs keys");
