@@ -18,9 +18,11 @@ struct edge_listeners {
 
 /*
  * Run worker INDEX until it has drained after SIGTERM: serve CFG's content on
- * the listening sockets LS (owned from here on), counting into slot INDEX of
- * METRICS, checking stream tokens against RING (NULL: no keys).  Returns
- * the process exit status.
+ * the listening sockets LS, counting into slot INDEX of METRICS, checking
+ * stream tokens against RING (NULL: no keys).  The fds of LS are the
+ * worker's from here on (they close with it); CFG, METRICS, RING and the TLS
+ * contexts in LS stay the caller's and must outlive the call.  Returns the
+ * process exit status: 0 after a drain, 1 when setup failed (logged).
  */
 int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct edge_listeners *ls,
 		    struct metrics *metrics, const struct paseto_keyring *ring);
