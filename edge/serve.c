@@ -544,8 +544,27 @@ void edge_serve(struct httpd_exchange *x, void *arg)
 	}
 	if (path_is(r, "/healthz"))
 		serve_health(x);
-	else if (path_is(r, "/metrics"))
+	else if (path_is(r, "/metrics") && s->cfg->metrics_on_content)
 		serve_metrics(x, s);
+	else if (path_is(r, "/metrics"))
+		httpd_error(x, 404, "metrics are served on the [metrics] listeners", NULL, false);
 	else
 		serve_file(x, s);
+}
+
+void edge_serve_metrics(struct httpd_exchange *x, void *arg)
+{
+	struct edge_serve *s = arg;
+	const struct http_request *r = x->req;
+
+	if (s->magic != EDGE_SERVE_MAGIC)
+		abort();
+	if (r->method != HTTP_GET && r->method != HTTP_HEAD)
+		httpd_error(x, 405, "this server only reads", "Allow: GET, HEAD\r\n", false);
+	else if (path_is(r, "/metrics"))
+		serve_metrics(x, s);
+	else if (path_is(r, "/healthz"))
+		serve_health(x);
+	else
+		httpd_error(x, 404, "this listener serves /metrics and /healthz", NULL, false);
 }

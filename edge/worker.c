@@ -1,6 +1,7 @@
 /*
- * A worker process: one libevent loop with the HTTP core, the open-file
- * cache and the access log.  SIGTERM drains it; SIGUSR1 reopens its logs.
+ * A worker process: one libevent loop with an HTTP server per listener role
+ * (content, metrics), the open-file cache and the access log.  SIGTERM
+ * drains it; SIGUSR1 reopens its logs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,12 +31,12 @@ struct worker {
 	uint32_t magic;
 	const struct edge_config *cfg;
 	struct event_base *base;
-	struct httpd *srv;
+	struct httpd *srv[EDGE_ROLE_COUNT]; /* NULL for a role without listeners */
 	struct edge_serve serve;
 	struct accesslog *alog;
 	struct event *ev[NSIGNALS];
 	int rootfd;
-	bool draining;
+	unsigned draining; /* servers still draining after SIGTERM */
 };
 
 static uint64_t now_ms(void)
@@ -59,16 +60,26 @@ static void drained(void *arg)
 {
 	struct worker *w = worker_of(arg);
 
-	event_base_loopbreak(w->base);
+	if (w->draining && --w->draining == 0)
+		event_base_loopbreak(w->base);
 }
 
 static void on_term(struct worker *w)
 {
+	unsigned n = 0;
+
 	if (w->draining)
 		return;
-	w->draining = true;
-	log_debug("draining %u connections", httpd_connections(w->srv));
-	httpd_drain(w->srv, drained, w);
+	for (int r = 0; r < EDGE_ROLE_COUNT; r++)
+		if (w->srv[r]) {
+			n += httpd_connections(w->srv[r]);
+			w->draining++;
+		}
+	log_debug("draining %u connections", n);
+	/* each call may report at once (no connection left), so count first */
+	for (int r = 0; r < EDGE_ROLE_COUNT; r++)
+		if (w->srv[r])
+			httpd_drain(w->srv[r], drained, w);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -142,16 +153,34 @@ static int serve_setup(struct worker *w, unsigned index, struct metrics *metrics
 	return 0;
 }
 
-/* The HTTP server on the listeners LS (whose fds it takes).  0 or -1 (logged). */
-static int server_setup(struct worker *w, const struct edge_listeners *ls)
+/* The handler of each listener role. */
+static const httpd_handler_fn role_handler[EDGE_ROLE_COUNT] = {
+    [EDGE_ROLE_CONTENT] = edge_serve,
+    [EDGE_ROLE_METRICS] = edge_serve_metrics,
+};
+
+/* One HTTP server per role that has listeners in LS (whose fds it takes).  0 or -1 (logged). */
+static int servers_setup(struct worker *w, const struct edge_listeners *ls)
 {
-	w->srv = httpd_new(w->base, &w->cfg->limits, ls->l, ls->n, w->serve.slot, w->alog,
-			   edge_serve, &w->serve);
-	if (!w->srv) {
-		log_warn("server setup");
-		return -1;
+	for (int r = 0; r < EDGE_ROLE_COUNT; r++) {
+		struct httpd_listener mine[EDGE_MAX_LISTEN * 2];
+		int n = 0;
+
+		for (int i = 0; i < ls->n; i++) {
+			if (ls->role[i] != (enum edge_role)r)
+				continue;
+			mine[n++] = ls->l[i];
+		}
+		if (n == 0)
+			continue;
+		w->srv[r] = httpd_new(w->base, &w->cfg->limits, mine, n, w->serve.slot, w->alog,
+				      role_handler[r], &w->serve);
+		if (!w->srv[r]) {
+			log_warn("%s server setup", edge_role_name((enum edge_role)r));
+			return -1;
+		}
+		httpd_set_warn(w->srv[r], log_warnx);
 	}
-	httpd_set_warn(w->srv, log_warnx);
 	return 0;
 }
 
@@ -191,7 +220,7 @@ static int worker_setup(struct worker *w, unsigned index, const struct edge_list
 		log_warnx("cannot create the event loop");
 		return -1;
 	}
-	if (server_setup(w, ls) != 0)
+	if (servers_setup(w, ls) != 0)
 		return -1;
 	return signals_setup(w);
 }
@@ -212,7 +241,8 @@ static void worker_teardown(struct worker *w)
 	for (size_t i = 0; i < NSIGNALS; i++)
 		if (w->ev[i])
 			event_free(w->ev[i]);
-	httpd_free(w->srv);
+	for (int r = 0; r < EDGE_ROLE_COUNT; r++)
+		httpd_free(w->srv[r]);
 	edge_filecache_free(w->serve.files);
 	token_cache_free(w->serve.tokens);
 	edge_ratelimit_free(w->serve.failures);

@@ -317,9 +317,12 @@ def check_health_and_methods(t, port):
     t.check("still serving after the 405s", r.status == 200, r.summary())
 
 
-def check_metrics(t, port):
+def check_metrics(t, e):
+    """/metrics on the metrics listener: counters of both listeners' requests."""
+    port = e.port
+
     def scrape():
-        r = get(port, "/metrics")
+        r = get(e.metrics_port, "/metrics")
         return r, et.parse_metrics(r.body.decode())
     r, m0 = scrape()
     t.check("/metrics is Prometheus text",
@@ -352,13 +355,42 @@ def check_metrics(t, port):
         _, m2 = scrape()
         t.check("reel_http_open_connections counts open connections (>= 3)",
                 m2.get("reel_http_open_connections", 0) >= 3, m2.get("reel_http_open_connections"))
-    time.sleep(0.2)
+    time.sleep(0.3)
     _, m3 = scrape()
     t.check_eq("reel_http_open_connections drops back to 1 (the scrape)",
                m3.get("reel_http_open_connections"), 1.0)
     t.check("bytes sent counter grows",
             m3.get("reel_http_response_bytes_total", 0) > m0.get("reel_http_response_bytes_total",
                                                                  0) + 7 * 10000, "")
+
+
+def check_metrics_listeners(t, root, e):
+    """Counters are for the operator: not on content listeners unless configured."""
+    r = get(e.port, "/metrics")
+    t.check("/metrics on a content listener -> 404 with a reason",
+            r.status == 404 and b"[metrics]" in r.body and b"reel_http" not in r.body, r.summary())
+    r = get(e.metrics_port, "/t1/index.m3u8")
+    t.check_eq("the metrics listener serves no content", r.status, 404)
+    t.check_eq("the metrics listener answers /healthz", get(e.metrics_port, "/healthz").status,
+               200)
+    r = get(e.metrics_port, "/metrics", method="HEAD")
+    t.check("HEAD /metrics on the metrics listener", r.status == 200 and r.body == b"",
+            r.summary())
+    r, _ = et.exchange(e.metrics_port, et.build_request("POST", "/metrics",
+                                                        {"Content-Length": "0"}))
+    t.check("POST /metrics -> 405", r is not None and r.status == 405, r and r.summary())
+    both = t.edge(root, metrics={"on_content": "on"})
+    r = get(both.port, "/metrics")
+    t.check("[metrics] on_content = on: /metrics on the content listener too",
+            r.status == 200 and b"reel_http_requests_total" in r.body, r.summary())
+    t.check_eq("... and still on the metrics listener",
+               get(both.metrics_port, "/metrics").status, 200)
+    both.stop()
+    none = t.edge(root, metrics={"listen": "off"})
+    t.check("[metrics] listen = off: no metrics listener, content served",
+            get(none.port, "/t1/index.m3u8").status == 200 and
+            "(metrics)" not in none.logs_full(), none.logs()[-300:])
+    none.stop()
 
 
 def check_changes_on_disk(t, port, root):
@@ -433,7 +465,8 @@ def main(t):
     check_cache_control(t, e.port)
     check_path_safety(t, e.port, files, root)
     check_health_and_methods(t, e.port)
-    check_metrics(t, e.port)
+    check_metrics(t, e)
+    check_metrics_listeners(t, root, e)
     check_changes_on_disk(t, e.port, root)
     check_cors_list(t, root)
     check_access_log(t, root, files)

@@ -113,7 +113,7 @@ def check_abuse(t, e):
                    tls_ctx=ssl.create_default_context(cafile=e.sections["tls"]["certificate"]))
     t.check("HTTPS still served after the bad clients", r.status == 200 and r.body == b"ok\n",
             r.summary())
-    m = et.parse_metrics(et.request(e.port, "GET", "/metrics").body.decode())
+    m = e.metrics()
     t.check("metrics count TLS handshakes and failures",
             m.get("reel_tls_handshakes_total", 0) >= 5 and
             m.get("reel_tls_handshake_failures_total", 0) >= 1,

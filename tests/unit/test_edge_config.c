@@ -15,7 +15,10 @@ static int parse(const char *text)
 int main(void)
 {
 	CHECK_INT(parse(""), 0);
-	CHECK_INT(cfg.nlisten, 1);
+	CHECK_INT(cfg.listen[EDGE_ROLE_CONTENT].nplain, 1);
+	CHECK_INT(cfg.listen[EDGE_ROLE_METRICS].nplain, 1);
+	CHECK_STR(cfg.listen[EDGE_ROLE_METRICS].plain[0].text, "127.0.0.1:9145");
+	CHECK(!cfg.metrics_on_content);
 	CHECK_INT(cfg.limits.lingering_timeout_ms, 5000);
 	CHECK_INT(cfg.limits.max_header_size, 16384);
 	CHECK(cfg.gzip);
@@ -24,7 +27,7 @@ int main(void)
 			"[content]\nroot = pkgs\ngzip = off\ncors_origins = off\n"
 			"[log]\naccess_log = off\nlevel = debug\n"),
 		  0);
-	CHECK_INT(cfg.nlisten, 2);
+	CHECK_INT(cfg.listen[EDGE_ROLE_CONTENT].nplain, 2);
 	CHECK_INT(cfg.workers, 3);
 	CHECK_INT(cfg.limits.header_timeout_ms, 250);
 	CHECK_INT(cfg.limits.max_header_size, 32768);
@@ -50,6 +53,19 @@ int main(void)
 			"key = /k.pem\n"),
 		  0);
 	CHECK_STR(cfg.tls_cert, "/etc/reel/c.pem");
+	/* listener roles: metrics on their own addresses, never one port for two roles */
+	CHECK_INT(parse("[metrics]\nlisten = off\n"), 0);
+	CHECK_INT(cfg.listen[EDGE_ROLE_METRICS].nplain, 0);
+	CHECK_INT(parse("[metrics]\nlisten = [::1]:9100, 127.0.0.1:9101\non_content = on\n"), 0);
+	CHECK_INT(cfg.listen[EDGE_ROLE_METRICS].nplain, 2);
+	CHECK(cfg.metrics_on_content);
+	CHECK_INT(parse("[server]\nlisten = 127.0.0.1:9145\n"), -1);
+	CHECK_STR(err,
+		  "/etc/reel/edge.conf: 127.0.0.1:9145 is listed twice ([server] and [metrics])");
+	CHECK_INT(parse("[server]\nlisten = 127.0.0.1:1, 127.0.0.1:1\n"), -1);
+	CHECK_STR(err, "/etc/reel/edge.conf: 127.0.0.1:1 is listed twice ([server] and [server])");
+	CHECK_INT(parse("[server]\nlisten_tls = 127.0.0.1:8080\n[tls]\ncertificate = c\nkey = k\n"),
+		  -1);
 	CHECK_INT(parse("[limits]\nlingering_timeout = 0\n"), 0);
 	CHECK_INT(cfg.limits.lingering_timeout_ms, 0);
 	CHECK_INT(parse("[limits]\nmax_request_line = 64k\nmax_header_size = 16k\n"), -1);

@@ -179,6 +179,7 @@ class Server:
         if self.tls:
             lines.append("listen_tls = 127.0.0.1:%d" % self.tls_port)
         lines += ["workers = %d" % self.workers, "",
+                  "[metrics]", "listen = 127.0.0.1:%d" % free_port(), "",
                   "[content]", "root = %s" % self.fx["content"], ""]
         if self.tls:
             lines += ["[tls]", "certificate = %s" % self.fx["cert"],
