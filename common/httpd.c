@@ -260,6 +260,8 @@ static void conn_new(struct httpd *srv, int fd, struct httpd_listener *l,
 	c->segs = c->seg_inline;
 	c->segcap = HTTPD_INLINE_SEGS;
 	memcpy(&c->peer, peer, plen < sizeof(c->peer) ? plen : sizeof(c->peer));
+	c->headers = l->headers;
+	c->headers_len = l->headers ? strlen(l->headers) : 0;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->next = srv->conns;
 	if (srv->conns)
@@ -493,6 +495,8 @@ void httpd_begin(struct httpd_exchange *x, int status)
 	mem_append(c, line, (size_t)n);
 	mem_append(c, c->srv->date, HTTP_DATE_LEN);
 	mem_append(c, "\r\n", 2);
+	if (c->headers_len)
+		mem_append(c, c->headers, c->headers_len);
 }
 
 void httpd_header(struct httpd_exchange *x, const char *line, size_t len)

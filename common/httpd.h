@@ -55,7 +55,10 @@ extern const struct httpd_limits httpd_limits_default;
 
 struct httpd_listener {
 	int fd;
-	SSL_CTX *tls; /* NULL for plain HTTP; not owned */
+	SSL_CTX *tls;	     /* NULL for plain HTTP; not owned */
+	const char *headers; /* "Name: value\r\n" lines added to every answer on this
+				listener (Strict-Transport-Security), or NULL; not
+				owned, must outlive the server */
 	char name[112];
 };
 

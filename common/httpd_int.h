@@ -43,7 +43,9 @@ struct httpd_conn {
 	struct httpd_deferred *defer; /* the request whose answer is deferred */
 	uint64_t deadline_ms;	      /* 0: none */
 	uint32_t nrequests;
-	uint32_t lingered; /* bytes discarded while lingering */
+	uint32_t lingered;   /* bytes discarded while lingering */
+	const char *headers; /* the listener's lines for every answer, or NULL */
+	size_t headers_len;
 
 	/* input: [in_off, in_len) unparsed; the current request starts at in_off */
 	char *in;

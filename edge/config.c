@@ -62,12 +62,28 @@ static int parse_ktls(const char *v, void *field)
 	return 0;
 }
 
-static int parse_cors(const char *v, void *field)
+/* A string field of CAP bytes where "off" means "". */
+static int parse_or_off(const char *v, void *field, size_t cap)
 {
-	size_t cap = sizeof(((struct edge_config *)0)->cors_origins);
 	int n = snprintf(field, cap, "%s", strcmp(v, "off") == 0 ? "" : v);
 
 	return n < 0 || (size_t)n >= cap ? -EINVAL : 0;
+}
+
+static int parse_cors(const char *v, void *field)
+{
+	return parse_or_off(v, field, sizeof(((struct edge_config *)0)->cors_origins));
+}
+
+static int parse_hsts(const char *v, void *field)
+{
+	/* a header value: no control bytes, and it must say how long */
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return -EINVAL;
+	if (strcmp(v, "off") != 0 && strncmp(v, "max-age=", 8) != 0)
+		return -EINVAL;
+	return parse_or_off(v, field, sizeof(((struct edge_config *)0)->hsts));
 }
 
 static const struct conf_key keys[] = {
@@ -103,6 +119,8 @@ static const struct conf_key keys[] = {
     {"tls", "key", CONF_PATH, F(tls_key), 0, 0, NULL, NULL},
     {"tls", "ciphers", CONF_STR, F(tls_ciphers), 1, 0, NULL, NULL},
     {"tls", "ktls", CONF_CUSTOM, F(ktls), 0, 0, "auto or off", parse_ktls},
+    {"tls", "hsts", CONF_CUSTOM, F(hsts), 0, 0, "off or max-age=SECONDS[; includeSubDomains]",
+     parse_hsts},
     {"tokens", "require", CONF_BOOL, F(require_token), 0, 0, NULL, NULL},
     {"tokens", "keys", CONF_PATH, F(token_keys), 0, 0, NULL, NULL},
     {"origin", "url", CONF_STR, F(origin_url), 0, 0, NULL, NULL},

@@ -68,6 +68,7 @@ struct edge_config {
 	char tls_cert[PATH_MAX], tls_key[PATH_MAX];
 	char tls_ciphers[1024];
 	enum edge_ktls ktls;
+	char hsts[256]; /* Strict-Transport-Security value on HTTPS answers; "" = off */
 
 	bool require_token;	   /* only /s/<token>/<title>/... is served */
 	char token_keys[PATH_MAX]; /* "KID PUBLIC-KEY-HEX" per line; "" = none */

@@ -37,6 +37,7 @@ struct worker {
 	struct event *ev[NSIGNALS];
 	int rootfd;
 	unsigned draining; /* servers still draining after SIGTERM */
+	char hsts[sizeof(((struct edge_config *)0)->hsts) + 40];
 };
 
 static uint64_t now_ms(void)
@@ -169,7 +170,10 @@ static int servers_setup(struct worker *w, const struct edge_listeners *ls)
 		for (int i = 0; i < ls->n; i++) {
 			if (ls->role[i] != (enum edge_role)r)
 				continue;
-			mine[n++] = ls->l[i];
+			mine[n] = ls->l[i];
+			if (mine[n].tls && w->hsts[0])
+				mine[n].headers = w->hsts;
+			n++;
 		}
 		if (n == 0)
 			continue;
@@ -216,6 +220,8 @@ static int worker_setup(struct worker *w, unsigned index, const struct edge_list
 		log_warn("access log %s", cfg->access_log);
 		return -1;
 	}
+	if (cfg->hsts[0])
+		snprintf(w->hsts, sizeof(w->hsts), "Strict-Transport-Security: %s\r\n", cfg->hsts);
 	if (!(w->base = event_base_new())) {
 		log_warnx("cannot create the event loop");
 		return -1;

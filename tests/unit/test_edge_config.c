@@ -19,6 +19,7 @@ int main(void)
 	CHECK_INT(cfg.listen[EDGE_ROLE_METRICS].nplain, 1);
 	CHECK_STR(cfg.listen[EDGE_ROLE_METRICS].plain[0].text, "127.0.0.1:9145");
 	CHECK(!cfg.metrics_on_content);
+	CHECK_STR(cfg.hsts, "");
 	CHECK_INT(cfg.limits.lingering_timeout_ms, 5000);
 	CHECK_INT(cfg.limits.max_header_size, 16384);
 	CHECK(cfg.gzip);
@@ -66,6 +67,12 @@ int main(void)
 	CHECK_STR(err, "/etc/reel/edge.conf: 127.0.0.1:1 is listed twice ([server] and [server])");
 	CHECK_INT(parse("[server]\nlisten_tls = 127.0.0.1:8080\n[tls]\ncertificate = c\nkey = k\n"),
 		  -1);
+	/* Strict-Transport-Security for the HTTPS listeners */
+	CHECK_INT(parse("[tls]\nhsts = max-age=31536000; includeSubDomains\n"), 0);
+	CHECK_STR(cfg.hsts, "max-age=31536000; includeSubDomains");
+	CHECK_INT(parse("[tls]\nhsts = off\n"), 0);
+	CHECK_STR(cfg.hsts, "");
+	CHECK_INT(parse("[tls]\nhsts = includeSubDomains\n"), -1);
 	CHECK_INT(parse("[limits]\nlingering_timeout = 0\n"), 0);
 	CHECK_INT(cfg.limits.lingering_timeout_ms, 0);
 	CHECK_INT(parse("[limits]\nmax_request_line = 64k\nmax_header_size = 16k\n"), -1);
