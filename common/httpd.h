@@ -79,7 +79,10 @@ typedef void (*httpd_handler_fn)(struct httpd_exchange *x, void *arg);
 /*
  * Create a server on BASE for the LISTENERS (copied; the fds become owned by
  * the server and close with it).  METRICS is this worker's slot; ALOG may be
- * NULL (no access log).  Returns NULL with errno set on failure.
+ * NULL (no access log).  Both stay the caller's and must outlive the server;
+ * the server writes ALOG's buffered lines out on its sweep, every 500 ms, so
+ * a line reaches the file within a second (the owner's accesslog_free()
+ * writes the rest at exit).  Returns NULL with errno set on failure.
  */
 struct httpd *httpd_new(struct event_base *base, const struct httpd_limits *limits,
 			const struct httpd_listener *listeners, int nlisteners,
