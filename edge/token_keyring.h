@@ -16,9 +16,11 @@
 #include "paseto.h"
 
 /*
- * Read PATH into a new keyring (*OUT).  Returns 0, or -1 with "PATH:LINE:
- * problem" in ERR (unreadable file, malformed line, bad key, duplicate kid,
- * no key at all).
+ * Read PATH into a new keyring, stored in *OUT: the caller owns it and frees
+ * it with paseto_keyring_free().  Returns 0, or -1 with "PATH:LINE:
+ * problem" in ERR (ERRLEN bytes, the caller's) for an unreadable file, a
+ * malformed line, a bad or secret key, a duplicate kid, or no key at all;
+ * *OUT is then untouched and nothing is left allocated.
  */
 int edge_token_keyring_load(const char *path, struct paseto_keyring **out, char *err,
 			    size_t errlen);
