@@ -33,13 +33,15 @@
 /* Map an FFmpeg error code to a negative errno (the one mapper, STYLE.md rule 4). */
 int tc_averr(int averr);
 
-/* FFmpeg's text for AVERR ("Invalid data found when processing input"). */
+/* FFmpeg's text for AVERR ("Invalid data found when processing input") in the caller's BUF;
+ * returns BUF. */
 const char *tc_averr_str(int averr, char *buf, size_t len);
 
 /* Install the av_log callback that keeps the last FFmpeg error line; VERBOSE prints warnings. */
 void tc_log_install(int verbose);
 
-/* The last error line FFmpeg logged (trimmed, may be ""), copied into BUF. */
+/* The last error line FFmpeg logged (trimmed, may be ""), copied into the caller's BUF;
+ * returns BUF. */
 const char *tc_log_last(char *buf, size_t len);
 
 /* ---- segmenter (segment.c) ---- */
@@ -56,15 +58,17 @@ struct tc_segment {
 struct tc_segmenter;
 
 /*
- * Start a rendition in folder DIR (created): writes DIR/init.mp4 for fMP4 now.
- * ENC is the opened encoder whose packets will be written; TARGET_MS the
- * segment target.  Returns NULL with ERR filled on failure.
+ * Start a rendition in folder DIR (created; the path is copied).  ENC is the
+ * opened encoder whose packets will be written, only read during the call;
+ * TARGET_MS the segment target.  Returns a segmenter the caller owns and frees
+ * with tc_seg_free, or NULL with the caller's ERR filled on failure.
  */
 struct tc_segmenter *tc_seg_new(const char *dir, const AVCodecContext *enc, int64_t target_ms,
 				enum transcoder_container c, char *err, size_t errlen);
 
 /*
- * Write PKT (time base of the encoder, consumed).  A key packet at or past the next
+ * Write PKT (time base of the encoder).  Its data is taken: PKT is left empty,
+ * the caller keeps the AVPacket itself.  A key packet at or past the next
  * boundary (k * target) closes the current segment file and opens the next.
  * Returns 0 or a negative errno with ERR filled.
  */
@@ -73,15 +77,18 @@ int tc_seg_write(struct tc_segmenter *s, AVPacket *pkt, char *err, size_t errlen
 /* Flush the last segment and compute durations.  Returns 0 or -errno with ERR. */
 int tc_seg_finish(struct tc_segmenter *s, char *err, size_t errlen);
 
-/* The finished segment list (valid until tc_seg_free). */
+/* The segment list and its length in *N: the segmenter's array, valid until the next
+ * tc_seg_write, tc_seg_finish or tc_seg_free; never freed by the caller. */
 const struct tc_segment *tc_seg_list(const struct tc_segmenter *s, size_t *n);
 
 /* Total duration in seconds of the finished segments. */
 double tc_seg_duration(const struct tc_segmenter *s);
 
+/* Free *S and set it to NULL; nothing happens when *S is NULL. */
 void tc_seg_free(struct tc_segmenter **s);
 
-/* Encrypt every finished segment file in place (opts->key_uri set); sizes are updated. */
+/* Encrypt every finished segment file in place (opts->key_uri set); sizes and IVs in the
+ * segment list are updated.  Returns 0 or -errno with the caller's ERR filled. */
 int tc_seg_encrypt(struct tc_segmenter *s, const struct transcoder_options *o, char *err,
 		   size_t errlen);
 
@@ -103,8 +110,9 @@ struct tc_rendition {
 	int is_default;
 	int channels;
 	int forced;
-	struct tc_segmenter *seg;      /* owned elsewhere; NULL for subtitles */
-	const struct tc_segment *grid; /* subtitles: the segments they follow */
+	struct tc_segmenter *seg;      /* borrowed from its rung or audio track; NULL for
+					  subtitles and dropped renditions */
+	const struct tc_segment *grid; /* subtitles: the segments they follow (borrowed) */
 	size_t grid_len;
 	double peak_bps, avg_bps; /* measured, filled by tc_measure */
 	double iframe_peak_bps, iframe_avg_bps;
@@ -151,7 +159,8 @@ struct tc_job {
 	char err[512];
 };
 
-/* Record the first failure of the job (thread-safe) and make everyone stop.  Returns CODE. */
+/* Record the first failure of the job (thread-safe; the message is copied into job->err)
+ * and make everyone stop.  Returns CODE (-EIO when CODE is not negative). */
 int tc_fail(struct tc_job *job, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -164,44 +173,57 @@ int64_t tc_now_ns(void);
 
 /*
  * Plan the ladder for the decoder's picture, build the filter graph and open one
- * libx264 encoder + segmenter + thread per rung.  Adds the video renditions to JOB.
+ * libx264 encoder + segmenter + thread per rung.  Adds the video renditions to JOB;
+ * job->video is the job's, freed by tc_video_free (also after a failure).
+ * Returns 0 or the negative errno recorded with tc_fail.
  */
 int tc_video_open(struct tc_job *job);
 
-/* Feed one decoded frame (NULL = end of stream) through the graph to the encoder threads. */
+/* Feed one decoded frame (NULL = end of stream) through the graph to the encoder threads.
+ * FRAME stays the caller's (the graph takes its own reference).  Returns 0 or -errno. */
 int tc_video_frame(struct tc_job *job, AVFrame *frame);
 
-/* Wait for the encoder threads and finish their segmenters. */
+/* Wait for the encoder threads and finish their segmenters.  Returns 0 or the job's error. */
 int tc_video_finish(struct tc_job *job);
 
+/* Join the encoder threads, free *V with its encoders and segmenters, set *V to NULL. */
 void tc_video_free(struct tc_video **v);
 
 /* ---- audio renditions (audio.c) ---- */
 
-/* Open decoder, downmix/resample graph, AAC encoder and segmenter for stream INDEX. */
+/* Open decoder, downmix/resample graph, AAC encoder and segmenter for stream INDEX into
+ * job->audio[] (the job's, freed by tc_audio_free).  Returns 0 or -errno (tc_fail). */
 int tc_audio_open(struct tc_job *job, int index, int is_default);
 
-/* Decode PKT (NULL = flush) of audio track I and encode what comes out. */
+/* Decode PKT (NULL = flush; only read, it stays the caller's) of audio track I and encode
+ * what comes out.  Returns 0 or -errno (tc_fail). */
 int tc_audio_packet(struct tc_job *job, size_t i, const AVPacket *pkt);
 
+/* Flush audio track I's decoder, filters, encoder and segmenter.  Returns 0 or -errno. */
 int tc_audio_finish(struct tc_job *job, size_t i);
 
+/* Free *A and set it to NULL; nothing happens when *A is NULL. */
 void tc_audio_free(struct tc_audio **a);
 
 /* ---- subtitle renditions (subs.c) ---- */
 
-/* Open stream INDEX as a WebVTT rendition; bitmap subtitles are skipped (warning). */
+/* Open stream INDEX as a WebVTT rendition into job->subs[] (the job's, freed by
+ * tc_subs_free); bitmap subtitles are skipped (warning).  Returns 0 or -errno. */
 int tc_subs_open(struct tc_job *job, int index);
 
-/* Decode one packet of subtitle track I and keep its cues. */
+/* Decode one packet of subtitle track I (PKT stays the caller's) and keep copies of its
+ * cues.  Returns 0 or -errno. */
 int tc_subs_packet(struct tc_job *job, size_t i, AVPacket *pkt);
 
-/* Write every subtitle track as WebVTT segments on the video's segment grid. */
+/* Write every subtitle track as WebVTT segments on the video's segment grid.  Returns 0
+ * or -errno. */
 int tc_subs_write(struct tc_job *job);
 
+/* Free *S with its cues and set it to NULL; nothing happens when *S is NULL. */
 void tc_subs_free(struct tc_subs **s);
 
-/* The segments of rendition R (its segmenter's, or the grid of a subtitle track). */
+/* The segments of rendition R and their count in *N: its segmenter's, or the grid of a
+ * subtitle track; borrowed, valid while the job's renditions are. */
 const struct tc_segment *tc_rend_segments(const struct tc_rendition *r, size_t *n);
 
 /*
@@ -217,12 +239,14 @@ void tc_rend_set_names(struct tc_rendition *r, const char *lang, const char *tit
 /* Measure peak/average bit rates of every rendition (RFC 8216 section 4.3.4.2). */
 void tc_measure(struct tc_job *job);
 
-/* Write every media playlist, I-frame playlist and master.m3u8 into job->tmpdir. */
+/* Write every media playlist, I-frame playlist and master.m3u8 into job->tmpdir.
+ * Returns 0 or -errno (tc_fail). */
 int tc_playlists_write(struct tc_job *job);
 
 /* ---- AES-128 (crypt.c) ---- */
 
-/* The IV of media sequence number SEQ under O's policy (sequence or fixed). */
+/* The IV of media sequence number SEQ under O's policy (sequence or fixed), into the
+ * caller's IV. */
 void tc_iv_for(const struct transcoder_options *o, size_t seq, uint8_t iv[16]);
 
 /*
@@ -234,7 +258,8 @@ int tc_encrypt_file(const struct transcoder_options *o, const char *path, size_t
 
 /* ---- manifest (manifest.c) ---- */
 
-/* Hash every file under job->tmpdir and write manifest.json with the title metadata. */
+/* Hash every file under job->tmpdir and write manifest.json with the title metadata.
+ * Returns 0 or -errno (tc_fail). */
 int tc_manifest_write(struct tc_job *job);
 
 /* Write LEN bytes to PATH (created 0644, truncated).  Returns 0 or -errno. */

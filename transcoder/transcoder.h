@@ -28,7 +28,11 @@ enum transcoder_iv {
 	TRANSCODER_IV_RANDOM,	/* a random IV per segment, listed in the playlist */
 };
 
-/* A snapshot handed to the progress callback, from the thread that calls transcoder_run. */
+/*
+ * A snapshot handed to the progress callback, from the thread that calls
+ * transcoder_run.  It is libtranscode's, valid only during the call: copy what
+ * you keep.
+ */
 struct transcoder_progress {
 	double done_s;	/* media seconds decoded so far */
 	double total_s; /* source duration, 0 when unknown */
@@ -41,6 +45,11 @@ struct transcoder_progress {
 
 typedef void (*transcoder_progress_fn)(const struct transcoder_progress *p, void *arg);
 
+/*
+ * What transcoder_run does.  Every pointer is borrowed, never freed or kept
+ * past transcoder_run: the caller owns the strings and the ladder, which must
+ * stay valid until it returns.
+ */
 struct transcoder_options {
 	const char *source; /* input file (anything FFmpeg demuxes) */
 	const char *outdir; /* package folder; must not exist (or be an empty folder) */
@@ -67,19 +76,24 @@ struct transcoder_options {
 	uint8_t key[16];
 	enum transcoder_iv iv_mode;
 	uint8_t iv[16];
-	/* non-fatal problems (a skipped bitmap subtitle track); called with progress_arg */
+	/* non-fatal problems (a skipped bitmap subtitle track); called with progress_arg;
+	 * MSG is valid only during the call */
 	void (*warn)(const char *msg, void *arg);
 };
 
-/* Fill OPTS with the defaults above (source and outdir NULL). */
+/* Fill OPTS (the caller's) with the defaults above (source and outdir NULL). */
 void transcoder_options_init(struct transcoder_options *opts);
 
-/* Apple's HLS authoring ladder (8 rungs, 234p..1080p); *LEN gets the count. Static storage. */
+/*
+ * Apple's HLS authoring ladder (8 rungs, 234p..1080p); *LEN gets the count.
+ * The array is static and read-only: never freed, valid for the whole process.
+ */
 const struct transcoder_rung *transcoder_default_ladder(size_t *len);
 
 /*
- * Parse a ladder like "640x360@365,1280x720@3000" (kbps) into OUT (up to MAX rungs).
- * Returns the number of rungs, or -EINVAL on a malformed list.
+ * Parse a ladder like "640x360@365,1280x720@3000" (kbps) into OUT, the caller's
+ * array of MAX rungs.  Returns the number of rungs, or -EINVAL on a malformed
+ * list (or more than MAX rungs); OUT may then be partly written.
  */
 int transcoder_ladder_parse(const char *s, struct transcoder_rung *out, size_t max);
 
@@ -89,8 +103,10 @@ int transcoder_ladder_parse(const char *s, struct transcoder_rung *out, size_t m
  * (playlists, manifest.json) has been written; on failure the temporary folder
  * is removed and OUTDIR is left untouched.
  *
- * Returns 0, or a negative errno with ERR (ERRLEN bytes) holding one line that
- * names the file and the problem:
+ * OPTS is only read (see struct transcoder_options for its pointers); ERR is the
+ * caller's buffer of ERRLEN bytes, always NUL-terminated ("" on success).
+ * Returns 0, or a negative errno with ERR holding one line that names the file
+ * and the problem:
  *   -ENOENT/-EACCES  source unreadable;  -EEXIST  OUTDIR exists and is not empty;
  *   -EINVAL          not a media file, truncated, empty, no decodable stream,
  *                    absurd dimensions, bad options;
