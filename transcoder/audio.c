@@ -125,22 +125,6 @@ static int open_encoder(struct tc_job *job, struct tc_audio *a)
 	return 0;
 }
 
-/* Folder name "audio_<lang>", with "_2", "_3" for a repeated language. */
-static void name_rendition(struct tc_job *job, struct tc_rendition *r)
-{
-	size_t i;
-	int n = 1;
-
-	for (i = 0; i < job->nrends; i++)
-		if (&job->rends[i] != r && job->rends[i].kind == TC_AUDIO &&
-		    strcmp(job->rends[i].lang, r->lang) == 0)
-			n++;
-	if (n == 1)
-		snprintf(r->name, sizeof(r->name), "audio_%s", r->lang);
-	else
-		snprintf(r->name, sizeof(r->name), "audio_%s_%d", r->lang, n);
-}
-
 static void describe(struct tc_job *job, struct tc_audio *a, int is_default)
 {
 	AVStream *st = job->ic->streams[a->index];
@@ -154,7 +138,7 @@ static void describe(struct tc_job *job, struct tc_audio *a, int is_default)
 	r->kbps = job->opts->audio_kbps;
 	snprintf(r->codecs, sizeof(r->codecs), "mp4a.40.2");
 	tc_rend_set_names(r, lang ? lang->value : NULL, title ? title->value : NULL);
-	name_rendition(job, r);
+	tc_rend_set_folder(job, r, "audio");
 }
 
 int tc_audio_open(struct tc_job *job, int index, int is_default)

@@ -23,6 +23,7 @@
 #define TC_MAX_SUBS  16
 #define TC_MAX_DIM   16384
 #define TC_MIN_DIM   16
+#define TC_LANG_MAX  35 /* bytes of an RFC 5646 tag we keep (the catalog's limit) */
 
 /* MPEG-TS timestamps run this much ahead of the package timeline, so the AAC
  * priming and B-frame delay never go negative (and WebVTT maps to it). */
@@ -104,11 +105,12 @@ struct tc_rendition {
 	char name[64]; /* folder in the package: "720p", "audio_eng", "subs_fra" */
 	int width, height, kbps;
 	double fps;
-	char codecs[32]; /* "avc1.64001f", "mp4a.40.2", "wvtt" */
-	char lang[16];
-	char label[64];
+	char codecs[32];	    /* "avc1.64001f", "mp4a.40.2", "wvtt" */
+	char lang[TC_LANG_MAX + 1]; /* RFC 5646: "de", "pt-BR", "und" */
+	char label[128];	    /* NAME in the master playlist: "Deutsch", "English 2" */
 	int is_default;
 	int channels;
+	int surround; /* audio: a member of the multichannel group */
 	int forced;
 	struct tc_segmenter *seg;      /* borrowed from its rung or audio track; NULL for
 					  subtitles and dropped renditions */
@@ -226,13 +228,39 @@ void tc_subs_free(struct tc_subs **s);
  * subtitle track; borrowed, valid while the job's renditions are. */
 const struct tc_segment *tc_rend_segments(const struct tc_rendition *r, size_t *n);
 
+/* ---- languages and names (language.c) ---- */
+
 /*
- * Set R's language from the stream tag LANG (kept to [a-z0-9-], lowercased,
- * "und" when empty or NULL: it becomes part of a folder name) and its label
- * from TITLE or the language (no quotes or control bytes: it goes into a
- * playlist attribute).
+ * The container's language tag IN (ISO 639-2/B or /T, 639-1, an RFC 5646 tag
+ * with '-' or '_', or an English language name; may be NULL) as an RFC 5646 tag
+ * in canonical case with the shortest language subtag ("ger", "deu" -> "de",
+ * "pt_br" -> "pt-BR"), into the caller's OUT of TC_LANG_MAX + 1 bytes.  A
+ * well-formed tag not in the table ("yue", "qaa") is kept; a missing, empty or
+ * malformed one becomes "und".
+ */
+void tc_lang_tag(const char *in, char *out);
+
+/* The menu name of TAG's language: its own name ("Deutsch") where the table has
+ * one, else the English one; NULL for "und" and languages not in the table.
+ * Static storage. */
+const char *tc_lang_name(const char *tag);
+
+/*
+ * Set R's language from the stream tag LANG (tc_lang_tag) and its label, the
+ * NAME a viewer reads in a menu, from the language and the stream's TITLE
+ * (either may be NULL): "Deutsch", "English (Commentary)", "English (forced)";
+ * for "und" the title or "Audio"/"Subtitles".  The label is valid UTF-8 without
+ * quotes or control bytes (it goes into a playlist attribute).  R->kind and
+ * R->forced must be set; R keeps copies of everything.
  */
 void tc_rend_set_names(struct tc_rendition *r, const char *lang, const char *title);
+
+/*
+ * Name R's folder PREFIX_<lang> ("audio_de"; "_2", "_3" for a repeated language)
+ * and make its label unique among the renditions of its kind and group already
+ * in JOB ("English 2").  Call after tc_rend_set_names, once R is in job->rends.
+ */
+void tc_rend_set_folder(const struct tc_job *job, struct tc_rendition *r, const char *prefix);
 
 /* ---- playlists (playlist.c) ---- */
 

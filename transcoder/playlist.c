@@ -186,14 +186,23 @@ static const struct tc_rendition *worst_audio(const struct tc_job *job, int avg)
 	return w;
 }
 
-static int unique_label(const struct tc_job *job, const struct tc_rendition *r)
+/*
+ * AUTOSELECT=YES for one rendition per language and forced flag among those of
+ * R's kind: the default one, else the first (RFC 8216 4.3.4.1.1 asks for
+ * distinct combinations among the AUTOSELECT=YES members of a group).
+ */
+static int autoselect(const struct tc_job *job, const struct tc_rendition *r)
 {
 	size_t i;
 
-	for (i = 0; i < job->nrends; i++)
-		if (&job->rends[i] != r && job->rends[i].kind == r->kind &&
-		    strcmp(job->rends[i].label, r->label) == 0)
+	for (i = 0; i < job->nrends; i++) {
+		const struct tc_rendition *o = &job->rends[i];
+		if (o == r || o->kind != r->kind || o->forced != r->forced ||
+		    strcmp(o->lang, r->lang) != 0)
+			continue;
+		if (o->is_default || (o < r && !r->is_default))
 			return 0;
+	}
 	return 1;
 }
 
@@ -207,37 +216,31 @@ static int has_kind(const struct tc_job *job, enum tc_kind kind)
 	return 0;
 }
 
-static void write_subs_group(FILE *f, const struct tc_job *job)
+/* One EXT-X-MEDIA tag: rendition R as a member of GROUP. */
+static void write_media_tag(FILE *f, const struct tc_job *job, const struct tc_rendition *r,
+			    const char *group)
 {
-	size_t i;
-
-	for (i = 0; i < job->nrends; i++) {
-		const struct tc_rendition *r = &job->rends[i];
-		if (r->kind != TC_SUBS || !r->grid)
-			continue;
-		fprintf(f,
-			"#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"" GROUP_SUBS "\",LANGUAGE=\"%s\","
-			"NAME=\"%s\",DEFAULT=%s,AUTOSELECT=YES,FORCED=%s,URI=\"%s/index.m3u8\"\n",
-			r->lang, unique_label(job, r) ? r->label : r->name,
-			r->is_default ? "YES" : "NO", r->forced ? "YES" : "NO", r->name);
-	}
+	fprintf(f, "#EXT-X-MEDIA:TYPE=%s,GROUP-ID=\"%s\",LANGUAGE=\"%s\",NAME=\"%s\",",
+		r->kind == TC_SUBS ? "SUBTITLES" : "AUDIO", group, r->lang, r->label);
+	fprintf(f, "DEFAULT=%s,AUTOSELECT=%s,", r->is_default ? "YES" : "NO",
+		autoselect(job, r) ? "YES" : "NO");
+	if (r->kind == TC_SUBS)
+		fprintf(f, "FORCED=%s,", r->forced ? "YES" : "NO");
+	else
+		fprintf(f, "CHANNELS=\"%d\",", r->channels);
+	fprintf(f, "URI=\"%s/index.m3u8\"\n", r->name);
 }
 
-static void write_audio_group(FILE *f, const struct tc_job *job)
+static void write_groups(FILE *f, const struct tc_job *job)
 {
 	size_t i;
 
-	for (i = 0; i < job->nrends; i++) {
-		const struct tc_rendition *r = &job->rends[i];
-		if (r->kind != TC_AUDIO)
-			continue;
-		fprintf(
-		    f,
-		    "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"" GROUP_AUDIO "\",LANGUAGE=\"%s\","
-		    "NAME=\"%s\",DEFAULT=%s,AUTOSELECT=YES,CHANNELS=\"%d\",URI=\"%s/index.m3u8\"\n",
-		    r->lang, unique_label(job, r) ? r->label : r->name,
-		    r->is_default ? "YES" : "NO", r->channels, r->name);
-	}
+	for (i = 0; i < job->nrends; i++)
+		if (job->rends[i].kind == TC_AUDIO)
+			write_media_tag(f, job, &job->rends[i], GROUP_AUDIO);
+	for (i = 0; i < job->nrends; i++)
+		if (job->rends[i].kind == TC_SUBS && job->rends[i].grid)
+			write_media_tag(f, job, &job->rends[i], GROUP_SUBS);
 }
 
 static int cmp_bw(const void *a, const void *b)
@@ -306,8 +309,7 @@ static int write_master(struct tc_job *job)
 	/* the highest version among the media playlists it lists */
 	fprintf(f, "#EXTM3U\n#EXT-X-VERSION:%d\n#EXT-X-INDEPENDENT-SEGMENTS\n",
 		job->opts->container == TRANSCODER_FMP4 ? 6 : 3);
-	write_audio_group(f, job);
-	write_subs_group(f, job);
+	write_groups(f, job);
 	write_variants(f, job);
 	return close_out(job, f, path);
 }

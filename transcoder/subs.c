@@ -62,22 +62,13 @@ static void describe(struct tc_job *job, struct tc_subs *s)
 	AVDictionaryEntry *lang = av_dict_get(st->metadata, "language", NULL, 0);
 	AVDictionaryEntry *title = av_dict_get(st->metadata, "title", NULL, 0);
 	struct tc_rendition *r = s->rend;
-	size_t i;
-	int n = 1;
 
 	r->kind = TC_SUBS;
 	snprintf(r->codecs, sizeof(r->codecs), "wvtt");
 	r->is_default = (st->disposition & AV_DISPOSITION_DEFAULT) != 0;
 	r->forced = (st->disposition & AV_DISPOSITION_FORCED) != 0;
 	tc_rend_set_names(r, lang ? lang->value : NULL, title ? title->value : NULL);
-	for (i = 0; i < job->nrends; i++)
-		if (&job->rends[i] != r && job->rends[i].kind == TC_SUBS &&
-		    strcmp(job->rends[i].lang, r->lang) == 0)
-			n++;
-	if (n == 1)
-		snprintf(r->name, sizeof(r->name), "subs_%s", r->lang);
-	else
-		snprintf(r->name, sizeof(r->name), "subs_%s_%d", r->lang, n);
+	tc_rend_set_folder(job, r, "subs");
 }
 
 int tc_subs_open(struct tc_job *job, int index)

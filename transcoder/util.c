@@ -123,24 +123,3 @@ int tc_write_file(const char *path, const void *buf, size_t len)
 		ret = -errno;
 	return ret;
 }
-
-void tc_rend_set_names(struct tc_rendition *r, const char *lang, const char *title)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; lang && lang[i] && j < sizeof(r->lang) - 1; i++) {
-		char c = lang[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')
-			r->lang[j++] = c;
-		else if (c >= 'A' && c <= 'Z')
-			r->lang[j++] = (char)(c - 'A' + 'a');
-	}
-	r->lang[j] = '\0';
-	if (j == 0)
-		snprintf(r->lang, sizeof(r->lang), "und");
-	snprintf(r->label, sizeof(r->label), "%s", title && title[0] ? title : r->lang);
-	for (size_t i = 0; r->label[i]; i++)
-		if (r->label[i] == '"' || (unsigned char)r->label[i] < 0x20)
-			r->label[i] = '\'';
-}

@@ -383,7 +383,7 @@ def case_basic(tmp):
     check(lines and lines[-1]["event"] == "done" and lines[-1]["percent"] == 100.0,
           "basic: progress lines do not end with done 100%%: %s" % lines[-1:])
     check_package(out, src, "basic", tmp, expect_video=[(416, 234), (640, 360)],
-                  expect_audio=["eng"])
+                  expect_audio=["en"])
     m = json.load(open(os.path.join(out, "manifest.json")))
     check(m["title"] == "Basic" and abs(m["duration"] - 8) < 0.1, "basic: title metadata %s" %
           {k: m.get(k) for k in ("title", "duration")})
@@ -439,43 +439,103 @@ def case_surround(tmp):
     gen(src, "640x360", secs=4, audio=[("5.1", "eng")])
     out = os.path.join(tmp, "pkg_51")
     transcode(src, out, "--ladder=640x360@365", "--segment=2")
-    check_package(out, src, "surround", tmp, expect_audio=["eng"])
+    check_package(out, src, "surround", tmp, expect_audio=["en"])
+
+
+def media_of(master, kind):
+    return [m for m in master["media"] if m["TYPE"] == kind]
+
+
+def check_group_rules(master, name):
+    """RFC 8216 4.3.4.1.1: NAMEs unique in a group, one DEFAULT, distinct AUTOSELECT members."""
+    groups = {}
+    for m in master["media"]:
+        groups.setdefault((m["TYPE"], m["GROUP-ID"]), []).append(m)
+    for (kind, gid), ms in groups.items():
+        names = [m["NAME"] for m in ms]
+        check(len(set(names)) == len(names), "%s: %s group %s repeats a NAME: %s" %
+              (name, kind, gid, names))
+        check(sum(m.get("DEFAULT") == "YES" for m in ms) <= 1, "%s: group %s: two defaults" %
+              (name, gid))
+        auto = [(m.get("LANGUAGE"), m.get("FORCED")) for m in ms if m.get("AUTOSELECT") == "YES"]
+        check(len(set(auto)) == len(auto), "%s: group %s: AUTOSELECT=YES members share a "
+              "language: %s" % (name, gid, auto))
+        for m in ms:
+            check(not re.match(r"(audio|subs)_", m["NAME"]), "%s: NAME %r is a folder name" %
+                  (name, m["NAME"]))
 
 
 def case_languages(tmp):
-    """Two audio languages (the second default) and an SRT track, in MKV."""
+    """Matroska's ISO 639-2/B codes (ger, fre, eng twice, one a commentary), the French
+    default, SRT subtitles full and forced; then MP4's 639-2/T (deu, jpn) and a track
+    without a language: RFC 5646 LANGUAGE tags, NAMEs for a menu."""
     srt = os.path.join(tmp, "subs.srt")
     with open(srt, "w") as f:
         f.write("1\n00:00:00,500 --> 00:00:02,000\nHello\n\n2\n00:00:02,500 --> 00:00:03,500\n"
                 "World\n")
     src = os.path.join(tmp, "langs.mkv")
-    gen(src, "640x360", secs=4, audio=[("stereo", "eng"), ("mono", "fra")],
-        extra_in=["-i", srt], extra_out=["-map", "3:s", "-c:s", "srt", "-metadata:s:s:0",
-                                         "language=eng", "-disposition:a:0", "0",
-                                         "-disposition:a:1", "default"])
+    gen(src, "640x360", secs=4,
+        audio=[("stereo", "ger"), ("mono", "fre"), ("stereo", "eng"), ("stereo", "eng")],
+        extra_in=["-i", srt],
+        extra_out=["-map", "5:s", "-map", "5:s", "-c:s", "srt",
+                   "-metadata:s:s:0", "language=eng", "-metadata:s:s:1", "language=eng",
+                   "-disposition:s:1", "forced", "-metadata:s:a:0", "title=Stereo",
+                   "-metadata:s:a:3", "title=Director's commentary",
+                   "-disposition:a:0", "0", "-disposition:a:1", "default"])
     out = os.path.join(tmp, "pkg_langs")
     transcode(src, out, "--ladder=640x360@365", "--segment=2")
-    master = check_package(out, src, "langs", tmp, expect_audio=["eng", "fra"])
-    defaults = [m.get("LANGUAGE") for m in master["media"]
-                if m.get("DEFAULT") == "YES" and m["TYPE"] == "AUDIO"]
-    check(defaults == ["fra"], "langs: default audio %s, expected fra" % defaults)
-    subs = [m for m in master["media"] if m["TYPE"] == "SUBTITLES"]
-    check(len(subs) == 1 and subs[0].get("LANGUAGE") == "eng",
-          "langs: subtitle renditions %s" % subs)
+    master = check_package(out, src, "langs", tmp, expect_audio=["de", "fr", "en", "en"])
+    check_group_rules(master, "langs")
+    audio = {m["URI"]: m for m in media_of(master, "AUDIO")}
+    want = {"audio_de/index.m3u8": ("de", "Deutsch", "NO", "YES"),
+            "audio_fr/index.m3u8": ("fr", "Fran\u00e7ais", "YES", "YES"),
+            "audio_en/index.m3u8": ("en", "English", "NO", "YES"),
+            "audio_en_2/index.m3u8": ("en", "English (Director's commentary)", "NO", "NO")}
+    got = {u: (m.get("LANGUAGE"), m.get("NAME"), m.get("DEFAULT"), m.get("AUTOSELECT"))
+           for u, m in audio.items()}
+    check(got == want, "langs: audio renditions %s, expected %s" % (got, want))
+    subs = media_of(master, "SUBTITLES")
+    got = sorted((m.get("LANGUAGE"), m.get("NAME"), m.get("FORCED"), m.get("AUTOSELECT"))
+                 for m in subs)
+    check(got == [("en", "English", "NO", "YES"), ("en", "English (forced)", "YES", "YES")],
+          "langs: subtitle renditions %s" % got)
     check(all('SUBTITLES="%s"' % subs[0]["GROUP-ID"] in "".join(
         "%s=\"%s\"" % kv for kv in a.items()) for a, _ in master["variants"]) if subs else False,
         "langs: variants do not reference the subtitle group")
-    if subs:
-        p = parse_media(os.path.join(out, subs[0]["URI"]))
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    check(m.get("audio_languages") == ["de", "fr", "en", "en"] and
+          [a["name"] for a in m["audio"]] == ["Deutsch", "Fran\u00e7ais", "English",
+                                              "English (Director's commentary)"] and
+          m.get("subtitle_languages") == ["en", "en"],
+          "langs: manifest languages %s %s" % (m.get("audio_languages"), m.get("audio")))
+    # a player sees the tags: ffprobe through the master playlist
+    j = probe_json("-show_entries", "stream=codec_type:stream_tags=language", os.path.join(
+        out, "master.m3u8"))
+    langs = sorted(st.get("tags", {}).get("language", "") for st in j["streams"]
+                   if st["codec_type"] == "audio")
+    check(langs == ["de", "en", "en", "fr"], "langs: ffprobe of the master: %s" % langs)
+    sub = [x for x in subs if x.get("FORCED") == "NO"]
+    if sub:
+        p = parse_media(os.path.join(out, sub[0]["URI"]))
         v = parse_media(os.path.join(out, "360p", "index.m3u8"))
         check([d for _, d, _ in p["segs"]] == [d for _, d, _ in v["segs"]],
               "langs: subtitle segments do not follow the video's")
-        text = "".join(open(os.path.join(out, os.path.dirname(subs[0]["URI"]), u)).read()
+        text = "".join(open(os.path.join(out, os.path.dirname(sub[0]["URI"]), u)).read()
                        for u, _, _ in p["segs"])
         # the MKV muxer shifted video and subtitles by the AAC priming (23 ms)
         check(text.startswith("WEBVTT") and "Hello" in text and "World" in text and
               re.search(r"00:00:00\.5[0-4]\d --> 00:00:02\.0[0-4]\d", text),
               "langs: WebVTT content %r" % text[:300])
+
+    src = os.path.join(tmp, "langs.mp4")  # MP4 carries ISO 639-2/T
+    gen(src, "320x180", secs=2, audio=[("stereo", "deu"), ("stereo", "jpn"), ("mono", "und")])
+    out = os.path.join(tmp, "pkg_langs_mp4")
+    transcode(src, out, "--ladder=320x180@200", "--segment=1")
+    master = check_package(out, src, "langs-mp4", tmp, expect_audio=["de", "ja", "und"])
+    check_group_rules(master, "langs-mp4")
+    got = sorted((m.get("LANGUAGE"), m.get("NAME")) for m in media_of(master, "AUDIO"))
+    check(got == [("de", "Deutsch"), ("ja", "\u65e5\u672c\u8a9e"), ("und", "Audio")],
+          "langs-mp4: audio renditions %s" % got)
 
 
 def case_audio_only(tmp):
@@ -483,7 +543,7 @@ def case_audio_only(tmp):
     gen(src, None, secs=7, audio=[("stereo", "eng")])
     out = os.path.join(tmp, "pkg_audio")
     transcode(src, out)
-    master = check_package(out, src, "audio-only", tmp, expect_video=[], expect_audio=["eng"])
+    master = check_package(out, src, "audio-only", tmp, expect_video=[], expect_audio=["en"])
     check(len(master["variants"]) == 1 and master["variants"][0][0].get("CODECS") == "mp4a.40.2",
           "audio-only: variants %s" % master["variants"])
 
@@ -512,7 +572,7 @@ def case_mpegts(tmp):
     TS = True
     try:
         check_package(out, src, "mpegts", tmp, expect_video=[(416, 234), (640, 360)],
-                      expect_audio=["eng"])
+                      expect_audio=["en"])
     finally:
         TS = False
     check(not any(f.endswith(".m4s") or f == "init.mp4" for _, _, fs in os.walk(out)
