@@ -158,6 +158,7 @@ int tc_audio_open(struct tc_job *job, int index, int is_default)
 	a->index = index;
 	a->rend = &job->rends[job->nrends++];
 	memset(a->rend, 0, sizeof(*a->rend));
+	a->rend->stream = index;
 	a->start = av_rescale_q(job->start_us, AV_TIME_BASE_Q, job->ic->streams[index]->time_base);
 	describe(job, a, is_default);
 	if ((ret = open_decoder(job, a)) < 0)

@@ -102,7 +102,8 @@ enum tc_kind { TC_VIDEO, TC_AUDIO, TC_SUBS, TC_DROPPED /* produced nothing */ };
 
 struct tc_rendition {
 	enum tc_kind kind;
-	char name[64]; /* folder in the package: "720p", "audio_eng", "subs_fra" */
+	int stream;    /* index of the source stream it comes from */
+	char name[64]; /* folder in the package: "720p", "audio_en", "subs_fr" */
 	int width, height, kbps;
 	double fps;
 	char codecs[32];	    /* "avc1.64001f", "mp4a.40.2", "wvtt" */
@@ -151,6 +152,9 @@ struct tc_job {
 	struct tc_rendition rends[TC_MAX_RUNGS + TC_MAX_AUDIO + TC_MAX_SUBS];
 	size_t nrends;
 
+	struct transcoder_skipped *skipped; /* source streams left out (the job's) */
+	size_t nskipped, skipped_cap;
+
 	atomic_int abort;     /* 0, or the negative errno that stops the job */
 	atomic_llong beat_ns; /* monotonic time of the last progress, for the watchdog */
 	atomic_llong done_ms; /* media time decoded */
@@ -170,6 +174,22 @@ int tc_fail(struct tc_job *job, int code, const char *fmt, ...)
 void tc_beat(struct tc_job *job);
 
 int64_t tc_now_ns(void);
+
+/* ---- source streams (streams.c) ---- */
+
+/*
+ * Choose the streams to package (the best video, decodable audio, text
+ * subtitles) and open them with tc_video_open, tc_audio_open, tc_subs_open;
+ * record every other stream with tc_skip.  Returns 0 or -errno (tc_fail).
+ */
+int tc_streams_open(struct tc_job *job);
+
+/*
+ * Record that source stream STREAM is not in the package, and WHY, in
+ * job->skipped (the job's array, freed with the job); tell opts->warn.
+ * Returns 0 or -ENOMEM (tc_fail).
+ */
+int tc_skip(struct tc_job *job, int stream, enum transcoder_skip_reason why);
 
 /* ---- video ladder (video.c) ---- */
 
@@ -209,8 +229,8 @@ void tc_audio_free(struct tc_audio **a);
 
 /* ---- subtitle renditions (subs.c) ---- */
 
-/* Open stream INDEX as a WebVTT rendition into job->subs[] (the job's, freed by
- * tc_subs_free); bitmap subtitles are skipped (warning).  Returns 0 or -errno. */
+/* Open text subtitle stream INDEX as a WebVTT rendition into job->subs[] (the job's,
+ * freed by tc_subs_free).  Returns 0 or -errno. */
 int tc_subs_open(struct tc_job *job, int index);
 
 /* Decode one packet of subtitle track I (PKT stays the caller's) and keep copies of its
@@ -239,6 +259,13 @@ const struct tc_segment *tc_rend_segments(const struct tc_rendition *r, size_t *
  * malformed one becomes "und".
  */
 void tc_lang_tag(const char *in, char *out);
+
+/*
+ * Copy IN into the caller's OUT (LEN bytes) as text for a quoted playlist
+ * attribute or a JSON string: valid UTF-8 (other bytes become '?'), no '"' or
+ * control characters (they become '\''), cut at a character boundary.
+ */
+void tc_attr_text(char *out, size_t len, const char *in);
 
 /* The menu name of TAG's language: its own name ("Deutsch") where the table has
  * one, else the English one; NULL for "und" and languages not in the table.

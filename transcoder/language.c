@@ -262,12 +262,7 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
-/*
- * Copy IN into OUT (LEN bytes) as text for a quoted playlist attribute: valid
- * UTF-8 (other bytes become '?'), no '"' or control characters (they become
- * '\''), cut at a character boundary.
- */
-static void attr_text(char *out, size_t len, const char *in)
+void tc_attr_text(char *out, size_t len, const char *in)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t o = 0;
@@ -329,7 +324,7 @@ void tc_rend_set_names(struct tc_rendition *r, const char *lang, const char *tit
 	tc_lang_tag(lang, r->lang);
 	menu_name(name, sizeof(name), r->lang, title, r->kind == TC_SUBS ? "Subtitles" : "Audio",
 		  r->forced);
-	attr_text(r->label, sizeof(r->label), name);
+	tc_attr_text(r->label, sizeof(r->label), name);
 }
 
 /* Another rendition of R's kind and audio group than R already has LABEL. */

@@ -45,16 +45,53 @@ static void usage(FILE *f)
 		"Exit status: 0 done, 1 bad input or failure, 2 usage, 124 wedged decoder.\n");
 }
 
+/* MSG as a JSON string body: quotes, backslashes and control bytes escaped. */
+static void json_escaped(FILE *f, const char *msg)
+{
+	for (; *msg; msg++) {
+		unsigned char c = (unsigned char)*msg;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/* ,"skipped_streams":[{...},...]: the streams left out, as in manifest.json. */
+static void skipped_json(const struct transcoder_progress *p)
+{
+	size_t i;
+
+	printf(",\"skipped_streams\":[");
+	for (i = 0; i < p->nskipped; i++) {
+		const struct transcoder_skipped *k = &p->skipped[i];
+		printf("%s{\"stream\":%d,\"type\":\"%s\",\"codec\":\"%s\",\"language\":\"%s\","
+		       "\"title\":\"",
+		       i ? "," : "", k->stream, k->type, k->codec, k->language);
+		json_escaped(stdout, k->title);
+		printf("\",\"reason\":\"%s\",\"message\":\"",
+		       transcoder_skip_reason_code(k->reason));
+		json_escaped(stdout, k->message);
+		printf("\"}");
+	}
+	printf("]");
+}
+
 static void progress_json(const struct transcoder_progress *p, void *arg)
 {
 	(void)arg;
 	printf("{\"event\":\"%s\",\"percent\":%.1f,\"time\":%.3f,\"duration\":%.3f,"
-	       "\"elapsed\":%.2f,\"speed\":%.3f,\"eta\":%.1f,\"frames\":%lld}\n",
+	       "\"elapsed\":%.2f,\"speed\":%.3f,\"eta\":%.1f,\"frames\":%lld",
 	       p->finished ? "done" : "progress",
 	       p->total_s > 0
 		   ? 100.0 * (p->done_s < p->total_s ? p->done_s : p->total_s) / p->total_s
 		   : 0,
 	       p->done_s, p->total_s, p->elapsed_s, p->speed, p->eta_s, (long long)p->frames);
+	if (p->finished)
+		skipped_json(p);
+	printf("}\n");
 	fflush(stdout);
 }
 
@@ -78,20 +115,6 @@ static void progress_bar(const struct transcoder_progress *p, void *arg)
 		fprintf(stderr, "\r[%s] %5.1f%%  %.2fx  ETA --:-- ", bar, frac * 100, p->speed);
 	if (p->finished)
 		fprintf(stderr, "\n");
-}
-
-/* MSG as a JSON string body: quotes, backslashes and control bytes escaped. */
-static void json_escaped(FILE *f, const char *msg)
-{
-	for (; *msg; msg++) {
-		unsigned char c = (unsigned char)*msg;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
 }
 
 static void warn(const char *msg, void *arg)

@@ -3,7 +3,7 @@
  * to ASS events, converted to WebVTT cue text by FFmpeg's webvtt encoder and
  * kept in memory; at the end they are cut into seg_NNNNN.vtt files on the
  * video's segment grid (a cue spanning a boundary is repeated in both segments,
- * as RFC 8216 3.5 asks).  Bitmap subtitles are skipped with a warning.
+ * as RFC 8216 3.5 asks).  Bitmap subtitles are left out (streams.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -74,18 +74,9 @@ static void describe(struct tc_job *job, struct tc_subs *s)
 int tc_subs_open(struct tc_job *job, int index)
 {
 	AVStream *st = job->ic->streams[index];
-	const AVCodecDescriptor *d = avcodec_descriptor_get(st->codecpar->codec_id);
 	struct tc_subs *s;
-	char msg[256];
 	int ret;
 
-	if (!d || !(d->props & AV_CODEC_PROP_TEXT_SUB)) {
-		snprintf(msg, sizeof(msg), "%s: subtitle stream %d (%s) is not text, skipped",
-			 job->opts->source, index, d ? d->name : "unknown");
-		if (job->opts->warn)
-			job->opts->warn(msg, job->opts->progress_arg);
-		return 0;
-	}
 	if (job->nsubs >= TC_MAX_SUBS)
 		return 0;
 	job->subs_stream[job->nsubs] = index;
@@ -96,12 +87,13 @@ int tc_subs_open(struct tc_job *job, int index)
 	s->start_ms = job->start_us / 1000;
 	s->rend = &job->rends[job->nrends++];
 	memset(s->rend, 0, sizeof(*s->rend));
+	s->rend->stream = index;
 	describe(job, s);
 	ret = open_codecs(job, s);
 	if (ret < 0)
 		return tc_fail(job, tc_averr(ret),
 			       "%s: cannot convert subtitle stream %d (%s) to WebVTT",
-			       job->opts->source, index, d->name);
+			       job->opts->source, index, avcodec_get_name(st->codecpar->codec_id));
 	return 0;
 }
 

@@ -29,6 +29,41 @@ enum transcoder_iv {
 };
 
 /*
+ * Why a source stream is not in the package: X(NAME, code in manifest.json and
+ * the progress events, what it means).  Codes are stable; new ones may be added.
+ */
+#define TRANSCODER_SKIP_REASONS(X)                                                                 \
+	X(BITMAP_SUBTITLE, "bitmap_subtitle", "bitmap subtitles are not converted to WebVTT")      \
+	X(NO_DECODER, "no_decoder", "no decoder for this codec")                                   \
+	X(EXTRA_VIDEO, "extra_video", "only one video stream is packaged")                         \
+	X(COVER_ART, "cover_art", "cover art (an attached picture)")                               \
+	X(DATA, "data", "a data stream, not audio, video or subtitles")                            \
+	X(ATTACHMENT, "attachment", "an attachment (fonts, images)")                               \
+	X(BAD_PARAMETERS, "bad_parameters", "no sample rate or channel count")                     \
+	X(TOO_MANY, "too_many", "more tracks of this kind than a package holds (16)")              \
+	X(EMPTY, "empty", "no decodable data")
+
+enum transcoder_skip_reason {
+#define TRANSCODER_SKIP_ENUM(name, code, text) TRANSCODER_SKIP_##name,
+	TRANSCODER_SKIP_REASONS(TRANSCODER_SKIP_ENUM)
+#undef TRANSCODER_SKIP_ENUM
+};
+
+/* A source stream left out of the package, and why. */
+struct transcoder_skipped {
+	int stream; /* index in the source */
+	enum transcoder_skip_reason reason;
+	char type[16];	   /* "video", "audio", "subtitle", "data", "attachment", "unknown" */
+	char codec[32];	   /* FFmpeg's codec name ("hdmv_pgs_subtitle"), "none" */
+	char language[36]; /* RFC 5646 tag ("de"), "und" when the stream has none */
+	char title[128];   /* the stream's title, "" if none */
+	char message[256]; /* one line: "subtitle stream 3 (hdmv_pgs_subtitle, de): ..." */
+};
+
+/* The stable code of REASON ("bitmap_subtitle"); static storage, "unknown" if out of range. */
+const char *transcoder_skip_reason_code(enum transcoder_skip_reason reason);
+
+/*
  * A snapshot handed to the progress callback, from the thread that calls
  * transcoder_run.  It is libtranscode's, valid only during the call: copy what
  * you keep.
@@ -41,6 +76,9 @@ struct transcoder_progress {
 	double eta_s; /* -1 when unknown */
 	int64_t frames;
 	int finished; /* 1 on the final call */
+	/* the source streams left out of the package: complete on the final call */
+	const struct transcoder_skipped *skipped;
+	size_t nskipped;
 };
 
 typedef void (*transcoder_progress_fn)(const struct transcoder_progress *p, void *arg);
@@ -76,8 +114,8 @@ struct transcoder_options {
 	uint8_t key[16];
 	enum transcoder_iv iv_mode;
 	uint8_t iv[16];
-	/* non-fatal problems (a skipped bitmap subtitle track); called with progress_arg;
-	 * MSG is valid only during the call */
+	/* non-fatal problems (a skipped stream: "SOURCE: MESSAGE, skipped"); called with
+	 * progress_arg; MSG is valid only during the call */
 	void (*warn)(const char *msg, void *arg);
 };
 

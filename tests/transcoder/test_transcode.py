@@ -538,6 +538,95 @@ def case_languages(tmp):
           "langs-mp4: audio renditions %s" % got)
 
 
+def write_pgs(path):
+    """A Blu-ray (PGS) subtitle file: a 2x2 picture shown from 1 s to 2 s."""
+    def seg(pts, kind, payload):
+        return b"PG" + struct.pack(">IIBH", pts, 0, kind, len(payload)) + payload
+
+    def display_set(pts, show):
+        objs = struct.pack(">HBBHH", 0, 0, 0, 100, 100) if show else b""
+        out = seg(pts, 0x16, struct.pack(">HHBHBBBB", 640, 360, 0x10, 1 if show else 2,
+                                         0x80 if show else 0, 0, 0, 1 if show else 0) + objs)
+        out += seg(pts, 0x17, struct.pack(">BBHHHH", 1, 0, 100, 100, 2, 2))
+        if show:
+            out += seg(pts, 0x14, bytes([0, 0, 1, 235, 128, 128, 255]))
+            rle = bytes([1, 1, 0, 0, 1, 1, 0, 0])
+            out += seg(pts, 0x15, struct.pack(">HBB", 0, 0, 0xC0) +
+                       (len(rle) + 4).to_bytes(3, "big") + struct.pack(">HH", 2, 2) + rle)
+        return out + seg(pts, 0x80, b"")
+
+    with open(path, "wb") as f:
+        f.write(display_set(90000, True) + display_set(180000, False))
+
+
+def case_skipped(tmp):
+    """Streams that are not packaged (PGS and DVD subtitles, a second video, an attachment;
+    cover art and timecode tracks in MP4) are listed with their reason in manifest.json
+    and in --progress=json's final event, and warned about on stderr."""
+    pgs, dvd = os.path.join(tmp, "subs.sup"), os.path.join(tmp, "dvd.vob")
+    write_pgs(pgs)
+    ffmpeg("-i", pgs, "-c:s", "dvdsub", "-f", "vob", dvd)  # PS keeps no bogus duration
+    srt = os.path.join(tmp, "subs.srt")
+    with open(srt, "w") as f:
+        f.write("1\n00:00:00,500 --> 00:00:01,500\nHello\n")
+    src = os.path.join(tmp, "skipped.mkv")
+    gen(src, "640x360", secs=3, audio=[("stereo", "eng")],
+        extra_in=["-i", pgs, "-i", dvd, "-i", srt, "-f", "lavfi", "-i",
+                  "testsrc2=size=160x90:rate=30:duration=3"],
+        extra_out=["-map", "2:s", "-map", "3:s", "-map", "4:s", "-map", "5:v", "-c:s:0", "copy",
+                   "-c:s:1", "copy", "-c:s:2", "srt", "-metadata:s:s:0", "language=ger",
+                   "-metadata:s:s:0", "title=Signs", "-metadata:s:s:1", "language=fre",
+                   "-metadata:s:s:2", "language=eng", "-attach", srt, "-metadata:s:t",
+                   "mimetype=text/plain"])
+    probe = probe_json("-show_entries", "stream=index,codec_name,codec_type", src)["streams"]
+    kinds = {st["index"]: st.get("codec_name", st["codec_type"]) for st in probe}
+    out = os.path.join(tmp, "pkg_skipped")
+    r = run([BIN, src, out, "--preset=ultrafast", "--progress=json", "--ladder=640x360@365",
+             "--segment=1"])
+    check(r.returncode == 0, "skipped: rc %d %s" % (r.returncode, r.stderr))
+    master = check_package(out, src, "skipped", tmp, expect_video=[(640, 360)],
+                           expect_audio=["en"])
+    subs = [(m.get("LANGUAGE"), m.get("URI")) for m in media_of(master, "SUBTITLES")]
+    check(subs == [("en", "subs_en/index.m3u8")], "skipped: subtitle renditions %s" % subs)
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    got = [(k["stream"], k["type"], k["codec"], k["language"], k["reason"])
+           for k in m.get("skipped_streams", [])]
+    idx = {v: k for k, v in kinds.items()}
+    want = [(idx["hdmv_pgs_subtitle"], "subtitle", "hdmv_pgs_subtitle", "de", "bitmap_subtitle"),
+            (idx["dvd_subtitle"], "subtitle", "dvd_subtitle", "fr", "bitmap_subtitle"),
+            (max(k for k, v in kinds.items() if v == "h264"), "video", "h264", "und",
+             "extra_video"),
+            (max(kinds), "attachment", "none", "und", "attachment")]
+    check(sorted(got) == sorted(want), "skipped: manifest skipped_streams %s, expected %s (%s)"
+          % (got, want, kinds))
+    check(all(k.get("message") and str(k["stream"]) in k["message"]
+              for k in m.get("skipped_streams", [])), "skipped: messages %s" %
+          m.get("skipped_streams"))
+    check([k["title"] for k in m.get("skipped_streams", []) if k["language"] == "de"] ==
+          ["Signs"], "skipped: the PGS track's title is not kept")
+    lines = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+    done = lines[-1] if lines else {}
+    check(done.get("event") == "done" and done.get("skipped_streams") == m.get("skipped_streams"),
+          "skipped: the final progress event lists %s" % done.get("skipped_streams"))
+    warned = [l for l in r.stderr.splitlines() if "skipped" in l]
+    check(len(warned) == len(want) and all(src in l for l in warned),
+          "skipped: stderr warnings %r" % r.stderr)
+
+    src = os.path.join(tmp, "cover.mp4")
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=2", "-f", "lavfi", "-i",
+           "sine=duration=2", "-f", "lavfi", "-i", "testsrc2=size=64x64:duration=0.04",
+           "-map", "0", "-map", "1", "-map", "2", "-c:v:0", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", "-c:v:1", "png", "-disposition:v:1", "attached_pic", "-c:a",
+           "aac", "-timecode", "00:00:00:00", src)
+    out = os.path.join(tmp, "pkg_cover")
+    transcode(src, out, "--ladder=640x360@365", "--segment=1")
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    reasons = sorted((k["codec"], k["reason"]) for k in m.get("skipped_streams", []))
+    check(("png", "cover_art") in reasons and ("tmcd", "data") in reasons and
+          {r for _, r in reasons} == {"cover_art", "data"},
+          "skipped: MP4 skipped_streams %s" % reasons)
+
+
 def case_audio_only(tmp):
     src = os.path.join(tmp, "audio.m4a")
     gen(src, None, secs=7, audio=[("stereo", "eng")])
@@ -732,6 +821,7 @@ CASES = {
     "rotated": case_rotated,
     "surround": case_surround,
     "languages": case_languages,
+    "skipped": case_skipped,
     "audio_only": case_audio_only,
     "vfr": case_vfr,
     "mpegts": case_mpegts,
