@@ -149,7 +149,7 @@ struct tc_job {
 	int subs_stream[TC_MAX_SUBS];
 	size_t nsubs;
 
-	struct tc_rendition rends[TC_MAX_RUNGS + TC_MAX_AUDIO + TC_MAX_SUBS];
+	struct tc_rendition rends[TC_MAX_RUNGS + 2 * TC_MAX_AUDIO + TC_MAX_SUBS];
 	size_t nrends;
 
 	struct transcoder_skipped *skipped; /* source streams left out (the job's) */
@@ -293,6 +293,9 @@ void tc_rend_set_folder(const struct tc_job *job, struct tc_rendition *r, const 
 
 /* Measure peak/average bit rates of every rendition (RFC 8216 section 4.3.4.2). */
 void tc_measure(struct tc_job *job);
+
+/* The GROUP-ID of R's group in the master playlist ("aud", "aud-ac3", "subs"); static. */
+const char *tc_rend_group(const struct tc_job *job, const struct tc_rendition *r);
 
 /* Write every media playlist, I-frame playlist and master.m3u8 into job->tmpdir.
  * Returns 0 or -errno (tc_fail). */

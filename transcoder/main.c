@@ -29,7 +29,10 @@ static void usage(FILE *f)
 		"  --ladder=LIST        rungs WxH@KBPS,... (default: Apple's 8-rung ladder;\n"
 		"                       rungs larger than the source are dropped)\n"
 		"  --threads=N          encoder threads in total (default: CPUs)\n"
-		"  --audio-bitrate=KBPS AAC bit rate per audio rendition (default 128)\n"
+		"  --audio-bitrate=KBPS AAC bit rate per stereo audio rendition (default 128)\n"
+		"  --surround=CODEC     ac3 (default), eac3 or none: the 5.1 rendition of audio\n"
+		"                       tracks with 6 or more channels, beside the stereo one\n"
+		"  --surround-bitrate=KBPS  its bit rate (default 384)\n"
 		"  --format=fmp4|ts     segment container (default fmp4)\n"
 		"  --title=NAME         title in manifest.json (default: OUTDIR's name)\n"
 		"  --progress=MODE      json (lines on stdout), bar (stderr), none;\n"
@@ -255,6 +258,9 @@ static int parse_option(struct cli *c, int opt, const char *arg)
 	static const char *const formats[] = {"fmp4", "ts"};
 	static const char *const modes[] = {"json", "bar", "none"};
 	static const enum progress_mode mode_of[] = {PROGRESS_JSON, PROGRESS_BAR, PROGRESS_NONE};
+	static const char *const surrounds[] = {"ac3", "eac3", "none"};
+	static const enum transcoder_surround surround_of[] = {
+	    TRANSCODER_SURROUND_AC3, TRANSCODER_SURROUND_EAC3, TRANSCODER_SURROUND_NONE};
 	int i;
 
 	switch (opt) {
@@ -269,6 +275,13 @@ static int parse_option(struct cli *c, int opt, const char *arg)
 		return parse_int("threads", arg, 0, 256, &c->o.threads);
 	case 'a':
 		return parse_int("audio-bitrate", arg, 16, 512, &c->o.audio_kbps);
+	case 'u':
+		if ((i = choose("surround", arg, surrounds, 3)) < 0)
+			return -1;
+		c->o.surround = surround_of[i];
+		return 0;
+	case 'U':
+		return parse_int("surround-bitrate", arg, 96, 640, &c->o.surround_kbps);
 	case 'f':
 		if ((i = choose("format", arg, formats, 2)) < 0)
 			return -1;
@@ -311,6 +324,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	    {"ladder", required_argument, NULL, 'l'},
 	    {"threads", required_argument, NULL, 't'},
 	    {"audio-bitrate", required_argument, NULL, 'a'},
+	    {"surround", required_argument, NULL, 'u'},
+	    {"surround-bitrate", required_argument, NULL, 'U'},
 	    {"format", required_argument, NULL, 'f'},
 	    {"title", required_argument, NULL, 'T'},
 	    {"progress", required_argument, NULL, 'P'},

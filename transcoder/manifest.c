@@ -179,7 +179,7 @@ fail:
 	return NULL;
 }
 
-static json_t *rendition_json(const struct tc_rendition *r)
+static json_t *rendition_json(const struct tc_job *job, const struct tc_rendition *r)
 {
 	json_t *o;
 
@@ -190,11 +190,12 @@ static json_t *rendition_json(const struct tc_rendition *r)
 				 (json_int_t)ceil(r->peak_bps), "average_bandwidth",
 				 (json_int_t)ceil(r->avg_bps), "duration",
 				 r->seg ? tc_seg_duration(r->seg) : 0.0);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:I, s:I, s:i}", "path", r->name,
+	o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:I, s:I, s:i, s:s}", "path", r->name,
 		      "codecs", r->codecs, "language", r->lang, "name", r->label, "default",
 		      r->is_default, "channels", r->channels, "sample_rate", 48000, "bandwidth",
 		      (json_int_t)ceil(r->peak_bps), "average_bandwidth",
-		      (json_int_t)ceil(r->avg_bps), "stream", r->stream);
+		      (json_int_t)ceil(r->avg_bps), "stream", r->stream, "group",
+		      tc_rend_group(job, r));
 	return o;
 }
 
@@ -248,10 +249,11 @@ static json_t *title_json(struct tc_job *job)
 		if (d > duration)
 			duration = d;
 		if (r->kind == TC_VIDEO)
-			json_array_append_new(video, rendition_json(r));
+			json_array_append_new(video, rendition_json(job, r));
 		else if (r->kind == TC_AUDIO) {
-			json_array_append_new(audio, rendition_json(r));
-			json_array_append_new(langs, json_string(r->lang));
+			json_array_append_new(audio, rendition_json(job, r));
+			if (!r->surround) /* one per source track */
+				json_array_append_new(langs, json_string(r->lang));
 		} else if (r->kind == TC_SUBS) {
 			json_array_append_new(subs, json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:i}",
 							      "path", r->name, "codecs", r->codecs,

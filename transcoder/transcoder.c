@@ -43,6 +43,8 @@ void transcoder_options_init(struct transcoder_options *o)
 	o->preset = "veryfast";
 	o->segment_s = 6;
 	o->audio_kbps = 128;
+	o->surround = TRANSCODER_SURROUND_AC3;
+	o->surround_kbps = 384;
 	o->stall_timeout = 120;
 	o->progress_interval = 0.5;
 	o->container = TRANSCODER_FMP4;
@@ -336,7 +338,7 @@ static int drop_empty(struct tc_job *job)
 		rmdir(dir);
 		r->seg = NULL;
 		r->kind = TC_DROPPED;
-		if ((ret = tc_skip(job, r->stream, TRANSCODER_SKIP_EMPTY)) < 0)
+		if (!r->surround && (ret = tc_skip(job, r->stream, TRANSCODER_SKIP_EMPTY)) < 0)
 			return ret;
 	}
 	for (i = 0; i < job->nrends; i++)
@@ -496,6 +498,12 @@ static int check_options(struct tc_job *job)
 	if (o->audio_kbps < 16 || o->audio_kbps > 512)
 		return tc_fail(job, -EINVAL, "audio bit rate %d kbps out of range (16..512)",
 			       o->audio_kbps);
+	if ((unsigned)o->surround > TRANSCODER_SURROUND_NONE)
+		return tc_fail(job, -EINVAL, "unknown multichannel audio codec %d", o->surround);
+	if (o->surround_kbps < 96 || o->surround_kbps > 640)
+		return tc_fail(job, -EINVAL,
+			       "multichannel audio bit rate %d kbps out of range (96..640)",
+			       o->surround_kbps);
 	if (!o->preset || !o->preset[0])
 		return tc_fail(job, -EINVAL, "empty x264 preset");
 	if (o->key_uri) {

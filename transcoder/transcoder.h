@@ -21,6 +21,13 @@ enum transcoder_container {
 	TRANSCODER_TS,	 /* MPEG-TS: seg_NNNNN.ts */
 };
 
+/* The multichannel rendition of audio tracks with six or more channels. */
+enum transcoder_surround {
+	TRANSCODER_SURROUND_AC3,  /* AC-3 5.1 (Dolby Digital), "ac-3" */
+	TRANSCODER_SURROUND_EAC3, /* E-AC-3 5.1 (Dolby Digital Plus), "ec-3" */
+	TRANSCODER_SURROUND_NONE, /* stereo AAC only */
+};
+
 /* How the AES-128 IV of each segment is chosen (RFC 8216 5.2). */
 enum transcoder_iv {
 	TRANSCODER_IV_SEQUENCE, /* the media sequence number; no IV attribute */
@@ -95,10 +102,13 @@ struct transcoder_options {
 	/* NULL/0 = transcoder_default_ladder(); rungs above the source are dropped. */
 	const struct transcoder_rung *ladder;
 	size_t ladder_len;
-	const char *preset;   /* libx264 preset, default "veryfast" */
-	double segment_s;     /* segment target, default 6 */
-	int threads;	      /* total encoder threads, 0 = online CPUs */
-	int audio_kbps;	      /* per audio rendition, default 128 */
+	const char *preset; /* libx264 preset, default "veryfast" */
+	double segment_s;   /* segment target, default 6 */
+	int threads;	    /* total encoder threads, 0 = online CPUs */
+	int audio_kbps;	    /* per stereo AAC rendition, default 128 */
+	/* 5.1 sources also get a rendition in their own audio group (default AC-3) */
+	enum transcoder_surround surround;
+	int surround_kbps;    /* its bit rate, default 384 (Apple's figure for AC-3 5.1) */
 	double stall_timeout; /* seconds without progress before giving up, default 120 */
 	enum transcoder_container container;
 	transcoder_progress_fn progress; /* may be NULL */

@@ -288,7 +288,9 @@ def check_package(pkg, src, name, tmp, expect_video=None, expect_audio=None):
     check("#EXT-X-INDEPENDENT-SEGMENTS" in master["tags"], "%s: no INDEPENDENT-SEGMENTS" % name)
     src_dur = source_durations(src)
 
-    audio_peak = audio_avg = 0.0
+    audio_rates = {}  # GROUP-ID -> (largest peak, largest average) of its renditions
+    audio_codecs = {}  # GROUP-ID -> the CODECS sample entries its renditions need
+    sample_entry = {"aac": "mp4a", "ac3": "ac-3", "eac3": "ec-3"}
     for media in master["media"]:
         check(media.get("TYPE") in ("AUDIO", "SUBTITLES") and media.get("GROUP-ID"),
               "%s: bad EXT-X-MEDIA" % name)
@@ -301,13 +303,21 @@ def check_package(pkg, src, name, tmp, expect_video=None, expect_audio=None):
               "%s: %s lasts %.3f s, source audio %s s" % (name, uri, total, src_dur["audio"]))
         s = probe_json("-show_entries", "stream=codec_name,profile,channels,sample_rate",
                        first_segment(pkg, os.path.dirname(uri), tmp))["streams"][0]
-        check(s["codec_name"] == "aac" and s.get("profile") == "LC" and s["channels"] == 2 and
-              s["sample_rate"] == "48000", "%s: %s is not AAC-LC stereo 48 kHz: %s" %
-              (name, uri, s))
+        if media.get("CHANNELS") == "6":
+            check(s["codec_name"] in ("ac3", "eac3") and s["channels"] == 6 and
+                  s["sample_rate"] == "48000", "%s: %s is not AC-3/E-AC-3 5.1 48 kHz: %s" %
+                  (name, uri, s))
+        else:
+            check(s["codec_name"] == "aac" and s.get("profile") == "LC" and s["channels"] == 2
+                  and s["sample_rate"] == "48000", "%s: %s is not AAC-LC stereo 48 kHz: %s" %
+                  (name, uri, s))
+        audio_codecs.setdefault(media["GROUP-ID"], set()).add(sample_entry.get(s["codec_name"]))
         pk, av = measure(pkg, uri)
-        audio_peak, audio_avg = max(audio_peak, pk), max(audio_avg, av)
+        old = audio_rates.get(media["GROUP-ID"], (0.0, 0.0))
+        audio_rates[media["GROUP-ID"]] = (max(old[0], pk), max(old[1], av))
     if expect_audio is not None:
-        langs = [m.get("LANGUAGE") for m in master["media"] if m["TYPE"] == "AUDIO"]
+        langs = [m.get("LANGUAGE") for m in master["media"] if m["TYPE"] == "AUDIO" and
+                 m.get("GROUP-ID") == "aud"]
         check(sorted(langs) == sorted(expect_audio), "%s: audio languages %s, expected %s" %
               (name, langs, expect_audio))
 
@@ -317,6 +327,18 @@ def check_package(pkg, src, name, tmp, expect_video=None, expect_audio=None):
         if "avc1" not in codecs:
             continue
         rend = os.path.dirname(uri)
+        want = {"avc1"} | audio_codecs.get(a.get("AUDIO"), set())
+        check({c.split(".")[0] for c in codecs.split(",")} == want,
+              "%s: %s CODECS %s, its audio group has %s" % (name, rend, codecs, want))
+        pk, av = measure(pkg, uri)
+        extra_p, extra_a = audio_rates.get(a.get("AUDIO"), (0, 0))
+        check(within(int(a["BANDWIDTH"]), pk + extra_p),
+              "%s: %s BANDWIDTH %s, measured %.0f" % (name, rend, a["BANDWIDTH"], pk + extra_p))
+        check(within(int(a["AVERAGE-BANDWIDTH"]), av + extra_a),
+              "%s: %s AVERAGE-BANDWIDTH %s, measured %.0f" %
+              (name, rend, a["AVERAGE-BANDWIDTH"], av + extra_a))
+        if rend in keysets:  # the same rendition with another audio group
+            continue
         keys, total = check_video(pkg, rend, name, tmp)
         keysets[rend] = keys
         check(abs(total - src_dur["video"]) <= 0.1, "%s: %s lasts %.3f s, source %.3f s" %
@@ -332,13 +354,6 @@ def check_package(pkg, src, name, tmp, expect_video=None, expect_audio=None):
         check(s["width"] % 2 == 0 and s["height"] % 2 == 0, "%s: %s odd size" % (name, rend))
         check("FRAME-RATE" in a, "%s: %s without FRAME-RATE" % (name, rend))
         sizes.append((s["width"], s["height"]))
-        pk, av = measure(pkg, uri)
-        extra_p, extra_a = (audio_peak, audio_avg) if "AUDIO" in a else (0, 0)
-        check(within(int(a["BANDWIDTH"]), pk + extra_p),
-              "%s: %s BANDWIDTH %s, measured %.0f" % (name, rend, a["BANDWIDTH"], pk + extra_p))
-        check(within(int(a["AVERAGE-BANDWIDTH"]), av + extra_a),
-              "%s: %s AVERAGE-BANDWIDTH %s, measured %.0f" %
-              (name, rend, a["AVERAGE-BANDWIDTH"], av + extra_a))
     if keysets:
         first = list(keysets.values())[0]
         for rend, keys in keysets.items():
@@ -433,13 +448,84 @@ def case_rotated(tmp):
                   expect_video=[(132, 234), (202, 360), (244, 432), (304, 540)])
 
 
+def check_surround(pkg, name, codec, tmp):
+    """A 5.1 track (English) and a stereo one (French): AAC stereo group "aud" with both,
+    multichannel group with the 5.1 one in CODEC and the French AAC; every video in both."""
+    master = parse_master(os.path.join(pkg, "master.m3u8"))
+    check_group_rules(master, name)
+    entry = {"ac3": "ac-3", "eac3": "ec-3"}[codec]
+    gid = "aud-" + entry.replace("-", "")
+    groups = {}
+    for m in media_of(master, "AUDIO"):
+        groups.setdefault(m["GROUP-ID"], []).append(
+            (m.get("LANGUAGE"), m.get("NAME"), m.get("CHANNELS"), m["URI"]))
+    want = {"aud": [("en", "English", "2", "audio_en/index.m3u8"),
+                    ("fr", "Fran\u00e7ais", "2", "audio_fr/index.m3u8")],
+            gid: [("en", "English", "6", "audio_en_%s/index.m3u8" % entry.replace("-", "")),
+                  ("fr", "Fran\u00e7ais", "2", "audio_fr/index.m3u8")]}
+    check({g: sorted(v) for g, v in groups.items()} == want, "%s: audio groups %s, expected %s"
+          % (name, groups, want))
+    uri = want[gid][0][3]
+    st = probe_json("-show_entries", "stream=codec_name,channels,channel_layout,sample_rate",
+                    first_segment(pkg, os.path.dirname(uri), tmp))["streams"][0]
+    check(st["codec_name"] == codec and st["channels"] == 6 and
+          st.get("channel_layout") in ("5.1", "5.1(side)"),
+          "%s: the multichannel rendition is %s" % (name, st))
+    by_group = {}
+    for a, u in master["variants"]:
+        by_group.setdefault(a.get("AUDIO"), []).append(u)
+    check(sorted(by_group) == sorted(["aud", gid]) and
+          sorted(by_group["aud"]) == sorted(by_group[gid]),
+          "%s: variants by audio group %s" % (name, by_group))
+    for a, u in master["variants"]:
+        c = a.get("CODECS", "").split(",")
+        check((entry in c) == (a.get("AUDIO") == gid) and "mp4a.40.2" in c,
+              "%s: variant %s (%s) CODECS %s" % (name, u, a.get("AUDIO"), c))
+    # ffmpeg reads the master with both groups: the 5.1 and the stereo renditions
+    j = probe_json("-show_entries", "stream=codec_name,channels", os.path.join(pkg, "master.m3u8"))
+    got = {(x["codec_name"], x.get("channels")) for x in j["streams"] if x.get("channels")}
+    check(got == {("aac", 2), (codec, 6)}, "%s: ffprobe of the master: %s" % (name, got))
+    m = json.load(open(os.path.join(pkg, "manifest.json")))
+    got = sorted((x["path"], x["codecs"], x["channels"], x["group"]) for x in m["audio"])
+    check(got == sorted([("audio_en", "mp4a.40.2", 2, "aud"), ("audio_fr", "mp4a.40.2", 2, "aud"),
+                         (os.path.dirname(uri), entry, 6, gid)]) and
+          m.get("audio_languages") == ["en", "fr"],
+          "%s: manifest audio %s %s" % (name, got, m.get("audio_languages")))
+
+
 def case_surround(tmp):
-    """5.1 audio downmixed to stereo 48 kHz."""
-    src = os.path.join(tmp, "surround.mp4")
-    gen(src, "640x360", secs=4, audio=[("5.1", "eng")])
+    """5.1 audio: downmixed to stereo AAC and kept as AC-3 5.1 in its own audio group
+    (E-AC-3 with --surround=eac3, MPEG-TS too); --surround=none keeps stereo only."""
+    global TS
+    src = os.path.join(tmp, "surround.mkv")
+    gen(src, "640x360", secs=4, audio=[("5.1", "eng"), ("stereo", "fre")])
     out = os.path.join(tmp, "pkg_51")
-    transcode(src, out, "--ladder=640x360@365", "--segment=2")
-    check_package(out, src, "surround", tmp, expect_audio=["en"])
+    transcode(src, out, "--ladder=640x360@365,416x234@145", "--segment=2")
+    check_package(out, src, "surround", tmp, expect_audio=["en", "fr"])
+    check_surround(out, "surround", "ac3", tmp)
+    out = os.path.join(tmp, "pkg_51_ts")
+    transcode(src, out, "--ladder=640x360@365", "--segment=2", "--format=ts",
+              "--surround=eac3", "--surround-bitrate=256")
+    TS = True
+    try:
+        check_package(out, src, "surround-ts", tmp, expect_audio=["en", "fr"])
+        check_surround(out, "surround-ts", "eac3", tmp)
+    finally:
+        TS = False
+    out = os.path.join(tmp, "pkg_51_none")
+    transcode(src, out, "--ladder=640x360@365", "--segment=2", "--surround=none")
+    master = check_package(out, src, "surround-none", tmp, expect_audio=["en", "fr"])
+    check({m["GROUP-ID"] for m in master["media"]} == {"aud"},
+          "surround-none: groups %s" % master["media"])
+    src = os.path.join(tmp, "surround.m4a")  # audio only: one variant per group
+    gen(src, None, secs=3, audio=[("5.1", "eng")])
+    out = os.path.join(tmp, "pkg_51_audio")
+    transcode(src, out, "--segment=1")
+    master = check_package(out, src, "surround-audio", tmp, expect_video=[], expect_audio=["en"])
+    got = sorted((a.get("AUDIO"), a.get("CODECS"), u) for a, u in master["variants"])
+    check(got == [("aud", "mp4a.40.2", "audio_en/index.m3u8"),
+                  ("aud-ac3", "ac-3", "audio_en_ac3/index.m3u8")],
+          "surround-audio: variants %s" % got)
 
 
 def media_of(master, kind):
