@@ -146,37 +146,48 @@ static int even(double x)
 	return v < 2 ? 2 : v;
 }
 
-/* Fit the display size DW x DH into each rung's box; drop upscales and duplicates. */
+static int planned(const struct transcoder_rung *plan, int n, int w, int h, int kbps)
+{
+	int j;
+
+	for (j = 0; j < n; j++)
+		if (plan[j].width == w && plan[j].height == h && (kbps < 0 || plan[j].kbps == kbps))
+			return 1;
+	return 0;
+}
+
+/*
+ * Fit the display size DW x DH into each rung's box; drop upscales and
+ * duplicates.  When a rung would upscale (the source is below the ladder's
+ * top), the source's own display size is a rung too, with the bit rate of the
+ * nearest larger rung scaled down by the pixel count, so a small source keeps
+ * its resolution (a 352x288 picture of 12:11 pixels is shown at 384x288).
+ */
 static int plan_ladder(struct tc_job *job, int dw, int dh, struct transcoder_rung *out)
 {
 	const struct transcoder_options *o = job->opts;
-	const struct transcoder_rung *ladder = o->ladder;
+	const struct transcoder_rung *ladder = o->ladder, *up = NULL;
 	size_t len = o->ladder_len, i;
-	int n = 0, j;
+	double up_s = 0;
+	int n = 0;
 
 	if (!ladder || len == 0)
 		ladder = transcoder_default_ladder(&len);
 	for (i = 0; i < len && n < TC_MAX_RUNGS; i++) {
 		double s = fmin((double)ladder[i].width / dw, (double)ladder[i].height / dh);
-		struct transcoder_rung r;
-		int dup = 0;
+		struct transcoder_rung r = {even(dw * s), even(dh * s), ladder[i].kbps};
 
-		if (s > 1.0001)
+		if (s > 1.0001) {
+			if (!up || s < up_s)
+				up = &ladder[i], up_s = s;
 			continue;
-		r.width = even(dw * s);
-		r.height = even(dh * s);
-		r.kbps = ladder[i].kbps;
-		for (j = 0; j < n; j++)
-			dup |= out[j].width == r.width && out[j].height == r.height &&
-			       out[j].kbps == r.kbps;
-		if (!dup)
+		}
+		if (!planned(out, n, r.width, r.height, r.kbps))
 			out[n++] = r;
 	}
-	if (n == 0) { /* smaller than every rung: one rendition at the source size */
-		out[0].width = even(dw);
-		out[0].height = even(dh);
-		out[0].kbps = ladder[0].kbps;
-		n = 1;
+	if (up && n < TC_MAX_RUNGS && !planned(out, n, even(dw), even(dh), -1)) {
+		int kbps = (int)lround(up->kbps / (up_s * up_s));
+		out[n++] = (struct transcoder_rung){even(dw), even(dh), kbps < 16 ? 16 : kbps};
 	}
 	return n;
 }

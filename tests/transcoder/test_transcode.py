@@ -423,13 +423,36 @@ def case_odd_sizes(tmp):
     gen(src, "854x480", secs=4)
     out = os.path.join(tmp, "pkg_odd")
     transcode(src, out, "--segment=2")
-    check_package(out, src, "odd", tmp, expect_video=[(416, 234), (640, 360), (768, 432)],
-                  expect_audio=[])
+    check_package(out, src, "odd", tmp,
+                  expect_video=[(416, 234), (640, 360), (768, 432), (854, 480)], expect_audio=[])
     src = os.path.join(tmp, "scope.mp4")
     gen(src, "1920x800", secs=2, audio=[("stereo", "und")])
     out = os.path.join(tmp, "pkg_scope")
     transcode(src, out, "--ladder=1280x720@3000,640x360@365", "--segment=1")
     check_package(out, src, "scope", tmp, expect_video=[(1280, 534), (640, 266)])
+
+
+def case_small_sources(tmp):
+    """Sources below the ladder's top keep a rung at their own display size, with square
+    pixels: 352x288 of 12:11 pixels (shown 384x288) and 320x240."""
+    for size, sar, want in (("352x288", "12/11", [(312, 234), (384, 288)]),
+                            ("320x240", "1", [(312, 234), (320, 240)])):
+        src = os.path.join(tmp, "small_%s.mp4" % size)
+        gen(src, size, secs=2, audio=[("stereo", "eng")], extra_out=["-vf", "setsar=" + sar])
+        out = os.path.join(tmp, "pkg_small_" + size)
+        transcode(src, out, "--segment=1")
+        check_package(out, src, "small " + size, tmp, expect_video=want)
+        m = json.load(open(os.path.join(out, "manifest.json")))
+        top = [v for v in m["video"] if (v["width"], v["height"]) == want[-1]]
+        check(len(top) == 1 and top[0]["path"] == "%dp" % want[-1][1] and
+              145 < top[0]["target_kbps"] < 365,
+              "small %s: the rung at its own size %s" % (size, top))
+        st = probe_json("-select_streams", "v:0", "-show_entries",
+                        "stream=width,height,sample_aspect_ratio",
+                        first_segment(out, "%dp" % want[-1][1], tmp))["streams"][0]
+        check((st["width"], st["height"]) == want[-1] and
+              st.get("sample_aspect_ratio", "1:1") in ("1:1", "N/A"),
+              "small %s: %s" % (size, st))
 
 
 def case_rotated(tmp):
@@ -445,7 +468,7 @@ def case_rotated(tmp):
     out = os.path.join(tmp, "pkg_rot")
     transcode(src, out, "--segment=1")
     check_package(out, src, "rotated", tmp,
-                  expect_video=[(132, 234), (202, 360), (244, 432), (304, 540)])
+                  expect_video=[(132, 234), (202, 360), (244, 432), (304, 540), (360, 640)])
 
 
 def check_surround(pkg, name, codec, tmp):
@@ -905,6 +928,7 @@ CASES = {
     "full_ladder": case_full_ladder,
     "odd_sizes": case_odd_sizes,
     "rotated": case_rotated,
+    "small_sources": case_small_sources,
     "surround": case_surround,
     "languages": case_languages,
     "skipped": case_skipped,
