@@ -85,6 +85,9 @@ const struct tc_segment *tc_seg_list(const struct tc_segmenter *s, size_t *n);
 /* Total duration in seconds of the finished segments. */
 double tc_seg_duration(const struct tc_segmenter *s);
 
+/* Move the rendition's folder (and its files) to DIR.  Returns 0 or -errno. */
+int tc_seg_rename(struct tc_segmenter *s, const char *dir);
+
 /* Free *S and set it to NULL; nothing happens when *S is NULL. */
 void tc_seg_free(struct tc_segmenter **s);
 
@@ -208,6 +211,14 @@ int tc_video_frame(struct tc_job *job, AVFrame *frame);
 /* Wait for the encoder threads and finish their segmenters.  Returns 0 or the job's error. */
 int tc_video_finish(struct tc_job *job);
 
+/*
+ * Drop near-duplicate rungs: of two video renditions of the same height whose
+ * measured average bit rates (tc_measure) are within 15% of each other, the
+ * one planned for the higher rate leaves the package; a height left with one
+ * rendition names it "<height>p" again.  Returns 0 or -errno (tc_fail).
+ */
+int tc_video_prune(struct tc_job *job);
+
 /* Join the encoder threads, free *V with its encoders and segmenters, set *V to NULL. */
 void tc_video_free(struct tc_video **v);
 
@@ -291,7 +302,8 @@ void tc_rend_set_folder(const struct tc_job *job, struct tc_rendition *r, const 
 
 /* ---- playlists (playlist.c) ---- */
 
-/* Measure peak/average bit rates of every rendition (RFC 8216 section 4.3.4.2). */
+/* Measure peak/average bit rates of every rendition (RFC 8216 section 4.3.4.2), again
+ * after anything changed the segments. */
 void tc_measure(struct tc_job *job);
 
 /* The GROUP-ID of R's group in the master playlist ("aud", "aud-ac3", "subs"); static. */
@@ -319,6 +331,9 @@ int tc_encrypt_file(const struct transcoder_options *o, const char *path, size_t
 /* Hash every file under job->tmpdir and write manifest.json with the title metadata.
  * Returns 0 or -errno (tc_fail). */
 int tc_manifest_write(struct tc_job *job);
+
+/* Remove PATH and everything under it (best effort; "" does nothing). */
+void tc_rm_tree(const char *path);
 
 /* Write LEN bytes to PATH (created 0644, truncated).  Returns 0 or -errno. */
 int tc_write_file(const char *path, const void *buf, size_t len);

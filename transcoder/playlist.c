@@ -90,6 +90,7 @@ void tc_measure(struct tc_job *job)
 		t = target_duration(s, n);
 		r->peak_bps = peak_bps(s, n, t, 0);
 		r->avg_bps = avg_bps(s, n, 0);
+		r->iframe_peak_bps = r->iframe_avg_bps = 0; /* none once encrypted */
 		if (r->kind == TC_VIDEO && n > 0 && s[0].iframe_off >= 0) {
 			r->iframe_peak_bps = peak_bps(s, n, t, 1);
 			r->iframe_avg_bps = avg_bps(s, n, 1);

@@ -421,6 +421,16 @@ int tc_seg_encrypt(struct tc_segmenter *s, const struct transcoder_options *o, c
 	return 0;
 }
 
+int tc_seg_rename(struct tc_segmenter *s, const char *dir)
+{
+	if (strlen(dir) >= sizeof(s->dir))
+		return -ENAMETOOLONG;
+	if (rename(s->dir, dir) < 0)
+		return -errno;
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	return 0;
+}
+
 const struct tc_segment *tc_seg_list(const struct tc_segmenter *s, size_t *n)
 {
 	*n = s->nsegs;

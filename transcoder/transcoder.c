@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <math.h>
 #include <signal.h>
@@ -383,21 +382,6 @@ struct watchdog {
 	int done;
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void rm_tree(const char *path)
-{
-	if (path[0])
-		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void *watchdog_main(void *arg)
 {
 	struct watchdog *w = arg;
@@ -419,7 +403,7 @@ static void *watchdog_main(void *arg)
 		if (aborted_at && now - aborted_at > 5 * 1000000000LL) {
 			/* wedged inside FFmpeg: a thread cannot be cancelled safely */
 			fprintf(stderr, "reel-transcode: %s\n", job->err);
-			rm_tree(job->tmpdir);
+			tc_rm_tree(job->tmpdir);
 			_exit(124);
 		}
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -548,6 +532,9 @@ static int run(struct tc_job *job)
 		return ret;
 	if ((ret = check_complete(job)) < 0)
 		return ret;
+	tc_measure(job);
+	if ((ret = tc_video_prune(job)) < 0)
+		return ret;
 	if ((ret = encrypt_all(job)) < 0)
 		return ret;
 	if ((ret = tc_subs_write(job)) < 0)
@@ -611,7 +598,7 @@ end:
 	if (wd)
 		watchdog_stop(&w);
 	if (ret < 0)
-		rm_tree(job->tmpdir);
+		tc_rm_tree(job->tmpdir);
 	snprintf(err, errlen, "%s", ret < 0 ? job->err : "");
 	job_free(job);
 	free(job);

@@ -1,12 +1,17 @@
 /*
  * Small shared helpers of libtranscode: the one FFmpeg error mapper, the
  * av_log hook that keeps FFmpeg's last error line for our one-line messages,
- * a clock and an all-or-nothing file writer.
+ * a clock, an all-or-nothing file writer and a folder remover.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* nftw */
+#endif
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,4 +127,19 @@ int tc_write_file(const char *path, const void *buf, size_t len)
 	if (close(fd) < 0 && ret == 0)
 		ret = -errno;
 	return ret;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void tc_rm_tree(const char *path)
+{
+	if (path[0])
+		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -587,6 +587,86 @@ int tc_video_finish(struct tc_job *job)
 	return atomic_load(&job->abort);
 }
 
+/* The rendition of R's height planned for the highest rate below R's, or NULL. */
+static struct tc_rendition *rung_below(struct tc_job *job, const struct tc_rendition *r)
+{
+	struct tc_rendition *below = NULL;
+	size_t i;
+
+	for (i = 0; i < job->nrends; i++) {
+		struct tc_rendition *o = &job->rends[i];
+		if (o->kind == TC_VIDEO && o->height == r->height && o->kbps < r->kbps &&
+		    (!below || o->kbps > below->kbps))
+			below = o;
+	}
+	return below;
+}
+
+/* The video renditions of R's height, R included. */
+static int same_height(const struct tc_job *job, const struct tc_rendition *r)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < job->nrends; i++)
+		n += job->rends[i].kind == TC_VIDEO && job->rends[i].height == r->height;
+	return n;
+}
+
+/* R leaves the package: its folder goes, its segmenter stays with its rung until freed. */
+static void drop_rung(struct tc_job *job, struct tc_rendition *r)
+{
+	char dir[PATH_MAX + 80];
+
+	snprintf(dir, sizeof(dir), "%s/%s", job->tmpdir, r->name);
+	tc_rm_tree(dir);
+	r->seg = NULL;
+	r->kind = TC_DROPPED;
+}
+
+/* R, alone at its height now, takes the plain name "<height>p". */
+static int rename_rung(struct tc_job *job, struct tc_rendition *r)
+{
+	char dir[PATH_MAX + 80];
+	int ret;
+
+	snprintf(r->name, sizeof(r->name), "%dp", r->height);
+	snprintf(dir, sizeof(dir), "%s/%s", job->tmpdir, r->name);
+	if ((ret = tc_seg_rename(r->seg, dir)) < 0)
+		return tc_fail(job, ret, "%s: cannot rename a rendition folder: %s", dir,
+			       strerror(-ret));
+	return 0;
+}
+
+int tc_video_prune(struct tc_job *job)
+{
+	size_t i;
+	int again = 1, ret;
+
+	while (again) { /* from the lowest rate up, so each rung meets the one kept below it */
+		struct tc_rendition *drop = NULL, *below;
+		again = 0;
+		for (i = 0; i < job->nrends; i++) {
+			struct tc_rendition *r = &job->rends[i];
+			if (r->kind != TC_VIDEO || !(below = rung_below(job, r)) ||
+			    r->avg_bps > 1.15 * below->avg_bps || (drop && drop->kbps < r->kbps))
+				continue;
+			drop = r;
+		}
+		if (drop) {
+			drop_rung(job, drop);
+			again = 1;
+		}
+	}
+	for (i = 0; i < job->nrends; i++) {
+		struct tc_rendition *r = &job->rends[i];
+		if (r->kind == TC_VIDEO && strchr(r->name, '_') && same_height(job, r) == 1 &&
+		    (ret = rename_rung(job, r)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
 void tc_video_free(struct tc_video **vp)
 {
 	struct tc_video *v = *vp;

@@ -366,6 +366,14 @@ def check_package(pkg, src, name, tmp, expect_video=None, expect_audio=None):
     if expect_video is not None:
         check(sorted(sizes) == sorted(expect_video), "%s: renditions %s, expected %s" %
               (name, sorted(sizes), sorted(expect_video)))
+    rates = {}  # height -> measured average bit rates of its video renditions
+    for rend in keysets:
+        rates.setdefault(int(re.match(r"\d+", rend).group()), []).append(
+            measure(pkg, rend + "/index.m3u8")[1])
+    for h, rs in rates.items():
+        rs.sort()
+        check(all(b > 1.15 * a for a, b in zip(rs, rs[1:])),
+              "%s: %dp renditions within 15%% of each other: %s" % (name, h, rs))
 
     r = run(["ffmpeg", "-nostdin", "-v", "error", "-i", os.path.join(pkg, "master.m3u8"),
              "-map", "0", "-f", "null", "-"])
@@ -453,6 +461,25 @@ def case_small_sources(tmp):
         check((st["width"], st["height"]) == want[-1] and
               st.get("sample_aspect_ratio", "1:1") in ("1:1", "N/A"),
               "small %s: %s" % (size, st))
+
+
+def case_near_duplicates(tmp):
+    """A still 1920x720 picture at 100 kb/s: the 3000/4500 kb/s 480p and the 6000/7800 kb/s
+    720p rungs come out at nearly the same measured rate; the upper one of each goes."""
+    src = os.path.join(tmp, "still.mp4")
+    ffmpeg("-f", "lavfi", "-i", "smptehdbars=size=1920x720:rate=30:duration=4", "-f", "lavfi",
+           "-i", "sine=duration=4", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "100k",
+           "-pix_fmt", "yuv420p", "-c:a", "aac", src)
+    out = os.path.join(tmp, "pkg_still")
+    transcode(src, out, "--segment=2")
+    check_package(out, src, "near-duplicates", tmp, expect_video=[
+        (416, 156), (640, 240), (768, 288), (960, 360), (1280, 480), (1920, 720)])
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    got = sorted((v["path"], v["target_kbps"]) for v in m["video"])
+    check(got == [("156p", 145), ("240p", 365), ("288p", 730), ("360p", 2000), ("480p", 3000),
+                  ("720p", 6000)], "near-duplicates: renditions %s" % got)
+    check(not [d for d in os.listdir(out) if "_" in d and d[0].isdigit()],
+          "near-duplicates: folders %s" % os.listdir(out))
 
 
 def case_rotated(tmp):
@@ -929,6 +956,7 @@ CASES = {
     "odd_sizes": case_odd_sizes,
     "rotated": case_rotated,
     "small_sources": case_small_sources,
+    "near_duplicates": case_near_duplicates,
     "surround": case_surround,
     "languages": case_languages,
     "skipped": case_skipped,
