@@ -51,7 +51,8 @@ struct tc_segment {
 	double start_s;
 	double dur_s;
 	int64_t size;
-	int64_t iframe_off; /* byte range of the IDR (moof + its first sample), -1 if none */
+	int64_t iframe_off; /* byte range of the IDR, -1 if none: fMP4 moof + first sample; */
+			    /* MPEG-TS the IDR's PES (iframe_off bytes of PAT/PMT before) */
 	int64_t iframe_len;
 	uint8_t iv[16]; /* AES-128 IV when the package is encrypted */
 };

@@ -1,11 +1,14 @@
 /*
  * HLS playlists (RFC 8216) for a finished package:
  *   <rendition>/index.m3u8    media playlist (VOD, EXT-X-MAP for fMP4, ENDLIST)
- *   <video>/iframes.m3u8      I-frame playlist (EXT-X-I-FRAMES-ONLY, byte ranges of moof+IDR)
+ *   <video>/iframes.m3u8      I-frame playlist (EXT-X-I-FRAMES-ONLY, byte ranges of moof+IDR,
+ *                             or of the IDR's PES with the PAT/PMT as EXT-X-MAP for TS)
  *   master.m3u8               variants with measured BANDWIDTH/AVERAGE-BANDWIDTH (audio
- *                             included), exact CODECS, RESOLUTION, FRAME-RATE, one audio group
+ *                             included), exact CODECS, RESOLUTION, FRAME-RATE; the stereo
+ *                             and multichannel audio groups, subtitles
  * Versions are the lowest each playlist needs (section 7): float EXTINF -> 3,
- * byte ranges / I-frames-only -> 4, EXT-X-MAP with I-frames-only -> 5, EXT-X-MAP -> 6.
+ * byte ranges / I-frames-only -> 4, EXT-X-MAP with I-frames-only -> 5, EXT-X-MAP -> 6;
+ * the master states the highest of its media playlists.
  */
 #include <errno.h>
 #include <math.h>
@@ -144,7 +147,7 @@ static int write_media(struct tc_job *job, const struct tc_rendition *r, int ifr
 	FILE *f;
 
 	s = tc_rend_segments(r, &n);
-	version = iframes ? (fmp4 ? 5 : 4) : (fmp4 ? 6 : 3);
+	version = iframes ? 5 : fmp4 ? 6 : 3;
 	snprintf(rel, sizeof(rel), "%s/%s", r->name, iframes ? "iframes.m3u8" : "index.m3u8");
 	if (!(f = open_out(job, rel, path, sizeof(path))))
 		return -EIO;
@@ -156,6 +159,9 @@ static int write_media(struct tc_job *job, const struct tc_rendition *r, int ifr
 		fprintf(f, "#EXT-X-I-FRAMES-ONLY\n");
 	if (fmp4) /* before any EXT-X-KEY: the init section stays in clear */
 		fprintf(f, "#EXT-X-MAP:URI=\"init.mp4\"\n");
+	else if (iframes) /* the PAT and PMT ahead of the first IDR (RFC 8216 3.2) */
+		fprintf(f, "#EXT-X-MAP:URI=\"seg_00001.ts\",BYTERANGE=\"%lld@0\"\n",
+			(long long)s[0].iframe_off);
 	if (crypt && o->iv_mode != TRANSCODER_IV_RANDOM)
 		write_key(f, o, o->iv_mode == TRANSCODER_IV_FIXED ? o->iv : NULL);
 	for (i = 0; i < n; i++) {
@@ -387,6 +393,16 @@ static void write_variants(FILE *f, const struct tc_job *job)
 		write_variant(f, job, NULL, groups[k]);
 }
 
+static int has_iframes(const struct tc_job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->nrends; i++)
+		if (job->rends[i].kind == TC_VIDEO && job->rends[i].iframe_peak_bps > 0)
+			return 1;
+	return 0;
+}
+
 static int write_master(struct tc_job *job)
 {
 	char path[PATH_MAX + 32];
@@ -396,7 +412,9 @@ static int write_master(struct tc_job *job)
 		return -EIO;
 	/* the highest version among the media playlists it lists */
 	fprintf(f, "#EXTM3U\n#EXT-X-VERSION:%d\n#EXT-X-INDEPENDENT-SEGMENTS\n",
-		job->opts->container == TRANSCODER_FMP4 ? 6 : 3);
+		job->opts->container == TRANSCODER_FMP4 ? 6
+		: has_iframes(job)			? 5
+							: 3);
 	write_groups(f, job);
 	write_variants(f, job);
 	return close_out(job, f, path);

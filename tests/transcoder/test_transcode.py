@@ -21,7 +21,7 @@ import time
 BIN = os.environ.get("REEL_TRANSCODE", "")
 FAST = ["--preset=ultrafast", "--progress=none"]
 failures = []
-TS = False  # the package under check uses MPEG-TS segments (no init.mp4, no I-frame playlists)
+TS = False  # the package under check uses MPEG-TS segments (no init.mp4)
 
 
 def run(cmd, timeout=180, **kw):
@@ -175,8 +175,9 @@ def check_media_playlist(pkg, rel, name, iframes=False):
     check(t.get("#EXT-X-PLAYLIST-TYPE") == "VOD", "%s %s: not VOD" % (name, rel))
     check("#EXT-X-ENDLIST" in t, "%s %s: no ENDLIST" % (name, rel))
     is_vtt = rel.startswith("subs_")
-    check(("#EXT-X-MAP" in t) == (not TS and not is_vtt), "%s %s: EXT-X-MAP wrong" % (name, rel))
-    want = "3" if TS or is_vtt else "5" if iframes else "6"
+    check(("#EXT-X-MAP" in t) == (not is_vtt and (iframes or not TS)),
+          "%s %s: EXT-X-MAP wrong" % (name, rel))
+    want = "5" if iframes else "3" if TS or is_vtt else "6"
     check(t.get("#EXT-X-VERSION") == want,
           "%s %s: EXT-X-VERSION %s" % (name, rel, t.get("#EXT-X-VERSION")))
     check(len(p["segs"]) > 0, "%s %s: no segments" % (name, rel))
@@ -226,22 +227,68 @@ def check_video(pkg, rend, name, tmp):
     return keys, t - start
 
 
+def ts_packet(data, off):
+    """(PID, payload_unit_start, payload) of the TS packet at OFF."""
+    at = off + 4 + (1 + data[off + 4] if data[off + 3] & 0x20 else 0)
+    return ((data[off + 1] & 0x1f) << 8 | data[off + 2], bool(data[off + 1] & 0x40),
+            data[at:off + 188])
+
+
+def h264_nal_types(data):
+    return [data[m.end()] & 0x1f for m in re.finditer(b"\x00\x00\x01", data)
+            if m.end() < len(data)]
+
+
+def check_ts_iframe(data, rng, name, where):
+    """An MPEG-TS I-frame range: starts at the TS packet that starts the IDR's PES and
+    ends where the next PES of that PID starts (or at the end of the segment)."""
+    off, n = rng
+    pid, start, payload = ts_packet(data, off)
+    check(off % 188 == 0 and data[off] == 0x47 and start and payload[:3] == b"\x00\x00\x01",
+          "%s %s: byte range does not start a PES: %s" % (name, where, data[off:off + 8].hex()))
+    end = off + n
+    check(end == len(data) or ts_packet(data, end)[:2] == (pid, True),
+          "%s %s: byte range does not end at the next PES" % (name, where))
+    payload = b"".join(ts_packet(data, p)[2] for p in range(off, end, 188)
+                       if ts_packet(data, p)[0] == pid)
+    check(5 in h264_nal_types(payload), "%s %s: no IDR NAL unit in the byte range: %s" %
+          (name, where, h264_nal_types(payload)))
+
+
 def check_iframe_playlist(pkg, uri, name, tmp):
+    """Every byte range of an I-frame playlist, with its EXT-X-MAP, is exactly one key
+    frame that decodes on its own (ffprobe), starting at the IDR."""
     p = check_media_playlist(pkg, uri, name, iframes=True)
     base = os.path.dirname(os.path.join(pkg, uri))
-    u, d, rng = p["segs"][0]
-    check(rng is not None, "%s %s: no BYTERANGE" % (name, uri))
-    if not rng:
-        return
-    data = open(os.path.join(base, u), "rb").read()[rng[0]:rng[0] + rng[1]]
-    path = os.path.join(tmp, "iframe.mp4")
-    with open(path, "wb") as f:
-        f.write(open(os.path.join(base, "init.mp4"), "rb").read())
-        f.write(data)
-    r = run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
-             "stream=nb_read_frames", "-of", "csv=p=0", path])
-    check(r.stdout.strip() == "1", "%s %s: I-frame byte range does not decode to one frame (%s %s)"
-          % (name, uri, r.stdout.strip(), r.stderr.strip()[:200]))
+    m = attrs(p["tags"].get("#EXT-X-MAP", ""))
+    init = open(os.path.join(base, m.get("URI", "init.mp4")), "rb").read()
+    if "BYTERANGE" in m:
+        n, o = (int(x) for x in m["BYTERANGE"].split("@"))
+        init = init[o:o + n]
+    for u, d, rng in p["segs"]:
+        check(rng is not None, "%s %s: no BYTERANGE" % (name, uri))
+        if not rng:
+            continue
+        data = open(os.path.join(base, u), "rb").read()
+        if TS:
+            check_ts_iframe(data, rng, name, "%s %s" % (uri, u))
+        path = os.path.join(tmp, "iframe." + ("ts" if TS else "mp4"))
+        with open(path, "wb") as f:
+            f.write(init + data[rng[0]:rng[0] + rng[1]])
+        r = run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                 "frame=key_frame,pict_type", "-of", "csv=p=0", path])
+        frames = [l.strip(",") for l in r.stdout.split()]
+        # an fMP4 range is the moof with the first sample only: the demuxer finds the
+        # fragment's other samples missing ("partial file"); a TS range is whole
+        check(frames == ["1,I"] and (not TS or not r.stderr.strip()),
+              "%s %s %s: the byte range does not decode to one key frame (%s %s)" %
+              (name, uri, u, frames, r.stderr.strip()[:200]))
+    if TS:  # ffmpeg plays the I-frame playlist itself: every range, after its EXT-X-MAP
+        r = run(["ffprobe", "-v", "error", "-count_frames", "-show_entries",
+                 "stream=nb_read_frames", "-of", "csv=p=0", os.path.join(pkg, uri)])
+        check(r.returncode == 0 and r.stdout.split()[-1:] == [str(len(p["segs"]))] and
+              not r.stderr.strip(), "%s %s: ffprobe reading it: %s %s" %
+              (name, uri, r.stdout.split(), r.stderr[:300]))
 
 
 def first_segment(pkg, rend, tmp):
@@ -358,7 +405,7 @@ def check_package(pkg, src, name, tmp, expect_video=None, expect_audio=None):
         first = list(keysets.values())[0]
         for rend, keys in keysets.items():
             check(keys == first, "%s: keyframes of %s %s differ from %s" % (name, rend, keys, first))
-        check(len(master["iframes"]) == (0 if TS else len(keysets)),
+        check(len(master["iframes"]) == len(keysets),
               "%s: %d I-frame playlists for %d renditions" %
               (name, len(master["iframes"]), len(keysets)))
         for fr in master["iframes"][:2]:
@@ -802,6 +849,9 @@ def case_mpegts(tmp):
         TS = False
     check(not any(f.endswith(".m4s") or f == "init.mp4" for _, _, fs in os.walk(out)
                   for f in fs), "mpegts: fMP4 files in a TS package")
+    master = parse_master(os.path.join(out, "master.m3u8"))
+    check(len(master["iframes"]) == 2 and "#EXT-X-VERSION:5" in master["tags"],
+          "mpegts: I-frame playlists %s" % master["iframes"])
     vtt = open(os.path.join(out, "subs_und", "seg_00001.vtt")).read()
     check("X-TIMESTAMP-MAP=MPEGTS:90000,LOCAL:00:00:00.000" in vtt, "mpegts: WebVTT %r" % vtt)
 
