@@ -30,24 +30,6 @@ const char *transcoder_skip_reason_code(enum transcoder_skip_reason reason)
 	return (unsigned)reason < NREASONS ? skip_codes[reason] : "unknown";
 }
 
-static const char *type_name(enum AVMediaType t)
-{
-	switch (t) {
-	case AVMEDIA_TYPE_VIDEO:
-		return "video";
-	case AVMEDIA_TYPE_AUDIO:
-		return "audio";
-	case AVMEDIA_TYPE_SUBTITLE:
-		return "subtitle";
-	case AVMEDIA_TYPE_DATA:
-		return "data";
-	case AVMEDIA_TYPE_ATTACHMENT:
-		return "attachment";
-	default:
-		return "unknown";
-	}
-}
-
 static const char *tag_of(const AVStream *st, const char *key)
 {
 	const AVDictionaryEntry *e = av_dict_get(st->metadata, key, NULL, 0);
@@ -105,7 +87,10 @@ int tc_skip(struct tc_job *job, int stream, enum transcoder_skip_reason why)
 	memset(k, 0, sizeof(*k));
 	k->stream = stream;
 	k->reason = why;
-	snprintf(k->type, sizeof(k->type), "%s", type_name(st->codecpar->codec_type));
+	snprintf(k->type, sizeof(k->type), "%s",
+		 av_get_media_type_string(st->codecpar->codec_type)
+		     ? av_get_media_type_string(st->codecpar->codec_type)
+		     : "unknown");
 	describe(st, k);
 	snprintf(k->message, sizeof(k->message), "%s stream %d%s: %s", k->type, stream,
 		 about(k, what, sizeof(what)), skip_texts[why]);

@@ -7,26 +7,16 @@
 #include <string.h>
 
 #include "internal.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);   \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+#include "test.h"
 
 static void check_tag(const char *in, const char *want)
 {
 	char out[TC_LANG_MAX + 1];
 
 	tc_lang_tag(in, out);
-	if (strcmp(out, want) != 0) {
-		fprintf(stderr, "tc_lang_tag(%s) = %s, expected %s\n", in ? in : "NULL", out, want);
-		failures++;
-	}
+	if (strcmp(out, want) != 0)
+		printf("# tc_lang_tag(%s)\n", in ? in : "NULL");
+	CHECK_STR(out, want);
 }
 
 static void test_tags(void)
@@ -99,12 +89,12 @@ static void test_bibliographic(void)
 
 static void test_names(void)
 {
-	CHECK(strcmp(tc_lang_name("de"), "Deutsch") == 0);
-	CHECK(strcmp(tc_lang_name("en"), "English") == 0);
-	CHECK(strcmp(tc_lang_name("fr"), "Fran\xc3\xa7"
-					 "ais") == 0);
-	CHECK(strcmp(tc_lang_name("pt-BR"), "Portugu\xc3\xaas") == 0);
-	CHECK(strcmp(tc_lang_name("haw"), "Hawaiian") == 0); /* no own name: English */
+	CHECK_STR(tc_lang_name("de"), "Deutsch");
+	CHECK_STR(tc_lang_name("en"), "English");
+	CHECK_STR(tc_lang_name("fr"), "Fran\xc3\xa7"
+				      "ais");
+	CHECK_STR(tc_lang_name("pt-BR"), "Portugu\xc3\xaas");
+	CHECK_STR(tc_lang_name("haw"), "Hawaiian"); /* no own name: English */
 	CHECK(tc_lang_name("und") == NULL);
 	CHECK(tc_lang_name("yue") == NULL);
 }
@@ -118,11 +108,11 @@ static void check_label(enum tc_kind kind, int forced, const char *lang, const c
 	r.kind = kind;
 	r.forced = forced;
 	tc_rend_set_names(&r, lang, title);
-	if (strcmp(r.label, want) != 0 || strcmp(r.lang, want_lang) != 0) {
-		fprintf(stderr, "names(%s, %s) = %s, \"%s\"; expected %s, \"%s\"\n", lang,
-			title ? title : "NULL", r.lang, r.label, want_lang, want);
-		failures++;
-	}
+	if (strcmp(r.label, want) != 0 || strcmp(r.lang, want_lang) != 0)
+		printf("# tc_rend_set_names(%s, %s)\n", lang ? lang : "NULL",
+		       title ? title : "NULL");
+	CHECK_STR(r.lang, want_lang);
+	CHECK_STR(r.label, want);
 }
 
 static void test_labels(void)
@@ -154,7 +144,8 @@ static void test_labels(void)
 	check_label(TC_AUDIO, 0, "yue", "Cantonese", "yue", "Cantonese");
 	/* what goes into a quoted attribute: no quotes, controls or broken UTF-8 */
 	check_label(TC_AUDIO, 0, "eng", "The \"best\"\ncut \xff\xfe", "en",
-		    "English (The 'best''cut ?" "?)");
+		    "English (The 'best''cut ?"
+		    "?)");
 	/* a long title is cut at a character boundary */
 	memset(longer, 0, sizeof(longer));
 	for (size_t i = 0; i + 2 < sizeof(longer) - 1; i += 2)
@@ -210,7 +201,5 @@ int main(void)
 	test_names();
 	test_labels();
 	test_folders();
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return test_done();
 }
