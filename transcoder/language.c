@@ -301,8 +301,8 @@ static void menu_name(char *out, size_t len, const char *tag, const char *title,
 	int names_lang, says = meaningful(title, tag, &names_lang);
 	size_t q = 0;
 
-	if (rest && strcmp(tag, "und") != 0)
-		q += (size_t)snprintf(quals + q, sizeof(quals) - q, "%s", rest + 1);
+	if (rest && lang) /* "pt-BR": Português (BR); an unknown tag is shown whole */
+		q = (size_t)snprintf(quals, sizeof(quals), "%s", rest + 1);
 	if (says && lang && !names_lang)
 		q += (size_t)snprintf(quals + q, sizeof(quals) - q, "%s%s", q ? ", " : "", title);
 	if (forced && q < sizeof(quals))
