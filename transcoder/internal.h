@@ -23,7 +23,7 @@
 #define TC_MAX_SUBS  16
 #define TC_MAX_DIM   16384
 #define TC_MIN_DIM   16
-#define TC_LANG_MAX  35 /* bytes of an RFC 5646 tag we keep (the catalog's limit) */
+#define TC_LANG_MAX  TRANSCODER_LANG_MAX
 
 /* MPEG-TS timestamps run this much ahead of the package timeline, so the AAC
  * priming and B-frame delay never go negative (and WebVTT maps to it). */

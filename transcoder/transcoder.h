@@ -21,6 +21,9 @@ enum transcoder_container {
 	TRANSCODER_TS,	 /* MPEG-TS: seg_NNNNN.ts */
 };
 
+/* The longest RFC 5646 language tag kept, in bytes (the catalog's limit). */
+#define TRANSCODER_LANG_MAX 35
+
 /* The multichannel rendition of audio tracks with six or more channels. */
 enum transcoder_surround {
 	TRANSCODER_SURROUND_AC3,  /* AC-3 5.1 (Dolby Digital), "ac-3" */
@@ -60,10 +63,10 @@ enum transcoder_skip_reason {
 struct transcoder_skipped {
 	int stream; /* index in the source */
 	enum transcoder_skip_reason reason;
-	char type[16];	   /* "video", "audio", "subtitle", "data", "attachment", "unknown" */
-	char codec[32];	   /* FFmpeg's codec name ("hdmv_pgs_subtitle"), "none" */
-	char language[36]; /* RFC 5646 tag ("de"), "und" when the stream has none */
-	char title[128];   /* the stream's title, "" if none */
+	char type[16];	/* "video", "audio", "subtitle", "data", "attachment", "unknown" */
+	char codec[32]; /* FFmpeg's codec name ("hdmv_pgs_subtitle"), "none" */
+	char language[TRANSCODER_LANG_MAX + 1]; /* RFC 5646 ("de"); "und" when it has none */
+	char title[128];			/* the stream's title, "" if none */
 	char message[256]; /* one line: "subtitle stream 3 (hdmv_pgs_subtitle, de): ..." */
 };
 
@@ -99,7 +102,8 @@ struct transcoder_options {
 	const char *source; /* input file (anything FFmpeg demuxes) */
 	const char *outdir; /* package folder; must not exist (or be an empty folder) */
 	const char *title;  /* title metadata; NULL = basename of outdir */
-	/* NULL/0 = transcoder_default_ladder(); rungs above the source are dropped. */
+	/* NULL/0 = transcoder_default_ladder(); rungs above the source are dropped, the
+	 * source's own size added when it is below the top, near-duplicates dropped. */
 	const struct transcoder_rung *ladder;
 	size_t ladder_len;
 	const char *preset; /* libx264 preset, default "veryfast" */
