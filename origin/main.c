@@ -14,14 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "admin.h"
-#include "api.h"
-#include "cache.h"
+#include "admin/admin_tokens.h"
+#include "api/api.h"
+#include "playback/cache.h"
 #include "config.h"
 #include "daemon_args.h"
-#include "hashpool.h"
+#include "accounts/hashpool.h"
 #include "keys.h"
-#include "leases.h"
+#include "playback/leases.h"
 #include "reel_config.h"
 #include "tls.h"
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests of origin/hashpool.c: the bound (threads + queue, then -EBUSY),
+ * Unit tests of origin/accounts/hashpool.c: the bound (threads + queue, then -EBUSY),
  * work on worker threads and completions on the loop's thread, in order per
  * job, and hashpool_free with jobs running and waiting.
  */
@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hashpool.h"
+#include "accounts/hashpool.h"
 #include "test.h"
 
 static struct event_base *base;

@@ -1,5 +1,5 @@
 /* The catalog and content keys (catalog.h). */
-#include "catalog.h"
+#include "catalog/catalog.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "auth.h"
+#include "accounts/accounts.h"
 #include "hex.h"
 #include "jsonfield.h"
 #include "paseto.h"

@@ -2,7 +2,7 @@
  * Credentials from JSON request bodies, email syntax and the password policy
  * (see creds.h).
  */
-#include "creds.h"
+#include "accounts/creds.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -2,7 +2,7 @@
  * Accounts (argon2id) and sessions (random tokens stored as SHA-256) over
  * the LMDB store; see auth.h for the record layout.
  */
-#include "auth.h"
+#include "accounts/accounts.h"
 
 #include <argon2.h>
 #include <errno.h>

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "api.h"
-#include "creds.h"
+#include "api/api.h"
+#include "accounts/creds.h"
 #include "store.h"
 
 #define API_MAX_PARAMS 2

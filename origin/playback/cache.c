@@ -1,5 +1,5 @@
 /* The catalog cache (cache.h). */
-#include "cache.h"
+#include "playback/cache.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * The user API: routing by path pattern and method, and the helpers every
  * handler shares (api_int.h).
  */
-#include "api_int.h"
+#include "api/api_int.h"
 
 #include <assert.h>
 #include <errno.h>

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "creds.h"
+#include "accounts/creds.h"
 #include "store.h"
 
 #define TITLE_ID_MAX	  64

@@ -1,11 +1,11 @@
 /* Plans and the caller's subscription: list plans, subscribe, change plan, cancel. */
-#include "api_int.h"
+#include "api/api_int.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "jsonfield.h"
-#include "plans.h"
+#include "plans/plans.h"
 
 #define DAY 86400
 

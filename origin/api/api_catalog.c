@@ -1,11 +1,11 @@
 /* The catalog for subscribers: list and search titles, get one. */
-#include "api_int.h"
+#include "api/api_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
+#include "catalog/catalog.h"
 
 #define PAGE_MAX 100
 

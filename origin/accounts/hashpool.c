@@ -4,7 +4,7 @@
  * finished job wakes the loop by adding 1 to an eventfd, whose callback runs
  * the completions on the loop's thread.
  */
-#include "hashpool.h"
+#include "accounts/hashpool.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -2,7 +2,7 @@
  * Playback: authorizations with leases (POST /api/v1/play), heartbeats,
  * stops, the content-key endpoint, and the published stream-token keys.
  */
-#include "api_int.h"
+#include "api/api_int.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
-#include "catalog.h"
+#include "playback/cache.h"
+#include "catalog/catalog.h"
 #include "jsonfield.h"
 #include "keys.h"
-#include "leases.h"
-#include "plans.h"
+#include "playback/leases.h"
+#include "plans/plans.h"
 #include "stream_token.h"
 
 /* The title named by BODY's "title" member, or false after answering. */

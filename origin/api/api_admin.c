@@ -3,8 +3,8 @@
  * grants, titles and their content keys.  Every request carries an admin
  * token (admin.h); every change is logged with the admin's name.
  */
-#include "admin.h"
-#include "api_int.h"
+#include "admin/admin_tokens.h"
+#include "api/api_int.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -14,14 +14,14 @@
 #include <string.h>
 
 #include "buf.h"
-#include "cache.h"
-#include "catalog.h"
-#include "hashpool.h"
+#include "playback/cache.h"
+#include "catalog/catalog.h"
+#include "accounts/hashpool.h"
 #include "hex.h"
 #include "jsonfield.h"
-#include "leases.h"
+#include "playback/leases.h"
 #include "log.h"
-#include "plans.h"
+#include "plans/plans.h"
 
 #define DAY 86400
 

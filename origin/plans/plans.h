@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "creds.h"
+#include "accounts/creds.h"
 #include "store.h"
 
 #define PLAN_NAME_MAX  32

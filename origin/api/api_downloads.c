@@ -10,7 +10,7 @@
  * Released and expired licenses stay, so the per-title yearly count sees
  * every download of the last 365 days.
  */
-#include "api_int.h"
+#include "api/api_int.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
+#include "catalog/catalog.h"
 #include "jsonfield.h"
 #include "keys.h"
 #include "license.h"
-#include "plans.h"
+#include "plans/plans.h"
 
 #define YEAR	    (365 * 86400)
 #define LID_LEN	    25 /* "d" + 24 hex digits */

@@ -1,5 +1,5 @@
 /* Login throttling with exponential backoff per key. */
-#include "throttle.h"
+#include "accounts/throttle.h"
 
 #include <stdlib.h>
 #include <string.h>

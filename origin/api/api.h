@@ -10,11 +10,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "auth.h"
+#include "accounts/accounts.h"
 #include "httpd.h"
 #include "metrics.h"
 #include "paseto.h"
-#include "throttle.h"
+#include "accounts/throttle.h"
 
 #define ORIGIN_API_MAGIC 0x4f415049u /* "OAPI" */
 #define ORIGIN_URL_MAX	 512

@@ -8,8 +8,8 @@
 #ifndef ORIGIN_CACHE_H
 #define ORIGIN_CACHE_H
 
-#include "catalog.h"
-#include "plans.h"
+#include "catalog/catalog.h"
+#include "plans/plans.h"
 
 struct origin_cache;
 

@@ -1,5 +1,5 @@
 /* Playback leases in memory, saved to the store in batches (leases.h). */
-#include "leases.h"
+#include "playback/leases.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "accounts/accounts.h"
 #include "jsonfield.h"
 
 struct node {

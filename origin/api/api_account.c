@@ -5,16 +5,16 @@
  * hash on the pool (api->pool): their answer is deferred, and a full pool
  * answers 503 busy with Retry-After: 1.
  */
-#include "api_int.h"
+#include "api/api_int.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hashpool.h"
+#include "accounts/hashpool.h"
 #include "jsonfield.h"
-#include "plans.h"
+#include "plans/plans.h"
 
 /* Parse the body's credentials, answering the request on failure. */
 static bool read_creds(struct httpd_exchange *x, struct origin_creds *c, bool signup)

@@ -1,5 +1,5 @@
 /* Admin credentials (admin.h). */
-#include "admin.h"
+#include "admin/admin_tokens.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>

@@ -1,12 +1,12 @@
 /* Plans and subscriptions (plans.h). */
-#include "plans.h"
+#include "plans/plans.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "auth.h"
-#include "cache.h"
+#include "accounts/accounts.h"
+#include "playback/cache.h"
 #include "jsonfield.h"
 
 #define DAY 86400
