@@ -11,8 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
-
 /* An integer member in MIN..MAX. */
 int jf_uint(json_t *obj, const char *key, uint64_t min, uint64_t max, uint64_t *out);
 
@@ -39,12 +37,5 @@ uint64_t jf_str_hash(const char *s);
 
 /* T (unix seconds) as a JSON string "YYYY-MM-DDTHH:MM:SSZ" (NULL on allocation failure). */
 json_t *jf_time(int64_t t);
-
-/* Store OBJ (consumed; NULL gives -ENOMEM) as compact JSON under KEY in DB. */
-int rec_put(struct store_txn *t, unsigned db, const void *key, size_t klen, json_t *obj,
-	    bool nooverwrite);
-
-/* The JSON object under KEY in DB (the caller decrefs): 0, -ENOENT, -EIO if not an object. */
-int rec_get(struct store_txn *t, unsigned db, const void *key, size_t klen, json_t **out);
 
 #endif

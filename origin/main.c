@@ -23,6 +23,7 @@
 #include "keys.h"
 #include "playback/leases.h"
 #include "reel_config.h"
+#include "schema.h"
 #include "tls.h"
 
 static struct {

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "jsonfield.h"
+#include "records.h"
+#include "schema.h"
 #include "paseto.h"
 
 #define SALT_LEN  16
@@ -23,10 +25,6 @@
 
 /* Seconds between writes of a session's last use: an eighth of the idle timeout, at most 60. */
 #define TOUCH_EVERY(a) ((a)->p.idle_s / 8 < 60 ? (a)->p.idle_s / 8 : 60)
-
-const char *const origin_db_names[ORIGIN_DB_COUNT] = {"accounts", "users",	   "sessions",
-						      "plans",	  "subscriptions", "titles",
-						      "keys",	  "leases",	   "licenses"};
 
 struct origin_auth {
 	struct store *st;
@@ -97,7 +95,7 @@ int origin_signup_hashed(struct origin_auth *a, const char *email, const char *h
 	if ((rc = jf_random_id('u', 8, id)) != 0 || (rc = store_begin(a->st, true, &t)) != 0)
 		return rc;
 	acct = json_pack("{s:s, s:s, s:I}", "id", id, "hash", hash, "created", (json_int_t)now);
-	rc = rec_put(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), acct, true);
+	rc = records_put(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), acct, true);
 	if (rc == 0)
 		rc = store_put(t, ORIGIN_DB_USERS, id, strlen(id), email, strlen(email), true);
 	if (rc == 0)
@@ -143,7 +141,7 @@ int origin_user_find(struct store_txn *t, const char *email_or_id, struct origin
 		   0) {
 		return -ENOENT;
 	}
-	if ((rc = rec_get(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct)) != 0)
+	if ((rc = records_get(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct)) != 0)
 		return rc;
 	rc = user_from(acct, email, u, disabled);
 	json_decref(acct);
@@ -157,19 +155,12 @@ struct drop_sessions {
 	size_t n, cap;
 };
 
-static int collect_session(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+static int collect_session(void *arg, const void *key, size_t klen, json_t *s)
 {
 	struct drop_sessions *d = arg;
-	json_t *s;
-	const char *e;
-	bool match;
+	const char *e = json_string_value(json_object_get(s, "email"));
 
-	if (klen != 32 || !(s = json_loadb(val, vlen, 0, NULL)))
-		return 0;
-	e = json_string_value(json_object_get(s, "email"));
-	match = e && strcmp(e, d->email) == 0;
-	json_decref(s);
-	if (!match)
+	if (klen != 32 || !e || strcmp(e, d->email) != 0)
 		return 0;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 16;
@@ -203,14 +194,14 @@ static int account_update(struct origin_auth *a, const char *who,
 	if ((rc = store_begin(a->st, true, &t)) != 0)
 		return rc;
 	if ((rc = origin_user_find(t, who, &u, NULL)) != 0 ||
-	    (rc = rec_get(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), &acct)) != 0 ||
+	    (rc = records_get(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), &acct)) != 0 ||
 	    (rc = edit(acct, arg)) != 0)
 		goto fail;
-	rc = rec_put(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), json_incref(acct), false);
+	rc = records_put(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), json_incref(acct), false);
 	if (rc == 0 && end_sessions) {
 		d.t = t;
 		d.email = u.email;
-		rc = store_scan(t, ORIGIN_DB_SESSIONS, NULL, 0, collect_session, &d);
+		rc = records_scan(t, ORIGIN_DB_SESSIONS, NULL, 0, collect_session, &d);
 		for (size_t i = 0; rc == 0 && i < d.n; i++)
 			rc = store_del(t, ORIGIN_DB_SESSIONS, d.keys[i], 32);
 	}
@@ -270,7 +261,7 @@ static char *account_hash(struct origin_auth *a, const char *email, int *rc)
 
 	if ((*rc = store_begin(a->st, false, &t)) != 0)
 		return NULL;
-	if ((*rc = rec_get(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct)) == 0) {
+	if ((*rc = records_get(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct)) == 0) {
 		const char *h = json_string_value(json_object_get(acct, "hash"));
 
 		if (json_is_true(json_object_get(acct, "disabled")))
@@ -295,7 +286,7 @@ static int account_unchanged(struct store_txn *t, const char *email, const char 
 {
 	json_t *acct = NULL;
 	const char *h;
-	int rc = rec_get(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct);
+	int rc = records_get(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct);
 
 	if (rc != 0)
 		return rc == -ENOENT ? -EACCES : rc;
@@ -321,11 +312,11 @@ int origin_login_session(struct origin_auth *a, const char *email, const char *h
 		goto out;
 	rc = account_unchanged(t, email, hash);
 	if (rc == 0)
-		rc = rec_put(t, ORIGIN_DB_SESSIONS, key, sizeof(key),
-			     json_pack("{s:s, s:I, s:I, s:I}", "email", email, "created",
-				       (json_int_t)now, "expires", (json_int_t)*expires, "last",
-				       (json_int_t)now),
-			     true);
+		rc = records_put(t, ORIGIN_DB_SESSIONS, key, sizeof(key),
+				 json_pack("{s:s, s:I, s:I, s:I}", "email", email, "created",
+					   (json_int_t)now, "expires", (json_int_t)*expires, "last",
+					   (json_int_t)now),
+				 true);
 	rc = rc == 0 ? store_commit(t) : (store_abort(t), rc);
 	if (rc == 0)
 		paseto_b64_encode(raw, sizeof(raw), token);
@@ -380,7 +371,7 @@ static int session_user(struct store_txn *t, json_t *s, struct origin_user *u)
 
 	if (!e)
 		return -EIO;
-	if ((rc = rec_get(t, ORIGIN_DB_ACCOUNTS, e, strlen(e), &acct)) != 0)
+	if ((rc = records_get(t, ORIGIN_DB_ACCOUNTS, e, strlen(e), &acct)) != 0)
 		return rc == -ENOENT ? -EACCES : rc;
 	rc = user_from(acct, e, u, &disabled);
 	json_decref(acct);
@@ -401,7 +392,7 @@ static int session_use(struct origin_auth *a, const uint8_t key[32], int64_t now
 
 	if ((rc = store_begin(a->st, write, &t)) != 0)
 		return rc;
-	if ((rc = rec_get(t, ORIGIN_DB_SESSIONS, key, 32, &s)) != 0) {
+	if ((rc = records_get(t, ORIGIN_DB_SESSIONS, key, 32, &s)) != 0) {
 		rc = rc == -ENOENT ? -EACCES : rc;
 		goto out;
 	}
@@ -423,7 +414,8 @@ static int session_use(struct origin_auth *a, const uint8_t key[32], int64_t now
 			goto out;
 		}
 		if (json_object_set_new(s, "last", json_integer(now)) != 0 ||
-		    (rc = rec_put(t, ORIGIN_DB_SESSIONS, key, 32, json_incref(s), false)) != 0) {
+		    (rc = records_put(t, ORIGIN_DB_SESSIONS, key, 32, json_incref(s), false)) !=
+			0) {
 			rc = rc ? rc : -ENOMEM;
 			goto out;
 		}

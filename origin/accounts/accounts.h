@@ -1,10 +1,5 @@
 /*
- * Accounts and sessions in the origin's LMDB store.
- *
- *   accounts: normalised email -> {"id", "hash": argon2id encoded string, "created": unix s,
- *             "disabled": bool (absent: false)}
- *   users:    user id -> normalised email
- *   sessions: SHA-256(token bytes) -> {"email", "created", "expires", "last"} (unix s)
+ * Accounts and sessions in the origin's LMDB store (tables.h).
  *
  * A user id is "u" and 16 lowercase hex digits (64 random bits); it names
  * the user in stream tokens and licenses, where an email must not appear.
@@ -24,22 +19,6 @@
 
 #include "accounts/creds.h"
 #include "store.h"
-
-enum {
-	ORIGIN_DB_ACCOUNTS,
-	ORIGIN_DB_USERS,
-	ORIGIN_DB_SESSIONS,
-	ORIGIN_DB_PLANS,	 /* plans.h */
-	ORIGIN_DB_SUBSCRIPTIONS, /* plans.h */
-	ORIGIN_DB_TITLES,	 /* catalog.h */
-	ORIGIN_DB_KEYS,		 /* catalog.h */
-	ORIGIN_DB_LEASES,	 /* leases.h */
-	ORIGIN_DB_LICENSES,	 /* downloads.h */
-	ORIGIN_DB_COUNT
-};
-
-/* The store's database names, indexed by ORIGIN_DB_*. */
-extern const char *const origin_db_names[ORIGIN_DB_COUNT];
 
 #define ORIGIN_TOKEN_LEN 43 /* base64url of 32 bytes, no padding */
 #define ORIGIN_UID_LEN	 17 /* "u" + 16 hex digits */

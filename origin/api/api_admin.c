@@ -19,6 +19,8 @@
 #include "accounts/hashpool.h"
 #include "hex.h"
 #include "jsonfield.h"
+#include "records.h"
+#include "schema.h"
 #include "playback/leases.h"
 #include "log.h"
 #include "plans/plans.h"
@@ -48,16 +50,16 @@ struct user_page {
 	json_t *arr;
 };
 
-static int user_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+static int user_one(void *arg, const void *key, size_t klen, json_t *acct)
 {
 	struct user_page *pg = arg;
-	json_t *acct, *sub = json_null();
+	json_t *sub = json_null();
 	struct subscription s;
 	char email[ORIGIN_EMAIL_MAX + 1];
 
 	if (pg->total++ < pg->offset || json_array_size(pg->arr) >= pg->limit)
 		return 0;
-	if (klen > ORIGIN_EMAIL_MAX || !(acct = json_loadb(val, vlen, 0, NULL)))
+	if (klen > ORIGIN_EMAIL_MAX || !acct)
 		return -EIO;
 	memcpy(email, key, klen);
 	email[klen] = '\0';
@@ -71,7 +73,6 @@ static int user_one(void *arg, const void *key, size_t klen, const void *val, si
 			       jf_time(json_integer_value(json_object_get(acct, "created"))),
 			       "disabled", json_is_true(json_object_get(acct, "disabled")),
 			       "subscription", sub ? sub : json_null()));
-	json_decref(acct);
 	return 0;
 }
 
@@ -97,7 +98,7 @@ static API_HANDLER(users_list)
 	pg.offset = query_size(x, "offset", 0, SIZE_MAX);
 	pg.limit = query_size(x, "limit", 100, 1000);
 	if ((rc = store_begin(api->st, false, &pg.t)) == 0) {
-		rc = store_scan(pg.t, ORIGIN_DB_ACCOUNTS, NULL, 0, user_one, &pg);
+		rc = records_scan(pg.t, ORIGIN_DB_ACCOUNTS, NULL, 0, user_one, &pg);
 		store_abort(pg.t);
 	}
 	if (rc != 0) {

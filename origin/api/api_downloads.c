@@ -1,14 +1,7 @@
 /*
  * Offline downloads: licenses (license.h) issued, renewed, released and
  * listed under the plan's limits, each change checked and written in one
- * store write transaction.
- *
- *   licenses: USER "/" LID -> {"lid", "title", "device", "device_key": B64, "ckid",
- *                              "first_issued", "issued", "expires", "renewal",
- *                              "released": bool}
- *
- * Released and expired licenses stay, so the per-title yearly count sees
- * every download of the last 365 days.
+ * store write transaction (the licenses table: downloads/tables.h).
  */
 #include "api/api_int.h"
 
@@ -21,6 +14,8 @@
 
 #include "catalog/catalog.h"
 #include "jsonfield.h"
+#include "records.h"
+#include "schema.h"
 #include "keys.h"
 #include "license.h"
 #include "plans/plans.h"
@@ -88,13 +83,14 @@ static int dl_put(struct store_txn *t, const char *uid, const struct dl *d)
 
 	snprintf(key, sizeof(key), "%s/%s", uid, d->lid);
 	paseto_b64_encode(d->device_key, LICENSE_X25519_LEN, b64);
-	return rec_put(t, ORIGIN_DB_LICENSES, key, strlen(key),
-		       json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:b}", "lid",
-				 d->lid, "title", d->title, "device", d->device, "device_key", b64,
-				 "ckid", d->ckid, "first_issued", (json_int_t)d->first_issued,
-				 "issued", (json_int_t)d->issued, "expires", (json_int_t)d->expires,
-				 "renewal", (int)d->renewal, "released", d->released),
-		       false);
+	return records_put(t, ORIGIN_DB_LICENSES, key, strlen(key),
+			   json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:b}", "lid",
+				     d->lid, "title", d->title, "device", d->device, "device_key",
+				     b64, "ckid", d->ckid, "first_issued",
+				     (json_int_t)d->first_issued, "issued", (json_int_t)d->issued,
+				     "expires", (json_int_t)d->expires, "renewal", (int)d->renewal,
+				     "released", d->released),
+			   false);
 }
 
 /* Every license record of a user. */
@@ -103,32 +99,24 @@ struct dl_list {
 	size_t n, cap;
 };
 
-static int dl_collect(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+static int dl_collect(void *arg, const void *key, size_t klen, json_t *o)
 {
 	struct dl_list *l = arg;
-	json_t *o = json_loadb(val, vlen, 0, NULL);
-	int rc;
 
 	if (!o)
 		return -EIO;
-	if (l->n == MAX_RECORDS) {
-		json_decref(o);
+	if (l->n == MAX_RECORDS)
 		return 1;
-	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 8;
 		void *v = realloc(l->v, cap * sizeof(*l->v));
 
-		if (!v) {
-			json_decref(o);
+		if (!v)
 			return -ENOMEM;
-		}
 		l->v = v;
 		l->cap = cap;
 	}
-	rc = dl_parse(o, &l->v[l->n]);
-	json_decref(o);
-	if (rc == 0)
+	if (dl_parse(o, &l->v[l->n]) == 0)
 		l->n++;
 	return 0;
 }
@@ -139,7 +127,7 @@ static int dl_load(struct store_txn *t, const char *uid, struct dl_list *l)
 
 	snprintf(prefix, sizeof(prefix), "%s/", uid);
 	l->n = 0;
-	return store_scan(t, ORIGIN_DB_LICENSES, prefix, strlen(prefix), dl_collect, l);
+	return records_scan(t, ORIGIN_DB_LICENSES, prefix, strlen(prefix), dl_collect, l);
 }
 
 /* Sign the license for D of user UID with content key KEY; *OUT is malloc'd. */
@@ -365,7 +353,7 @@ static bool find_dl(struct httpd_exchange *x, struct store_txn *t, const char *u
 
 	if (p->v[0].len == LID_LEN) {
 		snprintf(key, sizeof(key), "%s/%.*s", uid, LID_LEN, p->v[0].p);
-		if ((rc = rec_get(t, ORIGIN_DB_LICENSES, key, strlen(key), &o)) == 0) {
+		if ((rc = records_get(t, ORIGIN_DB_LICENSES, key, strlen(key), &o)) == 0) {
 			rc = dl_parse(o, d);
 			json_decref(o);
 		}
@@ -519,7 +507,7 @@ void api_license_key(struct origin_api *api, struct httpd_exchange *x, const cha
 	}
 	snprintf(key, sizeof(key), "%s/%s", c.user, c.lid);
 	if ((rc = store_begin(api->st, false, &t)) == 0 &&
-	    (rc = rec_get(t, ORIGIN_DB_LICENSES, key, strlen(key), &o)) == 0 &&
+	    (rc = records_get(t, ORIGIN_DB_LICENSES, key, strlen(key), &o)) == 0 &&
 	    (rc = dl_parse(o, &d)) == 0 && !d.released && strcmp(d.ckid, c.ckid) == 0)
 		rc = catalog_key_get(t, api->master_key, title, c.ckid, ckey, NULL);
 	else if (rc == 0 || rc == -ENOENT)

@@ -8,9 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "accounts/accounts.h"
 #include "hex.h"
 #include "jsonfield.h"
+#include "records.h"
+#include "schema.h"
 #include "paseto.h"
 #include "seal.h"
 
@@ -214,7 +215,7 @@ out:
 
 int catalog_get(struct store_txn *t, const char *id, json_t **out)
 {
-	return rec_get(t, ORIGIN_DB_TITLES, id, strlen(id), out);
+	return records_get(t, ORIGIN_DB_TITLES, id, strlen(id), out);
 }
 
 int catalog_info(struct store_txn *t, const char *id, struct title_info *out)
@@ -252,7 +253,7 @@ int catalog_put(struct store_txn *t, json_t *rec)
 		json_decref(rec);
 		return -EINVAL;
 	}
-	return rec_put(t, ORIGIN_DB_TITLES, id, strlen(id), rec, false);
+	return records_put(t, ORIGIN_DB_TITLES, id, strlen(id), rec, false);
 }
 
 int catalog_delete(struct store_txn *t, const char *id)
@@ -281,10 +282,9 @@ static bool has_lang(json_t *rec, const char *key, const char *lang)
 	return false;
 }
 
-static int list_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+static int list_one(void *arg, const void *key, size_t klen, json_t *rec)
 {
 	struct list_ctx *c = arg;
-	json_t *rec = json_loadb(val, vlen, 0, NULL);
 	const char *id, *name;
 	bool hit;
 
@@ -296,10 +296,8 @@ static int list_one(void *arg, const void *key, size_t klen, const void *val, si
 	if (hit && c->lang)
 		hit = has_lang(rec, "audio_languages", c->lang) ||
 		      has_lang(rec, "subtitle_languages", c->lang);
-	if (hit && c->total++ >= c->offset && json_array_size(c->arr) < c->limit) {
-		return json_array_append_new(c->arr, rec) == 0 ? 0 : -ENOMEM;
-	}
-	json_decref(rec);
+	if (hit && c->total++ >= c->offset && json_array_size(c->arr) < c->limit)
+		return json_array_append(c->arr, rec) == 0 ? 0 : -ENOMEM;
 	return 0;
 }
 
@@ -312,7 +310,7 @@ int catalog_list(struct store_txn *t, const char *q, const char *lang, size_t of
 	*out = NULL;
 	if (!c.arr)
 		return -ENOMEM;
-	if ((rc = store_scan(t, ORIGIN_DB_TITLES, NULL, 0, list_one, &c)) != 0) {
+	if ((rc = records_scan(t, ORIGIN_DB_TITLES, NULL, 0, list_one, &c)) != 0) {
 		json_decref(c.arr);
 		return rc;
 	}
@@ -339,7 +337,7 @@ int catalog_key_put(struct store_txn *t, const uint8_t master[32], const char *i
 
 	if (!alen || !jf_id_valid(kid, strlen(kid), CONTENT_KID_MAX))
 		return -EINVAL;
-	if ((rc = rec_get(t, ORIGIN_DB_KEYS, id, strlen(id), &rec)) == -ENOENT) {
+	if ((rc = records_get(t, ORIGIN_DB_KEYS, id, strlen(id), &rec)) == -ENOENT) {
 		rec = json_pack("{s:{}}", "keys");
 		rc = rec ? 0 : -ENOMEM;
 	}
@@ -362,7 +360,7 @@ int catalog_key_put(struct store_txn *t, const uint8_t master[32], const char *i
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = rec_put(t, ORIGIN_DB_KEYS, id, strlen(id), json_incref(rec), false);
+	rc = records_put(t, ORIGIN_DB_KEYS, id, strlen(id), json_incref(rec), false);
 out:
 	json_decref(rec);
 	return rc;
@@ -376,7 +374,7 @@ int catalog_key_get(struct store_txn *t, const uint8_t master[32], const char *i
 	size_t alen, plen;
 	const char *b64;
 	json_t *rec;
-	int n, rc = rec_get(t, ORIGIN_DB_KEYS, id, strlen(id), &rec);
+	int n, rc = records_get(t, ORIGIN_DB_KEYS, id, strlen(id), &rec);
 
 	if (rc != 0)
 		return rc;

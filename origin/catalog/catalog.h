@@ -1,12 +1,7 @@
 /*
  * The catalog: titles registered by admins from their package's
- * manifest.json (docs/transcoder.md), and their AES-128 content keys.
- *
- *   titles: id -> {"id", "name", "version", "duration", "container", "segment_target",
- *                  "video": [{"path", "width", "height", "bandwidth", "codecs", "frame_rate"}],
- *                  "audio": [{"language", "name", "channels"}], "audio_languages",
- *                  "subtitle_languages", "encrypted", "total_size", "registered"}
- *   keys:   title id -> {"current": KID, "keys": {KID: base64url(sealed key), ...}}
+ * manifest.json (docs/transcoder.md), and their AES-128 content keys
+ * (tables.h).
  *
  * A title id is the package's folder name at the edges: 1..64 of
  * [A-Za-z0-9._-], not starting with a dot.  The version is the first 16 hex

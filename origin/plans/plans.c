@@ -5,9 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "accounts/accounts.h"
 #include "playback/cache.h"
 #include "jsonfield.h"
+#include "records.h"
+#include "schema.h"
 
 #define DAY 86400
 
@@ -101,7 +102,7 @@ int plan_get(struct store_txn *t, const char *name, struct plan *out)
 {
 	struct origin_fail f;
 	json_t *obj;
-	int rc = rec_get(t, ORIGIN_DB_PLANS, name, strlen(name), &obj);
+	int rc = records_get(t, ORIGIN_DB_PLANS, name, strlen(name), &obj);
 
 	if (rc != 0)
 		return rc;
@@ -112,16 +113,14 @@ int plan_get(struct store_txn *t, const char *name, struct plan *out)
 
 int plan_put(struct store_txn *t, const struct plan *p)
 {
-	return rec_put(t, ORIGIN_DB_PLANS, p->name, strlen(p->name), plan_json(p), false);
+	return records_put(t, ORIGIN_DB_PLANS, p->name, strlen(p->name), plan_json(p), false);
 }
 
-static int list_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+static int list_one(void *arg, const void *key, size_t klen, json_t *obj)
 {
-	json_t *obj = json_loadb(val, vlen, 0, NULL);
-
 	if (!obj)
 		return -EIO;
-	return json_array_append_new(arg, obj) == 0 ? 0 : -ENOMEM;
+	return json_array_append(arg, obj) == 0 ? 0 : -ENOMEM;
 }
 
 int plans_list(struct store_txn *t, json_t **out)
@@ -130,7 +129,7 @@ int plans_list(struct store_txn *t, json_t **out)
 
 	if (!(*out = json_array()))
 		return -ENOMEM;
-	if ((rc = store_scan(t, ORIGIN_DB_PLANS, NULL, 0, list_one, *out)) != 0) {
+	if ((rc = records_scan(t, ORIGIN_DB_PLANS, NULL, 0, list_one, *out)) != 0) {
 		json_decref(*out);
 		*out = NULL;
 	}
@@ -142,22 +141,20 @@ struct count_plan {
 	size_t n;
 };
 
-static int count_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+static int count_one(void *arg, const void *key, size_t klen, json_t *obj)
 {
 	struct count_plan *c = arg;
-	json_t *obj = json_loadb(val, vlen, 0, NULL);
 	const char *plan = json_string_value(json_object_get(obj, "plan"));
 
 	if (plan && strcmp(plan, c->name) == 0)
 		c->n++;
-	json_decref(obj);
 	return 0;
 }
 
 int plan_subscribers(struct store_txn *t, const char *name, size_t *count)
 {
 	struct count_plan c = {name, 0};
-	int rc = store_scan(t, ORIGIN_DB_SUBSCRIPTIONS, NULL, 0, count_one, &c);
+	int rc = records_scan(t, ORIGIN_DB_SUBSCRIPTIONS, NULL, 0, count_one, &c);
 
 	*count = c.n;
 	return rc;
@@ -169,7 +166,7 @@ int subscription_get(struct store_txn *t, const char *uid, int64_t now, struct s
 	uint64_t v;
 	struct plan p;
 	const char *src;
-	int rc = rec_get(t, ORIGIN_DB_SUBSCRIPTIONS, uid, strlen(uid), &obj);
+	int rc = records_get(t, ORIGIN_DB_SUBSCRIPTIONS, uid, strlen(uid), &obj);
 
 	memset(out, 0, sizeof(*out));
 	if (rc != 0)
@@ -200,12 +197,13 @@ out:
 
 int subscription_put(struct store_txn *t, const char *uid, const struct subscription *s)
 {
-	return rec_put(t, ORIGIN_DB_SUBSCRIPTIONS, uid, strlen(uid),
-		       json_pack("{s:s, s:I, s:I, s:b, s:s}", "plan", s->plan, "started",
-				 (json_int_t)s->started, "period_end", (json_int_t)s->period_end,
-				 "cancel_at_period_end", s->cancel_at_period_end, "source",
-				 s->grant ? "grant" : "user"),
-		       false);
+	return records_put(t, ORIGIN_DB_SUBSCRIPTIONS, uid, strlen(uid),
+			   json_pack("{s:s, s:I, s:I, s:b, s:s}", "plan", s->plan, "started",
+				     (json_int_t)s->started, "period_end",
+				     (json_int_t)s->period_end, "cancel_at_period_end",
+				     s->cancel_at_period_end, "source",
+				     s->grant ? "grant" : "user"),
+			   false);
 }
 
 json_t *subscription_json(const struct subscription *s)

@@ -1,11 +1,5 @@
 /*
- * Plans and subscriptions in the origin's store.
- *
- *   plans:         name -> {"name", "title", "max_streams", "max_height", "downloads",
- *                           "max_devices", "max_downloads", "downloads_per_title_year",
- *                           "period_days"}
- *   subscriptions: user id -> {"plan", "started", "period_end", "cancel_at_period_end",
- *                              "source": "user" | "grant"}
+ * Plans and subscriptions in the origin's store (tables.h).
  *
  * Plans are written by admins.  A user's subscription runs in periods of
  * the plan's period_days; it renews by itself (no payment processing: an

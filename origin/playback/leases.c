@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "accounts/accounts.h"
 #include "jsonfield.h"
+#include "records.h"
+#include "schema.h"
 
 struct node {
 	struct lease l;
@@ -294,11 +295,11 @@ int lease_table_save(struct lease_table *lt, struct store *st)
 			rc = rc == -ENOENT ? 0 : rc;
 			continue;
 		}
-		rc = rec_put(t, ORIGIN_DB_LEASES, id, LEASE_ID_LEN,
-			     json_pack("{s:s, s:s, s:I, s:I}", "user", n->l.user, "title",
-				       n->l.title, "started", (json_int_t)n->l.started, "last",
-				       (json_int_t)n->l.last),
-			     false);
+		rc = records_put(t, ORIGIN_DB_LEASES, id, LEASE_ID_LEN,
+				 json_pack("{s:s, s:s, s:I, s:I}", "user", n->l.user, "title",
+					   n->l.title, "started", (json_int_t)n->l.started, "last",
+					   (json_int_t)n->l.last),
+				 false);
 	}
 	if (rc != 0) {
 		store_abort(t);
@@ -314,10 +315,9 @@ struct load_ctx {
 	int64_t now;
 };
 
-static int load_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+static int load_one(void *arg, const void *key, size_t klen, json_t *obj)
 {
 	struct load_ctx *c = arg;
-	json_t *obj = json_loadb(val, vlen, 0, NULL);
 	struct node *n = calloc(1, sizeof(*n));
 	uint64_t started, last;
 
@@ -327,7 +327,6 @@ static int load_one(void *arg, const void *key, size_t klen, const void *val, si
 	    jf_uint(obj, "started", 0, INT64_MAX, &started) != 0 ||
 	    jf_uint(obj, "last", 0, INT64_MAX, &last) != 0) {
 		free(n);
-		json_decref(obj);
 		if (klen == LEASE_ID_LEN) { /* a damaged record: deleted at the next save */
 			char id[LEASE_ID_LEN + 1];
 
@@ -337,7 +336,6 @@ static int load_one(void *arg, const void *key, size_t klen, const void *val, si
 		}
 		return 0;
 	}
-	json_decref(obj);
 	memcpy(n->l.id, key, LEASE_ID_LEN);
 	n->l.started = (int64_t)started;
 	n->l.last = (int64_t)last;
@@ -359,7 +357,7 @@ int lease_table_load(struct lease_table *lt, struct store *st, int64_t now)
 
 	if (rc != 0)
 		return rc;
-	rc = store_scan(t, ORIGIN_DB_LEASES, NULL, 0, load_one, &c);
+	rc = records_scan(t, ORIGIN_DB_LEASES, NULL, 0, load_one, &c);
 	store_abort(t);
 	return rc;
 }

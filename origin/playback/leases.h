@@ -8,9 +8,7 @@
  * by disk syncs.  lease_table_save() writes the changes since the last save
  * to the store in one transaction (the origin does it every second), and
  * lease_table_load() brings them back after a restart; a crash loses at most
- * that second of lease changes.
- *
- *   leases: lease id -> {"user", "title", "started", "last"}
+ * that second of lease changes (tables.h).
  */
 #ifndef ORIGIN_LEASES_H
 #define ORIGIN_LEASES_H

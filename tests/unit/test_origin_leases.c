@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "accounts/accounts.h"
+#include "schema.h"
 #include "playback/leases.h"
 #include "plans/plans.h"
 #include "test.h"
