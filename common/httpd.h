@@ -12,6 +12,15 @@
  *   httpd_end_head(x, content_length); Content-Length, Connection, blank line
  *   httpd_body_mem / httpd_body_file;  body parts in order (dropped for HEAD)
  * or with httpd_error() in one call.
+ *
+ * "Answered", one convention for the whole project (edge and origin): a
+ * helper that may answer the request returns bool, true when it has
+ * answered (the caller returns at once and does not touch X again) and
+ * false when it has not (the caller goes on).  Name such a helper for the
+ * case in which it answers, so the call reads as a guard:
+ *
+ *   if (api_no_session(api, x, &u) || api_bad_body(x, &body))
+ *           return;
  */
 #ifndef REEL_HTTPD_H
 #define REEL_HTTPD_H

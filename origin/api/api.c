@@ -1,10 +1,9 @@
 /*
- * The user API: routing by path pattern and method, and the helpers every
- * handler shares (api_int.h).
+ * What every API handler shares (api_int.h): routing by path pattern and
+ * method, JSON answers and errors, request bodies, the caller's identity.
  */
 #include "api/api_int.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -58,7 +57,7 @@ void api_internal(struct httpd_exchange *x, const char *what, int rc)
 		api_error(x, 500, "internal", "internal error", NULL);
 }
 
-bool api_commit(struct httpd_exchange *x, struct store_txn **t, int rc, const char *what)
+bool api_commit_failed(struct httpd_exchange *x, struct store_txn **t, int rc, const char *what)
 {
 	if (rc == 0)
 		rc = store_commit(*t);
@@ -67,7 +66,7 @@ bool api_commit(struct httpd_exchange *x, struct store_txn **t, int rc, const ch
 	*t = NULL;
 	if (rc != 0)
 		api_internal(x, what, rc);
-	return rc == 0;
+	return rc != 0;
 }
 
 void api_no_content(struct httpd_exchange *x)
@@ -88,23 +87,24 @@ bool api_is_json(const struct http_request *req)
 	return ct.len == n || ct.p[n] == ';' || ct.p[n] == ' ' || ct.p[n] == '\t';
 }
 
-json_t *api_body(struct httpd_exchange *x)
+bool api_bad_body(struct httpd_exchange *x, json_t **obj)
 {
 	json_error_t e;
-	json_t *obj;
 
+	*obj = NULL;
 	if (!api_is_json(x->req)) {
 		api_error(x, 415, "unsupported_media_type", "the body must be application/json",
 			  NULL);
-		return NULL;
+		return true;
 	}
-	obj = json_loadb(x->body ? x->body : "", x->body_len, JSON_REJECT_DUPLICATES, &e);
-	if (!obj || !json_is_object(obj)) {
-		json_decref(obj);
+	*obj = json_loadb(x->body ? x->body : "", x->body_len, JSON_REJECT_DUPLICATES, &e);
+	if (!*obj || !json_is_object(*obj)) {
+		json_decref(*obj);
+		*obj = NULL;
 		api_error(x, 400, "invalid_json", "the body is not a JSON object", NULL);
-		return NULL;
+		return true;
 	}
-	return obj;
+	return false;
 }
 
 /* The value of cookie NAME in the request's Cookie headers. */
@@ -138,7 +138,7 @@ static bool cookie(const struct http_request *req, const char *name, struct http
 	return false;
 }
 
-bool api_bearer(struct httpd_exchange *x, struct http_str *tok)
+bool api_no_bearer(struct httpd_exchange *x, struct http_str *tok)
 {
 	struct http_str a = x->req->authorization;
 
@@ -149,33 +149,33 @@ bool api_bearer(struct httpd_exchange *x, struct http_str *tok)
 			tok->p++;
 			tok->len--;
 		}
-		return true;
+		return false;
 	}
 	if (cookie(x->req, SESSION_COOKIE, tok))
-		return true;
+		return false;
 	api_error(x, 401, "unauthorized", "a Bearer token is required",
 		  "WWW-Authenticate: Bearer\r\n");
-	return false;
+	return true;
 }
 
-bool api_user(struct origin_api *api, struct httpd_exchange *x, struct origin_user *u)
+bool api_no_session(struct origin_api *api, struct httpd_exchange *x, struct origin_user *u)
 {
 	struct http_str tok;
 	int rc;
 
-	if (!api_bearer(x, &tok))
-		return false;
+	if (api_no_bearer(x, &tok))
+		return true;
 	rc = origin_session_use(api->auth, tok.p, tok.len, api->now(), u);
 	if (rc == -EACCES) {
 		api_error(x, 401, "invalid_token", "the session token is invalid or expired",
 			  "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n");
-		return false;
+		return true;
 	}
 	if (rc != 0) {
 		api_internal(x, "session", rc);
-		return false;
+		return true;
 	}
-	return true;
+	return false;
 }
 
 const void *api_peer_bytes(struct httpd_exchange *x, size_t *len)
@@ -236,36 +236,6 @@ int api_query(const struct http_request *req, const char *name, char *out, size_
 	return 0;
 }
 
-static void healthz(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
-{
-	api_send_json(x, 200, json_pack("{s:s}", "status", "ok"), NULL);
-}
-
-static const struct api_route routes[] = {
-    {HTTP_POST, "/api/v1/signup", api_signup},
-    {HTTP_POST, "/api/v1/login", api_login},
-    {HTTP_POST, "/api/v1/logout", api_logout},
-    {HTTP_POST, "/api/v1/password", api_password},
-    {HTTP_GET, "/api/v1/me", api_me},
-    {HTTP_GET, "/api/v1/plans", api_plans_list},
-    {HTTP_GET, "/api/v1/subscription", api_subscription_get},
-    {HTTP_PUT, "/api/v1/subscription", api_subscription_put},
-    {HTTP_DELETE, "/api/v1/subscription", api_subscription_cancel},
-    {HTTP_GET, "/api/v1/titles", api_titles_list},
-    {HTTP_GET, "/api/v1/titles/*", api_title_get},
-    {HTTP_POST, "/api/v1/play", api_play},
-    {HTTP_POST, "/api/v1/play/*/heartbeat", api_play_heartbeat},
-    {HTTP_DELETE, "/api/v1/play/*", api_play_stop},
-    {HTTP_GET, "/api/v1/keys/*", api_content_key},
-    {HTTP_GET, "/api/v1/stream-keys", api_stream_keys},
-    {HTTP_GET, "/api/v1/license-keys", api_license_keys},
-    {HTTP_POST, "/api/v1/downloads", api_download_issue},
-    {HTTP_GET, "/api/v1/downloads", api_downloads_list},
-    {HTTP_POST, "/api/v1/downloads/*/renew", api_download_renew},
-    {HTTP_DELETE, "/api/v1/downloads/*", api_download_release},
-    {HTTP_GET, "/healthz", healthz},
-};
-
 /* Does PATH match PATTERN?  Fills P with the segments the "*"s matched. */
 static bool match(const char *pattern, struct http_str path, struct api_params *p)
 {
@@ -322,12 +292,4 @@ void api_route(struct origin_api *api, struct httpd_exchange *x, const struct ap
 	} else {
 		api_error(x, 404, "not_found", "no such endpoint", NULL);
 	}
-}
-
-void origin_api_handle(struct httpd_exchange *x, void *arg)
-{
-	struct origin_api *api = arg;
-
-	assert(api->magic == ORIGIN_API_MAGIC);
-	api_route(api, x, routes, sizeof(routes) / sizeof(routes[0]));
 }

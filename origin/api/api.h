@@ -19,6 +19,28 @@
 #define ORIGIN_API_MAGIC 0x4f415049u /* "OAPI" */
 #define ORIGIN_URL_MAX	 512
 
+/*
+ * The origin's own counters for /metrics, in the order they are shown:
+ * C(ID, metric name, help).
+ */
+#define ORIGIN_COUNTERS(C)                                                                         \
+	C(PLAYS, "reel_origin_plays_total", "Playback authorizations granted")                     \
+	C(STREAM_LIMIT, "reel_origin_stream_limit_total",                                          \
+	  "Playbacks refused at the plan's stream limit")                                          \
+	C(PLAY_REFUSED, "reel_origin_play_refused_total",                                          \
+	  "Playbacks refused otherwise (no subscription, title)")                                  \
+	C(KEY_ANSWERS, "reel_origin_key_answers_total", "Content keys handed to players")          \
+	C(KEY_REFUSED, "reel_origin_key_refused_total", "Content key requests refused")            \
+	C(LICENSES, "reel_origin_licenses_total", "Offline licenses issued")                       \
+	C(LICENSE_REFUSED, "reel_origin_license_refused_total",                                    \
+	  "Offline licenses refused at a plan limit")                                              \
+	C(RENEWALS, "reel_origin_license_renewals_total", "Offline licenses renewed")              \
+	C(RELEASES, "reel_origin_license_releases_total", "Offline downloads released")
+
+#define ORIGIN_COUNT_ENUM(id, name, help) ORIGIN_COUNT_##id,
+enum origin_count { ORIGIN_COUNT_NONE, ORIGIN_COUNTERS(ORIGIN_COUNT_ENUM) ORIGIN_COUNT_MAX };
+#undef ORIGIN_COUNT_ENUM
+
 struct lease_table;
 struct origin_cache;
 struct keyset;
@@ -49,11 +71,8 @@ struct origin_api {
 	const struct admin_tokens *admins;
 	struct metrics *metrics; /* the HTTP counters, for /metrics */
 
-	/* counters for /metrics (the loop's own; read by the same thread) */
-	struct {
-		uint64_t plays, stream_limit, play_refused, key_answers, key_refused;
-		uint64_t licenses, license_refused, renewals, releases;
-	} count;
+	uint64_t
+	    count[ORIGIN_COUNT_MAX]; /* for /metrics; the loop's own, read by the same thread */
 };
 
 /* The user API's httpd handler; ARG is a struct origin_api. */

@@ -27,18 +27,18 @@
 
 #define DAY 86400
 
-/* The admin's name, or NULL after answering 401. */
-static const char *admin_auth(struct origin_api *api, struct httpd_exchange *x)
+bool api_not_admin(struct origin_api *api, struct httpd_exchange *x, const char **who)
 {
 	struct http_str a = x->req->authorization;
-	const char *who = NULL;
 
+	*who = NULL;
 	if (a.len > 7 && strncasecmp(a.p, "Bearer ", 7) == 0 && api->admins)
-		who = admin_check(api->admins, a.p + 7, a.len - 7);
-	if (!who)
-		api_error(x, 401, "unauthorized", "an admin token is required",
-			  "WWW-Authenticate: Bearer realm=\"reel-admin\"\r\n");
-	return who;
+		*who = admin_check(api->admins, a.p + 7, a.len - 7);
+	if (*who)
+		return false;
+	api_error(x, 401, "unauthorized", "an admin token is required",
+		  "WWW-Authenticate: Bearer realm=\"reel-admin\"\r\n");
+	return true;
 }
 
 /* ---- users ---- */
@@ -88,12 +88,14 @@ static size_t query_size(struct httpd_exchange *x, const char *name, size_t def,
 	return *end || v > max ? def : v;
 }
 
-static API_HANDLER(users_list)
+void api_admin_users_list(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p)
 {
+	const char *who;
 	struct user_page pg = {.now = api->now(), .arr = json_array()};
 	int rc;
 
-	if (!admin_auth(api, x))
+	if (api_not_admin(api, x, &who))
 		goto out;
 	pg.offset = query_size(x, "offset", 0, SIZE_MAX);
 	pg.limit = query_size(x, "limit", 100, 1000);
@@ -115,11 +117,11 @@ static void set_disabled(struct origin_api *api, struct httpd_exchange *x,
 			 const struct api_params *p, bool disable)
 {
 	char uid[ORIGIN_UID_LEN + 1];
-	const char *who = admin_auth(api, x);
+	const char *who;
 	size_t ended = 0;
 	int rc = -ENOENT;
 
-	if (!who)
+	if (api_not_admin(api, x, &who))
 		return;
 	if (api_param(&p->v[0], uid, sizeof(uid)))
 		rc = origin_user_set_disabled(api->auth, uid, disable);
@@ -141,40 +143,47 @@ static void set_disabled(struct origin_api *api, struct httpd_exchange *x,
 		      NULL);
 }
 
-static API_HANDLER(user_disable)
+void api_admin_user_disable(struct origin_api *api, struct httpd_exchange *x,
+			    const struct api_params *p)
 {
 	set_disabled(api, x, p, true);
 }
 
-static API_HANDLER(user_enable)
+void api_admin_user_enable(struct origin_api *api, struct httpd_exchange *x,
+			   const struct api_params *p)
 {
 	set_disabled(api, x, p, false);
 }
 
 /* ---- plans ---- */
 
-static API_HANDLER(admin_plans_list)
+void api_admin_plans_list(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p)
 {
-	if (admin_auth(api, x))
+	const char *who;
+	if (!api_not_admin(api, x, &who))
 		api_plans_list(api, x, p);
 }
 
-static bool plan_param(struct httpd_exchange *x, const struct api_params *p, char *name)
+/* The plan name of the path into NAME, or true after answering 404. */
+static bool bad_plan_param(struct httpd_exchange *x, const struct api_params *p, char *name)
 {
 	if (api_param(&p->v[0], name, PLAN_NAME_MAX + 1) && plan_name_valid(name, strlen(name)))
-		return true;
+		return false;
 	api_error(x, 404, "unknown_plan", "no such plan", NULL);
-	return false;
+	return true;
 }
 
-static API_HANDLER(plan_get_one)
+void api_admin_plan_get(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p)
 {
+	const char *who;
 	char name[PLAN_NAME_MAX + 1];
 	struct store_txn *t;
 	struct plan plan;
 	int rc;
 
-	if (!admin_auth(api, x) || !plan_param(x, p, name))
+	if (api_not_admin(api, x, &who) || bad_plan_param(x, p, name))
 		return;
 	if ((rc = store_begin(api->st, false, &t)) == 0) {
 		rc = plan_get(t, name, &plan);
@@ -188,24 +197,25 @@ static API_HANDLER(plan_get_one)
 		api_send_json(x, 200, plan_json(&plan), NULL);
 }
 
-static API_HANDLER(plan_put_one)
+void api_admin_plan_put(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p)
 {
 	char name[PLAN_NAME_MAX + 1];
-	const char *who = admin_auth(api, x);
+	const char *who;
 	struct origin_fail f;
 	struct store_txn *t;
 	struct plan plan, old;
 	json_t *body;
 	int rc, status;
 
-	if (!who)
+	if (api_not_admin(api, x, &who))
 		return;
 	if (!api_param(&p->v[0], name, sizeof(name))) {
 		api_error(x, 422, "invalid_plan", "a plan name is 1..32 of a-z, 0-9, _ and -",
 			  NULL);
 		return;
 	}
-	if (!(body = api_body(x)))
+	if (api_bad_body(x, &body))
 		return;
 	if (plan_parse(body, name, &plan, &f) != 0) {
 		api_fail(x, &f);
@@ -221,22 +231,23 @@ static API_HANDLER(plan_put_one)
 	status = rc == -ENOENT ? 201 : 200;
 	if (rc == 0 || rc == -ENOENT)
 		rc = plan_put(t, &plan);
-	if (!api_commit(x, &t, rc, "plan"))
+	if (api_commit_failed(x, &t, rc, "plan"))
 		return;
 	origin_cache_clear(api->cache);
 	log_info("admin %s: %s plan %s", who, status == 201 ? "created" : "updated", name);
 	api_send_json(x, status, plan_json(&plan), NULL);
 }
 
-static API_HANDLER(plan_delete_one)
+void api_admin_plan_delete(struct origin_api *api, struct httpd_exchange *x,
+			   const struct api_params *p)
 {
 	char name[PLAN_NAME_MAX + 1];
-	const char *who = admin_auth(api, x);
+	const char *who;
 	struct store_txn *t;
 	size_t users = 0;
 	int rc;
 
-	if (!who || !plan_param(x, p, name))
+	if (api_not_admin(api, x, &who) || bad_plan_param(x, p, name))
 		return;
 	if ((rc = store_begin(api->st, true, &t)) != 0) {
 		api_internal(x, "plan", rc);
@@ -253,7 +264,7 @@ static API_HANDLER(plan_delete_one)
 		api_error(x, 404, "unknown_plan", "no such plan", NULL);
 		return;
 	}
-	if (!api_commit(x, &t, rc, "plan"))
+	if (api_commit_failed(x, &t, rc, "plan"))
 		return;
 	origin_cache_clear(api->cache);
 	log_info("admin %s: deleted plan %s", who, name);
@@ -264,10 +275,10 @@ static API_HANDLER(plan_delete_one)
  * POST /admin/v1/grants {"user": EMAIL-OR-ID, "plan": NAME, "days": N}: the
  * user's subscription becomes PLAN for N days from now, without renewal.
  */
-static API_HANDLER(grant)
+void api_admin_grant(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	static const char *const allowed[] = {"user", "plan", "days", NULL};
-	const char *who = admin_auth(api, x);
+	const char *who;
 	char user[ORIGIN_EMAIL_MAX + 1], name[PLAN_NAME_MAX + 1];
 	struct origin_user u;
 	struct subscription s = {0};
@@ -278,7 +289,7 @@ static API_HANDLER(grant)
 	json_t *body;
 	int rc;
 
-	if (!who || !(body = api_body(x)))
+	if (api_not_admin(api, x, &who) || api_bad_body(x, &body))
 		return;
 	if (jf_unknown(body, allowed) || jf_str(body, "user", user, sizeof(user)) != 0 ||
 	    jf_str(body, "plan", name, sizeof(name)) != 0) {
@@ -308,7 +319,7 @@ static API_HANDLER(grant)
 	s.grant = true;
 	s.state = SUB_ACTIVE;
 	rc = subscription_put(t, u.id, &s);
-	if (!api_commit(x, &t, rc, "grant"))
+	if (api_commit_failed(x, &t, rc, "grant"))
 		goto out;
 	log_info("admin %s: granted plan %s to %s for %llu days", who, name, u.id,
 		 (unsigned long long)days);
@@ -325,25 +336,27 @@ out:
 
 /* ---- titles and keys ---- */
 
-static bool title_param(struct httpd_exchange *x, const struct api_params *p, char *id)
+/* The title id of the path into ID, or true after answering 404. */
+static bool bad_title_param(struct httpd_exchange *x, const struct api_params *p, char *id)
 {
 	if (api_param(&p->v[0], id, TITLE_ID_MAX + 1) && title_id_valid(id, strlen(id)))
-		return true;
+		return false;
 	api_error(x, 404, "unknown_title", "no such title", NULL);
-	return false;
+	return true;
 }
 
 /* PUT /admin/v1/titles/ID[?name=TEXT], the body the package's manifest.json. */
-static API_HANDLER(title_put)
+void api_admin_title_put(struct origin_api *api, struct httpd_exchange *x,
+			 const struct api_params *p)
 {
 	char id[TITLE_ID_MAX + 1], name[TITLE_NAME_MAX + 1];
-	const char *who = admin_auth(api, x);
+	const char *who;
 	struct origin_fail f;
 	struct store_txn *t;
 	json_t *rec, *old = NULL;
 	int rc, status, named;
 
-	if (!who)
+	if (api_not_admin(api, x, &who))
 		return;
 	if (!api_param(&p->v[0], id, sizeof(id)) || !title_id_valid(id, strlen(id))) {
 		api_error(x, 422, "invalid_manifest",
@@ -374,7 +387,7 @@ static API_HANDLER(title_put)
 	json_decref(old);
 	if (rc == 0 || rc == -ENOENT)
 		rc = catalog_put(t, json_incref(rec));
-	if (!api_commit(x, &t, rc, "title")) {
+	if (api_commit_failed(x, &t, rc, "title")) {
 		json_decref(rec);
 		return;
 	}
@@ -384,14 +397,16 @@ static API_HANDLER(title_put)
 	api_send_json(x, status, rec, NULL);
 }
 
-static API_HANDLER(title_get)
+void api_admin_title_get(struct origin_api *api, struct httpd_exchange *x,
+			 const struct api_params *p)
 {
+	const char *who;
 	char id[TITLE_ID_MAX + 1];
 	struct store_txn *t;
 	json_t *rec = NULL;
 	int rc;
 
-	if (!admin_auth(api, x) || !title_param(x, p, id))
+	if (api_not_admin(api, x, &who) || bad_title_param(x, p, id))
 		return;
 	if ((rc = store_begin(api->st, false, &t)) == 0) {
 		rc = catalog_get(t, id, &rec);
@@ -405,13 +420,15 @@ static API_HANDLER(title_get)
 		api_send_json(x, 200, rec, NULL);
 }
 
-static API_HANDLER(titles_list)
+void api_admin_titles_list(struct origin_api *api, struct httpd_exchange *x,
+			   const struct api_params *p)
 {
+	const char *who;
 	struct store_txn *t;
 	json_t *out = NULL;
 	int rc;
 
-	if (!admin_auth(api, x))
+	if (api_not_admin(api, x, &who))
 		return;
 	if ((rc = store_begin(api->st, false, &t)) == 0) {
 		rc = catalog_list(t, NULL, NULL, query_size(x, "offset", 0, SIZE_MAX),
@@ -424,14 +441,15 @@ static API_HANDLER(titles_list)
 		api_send_json(x, 200, out, NULL);
 }
 
-static API_HANDLER(title_delete)
+void api_admin_title_delete(struct origin_api *api, struct httpd_exchange *x,
+			    const struct api_params *p)
 {
 	char id[TITLE_ID_MAX + 1];
-	const char *who = admin_auth(api, x);
+	const char *who;
 	struct store_txn *t;
 	int rc;
 
-	if (!who || !title_param(x, p, id))
+	if (api_not_admin(api, x, &who) || bad_title_param(x, p, id))
 		return;
 	if ((rc = store_begin(api->st, true, &t)) != 0) {
 		api_internal(x, "title", rc);
@@ -442,7 +460,7 @@ static API_HANDLER(title_delete)
 		api_error(x, 404, "unknown_title", "no such title", NULL);
 		return;
 	}
-	if (!api_commit(x, &t, rc, "title"))
+	if (api_commit_failed(x, &t, rc, "title"))
 		return;
 	origin_cache_clear(api->cache);
 	log_info("admin %s: deleted title %s", who, id);
@@ -455,17 +473,18 @@ static API_HANDLER(title_delete)
  * it current; the answer shows the key once, for reel-transcode --key-file.
  * The title need not be registered yet: its key comes before its package.
  */
-static API_HANDLER(title_key_add)
+void api_admin_title_key_add(struct origin_api *api, struct httpd_exchange *x,
+			     const struct api_params *p)
 {
 	static const char *const allowed[] = {"kid", "key", NULL};
 	char id[TITLE_ID_MAX + 1], kid[CONTENT_KID_MAX + 1], hex[2 * CONTENT_KEY_LEN + 2];
-	const char *who = admin_auth(api, x);
+	const char *who;
 	uint8_t key[CONTENT_KEY_LEN];
 	struct store_txn *t;
 	json_t *body;
 	int rc;
 
-	if (!who || !title_param(x, p, id) || !(body = api_body(x)))
+	if (api_not_admin(api, x, &who) || bad_title_param(x, p, id) || api_bad_body(x, &body))
 		return;
 	if (jf_unknown(body, allowed) || jf_str(body, "kid", kid, sizeof(kid)) != 0 ||
 	    !jf_id_valid(kid, strlen(kid), CONTENT_KID_MAX)) {
@@ -492,7 +511,7 @@ static API_HANDLER(title_key_add)
 		api_error(x, 409, "key_exists", "the title already has a key with this kid", NULL);
 		goto out;
 	}
-	if (!api_commit(x, &t, rc, "key"))
+	if (api_commit_failed(x, &t, rc, "key"))
 		goto out;
 	hex_encode(key, CONTENT_KEY_LEN, hex);
 	log_info("admin %s: title %s key %s is current", who, id, kid);
@@ -504,7 +523,7 @@ out:
 	json_decref(body);
 }
 
-static API_HANDLER(admin_healthz)
+void api_admin_healthz(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	api_send_json(x, 200,
 		      json_pack("{s:s, s:I}", "status", "ok", "leases",
@@ -512,8 +531,15 @@ static API_HANDLER(admin_healthz)
 		      NULL);
 }
 
+/* One metric NAME of TYPE ("counter", "gauge") with HELP and value V, in the text format. */
+static int metric(struct buf *b, const char *name, const char *help, const char *type, uint64_t v)
+{
+	return buf_printf(b, "# HELP %s %s.\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
+			  (unsigned long long)v);
+}
+
 /* GET /metrics: the HTTP core's counters and the origin's own, in the Prometheus text format. */
-static API_HANDLER(admin_metrics)
+void api_admin_metrics(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	struct hashpool_stats hs = {0};
 	struct buf b = {0};
@@ -521,36 +547,27 @@ static API_HANDLER(admin_metrics)
 
 	if (api->pool)
 		hashpool_stats(api->pool, &hs);
-#define C(name, help, v)                                                                           \
+#define COUNTER(id, name, help)                                                                    \
 	if (rc == 0)                                                                               \
-		rc = buf_printf(                                                                   \
-		    &b, "# HELP " name " " help ".\n# TYPE " name " counter\n" name " %llu\n",     \
-		    (unsigned long long)(v));
-#define G(name, help, v)                                                                           \
-	if (rc == 0)                                                                               \
-		rc = buf_printf(                                                                   \
-		    &b, "# HELP " name " " help ".\n# TYPE " name " gauge\n" name " %llu\n",       \
-		    (unsigned long long)(v));
-	C("reel_origin_plays_total", "Playback authorizations granted", api->count.plays)
-	C("reel_origin_stream_limit_total", "Playbacks refused at the plan's stream limit",
-	  api->count.stream_limit)
-	C("reel_origin_play_refused_total", "Playbacks refused otherwise (no subscription, title)",
-	  api->count.play_refused)
-	C("reel_origin_key_answers_total", "Content keys handed to players", api->count.key_answers)
-	C("reel_origin_key_refused_total", "Content key requests refused", api->count.key_refused)
-	C("reel_origin_licenses_total", "Offline licenses issued", api->count.licenses)
-	C("reel_origin_license_refused_total", "Offline licenses refused at a plan limit",
-	  api->count.license_refused)
-	C("reel_origin_license_renewals_total", "Offline licenses renewed", api->count.renewals)
-	C("reel_origin_license_releases_total", "Offline downloads released", api->count.releases)
-	C("reel_origin_hash_rejected_total", "Password hashing jobs refused (pool full: 503)",
-	  hs.rejected)
-	C("reel_origin_hash_completed_total", "Password hashing jobs done", hs.completed)
-	G("reel_origin_hash_running", "Password hashing jobs running", hs.running)
-	G("reel_origin_hash_queued", "Password hashing jobs waiting", hs.queued)
-	G("reel_origin_leases", "Playback leases live", lease_table_count(api->leases))
-#undef C
-#undef G
+		rc = metric(&b, name, help, "counter", api->count[ORIGIN_COUNT_##id]);
+	ORIGIN_COUNTERS(COUNTER)
+#undef COUNTER
+	if (rc == 0)
+		rc = metric(&b, "reel_origin_hash_rejected_total",
+			    "Password hashing jobs refused (pool full: 503)", "counter",
+			    hs.rejected);
+	if (rc == 0)
+		rc = metric(&b, "reel_origin_hash_completed_total", "Password hashing jobs done",
+			    "counter", hs.completed);
+	if (rc == 0)
+		rc = metric(&b, "reel_origin_hash_running", "Password hashing jobs running",
+			    "gauge", hs.running);
+	if (rc == 0)
+		rc = metric(&b, "reel_origin_hash_queued", "Password hashing jobs waiting", "gauge",
+			    hs.queued);
+	if (rc == 0)
+		rc = metric(&b, "reel_origin_leases", "Playback leases live", "gauge",
+			    lease_table_count(api->leases));
 	if (rc != 0) {
 		buf_free(&b);
 		api_internal(x, "metrics", -ENOMEM);
@@ -562,29 +579,4 @@ static API_HANDLER(admin_metrics)
 	httpd_end_head(x, (int64_t)b.len);
 	httpd_body_mem(x, b.p, b.len);
 	buf_free(&b);
-}
-
-static const struct api_route routes[] = {
-    {HTTP_GET, "/admin/v1/users", users_list},
-    {HTTP_POST, "/admin/v1/users/*/disable", user_disable},
-    {HTTP_POST, "/admin/v1/users/*/enable", user_enable},
-    {HTTP_GET, "/admin/v1/plans", admin_plans_list},
-    {HTTP_GET, "/admin/v1/plans/*", plan_get_one},
-    {HTTP_PUT, "/admin/v1/plans/*", plan_put_one},
-    {HTTP_DELETE, "/admin/v1/plans/*", plan_delete_one},
-    {HTTP_POST, "/admin/v1/grants", grant},
-    {HTTP_GET, "/admin/v1/titles", titles_list},
-    {HTTP_GET, "/admin/v1/titles/*", title_get},
-    {HTTP_PUT, "/admin/v1/titles/*", title_put},
-    {HTTP_DELETE, "/admin/v1/titles/*", title_delete},
-    {HTTP_POST, "/admin/v1/titles/*/keys", title_key_add},
-    {HTTP_GET, "/healthz", admin_healthz},
-    {HTTP_GET, "/metrics", admin_metrics},
-};
-
-void origin_admin_handle(struct httpd_exchange *x, void *arg)
-{
-	struct origin_api *api = arg;
-
-	api_route(api, x, routes, sizeof(routes) / sizeof(routes[0]));
 }

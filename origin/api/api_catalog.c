@@ -9,9 +9,9 @@
 
 #define PAGE_MAX 100
 
-/* Query parameter NAME as a count in 0..MAX (DEF when absent); false after answering 400. */
-static bool query_count(struct httpd_exchange *x, const char *name, size_t def, size_t max,
-			size_t *out)
+/* Query parameter NAME as a count in 0..MAX (DEF when absent), or true after answering 400. */
+static bool bad_query_count(struct httpd_exchange *x, const char *name, size_t def, size_t max,
+			    size_t *out)
 {
 	char buf[16], *end = NULL;
 	unsigned long v = 0;
@@ -19,21 +19,21 @@ static bool query_count(struct httpd_exchange *x, const char *name, size_t def, 
 
 	if (found == 0) {
 		*out = def;
-		return true;
+		return false;
 	}
 	if (found > 0 && buf[0] >= '0' && buf[0] <= '9')
 		v = strtoul(buf, &end, 10);
 	if (!end || *end || v > max) {
 		api_error(x, 400, "invalid_request",
 			  "limit and offset must be whole numbers in range", NULL);
-		return false;
+		return true;
 	}
 	*out = v;
-	return true;
+	return false;
 }
 
 /* GET /api/v1/titles[?q=TEXT][&language=TAG][&offset=N][&limit=N] */
-API_HANDLER(api_titles_list)
+void api_titles_list(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	char q[129] = "", lang[36];
 	int by_lang = 0;
@@ -43,15 +43,15 @@ API_HANDLER(api_titles_list)
 	json_t *out = NULL;
 	int rc;
 
-	if (!api_user(api, x, &u))
+	if (api_no_session(api, x, &u))
 		return;
 	if (api_query(x->req, "q", q, sizeof(q)) < 0 ||
 	    (by_lang = api_query(x->req, "language", lang, sizeof(lang))) < 0) {
 		api_error(x, 400, "invalid_request", "q is at most 128 bytes, language 35", NULL);
 		return;
 	}
-	if (!query_count(x, "offset", 0, 1000000, &offset) ||
-	    !query_count(x, "limit", 50, PAGE_MAX, &limit))
+	if (bad_query_count(x, "offset", 0, 1000000, &offset) ||
+	    bad_query_count(x, "limit", 50, PAGE_MAX, &limit))
 		return;
 	if ((rc = store_begin(api->st, false, &t)) == 0) {
 		rc = catalog_list(t, q, by_lang > 0 ? lang : NULL, offset, limit, &out);
@@ -64,7 +64,7 @@ API_HANDLER(api_titles_list)
 	api_send_json(x, 200, out, NULL);
 }
 
-API_HANDLER(api_title_get)
+void api_title_get(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	char id[TITLE_ID_MAX + 1];
 	struct origin_user u;
@@ -72,7 +72,7 @@ API_HANDLER(api_title_get)
 	json_t *rec = NULL;
 	int rc = -ENOENT;
 
-	if (!api_user(api, x, &u))
+	if (api_no_session(api, x, &u))
 		return;
 	if (api_param(&p->v[0], id, sizeof(id)) && title_id_valid(id, strlen(id)) &&
 	    (rc = store_begin(api->st, false, &t)) == 0) {

@@ -197,10 +197,10 @@ limit_error(struct httpd_exchange *x, const char *code, unsigned n, const char *
 
 /*
  * Check the plan's limits for a new download of TITLE on DEVICE among L at
- * NOW; false after answering 403.
+ * NOW: false when within them, true after answering 403.
  */
-static bool within_limits(struct httpd_exchange *x, const struct plan *pl, const struct dl_list *l,
-			  const char *title, const char *device, int64_t now)
+static bool over_limits(struct httpd_exchange *x, const struct plan *pl, const struct dl_list *l,
+			const char *title, const char *device, int64_t now)
 {
 	size_t active = 0, year = 0, devices = 0;
 	bool known_device = false;
@@ -224,25 +224,25 @@ static bool within_limits(struct httpd_exchange *x, const struct plan *pl, const
 	if (!pl->downloads) {
 		api_error(x, 403, "downloads_not_allowed", "the plan does not include downloads",
 			  NULL);
-		return false;
+		return true;
 	}
 	if (!known_device && devices >= pl->max_devices) {
 		limit_error(x, "device_limit", pl->max_devices,
 			    "the plan allows downloads on %u devices", pl->max_devices);
-		return false;
+		return true;
 	}
 	if (active >= pl->max_downloads) {
 		limit_error(x, "download_limit", pl->max_downloads,
 			    "the plan allows %u active downloads", pl->max_downloads);
-		return false;
+		return true;
 	}
 	if (year >= pl->downloads_per_title_year) {
 		limit_error(x, "title_download_limit", pl->downloads_per_title_year,
 			    "the plan allows %u downloads of a title per year",
 			    pl->downloads_per_title_year);
-		return false;
+		return true;
 	}
-	return true;
+	return false;
 }
 
 static bool parse_device_key(json_t *body, uint8_t pub[LICENSE_X25519_LEN])
@@ -258,9 +258,9 @@ static bool parse_device_key(json_t *body, uint8_t pub[LICENSE_X25519_LEN])
 	return true;
 }
 
-/* Refusals from the store's answers common to issue and renew; false after answering. */
-static bool entitled(struct origin_api *api, struct httpd_exchange *x, struct store_txn *t,
-		     const char *uid, int64_t now, struct plan *pl)
+/* The plan of UID into *PL, or true after answering 403 (no subscription) or 500. */
+static bool not_entitled(struct origin_api *api, struct httpd_exchange *x, struct store_txn *t,
+			 const char *uid, int64_t now, struct plan *pl)
 {
 	int rc = plans_entitled(t, uid, now, api->cache, pl);
 
@@ -268,11 +268,12 @@ static bool entitled(struct origin_api *api, struct httpd_exchange *x, struct st
 		api_error(x, 403, "no_subscription", "an active subscription is required", NULL);
 	else if (rc != 0)
 		api_internal(x, "downloads", rc);
-	return rc == 0;
+	return rc != 0;
 }
 
 /* POST /api/v1/downloads {"title", "device_id", "device_key": B64URL(X25519 public key)} */
-API_HANDLER(api_download_issue)
+void api_download_issue(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p)
 {
 	static const char *const allowed[] = {"title", "device_id", "device_key", NULL};
 	struct origin_user u;
@@ -286,7 +287,7 @@ API_HANDLER(api_download_issue)
 	json_t *body;
 	int rc;
 
-	if (!api_user(api, x, &u) || !(body = api_body(x)))
+	if (api_no_session(api, x, &u) || api_bad_body(x, &body))
 		return;
 	if (jf_unknown(body, allowed) || jf_str(body, "title", d.title, sizeof(d.title)) != 0 ||
 	    jf_str(body, "device_id", d.device, sizeof(d.device)) != 0) {
@@ -307,7 +308,7 @@ API_HANDLER(api_download_issue)
 	}
 	if ((rc = store_begin(api->st, true, &t)) != 0)
 		goto end;
-	if (!entitled(api, x, t, u.id, now, &pl))
+	if (not_entitled(api, x, t, u.id, now, &pl))
 		goto out;
 	rc = catalog_key_get(t, api->master_key, d.title, NULL, key, d.ckid);
 	if (rc == -ENOENT) {
@@ -322,8 +323,8 @@ API_HANDLER(api_download_issue)
 	}
 	if (rc != 0 || (rc = dl_load(t, u.id, &l)) != 0)
 		goto end;
-	if (!within_limits(x, &pl, &l, d.title, d.device, now)) {
-		api->count.license_refused++;
+	if (over_limits(x, &pl, &l, d.title, d.device, now)) {
+		api->count[ORIGIN_COUNT_LICENSE_REFUSED]++;
 		goto out;
 	}
 	if ((rc = jf_random_id('d', 12, d.lid)) != 0)
@@ -331,8 +332,8 @@ API_HANDLER(api_download_issue)
 	d.first_issued = now;
 	rc = put_license(api, t, u.id, &d, key, now, &token);
 end:
-	if (api_commit(x, &t, rc, "download")) {
-		api->count.licenses++;
+	if (!api_commit_failed(x, &t, rc, "download")) {
+		api->count[ORIGIN_COUNT_LICENSES]++;
 		send_license(api, x, 201, &d, token, now);
 	}
 out:
@@ -343,9 +344,9 @@ out:
 	json_decref(body);
 }
 
-/* The user's license record LID (from the path) in T; false after answering. */
-static bool find_dl(struct httpd_exchange *x, struct store_txn *t, const char *uid,
-		    const struct api_params *p, struct dl *d)
+/* The user's license record LID (from the path) in T into *D, or true after answering. */
+static bool no_download(struct httpd_exchange *x, struct store_txn *t, const char *uid,
+			const struct api_params *p, struct dl *d)
 {
 	char key[ORIGIN_UID_LEN + 1 + LID_LEN + 1];
 	json_t *o;
@@ -362,12 +363,13 @@ static bool find_dl(struct httpd_exchange *x, struct store_txn *t, const char *u
 		api_error(x, 404, "unknown_download", "no such download", NULL);
 	else if (rc != 0)
 		api_internal(x, "download", rc);
-	return rc == 0;
+	return rc != 0;
 }
 
 /* POST /api/v1/downloads/LID/renew: a fresh license (new expiry, renewal + 1) for the same device.
  */
-API_HANDLER(api_download_renew)
+void api_download_renew(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p)
 {
 	struct origin_user u;
 	struct plan pl;
@@ -378,11 +380,11 @@ API_HANDLER(api_download_renew)
 	char *token = NULL;
 	int rc;
 
-	if (!api_user(api, x, &u))
+	if (api_no_session(api, x, &u))
 		return;
 	if ((rc = store_begin(api->st, true, &t)) != 0)
 		goto end;
-	if (!find_dl(x, t, u.id, p, &d) || !entitled(api, x, t, u.id, now, &pl))
+	if (no_download(x, t, u.id, p, &d) || not_entitled(api, x, t, u.id, now, &pl))
 		goto out;
 	if (d.released) {
 		api_error(x, 409, "released", "the download was released; download it again", NULL);
@@ -402,8 +404,8 @@ API_HANDLER(api_download_renew)
 	d.renewal++;
 	rc = put_license(api, t, u.id, &d, key, now, &token);
 end:
-	if (api_commit(x, &t, rc, "renew")) {
-		api->count.renewals++;
+	if (!api_commit_failed(x, &t, rc, "renew")) {
+		api->count[ORIGIN_COUNT_RENEWALS]++;
 		send_license(api, x, 200, &d, token, now);
 	}
 out:
@@ -413,18 +415,19 @@ out:
 }
 
 /* DELETE /api/v1/downloads/LID: release the download, freeing its slot. */
-API_HANDLER(api_download_release)
+void api_download_release(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p)
 {
 	struct origin_user u;
 	struct store_txn *t = NULL;
 	struct dl d;
 	int rc;
 
-	if (!api_user(api, x, &u))
+	if (api_no_session(api, x, &u))
 		return;
 	if ((rc = store_begin(api->st, true, &t)) != 0)
 		goto end;
-	if (!find_dl(x, t, u.id, p, &d))
+	if (no_download(x, t, u.id, p, &d))
 		goto out;
 	if (d.released) {
 		api_error(x, 404, "unknown_download", "the download was already released", NULL);
@@ -433,8 +436,8 @@ API_HANDLER(api_download_release)
 	d.released = true;
 	rc = dl_put(t, u.id, &d);
 end:
-	if (api_commit(x, &t, rc, "release")) {
-		api->count.releases++;
+	if (!api_commit_failed(x, &t, rc, "release")) {
+		api->count[ORIGIN_COUNT_RELEASES]++;
 		api_no_content(x);
 	}
 out:
@@ -442,7 +445,8 @@ out:
 }
 
 /* GET /api/v1/downloads: the user's active downloads (?all=1: every record). */
-API_HANDLER(api_downloads_list)
+void api_downloads_list(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p)
 {
 	struct origin_user u;
 	struct store_txn *t;
@@ -453,7 +457,7 @@ API_HANDLER(api_downloads_list)
 	json_t *arr = json_array();
 	int rc;
 
-	if (!api_user(api, x, &u))
+	if (api_no_session(api, x, &u))
 		goto out;
 	if ((rc = store_begin(api->st, false, &t)) == 0) {
 		rc = dl_load(t, u.id, &l);
@@ -528,14 +532,14 @@ void api_license_key(struct origin_api *api, struct httpd_exchange *x, const cha
 	paseto_b64_encode(w.epk, sizeof(w.epk), epk);
 	paseto_b64_encode(w.nonce, sizeof(w.nonce), nonce);
 	paseto_b64_encode(w.ct, sizeof(w.ct), ct);
-	api->count.key_answers++;
+	api->count[ORIGIN_COUNT_KEY_ANSWERS]++;
 	api_send_json(x, 200,
 		      json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "title", title, "lid", c.lid,
 				"ckid", c.ckid, "wrapped", "epk", epk, "nonce", nonce, "ct", ct),
 		      NULL);
 }
 
-API_HANDLER(api_license_keys)
+void api_license_keys(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	api_send_json(x, 200, keyset_public_json(api->license_keys), NULL);
 }

@@ -1,6 +1,12 @@
 /*
- * Shared by the origin's API handlers (api_*.c, admin.c): JSON answers and
- * errors, request body parsing, the caller's identity, times.
+ * Shared by the origin's API handlers (api/api_*.c): routing, JSON answers
+ * and errors, the tables that turn domain results into answers, request
+ * parsing, the caller's identity.  A handler reads: parse the request, call
+ * the domain, answer.
+ *
+ * Helpers that may answer follow the project's convention (common/httpd.h):
+ * they return true when they have answered and the handler must return, and
+ * are named for when they do (api_no_session, api_bad_body).
  */
 #ifndef ORIGIN_API_INT_H
 #define ORIGIN_API_INT_H
@@ -44,6 +50,8 @@ void api_send_json(struct httpd_exchange *x, int status, json_t *obj, const char
 /* {"error": CODE, "message": MSG} with STATUS and EXTRA header lines (may be NULL). */
 void api_error(struct httpd_exchange *x, int status, const char *code, const char *msg,
 	       const char *extra);
+
+/* The answer *F: api_error() with its status, code and message. */
 void api_fail(struct httpd_exchange *x, const struct origin_fail *f);
 
 /* Log WHAT's failure RC (negative errno) and answer 503 storage_full or 500 internal. */
@@ -51,33 +59,38 @@ void api_internal(struct httpd_exchange *x, const char *what, int rc);
 
 /*
  * End write transaction *T (NULL after a failed store_begin()) for a handler:
- * commit when RC is 0, else abort; *T is NULL after.  True when committed;
- * false after answering api_internal(X, WHAT, the error).
+ * commit when RC is 0, else abort; *T is NULL after.  True after answering
+ * api_internal(X, WHAT, the error) when that failed; false when committed.
  */
-bool api_commit(struct httpd_exchange *x, struct store_txn **t, int rc, const char *what);
+bool api_commit_failed(struct httpd_exchange *x, struct store_txn **t, int rc, const char *what);
 
 /* 204 No Content. */
 void api_no_content(struct httpd_exchange *x);
 
 /*
- * The request body as a JSON object (the caller decrefs), or NULL after
- * answering 415 (not application/json) or 400 invalid_json.
+ * The request body as a JSON object into *OBJ (a new reference: the caller
+ * decrefs it), or true after answering 415 (not application/json) or 400
+ * invalid_json, with *OBJ NULL.
  */
-json_t *api_body(struct httpd_exchange *x);
+bool api_bad_body(struct httpd_exchange *x, json_t **obj);
 
 /* Is the Content-Type application/json (parameters allowed)? */
 bool api_is_json(const struct http_request *req);
 
-/* The Bearer token (or the session cookie), or false after answering 401. */
-bool api_bearer(struct httpd_exchange *x, struct http_str *tok);
+/*
+ * The Bearer token (or the session cookie) into *TOK (pointing into the
+ * request), or true after answering 401.
+ */
+bool api_no_bearer(struct httpd_exchange *x, struct http_str *tok);
 
 /*
- * The signed-in user of the request (Bearer token or session cookie), or
- * false after answering 401 (no, unknown or expired session; disabled account).
+ * The signed-in user of the request (Bearer token or session cookie) into
+ * *U, or true after answering 401 (no, unknown or expired session; disabled
+ * account).
  */
-bool api_user(struct origin_api *api, struct httpd_exchange *x, struct origin_user *u);
+bool api_no_session(struct origin_api *api, struct httpd_exchange *x, struct origin_user *u);
 
-/* The client's address bytes (4 or 16), for throttling. */
+/* The client's address bytes (4 or 16, into *LEN), for throttling; they live as long as X. */
 const void *api_peer_bytes(struct httpd_exchange *x, size_t *len);
 
 /* A copy of P as a NUL-terminated string in OUT (CAP bytes); false when too long. */
@@ -89,37 +102,88 @@ bool api_param(const struct http_str *p, char *out, size_t cap);
  */
 int api_query(const struct http_request *req, const char *name, char *out, size_t cap);
 
-#define API_HANDLER(name)                                                                          \
-	void name(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
+/* The user API's handlers, by resource (routed in user_routes.c). */
 
-/* api_account.c */
-API_HANDLER(api_signup);
-API_HANDLER(api_login);
-API_HANDLER(api_password);
-API_HANDLER(api_logout);
-API_HANDLER(api_me);
+/* api_accounts.c */
+void api_signup(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+void api_login(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+void api_password(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+void api_logout(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+void api_me(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
 /* api_plans.c */
-API_HANDLER(api_plans_list);
-API_HANDLER(api_subscription_get);
-API_HANDLER(api_subscription_put);
-API_HANDLER(api_subscription_cancel);
+void api_plans_list(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+void api_subscription_get(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p);
+void api_subscription_put(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p);
+void api_subscription_cancel(struct origin_api *api, struct httpd_exchange *x,
+			     const struct api_params *p);
 /* api_catalog.c */
-API_HANDLER(api_titles_list);
-API_HANDLER(api_title_get);
-/* api_play.c */
-API_HANDLER(api_play);
-API_HANDLER(api_play_heartbeat);
-API_HANDLER(api_play_stop);
-API_HANDLER(api_content_key);
-API_HANDLER(api_stream_keys);
+void api_titles_list(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+void api_title_get(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+/* api_playback.c */
+void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+void api_play_heartbeat(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p);
+void api_play_stop(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+void api_content_key(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+void api_stream_keys(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
 /* api_downloads.c */
-API_HANDLER(api_license_keys);
-API_HANDLER(api_download_issue);
-API_HANDLER(api_downloads_list);
-API_HANDLER(api_download_renew);
-API_HANDLER(api_download_release);
-/* The key endpoint's answer for ?license= (api_content_key hands it over). */
+void api_license_keys(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+void api_download_issue(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p);
+void api_downloads_list(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p);
+void api_download_renew(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p);
+void api_download_release(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p);
+/*
+ * The key endpoint's answer for ?license=LICENSE (api_content_key hands
+ * TITLE and LICENSE, both the caller's, over).
+ */
 void api_license_key(struct origin_api *api, struct httpd_exchange *x, const char *title,
 		     const char *license);
+
+/* The admin API's handlers, by resource (routed in admin_routes.c). */
+
+/*
+ * The name of the admin whose token the request carries into *WHO (a
+ * string of api->admins), or true after answering 401.
+ */
+bool api_not_admin(struct origin_api *api, struct httpd_exchange *x, const char **who);
+
+/* api_admin.c */
+void api_admin_users_list(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p);
+void api_admin_user_disable(struct origin_api *api, struct httpd_exchange *x,
+			    const struct api_params *p);
+void api_admin_user_enable(struct origin_api *api, struct httpd_exchange *x,
+			   const struct api_params *p);
+void api_admin_healthz(struct origin_api *api, struct httpd_exchange *x,
+		       const struct api_params *p);
+void api_admin_metrics(struct origin_api *api, struct httpd_exchange *x,
+		       const struct api_params *p);
+/* api_plans.c */
+void api_admin_plans_list(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p);
+void api_admin_plan_get(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p);
+void api_admin_plan_put(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p);
+void api_admin_plan_delete(struct origin_api *api, struct httpd_exchange *x,
+			   const struct api_params *p);
+void api_admin_grant(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+/* api_catalog.c */
+void api_admin_titles_list(struct origin_api *api, struct httpd_exchange *x,
+			   const struct api_params *p);
+void api_admin_title_get(struct origin_api *api, struct httpd_exchange *x,
+			 const struct api_params *p);
+void api_admin_title_put(struct origin_api *api, struct httpd_exchange *x,
+			 const struct api_params *p);
+void api_admin_title_delete(struct origin_api *api, struct httpd_exchange *x,
+			    const struct api_params *p);
+void api_admin_title_key_add(struct origin_api *api, struct httpd_exchange *x,
+			     const struct api_params *p);
 
 #endif

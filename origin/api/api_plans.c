@@ -9,7 +9,7 @@
 
 #define DAY 86400
 
-API_HANDLER(api_plans_list)
+void api_plans_list(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	struct store_txn *t;
 	json_t *arr = NULL;
@@ -36,7 +36,8 @@ static void send_subscription(struct httpd_exchange *x, int status, const struct
 	api_send_json(x, status, obj, NULL);
 }
 
-API_HANDLER(api_subscription_get)
+void api_subscription_get(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p)
 {
 	struct origin_user u;
 	struct subscription s;
@@ -45,7 +46,7 @@ API_HANDLER(api_subscription_get)
 	bool have_plan = false;
 	int rc;
 
-	if (!api_user(api, x, &u))
+	if (api_no_session(api, x, &u))
 		return;
 	if ((rc = store_begin(api->st, false, &t)) == 0) {
 		if ((rc = subscription_get(t, u.id, api->now(), &s)) == 0)
@@ -68,7 +69,8 @@ API_HANDLER(api_subscription_get)
  * (200; the period goes on), or undo a pending cancellation.  An ended
  * subscription starts a new period now.
  */
-API_HANDLER(api_subscription_put)
+void api_subscription_put(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p)
 {
 	static const char *const allowed[] = {"plan", NULL};
 	char name[PLAN_NAME_MAX + 1];
@@ -80,7 +82,7 @@ API_HANDLER(api_subscription_put)
 	json_t *body;
 	int rc, status = 200;
 
-	if (!api_user(api, x, &u) || !(body = api_body(x)))
+	if (api_no_session(api, x, &u) || api_bad_body(x, &body))
 		return;
 	if (jf_unknown(body, allowed) || jf_str(body, "plan", name, sizeof(name)) != 0) {
 		api_error(x, 400, "invalid_request", "the body must be {\"plan\": NAME}", NULL);
@@ -109,7 +111,7 @@ API_HANDLER(api_subscription_put)
 	s.state = SUB_ACTIVE;
 	rc = subscription_put(t, u.id, &s);
 end:
-	if (api_commit(x, &t, rc, "subscribe"))
+	if (!api_commit_failed(x, &t, rc, "subscribe"))
 		send_subscription(x, status, &s, &plan);
 out:
 	store_abort(t);
@@ -117,14 +119,15 @@ out:
 }
 
 /* DELETE /api/v1/subscription: cancel at the end of the period (stays active until then). */
-API_HANDLER(api_subscription_cancel)
+void api_subscription_cancel(struct origin_api *api, struct httpd_exchange *x,
+			     const struct api_params *p)
 {
 	struct origin_user u;
 	struct subscription s;
 	struct store_txn *t = NULL;
 	int rc;
 
-	if (!api_user(api, x, &u))
+	if (api_no_session(api, x, &u))
 		return;
 	if ((rc = store_begin(api->st, true, &t)) != 0)
 		goto end;
@@ -138,7 +141,7 @@ API_HANDLER(api_subscription_cancel)
 	s.cancel_at_period_end = true;
 	rc = subscription_put(t, u.id, &s);
 end:
-	if (api_commit(x, &t, rc, "cancel"))
+	if (!api_commit_failed(x, &t, rc, "cancel"))
 		send_subscription(x, 200, &s, NULL);
 out:
 	store_abort(t);

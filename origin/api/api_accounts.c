@@ -16,22 +16,22 @@
 #include "jsonfield.h"
 #include "plans/plans.h"
 
-/* Parse the body's credentials, answering the request on failure. */
-static bool read_creds(struct httpd_exchange *x, struct origin_creds *c, bool signup)
+/* The body's credentials into *C, or true after answering 415, 400 or 422. */
+static bool bad_creds(struct httpd_exchange *x, struct origin_creds *c, bool signup)
 {
 	struct origin_fail f;
 
 	if (!api_is_json(x->req)) {
 		api_error(x, 415, "unsupported_media_type", "the body must be application/json",
 			  NULL);
-		return false;
+		return true;
 	}
 	if (origin_creds_parse(x->body, x->body_len, c, &f) != 0 ||
 	    (signup && origin_creds_policy(c, &f) != 0)) {
 		api_fail(x, &f);
-		return false;
+		return true;
 	}
-	return true;
+	return false;
 }
 
 /*
@@ -259,14 +259,14 @@ static struct pw_job *pw_job_new(struct origin_api *api, struct httpd_exchange *
 	j->magic = PW_JOB_MAGIC;
 	j->kind = kind;
 	j->api = api;
-	if (kind != PW_CHANGE && !read_creds(x, &j->c, kind == PW_SIGNUP)) {
+	if (kind != PW_CHANGE && bad_creds(x, &j->c, kind == PW_SIGNUP)) {
 		pw_job_free(j);
 		return NULL;
 	}
 	return j;
 }
 
-API_HANDLER(api_signup)
+void api_signup(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	struct pw_job *j = pw_job_new(api, x, PW_SIGNUP);
 
@@ -274,7 +274,7 @@ API_HANDLER(api_signup)
 		pw_run(api, x, j);
 }
 
-API_HANDLER(api_login)
+void api_login(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	struct pw_job *j = pw_job_new(api, x, PW_LOGIN);
 	int64_t now = api->now();
@@ -325,7 +325,7 @@ static bool password_member(json_t *body, const char *name, char *out, size_t *l
  * account; the answer is a new session for this client.  Failed checks count
  * toward the account's login throttle.
  */
-API_HANDLER(api_password)
+void api_password(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	static const char *const allowed[] = {"current", "new", NULL};
 	struct origin_user u;
@@ -337,7 +337,7 @@ API_HANDLER(api_password)
 	unsigned wait;
 	int rc;
 
-	if (!api_user(api, x, &u) || !(body = api_body(x)))
+	if (api_no_session(api, x, &u) || api_bad_body(x, &body))
 		return;
 	if (!(j = pw_job_new(api, x, PW_CHANGE)))
 		goto out;
@@ -380,12 +380,12 @@ out:
 	json_decref(body);
 }
 
-API_HANDLER(api_logout)
+void api_logout(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	struct http_str tok;
 	int rc;
 
-	if (!api_bearer(x, &tok))
+	if (api_no_bearer(x, &tok))
 		return;
 	if ((rc = origin_logout(api->auth, tok.p, tok.len)) == -EACCES) {
 		api_error(x, 401, "invalid_token", "the session token is invalid or expired",
@@ -407,13 +407,13 @@ API_HANDLER(api_logout)
 	api_no_content(x);
 }
 
-API_HANDLER(api_me)
+void api_me(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	struct origin_user u;
 	json_t *sub;
 	int rc;
 
-	if (!api_user(api, x, &u))
+	if (api_no_session(api, x, &u))
 		return;
 	if ((rc = plans_subscription_json(api->st, u.id, api->now(), &sub)) != 0) {
 		api_internal(x, "subscription", rc);

@@ -18,29 +18,29 @@
 #include "plans/plans.h"
 #include "stream_token.h"
 
-/* The title named by BODY's "title" member, or false after answering. */
-static bool body_title(struct httpd_exchange *x, json_t *body, char id[TITLE_ID_MAX + 1])
+/* The title named by BODY's "title" member into ID, or true after answering 400. */
+static bool bad_title_member(struct httpd_exchange *x, json_t *body, char id[TITLE_ID_MAX + 1])
 {
 	static const char *const allowed[] = {"title", NULL};
 
 	if (jf_unknown(body, allowed)) {
 		api_error(x, 400, "invalid_request", "unknown member in the request", NULL);
-		return false;
+		return true;
 	}
 	if (jf_str(body, "title", id, TITLE_ID_MAX + 1) != 0 || !title_id_valid(id, strlen(id))) {
 		api_error(x, 400, "invalid_request", "title must be a title id", NULL);
-		return false;
+		return true;
 	}
-	return true;
+	return false;
 }
 
 /*
- * What the user may play of TITLE: the plan and the title's facts, or false
+ * What the user may play of TITLE: the plan and the title's facts, or true
  * after answering 403 (no active subscription, no rendition within the
  * plan's height) or 404 (unknown title).
  */
-static bool entitlement(struct origin_api *api, struct httpd_exchange *x, const char *uid,
-			const char *title, int64_t now, struct plan *plan, struct title_info *ti)
+static bool not_entitled(struct origin_api *api, struct httpd_exchange *x, const char *uid,
+			 const char *title, int64_t now, struct plan *plan, struct title_info *ti)
 {
 	struct store_txn *t;
 	int rc = store_begin(api->st, false, &t);
@@ -54,25 +54,25 @@ static bool entitlement(struct origin_api *api, struct httpd_exchange *x, const 
 	}
 	if (rc == -EPERM) {
 		api_error(x, 403, "no_subscription", "an active subscription is required", NULL);
-		return false;
+		return true;
 	}
 	if (rc == -ENOENT) {
 		api_error(x, 404, "unknown_title", "no such title", NULL);
-		return false;
+		return true;
 	}
 	if (rc != 0) {
 		api_internal(x, "play", rc);
-		return false;
+		return true;
 	}
 	if (ti->min_height && ti->min_height > plan->max_height) {
 		api_error(x, 403, "height_not_allowed",
 			  "no rendition of this title is within the plan's height", NULL);
-		return false;
+		return true;
 	}
-	return true;
+	return false;
 }
 
-API_HANDLER(api_play)
+void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	struct origin_user u;
 	struct plan plan;
@@ -85,15 +85,15 @@ API_HANDLER(api_play)
 	json_t *body;
 	int rc;
 
-	if (!api_user(api, x, &u) || !(body = api_body(x)))
+	if (api_no_session(api, x, &u) || api_bad_body(x, &body))
 		return;
-	if (!body_title(x, body, id) || !entitlement(api, x, u.id, id, now, &plan, &ti)) {
-		api->count.play_refused++;
+	if (bad_title_member(x, body, id) || not_entitled(api, x, u.id, id, now, &plan, &ti)) {
+		api->count[ORIGIN_COUNT_PLAY_REFUSED]++;
 		goto out;
 	}
 	rc = lease_acquire(api->leases, u.id, id, now, plan.max_streams, &lease);
 	if (rc == -EUSERS) {
-		api->count.stream_limit++;
+		api->count[ORIGIN_COUNT_STREAM_LIMIT]++;
 		snprintf(msg, sizeof(msg), "the plan allows %u concurrent stream%s",
 			 plan.max_streams, plan.max_streams == 1 ? "" : "s");
 		api_send_json(x, 403,
@@ -123,7 +123,7 @@ API_HANDLER(api_play)
 		api_internal(x, "stream token", rc ? rc : -ENOMEM);
 		goto out;
 	}
-	api->count.plays++;
+	api->count[ORIGIN_COUNT_PLAYS]++;
 	api_send_json(x, 201,
 		      json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i}", "url", url, "token",
 				token, "lease", lease.id, "title", id, "expires",
@@ -138,24 +138,25 @@ out:
 	json_decref(body);
 }
 
-/* The lease id of the path, or false after answering 404. */
-static bool lease_param(struct httpd_exchange *x, const struct api_params *p,
-			char id[LEASE_ID_LEN + 1])
+/* The lease id of the path into ID, or true after answering 404. */
+static bool bad_lease_param(struct httpd_exchange *x, const struct api_params *p,
+			    char id[LEASE_ID_LEN + 1])
 {
 	if (p->v[0].len == LEASE_ID_LEN && api_param(&p->v[0], id, LEASE_ID_LEN + 1))
-		return true;
+		return false;
 	api_error(x, 404, "unknown_lease", "no such lease", NULL);
-	return false;
+	return true;
 }
 
-API_HANDLER(api_play_heartbeat)
+void api_play_heartbeat(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p)
 {
 	char id[LEASE_ID_LEN + 1];
 	struct origin_user u;
 	struct lease l;
 	int64_t now = api->now();
 
-	if (!api_user(api, x, &u) || !lease_param(x, p, id))
+	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id))
 		return;
 	if (lease_heartbeat(api->leases, id, u.id, now, &l) != 0) {
 		api_error(x, 404, "unknown_lease",
@@ -168,12 +169,12 @@ API_HANDLER(api_play_heartbeat)
 		      NULL);
 }
 
-API_HANDLER(api_play_stop)
+void api_play_stop(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	char id[LEASE_ID_LEN + 1];
 	struct origin_user u;
 
-	if (!api_user(api, x, &u) || !lease_param(x, p, id))
+	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id))
 		return;
 	if (lease_release(api->leases, id, u.id) != 0) {
 		api_error(x, 404, "unknown_lease", "no such lease, or it ended", NULL);
@@ -208,7 +209,7 @@ static void token_refused(struct httpd_exchange *x, int rc)
  * redirects /s/TOKEN/TITLE/key here with the token from its path.  With
  * ?license=LICENSE instead, the key wrapped for the license's device.
  */
-API_HANDLER(api_content_key)
+void api_content_key(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	char title[TITLE_ID_MAX + 1], token[STREAM_TOKEN_MAX + 1], kid[CONTENT_KID_MAX + 1];
 	uint8_t key[CONTENT_KEY_LEN];
@@ -234,12 +235,12 @@ API_HANDLER(api_content_key)
 	rc = stream_token_check(api->stream_keys->ring, token, strlen(token), now, title,
 				strlen(title), &c);
 	if (rc != 0) {
-		api->count.key_refused++;
+		api->count[ORIGIN_COUNT_KEY_REFUSED]++;
 		token_refused(x, rc);
 		return;
 	}
 	if (!lease_live(api->leases, c.lease, now)) {
-		api->count.key_refused++;
+		api->count[ORIGIN_COUNT_KEY_REFUSED]++;
 		api_error(x, 403, "lease_ended", "the playback lease has ended", NULL);
 		return;
 	}
@@ -260,7 +261,7 @@ API_HANDLER(api_content_key)
 		api_internal(x, "content key", rc);
 		return;
 	}
-	api->count.key_answers++;
+	api->count[ORIGIN_COUNT_KEY_ANSWERS]++;
 	httpd_begin(x, 200);
 	httpd_header_lit(x, "Content-Type: application/octet-stream\r\n");
 	httpd_header_lit(x, "Cache-Control: no-store\r\n");
@@ -270,7 +271,7 @@ API_HANDLER(api_content_key)
 	OPENSSL_cleanse(key, sizeof(key));
 }
 
-API_HANDLER(api_stream_keys)
+void api_stream_keys(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	api_send_json(x, 200, keyset_public_json(api->stream_keys), NULL);
 }
