@@ -14,12 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accounts/accounts.h"
 #include "admin/admin_tokens.h"
 #include "api/api.h"
 #include "playback/cache.h"
 #include "config.h"
 #include "daemon_args.h"
-#include "accounts/hashpool.h"
+#include "accounts/pwhash_pool.h"
 #include "keys.h"
 #include "playback/leases.h"
 #include "reel_config.h"
@@ -36,11 +37,11 @@ static struct {
 	struct admin_tokens admins;
 	struct lease_table *leases;
 	struct event *tick;
-	struct hashpool *pool;
+	struct pwhash_pool *pool;
 	struct accesslog *alog;
 	struct metrics *metrics;
 	struct store *store;
-	struct origin_auth *auth;
+	struct accounts *accounts;
 	struct origin_api api;
 	struct httpd_listener ls[2 * ORIGIN_MAX_LISTEN], als[ORIGIN_MAX_LISTEN];
 	int nls, nals;
@@ -97,7 +98,7 @@ static void on_usr1(evutil_socket_t sig, short what, void *arg)
 
 static int open_store(char *err, size_t errlen)
 {
-	struct origin_auth_params p = {
+	struct accounts_params p = {
 	    .m_kib = (uint32_t)(M.cfg.argon2_memory >> 10),
 	    .t = M.cfg.argon2_time,
 	    .p = M.cfg.argon2_lanes,
@@ -109,14 +110,14 @@ static int open_store(char *err, size_t errlen)
 
 	if (rc != 0)
 		return -1;
-	if (!(M.auth = origin_auth_new(M.store, &p))) {
+	if (!(M.accounts = accounts_new(M.store, &p))) {
 		snprintf(err, errlen, "password hashing setup: %s", strerror(errno));
 		return -1;
 	}
 	M.api = (struct origin_api){
 	    .magic = ORIGIN_API_MAGIC,
 	    .st = M.store,
-	    .auth = M.auth,
+	    .accounts = M.accounts,
 	    .now = now_s,
 	    .lease_timeout_s = (uint32_t)(M.cfg.lease_timeout_ms / 1000),
 	    .token_margin_s = (uint32_t)(M.cfg.token_margin_ms / 1000),
@@ -132,13 +133,6 @@ static int open_store(char *err, size_t errlen)
 	}
 	M.api.leases = M.leases;
 	if (!(M.api.cache = origin_cache_new())) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	/* 5 free failures per account, 20 per address; then 2 s, 4 s, 8 s ... up to 15 min */
-	M.api.by_account = throttle_new(65536, 5, 900);
-	M.api.by_address = throttle_new(65536, 20, 900);
-	if (!M.api.by_account || !M.api.by_address) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -271,10 +265,10 @@ static int serve(void)
 		log_warn("access log %s", M.cfg.access_log);
 		goto out;
 	}
-	M.pool = hashpool_new(M.base,
-			      M.cfg.hash_threads ? M.cfg.hash_threads
-						 : (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
-			      M.cfg.hash_queue);
+	M.pool = pwhash_pool_new(M.base,
+				 M.cfg.hash_threads ? M.cfg.hash_threads
+						    : (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
+				 M.cfg.hash_queue);
 	if (!M.pool) {
 		log_warn("password hashing threads");
 		goto out;
@@ -332,7 +326,7 @@ out:
 		event_free(M.tick);
 	httpd_free(M.srv);
 	httpd_free(M.admin_srv);
-	hashpool_free(M.pool); /* joins the threads; late answers find their connections gone */
+	pwhash_pool_free(M.pool); /* joins the threads; late answers find their connections gone */
 	M.pool = M.api.pool = NULL;
 	if (M.leases && lease_table_save(M.leases, M.store) != 0)
 		log_warnx("saving leases failed");
@@ -388,9 +382,7 @@ int main(int argc, char **argv)
 	keyset_free(&M.stream_keys);
 	keyset_free(&M.license_keys);
 	OPENSSL_cleanse(M.master_key, sizeof(M.master_key));
-	throttle_free(M.api.by_account);
-	throttle_free(M.api.by_address);
-	origin_auth_free(M.auth);
+	accounts_free(M.accounts);
 	store_free(M.store);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * Accounts (argon2id) and sessions (random tokens stored as SHA-256) over
- * the LMDB store; see auth.h for the record layout.
+ * Accounts (argon2id), sessions (random tokens stored as SHA-256) and login
+ * throttling (accounts.h); the records are in tables.h.
  */
 #include "accounts/accounts.h"
 
@@ -17,23 +17,28 @@
 #include "jsonfield.h"
 #include "records.h"
 #include "schema.h"
+#include "accounts/throttle.h"
 #include "paseto.h"
+#include "store.h"
 
-#define SALT_LEN  16
-#define HASH_LEN  32
-#define TOKEN_RAW 32
+#define SALT_LEN	  16
+#define THROTTLE_SLOTS	  65536
+#define THROTTLE_MAX_WAIT 900 /* s: the longest a throttled key waits */
+#define HASH_LEN	  32
+#define TOKEN_RAW	  32
 
 /* Seconds between writes of a session's last use: an eighth of the idle timeout, at most 60. */
 #define TOUCH_EVERY(a) ((a)->p.idle_s / 8 < 60 ? (a)->p.idle_s / 8 : 60)
 
-struct origin_auth {
+struct accounts {
 	struct store *st;
-	struct origin_auth_params p;
+	struct accounts_params p;
 	char *dummy; /* an encoded hash of a random password, for unknown emails */
+	struct throttle *by_account, *by_address; /* failed logins */
 };
 
 /* Hash PWD[0..LEN) with a fresh salt.  Returns a malloc'd encoded string or NULL (errno). */
-static char *hash_password(const struct origin_auth_params *p, const void *pwd, size_t len)
+static char *hash_password(const struct accounts_params *p, const void *pwd, size_t len)
 {
 	uint8_t salt[SALT_LEN];
 	size_t cap = argon2_encodedlen(p->t, p->m_kib, p->p, SALT_LEN, HASH_LEN, Argon2_id) + 1;
@@ -51,33 +56,46 @@ static char *hash_password(const struct origin_auth_params *p, const void *pwd, 
 	return enc;
 }
 
-struct origin_auth *origin_auth_new(struct store *st, const struct origin_auth_params *p)
+struct accounts *accounts_new(struct store *st, const struct accounts_params *p)
 {
-	struct origin_auth *a = calloc(1, sizeof(*a));
+	struct accounts *a = calloc(1, sizeof(*a));
 	uint8_t junk[24];
 
 	if (!a)
 		return NULL;
 	a->st = st;
 	a->p = *p;
+	/* 5 free failures per account, 20 per address; then 2 s, 4 s, 8 s ... up to 15 min */
+	a->by_account = throttle_new(THROTTLE_SLOTS, 5, THROTTLE_MAX_WAIT);
+	a->by_address = throttle_new(THROTTLE_SLOTS, 20, THROTTLE_MAX_WAIT);
+	if (!a->by_account || !a->by_address) {
+		accounts_free(a);
+		errno = ENOMEM;
+		return NULL;
+	}
+	errno = 0;
 	if (RAND_bytes(junk, sizeof(junk)) != 1 ||
 	    !(a->dummy = hash_password(p, junk, sizeof(junk)))) {
-		free(a);
-		errno = errno ? errno : EIO;
+		int e = errno ? errno : EIO;
+
+		accounts_free(a);
+		errno = e;
 		return NULL;
 	}
 	return a;
 }
 
-void origin_auth_free(struct origin_auth *a)
+void accounts_free(struct accounts *a)
 {
 	if (!a)
 		return;
+	throttle_free(a->by_account);
+	throttle_free(a->by_address);
 	free(a->dummy);
 	free(a);
 }
 
-int origin_password_hash(const struct origin_auth *a, const char *pwd, size_t len, char **hash)
+int accounts_password_hash(const struct accounts *a, const char *pwd, size_t len, char **hash)
 {
 	errno = 0;
 	if (!(*hash = hash_password(&a->p, pwd, len)))
@@ -85,10 +103,10 @@ int origin_password_hash(const struct origin_auth *a, const char *pwd, size_t le
 	return 0;
 }
 
-int origin_signup_hashed(struct origin_auth *a, const char *email, const char *hash, int64_t now)
+int accounts_create(struct accounts *a, const char *email, const char *hash, int64_t now)
 {
 	struct store_txn *t = NULL;
-	char id[ORIGIN_UID_LEN + 1];
+	char id[ACCOUNTS_UID_LEN + 1];
 	json_t *acct;
 	int rc;
 
@@ -106,22 +124,20 @@ int origin_signup_hashed(struct origin_auth *a, const char *email, const char *h
 }
 
 /* Fill *U from the account record ACCT of EMAIL. */
-static int user_from(json_t *acct, const char *email, struct origin_user *u, bool *disabled)
+static int user_from(json_t *acct, const char *email, struct accounts_user *u)
 {
 	const char *id = json_string_value(json_object_get(acct, "id"));
 
-	if (!id || strlen(id) != ORIGIN_UID_LEN || strlen(email) > ORIGIN_EMAIL_MAX)
+	if (!id || strlen(id) != ACCOUNTS_UID_LEN || strlen(email) > ORIGIN_EMAIL_MAX)
 		return -EIO;
-	memcpy(u->id, id, ORIGIN_UID_LEN + 1);
+	memcpy(u->id, id, ACCOUNTS_UID_LEN + 1);
 	snprintf(u->email, sizeof(u->email), "%s", email);
 	u->created = json_integer_value(json_object_get(acct, "created"));
-	if (disabled)
-		*disabled = json_is_true(json_object_get(acct, "disabled"));
+	u->disabled = json_is_true(json_object_get(acct, "disabled"));
 	return 0;
 }
 
-int origin_user_find(struct store_txn *t, const char *email_or_id, struct origin_user *u,
-		     bool *disabled)
+int accounts_find_in(struct store_txn *t, const char *email_or_id, struct accounts_user *u)
 {
 	char email[ORIGIN_EMAIL_MAX + 1];
 	json_t *acct = NULL;
@@ -143,8 +159,20 @@ int origin_user_find(struct store_txn *t, const char *email_or_id, struct origin
 	}
 	if ((rc = records_get(t, ORIGIN_DB_ACCOUNTS, email, strlen(email), &acct)) != 0)
 		return rc;
-	rc = user_from(acct, email, u, disabled);
+	rc = user_from(acct, email, u);
 	json_decref(acct);
+	return rc;
+}
+
+int accounts_find(struct accounts *a, const char *email_or_id, struct accounts_user *u)
+{
+	struct store_txn *t;
+	int rc = store_begin(a->st, false, &t);
+
+	if (rc != 0)
+		return rc;
+	rc = accounts_find_in(t, email_or_id, u);
+	store_abort(t);
 	return rc;
 }
 
@@ -181,19 +209,19 @@ static int collect_session(void *arg, const void *key, size_t klen, json_t *s)
  * that cancels); with END_SESSIONS every session of the account is deleted
  * in the same transaction.
  */
-static int account_update(struct origin_auth *a, const char *who,
+static int account_update(struct accounts *a, const char *who,
 			  int (*edit)(json_t *acct, const void *arg), const void *arg,
 			  bool end_sessions)
 {
 	struct drop_sessions d = {0};
-	struct origin_user u;
+	struct accounts_user u;
 	struct store_txn *t = NULL;
 	json_t *acct = NULL;
 	int rc;
 
 	if ((rc = store_begin(a->st, true, &t)) != 0)
 		return rc;
-	if ((rc = origin_user_find(t, who, &u, NULL)) != 0 ||
+	if ((rc = accounts_find_in(t, who, &u)) != 0 ||
 	    (rc = records_get(t, ORIGIN_DB_ACCOUNTS, u.email, strlen(u.email), &acct)) != 0 ||
 	    (rc = edit(acct, arg)) != 0)
 		goto fail;
@@ -223,7 +251,7 @@ static int set_disabled(json_t *acct, const void *arg)
 										       : 0;
 }
 
-int origin_user_set_disabled(struct origin_auth *a, const char *uid, bool disable)
+int accounts_set_disabled(struct accounts *a, const char *uid, bool disable)
 {
 	return account_update(a, uid, set_disabled, &disable, disable);
 }
@@ -238,11 +266,11 @@ static int set_hash(json_t *acct, const void *arg)
 	const char *cur = json_string_value(json_object_get(acct, "hash"));
 
 	if (!cur || strcmp(cur, h->old) != 0 || json_is_true(json_object_get(acct, "disabled")))
-		return -EACCES; /* changed or disabled meanwhile */
+		return -ESTALE; /* changed or disabled meanwhile */
 	return json_object_set_new(acct, "hash", json_string(h->hash)) ? -ENOMEM : 0;
 }
 
-int origin_password_set(struct origin_auth *a, const char *email, const char *old, const char *hash)
+int accounts_password_set(struct accounts *a, const char *email, const char *old, const char *hash)
 {
 	struct new_hash h = {old, hash};
 
@@ -253,7 +281,7 @@ int origin_password_set(struct origin_auth *a, const char *email, const char *ol
  * A copy of EMAIL's stored hash, or NULL (-ENOENT in *RC when there is no
  * such account; a disabled account has no usable hash).
  */
-static char *account_hash(struct origin_auth *a, const char *email, int *rc)
+static char *account_hash(struct accounts *a, const char *email, int *rc)
 {
 	struct store_txn *t = NULL;
 	json_t *acct = NULL;
@@ -297,8 +325,8 @@ static int account_unchanged(struct store_txn *t, const char *email, const char 
 	return rc;
 }
 
-int origin_login_session(struct origin_auth *a, const char *email, const char *hash, int64_t now,
-			 char token[ORIGIN_TOKEN_LEN + 1], int64_t *expires)
+int accounts_login_session(struct accounts *a, const char *email, const char *hash, int64_t now,
+			   char token[ACCOUNTS_TOKEN_LEN + 1], int64_t *expires)
 {
 	uint8_t raw[TOKEN_RAW], key[32];
 	struct store_txn *t = NULL;
@@ -325,7 +353,7 @@ out:
 	return rc;
 }
 
-int origin_login_lookup(struct origin_auth *a, const char *email, char **hash)
+int accounts_login_lookup(struct accounts *a, const char *email, char **hash)
 {
 	int rc;
 
@@ -334,8 +362,7 @@ int origin_login_lookup(struct origin_auth *a, const char *email, char **hash)
 	return rc == -ENOENT ? 0 : rc;
 }
 
-int origin_password_check(const struct origin_auth *a, const char *hash, const char *pwd,
-			  size_t len)
+int accounts_password_check(const struct accounts *a, const char *hash, const char *pwd, size_t len)
 {
 	bool ok = argon2id_verify(hash ? hash : a->dummy, pwd, len) == ARGON2_OK;
 
@@ -347,13 +374,13 @@ static int decode_token(const char *token, size_t len, uint8_t key[32])
 {
 	uint8_t raw[TOKEN_RAW + 2];
 
-	if (len != ORIGIN_TOKEN_LEN || paseto_b64_decode(token, len, raw) != TOKEN_RAW)
+	if (len != ACCOUNTS_TOKEN_LEN || paseto_b64_decode(token, len, raw) != TOKEN_RAW)
 		return -EACCES;
 	token_key(raw, key);
 	return 0;
 }
 
-static bool session_live(const struct origin_auth *a, json_t *s, int64_t now)
+static bool session_live(const struct accounts *a, json_t *s, int64_t now)
 {
 	json_int_t expires = json_integer_value(json_object_get(s, "expires"));
 	json_int_t last = json_integer_value(json_object_get(s, "last"));
@@ -362,20 +389,19 @@ static bool session_live(const struct origin_auth *a, json_t *s, int64_t now)
 }
 
 /* Fill *U from the account of the live session S; -EACCES if it is gone or disabled. */
-static int session_user(struct store_txn *t, json_t *s, struct origin_user *u)
+static int session_user(struct store_txn *t, json_t *s, struct accounts_user *u)
 {
 	const char *e = json_string_value(json_object_get(s, "email"));
 	json_t *acct = NULL;
-	bool disabled;
 	int rc;
 
 	if (!e)
 		return -EIO;
 	if ((rc = records_get(t, ORIGIN_DB_ACCOUNTS, e, strlen(e), &acct)) != 0)
 		return rc == -ENOENT ? -EACCES : rc;
-	rc = user_from(acct, e, u, &disabled);
+	rc = user_from(acct, e, u);
 	json_decref(acct);
-	return rc == 0 && disabled ? -EACCES : rc;
+	return rc == 0 && u->disabled ? -EACCES : rc;
 }
 
 /*
@@ -383,8 +409,8 @@ static int session_user(struct store_txn *t, json_t *s, struct origin_user *u)
  * -EAGAIN when the session must be written (its last use is stale, or it
  * ended and must be deleted).
  */
-static int session_use(struct origin_auth *a, const uint8_t key[32], int64_t now, bool write,
-		       struct origin_user *u)
+static int session_use(struct accounts *a, const uint8_t key[32], int64_t now, bool write,
+		       struct accounts_user *u)
 {
 	struct store_txn *t = NULL;
 	json_t *s = NULL;
@@ -430,8 +456,8 @@ out:
 	return rc;
 }
 
-int origin_session_use(struct origin_auth *a, const char *token, size_t len, int64_t now,
-		       struct origin_user *u)
+int accounts_session_use(struct accounts *a, const char *token, size_t len, int64_t now,
+			 struct accounts_user *u)
 {
 	uint8_t key[32];
 	int rc;
@@ -442,7 +468,7 @@ int origin_session_use(struct origin_auth *a, const char *token, size_t len, int
 	return rc == -EAGAIN ? session_use(a, key, now, true, u) : rc;
 }
 
-int origin_logout(struct origin_auth *a, const char *token, size_t len)
+int accounts_logout(struct accounts *a, const char *token, size_t len)
 {
 	struct store_txn *t = NULL;
 	uint8_t key[32];
@@ -457,4 +483,74 @@ int origin_logout(struct origin_auth *a, const char *token, size_t len)
 		return rc == -ENOENT ? -EACCES : rc;
 	}
 	return store_commit(t);
+}
+
+struct user_page {
+	size_t offset, limit, total, n;
+	struct accounts_user *v;
+};
+
+static int page_one(void *arg, const void *key, size_t klen, json_t *acct)
+{
+	struct user_page *pg = arg;
+	char email[ORIGIN_EMAIL_MAX + 1];
+
+	if (pg->total++ < pg->offset || pg->n >= pg->limit)
+		return 0;
+	if (klen > ORIGIN_EMAIL_MAX || !acct)
+		return -EIO;
+	memcpy(email, key, klen);
+	email[klen] = '\0';
+	if (user_from(acct, email, &pg->v[pg->n]) == 0)
+		pg->n++;
+	return 0;
+}
+
+int accounts_list(struct accounts *a, size_t offset, size_t limit, struct accounts_user **users,
+		  size_t *n, size_t *total)
+{
+	struct user_page pg = {.offset = offset, .limit = limit};
+	struct store_txn *t;
+	int rc;
+
+	*users = NULL;
+	*n = *total = 0;
+	if (limit && !(pg.v = calloc(limit, sizeof(*pg.v))))
+		return -ENOMEM;
+	if ((rc = store_begin(a->st, false, &t)) == 0) {
+		rc = records_scan(t, ORIGIN_DB_ACCOUNTS, NULL, 0, page_one, &pg);
+		store_abort(t);
+	}
+	if (rc != 0) {
+		free(pg.v);
+		return rc;
+	}
+	*users = pg.v;
+	*n = pg.n;
+	*total = pg.total;
+	return 0;
+}
+
+unsigned accounts_throttled(struct accounts *a, const char *email, const void *addr, size_t alen,
+			    int64_t now)
+{
+	unsigned wait = throttle_wait(a->by_account, email, strlen(email), now), w;
+
+	if (addr && (w = throttle_wait(a->by_address, addr, alen, now)) > wait)
+		wait = w;
+	return wait;
+}
+
+void accounts_check_started(struct accounts *a, const char *email, int64_t now)
+{
+	throttle_failure(a->by_account, email, strlen(email), now);
+}
+
+void accounts_check_done(struct accounts *a, const char *email, bool passed, const void *addr,
+			 size_t alen, int64_t now)
+{
+	if (passed)
+		throttle_clear(a->by_account, email, strlen(email));
+	else if (addr)
+		throttle_failure(a->by_address, addr, alen, now);
 }

@@ -16,8 +16,6 @@
 #include "jsonfield.h"
 #include "log.h"
 
-#define SESSION_COOKIE "__Host-reel_session"
-
 void api_send_json(struct httpd_exchange *x, int status, json_t *obj, const char *extra)
 {
 	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
@@ -45,7 +43,58 @@ void api_error(struct httpd_exchange *x, int status, const char *code, const cha
 
 void api_fail(struct httpd_exchange *x, const struct origin_fail *f)
 {
-	api_error(x, f->status, f->code, f->message, NULL);
+	if (!f->has_limit) {
+		api_error(x, f->status, f->code, f->message, NULL);
+		return;
+	}
+	api_send_json(x, f->status,
+		      json_pack("{s:s, s:s, s:i}", "error", f->code, "message", f->message, "limit",
+				(int)f->limit),
+		      NULL);
+}
+
+/* TABLE's row for RC, or NULL. */
+static const struct api_refusal *refusal_row(const struct api_refusal *table, int rc)
+{
+	for (; table->rc; table++)
+		if (table->rc == rc)
+			return table;
+	return NULL;
+}
+
+int api_refusal_fail(const struct api_refusal *table, int rc, const struct origin_reason *why,
+		     struct origin_fail *f)
+{
+	const struct api_refusal *r = refusal_row(table, rc);
+	static const struct origin_reason none;
+
+	if (!r) {
+		*f = (struct origin_fail){500, "internal", "internal error", false, 0};
+		return -1;
+	}
+	if (!why)
+		why = &none;
+	*f = (struct origin_fail){r->status, r->code ? r->code : why->code,
+				  r->message ? r->message : why->message, why->has_limit, why->limit};
+	return 0;
+}
+
+void api_refuse(struct origin_api *api, struct httpd_exchange *x, const struct api_refusal *table,
+		int rc, const struct origin_reason *why, const char *what)
+{
+	const struct api_refusal *r = refusal_row(table, rc);
+	struct origin_fail f;
+
+	if (!r) {
+		api_internal(x, what, rc);
+		return;
+	}
+	api->count[r->count]++;
+	api_refusal_fail(table, rc, why, &f);
+	if (r->extra && !f.has_limit)
+		api_error(x, f.status, f.code, f.message, r->extra);
+	else
+		api_fail(x, &f);
 }
 
 void api_internal(struct httpd_exchange *x, const char *what, int rc)
@@ -102,77 +151,6 @@ bool api_bad_body(struct httpd_exchange *x, json_t **obj)
 		json_decref(*obj);
 		*obj = NULL;
 		api_error(x, 400, "invalid_json", "the body is not a JSON object", NULL);
-		return true;
-	}
-	return false;
-}
-
-/* The value of cookie NAME in the request's Cookie headers. */
-static bool cookie(const struct http_request *req, const char *name, struct http_str *out)
-{
-	size_t nlen = strlen(name);
-
-	for (unsigned i = 0; i < req->nheaders; i++) {
-		const struct http_header *h = &req->headers[i];
-		const char *p = h->value.p, *end = p + h->value.len;
-
-		if (!http_str_ieq(h->name, "cookie"))
-			continue;
-		while (p < end) {
-			const char *semi = memchr(p, ';', (size_t)(end - p));
-			const char *stop = semi ? semi : end;
-
-			while (p < stop && (*p == ' ' || *p == '\t'))
-				p++;
-			if ((size_t)(stop - p) > nlen && memcmp(p, name, nlen) == 0 &&
-			    p[nlen] == '=') {
-				out->p = p + nlen + 1;
-				out->len = (size_t)(stop - out->p);
-				while (out->len && (out->p[out->len - 1] == ' '))
-					out->len--;
-				return true;
-			}
-			p = stop + 1;
-		}
-	}
-	return false;
-}
-
-bool api_no_bearer(struct httpd_exchange *x, struct http_str *tok)
-{
-	struct http_str a = x->req->authorization;
-
-	if (a.len > 7 && strncasecmp(a.p, "Bearer ", 7) == 0) {
-		tok->p = a.p + 7;
-		tok->len = a.len - 7;
-		while (tok->len && *tok->p == ' ') {
-			tok->p++;
-			tok->len--;
-		}
-		return false;
-	}
-	if (cookie(x->req, SESSION_COOKIE, tok))
-		return false;
-	api_error(x, 401, "unauthorized", "a Bearer token is required",
-		  "WWW-Authenticate: Bearer\r\n");
-	return true;
-}
-
-bool api_no_session(struct origin_api *api, struct httpd_exchange *x, struct origin_user *u)
-{
-	struct http_str tok;
-	int rc;
-
-	if (api_no_bearer(x, &tok))
-		return true;
-	rc = origin_session_use(api->auth, tok.p, tok.len, api->now(), u);
-	if (rc == -EACCES) {
-		api_error(x, 401, "invalid_token", "the session token is invalid or expired",
-			  "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n");
-		return true;
-	}
-	if (rc != 0) {
-		api_internal(x, "session", rc);
 		return true;
 	}
 	return false;

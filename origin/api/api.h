@@ -10,11 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "accounts/accounts.h"
 #include "httpd.h"
 #include "metrics.h"
-#include "paseto.h"
-#include "accounts/throttle.h"
 
 #define ORIGIN_API_MAGIC 0x4f415049u /* "OAPI" */
 #define ORIGIN_URL_MAX	 512
@@ -41,19 +38,19 @@
 enum origin_count { ORIGIN_COUNT_NONE, ORIGIN_COUNTERS(ORIGIN_COUNT_ENUM) ORIGIN_COUNT_MAX };
 #undef ORIGIN_COUNT_ENUM
 
+struct accounts;
 struct lease_table;
 struct origin_cache;
 struct keyset;
-struct hashpool;
+struct pwhash_pool;
 struct admin_tokens;
 
 struct origin_api {
 	uint32_t magic;
 	struct store *st;
-	struct origin_auth *auth;
-	int64_t (*now)(void);			  /* unix seconds */
-	struct throttle *by_account, *by_address; /* failed logins */
-	struct hashpool *pool;			  /* argon2id jobs off the loop; NULL: inline */
+	int64_t (*now)(void);	   /* unix seconds */
+	struct accounts *accounts; /* users, sessions, login throttling */
+	struct pwhash_pool *pool;  /* argon2id jobs off the loop; NULL: inline */
 
 	/* playback */
 	struct lease_table *leases;

@@ -16,14 +16,13 @@
 #include "buf.h"
 #include "playback/cache.h"
 #include "catalog/catalog.h"
-#include "accounts/hashpool.h"
+#include "accounts/pwhash_pool.h"
 #include "hex.h"
 #include "jsonfield.h"
-#include "records.h"
-#include "schema.h"
 #include "playback/leases.h"
 #include "log.h"
 #include "plans/plans.h"
+#include "schema.h"
 
 #define DAY 86400
 
@@ -43,37 +42,16 @@ bool api_not_admin(struct origin_api *api, struct httpd_exchange *x, const char 
 
 /* ---- users ---- */
 
-struct user_page {
-	struct store_txn *t;
-	int64_t now;
-	size_t offset, limit, total;
-	json_t *arr;
-};
-
-static int user_one(void *arg, const void *key, size_t klen, json_t *acct)
+/* U as a row of the users page, with its subscription as of NOW in T (or null). */
+static json_t *user_row(struct store_txn *t, const struct accounts_user *u, int64_t now)
 {
-	struct user_page *pg = arg;
-	json_t *sub = json_null();
 	struct subscription s;
-	char email[ORIGIN_EMAIL_MAX + 1];
+	json_t *sub =
+	    subscription_get(t, u->id, now, &s) == 0 ? subscription_json(&s) : json_null();
 
-	if (pg->total++ < pg->offset || json_array_size(pg->arr) >= pg->limit)
-		return 0;
-	if (klen > ORIGIN_EMAIL_MAX || !acct)
-		return -EIO;
-	memcpy(email, key, klen);
-	email[klen] = '\0';
-	if (json_is_string(json_object_get(acct, "id")) &&
-	    subscription_get(pg->t, json_string_value(json_object_get(acct, "id")), pg->now, &s) ==
-		0)
-		sub = subscription_json(&s);
-	json_array_append_new(
-	    pg->arr, json_pack("{s:O, s:s, s:o, s:b, s:o}", "id", json_object_get(acct, "id"),
-			       "email", email, "created",
-			       jf_time(json_integer_value(json_object_get(acct, "created"))),
-			       "disabled", json_is_true(json_object_get(acct, "disabled")),
-			       "subscription", sub ? sub : json_null()));
-	return 0;
+	return json_pack("{s:s, s:s, s:o, s:b, s:o}", "id", u->id, "email", u->email, "created",
+			 jf_time(u->created), "disabled", u->disabled, "subscription",
+			 sub ? sub : json_null());
 }
 
 static size_t query_size(struct httpd_exchange *x, const char *name, size_t def, size_t max)
@@ -91,32 +69,38 @@ static size_t query_size(struct httpd_exchange *x, const char *name, size_t def,
 void api_admin_users_list(struct origin_api *api, struct httpd_exchange *x,
 			  const struct api_params *p)
 {
+	struct accounts_user *users = NULL;
+	struct store_txn *t;
+	int64_t now = api->now();
+	size_t n, total;
 	const char *who;
-	struct user_page pg = {.now = api->now(), .arr = json_array()};
+	json_t *arr;
 	int rc;
 
 	if (api_not_admin(api, x, &who))
-		goto out;
-	pg.offset = query_size(x, "offset", 0, SIZE_MAX);
-	pg.limit = query_size(x, "limit", 100, 1000);
-	if ((rc = store_begin(api->st, false, &pg.t)) == 0) {
-		rc = records_scan(pg.t, ORIGIN_DB_ACCOUNTS, NULL, 0, user_one, &pg);
-		store_abort(pg.t);
+		return;
+	rc = accounts_list(api->accounts, query_size(x, "offset", 0, SIZE_MAX),
+			   query_size(x, "limit", 100, 1000), &users, &n, &total);
+	if (rc == 0 && (rc = store_begin(api->st, false, &t)) == 0) {
+		arr = json_array();
+		for (size_t i = 0; arr && i < n; i++)
+			json_array_append_new(arr, user_row(t, &users[i], now));
+		store_abort(t);
+		rc = arr ? 0 : -ENOMEM;
 	}
+	free(users);
 	if (rc != 0) {
 		api_internal(x, "users", rc);
-		goto out;
+		return;
 	}
-	api_send_json(
-	    x, 200, json_pack("{s:O, s:I}", "users", pg.arr, "total", (json_int_t)pg.total), NULL);
-out:
-	json_decref(pg.arr);
+	api_send_json(x, 200, json_pack("{s:o, s:I}", "users", arr, "total", (json_int_t)total),
+		      NULL);
 }
 
 static void set_disabled(struct origin_api *api, struct httpd_exchange *x,
 			 const struct api_params *p, bool disable)
 {
-	char uid[ORIGIN_UID_LEN + 1];
+	char uid[ACCOUNTS_UID_LEN + 1];
 	const char *who;
 	size_t ended = 0;
 	int rc = -ENOENT;
@@ -124,7 +108,7 @@ static void set_disabled(struct origin_api *api, struct httpd_exchange *x,
 	if (api_not_admin(api, x, &who))
 		return;
 	if (api_param(&p->v[0], uid, sizeof(uid)))
-		rc = origin_user_set_disabled(api->auth, uid, disable);
+		rc = accounts_set_disabled(api->accounts, uid, disable);
 	if (rc == -ENOENT) {
 		api_error(x, 404, "unknown_user", "no such user", NULL);
 		return;
@@ -280,7 +264,7 @@ void api_admin_grant(struct origin_api *api, struct httpd_exchange *x, const str
 	static const char *const allowed[] = {"user", "plan", "days", NULL};
 	const char *who;
 	char user[ORIGIN_EMAIL_MAX + 1], name[PLAN_NAME_MAX + 1];
-	struct origin_user u;
+	struct accounts_user u;
 	struct subscription s = {0};
 	struct store_txn *t = NULL;
 	struct plan plan;
@@ -303,7 +287,7 @@ void api_admin_grant(struct origin_api *api, struct httpd_exchange *x, const str
 	}
 	if ((rc = store_begin(api->st, true, &t)) != 0)
 		goto fail;
-	if ((rc = origin_user_find(t, user, &u, NULL)) == -ENOENT) {
+	if ((rc = accounts_find_in(t, user, &u)) == -ENOENT) {
 		api_error(x, 422, "unknown_user", "no such user", NULL);
 		goto out;
 	}
@@ -541,12 +525,12 @@ static int metric(struct buf *b, const char *name, const char *help, const char 
 /* GET /metrics: the HTTP core's counters and the origin's own, in the Prometheus text format. */
 void api_admin_metrics(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
-	struct hashpool_stats hs = {0};
+	struct pwhash_pool_stats hs = {0};
 	struct buf b = {0};
 	int rc = metrics_render(api->metrics, &b);
 
 	if (api->pool)
-		hashpool_stats(api->pool, &hs);
+		pwhash_pool_stats(api->pool, &hs);
 #define COUNTER(id, name, help)                                                                    \
 	if (rc == 0)                                                                               \
 		rc = metric(&b, name, help, "counter", api->count[ORIGIN_COUNT_##id]);

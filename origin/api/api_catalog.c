@@ -9,6 +9,25 @@
 
 #define PAGE_MAX 100
 
+/* What the catalog's refusals answer, for titles. */
+static const struct api_refusal title_refusals[] = {
+    API_REFUSAL(-EBADMSG, 400, "invalid_json", NULL),
+    API_REFUSAL(-EINVAL, 422, "invalid_manifest", NULL),
+    {0},
+};
+
+int catalog_from_manifest(const char *body, size_t len, const char *id, const char *name,
+			  int64_t now, json_t **out, struct origin_fail *fail)
+{
+	struct origin_reason why;
+	int rc = catalog_record(body, len, id, name, now, out, &why);
+
+	if (rc == 0)
+		return 0;
+	api_refusal_fail(title_refusals, rc, &why, fail);
+	return -1;
+}
+
 /* Query parameter NAME as a count in 0..MAX (DEF when absent), or true after answering 400. */
 static bool bad_query_count(struct httpd_exchange *x, const char *name, size_t def, size_t max,
 			    size_t *out)
@@ -37,7 +56,7 @@ void api_titles_list(struct origin_api *api, struct httpd_exchange *x, const str
 {
 	char q[129] = "", lang[36];
 	int by_lang = 0;
-	struct origin_user u;
+	struct accounts_user u;
 	struct store_txn *t;
 	size_t offset, limit;
 	json_t *out = NULL;
@@ -67,7 +86,7 @@ void api_titles_list(struct origin_api *api, struct httpd_exchange *x, const str
 void api_title_get(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	char id[TITLE_ID_MAX + 1];
-	struct origin_user u;
+	struct accounts_user u;
 	struct store_txn *t;
 	json_t *rec = NULL;
 	int rc = -ENOENT;

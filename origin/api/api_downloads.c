@@ -79,7 +79,7 @@ static int dl_parse(json_t *o, struct dl *d)
 
 static int dl_put(struct store_txn *t, const char *uid, const struct dl *d)
 {
-	char key[ORIGIN_UID_LEN + 1 + LID_LEN + 1], b64[64];
+	char key[ACCOUNTS_UID_LEN + 1 + LID_LEN + 1], b64[64];
 
 	snprintf(key, sizeof(key), "%s/%s", uid, d->lid);
 	paseto_b64_encode(d->device_key, LICENSE_X25519_LEN, b64);
@@ -123,7 +123,7 @@ static int dl_collect(void *arg, const void *key, size_t klen, json_t *o)
 
 static int dl_load(struct store_txn *t, const char *uid, struct dl_list *l)
 {
-	char prefix[ORIGIN_UID_LEN + 2];
+	char prefix[ACCOUNTS_UID_LEN + 2];
 
 	snprintf(prefix, sizeof(prefix), "%s/", uid);
 	l->n = 0;
@@ -276,7 +276,7 @@ void api_download_issue(struct origin_api *api, struct httpd_exchange *x,
 			const struct api_params *p)
 {
 	static const char *const allowed[] = {"title", "device_id", "device_key", NULL};
-	struct origin_user u;
+	struct accounts_user u;
 	struct plan pl;
 	struct dl d = {0};
 	struct dl_list l = {0};
@@ -348,7 +348,7 @@ out:
 static bool no_download(struct httpd_exchange *x, struct store_txn *t, const char *uid,
 			const struct api_params *p, struct dl *d)
 {
-	char key[ORIGIN_UID_LEN + 1 + LID_LEN + 1];
+	char key[ACCOUNTS_UID_LEN + 1 + LID_LEN + 1];
 	json_t *o;
 	int rc = -ENOENT;
 
@@ -371,7 +371,7 @@ static bool no_download(struct httpd_exchange *x, struct store_txn *t, const cha
 void api_download_renew(struct origin_api *api, struct httpd_exchange *x,
 			const struct api_params *p)
 {
-	struct origin_user u;
+	struct accounts_user u;
 	struct plan pl;
 	struct dl d;
 	struct store_txn *t = NULL;
@@ -418,7 +418,7 @@ out:
 void api_download_release(struct origin_api *api, struct httpd_exchange *x,
 			  const struct api_params *p)
 {
-	struct origin_user u;
+	struct accounts_user u;
 	struct store_txn *t = NULL;
 	struct dl d;
 	int rc;
@@ -448,7 +448,7 @@ out:
 void api_downloads_list(struct origin_api *api, struct httpd_exchange *x,
 			const struct api_params *p)
 {
-	struct origin_user u;
+	struct accounts_user u;
 	struct store_txn *t;
 	struct dl_list l = {0};
 	int64_t now = api->now();

@@ -2,7 +2,7 @@
  * Shared by the origin's API handlers (api/api_*.c): routing, JSON answers
  * and errors, the tables that turn domain results into answers, request
  * parsing, the caller's identity.  A handler reads: parse the request, call
- * the domain, answer.
+ * the domain, answer (from the resource's table when the domain refused).
  *
  * Helpers that may answer follow the project's convention (common/httpd.h):
  * they return true when they have answered and the handler must return, and
@@ -15,8 +15,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "accounts/accounts.h"
 #include "api/api.h"
-#include "accounts/creds.h"
+#include "api/bodies.h"
+#include "reason.h"
 #include "store.h"
 
 #define API_MAX_PARAMS 2
@@ -44,6 +46,46 @@ struct api_route {
 void api_route(struct origin_api *api, struct httpd_exchange *x, const struct api_route *table,
 	       size_t n);
 
+/*
+ * One row of a resource's table from domain refusals to answers: the
+ * domain's negative errno RC is answered STATUS with CODE and MESSAGE (each
+ * the domain's reason's when NULL here; the answer carries the reason's
+ * "limit" when it names one) and the header lines EXTRA (may be NULL), and
+ * adds 1 to the counter COUNT.  A table ends with {0}.
+ */
+struct api_refusal {
+	int rc, status;
+	const char *code, *message;
+	enum origin_count count;
+	const char *extra;
+};
+
+/* A row that counts nowhere and adds no header; API_REFUSAL_COUNTED counts in ORIGIN_COUNT_ID. */
+#define API_REFUSAL(rc, status, code, message)                                                     \
+	{                                                                                          \
+		(rc), (status), (code), (message), ORIGIN_COUNT_NONE, NULL                         \
+	}
+#define API_REFUSAL_COUNTED(rc, status, code, message, id)                                         \
+	{                                                                                          \
+		(rc), (status), (code), (message), ORIGIN_COUNT_##id, NULL                         \
+	}
+
+/*
+ * Answer the domain's refusal RC (negative) with its reason WHY (may be
+ * NULL) by TABLE, and count it.  An RC the table does not list is a failure:
+ * logged as WHAT's and answered by api_internal().
+ */
+void api_refuse(struct origin_api *api, struct httpd_exchange *x, const struct api_refusal *table,
+		int rc, const struct origin_reason *why, const char *what);
+
+/*
+ * The answer TABLE gives RC and WHY (may be NULL), into *F (its strings are
+ * the table's or WHY's: they live as long as those).  Returns 0, or -1 when
+ * TABLE does not list RC (*F is then a 500 internal).
+ */
+int api_refusal_fail(const struct api_refusal *table, int rc, const struct origin_reason *why,
+		     struct origin_fail *f);
+
 /* Send OBJ (consumed; NULL answers 500) as the JSON body with STATUS and EXTRA header lines. */
 void api_send_json(struct httpd_exchange *x, int status, json_t *obj, const char *extra);
 
@@ -51,7 +93,7 @@ void api_send_json(struct httpd_exchange *x, int status, json_t *obj, const char
 void api_error(struct httpd_exchange *x, int status, const char *code, const char *msg,
 	       const char *extra);
 
-/* The answer *F: api_error() with its status, code and message. */
+/* The answer *F: api_error(), plus "limit" when F has one. */
 void api_fail(struct httpd_exchange *x, const struct origin_fail *f);
 
 /* Log WHAT's failure RC (negative errno) and answer 503 storage_full or 500 internal. */
@@ -88,7 +130,7 @@ bool api_no_bearer(struct httpd_exchange *x, struct http_str *tok);
  * *U, or true after answering 401 (no, unknown or expired session; disabled
  * account).
  */
-bool api_no_session(struct origin_api *api, struct httpd_exchange *x, struct origin_user *u);
+bool api_no_session(struct origin_api *api, struct httpd_exchange *x, struct accounts_user *u);
 
 /* The client's address bytes (4 or 16, into *LEN), for throttling; they live as long as X. */
 const void *api_peer_bytes(struct httpd_exchange *x, size_t *len);

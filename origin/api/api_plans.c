@@ -9,6 +9,24 @@
 
 #define DAY 86400
 
+/* What the plans domain's refusals answer, for the admin's plans. */
+static const struct api_refusal plan_refusals[] = {
+    API_REFUSAL(-EPROTO, 400, "invalid_request", NULL),
+    API_REFUSAL(-EINVAL, 422, "invalid_plan", NULL),
+    {0},
+};
+
+int plan_parse(json_t *obj, const char *name, struct plan *out, struct origin_fail *fail)
+{
+	struct origin_reason why;
+	int rc = plan_from_json(obj, name, out, &why);
+
+	if (rc == 0)
+		return 0;
+	api_refusal_fail(plan_refusals, rc, &why, fail);
+	return -1;
+}
+
 void api_plans_list(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	struct store_txn *t;
@@ -39,7 +57,7 @@ static void send_subscription(struct httpd_exchange *x, int status, const struct
 void api_subscription_get(struct origin_api *api, struct httpd_exchange *x,
 			  const struct api_params *p)
 {
-	struct origin_user u;
+	struct accounts_user u;
 	struct subscription s;
 	struct store_txn *t;
 	struct plan plan;
@@ -74,7 +92,7 @@ void api_subscription_put(struct origin_api *api, struct httpd_exchange *x,
 {
 	static const char *const allowed[] = {"plan", NULL};
 	char name[PLAN_NAME_MAX + 1];
-	struct origin_user u;
+	struct accounts_user u;
 	struct subscription s;
 	struct store_txn *t = NULL;
 	struct plan plan;
@@ -122,7 +140,7 @@ out:
 void api_subscription_cancel(struct origin_api *api, struct httpd_exchange *x,
 			     const struct api_params *p)
 {
-	struct origin_user u;
+	struct accounts_user u;
 	struct subscription s;
 	struct store_txn *t = NULL;
 	int rc;

@@ -74,7 +74,7 @@ static bool not_entitled(struct origin_api *api, struct httpd_exchange *x, const
 
 void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
-	struct origin_user u;
+	struct accounts_user u;
 	struct plan plan;
 	struct title_info ti;
 	struct stream_claims c = {0};
@@ -152,7 +152,7 @@ void api_play_heartbeat(struct origin_api *api, struct httpd_exchange *x,
 			const struct api_params *p)
 {
 	char id[LEASE_ID_LEN + 1];
-	struct origin_user u;
+	struct accounts_user u;
 	struct lease l;
 	int64_t now = api->now();
 
@@ -172,7 +172,7 @@ void api_play_heartbeat(struct origin_api *api, struct httpd_exchange *x,
 void api_play_stop(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	char id[LEASE_ID_LEN + 1];
-	struct origin_user u;
+	struct accounts_user u;
 
 	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id))
 		return;

@@ -31,12 +31,6 @@ bool title_id_valid(const char *s, size_t len)
 	return true;
 }
 
-static int bad(struct origin_fail *f, const char *msg)
-{
-	*f = (struct origin_fail){422, "invalid_manifest", msg};
-	return -1;
-}
-
 static bool short_string(json_t *v, size_t max)
 {
 	return json_is_string(v) && json_string_length(v) <= max &&
@@ -44,13 +38,14 @@ static bool short_string(json_t *v, size_t max)
 }
 
 /* The video rungs, checked and reduced to what the catalog keeps. */
-static int video_rungs(json_t *video, json_t *out, uint32_t *min_h, struct origin_fail *f)
+static int video_rungs(json_t *video, json_t *out, uint32_t *min_h, struct origin_reason *why)
 {
 	size_t i;
 	json_t *r;
 
 	if (!json_is_array(video) || json_array_size(video) > CATALOG_MAX_RUNGS)
-		return bad(f, "video must be an array of at most 32 renditions");
+		return reason_set(why, -EINVAL, NULL,
+				  "video must be an array of at most 32 renditions");
 	json_array_foreach(video, i, r)
 	{
 		uint64_t w, h, bw;
@@ -62,8 +57,9 @@ static int video_rungs(json_t *video, json_t *out, uint32_t *min_h, struct origi
 		    jf_uint(r, "bandwidth", 0, 1ULL << 40, &bw) != 0 ||
 		    !short_string(codecs, 128) || !short_string(path, 128) ||
 		    (fps && !json_is_number(fps)))
-			return bad(f, "a video rendition needs path, width, height (<= 8640), "
-				      "bandwidth and codecs");
+			return reason_set(why, -EINVAL, NULL,
+					  "a video rendition needs path, width, height (<= 8640), "
+					  "bandwidth and codecs");
 		if (!*min_h || h < *min_h)
 			*min_h = (uint32_t)h;
 		if (json_array_append_new(out, json_pack("{s:O, s:I, s:I, s:I, s:O, s:f}", "path",
@@ -71,18 +67,19 @@ static int video_rungs(json_t *video, json_t *out, uint32_t *min_h, struct origi
 							 (json_int_t)h, "bandwidth", (json_int_t)bw,
 							 "codecs", codecs, "frame_rate",
 							 fps ? json_number_value(fps) : 0.0)) != 0)
-			return bad(f, "out of memory");
+			return -ENOMEM;
 	}
 	return 0;
 }
 
-static int audio_tracks(json_t *audio, json_t *out, struct origin_fail *f)
+static int audio_tracks(json_t *audio, json_t *out, struct origin_reason *why)
 {
 	size_t i;
 	json_t *r;
 
 	if (!json_is_array(audio) || json_array_size(audio) > CATALOG_MAX_RUNGS)
-		return bad(f, "audio must be an array of at most 32 renditions");
+		return reason_set(why, -EINVAL, NULL,
+				  "audio must be an array of at most 32 renditions");
 	json_array_foreach(audio, i, r)
 	{
 		json_t *lang = json_object_get(r, "language"), *name = json_object_get(r, "name");
@@ -90,12 +87,13 @@ static int audio_tracks(json_t *audio, json_t *out, struct origin_fail *f)
 
 		if (!json_is_object(r) || !short_string(lang, 35) ||
 		    (name && !short_string(name, 128)) || jf_uint(r, "channels", 1, 64, &ch) != 0)
-			return bad(f, "an audio rendition needs language and channels");
+			return reason_set(why, -EINVAL, NULL,
+					  "an audio rendition needs language and channels");
 		if (json_array_append_new(out,
 					  json_pack("{s:O, s:s, s:I}", "language", lang, "name",
 						    name ? json_string_value(name) : "", "channels",
 						    (json_int_t)ch)) != 0)
-			return bad(f, "out of memory");
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -123,8 +121,8 @@ static void version_of(const char *body, size_t len, char out[17])
 	hex_encode(md, 8, out);
 }
 
-int catalog_from_manifest(const char *body, size_t len, const char *id, const char *name,
-			  int64_t now, json_t **out, struct origin_fail *f)
+int catalog_record(const char *body, size_t len, const char *id, const char *name, int64_t now,
+		   json_t **out, struct origin_reason *why)
 {
 	json_t *m = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL), *rec = NULL;
 	json_t *video = json_array(), *audio = json_array();
@@ -132,15 +130,15 @@ int catalog_from_manifest(const char *body, size_t len, const char *id, const ch
 	char version[17];
 	uint32_t min_h = 0;
 	uint64_t mv, total = 0;
-	int rc = -1;
+	int rc;
 
 	*out = NULL;
 	if (!m || !json_is_object(m)) {
-		*f = (struct origin_fail){400, "invalid_json", "the body is not a JSON object"};
+		rc = reason_set(why, -EBADMSG, NULL, "the body is not a JSON object");
 		goto out;
 	}
 	if (!video || !audio) {
-		bad(f, "out of memory");
+		rc = -ENOMEM;
 		goto out;
 	}
 	dur = json_object_get(m, "duration");
@@ -151,43 +149,51 @@ int catalog_from_manifest(const char *body, size_t len, const char *id, const ch
 	container = json_object_get(m, "container");
 	target = json_object_get(m, "segment_target");
 	if (!title_id_valid(id, strlen(id))) {
-		bad(f, "a title id is 1..64 of A-Z, a-z, 0-9, '.', '_' and '-', not starting "
-		       "with '.'");
+		rc = reason_set(
+		    why, -EINVAL, NULL,
+		    "a title id is 1..64 of A-Z, a-z, 0-9, '.', '_' and '-', not starting "
+		    "with '.'");
 		goto out;
 	}
 	if (jf_uint(m, "manifest_version", 1, 1, &mv) != 0) {
-		bad(f, "not a reel package manifest (manifest_version 1)");
+		rc = reason_set(why, -EINVAL, NULL,
+				"not a reel package manifest (manifest_version 1)");
 		goto out;
 	}
 	if (!json_is_number(dur) || !(json_number_value(dur) > 0) || json_number_value(dur) > 1e6) {
-		bad(f, "duration must be a number of seconds, more than 0");
+		rc = reason_set(why, -EINVAL, NULL,
+				"duration must be a number of seconds, more than 0");
 		goto out;
 	}
 	if (!short_string(container, 16) || !json_is_number(target) ||
 	    (name == NULL && !short_string(title, TITLE_NAME_MAX)) ||
 	    (name && strlen(name) > TITLE_NAME_MAX)) {
-		bad(f, "the manifest needs title, container and segment_target");
+		rc = reason_set(why, -EINVAL, NULL,
+				"the manifest needs title, container and segment_target");
 		goto out;
 	}
 	if (enc && !json_is_null(enc) &&
 	    (!json_is_object(enc) || !json_is_string(json_object_get(enc, "method")) ||
 	     strcmp(json_string_value(json_object_get(enc, "method")), "AES-128") != 0)) {
-		bad(f, "encryption must be null or an AES-128 description");
+		rc = reason_set(why, -EINVAL, NULL,
+				"encryption must be null or an AES-128 description");
 		goto out;
 	}
-	if (video_rungs(json_object_get(m, "video"), video, &min_h, f) != 0 ||
-	    audio_tracks(json_object_get(m, "audio"), audio, f) != 0)
+	if ((rc = video_rungs(json_object_get(m, "video"), video, &min_h, why)) != 0 ||
+	    (rc = audio_tracks(json_object_get(m, "audio"), audio, why)) != 0)
 		goto out;
 	if (!json_array_size(video) && !json_array_size(audio)) {
-		bad(f, "the package has neither video nor audio");
+		rc = reason_set(why, -EINVAL, NULL, "the package has neither video nor audio");
 		goto out;
 	}
 	if (!language_list(alang) || !language_list(slang)) {
-		bad(f, "audio_languages and subtitle_languages must be arrays of language tags");
+		rc = reason_set(
+		    why, -EINVAL, NULL,
+		    "audio_languages and subtitle_languages must be arrays of language tags");
 		goto out;
 	}
 	if (jf_uint(m, "total_size", 0, 1ULL << 50, &total) == -EINVAL) {
-		bad(f, "total_size must be a whole number of bytes");
+		rc = reason_set(why, -EINVAL, NULL, "total_size must be a whole number of bytes");
 		goto out;
 	}
 	version_of(body, len, version);
@@ -201,7 +207,7 @@ int catalog_from_manifest(const char *body, size_t len, const char *id, const ch
 			"encrypted", enc && !json_is_null(enc), "total_size", (json_int_t)total,
 			"registered", jf_time(now));
 	if (!rec) {
-		bad(f, "out of memory");
+		rc = -ENOMEM;
 		goto out;
 	}
 	*out = rec;

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "accounts/creds.h"
+#include "reason.h"
 #include "store.h"
 
 #define TITLE_ID_MAX	  64
@@ -42,10 +42,12 @@ bool title_id_valid(const char *s, size_t len);
  * Build the catalog record of title ID from its manifest.json BODY[0..LEN)
  * (as reel-transcode wrote it; "files" is not kept) at NOW.  NAME overrides
  * the manifest's "title" as the display name when not NULL.  Returns 0 with
- * *OUT, or -1 with *FAIL (400 invalid_json, 422 invalid_manifest) and *OUT NULL.
+ * *OUT a new record (the caller decrefs it), or with *OUT NULL -EBADMSG (the
+ * body is not a JSON object), -EINVAL (not a valid manifest, or ID not a
+ * title id: the rule in *WHY, which may be NULL), or -ENOMEM.
  */
-int catalog_from_manifest(const char *body, size_t len, const char *id, const char *name,
-			  int64_t now, json_t **out, struct origin_fail *fail);
+int catalog_record(const char *body, size_t len, const char *id, const char *name, int64_t now,
+		   json_t **out, struct origin_reason *why);
 
 /* Title ID's record (the caller decrefs): 0, -ENOENT, or a negative errno. */
 int catalog_get(struct store_txn *t, const char *id, json_t **out);

@@ -25,13 +25,7 @@ bool plan_name_valid(const char *name, size_t len)
 	return true;
 }
 
-static int bad(struct origin_fail *f, int status, const char *code, const char *msg)
-{
-	*f = (struct origin_fail){status, code, msg};
-	return -1;
-}
-
-int plan_parse(json_t *obj, const char *name, struct plan *out, struct origin_fail *f)
+int plan_from_json(json_t *obj, const char *name, struct plan *out, struct origin_reason *why)
 {
 	static const char *const allowed[] = {
 	    "name",	   "title",	  "max_streams",   "max_height",
@@ -60,30 +54,32 @@ int plan_parse(json_t *obj, const char *name, struct plan *out, struct origin_fa
 
 	memset(out, 0, sizeof(*out));
 	if (!plan_name_valid(name, strlen(name)))
-		return bad(f, 422, "invalid_plan", "a plan name is 1..32 of a-z, 0-9, _ and -");
+		return reason_set(why, -EINVAL, NULL, "a plan name is 1..32 of a-z, 0-9, _ and -");
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	if (jf_unknown(obj, allowed))
-		return bad(f, 400, "invalid_request", "unknown member in the plan");
+		return reason_set(why, -EPROTO, NULL, "unknown member in the plan");
 	if ((rc = jf_str(obj, "name", given, sizeof(given))) == -EINVAL ||
 	    (rc == 0 && strcmp(given, name) != 0))
-		return bad(f, 422, "invalid_plan", "name differs from the plan in the path");
+		return reason_set(why, -EINVAL, NULL, "name differs from the plan in the path");
 	if (jf_str(obj, "title", out->title, sizeof(out->title)) == -EINVAL)
-		return bad(f, 422, "invalid_plan", "title must be a string of at most 128 bytes");
+		return reason_set(why, -EINVAL, NULL,
+				  "title must be a string of at most 128 bytes");
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		if ((rc = jf_uint(obj, limits[i].key, limits[i].min, limits[i].max, &v)) == -ENOENT)
-			return bad(f, 400, "invalid_request",
-				   "a plan needs max_streams, max_height, downloads, max_devices, "
-				   "max_downloads and downloads_per_title_year");
+			return reason_set(
+			    why, -EPROTO, NULL,
+			    "a plan needs max_streams, max_height, downloads, max_devices, "
+			    "max_downloads and downloads_per_title_year");
 		if (rc != 0)
-			return bad(f, 422, "invalid_plan", limits[i].msg);
+			return reason_set(why, -EINVAL, NULL, limits[i].msg);
 		*(uint32_t *)((char *)out + limits[i].off) = (uint32_t)v;
 	}
 	if ((rc = jf_bool(obj, "downloads", &out->downloads)) == -ENOENT)
-		return bad(f, 400, "invalid_request", "a plan needs downloads (true or false)");
+		return reason_set(why, -EPROTO, NULL, "a plan needs downloads (true or false)");
 	if (rc != 0)
-		return bad(f, 422, "invalid_plan", "downloads must be true or false");
+		return reason_set(why, -EINVAL, NULL, "downloads must be true or false");
 	if ((rc = jf_uint(obj, "period_days", 1, 366, &v)) == -EINVAL)
-		return bad(f, 422, "invalid_plan", "period_days must be an integer in 1..366");
+		return reason_set(why, -EINVAL, NULL, "period_days must be an integer in 1..366");
 	out->period_days = rc == 0 ? (uint32_t)v : 30;
 	return 0;
 }
@@ -100,13 +96,12 @@ json_t *plan_json(const struct plan *p)
 
 int plan_get(struct store_txn *t, const char *name, struct plan *out)
 {
-	struct origin_fail f;
 	json_t *obj;
 	int rc = records_get(t, ORIGIN_DB_PLANS, name, strlen(name), &obj);
 
 	if (rc != 0)
 		return rc;
-	rc = plan_parse(obj, name, out, &f) == 0 ? 0 : -EIO;
+	rc = plan_from_json(obj, name, out, NULL) == 0 ? 0 : -EIO;
 	json_decref(obj);
 	return rc;
 }

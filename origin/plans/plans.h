@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "accounts/creds.h"
+#include "reason.h"
 #include "store.h"
 
 #define PLAN_NAME_MAX  32
@@ -47,12 +47,14 @@ struct subscription {
 bool plan_name_valid(const char *name, size_t len);
 
 /*
- * Parse an admin's plan body OBJ for plan NAME (from the path; a "name"
- * member, if any, must equal it) into *OUT.  Every limit is required;
- * "title" and "period_days" (default 30) are optional; unknown members are
- * refused.  Returns 0, or -1 with *FAIL (400 invalid_request, 422 invalid_plan).
+ * Read plan NAME from its JSON form OBJ (an admin's body, or the stored
+ * record; a "name" member, if any, must equal NAME) into *OUT.  Every limit
+ * is required; "title" and "period_days" (default 30) are optional; unknown
+ * members are refused.  Returns 0, -EPROTO (not a plan: an unknown or
+ * missing member), or -EINVAL (a value out of range, or NAME invalid), with
+ * the rule in *WHY (may be NULL).
  */
-int plan_parse(json_t *obj, const char *name, struct plan *out, struct origin_fail *fail);
+int plan_from_json(json_t *obj, const char *name, struct plan *out, struct origin_reason *why);
 
 /* The plan as its JSON object (NULL on allocation failure). */
 json_t *plan_json(const struct plan *p);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/bodies.h"
 #include "catalog/catalog.h"
 #include "jsonfield.h"
 #include "plans/plans.h"

@@ -1,5 +1,5 @@
 /* Unit tests for origin/accounts/creds.c: body parsing, email normal form and syntax, password policy. */
-#include "accounts/creds.h"
+#include "api/bodies.h"
 #include "test.h"
 
 static int parse(const char *body, struct origin_creds *c, struct origin_fail *f)

@@ -1,10 +1,10 @@
 /*
- * The worker pool of hashpool.h: one mutex guards a queue of waiting jobs
+ * The worker pool of pwhash_pool.h: one mutex guards a queue of waiting jobs
  * and a list of finished ones; workers wait on a condition variable, and a
  * finished job wakes the loop by adding 1 to an eventfd, whose callback runs
  * the completions on the loop's thread.
  */
-#include "accounts/hashpool.h"
+#include "accounts/pwhash_pool.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -14,20 +14,20 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define HASHPOOL_MAGIC 0x48506f6fU /* "HPoo" */
+#define PWHASH_POOL_MAGIC 0x48506f6fU /* "HPoo" */
 
-struct hashpool_job {
+struct pwhash_pool_job {
 	void (*work)(void *arg);
 	void (*done)(void *arg, int rc);
 	void *arg;
-	struct hashpool_job *next;
+	struct pwhash_pool_job *next;
 };
 
 struct job_list {
-	struct hashpool_job *head, *tail;
+	struct pwhash_pool_job *head, *tail;
 };
 
-struct hashpool {
+struct pwhash_pool {
 	uint32_t magic;
 	pthread_mutex_t mu;
 	pthread_cond_t wake;
@@ -43,7 +43,7 @@ struct hashpool {
 	pthread_t tids[];
 };
 
-static void list_push(struct job_list *l, struct hashpool_job *j)
+static void list_push(struct job_list *l, struct pwhash_pool_job *j)
 {
 	j->next = NULL;
 	if (l->tail)
@@ -54,9 +54,9 @@ static void list_push(struct job_list *l, struct hashpool_job *j)
 }
 
 /* Take the whole list. */
-static struct hashpool_job *list_take(struct job_list *l)
+static struct pwhash_pool_job *list_take(struct job_list *l)
 {
-	struct hashpool_job *j = l->head;
+	struct pwhash_pool_job *j = l->head;
 
 	l->head = l->tail = NULL;
 	return j;
@@ -64,8 +64,8 @@ static struct hashpool_job *list_take(struct job_list *l)
 
 static void *worker(void *arg)
 {
-	struct hashpool *p = arg;
-	struct hashpool_job *j;
+	struct pwhash_pool *p = arg;
+	struct pwhash_pool_job *j;
 	uint64_t one = 1;
 	ssize_t n;
 
@@ -95,9 +95,9 @@ static void *worker(void *arg)
 }
 
 /* Run the completions of the jobs finished so far, on the loop's thread. */
-static void run_finished(struct hashpool *p)
+static void run_finished(struct pwhash_pool *p)
 {
-	struct hashpool_job *j, *next;
+	struct pwhash_pool_job *j, *next;
 
 	pthread_mutex_lock(&p->mu);
 	j = list_take(&p->finished);
@@ -113,11 +113,11 @@ static void run_finished(struct hashpool *p)
 
 static void finished_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct hashpool *p = arg;
+	struct pwhash_pool *p = arg;
 	uint64_t count;
 	ssize_t n;
 
-	if (p->magic != HASHPOOL_MAGIC)
+	if (p->magic != PWHASH_POOL_MAGIC)
 		abort();
 	n = read(fd, &count, sizeof(count)); /* resets the counter; EAGAIN if already read */
 	(void)n;
@@ -125,7 +125,7 @@ static void finished_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Start the workers with every signal blocked: signals belong to the loop. */
-static int start_threads(struct hashpool *p)
+static int start_threads(struct pwhash_pool *p)
 {
 	sigset_t all, old;
 	int rc = 0;
@@ -140,9 +140,9 @@ static int start_threads(struct hashpool *p)
 	return -rc;
 }
 
-struct hashpool *hashpool_new(struct event_base *base, unsigned threads, unsigned queue_max)
+struct pwhash_pool *pwhash_pool_new(struct event_base *base, unsigned threads, unsigned queue_max)
 {
-	struct hashpool *p;
+	struct pwhash_pool *p;
 	int rc;
 
 	if (threads == 0 || threads > 4096) {
@@ -151,7 +151,7 @@ struct hashpool *hashpool_new(struct event_base *base, unsigned threads, unsigne
 	}
 	if (!(p = calloc(1, sizeof(*p) + threads * sizeof(p->tids[0]))))
 		return NULL;
-	p->magic = HASHPOOL_MAGIC;
+	p->magic = PWHASH_POOL_MAGIC;
 	p->nthreads = threads;
 	p->queue_max = queue_max;
 	pthread_mutex_init(&p->mu, NULL);
@@ -164,29 +164,29 @@ struct hashpool *hashpool_new(struct event_base *base, unsigned threads, unsigne
 		goto fail_errno;
 	}
 	if ((rc = start_threads(p)) != 0) {
-		hashpool_free(p);
+		pwhash_pool_free(p);
 		errno = -rc;
 		return NULL;
 	}
 	return p;
 fail_errno:
 	rc = errno;
-	hashpool_free(p);
+	pwhash_pool_free(p);
 	errno = rc;
 	return NULL;
 }
 
-int hashpool_submit(struct hashpool *p, void (*work)(void *arg), void (*done)(void *arg, int rc),
-		    void *arg)
+int pwhash_pool_submit(struct pwhash_pool *p, void (*work)(void *arg),
+		       void (*done)(void *arg, int rc), void *arg)
 {
-	struct hashpool_job *j;
+	struct pwhash_pool_job *j;
 	int rc = 0;
 
-	if (p->magic != HASHPOOL_MAGIC)
+	if (p->magic != PWHASH_POOL_MAGIC)
 		abort();
 	if (!(j = malloc(sizeof(*j))))
 		return -ENOMEM;
-	*j = (struct hashpool_job){.work = work, .done = done, .arg = arg};
+	*j = (struct pwhash_pool_job){.work = work, .done = done, .arg = arg};
 	pthread_mutex_lock(&p->mu);
 	if (p->stop) {
 		rc = -ESHUTDOWN;
@@ -205,10 +205,10 @@ int hashpool_submit(struct hashpool *p, void (*work)(void *arg), void (*done)(vo
 	return rc;
 }
 
-void hashpool_stats(struct hashpool *p, struct hashpool_stats *s)
+void pwhash_pool_stats(struct pwhash_pool *p, struct pwhash_pool_stats *s)
 {
 	pthread_mutex_lock(&p->mu);
-	*s = (struct hashpool_stats){
+	*s = (struct pwhash_pool_stats){
 	    .threads = p->nthreads,
 	    .queue_max = p->queue_max,
 	    .running = p->running,
@@ -220,13 +220,13 @@ void hashpool_stats(struct hashpool *p, struct hashpool_stats *s)
 	pthread_mutex_unlock(&p->mu);
 }
 
-void hashpool_free(struct hashpool *p)
+void pwhash_pool_free(struct pwhash_pool *p)
 {
-	struct hashpool_job *j, *next;
+	struct pwhash_pool_job *j, *next;
 
 	if (!p)
 		return;
-	if (p->magic != HASHPOOL_MAGIC)
+	if (p->magic != PWHASH_POOL_MAGIC)
 		abort();
 	pthread_mutex_lock(&p->mu);
 	p->stop = true;

@@ -3,19 +3,19 @@
  * the event loop (argon2id password hashing).  A job is a WORK function run
  * on a worker thread, then a DONE function run on the loop's thread, handed
  * back through an eventfd registered with the loop's event_base.  At most
- * THREADS jobs run and QUEUE_MAX wait; past that hashpool_submit() refuses
+ * THREADS jobs run and QUEUE_MAX wait; past that pwhash_pool_submit() refuses
  * (the caller answers 503), so a burst never stalls the loop nor piles up.
  */
-#ifndef ORIGIN_HASHPOOL_H
-#define ORIGIN_HASHPOOL_H
+#ifndef ORIGIN_PWHASH_POOL_H
+#define ORIGIN_PWHASH_POOL_H
 
 #include <event2/event.h>
 #include <stdint.h>
 
-struct hashpool;
+struct pwhash_pool;
 
 /* Counters, for metrics. */
-struct hashpool_stats {
+struct pwhash_pool_stats {
 	unsigned threads, queue_max;
 	unsigned running; /* jobs whose WORK runs now */
 	unsigned queued;  /* jobs waiting for a thread */
@@ -28,23 +28,23 @@ struct hashpool_stats {
  * every signal.  Returns NULL with errno set (EINVAL, ENOMEM, or
  * pthread_create's error).
  */
-struct hashpool *hashpool_new(struct event_base *base, unsigned threads, unsigned queue_max);
+struct pwhash_pool *pwhash_pool_new(struct event_base *base, unsigned threads, unsigned queue_max);
 
 /*
  * Queue a job: WORK(ARG) runs on a worker thread, then DONE(ARG, RC) on the
  * loop's thread, with RC 0, or -ECANCELED when the pool was freed before
  * WORK started (WORK then never runs).  WORK must not touch state the loop
  * uses; the loop must not touch ARG until DONE.  DONE is called exactly
- * once for every accepted job, never from inside hashpool_submit().  Call
+ * once for every accepted job, never from inside pwhash_pool_submit().  Call
  * only from the loop's thread.  Returns 0, -EBUSY when THREADS jobs run and
  * QUEUE_MAX wait (nothing is queued), -ENOMEM, or -ESHUTDOWN while the
  * pool is being freed.
  */
-int hashpool_submit(struct hashpool *p, void (*work)(void *arg), void (*done)(void *arg, int rc),
-		    void *arg);
+int pwhash_pool_submit(struct pwhash_pool *p, void (*work)(void *arg),
+		       void (*done)(void *arg, int rc), void *arg);
 
 /* Fill *S with the pool's counters now. */
-void hashpool_stats(struct hashpool *p, struct hashpool_stats *s);
+void pwhash_pool_stats(struct pwhash_pool *p, struct pwhash_pool_stats *s);
 
 /*
  * Stop the pool, from the loop's thread (not from a DONE): running jobs
@@ -53,6 +53,6 @@ void hashpool_stats(struct hashpool *p, struct hashpool_stats *s);
  * Every DONE runs here, in order, before P is freed; BASE must still exist.
  * NULL is a no-op.
  */
-void hashpool_free(struct hashpool *p);
+void pwhash_pool_free(struct pwhash_pool *p);
 
 #endif

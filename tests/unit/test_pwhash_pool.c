@@ -1,7 +1,7 @@
 /*
- * Unit tests of origin/accounts/hashpool.c: the bound (threads + queue, then -EBUSY),
+ * Unit tests of origin/accounts/pwhash_pool.c: the bound (threads + queue, then -EBUSY),
  * work on worker threads and completions on the loop's thread, in order per
- * job, and hashpool_free with jobs running and waiting.
+ * job, and pwhash_pool_free with jobs running and waiting.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "accounts/hashpool.h"
+#include "accounts/pwhash_pool.h"
 #include "test.h"
 
 static struct event_base *base;
@@ -26,7 +26,7 @@ struct job {
 	int id;
 	bool worked, work_off_loop, done_on_loop;
 	int done_calls, rc;
-	struct hashpool *resubmit; /* DONE tries to submit again here */
+	struct pwhash_pool *resubmit; /* DONE tries to submit again here */
 	int resubmit_rc;
 };
 
@@ -65,7 +65,7 @@ static void done(void *arg, int rc)
 	j->rc = rc;
 	ndone++;
 	if (j->resubmit)
-		j->resubmit_rc = hashpool_submit(j->resubmit, nop_work, done, j);
+		j->resubmit_rc = pwhash_pool_submit(j->resubmit, nop_work, done, j);
 }
 
 /* Run the loop until N completions have run (at most 5 s).  Returns whether they did. */
@@ -85,12 +85,12 @@ static bool loop_until(int n)
 }
 
 /* Wait until P has RUNNING jobs running (at most 5 s). */
-static bool wait_running(struct hashpool *p, unsigned running)
+static bool wait_running(struct pwhash_pool *p, unsigned running)
 {
-	struct hashpool_stats s;
+	struct pwhash_pool_stats s;
 
 	for (int i = 0; i < 5000; i++) {
-		hashpool_stats(p, &s);
+		pwhash_pool_stats(p, &s);
 		if (s.running == running)
 			return true;
 		usleep(1000);
@@ -101,18 +101,18 @@ static bool wait_running(struct hashpool *p, unsigned running)
 static void test_bounds(void)
 {
 	struct job jobs[6] = {{0}};
-	struct hashpool_stats s;
-	struct hashpool *p = hashpool_new(base, 2, 3);
+	struct pwhash_pool_stats s;
+	struct pwhash_pool *p = pwhash_pool_new(base, 2, 3);
 	bool all = true;
 
 	CHECK(p != NULL);
 	ndone = 0;
 	gate_set(false);
 	for (int i = 0; i < 5; i++)
-		CHECK_INT(hashpool_submit(p, work, done, &jobs[i]), 0);
-	CHECK_INT(hashpool_submit(p, work, done, &jobs[5]), -EBUSY);
+		CHECK_INT(pwhash_pool_submit(p, work, done, &jobs[i]), 0);
+	CHECK_INT(pwhash_pool_submit(p, work, done, &jobs[5]), -EBUSY);
 	CHECK(wait_running(p, 2));
-	hashpool_stats(p, &s);
+	pwhash_pool_stats(p, &s);
 	CHECK_INT(s.threads, 2);
 	CHECK_INT(s.queue_max, 3);
 	CHECK_INT(s.queued, 3);
@@ -130,7 +130,7 @@ static void test_bounds(void)
 		      jobs[i].done_calls == 1 && jobs[i].rc == 0;
 	CHECK(all);
 	CHECK(!jobs[5].worked && jobs[5].done_calls == 0);
-	hashpool_stats(p, &s);
+	pwhash_pool_stats(p, &s);
 	CHECK_INT(s.running + s.queued, 0);
 	CHECK_INT(s.completed, 5);
 
@@ -140,35 +140,35 @@ static void test_bounds(void)
 		jobs[i] = (struct job){.id = i};
 	ndone = 0;
 	for (int i = 0; i < 5; i++)
-		CHECK_INT(hashpool_submit(p, work, done, &jobs[i]), 0);
+		CHECK_INT(pwhash_pool_submit(p, work, done, &jobs[i]), 0);
 	gate_set(true);
 	CHECK(loop_until(5));
-	hashpool_free(p);
+	pwhash_pool_free(p);
 }
 
 static void test_no_queue(void)
 {
 	struct job jobs[3] = {{0}};
-	struct hashpool *p = hashpool_new(base, 1, 0);
+	struct pwhash_pool *p = pwhash_pool_new(base, 1, 0);
 
 	ndone = 0;
 	gate_set(false);
-	CHECK_INT(hashpool_submit(p, work, done, &jobs[0]), 0);
-	CHECK_INT(hashpool_submit(p, work, done, &jobs[1]), -EBUSY);
+	CHECK_INT(pwhash_pool_submit(p, work, done, &jobs[0]), 0);
+	CHECK_INT(pwhash_pool_submit(p, work, done, &jobs[1]), -EBUSY);
 	gate_set(true);
 	CHECK(loop_until(1));
 	/* a completion may submit the next job */
 	jobs[2].resubmit = p;
-	CHECK_INT(hashpool_submit(p, work, done, &jobs[2]), 0);
+	CHECK_INT(pwhash_pool_submit(p, work, done, &jobs[2]), 0);
 	CHECK(loop_until(2));
 	CHECK_INT(jobs[2].resubmit_rc, 0);
 	jobs[2].resubmit = NULL;
 	CHECK(loop_until(3));
 	CHECK_INT(jobs[2].done_calls, 2);
-	hashpool_free(p);
+	pwhash_pool_free(p);
 }
 
-/* Opens the gate a little after hashpool_free started waiting. */
+/* Opens the gate a little after pwhash_pool_free started waiting. */
 static void *opener(void *arg)
 {
 	usleep(50000);
@@ -179,17 +179,17 @@ static void *opener(void *arg)
 static void test_free_pending(void)
 {
 	struct job jobs[4] = {{0}};
-	struct hashpool *p = hashpool_new(base, 1, 3);
+	struct pwhash_pool *p = pwhash_pool_new(base, 1, 3);
 	pthread_t t;
 
 	ndone = 0;
 	gate_set(false);
 	for (int i = 0; i < 4; i++)
-		CHECK_INT(hashpool_submit(p, work, done, &jobs[i]), 0);
+		CHECK_INT(pwhash_pool_submit(p, work, done, &jobs[i]), 0);
 	CHECK(wait_running(p, 1));
 	jobs[1].resubmit = p; /* during free: refused */
 	pthread_create(&t, NULL, opener, NULL);
-	hashpool_free(p);
+	pwhash_pool_free(p);
 	pthread_join(t, NULL);
 	CHECK_INT(ndone, 4);
 	CHECK(jobs[0].worked && jobs[0].rc == 0 && jobs[0].done_on_loop);
@@ -200,22 +200,22 @@ static void test_free_pending(void)
 
 int main(void)
 {
-	struct hashpool *p;
+	struct pwhash_pool *p;
 
 	loop_thread = pthread_self();
 	base = event_base_new();
 	errno = 0;
-	CHECK(hashpool_new(base, 0, 4) == NULL && errno == EINVAL);
-	hashpool_free(NULL);
+	CHECK(pwhash_pool_new(base, 0, 4) == NULL && errno == EINVAL);
+	pwhash_pool_free(NULL);
 
 	test_bounds();
 	test_no_queue();
 	test_free_pending();
 
 	/* freed idle, and freed right after new */
-	p = hashpool_new(base, 3, 1);
+	p = pwhash_pool_new(base, 3, 1);
 	CHECK(p != NULL);
-	hashpool_free(p);
+	pwhash_pool_free(p);
 
 	event_base_free(base);
 	return test_done();
