@@ -50,6 +50,12 @@ int store_commit(struct store_txn *t);
 void store_abort(struct store_txn *t);
 
 /*
+ * End T by the outcome RC of the work done in it: commit when RC is 0, else
+ * abort.  Returns the commit's result, or RC.  T is freed either way.
+ */
+int store_finish(struct store_txn *t, int rc);
+
+/*
  * Look KEY up in database DB.  Returns 0 with *VAL and *VLEN pointing into the
  * map (valid until T ends; read-only), -ENOENT when absent (an empty key is
  * always absent), another negative errno on failure.

@@ -18,6 +18,7 @@
 #include "admin/admin_tokens.h"
 #include "api/api.h"
 #include "playback/cache.h"
+#include "plans/plans.h"
 #include "config.h"
 #include "daemon_args.h"
 #include "accounts/pwhash_pool.h"
@@ -132,6 +133,10 @@ static int open_store(char *err, size_t errlen)
 		return -1;
 	}
 	M.api.leases = M.leases;
+	if (!(M.api.plans = plans_new(M.store))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (!(M.api.cache = origin_cache_new())) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -379,6 +384,7 @@ int main(int argc, char **argv)
 		SSL_CTX_free(M.tls);
 	lease_table_free(M.leases);
 	origin_cache_free(M.api.cache);
+	plans_free(M.api.plans);
 	keyset_free(&M.stream_keys);
 	keyset_free(&M.license_keys);
 	OPENSSL_cleanse(M.master_key, sizeof(M.master_key));

@@ -75,7 +75,8 @@ int api_refusal_fail(const struct api_refusal *table, int rc, const struct origi
 	if (!why)
 		why = &none;
 	*f = (struct origin_fail){r->status, r->code ? r->code : why->code,
-				  r->message ? r->message : why->message, why->has_limit, why->limit};
+				  r->message ? r->message : why->message, why->has_limit,
+				  why->limit};
 	return 0;
 }
 

@@ -39,6 +39,7 @@ enum origin_count { ORIGIN_COUNT_NONE, ORIGIN_COUNTERS(ORIGIN_COUNT_ENUM) ORIGIN
 #undef ORIGIN_COUNT_ENUM
 
 struct accounts;
+struct plans;
 struct lease_table;
 struct origin_cache;
 struct keyset;
@@ -51,6 +52,7 @@ struct origin_api {
 	int64_t (*now)(void);	   /* unix seconds */
 	struct accounts *accounts; /* users, sessions, login throttling */
 	struct pwhash_pool *pool;  /* argon2id jobs off the loop; NULL: inline */
+	struct plans *plans;	   /* plans and subscriptions */
 
 	/* playback */
 	struct lease_table *leases;

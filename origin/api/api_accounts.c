@@ -565,7 +565,7 @@ void api_me(struct origin_api *api, struct httpd_exchange *x, const struct api_p
 
 	if (api_no_session(api, x, &u))
 		return;
-	if ((rc = plans_subscription_json(api->st, u.id, api->now(), &sub)) != 0) {
+	if ((rc = plans_subscription_json(api->plans, u.id, api->now(), &sub)) != 0) {
 		api_internal(x, "subscription", rc);
 		return;
 	}

@@ -4,6 +4,7 @@
  * token (admin.h); every change is logged with the admin's name.
  */
 #include "admin/admin_tokens.h"
+#include "admin/users.h"
 #include "api/api_int.h"
 
 #include <errno.h>
@@ -22,7 +23,6 @@
 #include "playback/leases.h"
 #include "log.h"
 #include "plans/plans.h"
-#include "schema.h"
 
 #define DAY 86400
 
@@ -42,18 +42,6 @@ bool api_not_admin(struct origin_api *api, struct httpd_exchange *x, const char 
 
 /* ---- users ---- */
 
-/* U as a row of the users page, with its subscription as of NOW in T (or null). */
-static json_t *user_row(struct store_txn *t, const struct accounts_user *u, int64_t now)
-{
-	struct subscription s;
-	json_t *sub =
-	    subscription_get(t, u->id, now, &s) == 0 ? subscription_json(&s) : json_null();
-
-	return json_pack("{s:s, s:s, s:o, s:b, s:o}", "id", u->id, "email", u->email, "created",
-			 jf_time(u->created), "disabled", u->disabled, "subscription",
-			 sub ? sub : json_null());
-}
-
 static size_t query_size(struct httpd_exchange *x, const char *name, size_t def, size_t max)
 {
 	char buf[16];
@@ -69,32 +57,19 @@ static size_t query_size(struct httpd_exchange *x, const char *name, size_t def,
 void api_admin_users_list(struct origin_api *api, struct httpd_exchange *x,
 			  const struct api_params *p)
 {
-	struct accounts_user *users = NULL;
-	struct store_txn *t;
-	int64_t now = api->now();
-	size_t n, total;
 	const char *who;
-	json_t *arr;
+	json_t *page;
 	int rc;
 
 	if (api_not_admin(api, x, &who))
 		return;
-	rc = accounts_list(api->accounts, query_size(x, "offset", 0, SIZE_MAX),
-			   query_size(x, "limit", 100, 1000), &users, &n, &total);
-	if (rc == 0 && (rc = store_begin(api->st, false, &t)) == 0) {
-		arr = json_array();
-		for (size_t i = 0; arr && i < n; i++)
-			json_array_append_new(arr, user_row(t, &users[i], now));
-		store_abort(t);
-		rc = arr ? 0 : -ENOMEM;
-	}
-	free(users);
+	rc = admin_users(api->accounts, api->plans, query_size(x, "offset", 0, SIZE_MAX),
+			 query_size(x, "limit", 100, 1000), api->now(), &page);
 	if (rc != 0) {
 		api_internal(x, "users", rc);
 		return;
 	}
-	api_send_json(x, 200, json_pack("{s:o, s:I}", "users", arr, "total", (json_int_t)total),
-		      NULL);
+	api_send_json(x, 200, page, NULL);
 }
 
 static void set_disabled(struct origin_api *api, struct httpd_exchange *x,
@@ -137,185 +112,6 @@ void api_admin_user_enable(struct origin_api *api, struct httpd_exchange *x,
 			   const struct api_params *p)
 {
 	set_disabled(api, x, p, false);
-}
-
-/* ---- plans ---- */
-
-void api_admin_plans_list(struct origin_api *api, struct httpd_exchange *x,
-			  const struct api_params *p)
-{
-	const char *who;
-	if (!api_not_admin(api, x, &who))
-		api_plans_list(api, x, p);
-}
-
-/* The plan name of the path into NAME, or true after answering 404. */
-static bool bad_plan_param(struct httpd_exchange *x, const struct api_params *p, char *name)
-{
-	if (api_param(&p->v[0], name, PLAN_NAME_MAX + 1) && plan_name_valid(name, strlen(name)))
-		return false;
-	api_error(x, 404, "unknown_plan", "no such plan", NULL);
-	return true;
-}
-
-void api_admin_plan_get(struct origin_api *api, struct httpd_exchange *x,
-			const struct api_params *p)
-{
-	const char *who;
-	char name[PLAN_NAME_MAX + 1];
-	struct store_txn *t;
-	struct plan plan;
-	int rc;
-
-	if (api_not_admin(api, x, &who) || bad_plan_param(x, p, name))
-		return;
-	if ((rc = store_begin(api->st, false, &t)) == 0) {
-		rc = plan_get(t, name, &plan);
-		store_abort(t);
-	}
-	if (rc == -ENOENT)
-		api_error(x, 404, "unknown_plan", "no such plan", NULL);
-	else if (rc != 0)
-		api_internal(x, "plan", rc);
-	else
-		api_send_json(x, 200, plan_json(&plan), NULL);
-}
-
-void api_admin_plan_put(struct origin_api *api, struct httpd_exchange *x,
-			const struct api_params *p)
-{
-	char name[PLAN_NAME_MAX + 1];
-	const char *who;
-	struct origin_fail f;
-	struct store_txn *t;
-	struct plan plan, old;
-	json_t *body;
-	int rc, status;
-
-	if (api_not_admin(api, x, &who))
-		return;
-	if (!api_param(&p->v[0], name, sizeof(name))) {
-		api_error(x, 422, "invalid_plan", "a plan name is 1..32 of a-z, 0-9, _ and -",
-			  NULL);
-		return;
-	}
-	if (api_bad_body(x, &body))
-		return;
-	if (plan_parse(body, name, &plan, &f) != 0) {
-		api_fail(x, &f);
-		json_decref(body);
-		return;
-	}
-	json_decref(body);
-	if ((rc = store_begin(api->st, true, &t)) != 0) {
-		api_internal(x, "plan", rc);
-		return;
-	}
-	rc = plan_get(t, name, &old);
-	status = rc == -ENOENT ? 201 : 200;
-	if (rc == 0 || rc == -ENOENT)
-		rc = plan_put(t, &plan);
-	if (api_commit_failed(x, &t, rc, "plan"))
-		return;
-	origin_cache_clear(api->cache);
-	log_info("admin %s: %s plan %s", who, status == 201 ? "created" : "updated", name);
-	api_send_json(x, status, plan_json(&plan), NULL);
-}
-
-void api_admin_plan_delete(struct origin_api *api, struct httpd_exchange *x,
-			   const struct api_params *p)
-{
-	char name[PLAN_NAME_MAX + 1];
-	const char *who;
-	struct store_txn *t;
-	size_t users = 0;
-	int rc;
-
-	if (api_not_admin(api, x, &who) || bad_plan_param(x, p, name))
-		return;
-	if ((rc = store_begin(api->st, true, &t)) != 0) {
-		api_internal(x, "plan", rc);
-		return;
-	}
-	if ((rc = plan_subscribers(t, name, &users)) == 0 && users) {
-		store_abort(t);
-		api_error(x, 409, "plan_in_use", "subscriptions name this plan; move them first",
-			  NULL);
-		return;
-	}
-	if (rc == 0 && (rc = store_del(t, ORIGIN_DB_PLANS, name, strlen(name))) == -ENOENT) {
-		store_abort(t);
-		api_error(x, 404, "unknown_plan", "no such plan", NULL);
-		return;
-	}
-	if (api_commit_failed(x, &t, rc, "plan"))
-		return;
-	origin_cache_clear(api->cache);
-	log_info("admin %s: deleted plan %s", who, name);
-	api_no_content(x);
-}
-
-/*
- * POST /admin/v1/grants {"user": EMAIL-OR-ID, "plan": NAME, "days": N}: the
- * user's subscription becomes PLAN for N days from now, without renewal.
- */
-void api_admin_grant(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
-{
-	static const char *const allowed[] = {"user", "plan", "days", NULL};
-	const char *who;
-	char user[ORIGIN_EMAIL_MAX + 1], name[PLAN_NAME_MAX + 1];
-	struct accounts_user u;
-	struct subscription s = {0};
-	struct store_txn *t = NULL;
-	struct plan plan;
-	int64_t now = api->now();
-	uint64_t days;
-	json_t *body;
-	int rc;
-
-	if (api_not_admin(api, x, &who) || api_bad_body(x, &body))
-		return;
-	if (jf_unknown(body, allowed) || jf_str(body, "user", user, sizeof(user)) != 0 ||
-	    jf_str(body, "plan", name, sizeof(name)) != 0) {
-		api_error(x, 400, "invalid_request",
-			  "the body must be {\"user\", \"plan\", \"days\"}", NULL);
-		goto out;
-	}
-	if (jf_uint(body, "days", 1, 3660, &days) != 0) {
-		api_error(x, 422, "invalid_grant", "days must be a whole number in 1..3660", NULL);
-		goto out;
-	}
-	if ((rc = store_begin(api->st, true, &t)) != 0)
-		goto fail;
-	if ((rc = accounts_find_in(t, user, &u)) == -ENOENT) {
-		api_error(x, 422, "unknown_user", "no such user", NULL);
-		goto out;
-	}
-	if (rc == 0 && (rc = plan_get(t, name, &plan)) == -ENOENT) {
-		api_error(x, 422, "unknown_plan", "no such plan", NULL);
-		goto out;
-	}
-	if (rc != 0)
-		goto fail;
-	memcpy(s.plan, plan.name, sizeof(s.plan));
-	s.started = now;
-	s.period_end = now + (int64_t)days * DAY;
-	s.grant = true;
-	s.state = SUB_ACTIVE;
-	rc = subscription_put(t, u.id, &s);
-	if (api_commit_failed(x, &t, rc, "grant"))
-		goto out;
-	log_info("admin %s: granted plan %s to %s for %llu days", who, name, u.id,
-		 (unsigned long long)days);
-	api_send_json(x, 200,
-		      json_pack("{s:s, s:o}", "user", u.id, "subscription", subscription_json(&s)),
-		      NULL);
-	goto out;
-fail:
-	api_internal(x, "grant", rc);
-out:
-	store_abort(t);
-	json_decref(body);
 }
 
 /* ---- titles and keys ---- */

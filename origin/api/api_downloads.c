@@ -262,7 +262,7 @@ static bool parse_device_key(json_t *body, uint8_t pub[LICENSE_X25519_LEN])
 static bool not_entitled(struct origin_api *api, struct httpd_exchange *x, struct store_txn *t,
 			 const char *uid, int64_t now, struct plan *pl)
 {
-	int rc = plans_entitled(t, uid, now, api->cache, pl);
+	int rc = plans_entitled(t, uid, now, api->plans, pl);
 
 	if (rc == -EACCES)
 		api_error(x, 403, "no_subscription", "an active subscription is required", NULL);

@@ -1,18 +1,43 @@
-/* Plans and the caller's subscription: list plans, subscribe, change plan, cancel. */
+/*
+ * Plans and subscriptions: the plans a user may choose and the caller's
+ * subscription (subscribe, change plan, cancel); for admins, plans
+ * themselves and grants.
+ */
 #include "api/api_int.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "jsonfield.h"
+#include "log.h"
 #include "plans/plans.h"
 
-#define DAY 86400
-
-/* What the plans domain's refusals answer, for the admin's plans. */
+/* What the plans domain's refusals answer, by resource. */
 static const struct api_refusal plan_refusals[] = {
     API_REFUSAL(-EPROTO, 400, "invalid_request", NULL),
     API_REFUSAL(-EINVAL, 422, "invalid_plan", NULL),
+    API_REFUSAL(-ENOENT, 404, "unknown_plan", "no such plan"),
+    API_REFUSAL(-EBUSY, 409, "plan_in_use", "subscriptions name this plan; move them first"),
+    {0},
+};
+static const struct api_refusal subscription_refusals[] = {
+    API_REFUSAL(-ENOENT, 404, "no_subscription", "you have no subscription"),
+    {0},
+};
+static const struct api_refusal subscribe_refusals[] = {
+    API_REFUSAL(-ENOENT, 422, "unknown_plan", "no such plan"),
+    {0},
+};
+static const struct api_refusal cancel_refusals[] = {
+    API_REFUSAL(-ENOENT, 404, "no_subscription", "you have no active subscription"),
+    {0},
+};
+static const struct api_refusal grant_user_refusals[] = {
+    API_REFUSAL(-ENOENT, 422, "unknown_user", "no such user"),
+    {0},
+};
+static const struct api_refusal grant_refusals[] = {
+    API_REFUSAL(-ENOENT, 422, "unknown_plan", "no such plan"),
     {0},
 };
 
@@ -29,14 +54,9 @@ int plan_parse(json_t *obj, const char *name, struct plan *out, struct origin_fa
 
 void api_plans_list(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
-	struct store_txn *t;
-	json_t *arr = NULL;
-	int rc = store_begin(api->st, false, &t);
+	json_t *arr;
+	int rc = plans_all(api->plans, &arr);
 
-	if (rc == 0) {
-		rc = plans_list(t, &arr);
-		store_abort(t);
-	}
 	if (rc != 0) {
 		api_internal(x, "plans", rc);
 		return;
@@ -44,6 +64,7 @@ void api_plans_list(struct origin_api *api, struct httpd_exchange *x, const stru
 	api_send_json(x, 200, json_pack("{s:o}", "plans", arr), NULL);
 }
 
+/* Answer S with STATUS, and the plan's "limits" when P is not NULL. */
 static void send_subscription(struct httpd_exchange *x, int status, const struct subscription *s,
 			      const struct plan *p)
 {
@@ -59,24 +80,14 @@ void api_subscription_get(struct origin_api *api, struct httpd_exchange *x,
 {
 	struct accounts_user u;
 	struct subscription s;
-	struct store_txn *t;
 	struct plan plan;
-	bool have_plan = false;
+	bool have_plan;
 	int rc;
 
 	if (api_no_session(api, x, &u))
 		return;
-	if ((rc = store_begin(api->st, false, &t)) == 0) {
-		if ((rc = subscription_get(t, u.id, api->now(), &s)) == 0)
-			have_plan = plan_get(t, s.plan, &plan) == 0;
-		store_abort(t);
-	}
-	if (rc == -ENOENT) {
-		api_error(x, 404, "no_subscription", "you have no subscription", NULL);
-		return;
-	}
-	if (rc != 0) {
-		api_internal(x, "subscription", rc);
+	if ((rc = plans_subscription(api->plans, u.id, api->now(), &s, &plan, &have_plan)) != 0) {
+		api_refuse(api, x, subscription_refusals, rc, NULL, "subscription");
 		return;
 	}
 	send_subscription(x, 200, &s, have_plan ? &plan : NULL);
@@ -94,45 +105,19 @@ void api_subscription_put(struct origin_api *api, struct httpd_exchange *x,
 	char name[PLAN_NAME_MAX + 1];
 	struct accounts_user u;
 	struct subscription s;
-	struct store_txn *t = NULL;
 	struct plan plan;
-	int64_t now = api->now();
+	bool created;
 	json_t *body;
-	int rc, status = 200;
+	int rc;
 
 	if (api_no_session(api, x, &u) || api_bad_body(x, &body))
 		return;
-	if (jf_unknown(body, allowed) || jf_str(body, "plan", name, sizeof(name)) != 0) {
+	if (jf_unknown(body, allowed) || jf_str(body, "plan", name, sizeof(name)) != 0)
 		api_error(x, 400, "invalid_request", "the body must be {\"plan\": NAME}", NULL);
-		goto out;
-	}
-	if ((rc = store_begin(api->st, true, &t)) != 0)
-		goto end;
-	if ((rc = plan_get(t, name, &plan)) == -ENOENT) {
-		api_error(x, 422, "unknown_plan", "no such plan", NULL);
-		goto out;
-	}
-	if (rc != 0)
-		goto end;
-	rc = subscription_get(t, u.id, now, &s);
-	if (rc != 0 && rc != -ENOENT)
-		goto end;
-	if (rc == -ENOENT || s.state != SUB_ACTIVE) {
-		status = rc == -ENOENT ? 201 : 200;
-		memset(&s, 0, sizeof(s));
-		s.started = now;
-		s.period_end = now + (int64_t)plan.period_days * DAY;
-	}
-	memcpy(s.plan, plan.name, sizeof(s.plan));
-	s.cancel_at_period_end = false;
-	s.grant = false;
-	s.state = SUB_ACTIVE;
-	rc = subscription_put(t, u.id, &s);
-end:
-	if (!api_commit_failed(x, &t, rc, "subscribe"))
-		send_subscription(x, status, &s, &plan);
-out:
-	store_abort(t);
+	else if ((rc = plans_subscribe(api->plans, u.id, name, api->now(), &s, &plan, &created)))
+		api_refuse(api, x, subscribe_refusals, rc, NULL, "subscribe");
+	else
+		send_subscription(x, created ? 201 : 200, &s, &plan);
 	json_decref(body);
 }
 
@@ -142,25 +127,138 @@ void api_subscription_cancel(struct origin_api *api, struct httpd_exchange *x,
 {
 	struct accounts_user u;
 	struct subscription s;
-	struct store_txn *t = NULL;
 	int rc;
 
 	if (api_no_session(api, x, &u))
 		return;
-	if ((rc = store_begin(api->st, true, &t)) != 0)
-		goto end;
-	rc = subscription_get(t, u.id, api->now(), &s);
-	if (rc == -ENOENT || (rc == 0 && s.state != SUB_ACTIVE)) {
-		api_error(x, 404, "no_subscription", "you have no active subscription", NULL);
-		goto out;
+	if ((rc = plans_cancel(api->plans, u.id, api->now(), &s)) != 0) {
+		api_refuse(api, x, cancel_refusals, rc, NULL, "cancel");
+		return;
 	}
-	if (rc != 0)
-		goto end;
-	s.cancel_at_period_end = true;
-	rc = subscription_put(t, u.id, &s);
-end:
-	if (!api_commit_failed(x, &t, rc, "cancel"))
-		send_subscription(x, 200, &s, NULL);
-out:
-	store_abort(t);
+	send_subscription(x, 200, &s, NULL);
+}
+
+/* ---- admin ---- */
+
+void api_admin_plans_list(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p)
+{
+	const char *who;
+
+	if (!api_not_admin(api, x, &who))
+		api_plans_list(api, x, p);
+}
+
+/* The plan name of the path into NAME, or true after answering 404. */
+static bool bad_plan_param(struct httpd_exchange *x, const struct api_params *p, char *name)
+{
+	if (api_param(&p->v[0], name, PLAN_NAME_MAX + 1) && plan_name_valid(name, strlen(name)))
+		return false;
+	api_error(x, 404, "unknown_plan", "no such plan", NULL);
+	return true;
+}
+
+void api_admin_plan_get(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p)
+{
+	char name[PLAN_NAME_MAX + 1];
+	struct plan plan;
+	const char *who;
+	int rc;
+
+	if (api_not_admin(api, x, &who) || bad_plan_param(x, p, name))
+		return;
+	if ((rc = plans_find(api->plans, name, &plan)) != 0)
+		api_refuse(api, x, plan_refusals, rc, NULL, "plan");
+	else
+		api_send_json(x, 200, plan_json(&plan), NULL);
+}
+
+void api_admin_plan_put(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p)
+{
+	char name[PLAN_NAME_MAX + 1];
+	struct origin_fail f;
+	struct plan plan;
+	const char *who;
+	bool created;
+	json_t *body;
+	int rc;
+
+	if (api_not_admin(api, x, &who))
+		return;
+	if (!api_param(&p->v[0], name, sizeof(name))) {
+		api_error(x, 422, "invalid_plan", "a plan name is 1..32 of a-z, 0-9, _ and -",
+			  NULL);
+		return;
+	}
+	if (api_bad_body(x, &body))
+		return;
+	rc = plan_parse(body, name, &plan, &f);
+	json_decref(body);
+	if (rc != 0) {
+		api_fail(x, &f);
+		return;
+	}
+	if ((rc = plans_save(api->plans, &plan, &created)) != 0) {
+		api_refuse(api, x, plan_refusals, rc, NULL, "plan");
+		return;
+	}
+	log_info("admin %s: %s plan %s", who, created ? "created" : "updated", name);
+	api_send_json(x, created ? 201 : 200, plan_json(&plan), NULL);
+}
+
+void api_admin_plan_delete(struct origin_api *api, struct httpd_exchange *x,
+			   const struct api_params *p)
+{
+	char name[PLAN_NAME_MAX + 1];
+	const char *who;
+	int rc;
+
+	if (api_not_admin(api, x, &who) || bad_plan_param(x, p, name))
+		return;
+	if ((rc = plans_remove(api->plans, name)) != 0) {
+		api_refuse(api, x, plan_refusals, rc, NULL, "plan");
+		return;
+	}
+	log_info("admin %s: deleted plan %s", who, name);
+	api_no_content(x);
+}
+
+/*
+ * POST /admin/v1/grants {"user": EMAIL-OR-ID, "plan": NAME, "days": N}: the
+ * user's subscription becomes PLAN for N days from now, without renewal.
+ */
+void api_admin_grant(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
+{
+	static const char *const allowed[] = {"user", "plan", "days", NULL};
+	char user[ORIGIN_EMAIL_MAX + 1], name[PLAN_NAME_MAX + 1];
+	struct accounts_user u;
+	struct subscription s;
+	const char *who;
+	uint64_t days;
+	json_t *body;
+	int rc;
+
+	if (api_not_admin(api, x, &who) || api_bad_body(x, &body))
+		return;
+	if (jf_unknown(body, allowed) || jf_str(body, "user", user, sizeof(user)) != 0 ||
+	    jf_str(body, "plan", name, sizeof(name)) != 0)
+		api_error(x, 400, "invalid_request",
+			  "the body must be {\"user\", \"plan\", \"days\"}", NULL);
+	else if (jf_uint(body, "days", 1, 3660, &days) != 0)
+		api_error(x, 422, "invalid_grant", "days must be a whole number in 1..3660", NULL);
+	else if ((rc = accounts_find(api->accounts, user, &u)) != 0)
+		api_refuse(api, x, grant_user_refusals, rc, NULL, "grant");
+	else if ((rc = plans_grant(api->plans, u.id, name, (uint32_t)days, api->now(), &s)) != 0)
+		api_refuse(api, x, grant_refusals, rc, NULL, "grant");
+	else {
+		log_info("admin %s: granted plan %s to %s for %llu days", who, name, u.id,
+			 (unsigned long long)days);
+		api_send_json(
+		    x, 200,
+		    json_pack("{s:s, s:o}", "user", u.id, "subscription", subscription_json(&s)),
+		    NULL);
+	}
+	json_decref(body);
 }

@@ -46,7 +46,7 @@ static bool not_entitled(struct origin_api *api, struct httpd_exchange *x, const
 	int rc = store_begin(api->st, false, &t);
 
 	if (rc == 0) {
-		if ((rc = plans_entitled(t, uid, now, api->cache, plan)) == -EACCES)
+		if ((rc = plans_entitled(t, uid, now, api->plans, plan)) == -EACCES)
 			rc = -EPERM;
 		if (rc == 0)
 			rc = origin_cache_title(api->cache, t, title, ti);

@@ -1,16 +1,19 @@
-/* Plans and subscriptions (plans.h). */
+/* Plans: their rules, records and the service over them (plans.h). */
 #include "plans/plans.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "playback/cache.h"
 #include "jsonfield.h"
+#include "plans/plans_int.h"
+#include "record_cache.h"
 #include "records.h"
 #include "schema.h"
+#include "store.h"
 
-#define DAY 86400
+#define PLAN_SLOTS 64 /* the cache's; a power of two */
 
 bool plan_name_valid(const char *name, size_t len)
 {
@@ -155,97 +158,94 @@ int plan_subscribers(struct store_txn *t, const char *name, size_t *count)
 	return rc;
 }
 
-int subscription_get(struct store_txn *t, const char *uid, int64_t now, struct subscription *out)
+struct plans *plans_new(struct store *st)
 {
-	json_t *obj;
-	uint64_t v;
-	struct plan p;
-	const char *src;
-	int rc = records_get(t, ORIGIN_DB_SUBSCRIPTIONS, uid, strlen(uid), &obj);
+	struct plans *pl = calloc(1, sizeof(*pl));
 
-	memset(out, 0, sizeof(*out));
-	if (rc != 0)
-		return rc;
-	rc = -EIO;
-	if (jf_str(obj, "plan", out->plan, sizeof(out->plan)) != 0 ||
-	    jf_uint(obj, "started", 0, INT64_MAX, &v) != 0)
-		goto out;
-	out->started = (int64_t)v;
-	if (jf_uint(obj, "period_end", 0, INT64_MAX, &v) != 0 ||
-	    jf_bool(obj, "cancel_at_period_end", &out->cancel_at_period_end) != 0 ||
-	    !(src = json_string_value(json_object_get(obj, "source"))))
-		goto out;
-	out->period_end = (int64_t)v;
-	out->grant = strcmp(src, "grant") == 0;
-	if (now >= out->period_end && !out->grant && !out->cancel_at_period_end &&
-	    plan_get(t, out->plan, &p) == 0) {
-		int64_t period = (int64_t)p.period_days * DAY;
-
-		out->period_end += ((now - out->period_end) / period + 1) * period;
+	if (!pl)
+		return NULL;
+	pl->st = st;
+	if (!(pl->cache = record_cache_new(PLAN_SLOTS, sizeof(struct plan)))) {
+		free(pl);
+		return NULL;
 	}
-	out->state = now < out->period_end ? SUB_ACTIVE : SUB_ENDED;
-	rc = 0;
-out:
-	json_decref(obj);
+	return pl;
+}
+
+void plans_free(struct plans *pl)
+{
+	if (!pl)
+		return;
+	record_cache_free(pl->cache);
+	free(pl);
+}
+
+int plans_cached(struct plans *pl, struct store_txn *t, const char *name, struct plan *out)
+{
+	int rc;
+
+	if (pl && record_cache_get(pl->cache, name, out))
+		return 0;
+	if ((rc = plan_get(t, name, out)) == 0 && pl)
+		record_cache_put(pl->cache, name, out);
 	return rc;
 }
 
-int subscription_put(struct store_txn *t, const char *uid, const struct subscription *s)
-{
-	return records_put(t, ORIGIN_DB_SUBSCRIPTIONS, uid, strlen(uid),
-			   json_pack("{s:s, s:I, s:I, s:b, s:s}", "plan", s->plan, "started",
-				     (json_int_t)s->started, "period_end",
-				     (json_int_t)s->period_end, "cancel_at_period_end",
-				     s->cancel_at_period_end, "source",
-				     s->grant ? "grant" : "user"),
-			   false);
-}
-
-json_t *subscription_json(const struct subscription *s)
-{
-	const char *status = s->state != SUB_ACTIVE    ? "ended"
-			     : s->cancel_at_period_end ? "canceled"
-						       : "active";
-
-	return json_pack("{s:s, s:s, s:b, s:o, s:o, s:b, s:s}", "plan", s->plan, "status", status,
-			 "active", s->state == SUB_ACTIVE, "started", jf_time(s->started),
-			 "period_end", jf_time(s->period_end), "cancel_at_period_end",
-			 s->cancel_at_period_end, "source", s->grant ? "grant" : "user");
-}
-
-int plans_entitled(struct store_txn *t, const char *uid, int64_t now, struct origin_cache *cache,
-		   struct plan *plan)
-{
-	struct subscription s;
-	int rc = subscription_get(t, uid, now, &s);
-
-	if (rc == -ENOENT || (rc == 0 && s.state != SUB_ACTIVE))
-		return -EACCES;
-	if (rc != 0)
-		return rc;
-	rc = origin_cache_plan(cache, t, s.plan, plan);
-	return rc == -ENOENT ? -EACCES : rc;
-}
-
-int plans_subscription_json(struct store *st, const char *uid, int64_t now, json_t **out)
+int plans_all(struct plans *pl, json_t **out)
 {
 	struct store_txn *t;
-	struct subscription s;
-	struct plan p;
-	int rc = store_begin(st, false, &t);
+	int rc = store_begin(pl->st, false, &t);
+
+	*out = NULL;
+	if (rc != 0)
+		return rc;
+	rc = plans_list(t, out);
+	store_abort(t);
+	return rc;
+}
+
+int plans_find(struct plans *pl, const char *name, struct plan *out)
+{
+	struct store_txn *t;
+	int rc = store_begin(pl->st, false, &t);
 
 	if (rc != 0)
 		return rc;
-	rc = subscription_get(t, uid, now, &s);
-	if (rc == -ENOENT) {
-		*out = json_null();
-		rc = 0;
-	} else if (rc == 0) {
-		*out = subscription_json(&s);
-		if (*out && plan_get(t, s.plan, &p) == 0)
-			json_object_set_new(*out, "limits", plan_json(&p));
-		rc = *out ? 0 : -ENOMEM;
-	}
+	rc = plan_get(t, name, out);
 	store_abort(t);
+	return rc;
+}
+
+int plans_save(struct plans *pl, const struct plan *p, bool *created)
+{
+	struct store_txn *t;
+	struct plan old;
+	int rc = store_begin(pl->st, true, &t);
+
+	if (rc != 0)
+		return rc;
+	rc = plan_get(t, p->name, &old);
+	*created = rc == -ENOENT;
+	if (rc == 0 || rc == -ENOENT)
+		rc = plan_put(t, p);
+	rc = store_finish(t, rc);
+	record_cache_clear(pl->cache);
+	return rc;
+}
+
+int plans_remove(struct plans *pl, const char *name)
+{
+	struct store_txn *t;
+	size_t users = 0;
+	int rc = store_begin(pl->st, true, &t);
+
+	if (rc != 0)
+		return rc;
+	if ((rc = plan_subscribers(t, name, &users)) == 0 && users)
+		rc = -EBUSY;
+	if (rc == 0)
+		rc = store_del(t, ORIGIN_DB_PLANS, name, strlen(name));
+	rc = store_finish(t, rc);
+	record_cache_clear(pl->cache);
 	return rc;
 }

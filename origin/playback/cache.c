@@ -7,7 +7,6 @@
 #include "jsonfield.h"
 
 #define TITLES 1024 /* powers of two */
-#define PLANS  64
 
 struct origin_cache {
 	uint64_t gen; /* entries of another generation are empty */
@@ -15,10 +14,6 @@ struct origin_cache {
 		uint64_t gen;
 		struct title_info ti;
 	} titles[TITLES];
-	struct {
-		uint64_t gen;
-		struct plan p;
-	} plans[PLANS];
 };
 
 struct origin_cache *origin_cache_new(void)
@@ -38,25 +33,6 @@ void origin_cache_free(struct origin_cache *c)
 void origin_cache_clear(struct origin_cache *c)
 {
 	c->gen++;
-}
-
-int origin_cache_plan(struct origin_cache *c, struct store_txn *t, const char *name,
-		      struct plan *out)
-{
-	size_t i = jf_str_hash(name) & (PLANS - 1);
-	int rc;
-
-	if (!c)
-		return plan_get(t, name, out);
-	if (c->plans[i].gen == c->gen && strcmp(c->plans[i].p.name, name) == 0) {
-		*out = c->plans[i].p;
-		return 0;
-	}
-	if ((rc = plan_get(t, name, out)) == 0) {
-		c->plans[i].gen = c->gen;
-		c->plans[i].p = *out;
-	}
-	return rc;
 }
 
 int origin_cache_title(struct origin_cache *c, struct store_txn *t, const char *id,
