@@ -17,7 +17,7 @@
 #include "accounts/accounts.h"
 #include "admin/admin_tokens.h"
 #include "api/api.h"
-#include "playback/cache.h"
+#include "catalog/catalog.h"
 #include "plans/plans.h"
 #include "config.h"
 #include "daemon_args.h"
@@ -137,7 +137,7 @@ static int open_store(char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (!(M.api.cache = origin_cache_new())) {
+	if (!(M.api.catalog = catalog_new(M.store, M.master_key))) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -200,7 +200,6 @@ static int open_keys(char *err, size_t errlen)
 		return -1;
 	M.api.stream_keys = &M.stream_keys;
 	M.api.license_keys = &M.license_keys;
-	M.api.master_key = M.master_key;
 	M.api.admins = &M.admins;
 	return 0;
 }
@@ -383,7 +382,7 @@ int main(int argc, char **argv)
 	if (M.tls)
 		SSL_CTX_free(M.tls);
 	lease_table_free(M.leases);
-	origin_cache_free(M.api.cache);
+	catalog_free(M.api.catalog);
 	plans_free(M.api.plans);
 	keyset_free(&M.stream_keys);
 	keyset_free(&M.license_keys);

@@ -178,6 +178,18 @@ bool api_param(const struct http_str *p, char *out, size_t cap)
 	return true;
 }
 
+size_t api_query_size(struct httpd_exchange *x, const char *name, size_t def, size_t max)
+{
+	char buf[16];
+	char *end;
+	unsigned long v;
+
+	if (api_query(x->req, name, buf, sizeof(buf)) != 1)
+		return def;
+	v = strtoul(buf, &end, 10);
+	return *end || v > max ? def : v;
+}
+
 int api_query(const struct http_request *req, const char *name, char *out, size_t cap)
 {
 	const char *p = req->query.p, *end = p + req->query.len;

@@ -40,8 +40,8 @@ enum origin_count { ORIGIN_COUNT_NONE, ORIGIN_COUNTERS(ORIGIN_COUNT_ENUM) ORIGIN
 
 struct accounts;
 struct plans;
+struct catalog;
 struct lease_table;
-struct origin_cache;
 struct keyset;
 struct pwhash_pool;
 struct admin_tokens;
@@ -53,18 +53,17 @@ struct origin_api {
 	struct accounts *accounts; /* users, sessions, login throttling */
 	struct pwhash_pool *pool;  /* argon2id jobs off the loop; NULL: inline */
 	struct plans *plans;	   /* plans and subscriptions */
+	struct catalog *catalog;   /* titles and their content keys */
 
 	/* playback */
 	struct lease_table *leases;
-	struct origin_cache *cache;	   /* plans and titles; admin.c empties it on changes */
-	const struct keyset *stream_keys;  /* sign and verify stream tokens */
-	const struct keyset *license_keys; /* sign and verify offline licenses */
-	char edge_url[ORIGIN_URL_MAX];	   /* base of playback URLs, no trailing / */
-	uint32_t lease_timeout_s;	   /* a lease without heartbeat ends after */
-	uint32_t token_margin_s;	   /* stream token lifetime past the duration */
-	uint32_t token_max_s;		   /* ... capped at */
+	const struct keyset *stream_keys;	  /* sign and verify stream tokens */
+	const struct keyset *license_keys;	  /* sign and verify offline licenses */
+	char edge_url[ORIGIN_URL_MAX];		  /* base of playback URLs, no trailing / */
+	uint32_t lease_timeout_s;		  /* a lease without heartbeat ends after */
+	uint32_t token_margin_s;		  /* stream token lifetime past the duration */
+	uint32_t token_max_s;			  /* ... capped at */
 	uint32_t license_ttl_s, license_window_s; /* license storage expiry, playback window */
-	const uint8_t *master_key;		  /* 32 bytes: seals content keys at rest */
 
 	/* admin */
 	const struct admin_tokens *admins;

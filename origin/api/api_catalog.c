@@ -1,11 +1,19 @@
-/* The catalog for subscribers: list and search titles, get one. */
+/*
+ * The catalog: for subscribers, list and search titles and get one; for
+ * admins, register titles from their manifest, list, get and delete them,
+ * and add their content keys.
+ */
 #include "api/api_int.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "catalog/catalog.h"
+#include "hex.h"
+#include "jsonfield.h"
+#include "log.h"
 
 #define PAGE_MAX 100
 
@@ -13,6 +21,11 @@
 static const struct api_refusal title_refusals[] = {
     API_REFUSAL(-EBADMSG, 400, "invalid_json", NULL),
     API_REFUSAL(-EINVAL, 422, "invalid_manifest", NULL),
+    API_REFUSAL(-ENOENT, 404, "unknown_title", "no such title"),
+    {0},
+};
+static const struct api_refusal key_refusals[] = {
+    API_REFUSAL(-EEXIST, 409, "key_exists", "the title already has a key with this kid"),
     {0},
 };
 
@@ -57,9 +70,8 @@ void api_titles_list(struct origin_api *api, struct httpd_exchange *x, const str
 	char q[129] = "", lang[36];
 	int by_lang = 0;
 	struct accounts_user u;
-	struct store_txn *t;
 	size_t offset, limit;
-	json_t *out = NULL;
+	json_t *out;
 	int rc;
 
 	if (api_no_session(api, x, &u))
@@ -72,10 +84,7 @@ void api_titles_list(struct origin_api *api, struct httpd_exchange *x, const str
 	if (bad_query_count(x, "offset", 0, 1000000, &offset) ||
 	    bad_query_count(x, "limit", 50, PAGE_MAX, &limit))
 		return;
-	if ((rc = store_begin(api->st, false, &t)) == 0) {
-		rc = catalog_list(t, q, by_lang > 0 ? lang : NULL, offset, limit, &out);
-		store_abort(t);
-	}
+	rc = catalog_titles(api->catalog, q, by_lang > 0 ? lang : NULL, offset, limit, &out);
 	if (rc != 0) {
 		api_internal(x, "titles", rc);
 		return;
@@ -83,28 +92,165 @@ void api_titles_list(struct origin_api *api, struct httpd_exchange *x, const str
 	api_send_json(x, 200, out, NULL);
 }
 
+/* The title id of the path into ID, or true after answering 404. */
+static bool bad_title_param(struct httpd_exchange *x, const struct api_params *p, char *id)
+{
+	if (api_param(&p->v[0], id, TITLE_ID_MAX + 1) && title_id_valid(id, strlen(id)))
+		return false;
+	api_error(x, 404, "unknown_title", "no such title", NULL);
+	return true;
+}
+
+/* Answer title ID's record. */
+static void send_title(struct origin_api *api, struct httpd_exchange *x, const char *id)
+{
+	json_t *rec;
+	int rc = catalog_title(api->catalog, id, &rec);
+
+	if (rc != 0)
+		api_refuse(api, x, title_refusals, rc, NULL, "title");
+	else
+		api_send_json(x, 200, rec, NULL);
+}
+
 void api_title_get(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	char id[TITLE_ID_MAX + 1];
 	struct accounts_user u;
-	struct store_txn *t;
-	json_t *rec = NULL;
-	int rc = -ENOENT;
 
-	if (api_no_session(api, x, &u))
+	if (!api_no_session(api, x, &u) && !bad_title_param(x, p, id))
+		send_title(api, x, id);
+}
+
+/* ---- admin ---- */
+
+/* PUT /admin/v1/titles/ID[?name=TEXT], the body the package's manifest.json. */
+void api_admin_title_put(struct origin_api *api, struct httpd_exchange *x,
+			 const struct api_params *p)
+{
+	char id[TITLE_ID_MAX + 1], name[TITLE_NAME_MAX + 1];
+	const char *who;
+	struct origin_fail f;
+	json_t *rec;
+	bool created;
+	int rc, named;
+
+	if (api_not_admin(api, x, &who))
 		return;
-	if (api_param(&p->v[0], id, sizeof(id)) && title_id_valid(id, strlen(id)) &&
-	    (rc = store_begin(api->st, false, &t)) == 0) {
-		rc = catalog_get(t, id, &rec);
-		store_abort(t);
-	}
-	if (rc == -ENOENT) {
-		api_error(x, 404, "unknown_title", "no such title", NULL);
+	if (!api_param(&p->v[0], id, sizeof(id)) || !title_id_valid(id, strlen(id))) {
+		api_error(x, 422, "invalid_manifest",
+			  "a title id is 1..64 of A-Z, a-z, 0-9, '.', '_' and '-'", NULL);
 		return;
 	}
-	if (rc != 0) {
-		api_internal(x, "title", rc);
+	if (!api_is_json(x->req)) {
+		api_error(x, 415, "unsupported_media_type", "the body must be application/json",
+			  NULL);
 		return;
 	}
-	api_send_json(x, 200, rec, NULL);
+	if ((named = api_query(x->req, "name", name, sizeof(name))) < 0) {
+		api_error(x, 422, "invalid_manifest", "name is at most 256 bytes", NULL);
+		return;
+	}
+	if (catalog_from_manifest(x->body ? x->body : "", x->body_len, id, named ? name : NULL,
+				  api->now(), &rec, &f) != 0) {
+		api_fail(x, &f);
+		return;
+	}
+	if ((rc = catalog_save(api->catalog, rec, &created)) != 0) {
+		json_decref(rec);
+		api_refuse(api, x, title_refusals, rc, NULL, "title");
+		return;
+	}
+	log_info("admin %s: %s title %s version %s", who, created ? "registered" : "updated", id,
+		 json_string_value(json_object_get(rec, "version")));
+	api_send_json(x, created ? 201 : 200, rec, NULL);
+}
+
+void api_admin_title_get(struct origin_api *api, struct httpd_exchange *x,
+			 const struct api_params *p)
+{
+	char id[TITLE_ID_MAX + 1];
+	const char *who;
+
+	if (!api_not_admin(api, x, &who) && !bad_title_param(x, p, id))
+		send_title(api, x, id);
+}
+
+void api_admin_titles_list(struct origin_api *api, struct httpd_exchange *x,
+			   const struct api_params *p)
+{
+	const char *who;
+	json_t *out;
+	int rc;
+
+	if (api_not_admin(api, x, &who))
+		return;
+	rc = catalog_titles(api->catalog, NULL, NULL, api_query_size(x, "offset", 0, SIZE_MAX),
+			    api_query_size(x, "limit", 100, 1000), &out);
+	if (rc != 0)
+		api_internal(x, "titles", rc);
+	else
+		api_send_json(x, 200, out, NULL);
+}
+
+void api_admin_title_delete(struct origin_api *api, struct httpd_exchange *x,
+			    const struct api_params *p)
+{
+	char id[TITLE_ID_MAX + 1];
+	const char *who;
+	int rc;
+
+	if (api_not_admin(api, x, &who) || bad_title_param(x, p, id))
+		return;
+	if ((rc = catalog_remove(api->catalog, id)) != 0) {
+		api_refuse(api, x, title_refusals, rc, NULL, "title");
+		return;
+	}
+	log_info("admin %s: deleted title %s", who, id);
+	api_no_content(x);
+}
+
+/*
+ * POST /admin/v1/titles/ID/keys {"kid": KID, "key": HEX?}: store a content
+ * key for the title (imported, or made here when "key" is absent) and make
+ * it current; the answer shows the key once, for reel-transcode --key-file.
+ */
+void api_admin_title_key_add(struct origin_api *api, struct httpd_exchange *x,
+			     const struct api_params *p)
+{
+	static const char *const allowed[] = {"kid", "key", NULL};
+	char id[TITLE_ID_MAX + 1], kid[CONTENT_KID_MAX + 1], hex[2 * CONTENT_KEY_LEN + 2];
+	uint8_t given[CONTENT_KEY_LEN], key[CONTENT_KEY_LEN];
+	const char *who;
+	json_t *body;
+	int rc;
+
+	if (api_not_admin(api, x, &who) || bad_title_param(x, p, id) || api_bad_body(x, &body))
+		return;
+	if (jf_unknown(body, allowed) || jf_str(body, "kid", kid, sizeof(kid)) != 0 ||
+	    !jf_id_valid(kid, strlen(kid), CONTENT_KID_MAX)) {
+		api_error(x, 400, "invalid_request",
+			  "the body must be {\"kid\": ID} with an optional \"key\" (32 hex digits)",
+			  NULL);
+		goto out;
+	}
+	rc = jf_str(body, "key", hex, sizeof(hex));
+	if (rc == -EINVAL ||
+	    (rc == 0 && hex_decode(hex, strlen(hex), given, CONTENT_KEY_LEN) != 0)) {
+		api_error(x, 422, "invalid_key", "key must be 32 hex digits (AES-128)", NULL);
+		goto out;
+	}
+	if ((rc = catalog_key_add(api->catalog, id, kid, rc == 0 ? given : NULL, key)) != 0) {
+		api_refuse(api, x, key_refusals, rc, NULL, "key");
+		goto out;
+	}
+	hex_encode(key, CONTENT_KEY_LEN, hex);
+	log_info("admin %s: title %s key %s is current", who, id, kid);
+	api_send_json(x, 201, json_pack("{s:s, s:s, s:s}", "title", id, "kid", kid, "key", hex),
+		      NULL);
+out:
+	OPENSSL_cleanse(given, sizeof(given));
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(hex, sizeof(hex));
+	json_decref(body);
 }

@@ -310,11 +310,11 @@ void api_download_issue(struct origin_api *api, struct httpd_exchange *x,
 		goto end;
 	if (not_entitled(api, x, t, u.id, now, &pl))
 		goto out;
-	rc = catalog_key_get(t, api->master_key, d.title, NULL, key, d.ckid);
+	rc = catalog_key_in(api->catalog, t, d.title, NULL, key, d.ckid);
 	if (rc == -ENOENT) {
 		struct title_info ti;
 
-		if (catalog_info(t, d.title, &ti) == -ENOENT)
+		if (catalog_info_in(api->catalog, t, d.title, &ti) == -ENOENT)
 			api_error(x, 404, "unknown_title", "no such title", NULL);
 		else
 			api_error(x, 409, "not_downloadable",
@@ -395,7 +395,7 @@ void api_download_renew(struct origin_api *api, struct httpd_exchange *x,
 			  NULL);
 		goto out;
 	}
-	if ((rc = catalog_key_get(t, api->master_key, d.title, d.ckid, key, NULL)) == -ENOENT) {
+	if ((rc = catalog_key_in(api->catalog, t, d.title, d.ckid, key, NULL)) == -ENOENT) {
 		api_error(x, 409, "not_downloadable", "the title's content key is gone", NULL);
 		goto out;
 	}
@@ -513,7 +513,7 @@ void api_license_key(struct origin_api *api, struct httpd_exchange *x, const cha
 	if ((rc = store_begin(api->st, false, &t)) == 0 &&
 	    (rc = records_get(t, ORIGIN_DB_LICENSES, key, strlen(key), &o)) == 0 &&
 	    (rc = dl_parse(o, &d)) == 0 && !d.released && strcmp(d.ckid, c.ckid) == 0)
-		rc = catalog_key_get(t, api->master_key, title, c.ckid, ckey, NULL);
+		rc = catalog_key_in(api->catalog, t, title, c.ckid, ckey, NULL);
 	else if (rc == 0 || rc == -ENOENT)
 		rc = -EPERM;
 	store_abort(t);

@@ -144,6 +144,9 @@ bool api_param(const struct http_str *p, char *out, size_t cap);
  */
 int api_query(const struct http_request *req, const char *name, char *out, size_t cap);
 
+/* Query parameter NAME as a count up to MAX; DEF when absent, too large or not a number. */
+size_t api_query_size(struct httpd_exchange *x, const char *name, size_t def, size_t max);
+
 /* The user API's handlers, by resource (routed in user_routes.c). */
 
 /* api_accounts.c */

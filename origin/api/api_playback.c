@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "playback/cache.h"
 #include "catalog/catalog.h"
 #include "jsonfield.h"
 #include "keys.h"
@@ -49,7 +48,7 @@ static bool not_entitled(struct origin_api *api, struct httpd_exchange *x, const
 		if ((rc = plans_entitled(t, uid, now, api->plans, plan)) == -EACCES)
 			rc = -EPERM;
 		if (rc == 0)
-			rc = origin_cache_title(api->cache, t, title, ti);
+			rc = catalog_info_in(api->catalog, t, title, ti);
 		store_abort(t);
 	}
 	if (rc == -EPERM) {
@@ -214,7 +213,6 @@ void api_content_key(struct origin_api *api, struct httpd_exchange *x, const str
 	char title[TITLE_ID_MAX + 1], token[STREAM_TOKEN_MAX + 1], kid[CONTENT_KID_MAX + 1];
 	uint8_t key[CONTENT_KEY_LEN];
 	struct stream_claims c;
-	struct store_txn *t;
 	int64_t now = api->now();
 	int want_kid, rc;
 
@@ -248,11 +246,7 @@ void api_content_key(struct origin_api *api, struct httpd_exchange *x, const str
 		api_error(x, 404, "no_key", "this title has no such content key", NULL);
 		return;
 	}
-	if ((rc = store_begin(api->st, false, &t)) == 0) {
-		rc = catalog_key_get(t, api->master_key, title, want_kid > 0 ? kid : NULL, key,
-				     NULL);
-		store_abort(t);
-	}
+	rc = catalog_key(api->catalog, title, want_kid > 0 ? kid : NULL, key, NULL);
 	if (rc == -ENOENT) {
 		api_error(x, 404, "no_key", "this title has no such content key", NULL);
 		return;

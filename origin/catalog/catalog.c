@@ -1,21 +1,22 @@
-/* The catalog and content keys (catalog.h). */
+/* The catalog: titles from their manifests, and the service over them (catalog.h). */
 #include "catalog/catalog.h"
 
 #include <errno.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "catalog/catalog_int.h"
 #include "hex.h"
 #include "jsonfield.h"
+#include "record_cache.h"
 #include "records.h"
 #include "schema.h"
-#include "paseto.h"
-#include "seal.h"
+#include "store.h"
 
-#define KEY_AAD "reel-content-key-v1"
+#define TITLE_SLOTS 1024 /* the cache's; a power of two */
 
 bool title_id_valid(const char *s, size_t len)
 {
@@ -219,12 +220,12 @@ out:
 	return rc;
 }
 
-int catalog_get(struct store_txn *t, const char *id, json_t **out)
+static int catalog_get(struct store_txn *t, const char *id, json_t **out)
 {
 	return records_get(t, ORIGIN_DB_TITLES, id, strlen(id), out);
 }
 
-int catalog_info(struct store_txn *t, const char *id, struct title_info *out)
+static int catalog_info(struct store_txn *t, const char *id, struct title_info *out)
 {
 	json_t *rec, *video;
 	size_t i;
@@ -251,7 +252,7 @@ int catalog_info(struct store_txn *t, const char *id, struct title_info *out)
 	return rc;
 }
 
-int catalog_put(struct store_txn *t, json_t *rec)
+static int catalog_put(struct store_txn *t, json_t *rec)
 {
 	const char *id = json_string_value(json_object_get(rec, "id"));
 
@@ -262,7 +263,7 @@ int catalog_put(struct store_txn *t, json_t *rec)
 	return records_put(t, ORIGIN_DB_TITLES, id, strlen(id), rec, false);
 }
 
-int catalog_delete(struct store_txn *t, const char *id)
+static int catalog_delete(struct store_txn *t, const char *id)
 {
 	int rc = store_del(t, ORIGIN_DB_TITLES, id, strlen(id));
 
@@ -307,8 +308,8 @@ static int list_one(void *arg, const void *key, size_t klen, json_t *rec)
 	return 0;
 }
 
-int catalog_list(struct store_txn *t, const char *q, const char *lang, size_t offset, size_t limit,
-		 json_t **out)
+static int catalog_list(struct store_txn *t, const char *q, const char *lang, size_t offset,
+			size_t limit, json_t **out)
 {
 	struct list_ctx c = {q, lang, offset, limit, 0, json_array()};
 	int rc;
@@ -324,89 +325,96 @@ int catalog_list(struct store_txn *t, const char *q, const char *lang, size_t of
 	return *out ? 0 : -ENOMEM;
 }
 
-/* The associated data of a sealed content key: "reel-content-key-v1\0ID\0KID". */
-static size_t key_aad(const char *id, const char *kid, char *out, size_t cap)
+struct catalog *catalog_new(struct store *st, const uint8_t *master)
 {
-	int n = snprintf(out, cap, "%s%c%s%c%s", KEY_AAD, 0, id, 0, kid);
+	struct catalog *c = calloc(1, sizeof(*c));
 
-	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+	if (!c)
+		return NULL;
+	c->st = st;
+	c->master = master;
+	if (!(c->cache = record_cache_new(TITLE_SLOTS, sizeof(struct title_info)))) {
+		free(c);
+		return NULL;
+	}
+	return c;
 }
 
-int catalog_key_put(struct store_txn *t, const uint8_t master[32], const char *id, const char *kid,
-		    const uint8_t key[CONTENT_KEY_LEN])
+void catalog_free(struct catalog *c)
 {
-	uint8_t sealed[CONTENT_KEY_LEN + SEAL_OVERHEAD];
-	char aad[160], b64[2 * sizeof(sealed)];
-	size_t alen = key_aad(id, kid, aad, sizeof(aad)), slen;
-	json_t *rec = NULL, *keys;
-	int rc;
+	if (!c)
+		return;
+	record_cache_free(c->cache);
+	free(c);
+}
 
-	if (!alen || !jf_id_valid(kid, strlen(kid), CONTENT_KID_MAX))
-		return -EINVAL;
-	if ((rc = records_get(t, ORIGIN_DB_KEYS, id, strlen(id), &rec)) == -ENOENT) {
-		rec = json_pack("{s:{}}", "keys");
-		rc = rec ? 0 : -ENOMEM;
-	}
+int catalog_title(struct catalog *c, const char *id, json_t **out)
+{
+	struct store_txn *t;
+	int rc = store_begin(c->st, false, &t);
+
+	*out = NULL;
 	if (rc != 0)
 		return rc;
-	if (!json_is_object(keys = json_object_get(rec, "keys"))) {
-		rc = -EIO;
-		goto out;
-	}
-	if (json_object_get(keys, kid)) {
-		rc = -EEXIST;
-		goto out;
-	}
-	if ((rc = seal_encrypt(master, aad, alen, key, CONTENT_KEY_LEN, sealed, sizeof(sealed),
-			       &slen)) != 0)
-		goto out;
-	paseto_b64_encode(sealed, slen, b64);
-	if (json_object_set_new(keys, kid, json_string(b64)) != 0 ||
-	    json_object_set_new(rec, "current", json_string(kid)) != 0) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = records_put(t, ORIGIN_DB_KEYS, id, strlen(id), json_incref(rec), false);
-out:
-	json_decref(rec);
+	rc = catalog_get(t, id, out);
+	store_abort(t);
 	return rc;
 }
 
-int catalog_key_get(struct store_txn *t, const uint8_t master[32], const char *id, const char *kid,
-		    uint8_t key[CONTENT_KEY_LEN], char kid_out[CONTENT_KID_MAX + 1])
+int catalog_titles(struct catalog *c, const char *q, const char *lang, size_t offset, size_t limit,
+		   json_t **out)
 {
-	uint8_t sealed[CONTENT_KEY_LEN + SEAL_OVERHEAD + 4], plain[CONTENT_KEY_LEN + 16];
-	char aad[160];
-	size_t alen, plen;
-	const char *b64;
-	json_t *rec;
-	int n, rc = records_get(t, ORIGIN_DB_KEYS, id, strlen(id), &rec);
+	struct store_txn *t;
+	int rc = store_begin(c->st, false, &t);
+
+	*out = NULL;
+	if (rc != 0)
+		return rc;
+	rc = catalog_list(t, q, lang, offset, limit, out);
+	store_abort(t);
+	return rc;
+}
+
+int catalog_save(struct catalog *c, json_t *rec, bool *created)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	struct store_txn *t;
+	json_t *old = NULL;
+	int rc;
+
+	if (!id)
+		return -EINVAL;
+	if ((rc = store_begin(c->st, true, &t)) != 0)
+		return rc;
+	rc = catalog_get(t, id, &old);
+	*created = rc == -ENOENT;
+	json_decref(old);
+	if (rc == 0 || rc == -ENOENT)
+		rc = catalog_put(t, json_incref(rec));
+	rc = store_finish(t, rc);
+	record_cache_clear(c->cache);
+	return rc;
+}
+
+int catalog_remove(struct catalog *c, const char *id)
+{
+	struct store_txn *t;
+	int rc = store_begin(c->st, true, &t);
 
 	if (rc != 0)
 		return rc;
-	if (!kid)
-		kid = json_string_value(json_object_get(rec, "current"));
-	b64 = kid ? json_string_value(json_object_get(json_object_get(rec, "keys"), kid)) : NULL;
-	if (!b64) {
-		rc = -ENOENT;
-		goto out;
-	}
-	alen = key_aad(id, kid, aad, sizeof(aad));
-	if (paseto_b64_declen(strlen(b64)) > sizeof(sealed) ||
-	    (n = paseto_b64_decode(b64, strlen(b64), sealed)) < 0) {
-		rc = -EIO;
-		goto out;
-	}
-	rc = seal_decrypt(master, aad, alen, sealed, (size_t)n, plain, sizeof(plain), &plen);
-	if (rc == 0 && plen != CONTENT_KEY_LEN)
-		rc = -EIO;
-	if (rc == 0) {
-		memcpy(key, plain, CONTENT_KEY_LEN);
-		if (kid_out)
-			snprintf(kid_out, CONTENT_KID_MAX + 1, "%s", kid);
-	}
-	OPENSSL_cleanse(plain, sizeof(plain));
-out:
-	json_decref(rec);
+	rc = store_finish(t, catalog_delete(t, id));
+	record_cache_clear(c->cache);
+	return rc;
+}
+
+int catalog_info_in(struct catalog *c, struct store_txn *t, const char *id, struct title_info *out)
+{
+	int rc;
+
+	if (record_cache_get(c->cache, id, out))
+		return 0;
+	if ((rc = catalog_info(t, id, out)) == 0)
+		record_cache_put(c->cache, id, out);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * The catalog: titles registered by admins from their package's
  * manifest.json (docs/transcoder.md), and their AES-128 content keys
- * (tables.h).
+ * (tables.h), behind the catalog service (struct catalog).
  *
  * A title id is the package's folder name at the edges: 1..64 of
  * [A-Za-z0-9._-], not starting with a dot.  The version is the first 16 hex
@@ -18,7 +18,9 @@
 #include <stdint.h>
 
 #include "reason.h"
-#include "store.h"
+
+struct store;
+struct store_txn;
 
 #define TITLE_ID_MAX	  64
 #define TITLE_NAME_MAX	  256
@@ -35,6 +37,9 @@ struct title_info {
 	uint32_t min_height; /* the smallest video rendition (0: audio only) */
 };
 
+/* The catalog service: the store (not owned), the master key and a cache of title_info. */
+struct catalog;
+
 /* Is S[0..LEN) a valid title id? */
 bool title_id_valid(const char *s, size_t len);
 
@@ -49,40 +54,67 @@ bool title_id_valid(const char *s, size_t len);
 int catalog_record(const char *body, size_t len, const char *id, const char *name, int64_t now,
 		   json_t **out, struct origin_reason *why);
 
-/* Title ID's record (the caller decrefs): 0, -ENOENT, or a negative errno. */
-int catalog_get(struct store_txn *t, const char *id, json_t **out);
+/*
+ * The catalog service over ST (not owned; it must outlive the service), with
+ * MASTER (32 bytes, not copied: it must outlive the service) sealing content
+ * keys, and a cache of titles' playback facts; NULL on ENOMEM.  Free it with
+ * catalog_free().  It alone writes titles, so its cache is never stale.
+ */
+struct catalog *catalog_new(struct store *st, const uint8_t *master);
 
-/* Title ID's playback facts: 0, -ENOENT, or a negative errno. */
-int catalog_info(struct store_txn *t, const char *id, struct title_info *out);
+/* Free C.  NULL is a no-op. */
+void catalog_free(struct catalog *c);
 
-/* Write record REC (consumed) under its "id". */
-int catalog_put(struct store_txn *t, json_t *rec);
-
-/* Delete title ID and its keys: 0, -ENOENT, or a negative errno. */
-int catalog_delete(struct store_txn *t, const char *id);
+/* Title ID's record as a new JSON object in *OUT (the caller decrefs it): 0, -ENOENT, or a negative
+ * errno. */
+int catalog_title(struct catalog *c, const char *id, json_t **out);
 
 /*
  * The titles whose id or name contains Q (case-insensitive; NULL or "" for
  * all) and, when LANG is not NULL, that have audio or subtitles in that
- * language, in id order, skipping OFFSET and at most LIMIT: *OUT receives
- * {"titles": [...], "total": N}.
+ * language, in id order, skipping OFFSET and at most LIMIT: *OUT receives a
+ * new {"titles": [...], "total": N} (the caller decrefs it).
  */
-int catalog_list(struct store_txn *t, const char *q, const char *lang, size_t offset, size_t limit,
-		 json_t **out);
+int catalog_titles(struct catalog *c, const char *q, const char *lang, size_t offset, size_t limit,
+		   json_t **out);
 
 /*
- * Store KEY as title ID's content key KID (sealed with MASTER) and make it
- * current.  Returns 0, -EEXIST when KID is taken, or a negative errno.
+ * Register REC (from catalog_record; borrowed) under its "id", replacing a
+ * title of that id (*CREATED false) or not (true).  0 or a negative errno.
  */
-int catalog_key_put(struct store_txn *t, const uint8_t master[32], const char *id, const char *kid,
-		    const uint8_t key[CONTENT_KEY_LEN]);
+int catalog_save(struct catalog *c, json_t *rec, bool *created);
+
+/* Delete title ID and its content keys: 0, -ENOENT, or a negative errno. */
+int catalog_remove(struct catalog *c, const char *id);
 
 /*
- * Title ID's content key KID (NULL: the current one), unsealed into KEY,
- * and its id into KID_OUT (may be NULL).  0, -ENOENT (no such title or key),
- * -EBADMSG (the sealed key does not open with MASTER), or a negative errno.
+ * Title ID's playback facts into *OUT, read in T (the caller's transaction)
+ * through C's cache: 0, -ENOENT, or a negative errno.
  */
-int catalog_key_get(struct store_txn *t, const uint8_t master[32], const char *id, const char *kid,
-		    uint8_t key[CONTENT_KEY_LEN], char kid_out[CONTENT_KID_MAX + 1]);
+int catalog_info_in(struct catalog *c, struct store_txn *t, const char *id, struct title_info *out);
+
+/* ---- content keys (content_keys.c) ---- */
+
+/*
+ * Store a content key KID for title ID (which need not be registered yet:
+ * its key comes before its package) and make it current: the 16 bytes
+ * GIVEN, or fresh random ones when GIVEN is NULL; KEY receives them.
+ * Returns 0, -EEXIST (the title has a key KID), -EINVAL (KID is not 1..32
+ * of the token id characters), or a negative errno.
+ */
+int catalog_key_add(struct catalog *c, const char *id, const char *kid, const uint8_t *given,
+		    uint8_t key[CONTENT_KEY_LEN]);
+
+/*
+ * Title ID's content key KID (NULL: the current one), unsealed into KEY
+ * (the caller wipes it), and its id into KID_OUT (may be NULL), read in T
+ * (catalog_key_in) or in a read transaction of its own (catalog_key).
+ * Returns 0, -ENOENT (no such title or key), -EIO (the sealed key is
+ * damaged or does not open with the master key), or a negative errno.
+ */
+int catalog_key_in(struct catalog *c, struct store_txn *t, const char *id, const char *kid,
+		   uint8_t key[CONTENT_KEY_LEN], char kid_out[CONTENT_KID_MAX + 1]);
+int catalog_key(struct catalog *c, const char *id, const char *kid, uint8_t key[CONTENT_KEY_LEN],
+		char kid_out[CONTENT_KID_MAX + 1]);
 
 #endif
