@@ -23,7 +23,7 @@
 #include "daemon_args.h"
 #include "accounts/pwhash_pool.h"
 #include "keys.h"
-#include "playback/leases.h"
+#include "playback/playback.h"
 #include "reel_config.h"
 #include "schema.h"
 #include "tls.h"
@@ -36,7 +36,7 @@ static struct {
 	struct keyset stream_keys, license_keys;
 	uint8_t master_key[32];
 	struct admin_tokens admins;
-	struct lease_table *leases;
+	struct playback *playback;
 	struct event *tick;
 	struct pwhash_pool *pool;
 	struct accesslog *alog;
@@ -99,6 +99,7 @@ static void on_usr1(evutil_socket_t sig, short what, void *arg)
 
 static int open_store(char *err, size_t errlen)
 {
+	struct playback_params pp = {0};
 	struct accounts_params p = {
 	    .m_kib = (uint32_t)(M.cfg.argon2_memory >> 10),
 	    .t = M.cfg.argon2_time,
@@ -120,19 +121,9 @@ static int open_store(char *err, size_t errlen)
 	    .st = M.store,
 	    .accounts = M.accounts,
 	    .now = now_s,
-	    .lease_timeout_s = (uint32_t)(M.cfg.lease_timeout_ms / 1000),
-	    .token_margin_s = (uint32_t)(M.cfg.token_margin_ms / 1000),
-	    .token_max_s = (uint32_t)(M.cfg.token_max_ms / 1000),
 	    .license_ttl_s = (uint32_t)(M.cfg.license_ttl_ms / 1000),
 	    .license_window_s = (uint32_t)(M.cfg.license_window_ms / 1000),
 	};
-	snprintf(M.api.edge_url, sizeof(M.api.edge_url), "%s", M.cfg.edge_url);
-	if (!(M.leases = lease_table_new(M.api.lease_timeout_s)) ||
-	    (rc = lease_table_load(M.leases, M.store, now_s())) != 0) {
-		snprintf(err, errlen, "loading leases: %s", strerror(M.leases ? -rc : ENOMEM));
-		return -1;
-	}
-	M.api.leases = M.leases;
 	if (!(M.api.plans = plans_new(M.store))) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -141,6 +132,16 @@ static int open_store(char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	pp.lease_timeout_s = (uint32_t)(M.cfg.lease_timeout_ms / 1000);
+	pp.token_margin_s = (uint32_t)(M.cfg.token_margin_ms / 1000);
+	pp.token_max_s = (uint32_t)(M.cfg.token_max_ms / 1000);
+	snprintf(pp.edge_url, sizeof(pp.edge_url), "%s", M.cfg.edge_url);
+	if ((rc = playback_new(M.store, M.api.plans, M.api.catalog, &M.stream_keys, &pp, now_s(),
+			       &M.playback)) != 0) {
+		snprintf(err, errlen, "loading leases: %s", strerror(-rc));
+		return -1;
+	}
+	M.api.playback = M.playback;
 	return 0;
 }
 
@@ -209,8 +210,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	int rc;
 
-	lease_table_sweep(M.leases, now_s());
-	if ((rc = lease_table_save(M.leases, M.store)) != 0)
+	if ((rc = playback_tick(M.playback, now_s())) != 0)
 		log_warnx("saving leases: %s", strerror(-rc));
 }
 
@@ -332,7 +332,7 @@ out:
 	httpd_free(M.admin_srv);
 	pwhash_pool_free(M.pool); /* joins the threads; late answers find their connections gone */
 	M.pool = M.api.pool = NULL;
-	if (M.leases && lease_table_save(M.leases, M.store) != 0)
+	if (M.playback && playback_save(M.playback) != 0)
 		log_warnx("saving leases failed");
 	accesslog_free(M.alog);
 	metrics_free(M.metrics);
@@ -381,7 +381,7 @@ int main(int argc, char **argv)
 		close(M.als[i].fd);
 	if (M.tls)
 		SSL_CTX_free(M.tls);
-	lease_table_free(M.leases);
+	playback_free(M.playback);
 	catalog_free(M.api.catalog);
 	plans_free(M.api.plans);
 	keyset_free(&M.stream_keys);

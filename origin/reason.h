@@ -3,7 +3,8 @@
  * only the domain can say (which rule a value broke; which of a plan's
  * limits, and its number).  Domain code fills it and never logs it; api/
  * turns the errno and the reason into an answer, its tables choosing the
- * status.
+ * status.  The caller owns the struct and starts it zeroed ({0}): a call
+ * fills it only for the refusals its contract says give a reason.
  */
 #ifndef ORIGIN_REASON_H
 #define ORIGIN_REASON_H

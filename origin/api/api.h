@@ -41,7 +41,7 @@ enum origin_count { ORIGIN_COUNT_NONE, ORIGIN_COUNTERS(ORIGIN_COUNT_ENUM) ORIGIN
 struct accounts;
 struct plans;
 struct catalog;
-struct lease_table;
+struct playback;
 struct keyset;
 struct pwhash_pool;
 struct admin_tokens;
@@ -56,13 +56,9 @@ struct origin_api {
 	struct catalog *catalog;   /* titles and their content keys */
 
 	/* playback */
-	struct lease_table *leases;
-	const struct keyset *stream_keys;	  /* sign and verify stream tokens */
-	const struct keyset *license_keys;	  /* sign and verify offline licenses */
-	char edge_url[ORIGIN_URL_MAX];		  /* base of playback URLs, no trailing / */
-	uint32_t lease_timeout_s;		  /* a lease without heartbeat ends after */
-	uint32_t token_margin_s;		  /* stream token lifetime past the duration */
-	uint32_t token_max_s;			  /* ... capped at */
+	struct playback *playback;	   /* leases, stream tokens, content keys for players */
+	const struct keyset *stream_keys;  /* sign and verify stream tokens */
+	const struct keyset *license_keys; /* sign and verify offline licenses */
 	uint32_t license_ttl_s, license_window_s; /* license storage expiry, playback window */
 
 	/* admin */

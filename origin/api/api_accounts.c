@@ -111,7 +111,7 @@ int origin_creds_parse(const char *body, size_t len, struct origin_creds *out,
 
 int origin_creds_policy(const struct origin_creds *c, struct origin_fail *fail)
 {
-	struct origin_reason why;
+	struct origin_reason why = {0};
 	int rc = accounts_password_policy(c->email, c->password, c->password_len, &why);
 
 	if (rc == 0)

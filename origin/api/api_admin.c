@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "accounts/pwhash_pool.h"
 #include "jsonfield.h"
-#include "playback/leases.h"
+#include "playback/playback.h"
 #include "log.h"
 #include "plans/plans.h"
 
@@ -76,7 +76,7 @@ static void set_disabled(struct origin_api *api, struct httpd_exchange *x,
 		return;
 	}
 	if (disable)
-		ended = lease_end_user(api->leases, uid);
+		ended = playback_end_user(api->playback, uid);
 	log_info("admin %s: %s user %s (%zu streams ended)", who, disable ? "disabled" : "enabled",
 		 uid, ended);
 	api_send_json(x, 200,
@@ -101,7 +101,7 @@ void api_admin_healthz(struct origin_api *api, struct httpd_exchange *x, const s
 {
 	api_send_json(x, 200,
 		      json_pack("{s:s, s:I}", "status", "ok", "leases",
-				(json_int_t)lease_table_count(api->leases)),
+				(json_int_t)playback_leases(api->playback)),
 		      NULL);
 }
 
@@ -141,7 +141,7 @@ void api_admin_metrics(struct origin_api *api, struct httpd_exchange *x, const s
 			    hs.queued);
 	if (rc == 0)
 		rc = metric(&b, "reel_origin_leases", "Playback leases live", "gauge",
-			    lease_table_count(api->leases));
+			    playback_leases(api->playback));
 	if (rc != 0) {
 		buf_free(&b);
 		api_internal(x, "metrics", -ENOMEM);

@@ -32,7 +32,7 @@ static const struct api_refusal key_refusals[] = {
 int catalog_from_manifest(const char *body, size_t len, const char *id, const char *name,
 			  int64_t now, json_t **out, struct origin_fail *fail)
 {
-	struct origin_reason why;
+	struct origin_reason why = {0};
 	int rc = catalog_record(body, len, id, name, now, out, &why);
 
 	if (rc == 0)

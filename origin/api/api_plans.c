@@ -43,7 +43,7 @@ static const struct api_refusal grant_refusals[] = {
 
 int plan_parse(json_t *obj, const char *name, struct plan *out, struct origin_fail *fail)
 {
-	struct origin_reason why;
+	struct origin_reason why = {0};
 	int rc = plan_from_json(obj, name, out, &why);
 
 	if (rc == 0)

@@ -6,16 +6,44 @@
 
 #include <errno.h>
 #include <openssl/crypto.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "catalog/catalog.h"
 #include "jsonfield.h"
 #include "keys.h"
-#include "playback/leases.h"
-#include "plans/plans.h"
+#include "playback/playback.h"
 #include "stream_token.h"
+
+/* What the playback domain's refusals answer, by resource. */
+static const struct api_refusal play_refusals[] = {
+    API_REFUSAL_COUNTED(-EACCES, 403, "no_subscription", "an active subscription is required",
+			PLAY_REFUSED),
+    API_REFUSAL_COUNTED(-ENOENT, 404, "unknown_title", "no such title", PLAY_REFUSED),
+    API_REFUSAL_COUNTED(-ERANGE, 403, "height_not_allowed",
+			"no rendition of this title is within the plan's height", PLAY_REFUSED),
+    API_REFUSAL_COUNTED(-EUSERS, 403, "stream_limit", NULL, STREAM_LIMIT),
+    {0},
+};
+static const struct api_refusal heartbeat_refusals[] = {
+    API_REFUSAL(-ENOENT, 404, "unknown_lease",
+		"no such lease, or it ended; start the playback again"),
+    {0},
+};
+static const struct api_refusal stop_refusals[] = {
+    API_REFUSAL(-ENOENT, 404, "unknown_lease", "no such lease, or it ended"),
+    {0},
+};
+static const struct api_refusal key_refusals[] = {
+    API_REFUSAL_COUNTED(-EBADMSG, 401, "invalid_token", "the stream token is not valid",
+			KEY_REFUSED),
+    API_REFUSAL_COUNTED(-ETIMEDOUT, 401, "token_expired", "the stream token has expired",
+			KEY_REFUSED),
+    API_REFUSAL_COUNTED(-EACCES, 403, "wrong_title", "the stream token is for another title",
+			KEY_REFUSED),
+    API_REFUSAL_COUNTED(-EKEYREVOKED, 403, "lease_ended", "the playback lease has ended",
+			KEY_REFUSED),
+    API_REFUSAL(-ENOENT, 404, "no_key", "this title has no such content key"),
+    {0},
+};
 
 /* The title named by BODY's "title" member into ID, or true after answering 400. */
 static bool bad_title_member(struct httpd_exchange *x, json_t *body, char id[TITLE_ID_MAX + 1])
@@ -33,107 +61,35 @@ static bool bad_title_member(struct httpd_exchange *x, json_t *body, char id[TIT
 	return false;
 }
 
-/*
- * What the user may play of TITLE: the plan and the title's facts, or true
- * after answering 403 (no active subscription, no rendition within the
- * plan's height) or 404 (unknown title).
- */
-static bool not_entitled(struct origin_api *api, struct httpd_exchange *x, const char *uid,
-			 const char *title, int64_t now, struct plan *plan, struct title_info *ti)
-{
-	struct store_txn *t;
-	int rc = store_begin(api->st, false, &t);
-
-	if (rc == 0) {
-		if ((rc = plans_entitled(t, uid, now, api->plans, plan)) == -EACCES)
-			rc = -EPERM;
-		if (rc == 0)
-			rc = catalog_info_in(api->catalog, t, title, ti);
-		store_abort(t);
-	}
-	if (rc == -EPERM) {
-		api_error(x, 403, "no_subscription", "an active subscription is required", NULL);
-		return true;
-	}
-	if (rc == -ENOENT) {
-		api_error(x, 404, "unknown_title", "no such title", NULL);
-		return true;
-	}
-	if (rc != 0) {
-		api_internal(x, "play", rc);
-		return true;
-	}
-	if (ti->min_height && ti->min_height > plan->max_height) {
-		api_error(x, 403, "height_not_allowed",
-			  "no rendition of this title is within the plan's height", NULL);
-		return true;
-	}
-	return false;
-}
-
 void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
+	char id[TITLE_ID_MAX + 1];
 	struct accounts_user u;
-	struct plan plan;
-	struct title_info ti;
-	struct stream_claims c = {0};
-	struct lease lease;
-	char id[TITLE_ID_MAX + 1], msg[96];
-	char *token = NULL, *url = NULL;
-	int64_t now = api->now(), ttl;
+	struct playback_grant g;
+	struct origin_reason why = {0};
 	json_t *body;
 	int rc;
 
 	if (api_no_session(api, x, &u) || api_bad_body(x, &body))
 		return;
-	if (bad_title_member(x, body, id) || not_entitled(api, x, u.id, id, now, &plan, &ti)) {
+	if (bad_title_member(x, body, id)) {
 		api->count[ORIGIN_COUNT_PLAY_REFUSED]++;
 		goto out;
 	}
-	rc = lease_acquire(api->leases, u.id, id, now, plan.max_streams, &lease);
-	if (rc == -EUSERS) {
-		api->count[ORIGIN_COUNT_STREAM_LIMIT]++;
-		snprintf(msg, sizeof(msg), "the plan allows %u concurrent stream%s",
-			 plan.max_streams, plan.max_streams == 1 ? "" : "s");
-		api_send_json(x, 403,
-			      json_pack("{s:s, s:s, s:i}", "error", "stream_limit", "message", msg,
-					"limit", (int)plan.max_streams),
-			      NULL);
-		goto out;
-	}
-	if (rc != 0) {
-		api_internal(x, "lease", rc);
-		goto out;
-	}
-	ttl = (int64_t)ti.duration + 1 + api->token_margin_s;
-	if (ttl > api->token_max_s)
-		ttl = api->token_max_s;
-	snprintf(c.user, sizeof(c.user), "%s", u.id);
-	snprintf(c.title, sizeof(c.title), "%s", id);
-	snprintf(c.version, sizeof(c.version), "%s", ti.version);
-	snprintf(c.lease, sizeof(c.lease), "%s", lease.id);
-	c.max_height = plan.max_height;
-	c.issued = now;
-	c.expires = now + ttl;
-	if ((rc = stream_token_issue(keyset_signer(api->stream_keys), &c, &token)) != 0 ||
-	    asprintf(&url, "%s/s/%s/%s/master.m3u8", api->edge_url, token, id) < 0) {
-		url = NULL;
-		lease_release(api->leases, lease.id, u.id);
-		api_internal(x, "stream token", rc ? rc : -ENOMEM);
+	if ((rc = playback_start(api->playback, u.id, id, api->now(), &g, &why)) != 0) {
+		api_refuse(api, x, play_refusals, rc, &why, "play");
 		goto out;
 	}
 	api->count[ORIGIN_COUNT_PLAYS]++;
 	api_send_json(x, 201,
-		      json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i}", "url", url, "token",
-				token, "lease", lease.id, "title", id, "expires",
-				jf_time(c.expires), "max_height", (int)plan.max_height,
-				"heartbeat_interval",
-				(int)(api->lease_timeout_s / 3 ? api->lease_timeout_s / 3 : 1),
-				"lease_timeout", (int)api->lease_timeout_s),
+		      json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i}", "url", g.url, "token",
+				g.token, "lease", g.lease, "title", id, "expires",
+				jf_time(g.expires), "max_height", (int)g.max_height,
+				"heartbeat_interval", (int)g.heartbeat_interval_s, "lease_timeout",
+				(int)g.lease_timeout_s),
 		      NULL);
+	playback_grant_clear(&g);
 out:
-	free(token);
-	free(url);
 	json_decref(body);
 }
 
@@ -152,19 +108,16 @@ void api_play_heartbeat(struct origin_api *api, struct httpd_exchange *x,
 {
 	char id[LEASE_ID_LEN + 1];
 	struct accounts_user u;
-	struct lease l;
-	int64_t now = api->now();
+	int64_t expires;
+	int rc;
 
 	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id))
 		return;
-	if (lease_heartbeat(api->leases, id, u.id, now, &l) != 0) {
-		api_error(x, 404, "unknown_lease",
-			  "no such lease, or it ended; start the playback again", NULL);
+	if ((rc = playback_heartbeat(api->playback, id, u.id, api->now(), &expires)) != 0) {
+		api_refuse(api, x, heartbeat_refusals, rc, NULL, "heartbeat");
 		return;
 	}
-	api_send_json(x, 200,
-		      json_pack("{s:s, s:o}", "lease", l.id, "expires",
-				jf_time(l.last + api->lease_timeout_s)),
+	api_send_json(x, 200, json_pack("{s:s, s:o}", "lease", id, "expires", jf_time(expires)),
 		      NULL);
 }
 
@@ -172,33 +125,15 @@ void api_play_stop(struct origin_api *api, struct httpd_exchange *x, const struc
 {
 	char id[LEASE_ID_LEN + 1];
 	struct accounts_user u;
+	int rc;
 
 	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id))
 		return;
-	if (lease_release(api->leases, id, u.id) != 0) {
-		api_error(x, 404, "unknown_lease", "no such lease, or it ended", NULL);
+	if ((rc = playback_stop(api->playback, id, u.id)) != 0) {
+		api_refuse(api, x, stop_refusals, rc, NULL, "stop");
 		return;
 	}
 	api_no_content(x);
-}
-
-/* Answer a stream-token check's failure RC. */
-static void token_refused(struct httpd_exchange *x, int rc)
-{
-	switch (rc) {
-	case -ETIMEDOUT:
-		api_error(x, 401, "token_expired", "the stream token has expired", NULL);
-		break;
-	case -EACCES:
-		api_error(x, 403, "wrong_title", "the stream token is for another title", NULL);
-		break;
-	case -ENOMEM:
-	case -EIO:
-		api_internal(x, "stream token", rc);
-		break;
-	default:
-		api_error(x, 401, "invalid_token", "the stream token is not valid", NULL);
-	}
 }
 
 /*
@@ -212,8 +147,6 @@ void api_content_key(struct origin_api *api, struct httpd_exchange *x, const str
 {
 	char title[TITLE_ID_MAX + 1], token[STREAM_TOKEN_MAX + 1], kid[CONTENT_KID_MAX + 1];
 	uint8_t key[CONTENT_KEY_LEN];
-	struct stream_claims c;
-	int64_t now = api->now();
 	int want_kid, rc;
 
 	if (!api_param(&p->v[0], title, sizeof(title)) || !title_id_valid(title, strlen(title))) {
@@ -230,29 +163,15 @@ void api_content_key(struct origin_api *api, struct httpd_exchange *x, const str
 			  NULL);
 		return;
 	}
-	rc = stream_token_check(api->stream_keys->ring, token, strlen(token), now, title,
-				strlen(title), &c);
+	/* a kid too long to be one names no key: "" (absent: the current key) */
+	want_kid = api_query(x->req, "kid", kid, sizeof(kid));
+	rc = playback_key(api->playback, title, token,
+			  want_kid > 0	 ? kid
+			  : want_kid < 0 ? ""
+					 : NULL,
+			  api->now(), key);
 	if (rc != 0) {
-		api->count[ORIGIN_COUNT_KEY_REFUSED]++;
-		token_refused(x, rc);
-		return;
-	}
-	if (!lease_live(api->leases, c.lease, now)) {
-		api->count[ORIGIN_COUNT_KEY_REFUSED]++;
-		api_error(x, 403, "lease_ended", "the playback lease has ended", NULL);
-		return;
-	}
-	if ((want_kid = api_query(x->req, "kid", kid, sizeof(kid))) < 0) {
-		api_error(x, 404, "no_key", "this title has no such content key", NULL);
-		return;
-	}
-	rc = catalog_key(api->catalog, title, want_kid > 0 ? kid : NULL, key, NULL);
-	if (rc == -ENOENT) {
-		api_error(x, 404, "no_key", "this title has no such content key", NULL);
-		return;
-	}
-	if (rc != 0) {
-		api_internal(x, "content key", rc);
+		api_refuse(api, x, key_refusals, rc, NULL, "content key");
 		return;
 	}
 	api->count[ORIGIN_COUNT_KEY_ANSWERS]++;
