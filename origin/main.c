@@ -21,6 +21,7 @@
 #include "plans/plans.h"
 #include "config.h"
 #include "daemon_args.h"
+#include "downloads/downloads.h"
 #include "accounts/pwhash_pool.h"
 #include "keys.h"
 #include "playback/playback.h"
@@ -100,6 +101,7 @@ static void on_usr1(evutil_socket_t sig, short what, void *arg)
 static int open_store(char *err, size_t errlen)
 {
 	struct playback_params pp = {0};
+	struct downloads_params dp;
 	struct accounts_params p = {
 	    .m_kib = (uint32_t)(M.cfg.argon2_memory >> 10),
 	    .t = M.cfg.argon2_time,
@@ -121,8 +123,6 @@ static int open_store(char *err, size_t errlen)
 	    .st = M.store,
 	    .accounts = M.accounts,
 	    .now = now_s,
-	    .license_ttl_s = (uint32_t)(M.cfg.license_ttl_ms / 1000),
-	    .license_window_s = (uint32_t)(M.cfg.license_window_ms / 1000),
 	};
 	if (!(M.api.plans = plans_new(M.store))) {
 		snprintf(err, errlen, "out of memory");
@@ -142,6 +142,13 @@ static int open_store(char *err, size_t errlen)
 		return -1;
 	}
 	M.api.playback = M.playback;
+	dp.license_ttl_s = (uint32_t)(M.cfg.license_ttl_ms / 1000);
+	dp.license_window_s = (uint32_t)(M.cfg.license_window_ms / 1000);
+	if (!(M.api.downloads =
+		  downloads_new(M.store, M.api.plans, M.api.catalog, &M.license_keys, &dp))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -382,6 +389,7 @@ int main(int argc, char **argv)
 	if (M.tls)
 		SSL_CTX_free(M.tls);
 	playback_free(M.playback);
+	downloads_free(M.api.downloads);
 	catalog_free(M.api.catalog);
 	plans_free(M.api.plans);
 	keyset_free(&M.stream_keys);

@@ -42,37 +42,40 @@ struct accounts;
 struct plans;
 struct catalog;
 struct playback;
+struct downloads;
 struct keyset;
 struct pwhash_pool;
 struct admin_tokens;
 
+/*
+ * What the handlers of both APIs work with: one per process, set up by
+ * main.c; the handlers borrow every pointer (none is theirs to free).  A new
+ * domain adds its service here.
+ */
 struct origin_api {
 	uint32_t magic;
 	struct store *st;
-	int64_t (*now)(void);	   /* unix seconds */
-	struct accounts *accounts; /* users, sessions, login throttling */
-	struct pwhash_pool *pool;  /* argon2id jobs off the loop; NULL: inline */
-	struct plans *plans;	   /* plans and subscriptions */
-	struct catalog *catalog;   /* titles and their content keys */
+	int64_t (*now)(void); /* unix seconds */
 
-	/* playback */
+	struct accounts *accounts;	   /* users, sessions, login throttling */
+	struct pwhash_pool *pool;	   /* argon2id jobs off the loop; NULL: inline */
+	struct plans *plans;		   /* plans and subscriptions */
+	struct catalog *catalog;	   /* titles and their content keys */
 	struct playback *playback;	   /* leases, stream tokens, content keys for players */
-	const struct keyset *stream_keys;  /* sign and verify stream tokens */
-	const struct keyset *license_keys; /* sign and verify offline licenses */
-	uint32_t license_ttl_s, license_window_s; /* license storage expiry, playback window */
+	struct downloads *downloads;	   /* offline licenses */
+	const struct keyset *stream_keys;  /* published: stream token keys */
+	const struct keyset *license_keys; /* published: license keys */
+	const struct admin_tokens *admins; /* who may use the admin API */
+	struct metrics *metrics;	   /* the HTTP counters, for /metrics */
 
-	/* admin */
-	const struct admin_tokens *admins;
-	struct metrics *metrics; /* the HTTP counters, for /metrics */
-
-	uint64_t
-	    count[ORIGIN_COUNT_MAX]; /* for /metrics; the loop's own, read by the same thread */
+	/* the origin's counters for /metrics: the loop's own, read by the same thread */
+	uint64_t count[ORIGIN_COUNT_MAX];
 };
 
 /* The user API's httpd handler; ARG is a struct origin_api. */
 void origin_api_handle(struct httpd_exchange *x, void *arg);
 
-/* The admin API's httpd handler (admin.c); ARG is a struct origin_api. */
+/* The admin API's httpd handler; ARG is a struct origin_api. */
 void origin_admin_handle(struct httpd_exchange *x, void *arg);
 
 #endif
