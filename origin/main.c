@@ -27,6 +27,7 @@
 #include "playback/playback.h"
 #include "reel_config.h"
 #include "schema.h"
+#include "store.h"
 #include "tls.h"
 
 static struct {
@@ -120,7 +121,6 @@ static int open_store(char *err, size_t errlen)
 	}
 	M.api = (struct origin_api){
 	    .magic = ORIGIN_API_MAGIC,
-	    .st = M.store,
 	    .accounts = M.accounts,
 	    .now = now_s,
 	};

@@ -107,18 +107,6 @@ void api_internal(struct httpd_exchange *x, const char *what, int rc)
 		api_error(x, 500, "internal", "internal error", NULL);
 }
 
-bool api_commit_failed(struct httpd_exchange *x, struct store_txn **t, int rc, const char *what)
-{
-	if (rc == 0)
-		rc = store_commit(*t);
-	else
-		store_abort(*t);
-	*t = NULL;
-	if (rc != 0)
-		api_internal(x, what, rc);
-	return rc != 0;
-}
-
 void api_no_content(struct httpd_exchange *x)
 {
 	httpd_begin(x, 204);

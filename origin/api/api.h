@@ -54,7 +54,6 @@ struct admin_tokens;
  */
 struct origin_api {
 	uint32_t magic;
-	struct store *st;
 	int64_t (*now)(void); /* unix seconds */
 
 	struct accounts *accounts;	   /* users, sessions, login throttling */

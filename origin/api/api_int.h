@@ -19,7 +19,6 @@
 #include "api/api.h"
 #include "api/bodies.h"
 #include "reason.h"
-#include "store.h"
 
 #define API_MAX_PARAMS 2
 
@@ -98,13 +97,6 @@ void api_fail(struct httpd_exchange *x, const struct origin_fail *f);
 
 /* Log WHAT's failure RC (negative errno) and answer 503 storage_full or 500 internal. */
 void api_internal(struct httpd_exchange *x, const char *what, int rc);
-
-/*
- * End write transaction *T (NULL after a failed store_begin()) for a handler:
- * commit when RC is 0, else abort; *T is NULL after.  True after answering
- * api_internal(X, WHAT, the error) when that failed; false when committed.
- */
-bool api_commit_failed(struct httpd_exchange *x, struct store_txn **t, int rc, const char *what);
 
 /* 204 No Content. */
 void api_no_content(struct httpd_exchange *x);

@@ -10,6 +10,7 @@
 #include "jsonfield.h"
 #include "records.h"
 #include "schema.h"
+#include "store.h"
 
 struct node {
 	struct lease l;

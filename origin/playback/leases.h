@@ -14,10 +14,12 @@
 #define ORIGIN_LEASES_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+
+struct store;
 
 #define LEASE_ID_LEN 25 /* "l" + 24 hex digits (96 random bits) */
 

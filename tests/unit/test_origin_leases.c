@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "schema.h"
+#include "store.h"
 #include "playback/leases.h"
 #include "plans/plans.h"
 #include "test.h"
