@@ -11,7 +11,7 @@
 
 #include "downloads/downloads.h"
 #include "jsonfield.h"
-#include "keys.h"
+#include "keyfiles.h"
 #include "paseto.h"
 
 /* What the downloads domain's refusals answer, by resource. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "jsonfield.h"
-#include "keys.h"
+#include "keyfiles.h"
 #include "playback/playback.h"
 #include "stream_token.h"
 

@@ -9,7 +9,7 @@
 
 #include "accounts/accounts.h"
 #include "jsonfield.h"
-#include "keys.h"
+#include "keyfiles.h"
 #include "paseto.h"
 #include "plans/plans.h"
 #include "records.h"

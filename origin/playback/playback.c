@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
-#include "keys.h"
+#include "keyfiles.h"
 #include "plans/plans.h"
 #include "store.h"
 #include "stream_token.h"

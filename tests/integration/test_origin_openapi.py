@@ -142,8 +142,8 @@ def routes(source):
 
 
 def default_urls():
-    """The built-in user and admin API addresses, as URLs (origin/config.c)."""
-    with open(os.path.join(et.SOURCE_ROOT, "origin", "config.c")) as f:
+    """The built-in user and admin API addresses, as URLs (origin/origin_config.c)."""
+    with open(os.path.join(et.SOURCE_ROOT, "origin", "origin_config.c")) as f:
         text = f.read()
     user = re.search(r'conf_parse_addr\("([^"]+)", &cfg->listen\[0\]\)', text)
     admin = re.search(r'conf_parse_addr\("([^"]+)", &cfg->admin_listen\[0\]\)', text)
@@ -156,7 +156,7 @@ def default_urls():
 def static_checks(t, doc):
     t.check_eq("the document is OpenAPI 3.0.3", doc.version, "3.0.3")
     user_url, admin_url = default_urls()
-    t.check("origin/config.c has the default user and admin addresses",
+    t.check("origin/origin_config.c has the default user and admin addresses",
             user_url and admin_url, (user_url, admin_url))
     served = {}  # (METHOD, pattern) -> set of server URLs that route it
     for url, source in ((user_url, "origin/api/user_routes.c"), (admin_url, "origin/api/admin_routes.c")):

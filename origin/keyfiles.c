@@ -1,5 +1,5 @@
-/* Key set and master key files (keys.h). */
-#include "keys.h"
+/* Key set and master key files (keyfiles.h). */
+#include "keyfiles.h"
 
 #include <errno.h>
 #include <fcntl.h>

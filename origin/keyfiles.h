@@ -11,8 +11,8 @@
  * digits.  When a file is not configured, the origin uses one in its data
  * folder and creates it (mode 0600) on first start.
  */
-#ifndef ORIGIN_KEYS_H
-#define ORIGIN_KEYS_H
+#ifndef ORIGIN_KEYFILES_H
+#define ORIGIN_KEYFILES_H
 
 #include <jansson.h>
 #include <stdbool.h>

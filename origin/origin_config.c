@@ -2,7 +2,7 @@
  * reel-origin's configuration keys: the table common/conf_table.c reads, the
  * built-in defaults, and the checks across keys.
  */
-#include "config.h"
+#include "origin_config.h"
 
 #include <stddef.h>
 #include <stdio.h>

@@ -2,8 +2,8 @@
  * reel-origin configuration: built-in defaults, overridden by an INI file
  * (conf/origin.conf documents every key).
  */
-#ifndef ORIGIN_CONFIG_H
-#define ORIGIN_CONFIG_H
+#ifndef ORIGIN_ORIGIN_CONFIG_H
+#define ORIGIN_ORIGIN_CONFIG_H
 
 #include <limits.h>
 #include <stdbool.h>
@@ -50,7 +50,7 @@ struct origin_config {
 	uint64_t token_max_ms;	    /* ... at most */
 	uint64_t license_ttl_ms;    /* offline licenses expire after */
 	uint64_t license_window_ms; /* playback window after the first offline play */
-	char stream_keys[PATH_MAX]; /* key set files (keys.h); "" = in data_dir */
+	char stream_keys[PATH_MAX]; /* key set files (keyfiles.h); "" = in data_dir */
 	char license_keys[PATH_MAX];
 	char master_key[PATH_MAX];
 
