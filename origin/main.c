@@ -395,19 +395,22 @@ static const struct part {
 	void (*tick)(int64_t now);
 	void (*reload)(void);
 } parts[] = {
-    {open_store, close_store, NULL, NULL},
-    {open_keys, close_keys, NULL, reload_keys},
-    {open_accounts, close_accounts, NULL, NULL},
-    {open_plans, close_plans, NULL, NULL},
-    {open_catalog, close_catalog, NULL, NULL},
-    {open_playback, close_playback, tick_playback, NULL},
-    {open_downloads, close_downloads, NULL, NULL},
-    {open_listeners, close_listeners, NULL, NULL},
-    {open_loop, close_loop, NULL, NULL},
-    {open_pool, close_pool, NULL, NULL},
-    {open_servers, close_servers, NULL, NULL},
-    {open_timer, close_timer, NULL, NULL},
-    {open_signals, close_signals, NULL, NULL},
+    /* the state: the store, the key files */
+    {.open = open_store, .close = close_store},
+    {.open = open_keys, .close = close_keys, .reload = reload_keys},
+    /* the domains, each over the store: a new one adds its line here */
+    {.open = open_accounts, .close = close_accounts},
+    {.open = open_plans, .close = close_plans},
+    {.open = open_catalog, .close = close_catalog},
+    {.open = open_playback, .close = close_playback, .tick = tick_playback},
+    {.open = open_downloads, .close = close_downloads},
+    /* serving them: sockets, the loop, the hashing threads, the servers, the timer, signals */
+    {.open = open_listeners, .close = close_listeners},
+    {.open = open_loop, .close = close_loop},
+    {.open = open_pool, .close = close_pool},
+    {.open = open_servers, .close = close_servers},
+    {.open = open_timer, .close = close_timer},
+    {.open = open_signals, .close = close_signals},
 };
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))
 

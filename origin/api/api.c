@@ -53,47 +53,41 @@ void api_fail(struct httpd_exchange *x, const struct origin_fail *f)
 		      NULL);
 }
 
-/* TABLE's row for RC, or NULL. */
-static const struct api_refusal *refusal_row(const struct api_refusal *table, int rc)
-{
-	for (; table->rc; table++)
-		if (table->rc == rc)
-			return table;
-	return NULL;
-}
-
-int api_refusal_fail(const struct api_refusal *table, int rc, const struct origin_reason *why,
+int api_refusal_fail(enum api_resource r, int rc, const struct origin_reason *why,
 		     struct origin_fail *f)
 {
-	const struct api_refusal *r = refusal_row(table, rc);
+	const struct api_refusal *row = api_refusal_of(r, rc);
 	static const struct origin_reason none;
 
-	if (!r) {
+	if (!row) {
 		*f = (struct origin_fail){500, "internal", "internal error", false, 0};
 		return -1;
 	}
 	if (!why)
 		why = &none;
-	*f = (struct origin_fail){r->status, r->code ? r->code : why->code,
-				  r->message ? r->message : why->message, why->has_limit,
+	*f = (struct origin_fail){row->status, row->code ? row->code : why->code,
+				  row->message ? row->message : why->message, why->has_limit,
 				  why->limit};
 	return 0;
 }
 
-void api_refuse(struct origin_api *api, struct httpd_exchange *x, const struct api_refusal *table,
-		int rc, const struct origin_reason *why, const char *what)
+void api_refuse(struct origin_api *api, struct httpd_exchange *x, enum api_resource r, int rc,
+		const struct origin_reason *why)
 {
-	const struct api_refusal *r = refusal_row(table, rc);
+#define API_RESOURCE_NAME(id, name) name,
+	static const char *const names[API_RESOURCE_COUNT] = {API_RESOURCES(API_RESOURCE_NAME)};
+#undef API_RESOURCE_NAME
+	const struct api_refusal *row = api_refusal_of(r, rc);
 	struct origin_fail f;
 
-	if (!r) {
-		api_internal(x, what, rc);
+	if (!row) {
+		api_internal(x, names[r], rc);
 		return;
 	}
-	api->count[r->count]++;
-	api_refusal_fail(table, rc, why, &f);
-	if (r->extra && !f.has_limit)
-		api_error(x, f.status, f.code, f.message, r->extra);
+	api->count[row->count]++;
+	api_refusal_fail(r, rc, why, &f);
+	if (row->extra && !f.has_limit)
+		api_error(x, f.status, f.code, f.message, row->extra);
 	else
 		api_fail(x, &f);
 }
@@ -105,6 +99,16 @@ void api_internal(struct httpd_exchange *x, const char *what, int rc)
 		api_error(x, 503, "storage_full", "the store is full", NULL);
 	else
 		api_error(x, 500, "internal", "internal error", NULL);
+}
+
+void api_send_result(struct httpd_exchange *x, const char *what, int rc, json_t *obj)
+{
+	if (rc == 0) {
+		api_send_json(x, 200, obj, NULL);
+		return;
+	}
+	json_decref(obj);
+	api_internal(x, what, rc);
 }
 
 void api_no_content(struct httpd_exchange *x)
@@ -166,7 +170,17 @@ bool api_param(const struct http_str *p, char *out, size_t cap)
 	return true;
 }
 
-size_t api_query_size(struct httpd_exchange *x, const char *name, size_t def, size_t max)
+bool api_bad_param(struct httpd_exchange *x, const struct api_params *p, char *id, size_t cap,
+		   bool (*valid)(const char *s, size_t len), const char *code, const char *message)
+{
+	if (api_param(&p->v[0], id, cap) && valid(id, strlen(id)))
+		return false;
+	api_error(x, 404, code, message, NULL);
+	return true;
+}
+
+/* Query parameter NAME as a count up to MAX; DEF when absent, too large or not a number. */
+static size_t query_size(struct httpd_exchange *x, const char *name, size_t def, size_t max)
 {
 	char buf[16];
 	char *end;
@@ -176,6 +190,23 @@ size_t api_query_size(struct httpd_exchange *x, const char *name, size_t def, si
 		return def;
 	v = strtoul(buf, &end, 10);
 	return *end || v > max ? def : v;
+}
+
+struct api_page api_admin_page(struct httpd_exchange *x)
+{
+	return (struct api_page){query_size(x, "offset", 0, SIZE_MAX),
+				 query_size(x, "limit", 100, 1000)};
+}
+
+void api_admin_removed(struct origin_api *api, struct httpd_exchange *x, enum api_resource r,
+		       int rc, const char *who, const char *kind, const char *id)
+{
+	if (rc != 0) {
+		api_refuse(api, x, r, rc, NULL);
+		return;
+	}
+	log_info("admin %s: deleted %s %s", who, kind, id);
+	api_no_content(x);
 }
 
 int api_query(const struct http_request *req, const char *name, char *out, size_t cap)

@@ -20,32 +20,6 @@
 
 #define SESSION_COOKIE "__Host-reel_session"
 
-/* What the accounts domain's refusals answer, by resource. */
-static const struct api_refusal session_refusals[] = {
-    {-EACCES, 401, "invalid_token", "the session token is invalid or expired", ORIGIN_COUNT_NONE,
-     "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n"},
-    {0},
-};
-static const struct api_refusal signup_refusals[] = {
-    API_REFUSAL(-EEXIST, 409, "email_taken", "an account with this email exists"),
-    {0},
-};
-static const struct api_refusal login_refusals[] = {
-    API_REFUSAL(-EACCES, 401, "invalid_credentials", "wrong email or password"),
-    {0},
-};
-/* accounts_password_policy's refusals: its reason says which rule. */
-static const struct api_refusal credential_refusals[] = {
-    API_REFUSAL(-EINVAL, 422, NULL, NULL),
-    {0},
-};
-static const struct api_refusal password_refusals[] = {
-    API_REFUSAL(-EACCES, 403, "wrong_password", "the current password is wrong"),
-    API_REFUSAL(-ESTALE, 409, "account_changed",
-		"the account changed meanwhile (password or status); sign in again"),
-    {0},
-};
-
 static int failed(struct origin_fail *f, int status, const char *code, const char *message)
 {
 	*f = (struct origin_fail){status, code, message, false, 0};
@@ -116,7 +90,7 @@ int origin_creds_policy(const struct origin_creds *c, struct origin_fail *fail)
 
 	if (rc == 0)
 		return 0;
-	api_refusal_fail(credential_refusals, rc, &why, fail);
+	api_refusal_fail(API_CREDENTIALS, rc, &why, fail);
 	return -1;
 }
 
@@ -180,7 +154,7 @@ bool api_no_session(struct origin_api *api, struct httpd_exchange *x, struct acc
 		return true;
 	if ((rc = accounts_session_use(api->accounts, tok.p, tok.len, api->now(), u)) == 0)
 		return false;
-	api_refuse(api, x, session_refusals, rc, NULL, "session");
+	api_refuse(api, x, API_SESSION, rc, NULL);
 	return true;
 }
 
@@ -258,7 +232,7 @@ static void signup_answer(struct origin_api *api, struct httpd_exchange *x, stru
 	int rc = j->rc ? j->rc : accounts_create(api->accounts, j->c.email, j->hash, now);
 
 	if (rc != 0) {
-		api_refuse(api, x, signup_refusals, rc, NULL, "signup");
+		api_refuse(api, x, API_SIGNUP, rc, NULL);
 		return;
 	}
 	api_send_json(x, 201, json_pack("{s:s, s:o}", "email", j->c.email, "created", jf_time(now)),
@@ -295,7 +269,7 @@ static void login_answer(struct origin_api *api, struct httpd_exchange *x, struc
 					    &expires);
 	accounts_check_done(api->accounts, j->c.email, rc != -EACCES, addr, alen, now);
 	if (rc != 0) {
-		api_refuse(api, x, login_refusals, rc, NULL, "login");
+		api_refuse(api, x, API_LOGIN, rc, NULL);
 		return;
 	}
 	send_session(x, token, expires, now);
@@ -319,7 +293,7 @@ static void change_answer(struct origin_api *api, struct httpd_exchange *x, stru
 	if (rc == 0)
 		rc = accounts_login_session(api->accounts, email, j->hash, now, token, &expires);
 	if (rc != 0) {
-		api_refuse(api, x, password_refusals, rc, NULL, "password");
+		api_refuse(api, x, API_PASSWORD, rc, NULL);
 		return;
 	}
 	send_session(x, token, expires, now);
@@ -543,7 +517,7 @@ void api_logout(struct origin_api *api, struct httpd_exchange *x, const struct a
 	if (api_no_bearer(x, &tok))
 		return;
 	if ((rc = accounts_logout(api->accounts, tok.p, tok.len)) != 0) {
-		api_refuse(api, x, session_refusals, rc, NULL, "logout");
+		api_refuse(api, x, API_SESSION, rc, NULL);
 		return;
 	}
 	if (httpd_is_tls(x)) {
@@ -565,12 +539,9 @@ void api_me(struct origin_api *api, struct httpd_exchange *x, const struct api_p
 
 	if (api_no_session(api, x, &u))
 		return;
-	if ((rc = plans_subscription_json(api->plans, u.id, api->now(), &sub)) != 0) {
-		api_internal(x, "subscription", rc);
-		return;
-	}
-	api_send_json(x, 200,
-		      json_pack("{s:s, s:s, s:o, s:o}", "id", u.id, "email", u.email, "created",
-				jf_time(u.created), "subscription", sub),
-		      NULL);
+	rc = plans_subscription_json(api->plans, u.id, api->now(), &sub);
+	api_send_result(x, "subscription", rc,
+			rc == 0 ? json_pack("{s:s, s:s, s:o, s:o}", "id", u.id, "email", u.email,
+					    "created", jf_time(u.created), "subscription", sub)
+				: NULL);
 }

@@ -40,19 +40,16 @@ bool api_not_admin(struct origin_api *api, struct httpd_exchange *x, const char 
 void api_admin_users_list(struct origin_api *api, struct httpd_exchange *x,
 			  const struct api_params *p)
 {
+	struct api_page pg;
 	const char *who;
 	json_t *page;
 	int rc;
 
 	if (api_not_admin(api, x, &who))
 		return;
-	rc = admin_users(api->accounts, api->plans, api_query_size(x, "offset", 0, SIZE_MAX),
-			 api_query_size(x, "limit", 100, 1000), api->now(), &page);
-	if (rc != 0) {
-		api_internal(x, "users", rc);
-		return;
-	}
-	api_send_json(x, 200, page, NULL);
+	pg = api_admin_page(x);
+	rc = admin_users(api->accounts, api->plans, pg.offset, pg.limit, api->now(), &page);
+	api_send_result(x, "users", rc, page);
 }
 
 static void set_disabled(struct origin_api *api, struct httpd_exchange *x,

@@ -17,18 +17,6 @@
 
 #define PAGE_MAX 100
 
-/* What the catalog's refusals answer, for titles. */
-static const struct api_refusal title_refusals[] = {
-    API_REFUSAL(-EBADMSG, 400, "invalid_json", NULL),
-    API_REFUSAL(-EINVAL, 422, "invalid_manifest", NULL),
-    API_REFUSAL(-ENOENT, 404, "unknown_title", "no such title"),
-    {0},
-};
-static const struct api_refusal key_refusals[] = {
-    API_REFUSAL(-EEXIST, 409, "key_exists", "the title already has a key with this kid"),
-    {0},
-};
-
 int catalog_from_manifest(const char *body, size_t len, const char *id, const char *name,
 			  int64_t now, json_t **out, struct origin_fail *fail)
 {
@@ -37,7 +25,7 @@ int catalog_from_manifest(const char *body, size_t len, const char *id, const ch
 
 	if (rc == 0)
 		return 0;
-	api_refusal_fail(title_refusals, rc, &why, fail);
+	api_refusal_fail(API_TITLE, rc, &why, fail);
 	return -1;
 }
 
@@ -85,20 +73,14 @@ void api_titles_list(struct origin_api *api, struct httpd_exchange *x, const str
 	    bad_query_count(x, "limit", 50, PAGE_MAX, &limit))
 		return;
 	rc = catalog_titles(api->catalog, q, by_lang > 0 ? lang : NULL, offset, limit, &out);
-	if (rc != 0) {
-		api_internal(x, "titles", rc);
-		return;
-	}
-	api_send_json(x, 200, out, NULL);
+	api_send_result(x, "titles", rc, out);
 }
 
 /* The title id of the path into ID, or true after answering 404. */
 static bool bad_title_param(struct httpd_exchange *x, const struct api_params *p, char *id)
 {
-	if (api_param(&p->v[0], id, TITLE_ID_MAX + 1) && title_id_valid(id, strlen(id)))
-		return false;
-	api_error(x, 404, "unknown_title", "no such title", NULL);
-	return true;
+	return api_bad_param(x, p, id, TITLE_ID_MAX + 1, title_id_valid, "unknown_title",
+			     "no such title");
 }
 
 /* Answer title ID's record. */
@@ -108,7 +90,7 @@ static void send_title(struct origin_api *api, struct httpd_exchange *x, const c
 	int rc = catalog_title(api->catalog, id, &rec);
 
 	if (rc != 0)
-		api_refuse(api, x, title_refusals, rc, NULL, "title");
+		api_refuse(api, x, API_TITLE, rc, NULL);
 	else
 		api_send_json(x, 200, rec, NULL);
 }
@@ -158,7 +140,7 @@ void api_admin_title_put(struct origin_api *api, struct httpd_exchange *x,
 	}
 	if ((rc = catalog_save(api->catalog, rec, &created)) != 0) {
 		json_decref(rec);
-		api_refuse(api, x, title_refusals, rc, NULL, "title");
+		api_refuse(api, x, API_TITLE, rc, NULL);
 		return;
 	}
 	log_info("admin %s: %s title %s version %s", who, created ? "registered" : "updated", id,
@@ -183,14 +165,13 @@ void api_admin_titles_list(struct origin_api *api, struct httpd_exchange *x,
 	json_t *out;
 	int rc;
 
+	struct api_page pg;
+
 	if (api_not_admin(api, x, &who))
 		return;
-	rc = catalog_titles(api->catalog, NULL, NULL, api_query_size(x, "offset", 0, SIZE_MAX),
-			    api_query_size(x, "limit", 100, 1000), &out);
-	if (rc != 0)
-		api_internal(x, "titles", rc);
-	else
-		api_send_json(x, 200, out, NULL);
+	pg = api_admin_page(x);
+	rc = catalog_titles(api->catalog, NULL, NULL, pg.offset, pg.limit, &out);
+	api_send_result(x, "titles", rc, out);
 }
 
 void api_admin_title_delete(struct origin_api *api, struct httpd_exchange *x,
@@ -198,16 +179,10 @@ void api_admin_title_delete(struct origin_api *api, struct httpd_exchange *x,
 {
 	char id[TITLE_ID_MAX + 1];
 	const char *who;
-	int rc;
 
-	if (api_not_admin(api, x, &who) || bad_title_param(x, p, id))
-		return;
-	if ((rc = catalog_remove(api->catalog, id)) != 0) {
-		api_refuse(api, x, title_refusals, rc, NULL, "title");
-		return;
-	}
-	log_info("admin %s: deleted title %s", who, id);
-	api_no_content(x);
+	if (!api_not_admin(api, x, &who) && !bad_title_param(x, p, id))
+		api_admin_removed(api, x, API_TITLE, catalog_remove(api->catalog, id), who, "title",
+				  id);
 }
 
 /*
@@ -241,7 +216,7 @@ void api_admin_title_key_add(struct origin_api *api, struct httpd_exchange *x,
 		goto out;
 	}
 	if ((rc = catalog_key_add(api->catalog, id, kid, rc == 0 ? given : NULL, key)) != 0) {
-		api_refuse(api, x, key_refusals, rc, NULL, "key");
+		api_refuse(api, x, API_KEY_ADD, rc, NULL);
 		goto out;
 	}
 	hex_encode(key, CONTENT_KEY_LEN, hex);

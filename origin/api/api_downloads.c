@@ -14,38 +14,6 @@
 #include "keyfiles.h"
 #include "paseto.h"
 
-/* What the downloads domain's refusals answer, by resource. */
-static const struct api_refusal issue_refusals[] = {
-    API_REFUSAL(-EACCES, 403, "no_subscription", "an active subscription is required"),
-    API_REFUSAL(-ENOENT, 404, "unknown_title", "no such title"),
-    API_REFUSAL(-ENOKEY, 409, "not_downloadable",
-		"the title has no content key, so it cannot be licensed"),
-    API_REFUSAL_COUNTED(-EPERM, 403, "downloads_not_allowed", "the plan does not include downloads",
-			LICENSE_REFUSED),
-    API_REFUSAL_COUNTED(-EDQUOT, 403, NULL, NULL, LICENSE_REFUSED),
-    {0},
-};
-static const struct api_refusal renew_refusals[] = {
-    API_REFUSAL(-ENOENT, 404, "unknown_download", "no such download"),
-    API_REFUSAL(-EACCES, 403, "no_subscription", "an active subscription is required"),
-    API_REFUSAL(-ESTALE, 409, "released", "the download was released; download it again"),
-    API_REFUSAL(-EPERM, 403, "downloads_not_allowed", "the plan does not include downloads"),
-    API_REFUSAL(-ENOKEY, 409, "not_downloadable", "the title's content key is gone"),
-    {0},
-};
-static const struct api_refusal release_refusals[] = {
-    API_REFUSAL(-ENOENT, 404, "unknown_download", "no such download"),
-    API_REFUSAL(-EALREADY, 404, "unknown_download", "the download was already released"),
-    {0},
-};
-static const struct api_refusal license_key_refusals[] = {
-    API_REFUSAL(-EBADMSG, 401, "invalid_license", "the license is not valid"),
-    API_REFUSAL(-ETIMEDOUT, 401, "license_expired", "the license has expired; renew it"),
-    API_REFUSAL(-EACCES, 403, "wrong_title", "the license is for another title"),
-    API_REFUSAL(-EPERM, 403, "license_released", "the download was released"),
-    {0},
-};
-
 /* Answer the license LICENSE of D with STATUS. */
 static void send_license(struct origin_api *api, struct httpd_exchange *x, int status,
 			 const struct download *d, const char *license, int64_t now)
@@ -121,7 +89,7 @@ void api_download_issue(struct origin_api *api, struct httpd_exchange *x,
 	rc = downloads_issue(api->downloads, u.id, want.title, want.device, want.device_key, now,
 			     &d, &license, &why);
 	if (rc != 0) {
-		api_refuse(api, x, issue_refusals, rc, &why, "download");
+		api_refuse(api, x, API_DOWNLOAD, rc, &why);
 		goto out;
 	}
 	api->count[ORIGIN_COUNT_LICENSES]++;
@@ -154,7 +122,7 @@ void api_download_renew(struct origin_api *api, struct httpd_exchange *x,
 		return;
 	lid_param(p, lid);
 	if ((rc = downloads_renew(api->downloads, u.id, lid, now, &d, &license)) != 0) {
-		api_refuse(api, x, renew_refusals, rc, NULL, "renew");
+		api_refuse(api, x, API_RENEW, rc, NULL);
 		return;
 	}
 	api->count[ORIGIN_COUNT_RENEWALS]++;
@@ -174,7 +142,7 @@ void api_download_release(struct origin_api *api, struct httpd_exchange *x,
 		return;
 	lid_param(p, lid);
 	if ((rc = downloads_release(api->downloads, u.id, lid)) != 0) {
-		api_refuse(api, x, release_refusals, rc, NULL, "release");
+		api_refuse(api, x, API_RELEASE, rc, NULL);
 		return;
 	}
 	api->count[ORIGIN_COUNT_RELEASES]++;
@@ -193,11 +161,8 @@ void api_downloads_list(struct origin_api *api, struct httpd_exchange *x,
 
 	if (api_no_session(api, x, &u))
 		return;
-	if ((rc = downloads_list(api->downloads, u.id, api->now(), every, &arr)) != 0) {
-		api_internal(x, "downloads", rc);
-		return;
-	}
-	api_send_json(x, 200, json_pack("{s:o}", "downloads", arr), NULL);
+	rc = downloads_list(api->downloads, u.id, api->now(), every, &arr);
+	api_send_result(x, "downloads", rc, rc == 0 ? json_pack("{s:o}", "downloads", arr) : NULL);
 }
 
 /*
@@ -213,7 +178,7 @@ void api_license_key(struct origin_api *api, struct httpd_exchange *x, const cha
 	int rc = downloads_key(api->downloads, title, license, api->now(), &k);
 
 	if (rc != 0) {
-		api_refuse(api, x, license_key_refusals, rc, NULL, "license key");
+		api_refuse(api, x, API_LICENSE_KEY, rc, NULL);
 		return;
 	}
 	paseto_b64_encode(k.wrapped.epk, sizeof(k.wrapped.epk), epk);

@@ -28,14 +28,19 @@ struct api_params {
 	int n;
 };
 
-typedef void (*api_fn)(struct origin_api *api, struct httpd_exchange *x,
-		       const struct api_params *p);
+/*
+ * A handler: parse X's request (P: the segments its route's "*" matched),
+ * call the domain, answer.  Every handler is defined written out with this
+ * signature; the declarations below use the type.
+ */
+typedef void api_handler(struct origin_api *api, struct httpd_exchange *x,
+			 const struct api_params *p);
 
 /* A route: a path pattern whose "*" segments match one non-empty segment each. */
 struct api_route {
 	enum http_method method;
 	const char *pattern;
-	api_fn fn;
+	api_handler *fn;
 };
 
 /*
@@ -46,43 +51,57 @@ void api_route(struct origin_api *api, struct httpd_exchange *x, const struct ap
 	       size_t n);
 
 /*
- * One row of a resource's table from domain refusals to answers: the
- * domain's negative errno RC is answered STATUS with CODE and MESSAGE (each
- * the domain's reason's when NULL here; the answer carries the reason's
- * "limit" when it names one) and the header lines EXTRA (may be NULL), and
- * adds 1 to the counter COUNT.  A table ends with {0}.
+ * The API's resources whose domain calls can refuse, each with the name its
+ * failures are logged under: R(ID, name).  refusals.c maps their refusals.
+ */
+/* clang-format off */
+#define API_RESOURCES(R)                                                                           \
+	R(SESSION, "session") R(SIGNUP, "signup") R(LOGIN, "login")                                \
+	R(CREDENTIALS, "credentials") R(PASSWORD, "password")                                     \
+	R(PLAN, "plan") R(SUBSCRIPTION, "subscription") R(SUBSCRIBE, "subscribe")                 \
+	R(CANCEL, "cancel") R(GRANT_USER, "grant") R(GRANT, "grant")                               \
+	R(TITLE, "title") R(KEY_ADD, "key")                                                        \
+	R(PLAY, "play") R(HEARTBEAT, "heartbeat") R(STOP, "stop") R(STREAM_KEY, "content key")    \
+	R(DOWNLOAD, "download") R(RENEW, "renew") R(RELEASE, "release")                            \
+	R(LICENSE_KEY, "license key")
+/* clang-format on */
+
+#define API_RESOURCE_ENUM(id, name) API_##id,
+enum api_resource { API_RESOURCES(API_RESOURCE_ENUM) API_RESOURCE_COUNT };
+#undef API_RESOURCE_ENUM
+
+/*
+ * One row of the mapping (refusals.c): resource RESOURCE answers its
+ * domain's negative errno RC with STATUS, CODE and MESSAGE (each the domain
+ * reason's when NULL here; the answer carries the reason's "limit" when it
+ * names one) and the header lines EXTRA (may be NULL), and adds 1 to the
+ * counter COUNT.
  */
 struct api_refusal {
+	enum api_resource resource;
 	int rc, status;
 	const char *code, *message;
 	enum origin_count count;
 	const char *extra;
 };
 
-/* A row that counts nowhere and adds no header; API_REFUSAL_COUNTED counts in ORIGIN_COUNT_ID. */
-#define API_REFUSAL(rc, status, code, message)                                                     \
-	{                                                                                          \
-		(rc), (status), (code), (message), ORIGIN_COUNT_NONE, NULL                         \
-	}
-#define API_REFUSAL_COUNTED(rc, status, code, message, id)                                         \
-	{                                                                                          \
-		(rc), (status), (code), (message), ORIGIN_COUNT_##id, NULL                         \
-	}
+/* The row for RC of resource R (a static one), or NULL when R does not list RC. */
+const struct api_refusal *api_refusal_of(enum api_resource r, int rc);
 
 /*
- * Answer the domain's refusal RC (negative) with its reason WHY (may be
- * NULL) by TABLE, and count it.  An RC the table does not list is a failure:
- * logged as WHAT's and answered by api_internal().
+ * Answer the domain's refusal RC (negative) of resource R, with its reason
+ * WHY (may be NULL), and count it.  An RC that R does not list is a failure:
+ * logged under R's name and answered by api_internal().
  */
-void api_refuse(struct origin_api *api, struct httpd_exchange *x, const struct api_refusal *table,
-		int rc, const struct origin_reason *why, const char *what);
+void api_refuse(struct origin_api *api, struct httpd_exchange *x, enum api_resource r, int rc,
+		const struct origin_reason *why);
 
 /*
- * The answer TABLE gives RC and WHY (may be NULL), into *F (its strings are
- * the table's or WHY's: they live as long as those).  Returns 0, or -1 when
- * TABLE does not list RC (*F is then a 500 internal).
+ * The answer resource R gives RC and WHY (may be NULL) into *F (its strings
+ * are static or WHY's: they live as long as those).  Returns 0, or -1 when R
+ * does not list RC (*F is then a 500 internal).
  */
-int api_refusal_fail(const struct api_refusal *table, int rc, const struct origin_reason *why,
+int api_refusal_fail(enum api_resource r, int rc, const struct origin_reason *why,
 		     struct origin_fail *f);
 
 /* Send OBJ (consumed; NULL answers 500) as the JSON body with STATUS and EXTRA header lines. */
@@ -97,6 +116,12 @@ void api_fail(struct httpd_exchange *x, const struct origin_fail *f);
 
 /* Log WHAT's failure RC (negative errno) and answer 503 storage_full or 500 internal. */
 void api_internal(struct httpd_exchange *x, const char *what, int rc);
+
+/*
+ * The answer to a read: 200 with OBJ when RC is 0, else WHAT's failure RC as
+ * api_internal().  OBJ (may be NULL) is consumed either way.
+ */
+void api_send_result(struct httpd_exchange *x, const char *what, int rc, json_t *obj);
 
 /* 204 No Content. */
 void api_no_content(struct httpd_exchange *x);
@@ -131,50 +156,46 @@ const void *api_peer_bytes(struct httpd_exchange *x, size_t *len);
 bool api_param(const struct http_str *p, char *out, size_t cap);
 
 /*
+ * The path's first "*" segment into ID (the caller's, CAP bytes) when it fits
+ * and VALID(ID, its length) holds, or true after answering 404 CODE with
+ * MESSAGE.
+ */
+bool api_bad_param(struct httpd_exchange *x, const struct api_params *p, char *id, size_t cap,
+		   bool (*valid)(const char *s, size_t len), const char *code, const char *message);
+
+/*
  * The value of query parameter NAME in the request target, decoded into OUT
  * (CAP bytes with the NUL): 1, 0 when absent, -1 when longer than CAP - 1.
  */
 int api_query(const struct http_request *req, const char *name, char *out, size_t cap);
 
-/* Query parameter NAME as a count up to MAX; DEF when absent, too large or not a number. */
-size_t api_query_size(struct httpd_exchange *x, const char *name, size_t def, size_t max);
+/* The page an admin's listing asks for: ?offset= (default 0) and ?limit= (default 100, at most
+ * 1000). */
+struct api_page {
+	size_t offset, limit;
+};
+struct api_page api_admin_page(struct httpd_exchange *x);
 
-/* The user API's handlers, by resource (routed in user_routes.c). */
+/*
+ * The answer to an admin's removal of KIND ID: when RC is 0, log it as WHO's
+ * and answer 204; else refuse RC as resource R does.
+ */
+void api_admin_removed(struct origin_api *api, struct httpd_exchange *x, enum api_resource r,
+		       int rc, const char *who, const char *kind, const char *id);
 
+/* The user API's handlers, by file (routed in user_routes.c). */
 /* api_accounts.c */
-void api_signup(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
-void api_login(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
-void api_password(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
-void api_logout(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
-void api_me(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+api_handler api_signup, api_login, api_password, api_logout, api_me;
 /* api_plans.c */
-void api_plans_list(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
-void api_subscription_get(struct origin_api *api, struct httpd_exchange *x,
-			  const struct api_params *p);
-void api_subscription_put(struct origin_api *api, struct httpd_exchange *x,
-			  const struct api_params *p);
-void api_subscription_cancel(struct origin_api *api, struct httpd_exchange *x,
-			     const struct api_params *p);
+api_handler api_plans_list, api_subscription_get, api_subscription_put, api_subscription_cancel;
 /* api_catalog.c */
-void api_titles_list(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
-void api_title_get(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+api_handler api_titles_list, api_title_get;
 /* api_playback.c */
-void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
-void api_play_heartbeat(struct origin_api *api, struct httpd_exchange *x,
-			const struct api_params *p);
-void api_play_stop(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
-void api_content_key(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
-void api_stream_keys(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+api_handler api_play, api_play_heartbeat, api_play_stop, api_content_key, api_stream_keys;
 /* api_downloads.c */
-void api_license_keys(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
-void api_download_issue(struct origin_api *api, struct httpd_exchange *x,
-			const struct api_params *p);
-void api_downloads_list(struct origin_api *api, struct httpd_exchange *x,
-			const struct api_params *p);
-void api_download_renew(struct origin_api *api, struct httpd_exchange *x,
-			const struct api_params *p);
-void api_download_release(struct origin_api *api, struct httpd_exchange *x,
-			  const struct api_params *p);
+api_handler api_license_keys, api_download_issue, api_downloads_list, api_download_renew,
+    api_download_release;
+
 /*
  * The key endpoint's answer for ?license=LICENSE (api_content_key hands
  * TITLE and LICENSE, both the caller's, over).
@@ -182,45 +203,21 @@ void api_download_release(struct origin_api *api, struct httpd_exchange *x,
 void api_license_key(struct origin_api *api, struct httpd_exchange *x, const char *title,
 		     const char *license);
 
-/* The admin API's handlers, by resource (routed in admin_routes.c). */
-
 /*
  * The name of the admin whose token the request carries into *WHO (a
  * string of api->admins), or true after answering 401.
  */
 bool api_not_admin(struct origin_api *api, struct httpd_exchange *x, const char **who);
 
+/* The admin API's handlers, by file (routed in admin_routes.c). */
 /* api_admin.c */
-void api_admin_users_list(struct origin_api *api, struct httpd_exchange *x,
-			  const struct api_params *p);
-void api_admin_user_disable(struct origin_api *api, struct httpd_exchange *x,
-			    const struct api_params *p);
-void api_admin_user_enable(struct origin_api *api, struct httpd_exchange *x,
-			   const struct api_params *p);
-void api_admin_healthz(struct origin_api *api, struct httpd_exchange *x,
-		       const struct api_params *p);
-void api_admin_metrics(struct origin_api *api, struct httpd_exchange *x,
-		       const struct api_params *p);
+api_handler api_admin_users_list, api_admin_user_disable, api_admin_user_enable, api_admin_healthz,
+    api_admin_metrics;
 /* api_plans.c */
-void api_admin_plans_list(struct origin_api *api, struct httpd_exchange *x,
-			  const struct api_params *p);
-void api_admin_plan_get(struct origin_api *api, struct httpd_exchange *x,
-			const struct api_params *p);
-void api_admin_plan_put(struct origin_api *api, struct httpd_exchange *x,
-			const struct api_params *p);
-void api_admin_plan_delete(struct origin_api *api, struct httpd_exchange *x,
-			   const struct api_params *p);
-void api_admin_grant(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p);
+api_handler api_admin_plans_list, api_admin_plan_get, api_admin_plan_put, api_admin_plan_delete,
+    api_admin_grant;
 /* api_catalog.c */
-void api_admin_titles_list(struct origin_api *api, struct httpd_exchange *x,
-			   const struct api_params *p);
-void api_admin_title_get(struct origin_api *api, struct httpd_exchange *x,
-			 const struct api_params *p);
-void api_admin_title_put(struct origin_api *api, struct httpd_exchange *x,
-			 const struct api_params *p);
-void api_admin_title_delete(struct origin_api *api, struct httpd_exchange *x,
-			    const struct api_params *p);
-void api_admin_title_key_add(struct origin_api *api, struct httpd_exchange *x,
-			     const struct api_params *p);
+api_handler api_admin_titles_list, api_admin_title_get, api_admin_title_put, api_admin_title_delete,
+    api_admin_title_key_add;
 
 #endif

@@ -12,35 +12,6 @@
 #include "log.h"
 #include "plans/plans.h"
 
-/* What the plans domain's refusals answer, by resource. */
-static const struct api_refusal plan_refusals[] = {
-    API_REFUSAL(-EPROTO, 400, "invalid_request", NULL),
-    API_REFUSAL(-EINVAL, 422, "invalid_plan", NULL),
-    API_REFUSAL(-ENOENT, 404, "unknown_plan", "no such plan"),
-    API_REFUSAL(-EBUSY, 409, "plan_in_use", "subscriptions name this plan; move them first"),
-    {0},
-};
-static const struct api_refusal subscription_refusals[] = {
-    API_REFUSAL(-ENOENT, 404, "no_subscription", "you have no subscription"),
-    {0},
-};
-static const struct api_refusal subscribe_refusals[] = {
-    API_REFUSAL(-ENOENT, 422, "unknown_plan", "no such plan"),
-    {0},
-};
-static const struct api_refusal cancel_refusals[] = {
-    API_REFUSAL(-ENOENT, 404, "no_subscription", "you have no active subscription"),
-    {0},
-};
-static const struct api_refusal grant_user_refusals[] = {
-    API_REFUSAL(-ENOENT, 422, "unknown_user", "no such user"),
-    {0},
-};
-static const struct api_refusal grant_refusals[] = {
-    API_REFUSAL(-ENOENT, 422, "unknown_plan", "no such plan"),
-    {0},
-};
-
 int plan_parse(json_t *obj, const char *name, struct plan *out, struct origin_fail *fail)
 {
 	struct origin_reason why = {0};
@@ -48,7 +19,7 @@ int plan_parse(json_t *obj, const char *name, struct plan *out, struct origin_fa
 
 	if (rc == 0)
 		return 0;
-	api_refusal_fail(plan_refusals, rc, &why, fail);
+	api_refusal_fail(API_PLAN, rc, &why, fail);
 	return -1;
 }
 
@@ -57,11 +28,7 @@ void api_plans_list(struct origin_api *api, struct httpd_exchange *x, const stru
 	json_t *arr;
 	int rc = plans_all(api->plans, &arr);
 
-	if (rc != 0) {
-		api_internal(x, "plans", rc);
-		return;
-	}
-	api_send_json(x, 200, json_pack("{s:o}", "plans", arr), NULL);
+	api_send_result(x, "plans", rc, rc == 0 ? json_pack("{s:o}", "plans", arr) : NULL);
 }
 
 /* Answer S with STATUS, and the plan's "limits" when P is not NULL. */
@@ -87,7 +54,7 @@ void api_subscription_get(struct origin_api *api, struct httpd_exchange *x,
 	if (api_no_session(api, x, &u))
 		return;
 	if ((rc = plans_subscription(api->plans, u.id, api->now(), &s, &plan, &have_plan)) != 0) {
-		api_refuse(api, x, subscription_refusals, rc, NULL, "subscription");
+		api_refuse(api, x, API_SUBSCRIPTION, rc, NULL);
 		return;
 	}
 	send_subscription(x, 200, &s, have_plan ? &plan : NULL);
@@ -115,7 +82,7 @@ void api_subscription_put(struct origin_api *api, struct httpd_exchange *x,
 	if (jf_unknown(body, allowed) || jf_str(body, "plan", name, sizeof(name)) != 0)
 		api_error(x, 400, "invalid_request", "the body must be {\"plan\": NAME}", NULL);
 	else if ((rc = plans_subscribe(api->plans, u.id, name, api->now(), &s, &plan, &created)))
-		api_refuse(api, x, subscribe_refusals, rc, NULL, "subscribe");
+		api_refuse(api, x, API_SUBSCRIBE, rc, NULL);
 	else
 		send_subscription(x, created ? 201 : 200, &s, &plan);
 	json_decref(body);
@@ -132,7 +99,7 @@ void api_subscription_cancel(struct origin_api *api, struct httpd_exchange *x,
 	if (api_no_session(api, x, &u))
 		return;
 	if ((rc = plans_cancel(api->plans, u.id, api->now(), &s)) != 0) {
-		api_refuse(api, x, cancel_refusals, rc, NULL, "cancel");
+		api_refuse(api, x, API_CANCEL, rc, NULL);
 		return;
 	}
 	send_subscription(x, 200, &s, NULL);
@@ -152,10 +119,8 @@ void api_admin_plans_list(struct origin_api *api, struct httpd_exchange *x,
 /* The plan name of the path into NAME, or true after answering 404. */
 static bool bad_plan_param(struct httpd_exchange *x, const struct api_params *p, char *name)
 {
-	if (api_param(&p->v[0], name, PLAN_NAME_MAX + 1) && plan_name_valid(name, strlen(name)))
-		return false;
-	api_error(x, 404, "unknown_plan", "no such plan", NULL);
-	return true;
+	return api_bad_param(x, p, name, PLAN_NAME_MAX + 1, plan_name_valid, "unknown_plan",
+			     "no such plan");
 }
 
 void api_admin_plan_get(struct origin_api *api, struct httpd_exchange *x,
@@ -169,7 +134,7 @@ void api_admin_plan_get(struct origin_api *api, struct httpd_exchange *x,
 	if (api_not_admin(api, x, &who) || bad_plan_param(x, p, name))
 		return;
 	if ((rc = plans_find(api->plans, name, &plan)) != 0)
-		api_refuse(api, x, plan_refusals, rc, NULL, "plan");
+		api_refuse(api, x, API_PLAN, rc, NULL);
 	else
 		api_send_json(x, 200, plan_json(&plan), NULL);
 }
@@ -201,7 +166,7 @@ void api_admin_plan_put(struct origin_api *api, struct httpd_exchange *x,
 		return;
 	}
 	if ((rc = plans_save(api->plans, &plan, &created)) != 0) {
-		api_refuse(api, x, plan_refusals, rc, NULL, "plan");
+		api_refuse(api, x, API_PLAN, rc, NULL);
 		return;
 	}
 	log_info("admin %s: %s plan %s", who, created ? "created" : "updated", name);
@@ -213,16 +178,10 @@ void api_admin_plan_delete(struct origin_api *api, struct httpd_exchange *x,
 {
 	char name[PLAN_NAME_MAX + 1];
 	const char *who;
-	int rc;
 
-	if (api_not_admin(api, x, &who) || bad_plan_param(x, p, name))
-		return;
-	if ((rc = plans_remove(api->plans, name)) != 0) {
-		api_refuse(api, x, plan_refusals, rc, NULL, "plan");
-		return;
-	}
-	log_info("admin %s: deleted plan %s", who, name);
-	api_no_content(x);
+	if (!api_not_admin(api, x, &who) && !bad_plan_param(x, p, name))
+		api_admin_removed(api, x, API_PLAN, plans_remove(api->plans, name), who, "plan",
+				  name);
 }
 
 /*
@@ -249,9 +208,9 @@ void api_admin_grant(struct origin_api *api, struct httpd_exchange *x, const str
 	else if (jf_uint(body, "days", 1, 3660, &days) != 0)
 		api_error(x, 422, "invalid_grant", "days must be a whole number in 1..3660", NULL);
 	else if ((rc = accounts_find(api->accounts, user, &u)) != 0)
-		api_refuse(api, x, grant_user_refusals, rc, NULL, "grant");
+		api_refuse(api, x, API_GRANT_USER, rc, NULL);
 	else if ((rc = plans_grant(api->plans, u.id, name, (uint32_t)days, api->now(), &s)) != 0)
-		api_refuse(api, x, grant_refusals, rc, NULL, "grant");
+		api_refuse(api, x, API_GRANT, rc, NULL);
 	else {
 		log_info("admin %s: granted plan %s to %s for %llu days", who, name, u.id,
 			 (unsigned long long)days);

@@ -13,38 +13,6 @@
 #include "playback/playback.h"
 #include "stream_token.h"
 
-/* What the playback domain's refusals answer, by resource. */
-static const struct api_refusal play_refusals[] = {
-    API_REFUSAL_COUNTED(-EACCES, 403, "no_subscription", "an active subscription is required",
-			PLAY_REFUSED),
-    API_REFUSAL_COUNTED(-ENOENT, 404, "unknown_title", "no such title", PLAY_REFUSED),
-    API_REFUSAL_COUNTED(-ERANGE, 403, "height_not_allowed",
-			"no rendition of this title is within the plan's height", PLAY_REFUSED),
-    API_REFUSAL_COUNTED(-EUSERS, 403, "stream_limit", NULL, STREAM_LIMIT),
-    {0},
-};
-static const struct api_refusal heartbeat_refusals[] = {
-    API_REFUSAL(-ENOENT, 404, "unknown_lease",
-		"no such lease, or it ended; start the playback again"),
-    {0},
-};
-static const struct api_refusal stop_refusals[] = {
-    API_REFUSAL(-ENOENT, 404, "unknown_lease", "no such lease, or it ended"),
-    {0},
-};
-static const struct api_refusal key_refusals[] = {
-    API_REFUSAL_COUNTED(-EBADMSG, 401, "invalid_token", "the stream token is not valid",
-			KEY_REFUSED),
-    API_REFUSAL_COUNTED(-ETIMEDOUT, 401, "token_expired", "the stream token has expired",
-			KEY_REFUSED),
-    API_REFUSAL_COUNTED(-EACCES, 403, "wrong_title", "the stream token is for another title",
-			KEY_REFUSED),
-    API_REFUSAL_COUNTED(-EKEYREVOKED, 403, "lease_ended", "the playback lease has ended",
-			KEY_REFUSED),
-    API_REFUSAL(-ENOENT, 404, "no_key", "this title has no such content key"),
-    {0},
-};
-
 /* The title named by BODY's "title" member into ID, or true after answering 400. */
 static bool bad_title_member(struct httpd_exchange *x, json_t *body, char id[TITLE_ID_MAX + 1])
 {
@@ -77,7 +45,7 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 		goto out;
 	}
 	if ((rc = playback_start(api->playback, u.id, id, api->now(), &g, &why)) != 0) {
-		api_refuse(api, x, play_refusals, rc, &why, "play");
+		api_refuse(api, x, API_PLAY, rc, &why);
 		goto out;
 	}
 	api->count[ORIGIN_COUNT_PLAYS]++;
@@ -94,13 +62,16 @@ out:
 }
 
 /* The lease id of the path into ID, or true after answering 404. */
+static bool lease_id_valid(const char *s, size_t len)
+{
+	return len == LEASE_ID_LEN;
+}
+
 static bool bad_lease_param(struct httpd_exchange *x, const struct api_params *p,
 			    char id[LEASE_ID_LEN + 1])
 {
-	if (p->v[0].len == LEASE_ID_LEN && api_param(&p->v[0], id, LEASE_ID_LEN + 1))
-		return false;
-	api_error(x, 404, "unknown_lease", "no such lease", NULL);
-	return true;
+	return api_bad_param(x, p, id, LEASE_ID_LEN + 1, lease_id_valid, "unknown_lease",
+			     "no such lease");
 }
 
 void api_play_heartbeat(struct origin_api *api, struct httpd_exchange *x,
@@ -114,7 +85,7 @@ void api_play_heartbeat(struct origin_api *api, struct httpd_exchange *x,
 	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id))
 		return;
 	if ((rc = playback_heartbeat(api->playback, id, u.id, api->now(), &expires)) != 0) {
-		api_refuse(api, x, heartbeat_refusals, rc, NULL, "heartbeat");
+		api_refuse(api, x, API_HEARTBEAT, rc, NULL);
 		return;
 	}
 	api_send_json(x, 200, json_pack("{s:s, s:o}", "lease", id, "expires", jf_time(expires)),
@@ -130,7 +101,7 @@ void api_play_stop(struct origin_api *api, struct httpd_exchange *x, const struc
 	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id))
 		return;
 	if ((rc = playback_stop(api->playback, id, u.id)) != 0) {
-		api_refuse(api, x, stop_refusals, rc, NULL, "stop");
+		api_refuse(api, x, API_STOP, rc, NULL);
 		return;
 	}
 	api_no_content(x);
@@ -171,7 +142,7 @@ void api_content_key(struct origin_api *api, struct httpd_exchange *x, const str
 					 : NULL,
 			  api->now(), key);
 	if (rc != 0) {
-		api_refuse(api, x, key_refusals, rc, NULL, "content key");
+		api_refuse(api, x, API_STREAM_KEY, rc, NULL);
 		return;
 	}
 	api->count[ORIGIN_COUNT_KEY_ANSWERS]++;

@@ -32,10 +32,22 @@ bool title_id_valid(const char *s, size_t len)
 	return true;
 }
 
+/* Refuse with -EINVAL: the manifest breaks the rule MSG. */
+static int invalid(struct origin_reason *why, const char *msg)
+{
+	return reason_set(why, -EINVAL, NULL, msg);
+}
+
 static bool short_string(json_t *v, size_t max)
 {
 	return json_is_string(v) && json_string_length(v) <= max &&
 	       !memchr(json_string_value(v), '\0', json_string_length(v));
+}
+
+/* Is V an array of at most CATALOG_MAX_RUNGS renditions? */
+static bool renditions(json_t *v)
+{
+	return json_is_array(v) && json_array_size(v) <= CATALOG_MAX_RUNGS;
 }
 
 /* The video rungs, checked and reduced to what the catalog keeps. */
@@ -44,9 +56,8 @@ static int video_rungs(json_t *video, json_t *out, uint32_t *min_h, struct origi
 	size_t i;
 	json_t *r;
 
-	if (!json_is_array(video) || json_array_size(video) > CATALOG_MAX_RUNGS)
-		return reason_set(why, -EINVAL, NULL,
-				  "video must be an array of at most 32 renditions");
+	if (!renditions(video))
+		return invalid(why, "video must be an array of at most 32 renditions");
 	json_array_foreach(video, i, r)
 	{
 		uint64_t w, h, bw;
@@ -58,9 +69,9 @@ static int video_rungs(json_t *video, json_t *out, uint32_t *min_h, struct origi
 		    jf_uint(r, "bandwidth", 0, 1ULL << 40, &bw) != 0 ||
 		    !short_string(codecs, 128) || !short_string(path, 128) ||
 		    (fps && !json_is_number(fps)))
-			return reason_set(why, -EINVAL, NULL,
-					  "a video rendition needs path, width, height (<= 8640), "
-					  "bandwidth and codecs");
+			return invalid(why,
+				       "a video rendition needs path, width, height (<= 8640), "
+				       "bandwidth and codecs");
 		if (!*min_h || h < *min_h)
 			*min_h = (uint32_t)h;
 		if (json_array_append_new(out, json_pack("{s:O, s:I, s:I, s:I, s:O, s:f}", "path",
@@ -78,9 +89,8 @@ static int audio_tracks(json_t *audio, json_t *out, struct origin_reason *why)
 	size_t i;
 	json_t *r;
 
-	if (!json_is_array(audio) || json_array_size(audio) > CATALOG_MAX_RUNGS)
-		return reason_set(why, -EINVAL, NULL,
-				  "audio must be an array of at most 32 renditions");
+	if (!renditions(audio))
+		return invalid(why, "audio must be an array of at most 32 renditions");
 	json_array_foreach(audio, i, r)
 	{
 		json_t *lang = json_object_get(r, "language"), *name = json_object_get(r, "name");
@@ -88,8 +98,7 @@ static int audio_tracks(json_t *audio, json_t *out, struct origin_reason *why)
 
 		if (!json_is_object(r) || !short_string(lang, 35) ||
 		    (name && !short_string(name, 128)) || jf_uint(r, "channels", 1, 64, &ch) != 0)
-			return reason_set(why, -EINVAL, NULL,
-					  "an audio rendition needs language and channels");
+			return invalid(why, "an audio rendition needs language and channels");
 		if (json_array_append_new(out,
 					  json_pack("{s:O, s:s, s:I}", "language", lang, "name",
 						    name ? json_string_value(name) : "", "channels",
@@ -157,34 +166,30 @@ int catalog_record(const char *body, size_t len, const char *id, const char *nam
 		goto out;
 	}
 	if (jf_uint(m, "manifest_version", 1, 1, &mv) != 0) {
-		rc = reason_set(why, -EINVAL, NULL,
-				"not a reel package manifest (manifest_version 1)");
+		rc = invalid(why, "not a reel package manifest (manifest_version 1)");
 		goto out;
 	}
 	if (!json_is_number(dur) || !(json_number_value(dur) > 0) || json_number_value(dur) > 1e6) {
-		rc = reason_set(why, -EINVAL, NULL,
-				"duration must be a number of seconds, more than 0");
+		rc = invalid(why, "duration must be a number of seconds, more than 0");
 		goto out;
 	}
 	if (!short_string(container, 16) || !json_is_number(target) ||
 	    (name == NULL && !short_string(title, TITLE_NAME_MAX)) ||
 	    (name && strlen(name) > TITLE_NAME_MAX)) {
-		rc = reason_set(why, -EINVAL, NULL,
-				"the manifest needs title, container and segment_target");
+		rc = invalid(why, "the manifest needs title, container and segment_target");
 		goto out;
 	}
 	if (enc && !json_is_null(enc) &&
 	    (!json_is_object(enc) || !json_is_string(json_object_get(enc, "method")) ||
 	     strcmp(json_string_value(json_object_get(enc, "method")), "AES-128") != 0)) {
-		rc = reason_set(why, -EINVAL, NULL,
-				"encryption must be null or an AES-128 description");
+		rc = invalid(why, "encryption must be null or an AES-128 description");
 		goto out;
 	}
 	if ((rc = video_rungs(json_object_get(m, "video"), video, &min_h, why)) != 0 ||
 	    (rc = audio_tracks(json_object_get(m, "audio"), audio, why)) != 0)
 		goto out;
 	if (!json_array_size(video) && !json_array_size(audio)) {
-		rc = reason_set(why, -EINVAL, NULL, "the package has neither video nor audio");
+		rc = invalid(why, "the package has neither video nor audio");
 		goto out;
 	}
 	if (!language_list(alang) || !language_list(slang)) {
@@ -194,7 +199,7 @@ int catalog_record(const char *body, size_t len, const char *id, const char *nam
 		goto out;
 	}
 	if (jf_uint(m, "total_size", 0, 1ULL << 50, &total) == -EINVAL) {
-		rc = reason_set(why, -EINVAL, NULL, "total_size must be a whole number of bytes");
+		rc = invalid(why, "total_size must be a whole number of bytes");
 		goto out;
 	}
 	version_of(body, len, version);

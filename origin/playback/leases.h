@@ -18,7 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-
 struct store;
 
 #define LEASE_ID_LEN 25 /* "l" + 24 hex digits (96 random bits) */
