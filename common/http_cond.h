@@ -1,6 +1,10 @@
 /*
  * Entity-tag lists for conditional requests (RFC 9110 section 13):
  * If-None-Match (weak comparison), If-Match and If-Range (strong comparison).
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_HTTP_COND_H
 #define REEL_HTTP_COND_H

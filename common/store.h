@@ -39,7 +39,9 @@ void store_free(struct store *s);
 
 /*
  * Begin a transaction (read-write when WRITE).  Returns 0 and *OUT, or a
- * negative errno.  Finish it with store_commit() or store_abort().
+ * negative errno.  *OUT is the caller's until it finishes it with
+ * store_commit(), store_abort() or store_finish(), which free it; it must
+ * not outlive S.
  */
 int store_begin(struct store *s, bool write, struct store_txn **out);
 

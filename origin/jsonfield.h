@@ -1,7 +1,12 @@
 /*
- * Typed reads of JSON object members for request bodies and stored records:
- * each returns 0, -ENOENT when the member is absent, or -EINVAL when it has
- * the wrong type or is out of range.
+ * Typed reads of JSON object members for request bodies and stored records
+ * (each returns 0, -ENOENT when the member is absent, or -EINVAL when it has
+ * the wrong type or is out of range), and the ids, times and string hash
+ * the origin's records and tables use.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_JSONFIELD_H
 #define ORIGIN_JSONFIELD_H
@@ -20,7 +25,8 @@ int jf_bool(json_t *obj, const char *key, bool *out);
 /* A string member of at most CAP - 1 bytes without NUL, copied into OUT. */
 int jf_str(json_t *obj, const char *key, char *out, size_t cap);
 
-/* The first member of OBJ not in the NULL-terminated ALLOWED list, or NULL. */
+/* The first member of OBJ not in the NULL-terminated ALLOWED list (OBJ's: valid while OBJ is), or
+ * NULL. */
 const char *jf_unknown(json_t *obj, const char *const *allowed);
 
 /* Is S[0..LEN) 1..MAX bytes of [A-Za-z0-9._~:-] (the ids tokens carry)? */
@@ -35,7 +41,10 @@ int jf_random_id(char prefix, unsigned nbytes, char *out);
 /* FNV-1a of the string S, for the origin's in-memory tables. */
 uint64_t jf_str_hash(const char *s);
 
-/* T (unix seconds) as a JSON string "YYYY-MM-DDTHH:MM:SSZ" (NULL on allocation failure). */
+/*
+ * T (unix seconds) as a new JSON string "YYYY-MM-DDTHH:MM:SSZ" (the caller's
+ * reference, for a json_pack "o"; NULL on allocation failure).
+ */
 json_t *jf_time(int64_t t);
 
 #endif

@@ -30,9 +30,10 @@ struct keyset {
 };
 
 /*
- * Load key set PATH into *KS; when it does not exist and CREATE, write a new
- * one with a single fresh key named KID0.  Returns 0, or -1 with
- * "PATH:LINE: problem" in ERR.
+ * Load key set PATH into the caller's *KS (free its keys with keyset_free());
+ * when it does not exist and CREATE, write a new one with a single fresh key
+ * named KID0.  Returns 0, or -1 with "PATH:LINE: problem" in ERR and *KS
+ * empty.
  */
 int keyset_load(struct keyset *ks, const char *path, bool create, const char *kid0, char *err,
 		size_t errlen);
@@ -40,13 +41,19 @@ int keyset_load(struct keyset *ks, const char *path, bool create, const char *ki
 /* Free the keys of KS (KS itself is the caller's). */
 void keyset_free(struct keyset *ks);
 
-/* The signing key of KS. */
+/* The signing key of KS (KS's: valid until keyset_free(KS)). */
 const struct paseto_key *keyset_signer(const struct keyset *ks);
 
-/* {"keys": [{"kid", "alg": "Ed25519", "public_key": HEX, "pem": PEM, "signing": bool}]} */
+/*
+ * KS published: a new {"keys": [{"kid", "alg": "Ed25519", "public_key": HEX,
+ * "pem": PEM, "signing": bool}]} (the caller decrefs it), or NULL on ENOMEM.
+ */
 json_t *keyset_public_json(const struct keyset *ks);
 
-/* Load (or with CREATE, create) the master key file PATH into KEY. */
+/*
+ * Load (or with CREATE, create) the master key file PATH into the caller's
+ * KEY (who wipes it).  Returns 0, or -1 with the file and problem in ERR.
+ */
 int master_key_load(const char *path, bool create, uint8_t key[32], char *err, size_t errlen);
 
 #endif

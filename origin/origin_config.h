@@ -1,6 +1,10 @@
 /*
  * reel-origin configuration: built-in defaults, overridden by an INI file
  * (conf/origin.conf documents every key).
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_ORIGIN_CONFIG_H
 #define ORIGIN_ORIGIN_CONFIG_H

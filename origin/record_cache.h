@@ -4,6 +4,10 @@
  * count.  For records only this process changes, so that its writer can
  * empty the cache after each change and an entry is never stale.  One
  * thread's: no locking.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_RECORD_CACHE_H
 #define ORIGIN_RECORD_CACHE_H

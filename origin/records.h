@@ -2,6 +2,10 @@
  * Records: the values of the origin's tables (schema.h) are JSON objects,
  * stored as compact text.  Each domain keeps its records through these
  * three calls, in a transaction it owns.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_RECORDS_H
 #define ORIGIN_RECORDS_H

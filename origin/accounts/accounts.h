@@ -26,6 +26,10 @@
  * Failed logins are throttled per account and per client address
  * (throttle.h): past 5 failures of an account (20 of an address) each
  * further one doubles the wait, 2 s, 4 s, ... up to 15 minutes.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_ACCOUNTS_H
 #define ORIGIN_ACCOUNTS_H

@@ -2,6 +2,10 @@
  * What an account's email and password must be: the email's syntax and
  * normal form, and the password policy.  Pure functions: no store, no
  * logging.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_ACCOUNTS_CREDENTIALS_H
 #define ORIGIN_ACCOUNTS_CREDENTIALS_H

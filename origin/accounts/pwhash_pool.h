@@ -5,6 +5,10 @@
  * back through an eventfd registered with the loop's event_base.  At most
  * THREADS jobs run and QUEUE_MAX wait; past that pwhash_pool_submit() refuses
  * (the caller answers 503), so a burst never stalls the loop nor piles up.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_PWHASH_POOL_H
 #define ORIGIN_PWHASH_POOL_H

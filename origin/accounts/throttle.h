@@ -14,7 +14,7 @@
 
 struct throttle;
 
-/* A table of SLOTS keys.  NULL on allocation failure. */
+/* A table of SLOTS keys (free it with throttle_free()), or NULL on allocation failure. */
 struct throttle *throttle_new(size_t slots, unsigned free_failures, unsigned max_wait_s);
 void throttle_free(struct throttle *t);
 

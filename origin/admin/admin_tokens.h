@@ -20,10 +20,16 @@ struct admin_tokens {
 	uint8_t hashes[ADMIN_MAX][32];
 };
 
-/* Read PATH into *OUT.  Returns 0, or -1 with "PATH:LINE: problem" in ERR. */
+/*
+ * Read PATH into the caller's *OUT (plain data: nothing to free).  Returns 0,
+ * or -1 with "PATH:LINE: problem" in ERR.
+ */
 int admin_tokens_load(struct admin_tokens *out, const char *path, char *err, size_t errlen);
 
-/* The name of the admin whose token is TOKEN[0..LEN), or NULL (constant time per entry). */
+/*
+ * The name of the admin whose token is TOKEN[0..LEN) (a string of A: valid
+ * while A is), or NULL; constant time per entry.
+ */
 const char *admin_check(const struct admin_tokens *a, const char *token, size_t len);
 
 /* Print a new random token and its file line for admin NAME to stdout.  Returns 0 or -1. */

@@ -1,6 +1,10 @@
 /*
  * The admin's view of users: each account (accounts/) with its
  * subscription (plans/), a join neither domain makes for the other.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_ADMIN_USERS_H
 #define ORIGIN_ADMIN_USERS_H

@@ -71,10 +71,10 @@ struct origin_api {
 	uint64_t count[ORIGIN_COUNT_MAX];
 };
 
-/* The user API's httpd handler; ARG is a struct origin_api. */
+/* The user API's httpd handler; ARG is the struct origin_api (borrowed). */
 void origin_api_handle(struct httpd_exchange *x, void *arg);
 
-/* The admin API's httpd handler; ARG is a struct origin_api. */
+/* The admin API's httpd handler; ARG is the struct origin_api (borrowed). */
 void origin_admin_handle(struct httpd_exchange *x, void *arg);
 
 #endif

@@ -7,6 +7,10 @@
  * Helpers that may answer follow the project's convention (common/httpd.h):
  * they return true when they have answered and the handler must return, and
  * are named for when they do (api_no_session, api_bad_body).
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_API_INT_H
 #define ORIGIN_API_INT_H

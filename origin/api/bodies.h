@@ -4,6 +4,10 @@
  * (api_plans.c) and a package's manifest (api_catalog.c).  Each checks the
  * body against its domain's rules and refuses with an origin_fail: the HTTP
  * status its resource's table gives, a stable code and a message.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_API_BODIES_H
 #define ORIGIN_API_BODIES_H

@@ -9,6 +9,10 @@
  * master key (seal.h, AES-256-GCM) with "reel-content-key-v1", the title and
  * the key id as associated data, so a sealed key moved to another title or
  * key id does not open.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_CATALOG_H
 #define ORIGIN_CATALOG_H

@@ -7,6 +7,10 @@
  * A plan limits, for a new download: whether downloads are allowed at all,
  * the devices holding active downloads, the active downloads, and the
  * licenses of one title issued in the last 365 days.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_DOWNLOADS_H
 #define ORIGIN_DOWNLOADS_H
@@ -88,7 +92,8 @@ int downloads_issue(struct downloads *d, const char *uid, const char *title, con
 
 /*
  * A fresh license for UID's download LID (new expiry, renewal + 1) on the
- * same device at NOW: 0 with *OUT and *LICENSE as downloads_issue; -ENOENT
+ * same device at NOW: 0 with the record in *OUT and the license in *LICENSE
+ * (malloc'd: the caller frees it); -ENOENT
  * (no such download), -EACCES (no active subscription), -ESTALE (the
  * download was released), -EPERM (the plan has no downloads), -ENOKEY (the
  * title's content key is gone), or a negative errno.

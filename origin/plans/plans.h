@@ -12,6 +12,10 @@
  * Two layers: calls in a transaction T of the caller's, for other domains
  * that must read plans in their own transaction (playback, downloads), and
  * the service (struct plans), whose calls each run one transaction.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_PLANS_H
 #define ORIGIN_PLANS_H

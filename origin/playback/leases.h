@@ -9,6 +9,10 @@
  * to the store in one transaction (the origin does it every second), and
  * lease_table_load() brings them back after a restart; a crash loses at most
  * that second of lease changes (tables.h).
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_LEASES_H
 #define ORIGIN_LEASES_H
@@ -31,7 +35,10 @@ struct lease {
 
 struct lease_table;
 
-/* A table whose leases end TIMEOUT_S seconds after their last heartbeat; NULL on ENOMEM. */
+/*
+ * A table whose leases end TIMEOUT_S seconds after their last heartbeat
+ * (free it with lease_table_free()); NULL on ENOMEM.
+ */
 struct lease_table *lease_table_new(uint32_t timeout_s);
 void lease_table_free(struct lease_table *lt);
 
@@ -56,7 +63,7 @@ bool lease_live(struct lease_table *lt, const char *id, int64_t now);
 /* End every lease of USER (account disabled).  Returns how many ended. */
 size_t lease_end_user(struct lease_table *lt, const char *user);
 
-/* USER's live leases at NOW as a JSON array. */
+/* USER's live leases at NOW as a new JSON array (the caller decrefs it; NULL on ENOMEM). */
 json_t *lease_list(struct lease_table *lt, const char *user, int64_t now);
 
 /* Drop leases ended at NOW.  Returns how many were dropped. */

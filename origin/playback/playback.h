@@ -8,6 +8,10 @@
  * its package version, the plan's largest height, the lease, and lives the
  * title's duration plus the token margin, at most the token maximum.  Leases
  * live in memory (leases.h) and are saved to the store once a tick.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_PLAYBACK_H
 #define ORIGIN_PLAYBACK_H
