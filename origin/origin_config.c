@@ -14,6 +14,10 @@
 #define L(member) CONF_FIELD(struct origin_config, limits.member)
 #define DAY_MS	  (86400ULL * 1000)
 
+/*
+ * Every key, by section; a new domain adds its section's lines here and
+ * their members to struct origin_config.
+ */
 static const struct conf_key keys[] = {
     {"server", "listen", CONF_ADDRS, offsetof(struct origin_config, listen),
      offsetof(struct origin_config, nlisten), 0, ORIGIN_MAX_LISTEN,
