@@ -84,7 +84,8 @@ void api_refuse(struct origin_api *api, struct httpd_exchange *x, enum api_resou
 		api_internal(x, names[r], rc);
 		return;
 	}
-	api->count[row->count]++;
+	if (row->count != ORIGIN_COUNT_NONE)
+		api->count[row->count]++;
 	api_refusal_fail(r, rc, why, &f);
 	if (row->extra && !f.has_limit)
 		api_error(x, f.status, f.code, f.message, row->extra);
