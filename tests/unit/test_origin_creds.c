@@ -1,4 +1,4 @@
-/* Unit tests for origin/accounts/creds.c: body parsing, email normal form and syntax, password policy. */
+/* Unit tests for the credentials: body parsing (api/bodies.h), email normal form and syntax, password policy. */
 #include "api/bodies.h"
 #include "test.h"
 
