@@ -16,32 +16,22 @@ struct slot {
 struct record_cache {
 	uint64_t gen;
 	size_t mask, value_size, slot_size;
-	unsigned char *slots;
+	max_align_t slots[]; /* mask + 1 slots of slot_size bytes */
 };
 
 struct record_cache *record_cache_new(size_t slots, size_t value_size)
 {
-	struct record_cache *c = calloc(1, sizeof(*c));
-	size_t a = sizeof(max_align_t);
+	size_t a = sizeof(max_align_t),
+	       slot_size = (sizeof(struct slot) + value_size + a - 1) / a * a;
+	struct record_cache *c = calloc(1, sizeof(*c) + slots * slot_size);
 
-	if (!c)
-		return NULL;
-	c->gen = 1;
-	c->mask = slots - 1;
-	c->value_size = value_size;
-	c->slot_size = (sizeof(struct slot) + value_size + a - 1) / a * a;
-	if (!(c->slots = calloc(slots, c->slot_size))) {
-		free(c);
-		return NULL;
-	}
+	if (c)
+		*c = (struct record_cache){1, slots - 1, value_size, slot_size};
 	return c;
 }
 
 void record_cache_free(struct record_cache *c)
 {
-	if (!c)
-		return;
-	free(c->slots);
 	free(c);
 }
 
@@ -53,7 +43,8 @@ void record_cache_clear(struct record_cache *c)
 
 static struct slot *slot_of(const struct record_cache *c, const char *key)
 {
-	return (struct slot *)(c->slots + (jf_str_hash(key) & c->mask) * c->slot_size);
+	return (struct slot *)((unsigned char *)c->slots +
+			       (jf_str_hash(key) & c->mask) * c->slot_size);
 }
 
 bool record_cache_get(const struct record_cache *c, const char *key, void *out)
