@@ -132,8 +132,8 @@ int paseto_v4_verify(const struct paseto_key *pk, const char *token, size_t tlen
 
 /*
  * Decode the footer of TOKEN WITHOUT verifying anything but the token's
- * syntax (as paseto_v4_verify() checks it), to choose a key.  Outputs and
- * errors as paseto_v4_verify() (never -EBADMSG).  The footer is untrusted
+ * syntax (as paseto_v4_verify() checks it), to choose a key.  Outputs (the
+ * caller frees *FOOTER) and errors as paseto_v4_verify() (never -EBADMSG).  The footer is untrusted
  * until the token verifies.
  */
 int paseto_v4_peek_footer(const char *token, size_t tlen, uint8_t **footer, size_t *flen);
