@@ -265,11 +265,31 @@ static void renditions(struct ctl_table *t, const json_t *ti)
 	{
 		char ch[16];
 
-		snprintf(line, sizeof(line), "%s, %s, %s channels",
+		snprintf(line, sizeof(line), "%s, %s, %s channels, group %s",
 			 ctl_json_str(r, "language") ? ctl_json_str(r, "language") : "-",
 			 ctl_json_str(r, "name") ? ctl_json_str(r, "name") : "-",
-			 num(r, "channels", ch, sizeof(ch)));
+			 num(r, "channels", ch, sizeof(ch)),
+			 ctl_json_str(r, "group") && ctl_json_str(r, "group")[0]
+			     ? ctl_json_str(r, "group")
+			     : "-");
 		kv(t, "audio", line);
+	}
+}
+
+/* One line per source stream the package left out: "stream 2 (subtitle, ...): message". */
+static void skipped_lines(struct ctl_table *t, const json_t *skipped)
+{
+	const json_t *r;
+	char line[768], n[16];
+	size_t i;
+
+	json_array_foreach(skipped, i, r)
+	{
+		const char *msg = ctl_json_str(r, "message"), *reason = ctl_json_str(r, "reason");
+
+		snprintf(line, sizeof(line), "stream %s: %s (%s)", num(r, "stream", n, sizeof(n)),
+			 msg && msg[0] ? msg : "-", reason && reason[0] ? reason : "-");
+		kv(t, "skipped", line);
 	}
 }
 
@@ -296,5 +316,6 @@ int ctl_view_title(FILE *out, const json_t *ti)
 	   join(json_object_get(ti, "audio_languages"), NULL, "", l, sizeof(l)));
 	kv(t, "subtitles", join(json_object_get(ti, "subtitle_languages"), NULL, "", l, sizeof(l)));
 	renditions(t, ti);
+	skipped_lines(t, json_object_get(ti, "skipped_streams"));
 	return finish(t, out);
 }
