@@ -281,7 +281,7 @@ int ctl_fetch_all(struct ctl *c, const char *obj, const char *path, const char *
 
 int ctl_print_json(struct ctl *c, const json_t *j)
 {
-	if (json_dumpf(j, c->out, JSON_INDENT(2) | JSON_ENCODE_ANY) != 0 ||
+	if (json_dumpf(j, c->out, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) != 0 ||
 	    fputc('\n', c->out) == EOF)
 		return ctl_error(CTL_FAILED, "cannot write the output");
 	return CTL_OK;
