@@ -133,20 +133,26 @@ static struct ctl_client *client(struct ctl *c, int *status)
 	return c->http;
 }
 
-int ctl_request(struct ctl *c, const char *method, const char *path, const struct ctl_body *body,
-		struct ctl_reply *r)
+int ctl_try(struct ctl *c, const char *method, const char *path, const struct ctl_body *body,
+	    struct ctl_reply *r, char *err, size_t errlen)
 {
 	struct ctl_client *h;
-	char err[1024];
 	int status = CTL_FAILED;
 
 	memset(r, 0, sizeof(*r));
 	r->error = r->message = "";
 	if (!(h = client(c, &status)))
 		return status;
-	if (ctl_client_call(h, method, path, body, r, err, sizeof(err)) != 0)
-		return ctl_error(CTL_FAILED, "%s", err);
-	return 0;
+	return ctl_client_call(h, method, path, body, r, err, errlen) == 0 ? 0 : -1;
+}
+
+int ctl_request(struct ctl *c, const char *method, const char *path, const struct ctl_body *body,
+		struct ctl_reply *r)
+{
+	char err[1024];
+	int status = ctl_try(c, method, path, body, r, err, sizeof(err));
+
+	return status < 0 ? ctl_error(CTL_FAILED, "%s", err) : status;
 }
 
 int ctl_fail(struct ctl *c, const char *obj, const struct ctl_reply *r)
@@ -207,7 +213,10 @@ int ctl_call_json(struct ctl *c, const char *obj, const char *method, const char
 		  const json_t *in, json_t **out, bool *created)
 {
 	char *text = json_dumps(in, JSON_COMPACT);
-	struct ctl_body b = {"application/json", text, text ? strlen(text) : 0, -1, 0, NULL};
+	struct ctl_body b = {.type = "application/json",
+			     .mem = text,
+			     .len = text ? strlen(text) : 0,
+			     .fd = -1};
 	bool made;
 	int status;
 

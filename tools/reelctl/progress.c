@@ -42,12 +42,18 @@ void ctl_progress_start(struct ctl_progress *p, FILE *out, bool tty, int width, 
 	p->delay = delay;
 }
 
+void ctl_progress_resume(struct ctl_progress *p, uint64_t done)
+{
+	p->base = p->done = p->sample_done = done;
+}
+
 /* Units per second: the smoothed samples, or the average until the first sample. */
 static double rate(const struct ctl_progress *p, double now)
 {
 	if (p->rate > 0 || p->sample_t > p->start)
 		return p->rate;
-	return now > p->start ? (double)p->done / (now - p->start) : 0;
+	return now > p->start && p->done > p->base ? (double)(p->done - p->base) / (now - p->start)
+						   : 0;
 }
 
 static void sample(struct ctl_progress *p, double now)
@@ -180,8 +186,11 @@ void ctl_progress_end(struct ctl_progress *p, bool ok, double now)
 	} else if (ok) {
 		fprintf(p->out, "%s: %s in %s, %s\n", p->label, amount(p, p->done, d, sizeof(d)),
 			ctl_fmt_duration(now - p->start, e, sizeof(e)),
-			per_second(p, now > p->start ? (double)p->done / (now - p->start) : 0, r,
-				   sizeof(r)));
+			per_second(p,
+				   now > p->start && p->done > p->base
+				       ? (double)(p->done - p->base) / (now - p->start)
+				       : 0,
+				   r, sizeof(r)));
 	} else {
 		fprintf(p->out, "%s: stopped after %s\n", p->label,
 			amount(p, p->done, d, sizeof(d)));

@@ -21,6 +21,7 @@ struct ctl_progress {
 	int width;	 /* columns of the terminal */
 	char label[64];
 	uint64_t total, done; /* total 0: unknown */
+	uint64_t base;	      /* done before this run (a resumed transfer): not in the rate */
 	double start, delay;
 	double rate, sample_t; /* smoothed units per second, from samples */
 	uint64_t sample_done;
@@ -35,6 +36,9 @@ struct ctl_progress {
  */
 void ctl_progress_start(struct ctl_progress *p, FILE *out, bool tty, int width, const char *label,
 			uint64_t total, bool bytes, double delay, double now);
+
+/* DONE units were done before the report began (a resumed transfer goes on from there). */
+void ctl_progress_resume(struct ctl_progress *p, uint64_t done);
 
 /* DONE units are done at NOW; draws a line when one is due. */
 void ctl_progress_set(struct ctl_progress *p, uint64_t done, double now);
