@@ -160,7 +160,7 @@ int ctl_fail(struct ctl *c, const char *obj, const struct ctl_reply *r)
 	int status = ctl_exit_status(r->status, r->error);
 	const char *url = ctl_client_url(c->http);
 
-	if (r->status == 401 || r->status == 403)
+	if (r->status == 401 || (r->status == 403 && !r->error[0]))
 		return ctl_error(status, "%s: the admin token from %s was refused (%ld %s)", url,
 				 ctl_client_token_from(c->http), r->status,
 				 r->error[0] ? r->error : r->reason);
@@ -249,7 +249,8 @@ int ctl_pages(struct ctl *c, const char *obj, const char *path, const char *key,
 		json_t *page, *arr;
 		bool stop = false;
 
-		snprintf(url, sizeof(url), "%s?offset=%lld&limit=%d", path, (long long)seen, PAGE);
+		snprintf(url, sizeof(url), "%s%coffset=%lld&limit=%d", path,
+			 strchr(path, '?') ? '&' : '?', (long long)seen, PAGE);
 		if ((status = ctl_call(c, obj, "GET", url, NULL, &page)) != 0)
 			return status;
 		arr = json_object_get(page, key);
