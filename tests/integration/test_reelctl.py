@@ -96,7 +96,8 @@ def help_and_usage(t, ctl):
     t.check("--help exits 0 and lists the commands", r.rc == 0 and len(names) >= 15, r)
     for want in ["user list", "user show", "user disable", "user enable", "plan add",
                  "plan list", "plan show", "plan rm", "grant", "title list", "title show",
-                 "title rm", "title register", "key add"]:
+                 "title rm", "title register", "title add", "job list", "job show",
+                 "job cancel", "job retry", "job logs", "key add"]:
         t.check("--help lists '%s'" % want, want in names, names)
     t.check("--help gives the exit statuses",
             all(("  %d  " % n) in r.out for n in range(5)) and "not found" in r.out, r.out)
@@ -110,7 +111,7 @@ def help_and_usage(t, ctl):
                 and b.rc == 0 and b.out == a.out and c.rc == 0 and c.out == a.out):
             bad.append((name, a, b, c))
     t.check("every command answers --help, -h and 'help COMMAND' alike", not bad, bad[:2])
-    for group in ("user", "plan", "title", "key"):
+    for group in ("user", "plan", "title", "job", "key"):
         r = ctl(group, "--help", creds=False)
         t.check("'%s --help' lists its commands" % group,
                 r.rc == 0 and all(ln.startswith("  %s " % group)
