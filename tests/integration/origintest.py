@@ -18,6 +18,27 @@ TRANSCODE_BIN = os.environ.get(
     "REEL_TRANSCODE", os.path.join(et.SOURCE_ROOT, "build", "transcoder", "reel-transcode"))
 
 
+def sanitized(binary):
+    """Whether BINARY is built with AddressSanitizer (which reserves terabytes of address
+    space, so it cannot run under an address-space limit)."""
+    try:
+        with open(binary, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+def jobs_section(**kw):
+    """A [jobs] section for quick transcodes of small clips: the built reel-transcode,
+    ultrafast, 2 s segments, one small rung; no memory limit for a sanitized build."""
+    sec = {"transcoder": TRANSCODE_BIN, "preset": "ultrafast", "segment": "2",
+           "ladder": "320x180@200"}
+    if sanitized(TRANSCODE_BIN):
+        sec["memory_limit"] = "0"
+    sec.update(kw)
+    return sec
+
+
 def admin_token(tmp, name="ops"):
     """A new admin token and the tokens file that admits it."""
     out = subprocess.run([ORIGIN_BIN, "--admin-token", name], check=True,

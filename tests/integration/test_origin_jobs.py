@@ -23,8 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import edgetest as et  # noqa: E402
 import origintest as ot  # noqa: E402
 
-JOBS = {"transcoder": ot.TRANSCODE_BIN, "preset": "ultrafast", "segment": "2",
-        "ladder": "320x180@200", "threads": "1"}
+JOBS = ot.jobs_section(threads="1")
 
 
 def clip(tmp, name, seconds, size="320x180"):

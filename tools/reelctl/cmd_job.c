@@ -117,28 +117,33 @@ static void show_progress(struct ctl_progress *bar, const json_t *j)
 	ctl_progress_set(bar, t > 0 ? (uint64_t)(t * 1000) : 0, ctl_progress_now());
 }
 
-/*
- * Whether the job J has reached an end: done, with its fill complete when a
- * scheduler reports one; failed or cancelled (*STATUS then the exit status,
- * printed naming WHAT).
- */
-static bool ended(const json_t *j, const char *what, int *status)
+/* Whether the job J is done, with its fill complete when a scheduler reports one. */
+static bool complete(const json_t *j)
 {
-	const char *state = ctl_json_str(j, "state"), *id = ctl_json_str(j, "id");
 	const json_t *fill = json_object_get(j, "fill");
+	const char *state = ctl_json_str(j, "state"), *fs = ctl_json_str(fill, "state");
 
-	*status = 0;
-	if (!state)
-		return false;
-	if (strcmp(state, "done") == 0)
-		return !json_is_object(fill) || (ctl_json_str(fill, "state") &&
-						 strcmp(ctl_json_str(fill, "state"), "complete") == 0);
-	if (strcmp(state, "failed") == 0)
-		*status = ctl_error(CTL_FAILED, "%s: job %s failed: %s", what, id ? id : "-",
-				    ctl_json_str(j, "error") ? ctl_json_str(j, "error") : "-");
-	else if (strcmp(state, "cancelled") == 0)
-		*status = ctl_error(CTL_FAILED, "%s: job %s was cancelled", what, id ? id : "-");
-	return *status != 0;
+	return state && strcmp(state, "done") == 0 &&
+	       (!json_is_object(fill) || (fs && strcmp(fs, "complete") == 0));
+}
+
+/* Whether the job J failed or was cancelled. */
+static bool lost(const json_t *j)
+{
+	const char *state = ctl_json_str(j, "state");
+
+	return state && (strcmp(state, "failed") == 0 || strcmp(state, "cancelled") == 0);
+}
+
+/* Say why the job J, which failed or was cancelled, did not make WHAT; the exit status. */
+static int say_lost(const json_t *j, const char *what)
+{
+	const char *id = ctl_json_str(j, "id") ? ctl_json_str(j, "id") : "-";
+
+	if (strcmp(ctl_json_str(j, "state"), "cancelled") == 0)
+		return ctl_error(CTL_FAILED, "%s: job %s was cancelled", what, id);
+	return ctl_error(CTL_FAILED, "%s: job %s failed: %s", what, id,
+			 ctl_json_str(j, "error") ? ctl_json_str(j, "error") : "-");
 }
 
 int ctl_job_wait(struct ctl *c, const char *id, const char *what, json_t **out)
@@ -146,6 +151,7 @@ int ctl_job_wait(struct ctl *c, const char *id, const char *what, json_t **out)
 	char obj[128], path[256], err[1024];
 	struct ctl_progress bar;
 	double silent_since = -1;
+	json_t *last = NULL;
 	int status = 0;
 
 	*out = NULL;
@@ -184,11 +190,8 @@ int ctl_job_wait(struct ctl *c, const char *id, const char *what, json_t **out)
 		ctl_reply_free(&r);
 		if (status != 0)
 			break;
-		if (ended(j, what, &status)) {
-			if (status == 0)
-				*out = j;
-			else
-				json_decref(j);
+		if (complete(j) || lost(j)) {
+			last = j;
 			break;
 		}
 		if (ctl_json_str(j, "state") && strcmp(ctl_json_str(j, "state"), "running") == 0)
@@ -196,8 +199,14 @@ int ctl_job_wait(struct ctl *c, const char *id, const char *what, json_t **out)
 		json_decref(j);
 		ctl_progress_sleep(POLL);
 	}
-	if (status == 0 && bar.total)
+	if (last && complete(last) && bar.total)
 		bar.done = bar.total;
-	ctl_progress_end(&bar, status == 0, ctl_progress_now());
+	ctl_progress_end(&bar, last && complete(last), ctl_progress_now());
+	if (last && lost(last)) {
+		status = say_lost(last, what);
+		json_decref(last);
+	} else if (last) {
+		*out = last;
+	}
 	return status;
 }
