@@ -99,22 +99,27 @@ int ctl_job_logs(struct ctl *c, const struct ctl_line *l)
 
 /* ---- following a job ---- */
 
+/* Member KEY of the progress P in seconds (or times), 0 unless in 0..1e9: it comes from the network. */
+static double seconds(const json_t *p, const char *key)
+{
+	double v = json_number_value(json_object_get(p, key));
+
+	return v > 0 && v < 1e9 ? v : 0;
+}
+
 /* Show the running job J's progress on BAR. */
 static void show_progress(struct ctl_progress *bar, const json_t *j)
 {
 	const json_t *p = json_object_get(j, "progress");
-	double t = json_number_value(json_object_get(p, "time")),
-	       d = json_number_value(json_object_get(p, "duration")),
-	       speed = json_number_value(json_object_get(p, "speed"));
 	const json_t *eta = json_object_get(p, "eta");
 
 	if (!json_is_object(p))
 		return;
-	if (d > 0)
-		bar->total = (uint64_t)(d * 1000);
-	ctl_progress_given(bar, speed > 0 ? speed * 1000 : 0,
+	if (seconds(p, "duration") > 0)
+		bar->total = (uint64_t)(seconds(p, "duration") * 1000);
+	ctl_progress_given(bar, seconds(p, "speed") * 1000,
 			   json_is_number(eta) ? json_number_value(eta) : -1);
-	ctl_progress_set(bar, t > 0 ? (uint64_t)(t * 1000) : 0, ctl_progress_now());
+	ctl_progress_set(bar, (uint64_t)(seconds(p, "time") * 1000), ctl_progress_now());
 }
 
 /* Whether the job J is done, with its fill complete when a scheduler reports one. */
