@@ -331,71 +331,69 @@ void api_admin_jobs_list(struct origin_api *api, struct httpd_exchange *x,
 	api_send_result(x, "jobs", rc, out);
 }
 
-/* Answer RC and OUT (consumed) of a call on job ID for resource R, with WHY (may be NULL). */
-static void send_job(struct origin_api *api, struct httpd_exchange *x, enum api_resource r, int rc,
-		     json_t *out, const struct origin_reason *why)
+/* A call on one job: the jobs service's, with a reason (only a retry gives one). */
+typedef int job_call_fn(struct jobs *j, const char *id, json_t **out, struct origin_reason *why);
+
+static int job_get(struct jobs *j, const char *id, json_t **out, struct origin_reason *why)
 {
-	if (rc != 0)
-		api_refuse(api, x, r, rc, why);
-	else
-		api_send_json(x, 200, out, NULL);
+	return jobs_get(j, id, out);
+}
+
+static int job_logs(struct jobs *j, const char *id, json_t **out, struct origin_reason *why)
+{
+	return jobs_logs(j, id, out);
+}
+
+static int job_cancel(struct jobs *j, const char *id, json_t **out, struct origin_reason *why)
+{
+	return jobs_cancel(j, id, out);
+}
+
+/*
+ * CALL on the job the path names, answered as resource R: 200 with the job
+ * (or its logs), or the refusal.  A change is logged as "admin WHO: DONE job
+ * ID" (DONE NULL: nothing changes).
+ */
+static void on_job(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p,
+		   enum api_resource r, job_call_fn *call, const char *done)
+{
+	struct origin_reason why = {0};
+	char id[JOB_ID_LEN + 1];
+	const char *who;
+	json_t *out = NULL;
+	int rc;
+
+	if (api_not_admin(api, x, &who) || bad_job_param(x, p, id))
+		return;
+	if ((rc = call(api->jobs, id, &out, &why)) != 0) {
+		api_refuse(api, x, r, rc, &why);
+		return;
+	}
+	if (done)
+		log_info("admin %s: %s job %s", who, done, id);
+	api_send_json(x, 200, out, NULL);
 }
 
 void api_admin_job_get(struct origin_api *api, struct httpd_exchange *x,
 		       const struct api_params *p)
 {
-	char id[JOB_ID_LEN + 1];
-	const char *who;
-	json_t *out;
-
-	if (!api_not_admin(api, x, &who) && !bad_job_param(x, p, id)) {
-		int rc = jobs_get(api->jobs, id, &out);
-
-		send_job(api, x, API_JOB, rc, out, NULL);
-	}
+	on_job(api, x, p, API_JOB, job_get, NULL);
 }
 
 void api_admin_job_logs(struct origin_api *api, struct httpd_exchange *x,
 			const struct api_params *p)
 {
-	char id[JOB_ID_LEN + 1];
-	const char *who;
-	json_t *out;
-
-	if (!api_not_admin(api, x, &who) && !bad_job_param(x, p, id)) {
-		int rc = jobs_logs(api->jobs, id, &out);
-
-		send_job(api, x, API_JOB, rc, out, NULL);
-	}
+	on_job(api, x, p, API_JOB, job_logs, NULL);
 }
 
 void api_admin_job_cancel(struct origin_api *api, struct httpd_exchange *x,
 			  const struct api_params *p)
 {
-	char id[JOB_ID_LEN + 1];
-	const char *who;
-	json_t *out;
-	int rc;
-
-	if (api_not_admin(api, x, &who) || bad_job_param(x, p, id))
-		return;
-	if ((rc = jobs_cancel(api->jobs, id, &out)) == 0)
-		log_info("admin %s: cancelled job %s", who, id);
-	send_job(api, x, API_JOB_CANCEL, rc, out, NULL);
+	on_job(api, x, p, API_JOB_CANCEL, job_cancel, "cancelled");
 }
 
 void api_admin_job_retry(struct origin_api *api, struct httpd_exchange *x,
 			 const struct api_params *p)
 {
-	struct origin_reason why = {0};
-	char id[JOB_ID_LEN + 1];
-	const char *who;
-	json_t *out;
-	int rc;
-
-	if (api_not_admin(api, x, &who) || bad_job_param(x, p, id))
-		return;
-	if ((rc = jobs_retry(api->jobs, id, &out, &why)) == 0)
-		log_info("admin %s: retrying job %s", who, id);
-	send_job(api, x, API_JOB_RETRY, rc, out, &why);
+	on_job(api, x, p, API_JOB_RETRY, jobs_retry, "retrying");
 }

@@ -14,7 +14,6 @@ import hashlib
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -24,17 +23,6 @@ import edgetest as et  # noqa: E402
 import origintest as ot  # noqa: E402
 
 JOBS = ot.jobs_section(threads="1")
-
-
-def clip(tmp, name, seconds, size="320x180"):
-    path = os.path.join(tmp, name)
-    if not os.path.exists(path):
-        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                        "testsrc2=size=%s:rate=30" % size, "-f", "lavfi", "-i",
-                        "sine=frequency=440:sample_rate=48000", "-t", str(seconds),
-                        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
-                        path], check=True)
-    return path
 
 
 def import_job(o, title, path, **extra):
@@ -293,8 +281,8 @@ def queue(t, o, src, short, tmp):
 def main(t):
     tmp = os.path.join(t.tmp, "imports")
     os.makedirs(tmp)
-    src = clip(tmp, "long.mp4", 60)
-    short = clip(tmp, "short.mp4", 4)
+    src = ot.make_clip(tmp, "long.mp4", 60, "320x180")
+    short = ot.make_clip(tmp, "short.mp4", 4, "320x180")
     o = t.origin(jobs=dict(JOBS, import_dir=tmp))
     killed(t, o, src)
     queue(t, o, src, short, tmp)

@@ -13,34 +13,22 @@ and $REEL_TRANSCODE.
 """
 
 import hashlib
-import json
 import os
 import pty
 import re
 import select
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import edgetest as et  # noqa: E402
 import origintest as ot  # noqa: E402
-from test_reelctl import CTL, Ctl, FAILED, NOT_FOUND, OK, REFUSED, USAGE  # noqa: E402
+from test_reelctl import (CTL, FAILED, NOT_FOUND, OK, REFUSED, USAGE, Ctl,  # noqa: E402
+                          Relay)
 
 PIECE = 256 * 1024  # the origin's admin max_body: the largest piece of an upload
-
-
-def clip(tmp, name, seconds, size="320x180"):
-    path = os.path.join(tmp, name)
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    "testsrc2=size=%s:rate=30" % size, "-f", "lavfi", "-i",
-                    "sine=frequency=440:sample_rate=48000", "-t", str(seconds),
-                    "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
-                    path], check=True)
-    return path
 
 
 def sha256(path):
@@ -48,54 +36,25 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-class CuttingProxy:
+class CuttingProxy(Relay):
     """Plain TCP in front of the admin API that cuts, once, the first connection carrying
     a PATCH after CUT bytes of it have gone through (in the middle of a piece)."""
 
     def __init__(self, port, cut):
-        self.target, self.cut, self.cuts, self.connections = port, cut, 0, 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self.serve, daemon=True).start()
+        self.cut, self.cuts, self.connections = cut, 0, 0
+        super().__init__(port)
 
-    def serve(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self.relay, args=(c,), daemon=True).start()
+    def wrap(self, c):
+        self.connections += 1
+        return c
 
-    def relay(self, c):
-        u = socket.create_connection(("127.0.0.1", self.target))
-        sent, patch = 0, False
-        try:
-            while True:
-                ready = select.select([c, u], [], [], 30)[0]
-                if not ready:
-                    return
-                for a in ready:
-                    data = a.recv(65536)
-                    if not data:
-                        return
-                    if a is c:
-                        patch = patch or b"PATCH " in data
-                        sent += len(data)
-                        if patch and not self.cuts and sent > self.cut:
-                            self.cuts += 1
-                            return
-                    (u if a is c else c).sendall(data)
-        except OSError:
-            pass
-        finally:
-            u.close()
-            c.close()
-
-    def close(self):
-        self.sock.close()
+    def forward(self, conn, data):
+        conn["patch"] = conn.get("patch") or b"PATCH " in data
+        conn["sent"] = conn.get("sent", 0) + len(data)
+        if conn["patch"] and not self.cuts and conn["sent"] > self.cut:
+            self.cuts += 1
+            return False
+        return True
 
 
 def uploads(o, sha=None):
@@ -394,8 +353,8 @@ def main(t):
         raise et.Fatal("reelctl not found at %s (set REELCTL)" % CTL)
     imports = os.path.join(t.tmp, "imports")
     os.makedirs(imports)
-    short = clip(t.tmp, "short.mp4", 6, "640x360")
-    long_src = clip(t.tmp, "long.mp4", 60)
+    short = ot.make_clip(t.tmp, "short.mp4", 6, "640x360")
+    long_src = ot.make_clip(t.tmp, "long.mp4", 60, "320x180")
     bad = os.path.join(t.tmp, "bad.mp4")
     with open(bad, "wb") as f:
         f.write(et.rand_bytes(50000, 7))

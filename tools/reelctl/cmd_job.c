@@ -50,34 +50,31 @@ static int job_call(struct ctl *c, const char *id, const char *method, const cha
 	return ctl_call(c, obj, method, path, NULL, out);
 }
 
-int ctl_job_cancel(struct ctl *c, const struct ctl_line *l)
+/* POST job L's SUFFIX ("/cancel"), then say "job 'ID' DONE (title 'T')" or print the JSON. */
+static int job_action(struct ctl *c, const struct ctl_line *l, const char *suffix,
+		      const char *done)
 {
 	char obj[128];
 	json_t *j;
-	int status = job_call(c, l->pos[0], "POST", "/cancel", obj, sizeof(obj), &j);
+	int status = job_call(c, l->pos[0], "POST", suffix, obj, sizeof(obj), &j);
 
 	if (status == 0 && c->json)
 		status = ctl_print_json(c, j);
 	else if (status == 0)
-		ctl_say(c, "%s cancelled (title '%s')", obj,
+		ctl_say(c, "%s %s (title '%s')", obj, done,
 			ctl_json_str(j, "title") ? ctl_json_str(j, "title") : "-");
 	json_decref(j);
 	return status;
 }
 
+int ctl_job_cancel(struct ctl *c, const struct ctl_line *l)
+{
+	return job_action(c, l, "/cancel", "cancelled");
+}
+
 int ctl_job_retry(struct ctl *c, const struct ctl_line *l)
 {
-	char obj[128];
-	json_t *j;
-	int status = job_call(c, l->pos[0], "POST", "/retry", obj, sizeof(obj), &j);
-
-	if (status == 0 && c->json)
-		status = ctl_print_json(c, j);
-	else if (status == 0)
-		ctl_say(c, "%s queued again (title '%s')", obj,
-			ctl_json_str(j, "title") ? ctl_json_str(j, "title") : "-");
-	json_decref(j);
-	return status;
+	return job_action(c, l, "/retry", "queued again");
 }
 
 int ctl_job_logs(struct ctl *c, const struct ctl_line *l)
