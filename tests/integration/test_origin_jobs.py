@@ -59,7 +59,7 @@ def job(o, jid):
     return o.admin("GET", "/admin/v1/jobs/" + jid).json
 
 
-def wait_state(o, jid, states, timeout=120):
+def wait_state(o, jid, states, timeout=240):
     end = time.monotonic() + timeout
     j = job(o, jid)
     while j["state"] not in states and time.monotonic() < end:
@@ -68,7 +68,7 @@ def wait_state(o, jid, states, timeout=120):
     return j
 
 
-def wait_progress(o, jid, timeout=60):
+def wait_progress(o, jid, timeout=180):
     """Wait until job JID runs and reports progress (its reel-transcode is working)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -132,8 +132,8 @@ class Health:
 def healthy(t, h, what):
     h.end().report(what)
     t.check("the origin answered /healthz all through %s (%d answers, none failed, none "
-            "slower than 1 s)" % (what, len(h.times)),
-            len(h.times) >= 10 and not h.failures and max(h.times) < 1.0,
+            "slower than 2 s)" % (what, len(h.times)),
+            len(h.times) >= 10 and not h.failures and max(h.times) < 2.0,
             (h.failures[:3], max(h.times) if h.times else None))
 
 
@@ -185,13 +185,13 @@ def time_limit(t, tmp, src):
     h = Health(o)
     t0 = time.monotonic()
     j = import_job(o, "slow", src)
-    j = wait_state(o, j["id"], ("failed", "done"), timeout=60)
+    j = wait_state(o, j["id"], ("failed", "done"), timeout=120)
     took = time.monotonic() - t0
     healthy(t, h, "a job past its time limit")
     print("# a job with a 2 s time limit ended after %.1f s" % took)
     t.check("reel-transcode past its time limit: the job fails, saying so, in time",
             j["state"] == "failed" and j["error"] ==
-            "reel-transcode exceeded the time limit of 2 s and was stopped" and took < 15,
+            "reel-transcode exceeded the time limit of 2 s and was stopped" and took < 30,
             (j, took))
     t.check("... and the catalog is untouched", titles(o)["total"] == 0)
     o.stop()

@@ -295,7 +295,11 @@ class Relay:
         except (ssl.SSLError, OSError):
             c.close()
             return
-        u = socket.create_connection(("127.0.0.1", self.target))
+        try:
+            u = socket.create_connection(("127.0.0.1", self.target))
+        except OSError:  # the target is not there (restarting): the client sees a close
+            s.close()
+            return
         conn = {}
         try:
             while True:

@@ -57,6 +57,13 @@ class CuttingProxy(Relay):
         return True
 
 
+class JobCtl(Ctl):
+    """Ctl with room for transcodes on a loaded machine."""
+
+    def __call__(self, *args, timeout=300, **kw):
+        return super().__call__(*args, timeout=timeout, **kw)
+
+
 def uploads(o, sha=None):
     r = o.admin("GET", "/admin/v1/uploads" + ("?sha256=" + sha if sha else ""))
     return r.json["uploads"]
@@ -66,7 +73,7 @@ def titles(o):
     return o.admin("GET", "/admin/v1/titles").json
 
 
-def wait_state(o, jid, states, timeout=120):
+def wait_state(o, jid, states, timeout=300):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         j = o.admin("GET", "/admin/v1/jobs/" + jid).json
@@ -163,7 +170,7 @@ def upload(t, ctl, o, short):
 def add_wait(t, ctl, o, long_src, bad):
     before = titles(o)
     n = len(uploads(o))
-    r = ctl("title", "add", bad, "--id", "broken", "--wait", timeout=120)
+    r = ctl("title", "add", bad, "--id", "broken", "--wait")
     t.check("a bad source: exit 1 with the transcoder's one-line reason",
             r.rc == FAILED and re.fullmatch(
                 r"reelctl: title 'broken': job j[0-9a-f]{16} failed: bad\.mp4: not a media "
@@ -185,7 +192,7 @@ def add_wait(t, ctl, o, long_src, bad):
 
     t0 = time.monotonic()
     r = ctl("title", "add", long_src, "--id", "long", "--name", "Sixty seconds", "--ladder",
-            "160x90@100,320x180@200", "--format", "ts", "--wait", timeout=280)
+            "160x90@100,320x180@200", "--format", "ts", "--wait")
     took = time.monotonic() - t0
     lines = [ln for ln in r.err.splitlines() if ln.startswith("transcode: ")]
     live = [ln for ln in lines if re.fullmatch(
@@ -237,7 +244,7 @@ def terminal_bar(t, ctl, o, short):
 def on_origin(t, ctl, o, short, imports):
     shutil.copy(short, os.path.join(imports, "here.mp4"))
     r = ctl("title", "add", "here.mp4", "--on-origin", "--id", "enc", "--encrypt", "--urgent",
-            "--wait", "--json", timeout=120)
+            "--wait", "--json")
     j = r.json() or {}
     t.check("title add --on-origin --encrypt --wait --json: the done job, encrypted",
             r.rc == OK and j.get("state") == "done" and j.get("source") == {
@@ -272,7 +279,7 @@ def retry(ctl, jid, *args):
 def jobs(t, ctl, o, long_src):
     r = ctl("title", "add", long_src, "--id", "cancelme")
     jid = job_id(r)
-    j = wait_state(o, jid or "-", ("running",), timeout=60)
+    j = wait_state(o, jid or "-", ("running",), timeout=180)
     r = ctl("job", "show", jid)
     t.check("job show of a running job: its state, pid and progress",
             r.rc == OK and re.search(r"^state: +running$", r.out, re.M)
@@ -299,7 +306,7 @@ def jobs(t, ctl, o, long_src):
     r = retry(ctl, jid)
     t.check("job retry of a cancelled job: queued again from its kept source",
             r.rc == OK and r.out == "job '%s' queued again (title 'cancelme')\n" % jid, r)
-    j = wait_state(o, jid, ("running",), timeout=60)
+    j = wait_state(o, jid, ("running",), timeout=180)
     r = ctl("job", "cancel", jid, "--json")
     t.check("job cancel --json", r.rc == OK and (r.json() or {}).get("state") == "cancelled", r)
     r = retry(ctl, jid, "--json")
@@ -348,6 +355,34 @@ def jobs(t, ctl, o, long_src):
     t.check("job show of a malformed id: exit 3", r.rc == NOT_FOUND, r)
 
 
+def through_restart(t, ctl, o, src):
+    """title add --wait goes on while the origin restarts under it (through a relay that
+    follows the origin to its new port), and the job runs again."""
+    relay = Relay(o.admin_port)
+    try:
+        p = subprocess.Popen([CTL, "title", "add", src, "--id", "restarted", "--wait"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             env=ctl.env(REEL_ADMIN_URL="http://127.0.0.1:%d" % relay.port))
+        end, j = time.monotonic() + 180, None
+        while time.monotonic() < end and not j:
+            running = o.admin("GET", "/admin/v1/jobs?state=running").json["jobs"]
+            j = next((x for x in running if x["title"] == "restarted"
+                      and x["progress"]["frames"] > 0), None)
+            time.sleep(0.1)
+        o.stop()
+        time.sleep(1.0)  # reelctl finds nobody there meanwhile
+        o.start()
+        relay.target = o.admin_port
+        out, err = p.communicate(timeout=280)
+        j = o.admin("GET", "/admin/v1/jobs/" + (j or {}).get("id", "-")).json or {}
+        t.check("title add --wait through an origin restart: the job runs again and the "
+                "title is registered", p.returncode == 0 and j.get("attempts") == 2
+                and out.startswith("title 'restarted' registered, version "), (out, err, j))
+    finally:
+        relay.close()
+
+
 def main(t):
     if not os.access(CTL, os.X_OK):
         raise et.Fatal("reelctl not found at %s (set REELCTL)" % CTL)
@@ -360,12 +395,13 @@ def main(t):
         f.write(et.rand_bytes(50000, 7))
     o = t.origin(admin={"max_body": str(PIECE)},
                  jobs=ot.jobs_section(threads="2", import_dir=imports))
-    ctl = Ctl(t.tmp, o)
+    ctl = JobCtl(t.tmp, o)
     upload(t, ctl, o, short)
     add_wait(t, ctl, o, long_src, bad)
     terminal_bar(t, ctl, o, short)
     on_origin(t, ctl, o, short, imports)
     jobs(t, ctl, o, long_src)
+    through_restart(t, ctl, o, long_src)
 
 
 if __name__ == "__main__":
