@@ -120,7 +120,8 @@ static int open_keys(char *err, size_t errlen)
 
 	if (keyset_load(&M.stream_keys, data_path(M.cfg.stream_keys, "stream.keys", p, sizeof(p)),
 			!M.cfg.stream_keys[0], "s1", err, errlen) != 0 ||
-	    keyset_load(&M.license_keys, data_path(M.cfg.license_keys, "license.keys", p, sizeof(p)),
+	    keyset_load(&M.license_keys,
+			data_path(M.cfg.license_keys, "license.keys", p, sizeof(p)),
 			!M.cfg.license_keys[0], "l1", err, errlen) != 0 ||
 	    master_key_load(data_path(M.cfg.master_key, "master.key", p, sizeof(p)),
 			    !M.cfg.master_key[0], M.master_key, err, errlen) != 0)
@@ -150,8 +151,8 @@ static void reload_keys(void)
 		log_error("reload: %s; keeping the old keys", err);
 		return;
 	}
-	if (keyset_load(&license, data_path(M.cfg.license_keys, "license.keys", p, sizeof(p)), false,
-			"l1", err, sizeof(err)) != 0) {
+	if (keyset_load(&license, data_path(M.cfg.license_keys, "license.keys", p, sizeof(p)),
+			false, "l1", err, sizeof(err)) != 0) {
 		log_error("reload: %s; keeping the old keys", err);
 		keyset_free(&stream);
 		return;
@@ -356,11 +357,11 @@ static int open_jobs(char *err, size_t errlen)
 	snprintf(p.import_dir, sizeof(p.import_dir), "%s", M.cfg.import_dir);
 	snprintf(p.preset, sizeof(p.preset), "%s", M.cfg.jobs_preset);
 	snprintf(p.ladder, sizeof(p.ladder), "%s", M.cfg.jobs_ladder);
-	M.api.uploads = uploads_new(M.store, M.base,
-				    data_path(M.cfg.upload_dir, "uploads", dir, sizeof(dir)),
-				    M.cfg.max_upload, err, errlen);
-	if (!M.api.uploads ||
-	    !(M.api.jobs = jobs_new(M.store, M.base, M.api.catalog, M.api.uploads, &p, err, errlen)))
+	M.api.uploads =
+	    uploads_new(M.store, M.base, data_path(M.cfg.upload_dir, "uploads", dir, sizeof(dir)),
+			M.cfg.max_upload, err, errlen);
+	if (!M.api.uploads || !(M.api.jobs = jobs_new(M.store, M.base, M.api.catalog, M.api.uploads,
+						      &p, err, errlen)))
 		return -1;
 	M.api.upload_chunk = M.cfg.admin_max_body;
 	return 0;

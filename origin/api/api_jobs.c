@@ -92,8 +92,8 @@ int upload_offset_parse(struct http_str upload_offset, struct http_str content_r
 	bool has_a = upload_offset.p != NULL, has_b = content_range_h.p != NULL;
 
 	*offset = *size = 0;
-	if ((has_a && !(decimal(upload_offset.p, upload_offset.len, &i, &a) &&
-			i == upload_offset.len)) ||
+	if ((has_a &&
+	     !(decimal(upload_offset.p, upload_offset.len, &i, &a) && i == upload_offset.len)) ||
 	    (has_b && (len == 0 || !content_range(content_range_h, len, &b, size))) ||
 	    (!has_a && !has_b) || (has_a && has_b && a != b)) {
 		*fail = (struct origin_fail){
@@ -201,8 +201,7 @@ void api_admin_upload_get(struct origin_api *api, struct httpd_exchange *x,
 }
 
 /* The refusal RC of a piece of upload ID, with the upload's offset OFFSET. */
-static void refuse_piece(struct origin_api *api, struct httpd_exchange *x, int rc,
-			 uint64_t offset)
+static void refuse_piece(struct origin_api *api, struct httpd_exchange *x, int rc, uint64_t offset)
 {
 	struct origin_fail f;
 	char extra[64];
@@ -241,8 +240,8 @@ void api_admin_upload_append(struct origin_api *api, struct httpd_exchange *x,
 			  "a piece of an upload is application/offset+octet-stream", NULL);
 		return;
 	}
-	if (upload_offset_parse(header(x, "Upload-Offset"), header(x, "Content-Range"),
-				x->body_len, &offset, &size, &f) != 0) {
+	if (upload_offset_parse(header(x, "Upload-Offset"), header(x, "Content-Range"), x->body_len,
+				&offset, &size, &f) != 0) {
 		api_fail(x, &f);
 		return;
 	}
@@ -374,8 +373,7 @@ static void on_job(struct origin_api *api, struct httpd_exchange *x, const struc
 	api_send_json(x, 200, out, NULL);
 }
 
-void api_admin_job_get(struct origin_api *api, struct httpd_exchange *x,
-		       const struct api_params *p)
+void api_admin_job_get(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	on_job(api, x, p, API_JOB, job_get, NULL);
 }

@@ -106,7 +106,7 @@ int upload_parse(json_t *obj, struct upload_spec *out, struct origin_fail *fail)
  * Content-Range's SIZE, 0 when not given), or -1 with *FAIL 400
  * invalid_request.
  */
-int upload_offset_parse(struct http_str upload_offset, struct http_str content_range,
-			uint64_t len, uint64_t *offset, uint64_t *size, struct origin_fail *fail);
+int upload_offset_parse(struct http_str upload_offset, struct http_str content_range, uint64_t len,
+			uint64_t *offset, uint64_t *size, struct origin_fail *fail);
 
 #endif

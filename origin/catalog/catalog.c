@@ -101,11 +101,11 @@ static int audio_tracks(json_t *audio, json_t *out, struct origin_reason *why)
 		    (name && !short_string(name, 128)) || (group && !short_string(group, 64)) ||
 		    jf_uint(r, "channels", 1, 64, &ch) != 0)
 			return invalid(why, "an audio rendition needs language and channels");
-		if (json_array_append_new(
-			out, json_pack("{s:O, s:s, s:I, s:s}", "language", lang, "name",
-				       name ? json_string_value(name) : "", "channels",
-				       (json_int_t)ch, "group",
-				       group ? json_string_value(group) : "")) != 0)
+		if (json_array_append_new(out,
+					  json_pack("{s:O, s:s, s:I, s:s}", "language", lang,
+						    "name", name ? json_string_value(name) : "",
+						    "channels", (json_int_t)ch, "group",
+						    group ? json_string_value(group) : "")) != 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -115,7 +115,7 @@ static int audio_tracks(json_t *audio, json_t *out, struct origin_reason *why)
 static const struct {
 	const char *name;
 	size_t max;
-} skip_members[] = {{"type", 16}, {"codec", 64}, {"language", 35},
+} skip_members[] = {{"type", 16},   {"codec", 64},  {"language", 35},
 		    {"title", 256}, {"reason", 32}, {"message", 512}};
 
 /*

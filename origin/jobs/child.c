@@ -174,8 +174,10 @@ child_exec(char *const *argv, const struct job_limits *lim, const int fds[4], pi
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (setpriority(PRIO_PROCESS, 0, lim->nice) != 0 ||
 	    setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0}) != 0 ||
-	    (lim->memory && setrlimit(RLIMIT_AS, &(struct rlimit){lim->memory, lim->memory}) != 0) ||
-	    (lim->cpu_s && setrlimit(RLIMIT_CPU, &(struct rlimit){lim->cpu_s, lim->cpu_s + 5}) != 0))
+	    (lim->memory &&
+	     setrlimit(RLIMIT_AS, &(struct rlimit){lim->memory, lim->memory}) != 0) ||
+	    (lim->cpu_s &&
+	     setrlimit(RLIMIT_CPU, &(struct rlimit){lim->cpu_s, lim->cpu_s + 5}) != 0))
 		_exit(126);
 	for (int i = 0; i < 4; i++)
 		if (fds[i] >= 0 && (hi[i] = fcntl(fds[i], F_DUPFD, 10)) < 0)

@@ -18,8 +18,7 @@
 #include "schema.h"
 #include "store.h"
 
-static const char *const job_states[] = {"queued", "running", "done", "failed", "cancelled",
-					 NULL};
+static const char *const job_states[] = {"queued", "running", "done", "failed", "cancelled", NULL};
 
 static bool active(const char *state)
 {
@@ -260,9 +259,8 @@ static json_t *view(struct jobs *j, json_t *rec)
 	json_object_del(v, "logs");
 	if (r && strcmp(state_of(rec) ? state_of(rec) : "", "running") == 0 &&
 	    (json_object_set_new(v, "progress", job_progress_json(&r->progress)) != 0 ||
-	     json_object_set_new(v, "pid",
-				 r->child ? json_integer(job_child_pid(r->child)) : json_null()) !=
-		 0)) {
+	     json_object_set_new(
+		 v, "pid", r->child ? json_integer(job_child_pid(r->child)) : json_null()) != 0)) {
 		json_decref(v);
 		return NULL;
 	}
@@ -391,7 +389,8 @@ static int busy_one(void *arg, const void *key, size_t klen, json_t *rec)
 {
 	struct busy_ctx *c = arg;
 	const char *title = json_string_value(json_object_get(rec, "title"));
-	const char *up = json_string_value(json_object_get(json_object_get(rec, "source"), "upload"));
+	const char *up =
+	    json_string_value(json_object_get(json_object_get(rec, "source"), "upload"));
 
 	if (!rec)
 		return -EIO;
@@ -473,7 +472,8 @@ int jobs_create(struct jobs *j, const struct job_spec *s, json_t **out, struct o
 		json_decref(source);
 		return rc ? rc : -EBUSY;
 	}
-	if ((rc = jf_random_id('j', 8, id)) != 0 || !(rec = new_record(j, id, s, source, j->p.now())))
+	if ((rc = jf_random_id('j', 8, id)) != 0 ||
+	    !(rec = new_record(j, id, s, source, j->p.now())))
 		return rc ? (json_decref(source), rc) : -ENOMEM;
 	if ((rc = store_begin(j->st, true, &t)) == 0)
 		rc = store_finish(t, records_put(t, ORIGIN_DB_JOBS, id, strlen(id), rec, true));
@@ -547,7 +547,8 @@ static int source_kept(struct jobs *j, json_t *rec, struct origin_reason *why)
 	if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		return 0;
 	return reason_set(why, -ESTALE, NULL,
-			  up ? "the job's upload is gone (deleted)" : "the job's source file is gone");
+			  up ? "the job's upload is gone (deleted)"
+			     : "the job's source file is gone");
 }
 
 int jobs_retry(struct jobs *j, const char *id, json_t **out, struct origin_reason *why)
@@ -563,9 +564,8 @@ int jobs_retry(struct jobs *j, const char *id, json_t **out, struct origin_reaso
 	else if (active(state_of(rec)) || strcmp(state_of(rec) ? state_of(rec) : "", "done") == 0)
 		rc = -EALREADY;
 	else if ((rc = source_kept(j, rec, why)) == 0 &&
-		 (rc = catalog_title(j->catalog,
-				     json_string_value(json_object_get(rec, "title")), &title)) !=
-		     -ENOENT) {
+		 (rc = catalog_title(j->catalog, json_string_value(json_object_get(rec, "title")),
+				     &title)) != -ENOENT) {
 		json_decref(title);
 		rc = rc == 0 ? -EEXIST : rc;
 	} else if (rc == -ENOENT) {
@@ -600,8 +600,9 @@ void jobs_stats(const struct jobs *j, struct jobs_stats *out)
 void jobs_run_ended(struct jobs *j, struct job_run *r, const char *state, const char *error,
 		    json_t *result)
 {
-	struct end_arg a = {r->cancelled ? NULL : state, r->cancelled ? NULL : error, result,
-			    job_progress_json(&r->progress), job_log_json(&r->log), j->p.now()};
+	struct end_arg a = {
+	    r->cancelled ? NULL : state,     r->cancelled ? NULL : error, result,
+	    job_progress_json(&r->progress), job_log_json(&r->log),	  j->p.now()};
 	const char *version = json_string_value(json_object_get(result, "version"));
 	json_t *rec = NULL;
 
@@ -787,8 +788,8 @@ struct jobs *jobs_new(struct store *st, struct event_base *base, struct catalog 
 		snprintf(err, errlen, "jobs: out of memory");
 		return NULL;
 	}
-	*j = (struct jobs){.magic = JOBS_MAGIC, .st = st, .base = base, .catalog = cat,
-			   .uploads = up, .p = *p};
+	*j = (struct jobs){
+	    .magic = JOBS_MAGIC, .st = st, .base = base, .catalog = cat, .uploads = up, .p = *p};
 	if (!(j->children = job_children_new(base))) {
 		snprintf(err, errlen, "jobs: cannot watch child processes: %s", strerror(errno));
 		free(j);
@@ -824,7 +825,8 @@ void jobs_free(struct jobs *j)
 		struct job_run *r = j->runs;
 
 		j->runs = r->next;
-		job_update(j, r->id, mark_requeued, NULL, NULL); /* its folder goes at the next start */
+		job_update(j, r->id, mark_requeued, NULL,
+			   NULL); /* its folder goes at the next start */
 		job_run_free(r);
 	}
 	j->magic = 0;

@@ -54,8 +54,8 @@ struct jobs_params {
 	unsigned restarts;	    /* times a job interrupted by an origin crash runs again */
 	struct job_limits limits;   /* of every reel-transcode */
 	char preset[JOB_PRESET_MAX];
-	unsigned segment_s; /* segment target */
-	unsigned threads;   /* 0: the transcoder's default */
+	unsigned segment_s;	     /* segment target */
+	unsigned threads;	     /* 0: the transcoder's default */
 	char ladder[JOB_LADDER_MAX]; /* "" : the transcoder's default */
 	int64_t (*now)(void);	     /* unix seconds */
 	jobs_ready_fn *title_ready;  /* may be NULL */
@@ -67,7 +67,7 @@ struct jobs_params {
 /* What a job is asked to do (a job body, docs/openapi.yaml JobRequest). */
 struct job_spec {
 	char title[TITLE_ID_MAX + 1];
-	char name[TITLE_NAME_MAX + 1]; /* "" : the title id */
+	char name[TITLE_NAME_MAX + 1];	/* "" : the title id */
 	char upload[UPLOAD_ID_LEN + 1]; /* the source: an upload, */
 	char path[PATH_MAX];		/* or a file on the origin host (exactly one is set) */
 	char ladder[JOB_LADDER_MAX];	/* "" : the configured one */
@@ -93,8 +93,7 @@ bool job_ladder_valid(const char *ladder);
  * rule in *WHY), or -ENOENT (no such file, or not a regular file: code
  * "no_such_file").
  */
-int job_import_path(const char *import_dir, const char *path, char *out,
-		    struct origin_reason *why);
+int job_import_path(const char *import_dir, const char *path, char *out, struct origin_reason *why);
 
 /*
  * Read a job body OBJ (borrowed) into *OUT: {"title", "name"?, "upload" |

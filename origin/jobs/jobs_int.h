@@ -19,9 +19,9 @@ struct job_run {
 	struct job_run *next;
 	char id[JOB_ID_LEN + 1];
 	char title[TITLE_ID_MAX + 1], name[TITLE_NAME_MAX + 1];
-	char source[PATH_MAX];	    /* the file reel-transcode reads */
-	char shown[PATH_MAX];	    /* what to call it in messages: the upload's name, or the path */
-	char work[PATH_MAX + 64];   /* <content_dir>/.jobs/<id>: all it writes */
+	char source[PATH_MAX];	  /* the file reel-transcode reads */
+	char shown[PATH_MAX];	  /* what to call it in messages: the upload's name, or the path */
+	char work[PATH_MAX + 64]; /* <content_dir>/.jobs/<id>: all it writes */
 	char package[PATH_MAX + 160]; /* <work>/<title>: the package once complete */
 	bool encrypt;
 	uint8_t key[CONTENT_KEY_LEN]; /* made for this run; registered only on success */
@@ -34,10 +34,10 @@ struct job_run {
 
 struct jobs {
 	uint32_t magic;
-	struct store *st;	  /* not owned */
-	struct event_base *base;  /* not owned */
-	struct catalog *catalog;  /* not owned */
-	struct uploads *uploads;  /* not owned */
+	struct store *st;	 /* not owned */
+	struct event_base *base; /* not owned */
+	struct catalog *catalog; /* not owned */
+	struct uploads *uploads; /* not owned */
 	struct jobs_params p;
 	struct job_children *children;
 	struct job_run *runs;

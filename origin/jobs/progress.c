@@ -83,7 +83,8 @@ enum job_event job_progress_parse(const char *line, size_t len, struct job_progr
 		goto out;
 	if (strcmp(json_string_value(ev), "progress") == 0 ||
 	    strcmp(json_string_value(ev), "done") == 0) {
-		e = strcmp(json_string_value(ev), "done") == 0 ? JOB_EVENT_DONE : JOB_EVENT_PROGRESS;
+		e = strcmp(json_string_value(ev), "done") == 0 ? JOB_EVENT_DONE
+							       : JOB_EVENT_PROGRESS;
 		numbers(obj, p);
 	} else if (strcmp(json_string_value(ev), "error") == 0) {
 		e = JOB_EVENT_ERROR;
@@ -141,9 +142,8 @@ json_t *job_log_json(const struct job_log *l)
 	json_t *arr = json_array();
 
 	for (unsigned i = 0; arr && i < l->n; i++)
-		if (json_array_append_new(arr,
-					  json_string(l->lines[(l->first + i) % JOB_LOG_LINES])) !=
-		    0) {
+		if (json_array_append_new(
+			arr, json_string(l->lines[(l->first + i) % JOB_LOG_LINES])) != 0) {
 			json_decref(arr);
 			return NULL;
 		}

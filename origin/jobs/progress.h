@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JOB_LINE_MAX	 512 /* bytes of a log line kept; longer lines are cut */
-#define JOB_LOG_LINES	 50  /* stderr lines a job keeps */
-#define JOB_MESSAGE_MAX	 512 /* bytes of an error event's message kept */
+#define JOB_LINE_MAX	512 /* bytes of a log line kept; longer lines are cut */
+#define JOB_LOG_LINES	50  /* stderr lines a job keeps */
+#define JOB_MESSAGE_MAX 512 /* bytes of an error event's message kept */
 
 enum job_event {
 	JOB_EVENT_NONE,	    /* not a progress line (not JSON, or another event) */

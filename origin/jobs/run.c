@@ -63,7 +63,8 @@ static void failure(const struct job_run *r, const struct job_end *e, char *out,
 	const char *line;
 
 	if (e->timed_out)
-		snprintf(out, cap, "reel-transcode exceeded the time limit of %llu s and was stopped",
+		snprintf(out, cap,
+			 "reel-transcode exceeded the time limit of %llu s and was stopped",
 			 (unsigned long long)(lim->wall_ms / 1000));
 	else if (e->signal == SIGXCPU)
 		snprintf(out, cap, "reel-transcode exceeded the CPU-time limit of %llu s",
@@ -110,10 +111,9 @@ static int read_file(const char *path, char **buf, size_t *len)
 /* What the job shows of the title it registered: REC's members (borrowed), and the key id. */
 static json_t *summary(json_t *rec, const char *kid)
 {
-	static const char *const keep[] = {"version",	      "duration", "container",
-					   "video",	      "audio",	  "audio_languages",
-					   "subtitle_languages", "skipped_streams", "encrypted",
-					   "total_size"};
+	static const char *const keep[] = {
+	    "version",	       "duration",	     "container",	"video",     "audio",
+	    "audio_languages", "subtitle_languages", "skipped_streams", "encrypted", "total_size"};
 	json_t *s = json_object();
 
 	for (size_t i = 0; s && i < sizeof(keep) / sizeof(keep[0]); i++)
@@ -168,7 +168,8 @@ static int publish(struct job_run *r, json_t **result, char *why, size_t whylen)
 	snprintf(path, sizeof(path), "%s/manifest.json", r->package);
 	snprintf(dest, sizeof(dest), "%s/%s", r->j->p.content_dir, r->title);
 	if ((rc = read_file(path, &body, &len)) != 0) {
-		snprintf(why, whylen, "the package has no readable manifest.json: %s", strerror(-rc));
+		snprintf(why, whylen, "the package has no readable manifest.json: %s",
+			 strerror(-rc));
 		return -1;
 	}
 	rc = catalog_record(body, len, r->title, r->name, r->j->p.now(), &rec, &reason);
@@ -181,7 +182,8 @@ static int publish(struct job_run *r, json_t **result, char *why, size_t whylen)
 	if (lstat(dest, &st) == 0)
 		jobs_discard(r->j, dest); /* an old package nobody registers */
 	if (rename(r->package, dest) != 0) {
-		snprintf(why, whylen, "cannot move the package to %.200s: %s", dest, strerror(errno));
+		snprintf(why, whylen, "cannot move the package to %.200s: %s", dest,
+			 strerror(errno));
 		json_decref(rec);
 		return -1;
 	}
@@ -314,7 +316,8 @@ int job_run_start(struct jobs *j, json_t *rec, char *why, size_t whylen)
 	r->j = j;
 	r->progress.eta = -1;
 	snprintf(r->id, sizeof(r->id), "%s", json_string_value(json_object_get(rec, "id")));
-	snprintf(r->title, sizeof(r->title), "%s", json_string_value(json_object_get(rec, "title")));
+	snprintf(r->title, sizeof(r->title), "%s",
+		 json_string_value(json_object_get(rec, "title")));
 	snprintf(r->name, sizeof(r->name), "%s", json_string_value(json_object_get(rec, "name")));
 	r->encrypt = json_is_true(json_object_get(rec, "encrypt"));
 	snprintf(r->work, sizeof(r->work), "%s/.jobs/%s", j->p.content_dir, r->id);

@@ -52,7 +52,8 @@ bool job_ladder_valid(const char *ladder)
 	return n > 0;
 }
 
-/* Member KEY of OBJ, a string of at most CAP - 1 bytes, into OUT: 0, -ENOENT, or -EPROTO/-EINVAL. */
+/* Member KEY of OBJ, a string of at most CAP - 1 bytes, into OUT: 0, -ENOENT, or -EPROTO/-EINVAL.
+ */
 static int string(json_t *obj, const char *key, char *out, size_t cap, struct origin_reason *why)
 {
 	json_t *v = json_object_get(obj, key);
@@ -62,8 +63,8 @@ static int string(json_t *obj, const char *key, char *out, size_t cap, struct or
 	if (!json_is_string(v))
 		return reason_printf(why, -EPROTO, NULL, "%s must be a string", key);
 	if (jf_str(obj, key, out, cap) != 0)
-		return reason_printf(why, -EINVAL, NULL, "%s is at most %zu bytes, without NUL", key,
-				     cap - 1);
+		return reason_printf(why, -EINVAL, NULL, "%s is at most %zu bytes, without NUL",
+				     key, cap - 1);
 	return 0;
 }
 
@@ -100,8 +101,8 @@ static int source(json_t *obj, struct job_spec *out, struct origin_reason *why)
 
 int job_spec_from_json(json_t *obj, struct job_spec *out, struct origin_reason *why)
 {
-	static const char *const allowed[] = {"title",	"name",	  "upload",  "path",
-					      "ladder", "format", "encrypt", "urgent", NULL};
+	static const char *const allowed[] = {"title",	"name",	   "upload", "path", "ladder",
+					      "format", "encrypt", "urgent", NULL};
 	char format[8] = "fmp4";
 	const char *unknown = jf_unknown(obj, allowed);
 	int rc;
@@ -140,8 +141,7 @@ int job_spec_from_json(json_t *obj, struct job_spec *out, struct origin_reason *
 	return 0;
 }
 
-int job_import_path(const char *import_dir, const char *path, char *out,
-		    struct origin_reason *why)
+int job_import_path(const char *import_dir, const char *path, char *out, struct origin_reason *why)
 {
 	char root[PATH_MAX], joined[2 * PATH_MAX + 2];
 	struct stat st;
@@ -158,7 +158,8 @@ int job_import_path(const char *import_dir, const char *path, char *out,
 	    !S_ISREG(st.st_mode)) {
 		if (errno == EACCES)
 			return reason_set(why, -EACCES, NULL, "the file cannot be read");
-		return reason_set(why, -ENOENT, "no_such_file", "no such file in the import folder");
+		return reason_set(why, -ENOENT, "no_such_file",
+				  "no such file in the import folder");
 	}
 	n = strlen(root);
 	if (strncmp(out, root, n) != 0 || (out[n] != '/' && root[n - 1] != '/'))

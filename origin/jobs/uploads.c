@@ -239,7 +239,8 @@ int uploads_create(struct uploads *u, const char *name, uint64_t size, const cha
 	if (size == 0)
 		return reason_set(why, -EINVAL, NULL, "size must be a whole number of bytes, > 0");
 	if (size > u->max_size)
-		return reason_printf(why, -EFBIG, NULL, "the file is larger than the limit, %llu bytes",
+		return reason_printf(why, -EFBIG, NULL,
+				     "the file is larger than the limit, %llu bytes",
 				     (unsigned long long)u->max_size);
 	if (strlen(sha256) != 64 || hex_decode(sha256, 64, (uint8_t[32]){0}, 32) != 0)
 		return reason_set(why, -EINVAL, NULL, "sha256 must be 64 hex digits");
@@ -253,10 +254,11 @@ int uploads_create(struct uploads *u, const char *name, uint64_t size, const cha
 		return -errno;
 	close(fd);
 	rec = json_pack("{s:s, s:s, s:I, s:s, s:b, s:o}", "id", id, "name", name, "size",
-			(json_int_t)size, "sha256", digest, "complete", false, "created", jf_time(now));
+			(json_int_t)size, "sha256", digest, "complete", false, "created",
+			jf_time(now));
 	if ((rc = store_begin(u->st, true, &t)) == 0)
-		rc = store_finish(t, records_put(t, ORIGIN_DB_UPLOADS, id, strlen(id),
-						 json_incref(rec), true));
+		rc = store_finish(
+		    t, records_put(t, ORIGIN_DB_UPLOADS, id, strlen(id), json_incref(rec), true));
 	if (rc == 0 && !(*out = view(u, rec)))
 		rc = -ENOMEM;
 	if (rc != 0)
@@ -383,8 +385,8 @@ static int finish(struct uploads *u, struct open_upload *o, const char *sha256,
 	return rc == 0 ? set_complete(u, id) : rc;
 }
 
-int uploads_append(struct uploads *u, const char *id, uint64_t offset, const void *data,
-		   size_t len, uint64_t *offset_now)
+int uploads_append(struct uploads *u, const char *id, uint64_t offset, const void *data, size_t len,
+		   uint64_t *offset_now)
 {
 	struct open_upload *o;
 	json_t *rec;
@@ -417,8 +419,8 @@ int uploads_append(struct uploads *u, const char *id, uint64_t offset, const voi
 		goto out;
 	}
 	for (size_t done = 0; done < len;) {
-		ssize_t n = pwrite(o->fd, (const char *)data + done, len - done,
-				   (off_t)(offset + done));
+		ssize_t n =
+		    pwrite(o->fd, (const char *)data + done, len - done, (off_t)(offset + done));
 
 		if (n < 0 && errno == EINTR)
 			continue;

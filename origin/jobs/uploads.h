@@ -81,8 +81,8 @@ int uploads_list(struct uploads *u, const char *sha256, json_t **out);
  * differs from the declared one: the upload is emptied, *OFFSET_NOW 0); or
  * another negative errno (-ENOSPC: the disk is full).
  */
-int uploads_append(struct uploads *u, const char *id, uint64_t offset, const void *data,
-		   size_t len, uint64_t *offset_now);
+int uploads_append(struct uploads *u, const char *id, uint64_t offset, const void *data, size_t len,
+		   uint64_t *offset_now);
 
 /*
  * The file of complete upload ID into PATH (CAP bytes) and its name into

@@ -51,8 +51,7 @@ static int job_call(struct ctl *c, const char *id, const char *method, const cha
 }
 
 /* POST job L's SUFFIX ("/cancel"), then say "job 'ID' DONE (title 'T')" or print the JSON. */
-static int job_action(struct ctl *c, const struct ctl_line *l, const char *suffix,
-		      const char *done)
+static int job_action(struct ctl *c, const struct ctl_line *l, const char *suffix, const char *done)
 {
 	char obj[128];
 	json_t *j;
@@ -89,14 +88,15 @@ int ctl_job_logs(struct ctl *c, const struct ctl_line *l)
 		status = ctl_print_json(c, j);
 	else if (status == 0)
 		json_array_foreach(json_object_get(j, "lines"), i, line)
-			ctl_say(c, "%s", json_is_string(line) ? json_string_value(line) : "?");
+		    ctl_say(c, "%s", json_is_string(line) ? json_string_value(line) : "?");
 	json_decref(j);
 	return status;
 }
 
 /* ---- following a job ---- */
 
-/* Member KEY of the progress P in seconds (or times), 0 unless in 0..1e9: it comes from the network. */
+/* Member KEY of the progress P in seconds (or times), 0 unless in 0..1e9: it comes from the
+ * network. */
 static double seconds(const json_t *p, const char *key)
 {
 	double v = json_number_value(json_object_get(p, key));

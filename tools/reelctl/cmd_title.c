@@ -211,8 +211,8 @@ out:
 /* The job body for title ID from L's options and the source (upload UPLOAD, or L's path). */
 static json_t *job_body(const struct ctl_line *l, const char *id, const char *upload)
 {
-	static const char *const strings[][2] = {{"name", "name"}, {"ladder", "ladder"},
-						 {"format", "format"}};
+	static const char *const strings[][2] = {
+	    {"name", "name"}, {"ladder", "ladder"}, {"format", "format"}};
 	json_t *in = json_pack("{s:s}", "title", id);
 	bool ok = in != NULL;
 

@@ -213,10 +213,8 @@ int ctl_call_json(struct ctl *c, const char *obj, const char *method, const char
 		  const json_t *in, json_t **out, bool *created)
 {
 	char *text = json_dumps(in, JSON_COMPACT);
-	struct ctl_body b = {.type = "application/json",
-			     .mem = text,
-			     .len = text ? strlen(text) : 0,
-			     .fd = -1};
+	struct ctl_body b = {
+	    .type = "application/json", .mem = text, .len = text ? strlen(text) : 0, .fd = -1};
 	bool made;
 	int status;
 
@@ -291,7 +289,8 @@ int ctl_fetch_all(struct ctl *c, const char *obj, const char *path, const char *
 
 int ctl_print_json(struct ctl *c, const json_t *j)
 {
-	if (json_dumpf(j, c->out, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) != 0 ||
+	if (json_dumpf(j, c->out, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) !=
+		0 ||
 	    fputc('\n', c->out) == EOF)
 		return ctl_error(CTL_FAILED, "cannot write the output");
 	return CTL_OK;

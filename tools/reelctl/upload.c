@@ -15,7 +15,7 @@
 #include "views.h"
 
 #define UPLOADS	     "/admin/v1/uploads"
-#define READ_PIECE   (1u << 20) /* bytes read at once for the digest */
+#define READ_PIECE   (1u << 20)	 /* bytes read at once for the digest */
 #define CHUNK_MAX    (64u << 20) /* the largest piece sent, whatever the origin allows */
 #define TRIES	     8		 /* tries in a row without progress */
 #define FIRST_DELAY  0.25	 /* seconds before the first retry, doubling to */
@@ -207,14 +207,16 @@ static int send_all(struct ctl *c, const char *obj, int fd, uint64_t size, const
 			if (ctl_try(c, "GET", path, NULL, &r, err, sizeof(err)) != 0)
 				continue;
 		}
-		if (r.status == 200 || (r.status == 409 && strcmp(r.error, "offset_mismatch") == 0 &&
-					json_is_integer(json_object_get(r.json, "offset")))) {
+		if (r.status == 200 ||
+		    (r.status == 409 && strcmp(r.error, "offset_mismatch") == 0 &&
+		     json_is_integer(json_object_get(r.json, "offset")))) {
 			uint64_t now_at = member_u64(r.json, "offset");
 
 			if (now_at > offset)
 				tries = 0, delay = FIRST_DELAY;
 			else if (++tries >= TRIES)
-				status = ctl_error(CTL_FAILED, "%s: the origin takes no more bytes at %llu",
+				status = ctl_error(CTL_FAILED,
+						   "%s: the origin takes no more bytes at %llu",
 						   obj, (unsigned long long)offset);
 			offset = now_at;
 		} else {
