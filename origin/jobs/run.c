@@ -44,6 +44,20 @@ static bool is_reason(const char *line)
 	       strncmp(line, "reel-transcode: warning:", 24) != 0;
 }
 
+static bool any_line(const char *line)
+{
+	return line[0] != '\0';
+}
+
+/* LINE without its leading "PROGRAM: ", as the dynamic loader starts its errors. */
+static const char *after_program(const char *line, const char *program)
+{
+	size_t n = strlen(program);
+
+	return strncmp(line, program, n) == 0 && strncmp(line + n, ": ", 2) == 0 ? line + n + 2
+										 : line;
+}
+
 /* S with its first FIND replaced by WITH, into OUT (CAP bytes). */
 static void replace_once(const char *s, const char *find, const char *with, char *out, size_t cap)
 {
@@ -78,6 +92,9 @@ static void failure(const struct job_run *r, const struct job_end *e, char *out,
 		replace_once(line + 16, r->source, r->shown, out, cap);
 	else if (e->status == 0)
 		snprintf(out, cap, "reel-transcode ended without finishing the package");
+	else if ((line = job_log_last(&r->log, any_line))) /* the loader's, say: no memory */
+		snprintf(out, cap, "reel-transcode exited with status %d: %s", e->status,
+			 after_program(line, r->j->p.transcoder));
 	else
 		snprintf(out, cap, "reel-transcode exited with status %d", e->status);
 }

@@ -1,8 +1,9 @@
 """Transcode jobs at a real reel-origin with real reel-transcode children: the job's
-reel-transcode killed with SIGKILL, or passing its time limit, fails the job with a
-reason while the origin goes on answering (/healthz is measured on the user and admin
-listeners all through the job, and its answer times printed); the catalog is left
-alone and the source kept, so the job can be retried.  The queue survives the origin:
+reel-transcode killed with SIGKILL, passing its time limit, or under a memory limit it
+cannot live with, fails the job with a reason while the origin goes on answering
+(/healthz is measured on the user and admin listeners all through the job, and its
+answer times printed); the catalog is left alone and the source kept, so the job can
+be retried.  The queue survives the origin:
 an orderly stop puts a running job back in the queue, a crash (SIGKILL of the origin,
 which takes its reel-transcode with it) runs it again at the next start or, past
 [jobs] restarts, fails it; never is a job left running.  Also: the concurrency limit
@@ -129,11 +130,11 @@ class Health:
                                len(self.failures)))
 
 
-def healthy(t, h, what):
+def healthy(t, h, what, least=10):
     h.end().report(what)
     t.check("the origin answered /healthz all through %s (%d answers, none failed, none "
             "slower than 2 s)" % (what, len(h.times)),
-            len(h.times) >= 10 and not h.failures and max(h.times) < 2.0,
+            len(h.times) >= least and not h.failures and max(h.times) < 2.0,
             (h.failures[:3], max(h.times) if h.times else None))
 
 
@@ -193,6 +194,25 @@ def time_limit(t, tmp, src):
             j["state"] == "failed" and j["error"] ==
             "reel-transcode exceeded the time limit of 2 s and was stopped" and took < 30,
             (j, took))
+    t.check("... and the catalog is untouched", titles(o)["total"] == 0)
+    o.stop()
+
+
+def memory_limit(t, tmp, src):
+    """A reel-transcode that cannot get the memory it needs fails its job with a reason."""
+    if ot.sanitized(ot.TRANSCODE_BIN):
+        print("# memory_limit: not tested with a sanitized reel-transcode (no address-space "
+              "limit fits it)")
+        return
+    o = t.origin(jobs=dict(JOBS, memory_limit="100m", import_dir=tmp))
+    h = Health(o)
+    j = import_job(o, "big", src)
+    j = wait_state(o, j["id"], ("failed", "done"))
+    healthy(t, h, "a job under a 100 MiB memory limit", least=1)
+    print("# under memory_limit = 100m: %s" % j.get("error"))
+    t.check("reel-transcode under a memory limit it cannot live with: the job fails with a "
+            "one-line reason", j["state"] == "failed" and len(j["error"] or "") > 20
+            and "\n" not in j["error"], j)
     t.check("... and the catalog is untouched", titles(o)["total"] == 0)
     o.stop()
 
@@ -288,6 +308,7 @@ def main(t):
     queue(t, o, src, short, tmp)
     o.stop()
     time_limit(t, tmp, src)
+    memory_limit(t, tmp, src)
     restarts(t, tmp, src, short)
 
 
