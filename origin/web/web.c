@@ -106,7 +106,8 @@ int web_csp(const struct web_params *p, char *out, size_t cap)
 		return -EINVAL;
 	n = snprintf(out, cap,
 		     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-		     "connect-src 'self' %s%s%s; media-src 'self' blob: %s%s%s; worker-src 'self'; "
+		     "connect-src 'self' %s%s%s; media-src 'self' blob: data: %s%s%s; "
+		     "worker-src 'self'; "
 		     "manifest-src 'self'; form-action 'self'; base-uri 'none'; "
 		     "frame-ancestors 'none'",
 		     edge, p->edge_origins[0] ? " " : "", p->edge_origins, edge,

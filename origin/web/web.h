@@ -36,8 +36,10 @@ struct web_params {
  * The Content-Security-Policy value for P's edge origins into OUT (CAP
  * bytes): only the page's own scripts, styles, images and workers; media and
  * fetches from the page's origin, the edge URL's origin and EDGE_ORIGINS
- * (plus blob: for media, which Media Source Extensions play from); no
- * frames, forms to elsewhere, plugins or <base>.  Returns 0, -EINVAL when
+ * (plus, for media only, blob:, which Media Source Extensions play from, and
+ * data:, the empty WebVTT file "data:,WEBVTT" hls.js gives the <track>
+ * elements it adds cues to); no frames, forms to elsewhere, plugins or
+ * <base>.  Returns 0, -EINVAL when
  * EDGE_URL has no origin (origin_url_origin), -ENAMETOOLONG when OUT is too
  * small.
  */
