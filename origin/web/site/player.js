@@ -14,6 +14,14 @@ import {alertBox, announce, bitrate, clock, h, heading} from './dom.js';
 
 const SKIP = 10; // seconds the back and forward buttons move
 
+// hls.js's settings.  Buffer at most 30 s ahead (by default hls.js fills up
+// to 60 MB, minutes of a low rate): a viewer who stops early has not pulled
+// what they never watch from the edge, and the choice of rendition follows a
+// network that changes.  The transmuxer worker loads from this origin, so
+// the CSP needs no blob: workers.
+const HLS_CONFIG = {workerPath: '/vendor/hls.worker.js', maxBufferLength: 30,
+                    maxMaxBufferLength: 30};
+
 function select(id, label) {
   const el = h('select', {id});
   return {el, field: h('label', {class: 'menu', for: id}, h('span', {text: label}), el)};
@@ -107,7 +115,7 @@ function controls(video, figure, duration) {
 
 // hls.js on VIDEO with the MENUS; STATE and FIGURE show what plays.
 function startHls(url, video, figure, menus, state) {
-  const hls = new Hls({workerPath: '/vendor/hls.worker.js'});
+  const hls = new Hls(HLS_CONFIG);
   const height = (i) => (hls.levels[i] ? hls.levels[i].height : 0);
   let recoveries = 0;
 
