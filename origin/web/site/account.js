@@ -56,8 +56,8 @@ export async function accountView(main, ctx) {
         problem.append(alertBox(explain(err)));
       }
     }}) : null;
-  main.append(heading('Account'),
+  main.append(h('div', {}, heading('Account'),
     h('p', {}, 'Signed in as ', h('strong', {text: me.email}), '.'),
     h('p', {id: 'subscription', text: subscriptionText(sub)}), cancel,
-    plans.plans.length ? form : h('p', {text: 'No plans are offered yet.'}));
+    plans.plans.length ? form : h('p', {text: 'No plans are offered yet.'})));
 }

@@ -28,9 +28,19 @@ export async function obtainLicense(title) {
   return {download: d, note};
 }
 
-function row(d, refresh, problem) {
+// Names of the titles IDS (ids without one stay as they are).
+async function titleNames(ids) {
+  const names = {};
+  await Promise.all([...new Set(ids)].map(async (id) => {
+    names[id] = await api('GET', '/api/v1/titles/' + encodeURIComponent(id))
+      .then((t) => t.name, () => id);
+  }));
+  return names;
+}
+
+function row(d, name, refresh, problem) {
   const act = (label, fn) => h('button', {type: 'button', class: 'secondary', text: label,
-                                          'aria-label': `${label} ${d.title}`, onclick: async () => {
+                                          'aria-label': `${label} ${name}`, onclick: async () => {
     problem.replaceChildren();
     try {
       await fn();
@@ -41,21 +51,21 @@ function row(d, refresh, problem) {
   }});
   return h('tr', {},
     h('th', {scope: 'row'}, h('a', {href: '#/title/' + encodeURIComponent(d.title),
-                                    text: d.title})),
-    h('td', {text: when(d.issued)}),
-    h('td', {}, h('time', {datetime: d.expires, text: when(d.expires)}), ' ',
-      h('span', {class: 'hint', text: `(${daysLeft(d.expires)})`})),
-    h('td', {text: String(d.renewal)}),
+                                    text: name})),
+    h('td', {'data-label': 'Issued', text: when(d.issued)}),
+    h('td', {'data-label': 'Expires'}, h('time', {datetime: d.expires, text: when(d.expires)}),
+      ' ', h('span', {class: 'hint', text: `(${daysLeft(d.expires)})`})),
+    h('td', {'data-label': 'Renewals', text: String(d.renewal)}),
     h('td', {class: 'actions'},
       act('Renew', async () => {
         const r = await api('POST', `/api/v1/downloads/${d.id}/renew`);
         await keepLicense({id: r.id, title: r.title, license: r.license, expires: r.expires});
-        announce(`${d.title} renewed until ${when(r.expires)}.`);
+        announce(`${name} renewed until ${when(r.expires)}.`);
       }),
       act('Release', async () => {
         await api('DELETE', `/api/v1/downloads/${d.id}`);
         await forgetLicense(d.id);
-        announce(`${d.title} released.`);
+        announce(`${name} released.`);
       })));
 }
 
@@ -74,18 +84,19 @@ export async function downloadsView(main) {
     const mine = list.downloads.filter((d) => d.device_id === device.id);
     const others = list.downloads.length - mine.length;
     const held = new Set(kept.map((k) => k.id));
+    const names = await titleNames(mine.map((d) => d.title));
     const table = h('table', {class: 'downloads'},
       h('caption', {text: `On this device (${device.id})`}),
       h('thead', {}, h('tr', {}, ['Title', 'Issued', 'Expires', 'Renewals', 'Actions'].map(
         (c) => h('th', {scope: 'col', text: c})))),
-      h('tbody', {}, mine.map((d) => row(d, refresh, problem))));
-    body.replaceChildren(
+      h('tbody', {}, mine.map((d) => row(d, names[d.title], refresh, problem))));
+    body.replaceChildren(...[
       mine.length ? table : h('p', {text: 'No downloads on this device yet: use Download ' +
                                           'on a title\'s page.'}),
       others ? h('p', {class: 'hint', text: `${others} more on your other devices.`}) : null,
       mine.some((d) => !held.has(d.id)) ?
         h('p', {class: 'hint', text: 'Some licenses were issued to this device id but are ' +
-                                     'not stored in this browser.'}) : null);
+                                     'not stored in this browser.'}) : null].filter(Boolean));
   }
   await refresh();
 }
