@@ -27,7 +27,7 @@ export async function catalogView(main, {query}) {
       const list = await api('GET', path, undefined, {signal: pending.signal});
       const shown = list.titles.length < list.total ? ` (first ${list.titles.length})` : '';
       count.textContent = q ?
-        `${list.total} title${list.total === 1 ? '' : 's'} match “${q}”${shown}` :
+        `${list.total} title${list.total === 1 ? ' matches' : 's match'} “${q}”${shown}` :
         `${list.total} title${list.total === 1 ? '' : 's'}${shown}`;
       listHeading.textContent = q ? 'Results' : 'All titles';
       results.replaceChildren(list.titles.length ? titleList(list.titles, listHeading.textContent) :

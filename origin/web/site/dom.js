@@ -26,11 +26,15 @@ export function heading(text, level = 1) {
   return h('h' + level, {tabindex: '-1', class: 'view-heading', text});
 }
 
-// Say MESSAGE in the polite live region (and show it briefly).
+let announced = 0;
+
+// Say MESSAGE in the polite live region (and show it for a few seconds).
 export function announce(message) {
   const el = document.getElementById('status');
   el.textContent = '';
+  window.clearTimeout(announced);
   window.setTimeout(() => { el.textContent = message; }, 30);
+  announced = window.setTimeout(() => { el.textContent = ''; }, 8000);
 }
 
 // An alert box for an error; its text is read out at once.
