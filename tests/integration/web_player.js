@@ -145,7 +145,6 @@ async function run(ctx) {
   await step('search', async (f) => {
     await page.locator('#results .title-card').first().waitFor();
     f.all = await page.locator('#results .title-card .name').allTextContents();
-    f.rows = await page.locator('section.row').count();
     await page.getByLabel('Search titles').pressSequentially(cfg.search, {delay: 60});
     await page.waitForFunction((n) => document.querySelectorAll('#results .title-card')
       .length === n && /match/.test(document.getElementById('results-count').textContent),

@@ -1,32 +1,23 @@
-// The catalog's rows above the full list, one line each in ROWS: the
-// heading, the API path that lists the row's titles, and how its answer
-// reads (titles: the answer's titles; heading: the row's heading, which may
-// name a title of the answer).  A row whose path answers 404 not_found
-// (the origin serves no such list) or no titles is left out, so a row is
-// added here before or after its API lands.
+// The catalog's rows above the full list ("Continue watching", "Because you
+// watched …", "Popular"), one line each in ROWS, in the order they show:
+//
+//   {id, path, heading(answer), titles(answer)}
+//
+// ID names the row's section (its heading is "row-ID"); PATH is the API
+// path that lists the row's titles; HEADING and TITLES read the heading (it
+// may name a title of the answer) and the titles (catalog entries, as
+// /api/v1/titles gives them) from that answer.  A row with no titles, or
+// whose path fails, is left out.  Each row is added with the API it reads.
 
-import {api, ApiError} from './api.js';
+import {api} from './api.js';
 import {titleList} from './cards.js';
 import {h} from './dom.js';
 
-export const ROWS = [
-  {id: 'continue', path: '/api/v1/me/continue', heading: () => 'Continue watching',
-   titles: (a) => a.titles},
-  {id: 'because', path: '/api/v1/me/recommendations',
-   heading: (a) => a.because ? `Because you watched ${a.because.name}` : 'Recommended for you',
-   titles: (a) => a.titles},
-  {id: 'popular', path: '/api/v1/popular', heading: () => 'Popular', titles: (a) => a.titles},
-];
+export const ROWS = [];
 
 // One row's section, or null when it has nothing to show.
 async function drawRow(row) {
-  let answer;
-  try {
-    answer = await api('GET', row.path);
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 404) return null;
-    throw e;
-  }
+  const answer = await api('GET', row.path);
   const titles = (answer && row.titles(answer)) || [];
   if (!titles.length) return null;
   const id = 'row-' + row.id;
