@@ -195,22 +195,30 @@ def not_web(t, o):
     t.check_eq("the web files are not on the admin listener", r.status, 404)
 
 
+def rebuild(o, root, line, bad=None):
+    """Append LINE to ROOT/app.js (and write the file BAD, of an unknown type), SIGHUP,
+    and wait for the origin's line about the reload."""
+    if bad:
+        with open(os.path.join(root, bad), "wb") as f:
+            f.write(b"MZ")
+    with open(os.path.join(root, "app.js"), "ab") as f:
+        f.write(line)
+    said = lambda: len(re.findall(r"reload: .*web player", o.logs()))
+    seen = said()
+    o.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while said() == seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def reload(t, o, root):
     before = get(o, "/app.js")
-    with open(os.path.join(root, "app.js"), "ab") as f:
-        f.write(b"\n// a new build\n")
-    o.proc.send_signal(signal.SIGHUP)
-    time.sleep(0.5)
+    rebuild(o, root, b"\n// a new build\n")
     r = get(o, "/app.js")
     t.check("after SIGHUP the new build's file is served, with a new ETag",
             r.body.endswith(b"// a new build\n") and r.header("ETag") != before.header("ETag"),
             r.summary())
-    with open(os.path.join(root, "notes.exe"), "wb") as f:
-        f.write(b"MZ")
-    with open(os.path.join(root, "app.js"), "ab") as f:
-        f.write(b"// broken build\n")
-    o.proc.send_signal(signal.SIGHUP)
-    time.sleep(0.5)
+    rebuild(o, root, b"// broken build\n", bad="notes.exe")
     r = get(o, "/app.js")
     t.check("a folder with a file of unknown type keeps the files in use",
             r.body.endswith(b"// a new build\n"), r.body[-40:])
