@@ -241,6 +241,9 @@ def check_report(t, r, key_hex, m):
             and "Quality" in " ".join(ktabs) and "Audio" in " ".join(ktabs), ktabs)
     t.check_eq("Enter on the play button pauses", get("keyboard", "paused_by_enter"), True)
     t.check_eq("leaving the player removes the video", get("leave", "video_left"), 0)
+    t.check_eq("left while it loads, the player's page is dropped: no video, one heading",
+               (get("race", "videos"), get("race", "headings"), get("race", "hash")),
+               (0, 1, "#/title/movie"))
     t.check("Download: a license, its signature verified, the key opening on this device",
             "signature verified, key opens on this device" in (get("download", "text") or ""),
             get("download", "text"))
@@ -281,7 +284,7 @@ def server_side(t, o, edge, r):
     metrics = et.parse_metrics(m.body.decode()) if m.status == 200 else {}
     t.check("the origin handed the content key to the player through the edge's redirect",
             metrics.get("reel_origin_key_answers_total", 0) >= 1, metrics)
-    t.check("the lease ended when the player was left (no live lease)",
+    t.check("the leases ended when the player was left, also while it loaded (none live)",
             b'"leases":0' in et.request(o.admin_port, "GET", "/healthz").body.replace(b" ", b""),
             et.request(o.admin_port, "GET", "/healthz").body)
 

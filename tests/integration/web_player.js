@@ -268,6 +268,18 @@ async function run(ctx) {
     await heading(page, cfg.title_name);
     f.video_left = await page.locator('video').count();
   });
+  await step('race', async (f) => {
+    // Away from the player while it still loads: its page is dropped, its lease ended.
+    await page.evaluate((id) => {
+      location.hash = '#/watch/' + id;
+      window.setTimeout(() => { location.hash = '#/title/' + id; }, 20);
+    }, cfg.title_id);
+    await page.getByRole('button', {name: 'Download'}).waitFor();
+    await page.waitForTimeout(1500);
+    f.videos = await page.locator('video').count();
+    f.headings = await page.locator('main h1').count();
+    f.hash = await page.evaluate(() => location.hash);
+  });
   await step('download', async (f) => {
     await page.getByRole('button', {name: 'Download'}).click();
     const result = page.locator('#download-result');

@@ -1,6 +1,6 @@
 // The web player: a page per location hash ("#/", "#/title/ID",
-// "#/watch/ID", ...), each drawn by its view into <main>.  A view is
-// view(main, {params, query, session}) and may return a function that
+// "#/watch/ID", ...), each drawn by its view into a page in <main>.  A view
+// is view(page, {params, query, session}) and may return a function that
 // cleans up when the page changes (the player ends its lease).
 
 import {api, dropSession, explain, whoAmI} from './api.js';
@@ -61,18 +61,26 @@ function showNav() {
 }
 
 let cleanup = null;
+let shown = 0; // the render whose page is in <main>
 
+// Draw the page of the location hash.  Each view draws into a page of its
+// own: one still loading when the hash changes again goes on into a page no
+// longer shown, and is cleaned up as soon as it returns.
 async function render() {
   const hash = location.hash || '#/';
   if (!hash.startsWith('#/')) return; // "#main": the skip link, not a page
   const [path, qs] = hash.slice(1).split('?');
+  const mine = ++shown;
   if (cleanup) {
     const done = cleanup;
     cleanup = null;
     await done();
+    if (mine !== shown) return;
   }
   const main = document.getElementById('main');
-  main.replaceChildren();
+  const page = document.createElement('div');
+  page.className = 'page';
+  main.replaceChildren(page);
   for (const r of routes) {
     const params = match(r.pattern, path);
     if (!params) continue;
@@ -81,17 +89,23 @@ async function render() {
       go('#/login');
       return;
     }
+    let done = null;
     try {
-      cleanup = (await r.view(main, {params, query: new URLSearchParams(qs || ''), session})) ||
+      done = (await r.view(page, {params, query: new URLSearchParams(qs || ''), session})) ||
         null;
     } catch (e) {
-      main.append(alertBox(explain(e)));
+      page.append(alertBox(explain(e)));
     }
-    const h1 = main.querySelector('.view-heading');
+    if (mine !== shown) {
+      if (done) await done();
+      return;
+    }
+    cleanup = done;
+    const h1 = page.querySelector('.view-heading');
     if (h1 && !main.contains(document.activeElement)) h1.focus();
     return;
   }
-  main.append(alertBox('No such page.'));
+  page.append(alertBox('No such page.'));
 }
 
 async function logout() {

@@ -33,7 +33,10 @@ export async function catalogView(main, {query}) {
       results.replaceChildren(list.titles.length ? titleList(list.titles, listHeading.textContent) :
         h('p', {text: q ? 'Nothing matches: try fewer letters.' : 'The catalog is empty.'}));
       rows.hidden = Boolean(q);
-      history.replaceState(null, '', q ? '#/?q=' + encodeURIComponent(q) : '#/');
+      // the address follows the search while this page is the one shown
+      if (input.isConnected) {
+        history.replaceState(null, '', q ? '#/?q=' + encodeURIComponent(q) : '#/');
+      }
     } catch (e) {
       if (e.name !== 'AbortError') results.replaceChildren(alertBox(explain(e)));
     }
