@@ -56,11 +56,11 @@ export function when(iso) {
   return isNaN(d) ? iso : d.toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'short'});
 }
 
-// Days from now until ISO, rounded down ("in 29 days", "today", "expired").
+// Days from now until ISO, to the nearest ("in 30 days", "expires today", "expired").
 export function daysLeft(iso) {
   const ms = new Date(iso) - Date.now();
   if (!(ms > 0)) return 'expired';
-  const days = Math.floor(ms / 86400000);
+  const days = Math.round(ms / 86400000);
   return days === 0 ? 'expires today' : days === 1 ? 'in 1 day' : `in ${days} days`;
 }
 
