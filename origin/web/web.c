@@ -99,11 +99,11 @@ static int type_of(const char *name)
 
 int web_csp(const struct web_params *p, char *out, size_t cap)
 {
-	char edge[512];
-	int n;
+	char edge[WEB_CSP_MAX];
+	int n = origin_url_origin(p->edge_url, edge, sizeof(edge));
 
-	if (origin_url_origin(p->edge_url, edge, sizeof(edge)) < 0)
-		return -EINVAL;
+	if (n < 0)
+		return n == -ENAMETOOLONG ? n : -EINVAL;
 	n = snprintf(out, cap,
 		     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
 		     "connect-src 'self' %s%s%s; media-src 'self' blob: data: %s%s%s; "

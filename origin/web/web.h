@@ -40,8 +40,8 @@ struct web_params {
  * data:, the empty WebVTT file "data:,WEBVTT" hls.js gives the <track>
  * elements it adds cues to); no frames, forms to elsewhere, plugins or
  * <base>.  Returns 0, -EINVAL when
- * EDGE_URL has no origin (origin_url_origin), -ENAMETOOLONG when OUT is too
- * small.
+ * EDGE_URL has no origin (origin_url_origin), -ENAMETOOLONG when the policy
+ * does not fit in OUT or WEB_CSP_MAX.
  */
 int web_csp(const struct web_params *p, char *out, size_t cap);
 
