@@ -14,9 +14,9 @@ the device's WebCrypto X25519 key), lists the downloads, fits a phone's
 screen, and logs in over plain HTTP with a Bearer token.  The AES-128 key
 comes through the edge's redirect to the origin's key endpoint (CORS).
 
-Screenshots (catalog.png, playback.png, phone-downloads.png) are written to
-$REEL_TEST_LOG_DIR/web_player/ (BUILDDIR/meson-logs/web_player/ under meson
-test).  Skipped (77) only when Chromium cannot start."""
+Screenshots (catalog.png, playback.png, phone-player.png, phone-downloads.png)
+are written to $REEL_TEST_LOG_DIR/web_player/ (BUILDDIR/meson-logs/web_player/
+under meson test).  Skipped (77) only when Chromium cannot start."""
 
 import base64
 import json
@@ -236,9 +236,11 @@ def check_report(t, r, key_hex, m):
             (get("quality", "state") or {}).get("height") == 360
             and get("quality", "text") == "Playing 360p", r.get("quality"))
     ktabs = [x["name"] for x in get("keyboard", "tabs") or []]
-    t.check("Tab walks the player's controls in order",
-            ktabs[:4] == ["Back 10 seconds", "Position", "Forward 10 seconds", "Mute"]
-            and "Quality" in " ".join(ktabs) and "Audio" in " ".join(ktabs), ktabs)
+    t.check("Tab from the position walks the player's buttons and menus in order",
+            ktabs[:4] == ["Pause", "Back 10 seconds", "Forward 10 seconds", "Mute"]
+            and all(k.startswith(w) for k, w in zip(ktabs[4:8], ["Quality", "Audio",
+                                                                  "Subtitles", "Full screen"]))
+            and len(ktabs) == 8, ktabs)
     t.check_eq("Enter on the play button pauses", get("keyboard", "paused_by_enter"), True)
     t.check_eq("leaving the player removes the video", get("leave", "video_left"), 0)
     t.check_eq("left while it loads, the player's page is dropped: no video, one heading",
@@ -256,7 +258,8 @@ def check_report(t, r, key_hex, m):
     unnamed = [c for c in get("downloads", "controls") or [] if not c["name"]]
     t.check("... its buttons named", not unnamed, unnamed)
     t.check_eq("on a phone's screen (390 px) nothing is wider than the screen",
-               get("phone", "fits"), {"catalog": True, "title": True, "downloads": True})
+               get("phone", "fits"),
+               {"catalog": True, "title": True, "player": True, "downloads": True})
     t.check_eq("over plain HTTP the login works with a Bearer token kept in the tab",
                (get("bearer", "titles"), get("bearer", "token_length"), get("bearer", "cookies")),
                (2, 43, []))
@@ -265,7 +268,7 @@ def check_report(t, r, key_hex, m):
     fatal = [c for c in r.get("console", []) if "hls.js error" in c and "fatal" in c]
     t.check("no fatal hls.js error", not fatal, fatal)
     t.check("no error thrown in the page", not r.get("page_errors"), r.get("page_errors"))
-    for name in ("catalog.png", "playback.png", "phone-downloads.png"):
+    for name in ("catalog.png", "playback.png", "phone-player.png", "phone-downloads.png"):
         p = os.path.join(LOG_DIR, name)
         t.check("screenshot %s written" % p, os.path.getsize(p) > 5000 if os.path.exists(p)
                 else False)

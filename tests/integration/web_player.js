@@ -2,9 +2,11 @@
 // through playwright-core, as a person would use it: sign up, choose a
 // plan, log out and in, search, open the title, play, the network
 // throttled through the DevTools protocol, subtitles, seek, another audio
-// track, a quality chosen in the menu, a download's license, the downloads page, a phone-sized screen,
-// and a login over plain HTTP (Bearer, no cookie).  It reports what it saw
-// as JSON for test_web_player.py, which makes the checks.
+// track, a quality chosen in the menu, the keyboard, leaving the player
+// (also while it loads), a download's license, the downloads page, a
+// phone-sized screen, and a login over plain HTTP (Bearer, no cookie).  It
+// reports what it saw as JSON for test_web_player.py, which makes the
+// checks.
 //
 //   node web_player.js   (configuration in $REEL_WEB_CONFIG, JSON)
 //
@@ -254,8 +256,8 @@ async function run(ctx) {
     await page.screenshot({path: path.join(cfg.shots, 'playback.png'), fullPage: true});
   });
   await step('keyboard', async (f) => {
-    await page.locator('figure.player button.play').focus();
-    f.tabs = await tabOrder(page, 9);
+    await page.locator('#position').focus();
+    f.tabs = await tabOrder(page, 8);
     const before = (await playing(page)).paused;
     await page.locator('figure.player button.play').focus();
     await page.keyboard.press('Enter');
@@ -308,9 +310,17 @@ async function run(ctx) {
     f.fits = {};
     for (const [name, hash, h1] of [['catalog', '#/', 'Catalog'],
                                      ['title', '#/title/' + cfg.title_id, cfg.title_name],
+                                     ['player', '#/watch/' + cfg.title_id, cfg.title_name],
                                      ['downloads', '#/downloads', 'Downloads']]) {
       await page.evaluate((h) => { location.hash = h; }, hash);
       await heading(page, h1);
+      if (name === 'player') {
+        await page.waitForFunction(() => {
+          const v = document.querySelector('video');
+          return v && v.currentTime > 0.5 && !document.getElementById('quality').closest('[hidden]');
+        }, null, {timeout: 20000});
+        await page.screenshot({path: path.join(cfg.shots, 'phone-player.png')});
+      }
       await page.waitForTimeout(300);
       f.fits[name] = await noOverflow(page);
     }

@@ -103,13 +103,15 @@ function controls(video, figure, duration) {
     }
   });
   show();
+  // The position on a row of its own above the buttons, so that it keeps
+  // its width on a phone and the buttons wrap in reading (and Tab) order.
   figure.append(h('div', {class: 'controls', role: 'group', 'aria-label': 'Player controls'},
-    h('div', {class: 'transport'}, toggle, back,
+    h('div', {class: 'timeline'},
       h('label', {class: 'position', for: 'position'}, h('span', {class: 'visually-hidden',
                                                                text: 'Position'}), position),
-      time, fwd),
-    h('div', {class: 'options'}, mute, menus.quality.field, menus.audio.field,
-      menus.subtitles.field, full)));
+      time),
+    h('div', {class: 'buttons'}, toggle, back, fwd, mute, menus.quality.field,
+      menus.audio.field, menus.subtitles.field, full)));
   return menus;
 }
 
