@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 struct fold_class {
 	uint32_t first, last;
 	char kind; /* 's' separator, 'm' a mark that vanishes */
@@ -30,70 +32,36 @@ static const struct fold_map maps[] = {
 #define NCLASSES (sizeof(classes) / sizeof(classes[0]))
 #define NMAPS	 (sizeof(maps) / sizeof(maps[0]))
 
-/*
- * The code point of the valid UTF-8 sequence at S (N bytes left) into *CP:
- * its length (1..4), or 0 when it is not one (overlong, a surrogate, past
- * U+10FFFF, cut short).
- */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+static int cmp_class(const void *key, const void *elem)
 {
-	size_t len = s[0] < 0x80   ? 1
-		     : s[0] < 0xc2 ? 0
-		     : s[0] < 0xe0 ? 2
-		     : s[0] < 0xf0 ? 3
-		     : s[0] < 0xf5 ? 4
-				   : 0;
-	uint32_t v;
+	uint32_t cp = *(const uint32_t *)key;
+	const struct fold_class *c = elem;
 
-	if (len == 0 || len > n)
-		return 0;
-	v = len == 1 ? s[0] : s[0] & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
-	    (len == 4 && (v < 0x10000 || v > 0x10ffff)))
-		return 0;
-	*cp = v;
-	return len;
+	return cp < c->first ? -1 : cp > c->last ? 1 : 0;
+}
+
+static int cmp_map(const void *key, const void *elem)
+{
+	uint32_t cp = *(const uint32_t *)key;
+	const struct fold_map *m = elem;
+
+	return cp < m->cp ? -1 : cp > m->cp ? 1 : 0;
 }
 
 /* The kind of CP (not ASCII): 'w' a word character, 's' a separator, 'm' a vanishing mark. */
 static char kind_of(uint32_t cp)
 {
-	size_t lo = 0, hi = NCLASSES;
+	const struct fold_class *c = bsearch(&cp, classes, NCLASSES, sizeof(*c), cmp_class);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (cp < classes[mid].first)
-			hi = mid;
-		else if (cp > classes[mid].last)
-			lo = mid + 1;
-		else
-			return classes[mid].kind;
-	}
-	return 'w';
+	return c ? c->kind : 'w';
 }
 
 /* What word character CP (not ASCII) folds to, or NULL when it stays itself. */
 static const char *folding_of(uint32_t cp)
 {
-	size_t lo = 0, hi = NMAPS;
+	const struct fold_map *m = bsearch(&cp, maps, NMAPS, sizeof(*m), cmp_map);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (cp < maps[mid].cp)
-			hi = mid;
-		else if (cp > maps[mid].cp)
-			lo = mid + 1;
-		else
-			return maps[mid].to;
-	}
-	return NULL;
+	return m ? m->to : NULL;
 }
 
 /* The phrase being written: OUT[0..LEN) of CAP, and the bytes of the word in progress. */

@@ -16,8 +16,12 @@ Word characters are letters, numbers and spacing marks (L*, N*, Mc); ASCII
 is folded by fold.c itself.  usage: common/fold_gen.py > common/fold.inc
 Python standard library only.  Rerun with a newer Python for a newer Unicode.
 """
+import os
 import sys
 import unicodedata as ud
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from languages_gen import c_string  # noqa: E402  (one C string writer for both tables)
 
 # Blocks whose letters lose their accents (the rest are only case-folded).
 STRIP = [(0x00C0, 0x024F), (0x1E00, 0x1EFF), (0x2C60, 0x2C7F), (0xA720, 0xA7FF),
@@ -58,13 +62,6 @@ def fold(cp):
         if t == s:
             return s
         s = t
-
-
-def c_string(s):
-    out = ""
-    for b in s.encode("utf-8"):
-        out += chr(b) if 0x20 <= b < 0x7f and chr(b) not in '"\\' else "\\%03o" % b
-    return '"%s"' % out
 
 
 def main():

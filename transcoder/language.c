@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "language.h"
+#include "utf8.h"
 
 _Static_assert(TC_LANG_MAX == LANG_TAG_MAX, "a rendition holds any tag of common/language.h");
 
@@ -91,32 +92,13 @@ static int meaningful(const char *title, const char *tag, int *names_lang)
 	return any;
 }
 
-/* The length of the valid UTF-8 sequence at S (1..4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-		return 0; /* overlong, surrogate or past U+10FFFF */
-	return n;
-}
-
 void tc_attr_text(char *out, size_t len, const char *in)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t o = 0;
 
 	while (*s) {
-		size_t n = utf8_len(s);
+		size_t n = utf8_decode(s, 4, NULL);
 		if (n <= 1) {
 			char c = n == 0					  ? '?'
 				 : (*s == '"' || *s < 0x20 || *s == 0x7f) ? '\''
