@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "accounts/credentials.h"
+#include "catalog/catalog.h"
 #include "plans/plans.h"
 
 struct origin_creds {
@@ -66,11 +67,12 @@ int plan_parse(json_t *obj, const char *name, struct plan *out, struct origin_fa
 
 /*
  * The catalog record of title ID from its manifest.json BODY[0..LEN) at NOW
- * (catalog_record; NAME, when not NULL, overrides the display name).
- * Returns 0 with *OUT (the caller decrefs it), or -1 with *OUT NULL and
- * *FAIL: 400 invalid_json, 422 invalid_manifest, 500 internal.
+ * (catalog_record; META, when not NULL, overrides the display name and the
+ * description).  Returns 0 with *OUT (the caller decrefs it), or -1 with
+ * *OUT NULL and *FAIL: 400 invalid_json, 422 invalid_manifest, 500 internal.
  */
-int catalog_from_manifest(const char *body, size_t len, const char *id, const char *name,
-			  int64_t now, json_t **out, struct origin_fail *fail);
+int catalog_from_manifest(const char *body, size_t len, const char *id,
+			  const struct title_meta *meta, int64_t now, json_t **out,
+			  struct origin_fail *fail);
 
 #endif
