@@ -167,9 +167,9 @@ def playback(t, o, edge, root, key_hex):
     r = o.call("POST", "/api/v1/play/%s/heartbeat" % p1["lease"], token=other)
     t.check("another user cannot heartbeat my lease: 404", is_error(r, 404, "unknown_lease"),
             r.body)
-    for _ in range(4):
-        time.sleep(1.0)
+    for _ in range(4):  # each second, from now: the steps before took up to 2 of the 3 s
         r = o.call("POST", "/api/v1/play/%s/heartbeat" % p1["lease"], token=viewer)
+        time.sleep(1.0)
     t.check("heartbeats keep a lease alive past the timeout", r.status == 200, r.body)
     r = o.call("POST", "/api/v1/play/%s/heartbeat" % p3["lease"], token=viewer)
     t.check("a lease without heartbeat has ended: 404", is_error(r, 404, "unknown_lease"),
