@@ -34,23 +34,11 @@ int catalog_from_manifest(const char *body, size_t len, const char *id,
 static bool bad_query_count(struct httpd_exchange *x, const char *name, size_t def, size_t max,
 			    size_t *out)
 {
-	char buf[16], *end = NULL;
-	unsigned long v = 0;
-	int found = api_query(x->req, name, buf, sizeof(buf));
-
-	if (found == 0) {
-		*out = def;
+	if (api_query_count(x->req, name, def, max, out) == 0)
 		return false;
-	}
-	if (found > 0 && buf[0] >= '0' && buf[0] <= '9')
-		v = strtoul(buf, &end, 10);
-	if (!end || *end || v > max) {
-		api_error(x, 400, "invalid_request",
-			  "limit and offset must be whole numbers in range", NULL);
-		return true;
-	}
-	*out = v;
-	return false;
+	api_error(x, 400, "invalid_request", "limit and offset must be whole numbers in range",
+		  NULL);
+	return true;
 }
 
 /* GET /api/v1/titles[?q=TEXT][&language=TAG][&offset=N][&limit=N] */

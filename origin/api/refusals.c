@@ -56,6 +56,7 @@ static const struct api_refusal refusals[] = {
     COUNTED(PLAY, -EUSERS, 403, "stream_limit", NULL, STREAM_LIMIT),
     REFUSE(HEARTBEAT, -ENOENT, 404, "unknown_lease",
 	   "no such lease, or it ended; start the playback again"),
+    COUNTED(HEARTBEAT, -ERANGE, 422, "invalid_position", NULL, POSITION_REFUSED),
     REFUSE(STOP, -ENOENT, 404, "unknown_lease", "no such lease, or it ended"),
     COUNTED(STREAM_KEY, -EBADMSG, 401, "invalid_token", "the stream token is not valid",
 	    KEY_REFUSED),
@@ -86,6 +87,9 @@ static const struct api_refusal refusals[] = {
     REFUSE(LICENSE_KEY, -ETIMEDOUT, 401, "license_expired", "the license has expired; renew it"),
     REFUSE(LICENSE_KEY, -EACCES, 403, "wrong_title", "the license is for another title"),
     REFUSE(LICENSE_KEY, -EPERM, 403, "license_released", "the download was released"),
+
+    /* viewing */
+    REFUSE(HISTORY, -ENOENT, 404, "unknown_entry", "no such title in your history"),
 };
 
 const struct api_refusal *api_refusal_of(enum api_resource r, int rc)
