@@ -59,7 +59,7 @@ static const struct conf_key keys[] = {
     {"downloads", "playback_window", CONF_DURATION, F(license_window_ms), 60000, 366 * DAY_MS, NULL,
      NULL},
     {"viewing", "popular_window", CONF_DURATION, F(popular_window_ms), DAY_MS, 31 * DAY_MS,
-     "a number of days such as 7d, from 1d to 31d", NULL},
+     "a duration of whole days such as 168h (7 days), from 24h to 744h", NULL},
     {"viewing", "pair_fanout", CONF_UINT, F(pair_fanout), 1, 1000, NULL, NULL},
     {"viewing", "recency_half_life", CONF_DURATION, F(half_life_ms), 3600000, 3660 * DAY_MS, NULL,
      NULL},
