@@ -80,32 +80,87 @@ static bool bad_query(struct httpd_exchange *x, size_t def, size_t max, struct t
 	return true;
 }
 
-/* GET /api/v1/me/continue[?limit=N] */
-void api_me_continue(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
+/* The lists a viewer asks for, with their query's default and largest limit. */
+enum viewing_list { LIST_CONTINUE, LIST_HISTORY, LIST_RECOMMEND, LIST_POPULAR, LIST_SEARCH };
+
+static const struct {
+	const char *what; /* for the log, when the domain fails */
+	size_t def, max;
+} lists[] = {
+    [LIST_CONTINUE] = {"continue", 20, 100},	   [LIST_HISTORY] = {"history", 50, 100},
+    [LIST_RECOMMEND] = {"recommendations", 20, 50}, [LIST_POPULAR] = {"popular", 20, 100},
+    [LIST_SEARCH] = {"search", 20, 50},
+};
+
+/* List L for user UID with query Q into *OUT: the domain's result. */
+static int make_list(struct origin_api *api, enum viewing_list l, const char *uid,
+		     const struct title_query *q, json_t **out)
+{
+	const char *lang = q->has_language ? q->language : NULL;
+
+	switch (l) {
+	case LIST_CONTINUE:
+		return viewing_continue(api->viewing, uid, q->limit, out);
+	case LIST_HISTORY:
+		return viewing_history(api->viewing, uid, q->offset, q->limit, out);
+	case LIST_RECOMMEND:
+		return viewing_recommend(api->viewing, uid, q->limit, api->now(), out);
+	case LIST_POPULAR:
+		return viewing_popular(api->viewing, lang, q->limit, out);
+	case LIST_SEARCH:
+		return viewing_search(api->viewing, q->q, lang, q->limit, out);
+	}
+	return -EINVAL;
+}
+
+/* Parse X's session and query, then answer list L. */
+static void answer_list(struct origin_api *api, struct httpd_exchange *x, enum viewing_list l)
 {
 	struct accounts_user u;
 	struct title_query q;
-	json_t *out;
+	json_t *out = NULL;
 	int rc;
 
-	if (api_no_session(api, x, &u) || bad_query(x, 20, 100, &q))
+	if (api_no_session(api, x, &u) || bad_query(x, lists[l].def, lists[l].max, &q))
 		return;
-	rc = viewing_continue(api->viewing, u.id, q.limit, &out);
-	api_send_result(x, "continue", rc, out);
+	if (l == LIST_SEARCH && !q.has_q) {
+		api_error(x, 400, "invalid_request", "q, the text to search for, is required",
+			  NULL);
+		return;
+	}
+	rc = make_list(api, l, u.id, &q, &out);
+	api_send_result(x, lists[l].what, rc, out);
+}
+
+/* GET /api/v1/me/continue[?limit=N] */
+void api_me_continue(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
+{
+	answer_list(api, x, LIST_CONTINUE);
 }
 
 /* GET /api/v1/me/history[?offset=N][&limit=N] */
 void api_me_history(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
-	struct accounts_user u;
-	struct title_query q;
-	json_t *out;
-	int rc;
+	answer_list(api, x, LIST_HISTORY);
+}
 
-	if (api_no_session(api, x, &u) || bad_query(x, 50, 100, &q))
-		return;
-	rc = viewing_history(api->viewing, u.id, q.offset, q.limit, &out);
-	api_send_result(x, "history", rc, out);
+/* GET /api/v1/me/recommendations[?limit=N] */
+void api_me_recommendations(struct origin_api *api, struct httpd_exchange *x,
+			    const struct api_params *p)
+{
+	answer_list(api, x, LIST_RECOMMEND);
+}
+
+/* GET /api/v1/popular[?language=TAG][&limit=N] */
+void api_popular(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
+{
+	answer_list(api, x, LIST_POPULAR);
+}
+
+/* GET /api/v1/search?q=TEXT[&language=TAG][&limit=N] */
+void api_search(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
+{
+	answer_list(api, x, LIST_SEARCH);
 }
 
 /* DELETE /api/v1/me/history/TITLE */
@@ -145,52 +200,4 @@ void api_me_export(struct origin_api *api, struct httpd_exchange *x, const struc
 	}
 	api_send_json(x, 200, out,
 		      "Content-Disposition: attachment; filename=\"reel-history.json\"\r\n");
-}
-
-/* GET /api/v1/me/recommendations[?limit=N] */
-void api_me_recommendations(struct origin_api *api, struct httpd_exchange *x,
-			    const struct api_params *p)
-{
-	struct accounts_user u;
-	struct title_query q;
-	json_t *out;
-	int rc;
-
-	if (api_no_session(api, x, &u) || bad_query(x, 20, 50, &q))
-		return;
-	rc = viewing_recommend(api->viewing, u.id, q.limit, api->now(), &out);
-	api_send_result(x, "recommendations", rc, out);
-}
-
-/* GET /api/v1/popular[?language=TAG][&limit=N] */
-void api_popular(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
-{
-	struct accounts_user u;
-	struct title_query q;
-	json_t *out;
-	int rc;
-
-	if (api_no_session(api, x, &u) || bad_query(x, 20, 100, &q))
-		return;
-	rc = viewing_popular(api->viewing, q.has_language ? q.language : NULL, q.limit, &out);
-	api_send_result(x, "popular", rc, out);
-}
-
-/* GET /api/v1/search?q=TEXT[&language=TAG][&limit=N] */
-void api_search(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
-{
-	struct accounts_user u;
-	struct title_query q;
-	json_t *out;
-	int rc;
-
-	if (api_no_session(api, x, &u) || bad_query(x, 20, 50, &q))
-		return;
-	if (!q.has_q) {
-		api_error(x, 400, "invalid_request", "q, the text to search for, is required",
-			  NULL);
-		return;
-	}
-	rc = viewing_search(api->viewing, q.q, q.has_language ? q.language : NULL, q.limit, &out);
-	api_send_result(x, "search", rc, out);
 }

@@ -109,6 +109,20 @@ bool viewing_title_in(struct viewing *v, struct store_txn *t, const char *id, st
 	return catalog_info_in(v->cat, t, id, ti) == 0;
 }
 
+int viewing_reserve(void **arr, size_t *cap, size_t n, size_t size)
+{
+	size_t more = *cap ? 2 * *cap : 64;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	if (!(p = realloc(*arr, more * size)))
+		return -ENOMEM;
+	*arr = p;
+	*cap = more;
+	return 0;
+}
+
 /* ---- the service ---- */
 
 int viewing_new(struct store *st, struct catalog *cat, struct playback *pb,
@@ -374,15 +388,8 @@ static int gather(void *arg, const char *title, const struct watch *w)
 
 	if (l->in_progress && !(w->position > 0))
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		void *p = realloc(l->v, cap * sizeof(*l->v));
-
-		if (!p)
-			return -ENOMEM;
-		l->v = p;
-		l->cap = cap;
-	}
+	if (viewing_reserve((void **)&l->v, &l->cap, l->n, sizeof(*l->v)) != 0)
+		return -ENOMEM;
 	snprintf(l->v[l->n].title, sizeof(l->v[l->n].title), "%s", title);
 	l->v[l->n++].w = *w;
 	return 0;

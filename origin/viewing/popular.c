@@ -91,7 +91,7 @@ static int add_plays(void *arg, const void *key, size_t klen, const void *val, s
 	return 0;
 }
 
-static int by_plays(const void *a, const void *b)
+int popular_by_plays(const void *a, const void *b)
 {
 	const struct popular_title *x = a, *y = b;
 
@@ -115,7 +115,7 @@ static int rank(struct idmap *plays, struct popular_title **top, size_t *n)
 			(*top)[(*n)++].plays = *(uint32_t *)v;
 		}
 	}
-	qsort(*top, *n, sizeof(**top), by_plays);
+	qsort(*top, *n, sizeof(**top), popular_by_plays);
 	return 0;
 }
 

@@ -230,27 +230,11 @@ static int add_language_title(void *arg, const char *id)
 {
 	struct in_language *l = arg;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		void *p = realloc(l->v, cap * sizeof(*l->v));
-
-		if (!p)
-			return -ENOMEM;
-		l->v = p;
-		l->cap = cap;
-	}
+	if (viewing_reserve((void **)&l->v, &l->cap, l->n, sizeof(*l->v)) != 0)
+		return -ENOMEM;
 	snprintf(l->v[l->n].id, sizeof(l->v[l->n].id), "%s", id);
 	l->v[l->n++].plays = popular_plays(l->viewing, id);
 	return 0;
-}
-
-static int by_plays(const void *a, const void *b)
-{
-	const struct popular_title *x = a, *y = b;
-
-	if (x->plays != y->plays)
-		return x->plays > y->plays ? -1 : 1;
-	return strcmp(x->id, y->id);
 }
 
 /* Fill with titles in the language of seed S, the most played first. */
@@ -267,7 +251,7 @@ static int same_language(struct recs *r, const struct seed *s)
 	if (rc == 0)
 		rc = catalog_language_titles_in(r->v->cat, r->t, langs[0], add_language_title, &l);
 	if (rc == 0)
-		qsort(l.v, l.n, sizeof(*l.v), by_plays);
+		qsort(l.v, l.n, sizeof(*l.v), popular_by_plays);
 	lname = lang_name(langs[0]);
 	for (size_t i = 0; rc == 0 && i < l.n && json_array_size(r->out) < r->limit; i++) {
 		struct title_info ti;

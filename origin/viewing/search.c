@@ -37,15 +37,8 @@ static int add_hit(void *arg, const char *id, enum catalog_match match)
 {
 	struct hits *h = arg;
 
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? 2 * h->cap : 64;
-		void *p = realloc(h->v, cap * sizeof(*h->v));
-
-		if (!p)
-			return -ENOMEM;
-		h->v = p;
-		h->cap = cap;
-	}
+	if (viewing_reserve((void **)&h->v, &h->cap, h->n, sizeof(*h->v)) != 0)
+		return -ENOMEM;
 	snprintf(h->v[h->n].id, sizeof(h->v[h->n].id), "%s", id);
 	h->v[h->n].match = match;
 	h->v[h->n++].plays = popular_plays(h->viewing, id);

@@ -106,6 +106,9 @@ int popular_prune_in(struct store_txn *t, uint32_t day);
 /* Count the plays of the window that ends on DAY again, read in T.  0 or a negative errno. */
 int popular_count_in(struct viewing *v, struct store_txn *t, uint32_t day);
 
+/* qsort() order of struct popular_title: the most played first, then by id. */
+int popular_by_plays(const void *a, const void *b);
+
 /* TITLE's plays in the window, as last counted. */
 uint32_t popular_plays(const struct viewing *v, const char *title);
 
@@ -123,6 +126,13 @@ int viewing_count_add_in(struct store_txn *t, unsigned db, const void *key, size
 
 /* The count (4 bytes, big-endian) VAL[0..VLEN), 0 when it is not one. */
 uint32_t viewing_count_of(const void *val, size_t vlen);
+
+/*
+ * Room for element N (of SIZE bytes) in the array *ARR of *CAP elements,
+ * which doubles (from 64) when full; *ARR is the caller's to free, whatever
+ * the result.  0 or -ENOMEM (the array unchanged).
+ */
+int viewing_reserve(void **arr, size_t *cap, size_t n, size_t size);
 
 /* Title ID's name and duration into *TI when it is in the catalog: true, else false. */
 bool viewing_title_in(struct viewing *v, struct store_txn *t, const char *id,
