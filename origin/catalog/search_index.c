@@ -359,16 +359,16 @@ int catalog_search_in(struct catalog *c, struct store_txn *t, const char *phrase
 		nwords++;
 	rc = nwords ? find_all(&s, nwords) : 0;
 	for (size_t i = 0; rc == 0 && i < idmap_slots(s.found); i++) {
-		void *v;
+		void *v = NULL;
 		const char *id = idmap_slot(s.found, i, &v);
 		struct cand *cd = v;
-		enum catalog_match m = cd && cd->named		       ? cd->match
-				       : cd && cd->name_hits == nwords ? CATALOG_MATCH_NAME_WORDS
-								       : CATALOG_MATCH_WORDS;
 
 		if (!id || (!cd->named && cd->hits < nwords) || (lang && !speaks(t, id, lang)))
-			continue;
-		rc = fn(arg, id, m);
+			continue; /* an empty slot's value is not one */
+		rc = fn(arg, id,
+			cd->named		? cd->match
+			: cd->name_hits == nwords ? CATALOG_MATCH_NAME_WORDS
+						  : CATALOG_MATCH_WORDS);
 	}
 	idmap_free(s.found);
 	return rc;

@@ -411,7 +411,7 @@ static int entries_in(struct viewing *v, struct store_txn *t, const char *uid, b
 	int rc;
 
 	*l = (struct items){NULL, 0, 0, in_progress};
-	if ((rc = history_each_in(v, t, uid, gather, l)) == 0)
+	if ((rc = history_each_in(v, t, uid, gather, l)) == 0 && l->n)
 		qsort(l->v, l->n, sizeof(*l->v), newest_first);
 	return rc;
 }

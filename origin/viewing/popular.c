@@ -23,7 +23,8 @@ static size_t day_key(unsigned char *key, uint32_t day, const char *title)
 	key[1] = (unsigned char)(day >> 16);
 	key[2] = (unsigned char)(day >> 8);
 	key[3] = (unsigned char)day;
-	memcpy(key + 4, title, n);
+	if (n)
+		memcpy(key + 4, title, n);
 	return 4 + n;
 }
 

@@ -250,7 +250,7 @@ static int same_language(struct recs *r, const struct seed *s)
 		return 0;
 	if (rc == 0)
 		rc = catalog_language_titles_in(r->v->cat, r->t, langs[0], add_language_title, &l);
-	if (rc == 0)
+	if (rc == 0 && l.n)
 		qsort(l.v, l.n, sizeof(*l.v), popular_by_plays);
 	lname = lang_name(langs[0]);
 	for (size_t i = 0; rc == 0 && i < l.n && json_array_size(r->out) < r->limit; i++) {

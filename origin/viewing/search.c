@@ -61,7 +61,8 @@ static json_t *results(struct viewing *v, struct store_txn *t, struct hits *h, s
 {
 	json_t *arr = json_array();
 
-	qsort(h->v, h->n, sizeof(*h->v), best_first);
+	if (h->n)
+		qsort(h->v, h->n, sizeof(*h->v), best_first);
 	for (size_t i = 0; arr && i < h->n && json_array_size(arr) < limit; i++) {
 		struct title_info ti;
 
