@@ -174,7 +174,7 @@ def drive(t, o, cert):
            "plain_base": "http://127.0.0.1:%d/" % o.port,
            "email": "viewer@example.com", "password": "correct horse battery staple",
            "search": "big", "title_id": "movie", "title_name": "Big Buck Test",
-           "finish_id": "other",
+           "finish_id": "other", "finish_name": "Another Clip",
            "subtitle_name": "English", "seek_to": 30, "throttle_bytes_per_s": THROTTLE}
     env = dict(os.environ, REEL_WEB_CONFIG=json.dumps(cfg))
     p = subprocess.run(["node", DRIVER], env=env, capture_output=True, text=True, timeout=170)
@@ -300,9 +300,24 @@ def check_report(t, r, key_hex, m):
     t.check_eq("the rows in order above the full list", get("rows", "headings"),
                ["Continue watching", "Because you watched Another Clip", "Popular",
                 "All titles"])
+    hist = r.get("history") or {}
+    t.check("the history page lists both titles, the other finished, this one where it stands",
+            len(hist.get("rows") or []) == 2 and "Another Clip" in hist["rows"][0]
+            and "finished" in hist["rows"][0] and "Big Buck Test" in hist["rows"][1]
+            and "of 1:00" in hist["rows"][1], hist.get("rows"))
+    t.check_eq("Download saves the whole history as reel-history.json",
+               (hist.get("file_name"), hist.get("export")),
+               ("reel-history.json", {"format": "reel-history-v1", "email": "viewer@example.com",
+                                      "titles": [["other", "finished"], ["movie", "in_progress"]]}))
+    t.check("Remove takes the entry out of the list",
+            len(hist.get("after") or []) == 1 and "Big Buck Test" in hist["after"][0],
+            hist.get("after"))
+    unnamed = [c for c in hist.get("controls") or [] if not c["name"]]
+    t.check("... the history's buttons named", hist.get("controls") and not unnamed, unnamed)
     t.check_eq("on a phone's screen (390 px) nothing is wider than the screen",
                get("phone", "fits"),
-               {"catalog": True, "title": True, "player": True, "downloads": True})
+               {"catalog": True, "title": True, "player": True, "downloads": True,
+                "history": True})
     left, started = get("phone", "left_at") or 0, get("device", "started_at") or -99
     t.check("on another device (a browser of its own) play starts where the first left "
             "(%.1f s): %.1f s" % (left, started), abs(started - left) <= 2.0, (left, started))

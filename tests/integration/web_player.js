@@ -4,7 +4,8 @@
 // throttled through the DevTools protocol, subtitles, seek, another audio
 // track, a quality chosen in the menu, the keyboard, leaving the player
 // (also while it loads), a download's license, the downloads page, the
-// catalog's rows (Continue watching, Because you watched, Popular), a
+// catalog's rows (Continue watching, Because you watched, Popular), the
+// watch history (its export, an entry removed), a
 // phone-sized screen, another device (a browser of its own) resuming where
 // the first left, and a login over plain HTTP (Bearer, no cookie).  It
 // reports what it saw as JSON for test_web_player.py, which makes the
@@ -334,13 +335,35 @@ async function run(ctx) {
     f.headings = await page.locator('main h2').allTextContents();
     await page.screenshot({path: path.join(cfg.shots, 'rows.png'), fullPage: true});
   });
+  await step('history', async (f) => {
+    await page.getByRole('navigation').getByRole('link', {name: 'Account'}).click();
+    await heading(page, 'Account');
+    await page.getByRole('link', {name: 'Watch history'}).click();
+    await heading(page, 'Watch history');
+    const rows = page.locator('table.history tbody tr');
+    await rows.first().waitFor();
+    f.rows = await rows.allInnerTexts();
+    const [file] = await Promise.all([
+      page.waitForEvent('download', {timeout: 15000}),
+      page.getByRole('button', {name: /^Download the whole history/}).click()]);
+    f.file_name = file.suggestedFilename();
+    const saved = JSON.parse(fs.readFileSync(await file.path(), 'utf8'));
+    f.export = {format: saved.format, email: saved.email,
+                titles: saved.history.map((e) => [e.title, e.status])};
+    await page.getByRole('button', {name: 'Remove ' + cfg.finish_name}).click();
+    await page.waitForFunction((n) => document.querySelectorAll('table.history tbody tr')
+      .length === n, f.rows.length - 1, {timeout: 10000});
+    f.after = await rows.allInnerTexts();
+    f.controls = await controlsNamed(page, 'main');
+  });
   await step('phone', async (f) => {
     await page.setViewportSize({width: 390, height: 844});
     f.fits = {};
     for (const [name, hash, h1] of [['catalog', '#/', 'Catalog'],
                                      ['title', '#/title/' + cfg.title_id, cfg.title_name],
                                      ['player', '#/watch/' + cfg.title_id, cfg.title_name],
-                                     ['downloads', '#/downloads', 'Downloads']]) {
+                                     ['downloads', '#/downloads', 'Downloads'],
+                                     ['history', '#/history', 'Watch history']]) {
       await page.evaluate((h) => { location.hash = h; }, hash);
       await heading(page, h1);
       if (name === 'player') {

@@ -10,6 +10,7 @@ import {loginView, signupView} from './auth.js';
 import {catalogView} from './catalog.js';
 import {alertBox, announce} from './dom.js';
 import {downloadsView} from './downloads.js';
+import {historyView} from './history.js';
 import {watchView} from './player.js';
 import {titleView} from './title.js';
 
@@ -22,6 +23,7 @@ const routes = [
   {pattern: '/watch/:id', view: watchView},
   {pattern: '/downloads', view: downloadsView},
   {pattern: '/account', view: accountView},
+  {pattern: '/history', view: historyView},
 ];
 
 const session = {
