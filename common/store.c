@@ -215,3 +215,17 @@ int store_scan(struct store_txn *t, unsigned db, const void *prefix, size_t plen
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND || rc == 0 ? 0 : store_errno(rc);
 }
+
+int store_clear(struct store_txn *t, unsigned db)
+{
+	if (db >= t->s->ndbs)
+		return -EINVAL;
+	return store_errno(mdb_drop(t->txn, t->s->dbi[db], 0));
+}
+
+int store_reader_check(struct store *s)
+{
+	int dead = 0, rc = mdb_reader_check(s->env, &dead);
+
+	return rc ? store_errno(rc) : dead;
+}

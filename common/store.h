@@ -78,4 +78,13 @@ int store_scan(struct store_txn *t, unsigned db, const void *prefix, size_t plen
 	       int (*fn)(void *arg, const void *key, size_t klen, const void *val, size_t vlen),
 	       void *arg);
 
+/* Delete every record of DB (the database stays).  0 or a negative errno. */
+int store_clear(struct store_txn *t, unsigned db);
+
+/*
+ * Release the reader slots of processes that died without ending their read
+ * transactions (mdb_reader_check).  Returns how many, or a negative errno.
+ */
+int store_reader_check(struct store *s);
+
 #endif
