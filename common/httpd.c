@@ -209,15 +209,35 @@ static void list_remove(struct httpd *srv, struct httpd_conn *c)
 
 static void response_log(struct httpd_conn *c, uint64_t body_bytes);
 
+/* The request body sink of C is done (ERR 0: all of it came): tell its owner, drop it. */
+static void sink_end(struct httpd_conn *c, int err)
+{
+	struct httpd_sink *k = c->sink;
+
+	c->sink = NULL;
+	k->end(k->arg, err);
+	free(k);
+}
+
 void httpd_conn_close(struct httpd_conn *c)
 {
 	struct httpd *srv = c->srv;
 
 	if (c->logged == false && c->status)
-		response_log(c, c->flushed > c->head_len ? c->flushed - c->head_len : 0);
+		response_log(c, c->stream_bytes + c->flushed > c->head_len
+				    ? c->stream_bytes + c->flushed - c->head_len
+				    : 0);
+	if (c->sink)
+		sink_end(c, c->sink->err ? c->sink->err : -ECONNRESET);
 	if (c->defer) {
-		c->defer->conn = NULL; /* httpd_resume() drops the late answer */
+		struct httpd_deferred *d = c->defer;
+
+		d->conn = NULL; /* httpd_resume() drops the late answer */
 		c->defer = NULL;
+		if (d->notify_ready)
+			event_del(&d->notify);
+		if (d->sent)
+			d->sent(d->sent_arg, true); /* D may be freed from here on */
 	}
 	if (c->unref)
 		c->unref(c->ref);
@@ -365,6 +385,8 @@ void httpd_timeout(struct httpd_conn *c)
 	static const char resp408[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
 				      "Content-Length: 0\r\n\r\n";
 
+	if (c->sink)
+		c->sink->err = -ETIMEDOUT;
 	if (c->nsegs == 0 && !c->ssl && !c->defer && c->in && c->in_len > c->in_off) {
 		ssize_t n = send(c->fd, resp408, sizeof(resp408) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 		(void)n;
@@ -592,7 +614,7 @@ static void response_log(struct httpd_conn *c, uint64_t body_bytes)
 /* The response to the request at the head of the input is queued: log it, drop the request. */
 static void request_done(struct httpd_conn *c)
 {
-	uint64_t body = c->queued_at_end - c->queued_at_start - c->head_len;
+	uint64_t body = c->stream_bytes + c->queued_at_end - c->queued_at_start - c->head_len;
 
 	response_log(c, c->head_only ? 0 : body);
 	c->in_off += c->req_len;
@@ -601,6 +623,7 @@ static void request_done(struct httpd_conn *c)
 	free(c->body);
 	c->body = NULL;
 	c->body_len = c->body_need = c->body_from_in = 0;
+	c->stream_bytes = 0;
 	c->continue_sent = false;
 	if (c->unref) {
 		c->unref(c->ref);
@@ -615,7 +638,12 @@ static void request_done(struct httpd_conn *c)
  */
 static void answer_finish(struct httpd_conn *c, struct httpd_exchange *x)
 {
-	if (c->failed || !c->head_done) {
+	if (c->streaming) {
+		/* earlier parts are out: a failure can only cut the answer short */
+		c->streaming = false;
+		c->close_after = c->close_after || c->failed;
+		c->failed = false;
+	} else if (c->failed || !c->head_done) {
 		/* out of memory or a handler bug: drop what was queued, answer 500 */
 		c->out.len = c->resp_start;
 		while (c->nsegs && (c->segs[c->nsegs - 1].fd >= 0 ||
@@ -671,8 +699,6 @@ static void dispatch(struct httpd_conn *c, struct http_request *req, int rc, con
 		c->log_ua = req->user_agent;
 		x.body = c->body;
 		x.body_len = c->body ? c->body_need : 0;
-		if (!c->body && req->content_length > HTTPD_DISCARD_MAX)
-			c->close_after = true; /* not worth reading just to skip it */
 		if (req->has_transfer_encoding)
 			httpd_error(&x, srv->limits.max_body ? 411 : 400,
 				    "Transfer-Encoding is not accepted here; send Content-Length",
@@ -683,6 +709,10 @@ static void dispatch(struct httpd_conn *c, struct http_request *req, int rc, con
 			handler_run(c, &x);
 		if (c->body)
 			c->req_len += c->body_from_in;
+		else if (c->sink)
+			; /* the body goes to the sink as it comes */
+		else if (req->content_length > HTTPD_DISCARD_MAX)
+			c->close_after = true; /* not worth reading just to skip it */
 		else if (req->content_length > 0)
 			c->discard = req->content_length;
 		if (c->defer)
@@ -708,6 +738,24 @@ static bool wants_body(const struct httpd_conn *c, const struct http_request *re
 	       req->content_length <= c->srv->limits.max_body && !req->has_transfer_encoding;
 }
 
+/* A client that waits for "100 Continue" before its body gets it queued: 0, or -1 out of memory. */
+static int queue_continue(struct httpd_conn *c, const struct http_request *req)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	size_t off;
+
+	if (!req->expect_continue || req->version_minor != 1 || c->continue_sent)
+		return 0;
+	c->continue_sent = true;
+	if (outbuf_ensure(c) != 0)
+		return -1;
+	off = c->out.len;
+	if (buf_append(&c->out, cont, sizeof(cont) - 1) != 0 ||
+	    seg_push(c, -1, off, sizeof(cont) - 1) != 0)
+		return -1;
+	return 0;
+}
+
 /*
  * Gather the body of the request whose head (HEAD_LEN bytes) starts the input:
  * bytes already in the input buffer are copied, the rest is read straight into
@@ -729,19 +777,7 @@ static int body_collect(struct httpd_conn *c, const struct http_request *req, in
 	}
 	if (c->body_len == c->body_need)
 		return 1;
-	if (req->expect_continue && req->version_minor == 1 && !c->continue_sent) {
-		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-		size_t off;
-
-		c->continue_sent = true;
-		if (outbuf_ensure(c) != 0)
-			return -1;
-		off = c->out.len;
-		if (buf_append(&c->out, cont, sizeof(cont) - 1) != 0 ||
-		    seg_push(c, -1, off, sizeof(cont) - 1) != 0)
-			return -1;
-	}
-	return 0;
+	return queue_continue(c, req);
 }
 
 /*
@@ -832,8 +868,16 @@ static int conn_read(struct httpd_conn *c)
 /* All queued bytes are out: finish the last response and reset the output. */
 static void conn_output_done(struct httpd_conn *c)
 {
-	if (c->status)
+	if (c->streaming) {
+		c->stream_bytes += c->queued - c->queued_at_start;
+		c->queued_at_start = 0;
+		if (c->defer && c->defer->part_out) {
+			c->defer->part_out = false;
+			event_active(&c->defer->notify, EV_TIMEOUT, 0);
+		}
+	} else if (c->status) {
 		request_done(c);
+	}
 	c->nsegs = 0;
 	c->out.len = 0;
 	c->queued = c->flushed = 0;
@@ -866,12 +910,69 @@ static void defer_peek(struct httpd_conn *c)
 		httpd_conn_close(c);
 }
 
+/* Hand N body bytes at P to the sink; 1 when the body is complete or the sink stopped. */
+static int sink_give(struct httpd_conn *c, const char *p, size_t n)
+{
+	struct httpd_sink *k = c->sink;
+
+	k->left -= n;
+	if (n && k->data(k->arg, p, n) != 0) {
+		c->sink = NULL; /* stopped: no END, the rest is never read */
+		c->close_after = true;
+		free(k);
+		return 1;
+	}
+	if (k->left == 0) {
+		sink_end(c, 0);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Feed the sink: first the body bytes that came with the head, then what
+ * the socket has.  0 when the sink is done, -EAGAIN when the socket is
+ * empty, another negative errno when the connection must close.
+ */
+static int sink_read(struct httpd_conn *c)
+{
+	uint32_t start = c->in_off + c->req_len;
+
+	if (c->in && c->in_len > start) {
+		uint32_t avail = c->in_len - start;
+		uint32_t take = c->sink->left < avail ? (uint32_t)c->sink->left : avail;
+		int done = sink_give(c, c->in + start, take);
+
+		/* bytes past the body (a pipelined request) move up to the head */
+		memmove(c->in + start, c->in + start + take, avail - take);
+		c->in_len -= take;
+		if (done)
+			return 0;
+	}
+	for (;;) {
+		size_t want = c->sink->left < HTTPD_SINK_BUF ? c->sink->left : HTTPD_SINK_BUF;
+		int n = c->ssl ? httpd_tls_read(c, c->sink->buf, want)
+			       : httpd_plain_read(c, c->sink->buf, want);
+
+		if (n == 0)
+			return -ECONNRESET;
+		if (n < 0)
+			return n;
+		if (sink_give(c, c->sink->buf, (size_t)n))
+			return 0;
+	}
+}
+
 static void conn_run(struct httpd_conn *c)
 {
 	struct httpd *srv = c->srv;
 	int rc;
 
 	for (;;) {
+		if (c->stream_failed) {
+			httpd_conn_close(c);
+			return;
+		}
 		if (c->nsegs) {
 			rc = httpd_flush(c);
 			if (rc == -EAGAIN) {
@@ -895,7 +996,23 @@ static void conn_run(struct httpd_conn *c)
 		}
 		if (rc > 0)
 			continue;
+		if (c->sink) {
+			if (c->nsegs)
+				continue; /* a 100 Continue to send first */
+			rc = sink_read(c);
+			if (rc == 0)
+				continue;
+			if (rc == -EAGAIN) {
+				httpd_conn_want(c, c->io_want ? c->io_want : EV_READ);
+				c->deadline_ms = srv->now_ms + srv->limits.header_timeout_ms;
+			} else {
+				httpd_conn_close(c);
+			}
+			return;
+		}
 		if (c->defer) {
+			if (c->nsegs)
+				continue; /* a part of a streamed answer to send */
 			defer_watch(c);
 			return;
 		}
@@ -935,7 +1052,7 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	c->io_want = 0;
-	if (c->defer && c->nsegs == 0)
+	if (c->defer && c->nsegs == 0 && !c->sink)
 		defer_peek(c);
 	else
 		conn_run(c);
@@ -956,6 +1073,8 @@ struct httpd_deferred *httpd_defer(struct httpd_exchange *x)
 		return NULL;
 	d->magic = HTTPD_DEFER_MAGIC;
 	d->conn = c;
+	d->sent = NULL;
+	d->part_out = d->notify_ready = false;
 	d->hx = x;
 	d->req = *x->req;
 	d->x = *x;
@@ -977,6 +1096,8 @@ struct httpd_exchange *httpd_resume(struct httpd_deferred *d)
 	}
 	if (c->in_handler)
 		return d->hx; /* dispatch() finishes as for any answer */
+	if (c->streaming)
+		return &d->x; /* the next part of a streamed answer */
 	/* output of earlier responses may have been sent meanwhile */
 	c->queued_at_start = c->queued;
 	c->resp_start = c->out.len;
@@ -993,12 +1114,79 @@ void httpd_resume_done(struct httpd_exchange *x)
 		abort();
 	c->defer = NULL;
 	d->magic = 0;
+	if (d->notify_ready)
+		event_del(&d->notify);
 	if (!c->in_handler) {
 		answer_finish(c, x);
 		/* not from here: this may run inside another connection's handler */
 		event_active(&c->ev, EV_WRITE, 0);
 	}
 	free(d);
+}
+
+static void notify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpd_deferred *d = arg;
+
+	if (d->magic != HTTPD_DEFER_MAGIC)
+		abort();
+	d->sent(d->sent_arg, false);
+}
+
+void httpd_resume_part(struct httpd_exchange *x, void (*sent)(void *arg, bool closed), void *arg)
+{
+	struct httpd_conn *c = x->conn;
+	struct httpd_deferred *d = c->defer;
+
+	if (c->magic != HTTPD_CONN_MAGIC || !d || d->magic != HTTPD_DEFER_MAGIC || !c->head_done)
+		abort();
+	if (!d->notify_ready) {
+		event_assign(&d->notify, c->srv->base, -1, 0, notify_cb, d);
+		d->notify_ready = true;
+	}
+	d->sent = sent;
+	d->sent_arg = arg;
+	if (c->failed) {
+		/* a part that could not be built: the answer cannot be completed */
+		c->failed = false;
+		c->stream_failed = true;
+		c->nsegs = c->seg_i; /* drop what was queued after the sent bytes */
+		event_active(&c->ev, EV_WRITE, 0);
+		return;
+	}
+	if (!c->streaming) {
+		c->streaming = true;
+		c->stream_bytes = 0;
+	}
+	d->part_out = true;
+	if (c->nsegs == c->seg_i)
+		conn_output_done(c); /* nothing queued: due at once, from the loop */
+	else if (!c->in_handler)
+		event_active(&c->ev, EV_WRITE, 0);
+}
+
+int httpd_body_sink(struct httpd_exchange *x, int (*data)(void *arg, const char *p, size_t n),
+		    void (*end)(void *arg, int err), void *arg)
+{
+	struct httpd_conn *c = x->conn;
+	struct httpd_sink *k;
+
+	if (!c->in_handler || c->sink || c->body || x->req->content_length == 0 ||
+	    x->req->has_transfer_encoding)
+		return -EINVAL;
+	if (!(k = malloc(sizeof(*k))))
+		return -ENOMEM;
+	k->data = data;
+	k->end = end;
+	k->arg = arg;
+	k->left = x->req->content_length;
+	k->err = 0;
+	if (queue_continue(c, x->req) != 0) {
+		free(k);
+		return -ENOMEM;
+	}
+	c->sink = k;
+	return 0;
 }
 
 /* ---- server -------------------------------------------------------------- */

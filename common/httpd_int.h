@@ -20,7 +20,8 @@
 #define HTTPD_TLS_CHUNK	    65536		 /* file bytes read per SSL_write without kTLS */
 #define HTTPD_TLS_WBUF	    (4 * 16384 + 4 * 64) /* four full TLS records */
 #define HTTPD_DISCARD_MAX   65536
-#define HTTPD_DRAIN_IDLE_MS 1000 /* grace for idle connections when draining */
+#define HTTPD_DRAIN_IDLE_MS 1000  /* grace for idle connections when draining */
+#define HTTPD_SINK_BUF	    65536 /* request body bytes read at a time into a sink */
 
 /* One piece of output: memory (fd < 0: OFF indexes the output buffer) or a file range. */
 struct httpd_seg {
@@ -39,7 +40,10 @@ struct httpd_conn {
 	bool handshaking, close_after, head_only, head_done, failed, has_file, logged, drained;
 	bool ktls;
 	bool in_handler;	      /* the handler of this connection is running */
+	bool streaming;		      /* the deferred answer goes out in parts */
+	bool stream_failed;	      /* a part could not be built: close */
 	struct httpd_deferred *defer; /* the request whose answer is deferred */
+	struct httpd_sink *sink;      /* the request body goes to the handler as it comes */
 	uint64_t deadline_ms;	      /* 0: none */
 	uint32_t nrequests;
 
@@ -58,6 +62,7 @@ struct httpd_conn {
 	struct httpd_seg seg_inline[HTTPD_INLINE_SEGS];
 	uint64_t queued, flushed; /* bytes queued and written since the output was empty */
 	uint64_t queued_at_start, queued_at_end;
+	uint64_t stream_bytes; /* of a streamed answer, in parts already written */
 
 	/* the response whose last byte is not yet out */
 	int status;
@@ -83,6 +88,22 @@ struct httpd_deferred {
 	struct httpd_exchange *hx; /* the handler's exchange, while that handler runs */
 	struct httpd_exchange x;   /* the exchange handed back later */
 	struct http_request req;   /* X's request: the server's parse buffer is reused */
+	/* a streamed answer (httpd_resume_part) */
+	void (*sent)(void *arg, bool closed);
+	void *sent_arg;
+	bool part_out;	     /* a part is queued; SENT is due once it is written */
+	bool notify_ready;   /* notify is assigned */
+	struct event notify; /* runs SENT from the loop */
+};
+
+/* A request body handed to the handler as it arrives (httpd_body_sink). */
+struct httpd_sink {
+	int (*data)(void *arg, const char *p, size_t n);
+	void (*end)(void *arg, int err);
+	void *arg;
+	uint64_t left; /* body bytes still to come */
+	int err;       /* why the connection closes, for END */
+	char buf[HTTPD_SINK_BUF];
 };
 
 struct httpd_lstate {

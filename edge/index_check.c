@@ -75,7 +75,7 @@ static int title_done(struct count *c)
 		return 0;
 	}
 	y->rec.flags = y->has_manifest ? old.flags : 0;
-	memcpy(y->rec.version, y->has_manifest ? old.version : "", sizeof(y->rec.version));
+	snprintf(y->rec.version, sizeof(y->rec.version), "%s", y->has_manifest ? old.version : "");
 	if (old.last_hit > y->rec.last_hit)
 		y->rec.last_hit = old.last_hit;
 	return ix_put_title(c->t, y->title, tlen, &y->rec);
