@@ -914,12 +914,12 @@ static void defer_peek(struct httpd_conn *c)
 static int sink_give(struct httpd_conn *c, const char *p, size_t n)
 {
 	struct httpd_sink *k = c->sink;
+	int rc;
 
 	k->left -= n;
-	if (n && k->data(k->arg, p, n) != 0) {
-		c->sink = NULL; /* stopped: no END, the rest is never read */
-		c->close_after = true;
-		free(k);
+	if (n && (rc = k->data(k->arg, p, n)) != 0) {
+		c->close_after = true; /* the rest is never read */
+		sink_end(c, rc);
 		return 1;
 	}
 	if (k->left == 0) {
@@ -1163,6 +1163,23 @@ void httpd_resume_part(struct httpd_exchange *x, void (*sent)(void *arg, bool cl
 		conn_output_done(c); /* nothing queued: due at once, from the loop */
 	else if (!c->in_handler)
 		event_active(&c->ev, EV_WRITE, 0);
+}
+
+void httpd_resume_abort(struct httpd_exchange *x)
+{
+	struct httpd_conn *c = x->conn;
+	struct httpd_deferred *d = c->defer;
+
+	if (c->magic != HTTPD_CONN_MAGIC || !d || d->magic != HTTPD_DEFER_MAGIC)
+		abort();
+	c->defer = NULL;
+	d->magic = 0;
+	if (d->notify_ready)
+		event_del(&d->notify);
+	free(d);
+	c->streaming = false;
+	c->stream_failed = true;
+	event_active(&c->ev, EV_WRITE, 0);
 }
 
 int httpd_body_sink(struct httpd_exchange *x, int (*data)(void *arg, const char *p, size_t n),

@@ -177,16 +177,23 @@ void httpd_resume_done(struct httpd_exchange *x);
 void httpd_resume_part(struct httpd_exchange *x, void (*sent)(void *arg, bool closed), void *arg);
 
 /*
+ * Give up on a deferred answer whose head is out (a streamed answer whose
+ * source failed): the connection closes at once, so the client sees the
+ * answer cut short.  The handle is freed; X is invalid afterwards.
+ */
+void httpd_resume_abort(struct httpd_exchange *x);
+
+/*
  * Take the request body of X as it arrives, for a handler that must not
  * hold it in memory (on a server with max_body 0).  Call it from the
  * handler, then httpd_defer(X).  The core reads the Content-Length bytes
- * and hands them on in order: DATA(ARG, p, n) for each piece (0 to go on, a
- * negative errno to stop reading: no more calls, and the connection closes
- * after the answer), then END(ARG, 0) when all of it arrived, or END(ARG,
- * -ECONNRESET or -ETIMEDOUT) when the client went away first (then nothing
- * can be answered: httpd_resume() returns NULL).  DATA and END run from the
- * loop, outside the handler.  Returns 0, or -EINVAL (no body, or a sink
- * already), -ENOMEM.
+ * and hands them on in order: DATA(ARG, p, n) for each piece (0 to go on, or
+ * a negative errno to stop), then END(ARG, ERR) exactly once: 0 when all of
+ * it arrived; DATA's error when DATA stopped it (the rest is never read and
+ * the connection closes after the answer); -ECONNRESET or -ETIMEDOUT when
+ * the client went away first (then nothing can be answered: httpd_resume()
+ * returns NULL).  DATA and END run from the loop, outside the handler.
+ * Returns 0, or -EINVAL (no body, or a sink already), -ENOMEM.
  */
 int httpd_body_sink(struct httpd_exchange *x, int (*data)(void *arg, const char *p, size_t n),
 		    void (*end)(void *arg, int err), void *arg);

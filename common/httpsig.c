@@ -142,16 +142,16 @@ int httpsig_base(const struct httpsig_msg *m, const char *params, struct buf *ou
 {
 	size_t qlen = m->query ? m->query_len : 0;
 
-	if (!field_ok(m->method, strlen(m->method)) || !field_ok(m->path, m->path_len) ||
+	if (!field_ok(m->method, m->method_len) || !field_ok(m->path, m->path_len) ||
 	    (m->query && !field_ok(m->query, qlen)) || !field_ok(m->digest, m->digest_len) ||
 	    !field_ok(params, strlen(params)))
 		return -EINVAL;
 	/* RFC 9421 2.2.7: an absent query is "?" alone, as is an empty one */
 	return buf_printf(out,
-			  "\"@method\": %s\n\"@path\": %.*s\n\"@query\": ?%.*s\n"
+			  "\"@method\": %.*s\n\"@path\": %.*s\n\"@query\": ?%.*s\n"
 			  "\"content-digest\": %.*s\n\"@signature-params\": %s",
-			  m->method, (int)m->path_len, m->path, (int)qlen, m->query ? m->query : "",
-			  (int)m->digest_len, m->digest, params);
+			  (int)m->method_len, m->method, (int)m->path_len, m->path, (int)qlen,
+			  m->query ? m->query : "", (int)m->digest_len, m->digest, params);
 }
 
 static int hmac_sha256(const uint8_t *key, size_t klen, const struct buf *data, uint8_t mac[32])
@@ -259,6 +259,30 @@ out:
 	buf_free(&params);
 	buf_free(&base);
 	return rc;
+}
+
+int httpsig_request(const struct http_request *r, struct httpsig_msg *m, struct http_str *input,
+		    struct http_str *sig)
+{
+	struct http_str dg = {0};
+	unsigned ni = http_header_get(r, "signature-input", input),
+		 ns = http_header_get(r, "signature", sig),
+		 nd = http_header_get(r, "content-digest", &dg);
+
+	if (!ni || !ns || !nd)
+		return -ENOKEY;
+	if (ni > 1 || ns > 1 || nd > 1)
+		return -EINVAL;
+	*m = (struct httpsig_msg){
+	    r->method_str.p,
+	    r->method_str.len,
+	    r->path.p,
+	    r->path.len,
+	    r->query.len || memchr(r->target.p, '?', r->target.len) ? r->query.p : NULL,
+	    r->query.len,
+	    dg.p,
+	    dg.len};
+	return 0;
 }
 
 void content_digest_format(const uint8_t sha[32], char out[CONTENT_DIGEST_LEN + 1])

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "http_parser.h"
 #include "paseto.h"
 
 #define HTTPSIG_LABEL	   "reel"
@@ -39,7 +40,8 @@ enum httpsig_alg { HTTPSIG_ED25519, HTTPSIG_HMAC_SHA256 };
 /* The parts of a request a signature covers. */
 struct httpsig_msg {
 	const char *method; /* "PUT" */
-	const char *path;   /* as sent, still percent-encoded */
+	size_t method_len;
+	const char *path; /* as sent, still percent-encoded */
 	size_t path_len;
 	const char *query; /* after '?', without it; NULL when there is none */
 	size_t query_len;
@@ -104,6 +106,15 @@ int httpsig_verify(const struct httpsig_params *p, const struct httpsig_msg *m, 
  */
 int httpsig_sign(const struct httpsig_signer *s, const struct httpsig_msg *m, int64_t created,
 		 const char *tag, const char *nonce, struct buf *input, struct buf *sig);
+
+/*
+ * The signed parts of request R (http_parser.h): *M for httpsig_verify(),
+ * the Signature-Input and Signature field values into *INPUT and *SIG.
+ * Returns 0, or -ENOKEY when R is not signed (one of the three fields
+ * missing), -EINVAL when a field comes more than once.  *M points into R.
+ */
+int httpsig_request(const struct http_request *r, struct httpsig_msg *m, struct http_str *input,
+		    struct http_str *sig);
 
 /* Content-Digest of a body whose SHA-256 is SHA, NUL-terminated into OUT. */
 void content_digest_format(const uint8_t sha[32], char out[CONTENT_DIGEST_LEN + 1]);

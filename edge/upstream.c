@@ -256,7 +256,7 @@ static int build_headers(struct edge_fetch *f)
 	struct httpsig_signer s = {HTTPSIG_HMAC_SHA256, cfg->edge_id, NULL, cfg->secret,
 				   cfg->secret_len};
 	char path[1100];
-	struct httpsig_msg m = {"GET", path, 0, NULL, 0, EMPTY_DIGEST, strlen(EMPTY_DIGEST)};
+	struct httpsig_msg m = {"GET", 3, path, 0, NULL, 0, EMPTY_DIGEST, strlen(EMPTY_DIGEST)};
 	struct buf in = {0}, sig = {0}, line = {0};
 	struct curl_slist *h = NULL;
 	int rc = 0;

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct paseto_key *key;
 
 static const struct httpsig_msg msg = {
-    "PUT", "/fill/t/a.m4s", 13, NULL, 0, "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:",
+    "PUT", 3, "/fill/t/a.m4s", 13, NULL, 0, "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:",
     54};
 
 static void check_resign(const struct httpsig_params *p)

@@ -64,7 +64,7 @@ static void check_signature(const char *head, const char *path)
 		counts->bad_signatures++;
 		return;
 	}
-	m = (struct httpsig_msg){"GET", path, strlen(path), NULL, 0, dg, strlen(dg)};
+	m = (struct httpsig_msg){"GET", 3, path, strlen(path), NULL, 0, dg, strlen(dg)};
 	if (httpsig_verify(&p, &m, time(NULL), NULL, (const uint8_t *)SECRET, strlen(SECRET)) !=
 		0 ||
 	    strcmp(p.keyid, "edge-7") != 0 || strcmp(p.tag, "edge-7") != 0)

@@ -115,6 +115,11 @@ static void sink_end(void *arg, int err)
 	k->err = err;
 	if (!x)
 		return;
+	if (err) {
+		httpd_error(x, 507, "disk full", NULL, false);
+		httpd_resume_done(x);
+		return;
+	}
 	n = snprintf(out, sizeof(out), "%llu %u", (unsigned long long)k->len, k->sum);
 	httpd_begin(x, 201);
 	httpd_end_head(x, n);
@@ -148,15 +153,6 @@ static void handler(struct httpd_exchange *x, void *arg)
 	httpd_begin(x, 200);
 	httpd_end_head(x, 2);
 	httpd_body_mem(x, "ok", 2);
-}
-
-/* The answer to a sink that stopped: 507, then the connection closes. */
-static void stop_answer(struct sink *k)
-{
-	struct httpd_exchange *x = httpd_resume(k->d);
-
-	httpd_error(x, 507, "disk full", NULL, true);
-	httpd_resume_done(x);
 }
 
 static size_t take_all(int fd, char *out, size_t cap, int ms)
@@ -239,12 +235,11 @@ static void test_sink(uint16_t port)
 	CHECK(strncmp(resp, "HTTP/1.1 201 Created\r\n", 22) == 0 && strstr(resp, "\r\n\r\n5 "));
 	close(fd);
 
-	/* a sink that stops at the first piece: no END, a 507, then the close */
+	/* a sink that stops at the first piece: END with its error, a 507, then the close */
 	fd = inproc_connect(port);
 	inproc_send(fd, "PUT /stop HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\nxxxx");
 	inproc_pump(base, 30);
-	CHECK(sinks[2].pieces == 1 && sinks[2].ended == 0);
-	stop_answer(&sinks[2]);
+	CHECK(sinks[2].pieces == 1 && sinks[2].ended == 1 && sinks[2].err == -EIO);
 	take_all(fd, resp, sizeof(resp), 50);
 	CHECK(strncmp(resp, "HTTP/1.1 507 ", 13) == 0 && strstr(resp, "Connection: close"));
 	close(fd);

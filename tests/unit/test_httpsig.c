@@ -122,8 +122,9 @@ static const char *DIGEST = "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuF
 
 static struct httpsig_msg msg(const char *method, const char *path, const char *query)
 {
-	return (struct httpsig_msg){
-	    method, path, strlen(path), query, query ? strlen(query) : 0, DIGEST, strlen(DIGEST)};
+	return (struct httpsig_msg){method,	  strlen(method), path,
+				    strlen(path), query,	  query ? strlen(query) : 0,
+				    DIGEST,	  strlen(DIGEST)};
 }
 
 /* Sign M with S, parse the headers back into *P. */

@@ -1,0 +1,83 @@
+/*
+ * Pull-through, one per worker: a request for an object the store does not
+ * have is answered from one fetch from the upstream, shared by every
+ * request for that object in every worker, as its bytes reach the disk.
+ *
+ * The first request claims the object in the shared table (inflight.h),
+ * reserves room, opens a temporary file and starts the fetch; the fetch
+ * writes to the file at the upstream's pace.  Every request for the object
+ * (this worker's directly, other workers' through the table) is a reader:
+ * it opens the temporary file and sends, with sendfile, the bytes that are
+ * there, whole or the range it asked for, at its own pace; a slow reader
+ * never slows the fetch.  The last byte is held back until the object has
+ * been verified against the title's manifest (size and SHA-256) and
+ * indexed, so a reader never gets a whole object that is wrong: a failed
+ * fetch cuts every answer short, and nothing of it is ever served again.
+ *
+ * An object is verified against its title's manifest.json, which is pulled
+ * first when the store has none (and checked against the version the
+ * request's stream token names): requests then wait for it and are
+ * answered again from the start once it is in.
+ */
+#ifndef EDGE_PULL_H
+#define EDGE_PULL_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+
+#include "cache.h"
+#include "httpd.h"
+#include "inflight.h"
+#include "metrics.h"
+#include "upstream.h"
+
+struct edge_pull_config {
+	struct edge_cache *cache;
+	struct edge_upstream *upstream;
+	struct edge_inflight *inflight;
+	int wake_slot; /* this process's, in INFLIGHT */
+	struct metrics_slot *metrics;
+};
+
+/* What the request handler provides. */
+struct edge_pull_ops {
+	/*
+	 * Begin an answer to X for the object KEY while it is being fetched:
+	 * status line (STATUS) and the object's header lines with ETAG and
+	 * CACHE_STATUS ("fwd=miss", "fwd=miss; collapsed"), but no Content-*
+	 * line about the body and no end of the head.
+	 */
+	void (*head)(void *arg, struct httpd_exchange *x, const char *key, int status,
+		     const char *etag, const char *cache_status);
+	/*
+	 * Answer X (deferred as D) again from the start: what it waited for is
+	 * in the store now.  Returns true when X was answered (then the handler
+	 * called httpd_resume_done), false when it waits again.
+	 */
+	bool (*again)(void *arg, struct httpd_exchange *x, struct httpd_deferred *d);
+};
+
+struct edge_pull;
+
+/* Pull-through on BASE for CFG (kept), or NULL with errno set. */
+struct edge_pull *edge_pull_new(struct event_base *base, const struct edge_pull_config *cfg,
+				const struct edge_pull_ops *ops, void *arg);
+
+/*
+ * Stop: fetches in flight fail (readers elsewhere are told), waiting
+ * answers get 503.  NULL does nothing.
+ */
+void edge_pull_free(struct edge_pull *p);
+
+/*
+ * X asks for KEY ("<title>/<path>"), which the store does not have.  D is
+ * X's deferred handle when X was deferred already (answered again), else
+ * NULL (then this runs inside the handler).  VERSION is the title version
+ * the request's stream token names ("" when none).  Returns true when X was
+ * answered now (404 for what the title's manifest does not list, or an
+ * error), false when the answer comes later.
+ */
+bool edge_pull_request(struct edge_pull *p, struct httpd_exchange *x, struct httpd_deferred *d,
+		       const char *key, const char *version);
+
+#endif
