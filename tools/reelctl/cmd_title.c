@@ -1,0 +1,206 @@
+/*
+ * title list|show|rm|register and key add: the catalog and content keys.
+ * A title is registered by PUTting its package's manifest.json, streamed
+ * from the file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "commands.h"
+#include "progress.h"
+#include "views.h"
+
+#define TITLES "/admin/v1/titles/"
+
+int ctl_title_list(struct ctl *c, const struct ctl_line *l)
+{
+	return ctl_list(c, "/admin/v1/titles", "titles", true, ctl_view_titles);
+}
+
+int ctl_title_show(struct ctl *c, const struct ctl_line *l)
+{
+	json_t *t;
+	int status = ctl_call_named(c, "title", TITLES, l->pos[0], "GET", &t);
+
+	if (status == 0)
+		status = ctl_show(c, t, ctl_view_title);
+	json_decref(t);
+	return status;
+}
+
+int ctl_title_rm(struct ctl *c, const struct ctl_line *l)
+{
+	return ctl_delete(c, "title", TITLES, l->pos[0], ", with its content keys");
+}
+
+/* ---- title register ---- */
+
+/*
+ * Open the manifest NAME (a package folder means its manifest.json) as a
+ * body: its descriptor and size in B.  Returns 0 or the exit status.
+ */
+static int open_manifest(const char *name, struct ctl_body *b)
+{
+	char path[4096];
+	struct stat st;
+	int fd;
+
+	if (stat(name, &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(path, sizeof(path), "%s/manifest.json", name);
+	else
+		snprintf(path, sizeof(path), "%s", name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return ctl_error(e == ENOENT ? CTL_NOT_FOUND : CTL_FAILED, "%s: %s", path,
+				 strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return ctl_error(CTL_USAGE, "%s: not a file", path);
+	}
+	b->fd = fd;
+	b->size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* Standard input, which has no size to send ahead, read into MEM (at most 64 MiB). */
+static int read_stdin(struct buf *mem, struct ctl_body *b)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	while ((n = read(0, chunk, sizeof(chunk))) > 0)
+		if (mem->len + (size_t)n > (64u << 20) || buf_append(mem, chunk, (size_t)n) != 0)
+			return ctl_error(CTL_USAGE, "standard input: larger than 64 MiB");
+	if (n < 0)
+		return ctl_error(CTL_FAILED, "standard input: %s", strerror(errno));
+	b->mem = mem->p ? mem->p : "";
+	b->len = mem->len;
+	return 0;
+}
+
+static int register_path(char *buf, size_t len, const char *obj, const char *id,
+			 const struct ctl_val *name)
+{
+	char esc[1024];
+	size_t n;
+
+	if (!ctl_path(buf, len, obj, TITLES, id, ""))
+		return CTL_USAGE;
+	if (!name->set)
+		return 0;
+	n = strlen(buf);
+	if (!ctl_client_escape(name->str, esc, sizeof(esc)) ||
+	    (size_t)snprintf(buf + n, len - n, "?name=%s", esc) >= len - n)
+		return ctl_error(CTL_USAGE, "%s: --name is too long", obj);
+	return 0;
+}
+
+int ctl_title_register(struct ctl *c, const struct ctl_line *l)
+{
+	const char *id = l->pos[0], *file = l->pos[1];
+	struct ctl_body b = {.type = "application/json", .fd = -1};
+	struct ctl_progress bar;
+	struct buf mem = {0};
+	char obj[128], path[4096];
+	json_t *t = NULL;
+	bool created;
+	int status;
+
+	ctl_obj(obj, sizeof(obj), "title", id);
+	if ((status = register_path(path, sizeof(path), obj, id, ctl_opt(l, "name"))) != 0 ||
+	    (status = strcmp(file, "-") == 0 ? read_stdin(&mem, &b) : open_manifest(file, &b)) != 0)
+		goto out;
+	if (b.fd >= 0 && isatty(2)) {
+		ctl_progress_start(&bar, stderr, true, ctl_progress_columns(2), "upload", b.size,
+				   true, 0.5, ctl_progress_now());
+		b.progress = &bar;
+	}
+	status = ctl_call_created(c, obj, "PUT", path, &b, &t, &created);
+	if (b.progress)
+		ctl_progress_end(&bar, status == 0, ctl_progress_now());
+	if (status != 0)
+		goto out;
+	if (c->json)
+		status = ctl_print_json(c, t);
+	else
+		ctl_say(c, "%s %s, version %s", obj, created ? "registered" : "updated",
+			ctl_json_str(t, "version") ? ctl_json_str(t, "version") : "-");
+out:
+	if (b.fd >= 0)
+		close(b.fd);
+	buf_free(&mem);
+	json_decref(t);
+	return status;
+}
+
+/* ---- key add ---- */
+
+/* Write the key of answer RES to the open file FD (then closed); 0 or the exit status. */
+static int save_key(int fd, const char *file, const json_t *res)
+{
+	const char *hex = ctl_json_str(res, "key");
+	struct buf line = {0};
+	int status = 0;
+
+	if (!hex || buf_printf(&line, "%s\n", hex) != 0 ||
+	    write(fd, line.p, line.len) != (ssize_t)line.len || fsync(fd) != 0)
+		status = hex ? ctl_error(CTL_FAILED, "%s: %s; the key, shown once, is %s", file,
+					 strerror(errno), hex)
+			     : ctl_error(CTL_FAILED, "%s: the origin sent no key", file);
+	if (close(fd) != 0 && status == 0)
+		status = ctl_error(CTL_FAILED, "%s: %s", file, strerror(errno));
+	explicit_bzero(line.p, line.len);
+	buf_free(&line);
+	return status;
+}
+
+int ctl_key_add(struct ctl *c, const struct ctl_line *l)
+{
+	const char *id = l->pos[0], *kid = l->pos[1];
+	const struct ctl_val *key = ctl_opt(l, "key"), *save = ctl_opt(l, "save");
+	char obj[128], path[1024];
+	json_t *in = NULL, *res = NULL;
+	int status, fd = -1;
+
+	ctl_obj(obj, sizeof(obj), "title", id);
+	if (!ctl_path(path, sizeof(path), obj, TITLES, id, "/keys"))
+		return CTL_USAGE;
+	if (save->set && (fd = open(save->str, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return ctl_error(CTL_FAILED, "%s: %s (the key is shown once: name a new file)",
+				 save->str, strerror(errno));
+	if (!(in = json_pack("{s:s}", "kid", kid)) ||
+	    (key->set && json_object_set_new(in, "key", json_string(key->str)) != 0)) {
+		status = ctl_error(CTL_USAGE, "%s: KID and --key must be UTF-8 text", obj);
+		goto out;
+	}
+	if ((status = ctl_call_json(c, obj, "POST", path, in, &res, NULL)) != 0)
+		goto out;
+	if (fd >= 0) {
+		status = save_key(fd, save->str, res);
+		fd = -1;
+	}
+	if (status == 0 && c->json)
+		status = ctl_print_json(c, res);
+	else if (status == 0 && save->set)
+		ctl_say(c, "%s key '%s' is current; saved in %s", obj, kid, save->str);
+	else if (status == 0)
+		ctl_say(c, "%s key '%s' is current: %s (shown once)", obj, kid,
+			ctl_json_str(res, "key") ? ctl_json_str(res, "key") : "-");
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(save->str);
+	}
+	json_decref(in);
+	json_decref(res);
+	return status;
+}

@@ -1,0 +1,79 @@
+/*
+ * The command table: one line per command.  A new command is a handler (in
+ * the file of its kind of object) and a line here; parsing, --help, usage
+ * errors and completion come from the line.
+ */
+#include "commands.h"
+
+#include <stdint.h>
+
+#define N UINT32_MAX /* numbers are checked by the origin */
+
+static const struct ctl_opt plan_add_opts[] = {
+    CTL_OPT_UINT("max-streams", "concurrent streams", 0, N, true),
+    CTL_OPT_UINT("max-height", "largest rendition height, such as 1080", 0, N, true),
+    CTL_OPT_FLAG("downloads", "allow offline downloads"),
+    CTL_OPT_UINT("max-devices", "devices holding downloads at once (default 0)", 0, N, false),
+    CTL_OPT_UINT("max-downloads", "active downloads at once (default 0)", 0, N, false),
+    CTL_OPT_UINT("downloads-per-title-year", "licenses of one title in any 365 days (default 0)", 0,
+		 N, false),
+    CTL_OPT_UINT("period-days", "subscription period (default 30)", 0, N, false),
+    CTL_OPT_STR("title", "TEXT", "the plan's name for people"),
+    CTL_OPT_FLAG("replace", "replace a plan of that name"),
+    CTL_OPT_END,
+};
+
+static const struct ctl_opt grant_opts[] = {
+    CTL_OPT_UINT("days", "days from now (default: one period of the plan)", 1, 3660, false),
+    CTL_OPT_END,
+};
+
+static const struct ctl_opt title_register_opts[] = {
+    CTL_OPT_STR("name", "NAME", "display name instead of the manifest's \"title\""),
+    CTL_OPT_END,
+};
+
+static const struct ctl_opt key_add_opts[] = {
+    CTL_OPT_STR("key", "HEX", "import this AES-128 key (32 hex digits); default: a new one"),
+    CTL_OPT_STR("save", "FILE", "write the key to FILE (mode 600, never replaced)"),
+    CTL_OPT_END,
+};
+
+static const char plan_add_help[] =
+    "Writes the whole plan: options left out take their defaults.  A plan that\n"
+    "exists is replaced only with --replace; the change applies to every\n"
+    "subscriber at once.\n";
+
+static const char title_register_help[] =
+    "Registers the package whose manifest.json is MANIFEST (a package folder\n"
+    "stands for its manifest.json; - reads standard input) as title ID, or\n"
+    "updates it.  The package itself reaches the edges separately.\n";
+
+static const char key_add_help[] =
+    "Stores a content key for title ID under KID and makes it current; the title\n"
+    "need not be registered yet.  The key is shown once, for reel-transcode\n"
+    "--key-file: keep it with --save FILE.\n";
+
+const struct ctl_cmd ctl_commands[] = {
+    {"user list", "", 0, 0, NULL, ctl_user_list, "list the accounts", NULL},
+    {"user show", "USER", 1, 1, NULL, ctl_user_show, "show an account (by id or email)", NULL},
+    {"user disable", "USER", 1, 1, NULL, ctl_user_disable,
+     "disable an account: its sessions and streams end at once", NULL},
+    {"user enable", "USER", 1, 1, NULL, ctl_user_enable, "enable a disabled account", NULL},
+    {"plan add", "NAME", 1, 1, plan_add_opts, ctl_plan_add, "create a plan", plan_add_help},
+    {"plan list", "", 0, 0, NULL, ctl_plan_list, "list the plans", NULL},
+    {"plan show", "NAME", 1, 1, NULL, ctl_plan_show, "show a plan", NULL},
+    {"plan rm", "NAME", 1, 1, NULL, ctl_plan_rm, "delete a plan no subscription names", NULL},
+    {"grant", "USER PLAN", 2, 2, grant_opts, ctl_grant,
+     "give a user a plan for some days, without renewal", NULL},
+    {"title list", "", 0, 0, NULL, ctl_title_list, "list the catalog", NULL},
+    {"title show", "ID", 1, 1, NULL, ctl_title_show, "show a title", NULL},
+    {"title rm", "ID", 1, 1, NULL, ctl_title_rm, "delete a title and its content keys", NULL},
+    {"title register", "ID MANIFEST", 2, 2, title_register_opts, ctl_title_register,
+     "register a packaged title from its manifest.json", title_register_help},
+    {"key add", "ID KID", 2, 2, key_add_opts, ctl_key_add,
+     "add a content key to a title and make it current", key_add_help},
+    {"help", "[COMMAND...]", 0, CTL_MAX_WORDS, NULL, ctl_help, "show the help of a command", NULL},
+};
+
+const size_t ctl_ncommands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);

@@ -1,0 +1,41 @@
+/*
+ * Every reelctl command: the table (commands.c) and the handlers, one file
+ * per kind of object.  A handler gets the parsed line and returns the exit
+ * status (ctl.h); it prints its result on stdout (the API's JSON with
+ * --json) and its one error line on stderr.
+ */
+#ifndef REEL_CTL_COMMANDS_H
+#define REEL_CTL_COMMANDS_H
+
+#include <stddef.h>
+
+#include "args.h"
+#include "ctl.h"
+
+extern const struct ctl_cmd ctl_commands[];
+extern const size_t ctl_ncommands;
+
+/* cmd_user.c */
+int ctl_user_list(struct ctl *c, const struct ctl_line *l);
+int ctl_user_show(struct ctl *c, const struct ctl_line *l);
+int ctl_user_disable(struct ctl *c, const struct ctl_line *l);
+int ctl_user_enable(struct ctl *c, const struct ctl_line *l);
+
+/* cmd_plan.c */
+int ctl_plan_add(struct ctl *c, const struct ctl_line *l);
+int ctl_plan_list(struct ctl *c, const struct ctl_line *l);
+int ctl_plan_show(struct ctl *c, const struct ctl_line *l);
+int ctl_plan_rm(struct ctl *c, const struct ctl_line *l);
+int ctl_grant(struct ctl *c, const struct ctl_line *l);
+
+/* cmd_title.c */
+int ctl_title_list(struct ctl *c, const struct ctl_line *l);
+int ctl_title_show(struct ctl *c, const struct ctl_line *l);
+int ctl_title_rm(struct ctl *c, const struct ctl_line *l);
+int ctl_title_register(struct ctl *c, const struct ctl_line *l);
+int ctl_key_add(struct ctl *c, const struct ctl_line *l);
+
+/* help.c */
+int ctl_help(struct ctl *c, const struct ctl_line *l);
+
+#endif

@@ -1,0 +1,300 @@
+/* The admin API's users, plans and titles as tables and "key: value" lines. */
+#include "views.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "format.h"
+#include "table.h"
+
+const char *ctl_json_str(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Member KEY of OBJ as a whole number in text, "-" if it is not one. */
+static const char *num(const json_t *obj, const char *key, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v))
+		return "-";
+	snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	return buf;
+}
+
+static const char *yes_no(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_boolean(v) ? (json_is_true(v) ? "yes" : "no") : "-";
+}
+
+static const char *size_of(const json_t *obj, const char *key, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return "-";
+	return ctl_fmt_size((uint64_t)json_integer_value(v), buf, len);
+}
+
+static const char *duration_of(const json_t *obj, const char *key, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_number(v) ? ctl_fmt_duration(json_number_value(v), buf, len) : "-";
+}
+
+/* The values of member KEY of every object of array ARR, joined by commas, SUFFIX after each. */
+static const char *join(const json_t *arr, const char *key, const char *suffix, char *buf,
+			size_t len)
+{
+	const json_t *e;
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(arr, i, e)
+	{
+		const json_t *v = key ? json_object_get(e, key) : e;
+		char one[64];
+		int n;
+
+		if (json_is_integer(v))
+			snprintf(one, sizeof(one), "%lld", (long long)json_integer_value(v));
+		else if (json_is_string(v))
+			snprintf(one, sizeof(one), "%s", json_string_value(v));
+		else
+			snprintf(one, sizeof(one), "?");
+		n = snprintf(buf + o, len - o, "%s%s%s", o ? "," : "", one, suffix);
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
+	}
+	return o ? buf : "-";
+}
+
+/* Print and free T. */
+static int finish(struct ctl_table *t, FILE *out)
+{
+	int rc;
+
+	if (!t)
+		return -ENOMEM;
+	rc = ctl_table_print(t, out);
+	ctl_table_free(t);
+	return rc;
+}
+
+static struct ctl_table *kv_new(void)
+{
+	return ctl_table_new(NULL, 2);
+}
+
+static void kv(struct ctl_table *t, const char *key, const char *value)
+{
+	char k[64];
+
+	snprintf(k, sizeof(k), "%s:", key);
+	ctl_table_cell(t, k);
+	ctl_table_cell(t, value);
+}
+
+/* The rows of array member KEY of LIST, each added by ROW. */
+static int rows(FILE *out, const json_t *list, const char *key, const char *const *cols,
+		size_t ncols, void (*row)(struct ctl_table *, const json_t *))
+{
+	struct ctl_table *t = ctl_table_new(cols, ncols);
+	const json_t *arr = json_object_get(list, key);
+
+	for (size_t i = 0; t && i < json_array_size(arr); i++)
+		row(t, json_array_get(arr, i));
+	return finish(t, out);
+}
+
+/* ---- users ---- */
+
+static const char *account_state(const json_t *u)
+{
+	const json_t *d = json_object_get(u, "disabled");
+
+	return !json_is_boolean(d) ? "-" : json_is_true(d) ? "disabled" : "enabled";
+}
+
+static void user_row(struct ctl_table *t, const json_t *u)
+{
+	const json_t *s = json_object_get(u, "subscription");
+
+	ctl_table_cell(t, ctl_json_str(u, "id"));
+	ctl_table_cell(t, ctl_json_str(u, "email"));
+	ctl_table_cell(t, account_state(u));
+	ctl_table_cell(t, ctl_json_str(s, "plan"));
+	ctl_table_cell(t, ctl_json_str(s, "status"));
+	ctl_table_cell(t, ctl_json_str(s, "period_end"));
+	ctl_table_cell(t, ctl_json_str(u, "created"));
+}
+
+int ctl_view_users(FILE *out, const json_t *list)
+{
+	static const char *const cols[] = {"ID",	   "EMAIL", "ACCOUNT", "PLAN",
+					   "SUBSCRIPTION", "UNTIL", "CREATED"};
+
+	return rows(out, list, "users", cols, 7, user_row);
+}
+
+int ctl_view_user(FILE *out, const json_t *u)
+{
+	struct ctl_table *t = kv_new();
+	const json_t *s = json_object_get(u, "subscription");
+
+	if (!t)
+		return -ENOMEM;
+	kv(t, "id", ctl_json_str(u, "id"));
+	kv(t, "email", ctl_json_str(u, "email"));
+	kv(t, "account", account_state(u));
+	kv(t, "created", ctl_json_str(u, "created"));
+	if (json_is_object(s)) {
+		kv(t, "plan", ctl_json_str(s, "plan"));
+		kv(t, "subscription", ctl_json_str(s, "status"));
+		kv(t, "source", ctl_json_str(s, "source"));
+		kv(t, "started", ctl_json_str(s, "started"));
+		kv(t, "period end", ctl_json_str(s, "period_end"));
+		kv(t, "cancel at period end", yes_no(s, "cancel_at_period_end"));
+	} else {
+		kv(t, "plan", "none");
+	}
+	return finish(t, out);
+}
+
+/* ---- plans ---- */
+
+static void plan_row(struct ctl_table *t, const json_t *p)
+{
+	char b[6][32];
+
+	ctl_table_cell(t, ctl_json_str(p, "name"));
+	ctl_table_cell(t, num(p, "max_streams", b[0], sizeof(b[0])));
+	ctl_table_cell(t, num(p, "max_height", b[1], sizeof(b[1])));
+	ctl_table_cell(t, yes_no(p, "downloads"));
+	ctl_table_cell(t, num(p, "max_devices", b[2], sizeof(b[2])));
+	ctl_table_cell(t, num(p, "max_downloads", b[3], sizeof(b[3])));
+	ctl_table_cell(t, num(p, "downloads_per_title_year", b[4], sizeof(b[4])));
+	ctl_table_cell(t, num(p, "period_days", b[5], sizeof(b[5])));
+	ctl_table_cell(t, ctl_json_str(p, "title"));
+}
+
+int ctl_view_plans(FILE *out, const json_t *list)
+{
+	static const char *const cols[] = {"NAME",	    ">STREAMS",	    ">HEIGHT",
+					   "DOWNLOADS",	    ">DEVICES",	    ">ACTIVE",
+					   ">PER TITLE/YR", ">PERIOD DAYS", "TITLE"};
+
+	return rows(out, list, "plans", cols, 9, plan_row);
+}
+
+int ctl_view_plan(FILE *out, const json_t *p)
+{
+	struct ctl_table *t = kv_new();
+	char b[6][32];
+
+	if (!t)
+		return -ENOMEM;
+	kv(t, "name", ctl_json_str(p, "name"));
+	kv(t, "title", ctl_json_str(p, "title"));
+	kv(t, "max streams", num(p, "max_streams", b[0], sizeof(b[0])));
+	kv(t, "max height", num(p, "max_height", b[1], sizeof(b[1])));
+	kv(t, "downloads", yes_no(p, "downloads"));
+	kv(t, "max devices", num(p, "max_devices", b[2], sizeof(b[2])));
+	kv(t, "max downloads", num(p, "max_downloads", b[3], sizeof(b[3])));
+	kv(t, "downloads per title a year", num(p, "downloads_per_title_year", b[4], sizeof(b[4])));
+	kv(t, "period days", num(p, "period_days", b[5], sizeof(b[5])));
+	return finish(t, out);
+}
+
+/* ---- titles ---- */
+
+static void title_row(struct ctl_table *t, const json_t *ti)
+{
+	char d[32], v[256], a[256], s[32];
+
+	ctl_table_cell(t, ctl_json_str(ti, "id"));
+	ctl_table_cell(t, ctl_json_str(ti, "name"));
+	ctl_table_cell(t, duration_of(ti, "duration", d, sizeof(d)));
+	ctl_table_cell(t, join(json_object_get(ti, "video"), "height", "p", v, sizeof(v)));
+	ctl_table_cell(t, join(json_object_get(ti, "audio_languages"), NULL, "", a, sizeof(a)));
+	ctl_table_cell(t, size_of(ti, "total_size", s, sizeof(s)));
+	ctl_table_cell(t, yes_no(ti, "encrypted"));
+	ctl_table_cell(t, ctl_json_str(ti, "version"));
+	ctl_table_cell(t, ctl_json_str(ti, "registered"));
+}
+
+int ctl_view_titles(FILE *out, const json_t *list)
+{
+	static const char *const cols[] = {"ID",    "NAME",	 "DURATION", "VIDEO",	  "AUDIO",
+					   ">SIZE", "ENCRYPTED", "VERSION",  "REGISTERED"};
+
+	return rows(out, list, "titles", cols, 9, title_row);
+}
+
+/* One line per video rendition: "720p  1280x720  1.2 Mb/s  avc1.64001f  30 fps  720p/index.m3u8".
+ */
+static void renditions(struct ctl_table *t, const json_t *ti)
+{
+	const json_t *arr = json_object_get(ti, "video"), *r;
+	char w[16], h[16], line[512];
+	size_t i;
+
+	json_array_foreach(arr, i, r)
+	{
+		const json_t *bw = json_object_get(r, "bandwidth"),
+			     *fps = json_object_get(r, "frame_rate");
+
+		snprintf(line, sizeof(line), "%sx%s, %.0f kb/s, %s, %.4g fps, %s",
+			 num(r, "width", w, sizeof(w)), num(r, "height", h, sizeof(h)),
+			 json_is_integer(bw) ? (double)json_integer_value(bw) / 1000 : 0.0,
+			 ctl_json_str(r, "codecs") ? ctl_json_str(r, "codecs") : "-",
+			 json_is_number(fps) ? json_number_value(fps) : 0.0,
+			 ctl_json_str(r, "path") ? ctl_json_str(r, "path") : "-");
+		kv(t, "video", line);
+	}
+	arr = json_object_get(ti, "audio");
+	json_array_foreach(arr, i, r)
+	{
+		char ch[16];
+
+		snprintf(line, sizeof(line), "%s, %s, %s channels",
+			 ctl_json_str(r, "language") ? ctl_json_str(r, "language") : "-",
+			 ctl_json_str(r, "name") ? ctl_json_str(r, "name") : "-",
+			 num(r, "channels", ch, sizeof(ch)));
+		kv(t, "audio", line);
+	}
+}
+
+int ctl_view_title(FILE *out, const json_t *ti)
+{
+	struct ctl_table *t = kv_new();
+	char d[32], s[32], l[256], st[32];
+	const json_t *target = json_object_get(ti, "segment_target");
+
+	if (!t)
+		return -ENOMEM;
+	kv(t, "id", ctl_json_str(ti, "id"));
+	kv(t, "name", ctl_json_str(ti, "name"));
+	kv(t, "version", ctl_json_str(ti, "version"));
+	kv(t, "duration", duration_of(ti, "duration", d, sizeof(d)));
+	kv(t, "container", ctl_json_str(ti, "container"));
+	snprintf(st, sizeof(st), "%.3g s",
+		 json_is_number(target) ? json_number_value(target) : 0.0);
+	kv(t, "segment target", json_is_number(target) ? st : "-");
+	kv(t, "encrypted", yes_no(ti, "encrypted"));
+	kv(t, "size", size_of(ti, "total_size", s, sizeof(s)));
+	kv(t, "registered", ctl_json_str(ti, "registered"));
+	kv(t, "audio languages",
+	   join(json_object_get(ti, "audio_languages"), NULL, "", l, sizeof(l)));
+	kv(t, "subtitles", join(json_object_get(ti, "subtitle_languages"), NULL, "", l, sizeof(l)));
+	renditions(t, ti);
+	return finish(t, out);
+}

@@ -1,0 +1,29 @@
+/*
+ * The admin API's answers as text for people: a table per listing, "key:
+ * value" lines per object.  Each takes the answer as the origin sent it and
+ * copes with any JSON (a member missing or of another type shows as "-"),
+ * since it comes from the network.  Returns 0, -ENOMEM or -EIO (OUT failed).
+ */
+#ifndef REEL_CTL_VIEWS_H
+#define REEL_CTL_VIEWS_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+/* {"users": [AdminUser...], "total"} */
+int ctl_view_users(FILE *out, const json_t *list);
+/* AdminUser */
+int ctl_view_user(FILE *out, const json_t *user);
+/* {"plans": [Plan...]} */
+int ctl_view_plans(FILE *out, const json_t *list);
+/* Plan */
+int ctl_view_plan(FILE *out, const json_t *plan);
+/* {"titles": [Title...], "total"} */
+int ctl_view_titles(FILE *out, const json_t *list);
+/* Title */
+int ctl_view_title(FILE *out, const json_t *title);
+
+/* Member KEY of OBJ: its string, else NULL (for "-"). */
+const char *ctl_json_str(const json_t *obj, const char *key);
+
+#endif
