@@ -242,10 +242,10 @@ static int list_object_cb(void *arg, const char *key, const struct edge_object *
 	if (!o)
 		return 0;
 	hex_encode(o->sha256, 32, hex);
-	return json_array_append_new(arg, json_pack("{s:s, s:I, s:s, s:s}", "path",
-						    strchr(key, '/') + 1, "size",
-						    (json_int_t)o->size, "sha256", hex, "origin",
-						    o->origin == EDGE_ORIGIN_FILL ? "fill" : "pull")) == 0
+	return json_array_append_new(
+		   arg, json_pack("{s:s, s:I, s:s, s:s}", "path", strchr(key, '/') + 1, "size",
+				  (json_int_t)o->size, "sha256", hex, "origin",
+				  o->origin == EDGE_ORIGIN_FILL ? "fill" : "pull")) == 0
 		   ? 0
 		   : -ENOMEM;
 }
@@ -286,8 +286,9 @@ static void removed(struct httpd_exchange *x, struct edge_fill *fl, const char *
 		refuse(x, fl, 404, "nothing stored there");
 		return;
 	}
-	answer_json(x, 200, json_pack("{s:I, s:I}", "objects", (json_int_t)objects, "bytes",
-				      (json_int_t)bytes));
+	answer_json(
+	    x, 200,
+	    json_pack("{s:I, s:I}", "objects", (json_int_t)objects, "bytes", (json_int_t)bytes));
 }
 
 static void delete_path(struct httpd_exchange *x, struct edge_fill *fl, const struct fill_path *fp)
@@ -314,7 +315,8 @@ static void purge(struct httpd_exchange *x, struct edge_fill *fl, const char *p,
 	if (!json_is_object(j) || json_object_size(j) != 1 ||
 	    (!json_is_string(obj) && !json_is_string(title) && !json_is_string(prefix))) {
 		json_decref(j);
-		refuse(x, fl, 422, "expected {\"object\": ...}, {\"title\": ...} or {\"prefix\": ...}");
+		refuse(x, fl, 422,
+		       "expected {\"object\": ...}, {\"title\": ...} or {\"prefix\": ...}");
 		return;
 	}
 	s = json_string_value(obj ? obj : title ? title : prefix);
@@ -387,8 +389,9 @@ static void put_done(struct httpd_exchange *x, struct upload *u)
 		return;
 	}
 	if (is_manifest && put_manifest(u, &m, err, sizeof(err)) != 0) {
-		answer_json(x, 422, json_pack("{s:s, s:s}", "error", "not a package manifest",
-					      "detail", err));
+		answer_json(
+		    x, 422,
+		    json_pack("{s:s, s:s}", "error", "not a package manifest", "detail", err));
 		return;
 	}
 	o.stored = o.last_hit = (int64_t)time(NULL);
@@ -398,10 +401,11 @@ static void put_done(struct httpd_exchange *x, struct upload *u)
 	u->tmp = NULL;
 	manifest_free(m);
 	if (rc == -EPIPE) {
-		answer_json(x, 409,
-			    json_pack("{s:s, s:I}", "error",
-				      "files the manifest lists are missing or differ: fill them first",
-				      "missing", (json_int_t)missing));
+		answer_json(
+		    x, 409,
+		    json_pack("{s:s, s:I}", "error",
+			      "files the manifest lists are missing or differ: fill them first",
+			      "missing", (json_int_t)missing));
 		return;
 	}
 	if (rc != 0) {
@@ -409,8 +413,9 @@ static void put_done(struct httpd_exchange *x, struct upload *u)
 		return;
 	}
 	metrics_add(&u->fl->metrics->fill_bytes, o.size);
-	answer_json(x, 201, json_pack("{s:s, s:I, s:b}", "stored", u->path.key, "size",
-				      (json_int_t)o.size, "complete", is_manifest));
+	answer_json(x, 201,
+		    json_pack("{s:s, s:I, s:b}", "stored", u->path.key, "size", (json_int_t)o.size,
+			      "complete", is_manifest));
 }
 
 /* The answer to a body that was refused while it came: no room, too large, or a failure. */
@@ -441,8 +446,7 @@ static void body_end(void *arg, int err)
 }
 
 /* Start taking X's body for the path FP: the answer comes from body_end. */
-static void start_upload(struct httpd_exchange *x, struct edge_fill *fl,
-			 const struct fill_path *fp)
+static void start_upload(struct httpd_exchange *x, struct edge_fill *fl, const struct fill_path *fp)
 {
 	const struct http_request *r = x->req;
 	struct upload *u = calloc(1, sizeof(*u));
@@ -528,8 +532,8 @@ void edge_fill_serve(struct httpd_exchange *x, void *arg)
 
 	if (fl->magic != EDGE_FILL_MAGIC)
 		abort();
-	if ((x->req->method == HTTP_GET || x->req->method == HTTP_HEAD) &&
-	    x->req->path.len == 8 && memcmp(x->req->path.p, "/healthz", 8) == 0) {
+	if ((x->req->method == HTTP_GET || x->req->method == HTTP_HEAD) && x->req->path.len == 8 &&
+	    memcmp(x->req->path.p, "/healthz", 8) == 0) {
 		httpd_begin(x, 200);
 		httpd_header_lit(x, "Content-Type: text/plain\r\nCache-Control: no-store\r\n");
 		httpd_end_head(x, 3);

@@ -84,8 +84,8 @@ static void wake(struct edge_inflight *t, struct edge_inflight_entry *e, int exc
 	uint64_t one = 1;
 
 	for (int w = 0; w < EDGE_WAKE_SLOTS; w++) {
-		if (w == except || !(__atomic_load_n(&e->waiters[w / 64], __ATOMIC_SEQ_CST) &
-				     (1ULL << (w % 64))))
+		if (w == except ||
+		    !(__atomic_load_n(&e->waiters[w / 64], __ATOMIC_SEQ_CST) & (1ULL << (w % 64))))
 			continue;
 		if (write(t->wake_fd[w], &one, sizeof(one)) < 0 && errno != EAGAIN)
 			continue;
@@ -133,9 +133,9 @@ static int pick_slot(struct edge_inflight *t, uint64_t now)
 	return best;
 }
 
-int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tmp,
-			uint64_t size, pid_t pid, struct edge_inflight_ref *ref,
-			char tmp_out[64], uint64_t *size_out)
+int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tmp, uint64_t size,
+			pid_t pid, struct edge_inflight_ref *ref, char tmp_out[64],
+			uint64_t *size_out)
 {
 	uint64_t h = hash_key(key), now = now_ms();
 	struct edge_inflight_entry *e;

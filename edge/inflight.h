@@ -84,9 +84,9 @@ enum edge_claim { EDGE_CLAIM_FETCH, EDGE_CLAIM_JOIN, EDGE_CLAIM_DONE };
  * names the entry.  The process PID uses wake slot WAKE.  Returns the
  * claim, or -EBUSY when every slot is in use.
  */
-int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tmp,
-			uint64_t size, pid_t pid, struct edge_inflight_ref *ref,
-			char tmp_out[64], uint64_t *size_out);
+int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tmp, uint64_t size,
+			pid_t pid, struct edge_inflight_ref *ref, char tmp_out[64],
+			uint64_t *size_out);
 
 /* Wake the readers of REF's entry in other processes than WAKE, when they wait (set by watch). */
 void edge_inflight_watch(struct edge_inflight *t, struct edge_inflight_ref ref, int wake);

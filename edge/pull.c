@@ -40,8 +40,8 @@ struct reader {
 	struct reader *prev, *next; /* in p->readers */
 	struct reader *fnext;	    /* in its local fetch's list */
 	enum source src;
-	struct fetch *f;	     /* SRC_LOCAL */
-	struct edge_inflight_ref ref; /* SRC_REMOTE */
+	struct fetch *f;	       /* SRC_LOCAL */
+	struct edge_inflight_ref ref;  /* SRC_REMOTE */
 	struct edge_inflight_view fin; /* SRC_FINAL: the outcome */
 	char key[EDGE_KEY_MAX + 1];
 	char tmp[64];
@@ -443,7 +443,6 @@ static int on_data(void *arg, uint64_t offset, const void *data, size_t n)
 	return 0;
 }
 
-
 /* Read and check the manifest F fetched: 0 and *OUT, or a negative errno. */
 static int fetch_manifest(struct fetch *f, struct manifest **out)
 {
@@ -564,8 +563,8 @@ static int fetch_start(struct edge_pull *p, struct reader *r, const char *versio
 	memcpy(f->sha, r->sha, 32);
 	if ((rc = edge_cache_tmp_open(p->cfg.cache, title, f->size, &f->tmp)) != 0)
 		goto out;
-	rc = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->name, f->size, getpid(),
-				 &f->ref, tmp_other, &size_other);
+	rc = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->name, f->size, getpid(), &f->ref,
+				 tmp_other, &size_other);
 	if (rc == EDGE_CLAIM_JOIN) {
 		join_remote(p, r, f->ref, tmp_other);
 		rc = 0;
