@@ -96,8 +96,10 @@ static void refuse_store(struct httpd_exchange *x, struct edge_fill *fl, int rc)
 static const char *sig_error(int rc)
 {
 	switch (rc) {
-	case -ENOKEY:
+	case -ENOMSG:
 		return "the request is not signed (Content-Digest, Signature-Input, Signature)";
+	case -ENOKEY:
+		return "signed with a key this edge does not know";
 	case -EINVAL:
 		return "malformed signature fields";
 	case -EPROTO:
@@ -122,7 +124,9 @@ static int authenticate(struct edge_fill *fl, struct httpd_exchange *x)
 	const struct paseto_key *k;
 	int rc = httpsig_request(x->req, &m, &in, &sig);
 
-	if (rc != 0 || (rc = httpsig_parse(in.p, in.len, sig.p, sig.len, &p)) != 0)
+	if (rc != 0)
+		return rc == -ENOKEY ? -ENOMSG : rc;
+	if ((rc = httpsig_parse(in.p, in.len, sig.p, sig.len, &p)) != 0)
 		return rc;
 	if (p.alg != HTTPSIG_ED25519 || strcmp(p.tag, fl->edge_id) != 0)
 		return -EPROTO;
@@ -148,17 +152,20 @@ static int wanted_digest(const struct http_request *r, uint8_t out[32])
 static int parse_path(const struct http_request *r, struct fill_path *fp)
 {
 	char rel[EDGE_KEY_MAX + 8];
-	int rc = http_path_decode(r->path.p, r->path.len, rel, sizeof(rel));
+	size_t len = r->path.len;
 	const char *rest, *slash;
+	int rc;
 
 	memset(fp, 0, sizeof(*fp));
-	if (rc < 0)
+	if (len > 1 && r->path.p[len - 1] == '/')
+		len--; /* "/fill/" and "/fill/<title>/" name what they name without it */
+	if ((rc = http_path_decode(r->path.p, len, rel, sizeof(rel))) < 0)
 		return rc;
 	if (strcmp(rel, "purge") == 0) {
 		fp->kind = P_PURGE;
 		return 0;
 	}
-	if (strcmp(rel, "fill") == 0 || strcmp(rel, "fill/") == 0) {
+	if (strcmp(rel, "fill") == 0) {
 		fp->kind = P_LIST;
 		return 0;
 	}

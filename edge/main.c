@@ -20,14 +20,18 @@
 #include "daemon_args.h"
 #include "edge.h"
 #include "keys.h"
+#include "master_store.h"
 #include "reel_config.h"
 #include "tls.h"
 
-#define MAX_SOCKETS (EDGE_MAX_WORKERS * EDGE_MAX_LISTEN * 2)
+#define MAX_SOCKETS (EDGE_MAX_WORKERS * EDGE_MAX_LISTEN * 3)
+
+/* What a listening socket serves. */
+enum lkind { LS_PLAIN, LS_TLS, LS_FILL, LS_KINDS };
 
 struct lsock {
 	struct conf_addr addr;
-	bool tls;
+	enum lkind kind;
 	unsigned worker;
 	int fd;
 	bool used;
@@ -46,6 +50,10 @@ static struct {
 	int nsocks;
 	struct worker workers[EDGE_MAX_WORKERS * 4];
 	unsigned gen, nworkers;
+	struct edge_shared *shared;  /* the store's, NULL when it is off */
+	struct edge_store_keys keys; /* control keys and this edge's secret */
+	pid_t manager;		     /* the store manager, 0 when none */
+	time_t manager_started;
 	struct metrics *metrics;
 	SSL_CTX *tls;
 	bool ktls;		     /* the kernel offers the tls ULP */
@@ -106,12 +114,12 @@ static unsigned worker_count(const struct edge_config *cfg)
 	return n > EDGE_MAX_WORKERS ? EDGE_MAX_WORKERS : (unsigned)n;
 }
 
-static struct lsock *find_sock(const struct conf_addr *a, bool tls, unsigned worker)
+static struct lsock *find_sock(const struct conf_addr *a, enum lkind kind, unsigned worker)
 {
 	for (int i = 0; i < M.nsocks; i++) {
 		struct lsock *s = &M.socks[i];
 
-		if (s->fd >= 0 && s->tls == tls && s->worker == worker && s->addr.len == a->len &&
+		if (s->fd >= 0 && s->kind == kind && s->worker == worker && s->addr.len == a->len &&
 		    memcmp(&s->addr.ss, &a->ss, a->len) == 0)
 			return s;
 	}
@@ -126,12 +134,16 @@ static int plan_sockets(const struct edge_config *cfg, char *err, size_t errlen)
 	for (int i = 0; i < M.nsocks; i++)
 		M.socks[i].used = false;
 	for (unsigned w = 0; w < nw; w++) {
-		for (int t = 0; t < 2; t++) {
-			const struct conf_addr *list = t ? cfg->listen_tls : cfg->listen;
-			int n = t ? cfg->nlisten_tls : cfg->nlisten;
+		for (int t = 0; t < LS_KINDS; t++) {
+			const struct conf_addr *list = t == LS_FILL  ? cfg->listen_fill
+						       : t == LS_TLS ? cfg->listen_tls
+								     : cfg->listen;
+			int n = t == LS_FILL  ? cfg->nlisten_fill
+				: t == LS_TLS ? cfg->nlisten_tls
+					      : cfg->nlisten;
 
 			for (int i = 0; i < n; i++) {
-				struct lsock *s = find_sock(&list[i], t, w);
+				struct lsock *s = find_sock(&list[i], (enum lkind)t, w);
 
 				if (!s) {
 					int fd =
@@ -140,7 +152,7 @@ static int plan_sockets(const struct edge_config *cfg, char *err, size_t errlen)
 					if (fd < 0 || M.nsocks == MAX_SOCKETS)
 						return -1;
 					s = &M.socks[M.nsocks++];
-					*s = (struct lsock){list[i], t, w, fd, false};
+					*s = (struct lsock){list[i], (enum lkind)t, w, fd, false};
 				}
 				s->used = true;
 			}
@@ -162,26 +174,75 @@ static void close_unused_sockets(void)
 	M.nsocks = j;
 }
 
+/* The listeners of worker INDEX into *LS. */
+static void worker_listeners(unsigned index, struct edge_listeners *ls)
+{
+	for (int i = 0; i < M.nsocks; i++) {
+		struct lsock *s = &M.socks[i];
+		struct httpd_listener *l;
+
+		if (!s->used || s->worker != index)
+			continue;
+		l = s->kind == LS_FILL ? &ls->fill[ls->nfill++] : &ls->l[ls->n++];
+		l->fd = s->fd;
+		l->tls = s->kind == LS_TLS ? M.tls : NULL;
+		snprintf(l->name, sizeof(l->name), "%s%s", s->addr.text,
+			 s->kind == LS_TLS    ? " (tls)"
+			 : s->kind == LS_FILL ? " (fill)"
+					      : "");
+	}
+}
+
+/* In a child (worker or store manager): default signals, none of the master's sockets but MINE. */
+static void child_setup_for(int mine)
+{
+	/*
+	 * default dispositions, but the signals stay blocked until the child's
+	 * event loop has its handlers, so an early SIGTERM drains instead of
+	 * killing it.
+	 */
+	for (size_t i = 0; i < sizeof(master_signals) / sizeof(master_signals[0]); i++)
+		signal(master_signals[i], SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	for (int i = 0; i < M.nsocks; i++)
+		if (!(M.socks[i].used && (int)M.socks[i].worker == mine))
+			close(M.socks[i].fd);
+}
+
+static void manager_child_setup(void)
+{
+	child_setup_for(-1);
+}
+
+static void spawn_manager(void)
+{
+	if (!M.shared)
+		return;
+	M.manager = edge_store_manager_spawn(&M.cfg, M.shared, manager_child_setup);
+	M.manager_started = time(NULL);
+	if (M.manager < 0)
+		M.manager = 0;
+}
+
 static void spawn(unsigned index)
 {
 	struct edge_listeners ls = {0};
+	struct edge_store_ctx ctx;
+	int wake = M.shared ? edge_inflight_wake_take(&M.shared->inflight, getpid()) : -1;
 	pid_t pid;
 
-	for (int i = 0; i < M.nsocks; i++) {
-		if (M.socks[i].used && M.socks[i].worker == index) {
-			ls.l[ls.n].fd = M.socks[i].fd;
-			ls.l[ls.n].tls = M.socks[i].tls ? M.tls : NULL;
-			snprintf(ls.l[ls.n].name, sizeof(ls.l[ls.n].name), "%s%s",
-				 M.socks[i].addr.text, M.socks[i].tls ? " (tls)" : "");
-			ls.n++;
-		}
-	}
+	worker_listeners(index, &ls);
+	ctx = edge_store_ctx(&M.keys, M.shared, wake);
 	pid = fork();
 	if (pid < 0) {
 		log_warn("fork");
+		if (M.shared)
+			edge_inflight_process_gone(&M.shared->inflight, getpid());
 		return;
 	}
 	if (pid > 0) {
+		if (wake >= 0)
+			M.shared->inflight.wake_pid[wake] = pid;
 		for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++) {
 			if (M.workers[i].pid == 0) {
 				M.workers[i] =
@@ -191,18 +252,8 @@ static void spawn(unsigned index)
 		}
 		return;
 	}
-	/*
-	 * child: default dispositions, but the signals stay blocked until the
-	 * worker's event loop has its handlers, so an early SIGTERM drains
-	 * instead of killing it.
-	 */
-	for (size_t i = 0; i < sizeof(master_signals) / sizeof(master_signals[0]); i++)
-		signal(master_signals[i], SIG_DFL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	for (int i = 0; i < M.nsocks; i++)
-		if (!(M.socks[i].used && M.socks[i].worker == index))
-			close(M.socks[i].fd);
-	exit(edge_worker_run(&M.cfg, index, &ls, M.metrics, M.ring));
+	child_setup_for((int)index);
+	exit(edge_worker_run(&M.cfg, index, &ls, M.metrics, M.ring, &ctx));
 }
 
 static void spawn_all(void)
@@ -232,7 +283,7 @@ static unsigned alive(void)
 
 	for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++)
 		n += M.workers[i].pid > 0;
-	return n;
+	return n + (M.manager > 0);
 }
 
 static SSL_CTX *make_tls(const struct edge_config *cfg, char *err, size_t errlen)
@@ -269,6 +320,7 @@ static void reload(void)
 	char err[1024];
 	SSL_CTX *tls = NULL;
 	struct paseto_keyring *ring = NULL;
+	struct edge_store_keys keys = {0};
 
 	if (!next) {
 		log_warnx("reload: out of memory");
@@ -279,11 +331,18 @@ static void reload(void)
 		log_warnx("reload failed, keeping the running configuration: %s", err);
 		goto out;
 	}
+	if (next->store != M.cfg.store || strcmp(next->store_index, M.cfg.store_index) != 0) {
+		log_warnx("reload: [store] enabled and index take effect at the next start");
+		next->store = M.cfg.store;
+		memcpy(next->store_index, M.cfg.store_index, sizeof(next->store_index));
+	}
 	if (check_root(next, err, sizeof(err)) != 0 ||
 	    load_keys(next, &ring, err, sizeof(err)) != 0 ||
+	    edge_store_keys_load(next, &keys, err, sizeof(err)) != 0 ||
 	    (next->nlisten_tls && !(tls = make_tls(next, err, sizeof(err))))) {
 		log_warnx("reload failed, keeping the running configuration: %s", err);
 		paseto_keyring_free(ring);
+		edge_store_keys_free(&keys);
 		goto out;
 	}
 	if (plan_sockets(next, err, sizeof(err)) != 0) {
@@ -291,6 +350,7 @@ static void reload(void)
 		plan_sockets(&M.cfg, err, sizeof(err));
 		SSL_CTX_free(tls);
 		paseto_keyring_free(ring);
+		edge_store_keys_free(&keys);
 		goto out;
 	}
 	M.cfg = *next;
@@ -298,16 +358,35 @@ static void reload(void)
 	M.tls = tls;
 	paseto_keyring_free(M.ring);
 	M.ring = ring;
+	edge_store_keys_free(&M.keys);
+	M.keys = keys;
 	log_set_tag(NULL);
 	if (log_init("reel-edge", M.cfg.level, M.cfg.error_log) != 0)
 		log_warn("reopening %s", M.cfg.error_log);
 	M.gen++;
 	spawn_all();
 	signal_generation(M.gen, SIGTERM, true);
+	if (M.manager)
+		kill(M.manager, SIGTERM); /* the new one starts when the old one is reaped */
 	close_unused_sockets();
 	log_info("configuration reloaded: %u workers, generation %u", M.nworkers, M.gen);
 out:
 	free(next);
+}
+
+/* The store manager exited: start another unless the edge is stopping. */
+static void reap_manager(int status, bool stopping)
+{
+	M.manager = 0;
+	if (stopping)
+		return;
+	if (WIFSIGNALED(status))
+		log_warnx("store manager killed by signal %d", WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0)
+		log_warnx("store manager exited with status %d", WEXITSTATUS(status));
+	if (time(NULL) - M.manager_started < 1)
+		sleep(1);
+	spawn_manager();
 }
 
 static void reap(bool stopping)
@@ -316,6 +395,12 @@ static void reap(bool stopping)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (M.shared)
+			edge_shared_process_gone(M.shared, pid);
+		if (pid == M.manager) {
+			reap_manager(status, stopping);
+			continue;
+		}
 		for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++) {
 			struct worker *w = &M.workers[i];
 
@@ -368,6 +453,8 @@ static void master_loop(void)
 			log_info("shutting down: draining connections");
 			for (unsigned g = 0; g <= M.gen; g++)
 				signal_generation(g, SIGTERM, false);
+			if (M.manager)
+				kill(M.manager, SIGTERM);
 			/* new connections get refused, not queued behind draining workers */
 			for (int i = 0; i < M.nsocks; i++)
 				close(M.socks[i].fd);
@@ -380,6 +467,8 @@ static void master_loop(void)
 			log_warnx("workers did not drain in time: killing them");
 			for (unsigned g = 0; g <= M.gen; g++)
 				signal_generation(g, SIGKILL, false);
+			if (M.manager)
+				kill(M.manager, SIGKILL);
 		}
 		sig_alrm = 0;
 		if (sig_hup && !stopping) {
@@ -402,6 +491,8 @@ static int master_setup(void)
 
 	if (check_root(&M.cfg, err, sizeof(err)) != 0 ||
 	    load_keys(&M.cfg, &M.ring, err, sizeof(err)) != 0 ||
+	    edge_store_keys_load(&M.cfg, &M.keys, err, sizeof(err)) != 0 ||
+	    edge_store_check(&M.cfg, err, sizeof(err)) != 0 ||
 	    (M.cfg.nlisten_tls && !(M.tls = make_tls(&M.cfg, err, sizeof(err)))) ||
 	    plan_sockets(&M.cfg, err, sizeof(err)) != 0) {
 		log_error("%s", err);
@@ -409,6 +500,10 @@ static int master_setup(void)
 	}
 	if (!(M.metrics = metrics_new(EDGE_MAX_WORKERS))) {
 		log_warn("metrics");
+		return -1;
+	}
+	if (M.cfg.store && !(M.shared = edge_shared_new())) {
+		log_warn("shared memory of the store");
 		return -1;
 	}
 	sigemptyset(&block);
@@ -425,8 +520,9 @@ static void log_startup(void)
 {
 	for (int i = 0; i < M.nsocks; i++)
 		if (M.socks[i].worker == 0)
-			log_info("listening on %s://%s", M.socks[i].tls ? "https" : "http",
-				 M.socks[i].addr.text);
+			log_info("listening on %s://%s%s",
+				 M.socks[i].kind == LS_TLS ? "https" : "http", M.socks[i].addr.text,
+				 M.socks[i].kind == LS_FILL ? " (fill)" : "");
 	if (M.cfg.nlisten_tls)
 		log_info(
 		    "TLS body path: %s",
@@ -436,6 +532,11 @@ static void log_startup(void)
 	if (M.ring)
 		log_info("stream tokens: %zu keys from %s%s", paseto_keyring_count(M.ring),
 			 M.cfg.token_keys, M.cfg.require_token ? ", required" : "");
+	if (M.cfg.store)
+		log_info("store: %s, index %s, max_size %llu, min_free %llu%s%s", M.cfg.root,
+			 M.cfg.store_index, (unsigned long long)M.cfg.store_max_size,
+			 (unsigned long long)M.cfg.store_min_free,
+			 M.cfg.upstream_url[0] ? ", pull-through from " : "", M.cfg.upstream_url);
 	log_info("serving %s with %u workers", M.cfg.root, M.nworkers);
 }
 
@@ -459,6 +560,8 @@ int main(int argc, char **argv)
 
 		if (check_root(&M.cfg, err, sizeof(err)) != 0 ||
 		    load_keys(&M.cfg, &M.ring, err, sizeof(err)) != 0 ||
+		    edge_store_keys_load(&M.cfg, &M.keys, err, sizeof(err)) != 0 ||
+		    edge_store_check(&M.cfg, err, sizeof(err)) != 0 ||
 		    (M.cfg.nlisten_tls && !(tls = make_tls(&M.cfg, err, sizeof(err))))) {
 			fprintf(stderr, "reel-edge: %s\n", err);
 			return 1;
@@ -477,6 +580,7 @@ int main(int argc, char **argv)
 	if (master_setup() != 0)
 		return 1;
 	spawn_all();
+	spawn_manager();
 	log_startup();
 	master_loop();
 	log_info("stopped");

@@ -21,6 +21,7 @@
 
 #include "http_date.h"
 #include "http_range.h"
+#include "log.h"
 #include "manifest.h"
 
 #define PULL_MAGIC   0x50756c6cU /* "Pull" */
@@ -50,7 +51,8 @@ struct reader {
 	bool again;	 /* answer from the start once done (manifests, waits for one) */
 	bool head_sent, part_out;
 	const char *cache_status;
-	int fd; /* the temporary file, or -1 */
+	int fd;	     /* the temporary file while R owns it, or -1 */
+	int body_fd; /* the same descriptor, owned by the answer once the head is out */
 	uint64_t first, last, sent;
 	uint64_t expect; /* the size the manifest lists */
 	uint8_t sha[32];
@@ -262,6 +264,27 @@ static void reader_sent(void *arg, bool closed)
 	pump(r);
 }
 
+static void close_held(void *arg)
+{
+	int *fd = arg;
+
+	close(*fd);
+	free(fd);
+}
+
+/* Give FD to X's answer (httpd_hold): it closes once the answer is sent or dropped. */
+static void hold_fd(struct httpd_exchange *x, int fd)
+{
+	int *held = malloc(sizeof(*held));
+
+	if (!held) {
+		close(fd); /* the answer is cut short then, as for a failed fetch */
+		return;
+	}
+	*held = fd;
+	httpd_hold(x, close_held, held);
+}
+
 /* The head of R's answer for an object of SIZE bytes.  False when R is done with. */
 static bool send_head(struct reader *r, struct httpd_exchange *x, uint64_t size)
 {
@@ -281,6 +304,10 @@ static bool send_head(struct reader *r, struct httpd_exchange *x, uint64_t size)
 		edge_etag_for(r->sha, etag);
 	else
 		etag[0] = '\0';
+	/* the answer keeps the file open until its last byte is out, whatever happens to R */
+	r->body_fd = r->fd;
+	hold_fd(x, r->fd);
+	r->fd = -1;
 	x->cache_status = r->cache_status;
 	p->ops->head(p->arg, x, r->key, status, etag,
 		     strcmp(r->cache_status, "MISS") == 0 ? "fwd=miss" : "fwd=miss; collapsed");
@@ -333,7 +360,7 @@ static void pump(struct reader *r)
 		end = v.avail < r->last + 1 ? v.avail : r->last + 1;
 	}
 	if (end > r->sent) {
-		httpd_body_file(x, r->fd, r->sent, end - r->sent);
+		httpd_body_file(x, r->body_fd, r->sent, end - r->sent);
 		r->sent = end;
 	}
 	if (r->sent == r->last + 1) {
@@ -384,8 +411,13 @@ static void fetch_finish(struct fetch *f, int result)
 	struct reader *r, *next;
 	struct fetch **pp;
 
-	if (result != 0)
+	if (result != 0) {
+		const char *why;
+
 		metrics_add(&p->cfg.metrics->pull_failures, 1);
+		fail_status(result, &why);
+		log_warnx("pull %s: %s (%s)", f->key, why, strerror(-result));
+	}
 	edge_cache_tmp_abort(p->cfg.cache, f->tmp); /* NULL once committed */
 	f->tmp = NULL;
 	edge_inflight_finish(p->cfg.inflight, f->ref, result, p->cfg.wake_slot);
@@ -546,7 +578,7 @@ static int fetch_start(struct edge_pull *p, struct reader *r, const char *versio
 	struct fetch *f = calloc(1, sizeof(*f));
 	char title[MANIFEST_TITLE_MAX + 1], tmp_other[64];
 	uint64_t size_other;
-	int rc;
+	int rc, claim;
 
 	if (!f || !(f->notify = event_new(p->base, -1, 0, notify_cb, f))) {
 		free(f);
@@ -563,12 +595,12 @@ static int fetch_start(struct edge_pull *p, struct reader *r, const char *versio
 	memcpy(f->sha, r->sha, 32);
 	if ((rc = edge_cache_tmp_open(p->cfg.cache, title, f->size, &f->tmp)) != 0)
 		goto out;
-	rc = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->name, f->size, getpid(), &f->ref,
-				 tmp_other, &size_other);
-	if (rc == EDGE_CLAIM_JOIN) {
+	claim = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->name, f->size, getpid(),
+				    &f->ref, tmp_other, &size_other);
+	rc = claim < 0 ? claim : 0;
+	if (claim == EDGE_CLAIM_JOIN) {
 		join_remote(p, r, f->ref, tmp_other);
-		rc = 0;
-	} else if (rc == EDGE_CLAIM_DONE) {
+	} else if (claim == EDGE_CLAIM_DONE) {
 		struct edge_object o;
 
 		/* finished a moment ago; gone again already means evicted at once */
@@ -576,17 +608,23 @@ static int fetch_start(struct edge_pull *p, struct reader *r, const char *versio
 		r->fin = (struct edge_inflight_view){EDGE_IF_FAILED, -ENOSPC, 0, 0};
 		if (edge_index_get(edge_cache_index(p->cfg.cache), r->key, &o) == 0)
 			r->fin = (struct edge_inflight_view){EDGE_IF_DONE, 0, o.size, o.size};
-		rc = 0;
 	}
-	if (rc != EDGE_CLAIM_FETCH)
+	if (claim != EDGE_CLAIM_FETCH)
 		goto out;
 	f->next = p->fetches;
 	p->fetches = f;
 	r->cache_status = "MISS";
 	attach_local(r, f);
 	metrics_add(&p->cfg.metrics->store_misses, 1);
-	if (!(f->uf = edge_upstream_fetch(p->cfg.upstream, f->key, &fetch_ops, f)))
-		fetch_finish(f, errno == EHOSTUNREACH ? -EHOSTUNREACH : -EIO);
+	if (!(f->uf = edge_upstream_fetch(p->cfg.upstream, f->key, &fetch_ops, f))) {
+		/* nothing sent (the breaker is open): R is answered by the caller */
+		rc = errno == EHOSTUNREACH ? -EHOSTUNREACH : -EIO;
+		r->f = NULL;
+		r->fnext = NULL;
+		f->readers = NULL;
+		fetch_finish(f, rc);
+		return rc;
+	}
 	return 0;
 out:
 	edge_cache_tmp_abort(p->cfg.cache, f->tmp);

@@ -460,14 +460,26 @@ static bool serve_master_variant(struct httpd_exchange *x, const struct edge_ser
 	return true;
 }
 
-static void serve_file(struct httpd_exchange *x, struct edge_serve *s)
+/* Answer X with an error; true (answered), for serve_file's returns. */
+static bool fail(struct httpd_exchange *x, int status, const char *why)
+{
+	httpd_error(x, status, why, NULL, false);
+	return true;
+}
+
+/*
+ * The object request X, in the handler (D NULL) or answered again after a
+ * wait (D its deferred handle).  Returns true when X is answered now, false
+ * when pull-through answers it later.
+ */
+static bool serve_file(struct httpd_exchange *x, struct edge_serve *s, struct httpd_deferred *d)
 {
 	const struct http_request *r = x->req;
 	bool tokenized = r->path.len > 3 && memcmp(r->path.p, "/s/", 3) == 0 &&
 			 memchr(r->path.p + 3, '/', r->path.len - 3);
 	size_t skip = 0;
 	char rel[4096];
-	struct stream_claims claims;
+	struct stream_claims claims = {0};
 	struct edge_file *f;
 	bool hit;
 	int rc;
@@ -475,48 +487,75 @@ static void serve_file(struct httpd_exchange *x, struct edge_serve *s)
 	if (tokenized)
 		skip =
 		    (size_t)((const char *)memchr(r->path.p + 3, '/', r->path.len - 3) - r->path.p);
-	else if (s->cfg->require_token) {
-		httpd_error(x, 403, "a stream token is required: /s/<token>/<title>/...", NULL,
-			    false);
-		return;
-	}
+	else if (s->cfg->require_token)
+		return fail(x, 403, "a stream token is required: /s/<token>/<title>/...");
 	rc = http_path_decode(r->path.p + skip, r->path.len - skip, rel, sizeof(rel));
-	if (rc == -ENAMETOOLONG) {
-		httpd_error(x, 414, "path too long", NULL, false);
-		return;
-	}
-	if (rc == -EINVAL) {
-		httpd_error(x, 400, "invalid path", NULL, false);
-		return;
-	}
-	if (rc <= 0) {
-		httpd_error(x, 404, NULL, NULL, false);
-		return;
-	}
+	if (rc == -ENAMETOOLONG)
+		return fail(x, 414, "path too long");
+	if (rc == -EINVAL)
+		return fail(x, 400, "invalid path");
+	if (rc <= 0)
+		return fail(x, 404, NULL);
 	if (tokenized && check_token(x, s, rel, &claims) != 0)
-		return;
+		return true;
 	if (tokenized && redirect_key(x, s, rel))
-		return;
+		return true;
 	rc = edge_filecache_get(s->files, rel, s->now_ms(), &f, &hit);
-	if (rc == -ENOENT) {
-		httpd_error(x, 404, NULL, NULL, false);
-		return;
-	}
-	if (rc == -EACCES) {
-		httpd_error(x, 403, NULL, NULL, false);
-		return;
-	}
-	if (rc != 0) {
-		httpd_error(x, rc == -EMFILE ? 503 : 500, "cannot open the object", NULL, false);
-		return;
-	}
-	x->cache_status = hit ? "HIT" : "MISS";
+	if (rc == -ENODATA && s->pull)
+		return edge_pull_request(s->pull, x, d, rel, claims.version);
+	if (rc == -ENOENT || rc == -ENODATA)
+		return fail(x, 404, NULL);
+	if (rc == -EACCES)
+		return fail(x, 403, NULL);
+	if (rc != 0)
+		return fail(x, rc == -EMFILE ? 503 : 500, "cannot open the object");
+	x->cache_status = s->index || hit ? "HIT" : "MISS";
 	metrics_add(hit ? &s->slot->cache_hits : &s->slot->cache_misses, 1);
+	if (s->index)
+		metrics_add(&s->slot->store_hits, 1);
 	httpd_hold(x, unref_file, f);
 	if (tokenized && f->data && is_master(rel) && serve_master_variant(x, s, f, &claims))
-		return;
+		return true;
 	serve_object(x, s, f);
+	return true;
 }
+
+/* ---- pull-through's calls back ---------------------------------------------------- */
+
+static struct edge_serve *serve_of(void *arg)
+{
+	struct edge_serve *s = arg;
+
+	if (s->magic != EDGE_SERVE_MAGIC)
+		abort();
+	return s;
+}
+
+static void pull_head(void *arg, struct httpd_exchange *x, const char *key, int status,
+		      const char *etag, const char *cache_status)
+{
+	struct edge_serve *s = serve_of(arg);
+	struct buf hdr = {0};
+
+	httpd_begin(x, status);
+	if (edge_filecache_headers(s->files, key, etag, 0, &hdr) == 0)
+		httpd_header(x, hdr.p, hdr.len);
+	buf_free(&hdr);
+	cors_dynamic(x, s);
+	httpd_headerf(x, "Cache-Status: reel-edge; %s\r\n", cache_status);
+}
+
+static bool pull_again(void *arg, struct httpd_exchange *x, struct httpd_deferred *d)
+{
+	struct edge_serve *s = serve_of(arg);
+
+	if (!serve_file(x, s, d))
+		return false;
+	httpd_resume_done(x);
+	return true;
+}
+
+const struct edge_pull_ops edge_serve_pull_ops = {pull_head, pull_again};
 
 static bool path_is(const struct http_request *r, const char *lit)
 {
@@ -548,5 +587,5 @@ void edge_serve(struct httpd_exchange *x, void *arg)
 	else if (path_is(r, "/metrics"))
 		serve_metrics(x, s);
 	else
-		serve_file(x, s);
+		serve_file(x, s, NULL);
 }

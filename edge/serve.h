@@ -10,6 +10,7 @@
 #include "filecache.h"
 #include "httpd.h"
 #include "metrics.h"
+#include "pull.h"
 #include "ratelimit.h"
 #include "stream_token.h"
 
@@ -25,12 +26,20 @@ struct edge_serve {
 	const struct paseto_keyring *ring; /* stream-token keys, NULL when none */
 	struct token_cache *tokens;	   /* verified tokens of this worker */
 	struct edge_ratelimit *failures;   /* failed verifications per client address */
+	struct edge_index *index;	   /* the cache store's, NULL when the root is a folder */
+	struct edge_pull *pull;		   /* pull-through, NULL when off */
 };
 
 #define EDGE_SERVE_MAGIC 0x53727665U /* "Srve" */
 
 /* The httpd handler; ARG is a struct edge_serve. */
 void edge_serve(struct httpd_exchange *x, void *arg);
+
+/* What pull-through calls back (pull.h); ARG is the struct edge_serve. */
+extern const struct edge_pull_ops edge_serve_pull_ops;
+
+/* The Cache-Status header line of a hit (RFC 9211). */
+#define EDGE_CACHE_STATUS_HIT "Cache-Status: reel-edge; hit\r\n"
 
 /*
  * Does the Accept-Encoding value V (LEN bytes) accept gzip (a "gzip" or "*"

@@ -22,7 +22,8 @@ struct worker {
 	struct httpd *srv;
 	struct accesslog *alog;
 	const struct edge_config *cfg;
-	bool draining;
+	struct edge_worker_store store;
+	unsigned draining; /* servers still draining */
 	bool ktls_reported;
 };
 
@@ -38,18 +39,22 @@ static void drained(void *arg)
 {
 	struct worker *w = arg;
 
-	event_base_loopbreak(w->base);
+	if (w->draining && --w->draining == 0)
+		event_base_loopbreak(w->base);
 }
 
 static void on_term(evutil_socket_t sig, short what, void *arg)
 {
 	struct worker *w = arg;
+	struct httpd *fill = edge_worker_store_fill_server(&w->store);
 
 	if (w->draining)
 		return;
-	w->draining = true;
+	w->draining = fill ? 2 : 1;
 	log_debug("draining %u connections", httpd_connections(w->srv));
 	httpd_drain(w->srv, drained, w);
+	if (fill)
+		httpd_drain(fill, drained, w);
 }
 
 static void on_usr1(evutil_socket_t sig, short what, void *arg)
@@ -80,7 +85,8 @@ static void make_boundary(char *out, size_t cap)
 }
 
 int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct edge_listeners *ls,
-		    struct metrics *metrics, const struct paseto_keyring *ring)
+		    struct metrics *metrics, const struct paseto_keyring *ring,
+		    const struct edge_store_ctx *store)
 {
 	struct worker w = {.cfg = cfg};
 	struct edge_serve serve = {.magic = EDGE_SERVE_MAGIC, .cfg = cfg, .metrics = metrics};
@@ -96,6 +102,8 @@ int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct 
 		log_warn("content root %s", cfg->root);
 		goto out;
 	}
+	if (edge_worker_store_open(&w.store, cfg, store) != 0)
+		goto out;
 	serve.cors_static = strcmp(cfg->cors_origins, "*") == 0
 				? "Access-Control-Allow-Origin: *\r\n"
 				  "Access-Control-Expose-Headers: Content-Length, Content-Range, "
@@ -109,7 +117,11 @@ int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct 
 	    .gzip = cfg->gzip,
 	    .cache_control = {cfg->cc_playlist, cfg->cc_segment, cfg->cc_other},
 	    .cors_static = serve.cors_static,
+	    .index = w.store.cache ? edge_cache_index(w.store.cache) : NULL,
+	    .extra = EDGE_CACHE_STATUS_HIT,
+	    .generation = w.store.cache ? &store->shared->cache.generation : NULL,
 	};
+	serve.index = fcc.index;
 	if (!(serve.files = edge_filecache_new(&fcc))) {
 		log_warn("open-file cache");
 		goto out;
@@ -139,6 +151,10 @@ int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct 
 		goto out;
 	}
 	httpd_set_warn(w.srv, log_warnx);
+	if (edge_worker_store_start(&w.store, w.base, store, serve.slot, serve.files,
+				    &edge_serve_pull_ops, &serve, ls->fill, ls->nfill, w.alog) != 0)
+		goto out;
+	serve.pull = w.store.pull;
 	ev_term = evsignal_new(w.base, SIGTERM, on_term, &w);
 	ev_int = evsignal_new(w.base, SIGINT, on_term, &w); /* Ctrl-C reaches the whole group */
 	ev_hup = evsignal_new(w.base, SIGHUP, on_usr1, &w);
@@ -166,6 +182,7 @@ out:
 	if (ev_usr1)
 		event_free(ev_usr1);
 	httpd_free(w.srv);
+	edge_worker_store_close(&w.store);
 	edge_filecache_free(serve.files);
 	token_cache_free(serve.tokens);
 	edge_ratelimit_free(serve.failures);

@@ -19,6 +19,7 @@ import json
 import os
 import random
 import re
+import socket
 import socketserver
 import subprocess
 import threading
@@ -54,7 +55,7 @@ class ControlKey:
 
     def __init__(self, tmp, kid):
         self.kid, self.tmp = kid, tmp
-        self.pem = os.path.join(tmp, kid + ".pem")
+        self.pem = os.path.join(tmp, "%s-%s.pem" % (kid, os.urandom(4).hex()))
         subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", self.pem],
                        check=True, capture_output=True)
         der = subprocess.run(["openssl", "pkey", "-in", self.pem, "-pubout", "-outform", "DER"],
@@ -168,6 +169,7 @@ class Upstream:
         self.requests = []          # (path, range or None)
         self.bad_signatures = []
         self.fail_next = 0          # answer 503 to that many requests
+        self.conns = set()          # connections open now
         self.server = self.thread = None
         self.port = None
 
@@ -184,12 +186,25 @@ class Upstream:
             def log_message(self, *a):
                 pass
 
+            def setup(self):
+                super().setup()
+                with up.lock:
+                    up.conns.add(self.connection)
+
+            def finish(self):
+                with up.lock:
+                    up.conns.discard(self.connection)
+                super().finish()
+
             def do_GET(self):
                 up.handle(self)
 
         class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             daemon_threads = True
             allow_reuse_address = True
+
+            def handle_error(self, request, client_address):
+                pass  # a client (the edge) that went away: nothing to report
 
         self.server = Server(("127.0.0.1", port or self.port or 0), Handler)
         self.port = self.server.server_address[1]
@@ -198,10 +213,18 @@ class Upstream:
         return self
 
     def stop(self):
+        """Stop listening and cut every connection, as a dead origin would."""
         if self.server:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+        with self.lock:
+            conns, self.conns = list(self.conns), set()
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def url(self):
         return "http://127.0.0.1:%d/content" % self.port

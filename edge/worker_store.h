@@ -1,0 +1,65 @@
+/*
+ * The cache store's part of a worker process: the store (cache.h), the
+ * upstream fetcher (upstream.h), pull-through (pull.h), the fill API's
+ * server (fill.h) on the fill listeners, and the timer that reports the
+ * open-file cache's hits to the index.
+ */
+#ifndef EDGE_WORKER_STORE_H
+#define EDGE_WORKER_STORE_H
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "fill.h"
+#include "filecache.h"
+#include "pull.h"
+#include "shared.h"
+
+/* What the master gives every worker for its store. */
+struct edge_store_ctx {
+	struct edge_shared *shared;
+	int wake_slot;			      /* this worker's, in shared->inflight */
+	const struct paseto_keyring *control; /* the origin's control public keys, or NULL */
+	const uint8_t *secret;		      /* this edge's secret, or NULL */
+	size_t secret_len;
+};
+
+struct edge_worker_store {
+	const struct edge_config *cfg;
+	struct edge_cache *cache;
+	struct edge_upstream *upstream;
+	struct edge_pull *pull;
+	struct httpd *fill_srv;
+	struct edge_fill fill;
+	struct edge_filecache *files; /* the worker's, borrowed: hits come from there */
+	struct event *hits;
+	struct edge_cache_config cache_cfg;
+	char url[512];
+};
+
+/*
+ * Open the store of CFG for this worker (nothing when the store is off).
+ * 0, or -1 (logged).  Then the open-file cache can be made with
+ * edge_cache_index(ws->cache).
+ */
+int edge_worker_store_open(struct edge_worker_store *ws, const struct edge_config *cfg,
+			   const struct edge_store_ctx *ctx);
+
+/*
+ * Start the rest on BASE: the upstream and pull-through (answers go through
+ * OPS with ARG), the fill server on the listeners FILL_LS[0..NFILL) (owned
+ * from here on), the hit reports from FILES.  0, or -1 (logged).
+ */
+int edge_worker_store_start(struct edge_worker_store *ws, struct event_base *base,
+			    const struct edge_store_ctx *ctx, struct metrics_slot *metrics,
+			    struct edge_filecache *files, const struct edge_pull_ops *ops,
+			    void *arg, const struct httpd_listener *fill_ls, int nfill,
+			    struct accesslog *alog);
+
+/* The fill server, for draining; NULL when there is none. */
+struct httpd *edge_worker_store_fill_server(struct edge_worker_store *ws);
+
+/* Stop and free everything (open or not). */
+void edge_worker_store_close(struct edge_worker_store *ws);
+
+#endif
