@@ -13,6 +13,7 @@
 #include "pull.h"
 #include "ratelimit.h"
 #include "stream_token.h"
+#include "worker_store.h"
 
 struct edge_serve {
 	uint32_t magic;
@@ -28,6 +29,7 @@ struct edge_serve {
 	struct edge_ratelimit *failures;   /* failed verifications per client address */
 	struct edge_index *index;	   /* the cache store's, NULL when the root is a folder */
 	struct edge_pull *pull;		   /* pull-through, NULL when off */
+	struct edge_worker_store *store;   /* for the store's gauges; NULL when off */
 };
 
 #define EDGE_SERVE_MAGIC 0x53727665U /* "Srve" */

@@ -155,6 +155,7 @@ int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct 
 				    &edge_serve_pull_ops, &serve, ls->fill, ls->nfill, w.alog) != 0)
 		goto out;
 	serve.pull = w.store.pull;
+	serve.store = &w.store;
 	ev_term = evsignal_new(w.base, SIGTERM, on_term, &w);
 	ev_int = evsignal_new(w.base, SIGINT, on_term, &w); /* Ctrl-C reaches the whole group */
 	ev_hup = evsignal_new(w.base, SIGHUP, on_usr1, &w);

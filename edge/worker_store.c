@@ -28,6 +28,7 @@ int edge_worker_store_open(struct edge_worker_store *ws, const struct edge_confi
 	    .min_free = cfg->store_min_free,
 	    .shared = &ctx->shared->cache,
 	};
+	ws->shared = ctx->shared;
 	if (edge_cache_open(&ws->cache_cfg, &ws->cache, err, sizeof(err)) != 0) {
 		log_warnx("store: %s", err);
 		return -1;
@@ -149,6 +150,39 @@ int edge_worker_store_start(struct edge_worker_store *ws, struct event_base *bas
 	if (nfill && start_fill(ws, base, ctx, metrics, fill_ls, nfill, alog) != 0)
 		return -1;
 	return 0;
+}
+
+int edge_worker_store_metrics(struct edge_worker_store *ws, struct buf *out)
+{
+	uint64_t bytes = 0, objects = 0;
+
+	if (!ws->cache)
+		return 0;
+	edge_index_usage(edge_cache_index(ws->cache), &bytes, &objects);
+	return buf_printf(
+	    out,
+	    "# HELP reel_cache_objects Objects in the cache store.\n"
+	    "# TYPE reel_cache_objects gauge\nreel_cache_objects %llu\n"
+	    "# HELP reel_cache_bytes Bytes of the objects in the cache store.\n"
+	    "# TYPE reel_cache_bytes gauge\nreel_cache_bytes %llu\n"
+	    "# HELP reel_cache_max_bytes The store's max_size (0: none).\n"
+	    "# TYPE reel_cache_max_bytes gauge\nreel_cache_max_bytes %llu\n"
+	    "# HELP reel_cache_disk_free_bytes Free bytes of the store's file system.\n"
+	    "# TYPE reel_cache_disk_free_bytes gauge\nreel_cache_disk_free_bytes %llu\n"
+	    "# HELP reel_cache_pulls_in_flight Objects being fetched from the upstream now.\n"
+	    "# TYPE reel_cache_pulls_in_flight gauge\nreel_cache_pulls_in_flight %u\n"
+	    "# HELP reel_upstream_breaker_state The upstream's circuit breaker: 0 closed, 1 open, "
+	    "2 half-open.\n"
+	    "# TYPE reel_upstream_breaker_state gauge\nreel_upstream_breaker_state %d\n"
+	    "# HELP reel_upstream_breaker_opened_total Times the breaker opened.\n"
+	    "# TYPE reel_upstream_breaker_opened_total counter\n"
+	    "reel_upstream_breaker_opened_total %llu\n",
+	    (unsigned long long)objects, (unsigned long long)bytes,
+	    (unsigned long long)ws->cfg->store_max_size,
+	    (unsigned long long)edge_cache_disk_free(ws->cache),
+	    edge_inflight_active(&ws->shared->inflight),
+	    (int)edge_breaker_state(&ws->shared->breaker),
+	    (unsigned long long)__atomic_load_n(&ws->shared->breaker.opened, __ATOMIC_RELAXED));
 }
 
 struct httpd *edge_worker_store_fill_server(struct edge_worker_store *ws)

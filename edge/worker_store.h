@@ -34,6 +34,7 @@ struct edge_worker_store {
 	struct edge_filecache *files; /* the worker's, borrowed: hits come from there */
 	struct event *hits;
 	struct edge_cache_config cache_cfg;
+	struct edge_shared *shared;
 	char url[512];
 };
 
@@ -55,6 +56,13 @@ int edge_worker_store_start(struct edge_worker_store *ws, struct event_base *bas
 			    struct edge_filecache *files, const struct edge_pull_ops *ops,
 			    void *arg, const struct httpd_listener *fill_ls, int nfill,
 			    struct accesslog *alog);
+
+/*
+ * Append the store's gauges in the Prometheus text format to OUT: objects,
+ * bytes, the quota, free disk, pulls in flight, the breaker.  Nothing when
+ * the store is off.  0 or -ENOMEM.
+ */
+int edge_worker_store_metrics(struct edge_worker_store *ws, struct buf *out);
 
 /* The fill server, for draining; NULL when there is none. */
 struct httpd *edge_worker_store_fill_server(struct edge_worker_store *ws);
