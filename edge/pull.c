@@ -425,10 +425,8 @@ static void fetch_finish(struct fetch *f, int result)
 		;
 	if (*pp)
 		*pp = f->next;
-	for (r = f->readers; r; r = next) {
-		next = r->fnext;
+	for (r = f->readers; r; r = r->fnext) {
 		r->f = NULL;
-		r->fnext = NULL;
 		r->src = SRC_FINAL;
 		r->fin = (struct edge_inflight_view){result ? EDGE_IF_FAILED : EDGE_IF_DONE, result,
 						     f->size, result ? 0 : f->size};
@@ -438,8 +436,10 @@ static void fetch_finish(struct fetch *f, int result)
 	event_free(f->notify);
 	f->magic = 0;
 	free(f);
+	/* each pump may free its reader: take the next one first */
 	for (; r; r = next) {
 		next = r->fnext;
+		r->fnext = NULL;
 		pump(r);
 	}
 }
