@@ -229,3 +229,13 @@ int store_reader_check(struct store *s)
 
 	return rc ? store_errno(rc) : dead;
 }
+
+int store_set_nosync(struct store *s, bool on)
+{
+	return store_errno(mdb_env_set_flags(s->env, MDB_NOSYNC, on ? 1 : 0));
+}
+
+int store_sync(struct store *s)
+{
+	return store_errno(mdb_env_sync(s->env, 1));
+}

@@ -78,6 +78,18 @@ int store_scan(struct store_txn *t, unsigned db, const void *prefix, size_t plen
 	       int (*fn)(void *arg, const void *key, size_t klen, const void *val, size_t vlen),
 	       void *arg);
 
+/*
+ * With NOSYNC on, commits no longer wait for the disk (MDB_NOSYNC): they
+ * survive a crash of the process, but a crash of the system may undo the
+ * ones since the last store_sync() and, on file systems that reorder
+ * writes, damage the environment.  For data that can be rebuilt (a cache
+ * index), with store_sync() called often.  0 or a negative errno.
+ */
+int store_set_nosync(struct store *s, bool on);
+
+/* Flush committed transactions to the disk now.  0 or a negative errno. */
+int store_sync(struct store *s);
+
 /* Delete every record of DB (the database stays).  0 or a negative errno. */
 int store_clear(struct store_txn *t, unsigned db);
 

@@ -23,7 +23,8 @@ struct edge_cache {
 	struct edge_cache_shared *sh;
 	struct edge_index *ix;
 	int rootfd, tmpfd;
-	int slot; /* in sh->slots */
+	bool no_tmpfile; /* the file system has no O_TMPFILE */
+	int slot;	 /* in sh->slots */
 	uint64_t seq;
 };
 
@@ -323,8 +324,19 @@ int edge_cache_tmp_open(struct edge_cache *c, const char *title, uint64_t size,
 	}
 	if ((rc = reserve(c, t, size ? size : chunk(c))) != 0)
 		goto fail;
-	t->fd = openat(c->tmpfd, t->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (t->fd < 0) {
+	if (!c->no_tmpfile) {
+		t->fd = openat(c->tmpfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+		if (t->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL))
+			c->no_tmpfile =
+			    true; /* this file system has none: named files from now on */
+	}
+	if (t->fd >= 0) {
+		t->unnamed = true;
+		snprintf(t->path, sizeof(t->path), "/proc/%d/fd/%d", (int)getpid(), t->fd);
+	} else if ((t->fd = openat(c->tmpfd, t->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+				   0644)) >= 0) {
+		snprintf(t->path, sizeof(t->path), "%s/%s", EDGE_TMP_DIR, t->name);
+	} else {
 		rc = -errno;
 		goto fail;
 	}
@@ -373,7 +385,8 @@ void edge_cache_tmp_abort(struct edge_cache *c, struct edge_tmp *t)
 		return;
 	if (t->fd >= 0) {
 		close(t->fd);
-		unlinkat(c->tmpfd, t->name, 0);
+		if (!t->unnamed)
+			unlinkat(c->tmpfd, t->name, 0);
 	}
 	if (t->reserved)
 		release(c, t);
@@ -400,15 +413,50 @@ struct place_arg {
 	struct edge_cache *c;
 	struct edge_tmp *t;
 	const char *key;
+	bool placed;
 };
+
+/* Move T (named) or link it (unnamed) to KEY: 0, or -errno (ENOENT: no folder, EEXIST). */
+static int place_once(struct place_arg *pa)
+{
+	char self[64];
+
+	if (!pa->t->unnamed)
+		return renameat(pa->c->tmpfd, pa->t->name, pa->c->rootfd, pa->key) == 0 ? 0
+											: -errno;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pa->t->fd);
+	return linkat(AT_FDCWD, self, pa->c->rootfd, pa->key, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
+}
+
+/* An unnamed file replacing an object: link it beside, then rename it over. */
+static int place_over(struct place_arg *pa)
+{
+	char self[64];
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pa->t->fd);
+	if (linkat(AT_FDCWD, self, pa->c->tmpfd, pa->t->name, AT_SYMLINK_FOLLOW) != 0)
+		return -errno;
+	if (renameat(pa->c->tmpfd, pa->t->name, pa->c->rootfd, pa->key) != 0) {
+		int rc = -errno;
+
+		unlinkat(pa->c->tmpfd, pa->t->name, 0);
+		return rc;
+	}
+	return 0;
+}
 
 static int place(void *arg)
 {
 	struct place_arg *pa = arg;
-	int rc = make_parents(pa->c, pa->key);
+	int rc = place_once(pa);
 
-	if (rc == 0 && renameat(pa->c->tmpfd, pa->t->name, pa->c->rootfd, pa->key) != 0)
-		rc = -errno;
+	/* the folders are there for all but a title's first objects: try first */
+	if (rc == -ENOENT && (rc = make_parents(pa->c, pa->key)) == 0)
+		rc = place_once(pa);
+	if (rc == -EEXIST && pa->t->unnamed)
+		rc = place_over(pa);
+	if (rc == 0)
+		pa->placed = true;
 	return rc;
 }
 
@@ -416,23 +464,26 @@ int edge_cache_tmp_commit(struct edge_cache *c, struct edge_tmp *t, const char *
 			  const struct edge_object *o, const struct manifest *m, bool sync,
 			  size_t *missing)
 {
-	struct place_arg pa = {c, t, key};
+	struct place_arg pa = {c, t, key, false};
 	int rc = 0;
 
 	if (t->written != o->size)
 		rc = -EINVAL;
 	else if (sync && fdatasync(t->fd) != 0)
 		rc = -EIO;
-	if (rc == 0 && (rc = edge_index_commit(c->ix, key, o, m, place, &pa, missing)) != 0) {
-		struct stat st;
-
+	if (rc == 0 && (rc = edge_index_commit(c->ix, key, o, m, place, &pa, missing)) != 0 &&
+	    pa.placed) {
 		/* placed, then the commit failed: take the file back out */
-		if (fstat(t->fd, &st) == 0 && st.st_nlink && faccessat(c->tmpfd, t->name, F_OK, 0))
+		if (t->unnamed)
+			unlinkat(c->rootfd, key, 0);
+		else
 			renameat(c->rootfd, key, c->tmpfd, t->name);
 	}
 	if (rc == 0) {
 		close(t->fd); /* in place now: nothing to unlink */
 		t->fd = -1;
+		if (sync)
+			rc = edge_index_sync(c->ix);
 	}
 	edge_cache_tmp_abort(c, t);
 	return rc;

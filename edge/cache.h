@@ -79,10 +79,17 @@ int edge_cache_rootfd(const struct edge_cache *c);
 /* The generation counter: it changes whenever objects are removed. */
 uint64_t edge_cache_generation(const struct edge_cache *c);
 
-/* A temporary file being written. */
+/*
+ * A temporary file being written: an unnamed file (O_TMPFILE) where the
+ * file system has them, which a crash cannot leave behind and which is
+ * linked into place at the end; else a named file under EDGE_TMP_DIR,
+ * renamed into place.
+ */
 struct edge_tmp {
 	int fd;
-	char name[64];	   /* under EDGE_TMP_DIR */
+	bool unnamed;
+	char name[64];	   /* under EDGE_TMP_DIR (named files) */
+	char path[80];	   /* how another process of the edge opens it (openat on the root) */
 	char title[65];	   /* whose objects eviction spares while this is written */
 	uint64_t written;  /* bytes written so far, from offset 0 */
 	uint64_t reserved; /* bytes of quota held */
@@ -107,7 +114,8 @@ void edge_cache_tmp_digest(struct edge_tmp *t, uint8_t sha256[32]);
 /*
  * Move T into place as the object KEY described by O (size, digest: the
  * caller has verified them) and index it, in one step (edge_index_commit;
- * M and MISSING as there).  With SYNC the data reaches the disk first.  T
+ * M and MISSING as there).  With SYNC the data reaches the disk first and
+ * the index after (edge_index_sync): a fill is durable when answered.  T
  * is freed whatever happens; on failure nothing of it is left.  Returns 0
  * or a negative errno (-EPIPE: a manifest whose files are not all there).
  */

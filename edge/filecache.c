@@ -463,11 +463,21 @@ int edge_filecache_get(struct edge_filecache *fc, const char *path, uint64_t now
 		evict(fc, f);
 		if (rc < 0)
 			return rc == -ENOENT && fc->cfg.index ? -ENODATA : rc;
+		if (fc->cfg.index && (rc = store_check(fc, path, fd, &st, &rec)) != 0)
+			return rc;
+	} else if (fc->cfg.index) {
+		/* a store: the index first, so a miss costs no system call */
+		if ((rc = edge_index_get(fc->cfg.index, path, &rec)) != 0)
+			return rc == -ENOENT ? -ENODATA : -EIO;
+		if ((fd = open_regular(fc, path, &st)) < 0)
+			return fd == -ENOENT ? -ENODATA : fd;
+		if (rec.size != (uint64_t)st.st_size) {
+			close(fd);
+			return -ENODATA; /* not the file indexed: the reconcile will see to it */
+		}
 	} else if ((fd = open_regular(fc, path, &st)) < 0) {
-		return fd == -ENOENT && fc->cfg.index ? -ENODATA : fd;
+		return fd;
 	}
-	if (fc->cfg.index && (rc = store_check(fc, path, fd, &st, &rec)) != 0)
-		return rc;
 	if ((rc = file_load(fc, path, fd, &st, fc->cfg.index ? &rec : NULL, &f)) != 0)
 		return rc;
 	insert(fc, f, hash, now_ms);

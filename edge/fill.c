@@ -401,8 +401,8 @@ static void put_done(struct httpd_exchange *x, struct upload *u)
 		    json_pack("{s:s, s:s}", "error", "not a package manifest", "detail", err));
 		return;
 	}
-	o.stored = o.last_hit = (int64_t)time(NULL);
-	o.mtime = u->mtime ? u->mtime : o.stored;
+	o.stored = o.last_hit = edge_record_time();
+	o.mtime = u->mtime ? u->mtime : o.stored / 1000;
 	edge_etag_for(o.sha256, o.etag);
 	rc = edge_cache_tmp_commit(u->fl->cache, u->tmp, u->path.key, &o, m, true, &missing);
 	u->tmp = NULL;

@@ -235,8 +235,18 @@ int edge_index_open(const char *dir, uint64_t map_size, struct edge_index **out,
 		return rc;
 	}
 	store_reader_check(ix->s);
+	if ((rc = store_set_nosync(ix->s, true)) != 0) {
+		snprintf(err, errlen, "%s: cannot set MDB_NOSYNC", dir);
+		edge_index_free(ix);
+		return rc;
+	}
 	*out = ix;
 	return 0;
+}
+
+int edge_index_sync(struct edge_index *ix)
+{
+	return store_sync(ix->s);
 }
 
 void edge_index_free(struct edge_index *ix)

@@ -51,6 +51,14 @@ int edge_index_open(const char *dir, uint64_t map_size, struct edge_index **out,
 /* Close IX; NULL does nothing. */
 void edge_index_free(struct edge_index *ix);
 
+/*
+ * Commits do not wait for the disk (store_set_nosync): a crash of the
+ * process loses nothing, a crash of the system at most what was committed
+ * since the last edge_index_sync(), which the store manager calls every
+ * second and a fill after each object.  Flush now: 0 or a negative errno.
+ */
+int edge_index_sync(struct edge_index *ix);
+
 /* The object KEY into *O: 0, -ENOENT, -EIO (a record that does not decode). */
 int edge_index_get(struct edge_index *ix, const char *key, struct edge_object *o);
 
@@ -105,7 +113,7 @@ int edge_index_evict(struct edge_index *ix, uint64_t need, const char *keep,
 struct edge_touch {
 	const char *key;
 	uint32_t hits;
-	int64_t last_hit;
+	int64_t last_hit; /* Unix milliseconds */
 };
 
 /* Add the hits T[0..N) to their objects (gone ones are skipped) in one transaction. */

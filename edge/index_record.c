@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "hex.h"
 
@@ -173,4 +174,12 @@ void edge_etag_for(const uint8_t sha256[32], char out[EDGE_ETAG_MAX + 1])
 	hex_encode(sha256, 8, out + 1);
 	out[17] = '"';
 	out[18] = '\0';
+}
+
+int64_t edge_record_time(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

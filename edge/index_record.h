@@ -5,7 +5,7 @@
  *
  * Object ("<title>/<path>"):
  *   u8 version (1), u8 origin (1 fill, 2 pull), u16 flags (0),
- *   u64 size, u8[32] sha256, i64 stored, i64 last hit, u64 hits,
+ *   u64 size, u8[32] sha256, i64 stored, i64 last hit (both Unix ms), u64 hits,
  *   i64 last modified, u8 etag length, etag bytes,
  *   then extensions: u16 type, u16 length, bytes (types unknown to this
  *   version are kept as they are; later versions put stored response
@@ -13,7 +13,7 @@
  *
  * Title ("<title>"):
  *   u8 version (1), u8 flags (EDGE_TITLE_*), u16 reserved (0),
- *   u32 objects, u64 bytes, u32 pinned objects, i64 last hit,
+ *   u32 objects, u64 bytes, u32 pinned objects, i64 last hit (Unix ms),
  *   u8[16] manifest version (hex digits; zeros when none)
  *
  * Manifest entry ("<title>/<path>"): u64 size, u8[32] sha256.
@@ -35,7 +35,8 @@ struct edge_object {
 	enum edge_origin origin;
 	uint64_t size;
 	uint8_t sha256[32];
-	int64_t stored, last_hit, mtime; /* Unix seconds */
+	int64_t stored, last_hit; /* Unix milliseconds: the LRU order */
+	int64_t mtime;		  /* Last-Modified, Unix seconds */
 	uint64_t hits;
 	char etag[EDGE_ETAG_MAX + 1]; /* '"..."', printable ASCII */
 	uint8_t ext[EDGE_EXT_MAX];    /* extension TLVs, as stored */
@@ -77,6 +78,9 @@ int edge_title_decode(const uint8_t *p, size_t len, struct edge_title *t);
 void edge_mentry_encode(uint64_t size, const uint8_t sha256[32], uint8_t out[EDGE_MENTRY_LEN]);
 /* 0, or -EINVAL (length). */
 int edge_mentry_decode(const uint8_t *p, size_t len, uint64_t *size, uint8_t sha256[32]);
+
+/* Now in the unit of the records' times: Unix milliseconds. */
+int64_t edge_record_time(void);
 
 /* The strong ETag of content with digest SHA256: '"' + 16 hex digits + '"'. */
 void edge_etag_for(const uint8_t sha256[32], char out[EDGE_ETAG_MAX + 1]);

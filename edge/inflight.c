@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REUSE_AFTER_MS 2000 /* a finished entry keeps its outcome at least this long */
+#define DONE_MS 2000 /* a claim this soon after a finish is told it is done */
 
 static uint64_t now_ms(void)
 {
@@ -116,8 +116,11 @@ void edge_inflight_process_gone(struct edge_inflight *t, pid_t pid)
 	unlock(t);
 }
 
-/* A slot for a new claim: a free one, else the longest finished (under the lock). */
-static int pick_slot(struct edge_inflight *t, uint64_t now)
+/*
+ * A slot for a new claim: a free one, else the one finished longest ago
+ * (under the lock).  A reader that finds its slot reused looks in the index.
+ */
+static int pick_slot(struct edge_inflight *t)
 {
 	int best = -1;
 
@@ -126,7 +129,7 @@ static int pick_slot(struct edge_inflight *t, uint64_t now)
 
 		if (e->state == EDGE_IF_FREE)
 			return i;
-		if (e->state != EDGE_IF_FETCHING && now - e->finished_ms >= REUSE_AFTER_MS &&
+		if (e->state != EDGE_IF_FETCHING &&
 		    (best < 0 || e->finished_ms < t->e[best].finished_ms))
 			best = i;
 	}
@@ -134,7 +137,7 @@ static int pick_slot(struct edge_inflight *t, uint64_t now)
 }
 
 int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tmp, uint64_t size,
-			pid_t pid, struct edge_inflight_ref *ref, char tmp_out[64],
+			pid_t pid, struct edge_inflight_ref *ref, char tmp_out[80],
 			uint64_t *size_out)
 {
 	uint64_t h = hash_key(key), now = now_ms();
@@ -155,14 +158,14 @@ int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tm
 			rc = EDGE_CLAIM_JOIN;
 			goto out;
 		}
-		if (e->state == EDGE_IF_DONE && now - e->finished_ms < REUSE_AFTER_MS) {
+		if (e->state == EDGE_IF_DONE && now - e->finished_ms < DONE_MS) {
 			*ref = (struct edge_inflight_ref){slot, e->gen};
 			rc = EDGE_CLAIM_DONE;
 			goto out;
 		}
 		break; /* failed, or done long ago: fetch again in this slot */
 	}
-	if (slot == EDGE_INFLIGHT_SLOTS && (slot = pick_slot(t, now)) < 0)
+	if (slot == EDGE_INFLIGHT_SLOTS && (slot = pick_slot(t)) < 0)
 		goto out;
 	e = &t->e[slot];
 	e->gen++;

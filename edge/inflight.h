@@ -9,8 +9,9 @@
  *
  * An entry is claimed under the table's mutex (robust and process-shared);
  * progress is published with atomic stores; a finished entry keeps its
- * outcome until the slot is needed again, and readers that find the slot
- * reused (another generation) look the object up in the index instead.
+ * outcome until its slot is needed again (the one finished longest ago goes
+ * first), and readers that find the slot reused (another generation) look
+ * the object up in the index instead.
  */
 #ifndef EDGE_INFLIGHT_H
 #define EDGE_INFLIGHT_H
@@ -42,7 +43,7 @@ struct edge_inflight_entry {
 	uint64_t waiters[EDGE_WAKE_SLOTS / 64];
 	uint64_t hash;
 	uint64_t finished_ms;
-	char tmp[64]; /* the temporary file, under the content root's EDGE_TMP_DIR */
+	char tmp[80]; /* the temporary file, as openat() on the content root finds it */
 	char key[EDGE_KEY_MAX + 1];
 };
 
@@ -85,7 +86,7 @@ enum edge_claim { EDGE_CLAIM_FETCH, EDGE_CLAIM_JOIN, EDGE_CLAIM_DONE };
  * claim, or -EBUSY when every slot is in use.
  */
 int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tmp, uint64_t size,
-			pid_t pid, struct edge_inflight_ref *ref, char tmp_out[64],
+			pid_t pid, struct edge_inflight_ref *ref, char tmp_out[80],
 			uint64_t *size_out);
 
 /* Wake the readers of REF's entry in other processes than WAKE, when they wait (set by watch). */

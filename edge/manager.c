@@ -66,6 +66,7 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 	unsigned n;
 
 	m->ticks++;
+	edge_index_sync(edge_cache_index(m->c)); /* bounds what a system crash can undo */
 	keep_bounds(m);
 	if (m->ticks % 5 == 0 && (n = edge_cache_sweep(m->c)) > 0)
 		log_info("store: removed %u abandoned temporary files", n);

@@ -5,7 +5,8 @@
  * serve; then, every second, it keeps min_free when something else fills
  * the file system (and max_size when it was lowered), removes temporary
  * files of processes that died, forgets nonces older than the signature
- * window allows, and releases LMDB reader slots of dead processes.
+ * window allows, releases LMDB reader slots of dead processes, and flushes
+ * the index to the disk (its commits do not wait for it).
  */
 #ifndef EDGE_MANAGER_H
 #define EDGE_MANAGER_H

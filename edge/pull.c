@@ -45,7 +45,6 @@ struct reader {
 	struct edge_inflight_ref ref;  /* SRC_REMOTE */
 	struct edge_inflight_view fin; /* SRC_FINAL: the outcome */
 	char key[EDGE_KEY_MAX + 1];
-	char tmp[64];
 	char range[128]; /* the request's Range value, "" when none */
 	bool head_only;	 /* a HEAD request */
 	bool again;	 /* answer from the start once done (manifests, waits for one) */
@@ -340,9 +339,9 @@ static void pump(struct reader *r)
 		reader_fail(r, v.result);
 		return;
 	}
-	if (!r->head_sent && (v.state == EDGE_IF_DONE || r->again || r->fd < 0)) {
+	if (!r->head_sent && (r->again || r->fd < 0)) {
 		if (v.state == EDGE_IF_DONE)
-			reader_again(r); /* in the store now: a plain hit */
+			reader_again(r); /* in the store now: answered as a hit */
 		return;
 	}
 	if (!r->head_sent && (v.size == 0 || v.avail == 0))
@@ -509,8 +508,8 @@ static int fetch_commit(struct fetch *f)
 		return rc;
 	if (!f->is_manifest && (o.size != f->size || memcmp(o.sha256, f->sha, 32) != 0))
 		return -EBADMSG;
-	o.stored = o.last_hit = (int64_t)time(NULL);
-	o.mtime = f->mtime ? f->mtime : o.stored;
+	o.stored = o.last_hit = edge_record_time();
+	o.mtime = f->mtime ? f->mtime : o.stored / 1000;
 	edge_etag_for(o.sha256, o.etag);
 	f->size = o.size;
 	rc = edge_cache_tmp_commit(f->p->cfg.cache, f->tmp, f->key, &o, m, false, NULL);
@@ -556,13 +555,10 @@ static void attach_local(struct reader *r, struct fetch *f)
 static void join_remote(struct edge_pull *p, struct reader *r, struct edge_inflight_ref ref,
 			const char *tmp)
 {
-	char path[128];
-
 	r->src = SRC_REMOTE;
 	r->ref = ref;
 	r->cache_status = "COLLAPSED";
-	snprintf(path, sizeof(path), "%s/%s", EDGE_TMP_DIR, tmp);
-	r->fd = openat(edge_cache_rootfd(p->cfg.cache), path, O_RDONLY | O_CLOEXEC);
+	r->fd = openat(edge_cache_rootfd(p->cfg.cache), tmp, O_RDONLY | O_CLOEXEC);
 	edge_inflight_watch(p->cfg.inflight, ref, p->cfg.wake_slot);
 	metrics_add(&p->cfg.metrics->store_collapsed, 1);
 }
@@ -576,7 +572,7 @@ static void join_remote(struct edge_pull *p, struct reader *r, struct edge_infli
 static int fetch_start(struct edge_pull *p, struct reader *r, const char *version)
 {
 	struct fetch *f = calloc(1, sizeof(*f));
-	char title[MANIFEST_TITLE_MAX + 1], tmp_other[64];
+	char title[MANIFEST_TITLE_MAX + 1], tmp_other[80];
 	uint64_t size_other;
 	int rc, claim;
 
@@ -595,7 +591,7 @@ static int fetch_start(struct edge_pull *p, struct reader *r, const char *versio
 	memcpy(f->sha, r->sha, 32);
 	if ((rc = edge_cache_tmp_open(p->cfg.cache, title, f->size, &f->tmp)) != 0)
 		goto out;
-	claim = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->name, f->size, getpid(),
+	claim = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->path, f->size, getpid(),
 				    &f->ref, tmp_other, &size_other);
 	rc = claim < 0 ? claim : 0;
 	if (claim == EDGE_CLAIM_JOIN) {

@@ -125,7 +125,7 @@ static int record_cb(void *arg, const char *key, const struct edge_object *o)
 	struct stat st;
 
 	w->st->records++;
-	if (o && o->stored >= w->started - 1)
+	if (o && o->stored / 1000 >= w->started - 1)
 		return 0;
 	if (!o || fstatat(edge_cache_rootfd(w->c), key, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISREG(st.st_mode) || (uint64_t)st.st_size != o->size)

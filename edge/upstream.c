@@ -19,9 +19,10 @@
 #include "buf.h"
 #include "httpsig.h"
 
-#define UPSTREAM_MAGIC 0x55707374U /* "Upst" */
-#define FETCH_MAGIC    0x46746368U /* "Ftch" */
-#define EMPTY_DIGEST   "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"
+#define UPSTREAM_MAGIC	      0x55707374U /* "Upst" */
+#define FETCH_MAGIC	      0x46746368U /* "Ftch" */
+#define EMPTY_DIGEST	      "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"
+#define UPSTREAM_IDLE_HANDLES 64
 
 struct edge_upstream {
 	uint32_t magic;
@@ -32,6 +33,8 @@ struct edge_upstream {
 	struct event *timer;
 	struct edge_fetch *fetches;
 	unsigned active;
+	CURL *idle[UPSTREAM_IDLE_HANDLES]; /* easy handles kept for the next fetches */
+	unsigned nidle;
 };
 
 struct edge_fetch {
@@ -315,7 +318,12 @@ static void fetch_free(struct edge_fetch *f)
 
 	if (f->in_multi)
 		curl_multi_remove_handle(u->multi, f->easy);
-	curl_easy_cleanup(f->easy);
+	if (f->easy && u->nidle < UPSTREAM_IDLE_HANDLES) {
+		curl_easy_reset(f->easy); /* reused: easy_init costs more than a reset */
+		u->idle[u->nidle++] = f->easy;
+	} else {
+		curl_easy_cleanup(f->easy);
+	}
 	curl_slist_free_all(f->headers);
 	if (f->idle)
 		event_free(f->idle);
@@ -467,6 +475,8 @@ void edge_upstream_free(struct edge_upstream *u)
 		return;
 	while (u->fetches)
 		fetch_free(u->fetches);
+	while (u->nidle)
+		curl_easy_cleanup(u->idle[--u->nidle]);
 	if (u->multi)
 		curl_multi_cleanup(u->multi);
 	if (u->timer)
@@ -493,6 +503,7 @@ static int easy_setup(struct edge_fetch *f)
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, NULL); /* bytes as stored, never decoded */
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "reel-edge");
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 262144L); /* fewer, larger writes to the disk */
 	return 0;
 }
 
@@ -519,7 +530,8 @@ struct edge_fetch *edge_upstream_fetch(struct edge_upstream *u, const char *key,
 	u->fetches = f;
 	u->active++;
 	rc = -ENOMEM;
-	if ((f->easy = curl_easy_init()) && (f->idle = evtimer_new(u->base, idle_cb, f)) &&
+	f->easy = u->nidle ? u->idle[--u->nidle] : curl_easy_init();
+	if (f->easy && (f->idle = evtimer_new(u->base, idle_cb, f)) &&
 	    (f->retry = evtimer_new(u->base, retry_cb, f)) && (rc = easy_setup(f)) == 0)
 		rc = attempt_start(f);
 	if (rc != 0) {

@@ -58,7 +58,7 @@ static void hits_cb(evutil_socket_t fd, short what, void *arg)
 	int rc;
 
 	h.n = 0;
-	h.now = (int64_t)time(NULL);
+	h.now = edge_record_time();
 	edge_filecache_hits(ws->files, hit_cb, &h);
 	if (h.n && (rc = edge_index_touch(edge_cache_index(ws->cache), h.t, h.n)) != 0)
 		log_warnx("store: cannot record hits: %s", strerror(-rc));

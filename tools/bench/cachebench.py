@@ -18,7 +18,8 @@ import socket
 import tempfile
 import time
 
-from benchlib import BenchError, free_port, log_tail, spawn, stop_group, taskset, wait_ready
+from benchlib import (BenchError, cpu_seconds, free_port, log_tail, spawn, stop_group, taskset,
+                      wait_ready)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_EDGE = os.path.join(REPO, "build", "edge", "reel-edge")
@@ -92,6 +93,23 @@ class Server:
 
     def log_tail(self):
         return log_tail((self.out_path, self.error_log))
+
+    def pids(self):
+        """The server's master and its children, from /proc."""
+        out = [self.proc.pid] if self.proc else []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) in out[:1]:
+                        out.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+        return out
+
+    def cpu_seconds(self):
+        return cpu_seconds(self.pids())
 
 
 def nginx_user():
