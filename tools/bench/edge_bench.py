@@ -87,6 +87,10 @@ MODES = {
 }
 IDLE_RSS_BAR_MB = 64
 
+# --store: the upstream reel-edge pulls the bench files from (its cache store
+# then serves them as hits), else None: reel-edge serves the folder as it is.
+STORE_UPSTREAM = None
+
 
 # ---------------------------------------------------------------- fixtures
 
@@ -128,6 +132,28 @@ def make_fixtures(work):
             os.chmod(os.path.join(dirpath, name), 0o644)
     return {"content": content, "cert": cert, "key": key,
             "playlist": playlist, "segment": segment}
+
+
+def start_store_upstream(fx):
+    """For --store: the bench files, with a manifest.json, served by a Python server in a
+    thread; the first requests of verify() pull them into reel-edge's store."""
+    global STORE_UPSTREAM
+    import functools
+    import http.server
+    import threading
+
+    files = {"360p/index.m3u8": fx["playlist"], "360p/seg_00001.m4s": fx["segment"]}
+    manifest = {"manifest_version": 1, "title": "bench", "files": [
+        {"path": p, "size": len(d), "sha256": hashlib.sha256(d).hexdigest()}
+        for p, d in sorted(files.items())]}
+    with open(os.path.join(fx["content"], "bench", "manifest.json"), "w") as f:
+        json.dump(manifest, f)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=fx["content"])
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    STORE_UPSTREAM = "http://127.0.0.1:%d" % server.server_address[1]
 
 
 def run_checked(cmd, what, timeout=60):
@@ -178,8 +204,14 @@ class Server:
         lines = ["[server]", "listen = 127.0.0.1:%d" % self.port]
         if self.tls:
             lines.append("listen_tls = 127.0.0.1:%d" % self.tls_port)
-        lines += ["workers = %d" % self.workers, "",
-                  "[content]", "root = %s" % self.fx["content"], ""]
+        root = self.fx["content"]
+        if STORE_UPSTREAM:  # --store: an empty cache store that pulls the files in
+            root = os.path.join(self.dir, "store")
+            os.makedirs(root, exist_ok=True)
+        lines += ["workers = %d" % self.workers, "", "[content]", "root = %s" % root, ""]
+        if STORE_UPSTREAM:
+            lines += ["[store]", "enabled = on", "index = %s" % os.path.join(self.dir, "index"),
+                      "min_free = 0", "", "[upstream]", "url = %s" % STORE_UPSTREAM, ""]
         if self.tls:
             lines += ["[tls]", "certificate = %s" % self.fx["cert"],
                       "key = %s" % self.fx["key"], "ciphers = %s" % CIPHERS, ""]
@@ -800,6 +832,8 @@ def main():
     p.add_argument("--server-cpu", type=int, default=0, help="CPU for the servers in pinned mode")
     p.add_argument("--client-cpu", type=int, default=1, help="CPU for wrk in pinned mode")
     p.add_argument("--json", metavar="PATH", help="also write all results as JSON to PATH")
+    p.add_argument("--store", action="store_true",
+                   help="run reel-edge with its cache store, the files pulled through first")
     p.add_argument("--strict", action="store_true", help="exit 3 when a bar is missed")
     p.add_argument("--keep", action="store_true",
                    help="keep the temporary folder (configs, logs) and print its path")
@@ -858,6 +892,8 @@ def main():
     status = 0
     try:
         fx = make_fixtures(work)
+        if args.store:
+            start_store_upstream(fx)
         results["meta"].update({"playlist_bytes": len(fx["playlist"]),
                                 "segment_bytes": len(fx["segment"]), "range": RANGE_HEADER})
         print("edge_bench: reel-edge %s vs nginx %s; playlist %d B, segment %d B, "
