@@ -308,8 +308,7 @@ static bool send_head(struct reader *r, struct httpd_exchange *x, uint64_t size)
 	hold_fd(x, r->fd);
 	r->fd = -1;
 	x->cache_status = r->cache_status;
-	p->ops->head(p->arg, x, r->key, status, etag,
-		     strcmp(r->cache_status, "MISS") == 0 ? "fwd=miss" : "fwd=miss; collapsed");
+	p->ops->head(p->arg, x, r->key, status, etag, strcmp(r->cache_status, "MISS") != 0);
 	if (status == 206)
 		httpd_headerf(x, "Content-Range: bytes %llu-%llu/%llu\r\n",
 			      (unsigned long long)r->first, (unsigned long long)r->last,

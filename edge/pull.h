@@ -44,11 +44,12 @@ struct edge_pull_ops {
 	/*
 	 * Begin an answer to X for the object KEY while it is being fetched:
 	 * status line (STATUS) and the object's header lines with ETAG and
-	 * CACHE_STATUS ("fwd=miss", "fwd=miss; collapsed"), but no Content-*
-	 * line about the body and no end of the head.
+	 * a Cache-Status of fwd=miss, COLLAPSED when it joined another
+	 * request's fetch, but no Content-* line about the body and no end of
+	 * the head.
 	 */
 	void (*head)(void *arg, struct httpd_exchange *x, const char *key, int status,
-		     const char *etag, const char *cache_status);
+		     const char *etag, bool collapsed);
 	/*
 	 * Answer X (deferred as D) again from the start: what it waited for is
 	 * in the store now.  Returns true when X was answered (then the handler

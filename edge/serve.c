@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cache_status.h"
 #include "http_cond.h"
 #include "http_date.h"
 #include "http_path.h"
@@ -533,17 +534,20 @@ static struct edge_serve *serve_of(void *arg)
 }
 
 static void pull_head(void *arg, struct httpd_exchange *x, const char *key, int status,
-		      const char *etag, const char *cache_status)
+		      const char *etag, bool collapsed)
 {
 	struct edge_serve *s = serve_of(arg);
-	struct buf hdr = {0};
+	struct cache_status cs = {.name = EDGE_CACHE_NAME, .fwd = "miss", .collapsed = collapsed};
+	struct buf hdr = {0}, st = {0};
 
 	httpd_begin(x, status);
 	if (edge_filecache_headers(s->files, key, etag, 0, &hdr) == 0)
 		httpd_header(x, hdr.p, hdr.len);
 	buf_free(&hdr);
 	cors_dynamic(x, s);
-	httpd_headerf(x, "Cache-Status: reel-edge; %s\r\n", cache_status);
+	if (cache_status_write(&st, &cs) == 0)
+		httpd_headerf(x, "Cache-Status: %.*s\r\n", (int)st.len, st.p);
+	buf_free(&st);
 }
 
 static bool pull_again(void *arg, struct httpd_exchange *x, struct httpd_deferred *d)

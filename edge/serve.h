@@ -40,8 +40,9 @@ void edge_serve(struct httpd_exchange *x, void *arg);
 /* What pull-through calls back (pull.h); ARG is the struct edge_serve. */
 extern const struct edge_pull_ops edge_serve_pull_ops;
 
-/* The Cache-Status header line of a hit (RFC 9211). */
-#define EDGE_CACHE_STATUS_HIT "Cache-Status: reel-edge; hit\r\n"
+/* This cache's name in Cache-Status (RFC 9211), and the line a hit carries. */
+#define EDGE_CACHE_NAME	      "reel-edge"
+#define EDGE_CACHE_STATUS_HIT "Cache-Status: " EDGE_CACHE_NAME "; hit\r\n"
 
 /*
  * Does the Accept-Encoding value V (LEN bytes) accept gzip (a "gzip" or "*"
