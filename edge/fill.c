@@ -21,18 +21,11 @@
 
 #define PURGE_BODY_MAX 65536
 
-/* A request path, parsed once: /fill/, /fill/<title>, /fill/<title>/<path>, /purge. */
-struct fill_path {
-	enum { P_LIST, P_TITLE, P_OBJECT, P_PURGE } kind;
-	char title[MANIFEST_TITLE_MAX + 1];
-	char key[EDGE_KEY_MAX + 1]; /* "<title>/<path>" for P_OBJECT */
-};
-
 /* A body on its way: a PUT into a temporary file, or a purge request into memory. */
 struct upload {
 	struct edge_fill *fl;
 	struct httpd_deferred *d;
-	struct fill_path path;
+	struct edge_fill_path path;
 	uint8_t want[32]; /* Content-Digest */
 	struct edge_tmp *tmp;
 	int64_t mtime;
@@ -149,24 +142,23 @@ static int wanted_digest(const struct http_request *r, uint8_t out[32])
 
 /* ---- paths ---------------------------------------------------------------------------- */
 
-static int parse_path(const struct http_request *r, struct fill_path *fp)
+int edge_fill_parse_path(const char *path, size_t len, struct edge_fill_path *fp)
 {
 	char rel[EDGE_KEY_MAX + 8];
-	size_t len = r->path.len;
 	const char *rest, *slash;
 	int rc;
 
 	memset(fp, 0, sizeof(*fp));
-	if (len > 1 && r->path.p[len - 1] == '/')
+	if (len > 1 && path[len - 1] == '/')
 		len--; /* "/fill/" and "/fill/<title>/" name what they name without it */
-	if ((rc = http_path_decode(r->path.p, len, rel, sizeof(rel))) < 0)
-		return rc;
+	if ((rc = http_path_decode(path, len, rel, sizeof(rel))) < 0)
+		return rc == -ENAMETOOLONG ? -EINVAL : rc;
 	if (strcmp(rel, "purge") == 0) {
-		fp->kind = P_PURGE;
+		fp->kind = EDGE_FILL_PURGE;
 		return 0;
 	}
 	if (strcmp(rel, "fill") == 0) {
-		fp->kind = P_LIST;
+		fp->kind = EDGE_FILL_LIST;
 		return 0;
 	}
 	if (strncmp(rel, "fill/", 5) != 0)
@@ -178,14 +170,39 @@ static int parse_path(const struct http_request *r, struct fill_path *fp)
 	snprintf(fp->title, sizeof(fp->title), "%.*s",
 		 (int)(slash ? (size_t)(slash - rest) : strlen(rest)), rest);
 	if (!slash || !slash[1]) {
-		fp->kind = P_TITLE;
+		fp->kind = EDGE_FILL_TITLE;
 		return 0;
 	}
 	if (!manifest_path_ok(slash + 1, strlen(slash + 1)))
 		return -EINVAL;
-	fp->kind = P_OBJECT;
+	fp->kind = EDGE_FILL_OBJECT;
 	snprintf(fp->key, sizeof(fp->key), "%s", rest);
 	return 0;
+}
+
+int edge_fill_parse_purge(const char *body, size_t len, char key[EDGE_KEY_MAX + 2], bool *prefix)
+{
+	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *obj = json_object_get(j, "object"), *title = json_object_get(j, "title"),
+	       *pfx = json_object_get(j, "prefix");
+	const char *s = NULL;
+	size_t n;
+	int rc = -EINVAL;
+
+	if (json_is_object(j) && json_object_size(j) == 1 &&
+	    (json_is_string(obj) || json_is_string(title) || json_is_string(pfx)))
+		s = json_string_value(obj ? obj : title ? title : pfx);
+	n = s ? strlen(s) : 0;
+	if (!s || n == 0 || n > EDGE_KEY_MAX - 1)
+		goto out;
+	snprintf(key, EDGE_KEY_MAX + 2, "%s%s", s, title ? "/" : "");
+	if ((obj && edge_index_key_ok(key)) || (title && manifest_title_ok(s, n)) ||
+	    (pfx && key[0] != '/' && strchr(key, '/') && manifest_title_ok(key, strcspn(key, "/"))))
+		rc = 0;
+	*prefix = !obj;
+out:
+	json_decref(j);
+	return rc;
 }
 
 /* ---- reading: HEAD of an object, the lists --------------------------------------------- */
@@ -298,11 +315,12 @@ static void removed(struct httpd_exchange *x, struct edge_fill *fl, const char *
 	    json_pack("{s:I, s:I}", "objects", (json_int_t)objects, "bytes", (json_int_t)bytes));
 }
 
-static void delete_path(struct httpd_exchange *x, struct edge_fill *fl, const struct fill_path *fp)
+static void delete_path(struct httpd_exchange *x, struct edge_fill *fl,
+			const struct edge_fill_path *fp)
 {
 	char prefix[MANIFEST_TITLE_MAX + 2];
 
-	if (fp->kind == P_OBJECT) {
+	if (fp->kind == EDGE_FILL_OBJECT) {
 		removed(x, fl, fp->key, false);
 		return;
 	}
@@ -314,28 +332,15 @@ static void delete_path(struct httpd_exchange *x, struct edge_fill *fl, const st
 static void purge(struct httpd_exchange *x, struct edge_fill *fl, const char *p, size_t len)
 {
 	char key[EDGE_KEY_MAX + 2];
-	json_t *j = json_loadb(p, len, JSON_REJECT_DUPLICATES, NULL);
-	json_t *obj = json_object_get(j, "object"), *title = json_object_get(j, "title"),
-	       *prefix = json_object_get(j, "prefix");
-	const char *s;
+	bool prefix;
 
-	if (!json_is_object(j) || json_object_size(j) != 1 ||
-	    (!json_is_string(obj) && !json_is_string(title) && !json_is_string(prefix))) {
-		json_decref(j);
+	if (edge_fill_parse_purge(p, len, key, &prefix) != 0) {
 		refuse(x, fl, 422,
-		       "expected {\"object\": ...}, {\"title\": ...} or {\"prefix\": ...}");
+		       "expected {\"object\": \"<title>/<path>\"}, {\"title\": ...} or "
+		       "{\"prefix\": \"<title>/...\"}");
 		return;
 	}
-	s = json_string_value(obj ? obj : title ? title : prefix);
-	snprintf(key, sizeof(key), "%s%s", s, title ? "/" : "");
-	if ((obj && !strchr(key, '/')) || (title && !manifest_title_ok(s, strlen(s))) ||
-	    strlen(s) > EDGE_KEY_MAX || !strchr(key, '/') || key[0] == '/') {
-		json_decref(j);
-		refuse(x, fl, 422, "not an object, title or prefix of the store");
-		return;
-	}
-	json_decref(j);
-	removed(x, fl, key, !obj);
+	removed(x, fl, key, prefix);
 }
 
 /* ---- bodies ------------------------------------------------------------------------- */
@@ -443,7 +448,7 @@ static void body_end(void *arg, int err)
 
 	if (x && err)
 		body_refused(x, u, err);
-	else if (x && u->path.kind == P_PURGE)
+	else if (x && u->path.kind == EDGE_FILL_PURGE)
 		purge(x, u->fl, u->body.p ? u->body.p : "", u->body.len);
 	else if (x)
 		put_done(x, u);
@@ -453,7 +458,8 @@ static void body_end(void *arg, int err)
 }
 
 /* Start taking X's body for the path FP: the answer comes from body_end. */
-static void start_upload(struct httpd_exchange *x, struct edge_fill *fl, const struct fill_path *fp)
+static void start_upload(struct httpd_exchange *x, struct edge_fill *fl,
+			 const struct edge_fill_path *fp)
 {
 	const struct http_request *r = x->req;
 	struct upload *u = calloc(1, sizeof(*u));
@@ -474,21 +480,22 @@ static void start_upload(struct httpd_exchange *x, struct edge_fill *fl, const s
 	u->path = *fp;
 	if (http_header_get(r, "last-modified", &lm) == 1 && http_date_parse(lm.p, lm.len, &t) == 0)
 		u->mtime = (int64_t)t;
-	if (fp->kind == P_OBJECT &&
+	if (fp->kind == EDGE_FILL_OBJECT &&
 	    (rc = edge_cache_tmp_open(fl->cache, fp->title, r->content_length, &u->tmp)) != 0) {
 		upload_free(u);
 		refuse_store(x, fl, rc);
 		return;
 	}
 	if (r->content_length == 0) { /* an empty object: nothing to wait for */
-		if (fp->kind == P_PURGE)
+		if (fp->kind == EDGE_FILL_PURGE)
 			purge(x, fl, "", 0);
 		else
 			put_done(x, u);
 		upload_free(u);
 		return;
 	}
-	if (httpd_body_sink(x, fp->kind == P_PURGE ? purge_data : put_data, body_end, u) != 0 ||
+	if (httpd_body_sink(x, fp->kind == EDGE_FILL_PURGE ? purge_data : put_data, body_end, u) !=
+		0 ||
 	    !(u->d = httpd_defer(x))) {
 		upload_free(u);
 		refuse(x, fl, 500, "cannot take the body");
@@ -508,24 +515,24 @@ static bool empty_body_ok(const struct http_request *r)
 	       memcmp(want, empty, 32) == 0;
 }
 
-static void route(struct httpd_exchange *x, struct edge_fill *fl, const struct fill_path *fp)
+static void route(struct httpd_exchange *x, struct edge_fill *fl, const struct edge_fill_path *fp)
 {
 	const struct http_request *r = x->req;
 	enum http_method m = r->method;
 
-	if (m == HTTP_PUT && fp->kind == P_OBJECT)
+	if (m == HTTP_PUT && fp->kind == EDGE_FILL_OBJECT)
 		start_upload(x, fl, fp);
-	else if (m == HTTP_POST && fp->kind == P_PURGE)
+	else if (m == HTTP_POST && fp->kind == EDGE_FILL_PURGE)
 		start_upload(x, fl, fp);
 	else if (!empty_body_ok(r))
 		refuse(x, fl, 400, "no body here: Content-Digest is sha-256 of nothing");
-	else if (m == HTTP_HEAD && fp->kind == P_OBJECT)
+	else if (m == HTTP_HEAD && fp->kind == EDGE_FILL_OBJECT)
 		head_object(x, fl, fp->key);
-	else if (m == HTTP_GET && fp->kind == P_LIST)
+	else if (m == HTTP_GET && fp->kind == EDGE_FILL_LIST)
 		get_list(x, fl);
-	else if (m == HTTP_GET && fp->kind == P_TITLE)
+	else if (m == HTTP_GET && fp->kind == EDGE_FILL_TITLE)
 		get_title(x, fl, fp->title);
-	else if (m == HTTP_DELETE && (fp->kind == P_TITLE || fp->kind == P_OBJECT))
+	else if (m == HTTP_DELETE && (fp->kind == EDGE_FILL_TITLE || fp->kind == EDGE_FILL_OBJECT))
 		delete_path(x, fl, fp);
 	else
 		refuse(x, fl, 405, "not a method of this resource");
@@ -534,7 +541,7 @@ static void route(struct httpd_exchange *x, struct edge_fill *fl, const struct f
 void edge_fill_serve(struct httpd_exchange *x, void *arg)
 {
 	struct edge_fill *fl = arg;
-	struct fill_path fp;
+	struct edge_fill_path fp;
 	int rc;
 
 	if (fl->magic != EDGE_FILL_MAGIC)
@@ -547,7 +554,7 @@ void edge_fill_serve(struct httpd_exchange *x, void *arg)
 		httpd_body_mem(x, "ok\n", 3);
 		return;
 	}
-	if ((rc = parse_path(x->req, &fp)) != 0) {
+	if ((rc = edge_fill_parse_path(x->req->path.p, x->req->path.len, &fp)) != 0) {
 		refuse(x, fl, rc == -ENOENT ? 404 : 400,
 		       rc == -ENOENT ? "not a fill resource" : "not a title or package path");
 		return;

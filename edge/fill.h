@@ -47,4 +47,26 @@ struct edge_fill {
 /* The httpd handler of the fill listener; ARG is a struct edge_fill. */
 void edge_fill_serve(struct httpd_exchange *x, void *arg);
 
+/* A fill API path, parsed once. */
+struct edge_fill_path {
+	enum { EDGE_FILL_LIST, EDGE_FILL_TITLE, EDGE_FILL_OBJECT, EDGE_FILL_PURGE } kind;
+	char title[MANIFEST_TITLE_MAX + 1];
+	char key[EDGE_KEY_MAX + 1]; /* "<title>/<path>" for EDGE_FILL_OBJECT */
+};
+
+/*
+ * Parse the request path PATH (LEN bytes, still percent-encoded): /fill/,
+ * /fill/<title>, /fill/<title>/<path> or /purge.  0, -ENOENT (another
+ * path), -EINVAL (not a title or package path, malformed).
+ */
+int edge_fill_parse_path(const char *path, size_t len, struct edge_fill_path *fp);
+
+/*
+ * Parse a purge body (LEN bytes of JSON): {"object": "<title>/<path>"},
+ * {"title": "<title>"} or {"prefix": "<title>/..."}.  0 with the key to
+ * remove in KEY ("<title>/" for a title) and whether it is a prefix, or
+ * -EINVAL.
+ */
+int edge_fill_parse_purge(const char *body, size_t len, char key[EDGE_KEY_MAX + 2], bool *prefix);
+
 #endif

@@ -30,6 +30,11 @@ size_t ix_title_len(const char *key)
 	return tl;
 }
 
+bool edge_index_key_ok(const char *key)
+{
+	return ix_title_len(key) > 0;
+}
+
 bool ix_is_manifest(const char *key)
 {
 	const char *slash = strchr(key, '/');

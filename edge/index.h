@@ -48,6 +48,9 @@ void edge_removed_free(struct edge_removed *r);
 int edge_index_open(const char *dir, uint64_t map_size, struct edge_index **out, char *err,
 		    size_t errlen);
 
+/* Is KEY "<title>/<path>" with a title id and a package path (manifest.h)? */
+bool edge_index_key_ok(const char *key);
+
 /* Close IX; NULL does nothing. */
 void edge_index_free(struct edge_index *ix);
 
