@@ -1105,7 +1105,8 @@ struct httpd_exchange *httpd_resume(struct httpd_deferred *d)
 	return &d->x;
 }
 
-void httpd_resume_done(struct httpd_exchange *x)
+/* The deferred answer of X's connection is over: take the handle off it (freed by the caller). */
+static struct httpd_deferred *defer_end(struct httpd_exchange *x)
 {
 	struct httpd_conn *c = x->conn;
 	struct httpd_deferred *d = c->defer;
@@ -1116,6 +1117,14 @@ void httpd_resume_done(struct httpd_exchange *x)
 	d->magic = 0;
 	if (d->notify_ready)
 		event_del(&d->notify);
+	return d;
+}
+
+void httpd_resume_done(struct httpd_exchange *x)
+{
+	struct httpd_conn *c = x->conn;
+	struct httpd_deferred *d = defer_end(x);
+
 	if (!c->in_handler) {
 		answer_finish(c, x);
 		/* not from here: this may run inside another connection's handler */
@@ -1168,15 +1177,8 @@ void httpd_resume_part(struct httpd_exchange *x, void (*sent)(void *arg, bool cl
 void httpd_resume_abort(struct httpd_exchange *x)
 {
 	struct httpd_conn *c = x->conn;
-	struct httpd_deferred *d = c->defer;
 
-	if (c->magic != HTTPD_CONN_MAGIC || !d || d->magic != HTTPD_DEFER_MAGIC)
-		abort();
-	c->defer = NULL;
-	d->magic = 0;
-	if (d->notify_ready)
-		event_del(&d->notify);
-	free(d);
+	free(defer_end(x));
 	c->streaming = false;
 	c->stream_failed = true;
 	event_active(&c->ev, EV_WRITE, 0);

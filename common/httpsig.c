@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "claims.h"
 #include "sfv.h"
 
 /* The covered components, in the order the profile fixes. */
@@ -22,19 +23,10 @@ static const char *const components[] = {"@method", "@path", "@query", "content-
 static const char *const alg_names[] = {
     [HTTPSIG_ED25519] = "ed25519", [HTTPSIG_HMAC_SHA256] = "hmac-sha256"};
 
-/* Key ids, tags and nonces: [A-Za-z0-9._~:-] within the bounds. */
+/* Key ids, tags and nonces: ids as the claims have them, within the bounds. */
 static bool id_ok(const char *s, size_t len, size_t min, size_t max)
 {
-	if (len < min || len > max)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '~' || c == ':' || c == '-'))
-			return false;
-	}
-	return true;
+	return len >= min && len <= max && claims_id_valid(s, len, false);
 }
 
 /* A string parameter KEY of IT into OUT (SIZE bytes) when it fits the id shape. */

@@ -3,6 +3,7 @@
  * the quota's reservations (see cache.h).
  */
 #include "cache.h"
+#include "pmutex.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -32,30 +33,20 @@ struct edge_cache {
 
 int edge_cache_shared_init(struct edge_cache_shared *sh, const char *run_id)
 {
-	pthread_mutexattr_t a;
-	int rc;
-
 	memset(sh, 0, sizeof(*sh));
 	snprintf(sh->run_id, sizeof(sh->run_id), "%s", run_id);
-	if ((rc = pthread_mutexattr_init(&a)) != 0)
-		return -rc;
-	if ((rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED)) == 0 &&
-	    (rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST)) == 0)
-		rc = pthread_mutex_init(&sh->lock, &a);
-	pthread_mutexattr_destroy(&a);
-	return -rc;
+	return edge_pmutex_init(&sh->lock);
 }
 
 /* Lock SH; a holder that died leaves the state as consistent as its last store. */
 static void lock(struct edge_cache_shared *sh)
 {
-	if (pthread_mutex_lock(&sh->lock) == EOWNERDEAD)
-		pthread_mutex_consistent(&sh->lock);
+	edge_pmutex_lock(&sh->lock);
 }
 
 static void unlock(struct edge_cache_shared *sh)
 {
-	pthread_mutex_unlock(&sh->lock);
+	edge_pmutex_unlock(&sh->lock);
 }
 
 void edge_cache_shared_release(struct edge_cache_shared *sh, pid_t pid)

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "claims.h"
 #include "conf_table.h"
+#include "httpsig.h"
 
 #define F(member) CONF_FIELD(struct edge_config, member)
 #define L(member) CONF_FIELD(struct edge_config, limits.member)
@@ -52,9 +54,7 @@ static int parse_id(const char *v, void *field)
 {
 	size_t n = strlen(v);
 
-	if (n == 0 || n > 64 ||
-	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		      "0123456789._~:-") != n)
+	if (n > HTTPSIG_ID_MAX || !claims_id_valid(v, n, false))
 		return -EINVAL;
 	memcpy(field, v, n + 1);
 	return 0;

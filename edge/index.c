@@ -199,7 +199,7 @@ void edge_removed_free(struct edge_removed *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int removed_add(struct edge_removed *r, const char *key, uint64_t size)
+int edge_removed_add(struct edge_removed *r, const char *key, uint64_t size)
 {
 	if (!r)
 		return 0;
@@ -274,7 +274,9 @@ int edge_index_get(struct edge_index *ix, const char *key, struct edge_object *o
 	return rc;
 }
 
-int edge_index_title(struct edge_index *ix, const char *title, struct edge_title *out)
+/* The record KEY of DB in its own read transaction, given to DECODE(P, LEN, ARG). */
+static int read_one(struct edge_index *ix, unsigned db, const char *key,
+		    int (*decode)(const void *p, size_t len, void *arg), void *arg)
 {
 	struct store_txn *t;
 	const void *v;
@@ -283,27 +285,40 @@ int edge_index_title(struct edge_index *ix, const char *title, struct edge_title
 
 	if (rc != 0)
 		return rc;
-	rc = store_get(t, IX_TITLES, title, strlen(title), &v, &len);
+	rc = store_get(t, db, key, strlen(key), &v, &len);
 	if (rc == 0)
-		rc = edge_title_decode(v, len, out) == 0 ? 0 : -EIO;
+		rc = decode(v, len, arg) == 0 ? 0 : -EIO;
 	store_abort(t);
 	return rc;
 }
 
+static int title_decode(const void *p, size_t len, void *arg)
+{
+	return edge_title_decode(p, len, arg);
+}
+
+int edge_index_title(struct edge_index *ix, const char *title, struct edge_title *out)
+{
+	return read_one(ix, IX_TITLES, title, title_decode, out);
+}
+
+struct mentry {
+	uint64_t *size;
+	uint8_t *sha256;
+};
+
+static int mentry_decode(const void *p, size_t len, void *arg)
+{
+	struct mentry *me = arg;
+
+	return edge_mentry_decode(p, len, me->size, me->sha256);
+}
+
 int edge_index_mentry(struct edge_index *ix, const char *key, uint64_t *size, uint8_t sha256[32])
 {
-	struct store_txn *t;
-	const void *v;
-	size_t len;
-	int rc = store_begin(ix->s, false, &t);
+	struct mentry me = {size, sha256};
 
-	if (rc != 0)
-		return rc;
-	rc = store_get(t, IX_MANIFEST, key, strlen(key), &v, &len);
-	if (rc == 0)
-		rc = edge_mentry_decode(v, len, size, sha256) == 0 ? 0 : -EIO;
-	store_abort(t);
-	return rc;
+	return read_one(ix, IX_MANIFEST, key, mentry_decode, &me);
 }
 
 int edge_index_usage(struct edge_index *ix, uint64_t *bytes, uint64_t *objects)
@@ -490,8 +505,8 @@ int ix_drop_object(struct store_txn *t, const char *key, struct edge_removed *ou
 		return rc;
 	u.objects--;
 	u.bytes -= o.size;
-	if ((rc = ix_put_usage(t, &u)) != 0 || (rc = removed_add(out, key, o.size)) != 0 || !tlen ||
-	    (rc = ix_get_title(t, key, tlen, &rec)) != 0)
+	if ((rc = ix_put_usage(t, &u)) != 0 || (rc = edge_removed_add(out, key, o.size)) != 0 ||
+	    !tlen || (rc = ix_get_title(t, key, tlen, &rec)) != 0)
 		return rc;
 	rec.objects--;
 	rec.bytes -= o.size;
@@ -653,7 +668,7 @@ static int evict_one(struct store_txn *t, const char *keep, struct edge_removed 
 	ix_keys_free(&ks);
 	*freed += step.bytes;
 	for (size_t i = 0; i < step.n && rc == 0; i++)
-		rc = removed_add(out, step.keys[i], step.sizes[i]);
+		rc = edge_removed_add(out, step.keys[i], step.sizes[i]);
 	if (rc == 0 && step.n == 0)
 		rc = -EIO; /* a victim that removed nothing: the lists disagree */
 	edge_removed_free(&step);

@@ -40,6 +40,9 @@ struct edge_removed {
 /* Free the list (not R itself); a zeroed struct is fine. */
 void edge_removed_free(struct edge_removed *r);
 
+/* Append KEY (copied) of SIZE bytes to R: 0, or -ENOMEM.  R may be NULL (nothing kept). */
+int edge_removed_add(struct edge_removed *r, const char *key, uint64_t size);
+
 /*
  * Open (creating) the index in the folder DIR with a map of MAP_SIZE bytes.
  * Returns 0 and *OUT, or a negative errno with "DIR: why" in ERR.  One per

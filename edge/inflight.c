@@ -1,5 +1,6 @@
 /* The shared table of pulls in flight (see inflight.h). */
 #include "inflight.h"
+#include "pmutex.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,18 +32,16 @@ static uint64_t hash_key(const char *s)
 
 static void lock(struct edge_inflight *t)
 {
-	if (pthread_mutex_lock(&t->lock) == EOWNERDEAD)
-		pthread_mutex_consistent(&t->lock);
+	edge_pmutex_lock(&t->lock);
 }
 
 static void unlock(struct edge_inflight *t)
 {
-	pthread_mutex_unlock(&t->lock);
+	edge_pmutex_unlock(&t->lock);
 }
 
 int edge_inflight_init(struct edge_inflight *t)
 {
-	pthread_mutexattr_t a;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
@@ -54,13 +53,7 @@ int edge_inflight_init(struct edge_inflight *t)
 			return rc;
 		}
 	}
-	if ((rc = pthread_mutexattr_init(&a)) != 0)
-		return -rc;
-	if ((rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED)) == 0 &&
-	    (rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST)) == 0)
-		rc = pthread_mutex_init(&t->lock, &a);
-	pthread_mutexattr_destroy(&a);
-	return -rc;
+	return edge_pmutex_init(&t->lock);
 }
 
 int edge_inflight_wake_take(struct edge_inflight *t, pid_t pid)

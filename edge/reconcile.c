@@ -19,33 +19,8 @@ struct walk {
 	time_t started;
 	struct edge_reconcile_stats *st;
 	char key[EDGE_KEY_MAX + 2];
-	struct keys_list {
-		char **k;
-		size_t n, cap;
-	} drop;
+	struct edge_removed drop; /* records to drop */
 };
-
-static int list_add(struct keys_list *l, const char *key)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		char **k = realloc(l->k, cap * sizeof(*k));
-
-		if (!k)
-			return -ENOMEM;
-		l->k = k;
-		l->cap = cap;
-	}
-	return (l->k[l->n++] = strdup(key)) ? 0 : -ENOMEM;
-}
-
-static void list_free(struct keys_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->k[i]);
-	free(l->k);
-	memset(l, 0, sizeof(*l));
-}
 
 /* Placed or changed since the reconcile began: a writer's, not ours. */
 static bool recent(const struct walk *w, const struct stat *st)
@@ -129,7 +104,7 @@ static int record_cb(void *arg, const char *key, const struct edge_object *o)
 		return 0;
 	if (!o || fstatat(edge_cache_rootfd(w->c), key, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISREG(st.st_mode) || (uint64_t)st.st_size != o->size)
-		return list_add(&w->drop, key);
+		return edge_removed_add(&w->drop, key, 0);
 	return 0;
 }
 
@@ -156,13 +131,13 @@ int edge_reconcile(struct edge_cache *c, time_t started, struct edge_reconcile_s
 		rc = edge_index_objects(ix, "", record_cb, &w);
 	if (rc == 0 && w.drop.n) {
 		st->dropped = w.drop.n;
-		rc = edge_index_drop(ix, w.drop.k, w.drop.n);
+		rc = edge_index_drop(ix, w.drop.keys, w.drop.n);
 	}
 	if (rc == 0 && (rc = edge_index_verify(ix)) == 0) {
 		st->rebuilt = true;
 		rc = edge_index_rebuild(ix);
 	}
-	list_free(&w.drop);
+	edge_removed_free(&w.drop);
 	st->ms = now_ms() - t0;
 	return rc < 0 ? rc : 0;
 }

@@ -324,7 +324,7 @@ int main(void)
 	CHECK(edge_breaker_state(br) == EDGE_BREAKER_OPEN);
 	t0 = mono_ms();
 	CHECK_INT(fetch(dead, "s/0/a.m4s", &r, 1000), -EHOSTUNREACH);
-	CHECK(mono_ms() - t0 < 50);
+	CHECK(mono_ms() - t0 < 200); /* no request: at once, however loaded the machine */
 	free(r.data);
 	edge_upstream_free(dead);
 	/* after the open time a probe goes out; its success closes the breaker */

@@ -10,14 +10,18 @@ benchlib.py from their own folder.  Standard library only.
 
 import grp
 import hashlib
-import json
 import os
 import pwd
 import selectors
 import socket
+import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "tests", "integration"))
+
+from filltest import make_package as write_package  # noqa: E402,F401  (packages as the tests make them)
 from benchlib import (BenchError, cpu_seconds, free_port, log_tail, spawn, stop_group, taskset,
                       wait_ready)
 
@@ -31,20 +35,6 @@ def make_work(prefix):
     work = tempfile.mkdtemp(prefix=prefix)
     os.chmod(work, 0o755)
     return work
-
-
-def write_package(root, title, files):
-    """FILES ({path: bytes}) under ROOT/TITLE with the manifest.json reel-edge checks them by."""
-    entries = []
-    for path, data in sorted(files.items()):
-        full = os.path.join(root, title, path)
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        with open(full, "wb") as f:
-            f.write(data)
-        entries.append({"path": path, "size": len(data),
-                        "sha256": hashlib.sha256(data).hexdigest()})
-    with open(os.path.join(root, title, "manifest.json"), "w") as f:
-        json.dump({"manifest_version": 1, "title": title, "files": entries}, f)
 
 
 def open_for_nobody(top):

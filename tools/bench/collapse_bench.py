@@ -26,12 +26,11 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests", "integration"))
 
-import filltest  # noqa: E402  (the upstream the tests use, rate-limited)
 from benchlib import BenchError, fmt, log  # noqa: E402
 from cachebench import (DEFAULT_EDGE, DEFAULT_NGINX, Server, make_work, many_gets,  # noqa: E402
                         nginx_cache, reel_edge, write_package)
+import filltest  # noqa: E402  (the upstream the tests use, rate-limited; on the path now)
 
 SEGMENT = 2 * 1024 * 1024
 
