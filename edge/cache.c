@@ -456,13 +456,15 @@ int edge_cache_tmp_commit(struct edge_cache *c, struct edge_tmp *t, const char *
 			  size_t *missing)
 {
 	struct place_arg pa = {c, t, key, false};
+	struct edge_removed retired = {0};
 	int rc = 0;
 
 	if (t->written != o->size)
 		rc = -EINVAL;
 	else if (sync && fdatasync(t->fd) != 0)
 		rc = -EIO;
-	if (rc == 0 && (rc = edge_index_commit(c->ix, key, o, m, place, &pa, missing)) != 0 &&
+	if (rc == 0 &&
+	    (rc = edge_index_commit(c->ix, key, o, m, place, &pa, missing, &retired)) != 0 &&
 	    pa.placed) {
 		/* placed, then the commit failed: take the file back out */
 		if (t->unnamed)
@@ -473,9 +475,13 @@ int edge_cache_tmp_commit(struct edge_cache *c, struct edge_tmp *t, const char *
 	if (rc == 0) {
 		close(t->fd); /* in place now: nothing to unlink */
 		t->fd = -1;
+		unlink_removed(c, &retired); /* objects of an older version of the title */
+		if (m) /* a title's version may have changed: workers look again */
+			__atomic_fetch_add(&c->sh->generation, 1, __ATOMIC_RELAXED);
 		if (sync)
 			rc = edge_index_sync(c->ix);
 	}
+	edge_removed_free(&retired);
 	edge_cache_tmp_abort(c, t);
 	return rc;
 }

@@ -267,13 +267,12 @@ static int object_headers(const struct edge_filecache *fc, struct buf *out, cons
 
 static int build_headers(struct edge_filecache *fc, struct edge_file *f, bool compressible)
 {
-	const char *extra = fc->cfg.index && fc->cfg.extra ? fc->cfg.extra : "";
 	int rc = object_headers(fc, &f->hdr, f->content_type, f->kind, compressible, false, f->etag,
-				f->mtime, extra);
+				f->mtime, "");
 
 	if (rc == 0 && f->gz)
 		rc = object_headers(fc, &f->gz_hdr, f->content_type, f->kind, compressible, true,
-				    f->gz_etag, f->mtime, extra);
+				    f->gz_etag, f->mtime, "");
 	return rc;
 }
 

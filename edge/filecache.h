@@ -70,13 +70,11 @@ struct edge_filecache_config {
 	/*
 	 * The cache store's index, or NULL when the root is a folder served as
 	 * it is.  With it, only indexed objects are served, with the index's
-	 * ETag and Last-Modified, and EXTRA (header lines, e.g. Cache-Status)
-	 * goes with each; GENERATION (may be NULL) is a counter that changes
-	 * when objects are removed, and every entry is then checked against the
-	 * disk again before it is served.
+	 * ETag and Last-Modified; GENERATION (may be NULL) is a counter that
+	 * changes when objects are removed, and every entry is then checked
+	 * against the disk again before it is served.
 	 */
 	struct edge_index *index;
-	const char *extra;
 	const uint64_t *generation;
 };
 

@@ -420,11 +420,36 @@ static int forget_old(struct store_txn *t, const char *key, struct edge_title *r
 	return ix_in_lru(key, &old) ? ix_lru_del(t, key, old.last_hit) : 0;
 }
 
+/* Another version of TITLE's manifest, M, is in: drop its objects M does not list as they are. */
+static int retire_old(struct store_txn *t, const char *title, size_t tlen, const struct manifest *m,
+		      struct edge_removed *out)
+{
+	char prefix[MANIFEST_TITLE_MAX + 2];
+	struct keys ks = {0};
+	int rc;
+
+	snprintf(prefix, sizeof(prefix), "%.*s/", (int)tlen, title);
+	rc = ix_collect(t, IX_OBJECTS, prefix, tlen + 1, &ks);
+	for (size_t i = 0; i < ks.n && rc == 0; i++) {
+		const struct manifest_file *mf = manifest_find(m, ks.k[i] + tlen + 1);
+		struct edge_object o;
+
+		if (ix_is_manifest(ks.k[i]) || ix_get_object(t, ks.k[i], &o) != 0)
+			continue;
+		if (!mf || mf->size != o.size || memcmp(mf->sha256, o.sha256, 32) != 0)
+			rc = ix_drop_object(t, ks.k[i], out);
+	}
+	ix_keys_free(&ks);
+	return rc;
+}
+
 static int record_object(struct store_txn *t, const char *key, size_t tlen,
-			 const struct edge_object *o, const struct manifest *m)
+			 const struct edge_object *o, const struct manifest *m,
+			 struct edge_removed *retired)
 {
 	struct edge_title rec;
 	struct usage u;
+	bool new_version;
 	int rc;
 
 	if ((rc = ix_get_title(t, key, tlen, &rec)) != 0 || (rc = ix_get_usage(t, &u)) != 0 ||
@@ -439,6 +464,7 @@ static int record_object(struct store_txn *t, const char *key, size_t tlen,
 		rec.last_hit = o->last_hit;
 	u.objects++;
 	u.bytes += o->size;
+	new_version = m && rec.version[0] && strcmp(rec.version, m->version) != 0;
 	if (m) {
 		if ((rc = put_entries(t, key, tlen, m)) != 0)
 			return rc;
@@ -450,13 +476,14 @@ static int record_object(struct store_txn *t, const char *key, size_t tlen,
 				return rc;
 		}
 	}
-	if ((rc = ix_put_title(t, key, tlen, &rec)) != 0)
+	if ((rc = ix_put_title(t, key, tlen, &rec)) != 0 || (rc = ix_put_usage(t, &u)) != 0)
 		return rc;
-	return ix_put_usage(t, &u);
+	return new_version ? retire_old(t, key, tlen, m, retired) : 0;
 }
 
 int edge_index_commit(struct edge_index *ix, const char *key, const struct edge_object *o,
-		      const struct manifest *m, int (*place)(void *arg), void *arg, size_t *missing)
+		      const struct manifest *m, int (*place)(void *arg), void *arg, size_t *missing,
+		      struct edge_removed *retired)
 {
 	size_t tlen = ix_title_len(key), miss = 0;
 	struct store_txn *t;
@@ -475,7 +502,7 @@ int edge_index_commit(struct edge_index *ix, const char *key, const struct edge_
 			*missing = miss;
 	}
 	if (rc == 0)
-		rc = record_object(t, key, tlen, o, m);
+		rc = record_object(t, key, tlen, o, m, retired);
 	if (rc == 0 && place)
 		rc = place(arg);
 	if (rc != 0) {

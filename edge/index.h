@@ -86,12 +86,14 @@ int edge_index_usage(struct edge_index *ix, uint64_t *bytes, uint64_t *objects);
  * becomes complete and every object of it pinned, but only when every file
  * M lists is stored with the size and digest M gives; otherwise nothing
  * changes, *MISSING (may be NULL) counts the files that are not, and the
- * result is -EPIPE.  Other errors: -EINVAL (KEY), -ENOSPC (the map is full),
- * -EIO.
+ * result is -EPIPE.  A manifest of another version than the title had
+ * retires the title's objects that M does not list as they are (a new
+ * encode): their keys are appended to *RETIRED (may be NULL) for the caller
+ * to unlink.  Other errors: -EINVAL (KEY), -ENOSPC (the map is full), -EIO.
  */
 int edge_index_commit(struct edge_index *ix, const char *key, const struct edge_object *o,
-		      const struct manifest *m, int (*place)(void *arg), void *arg,
-		      size_t *missing);
+		      const struct manifest *m, int (*place)(void *arg), void *arg, size_t *missing,
+		      struct edge_removed *retired);
 
 /*
  * Remove objects: the object KEY itself, or, with PREFIX, every object whose

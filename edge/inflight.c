@@ -130,7 +130,7 @@ static int pick_slot(struct edge_inflight *t)
 }
 
 int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tmp, uint64_t size,
-			pid_t pid, struct edge_inflight_ref *ref, char tmp_out[80],
+			bool refetch, pid_t pid, struct edge_inflight_ref *ref, char tmp_out[80],
 			uint64_t *size_out)
 {
 	uint64_t h = hash_key(key), now = now_ms();
@@ -151,7 +151,7 @@ int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tm
 			rc = EDGE_CLAIM_JOIN;
 			goto out;
 		}
-		if (e->state == EDGE_IF_DONE && now - e->finished_ms < DONE_MS) {
+		if (e->state == EDGE_IF_DONE && now - e->finished_ms < DONE_MS && !refetch) {
 			*ref = (struct edge_inflight_ref){slot, e->gen};
 			rc = EDGE_CLAIM_DONE;
 			goto out;

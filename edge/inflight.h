@@ -81,12 +81,14 @@ enum edge_claim { EDGE_CLAIM_FETCH, EDGE_CLAIM_JOIN, EDGE_CLAIM_DONE };
  * For KEY: claim an entry to fetch it (EDGE_CLAIM_FETCH: the caller is the
  * fetcher, its temporary file TMP and SIZE recorded), or find the fetch in
  * flight (EDGE_CLAIM_JOIN: *TMP_OUT and *SIZE_OUT get its file and size),
- * or find it just finished (EDGE_CLAIM_DONE: look in the index).  *REF
- * names the entry.  The process PID uses wake slot WAKE.  Returns the
- * claim, or -EBUSY when every slot is in use.
+ * or find it just finished (EDGE_CLAIM_DONE: look in the index; never with
+ * REFETCH, when what the index has is not what the caller wants, e.g. a
+ * manifest of an older version).  *REF names the entry.  The process PID
+ * uses wake slot WAKE.  Returns the claim, or -EBUSY when every slot is in
+ * use.
  */
 int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tmp, uint64_t size,
-			pid_t pid, struct edge_inflight_ref *ref, char tmp_out[80],
+			bool refetch, pid_t pid, struct edge_inflight_ref *ref, char tmp_out[80],
 			uint64_t *size_out);
 
 /* Wake the readers of REF's entry in other processes than WAKE, when they wait (set by watch). */

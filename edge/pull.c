@@ -48,6 +48,7 @@ struct reader {
 	char range[128]; /* the request's Range value, "" when none */
 	bool head_only;	 /* a HEAD request */
 	bool again;	 /* answer from the start once done (manifests, waits for one) */
+	bool stale_ok;	 /* the store's version may answer when the fetch fails */
 	bool head_sent, part_out;
 	const char *cache_status;
 	int fd;	     /* the temporary file while R owns it, or -1 */
@@ -160,15 +161,20 @@ static void reader_fail(struct reader *r, int result)
 	reader_free(r);
 }
 
-/* Answer R's request again from the start; free R. */
-static void reader_again(struct reader *r)
+/*
+ * Answer R's request again from the start; STALE: the fetch R waited on
+ * failed, so from what the store has, stale.  Frees R.
+ */
+static void reader_again(struct reader *r, bool stale)
 {
 	struct httpd_deferred *d = r->d;
 	struct edge_pull *p = r->p;
 	struct httpd_exchange *x = httpd_resume(d);
 
 	reader_free(r);
-	if (x)
+	if (x && stale)
+		p->ops->stale(p->arg, x, d);
+	else if (x)
 		p->ops->again(p->arg, x, d);
 }
 
@@ -334,13 +340,17 @@ static void pump(struct reader *r)
 	if (r->part_out)
 		return;
 	reader_view(r, &v);
+	if (v.state == EDGE_IF_FAILED && r->stale_ok && !r->head_sent) {
+		reader_again(r, true);
+		return;
+	}
 	if (v.state == EDGE_IF_FAILED) {
 		reader_fail(r, v.result);
 		return;
 	}
 	if (!r->head_sent && (r->again || r->fd < 0)) {
 		if (v.state == EDGE_IF_DONE)
-			reader_again(r); /* in the store now: answered as a hit */
+			reader_again(r, false); /* in the store now: answered as a hit */
 		return;
 	}
 	if (!r->head_sent && (v.size == 0 || v.avail == 0))
@@ -568,11 +578,23 @@ static void join_remote(struct edge_pull *p, struct reader *r, struct edge_infli
  * file is made before the claim so that it is there for every joiner.
  * 0, or a negative errno (R has no source then).
  */
+/* Is R's object in the index (with the digest R expects, when it does)?  Its size then. */
+static bool indexed(struct edge_pull *p, const struct reader *r, uint64_t *size)
+{
+	struct edge_object o;
+
+	if (edge_index_get(edge_cache_index(p->cfg.cache), r->key, &o) != 0 ||
+	    (r->have_sha && memcmp(o.sha256, r->sha, 32) != 0))
+		return false;
+	*size = o.size;
+	return true;
+}
+
 static int fetch_start(struct edge_pull *p, struct reader *r, const char *version)
 {
 	struct fetch *f = calloc(1, sizeof(*f));
 	char title[MANIFEST_TITLE_MAX + 1], tmp_other[80];
-	uint64_t size_other;
+	uint64_t size_other, done_size = 0;
 	int rc, claim;
 
 	if (!f || !(f->notify = event_new(p->base, -1, 0, notify_cb, f))) {
@@ -590,19 +612,18 @@ static int fetch_start(struct edge_pull *p, struct reader *r, const char *versio
 	memcpy(f->sha, r->sha, 32);
 	if ((rc = edge_cache_tmp_open(p->cfg.cache, title, f->size, &f->tmp)) != 0)
 		goto out;
-	claim = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->path, f->size, getpid(),
-				    &f->ref, tmp_other, &size_other);
+	claim = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->path, f->size, r->stale_ok,
+				    getpid(), &f->ref, tmp_other, &size_other);
+	if (claim == EDGE_CLAIM_DONE && !indexed(p, r, &done_size))
+		/* finished a moment ago but gone again (evicted, or of a version retired since) */
+		claim = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->path, f->size, true,
+					    getpid(), &f->ref, tmp_other, &size_other);
 	rc = claim < 0 ? claim : 0;
 	if (claim == EDGE_CLAIM_JOIN) {
 		join_remote(p, r, f->ref, tmp_other);
 	} else if (claim == EDGE_CLAIM_DONE) {
-		struct edge_object o;
-
-		/* finished a moment ago; gone again already means evicted at once */
 		r->src = SRC_FINAL;
-		r->fin = (struct edge_inflight_view){EDGE_IF_FAILED, -ENOSPC, 0, 0};
-		if (edge_index_get(edge_cache_index(p->cfg.cache), r->key, &o) == 0)
-			r->fin = (struct edge_inflight_view){EDGE_IF_DONE, 0, o.size, o.size};
+		r->fin = (struct edge_inflight_view){EDGE_IF_DONE, 0, done_size, done_size};
 	}
 	if (claim != EDGE_CLAIM_FETCH)
 		goto out;
@@ -649,7 +670,7 @@ static int attach(struct edge_pull *p, struct reader *r, const char *version)
  */
 static bool wait_for(struct edge_pull *p, struct httpd_exchange *x, struct httpd_deferred *d,
 		     const char *key, bool again, uint64_t size, const uint8_t *sha,
-		     const char *version)
+		     const char *version, bool stale_ok)
 {
 	struct reader *r;
 	int rc;
@@ -664,13 +685,17 @@ static bool wait_for(struct edge_pull *p, struct httpd_exchange *x, struct httpd
 		httpd_resume_done(x);
 		return true;
 	}
+	r->stale_ok = stale_ok;
 	if (sha) {
 		r->have_sha = true;
 		r->expect = size;
 		memcpy(r->sha, sha, 32);
 	}
 	if ((rc = attach(p, r, version)) != 0) {
-		reader_fail(r, rc);
+		if (stale_ok)
+			reader_again(r, true);
+		else
+			reader_fail(r, rc);
 		return true;
 	}
 	pump(r);
@@ -690,9 +715,9 @@ bool edge_pull_request(struct edge_pull *p, struct httpd_exchange *x, struct htt
 	if (p->magic != PULL_MAGIC)
 		abort();
 	if (strcmp(key + tlen, "/" MANIFEST_NAME) == 0)
-		return wait_for(p, x, d, key, true, 0, NULL, version);
+		return wait_for(p, x, d, key, true, 0, NULL, version, false);
 	if (edge_index_mentry(ix, key, &size, sha) == 0)
-		return wait_for(p, x, d, key, false, size, sha, version);
+		return wait_for(p, x, d, key, false, size, sha, version, false);
 	snprintf(mkey, sizeof(mkey), "%.*s", (int)tlen, key);
 	if (edge_index_title(ix, mkey, &t) == 0 && (t.flags & EDGE_TITLE_MANIFEST)) {
 		httpd_error(x, 404, "not in the title's package", NULL, false);
@@ -702,7 +727,18 @@ bool edge_pull_request(struct edge_pull *p, struct httpd_exchange *x, struct htt
 	}
 	/* the title's manifest first; then this request starts over */
 	snprintf(mkey, sizeof(mkey), "%.*s/%s", (int)tlen, key, MANIFEST_NAME);
-	return wait_for(p, x, d, mkey, true, 0, NULL, version);
+	return wait_for(p, x, d, mkey, true, 0, NULL, version, false);
+}
+
+bool edge_pull_refresh(struct edge_pull *p, struct httpd_exchange *x, struct httpd_deferred *d,
+		       const char *key, const char *version)
+{
+	char mkey[EDGE_KEY_MAX + 1];
+
+	if (p->magic != PULL_MAGIC)
+		abort();
+	snprintf(mkey, sizeof(mkey), "%.*s/%s", (int)strcspn(key, "/"), key, MANIFEST_NAME);
+	return wait_for(p, x, d, mkey, true, 0, NULL, version, true);
 }
 
 /* ---- waking ------------------------------------------------------------------- */

@@ -56,6 +56,12 @@ struct edge_pull_ops {
 	 * called httpd_resume_done), false when it waits again.
 	 */
 	bool (*again)(void *arg, struct httpd_exchange *x, struct httpd_deferred *d);
+	/*
+	 * The upstream failed while X waited for a new version of its title:
+	 * answer X (deferred as D) from what the store has, stale.  As AGAIN
+	 * returns.
+	 */
+	bool (*stale)(void *arg, struct httpd_exchange *x, struct httpd_deferred *d);
 };
 
 struct edge_pull;
@@ -79,6 +85,17 @@ void edge_pull_free(struct edge_pull *p);
  * error), false when the answer comes later.
  */
 bool edge_pull_request(struct edge_pull *p, struct httpd_exchange *x, struct httpd_deferred *d,
+		       const char *key, const char *version);
+
+/*
+ * X asks for KEY of a title the store has at another version than
+ * VERSION (the one its stream token names): pull the title's manifest of
+ * VERSION (which retires the objects of the old one it does not share),
+ * then answer X again from the start.  When the upstream fails, X gets
+ * what the store has, stale (stale-if-error).  D and the result as for
+ * edge_pull_request().
+ */
+bool edge_pull_refresh(struct edge_pull *p, struct httpd_exchange *x, struct httpd_deferred *d,
 		       const char *key, const char *version);
 
 #endif

@@ -195,13 +195,25 @@ static bool if_range_ok(const struct http_request *r, const struct edge_file *f)
 	return http_date_parse(r->if_range.p, r->if_range.len, &t) == 0 && t == f->mtime;
 }
 
-/* Status line, the object's prebuilt header block HDR, and CORS for an origin list. */
+/* CORS for an origin list; Cache-Status for an object of the store. */
+static void object_extras(struct httpd_exchange *x, const struct edge_serve *s)
+{
+	cors_dynamic(x, s);
+	if (!s->index)
+		return;
+	if (strcmp(x->cache_status, "STALE") == 0)
+		httpd_header(x, EDGE_CACHE_STATUS_STALE, strlen(EDGE_CACHE_STATUS_STALE));
+	else
+		httpd_header(x, EDGE_CACHE_STATUS_HIT, strlen(EDGE_CACHE_STATUS_HIT));
+}
+
+/* Status line, the object's prebuilt header block HDR, and object_extras(). */
 static void begin_object(struct httpd_exchange *x, const struct edge_serve *s, int status,
 			 const struct buf *hdr)
 {
 	httpd_begin(x, status);
 	httpd_header(x, hdr->p, hdr->len);
-	cors_dynamic(x, s);
+	object_extras(x, s);
 }
 
 static void send_body(struct httpd_exchange *x, const struct edge_file *f, uint64_t off,
@@ -243,7 +255,7 @@ static void serve_ranges(struct httpd_exchange *x, const struct edge_serve *s,
 	after_type = memchr(f->hdr.p, '\n', f->hdr.len) + 1;
 	httpd_begin(x, 206);
 	httpd_header(x, after_type, f->hdr.len - (size_t)(after_type - f->hdr.p));
-	cors_dynamic(x, s);
+	object_extras(x, s);
 	httpd_headerf(x, "Content-Type: multipart/byteranges; boundary=%s\r\n", s->boundary);
 	httpd_end_head(x, (int64_t)total);
 	for (unsigned i = 0; i < n; i++) {
@@ -471,10 +483,13 @@ static bool fail(struct httpd_exchange *x, int status, const char *why)
 
 /*
  * The object request X, in the handler (D NULL) or answered again after a
- * wait (D its deferred handle).  Returns true when X is answered now, false
- * when pull-through answers it later.
+ * wait (D its deferred handle); REFRESH_FAILED: the upstream failed to give
+ * the version X's token names, so the store's answers, marked stale.
+ * Returns true when X is answered now, false when pull-through answers it
+ * later.
  */
-static bool serve_file(struct httpd_exchange *x, struct edge_serve *s, struct httpd_deferred *d)
+static bool serve_file(struct httpd_exchange *x, struct edge_serve *s, struct httpd_deferred *d,
+		       bool refresh_failed)
 {
 	const struct http_request *r = x->req;
 	bool tokenized = r->path.len > 3 && memcmp(r->path.p, "/s/", 3) == 0 &&
@@ -483,7 +498,7 @@ static bool serve_file(struct httpd_exchange *x, struct edge_serve *s, struct ht
 	char rel[4096];
 	struct stream_claims claims = {0};
 	struct edge_file *f;
-	bool hit;
+	bool hit, stale = false;
 	int rc;
 
 	if (tokenized)
@@ -502,6 +517,22 @@ static bool serve_file(struct httpd_exchange *x, struct edge_serve *s, struct ht
 		return true;
 	if (tokenized && redirect_key(x, s, rel))
 		return true;
+	if (tokenized && s->versions && refresh_failed) {
+		edge_versions_failed(s->versions, rel, strcspn(rel, "/"), claims.version,
+				     s->now_ms());
+		stale = true;
+	} else if (tokenized && s->versions) {
+		switch (edge_versions_check(s->versions, rel, strcspn(rel, "/"), claims.version,
+					    s->now_ms())) {
+		case EDGE_VERSION_REFRESH:
+			return edge_pull_refresh(s->pull, x, d, rel, claims.version);
+		case EDGE_VERSION_STALE:
+			stale = true;
+			break;
+		case EDGE_VERSION_SERVE:
+			break;
+		}
+	}
 	rc = edge_filecache_get(s->files, rel, s->now_ms(), &f, &hit);
 	if (rc == -ENODATA && s->pull)
 		return edge_pull_request(s->pull, x, d, rel, claims.version);
@@ -511,7 +542,7 @@ static bool serve_file(struct httpd_exchange *x, struct edge_serve *s, struct ht
 		return fail(x, 403, NULL);
 	if (rc != 0)
 		return fail(x, rc == -EMFILE ? 503 : 500, "cannot open the object");
-	x->cache_status = s->index || hit ? "HIT" : "MISS";
+	x->cache_status = stale ? "STALE" : s->index || hit ? "HIT" : "MISS";
 	metrics_add(hit ? &s->slot->cache_hits : &s->slot->cache_misses, 1);
 	if (s->index)
 		metrics_add(&s->slot->store_hits, 1);
@@ -554,13 +585,23 @@ static bool pull_again(void *arg, struct httpd_exchange *x, struct httpd_deferre
 {
 	struct edge_serve *s = serve_of(arg);
 
-	if (!serve_file(x, s, d))
+	if (!serve_file(x, s, d, false))
 		return false;
 	httpd_resume_done(x);
 	return true;
 }
 
-const struct edge_pull_ops edge_serve_pull_ops = {pull_head, pull_again};
+static bool pull_stale(void *arg, struct httpd_exchange *x, struct httpd_deferred *d)
+{
+	struct edge_serve *s = serve_of(arg);
+
+	if (!serve_file(x, s, d, true))
+		return false;
+	httpd_resume_done(x);
+	return true;
+}
+
+const struct edge_pull_ops edge_serve_pull_ops = {pull_head, pull_again, pull_stale};
 
 static bool path_is(const struct http_request *r, const char *lit)
 {
@@ -592,5 +633,5 @@ void edge_serve(struct httpd_exchange *x, void *arg)
 	else if (path_is(r, "/metrics"))
 		serve_metrics(x, s);
 	else
-		serve_file(x, s, NULL);
+		serve_file(x, s, NULL, false);
 }

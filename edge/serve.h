@@ -13,6 +13,7 @@
 #include "pull.h"
 #include "ratelimit.h"
 #include "stream_token.h"
+#include "versions.h"
 #include "worker_store.h"
 
 struct edge_serve {
@@ -29,6 +30,7 @@ struct edge_serve {
 	struct edge_ratelimit *failures;   /* failed verifications per client address */
 	struct edge_index *index;	   /* the cache store's, NULL when the root is a folder */
 	struct edge_pull *pull;		   /* pull-through, NULL when off */
+	struct edge_versions *versions;	   /* the store's title versions; with pull-through */
 	struct edge_worker_store *store;   /* for the store's gauges; NULL when off */
 };
 
@@ -40,9 +42,15 @@ void edge_serve(struct httpd_exchange *x, void *arg);
 /* What pull-through calls back (pull.h); ARG is the struct edge_serve. */
 extern const struct edge_pull_ops edge_serve_pull_ops;
 
-/* This cache's name in Cache-Status (RFC 9211), and the line a hit carries. */
+/*
+ * This cache's name in Cache-Status (RFC 9211), the line a hit carries and
+ * the one of the store's object served when the upstream failed to give the
+ * version the stream token names (stale-if-error).
+ */
 #define EDGE_CACHE_NAME	      "reel-edge"
 #define EDGE_CACHE_STATUS_HIT "Cache-Status: " EDGE_CACHE_NAME "; hit\r\n"
+#define EDGE_CACHE_STATUS_STALE                                                                    \
+	"Cache-Status: " EDGE_CACHE_NAME "; fwd=stale; detail=stale-if-error\r\n"
 
 /*
  * Does the Accept-Encoding value V (LEN bytes) accept gzip (a "gzip" or "*"

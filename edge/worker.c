@@ -118,7 +118,6 @@ int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct 
 	    .cache_control = {cfg->cc_playlist, cfg->cc_segment, cfg->cc_other},
 	    .cors_static = serve.cors_static,
 	    .index = w.store.cache ? edge_cache_index(w.store.cache) : NULL,
-	    .extra = EDGE_CACHE_STATUS_HIT,
 	    .generation = w.store.cache ? &store->shared->cache.generation : NULL,
 	};
 	serve.index = fcc.index;
@@ -156,6 +155,10 @@ int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct 
 		goto out;
 	serve.pull = w.store.pull;
 	serve.store = &w.store;
+	if (serve.pull && !(serve.versions = edge_versions_new(serve.index, fcc.generation))) {
+		log_warnx("out of memory");
+		goto out;
+	}
 	ev_term = evsignal_new(w.base, SIGTERM, on_term, &w);
 	ev_int = evsignal_new(w.base, SIGINT, on_term, &w); /* Ctrl-C reaches the whole group */
 	ev_hup = evsignal_new(w.base, SIGHUP, on_usr1, &w);
@@ -185,6 +188,7 @@ out:
 	httpd_free(w.srv);
 	edge_worker_store_close(&w.store);
 	edge_filecache_free(serve.files);
+	edge_versions_free(serve.versions);
 	token_cache_free(serve.tokens);
 	edge_ratelimit_free(serve.failures);
 	accesslog_free(w.alog);

@@ -4,7 +4,9 @@ request's HMAC signature independently: the manifest first, then objects
 verified against it; 100 concurrent requests for one uncached segment
 (whole and ranged, two workers) served from exactly one upstream request,
 as its bytes arrive; a package path the manifest does not list; bytes that
-do not match; a token whose version is not the manifest's; the upstream
+do not match; a token whose version is not the manifest's; a title encoded anew
+(the new version pulled, the old one's objects retired, stale answers
+when the upstream cannot give the version a token names); the upstream
 stopped (cached titles keep playing, the breaker answers at once, misses
 succeed again when it returns); kill -9 in the middle of a pull."""
 
@@ -55,14 +57,20 @@ def check_basic(t, s, edge):
     t.check_eq("a title the upstream does not have: 404", r.status, 404)
     t.check("every upstream request was signed by this edge", not s.up.bad_signatures,
             s.up.bad_signatures)
+    log = wait_log(edge, " MISS\n", " HIT\n")
+    t.check("the access log's cache-status field says MISS and HIT",
+            " MISS\n" in log and " HIT\n" in log, log[-500:])
+
+
+def wait_log(edge, *words):
+    """The access log once it has every one of WORDS (written each second), or after 3 s."""
     log = ""
     deadline = time.monotonic() + 3
-    while time.monotonic() < deadline and not (" MISS\n" in log and " HIT\n" in log):
+    while time.monotonic() < deadline and not all(w in log for w in words):
         time.sleep(0.1)
         with open(edge.access_log) as f:
             log = f.read()
-    t.check("the access log's cache-status field says MISS and HIT",
-            " MISS\n" in log and " HIT\n" in log, log[-500:])
+    return log
 
 
 def curl_many(port, path, n, ranges_every=4):
@@ -139,31 +147,84 @@ def check_verification(t, s, edge):
             s.up.count("/content/t6/360p/seg_00001.m4s") == before + 1, before)
 
 
-def check_token_version(t, s, edge, signer):
-    files, manifest = package(s, "t7", nseg=1)
+def token(t, signer, title, ver):
     now = int(time.time())
-    claims = {"purpose": "reel-stream-v1", "sub": "u", "title": "t7", "ver": "0000000000000000",
+    claims = {"purpose": "reel-stream-v1", "sub": "u", "title": title, "ver": ver,
               "maxh": 1080, "lease": "l", "iat": pt.rfc3339(now - 5),
               "exp": pt.rfc3339(now + 600)}
-    tok = pt.sign(t.tmp, signer.pem, "tk1", claims)
-    r = get(edge, "/s/%s/t7/360p/seg_00001.m4s" % tok)
+    return pt.sign(t.tmp, signer.pem, "tk1", claims)
+
+
+def check_token_version(t, s, edge, signer):
+    files, manifest = package(s, "t7", nseg=1)
+    r = get(edge, "/s/%s/t7/360p/seg_00001.m4s" % token(t, signer, "t7", "0000000000000000"))
     t.check("a pulled manifest of another version than the token's: 502", r.status == 502,
             r.summary())
-    claims["ver"] = ft.version_of(manifest)
-    tok = pt.sign(t.tmp, signer.pem, "tk1", claims)
+    tok = token(t, signer, "t7", ft.version_of(manifest))
     r = get(edge, "/s/%s/t7/360p/seg_00001.m4s" % tok)
     t.check("the token's own version is pulled and served", r.status == 200 and
             r.body == files["360p/seg_00001.m4s"], r.summary())
 
 
-def check_origin_down(t, s, edge):
+def new_encode(s, title, files):
+    """The same package with its second segment encoded anew."""
+    files = dict(files)
+    files["360p/seg_00002.m4s"] = ft.segment_bytes(SEG, 0xbeef)
+    return files, ft.make_package(s.origin_root, title, files)
+
+
+def check_new_version(t, s, edge, signer):
+    files, manifest = package(s, "t10", nseg=2)
+    v1 = token(t, signer, "t10", ft.version_of(manifest))
+    for name in ("seg_00001.m4s", "seg_00002.m4s"):
+        get(edge, "/s/%s/t10/360p/%s" % (v1, name))
+    files2, manifest2 = new_encode(s, "t10", files)
+    v2 = token(t, signer, "t10", ft.version_of(manifest2))
+    before = s.up.count("/content/t10/manifest.json")
+    r = get(edge, "/s/%s/t10/360p/seg_00002.m4s" % v2)
+    t.check("a token of a newer version than the store's: the new manifest is pulled, then "
+            "the new object", r.status == 200 and r.body == files2["360p/seg_00002.m4s"] and
+            s.up.count("/content/t10/manifest.json") == before + 1, r.summary())
+    r = get(edge, "/s/%s/t10/360p/seg_00001.m4s" % v2)
+    t.check("  an object both versions share stays a hit", r.status == 200 and
+            "hit" in (r.header("Cache-Status") or "") and
+            s.up.count("/content/t10/360p/seg_00001.m4s") == 1, r.summary())
+    c = et.Conn(edge.port)  # one connection, one worker: each worker asks once in a while
+    c.send(et.build_request("GET", "/s/%s/t10/360p/seg_00002.m4s" % v1))
+    r = c.read_response()
+    t.check("  a token of the old version once the upstream has the new: the store's, marked "
+            "stale", r.status == 200 and r.body == files2["360p/seg_00002.m4s"] and
+            "fwd=stale" in (r.header("Cache-Status") or ""), r.summary())
+    before = s.up.count("/content/t10/manifest.json")
+    c.send(et.build_request("GET", "/s/%s/t10/360p/seg_00001.m4s" % v1))
+    r = c.read_response()
+    c.close()
+    t.check("  and the worker's next request does not ask the upstream again at once",
+            r.status == 200 and s.up.count("/content/t10/manifest.json") == before,
+            r.summary())
+    t.check_eq("  index and files agree", st.index_objects(edge, s.ctl), st.store_files(edge))
+
+
+def check_origin_down(t, s, edge, signer):
     files, _ = package(s, "t8", nseg=2)
     get(edge, "/t8/360p/seg_00001.m4s")
+    old, manifest = package(s, "t11", nseg=2)
+    v1 = token(t, signer, "t11", ft.version_of(manifest))
+    get(edge, "/s/%s/t11/360p/seg_00002.m4s" % v1)
+    v2 = token(t, signer, "t11", ft.version_of(new_encode(s, "t11", old)[1]))
     uncached = [package(s, "u%d" % i, nseg=1)[0] for i in range(6)]
     s.up.stop()
     r = get(edge, "/t8/360p/seg_00001.m4s")
     t.check("origin stopped: a cached object is still served", r.status == 200 and
             r.body == files["360p/seg_00001.m4s"], r.summary())
+    t0 = time.monotonic()
+    r = get(edge, "/s/%s/t11/360p/seg_00002.m4s" % v2)
+    dt = time.monotonic() - t0
+    t.check("  a token of a version the upstream cannot give now: the store's, stale "
+            "(%.0f ms)" % (dt * 1000), r.status == 200 and r.body == old["360p/seg_00002.m4s"]
+            and "fwd=stale" in (r.header("Cache-Status") or ""), r.summary())
+    log = wait_log(edge, " STALE\n")
+    t.check("  the access log says STALE", " STALE\n" in log, log[-300:])
     for i in range(4):  # failures that open the breaker
         get(edge, "/u%d/360p/seg_00001.m4s" % i)
     t0 = time.monotonic()
@@ -228,9 +289,10 @@ def main(t):
     check_collapse(t, s, edge)
     check_verification(t, s, edge)
     check_token_version(t, s, edge, signer)
+    check_new_version(t, s, edge, signer)
     check_metrics(t, edge)
     check_kill_mid_pull(t, s, edge)
-    check_origin_down(t, s, edge)
+    check_origin_down(t, s, edge, signer)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 /*
  * Unit tests for the edge's cache index (edge/index*.c) on a real LMDB
  * environment in a temporary folder: records, commits with and without a
- * manifest, removals, eviction order, hits, reconciling, nonces.
+ * manifest, removals, eviction order, hits, reconciling, a title's new
+ * version and the workers' view of versions (versions.c), nonces.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "index.h"
 #include "test.h"
+#include "versions.h"
 
 static struct edge_object obj(enum edge_origin origin, uint64_t size, uint8_t fill, int64_t t)
 {
@@ -100,25 +102,27 @@ static void test_commit_and_fill(struct edge_index *ix)
 	size_t missing = 99;
 
 	CHECK(m != NULL);
-	CHECK_INT(edge_index_commit(ix, "t1/a.m4s", &o, NULL, place_ok, NULL, NULL), 0);
+	CHECK_INT(edge_index_commit(ix, "t1/a.m4s", &o, NULL, place_ok, NULL, NULL, NULL), 0);
 	CHECK_INT(placed, 1);
 	CHECK_INT(edge_index_get(ix, "t1/a.m4s", &got), 0);
 	CHECK(got.size == 10 && got.origin == EDGE_ORIGIN_FILL);
 	CHECK_INT(edge_index_get(ix, "t1/b.m4s", &got), -ENOENT);
 	/* a failing placement leaves nothing */
 	o = obj(EDGE_ORIGIN_FILL, 20, 2, 100);
-	CHECK_INT(edge_index_commit(ix, "t1/b.m4s", &o, NULL, place_fail, NULL, NULL), -EXDEV);
+	CHECK_INT(edge_index_commit(ix, "t1/b.m4s", &o, NULL, place_fail, NULL, NULL, NULL),
+		  -EXDEV);
 	CHECK_INT(edge_index_get(ix, "t1/b.m4s", &got), -ENOENT);
 	/* the manifest before every file is there: refused */
 	o = obj(EDGE_ORIGIN_FILL, 300, 3, 100);
-	CHECK_INT(edge_index_commit(ix, "t1/manifest.json", &o, m, NULL, NULL, &missing), -EPIPE);
+	CHECK_INT(edge_index_commit(ix, "t1/manifest.json", &o, m, NULL, NULL, &missing, NULL),
+		  -EPIPE);
 	CHECK_INT(missing, 1);
 	CHECK_INT(edge_index_get(ix, "t1/manifest.json", &got), -ENOENT);
 	/* a pulled b of the title, then the manifest: complete, everything pinned */
 	o = obj(EDGE_ORIGIN_PULL, 20, 2, 100);
-	CHECK_INT(edge_index_commit(ix, "t1/b.m4s", &o, NULL, NULL, NULL, NULL), 0);
+	CHECK_INT(edge_index_commit(ix, "t1/b.m4s", &o, NULL, NULL, NULL, NULL, NULL), 0);
 	o = obj(EDGE_ORIGIN_FILL, 300, 3, 100);
-	CHECK_INT(edge_index_commit(ix, "t1/manifest.json", &o, m, NULL, NULL, &missing), 0);
+	CHECK_INT(edge_index_commit(ix, "t1/manifest.json", &o, m, NULL, NULL, &missing, NULL), 0);
 	CHECK_INT(missing, 0);
 	CHECK_INT(edge_index_title(ix, "t1", &t), 0);
 	CHECK(t.flags == (EDGE_TITLE_MANIFEST | EDGE_TITLE_COMPLETE));
@@ -133,11 +137,11 @@ static void test_commit_and_fill(struct edge_index *ix)
 	CHECK(bytes == 330 && objects == 3);
 	/* replacing an object keeps the counts right */
 	o = obj(EDGE_ORIGIN_FILL, 10, 1, 200);
-	CHECK_INT(edge_index_commit(ix, "t1/a.m4s", &o, NULL, NULL, NULL, NULL), 0);
+	CHECK_INT(edge_index_commit(ix, "t1/a.m4s", &o, NULL, NULL, NULL, NULL, NULL), 0);
 	CHECK_INT(edge_index_usage(ix, &bytes, &objects), 0);
 	CHECK(bytes == 330 && objects == 3);
-	CHECK_INT(edge_index_commit(ix, "bad key", &o, NULL, NULL, NULL, NULL), -EINVAL);
-	CHECK_INT(edge_index_commit(ix, "t1/../x", &o, NULL, NULL, NULL, NULL), -EINVAL);
+	CHECK_INT(edge_index_commit(ix, "bad key", &o, NULL, NULL, NULL, NULL, NULL), -EINVAL);
+	CHECK_INT(edge_index_commit(ix, "t1/../x", &o, NULL, NULL, NULL, NULL, NULL), -EINVAL);
 	CHECK_INT(edge_index_verify(ix), 1);
 	manifest_free(m);
 }
@@ -159,7 +163,7 @@ static void test_remove(struct edge_index *ix)
 	CHECK_INT(r.n, 0);
 	/* a prefix: the whole title, record and entries with it */
 	o = obj(EDGE_ORIGIN_PULL, 5, 9, 100);
-	CHECK_INT(edge_index_commit(ix, "t2/x.ts", &o, NULL, NULL, NULL, NULL), 0);
+	CHECK_INT(edge_index_commit(ix, "t2/x.ts", &o, NULL, NULL, NULL, NULL, NULL), 0);
 	CHECK_INT(edge_index_remove(ix, "t1/", true, &r), 0);
 	CHECK_INT(r.n, 2);
 	edge_removed_free(&r);
@@ -184,19 +188,19 @@ static void test_evict(struct edge_index *ix)
 
 	/* a filled title, old; a pulled title with a manifest and three segments */
 	o = obj(EDGE_ORIGIN_FILL, 10, 1, 10);
-	edge_index_commit(ix, "f/a.m4s", &o, NULL, NULL, NULL, NULL);
+	edge_index_commit(ix, "f/a.m4s", &o, NULL, NULL, NULL, NULL, NULL);
 	o = obj(EDGE_ORIGIN_FILL, 20, 2, 10);
-	edge_index_commit(ix, "f/b.m4s", &o, NULL, NULL, NULL, NULL);
+	edge_index_commit(ix, "f/b.m4s", &o, NULL, NULL, NULL, NULL, NULL);
 	o = obj(EDGE_ORIGIN_FILL, 300, 3, 10);
-	CHECK_INT(edge_index_commit(ix, "f/manifest.json", &o, m, NULL, NULL, NULL), 0);
+	CHECK_INT(edge_index_commit(ix, "f/manifest.json", &o, m, NULL, NULL, NULL, NULL), 0);
 	o = obj(EDGE_ORIGIN_PULL, 100, 4, 100);
-	edge_index_commit(ix, "p/manifest.json", &o, m, NULL, NULL, NULL);
+	edge_index_commit(ix, "p/manifest.json", &o, m, NULL, NULL, NULL, NULL);
 	for (int i = 1; i <= 3; i++) {
 		char key[32];
 
 		snprintf(key, sizeof(key), "p/s%d.m4s", i);
 		o = obj(EDGE_ORIGIN_PULL, 1000, (uint8_t)(10 + i), 100 + i);
-		CHECK_INT(edge_index_commit(ix, key, &o, NULL, NULL, NULL, NULL), 0);
+		CHECK_INT(edge_index_commit(ix, key, &o, NULL, NULL, NULL, NULL, NULL), 0);
 	}
 	/* s2 hit recently: s1 and s3 go first */
 	CHECK_INT(edge_index_touch(ix, &hit, 1), 0);
@@ -242,7 +246,7 @@ static void test_reconcile(struct edge_index *ix)
 
 		snprintf(key, sizeof(key), "r/%c.ts", 'a' + i);
 		o = obj(EDGE_ORIGIN_PULL, 7, (uint8_t)i, 50);
-		edge_index_commit(ix, key, &o, NULL, NULL, NULL, NULL);
+		edge_index_commit(ix, key, &o, NULL, NULL, NULL, NULL, NULL);
 	}
 	CHECK_INT(edge_index_drop(ix, gone, 2), 0);
 	CHECK_INT(edge_index_objects(ix, "r/", count_cb, &n), 0);
@@ -254,6 +258,77 @@ static void test_reconcile(struct edge_index *ix)
 	CHECK_INT(edge_index_verify(ix), 1);
 	CHECK_INT(edge_index_title(ix, "r", &t), 0);
 	CHECK(t.objects == 2 && t.bytes == 14);
+}
+
+/* A manifest of a new version retires the objects it does not list as they are. */
+static void test_new_version(struct edge_index *ix)
+{
+	const char *v1 = "{\"files\":[{\"path\":\"a.m4s\",\"size\":10,\"sha256\":"
+			 "\"0101010101010101010101010101010101010101010101010101010101010101\"}]}";
+	const char *v2 = "{\"files\":[{\"path\":\"a.m4s\",\"size\":10,\"sha256\":"
+			 "\"0101010101010101010101010101010101010101010101010101010101010101\"},"
+			 "{\"path\":\"b.m4s\",\"size\":20,\"sha256\":"
+			 "\"0303030303030303030303030303030303030303030303030303030303030303\"}]}";
+	struct manifest *m1 = NULL, *m2 = NULL;
+	struct edge_removed r = {0};
+	struct edge_object o;
+	struct edge_title t;
+	char err[128];
+
+	manifest_parse(v1, strlen(v1), &m1, err, sizeof(err));
+	manifest_parse(v2, strlen(v2), &m2, err, sizeof(err));
+	o = obj(EDGE_ORIGIN_PULL, 5, 9, 10);
+	CHECK_INT(edge_index_commit(ix, "v/manifest.json", &o, m1, NULL, NULL, NULL, &r), 0);
+	CHECK_INT(r.n, 0);
+	o = obj(EDGE_ORIGIN_PULL, 10, 1, 10);
+	edge_index_commit(ix, "v/a.m4s", &o, NULL, NULL, NULL, NULL, NULL);
+	o = obj(EDGE_ORIGIN_PULL, 20, 2, 10);
+	edge_index_commit(ix, "v/b.m4s", &o, NULL, NULL, NULL, NULL, NULL);
+	o = obj(EDGE_ORIGIN_PULL, 6, 8, 20);
+	CHECK_INT(edge_index_commit(ix, "v/manifest.json", &o, m2, NULL, NULL, NULL, &r), 0);
+	CHECK(r.n == 1 && strcmp(r.keys[0], "v/b.m4s") == 0);
+	CHECK_INT(edge_index_get(ix, "v/a.m4s", &o), 0);
+	CHECK_INT(edge_index_title(ix, "v", &t), 0);
+	CHECK(t.objects == 2 && strcmp(t.version, m2->version) == 0);
+	CHECK_INT(edge_index_verify(ix), 1);
+	edge_removed_free(&r);
+	manifest_free(m1);
+	manifest_free(m2);
+}
+
+/* The workers' view of title versions (versions.c) over the index test_new_version() left. */
+static void test_versions(struct edge_index *ix)
+{
+	uint64_t gen = 1;
+	struct edge_versions *v = edge_versions_new(ix, &gen);
+	struct edge_title t;
+	struct edge_object o = obj(EDGE_ORIGIN_PULL, 5, 9, 30);
+	char err[128];
+	const char *v3 = "{\"files\":[]}";
+	struct manifest *m3 = NULL;
+
+	CHECK(v != NULL);
+	CHECK_INT(edge_index_title(ix, "v", &t), 0);
+	CHECK_INT(edge_versions_check(v, "v/a.m4s", 1, t.version, 0), EDGE_VERSION_SERVE);
+	CHECK_INT(edge_versions_check(v, "v", 1, "", 0), EDGE_VERSION_SERVE); /* no ver */
+	CHECK_INT(edge_versions_check(v, "v", 1, "00000000000000aa", 0), EDGE_VERSION_REFRESH);
+	CHECK_INT(edge_versions_check(v, "nope", 4, "00000000000000aa", 0), EDGE_VERSION_SERVE);
+	edge_versions_failed(v, "v", 1, "00000000000000aa", 1000);
+	CHECK_INT(
+	    edge_versions_check(v, "v", 1, "00000000000000aa", 1000 + EDGE_VERSIONS_RETRY_MS - 1),
+	    EDGE_VERSION_STALE);
+	CHECK_INT(edge_versions_check(v, "v", 1, "00000000000000bb", 2000), EDGE_VERSION_REFRESH);
+	CHECK_INT(edge_versions_check(v, "v", 1, "00000000000000aa", 1000 + EDGE_VERSIONS_RETRY_MS),
+		  EDGE_VERSION_REFRESH);
+	/* a new version committed: seen once the generation changes */
+	CHECK_INT(manifest_parse(v3, strlen(v3), &m3, err, sizeof(err)), 0);
+	CHECK_INT(edge_index_commit(ix, "v/manifest.json", &o, m3, NULL, NULL, NULL, NULL), 0);
+	CHECK_INT(edge_versions_check(v, "v", 1, m3->version, 0), EDGE_VERSION_REFRESH);
+	gen++;
+	CHECK_INT(edge_versions_check(v, "v", 1, m3->version, 0), EDGE_VERSION_SERVE);
+	CHECK_INT(edge_versions_check(v, "v", 1, t.version, 0), EDGE_VERSION_REFRESH);
+	manifest_free(m3);
+	edge_versions_free(v);
 }
 
 static void test_nonces(struct edge_index *ix)
@@ -280,6 +355,8 @@ int main(void)
 	test_remove(ix);
 	test_evict(ix);
 	test_reconcile(ix);
+	test_new_version(ix);
+	test_versions(ix);
 	test_nonces(ix);
 	edge_index_free(ix);
 	/* the data persisted */
