@@ -235,16 +235,12 @@ int edge_index_open(const char *dir, uint64_t map_size, struct edge_index **out,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	if ((rc = store_open(&ix->s, dir, map_size, db_names, IX_NDBS, err, errlen)) != 0) {
+	if ((rc = store_open_flags(&ix->s, dir, map_size, db_names, IX_NDBS, STORE_REBUILDABLE, err,
+				   errlen)) != 0) {
 		free(ix);
 		return rc;
 	}
 	store_reader_check(ix->s);
-	if ((rc = store_set_nosync(ix->s, true)) != 0) {
-		snprintf(err, errlen, "%s: cannot set MDB_NOSYNC", dir);
-		edge_index_free(ix);
-		return rc;
-	}
 	*out = ix;
 	return 0;
 }

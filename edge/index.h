@@ -58,7 +58,7 @@ bool edge_index_key_ok(const char *key);
 void edge_index_free(struct edge_index *ix);
 
 /*
- * Commits do not wait for the disk (store_set_nosync): a crash of the
+ * Commits do not wait for the disk (STORE_REBUILDABLE): a crash of the
  * process loses nothing, a crash of the system at most what was committed
  * since the last edge_index_sync(), which the store manager calls every
  * second and a fill after each object.  Flush now: 0 or a negative errno.
