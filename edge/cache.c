@@ -26,6 +26,7 @@ struct edge_cache {
 	int rootfd, tmpfd;
 	bool no_tmpfile; /* the file system has no O_TMPFILE */
 	int slot;	 /* in sh->slots */
+	pid_t pid;	 /* of the process that opened it */
 	uint64_t seq;
 };
 
@@ -108,6 +109,7 @@ int edge_cache_open(const struct edge_cache_config *cfg, struct edge_cache **out
 	c->sh = cfg->shared;
 	c->rootfd = c->tmpfd = -1;
 	c->slot = -1;
+	c->pid = getpid();
 	if ((c->rootfd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "content root %s: %s", cfg->root, strerror(errno));
@@ -280,9 +282,9 @@ static void release(struct edge_cache *c, struct edge_tmp *t)
 {
 	lock(c->sh);
 	c->sh->slots[c->slot].reserved -= t->reserved;
-	c->sh->slots[c->slot].written -= t->written < t->reserved ? t->written : t->reserved;
+	c->sh->slots[c->slot].written -= t->on_disk < t->reserved ? t->on_disk : t->reserved;
 	unlock(c->sh);
-	t->reserved = t->written = 0;
+	t->reserved = 0;
 }
 
 /* ---- temporary files ----------------------------------------------------------------- */
@@ -307,7 +309,7 @@ int edge_cache_tmp_open(struct edge_cache *c, const char *title, uint64_t size,
 		return -ENOMEM;
 	t->fd = -1;
 	snprintf(t->title, sizeof(t->title), "%s", title ? title : "");
-	snprintf(t->name, sizeof(t->name), "%s.%d.%llu", c->sh->run_id, (int)getpid(),
+	snprintf(t->name, sizeof(t->name), "%s.%d.%llu", c->sh->run_id, (int)c->pid,
 		 (unsigned long long)++c->seq);
 	if (!(t->sha = EVP_MD_CTX_new()) || EVP_DigestInit_ex(t->sha, EVP_sha256(), NULL) != 1) {
 		rc = -ENOMEM;
@@ -323,7 +325,7 @@ int edge_cache_tmp_open(struct edge_cache *c, const char *title, uint64_t size,
 	}
 	if (t->fd >= 0) {
 		t->unnamed = true;
-		snprintf(t->path, sizeof(t->path), "/proc/%d/fd/%d", (int)getpid(), t->fd);
+		snprintf(t->path, sizeof(t->path), "/proc/%d/fd/%d", (int)c->pid, t->fd);
 	} else if ((t->fd = openat(c->tmpfd, t->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 				   0644)) >= 0) {
 		snprintf(t->path, sizeof(t->path), "%s/%s", EDGE_TMP_DIR, t->name);
@@ -338,9 +340,55 @@ fail:
 	return rc;
 }
 
-int edge_cache_tmp_write(struct edge_cache *c, struct edge_tmp *t, const void *p, size_t n)
+/* P[0..N) into T's file after what is on disk. */
+static int write_out(struct edge_cache *c, struct edge_tmp *t, const void *p, size_t n)
 {
 	size_t done = 0;
+
+	while (done < n) {
+		ssize_t w = pwrite(t->fd, (const char *)p + done, n - done, (off_t)t->on_disk);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno == ENOSPC ? -ENOSPC : -EIO;
+		done += (size_t)w;
+		t->on_disk += (uint64_t)w;
+		__atomic_fetch_add(&c->sh->slots[c->slot].written, (uint64_t)w, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+int edge_cache_tmp_flush(struct edge_cache *c, struct edge_tmp *t)
+{
+	int rc = write_out(c, t, t->buf, t->buffered);
+
+	if (rc == 0)
+		t->buffered = 0;
+	return rc;
+}
+
+int edge_cache_tmp_contents(struct edge_cache *c, struct edge_tmp *t, size_t max, char **out)
+{
+	char *text;
+	int rc;
+
+	if (t->written > max)
+		return -EFBIG;
+	if ((rc = edge_cache_tmp_flush(c, t)) != 0)
+		return rc;
+	if (!(text = malloc(t->written ? t->written : 1)))
+		return -ENOMEM;
+	if (pread(t->fd, text, t->written, 0) != (ssize_t)t->written) {
+		free(text);
+		return -EIO;
+	}
+	*out = text;
+	return 0;
+}
+
+int edge_cache_tmp_write(struct edge_cache *c, struct edge_tmp *t, const void *p, size_t n)
+{
 	int rc;
 
 	if (t->written + n > t->reserved) {
@@ -349,18 +397,18 @@ int edge_cache_tmp_write(struct edge_cache *c, struct edge_tmp *t, const void *p
 		if ((rc = reserve(c, t, more > chunk(c) ? more : chunk(c))) != 0)
 			return rc;
 	}
-	while (done < n) {
-		ssize_t w = pwrite(t->fd, (const char *)p + done, n - done, (off_t)t->written);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return errno == ENOSPC ? -ENOSPC : -EIO;
-		done += (size_t)w;
-		t->written += (uint64_t)w;
-		__atomic_fetch_add(&c->sh->slots[c->slot].written, (uint64_t)w, __ATOMIC_RELAXED);
-	}
-	return EVP_DigestUpdate(t->sha, p, n) == 1 ? 0 : -EIO;
+	if (EVP_DigestUpdate(t->sha, p, n) != 1)
+		return -EIO;
+	if (t->buffered + n > EDGE_TMP_BUFFER && (rc = edge_cache_tmp_flush(c, t)) != 0)
+		return rc;
+	t->written += n;
+	if (n >= EDGE_TMP_BUFFER)
+		return write_out(c, t, p, n);
+	if (!t->buf && !(t->buf = malloc(EDGE_TMP_BUFFER)))
+		return -ENOMEM;
+	memcpy(t->buf + t->buffered, p, n);
+	t->buffered += n;
+	return 0;
 }
 
 void edge_cache_tmp_digest(struct edge_tmp *t, uint8_t sha256[32])
@@ -382,6 +430,7 @@ void edge_cache_tmp_abort(struct edge_cache *c, struct edge_tmp *t)
 	if (t->reserved)
 		release(c, t);
 	EVP_MD_CTX_free(t->sha);
+	free(t->buf);
 	free(t);
 }
 
@@ -461,7 +510,9 @@ int edge_cache_tmp_commit(struct edge_cache *c, struct edge_tmp *t, const char *
 
 	if (t->written != o->size)
 		rc = -EINVAL;
-	else if (sync && fdatasync(t->fd) != 0)
+	else
+		rc = edge_cache_tmp_flush(c, t);
+	if (rc == 0 && sync && fdatasync(t->fd) != 0)
 		rc = -EIO;
 	if (rc == 0 &&
 	    (rc = edge_index_commit(c->ix, key, o, m, place, &pa, missing, &retired)) != 0 &&

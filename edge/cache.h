@@ -92,9 +92,15 @@ struct edge_tmp {
 	char path[80];	   /* how another process of the edge opens it (openat on the root) */
 	char title[65];	   /* whose objects eviction spares while this is written */
 	uint64_t written;  /* bytes written so far, from offset 0 */
+	uint64_t on_disk;  /* of which in the file (the rest is buffered) */
 	uint64_t reserved; /* bytes of quota held */
 	EVP_MD_CTX *sha;   /* SHA-256 of what was written */
+	char *buf;	   /* EDGE_TMP_BUFFER bytes, allocated at the first small write */
+	size_t buffered;
 };
+
+/* Small writes are gathered up to this many bytes before they go to the file. */
+#define EDGE_TMP_BUFFER (64 << 10)
 
 /*
  * Start a temporary file for an object of TITLE that will hold SIZE bytes
@@ -105,8 +111,22 @@ struct edge_tmp {
 int edge_cache_tmp_open(struct edge_cache *c, const char *title, uint64_t size,
 			struct edge_tmp **out);
 
-/* Append P[0..N) to T (reserving more when past the reservation): 0, -ENOSPC, -EIO. */
+/*
+ * Append P[0..N) to T (reserving more when past the reservation): 0,
+ * -ENOSPC, -ENOMEM, -EIO.  Writes smaller than EDGE_TMP_BUFFER are
+ * gathered: the file has them (T->on_disk) after edge_cache_tmp_flush().
+ */
 int edge_cache_tmp_write(struct edge_cache *c, struct edge_tmp *t, const void *p, size_t n);
+
+/* Write what T has gathered to its file: 0, -ENOSPC, -EIO.  Commits flush by themselves. */
+int edge_cache_tmp_flush(struct edge_cache *c, struct edge_tmp *t);
+
+/*
+ * Everything written to T, read back (a manifest): 0 and *OUT (malloc'd,
+ * T->written bytes, the caller's to free), -EFBIG (more than MAX bytes),
+ * -ENOMEM, -EIO.
+ */
+int edge_cache_tmp_contents(struct edge_cache *c, struct edge_tmp *t, size_t max, char **out);
 
 /* The SHA-256 of everything written to T (ends T's hashing). */
 void edge_cache_tmp_digest(struct edge_tmp *t, uint8_t sha256[32]);

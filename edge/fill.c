@@ -372,14 +372,11 @@ static int purge_data(void *arg, const char *p, size_t n)
 /* Parse the manifest a PUT brought: 0, or a negative errno. */
 static int put_manifest(struct upload *u, struct manifest **m, char *err, size_t errlen)
 {
-	uint64_t len = u->tmp->written;
-	char *text = malloc(len ? len : 1);
-	int rc = text ? 0 : -ENOMEM;
+	char *text = NULL;
+	int rc = edge_cache_tmp_contents(u->fl->cache, u->tmp, MANIFEST_MAX_SIZE, &text);
 
-	if (rc == 0 && pread(u->tmp->fd, text, len, 0) != (ssize_t)len)
-		rc = -EIO;
 	if (rc == 0)
-		rc = manifest_parse(text, len, m, err, errlen);
+		rc = manifest_parse(text, u->tmp->written, m, err, errlen);
 	free(text);
 	return rc;
 }

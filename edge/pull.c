@@ -86,9 +86,11 @@ struct edge_pull {
 	struct fetch *fetches;
 	struct reader *readers;
 	struct event *wake, *rescan;
+	pid_t pid; /* this worker's */
 };
 
 static void pump(struct reader *r);
+static void fetch_finish(struct fetch *f, int result);
 
 /* ---- readers ---------------------------------------------------------------- */
 
@@ -398,9 +400,21 @@ static void fetch_publish(struct fetch *f)
 static void notify_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct fetch *f = arg;
+	int rc;
 
 	if (f->magic != FETCH_MAGIC)
 		abort();
+	/* what arrived since the last turn of the loop goes to the file in one write */
+	if (f->tmp && (rc = edge_cache_tmp_flush(f->p->cfg.cache, f->tmp)) != 0) {
+		if (f->uf)
+			edge_fetch_cancel(f->uf);
+		f->uf = NULL;
+		fetch_finish(f, rc);
+		return;
+	}
+	/* the last byte waits for the verification; manifests wait whole */
+	if (f->tmp && f->size && !f->is_manifest)
+		f->avail = f->tmp->on_disk < f->size ? f->tmp->on_disk : f->size - 1;
 	fetch_publish(f);
 }
 
@@ -476,9 +490,6 @@ static int on_data(void *arg, uint64_t offset, const void *data, size_t n)
 	if ((rc = edge_cache_tmp_write(f->p->cfg.cache, f->tmp, data, n)) != 0)
 		return rc;
 	metrics_add(&f->p->cfg.metrics->pull_bytes, n);
-	/* the last byte waits for the verification; manifests wait whole */
-	if (f->size && !f->is_manifest)
-		f->avail = f->tmp->written < f->size ? f->tmp->written : f->size - 1;
 	fetch_dirty(f);
 	return 0;
 }
@@ -486,14 +497,12 @@ static int on_data(void *arg, uint64_t offset, const void *data, size_t n)
 /* Read and check the manifest F fetched: 0 and *OUT, or a negative errno. */
 static int fetch_manifest(struct fetch *f, struct manifest **out)
 {
-	uint64_t len = f->tmp->written;
-	char *text, err[256];
-	int rc;
+	char *text = NULL, err[256];
+	int rc = edge_cache_tmp_contents(f->p->cfg.cache, f->tmp, MANIFEST_MAX_SIZE, &text);
 
-	if (len > MANIFEST_MAX_SIZE || !(text = malloc(len ? len : 1)))
-		return -EBADMSG;
-	rc = pread(f->tmp->fd, text, len, 0) == (ssize_t)len ? 0 : -EIO;
-	if (rc == 0 && manifest_parse(text, len, out, err, sizeof(err)) != 0)
+	if (rc == -EFBIG)
+		rc = -EBADMSG;
+	if (rc == 0 && manifest_parse(text, f->tmp->written, out, err, sizeof(err)) != 0)
 		rc = -EBADMSG;
 	if (rc == 0 && f->version[0] && strcmp((*out)->version, f->version) != 0) {
 		manifest_free(*out);
@@ -613,11 +622,11 @@ static int fetch_start(struct edge_pull *p, struct reader *r, const char *versio
 	if ((rc = edge_cache_tmp_open(p->cfg.cache, title, f->size, &f->tmp)) != 0)
 		goto out;
 	claim = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->path, f->size, r->stale_ok,
-				    getpid(), &f->ref, tmp_other, &size_other);
+				    p->pid, &f->ref, tmp_other, &size_other);
 	if (claim == EDGE_CLAIM_DONE && !indexed(p, r, &done_size))
 		/* finished a moment ago but gone again (evicted, or of a version retired since) */
 		claim = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->path, f->size, true,
-					    getpid(), &f->ref, tmp_other, &size_other);
+					    p->pid, &f->ref, tmp_other, &size_other);
 	rc = claim < 0 ? claim : 0;
 	if (claim == EDGE_CLAIM_JOIN) {
 		join_remote(p, r, f->ref, tmp_other);
@@ -771,6 +780,7 @@ struct edge_pull *edge_pull_new(struct event_base *base, const struct edge_pull_
 	if (!p)
 		return NULL;
 	p->magic = PULL_MAGIC;
+	p->pid = getpid();
 	p->base = base;
 	p->cfg = *cfg;
 	p->ops = ops;

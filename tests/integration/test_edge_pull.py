@@ -100,6 +100,7 @@ def check_collapse(t, s, edge):
     path = "/t5/360p/seg_00002.m4s"
     want = files["360p/seg_00002.m4s"]
     s.up.rate = 1e6  # 1 MB/s: the fetch lasts 2 s, while all 100 requests come in
+    m0 = et.parse_metrics(et.request(edge.port, "GET", "/metrics").body.decode())
     results = curl_many(edge.port, path, 100)
     s.up.rate = None
 
@@ -119,8 +120,12 @@ def check_collapse(t, s, edge):
     t.check("  each answered as its bytes arrived: median time to first byte %.0f ms, "
             "not the 2 s the whole fetch takes" % (ttfb * 1000), ttfb < 0.5)
     m = et.parse_metrics(et.request(edge.port, "GET", "/metrics").body.decode())
-    t.check("  the others collapsed onto the one fetch (reel_cache_collapsed_total)",
-            m.get("reel_cache_collapsed_total", 0) >= 90, m.get("reel_cache_collapsed_total"))
+    collapsed, hits = (m.get(k, 0) - m0.get(k, 0) for k in ("reel_cache_collapsed_total",
+                                                            "reel_cache_hits_total"))
+    # on a loaded machine the last curls may start after the fetch ended: hits then
+    t.check("  the others collapsed onto the one fetch (reel_cache_collapsed_total %d, "
+            "hits after it %d)" % (collapsed, hits), collapsed >= 50 and collapsed + hits == 99,
+            (collapsed, hits))
     r = get(edge, path)
     t.check("  and then it is a hit", "hit" in (r.header("Cache-Status") or ""), r.summary())
 

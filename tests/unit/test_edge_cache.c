@@ -64,6 +64,35 @@ static int put(struct edge_cache *c, const char *key, size_t size, int fill,
 	return edge_cache_tmp_commit(c, tmp, key, &o, NULL, false, NULL);
 }
 
+/* Small writes are gathered until a flush, a large one, a read back or the commit. */
+static void test_gathered_writes(struct edge_cache *c)
+{
+	static char big[EDGE_TMP_BUFFER];
+	struct edge_object o = {.origin = EDGE_ORIGIN_PULL, .size = 3 + 5 + sizeof(big) + 2};
+	struct edge_tmp *tmp;
+	char *text = NULL, path[512];
+	struct stat st;
+
+	memset(big, 'b', sizeof(big));
+	CHECK_INT(edge_cache_tmp_open(c, "p", 0, &tmp), 0);
+	CHECK_INT(edge_cache_tmp_write(c, tmp, "abc", 3), 0);
+	CHECK_INT(edge_cache_tmp_write(c, tmp, "defgh", 5), 0);
+	CHECK(tmp->written == 8 && tmp->on_disk == 0);
+	CHECK_INT(edge_cache_tmp_contents(c, tmp, 100, &text), 0);
+	CHECK(tmp->on_disk == 8 && text && memcmp(text, "abcdefgh", 8) == 0);
+	free(text);
+	CHECK_INT(edge_cache_tmp_contents(c, tmp, 7, &text), -EFBIG);
+	CHECK_INT(edge_cache_tmp_write(c, tmp, big, sizeof(big)), 0); /* straight to the file */
+	CHECK(tmp->on_disk == 8 + sizeof(big));
+	CHECK_INT(edge_cache_tmp_write(c, tmp, "ij", 2), 0);
+	CHECK(tmp->on_disk == 8 + sizeof(big) && tmp->written == o.size);
+	edge_cache_tmp_digest(tmp, o.sha256);
+	edge_etag_for(o.sha256, o.etag);
+	CHECK_INT(edge_cache_tmp_commit(c, tmp, "p/gathered.ts", &o, NULL, false, NULL), 0);
+	snprintf(path, sizeof(path), "%s/p/gathered.ts", root);
+	CHECK(stat(path, &st) == 0 && (uint64_t)st.st_size == o.size);
+}
+
 /* Bytes of every file under the root, temporary ones included. */
 static uint64_t disk_bytes(void)
 {
@@ -113,6 +142,7 @@ static void test_place_and_quota(void)
 	CHECK_INT(edge_cache_tmp_commit(c, tmp, "p/short.ts", &o, NULL, false, NULL), -EINVAL);
 	CHECK(!exists("p/short.ts"));
 	CHECK(disk_bytes() <= 1000000);
+	test_gathered_writes(c);
 	/* removal of a whole title */
 	CHECK_INT(edge_cache_remove(c, "t1/", true, &bytes, &objects), 0);
 	CHECK(bytes == 300000 && objects == 1);
