@@ -32,7 +32,7 @@ struct accesslog *accesslog_open(const char *path);
 /* Reopen the file after rotation.  Returns 0 or -errno (the old file stays in use). */
 int accesslog_reopen(struct accesslog *al);
 
-/* Buffer one line; a full buffer is written out. */
+/* Buffer one line; a full buffer is written out (the HTTP core flushes every 500 ms). */
 void accesslog_write(struct accesslog *al, const struct accesslog_entry *e);
 
 /* Write out what is buffered. */

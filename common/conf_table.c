@@ -55,7 +55,7 @@ static int parse_value(const struct ctx *c, const struct conf_key *k, const char
 
 	switch (k->type) {
 	case CONF_ADDRS:
-		count = conf_parse_addr_list(v, field, (int)k->max);
+		count = strcmp(v, "off") == 0 ? 0 : conf_parse_addr_list(v, field, (int)k->max);
 		if (count < 0 || (uint64_t)count < k->min)
 			return -EINVAL;
 		*(int *)(c->base + k->size) = count;

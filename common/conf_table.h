@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 enum conf_type {
-	CONF_ADDRS,    /* struct conf_addr[MAX] at OFF, int count at SIZE; at least MIN */
+	CONF_ADDRS,    /* struct conf_addr[MAX] at OFF, int count at SIZE; at least MIN; "off" or
+			  an empty value: none */
 	CONF_UINT,     /* uint32_t or uint64_t (by SIZE) in [MIN, MAX] */
 	CONF_SIZE,     /* "16k", "4m": uint32_t or uint64_t in [MIN, MAX] */
 	CONF_DURATION, /* "250ms", "10s": milliseconds, uint32_t or uint64_t in [MIN, MAX] */

@@ -1,11 +1,15 @@
 /*
  * Entity-tag matching for If-Match, If-None-Match and If-Range (RFC 9110
- * sections 8.8.3 and 13.1): the whole list is validated before a match counts.
+ * sections 8.8.3 and 13.1): the whole list is validated before a match
+ * counts.  Then the preconditions of a request, evaluated in the order of
+ * section 13.2.2.
  *
  *   entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE
  *   etagc      = %x21 / %x23-7E / obs-text
  */
 #include "http_cond.h"
+
+#include "http_date.h"
 
 struct etag_cursor {
 	const unsigned char *p;
@@ -123,4 +127,71 @@ bool http_etag_match(const char *list, size_t len, const char *etag, size_t etle
 	if (!weak && ours.weak)
 		return false;
 	return match_list(&lc, &ours, weak);
+}
+
+/* Does LIST name one of V's entity-tags?  The index of the first match in *AT. */
+static bool match_any(struct http_str list, const struct http_validators *v, bool weak,
+		      unsigned *at)
+{
+	for (unsigned i = 0; i < HTTP_VALIDATOR_ETAGS; i++) {
+		if (v->etag[i] &&
+		    http_etag_match(list.p, list.len, v->etag[i], v->etag_len[i], weak)) {
+			*at = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The date in FIELD, when it is one and V has a modification date to compare. */
+static bool date_field(struct http_str field, const struct http_validators *v, time_t *t)
+{
+	return field.p && v && v->last_modified >= 0 && http_date_parse(field.p, field.len, t) == 0;
+}
+
+static bool star(struct http_str field)
+{
+	/* an empty etag never parses, so this is true only for "*" itself */
+	return http_etag_match(field.p, field.len, NULL, 0, true);
+}
+
+enum http_precondition http_preconditions(const struct http_request *req,
+					  const struct http_validators *v, unsigned *etag_index)
+{
+	bool safe = req->method == HTTP_GET || req->method == HTTP_HEAD;
+	unsigned at = 0;
+	time_t t;
+
+	if (etag_index)
+		*etag_index = 0;
+	if (req->if_match.p) {
+		if (!v || (!star(req->if_match) && !match_any(req->if_match, v, false, &at)))
+			return HTTP_PRECOND_FAILED;
+	} else if (date_field(req->if_unmodified_since, v, &t) && v->last_modified > t) {
+		return HTTP_PRECOND_FAILED;
+	}
+	if (req->if_none_match.p) {
+		at = 0;
+		if (v &&
+		    (star(req->if_none_match) || match_any(req->if_none_match, v, true, &at))) {
+			if (etag_index)
+				*etag_index = at;
+			return safe ? HTTP_PRECOND_NOT_MODIFIED : HTTP_PRECOND_FAILED;
+		}
+	} else if (safe && date_field(req->if_modified_since, v, &t) && v->last_modified <= t) {
+		return HTTP_PRECOND_NOT_MODIFIED;
+	}
+	return HTTP_PRECOND_PASS;
+}
+
+bool http_if_range(const struct http_request *req, const struct http_validators *v)
+{
+	struct http_str f = req->if_range;
+	time_t t;
+
+	if (!f.p)
+		return true;
+	if (f.len && (f.p[0] == '"' || f.p[0] == 'W'))
+		return v->etag[0] && http_etag_match(f.p, f.len, v->etag[0], v->etag_len[0], false);
+	return date_field(f, v, &t) && t == v->last_modified;
 }

@@ -245,6 +245,8 @@ static int pick_header(struct http_request *req, struct http_str n, struct http_
 	case 8:
 		if (http_str_ieq(n, "if-range"))
 			slot = &req->if_range;
+		else if (http_str_ieq(n, "if-match"))
+			slot = &req->if_match;
 		break;
 	case 10:
 		if (http_str_ieq(n, "user-agent"))
@@ -279,6 +281,10 @@ static int pick_header(struct http_request *req, struct http_str n, struct http_
 			slot = &req->if_modified_since;
 		else if (http_str_ieq(n, "transfer-encoding"))
 			req->has_transfer_encoding = true;
+		break;
+	case 19:
+		if (http_str_ieq(n, "if-unmodified-since"))
+			slot = &req->if_unmodified_since;
 		break;
 	case 29:
 		if (http_str_ieq(n, "access-control-request-method"))

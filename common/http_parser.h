@@ -57,6 +57,7 @@ struct http_request {
 	uint64_t content_length;
 
 	struct http_str host, range, if_range, if_none_match, if_modified_since;
+	struct http_str if_match, if_unmodified_since;
 	struct http_str accept_encoding, origin, user_agent, referer, authorization;
 	struct http_str content_type, ac_request_method, ac_request_headers;
 

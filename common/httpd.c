@@ -72,6 +72,7 @@ const struct httpd_limits httpd_limits_default = {
     .max_requests = 10000,
     .max_connections = 16384,
     .max_body = 0,
+    .lingering_timeout_ms = 5000,
 };
 
 const char *httpd_reason(int status)
@@ -279,6 +280,8 @@ static void conn_new(struct httpd *srv, int fd, struct httpd_listener *l,
 	c->segs = c->seg_inline;
 	c->segcap = HTTPD_INLINE_SEGS;
 	memcpy(&c->peer, peer, plen < sizeof(c->peer) ? plen : sizeof(c->peer));
+	c->headers = l->headers;
+	c->headers_len = l->headers ? strlen(l->headers) : 0;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->next = srv->conns;
 	if (srv->conns)
@@ -364,7 +367,8 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 	for (c = srv->conns; c; c = next) {
 		next = c->next;
 		if (c->deadline_ms && srv->now_ms >= c->deadline_ms) {
-			metrics_add(&srv->metrics->timeouts, 1);
+			if (!c->lingering)
+				metrics_add(&srv->metrics->timeouts, 1);
 			httpd_timeout(c);
 		}
 	}
@@ -379,7 +383,65 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 		accesslog_flush(srv->alog);
 }
 
-/* A deadline passed: answer 408 to a half-sent head, otherwise just close. */
+/* ---- lingering close ------------------------------------------------------ */
+
+/* Read and drop what the client sends; close at its end, on an error or past the cap. */
+static void linger_read(struct httpd_conn *c)
+{
+	char sink[16384];
+
+	for (;;) {
+		ssize_t n = recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT);
+
+		if (n > 0) {
+			c->lingered += (uint32_t)n;
+			if (c->lingered >= HTTPD_LINGER_MAX)
+				break;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		break;
+	}
+	httpd_conn_close(c);
+}
+
+/*
+ * The answer that ends C is out.  Closing now, with request bytes unread or
+ * still on their way, would make the kernel reset the connection, and a reset
+ * can destroy the answer before the client reads it.  So: send FIN after the
+ * answer (close_notify first on TLS), then read and drop input until the
+ * client closes, for at most lingering_timeout and HTTPD_LINGER_MAX bytes.
+ */
+static void conn_linger(struct httpd_conn *c)
+{
+	struct httpd *srv = c->srv;
+
+	if (!srv->limits.lingering_timeout_ms || c->defer) {
+		httpd_conn_close(c);
+		return;
+	}
+	httpd_tls_close(c);
+	if (shutdown(c->fd, SHUT_WR) != 0) {
+		httpd_conn_close(c);
+		return;
+	}
+	c->lingering = true;
+	c->nsegs = 0;
+	c->in_off = c->in_len;
+	c->discard = 0;
+	conn_release_buffers(c);
+	c->deadline_ms = srv->now_ms + srv->limits.lingering_timeout_ms;
+	httpd_conn_want(c, EV_READ);
+	linger_read(c);
+}
+
+/*
+ * A deadline passed: answer 408 to a half-sent head (then linger), otherwise
+ * just close.
+ */
 void httpd_timeout(struct httpd_conn *c)
 {
 	static const char resp408[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
@@ -387,9 +449,14 @@ void httpd_timeout(struct httpd_conn *c)
 
 	if (c->sink)
 		c->sink->err = -ETIMEDOUT;
-	if (c->nsegs == 0 && !c->ssl && !c->defer && c->in && c->in_len > c->in_off) {
+	if (!c->lingering && c->nsegs == 0 && !c->ssl && !c->defer && c->in &&
+	    c->in_len > c->in_off) {
 		ssize_t n = send(c->fd, resp408, sizeof(resp408) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-		(void)n;
+
+		if (n == (ssize_t)sizeof(resp408) - 1) {
+			conn_linger(c);
+			return;
+		}
 	}
 	httpd_conn_close(c);
 }
@@ -450,6 +517,8 @@ void httpd_begin(struct httpd_exchange *x, int status)
 	mem_append(c, line, (size_t)n);
 	mem_append(c, c->srv->date, HTTP_DATE_LEN);
 	mem_append(c, "\r\n", 2);
+	if (c->headers_len)
+		mem_append(c, c->headers, c->headers_len);
 }
 
 void httpd_header(struct httpd_exchange *x, const char *line, size_t len)
@@ -699,6 +768,8 @@ static void dispatch(struct httpd_conn *c, struct http_request *req, int rc, con
 		c->log_ua = req->user_agent;
 		x.body = c->body;
 		x.body_len = c->body ? c->body_need : 0;
+		if (!c->body && req->content_length > HTTPD_DISCARD_MAX)
+			c->close_after = true; /* not worth reading just to skip it */
 		if (req->has_transfer_encoding)
 			httpd_error(&x, srv->limits.max_body ? 411 : 400,
 				    "Transfer-Encoding is not accepted here; send Content-Length",
@@ -711,8 +782,6 @@ static void dispatch(struct httpd_conn *c, struct http_request *req, int rc, con
 			c->req_len += c->body_from_in;
 		else if (c->sink)
 			; /* the body goes to the sink as it comes */
-		else if (req->content_length > HTTPD_DISCARD_MAX)
-			c->close_after = true; /* not worth reading just to skip it */
 		else if (req->content_length > 0)
 			c->discard = req->content_length;
 		if (c->defer)
@@ -985,7 +1054,7 @@ static void conn_run(struct httpd_conn *c)
 			}
 			conn_output_done(c);
 			if (c->close_after && !c->defer) {
-				httpd_conn_close(c);
+				conn_linger(c);
 				return;
 			}
 		}
@@ -1041,6 +1110,10 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->magic != HTTPD_CONN_MAGIC)
 		abort();
 	update_clock(c->srv);
+	if (c->lingering) {
+		linger_read(c);
+		return;
+	}
 	if (c->handshaking) {
 		int rc = httpd_tls_handshake(c);
 
@@ -1205,6 +1278,7 @@ int httpd_body_sink(struct httpd_exchange *x, int (*data)(void *arg, const char 
 		return -ENOMEM;
 	}
 	c->sink = k;
+	c->close_after = false; /* the body is read after all: the connection can go on */
 	return 0;
 }
 

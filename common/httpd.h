@@ -37,18 +37,28 @@ struct httpd_limits {
 	uint32_t max_connections;      /* per worker; past it accepting pauses */
 	uint64_t max_body; /* request bodies up to this size reach the handler; larger: 413.
 			      0: bodies are skipped (up to 64 KiB) and never read */
+	uint64_t lingering_timeout_ms; /* after an answer that closes the connection, read and
+					  discard what the client still sends for up to this
+					  long (and HTTPD_LINGER_MAX bytes) before closing, so
+					  its unread bytes do not reset the answer; 0: close */
 };
+
+#define HTTPD_LINGER_MAX (1u << 20) /* bytes a lingering close discards at most */
 
 /*
  * Defaults both servers start from: 8 KiB request line, 16 KiB head, 10 s
- * head / 75 s keep-alive / 60 s send / 10 s shutdown timeouts, 10,000
- * requests per connection, 16,384 connections, no request bodies.
+ * head / 75 s keep-alive / 60 s send / 10 s shutdown / 5 s lingering
+ * timeouts, 10,000 requests per connection, 16,384 connections, no request
+ * bodies.
  */
 extern const struct httpd_limits httpd_limits_default;
 
 struct httpd_listener {
 	int fd;
-	SSL_CTX *tls; /* NULL for plain HTTP; not owned */
+	SSL_CTX *tls;	     /* NULL for plain HTTP; not owned */
+	const char *headers; /* "Name: value\r\n" lines added to every answer on this
+				listener (Strict-Transport-Security), or NULL; not
+				owned, must outlive the server */
 	char name[112];
 };
 
@@ -69,7 +79,10 @@ typedef void (*httpd_handler_fn)(struct httpd_exchange *x, void *arg);
 /*
  * Create a server on BASE for the LISTENERS (copied; the fds become owned by
  * the server and close with it).  METRICS is this worker's slot; ALOG may be
- * NULL (no access log).  Returns NULL with errno set on failure.
+ * NULL (no access log).  Both stay the caller's and must outlive the server;
+ * the server writes ALOG's buffered lines out on its sweep, every 500 ms, so
+ * a line reaches the file within a second (the owner's accesslog_free()
+ * writes the rest at exit).  Returns NULL with errno set on failure.
  */
 struct httpd *httpd_new(struct event_base *base, const struct httpd_limits *limits,
 			const struct httpd_listener *listeners, int nlisteners,

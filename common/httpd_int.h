@@ -39,6 +39,7 @@ struct httpd_conn {
 	short io_want; /* interest the last I/O asked for (TLS may want the other way) */
 	bool handshaking, close_after, head_only, head_done, failed, has_file, logged, drained;
 	bool ktls;
+	bool lingering;		      /* answered and shut for writing: discarding input */
 	bool in_handler;	      /* the handler of this connection is running */
 	bool streaming;		      /* the deferred answer goes out in parts */
 	bool stream_failed;	      /* a part could not be built: close */
@@ -46,6 +47,9 @@ struct httpd_conn {
 	struct httpd_sink *sink;      /* the request body goes to the handler as it comes */
 	uint64_t deadline_ms;	      /* 0: none */
 	uint32_t nrequests;
+	uint32_t lingered;   /* bytes discarded while lingering */
+	const char *headers; /* the listener's lines for every answer, or NULL */
+	size_t headers_len;
 
 	/* input: [in_off, in_len) unparsed; the current request starts at in_off */
 	char *in;

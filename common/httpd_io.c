@@ -179,16 +179,19 @@ static void advance(struct httpd_conn *c, uint64_t n)
 	}
 }
 
-static ssize_t send_mem(struct httpd_conn *c)
+/* Send the memory segments from seg_i on in one sendmsg; *WANT gets the bytes offered. */
+static ssize_t send_mem(struct httpd_conn *c, uint64_t *want)
 {
 	struct iovec iov[IOV_MAX_GATHER];
 	struct msghdr mh = {.msg_iov = iov};
 	unsigned j = c->seg_i;
 	int k = 0;
 
+	*want = 0;
 	while (j < c->nsegs && c->segs[j].fd < 0 && k < IOV_MAX_GATHER) {
 		iov[k].iov_base = c->out.p + c->segs[j].off;
 		iov[k].iov_len = c->segs[j].len;
+		*want += c->segs[j].len;
 		k++;
 		j++;
 	}
@@ -196,19 +199,24 @@ static ssize_t send_mem(struct httpd_conn *c)
 	return sendmsg(c->fd, &mh, MSG_NOSIGNAL | (j < c->nsegs ? MSG_MORE : 0));
 }
 
+/*
+ * A short write means the socket buffer is full: wait for room instead of
+ * asking again, which would only return EAGAIN (one wasted call per wake-up).
+ */
 static int flush_plain(struct httpd_conn *c)
 {
 	while (c->seg_i < c->nsegs) {
 		struct httpd_seg *s = &c->segs[c->seg_i];
+		uint64_t want;
 		ssize_t n;
 
 		if (s->fd < 0) {
-			n = send_mem(c);
+			n = send_mem(c, &want);
 		} else {
 			off_t off = (off_t)s->off;
 
-			n = sendfile(c->fd, s->fd, &off,
-				     s->len < SENDFILE_MAX ? s->len : SENDFILE_MAX);
+			want = s->len < SENDFILE_MAX ? s->len : SENDFILE_MAX;
+			n = sendfile(c->fd, s->fd, &off, want);
 			if (n == 0)
 				return -EIO; /* the file shrank under us */
 		}
@@ -222,6 +230,10 @@ static int flush_plain(struct httpd_conn *c)
 			return -errno;
 		}
 		advance(c, (uint64_t)n);
+		if ((uint64_t)n < want && c->seg_i < c->nsegs) {
+			httpd_conn_want(c, EV_WRITE);
+			return -EAGAIN;
+		}
 	}
 	return 0;
 }

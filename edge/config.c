@@ -15,8 +15,31 @@
 
 #define F(member) CONF_FIELD(struct edge_config, member)
 #define L(member) CONF_FIELD(struct edge_config, limits.member)
-#define ADDRS(member, count)                                                                       \
-	offsetof(struct edge_config, member), offsetof(struct edge_config, count)
+#define ADDRS(role, member, count)                                                                 \
+	offsetof(struct edge_config, listen[EDGE_ROLE_##role].member),                             \
+	    offsetof(struct edge_config, listen[EDGE_ROLE_##role].count)
+
+const char *edge_role_name(enum edge_role role)
+{
+	static const char *const names[] = {
+#define X(id, name, section) name,
+	    EDGE_ROLE_LIST(X)
+#undef X
+	};
+
+	return role < EDGE_ROLE_COUNT ? names[role] : "?";
+}
+
+static const char *role_section(enum edge_role role)
+{
+	static const char *const sections[] = {
+#define X(id, name, section) section,
+	    EDGE_ROLE_LIST(X)
+#undef X
+	};
+
+	return sections[role];
+}
 
 static int parse_workers(const char *v, void *field)
 {
@@ -41,12 +64,28 @@ static int parse_ktls(const char *v, void *field)
 	return 0;
 }
 
-static int parse_cors(const char *v, void *field)
+/* A string field of CAP bytes where "off" means "". */
+static int parse_or_off(const char *v, void *field, size_t cap)
 {
-	size_t cap = sizeof(((struct edge_config *)0)->cors_origins);
 	int n = snprintf(field, cap, "%s", strcmp(v, "off") == 0 ? "" : v);
 
 	return n < 0 || (size_t)n >= cap ? -EINVAL : 0;
+}
+
+static int parse_cors(const char *v, void *field)
+{
+	return parse_or_off(v, field, sizeof(((struct edge_config *)0)->cors_origins));
+}
+
+static int parse_hsts(const char *v, void *field)
+{
+	/* a header value: no control bytes, and it must say how long */
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return -EINVAL;
+	if (strcmp(v, "off") != 0 && strncmp(v, "max-age=", 8) != 0)
+		return -EINVAL;
+	return parse_or_off(v, field, sizeof(((struct edge_config *)0)->hsts));
 }
 
 /* An id as the signature profile allows it (httpsig.h): this edge's id. */
@@ -61,9 +100,11 @@ static int parse_id(const char *v, void *field)
 }
 
 static const struct conf_key keys[] = {
-    {"server", "listen", CONF_ADDRS, ADDRS(listen, nlisten), 0, EDGE_MAX_LISTEN, NULL, NULL},
-    {"server", "listen_tls", CONF_ADDRS, ADDRS(listen_tls, nlisten_tls), 0, EDGE_MAX_LISTEN, NULL,
+    {"server", "listen", CONF_ADDRS, ADDRS(CONTENT, plain, nplain), 0, EDGE_MAX_LISTEN, NULL, NULL},
+    {"server", "listen_tls", CONF_ADDRS, ADDRS(CONTENT, tls, ntls), 0, EDGE_MAX_LISTEN, NULL, NULL},
+    {"metrics", "listen", CONF_ADDRS, ADDRS(METRICS, plain, nplain), 0, EDGE_MAX_LISTEN, NULL,
      NULL},
+    {"metrics", "on_content", CONF_BOOL, F(metrics_on_content), 0, 0, NULL, NULL},
     {"server", "workers", CONF_CUSTOM, F(workers), 0, 0, "auto or a number from 1 to 64",
      parse_workers},
     {"server", "max_connections", CONF_UINT, L(max_connections), 1, 1000000, NULL, NULL},
@@ -86,10 +127,13 @@ static const struct conf_key keys[] = {
      NULL},
     {"limits", "send_timeout", CONF_DURATION, L(send_timeout_ms), 100, 86400000, NULL, NULL},
     {"limits", "max_requests_per_connection", CONF_UINT, L(max_requests), 1, 100000000, NULL, NULL},
+    {"limits", "lingering_timeout", CONF_DURATION, L(lingering_timeout_ms), 0, 3600000, NULL, NULL},
     {"tls", "certificate", CONF_PATH, F(tls_cert), 0, 0, NULL, NULL},
     {"tls", "key", CONF_PATH, F(tls_key), 0, 0, NULL, NULL},
     {"tls", "ciphers", CONF_STR, F(tls_ciphers), 1, 0, NULL, NULL},
     {"tls", "ktls", CONF_CUSTOM, F(ktls), 0, 0, "auto or off", parse_ktls},
+    {"tls", "hsts", CONF_CUSTOM, F(hsts), 0, 0, "off or max-age=SECONDS[; includeSubDomains]",
+     parse_hsts},
     {"tokens", "require", CONF_BOOL, F(require_token), 0, 0, NULL, NULL},
     {"tokens", "keys", CONF_PATH, F(token_keys), 0, 0, NULL, NULL},
     {"origin", "url", CONF_STR, F(origin_url), 0, 0, NULL, NULL},
@@ -102,8 +146,8 @@ static const struct conf_key keys[] = {
     {"store", "max_size", CONF_SIZE, F(store_max_size), 0, UINT64_MAX, NULL, NULL},
     {"store", "min_free", CONF_SIZE, F(store_min_free), 0, UINT64_MAX, NULL, NULL},
     {"store", "map_size", CONF_SIZE, F(store_map_size), 1 << 20, 1ULL << 40, NULL, NULL},
-    {"fill", "listen", CONF_ADDRS, ADDRS(listen_fill, nlisten_fill), 0, EDGE_MAX_LISTEN, NULL,
-     NULL},
+    {"fill", "listen", CONF_ADDRS, ADDRS(FILL, plain, nplain), 0, EDGE_MAX_LISTEN, NULL, NULL},
+    {"fill", "listen_tls", CONF_ADDRS, ADDRS(FILL, tls, ntls), 0, EDGE_MAX_LISTEN, NULL, NULL},
     {"origin", "edge_id", CONF_CUSTOM, F(edge_id), 0, 0, "1..64 of A-Z a-z 0-9 . _ ~ : -",
      parse_id},
     {"origin", "secret_file", CONF_PATH, F(secret_file), 0, 0, NULL, NULL},
@@ -131,8 +175,10 @@ static const struct conf_key keys[] = {
 void edge_config_defaults(struct edge_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	conf_parse_addr("127.0.0.1:8080", &cfg->listen[0]);
-	cfg->nlisten = 1;
+	conf_parse_addr("127.0.0.1:8080", &cfg->listen[EDGE_ROLE_CONTENT].plain[0]);
+	cfg->listen[EDGE_ROLE_CONTENT].nplain = 1;
+	conf_parse_addr("127.0.0.1:9145", &cfg->listen[EDGE_ROLE_METRICS].plain[0]);
+	cfg->listen[EDGE_ROLE_METRICS].nplain = 1;
 	cfg->limits = httpd_limits_default;
 	snprintf(cfg->root, sizeof(cfg->root), "/var/lib/reel/edge/content");
 	snprintf(cfg->cc_segment, sizeof(cfg->cc_segment), "public, max-age=31536000, immutable");
@@ -163,22 +209,70 @@ void edge_config_defaults(struct edge_config *cfg)
 	cfg->level = LOG_LVL_INFO;
 }
 
+bool edge_config_has_tls(const struct edge_config *cfg)
+{
+	for (int r = 0; r < EDGE_ROLE_COUNT; r++)
+		if (cfg->listen[r].ntls)
+			return true;
+	return false;
+}
+
+static bool same_addr(const struct conf_addr *a, const struct conf_addr *b)
+{
+	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
+}
+
+/*
+ * Is an address listed twice (in one role, or in two: the kernel would
+ * spread one port's connections over both)?  Writes which one to ERR.
+ */
+static bool duplicate_addr(const struct edge_config *cfg, const char *name, char *err,
+			   size_t errlen)
+{
+	const struct conf_addr *all[EDGE_ROLE_COUNT * 2 * EDGE_MAX_LISTEN];
+	enum edge_role role[EDGE_ROLE_COUNT * 2 * EDGE_MAX_LISTEN];
+	int n = 0;
+
+	for (int r = 0; r < EDGE_ROLE_COUNT; r++) {
+		for (int i = 0; i < cfg->listen[r].nplain; i++)
+			role[n] = (enum edge_role)r, all[n++] = &cfg->listen[r].plain[i];
+		for (int i = 0; i < cfg->listen[r].ntls; i++)
+			role[n] = (enum edge_role)r, all[n++] = &cfg->listen[r].tls[i];
+	}
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < i; j++) {
+			if (same_addr(all[i], all[j])) {
+				snprintf(err, errlen, "%s: %s is listed twice ([%s] and [%s])",
+					 name, all[i]->text, role_section(role[j]),
+					 role_section(role[i]));
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 static int check(const struct edge_config *cfg, const char *name, char *err, size_t errlen)
 {
+	const struct edge_listen *content = &cfg->listen[EDGE_ROLE_CONTENT];
+	const struct edge_listen *fill = &cfg->listen[EDGE_ROLE_FILL];
+	bool fills = fill->nplain + fill->ntls > 0;
 	const char *why = NULL;
 
-	if (cfg->nlisten + cfg->nlisten_tls == 0)
+	if (duplicate_addr(cfg, name, err, errlen))
+		return -1;
+	if (content->nplain + content->ntls == 0)
 		why = "no listen or listen_tls address";
-	else if (cfg->nlisten_tls && (!cfg->tls_cert[0] || !cfg->tls_key[0]))
+	else if (edge_config_has_tls(cfg) && (!cfg->tls_cert[0] || !cfg->tls_key[0]))
 		why = "listen_tls needs [tls] certificate and key";
 	else if (cfg->origin_url[0] && strncmp(cfg->origin_url, "http://", 7) != 0 &&
 		 strncmp(cfg->origin_url, "https://", 8) != 0)
 		why = "[origin] url must start with http:// or https://";
 	else if (cfg->require_token && !cfg->token_keys[0])
 		why = "[tokens] require = on needs keys";
-	else if (cfg->nlisten_fill && !cfg->store)
+	else if (fills && !cfg->store)
 		why = "[fill] listen needs [store] enabled = on";
-	else if (cfg->nlisten_fill && (!cfg->control_keys[0] || !cfg->edge_id[0]))
+	else if (fills && (!cfg->control_keys[0] || !cfg->edge_id[0]))
 		why = "[fill] listen needs [origin] control_keys and edge_id";
 	else if (cfg->upstream_url[0] && !cfg->store)
 		why = "[upstream] url needs [store] enabled = on";

@@ -1,6 +1,7 @@
 /*
  * reel-edge configuration: built-in defaults, overridden by an INI file
- * (conf/edge.conf documents every key).
+ * (conf/edge.conf documents every key).  Everything here is plain data in
+ * the caller's struct: no call allocates.
  */
 #ifndef EDGE_CONFIG_H
 #define EDGE_CONFIG_H
@@ -18,14 +19,41 @@
 
 enum edge_ktls { EDGE_KTLS_OFF, EDGE_KTLS_AUTO };
 
+/*
+ * What a listening socket serves, with the config section that lists its
+ * addresses.  A role gets its own HTTP server in each worker, so each can
+ * have its own handler and limits; adding one is a line here, its keys in
+ * config.c and its handler in worker.c.
+ */
+#define EDGE_ROLE_LIST(X)                                                                          \
+	X(CONTENT, "content", "server")	 /* packages, /healthz */                                  \
+	X(METRICS, "metrics", "metrics") /* /metrics, /healthz */                                  \
+	X(FILL, "fill", "fill")		 /* the fill API (fill.h): the origin's requests */
+
+enum edge_role {
+#define X(id, name, section) EDGE_ROLE_##id,
+	EDGE_ROLE_LIST(X)
+#undef X
+	    EDGE_ROLE_COUNT,
+};
+
+/* The name of ROLE ("content"), a static string. */
+const char *edge_role_name(enum edge_role role);
+
+/* The addresses of one role: plain HTTP and HTTPS. */
+struct edge_listen {
+	struct conf_addr plain[EDGE_MAX_LISTEN];
+	int nplain;
+	struct conf_addr tls[EDGE_MAX_LISTEN];
+	int ntls;
+};
+
 struct edge_config {
 	char path[PATH_MAX]; /* the file read, "" for defaults only */
 
-	struct conf_addr listen[EDGE_MAX_LISTEN];
-	int nlisten;
-	struct conf_addr listen_tls[EDGE_MAX_LISTEN];
-	int nlisten_tls;
-	unsigned workers; /* 0: one per core */
+	struct edge_listen listen[EDGE_ROLE_COUNT];
+	bool metrics_on_content; /* /metrics also on the content listeners */
+	unsigned workers;	 /* 0: one per core */
 	struct httpd_limits limits;
 
 	char root[PATH_MAX];
@@ -41,6 +69,7 @@ struct edge_config {
 	char tls_cert[PATH_MAX], tls_key[PATH_MAX];
 	char tls_ciphers[1024];
 	enum edge_ktls ktls;
+	char hsts[256]; /* Strict-Transport-Security value on HTTPS answers; "" = off */
 
 	bool require_token;	   /* only /s/<token>/<title>/... is served */
 	char token_keys[PATH_MAX]; /* "KID PUBLIC-KEY-HEX" per line; "" = none */
@@ -55,9 +84,6 @@ struct edge_config {
 	uint64_t store_max_size; /* 0: no limit but min_free */
 	uint64_t store_min_free;
 	uint64_t store_map_size;
-
-	struct conf_addr listen_fill[EDGE_MAX_LISTEN]; /* the fill API */
-	int nlisten_fill;
 
 	char edge_id[65];	     /* this edge's id at the origin */
 	char secret_file[PATH_MAX];  /* its per-edge secret (signs requests to the origin) */
@@ -76,9 +102,13 @@ struct edge_config {
 /* Fill CFG with the built-in defaults. */
 void edge_config_defaults(struct edge_config *cfg);
 
+/* Does CFG listen with TLS anywhere (so it needs a certificate)? */
+bool edge_config_has_tls(const struct edge_config *cfg);
+
 /*
- * Read the INI file PATH over the defaults.  Returns 0, or -1 with
- * "PATH:LINE: problem" in ERR; CFG is then unspecified.
+ * Read the INI file PATH over the defaults already in CFG.  Returns 0, or -1
+ * with "PATH:LINE: problem" (or "PATH: problem") in ERR, a buffer of ERRLEN
+ * bytes owned by the caller; CFG is then unspecified.
  */
 int edge_config_load(struct edge_config *cfg, const char *path, char *err, size_t errlen);
 

@@ -1,7 +1,8 @@
 /*
  * reel-edge, the cache server an ISP deploys: the pieces main.c puts
- * together.  config.h (settings), filecache.h (open objects), serve.h (the
- * request handler), and the worker process below.
+ * together.  config.h (settings and listener roles), filecache.h (open
+ * objects), serve.h (the request handlers), token_keyring.h (stream-token
+ * keys), and the worker process below.
  */
 #ifndef EDGE_EDGE_H
 #define EDGE_EDGE_H
@@ -12,19 +13,22 @@
 #include "paseto.h"
 #include "worker_store.h"
 
+/* The listening sockets of one worker, each with the role it serves. */
 struct edge_listeners {
-	struct httpd_listener l[EDGE_MAX_LISTEN * 2];
+	struct httpd_listener l[EDGE_MAX_LISTEN * 2 * EDGE_ROLE_COUNT];
+	enum edge_role role[EDGE_MAX_LISTEN * 2 * EDGE_ROLE_COUNT];
 	int n;
-	struct httpd_listener fill[EDGE_MAX_LISTEN]; /* the fill API's */
-	int nfill;
 };
 
 /*
- * Run worker INDEX until it has drained after SIGTERM: serve CFG's content on
- * the listening sockets LS (owned from here on), counting into slot INDEX of
+ * Run worker INDEX until it has drained after SIGTERM: serve CFG on the
+ * listening sockets LS, each by its role, counting into slot INDEX of
  * METRICS, checking stream tokens against RING (NULL: no keys), with the
- * cache store's shared state and keys in STORE.  Returns the process exit
- * status.
+ * cache store's shared state and keys in STORE.  The fds of LS are the
+ * worker's from here on (they close with it); CFG, METRICS, RING, STORE and
+ * the TLS contexts in LS stay the caller's and must outlive the call.
+ * Returns the process exit status: 0 after a drain, 1 when setup failed
+ * (logged).
  */
 int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct edge_listeners *ls,
 		    struct metrics *metrics, const struct paseto_keyring *ring,

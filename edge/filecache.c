@@ -22,6 +22,7 @@
 
 struct edge_filecache {
 	struct edge_filecache_config cfg;
+	bool atime_kept; /* O_NOATIME was refused (files owned by someone else): open without */
 	struct edge_file **table;
 	size_t mask;
 	unsigned count;
@@ -171,14 +172,24 @@ void edge_filecache_free(struct edge_filecache *fc)
 	free(fc);
 }
 
-static int open_beneath(int rootfd, const char *path)
+/*
+ * Open PATH beneath the root.  O_NOATIME spares every sendfile(2) of the
+ * object an access-time check (nothing reads an edge's atimes); the kernel
+ * allows it only to the files' owner, so after a refusal files open without.
+ */
+static int open_beneath(struct edge_filecache *fc, const char *path)
 {
 	struct open_how how = {
-	    .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+	    .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (fc->atime_kept ? 0 : O_NOATIME),
 	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
-	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	int fd = (int)syscall(SYS_openat2, fc->cfg.rootfd, path, &how, sizeof(how));
 
+	if (fd < 0 && errno == EPERM && !fc->atime_kept) {
+		fc->atime_kept = true;
+		how.flags &= ~(uint64_t)O_NOATIME;
+		fd = (int)syscall(SYS_openat2, fc->cfg.rootfd, path, &how, sizeof(how));
+	}
 	if (fd >= 0)
 		return fd;
 	switch (errno) {
@@ -349,7 +360,7 @@ fail:
 
 static int open_regular(struct edge_filecache *fc, const char *path, struct stat *st)
 {
-	int fd = open_beneath(fc->cfg.rootfd, path);
+	int fd = open_beneath(fc, path);
 
 	if (fd < 0)
 		return fd;

@@ -27,6 +27,12 @@ struct edge_variant {
 	struct buf body, hdr;
 };
 
+/*
+ * A cached object.  It owns its descriptor, DATA, GZ, the header buffers and
+ * the variants; they live as long as the entry (see edge_file_unref), and a
+ * holder of a reference only reads them, except VARIANTS, which the request
+ * handler fills.  CONTENT_TYPE is a static string.
+ */
 struct edge_file {
 	uint32_t magic;
 	uint32_t refs;
@@ -80,16 +86,25 @@ struct edge_filecache_config {
 
 struct edge_filecache;
 
-/* NULL with errno set on failure.  CFG's strings must outlive the cache. */
+/*
+ * A new cache with CFG (copied; its strings and ROOTFD are borrowed and must
+ * outlive the cache).  The caller owns it and frees it with
+ * edge_filecache_free() (NULL: no-op), which drops the table's references:
+ * an entry still referenced elsewhere lives on until its last
+ * edge_file_unref().  NULL with errno set on failure.
+ */
 struct edge_filecache *edge_filecache_new(const struct edge_filecache_config *cfg);
 void edge_filecache_free(struct edge_filecache *fc);
 
 /*
  * Look up the relative path PATH (already decoded and checked by
- * http_path_decode) at time NOW_MS.  On success returns 0, stores a
- * referenced entry in *OUT (release with edge_file_unref) and whether it came
- * from the cache in *HIT.  Errors: -ENOENT (missing, not a regular file, or
- * outside the root through a symlink), -EACCES, -EMFILE, -ENOMEM, -EIO.
+ * http_path_decode; only read during the call) at time NOW_MS.  On success
+ * returns 0, stores in *OUT an entry with one reference that belongs to the
+ * caller (release it with edge_file_unref; the entry, its descriptor and its
+ * buffers stay valid until then, even if the cache drops it meanwhile) and
+ * whether it came from the cache in *HIT.  Errors: -ENOENT (missing, not a
+ * regular file, or outside the root through a symlink), -EACCES, -EMFILE,
+ * -ENOMEM, -EIO; *OUT and *HIT are then untouched.
  */
 int edge_filecache_get(struct edge_filecache *fc, const char *path, uint64_t now_ms,
 		       struct edge_file **out, bool *hit);
@@ -112,7 +127,10 @@ int edge_filecache_headers(const struct edge_filecache *fc, const char *path, co
 /* Drop a reference; the entry is freed once unreferenced and out of the table. */
 void edge_file_unref(void *file);
 
-/* Content type and kind for a file name, by extension. */
+/*
+ * Content type and kind for a file name, by extension.  Returns a static
+ * string; *KIND and *COMPRESSIBLE (the caller's) are always set.
+ */
 const char *edge_content_type(const char *name, enum edge_kind *kind, bool *compressible);
 
 #endif

@@ -19,19 +19,17 @@
 
 #include "daemon_args.h"
 #include "edge.h"
-#include "keys.h"
 #include "master_store.h"
+#include "token_keyring.h"
 #include "reel_config.h"
 #include "tls.h"
 
-#define MAX_SOCKETS (EDGE_MAX_WORKERS * EDGE_MAX_LISTEN * 3)
-
-/* What a listening socket serves. */
-enum lkind { LS_PLAIN, LS_TLS, LS_FILL, LS_KINDS };
+#define MAX_SOCKETS (EDGE_MAX_WORKERS * EDGE_MAX_LISTEN * 2 * EDGE_ROLE_COUNT)
 
 struct lsock {
 	struct conf_addr addr;
-	enum lkind kind;
+	enum edge_role role;
+	bool tls;
 	unsigned worker;
 	int fd;
 	bool used;
@@ -114,16 +112,40 @@ static unsigned worker_count(const struct edge_config *cfg)
 	return n > EDGE_MAX_WORKERS ? EDGE_MAX_WORKERS : (unsigned)n;
 }
 
-static struct lsock *find_sock(const struct conf_addr *a, enum lkind kind, unsigned worker)
+static struct lsock *find_sock(const struct lsock *want)
 {
 	for (int i = 0; i < M.nsocks; i++) {
 		struct lsock *s = &M.socks[i];
 
-		if (s->fd >= 0 && s->kind == kind && s->worker == worker && s->addr.len == a->len &&
-		    memcmp(&s->addr.ss, &a->ss, a->len) == 0)
+		if (s->fd >= 0 && s->role == want->role && s->tls == want->tls &&
+		    s->worker == want->worker && s->addr.len == want->addr.len &&
+		    memcmp(&s->addr.ss, &want->addr.ss, want->addr.len) == 0)
 			return s;
 	}
 	return NULL;
+}
+
+/* Mark the socket WANT describes, opening it unless the master holds it already. */
+static int plan_socket(const struct lsock *want, char *err, size_t errlen)
+{
+	struct lsock *s = find_sock(want);
+
+	if (!s) {
+		int fd = conf_addr_listen(&want->addr, true, 4096, err, errlen);
+
+		if (fd < 0)
+			return -1;
+		if (M.nsocks == MAX_SOCKETS) {
+			close(fd);
+			snprintf(err, errlen, "too many listening sockets");
+			return -1;
+		}
+		s = &M.socks[M.nsocks++];
+		*s = *want;
+		s->fd = fd;
+	}
+	s->used = true;
+	return 0;
 }
 
 /* Mark (opening where needed) the sockets CFG asks for; unmarked ones are closed later. */
@@ -134,27 +156,15 @@ static int plan_sockets(const struct edge_config *cfg, char *err, size_t errlen)
 	for (int i = 0; i < M.nsocks; i++)
 		M.socks[i].used = false;
 	for (unsigned w = 0; w < nw; w++) {
-		for (int t = 0; t < LS_KINDS; t++) {
-			const struct conf_addr *list = t == LS_FILL  ? cfg->listen_fill
-						       : t == LS_TLS ? cfg->listen_tls
-								     : cfg->listen;
-			int n = t == LS_FILL  ? cfg->nlisten_fill
-				: t == LS_TLS ? cfg->nlisten_tls
-					      : cfg->nlisten;
+		for (int r = 0; r < EDGE_ROLE_COUNT; r++) {
+			const struct edge_listen *l = &cfg->listen[r];
+			struct lsock want = {.role = (enum edge_role)r, .worker = w, .fd = -1};
 
-			for (int i = 0; i < n; i++) {
-				struct lsock *s = find_sock(&list[i], (enum lkind)t, w);
-
-				if (!s) {
-					int fd =
-					    conf_addr_listen(&list[i], true, 4096, err, errlen);
-
-					if (fd < 0 || M.nsocks == MAX_SOCKETS)
-						return -1;
-					s = &M.socks[M.nsocks++];
-					*s = (struct lsock){list[i], (enum lkind)t, w, fd, false};
-				}
-				s->used = true;
+			for (int i = 0; i < l->nplain + l->ntls; i++) {
+				want.tls = i >= l->nplain;
+				want.addr = want.tls ? l->tls[i - l->nplain] : l->plain[i];
+				if (plan_socket(&want, err, errlen) != 0)
+					return -1;
 			}
 		}
 	}
@@ -172,25 +182,6 @@ static void close_unused_sockets(void)
 			M.socks[j++] = M.socks[i];
 	}
 	M.nsocks = j;
-}
-
-/* The listeners of worker INDEX into *LS. */
-static void worker_listeners(unsigned index, struct edge_listeners *ls)
-{
-	for (int i = 0; i < M.nsocks; i++) {
-		struct lsock *s = &M.socks[i];
-		struct httpd_listener *l;
-
-		if (!s->used || s->worker != index)
-			continue;
-		l = s->kind == LS_FILL ? &ls->fill[ls->nfill++] : &ls->l[ls->n++];
-		l->fd = s->fd;
-		l->tls = s->kind == LS_TLS ? M.tls : NULL;
-		snprintf(l->name, sizeof(l->name), "%s%s", s->addr.text,
-			 s->kind == LS_TLS    ? " (tls)"
-			 : s->kind == LS_FILL ? " (fill)"
-					      : "");
-	}
 }
 
 /* In a child (worker or store manager): default signals, none of the master's sockets but MINE. */
@@ -231,7 +222,18 @@ static void spawn(unsigned index)
 	int wake = M.shared ? edge_inflight_wake_take(&M.shared->inflight, getpid()) : -1;
 	pid_t pid;
 
-	worker_listeners(index, &ls);
+	for (int i = 0; i < M.nsocks; i++) {
+		const struct lsock *s = &M.socks[i];
+
+		if (s->used && s->worker == index) {
+			ls.l[ls.n].fd = s->fd;
+			ls.l[ls.n].tls = s->tls ? M.tls : NULL;
+			snprintf(ls.l[ls.n].name, sizeof(ls.l[ls.n].name), "%s (%s%s)",
+				 s->addr.text, edge_role_name(s->role), s->tls ? ", tls" : "");
+			ls.role[ls.n] = s->role;
+			ls.n++;
+		}
+	}
 	ctx = edge_store_ctx(&M.keys, M.shared, wake);
 	pid = fork();
 	if (pid < 0) {
@@ -288,7 +290,7 @@ static unsigned alive(void)
 
 static SSL_CTX *make_tls(const struct edge_config *cfg, char *err, size_t errlen)
 {
-	if (cfg->nlisten_tls == 0)
+	if (!edge_config_has_tls(cfg))
 		return NULL;
 	return tls_server_ctx(cfg->tls_cert, cfg->tls_key, cfg->tls_ciphers,
 			      cfg->ktls == EDGE_KTLS_AUTO && M.ktls, err, errlen);
@@ -299,7 +301,7 @@ static int load_keys(const struct edge_config *cfg, struct paseto_keyring **out,
 		     size_t errlen)
 {
 	*out = NULL;
-	return cfg->token_keys[0] ? edge_keys_load(cfg->token_keys, out, err, errlen) : 0;
+	return cfg->token_keys[0] ? edge_token_keyring_load(cfg->token_keys, out, err, errlen) : 0;
 }
 
 static int check_root(const struct edge_config *cfg, char *err, size_t errlen)
@@ -339,7 +341,7 @@ static void reload(void)
 	if (check_root(next, err, sizeof(err)) != 0 ||
 	    load_keys(next, &ring, err, sizeof(err)) != 0 ||
 	    edge_store_keys_load(next, &keys, err, sizeof(err)) != 0 ||
-	    (next->nlisten_tls && !(tls = make_tls(next, err, sizeof(err))))) {
+	    (edge_config_has_tls(next) && !(tls = make_tls(next, err, sizeof(err))))) {
 		log_warnx("reload failed, keeping the running configuration: %s", err);
 		paseto_keyring_free(ring);
 		edge_store_keys_free(&keys);
@@ -493,7 +495,7 @@ static int master_setup(void)
 	    load_keys(&M.cfg, &M.ring, err, sizeof(err)) != 0 ||
 	    edge_store_keys_load(&M.cfg, &M.keys, err, sizeof(err)) != 0 ||
 	    edge_store_check(&M.cfg, err, sizeof(err)) != 0 ||
-	    (M.cfg.nlisten_tls && !(M.tls = make_tls(&M.cfg, err, sizeof(err)))) ||
+	    (edge_config_has_tls(&M.cfg) && !(M.tls = make_tls(&M.cfg, err, sizeof(err)))) ||
 	    plan_sockets(&M.cfg, err, sizeof(err)) != 0) {
 		log_error("%s", err);
 		return -1;
@@ -520,10 +522,9 @@ static void log_startup(void)
 {
 	for (int i = 0; i < M.nsocks; i++)
 		if (M.socks[i].worker == 0)
-			log_info("listening on %s://%s%s",
-				 M.socks[i].kind == LS_TLS ? "https" : "http", M.socks[i].addr.text,
-				 M.socks[i].kind == LS_FILL ? " (fill)" : "");
-	if (M.cfg.nlisten_tls)
+			log_info("listening on %s://%s (%s)", M.socks[i].tls ? "https" : "http",
+				 M.socks[i].addr.text, edge_role_name(M.socks[i].role));
+	if (edge_config_has_tls(&M.cfg))
 		log_info(
 		    "TLS body path: %s",
 		    M.cfg.ktls == EDGE_KTLS_OFF ? "SSL_write from a bounded buffer (ktls = off)"
@@ -562,7 +563,7 @@ int main(int argc, char **argv)
 		    load_keys(&M.cfg, &M.ring, err, sizeof(err)) != 0 ||
 		    edge_store_keys_load(&M.cfg, &M.keys, err, sizeof(err)) != 0 ||
 		    edge_store_check(&M.cfg, err, sizeof(err)) != 0 ||
-		    (M.cfg.nlisten_tls && !(tls = make_tls(&M.cfg, err, sizeof(err))))) {
+		    (edge_config_has_tls(&M.cfg) && !(tls = make_tls(&M.cfg, err, sizeof(err))))) {
 			fprintf(stderr, "reel-edge: %s\n", err);
 			return 1;
 		}

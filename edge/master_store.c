@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "index.h"
-#include "keys.h"
+#include "token_keyring.h"
 #include "log.h"
 #include "manager.h"
 
@@ -41,7 +41,7 @@ int edge_store_keys_load(const struct edge_config *cfg, struct edge_store_keys *
 {
 	memset(k, 0, sizeof(*k));
 	if (cfg->control_keys[0] &&
-	    edge_keys_load(cfg->control_keys, &k->control, err, errlen) != 0)
+	    edge_token_keyring_load(cfg->control_keys, &k->control, err, errlen) != 0)
 		return -1;
 	if (cfg->secret_file[0] && read_secret(cfg->secret_file, k, err, errlen) != 0) {
 		edge_store_keys_free(k);

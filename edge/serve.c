@@ -26,7 +26,7 @@
 #include "http_date.h"
 #include "http_path.h"
 #include "http_range.h"
-#include "playlist.h"
+#include "master_filter.h"
 
 #define ALLOW		"Allow: GET, HEAD, OPTIONS\r\n"
 #define MAX_RANGES_HARD 256
@@ -160,39 +160,14 @@ static void serve_health(struct httpd_exchange *x)
 	httpd_body_mem(x, "ok\n", 3);
 }
 
-/* RFC 9110 13.1.2-13.1.3 (If-None-Match wins over If-Modified-Since). */
-static bool not_modified(const struct http_request *r, const struct edge_file *f, bool *gz_match)
+/* The validators of F: the identity ETag first, then the gzip form's. */
+static struct http_validators file_validators(const struct edge_file *f)
 {
-	time_t since;
-
-	*gz_match = false;
-	if (r->if_none_match.p) {
-		if (http_etag_match(r->if_none_match.p, r->if_none_match.len, f->etag, f->etag_len,
-				    true))
-			return true;
-		if (f->gz && http_etag_match(r->if_none_match.p, r->if_none_match.len, f->gz_etag,
-					     f->gz_etag_len, true)) {
-			*gz_match = true;
-			return true;
-		}
-		return false;
-	}
-	if (r->if_modified_since.p &&
-	    http_date_parse(r->if_modified_since.p, r->if_modified_since.len, &since) == 0)
-		return f->mtime <= since;
-	return false;
-}
-
-/* RFC 9110 13.1.5: does If-Range allow the Range header to apply? */
-static bool if_range_ok(const struct http_request *r, const struct edge_file *f)
-{
-	time_t t;
-
-	if (!r->if_range.p)
-		return true;
-	if (r->if_range.len && (r->if_range.p[0] == '"' || r->if_range.p[0] == 'W'))
-		return http_etag_match(r->if_range.p, r->if_range.len, f->etag, f->etag_len, false);
-	return http_date_parse(r->if_range.p, r->if_range.len, &t) == 0 && t == f->mtime;
+	return (struct http_validators){
+	    .etag = {f->etag, f->gz ? f->gz_etag : NULL},
+	    .etag_len = {f->etag_len, f->gz ? f->gz_etag_len : 0},
+	    .last_modified = f->mtime,
+	};
 }
 
 /* CORS for an origin list; Cache-Status for an object of the store. */
@@ -214,6 +189,34 @@ static void begin_object(struct httpd_exchange *x, const struct edge_serve *s, i
 	httpd_begin(x, status);
 	httpd_header(x, hdr->p, hdr->len);
 	object_extras(x, s);
+}
+
+/*
+ * RFC 9110 13.2.2: answer 412 or 304 when a precondition of the request
+ * fails against V; HDRS[i] is the header block of the representation
+ * V->etag[i] names.  Returns true when it answered.
+ */
+static bool answer_preconditions(struct httpd_exchange *x, const struct edge_serve *s,
+				 const struct http_validators *v, const struct buf *const *hdrs)
+{
+	unsigned which;
+
+	switch (http_preconditions(x->req, v, &which)) {
+	case HTTP_PRECOND_PASS:
+		return false;
+	case HTTP_PRECOND_FAILED: /* for GET and HEAD: If-Match, or without it If-Unmodified-Since
+				   */
+		httpd_error(x, 412,
+			    x->req->if_match.p ? "If-Match names no current entity-tag"
+					       : "modified since If-Unmodified-Since",
+			    NULL, false);
+		return true;
+	case HTTP_PRECOND_NOT_MODIFIED:
+		begin_object(x, s, 304, hdrs[which]);
+		httpd_end_head(x, -1);
+		return true;
+	}
+	return false;
 }
 
 static void send_body(struct httpd_exchange *x, const struct edge_file *f, uint64_t off,
@@ -276,15 +279,14 @@ static void serve_object(struct httpd_exchange *x, const struct edge_serve *s,
 {
 	const struct http_request *r = x->req;
 	struct http_range rg[MAX_RANGES_HARD];
+	struct http_validators v = file_validators(f);
+	const struct buf *hdrs[HTTP_VALIDATOR_ETAGS] = {&f->hdr, &f->gz_hdr};
 	unsigned n = 0;
-	bool gz_match, use_gz;
+	bool use_gz;
 
-	if (not_modified(r, f, &gz_match)) {
-		begin_object(x, s, 304, gz_match ? &f->gz_hdr : &f->hdr);
-		httpd_end_head(x, -1);
+	if (answer_preconditions(x, s, &v, hdrs))
 		return;
-	}
-	if (r->range.p && if_range_ok(r, f)) {
+	if (r->range.p && http_if_range(r, &v)) {
 		switch (http_range_parse(r->range.p, r->range.len, f->size, rg, s->cfg->max_ranges,
 					 &n)) {
 		case HTTP_RANGE_OK:
@@ -449,7 +451,8 @@ static bool serve_master_variant(struct httpd_exchange *x, const struct edge_ser
 				 struct edge_file *f, const struct stream_claims *c)
 {
 	const struct edge_variant *v = master_variant(s, f, c->max_height);
-	const char *etag;
+	const struct buf *hdrs[HTTP_VALIDATOR_ETAGS] = {&v->hdr, NULL};
+	struct http_validators val = {.last_modified = f->mtime};
 
 	if (v->removed == 0 || v->removed == -EINVAL)
 		return false; /* all of it applies, or it is no master playlist */
@@ -460,14 +463,10 @@ static bool serve_master_variant(struct httpd_exchange *x, const struct edge_ser
 			    NULL, false);
 		return true;
 	}
-	etag = strstr(v->hdr.p, "ETag: ") + 6;
-	if (x->req->if_none_match.p &&
-	    http_etag_match(x->req->if_none_match.p, x->req->if_none_match.len, etag,
-			    strcspn(etag, "\r"), true)) {
-		begin_object(x, s, 304, &v->hdr);
-		httpd_end_head(x, -1);
+	val.etag[0] = strstr(v->hdr.p, "ETag: ") + 6;
+	val.etag_len[0] = strcspn(val.etag[0], "\r");
+	if (answer_preconditions(x, s, &val, hdrs))
 		return true;
-	}
 	begin_object(x, s, 200, &v->hdr);
 	httpd_end_head(x, (int64_t)v->body.len);
 	httpd_body_mem(x, v->body.p, v->body.len);
@@ -630,8 +629,27 @@ void edge_serve(struct httpd_exchange *x, void *arg)
 	}
 	if (path_is(r, "/healthz"))
 		serve_health(x);
-	else if (path_is(r, "/metrics"))
+	else if (path_is(r, "/metrics") && s->cfg->metrics_on_content)
 		serve_metrics(x, s);
+	else if (path_is(r, "/metrics"))
+		httpd_error(x, 404, "metrics are served on the [metrics] listeners", NULL, false);
 	else
 		serve_file(x, s, NULL, false);
+}
+
+void edge_serve_metrics(struct httpd_exchange *x, void *arg)
+{
+	struct edge_serve *s = arg;
+	const struct http_request *r = x->req;
+
+	if (s->magic != EDGE_SERVE_MAGIC)
+		abort();
+	if (r->method != HTTP_GET && r->method != HTTP_HEAD)
+		httpd_error(x, 405, "this server only reads", "Allow: GET, HEAD\r\n", false);
+	else if (path_is(r, "/metrics"))
+		serve_metrics(x, s);
+	else if (path_is(r, "/healthz"))
+		serve_health(x);
+	else
+		httpd_error(x, 404, "this listener serves /metrics and /healthz", NULL, false);
 }

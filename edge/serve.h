@@ -1,7 +1,7 @@
 /*
- * The edge's request handler: packages from the content root (GET, HEAD,
- * conditional and range requests, gzip for text, CORS), /healthz and
- * /metrics.
+ * The edge's request handlers: packages from the content root (GET, HEAD,
+ * conditional and range requests, gzip for text, CORS) and /healthz on the
+ * content listeners; /metrics and /healthz on the metrics listeners.
  */
 #ifndef EDGE_SERVE_H
 #define EDGE_SERVE_H
@@ -16,6 +16,12 @@
 #include "versions.h"
 #include "worker_store.h"
 
+/*
+ * The handlers' state, one per worker.  The handlers only read it (the
+ * caches change inside): whoever fills it owns every pointer and frees
+ * FILES, TOKENS and FAILURES after the servers using it are gone; CFG,
+ * METRICS, RING and the strings must outlive them.
+ */
 struct edge_serve {
 	uint32_t magic;
 	const struct edge_config *cfg;
@@ -36,8 +42,14 @@ struct edge_serve {
 
 #define EDGE_SERVE_MAGIC 0x53727665U /* "Srve" */
 
-/* The httpd handler; ARG is a struct edge_serve. */
+/*
+ * The content listeners' httpd handler; ARG is a struct edge_serve.  Answers
+ * every request synchronously; /metrics only with [metrics] on_content.
+ */
 void edge_serve(struct httpd_exchange *x, void *arg);
+
+/* The metrics listeners' handler: /metrics and /healthz, 404 for the rest. */
+void edge_serve_metrics(struct httpd_exchange *x, void *arg);
 
 /* What pull-through calls back (pull.h); ARG is the struct edge_serve. */
 extern const struct edge_pull_ops edge_serve_pull_ops;

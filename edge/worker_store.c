@@ -95,35 +95,10 @@ static int start_upstream(struct edge_worker_store *ws, struct event_base *base,
 	return 0;
 }
 
-static int start_fill(struct edge_worker_store *ws, struct event_base *base,
-		      const struct edge_store_ctx *ctx, struct metrics_slot *metrics,
-		      const struct httpd_listener *ls, int n, struct accesslog *alog)
-{
-	struct httpd_limits lim = ws->cfg->limits;
-
-	ws->fill = (struct edge_fill){
-	    .magic = EDGE_FILL_MAGIC,
-	    .cache = ws->cache,
-	    .keys = ctx->control,
-	    .edge_id = ws->cfg->edge_id,
-	    .metrics = metrics,
-	    .max_size = ws->cfg->store_max_size,
-	};
-	lim.max_body = 0; /* bodies go to temporary files as they come */
-	if (!(ws->fill_srv =
-		  httpd_new(base, &lim, ls, n, metrics, alog, edge_fill_serve, &ws->fill))) {
-		log_warn("fill server");
-		return -1;
-	}
-	httpd_set_warn(ws->fill_srv, log_warnx);
-	return 0;
-}
-
 int edge_worker_store_start(struct edge_worker_store *ws, struct event_base *base,
 			    const struct edge_store_ctx *ctx, struct metrics_slot *metrics,
 			    struct edge_filecache *files, const struct edge_pull_ops *ops,
-			    void *arg, const struct httpd_listener *fill_ls, int nfill,
-			    struct accesslog *alog)
+			    void *arg)
 {
 	struct timeval tv = {HITS_MS / 1000, (HITS_MS % 1000) * 1000};
 
@@ -147,8 +122,14 @@ int edge_worker_store_start(struct edge_worker_store *ws, struct event_base *bas
 			return -1;
 		}
 	}
-	if (nfill && start_fill(ws, base, ctx, metrics, fill_ls, nfill, alog) != 0)
-		return -1;
+	ws->fill = (struct edge_fill){
+	    .magic = EDGE_FILL_MAGIC,
+	    .cache = ws->cache,
+	    .keys = ctx->control,
+	    .edge_id = ws->cfg->edge_id,
+	    .metrics = metrics,
+	    .max_size = ws->cfg->store_max_size,
+	};
 	return 0;
 }
 
@@ -185,9 +166,9 @@ int edge_worker_store_metrics(struct edge_worker_store *ws, struct buf *out)
 	    (unsigned long long)__atomic_load_n(&ws->shared->breaker.opened, __ATOMIC_RELAXED));
 }
 
-struct httpd *edge_worker_store_fill_server(struct edge_worker_store *ws)
+struct edge_fill *edge_worker_store_fill(struct edge_worker_store *ws)
 {
-	return ws->fill_srv;
+	return ws->cache ? &ws->fill : NULL;
 }
 
 void edge_worker_store_close(struct edge_worker_store *ws)
@@ -196,7 +177,6 @@ void edge_worker_store_close(struct edge_worker_store *ws)
 		hits_cb(-1, 0, ws); /* the last period's hits too */
 		event_free(ws->hits);
 	}
-	httpd_free(ws->fill_srv);
 	edge_pull_free(ws->pull);
 	edge_upstream_free(ws->upstream);
 	edge_cache_free(ws->cache);

@@ -1,8 +1,8 @@
 /*
  * The cache store's part of a worker process: the store (cache.h), the
  * upstream fetcher (upstream.h), pull-through (pull.h), the fill API's
- * server (fill.h) on the fill listeners, and the timer that reports the
- * open-file cache's hits to the index.
+ * state (fill.h; the worker serves it on the fill listeners), and the timer
+ * that reports the open-file cache's hits to the index.
  */
 #ifndef EDGE_WORKER_STORE_H
 #define EDGE_WORKER_STORE_H
@@ -29,7 +29,6 @@ struct edge_worker_store {
 	struct edge_cache *cache;
 	struct edge_upstream *upstream;
 	struct edge_pull *pull;
-	struct httpd *fill_srv;
 	struct edge_fill fill;
 	struct edge_filecache *files; /* the worker's, borrowed: hits come from there */
 	struct event *hits;
@@ -48,14 +47,13 @@ int edge_worker_store_open(struct edge_worker_store *ws, const struct edge_confi
 
 /*
  * Start the rest on BASE: the upstream and pull-through (answers go through
- * OPS with ARG), the fill server on the listeners FILL_LS[0..NFILL) (owned
- * from here on), the hit reports from FILES.  0, or -1 (logged).
+ * OPS with ARG), the fill API's state, the hit reports from FILES.  0, or
+ * -1 (logged).
  */
 int edge_worker_store_start(struct edge_worker_store *ws, struct event_base *base,
 			    const struct edge_store_ctx *ctx, struct metrics_slot *metrics,
 			    struct edge_filecache *files, const struct edge_pull_ops *ops,
-			    void *arg, const struct httpd_listener *fill_ls, int nfill,
-			    struct accesslog *alog);
+			    void *arg);
 
 /*
  * Append the store's gauges in the Prometheus text format to OUT: objects,
@@ -64,8 +62,8 @@ int edge_worker_store_start(struct edge_worker_store *ws, struct event_base *bas
  */
 int edge_worker_store_metrics(struct edge_worker_store *ws, struct buf *out);
 
-/* The fill server, for draining; NULL when there is none. */
-struct httpd *edge_worker_store_fill_server(struct edge_worker_store *ws);
+/* The fill API's state, edge_fill_serve()'s argument; NULL when the store is off. */
+struct edge_fill *edge_worker_store_fill(struct edge_worker_store *ws);
 
 /* Stop and free everything (open or not). */
 void edge_worker_store_close(struct edge_worker_store *ws);

@@ -21,8 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = '\0';
 	if (edge_config_parse(&cfg, text, "fuzz.conf", err, sizeof(err)) != 0 && err[0] == '\0')
 		abort();
-	if (cfg.nlisten > EDGE_MAX_LISTEN || cfg.nlisten_tls > EDGE_MAX_LISTEN)
-		abort();
+	for (int r = 0; r < EDGE_ROLE_COUNT; r++)
+		if (cfg.listen[r].nplain > EDGE_MAX_LISTEN || cfg.listen[r].ntls > EDGE_MAX_LISTEN)
+			abort();
 	free(text);
 	return 0;
 }

@@ -7,7 +7,11 @@
  *
  * Checked: a strong match implies a weak one; an entity-tag matches itself
  * exactly when an independent validator accepts it (strongly only if not W/);
- * and wrapping a non-"*" list in empty elements (", " LIST " ,") changes nothing.
+ * wrapping a non-"*" list in empty elements (", " LIST " ,") changes nothing;
+ * and http_preconditions() agrees with the matches: the list as If-Match
+ * passes exactly when it matches strongly, as If-None-Match it is 304
+ * exactly when it matches weakly, and as a date field it never fails to
+ * parse into a crash.
  */
 #include "http_cond.h"
 
@@ -78,6 +82,28 @@ static void check_wrapped(const uint8_t *list, size_t len, const char *etag, siz
 	free(w);
 }
 
+/* The list as If-Match, If-None-Match and both date fields of a GET for ETAG. */
+static void check_preconditions(const char *list, size_t len, const char *etag, size_t etlen,
+				bool strong, bool weak)
+{
+	struct http_validators v = {.etag = {etag}, .etag_len = {etlen}, .last_modified = 0};
+	struct http_str f = {list, (uint32_t)len};
+	struct http_request r = {.method = HTTP_GET, .if_match = f};
+	bool valid_tag = etlen > 0 && etag_valid((const uint8_t *)etag, etlen);
+
+	if (!len || !valid_tag)
+		return;
+	if ((http_preconditions(&r, &v, NULL) == HTTP_PRECOND_PASS) != strong)
+		abort();
+	r = (struct http_request){.method = HTTP_GET, .if_none_match = f};
+	if ((http_preconditions(&r, &v, NULL) == HTTP_PRECOND_NOT_MODIFIED) != weak)
+		abort();
+	r = (struct http_request){
+	    .method = HTTP_HEAD, .if_unmodified_since = f, .if_modified_since = f, .if_range = f};
+	http_preconditions(&r, &v, NULL);
+	http_if_range(&r, &v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t etlen, len;
@@ -98,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_self(etag, etlen);
 	if (!is_star(data + 1 + etlen, len))
 		check_wrapped(data + 1 + etlen, len, etag, etlen, weak);
+	check_preconditions(list, len, etag, etlen, strong, weak);
 
 	free(list);
 	free(etag);

@@ -20,8 +20,8 @@
 #include "test.h"
 
 static struct event_base *base;
-static struct httpd *srv;
-static uint16_t port;
+static struct httpd *srv, *metrics_srv;
+static uint16_t port, metrics_port;
 static char root[256];
 static char big[100000];
 
@@ -60,11 +60,11 @@ static int complete(const struct buf *b)
 	return b->len >= head + strtoull(cl + 16, NULL, 10);
 }
 
-/* Send REQ on a new connection; collect the answer until complete or closed. */
-static void roundtrip(const char *req, struct buf *out, int head_only)
+/* Send REQ to port TO on a new connection; collect the answer until complete or closed. */
+static void roundtrip_to(uint16_t to, const char *req, struct buf *out, int head_only)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_port = htons(port),
+				.sin_port = htons(to),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	time_t start = time(NULL);
@@ -90,6 +90,12 @@ static void roundtrip(const char *req, struct buf *out, int head_only)
 	close(fd);
 	buf_append(out, "", 1);
 	out->len--;
+}
+
+/* The same on the content listener. */
+static void roundtrip(const char *req, struct buf *out, int head_only)
+{
+	roundtrip_to(port, req, out, head_only);
 }
 
 static int status_of(const struct buf *b)
@@ -132,6 +138,42 @@ static void test_basic(struct buf *b)
 	CHECK(b->len > sizeof(big) && memcmp(b->p + b->len - sizeof(big), big, sizeof(big)) == 0);
 }
 
+/*
+ * RFC 9110 13.2.2: If-Match and If-Unmodified-Since come first.  Each case's
+ * header lines are BEFORE, the object's ETag when TAG, then AFTER.
+ */
+static void test_preconditions(struct buf *b, const char *etag)
+{
+	static const struct {
+		const char *path, *before;
+		bool tag;
+		const char *after;
+		int status;
+	} cases[] = {
+	    {"/t/seg.m4s", "If-Match: ", true, "", 200},
+	    {"/t/seg.m4s", "If-Match: \"other\"", false, "", 412},
+	    {"/t/seg.m4s", "If-Match: W/", true, "", 412},
+	    {"/t/seg.m4s", "If-Match: \"x\"\r\nIf-None-Match: ", true, "", 412},
+	    {"/t/seg.m4s", "If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT", false, "", 412},
+	    {"/t/seg.m4s", "If-Unmodified-Since: Fri, 31 Dec 9999 23:59:59 GMT", false, "", 200},
+	    {"/t/seg.m4s", "If-Match: *\r\nRange: bytes=0-9", false, "", 206},
+	    {"/t/seg.m4s", "If-None-Match: ", true, "\r\nIf-Match: *", 304},
+	    /* 13.2.1: without its preconditions a missing object is 404, so it stays 404 */
+	    {"/t/none.m4s", "If-Match: *", false, "", 404},
+	};
+	char req[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n%s%s%s\r\n\r\n",
+			 cases[i].path, cases[i].before, cases[i].tag ? etag : "", cases[i].after);
+		roundtrip(req, b, cases[i].status == 304);
+		if (status_of(b) != cases[i].status)
+			printf("# case %zu: %d\n", i, status_of(b));
+		CHECK_INT(status_of(b), cases[i].status);
+		CHECK(!has(b, "Connection: close"));
+	}
+}
+
 static void test_conditional(struct buf *b)
 {
 	char req[512], etag[80] = "";
@@ -158,6 +200,8 @@ static void test_conditional(struct buf *b)
 		  "If-Modified-Since: Fri, 31 Dec 9999 23:59:59 GMT\r\n\r\n",
 		  b, 1);
 	CHECK_INT(status_of(b), 304);
+
+	test_preconditions(b, etag);
 }
 
 static void test_ranges(struct buf *b)
@@ -206,9 +250,26 @@ static void test_refusals(struct buf *b)
 		  b, 0);
 	CHECK_INT(status_of(b), 204);
 	CHECK(has(b, "Access-Control-Allow-Origin: *\r\n"));
+}
+
+/* /metrics is on the metrics listener only, unless [metrics] on_content says otherwise. */
+static void test_metrics(struct buf *b, struct edge_config *cfg)
+{
 	roundtrip("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", b, 0);
+	CHECK_INT(status_of(b), 404);
+	roundtrip_to(metrics_port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", b, 0);
+	CHECK_INT(status_of(b), 200);
 	CHECK(has(b, "reel_http_requests_total{code=\"206\"}"));
 	CHECK(has(b, "reel_http_requests_total{code=\"400\"} 2\n"));
+	CHECK(has(b, "reel_http_requests_total{code=\"412\"} 4\n"));
+	roundtrip_to(metrics_port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", b, 0);
+	CHECK_INT(status_of(b), 200);
+	roundtrip_to(metrics_port, "GET /t/seg.m4s HTTP/1.1\r\nHost: x\r\n\r\n", b, 0);
+	CHECK_INT(status_of(b), 404);
+	cfg->metrics_on_content = true;
+	roundtrip("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", b, 0);
+	CHECK_INT(status_of(b), 200);
+	cfg->metrics_on_content = false;
 }
 
 int main(void)
@@ -219,6 +280,7 @@ int main(void)
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t alen = sizeof(a);
 	struct httpd_listener l = {.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)};
+	struct httpd_listener ml = {.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)};
 	struct buf b = {0};
 	char playlist[2048] = "#EXTM3U\n#EXT-X-TARGETDURATION:6\n", path[512];
 	int rootfd;
@@ -262,17 +324,25 @@ int main(void)
 	    getsockname(l.fd, (struct sockaddr *)&a, &alen) != 0)
 		abort();
 	port = ntohs(a.sin_port);
+	a.sin_port = 0;
+	if (bind(ml.fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(ml.fd, 64) != 0 ||
+	    getsockname(ml.fd, (struct sockaddr *)&a, &alen) != 0)
+		abort();
+	metrics_port = ntohs(a.sin_port);
 	base = event_base_new();
 	srv = httpd_new(base, &cfg.limits, &l, 1, s.slot, NULL, edge_serve, &s);
-	CHECK(srv != NULL);
+	metrics_srv = httpd_new(base, &cfg.limits, &ml, 1, s.slot, NULL, edge_serve_metrics, &s);
+	CHECK(srv != NULL && metrics_srv != NULL);
 
 	test_basic(&b);
 	test_conditional(&b);
 	test_ranges(&b);
 	test_refusals(&b);
+	test_metrics(&b, &cfg);
 
 	buf_free(&b);
 	httpd_free(srv);
+	httpd_free(metrics_srv);
 	edge_filecache_free(s.files);
 	metrics_free(s.metrics);
 	event_base_free(base);

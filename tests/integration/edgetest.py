@@ -447,9 +447,11 @@ class Edge:
         self.error_log = os.path.join(self.dir, "error.log")
         self.port = free_port()
         self.tls_port = free_port() if tls else None
+        self.metrics_port = free_port()
         self.sections = {
             "server": {"listen": "127.0.0.1:%d" % self.port, "workers": "1",
                        "shutdown_timeout": "5s"},
+            "metrics": {"listen": "127.0.0.1:%d" % self.metrics_port},
             "content": {"root": root},
             "limits": {},
             "cache": {},
@@ -490,6 +492,8 @@ class Edge:
             self._stderr.close()
             self.port = free_port()
             self.sections["server"]["listen"] = "127.0.0.1:%d" % self.port
+            self.metrics_port = free_port()
+            self.sections["metrics"]["listen"] = "127.0.0.1:%d" % self.metrics_port
             if self.tls_port:
                 self.tls_port = free_port()
                 self.sections["server"]["listen_tls"] = "127.0.0.1:%d" % self.tls_port
@@ -512,6 +516,10 @@ class Edge:
             time.sleep(0.05)
         raise Fatal("reel-edge did not answer /healthz within %.0f s: %s" % (timeout,
                                                                               self.logs()))
+
+    def metrics(self):
+        """The counters /metrics on the metrics listener shows: {'name{labels}': float}."""
+        return parse_metrics(request(self.metrics_port, "GET", "/metrics").body.decode())
 
     def logs(self):
         text = ""

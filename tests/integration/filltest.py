@@ -83,11 +83,16 @@ def signed_headers(key, tag, method, target, body=b"", created=None, nonce_=None
             "Signature": "reel=:%s:" % base64.b64encode(sig).decode()}
 
 
-def fill(port, key, tag, method, target, body=b"", headers=None, timeout=30, **kw):
-    """One signed fill request; returns (status, headers dict lowercased, body bytes)."""
+def fill(port, key, tag, method, target, body=b"", headers=None, timeout=30, tls_ctx=None,
+         **kw):
+    """One signed fill request (over HTTPS with TLS_CTX); returns (status, headers dict
+    lowercased, body bytes)."""
     hdrs = signed_headers(key, tag, method, target, body, **kw)
     hdrs.update(headers or {})
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    if tls_ctx:
+        c = http.client.HTTPSConnection("localhost", port, timeout=timeout, context=tls_ctx)
+    else:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         c.request(method, target, body=body if body or method in ("PUT", "POST") else None,
                   headers=hdrs)

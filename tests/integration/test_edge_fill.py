@@ -3,9 +3,12 @@
 independently of reel's C code: every refusal of the signature check,
 objects streamed in, verified and served, a manifest that completes its
 title only when every file is there, HEAD for resuming, listing, removal
-and purge, and a fill cut by kill -9 that resumes and completes."""
+and purge, a fill cut by kill -9 that resumes and completes, and the fill
+role on an HTTPS listener."""
 
+import http.client
 import os
+import ssl
 import threading
 import time
 
@@ -94,6 +97,36 @@ def check_manifest(t, edge, ctl):
     t.check_eq("a manifest that is not one: 422", status, 422)
 
 
+def check_tls(t, s):
+    """The fill role on an HTTPS listener: the same API, signed the same way."""
+    edge = s.edge(start=False)
+    cert, key = et.make_cert(t.tmp, "fill")
+    edge.sections["fill"] = {"listen_tls": "127.0.0.1:%d" % edge.fill_port}
+    edge.sections["tls"] = {"certificate": cert, "key": key}
+    edge.start()
+    ctx = ssl.create_default_context(cafile=cert)
+    files = {"a.m4s": ft.segment_bytes(50000, 3)}
+    manifest = ft.make_package(os.path.join(t.tmp, "tls-pkg"), "tt", files)
+    deadline, status = time.monotonic() + 10, None
+    while time.monotonic() < deadline and status is None:
+        try:
+            status, _ = ft.fill_json(edge.fill_port, s.ctl, st.EDGE_ID, "PUT", "/fill/tt/a.m4s",
+                                     files["a.m4s"], tls_ctx=ctx)
+        except OSError:
+            time.sleep(0.1)
+    status2, body = ft.fill_json(edge.fill_port, s.ctl, st.EDGE_ID, "PUT",
+                                 "/fill/tt/manifest.json", manifest, tls_ctx=ctx)
+    t.check("[fill] listen_tls: a title filled over HTTPS is complete", status == 201 and
+            status2 == 201 and body.get("complete") is True, (status, status2, body))
+    try:
+        ft.fill_json(edge.fill_port, s.ctl, st.EDGE_ID, "GET", "/fill/")
+        plain = "answered"
+    except (OSError, http.client.HTTPException) as ex:
+        plain = ex
+    t.check("  and plain HTTP on that listener is no fill request", plain != "answered", plain)
+    edge.stop()
+
+
 def check_removal(t, edge, ctl):
     status, body = ft.fill_json(edge.fill_port, ctl, E, "DELETE", "/fill/t2/360p/seg_00001.m4s")
     t.check("DELETE one object: 200", status == 200 and body["objects"] == 1, (status, body))
@@ -170,6 +203,7 @@ def main(t):
     check_manifest(t, edge, s.ctl)
     check_removal(t, edge, s.ctl)
     check_resume_after_kill(t, s, edge, s.ctl)
+    check_tls(t, s)
 
 
 if __name__ == "__main__":

@@ -99,6 +99,59 @@ def check_validators(t, port, root, files):
         a, b = c.read_response(), c.read_response()
         t.check("304 then 200 on one connection", a.status == 304 and b.status == 200 and
                 b.body == files["/t1/init.mp4"], "%s / %s" % (a.summary(), b.summary()))
+    check_preconditions(t, port, path, etag, mtime, files)
+
+
+def check_preconditions(t, port, path, etag, mtime, files):
+    """RFC 9110 13.1.1, 13.1.4 and the order of 13.2.2: 412 where a precondition fails."""
+    def status(headers, p=path, method="GET"):
+        r = get(port, p, headers, method)
+        return r.status, r
+
+    for name, headers in (("If-Match another tag", {"If-Match": '"other"'}),
+                          ("If-Match the weak form of the tag", {"If-Match": "W/" + etag}),
+                          ("If-Match a malformed list", {"If-Match": "%s, bogus" % etag}),
+                          ("If-Unmodified-Since before Last-Modified",
+                           {"If-Unmodified-Since": et.http_date(mtime - 3600)}),
+                          ("If-Match fails before If-None-Match is looked at",
+                           {"If-Match": '"other"', "If-None-Match": etag}),
+                          ("If-Unmodified-Since fails before If-Range",
+                           {"If-Unmodified-Since": et.http_date(mtime - 1),
+                            "Range": "bytes=0-9", "If-Range": etag})):
+        code, r = status(headers)
+        t.check("%s -> 412 with a reason, no object" % name,
+                code == 412 and r.body.startswith(b"412 Precondition Failed") and
+                not r.has("Content-Range") and not r.has("Connection"), r.summary())
+    code, r = status({"If-Match": '"other"'}, method="HEAD")
+    t.check_eq("HEAD with a failing If-Match -> 412", code, 412)
+    for name, headers, want in (
+            ("If-Match the current tag", {"If-Match": etag}, 200),
+            ("If-Match a list naming it", {"If-Match": '"a", %s' % etag}, 200),
+            ("If-Match *", {"If-Match": "*"}, 200),
+            ("If-Unmodified-Since = Last-Modified", {"If-Unmodified-Since": et.http_date(mtime)},
+             200),
+            ("If-Unmodified-Since not a date", {"If-Unmodified-Since": "yesterday"}, 200),
+            ("If-Match passes, then If-None-Match", {"If-Match": etag, "If-None-Match": etag},
+             304),
+            ("If-Match wins over a failing If-Unmodified-Since",
+             {"If-Match": etag, "If-Unmodified-Since": et.http_date(mtime - 3600)}, 200),
+            ("If-Match with a Range", {"If-Match": etag, "Range": "bytes=0-9"}, 206)):
+        code, r = status(headers)
+        t.check("%s -> %d" % (name, want), code == want, r.summary())
+    gz = get(port, path, {"Accept-Encoding": "gzip"}).header("ETag")
+    code, r = status({"If-Match": gz, "Accept-Encoding": "gzip"})
+    t.check("If-Match the gzip form's tag -> 200 gzip",
+            code == 200 and r.header("Content-Encoding") == "gzip", r.summary())
+    # 13.2.1: a GET of a missing object is 404 without preconditions, so it stays 404
+    code, r = status({"If-Match": "*"}, "/t1/none.m3u8")
+    t.check_eq("If-Match: * on a missing object -> 404 (RFC 9110 13.2.1)", code, 404)
+    # a 412 keeps the connection: the next request on it is answered
+    with et.Conn(port) as c:
+        c.send(et.build_request("GET", path, {"If-Match": '"other"'}) +
+               et.build_request("GET", "/t1/init.mp4"))
+        a, b = c.read_response(), c.read_response()
+        t.check("412 then 200 on one connection", a.status == 412 and b.status == 200 and
+                b.body == files["/t1/init.mp4"], "%s / %s" % (a.summary(), b.summary()))
 
 
 def check_gzip(t, port, files):
@@ -264,9 +317,12 @@ def check_health_and_methods(t, port):
     t.check("still serving after the 405s", r.status == 200, r.summary())
 
 
-def check_metrics(t, port):
+def check_metrics(t, e):
+    """/metrics on the metrics listener: counters of both listeners' requests."""
+    port = e.port
+
     def scrape():
-        r = get(port, "/metrics")
+        r = get(e.metrics_port, "/metrics")
         return r, et.parse_metrics(r.body.decode())
     r, m0 = scrape()
     t.check("/metrics is Prometheus text",
@@ -299,13 +355,42 @@ def check_metrics(t, port):
         _, m2 = scrape()
         t.check("reel_http_open_connections counts open connections (>= 3)",
                 m2.get("reel_http_open_connections", 0) >= 3, m2.get("reel_http_open_connections"))
-    time.sleep(0.2)
+    time.sleep(0.3)
     _, m3 = scrape()
     t.check_eq("reel_http_open_connections drops back to 1 (the scrape)",
                m3.get("reel_http_open_connections"), 1.0)
     t.check("bytes sent counter grows",
             m3.get("reel_http_response_bytes_total", 0) > m0.get("reel_http_response_bytes_total",
                                                                  0) + 7 * 10000, "")
+
+
+def check_metrics_listeners(t, root, e):
+    """Counters are for the operator: not on content listeners unless configured."""
+    r = get(e.port, "/metrics")
+    t.check("/metrics on a content listener -> 404 with a reason",
+            r.status == 404 and b"[metrics]" in r.body and b"reel_http" not in r.body, r.summary())
+    r = get(e.metrics_port, "/t1/index.m3u8")
+    t.check_eq("the metrics listener serves no content", r.status, 404)
+    t.check_eq("the metrics listener answers /healthz", get(e.metrics_port, "/healthz").status,
+               200)
+    r = get(e.metrics_port, "/metrics", method="HEAD")
+    t.check("HEAD /metrics on the metrics listener", r.status == 200 and r.body == b"",
+            r.summary())
+    r, _ = et.exchange(e.metrics_port, et.build_request("POST", "/metrics",
+                                                        {"Content-Length": "0"}))
+    t.check("POST /metrics -> 405", r is not None and r.status == 405, r and r.summary())
+    both = t.edge(root, metrics={"on_content": "on"})
+    r = get(both.port, "/metrics")
+    t.check("[metrics] on_content = on: /metrics on the content listener too",
+            r.status == 200 and b"reel_http_requests_total" in r.body, r.summary())
+    t.check_eq("... and still on the metrics listener",
+               get(both.metrics_port, "/metrics").status, 200)
+    both.stop()
+    none = t.edge(root, metrics={"listen": "off"})
+    t.check("[metrics] listen = off: no metrics listener, content served",
+            get(none.port, "/t1/index.m3u8").status == 200 and
+            "(metrics)" not in none.logs_full(), none.logs()[-300:])
+    none.stop()
 
 
 def check_changes_on_disk(t, port, root):
@@ -332,6 +417,13 @@ def check_changes_on_disk(t, port, root):
     t.check_eq("a deleted file is 404 after revalidate", get(port, path).status, 404)
 
 
+def read_log(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [ln for ln in f.read().splitlines() if "/healthz" not in ln]
+
+
 def check_access_log(t, root, files):
     alog = os.path.join(t.tmp, "access.log")
     e = t.edge(root, log={"access_log": alog})
@@ -341,14 +433,15 @@ def check_access_log(t, root, files):
     et.curl(t.tmp, "http://127.0.0.1:%d/t1/nothing-here" % e.port)
     t.check("curl requests for the access log succeed", c1.status == 200 and c2.status == 200,
             c1.summary())
-    e.signal(signal.SIGUSR1)  # reopen = flush
-    lines = []
-    for _ in range(40):
-        time.sleep(0.1)
-        if os.path.exists(alog):
-            lines = [ln for ln in open(alog).read().splitlines() if "/healthz" not in ln]
-            if len(lines) >= 3:
-                break
+    # no signal: buffered lines reach the file within a second, as tail -f expects
+    t0 = time.monotonic()
+    lines = read_log(alog)
+    while len(lines) < 3 and time.monotonic() - t0 < 3:
+        time.sleep(0.05)
+        lines = read_log(alog)
+    waited = time.monotonic() - t0
+    t.check("access log lines are written within 1 s, unasked", len(lines) >= 3 and waited < 1.0,
+            "%d lines after %.2f s" % (len(lines), waited))
     size = len(files["/t1/meta.json"])
     pat = (r'127\.0\.0\.1 - - \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000\] '
            r'"GET /t1/meta\.json HTTP/1\.1" 200 %d "%s" "curl/[0-9.]+" \d+\.\d{3} %s')
@@ -361,6 +454,13 @@ def check_access_log(t, root, files):
             len(lines) >= 3 and re.fullmatch(
                 r'127\.0\.0\.1 - - \[[^]]+\] "GET /t1/nothing-here HTTP/1\.1" 404 \d+ "-" '
                 r'"curl/[0-9.]+" \d+\.\d{3} -', lines[2]), lines[2:3])
+    # at exit: what was answered just before SIGTERM is in the file once the edge is gone
+    for i in range(5):
+        et.request(e.port, "GET", "/t1/init.mp4?last=%d" % i)
+    e.signal(signal.SIGTERM)
+    t.check_eq("reel-edge exits after SIGTERM", e.wait_exit(10), 0)
+    t.check("the lines of the last requests are written at exit",
+            sum("/t1/init.mp4?last=" in ln for ln in read_log(alog)) == 5, read_log(alog)[-3:])
     e.stop()
 
 
@@ -380,7 +480,8 @@ def main(t):
     check_cache_control(t, e.port)
     check_path_safety(t, e.port, files, root)
     check_health_and_methods(t, e.port)
-    check_metrics(t, e.port)
+    check_metrics(t, e)
+    check_metrics_listeners(t, root, e)
     check_changes_on_disk(t, e.port, root)
     check_cors_list(t, root)
     check_access_log(t, root, files)

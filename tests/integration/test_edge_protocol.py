@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """reel-edge HTTP/1.x on raw sockets: keep-alive, pipelining, HTTP/1.0,
-malformed requests, limits and timeouts.  After every bad request a new
+malformed requests, limits, timeouts and lingering closes.  After every bad request a new
 connection must still be served (the worker goes on)."""
 
 import os
@@ -12,6 +12,7 @@ import edgetest as et
 HEADER_TIMEOUT = 1.0
 KEEPALIVE_TIMEOUT = 2.0
 SEND_TIMEOUT = 1.0
+LINGERING_TIMEOUT = 1.5
 MAX_LINE = 1024
 MAX_HEAD = 4096
 
@@ -239,6 +240,68 @@ def check_body_skipped(t, port, files):
                 (a.summary(), b.summary()))
 
 
+def send_bytewise(c, data):
+    """Send DATA one byte per write (each its own segment); returns the error or None."""
+    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        for i in range(len(data)):
+            c.sock.send(data[i:i + 1])
+    except OSError as ex:
+        return ex
+    return None
+
+
+def check_lingering_close(t, port):
+    """An answer that closes the connection reaches a client that is still sending."""
+    head = (b"GET /t1/meta.json HTTP/1.1\r\nHost: x\r\nX-Big: " + b"v" * (20 << 10) +
+            b"\r\n\r\n")
+    with et.Conn(port) as c:
+        err = send_bytewise(c, head)
+        try:
+            r = c.read_response()
+            closed = c.wait_closed(2.0)
+        except (OSError, et.Closed) as ex:
+            r, closed = None, ex
+        t.check("a 20 KiB head sent one byte per write gets its 431, then a clean close",
+                err is None and r is not None and r.status == 431 and closed is not None and
+                c.buf == b"", "send error %r, response %s, closed %r" % (
+                    err, r.summary() if r else None, closed))
+    with et.Conn(port) as c:  # a body too large to skip: answered at once, then closed
+        c.send(req("GET", "/t1/meta.json", {"Content-Length": str(300 << 10)}))
+        err = None
+        try:
+            for _ in range(300):
+                c.sock.sendall(b"b" * 1024)
+                time.sleep(0.001)
+        except OSError as ex:
+            err = ex
+        try:
+            r = c.read_response()
+        except (OSError, et.Closed) as ex:
+            r = None
+            err = err or ex
+        t.check("a 300 KiB body sent after its answer: the answer arrives, no reset",
+                err is None and r is not None and r.status == 200 and
+                r.header("Connection") == "close", "error %r, response %s" % (
+                    err, r.summary() if r else None))
+    with et.Conn(port) as c:  # lingering is bounded in time
+        c.send(b"BAD\r\n\r\n")
+        r = c.read_response()
+        t0 = time.monotonic()
+        ended = None
+        while time.monotonic() - t0 < LINGERING_TIMEOUT + 3:
+            try:
+                c.sock.sendall(b"x" * 512)
+            except OSError:
+                ended = time.monotonic() - t0
+                break
+            time.sleep(0.05)
+        t.check("a client that keeps sending after a 400 is cut off after lingering_timeout",
+                r.status == 400 and ended is not None and ended < LINGERING_TIMEOUT + 2.5,
+                "ended after %r s" % ended)
+    still_serving(t, port, "lingering closes")
+
+
 def check_header_timeout(t, port):
     with et.Conn(port) as c:
         t0 = time.monotonic()
@@ -360,7 +423,8 @@ def main(t):
                              "keepalive_timeout": "%gs" % KEEPALIVE_TIMEOUT,
                              "max_request_line": str(MAX_LINE),
                              "max_header_size": str(MAX_HEAD),
-                             "send_timeout": "%gs" % SEND_TIMEOUT})
+                             "send_timeout": "%gs" % SEND_TIMEOUT,
+                             "lingering_timeout": "%dms" % (LINGERING_TIMEOUT * 1000)})
     check_keepalive(t, e.port, files)
     check_pipelining(t, e.port, files)
     check_http10(t, e.port, files)
@@ -369,6 +433,7 @@ def main(t):
     check_body_skipped(t, e.port, files)
     check_close_in_pipeline(t, e.port, files)
     check_send_timeout(t, e.port, big_len)
+    check_lingering_close(t, e.port)
     check_header_timeout(t, e.port)
     check_keepalive_timeout(t, e.port)
     check_max_requests(t, root, files)

@@ -100,7 +100,7 @@ def check_collapse(t, s, edge):
     path = "/t5/360p/seg_00002.m4s"
     want = files["360p/seg_00002.m4s"]
     s.up.rate = 1e6  # 1 MB/s: the fetch lasts 2 s, while all 100 requests come in
-    m0 = et.parse_metrics(et.request(edge.port, "GET", "/metrics").body.decode())
+    m0 = edge.metrics()
     results = curl_many(edge.port, path, 100)
     s.up.rate = None
 
@@ -119,7 +119,7 @@ def check_collapse(t, s, edge):
     ttfb = statistics.median(x for _, _, _, x in results)
     t.check("  each answered as its bytes arrived: median time to first byte %.0f ms, "
             "not the 2 s the whole fetch takes" % (ttfb * 1000), ttfb < 0.5)
-    m = et.parse_metrics(et.request(edge.port, "GET", "/metrics").body.decode())
+    m = edge.metrics()
     collapsed, hits = (m.get(k, 0) - m0.get(k, 0) for k in ("reel_cache_collapsed_total",
                                                             "reel_cache_hits_total"))
     # on a loaded machine the last curls may start after the fetch ended: hits then
@@ -272,7 +272,7 @@ def check_kill_mid_pull(t, s, edge):
 
 
 def check_metrics(t, edge):
-    m = et.parse_metrics(et.request(edge.port, "GET", "/metrics").body.decode())
+    m = edge.metrics()
     want = ["reel_cache_hits_total", "reel_cache_misses_total", "reel_cache_collapsed_total",
             "reel_cache_pull_bytes_total", "reel_cache_objects", "reel_cache_bytes"]
     t.check("/metrics counts hits, misses, collapsed requests, pulled bytes, objects",

@@ -113,7 +113,7 @@ def check_abuse(t, e):
                    tls_ctx=ssl.create_default_context(cafile=e.sections["tls"]["certificate"]))
     t.check("HTTPS still served after the bad clients", r.status == 200 and r.body == b"ok\n",
             r.summary())
-    m = et.parse_metrics(et.request(e.port, "GET", "/metrics").body.decode())
+    m = e.metrics()
     t.check("metrics count TLS handshakes and failures",
             m.get("reel_tls_handshakes_total", 0) >= 5 and
             m.get("reel_tls_handshake_failures_total", 0) >= 1,
@@ -150,6 +150,33 @@ def check_bad_certs(t, root, cert, key):
                 err.strip() != "", (p.returncode, err[-300:]))
 
 
+def check_hsts(t, root, cert, key, plain):
+    """[tls] hsts: Strict-Transport-Security on every HTTPS answer, never over plain HTTP."""
+    ctx = ssl.create_default_context(cafile=cert)
+    for path in ("/t1/index.m3u8", "/t1/missing"):
+        r = et.request(plain.tls_port, "GET", path, tls_ctx=ctx)
+        t.check("without [tls] hsts, no Strict-Transport-Security (%s)" % path,
+                r.status in (200, 404) and not r.has("Strict-Transport-Security"), r.summary())
+    hsts = "max-age=600; includeSubDomains"
+    e = t.edge(root, start=False, tls=(cert, key))
+    e.sections["tls"]["hsts"] = hsts
+    e.start()
+    etag = et.request(e.tls_port, "GET", "/t1/index.m3u8", tls_ctx=ctx).header("ETag")
+    for path, headers, status in (("/t1/index.m3u8", None, 200),
+                                  ("/t1/seg_00001.m4s", {"Range": "bytes=0-9"}, 206),
+                                  ("/t1/index.m3u8", {"If-None-Match": etag}, 304),
+                                  ("/t1/missing", None, 404),
+                                  ("/%2e%2e/x", None, 400)):
+        r = et.request(e.tls_port, "GET", path, headers, tls_ctx=ctx)
+        t.check("hsts: %d over HTTPS carries Strict-Transport-Security" % status,
+                r.status == status and r.header_all("Strict-Transport-Security") == [hsts],
+                r.summary())
+    r = et.request(e.port, "GET", "/t1/index.m3u8")
+    t.check("hsts: plain HTTP answers carry none (RFC 6797 7.2)",
+            r.status == 200 and not r.has("Strict-Transport-Security"), r.summary())
+    e.stop()
+
+
 def main(t):
     if not et.have("openssl") or not et.have("curl"):
         raise et.Skip("openssl and curl are needed")
@@ -166,6 +193,7 @@ def main(t):
             check_versions(t, e.tls_port)
             check_keepalive(t, e.tls_port, cert, files)
             check_abuse(t, e)
+            check_hsts(t, root, cert, key, e)
         e.stop()
     check_bad_certs(t, root, cert, key)
 

@@ -117,13 +117,14 @@ def check_rate_limit(t, root, signer, keys):
     t.check_eq("  untokenized paths still answer", r.status, 200)
 
 
-def check_required(t, port, signer):
+def check_required(t, e, signer):
+    port = e.port
     r = get(port, "/t1/index.m3u8")
     t.check("with require = on, a path without a token -> 403",
             r.status == 403 and b"token is required" in r.body, r.summary())
     r = get(port, "/healthz")
     t.check_eq("/healthz needs no token", r.status, 200)
-    m = et.parse_metrics(get(port, "/metrics").body.decode())
+    m = e.metrics()
     t.check("reel_stream_token_failures_total counts the refusals",
             m.get("reel_stream_token_failures_total", 0) >= 7, m.get(
                 "reel_stream_token_failures_total"))
@@ -163,7 +164,7 @@ def main(t):
     e = t.edge(root, tokens={"require": "on", "keys": keys})
     check_refusals(t, e.port, signer, other)
     check_master_filter(t, e.port, signer)
-    check_required(t, e.port, signer)
+    check_required(t, e, signer)
     check_rate_limit(t, root, signer, keys)
     with open(keys, "a") as f:
         f.write("broken line with three fields\n")

@@ -18,15 +18,17 @@ static int parse(const char *text)
 static void test_store(void)
 {
 	CHECK(!cfg.store);
-	CHECK_INT(parse("[store]\nenabled = on\nindex = idx\nmax_size = 10g\nmin_free = 0\n"
-			"[fill]\nlisten = 127.0.0.1:8081\n"
-			"[origin]\nedge_id = edge-1\nsecret_file = s\ncontrol_keys = k\n"
-			"[upstream]\nurl = http://o:8090/content\nretries = 0\nbreaker_open = 2s\n"),
-		  0);
+	CHECK_INT(
+	    parse("[store]\nenabled = on\nindex = idx\nmax_size = 10g\nmin_free = 0\n"
+		  "[fill]\nlisten = 127.0.0.1:8081\n"
+		  "[origin]\nedge_id = edge-1\nsecret_file = s\ncontrol_keys = k\n"
+		  "[upstream]\nurl = http://o:8090/content\nretries = 0\nbreaker_open = 2s\n"),
+	    0);
 	CHECK(cfg.store);
 	CHECK_STR(cfg.store_index, "/etc/reel/idx");
 	CHECK(cfg.store_max_size == 10ULL << 30 && cfg.store_min_free == 0);
-	CHECK_INT(cfg.nlisten_fill, 1);
+	CHECK_INT(cfg.listen[EDGE_ROLE_FILL].nplain, 1);
+	CHECK_INT(cfg.listen[EDGE_ROLE_FILL].ntls, 0);
 	CHECK_STR(cfg.edge_id, "edge-1");
 	CHECK_STR(cfg.control_keys, "/etc/reel/k");
 	CHECK_INT(cfg.upstream_retries, 0);
@@ -35,6 +37,14 @@ static void test_store(void)
 	CHECK(strstr(err, "[fill] listen needs [store] enabled") != NULL);
 	CHECK_INT(parse("[store]\nenabled = on\n[fill]\nlisten = 8081\n"), -1);
 	CHECK(strstr(err, "control_keys and edge_id") != NULL);
+	CHECK_INT(parse("[store]\nenabled = on\n[origin]\nedge_id = e\ncontrol_keys = k\n"
+			"[fill]\nlisten = 127.0.0.1:8080\n"),
+		  -1);
+	CHECK(strstr(err, "listed twice ([server] and [fill])") != NULL);
+	CHECK_INT(parse("[store]\nenabled = on\n[origin]\nedge_id = e\ncontrol_keys = k\n"
+			"[fill]\nlisten_tls = 127.0.0.1:8443\n"),
+		  -1);
+	CHECK(strstr(err, "listen_tls needs [tls] certificate") != NULL);
 	CHECK_INT(parse("[upstream]\nurl = http://o/\n"), -1);
 	CHECK(strstr(err, "[upstream] url needs [store]") != NULL);
 	CHECK_INT(parse("[store]\nenabled = on\n[upstream]\nurl = ftp://o/\n"), -1);
@@ -48,7 +58,12 @@ int main(void)
 {
 	test_store();
 	CHECK_INT(parse(""), 0);
-	CHECK_INT(cfg.nlisten, 1);
+	CHECK_INT(cfg.listen[EDGE_ROLE_CONTENT].nplain, 1);
+	CHECK_INT(cfg.listen[EDGE_ROLE_METRICS].nplain, 1);
+	CHECK_STR(cfg.listen[EDGE_ROLE_METRICS].plain[0].text, "127.0.0.1:9145");
+	CHECK(!cfg.metrics_on_content);
+	CHECK_STR(cfg.hsts, "");
+	CHECK_INT(cfg.limits.lingering_timeout_ms, 5000);
 	CHECK_INT(cfg.limits.max_header_size, 16384);
 	CHECK(cfg.gzip);
 	CHECK_INT(parse("[server]\nlisten = 127.0.0.1:1, 127.0.0.1:2\nworkers = 3\n"
@@ -56,7 +71,7 @@ int main(void)
 			"[content]\nroot = pkgs\ngzip = off\ncors_origins = off\n"
 			"[log]\naccess_log = off\nlevel = debug\n"),
 		  0);
-	CHECK_INT(cfg.nlisten, 2);
+	CHECK_INT(cfg.listen[EDGE_ROLE_CONTENT].nplain, 2);
 	CHECK_INT(cfg.workers, 3);
 	CHECK_INT(cfg.limits.header_timeout_ms, 250);
 	CHECK_INT(cfg.limits.max_header_size, 32768);
@@ -82,6 +97,27 @@ int main(void)
 			"key = /k.pem\n"),
 		  0);
 	CHECK_STR(cfg.tls_cert, "/etc/reel/c.pem");
+	/* listener roles: metrics on their own addresses, never one port for two roles */
+	CHECK_INT(parse("[metrics]\nlisten = off\n"), 0);
+	CHECK_INT(cfg.listen[EDGE_ROLE_METRICS].nplain, 0);
+	CHECK_INT(parse("[metrics]\nlisten = [::1]:9100, 127.0.0.1:9101\non_content = on\n"), 0);
+	CHECK_INT(cfg.listen[EDGE_ROLE_METRICS].nplain, 2);
+	CHECK(cfg.metrics_on_content);
+	CHECK_INT(parse("[server]\nlisten = 127.0.0.1:9145\n"), -1);
+	CHECK_STR(err,
+		  "/etc/reel/edge.conf: 127.0.0.1:9145 is listed twice ([server] and [metrics])");
+	CHECK_INT(parse("[server]\nlisten = 127.0.0.1:1, 127.0.0.1:1\n"), -1);
+	CHECK_STR(err, "/etc/reel/edge.conf: 127.0.0.1:1 is listed twice ([server] and [server])");
+	CHECK_INT(parse("[server]\nlisten_tls = 127.0.0.1:8080\n[tls]\ncertificate = c\nkey = k\n"),
+		  -1);
+	/* Strict-Transport-Security for the HTTPS listeners */
+	CHECK_INT(parse("[tls]\nhsts = max-age=31536000; includeSubDomains\n"), 0);
+	CHECK_STR(cfg.hsts, "max-age=31536000; includeSubDomains");
+	CHECK_INT(parse("[tls]\nhsts = off\n"), 0);
+	CHECK_STR(cfg.hsts, "");
+	CHECK_INT(parse("[tls]\nhsts = includeSubDomains\n"), -1);
+	CHECK_INT(parse("[limits]\nlingering_timeout = 0\n"), 0);
+	CHECK_INT(cfg.limits.lingering_timeout_ms, 0);
 	CHECK_INT(parse("[limits]\nmax_request_line = 64k\nmax_header_size = 16k\n"), -1);
 	CHECK_INT(parse("[tokens]\nrequire = on\n"), -1);
 	CHECK_STR(err, "/etc/reel/edge.conf: [tokens] require = on needs keys");

@@ -1,7 +1,7 @@
 /*
  * Unit tests for common/http_cond.c: RFC 9110 section 8.8.3.2's comparison
  * table, the If-Match / If-None-Match examples of section 13.1, list syntax
- * and malformed tags.
+ * and malformed tags; the evaluation order of section 13.2.2 and If-Range.
  */
 #include "http_cond.h"
 #include "test.h"
@@ -180,11 +180,124 @@ static void test_long_list(void)
 	CHECK(!match_n(buf, pos, "\"tag-0\"", 7, true));
 }
 
+#define LM   "Sun, 06 Nov 1994 08:49:37 GMT" /* the representation's Last-Modified */
+#define OLD  "Sat, 05 Nov 1994 08:49:37 GMT"
+#define NEW  "Mon, 07 Nov 1994 08:49:37 GMT"
+#define NONE HTTP_PRECOND_PASS
+#define P412 HTTP_PRECOND_FAILED
+#define P304 HTTP_PRECOND_NOT_MODIFIED
+
+struct precond_case {
+	enum http_method method;
+	const char *if_match, *if_unmodified_since, *if_none_match, *if_modified_since;
+	bool exists; /* the resource has a current representation */
+	enum http_precondition want;
+	unsigned index; /* which etag If-None-Match named */
+};
+
+/* clang-format off */
+static const struct precond_case preconds[] = {
+	{HTTP_GET, NULL, NULL, NULL, NULL, true, NONE, 0},
+	/* If-Match: strong comparison, weak tags never match, "*" needs a representation */
+	{HTTP_GET, "\"id\"", NULL, NULL, NULL, true, NONE, 0},
+	{HTTP_GET, "\"id-gz\"", NULL, NULL, NULL, true, NONE, 0},
+	{HTTP_GET, "\"other\"", NULL, NULL, NULL, true, P412, 0},
+	{HTTP_GET, "\"other\", \"id\"", NULL, NULL, NULL, true, NONE, 0},
+	{HTTP_GET, "W/\"id\"", NULL, NULL, NULL, true, P412, 0},
+	{HTTP_GET, "*", NULL, NULL, NULL, true, NONE, 0},
+	{HTTP_GET, "bogus", NULL, NULL, NULL, true, P412, 0},
+	{HTTP_PUT, "*", NULL, NULL, NULL, false, P412, 0},
+	{HTTP_PUT, "\"id\"", NULL, NULL, NULL, false, P412, 0},
+	/* If-Unmodified-Since, ignored when If-Match is there or the date is invalid */
+	{HTTP_GET, NULL, OLD, NULL, NULL, true, P412, 0},
+	{HTTP_GET, NULL, LM, NULL, NULL, true, NONE, 0},
+	{HTTP_GET, NULL, NEW, NULL, NULL, true, NONE, 0},
+	{HTTP_GET, NULL, "yesterday", NULL, NULL, true, NONE, 0},
+	{HTTP_GET, NULL, OLD ", " NEW, NULL, NULL, true, NONE, 0},
+	{HTTP_GET, "\"id\"", OLD, NULL, NULL, true, NONE, 0},
+	{HTTP_PUT, NULL, OLD, NULL, NULL, false, NONE, 0},
+	/* If-Match is evaluated before If-None-Match */
+	{HTTP_GET, "\"other\"", NULL, "\"id\"", NULL, true, P412, 0},
+	{HTTP_GET, "\"id\"", NULL, "\"id\"", NULL, true, P304, 0},
+	{HTTP_GET, NULL, OLD, "\"id\"", NULL, true, P412, 0},
+	/* If-None-Match: weak comparison; 304 for GET and HEAD, 412 otherwise */
+	{HTTP_GET, NULL, NULL, "\"id\"", NULL, true, P304, 0},
+	{HTTP_HEAD, NULL, NULL, "W/\"id\"", NULL, true, P304, 0},
+	{HTTP_GET, NULL, NULL, "\"x\", \"id-gz\"", NULL, true, P304, 1},
+	{HTTP_GET, NULL, NULL, "\"other\"", NULL, true, NONE, 0},
+	{HTTP_GET, NULL, NULL, "*", NULL, true, P304, 0},
+	{HTTP_PUT, NULL, NULL, "*", NULL, true, P412, 0},
+	{HTTP_PUT, NULL, NULL, "*", NULL, false, NONE, 0},
+	{HTTP_PUT, NULL, NULL, "\"id\"", NULL, true, P412, 0},
+	/* If-Modified-Since: GET and HEAD only, ignored under If-None-Match */
+	{HTTP_GET, NULL, NULL, NULL, LM, true, P304, 0},
+	{HTTP_GET, NULL, NULL, NULL, NEW, true, P304, 0},
+	{HTTP_GET, NULL, NULL, NULL, OLD, true, NONE, 0},
+	{HTTP_GET, NULL, NULL, NULL, "not a date", true, NONE, 0},
+	{HTTP_PUT, NULL, NULL, NULL, LM, true, NONE, 0},
+	{HTTP_GET, NULL, NULL, "\"other\"", LM, true, NONE, 0},
+	{HTTP_GET, NULL, NULL, NULL, LM, false, NONE, 0},
+};
+/* clang-format on */
+
+static struct http_str field(const char *v)
+{
+	return (struct http_str){v, v ? (uint32_t)strlen(v) : 0};
+}
+
+static const struct http_validators validators = {
+    .etag = {"\"id\"", "\"id-gz\""}, .etag_len = {4, 7}, .last_modified = 784111777};
+
+static void test_preconditions(void)
+{
+	for (size_t i = 0; i < sizeof(preconds) / sizeof(preconds[0]); i++) {
+		const struct precond_case *c = &preconds[i];
+		struct http_request r = {.method = c->method,
+					 .if_match = field(c->if_match),
+					 .if_unmodified_since = field(c->if_unmodified_since),
+					 .if_none_match = field(c->if_none_match),
+					 .if_modified_since = field(c->if_modified_since)};
+		unsigned index = 99;
+		enum http_precondition got =
+		    http_preconditions(&r, c->exists ? &validators : NULL, &index);
+
+		if (got != c->want || index != c->index)
+			printf("# case %zu: got %d index %u, want %d index %u\n", i, got, index,
+			       c->want, c->index);
+		CHECK(got == c->want && index == c->index);
+	}
+}
+
+static void test_if_range(void)
+{
+	struct http_request r = {.method = HTTP_GET};
+	struct http_validators v = validators;
+
+	CHECK(http_if_range(&r, &v));
+	r.if_range = field("\"id\"");
+	CHECK(http_if_range(&r, &v));
+	r.if_range = field("\"id-gz\""); /* ranges apply to the identity form only */
+	CHECK(!http_if_range(&r, &v));
+	r.if_range = field("W/\"id\"");
+	CHECK(!http_if_range(&r, &v));
+	r.if_range = field(LM);
+	CHECK(http_if_range(&r, &v));
+	r.if_range = field(NEW);
+	CHECK(!http_if_range(&r, &v));
+	r.if_range = field("garbage");
+	CHECK(!http_if_range(&r, &v));
+	v.last_modified = -1;
+	r.if_range = field(LM);
+	CHECK(!http_if_range(&r, &v));
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	test_lengths();
 	test_long_list();
+	test_preconditions();
+	test_if_range();
 	return test_done();
 }

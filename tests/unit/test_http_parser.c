@@ -37,6 +37,11 @@ static void test_basic(void)
 	CHECK_INT(req.version_minor, 1);
 	CHECK(req.keep_alive);
 	CHECK_INT(req.nheaders, 4);
+	r = "GET / HTTP/1.1\r\nHost: h\r\nIF-MATCH: \"a\"\r\n"
+	    "If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n";
+	CHECK(parse(r) > 0);
+	CHECK(str_is(req.if_match, "\"a\""));
+	CHECK(str_is(req.if_unmodified_since, "Sun, 06 Nov 1994 08:49:37 GMT"));
 }
 
 static void test_incomplete(void)

@@ -1,5 +1,5 @@
 /* Reading the edge's stream-token keyring. */
-#include "keys.h"
+#include "token_keyring.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -38,7 +38,7 @@ static int add_line(struct paseto_keyring *ring, char *line, char *err, size_t e
 	return 0;
 }
 
-int edge_keys_load(const char *path, struct paseto_keyring **out, char *err, size_t errlen)
+int edge_token_keyring_load(const char *path, struct paseto_keyring **out, char *err, size_t errlen)
 {
 	struct paseto_keyring *ring = paseto_keyring_new();
 	FILE *f = fopen(path, "r");

@@ -1,7 +1,7 @@
 /* Unit tests for per-viewer master playlist filtering. */
 #include <errno.h>
 
-#include "playlist.h"
+#include "master_filter.h"
 #include "test.h"
 
 static const char master[] =

@@ -1,5 +1,5 @@
 /* Filtering master playlists by rendition height (RFC 8216 4.3.4.2). */
-#include "playlist.h"
+#include "master_filter.h"
 
 #include <errno.h>
 #include <stdbool.h>
