@@ -2,7 +2,8 @@
  * HTTP/1.1 server core: accepting, the per-connection state machine (read a
  * head, call the handler, write the response, repeat), timeouts and drain.
  * The byte-moving half (plain and TLS writes, TLS handshakes) is in
- * httpd_io.c; both share httpd_int.h.
+ * httpd_io.c, answers given after the handler returned and request bodies
+ * taken by a sink in httpd_defer.c; all share httpd_int.h.
  *
  * A connection owns no buffers while idle: input and output buffers come from
  * per-server free lists when bytes arrive and go back when a response is done
@@ -210,16 +211,6 @@ static void list_remove(struct httpd *srv, struct httpd_conn *c)
 
 static void response_log(struct httpd_conn *c, uint64_t body_bytes);
 
-/* The request body sink of C is done (ERR 0: all of it came): tell its owner, drop it. */
-static void sink_end(struct httpd_conn *c, int err)
-{
-	struct httpd_sink *k = c->sink;
-
-	c->sink = NULL;
-	k->end(k->arg, err);
-	free(k);
-}
-
 void httpd_conn_close(struct httpd_conn *c)
 {
 	struct httpd *srv = c->srv;
@@ -229,7 +220,7 @@ void httpd_conn_close(struct httpd_conn *c)
 				    ? c->stream_bytes + c->flushed - c->head_len
 				    : 0);
 	if (c->sink)
-		sink_end(c, c->sink->err ? c->sink->err : -ECONNRESET);
+		httpd_sink_end(c, c->sink->err ? c->sink->err : -ECONNRESET);
 	if (c->defer) {
 		struct httpd_deferred *d = c->defer;
 
@@ -705,7 +696,7 @@ static void request_done(struct httpd_conn *c)
  * a memory failure or a missing head becomes a 500, and the response is
  * marked for logging.
  */
-static void answer_finish(struct httpd_conn *c, struct httpd_exchange *x)
+void httpd_answer_finish(struct httpd_conn *c, struct httpd_exchange *x)
 {
 	if (c->streaming) {
 		/* earlier parts are out: a failure can only cut the answer short */
@@ -787,7 +778,7 @@ static void dispatch(struct httpd_conn *c, struct http_request *req, int rc, con
 		if (c->defer)
 			return; /* answered later: httpd_resume_done() */
 	}
-	answer_finish(c, &x);
+	httpd_answer_finish(c, &x);
 }
 
 /* Skip request body bytes we do not use. */
@@ -808,7 +799,7 @@ static bool wants_body(const struct httpd_conn *c, const struct http_request *re
 }
 
 /* A client that waits for "100 Continue" before its body gets it queued: 0, or -1 out of memory. */
-static int queue_continue(struct httpd_conn *c, const struct http_request *req)
+int httpd_queue_continue(struct httpd_conn *c, const struct http_request *req)
 {
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	size_t off;
@@ -846,7 +837,7 @@ static int body_collect(struct httpd_conn *c, const struct http_request *req, in
 	}
 	if (c->body_len == c->body_need)
 		return 1;
-	return queue_continue(c, req);
+	return httpd_queue_continue(c, req);
 }
 
 /*
@@ -935,7 +926,7 @@ static int conn_read(struct httpd_conn *c)
 }
 
 /* All queued bytes are out: finish the last response and reset the output. */
-static void conn_output_done(struct httpd_conn *c)
+void httpd_conn_output_done(struct httpd_conn *c)
 {
 	if (c->streaming) {
 		c->stream_bytes += c->queued - c->queued_at_start;
@@ -950,86 +941,6 @@ static void conn_output_done(struct httpd_conn *c)
 	c->nsegs = 0;
 	c->out.len = 0;
 	c->queued = c->flushed = 0;
-}
-
-/*
- * The answer at the head of the input is deferred and nothing else is left to
- * send: no timeout and no reading (the request must stay where it is in the
- * input buffer), only a watch for the client closing.
- */
-static void defer_watch(struct httpd_conn *c)
-{
-	c->deadline_ms = 0;
-	httpd_conn_want(c, EV_READ);
-}
-
-/*
- * The socket of a connection waiting on a deferred answer is readable: the
- * end of the stream (or an error) closes the connection at once; bytes of a
- * next request end the watch until the answer is given.
- */
-static void defer_peek(struct httpd_conn *c)
-{
-	char b;
-	ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-
-	if (n > 0)
-		httpd_conn_want(c, 0);
-	else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-		httpd_conn_close(c);
-}
-
-/* Hand N body bytes at P to the sink; 1 when the body is complete or the sink stopped. */
-static int sink_give(struct httpd_conn *c, const char *p, size_t n)
-{
-	struct httpd_sink *k = c->sink;
-	int rc;
-
-	k->left -= n;
-	if (n && (rc = k->data(k->arg, p, n)) != 0) {
-		c->close_after = true; /* the rest is never read */
-		sink_end(c, rc);
-		return 1;
-	}
-	if (k->left == 0) {
-		sink_end(c, 0);
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * Feed the sink: first the body bytes that came with the head, then what
- * the socket has.  0 when the sink is done, -EAGAIN when the socket is
- * empty, another negative errno when the connection must close.
- */
-static int sink_read(struct httpd_conn *c)
-{
-	uint32_t start = c->in_off + c->req_len;
-
-	if (c->in && c->in_len > start) {
-		uint32_t avail = c->in_len - start;
-		uint32_t take = c->sink->left < avail ? (uint32_t)c->sink->left : avail;
-		int done = sink_give(c, c->in + start, take);
-
-		/* bytes past the body (a pipelined request) move up to the head */
-		memmove(c->in + start, c->in + start + take, avail - take);
-		c->in_len -= take;
-		if (done)
-			return 0;
-	}
-	for (;;) {
-		size_t want = c->sink->left < HTTPD_SINK_BUF ? c->sink->left : HTTPD_SINK_BUF;
-		int n = c->ssl ? httpd_tls_read(c, c->sink->buf, want)
-			       : httpd_plain_read(c, c->sink->buf, want);
-
-		if (n == 0)
-			return -ECONNRESET;
-		if (n < 0)
-			return n;
-		if (sink_give(c, c->sink->buf, (size_t)n))
-			return 0;
-	}
 }
 
 static void conn_run(struct httpd_conn *c)
@@ -1052,7 +963,7 @@ static void conn_run(struct httpd_conn *c)
 				httpd_conn_close(c);
 				return;
 			}
-			conn_output_done(c);
+			httpd_conn_output_done(c);
 			if (c->close_after && !c->defer) {
 				conn_linger(c);
 				return;
@@ -1068,7 +979,7 @@ static void conn_run(struct httpd_conn *c)
 		if (c->sink) {
 			if (c->nsegs)
 				continue; /* a 100 Continue to send first */
-			rc = sink_read(c);
+			rc = httpd_sink_read(c);
 			if (rc == 0)
 				continue;
 			if (rc == -EAGAIN) {
@@ -1082,7 +993,7 @@ static void conn_run(struct httpd_conn *c)
 		if (c->defer) {
 			if (c->nsegs)
 				continue; /* a part of a streamed answer to send */
-			defer_watch(c);
+			httpd_defer_watch(c);
 			return;
 		}
 		rc = conn_read(c);
@@ -1126,160 +1037,9 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	c->io_want = 0;
 	if (c->defer && c->nsegs == 0 && !c->sink)
-		defer_peek(c);
+		httpd_defer_peek(c);
 	else
 		conn_run(c);
-}
-
-/* ---- deferred answers ---------------------------------------------------- */
-
-struct httpd_deferred *httpd_defer(struct httpd_exchange *x)
-{
-	struct httpd_conn *c = x->conn;
-	struct httpd_deferred *d;
-
-	if (!c->in_handler || c->defer || c->status) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (!(d = malloc(sizeof(*d))))
-		return NULL;
-	d->magic = HTTPD_DEFER_MAGIC;
-	d->conn = c;
-	d->sent = NULL;
-	d->part_out = d->notify_ready = false;
-	d->hx = x;
-	d->req = *x->req;
-	d->x = *x;
-	d->x.req = &d->req;
-	c->defer = d;
-	return d;
-}
-
-struct httpd_exchange *httpd_resume(struct httpd_deferred *d)
-{
-	struct httpd_conn *c = d->conn;
-
-	if (d->magic != HTTPD_DEFER_MAGIC)
-		abort();
-	if (!c) {
-		d->magic = 0;
-		free(d);
-		return NULL;
-	}
-	if (c->in_handler)
-		return d->hx; /* dispatch() finishes as for any answer */
-	if (c->streaming)
-		return &d->x; /* the next part of a streamed answer */
-	/* output of earlier responses may have been sent meanwhile */
-	c->queued_at_start = c->queued;
-	c->resp_start = c->out.len;
-	c->failed = c->has_file = c->head_done = false;
-	return &d->x;
-}
-
-/* The deferred answer of X's connection is over: take the handle off it (freed by the caller). */
-static struct httpd_deferred *defer_end(struct httpd_exchange *x)
-{
-	struct httpd_conn *c = x->conn;
-	struct httpd_deferred *d = c->defer;
-
-	if (c->magic != HTTPD_CONN_MAGIC || !d || d->magic != HTTPD_DEFER_MAGIC)
-		abort();
-	c->defer = NULL;
-	d->magic = 0;
-	if (d->notify_ready)
-		event_del(&d->notify);
-	return d;
-}
-
-void httpd_resume_done(struct httpd_exchange *x)
-{
-	struct httpd_conn *c = x->conn;
-	struct httpd_deferred *d = defer_end(x);
-
-	if (!c->in_handler) {
-		answer_finish(c, x);
-		/* not from here: this may run inside another connection's handler */
-		event_active(&c->ev, EV_WRITE, 0);
-	}
-	free(d);
-}
-
-static void notify_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct httpd_deferred *d = arg;
-
-	if (d->magic != HTTPD_DEFER_MAGIC)
-		abort();
-	d->sent(d->sent_arg, false);
-}
-
-void httpd_resume_part(struct httpd_exchange *x, void (*sent)(void *arg, bool closed), void *arg)
-{
-	struct httpd_conn *c = x->conn;
-	struct httpd_deferred *d = c->defer;
-
-	if (c->magic != HTTPD_CONN_MAGIC || !d || d->magic != HTTPD_DEFER_MAGIC || !c->head_done)
-		abort();
-	if (!d->notify_ready) {
-		event_assign(&d->notify, c->srv->base, -1, 0, notify_cb, d);
-		d->notify_ready = true;
-	}
-	d->sent = sent;
-	d->sent_arg = arg;
-	if (c->failed) {
-		/* a part that could not be built: the answer cannot be completed */
-		c->failed = false;
-		c->stream_failed = true;
-		c->nsegs = c->seg_i; /* drop what was queued after the sent bytes */
-		event_active(&c->ev, EV_WRITE, 0);
-		return;
-	}
-	if (!c->streaming) {
-		c->streaming = true;
-		c->stream_bytes = 0;
-	}
-	d->part_out = true;
-	if (c->nsegs == c->seg_i)
-		conn_output_done(c); /* nothing queued: due at once, from the loop */
-	else if (!c->in_handler)
-		event_active(&c->ev, EV_WRITE, 0);
-}
-
-void httpd_resume_abort(struct httpd_exchange *x)
-{
-	struct httpd_conn *c = x->conn;
-
-	free(defer_end(x));
-	c->streaming = false;
-	c->stream_failed = true;
-	event_active(&c->ev, EV_WRITE, 0);
-}
-
-int httpd_body_sink(struct httpd_exchange *x, int (*data)(void *arg, const char *p, size_t n),
-		    void (*end)(void *arg, int err), void *arg)
-{
-	struct httpd_conn *c = x->conn;
-	struct httpd_sink *k;
-
-	if (!c->in_handler || c->sink || c->body || x->req->content_length == 0 ||
-	    x->req->has_transfer_encoding)
-		return -EINVAL;
-	if (!(k = malloc(sizeof(*k))))
-		return -ENOMEM;
-	k->data = data;
-	k->end = end;
-	k->arg = arg;
-	k->left = x->req->content_length;
-	k->err = 0;
-	if (queue_continue(c, x->req) != 0) {
-		free(k);
-		return -ENOMEM;
-	}
-	c->sink = k;
-	c->close_after = false; /* the body is read after all: the connection can go on */
-	return 0;
 }
 
 /* ---- server -------------------------------------------------------------- */

@@ -150,6 +150,22 @@ uint64_t httpd_now_us(void);
 void httpd_conn_want(struct httpd_conn *c, short what);
 void httpd_conn_close(struct httpd_conn *c);
 void httpd_timeout(struct httpd_conn *c);
+/* The handler is done with X: finish the answer (a 500 when it has none), mark it for the log. */
+void httpd_answer_finish(struct httpd_conn *c, struct httpd_exchange *x);
+/* All queued bytes are out: finish the last response (or part) and reset the output. */
+void httpd_conn_output_done(struct httpd_conn *c);
+/* Queue "100 Continue" when REQ waits for it: 0, or -1 out of memory. */
+int httpd_queue_continue(struct httpd_conn *c, const struct http_request *req);
+
+/* httpd_defer.c */
+/* A deferred answer with nothing to send: watch only for the client closing. */
+void httpd_defer_watch(struct httpd_conn *c);
+/* That watch saw the socket readable: close at its end, stop watching on bytes. */
+void httpd_defer_peek(struct httpd_conn *c);
+/* Feed C's sink: 0 when done, -EAGAIN when the socket is empty, < 0 to close. */
+int httpd_sink_read(struct httpd_conn *c);
+/* C's sink is done (ERR 0: the whole body came): tell its owner, free it. */
+void httpd_sink_end(struct httpd_conn *c, int err);
 
 /* httpd_io.c.  Reads return bytes, 0 at end of stream, -EAGAIN or -errno. */
 int httpd_plain_read(struct httpd_conn *c, char *p, size_t n);
