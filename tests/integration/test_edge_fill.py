@@ -44,6 +44,14 @@ def check_signatures(t, edge, ctl):
     s2, _, b2 = ft.fill(port, ctl, E, "GET", "/fill/", nonce_=n)
     t.check("a fresh nonce passes, its replay is 401", s1 == 200 and s2 == 401 and b"nonce" in b2,
             (s1, s2, b2))
+    # two workers take connections at random: of 12 replays some reach the other worker
+    firsts, replays = [], []
+    for _ in range(12):
+        n = ft.nonce()
+        firsts.append(ft.fill(port, ctl, E, "GET", "/fill/", nonce_=n)[0])
+        replays.append(ft.fill(port, ctl, E, "GET", "/fill/", nonce_=n)[0])
+    t.check("  every replay is refused, whichever worker takes it",
+            firsts == [200] * 12 and replays == [401] * 12, (firsts, replays))
     r = et.request(port, "GET", "/fill/", headers={"Signature-Input": "reel=(", "Signature":
                                                    "x", "Content-Digest": ft.EMPTY_DIGEST})
     t.check_eq("malformed signature fields are 400", r.status, 400)
