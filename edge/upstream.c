@@ -47,11 +47,10 @@ struct edge_fetch {
 	void *arg;
 	struct event *idle, *retry;
 	char key[512], url[1024], range[64];
-	char etag[128], last_modified[64];
-	char content_range[128]; /* of this attempt's head */
-	int64_t length;		 /* from the first head; -1 unknown */
-	uint64_t received;	 /* body bytes delivered */
-	uint64_t skip;		 /* bytes of this attempt's body already delivered */
+	struct edge_upstream_head head; /* validators of the first head, this attempt's range */
+	int64_t length;			/* from the first head; -1 unknown */
+	uint64_t received;		/* body bytes delivered */
+	uint64_t skip;			/* bytes of this attempt's body already delivered */
 	unsigned attempt;
 	int status;	/* this attempt's */
 	int error;	/* set by a callback: the fetch ends with it */
@@ -139,6 +138,7 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 
 /* ---- one attempt ------------------------------------------------------------- */
 
+/* Is LINE (N bytes) the header NAME?  *VALUE then points past the colon and blanks. */
 static bool header_is(const char *line, size_t n, const char *name, const char **value)
 {
 	size_t len = strlen(name);
@@ -146,7 +146,7 @@ static bool header_is(const char *line, size_t n, const char *name, const char *
 	if (n <= len || strncasecmp(line, name, len) != 0 || line[len] != ':')
 		return false;
 	*value = line + len + 1;
-	while (**value == ' ' || **value == '\t')
+	while (*value < line + n && (**value == ' ' || **value == '\t'))
 		(*value)++;
 	return true;
 }
@@ -155,9 +155,67 @@ static void copy_value(char *dst, size_t cap, const char *v, const char *end)
 {
 	size_t n = (size_t)(end - v);
 
-	while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
+	while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ' || v[n - 1] == '\t'))
 		n--;
-	snprintf(dst, cap, "%.*s", (int)n, v);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (dst[i] == '\0')
+			dst[i] = ' '; /* a NUL inside a value must not cut it unseen */
+}
+
+bool edge_upstream_head_line(struct edge_upstream_head *h, const char *line, size_t n,
+			     bool validators_kept)
+{
+	const char *v;
+
+	if ((n == 2 && line[0] == '\r' && line[1] == '\n') || (n == 1 && line[0] == '\n'))
+		return true;
+	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0)
+		h->content_range[0] = '\0';
+	else if (header_is(line, n, "Content-Range", &v))
+		copy_value(h->content_range, sizeof(h->content_range), v, line + n);
+	else if (!validators_kept && header_is(line, n, "ETag", &v))
+		copy_value(h->etag, sizeof(h->etag), v, line + n);
+	else if (!validators_kept && header_is(line, n, "Last-Modified", &v))
+		copy_value(h->last_modified, sizeof(h->last_modified), v, line + n);
+	return false;
+}
+
+/* Digits at *P into *OUT (at most 19, no sign): advances *P; 0 or -EINVAL. */
+static int read_u64(const char **p, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	while (*s >= '0' && *s <= '9' && s - *p < 19)
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	if (s == *p || (*s >= '0' && *s <= '9'))
+		return -EINVAL;
+	*p = s;
+	*out = v;
+	return 0;
+}
+
+int edge_content_range_first(const char *v, uint64_t *first)
+{
+	uint64_t a, b, len;
+
+	if (strncmp(v, "bytes ", 6) != 0)
+		return -EINVAL;
+	v += 6;
+	if (read_u64(&v, &a) != 0 || *v++ != '-' || read_u64(&v, &b) != 0 || *v++ != '/' || b < a)
+		return -EINVAL;
+	if (*v == '*' && v[1] == '\0') {
+		*first = a;
+		return 0;
+	}
+	if (read_u64(&v, &len) != 0 || *v != '\0' || b >= len)
+		return -EINVAL;
+	*first = a;
+	return 0;
 }
 
 /* The end of a head: is it the body we want? Returns false to abort the attempt. */
@@ -165,7 +223,7 @@ static bool head_done(struct edge_fetch *f, const char *content_range)
 {
 	long code = 0;
 	curl_off_t len = -1;
-	unsigned long long start = 0;
+	uint64_t start = 0;
 
 	curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_getinfo(f->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
@@ -179,7 +237,7 @@ static bool head_done(struct edge_fetch *f, const char *content_range)
 	if (code >= 500 || (code != 200 && code != 206))
 		return false;
 	if (code == 206) {
-		if (!content_range || sscanf(content_range, "bytes %llu-", &start) != 1 ||
+		if (!content_range || edge_content_range_first(content_range, &start) != 0 ||
 		    start != f->received) {
 			f->error = -EPROTO;
 			return false;
@@ -195,9 +253,10 @@ static bool head_done(struct edge_fetch *f, const char *content_range)
 	if (!f->head_seen) {
 		f->head_seen = true;
 		f->length = len;
-		if (f->ops->on_head && (f->error = f->ops->on_head(
-					    f->arg, len, f->etag[0] ? f->etag : NULL,
-					    f->last_modified[0] ? f->last_modified : NULL)) != 0)
+		if (f->ops->on_head &&
+		    (f->error = f->ops->on_head(f->arg, len, f->head.etag[0] ? f->head.etag : NULL,
+						f->head.last_modified[0] ? f->head.last_modified
+									 : NULL)) != 0)
 			return false;
 	}
 	return true;
@@ -206,23 +265,13 @@ static bool head_done(struct edge_fetch *f, const char *content_range)
 static size_t header_cb(char *line, size_t size, size_t n, void *arg)
 {
 	struct edge_fetch *f = arg;
-	const char *v;
+	bool ok;
 
-	if (n == 2 && line[0] == '\r') {
-		bool ok = head_done(f, f->content_range[0] ? f->content_range : NULL);
-
-		f->content_range[0] = '\0';
-		return ok ? n : 0;
-	}
-	if (strncmp(line, "HTTP/", 5) == 0)
-		f->content_range[0] = '\0';
-	else if (header_is(line, n, "Content-Range", &v))
-		copy_value(f->content_range, sizeof(f->content_range), v, line + n);
-	else if (!f->head_seen && header_is(line, n, "ETag", &v))
-		copy_value(f->etag, sizeof(f->etag), v, line + n);
-	else if (!f->head_seen && header_is(line, n, "Last-Modified", &v))
-		copy_value(f->last_modified, sizeof(f->last_modified), v, line + n);
-	return n;
+	if (!edge_upstream_head_line(&f->head, line, n, f->head_seen))
+		return n;
+	ok = head_done(f, f->head.content_range[0] ? f->head.content_range : NULL);
+	f->head.content_range[0] = '\0';
+	return ok ? n : 0;
 }
 
 static void idle_arm(struct edge_fetch *f, uint64_t ms)

@@ -81,4 +81,23 @@ void edge_fetch_cancel(struct edge_fetch *f);
 /* Fetches running now. */
 unsigned edge_upstream_active(const struct edge_upstream *u);
 
+/* What a fetch keeps of an answer's head (libcurl hands it over a line at a time). */
+struct edge_upstream_head {
+	char etag[128], last_modified[64]; /* of the first head; "" when absent */
+	char content_range[128];	   /* of the current head; "" when absent */
+};
+
+/*
+ * One header line LINE (N bytes, its CRLF included) of an answer into H: a
+ * status line starts a head (its Content-Range forgotten); Content-Range is
+ * kept, and ETag and Last-Modified unless VALIDATORS_KEPT (an earlier
+ * attempt's head gave them).  Values too long are cut.  Returns true for
+ * the blank line that ends a head.
+ */
+bool edge_upstream_head_line(struct edge_upstream_head *h, const char *line, size_t n,
+			     bool validators_kept);
+
+/* The first byte of a Content-Range value "bytes FIRST-LAST/LENGTH": 0, or -EINVAL. */
+int edge_content_range_first(const char *v, uint64_t *first);
+
 #endif

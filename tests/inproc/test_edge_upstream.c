@@ -242,6 +242,40 @@ static int listener(uint16_t *port)
 	return fd;
 }
 
+/* The head parsing the fetcher uses, on its own (also fuzzed: fuzz_upstream_head.c). */
+static void test_head_parsing(void)
+{
+	struct edge_upstream_head h = {0};
+	uint64_t first = 7;
+	const char *lines[] = {"HTTP/1.1 206 Partial Content\r\n", "etag:  \"abc\" \r\n",
+			       "Last-Modified: Tue, 01 Dec 2026 08:00:00 GMT\r\n",
+			       "content-range: bytes 100-199/200\r\n"};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		CHECK(!edge_upstream_head_line(&h, lines[i], strlen(lines[i]), false));
+	CHECK(edge_upstream_head_line(&h, "\r\n", 2, false));
+	CHECK_STR(h.etag, "\"abc\"");
+	CHECK_STR(h.last_modified, "Tue, 01 Dec 2026 08:00:00 GMT");
+	CHECK_STR(h.content_range, "bytes 100-199/200");
+	/* a later attempt's head: a new range, the first head's validators stay */
+	CHECK(!edge_upstream_head_line(&h, "HTTP/1.1 200 OK\r\n", 17, true));
+	CHECK_STR(h.content_range, "");
+	CHECK(!edge_upstream_head_line(&h, "ETag: \"other\"\r\n", 16, true));
+	CHECK_STR(h.etag, "\"abc\"");
+	CHECK(!edge_upstream_head_line(&h, "ETag:\r\n", 7, false)); /* empty: kept empty */
+	CHECK_STR(h.etag, "");
+	CHECK_INT(edge_content_range_first("bytes 100-199/200", &first), 0);
+	CHECK_INT(first, 100);
+	CHECK_INT(edge_content_range_first("bytes 0-0/*", &first), 0);
+	CHECK_INT(first, 0);
+	CHECK_INT(edge_content_range_first("bytes -1-5/10", &first), -EINVAL);
+	CHECK_INT(edge_content_range_first("bytes 5-4/10", &first), -EINVAL);
+	CHECK_INT(edge_content_range_first("bytes 5-10/10", &first), -EINVAL);
+	CHECK_INT(edge_content_range_first("bytes 1-2/3 ", &first), -EINVAL);
+	CHECK_INT(edge_content_range_first("bytes */10", &first), -EINVAL);
+	CHECK_INT(edge_content_range_first("bytes 99999999999999999999-1/2", &first), -EINVAL);
+}
+
 int main(void)
 {
 	struct edge_breaker *br =
@@ -266,6 +300,7 @@ int main(void)
 	pid_t srv;
 	uint64_t t0;
 
+	test_head_parsing();
 	for (size_t i = 0; i < BODY_LEN; i++)
 		body[i] = (char)(i * 7 + i / 251);
 	counts =
