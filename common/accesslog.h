@@ -26,7 +26,10 @@ struct accesslog_entry {
 	const char *cache_status;
 };
 
-/* Open PATH ("stdout" for standard output) for appending.  NULL with errno set on failure. */
+/*
+ * Open PATH ("stdout" for standard output) for appending.  Returns a new log
+ * (free it with accesslog_free()), or NULL with errno set on failure.
+ */
 struct accesslog *accesslog_open(const char *path);
 
 /* Reopen the file after rotation.  Returns 0 or -errno (the old file stays in use). */

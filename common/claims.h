@@ -4,6 +4,10 @@
  * times, bounded integers), and the PASETO v4.public sign and verify steps
  * around it.  Internal to common/: only stream_token.c and license.c use it.
  * Library code: no logging; 0 or a negative errno.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_CLAIMS_H
 #define REEL_CLAIMS_H
@@ -58,8 +62,8 @@ struct claims_schema {
 };
 
 /*
- * Parse claims JSON (LEN bytes) of schema S into OUT (S->size bytes, zeroed
- * first and again on failure): 0; -EINVAL when LEN is over S->max_len, the
+ * Parse claims JSON (LEN bytes) of schema S into the caller's OUT (S->size
+ * bytes, zeroed first and again on failure): 0; -EINVAL when LEN is over S->max_len, the
  * JSON is not an object, has a duplicate member, a "purpose" that is not a
  * string, other than S->nmembers members, a member S->take refuses, or
  * claims that are not S->valid; -EACCES when the purpose is not S->purpose.

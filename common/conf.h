@@ -2,6 +2,10 @@
  * Value parsers shared by the programs' INI configs: sizes ("16k"),
  * durations ("75s"), booleans and listen addresses.  Each returns 0 or
  * -EINVAL and writes nothing on failure.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_CONF_H
 #define REEL_CONF_H

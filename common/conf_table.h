@@ -4,6 +4,10 @@
  * text over a struct already holding the defaults.  Unknown keys are errors,
  * so a typo never silently leaves a default in force; every error names the
  * file and line.  Relative paths are resolved against the file's folder.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_CONF_TABLE_H
 #define REEL_CONF_TABLE_H

@@ -9,9 +9,9 @@
 #include <stdio.h>
 
 /*
- * Parse ARGV for PROG.  Sets *TEST, and *PATH to the -c file, else to
- * DEFAULT_CONF (e.g. REEL_SYSCONFDIR "/edge.conf") when it is readable, else
- * NULL (built-in defaults only).  Returns -1
+ * Parse ARGV for PROG.  Sets *TEST, and *PATH to the -c file (a string of
+ * ARGV), else to DEFAULT_CONF itself (e.g. REEL_SYSCONFDIR "/edge.conf") when
+ * it is readable, else NULL (built-in defaults only): nothing to free.  Returns -1
  * to go on, or the exit status when the program should stop now: 0 after
  * printing the help (USAGE(stdout)) or the version, 2 after a usage error
  * (USAGE(stderr)).

@@ -1,4 +1,11 @@
-/* Hexadecimal digits, for keys, hashes and ids in files and requests and for %XX in paths. */
+/*
+ * Hexadecimal digits, for keys, hashes and ids in files and requests and for
+ * %XX in paths.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
+ */
 #ifndef REEL_HEX_H
 #define REEL_HEX_H
 

@@ -2,6 +2,10 @@
  * Conditional requests (RFC 9110 section 13): entity-tag lists (If-None-Match
  * with the weak comparison, If-Match and If-Range with the strong one) and
  * the evaluation of a request's preconditions in the order of section 13.2.2.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_HTTP_COND_H
 #define REEL_HTTP_COND_H

@@ -1,6 +1,10 @@
 /*
  * HTTP-date (RFC 9110 section 5.6.7): format IMF-fixdate, parse all three
  * forms a recipient must accept (IMF-fixdate, RFC 850, asctime).
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_HTTP_DATE_H
 #define REEL_HTTP_DATE_H

@@ -92,7 +92,7 @@ bool http_str_ieq(struct http_str s, const char *lit);
 /* Does the comma-separated list S contain TOKEN (case-insensitive)? */
 bool http_list_has(struct http_str s, const char *token);
 
-/* Name of a method, "GET" etc. */
+/* Name of a method, "GET" etc. (a static string). */
 const char *http_method_name(enum http_method m);
 
 #endif

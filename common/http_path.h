@@ -1,6 +1,10 @@
 /*
  * Request paths to file-system-safe relative paths: percent-decoding plus the
  * checks that keep a request inside its root.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_HTTP_PATH_H
 #define REEL_HTTP_PATH_H

@@ -2,6 +2,10 @@
  * Range requests (RFC 9110 section 14): parse a Range header value against a
  * representation of known length, coalesce overlapping and adjacent ranges, and
  * decide between 206, 416 and ignoring the header (200).
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_HTTP_RANGE_H
 #define REEL_HTTP_RANGE_H
@@ -23,8 +27,8 @@ enum http_range_result {
 /*
  * Parse VALUE (LEN bytes, not NUL-terminated; the field value without the name)
  * for a representation of SIZE bytes.  At most MAX ranges are accepted, counted
- * before coalescing; more makes the result HTTP_RANGE_IGNORE.  OUT must have
- * room for MAX entries; *N receives how many were stored (after coalescing,
+ * before coalescing; more makes the result HTTP_RANGE_IGNORE.  OUT, the
+ * caller's, must have room for MAX entries; *N receives how many were stored (after coalescing,
  * sorted by offset).  Unit names compare case-insensitively; whitespace around
  * commas (and around the whole value) is allowed; empty list elements
  * ("bytes=0-1,,2-3") are allowed as RFC 9110 list syntax says, but at least

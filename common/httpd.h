@@ -12,6 +12,15 @@
  *   httpd_end_head(x, content_length); Content-Length, Connection, blank line
  *   httpd_body_mem / httpd_body_file;  body parts in order (dropped for HEAD)
  * or with httpd_error() in one call.
+ *
+ * "Answered", one convention for the whole project (edge and origin): a
+ * helper that may answer the request returns bool, true when it has
+ * answered (the caller returns at once and does not touch X again) and
+ * false when it has not (the caller goes on).  Name such a helper for the
+ * case in which it answers, so the call reads as a guard:
+ *
+ *   if (api_no_session(api, x, &u) || api_bad_body(x, &body))
+ *           return;
  */
 #ifndef REEL_HTTPD_H
 #define REEL_HTTPD_H
@@ -105,7 +114,8 @@ void httpd_set_warn(struct httpd *srv, void (*warn)(const char *fmt, ...));
 /* Connections open now. */
 unsigned httpd_connections(const struct httpd *srv);
 
-/* The client's address (struct sockaddr_in or sockaddr_in6). */
+/* The client's address (struct sockaddr_in or sockaddr_in6), owned by X's connection: valid while X
+ * is. */
 const struct sockaddr *httpd_peer(const struct httpd_exchange *x);
 
 /* Was the connection made to a TLS listener? */
@@ -148,8 +158,9 @@ struct httpd_deferred;
 
 /*
  * Defer the answer to X; call only from the handler, before any httpd_begin().
- * Returns the handle, or NULL with errno ENOMEM (or EINVAL when misused): the
- * handler must then answer synchronously as usual.
+ * Returns the handle (the server's: give it back to httpd_resume() exactly
+ * once), or NULL with errno ENOMEM (or EINVAL when misused): the handler must
+ * then answer synchronously as usual.
  */
 struct httpd_deferred *httpd_defer(struct httpd_exchange *x);
 
@@ -211,7 +222,10 @@ void httpd_resume_abort(struct httpd_exchange *x);
 int httpd_body_sink(struct httpd_exchange *x, int (*data)(void *arg, const char *p, size_t n),
 		    void (*end)(void *arg, int err), void *arg);
 
-/* Keep OBJ alive until the response is sent or dropped: UNREF(OBJ) is called then. */
+/*
+ * Keep OBJ alive until the response is sent or dropped: UNREF(OBJ) is called
+ * then (the server holds the caller's reference until that call).
+ */
 void httpd_hold(struct httpd_exchange *x, void (*unref)(void *), void *obj);
 
 /*
@@ -221,7 +235,7 @@ void httpd_hold(struct httpd_exchange *x, void (*unref)(void *), void *obj);
 void httpd_error(struct httpd_exchange *x, int status, const char *why, const char *extra,
 		 bool close);
 
-/* The standard reason phrase of STATUS ("Not Found"). */
+/* The standard reason phrase of STATUS ("Not Found"; a static string). */
 const char *httpd_reason(int status);
 
 #endif

@@ -1,6 +1,10 @@
 /*
  * Internals shared by httpd.c (connection state machine) and httpd_io.c
  * (moving bytes).  Not for use outside the server core.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_HTTPD_INT_H
 #define REEL_HTTPD_INT_H

@@ -28,6 +28,10 @@
  * with epk the ephemeral public key and a random nonce.  This is access
  * control over TLS, not hardware DRM.  Library code: no logging; 0 or a
  * negative errno.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_LICENSE_H
 #define REEL_LICENSE_H

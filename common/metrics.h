@@ -102,7 +102,7 @@ static inline void metrics_add(uint64_t *counter, uint64_t n)
 /* Count one finished request: STATUS, DURATION_US, BYTES sent. */
 void metrics_request(struct metrics_slot *s, int status, uint64_t duration_us, uint64_t bytes);
 
-/* Append the text exposition of all slots' sums to OUT.  Returns 0 or -ENOMEM. */
+/* Append the text exposition of all slots' sums to the caller's buffer OUT: 0 or -ENOMEM. */
 int metrics_render(struct metrics *m, struct buf *out);
 
 #endif

@@ -10,6 +10,10 @@
  * selects the verifying key by the footer's {"kid":"..."} so keys rotate.
  * Library code: no logging; 0 or a negative errno; ERR/ERRLEN (ERR may be
  * NULL) receive a message where a call documents it.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_PASETO_H
 #define REEL_PASETO_H
@@ -32,6 +36,12 @@ struct paseto_keyring; /* public keys by kid */
  * -EINVAL.  Every constructor stores a new key in *OUT (free it with
  * paseto_key_free) and fails with -EINVAL (bad kid or key material, message
  * in ERR), -ENOMEM, or -EIO (OpenSSL failed, message in ERR).
+ */
+
+/*
+ * Every constructor below gives *OUT a new key (the caller frees it with
+ * paseto_key_free(), or hands it to a keyring), or returns a negative errno
+ * with *OUT NULL and a message in ERR.  KID is copied.
  */
 
 /* A fresh random secret key. */
@@ -119,8 +129,8 @@ int paseto_v4_sign(const struct paseto_key *sk, const uint8_t *msg, size_t len,
  * Verify TOKEN (TLEN bytes, need not be NUL-terminated) with public or secret
  * key PK and the implicit assertion IMPLICIT (ILEN bytes).  On success *MSG
  * and *FOOTER (each may be NULL to skip) receive malloc'd copies, with an
- * extra NUL after the *MLEN / *FLEN bytes that is not counted; a token
- * without footer gives a 1-byte buffer and *FLEN 0.  Returns -EINVAL when
+ * extra NUL after the *MLEN / *FLEN bytes that is not counted (the caller
+ * frees them); a token without footer gives a 1-byte buffer and *FLEN 0.  Returns -EINVAL when
  * the token is malformed (not "v4.public.", bad or non-canonical base64url,
  * an empty footer part, shorter than a signature, longer than
  * PASETO_TOKEN_MAX), -EBADMSG when the signature does not verify, -ENOMEM,
@@ -132,24 +142,27 @@ int paseto_v4_verify(const struct paseto_key *pk, const char *token, size_t tlen
 
 /*
  * Decode the footer of TOKEN WITHOUT verifying anything but the token's
- * syntax (as paseto_v4_verify() checks it), to choose a key.  Outputs and
- * errors as paseto_v4_verify() (never -EBADMSG).  The footer is untrusted
+ * syntax (as paseto_v4_verify() checks it), to choose a key.  Outputs (the
+ * caller frees *FOOTER) and errors as paseto_v4_verify() (never -EBADMSG).  The footer is untrusted
  * until the token verifies.
  */
 int paseto_v4_peek_footer(const char *token, size_t tlen, uint8_t **footer, size_t *flen);
 
 /*
- * The "kid" string of a JSON object footer (FLEN bytes) into KID (SIZE bytes,
- * at least PASETO_KID_MAX + 1).  -ENOKEY when the footer is empty or an
+ * The "kid" string of a JSON object footer (FLEN bytes) into the caller's KID
+ * (SIZE bytes, at least PASETO_KID_MAX + 1).  -ENOKEY when the footer is empty or an
  * object without "kid"; -EINVAL when it is longer than PASETO_FOOTER_MAX,
  * not a JSON object, or "kid" is not a valid key id string.
  */
 int paseto_footer_kid(const uint8_t *footer, size_t flen, char *kid, size_t size);
 
-/* The footer {"kid":"<kid of K>"} into *OUT (malloc'd, NUL-terminated), its length in *LEN. */
+/*
+ * The footer {"kid":"<kid of K>"} into *OUT (malloc'd, NUL-terminated: the
+ * caller frees it), its length in *LEN.
+ */
 int paseto_footer_for_key(const struct paseto_key *k, char **out, size_t *len);
 
-/* A new empty keyring, or NULL without memory. */
+/* A new empty keyring (free it with paseto_keyring_free()), or NULL without memory. */
 struct paseto_keyring *paseto_keyring_new(void);
 
 /* Free R and its keys; NULL does nothing. */
@@ -182,8 +195,8 @@ uint64_t paseto_keyring_generation(const struct paseto_keyring *r);
  * Verify TOKEN with the key of R named by its footer's kid, in this order:
  * syntax (-EINVAL), footer kid (-EINVAL when malformed, -ENOKEY when absent
  * or not in R), signature (-EBADMSG).  KID (may be NULL; else at least
- * PASETO_KID_MAX + 1 bytes) receives the kid on success.  Outputs as
- * paseto_v4_verify(); -ENOMEM, -EIO.
+ * PASETO_KID_MAX + 1 bytes, the caller's) receives the kid on success.
+ * Outputs as paseto_v4_verify() (the caller frees them); -ENOMEM, -EIO.
  */
 int paseto_keyring_verify(const struct paseto_keyring *r, const char *token, size_t tlen,
 			  const uint8_t *implicit, size_t ilen, uint8_t **msg, size_t *mlen,
@@ -191,8 +204,8 @@ int paseto_keyring_verify(const struct paseto_keyring *r, const char *token, siz
 
 /*
  * base64url without padding (RFC 4648 section 5), exposed for tests.  Encode
- * LEN bytes of IN into OUT (room for paseto_b64_enclen(LEN) + 1; NUL-terminated)
- * and return the length written.  Decode strictly: only the 64 alphabet
+ * LEN bytes of IN into the caller's OUT (room for paseto_b64_enclen(LEN) + 1;
+ * NUL-terminated) and return the length written.  Decode strictly: only the 64 alphabet
  * characters, no '=', no length of 4n + 1, unused trailing bits zero; OUT
  * needs paseto_b64_declen(LEN) bytes; returns the length decoded or -EINVAL.
  */

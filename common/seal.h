@@ -8,6 +8,10 @@
  * (AAD) binds a blob to where it is stored (say, the LMDB key it sits under):
  * it is authenticated, never stored.  Library code: no logging; 0 or a
  * negative errno.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_SEAL_H
 #define REEL_SEAL_H

@@ -160,6 +160,14 @@ void store_abort(struct store_txn *t)
 	free(t);
 }
 
+int store_finish(struct store_txn *t, int rc)
+{
+	if (rc == 0)
+		return store_commit(t);
+	store_abort(t);
+	return rc;
+}
+
 int store_get(struct store_txn *t, unsigned db, const void *key, size_t klen, const void **val,
 	      size_t *vlen)
 {

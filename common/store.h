@@ -55,7 +55,9 @@ void store_free(struct store *s);
 
 /*
  * Begin a transaction (read-write when WRITE).  Returns 0 and *OUT, or a
- * negative errno.  Finish it with store_commit() or store_abort().
+ * negative errno.  *OUT is the caller's until it finishes it with
+ * store_commit(), store_abort() or store_finish(), which free it; it must
+ * not outlive S.
  */
 int store_begin(struct store *s, bool write, struct store_txn **out);
 
@@ -64,6 +66,12 @@ int store_commit(struct store_txn *t);
 
 /* Abandon and free T.  NULL is a no-op. */
 void store_abort(struct store_txn *t);
+
+/*
+ * End T by the outcome RC of the work done in it: commit when RC is 0, else
+ * abort.  Returns the commit's result, or RC.  T is freed either way.
+ */
+int store_finish(struct store_txn *t, int rc);
 
 /*
  * Look KEY up in database DB.  Returns 0 with *VAL and *VLEN pointing into the

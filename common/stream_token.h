@@ -12,6 +12,10 @@
  * claim types).  Unknown members are refused, so are duplicates.  The
  * token_cache keeps verified claims so each token costs one Ed25519 verify
  * per edge.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_STREAM_TOKEN_H
 #define REEL_STREAM_TOKEN_H
@@ -103,7 +107,10 @@ struct token_cache_stats {
 	uint64_t hits, misses, inserts, evictions;
 };
 
-/* A cache for at least CAPACITY tokens (rounded up to a power of two, min 8), or NULL. */
+/*
+ * A cache for at least CAPACITY tokens (rounded up to a power of two, min
+ * 8; free it with token_cache_free()), or NULL.
+ */
 struct token_cache *token_cache_new(size_t capacity);
 
 /* Free C; NULL does nothing. */

@@ -12,8 +12,9 @@
 /*
  * Build a server context from the PEM files CERT (chain) and KEY, with the
  * TLS 1.2 cipher list CIPHERS (OpenSSL syntax, NULL for the default) and
- * SSL_OP_ENABLE_KTLS when KTLS.  Returns the context, or NULL with a message
- * naming the file and the problem in ERR.
+ * SSL_OP_ENABLE_KTLS when KTLS.  Returns a new context (the caller frees it
+ * with SSL_CTX_free(); servers using it hold no reference of their own), or
+ * NULL with a message naming the file and the problem in ERR.
  */
 SSL_CTX *tls_server_ctx(const char *cert, const char *key, const char *ciphers, bool ktls,
 			char *err, size_t errlen);

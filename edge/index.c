@@ -501,11 +501,7 @@ int edge_index_commit(struct edge_index *ix, const char *key, const struct edge_
 		rc = record_object(t, key, tlen, o, m, retired);
 	if (rc == 0 && place)
 		rc = place(arg);
-	if (rc != 0) {
-		store_abort(t);
-		return rc;
-	}
-	return store_commit(t);
+	return store_finish(t, rc);
 }
 
 /* ---- removal ---------------------------------------------------------------- */
@@ -593,11 +589,7 @@ int edge_index_remove(struct edge_index *ix, const char *key, bool prefix, struc
 			rc = ix_title_gc(t, ks.k[i], tlen, NULL, out);
 	}
 	ix_keys_free(&ks);
-	if (rc != 0) {
-		store_abort(t);
-		return rc;
-	}
-	return store_commit(t);
+	return store_finish(t, rc);
 }
 
 /* ---- eviction ---------------------------------------------------------------- */
@@ -756,11 +748,7 @@ int edge_index_touch(struct edge_index *ix, const struct edge_touch *h, size_t n
 		return rc;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = touch_one(t, &h[i]);
-	if (rc != 0) {
-		store_abort(t);
-		return rc;
-	}
-	return store_commit(t);
+	return store_finish(t, rc);
 }
 
 /* ---- listing ---------------------------------------------------------------------- */
@@ -844,11 +832,8 @@ int edge_index_nonce_claim(struct edge_index *ix, const char *keyid, const char 
 	if ((rc = store_begin(ix->s, true, &t)) != 0)
 		return rc;
 	rc = store_put(t, IX_NONCES, key, klen + 1 + nlen, &created, sizeof(created), true);
-	if (rc != 0) {
-		store_abort(t);
-		return rc == -EEXIST ? -EALREADY : rc;
-	}
-	return store_commit(t);
+	rc = store_finish(t, rc);
+	return rc == -EEXIST ? -EALREADY : rc;
 }
 
 struct prune_arg {
@@ -884,11 +869,7 @@ int edge_index_nonce_prune(struct edge_index *ix, int64_t before)
 		    store_del(t, IX_NONCES, pa.old.k[i], klen + 1 + strlen(pa.old.k[i] + klen + 1));
 	}
 	ix_keys_free(&pa.old);
-	if (rc != 0) {
-		store_abort(t);
-		return rc;
-	}
-	return store_commit(t);
+	return store_finish(t, rc);
 }
 
 int edge_index_reader_check(struct edge_index *ix)

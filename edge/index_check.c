@@ -26,11 +26,7 @@ int edge_index_drop(struct edge_index *ix, char *const *keys, size_t n)
 			if (rc == 0 && tlen)
 				rc = ix_title_gc(t, keys[j], tlen, NULL, NULL);
 		}
-		if (rc != 0) {
-			store_abort(t);
-			return rc;
-		}
-		if ((rc = store_commit(t)) != 0)
+		if ((rc = store_finish(t, rc)) != 0)
 			return rc;
 		i = end;
 	}
@@ -284,9 +280,5 @@ int edge_index_rebuild(struct edge_index *ix)
 		rc = recheck_complete(c.t);
 	if (rc == 0)
 		rc = ix_put_usage(c.t, &c.u);
-	if (rc != 0) {
-		store_abort(c.t);
-		return rc;
-	}
-	return store_commit(c.t);
+	return store_finish(c.t, rc);
 }

@@ -80,35 +80,6 @@ bool jf_id_valid(const char *s, size_t len, size_t max)
 	return true;
 }
 
-int rec_put(struct store_txn *t, unsigned db, const void *key, size_t klen, json_t *obj,
-	    bool nooverwrite)
-{
-	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
-	int rc = text ? store_put(t, db, key, klen, text, strlen(text), nooverwrite) : -ENOMEM;
-
-	free(text);
-	json_decref(obj);
-	return rc;
-}
-
-int rec_get(struct store_txn *t, unsigned db, const void *key, size_t klen, json_t **out)
-{
-	const void *v;
-	size_t vlen;
-	int rc = store_get(t, db, key, klen, &v, &vlen);
-
-	*out = NULL;
-	if (rc != 0)
-		return rc;
-	*out = json_loadb(v, vlen, 0, NULL);
-	if (!*out || !json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		return -EIO;
-	}
-	return 0;
-}
-
 int jf_random_id(char prefix, unsigned nbytes, char *out)
 {
 	uint8_t r[32];

@@ -1,7 +1,12 @@
 /*
- * Typed reads of JSON object members for request bodies and stored records:
- * each returns 0, -ENOENT when the member is absent, or -EINVAL when it has
- * the wrong type or is out of range.
+ * Typed reads of JSON object members for request bodies and stored records
+ * (each returns 0, -ENOENT when the member is absent, or -EINVAL when it has
+ * the wrong type or is out of range), and the ids, times and string hash
+ * the origin's records and tables use.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef ORIGIN_JSONFIELD_H
 #define ORIGIN_JSONFIELD_H
@@ -10,8 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "store.h"
 
 /* An integer member in MIN..MAX. */
 int jf_uint(json_t *obj, const char *key, uint64_t min, uint64_t max, uint64_t *out);
@@ -22,7 +25,8 @@ int jf_bool(json_t *obj, const char *key, bool *out);
 /* A string member of at most CAP - 1 bytes without NUL, copied into OUT. */
 int jf_str(json_t *obj, const char *key, char *out, size_t cap);
 
-/* The first member of OBJ not in the NULL-terminated ALLOWED list, or NULL. */
+/* The first member of OBJ not in the NULL-terminated ALLOWED list (OBJ's: valid while OBJ is), or
+ * NULL. */
 const char *jf_unknown(json_t *obj, const char *const *allowed);
 
 /* Is S[0..LEN) 1..MAX bytes of [A-Za-z0-9._~:-] (the ids tokens carry)? */
@@ -37,14 +41,10 @@ int jf_random_id(char prefix, unsigned nbytes, char *out);
 /* FNV-1a of the string S, for the origin's in-memory tables. */
 uint64_t jf_str_hash(const char *s);
 
-/* T (unix seconds) as a JSON string "YYYY-MM-DDTHH:MM:SSZ" (NULL on allocation failure). */
+/*
+ * T (unix seconds) as a new JSON string "YYYY-MM-DDTHH:MM:SSZ" (the caller's
+ * reference, for a json_pack "o"; NULL on allocation failure).
+ */
 json_t *jf_time(int64_t t);
-
-/* Store OBJ (consumed; NULL gives -ENOMEM) as compact JSON under KEY in DB. */
-int rec_put(struct store_txn *t, unsigned db, const void *key, size_t klen, json_t *obj,
-	    bool nooverwrite);
-
-/* The JSON object under KEY in DB (the caller decrefs): 0, -ENOENT, -EIO if not an object. */
-int rec_get(struct store_txn *t, unsigned db, const void *key, size_t klen, json_t **out);
 
 #endif

@@ -1,9 +1,12 @@
 /*
  * reel-origin: the control plane.  One process, one libevent loop serving the
- * JSON API on the common HTTP core, all state in one LMDB environment.
+ * JSON APIs on the common HTTP core, all state in one LMDB environment.
  * SIGTERM or SIGINT drains and exits; SIGUSR1 reopens the log files; SIGHUP
  * re-reads the signing key sets and the admin tokens, so keys rotate without
  * a restart.
+ *
+ * main() is arguments, setup, loop, teardown.  The setup opens the parts
+ * (the table below) in order; the teardown closes them in reverse.
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,35 +17,39 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "admin.h"
-#include "api.h"
-#include "cache.h"
-#include "config.h"
+#include "accounts/accounts.h"
+#include "accounts/pwhash_pool.h"
+#include "admin/admin_tokens.h"
+#include "api/api.h"
+#include "catalog/catalog.h"
 #include "daemon_args.h"
-#include "hashpool.h"
-#include "keys.h"
-#include "leases.h"
+#include "downloads/downloads.h"
+#include "keyfiles.h"
+#include "origin_config.h"
+#include "plans/plans.h"
+#include "playback/playback.h"
 #include "reel_config.h"
+#include "schema.h"
+#include "store.h"
 #include "tls.h"
+
+#define NSIGNALS 4
 
 static struct {
 	struct origin_config cfg;
-	struct event_base *base;
-	struct httpd *srv, *admin_srv;
-	SSL_CTX *tls;
+	struct store *store;
 	struct keyset stream_keys, license_keys;
 	uint8_t master_key[32];
 	struct admin_tokens admins;
-	struct lease_table *leases;
-	struct event *tick;
-	struct hashpool *pool;
-	struct accesslog *alog;
-	struct metrics *metrics;
-	struct store *store;
-	struct origin_auth *auth;
-	struct origin_api api;
+	struct origin_api api; /* every domain's service, for the handlers */
+	SSL_CTX *tls;
 	struct httpd_listener ls[2 * ORIGIN_MAX_LISTEN], als[ORIGIN_MAX_LISTEN];
-	int nls, nals;
+	int nls, nals; /* listeners not yet handed to a server */
+	struct event_base *base;
+	struct metrics *metrics;
+	struct accesslog *alog;
+	struct httpd *srv, *admin_srv;
+	struct event *tick, *signals[NSIGNALS];
 	bool draining;
 } M;
 
@@ -73,105 +80,27 @@ static int64_t now_s(void)
 	return (int64_t)time(NULL);
 }
 
-static void drained(void *arg)
+/* Fill ERR with "WHAT: strerror(errno)" and return -1. */
+static int failed(char *err, size_t errlen, const char *what)
 {
-	event_base_loopbreak(M.base);
+	snprintf(err, errlen, "%s: %s", what, strerror(errno));
+	return -1;
 }
 
-static void on_term(evutil_socket_t sig, short what, void *arg)
-{
-	if (M.draining)
-		return;
-	M.draining = true;
-	log_info("shutting down: draining %u connections", httpd_connections(M.srv));
-	httpd_drain(M.srv, drained, NULL);
-}
-
-static void on_usr1(evutil_socket_t sig, short what, void *arg)
-{
-	log_init("reel-origin", M.cfg.level, M.cfg.error_log);
-	if (M.alog && accesslog_reopen(M.alog) != 0)
-		log_warn("reopening access log %s", M.cfg.access_log);
-}
+/* ---- the parts, from the store to the signals ---- */
 
 static int open_store(char *err, size_t errlen)
 {
-	struct origin_auth_params p = {
-	    .m_kib = (uint32_t)(M.cfg.argon2_memory >> 10),
-	    .t = M.cfg.argon2_time,
-	    .p = M.cfg.argon2_lanes,
-	    .ttl_s = (int64_t)(M.cfg.session_ttl_ms / 1000),
-	    .idle_s = (int64_t)(M.cfg.session_idle_ms / 1000),
-	};
-	int rc = store_open(&M.store, M.cfg.data_dir, M.cfg.map_size, origin_db_names,
-			    ORIGIN_DB_COUNT, err, errlen);
-
-	if (rc != 0)
+	if (store_open(&M.store, M.cfg.data_dir, M.cfg.map_size, origin_db_names, ORIGIN_DB_COUNT,
+		       err, errlen) != 0)
 		return -1;
-	if (!(M.auth = origin_auth_new(M.store, &p))) {
-		snprintf(err, errlen, "password hashing setup: %s", strerror(errno));
-		return -1;
-	}
-	M.api = (struct origin_api){
-	    .magic = ORIGIN_API_MAGIC,
-	    .st = M.store,
-	    .auth = M.auth,
-	    .now = now_s,
-	    .lease_timeout_s = (uint32_t)(M.cfg.lease_timeout_ms / 1000),
-	    .token_margin_s = (uint32_t)(M.cfg.token_margin_ms / 1000),
-	    .token_max_s = (uint32_t)(M.cfg.token_max_ms / 1000),
-	    .license_ttl_s = (uint32_t)(M.cfg.license_ttl_ms / 1000),
-	    .license_window_s = (uint32_t)(M.cfg.license_window_ms / 1000),
-	};
-	snprintf(M.api.edge_url, sizeof(M.api.edge_url), "%s", M.cfg.edge_url);
-	if (!(M.leases = lease_table_new(M.api.lease_timeout_s)) ||
-	    (rc = lease_table_load(M.leases, M.store, now_s())) != 0) {
-		snprintf(err, errlen, "loading leases: %s", strerror(M.leases ? -rc : ENOMEM));
-		return -1;
-	}
-	M.api.leases = M.leases;
-	if (!(M.api.cache = origin_cache_new())) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	/* 5 free failures per account, 20 per address; then 2 s, 4 s, 8 s ... up to 15 min */
-	M.api.by_account = throttle_new(65536, 5, 900);
-	M.api.by_address = throttle_new(65536, 20, 900);
-	if (!M.api.by_account || !M.api.by_address) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	M.api = (struct origin_api){.magic = ORIGIN_API_MAGIC, .now = now_s};
 	return 0;
 }
 
-static int add_listeners(struct httpd_listener *ls, int *n, const struct conf_addr *addrs,
-			 int count, SSL_CTX *tls, char *err, size_t errlen)
+static void close_store(void)
 {
-	for (int i = 0; i < count; i++) {
-		int fd = conf_addr_listen(&addrs[i], false, 1024, err, errlen);
-
-		if (fd < 0)
-			return -1;
-		ls[*n].fd = fd;
-		ls[*n].tls = tls;
-		snprintf(ls[*n].name, sizeof(ls[*n].name), "%s", addrs[i].text);
-		(*n)++;
-	}
-	return 0;
-}
-
-static int open_listeners(char *err, size_t errlen)
-{
-	if (M.cfg.nlisten_tls &&
-	    !(M.tls = tls_server_ctx(M.cfg.tls_cert, M.cfg.tls_key, NULL, false, err, errlen)))
-		return -1;
-	if (add_listeners(M.ls, &M.nls, M.cfg.listen, M.cfg.nlisten, NULL, err, errlen) != 0 ||
-	    add_listeners(M.ls, &M.nls, M.cfg.listen_tls, M.cfg.nlisten_tls, M.tls, err, errlen) !=
-		0 ||
-	    add_listeners(M.als, &M.nals, M.cfg.admin_listen, M.cfg.nadmin_listen, NULL, err,
-			  errlen) != 0)
-		return -1;
-	return 0;
+	store_free(M.store);
 }
 
 /* A key file's path: PATH as configured, else NAME in the data folder. */
@@ -200,19 +129,8 @@ static int open_keys(char *err, size_t errlen)
 		return -1;
 	M.api.stream_keys = &M.stream_keys;
 	M.api.license_keys = &M.license_keys;
-	M.api.master_key = M.master_key;
 	M.api.admins = &M.admins;
 	return 0;
-}
-
-/* Once a second: end leases without heartbeat and save lease changes. */
-static void on_tick(evutil_socket_t fd, short what, void *arg)
-{
-	int rc;
-
-	lease_table_sweep(M.leases, now_s());
-	if ((rc = lease_table_save(M.leases, M.store)) != 0)
-		log_warnx("saving leases: %s", strerror(-rc));
 }
 
 /*
@@ -220,7 +138,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
  * configuration file itself is not re-read).  All or nothing: a file with a
  * problem keeps every old key in use.
  */
-static void on_hup(evutil_socket_t sig, short what, void *arg)
+static void reload_keys(void)
 {
 	struct keyset stream, license;
 	struct admin_tokens admins = {0};
@@ -255,94 +173,331 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	    paseto_key_kid(keyset_signer(&license)), admins.n);
 }
 
-static int serve(void)
+static void close_keys(void)
 {
-	struct event *ev[4] = {NULL, NULL, NULL, NULL};
-	int sigs[4] = {SIGTERM, SIGINT, SIGUSR1, SIGHUP};
-	void (*handlers[4])(evutil_socket_t, short, void *) = {on_term, on_term, on_usr1, on_hup};
-	int rc = 1;
+	keyset_free(&M.stream_keys);
+	keyset_free(&M.license_keys);
+	OPENSSL_cleanse(M.master_key, sizeof(M.master_key));
+}
 
-	if (!(M.base = event_base_new()) || !(M.api.metrics = M.metrics = metrics_new(1))) {
-		log_warnx("cannot create the event loop");
-		goto out;
-	}
-	if (M.cfg.access_log[0] && !(M.alog = accesslog_open(M.cfg.access_log))) {
-		log_warn("access log %s", M.cfg.access_log);
-		goto out;
-	}
-	M.pool = hashpool_new(M.base,
-			      M.cfg.hash_threads ? M.cfg.hash_threads
-						 : (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
-			      M.cfg.hash_queue);
-	if (!M.pool) {
-		log_warn("password hashing threads");
-		goto out;
-	}
-	M.api.pool = M.pool;
-	M.srv = httpd_new(M.base, &M.cfg.limits, M.ls, M.nls, metrics_slot(M.metrics, 0), M.alog,
-			  origin_api_handle, &M.api);
-	if (!M.srv) {
-		log_warn("server setup");
-		goto out;
-	}
-	M.nls = 0; /* the server owns the sockets now */
-	httpd_set_warn(M.srv, log_warnx);
-	if (M.nals) {
-		struct httpd_limits al = M.cfg.limits;
+static int open_accounts(char *err, size_t errlen)
+{
+	struct accounts_params p = {
+	    .m_kib = (uint32_t)(M.cfg.argon2_memory >> 10),
+	    .t = M.cfg.argon2_time,
+	    .p = M.cfg.argon2_lanes,
+	    .ttl_s = (int64_t)(M.cfg.session_ttl_ms / 1000),
+	    .idle_s = (int64_t)(M.cfg.session_idle_ms / 1000),
+	};
 
-		al.max_body = M.cfg.admin_max_body;
-		M.admin_srv = httpd_new(M.base, &al, M.als, M.nals, metrics_slot(M.metrics, 0),
-					M.alog, origin_admin_handle, &M.api);
-		if (!M.admin_srv) {
-			log_warn("admin server setup");
-			goto out;
-		}
-		M.nals = 0;
-		httpd_set_warn(M.admin_srv, log_warnx);
+	if (!(M.api.accounts = accounts_new(M.store, &p)))
+		return failed(err, errlen, "password hashing setup");
+	return 0;
+}
+
+static void close_accounts(void)
+{
+	accounts_free(M.api.accounts);
+}
+
+static int open_plans(char *err, size_t errlen)
+{
+	return (M.api.plans = plans_new(M.store)) ? 0 : failed(err, errlen, "plans");
+}
+
+static void close_plans(void)
+{
+	plans_free(M.api.plans);
+}
+
+static int open_catalog(char *err, size_t errlen)
+{
+	M.api.catalog = catalog_new(M.store, M.master_key);
+	return M.api.catalog ? 0 : failed(err, errlen, "catalog");
+}
+
+static void close_catalog(void)
+{
+	catalog_free(M.api.catalog);
+}
+
+static int open_playback(char *err, size_t errlen)
+{
+	struct playback_params p = {
+	    .lease_timeout_s = (uint32_t)(M.cfg.lease_timeout_ms / 1000),
+	    .token_margin_s = (uint32_t)(M.cfg.token_margin_ms / 1000),
+	    .token_max_s = (uint32_t)(M.cfg.token_max_ms / 1000),
+	};
+	int rc;
+
+	snprintf(p.edge_url, sizeof(p.edge_url), "%s", M.cfg.edge_url);
+	if ((rc = playback_new(M.store, M.api.plans, M.api.catalog, &M.stream_keys, &p, now_s(),
+			       &M.api.playback)) != 0) {
+		snprintf(err, errlen, "loading leases: %s", strerror(-rc));
+		return -1;
 	}
-	if (!(M.tick = event_new(M.base, -1, EV_PERSIST, on_tick, NULL)) ||
-	    event_add(M.tick, &(struct timeval){1, 0}) != 0) {
-		log_warnx("cannot start the lease timer");
-		goto out;
-	}
-	for (int i = 0; i < 4; i++) {
-		ev[i] = evsignal_new(M.base, sigs[i], handlers[i], NULL);
-		if (!ev[i] || event_add(ev[i], NULL) != 0) {
-			log_warnx("cannot install signal handlers");
-			goto out;
-		}
-	}
-	for (int i = 0; i < M.cfg.nlisten; i++)
-		log_info("listening on http://%s", M.cfg.listen[i].text);
-	for (int i = 0; i < M.cfg.nlisten_tls; i++)
-		log_info("listening on https://%s", M.cfg.listen_tls[i].text);
-	for (int i = 0; i < M.cfg.nadmin_listen; i++)
-		log_info("admin API on http://%s (%zu admin%s)", M.cfg.admin_listen[i].text,
-			 M.admins.n, M.admins.n == 1 ? "" : "s");
-	log_info("data in %s", M.cfg.data_dir);
-	event_base_dispatch(M.base);
-	log_info("stopped");
-	rc = 0;
-out:
-	for (int i = 0; i < 4; i++)
-		if (ev[i])
-			event_free(ev[i]);
-	if (M.tick)
-		event_free(M.tick);
-	httpd_free(M.srv);
-	httpd_free(M.admin_srv);
-	hashpool_free(M.pool); /* joins the threads; late answers find their connections gone */
-	M.pool = M.api.pool = NULL;
-	if (M.leases && lease_table_save(M.leases, M.store) != 0)
+	return 0;
+}
+
+/* Once a second: end leases without heartbeat and save lease changes. */
+static void tick_playback(int64_t now)
+{
+	int rc;
+
+	if ((rc = playback_tick(M.api.playback, now)) != 0)
+		log_warnx("saving leases: %s", strerror(-rc));
+}
+
+static void close_playback(void)
+{
+	if (M.api.playback && playback_save(M.api.playback) != 0)
 		log_warnx("saving leases failed");
+	playback_free(M.api.playback);
+}
+
+static int open_downloads(char *err, size_t errlen)
+{
+	struct downloads_params p = {
+	    .license_ttl_s = (uint32_t)(M.cfg.license_ttl_ms / 1000),
+	    .license_window_s = (uint32_t)(M.cfg.license_window_ms / 1000),
+	};
+
+	M.api.downloads = downloads_new(M.store, M.api.plans, M.api.catalog, &M.license_keys, &p);
+	return M.api.downloads ? 0 : failed(err, errlen, "downloads");
+}
+
+static void close_downloads(void)
+{
+	downloads_free(M.api.downloads);
+}
+
+static int add_listeners(struct httpd_listener *ls, int *n, const struct conf_addr *addrs,
+			 int count, SSL_CTX *tls, char *err, size_t errlen)
+{
+	for (int i = 0; i < count; i++) {
+		int fd = conf_addr_listen(&addrs[i], false, 1024, err, errlen);
+
+		if (fd < 0)
+			return -1;
+		ls[*n].fd = fd;
+		ls[*n].tls = tls;
+		snprintf(ls[*n].name, sizeof(ls[*n].name), "%s", addrs[i].text);
+		(*n)++;
+	}
+	return 0;
+}
+
+static int open_listeners(char *err, size_t errlen)
+{
+	if (M.cfg.nlisten_tls &&
+	    !(M.tls = tls_server_ctx(M.cfg.tls_cert, M.cfg.tls_key, NULL, false, err, errlen)))
+		return -1;
+	if (add_listeners(M.ls, &M.nls, M.cfg.listen, M.cfg.nlisten, NULL, err, errlen) != 0 ||
+	    add_listeners(M.ls, &M.nls, M.cfg.listen_tls, M.cfg.nlisten_tls, M.tls, err, errlen) !=
+		0 ||
+	    add_listeners(M.als, &M.nals, M.cfg.admin_listen, M.cfg.nadmin_listen, NULL, err,
+			  errlen) != 0)
+		return -1;
+	return 0;
+}
+
+static void close_listeners(void)
+{
+	for (int i = 0; i < M.nls; i++)
+		close(M.ls[i].fd);
+	for (int i = 0; i < M.nals; i++)
+		close(M.als[i].fd);
+	if (M.tls)
+		SSL_CTX_free(M.tls);
+}
+
+/* The event loop, with the metrics its servers count in and the access log they write. */
+static int open_loop(char *err, size_t errlen)
+{
+	if (!(M.base = event_base_new()) || !(M.api.metrics = M.metrics = metrics_new(1)))
+		return failed(err, errlen, "cannot create the event loop");
+	if (M.cfg.access_log[0] && !(M.alog = accesslog_open(M.cfg.access_log))) {
+		snprintf(err, errlen, "access log %s: %s", M.cfg.access_log, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void close_loop(void)
+{
 	accesslog_free(M.alog);
 	metrics_free(M.metrics);
 	if (M.base)
 		event_base_free(M.base);
-	return rc;
 }
 
-int main(int argc, char **argv)
+static int open_pool(char *err, size_t errlen)
+{
+	unsigned threads =
+	    M.cfg.hash_threads ? M.cfg.hash_threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!(M.api.pool = pwhash_pool_new(M.base, threads, M.cfg.hash_queue)))
+		return failed(err, errlen, "password hashing threads");
+	return 0;
+}
+
+static void close_pool(void)
+{
+	pwhash_pool_free(
+	    M.api.pool); /* joins the threads; late answers find their connections gone */
+	M.api.pool = NULL;
+}
+
+/* The user API's server on its listeners, and the admin API's on its own, if any. */
+static int open_servers(char *err, size_t errlen)
+{
+	struct httpd_limits al = M.cfg.limits;
+
+	M.srv = httpd_new(M.base, &M.cfg.limits, M.ls, M.nls, metrics_slot(M.metrics, 0), M.alog,
+			  origin_api_handle, &M.api);
+	if (!M.srv)
+		return failed(err, errlen, "server setup");
+	M.nls = 0; /* the server owns the sockets now */
+	httpd_set_warn(M.srv, log_warnx);
+	if (!M.nals)
+		return 0;
+	al.max_body = M.cfg.admin_max_body;
+	M.admin_srv = httpd_new(M.base, &al, M.als, M.nals, metrics_slot(M.metrics, 0), M.alog,
+				origin_admin_handle, &M.api);
+	if (!M.admin_srv)
+		return failed(err, errlen, "admin server setup");
+	M.nals = 0;
+	httpd_set_warn(M.admin_srv, log_warnx);
+	return 0;
+}
+
+static void close_servers(void)
+{
+	httpd_free(M.srv);
+	httpd_free(M.admin_srv);
+}
+
+static int open_timer(char *err, size_t errlen);
+static void close_timer(void);
+static int open_signals(char *err, size_t errlen);
+static void close_signals(void);
+
+/*
+ * The origin's parts in the order they open; they close in reverse, each
+ * close coping with a part that did not open.  OPEN fills its members of M
+ * and M.api from M.cfg and returns 0, or -1 with a message in ERR; TICK, if
+ * any, runs once a second on the loop with the time; RELOAD, if any, on
+ * SIGHUP.  A new domain adds its line (and its open and close) here.
+ */
+static const struct part {
+	int (*open)(char *err, size_t errlen);
+	void (*close)(void);
+	void (*tick)(int64_t now);
+	void (*reload)(void);
+} parts[] = {
+    /* the state: the store, the key files */
+    {.open = open_store, .close = close_store},
+    {.open = open_keys, .close = close_keys, .reload = reload_keys},
+    /* the domains, each over the store: a new one adds its line here */
+    {.open = open_accounts, .close = close_accounts},
+    {.open = open_plans, .close = close_plans},
+    {.open = open_catalog, .close = close_catalog},
+    {.open = open_playback, .close = close_playback, .tick = tick_playback},
+    {.open = open_downloads, .close = close_downloads},
+    /* serving them: sockets, the loop, the hashing threads, the servers, the timer, signals */
+    {.open = open_listeners, .close = close_listeners},
+    {.open = open_loop, .close = close_loop},
+    {.open = open_pool, .close = close_pool},
+    {.open = open_servers, .close = close_servers},
+    {.open = open_timer, .close = close_timer},
+    {.open = open_signals, .close = close_signals},
+};
+#define NPARTS (sizeof(parts) / sizeof(parts[0]))
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	int64_t now = now_s();
+
+	for (size_t i = 0; i < NPARTS; i++)
+		if (parts[i].tick)
+			parts[i].tick(now);
+}
+
+static int open_timer(char *err, size_t errlen)
+{
+	if (!(M.tick = event_new(M.base, -1, EV_PERSIST, on_tick, NULL)) ||
+	    event_add(M.tick, &(struct timeval){1, 0}) != 0) {
+		snprintf(err, errlen, "cannot start the timer");
+		return -1;
+	}
+	return 0;
+}
+
+static void close_timer(void)
+{
+	if (M.tick)
+		event_free(M.tick);
+}
+
+static void drained(void *arg)
+{
+	event_base_loopbreak(M.base);
+}
+
+static void on_term(evutil_socket_t sig, short what, void *arg)
+{
+	if (M.draining)
+		return;
+	M.draining = true;
+	log_info("shutting down: draining %u connections", httpd_connections(M.srv));
+	httpd_drain(M.srv, drained, NULL);
+}
+
+static void on_usr1(evutil_socket_t sig, short what, void *arg)
+{
+	log_init("reel-origin", M.cfg.level, M.cfg.error_log);
+	if (M.alog && accesslog_reopen(M.alog) != 0)
+		log_warn("reopening access log %s", M.cfg.access_log);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	for (size_t i = 0; i < NPARTS; i++)
+		if (parts[i].reload)
+			parts[i].reload();
+}
+
+static int open_signals(char *err, size_t errlen)
+{
+	static const int sigs[NSIGNALS] = {SIGTERM, SIGINT, SIGUSR1, SIGHUP};
+	static void (*const handlers[NSIGNALS])(evutil_socket_t, short, void *) = {on_term, on_term,
+										   on_usr1, on_hup};
+
+	for (int i = 0; i < NSIGNALS; i++) {
+		M.signals[i] = evsignal_new(M.base, sigs[i], handlers[i], NULL);
+		if (!M.signals[i] || event_add(M.signals[i], NULL) != 0) {
+			snprintf(err, errlen, "cannot install signal handlers");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void close_signals(void)
+{
+	for (int i = 0; i < NSIGNALS; i++)
+		if (M.signals[i])
+			event_free(M.signals[i]);
+}
+
+/* ---- main ---- */
+
+/*
+ * The command line and the configuration: -1 to go on and serve, else the
+ * exit status (--help, --version, -t, --admin-token, or a bad argument,
+ * configuration or error log).
+ */
+static int arguments(int argc, char **argv)
 {
 	const char *path = NULL;
 	bool test = false;
@@ -370,26 +525,53 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	rc = 1;
-	if (open_store(err, sizeof(err)) != 0 || open_keys(err, sizeof(err)) != 0 ||
-	    open_listeners(err, sizeof(err)) != 0)
-		log_error("%s", err);
-	else
-		rc = serve();
-	for (int i = 0; i < M.nls; i++)
-		close(M.ls[i].fd);
-	for (int i = 0; i < M.nals; i++)
-		close(M.als[i].fd);
-	if (M.tls)
-		SSL_CTX_free(M.tls);
-	lease_table_free(M.leases);
-	origin_cache_free(M.api.cache);
-	keyset_free(&M.stream_keys);
-	keyset_free(&M.license_keys);
-	OPENSSL_cleanse(M.master_key, sizeof(M.master_key));
-	throttle_free(M.api.by_account);
-	throttle_free(M.api.by_address);
-	origin_auth_free(M.auth);
-	store_free(M.store);
+	return -1;
+}
+
+/* Open every part in order: 0, or -1 after logging why one failed. */
+static int setup(void)
+{
+	char err[1024];
+
+	for (size_t i = 0; i < NPARTS; i++) {
+		if (parts[i].open(err, sizeof(err)) != 0) {
+			log_error("%s", err);
+			return -1;
+		}
+	}
+	for (int i = 0; i < M.cfg.nlisten; i++)
+		log_info("listening on http://%s", M.cfg.listen[i].text);
+	for (int i = 0; i < M.cfg.nlisten_tls; i++)
+		log_info("listening on https://%s", M.cfg.listen_tls[i].text);
+	for (int i = 0; i < M.cfg.nadmin_listen; i++)
+		log_info("admin API on http://%s (%zu admin%s)", M.cfg.admin_listen[i].text,
+			 M.admins.n, M.admins.n == 1 ? "" : "s");
+	log_info("data in %s", M.cfg.data_dir);
+	return 0;
+}
+
+/* Serve until drained after SIGTERM or SIGINT. */
+static int loop(void)
+{
+	event_base_dispatch(M.base);
+	log_info("stopped");
+	return 0;
+}
+
+/* Close every part, in reverse. */
+static void teardown(void)
+{
+	for (size_t i = NPARTS; i-- > 0;)
+		parts[i].close();
+}
+
+int main(int argc, char **argv)
+{
+	int rc = arguments(argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	rc = setup() == 0 ? loop() : 1;
+	teardown();
 	return rc;
 }

@@ -1,8 +1,10 @@
 /*
- * Audio renditions: every audio track is decoded, downmixed and resampled by
- * libswresample (through the aresample/aformat filters) to stereo float at
- * 48 kHz in 1024-sample frames, encoded to AAC-LC and segmented on the same
- * k * target grid as the video.  Runs on the demuxing thread (it is cheap).
+ * Audio renditions: every audio track is decoded once, downmixed and resampled
+ * by libswresample (through the aresample/aformat filters) to stereo float at
+ * 48 kHz, encoded to AAC-LC and segmented on the same k * target grid as the
+ * video.  A track with six or more channels also gets a 5.1 rendition in AC-3
+ * (or E-AC-3) from FFmpeg's native encoder, for the multichannel audio group.
+ * Runs on the demuxing thread (it is cheap).
  */
 #include <errno.h>
 #include <math.h>
@@ -15,16 +17,39 @@
 
 #include "internal.h"
 
-struct tc_audio {
-	int index; /* stream in the source */
+/* One output of an audio track: the stereo AAC rendition, or the multichannel one. */
+struct aout {
 	struct tc_rendition *rend;
-	AVCodecContext *dec, *enc;
 	AVFilterGraph *graph;
 	AVFilterContext *src, *sink;
+	AVCodecContext *enc;
 	struct tc_segmenter *seg;
-	AVFrame *frame, *filt;
+	AVFrame *filt;
+};
+
+struct tc_audio {
+	int index; /* stream in the source */
+	AVCodecContext *dec;
+	AVFrame *frame;
 	AVPacket *pkt;
-	int64_t start; /* job->start_us in the stream time base */
+	int64_t start;	    /* job->start_us in the stream time base */
+	struct aout out[2]; /* [0] stereo AAC; [1] 5.1 of a multichannel source */
+	int nout;
+};
+
+/* What an output is encoded to. */
+struct aspec {
+	enum AVCodecID codec;
+	const char *layouts; /* for aformat: what the encoder takes */
+	const char *codecs;  /* CODECS attribute, RFC 6381 */
+	const char *suffix;  /* of the folder name, after the stereo one's */
+	int channels;
+};
+
+static const struct aspec stereo = {AV_CODEC_ID_AAC, "stereo", "mp4a.40.2", "", 2};
+static const struct aspec surround[] = {
+    [TRANSCODER_SURROUND_AC3] = {AV_CODEC_ID_AC3, "5.1(side)|5.1", "ac-3", "_ac3", 6},
+    [TRANSCODER_SURROUND_EAC3] = {AV_CODEC_ID_EAC3, "5.1(side)|5.1", "ec-3", "_ec3", 6},
 };
 
 static int open_decoder(struct tc_job *job, struct tc_audio *a)
@@ -49,31 +74,33 @@ static int open_decoder(struct tc_job *job, struct tc_audio *a)
 	if (ret < 0)
 		return tc_fail(job, tc_averr(ret), "%s: cannot open the %s decoder of stream %d",
 			       job->opts->source, codec->name, a->index);
+	if (a->dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
+		av_channel_layout_default(&a->dec->ch_layout, a->dec->ch_layout.nb_channels);
 	return 0;
 }
 
-static int build_graph(struct tc_job *job, struct tc_audio *a)
+/* abuffer -> aresample -> aformat (SPEC's layouts, fltp, 48 kHz) -> abuffersink, for O. */
+static int build_graph(struct tc_job *job, struct tc_audio *a, struct aout *o,
+		       const struct aspec *spec)
 {
 	AVStream *st = job->ic->streams[a->index];
 	AVFilterInOut *outs = NULL, *ins = NULL;
-	char args[512], layout[128];
+	char args[512], layout[128], chain[160];
 	int ret;
 
-	if (a->dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
-		av_channel_layout_default(&a->dec->ch_layout, a->dec->ch_layout.nb_channels);
 	av_channel_layout_describe(&a->dec->ch_layout, layout, sizeof(layout));
-	a->graph = avfilter_graph_alloc();
-	if (!a->graph)
+	o->graph = avfilter_graph_alloc();
+	if (!o->graph)
 		return -ENOMEM;
 	snprintf(args, sizeof(args),
 		 "time_base=%d/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s",
 		 st->time_base.num, st->time_base.den, a->dec->sample_rate,
 		 av_get_sample_fmt_name(a->dec->sample_fmt), layout);
-	ret = avfilter_graph_create_filter(&a->src, avfilter_get_by_name("abuffer"), "in", args,
-					   NULL, a->graph);
+	ret = avfilter_graph_create_filter(&o->src, avfilter_get_by_name("abuffer"), "in", args,
+					   NULL, o->graph);
 	if (ret >= 0)
-		ret = avfilter_graph_create_filter(&a->sink, avfilter_get_by_name("abuffersink"),
-						   "out", NULL, NULL, a->graph);
+		ret = avfilter_graph_create_filter(&o->sink, avfilter_get_by_name("abuffersink"),
+						   "out", NULL, NULL, o->graph);
 	if (ret < 0)
 		return ret;
 	outs = avfilter_inout_alloc();
@@ -83,84 +110,111 @@ static int build_graph(struct tc_job *job, struct tc_audio *a)
 		goto end;
 	}
 	outs->name = av_strdup("in");
-	outs->filter_ctx = a->src;
+	outs->filter_ctx = o->src;
 	ins->name = av_strdup("out");
-	ins->filter_ctx = a->sink;
-	ret =
-	    avfilter_graph_parse_ptr(a->graph,
-				     "aresample=48000,aformat=sample_fmts=fltp:sample_rates=48000:"
-				     "channel_layouts=stereo",
-				     &ins, &outs, NULL);
+	ins->filter_ctx = o->sink;
+	snprintf(chain, sizeof(chain),
+		 "aresample=48000,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=%s",
+		 spec->layouts);
+	ret = avfilter_graph_parse_ptr(o->graph, chain, &ins, &outs, NULL);
 	if (ret >= 0)
-		ret = avfilter_graph_config(a->graph, NULL);
-	if (ret >= 0)
-		av_buffersink_set_frame_size(a->sink, 1024);
+		ret = avfilter_graph_config(o->graph, NULL);
 end:
 	avfilter_inout_free(&ins);
 	avfilter_inout_free(&outs);
 	return ret;
 }
 
-static int open_encoder(struct tc_job *job, struct tc_audio *a)
+/* SPEC's encoder at KBPS for O, in the graph's layout; the graph then cuts its frames. */
+static int open_encoder(struct tc_job *job, struct aout *o, const struct aspec *spec, int kbps)
 {
-	const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_AAC);
-	AVChannelLayout stereo = AV_CHANNEL_LAYOUT_STEREO;
+	const AVCodec *codec = avcodec_find_encoder(spec->codec);
 	int ret;
 
 	if (!codec)
-		return tc_fail(job, -EIO, "AAC encoder not available in this FFmpeg build");
-	a->enc = avcodec_alloc_context3(codec);
-	if (!a->enc)
-		return -ENOMEM;
-	a->enc->sample_rate = 48000;
-	a->enc->sample_fmt = AV_SAMPLE_FMT_FLTP;
-	av_channel_layout_copy(&a->enc->ch_layout, &stereo);
-	a->enc->time_base = (AVRational){1, 48000};
-	a->enc->bit_rate = (int64_t)job->opts->audio_kbps * 1000;
-	a->enc->profile = FF_PROFILE_AAC_LOW;
-	a->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-	ret = avcodec_open2(a->enc, codec, NULL);
+		return tc_fail(job, -EIO, "%s encoder not available in this FFmpeg build",
+			       avcodec_get_name(spec->codec));
+	o->enc = avcodec_alloc_context3(codec);
+	if (!o->enc)
+		return tc_fail(job, -ENOMEM, "out of memory");
+	o->enc->sample_rate = 48000;
+	o->enc->sample_fmt = AV_SAMPLE_FMT_FLTP;
+	o->enc->time_base = (AVRational){1, 48000};
+	o->enc->bit_rate = (int64_t)kbps * 1000;
+	o->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+	if (spec->codec == AV_CODEC_ID_AAC)
+		o->enc->profile = FF_PROFILE_AAC_LOW;
+	ret = av_buffersink_get_ch_layout(o->sink, &o->enc->ch_layout);
+	if (ret >= 0)
+		ret = avcodec_open2(o->enc, codec, NULL);
 	if (ret < 0)
-		return tc_fail(job, tc_averr(ret), "cannot open the AAC encoder");
+		return tc_fail(job, tc_averr(ret), "cannot open the %s encoder", codec->name);
+	av_buffersink_set_frame_size(o->sink, o->enc->frame_size > 0 ? o->enc->frame_size : 1024);
 	return 0;
 }
 
-/* Folder name "audio_<lang>", with "_2", "_3" for a repeated language. */
-static void name_rendition(struct tc_job *job, struct tc_rendition *r)
-{
-	size_t i;
-	int n = 1;
-
-	for (i = 0; i < job->nrends; i++)
-		if (&job->rends[i] != r && job->rends[i].kind == TC_AUDIO &&
-		    strcmp(job->rends[i].lang, r->lang) == 0)
-			n++;
-	if (n == 1)
-		snprintf(r->name, sizeof(r->name), "audio_%s", r->lang);
-	else
-		snprintf(r->name, sizeof(r->name), "audio_%s_%d", r->lang, n);
-}
-
-static void describe(struct tc_job *job, struct tc_audio *a, int is_default)
+/* R as the stereo rendition of track A: language, NAME and folder from the stream. */
+static void describe(struct tc_job *job, const struct tc_audio *a, struct tc_rendition *r,
+		     int is_default)
 {
 	AVStream *st = job->ic->streams[a->index];
 	AVDictionaryEntry *lang = av_dict_get(st->metadata, "language", NULL, 0);
 	AVDictionaryEntry *title = av_dict_get(st->metadata, "title", NULL, 0);
-	struct tc_rendition *r = a->rend;
 
-	r->kind = TC_AUDIO;
 	r->is_default = is_default;
-	r->channels = 2;
-	r->kbps = job->opts->audio_kbps;
-	snprintf(r->codecs, sizeof(r->codecs), "mp4a.40.2");
 	tc_rend_set_names(r, lang ? lang->value : NULL, title ? title->value : NULL);
-	name_rendition(job, r);
+	tc_rend_set_folder(job, r, "audio");
+}
+
+/* R as the multichannel sibling of TWO: the same track, so the same language and NAME. */
+static void describe_sibling(struct tc_rendition *r, const struct tc_rendition *two,
+			     const struct aspec *spec)
+{
+	r->surround = 1;
+	r->is_default = two->is_default;
+	memcpy(r->lang, two->lang, sizeof(r->lang));
+	memcpy(r->label, two->label, sizeof(r->label));
+	snprintf(r->name, sizeof(r->name), "%.50s%s", two->name, spec->suffix);
+}
+
+/* Add output SPEC at KBPS to track A: its rendition, graph, encoder and segmenter. */
+static int add_output(struct tc_job *job, struct tc_audio *a, const struct aspec *spec, int kbps,
+		      int is_default)
+{
+	int64_t target = (int64_t)llround(job->opts->segment_s * 1000);
+	char dir[PATH_MAX + 80], err[PATH_MAX + 160];
+	struct aout *o = &a->out[a->nout++];
+	struct tc_rendition *r = o->rend = &job->rends[job->nrends++];
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->kind = TC_AUDIO;
+	r->stream = a->index;
+	r->channels = spec->channels;
+	r->kbps = kbps;
+	snprintf(r->codecs, sizeof(r->codecs), "%s", spec->codecs);
+	if (spec == &stereo)
+		describe(job, a, r, is_default);
+	else
+		describe_sibling(r, a->out[0].rend, spec);
+	if (!(o->filt = av_frame_alloc()))
+		return tc_fail(job, -ENOMEM, "out of memory");
+	if ((ret = build_graph(job, a, o, spec)) < 0)
+		return tc_fail(job, tc_averr(ret),
+			       "%s: cannot set up audio resampling for stream %d",
+			       job->opts->source, a->index);
+	if ((ret = open_encoder(job, o, spec, kbps)) < 0)
+		return ret;
+	snprintf(dir, sizeof(dir), "%s/%s", job->tmpdir, r->name);
+	o->seg = r->seg = tc_seg_new(dir, o->enc, target, job->opts->container, err, sizeof(err));
+	if (!o->seg)
+		return tc_fail(job, -EIO, "%s", err);
+	return 0;
 }
 
 int tc_audio_open(struct tc_job *job, int index, int is_default)
 {
-	int64_t target = (int64_t)llround(job->opts->segment_s * 1000);
-	char dir[PATH_MAX + 80], err[PATH_MAX + 160];
+	const struct transcoder_options *opts = job->opts;
 	struct tc_audio *a;
 	int ret;
 
@@ -168,64 +222,57 @@ int tc_audio_open(struct tc_job *job, int index, int is_default)
 		return 0;
 	job->audio_stream[job->naudio] = index;
 	a = job->audio[job->naudio++] = calloc(1, sizeof(*a));
-	if (!a || !(a->frame = av_frame_alloc()) || !(a->filt = av_frame_alloc()) ||
-	    !(a->pkt = av_packet_alloc()))
+	if (!a || !(a->frame = av_frame_alloc()) || !(a->pkt = av_packet_alloc()))
 		return tc_fail(job, -ENOMEM, "out of memory");
 	a->index = index;
-	a->rend = &job->rends[job->nrends++];
-	memset(a->rend, 0, sizeof(*a->rend));
 	a->start = av_rescale_q(job->start_us, AV_TIME_BASE_Q, job->ic->streams[index]->time_base);
-	describe(job, a, is_default);
 	if ((ret = open_decoder(job, a)) < 0)
 		return ret;
-	if ((ret = build_graph(job, a)) < 0)
-		return tc_fail(job, tc_averr(ret),
-			       "%s: cannot set up audio resampling for stream %d",
-			       job->opts->source, index);
-	if ((ret = open_encoder(job, a)) < 0)
+	if ((ret = add_output(job, a, &stereo, opts->audio_kbps, is_default)) < 0)
 		return ret;
-	snprintf(dir, sizeof(dir), "%s/%s", job->tmpdir, a->rend->name);
-	a->seg = tc_seg_new(dir, a->enc, target, job->opts->container, err, sizeof(err));
-	if (!a->seg)
-		return tc_fail(job, -EIO, "%s", err);
-	a->rend->seg = a->seg;
+	if (a->dec->ch_layout.nb_channels >= 6 && opts->surround != TRANSCODER_SURROUND_NONE)
+		return add_output(job, a, &surround[opts->surround], opts->surround_kbps,
+				  is_default);
 	return 0;
 }
 
-static int encode(struct tc_job *job, struct tc_audio *a, const AVFrame *f)
+static int encode(struct tc_job *job, struct tc_audio *a, struct aout *o, const AVFrame *f)
 {
 	char err[PATH_MAX + 64];
-	int ret = avcodec_send_frame(a->enc, f);
+	int ret = avcodec_send_frame(o->enc, f);
 
 	if (ret < 0)
-		return tc_fail(job, tc_averr(ret), "AAC encoder rejected a frame");
+		return tc_fail(job, tc_averr(ret), "%s encoder rejected a frame",
+			       o->enc->codec->name);
 	for (;;) {
-		ret = avcodec_receive_packet(a->enc, a->pkt);
+		ret = avcodec_receive_packet(o->enc, a->pkt);
 		if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
 			return 0;
 		if (ret < 0)
-			return tc_fail(job, tc_averr(ret), "AAC encoder failed");
-		ret = tc_seg_write(a->seg, a->pkt, err, sizeof(err));
+			return tc_fail(job, tc_averr(ret), "%s encoder failed",
+				       o->enc->codec->name);
+		ret = tc_seg_write(o->seg, a->pkt, err, sizeof(err));
 		if (ret < 0)
 			return tc_fail(job, ret, "%s", err);
 	}
 }
 
-static int filter(struct tc_job *job, struct tc_audio *a, AVFrame *in)
+/* Pass IN (NULL = end of stream; it stays the caller's) through O's graph and encoder. */
+static int filter(struct tc_job *job, struct tc_audio *a, struct aout *o, AVFrame *in)
 {
-	int ret = av_buffersrc_add_frame_flags(a->src, in, 0);
+	int ret = av_buffersrc_add_frame_flags(o->src, in, AV_BUFFERSRC_FLAG_KEEP_REF);
 
 	if (ret < 0)
 		return tc_fail(job, tc_averr(ret), "%s: audio stream %d: resampling failed",
 			       job->opts->source, a->index);
 	for (;;) {
-		ret = av_buffersink_get_frame(a->sink, a->filt);
+		ret = av_buffersink_get_frame(o->sink, o->filt);
 		if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
 			return 0;
 		if (ret < 0)
 			return tc_fail(job, tc_averr(ret), "audio resampling failed");
-		ret = encode(job, a, a->filt);
-		av_frame_unref(a->filt);
+		ret = encode(job, a, o, o->filt);
+		av_frame_unref(o->filt);
 		if (ret < 0)
 			return ret;
 	}
@@ -234,7 +281,7 @@ static int filter(struct tc_job *job, struct tc_audio *a, AVFrame *in)
 int tc_audio_packet(struct tc_job *job, size_t i, const AVPacket *pkt)
 {
 	struct tc_audio *a = job->audio[i];
-	int ret = avcodec_send_packet(a->dec, pkt);
+	int ret = avcodec_send_packet(a->dec, pkt), k;
 
 	if (ret < 0 && ret != AVERROR_EOF) {
 		job->corrupt++; /* concealed: skip the packet, as ffmpeg does */
@@ -253,7 +300,8 @@ int tc_audio_packet(struct tc_job *job, size_t i, const AVPacket *pkt)
 		a->frame->pts = a->frame->best_effort_timestamp;
 		if (a->frame->pts != AV_NOPTS_VALUE)
 			a->frame->pts -= a->start;
-		ret = filter(job, a, a->frame);
+		for (k = 0, ret = 0; k < a->nout && ret == 0; k++)
+			ret = filter(job, a, &a->out[k], a->frame);
 		av_frame_unref(a->frame);
 		if (ret < 0)
 			return ret;
@@ -264,31 +312,35 @@ int tc_audio_finish(struct tc_job *job, size_t i)
 {
 	struct tc_audio *a = job->audio[i];
 	char err[PATH_MAX + 64];
-	int ret;
+	int k, ret;
 
 	if ((ret = tc_audio_packet(job, i, NULL)) < 0)
 		return ret;
-	if ((ret = filter(job, a, NULL)) < 0)
-		return ret;
-	if ((ret = encode(job, a, NULL)) < 0)
-		return ret;
-	if ((ret = tc_seg_finish(a->seg, err, sizeof(err))) < 0)
-		return tc_fail(job, ret, "%s", err);
+	for (k = 0; k < a->nout; k++) {
+		struct aout *o = &a->out[k];
+		if ((ret = filter(job, a, o, NULL)) < 0 || (ret = encode(job, a, o, NULL)) < 0)
+			return ret;
+		if ((ret = tc_seg_finish(o->seg, err, sizeof(err))) < 0)
+			return tc_fail(job, ret, "%s", err);
+	}
 	return 0;
 }
 
 void tc_audio_free(struct tc_audio **ap)
 {
 	struct tc_audio *a = *ap;
+	int k;
 
 	if (!a)
 		return;
+	for (k = 0; k < a->nout; k++) {
+		avcodec_free_context(&a->out[k].enc);
+		avfilter_graph_free(&a->out[k].graph);
+		tc_seg_free(&a->out[k].seg);
+		av_frame_free(&a->out[k].filt);
+	}
 	avcodec_free_context(&a->dec);
-	avcodec_free_context(&a->enc);
-	avfilter_graph_free(&a->graph);
-	tc_seg_free(&a->seg);
 	av_frame_free(&a->frame);
-	av_frame_free(&a->filt);
 	av_packet_free(&a->pkt);
 	free(a);
 	*ap = NULL;

@@ -179,7 +179,7 @@ fail:
 	return NULL;
 }
 
-static json_t *rendition_json(const struct tc_rendition *r)
+static json_t *rendition_json(const struct tc_job *job, const struct tc_rendition *r)
 {
 	json_t *o;
 
@@ -190,12 +190,30 @@ static json_t *rendition_json(const struct tc_rendition *r)
 				 (json_int_t)ceil(r->peak_bps), "average_bandwidth",
 				 (json_int_t)ceil(r->avg_bps), "duration",
 				 r->seg ? tc_seg_duration(r->seg) : 0.0);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:I, s:I}", "path", r->name, "codecs",
-		      r->codecs, "language", r->lang, "name", r->label, "default", r->is_default,
-		      "channels", r->channels, "sample_rate", 48000, "bandwidth",
+	o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:I, s:I, s:i, s:s}", "path", r->name,
+		      "codecs", r->codecs, "language", r->lang, "name", r->label, "default",
+		      r->is_default, "channels", r->channels, "sample_rate", 48000, "bandwidth",
 		      (json_int_t)ceil(r->peak_bps), "average_bandwidth",
-		      (json_int_t)ceil(r->avg_bps));
+		      (json_int_t)ceil(r->avg_bps), "stream", r->stream, "group",
+		      tc_rend_group(job, r));
 	return o;
+}
+
+/* Every source stream left out of the package, and why. */
+static json_t *skipped_json(const struct tc_job *job)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr && i < job->nskipped; i++) {
+		const struct transcoder_skipped *k = &job->skipped[i];
+		json_array_append_new(
+		    arr, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s}", "stream", k->stream,
+				   "type", k->type, "codec", k->codec, "language", k->language,
+				   "title", k->title, "reason",
+				   transcoder_skip_reason_code(k->reason), "message", k->message));
+	}
+	return arr;
 }
 
 /* The method, key URI and IV policy; never the key. */
@@ -231,26 +249,28 @@ static json_t *title_json(struct tc_job *job)
 		if (d > duration)
 			duration = d;
 		if (r->kind == TC_VIDEO)
-			json_array_append_new(video, rendition_json(r));
+			json_array_append_new(video, rendition_json(job, r));
 		else if (r->kind == TC_AUDIO) {
-			json_array_append_new(audio, rendition_json(r));
-			json_array_append_new(langs, json_string(r->lang));
+			json_array_append_new(audio, rendition_json(job, r));
+			if (!r->surround) /* one per source track */
+				json_array_append_new(langs, json_string(r->lang));
 		} else if (r->kind == TC_SUBS) {
-			json_array_append_new(subs,
-					      json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "path",
-							r->name, "codecs", r->codecs, "language",
-							r->lang, "name", r->label, "default",
-							r->is_default, "forced", r->forced));
+			json_array_append_new(subs, json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:i}",
+							      "path", r->name, "codecs", r->codecs,
+							      "language", r->lang, "name", r->label,
+							      "default", r->is_default, "forced",
+							      r->forced, "stream", r->stream));
 			json_array_append_new(slangs, json_string(r->lang));
 		}
 	}
-	return json_pack("{s:i, s:s, s:f, s:f, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o}",
+	return json_pack("{s:i, s:s, s:f, s:f, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o}",
 			 "manifest_version", 1, "title", title, "duration", duration,
 			 "segment_target", job->opts->segment_s, "container",
 			 job->opts->container == TRANSCODER_TS ? "mpegts" : "fmp4", "master",
 			 "master.m3u8", "video", video, "audio", audio, "audio_languages", langs,
 			 "subtitles", subs, "subtitle_languages", slangs, "concealed_errors",
-			 (json_int_t)job->corrupt, "encryption", encryption_json(job->opts));
+			 (json_int_t)job->corrupt, "encryption", encryption_json(job->opts),
+			 "skipped_streams", skipped_json(job));
 }
 
 int tc_manifest_write(struct tc_job *job)

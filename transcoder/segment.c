@@ -1,6 +1,7 @@
 /*
  * Segmenter: one rendition's packets into init.mp4 + seg_NNNNN.m4s (fragmented
- * MP4, one moof+mdat per segment) or seg_NNNNN.ts.  One libavformat muxer per
+ * MP4, one moof+mdat per segment) or seg_NNNNN.ts, noting where each
+ * segment's IDR lies for the I-frame playlists.  One libavformat muxer per
  * rendition writes into an in-memory buffer that is swapped at every segment
  * boundary, so tfdt/sequence numbers run on across segments as in one file.
  */
@@ -119,6 +120,42 @@ static int iframe_range(const uint8_t *buf, int64_t len, int64_t *off, int64_t *
 	return 0;
 }
 
+#define TS_PACKET 188
+
+/*
+ * The byte range of the IDR in an MPEG-TS segment (it starts with its key
+ * frame, after the PAT and PMT): from the first TS packet of the first video
+ * PES to the next packet that starts a PES on the same PID, or the end.
+ * Returns 0 or -1.
+ */
+static int ts_iframe_range(const uint8_t *buf, int64_t len, int64_t *off, int64_t *n)
+{
+	int64_t p, start = -1;
+	int pid = -1;
+
+	for (p = 0; p + TS_PACKET <= len; p += TS_PACKET) {
+		const uint8_t *t = buf + p;
+		int this_pid = (t[1] & 0x1f) << 8 | t[2], pusi = t[1] & 0x40;
+		int afc = t[3] >> 4 & 3, at = 4 + (afc & 2 ? 1 + t[4] : 0);
+		int pes = pusi && (afc & 1) && at + 4 <= TS_PACKET && t[at] == 0 &&
+			  t[at + 1] == 0 && t[at + 2] == 1 && (t[at + 3] & 0xf0) == 0xe0;
+
+		if (t[0] != 0x47)
+			return -1;
+		if (pid < 0 && pes) {
+			pid = this_pid;
+			start = p;
+		} else if (pid >= 0 && this_pid == pid && pusi) {
+			break;
+		}
+	}
+	if (pid < 0)
+		return -1;
+	*off = start;
+	*n = (p < len ? p : len) - start;
+	return 0;
+}
+
 static int open_buffer(struct tc_segmenter *s)
 {
 	int ret = avio_open_dyn_buf(&s->oc->pb);
@@ -219,6 +256,8 @@ static int close_segment(struct tc_segmenter *s, char *err, size_t errlen)
 	seg->iframe_off = -1;
 	if (s->is_video && s->container == TRANSCODER_FMP4)
 		iframe_range(buf + skip, n - skip, &seg->iframe_off, &seg->iframe_len);
+	else if (s->is_video && ts_iframe_range(buf, n, &seg->iframe_off, &seg->iframe_len) < 0)
+		seg->iframe_off = -1;
 	snprintf(path, sizeof(path), "%s/seg_%05zu.%s", s->dir, s->nsegs,
 		 s->container == TRANSCODER_TS ? "ts" : "m4s");
 	ret = tc_write_file(path, buf + skip, (size_t)(n - skip));
@@ -418,6 +457,16 @@ int tc_seg_encrypt(struct tc_segmenter *s, const struct transcoder_options *o, c
 		}
 		s->segs[i].iframe_off = -1; /* byte ranges of ciphertext are useless */
 	}
+	return 0;
+}
+
+int tc_seg_rename(struct tc_segmenter *s, const char *dir)
+{
+	if (strlen(dir) >= sizeof(s->dir))
+		return -ENAMETOOLONG;
+	if (rename(s->dir, dir) < 0)
+		return -errno;
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
 	return 0;
 }
 

@@ -3,7 +3,7 @@
  * to ASS events, converted to WebVTT cue text by FFmpeg's webvtt encoder and
  * kept in memory; at the end they are cut into seg_NNNNN.vtt files on the
  * video's segment grid (a cue spanning a boundary is repeated in both segments,
- * as RFC 8216 3.5 asks).  Bitmap subtitles are skipped with a warning.
+ * as RFC 8216 3.5 asks).  Bitmap subtitles are left out (streams.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -62,39 +62,21 @@ static void describe(struct tc_job *job, struct tc_subs *s)
 	AVDictionaryEntry *lang = av_dict_get(st->metadata, "language", NULL, 0);
 	AVDictionaryEntry *title = av_dict_get(st->metadata, "title", NULL, 0);
 	struct tc_rendition *r = s->rend;
-	size_t i;
-	int n = 1;
 
 	r->kind = TC_SUBS;
 	snprintf(r->codecs, sizeof(r->codecs), "wvtt");
 	r->is_default = (st->disposition & AV_DISPOSITION_DEFAULT) != 0;
 	r->forced = (st->disposition & AV_DISPOSITION_FORCED) != 0;
 	tc_rend_set_names(r, lang ? lang->value : NULL, title ? title->value : NULL);
-	for (i = 0; i < job->nrends; i++)
-		if (&job->rends[i] != r && job->rends[i].kind == TC_SUBS &&
-		    strcmp(job->rends[i].lang, r->lang) == 0)
-			n++;
-	if (n == 1)
-		snprintf(r->name, sizeof(r->name), "subs_%s", r->lang);
-	else
-		snprintf(r->name, sizeof(r->name), "subs_%s_%d", r->lang, n);
+	tc_rend_set_folder(job, r, "subs");
 }
 
 int tc_subs_open(struct tc_job *job, int index)
 {
 	AVStream *st = job->ic->streams[index];
-	const AVCodecDescriptor *d = avcodec_descriptor_get(st->codecpar->codec_id);
 	struct tc_subs *s;
-	char msg[256];
 	int ret;
 
-	if (!d || !(d->props & AV_CODEC_PROP_TEXT_SUB)) {
-		snprintf(msg, sizeof(msg), "%s: subtitle stream %d (%s) is not text, skipped",
-			 job->opts->source, index, d ? d->name : "unknown");
-		if (job->opts->warn)
-			job->opts->warn(msg, job->opts->progress_arg);
-		return 0;
-	}
 	if (job->nsubs >= TC_MAX_SUBS)
 		return 0;
 	job->subs_stream[job->nsubs] = index;
@@ -105,12 +87,13 @@ int tc_subs_open(struct tc_job *job, int index)
 	s->start_ms = job->start_us / 1000;
 	s->rend = &job->rends[job->nrends++];
 	memset(s->rend, 0, sizeof(*s->rend));
+	s->rend->stream = index;
 	describe(job, s);
 	ret = open_codecs(job, s);
 	if (ret < 0)
 		return tc_fail(job, tc_averr(ret),
 			       "%s: cannot convert subtitle stream %d (%s) to WebVTT",
-			       job->opts->source, index, d->name);
+			       job->opts->source, index, avcodec_get_name(st->codecpar->codec_id));
 	return 0;
 }
 

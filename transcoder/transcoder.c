@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <math.h>
 #include <signal.h>
@@ -43,6 +42,8 @@ void transcoder_options_init(struct transcoder_options *o)
 	o->preset = "veryfast";
 	o->segment_s = 6;
 	o->audio_kbps = 128;
+	o->surround = TRANSCODER_SURROUND_AC3;
+	o->surround_kbps = 384;
 	o->stall_timeout = 120;
 	o->progress_interval = 0.5;
 	o->container = TRANSCODER_FMP4;
@@ -147,101 +148,6 @@ static int open_input(struct tc_job *job)
 	return 0;
 }
 
-static int open_video_decoder(struct tc_job *job, const AVCodec *codec)
-{
-	AVStream *st = job->ic->streams[job->vindex];
-	const char *src = job->opts->source;
-	AVCodecParameters *par = st->codecpar;
-	int ret;
-
-	if (par->width < TC_MIN_DIM || par->height < TC_MIN_DIM || par->width > TC_MAX_DIM ||
-	    par->height > TC_MAX_DIM)
-		return tc_fail(job, -EINVAL, "%s: absurd video dimensions %dx%d (allowed %d..%d)",
-			       src, par->width, par->height, TC_MIN_DIM, TC_MAX_DIM);
-	job->vdec = avcodec_alloc_context3(codec);
-	if (!job->vdec)
-		return tc_fail(job, -ENOMEM, "out of memory");
-	ret = avcodec_parameters_to_context(job->vdec, par);
-	if (ret >= 0) {
-		job->vdec->pkt_timebase = st->time_base;
-		job->vdec->thread_count = 0;
-		ret = avcodec_open2(job->vdec, codec, NULL);
-	}
-	if (ret < 0)
-		return tc_fail(job, tc_averr(ret), "%s: cannot open the %s video decoder", src,
-			       codec->name);
-	if (job->vdec->pix_fmt == AV_PIX_FMT_NONE)
-		return tc_fail(job, -EINVAL, "%s: video stream %d has no known pixel format", src,
-			       job->vindex);
-	return 0;
-}
-
-static int usable_audio(const AVStream *st)
-{
-	const AVCodecParameters *p = st->codecpar;
-
-	return p->codec_type == AVMEDIA_TYPE_AUDIO && avcodec_find_decoder(p->codec_id) &&
-	       p->sample_rate > 0 && p->ch_layout.nb_channels > 0;
-}
-
-/* The best video stream (cover art does not count); fails on an undecodable one. */
-static int pick_video(struct tc_job *job, const AVCodec **codec)
-{
-	int i = av_find_best_stream(job->ic, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-	AVStream *st;
-
-	job->vindex = -1;
-	if (i < 0)
-		return 0;
-	st = job->ic->streams[i];
-	if (st->disposition & AV_DISPOSITION_ATTACHED_PIC)
-		return 0;
-	*codec = avcodec_find_decoder(st->codecpar->codec_id);
-	if (!*codec)
-		return tc_fail(job, -EINVAL, "%s: unsupported video codec %s", job->opts->source,
-			       avcodec_get_name(st->codecpar->codec_id));
-	job->vindex = i;
-	return 0;
-}
-
-/* Pick the video stream and every decodable audio stream; open decoders and outputs. */
-static int open_streams(struct tc_job *job)
-{
-	const char *src = job->opts->source;
-	const AVCodec *vcodec = NULL;
-	int i, ret, def = -1, first = -1;
-
-	if ((ret = pick_video(job, &vcodec)) < 0)
-		return ret;
-	for (i = 0; i < (int)job->ic->nb_streams; i++) {
-		if (!usable_audio(job->ic->streams[i]))
-			continue;
-		if (first < 0)
-			first = i;
-		if (def < 0 && (job->ic->streams[i]->disposition & AV_DISPOSITION_DEFAULT))
-			def = i;
-	}
-	if (def < 0)
-		def = first;
-	if (job->vindex < 0 && first < 0)
-		return tc_fail(job, -EINVAL, "%s: no decodable audio or video stream", src);
-	if (job->vindex >= 0) {
-		if ((ret = open_video_decoder(job, vcodec)) < 0)
-			return ret;
-		if ((ret = tc_video_open(job)) < 0)
-			return ret;
-	}
-	for (i = 0; i < (int)job->ic->nb_streams; i++)
-		if (usable_audio(job->ic->streams[i]) &&
-		    (ret = tc_audio_open(job, i, i == def)) < 0)
-			return ret;
-	for (i = 0; i < (int)job->ic->nb_streams; i++)
-		if (job->ic->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_SUBTITLE &&
-		    (ret = tc_subs_open(job, i)) < 0)
-			return ret;
-	return 0;
-}
-
 /* ---- the decode loop ---- */
 
 static void report(struct tc_job *job, int64_t t0, int finished)
@@ -257,6 +163,8 @@ static void report(struct tc_job *job, int64_t t0, int finished)
 	p.eta_s = p.speed > 0 && p.total_s > 0 ? fmax(0, (p.total_s - p.done_s) / p.speed) : -1;
 	p.frames = job->frames;
 	p.finished = finished;
+	p.skipped = job->skipped;
+	p.nskipped = job->nskipped;
 	if (finished) {
 		p.done_s = p.total_s > 0 ? p.total_s : p.done_s;
 		p.eta_s = 0;
@@ -415,10 +323,10 @@ static int flush_all(struct tc_job *job)
 }
 
 /* Renditions that got no packet at all (an empty audio track) leave the package. */
-static void drop_empty(struct tc_job *job)
+static int drop_empty(struct tc_job *job)
 {
 	char dir[PATH_MAX + 80];
-	int have_default = 0;
+	int have_default = 0, ret;
 	size_t i, n;
 
 	for (i = 0; i < job->nrends; i++) {
@@ -429,12 +337,15 @@ static void drop_empty(struct tc_job *job)
 		rmdir(dir);
 		r->seg = NULL;
 		r->kind = TC_DROPPED;
+		if (!r->surround && (ret = tc_skip(job, r->stream, TRANSCODER_SKIP_EMPTY)) < 0)
+			return ret;
 	}
 	for (i = 0; i < job->nrends; i++)
 		have_default |= job->rends[i].kind == TC_AUDIO && job->rends[i].is_default;
 	for (i = 0; i < job->nrends && !have_default; i++)
 		if (job->rends[i].kind == TC_AUDIO)
 			have_default = job->rends[i].is_default = 1;
+	return 0;
 }
 
 static int check_complete(struct tc_job *job)
@@ -471,21 +382,6 @@ struct watchdog {
 	int done;
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void rm_tree(const char *path)
-{
-	if (path[0])
-		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void *watchdog_main(void *arg)
 {
 	struct watchdog *w = arg;
@@ -507,7 +403,7 @@ static void *watchdog_main(void *arg)
 		if (aborted_at && now - aborted_at > 5 * 1000000000LL) {
 			/* wedged inside FFmpeg: a thread cannot be cancelled safely */
 			fprintf(stderr, "reel-transcode: %s\n", job->err);
-			rm_tree(job->tmpdir);
+			tc_rm_tree(job->tmpdir);
 			_exit(124);
 		}
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -586,6 +482,12 @@ static int check_options(struct tc_job *job)
 	if (o->audio_kbps < 16 || o->audio_kbps > 512)
 		return tc_fail(job, -EINVAL, "audio bit rate %d kbps out of range (16..512)",
 			       o->audio_kbps);
+	if ((unsigned)o->surround > TRANSCODER_SURROUND_NONE)
+		return tc_fail(job, -EINVAL, "unknown multichannel audio codec %d", o->surround);
+	if (o->surround_kbps < 96 || o->surround_kbps > 640)
+		return tc_fail(job, -EINVAL,
+			       "multichannel audio bit rate %d kbps out of range (96..640)",
+			       o->surround_kbps);
 	if (!o->preset || !o->preset[0])
 		return tc_fail(job, -EINVAL, "empty x264 preset");
 	if (o->key_uri) {
@@ -620,14 +522,18 @@ static int run(struct tc_job *job)
 	int64_t t0 = tc_now_ns();
 	int ret;
 
-	if ((ret = open_streams(job)) < 0)
+	if ((ret = tc_streams_open(job)) < 0)
 		return ret;
 	if ((ret = read_loop(job)) < 0)
 		return ret;
 	if ((ret = flush_all(job)) < 0)
 		return ret;
-	drop_empty(job);
+	if ((ret = drop_empty(job)) < 0)
+		return ret;
 	if ((ret = check_complete(job)) < 0)
+		return ret;
+	tc_measure(job);
+	if ((ret = tc_video_prune(job)) < 0)
 		return ret;
 	if ((ret = encrypt_all(job)) < 0)
 		return ret;
@@ -655,6 +561,7 @@ static void job_free(struct tc_job *job)
 		tc_subs_free(&job->subs[i]);
 	avcodec_free_context(&job->vdec);
 	avformat_close_input(&job->ic);
+	free(job->skipped);
 	pthread_mutex_destroy(&job->lock);
 }
 
@@ -691,7 +598,7 @@ end:
 	if (wd)
 		watchdog_stop(&w);
 	if (ret < 0)
-		rm_tree(job->tmpdir);
+		tc_rm_tree(job->tmpdir);
 	snprintf(err, errlen, "%s", ret < 0 ? job->err : "");
 	job_free(job);
 	free(job);

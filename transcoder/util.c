@@ -1,12 +1,17 @@
 /*
  * Small shared helpers of libtranscode: the one FFmpeg error mapper, the
  * av_log hook that keeps FFmpeg's last error line for our one-line messages,
- * a clock and an all-or-nothing file writer.
+ * a clock, an all-or-nothing file writer and a folder remover.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* nftw */
+#endif
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,23 +129,17 @@ int tc_write_file(const char *path, const void *buf, size_t len)
 	return ret;
 }
 
-void tc_rend_set_names(struct tc_rendition *r, const char *lang, const char *title)
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	size_t j = 0;
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
 
-	for (size_t i = 0; lang && lang[i] && j < sizeof(r->lang) - 1; i++) {
-		char c = lang[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')
-			r->lang[j++] = c;
-		else if (c >= 'A' && c <= 'Z')
-			r->lang[j++] = (char)(c - 'A' + 'a');
-	}
-	r->lang[j] = '\0';
-	if (j == 0)
-		snprintf(r->lang, sizeof(r->lang), "und");
-	snprintf(r->label, sizeof(r->label), "%s", title && title[0] ? title : r->lang);
-	for (size_t i = 0; r->label[i]; i++)
-		if (r->label[i] == '"' || (unsigned char)r->label[i] < 0x20)
-			r->label[i] = '\'';
+void tc_rm_tree(const char *path)
+{
+	if (path[0])
+		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

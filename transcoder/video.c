@@ -146,37 +146,48 @@ static int even(double x)
 	return v < 2 ? 2 : v;
 }
 
-/* Fit the display size DW x DH into each rung's box; drop upscales and duplicates. */
+static int planned(const struct transcoder_rung *plan, int n, int w, int h, int kbps)
+{
+	int j;
+
+	for (j = 0; j < n; j++)
+		if (plan[j].width == w && plan[j].height == h && (kbps < 0 || plan[j].kbps == kbps))
+			return 1;
+	return 0;
+}
+
+/*
+ * Fit the display size DW x DH into each rung's box; drop upscales and
+ * duplicates.  When a rung would upscale (the source is below the ladder's
+ * top), the source's own display size is a rung too, with the bit rate of the
+ * nearest larger rung scaled down by the pixel count, so a small source keeps
+ * its resolution (a 352x288 picture of 12:11 pixels is shown at 384x288).
+ */
 static int plan_ladder(struct tc_job *job, int dw, int dh, struct transcoder_rung *out)
 {
 	const struct transcoder_options *o = job->opts;
-	const struct transcoder_rung *ladder = o->ladder;
+	const struct transcoder_rung *ladder = o->ladder, *up = NULL;
 	size_t len = o->ladder_len, i;
-	int n = 0, j;
+	double up_s = 0;
+	int n = 0;
 
 	if (!ladder || len == 0)
 		ladder = transcoder_default_ladder(&len);
 	for (i = 0; i < len && n < TC_MAX_RUNGS; i++) {
 		double s = fmin((double)ladder[i].width / dw, (double)ladder[i].height / dh);
-		struct transcoder_rung r;
-		int dup = 0;
+		struct transcoder_rung r = {even(dw * s), even(dh * s), ladder[i].kbps};
 
-		if (s > 1.0001)
+		if (s > 1.0001) {
+			if (!up || s < up_s)
+				up = &ladder[i], up_s = s;
 			continue;
-		r.width = even(dw * s);
-		r.height = even(dh * s);
-		r.kbps = ladder[i].kbps;
-		for (j = 0; j < n; j++)
-			dup |= out[j].width == r.width && out[j].height == r.height &&
-			       out[j].kbps == r.kbps;
-		if (!dup)
+		}
+		if (!planned(out, n, r.width, r.height, r.kbps))
 			out[n++] = r;
 	}
-	if (n == 0) { /* smaller than every rung: one rendition at the source size */
-		out[0].width = even(dw);
-		out[0].height = even(dh);
-		out[0].kbps = ladder[0].kbps;
-		n = 1;
+	if (up && n < TC_MAX_RUNGS && !planned(out, n, even(dw), even(dh), -1)) {
+		int kbps = (int)lround(up->kbps / (up_s * up_s));
+		out[n++] = (struct transcoder_rung){even(dw), even(dh), kbps < 16 ? 16 : kbps};
 	}
 	return n;
 }
@@ -574,6 +585,86 @@ int tc_video_finish(struct tc_job *job)
 		v->rungs[i].started = 0;
 	}
 	return atomic_load(&job->abort);
+}
+
+/* The rendition of R's height planned for the highest rate below R's, or NULL. */
+static struct tc_rendition *rung_below(struct tc_job *job, const struct tc_rendition *r)
+{
+	struct tc_rendition *below = NULL;
+	size_t i;
+
+	for (i = 0; i < job->nrends; i++) {
+		struct tc_rendition *o = &job->rends[i];
+		if (o->kind == TC_VIDEO && o->height == r->height && o->kbps < r->kbps &&
+		    (!below || o->kbps > below->kbps))
+			below = o;
+	}
+	return below;
+}
+
+/* The video renditions of R's height, R included. */
+static int same_height(const struct tc_job *job, const struct tc_rendition *r)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < job->nrends; i++)
+		n += job->rends[i].kind == TC_VIDEO && job->rends[i].height == r->height;
+	return n;
+}
+
+/* R leaves the package: its folder goes, its segmenter stays with its rung until freed. */
+static void drop_rung(struct tc_job *job, struct tc_rendition *r)
+{
+	char dir[PATH_MAX + 80];
+
+	snprintf(dir, sizeof(dir), "%s/%s", job->tmpdir, r->name);
+	tc_rm_tree(dir);
+	r->seg = NULL;
+	r->kind = TC_DROPPED;
+}
+
+/* R, alone at its height now, takes the plain name "<height>p". */
+static int rename_rung(struct tc_job *job, struct tc_rendition *r)
+{
+	char dir[PATH_MAX + 80];
+	int ret;
+
+	snprintf(r->name, sizeof(r->name), "%dp", r->height);
+	snprintf(dir, sizeof(dir), "%s/%s", job->tmpdir, r->name);
+	if ((ret = tc_seg_rename(r->seg, dir)) < 0)
+		return tc_fail(job, ret, "%s: cannot rename a rendition folder: %s", dir,
+			       strerror(-ret));
+	return 0;
+}
+
+int tc_video_prune(struct tc_job *job)
+{
+	size_t i;
+	int again = 1, ret;
+
+	while (again) { /* from the lowest rate up, so each rung meets the one kept below it */
+		struct tc_rendition *drop = NULL, *below;
+		again = 0;
+		for (i = 0; i < job->nrends; i++) {
+			struct tc_rendition *r = &job->rends[i];
+			if (r->kind != TC_VIDEO || !(below = rung_below(job, r)) ||
+			    r->avg_bps > 1.15 * below->avg_bps || (drop && drop->kbps < r->kbps))
+				continue;
+			drop = r;
+		}
+		if (drop) {
+			drop_rung(job, drop);
+			again = 1;
+		}
+	}
+	for (i = 0; i < job->nrends; i++) {
+		struct tc_rendition *r = &job->rends[i];
+		if (r->kind == TC_VIDEO && strchr(r->name, '_') && same_height(job, r) == 1 &&
+		    (ret = rename_rung(job, r)) < 0)
+			return ret;
+	}
+	return 0;
 }
 
 void tc_video_free(struct tc_video **vp)

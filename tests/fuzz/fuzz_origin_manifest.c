@@ -13,9 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
+#include "api/bodies.h"
+#include "catalog/catalog.h"
 #include "jsonfield.h"
-#include "plans.h"
+#include "plans/plans.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
 """docs/openapi.yaml against reel-origin.
 
 Static half: the document's operations are exactly the routes of the user API
-(origin/api.c) and of the admin API (origin/admin.c), each path on the right
+(origin/api/user_routes.c) and of the admin API (origin/api/admin_routes.c), each path on the right
 server, every operation with its security and responses.  Live half, when
 $REEL_ORIGIN names a binary: every documented operation answers something
 other than 404 not_found or 405 without credentials, with a status the
@@ -142,8 +142,8 @@ def routes(source):
 
 
 def default_urls():
-    """The built-in user and admin API addresses, as URLs (origin/config.c)."""
-    with open(os.path.join(et.SOURCE_ROOT, "origin", "config.c")) as f:
+    """The built-in user and admin API addresses, as URLs (origin/origin_config.c)."""
+    with open(os.path.join(et.SOURCE_ROOT, "origin", "origin_config.c")) as f:
         text = f.read()
     user = re.search(r'conf_parse_addr\("([^"]+)", &cfg->listen\[0\]\)', text)
     admin = re.search(r'conf_parse_addr\("([^"]+)", &cfg->admin_listen\[0\]\)', text)
@@ -156,10 +156,10 @@ def default_urls():
 def static_checks(t, doc):
     t.check_eq("the document is OpenAPI 3.0.3", doc.version, "3.0.3")
     user_url, admin_url = default_urls()
-    t.check("origin/config.c has the default user and admin addresses",
+    t.check("origin/origin_config.c has the default user and admin addresses",
             user_url and admin_url, (user_url, admin_url))
     served = {}  # (METHOD, pattern) -> set of server URLs that route it
-    for url, source in ((user_url, "origin/api.c"), (admin_url, "origin/admin.c")):
+    for url, source in ((user_url, "origin/api/user_routes.c"), (admin_url, "origin/api/admin_routes.c")):
         table = routes(source)
         t.check("%s has a route table" % source, len(table) >= 5, table)
         for r in table:
@@ -171,7 +171,7 @@ def static_checks(t, doc):
         t.check("route %s %s is documented" % r, r in documented, "missing from docs/openapi.yaml")
     for r in sorted(documented):
         t.check("documented %s %s is routed" % r, r in served,
-                "no such route in origin/api.c or origin/admin.c")
+                "no such route in origin/api/user_routes.c or origin/api/admin_routes.c")
     for r in sorted(set(served) & set(documented)):
         t.check_eq("%s %s is on the server(s) that route it" % r,
                    sorted(documented[r]), sorted(served[r]))

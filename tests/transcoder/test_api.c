@@ -32,6 +32,7 @@ static void test_defaults(void)
 	CHECK(strcmp(o.preset, "veryfast") == 0);
 	CHECK(o.segment_s == 6);
 	CHECK(o.audio_kbps == 128);
+	CHECK(o.surround == TRANSCODER_SURROUND_AC3 && o.surround_kbps == 384);
 	CHECK(o.container == TRANSCODER_FMP4);
 	CHECK(o.key_uri == NULL);
 	l = transcoder_default_ladder(&n);
@@ -84,6 +85,12 @@ static void test_run_errors(const char *dir)
 	o.segment_s = 0.5;
 	CHECK(run_with(&o, err, sizeof(err)) == -EINVAL && strstr(err, "segment"));
 	o.segment_s = 6;
+	o.surround_kbps = 1000;
+	CHECK(run_with(&o, err, sizeof(err)) == -EINVAL && strstr(err, "multichannel"));
+	o.surround_kbps = 384;
+	o.surround = (enum transcoder_surround)7;
+	CHECK(run_with(&o, err, sizeof(err)) == -EINVAL && strstr(err, "multichannel"));
+	o.surround = TRANSCODER_SURROUND_EAC3;
 	o.key_uri = "bad\"uri";
 	CHECK(run_with(&o, err, sizeof(err)) == -EINVAL && strstr(err, "key URI"));
 	o.key_uri = NULL;

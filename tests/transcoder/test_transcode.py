@@ -21,7 +21,7 @@ import time
 BIN = os.environ.get("REEL_TRANSCODE", "")
 FAST = ["--preset=ultrafast", "--progress=none"]
 failures = []
-TS = False  # the package under check uses MPEG-TS segments (no init.mp4, no I-frame playlists)
+TS = False  # the package under check uses MPEG-TS segments (no init.mp4)
 
 
 def run(cmd, timeout=180, **kw):
@@ -175,8 +175,9 @@ def check_media_playlist(pkg, rel, name, iframes=False):
     check(t.get("#EXT-X-PLAYLIST-TYPE") == "VOD", "%s %s: not VOD" % (name, rel))
     check("#EXT-X-ENDLIST" in t, "%s %s: no ENDLIST" % (name, rel))
     is_vtt = rel.startswith("subs_")
-    check(("#EXT-X-MAP" in t) == (not TS and not is_vtt), "%s %s: EXT-X-MAP wrong" % (name, rel))
-    want = "3" if TS or is_vtt else "5" if iframes else "6"
+    check(("#EXT-X-MAP" in t) == (not is_vtt and (iframes or not TS)),
+          "%s %s: EXT-X-MAP wrong" % (name, rel))
+    want = "5" if iframes else "3" if TS or is_vtt else "6"
     check(t.get("#EXT-X-VERSION") == want,
           "%s %s: EXT-X-VERSION %s" % (name, rel, t.get("#EXT-X-VERSION")))
     check(len(p["segs"]) > 0, "%s %s: no segments" % (name, rel))
@@ -226,22 +227,68 @@ def check_video(pkg, rend, name, tmp):
     return keys, t - start
 
 
+def ts_packet(data, off):
+    """(PID, payload_unit_start, payload) of the TS packet at OFF."""
+    at = off + 4 + (1 + data[off + 4] if data[off + 3] & 0x20 else 0)
+    return ((data[off + 1] & 0x1f) << 8 | data[off + 2], bool(data[off + 1] & 0x40),
+            data[at:off + 188])
+
+
+def h264_nal_types(data):
+    return [data[m.end()] & 0x1f for m in re.finditer(b"\x00\x00\x01", data)
+            if m.end() < len(data)]
+
+
+def check_ts_iframe(data, rng, name, where):
+    """An MPEG-TS I-frame range: starts at the TS packet that starts the IDR's PES and
+    ends where the next PES of that PID starts (or at the end of the segment)."""
+    off, n = rng
+    pid, start, payload = ts_packet(data, off)
+    check(off % 188 == 0 and data[off] == 0x47 and start and payload[:3] == b"\x00\x00\x01",
+          "%s %s: byte range does not start a PES: %s" % (name, where, data[off:off + 8].hex()))
+    end = off + n
+    check(end == len(data) or ts_packet(data, end)[:2] == (pid, True),
+          "%s %s: byte range does not end at the next PES" % (name, where))
+    payload = b"".join(ts_packet(data, p)[2] for p in range(off, end, 188)
+                       if ts_packet(data, p)[0] == pid)
+    check(5 in h264_nal_types(payload), "%s %s: no IDR NAL unit in the byte range: %s" %
+          (name, where, h264_nal_types(payload)))
+
+
 def check_iframe_playlist(pkg, uri, name, tmp):
+    """Every byte range of an I-frame playlist, with its EXT-X-MAP, is exactly one key
+    frame that decodes on its own (ffprobe), starting at the IDR."""
     p = check_media_playlist(pkg, uri, name, iframes=True)
     base = os.path.dirname(os.path.join(pkg, uri))
-    u, d, rng = p["segs"][0]
-    check(rng is not None, "%s %s: no BYTERANGE" % (name, uri))
-    if not rng:
-        return
-    data = open(os.path.join(base, u), "rb").read()[rng[0]:rng[0] + rng[1]]
-    path = os.path.join(tmp, "iframe.mp4")
-    with open(path, "wb") as f:
-        f.write(open(os.path.join(base, "init.mp4"), "rb").read())
-        f.write(data)
-    r = run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
-             "stream=nb_read_frames", "-of", "csv=p=0", path])
-    check(r.stdout.strip() == "1", "%s %s: I-frame byte range does not decode to one frame (%s %s)"
-          % (name, uri, r.stdout.strip(), r.stderr.strip()[:200]))
+    m = attrs(p["tags"].get("#EXT-X-MAP", ""))
+    init = open(os.path.join(base, m.get("URI", "init.mp4")), "rb").read()
+    if "BYTERANGE" in m:
+        n, o = (int(x) for x in m["BYTERANGE"].split("@"))
+        init = init[o:o + n]
+    for u, d, rng in p["segs"]:
+        check(rng is not None, "%s %s: no BYTERANGE" % (name, uri))
+        if not rng:
+            continue
+        data = open(os.path.join(base, u), "rb").read()
+        if TS:
+            check_ts_iframe(data, rng, name, "%s %s" % (uri, u))
+        path = os.path.join(tmp, "iframe." + ("ts" if TS else "mp4"))
+        with open(path, "wb") as f:
+            f.write(init + data[rng[0]:rng[0] + rng[1]])
+        r = run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                 "frame=key_frame,pict_type", "-of", "csv=p=0", path])
+        frames = [l.strip(",") for l in r.stdout.split()]
+        # an fMP4 range is the moof with the first sample only: the demuxer finds the
+        # fragment's other samples missing ("partial file"); a TS range is whole
+        check(frames == ["1,I"] and (not TS or not r.stderr.strip()),
+              "%s %s %s: the byte range does not decode to one key frame (%s %s)" %
+              (name, uri, u, frames, r.stderr.strip()[:200]))
+    if TS:  # ffmpeg plays the I-frame playlist itself: every range, after its EXT-X-MAP
+        r = run(["ffprobe", "-v", "error", "-count_frames", "-show_entries",
+                 "stream=nb_read_frames", "-of", "csv=p=0", os.path.join(pkg, uri)])
+        check(r.returncode == 0 and r.stdout.split()[-1:] == [str(len(p["segs"]))] and
+              not r.stderr.strip(), "%s %s: ffprobe reading it: %s %s" %
+              (name, uri, r.stdout.split(), r.stderr[:300]))
 
 
 def first_segment(pkg, rend, tmp):
@@ -288,7 +335,9 @@ def check_package(pkg, src, name, tmp, expect_video=None, expect_audio=None):
     check("#EXT-X-INDEPENDENT-SEGMENTS" in master["tags"], "%s: no INDEPENDENT-SEGMENTS" % name)
     src_dur = source_durations(src)
 
-    audio_peak = audio_avg = 0.0
+    audio_rates = {}  # GROUP-ID -> (largest peak, largest average) of its renditions
+    audio_codecs = {}  # GROUP-ID -> the CODECS sample entries its renditions need
+    sample_entry = {"aac": "mp4a", "ac3": "ac-3", "eac3": "ec-3"}
     for media in master["media"]:
         check(media.get("TYPE") in ("AUDIO", "SUBTITLES") and media.get("GROUP-ID"),
               "%s: bad EXT-X-MEDIA" % name)
@@ -301,13 +350,21 @@ def check_package(pkg, src, name, tmp, expect_video=None, expect_audio=None):
               "%s: %s lasts %.3f s, source audio %s s" % (name, uri, total, src_dur["audio"]))
         s = probe_json("-show_entries", "stream=codec_name,profile,channels,sample_rate",
                        first_segment(pkg, os.path.dirname(uri), tmp))["streams"][0]
-        check(s["codec_name"] == "aac" and s.get("profile") == "LC" and s["channels"] == 2 and
-              s["sample_rate"] == "48000", "%s: %s is not AAC-LC stereo 48 kHz: %s" %
-              (name, uri, s))
+        if media.get("CHANNELS") == "6":
+            check(s["codec_name"] in ("ac3", "eac3") and s["channels"] == 6 and
+                  s["sample_rate"] == "48000", "%s: %s is not AC-3/E-AC-3 5.1 48 kHz: %s" %
+                  (name, uri, s))
+        else:
+            check(s["codec_name"] == "aac" and s.get("profile") == "LC" and s["channels"] == 2
+                  and s["sample_rate"] == "48000", "%s: %s is not AAC-LC stereo 48 kHz: %s" %
+                  (name, uri, s))
+        audio_codecs.setdefault(media["GROUP-ID"], set()).add(sample_entry.get(s["codec_name"]))
         pk, av = measure(pkg, uri)
-        audio_peak, audio_avg = max(audio_peak, pk), max(audio_avg, av)
+        old = audio_rates.get(media["GROUP-ID"], (0.0, 0.0))
+        audio_rates[media["GROUP-ID"]] = (max(old[0], pk), max(old[1], av))
     if expect_audio is not None:
-        langs = [m.get("LANGUAGE") for m in master["media"] if m["TYPE"] == "AUDIO"]
+        langs = [m.get("LANGUAGE") for m in master["media"] if m["TYPE"] == "AUDIO" and
+                 m.get("GROUP-ID") == "aud"]
         check(sorted(langs) == sorted(expect_audio), "%s: audio languages %s, expected %s" %
               (name, langs, expect_audio))
 
@@ -317,6 +374,18 @@ def check_package(pkg, src, name, tmp, expect_video=None, expect_audio=None):
         if "avc1" not in codecs:
             continue
         rend = os.path.dirname(uri)
+        want = {"avc1"} | audio_codecs.get(a.get("AUDIO"), set())
+        check({c.split(".")[0] for c in codecs.split(",")} == want,
+              "%s: %s CODECS %s, its audio group has %s" % (name, rend, codecs, want))
+        pk, av = measure(pkg, uri)
+        extra_p, extra_a = audio_rates.get(a.get("AUDIO"), (0, 0))
+        check(within(int(a["BANDWIDTH"]), pk + extra_p),
+              "%s: %s BANDWIDTH %s, measured %.0f" % (name, rend, a["BANDWIDTH"], pk + extra_p))
+        check(within(int(a["AVERAGE-BANDWIDTH"]), av + extra_a),
+              "%s: %s AVERAGE-BANDWIDTH %s, measured %.0f" %
+              (name, rend, a["AVERAGE-BANDWIDTH"], av + extra_a))
+        if rend in keysets:  # the same rendition with another audio group
+            continue
         keys, total = check_video(pkg, rend, name, tmp)
         keysets[rend] = keys
         check(abs(total - src_dur["video"]) <= 0.1, "%s: %s lasts %.3f s, source %.3f s" %
@@ -332,18 +401,11 @@ def check_package(pkg, src, name, tmp, expect_video=None, expect_audio=None):
         check(s["width"] % 2 == 0 and s["height"] % 2 == 0, "%s: %s odd size" % (name, rend))
         check("FRAME-RATE" in a, "%s: %s without FRAME-RATE" % (name, rend))
         sizes.append((s["width"], s["height"]))
-        pk, av = measure(pkg, uri)
-        extra_p, extra_a = (audio_peak, audio_avg) if "AUDIO" in a else (0, 0)
-        check(within(int(a["BANDWIDTH"]), pk + extra_p),
-              "%s: %s BANDWIDTH %s, measured %.0f" % (name, rend, a["BANDWIDTH"], pk + extra_p))
-        check(within(int(a["AVERAGE-BANDWIDTH"]), av + extra_a),
-              "%s: %s AVERAGE-BANDWIDTH %s, measured %.0f" %
-              (name, rend, a["AVERAGE-BANDWIDTH"], av + extra_a))
     if keysets:
         first = list(keysets.values())[0]
         for rend, keys in keysets.items():
             check(keys == first, "%s: keyframes of %s %s differ from %s" % (name, rend, keys, first))
-        check(len(master["iframes"]) == (0 if TS else len(keysets)),
+        check(len(master["iframes"]) == len(keysets),
               "%s: %d I-frame playlists for %d renditions" %
               (name, len(master["iframes"]), len(keysets)))
         for fr in master["iframes"][:2]:
@@ -351,6 +413,14 @@ def check_package(pkg, src, name, tmp, expect_video=None, expect_audio=None):
     if expect_video is not None:
         check(sorted(sizes) == sorted(expect_video), "%s: renditions %s, expected %s" %
               (name, sorted(sizes), sorted(expect_video)))
+    rates = {}  # height -> measured average bit rates of its video renditions
+    for rend in keysets:
+        rates.setdefault(int(re.match(r"\d+", rend).group()), []).append(
+            measure(pkg, rend + "/index.m3u8")[1])
+    for h, rs in rates.items():
+        rs.sort()
+        check(all(b > 1.15 * a for a, b in zip(rs, rs[1:])),
+              "%s: %dp renditions within 15%% of each other: %s" % (name, h, rs))
 
     r = run(["ffmpeg", "-nostdin", "-v", "error", "-i", os.path.join(pkg, "master.m3u8"),
              "-map", "0", "-f", "null", "-"])
@@ -383,7 +453,7 @@ def case_basic(tmp):
     check(lines and lines[-1]["event"] == "done" and lines[-1]["percent"] == 100.0,
           "basic: progress lines do not end with done 100%%: %s" % lines[-1:])
     check_package(out, src, "basic", tmp, expect_video=[(416, 234), (640, 360)],
-                  expect_audio=["eng"])
+                  expect_audio=["en"])
     m = json.load(open(os.path.join(out, "manifest.json")))
     check(m["title"] == "Basic" and abs(m["duration"] - 8) < 0.1, "basic: title metadata %s" %
           {k: m.get(k) for k in ("title", "duration")})
@@ -408,13 +478,55 @@ def case_odd_sizes(tmp):
     gen(src, "854x480", secs=4)
     out = os.path.join(tmp, "pkg_odd")
     transcode(src, out, "--segment=2")
-    check_package(out, src, "odd", tmp, expect_video=[(416, 234), (640, 360), (768, 432)],
-                  expect_audio=[])
+    check_package(out, src, "odd", tmp,
+                  expect_video=[(416, 234), (640, 360), (768, 432), (854, 480)], expect_audio=[])
     src = os.path.join(tmp, "scope.mp4")
     gen(src, "1920x800", secs=2, audio=[("stereo", "und")])
     out = os.path.join(tmp, "pkg_scope")
     transcode(src, out, "--ladder=1280x720@3000,640x360@365", "--segment=1")
     check_package(out, src, "scope", tmp, expect_video=[(1280, 534), (640, 266)])
+
+
+def case_small_sources(tmp):
+    """Sources below the ladder's top keep a rung at their own display size, with square
+    pixels: 352x288 of 12:11 pixels (shown 384x288) and 320x240."""
+    for size, sar, want in (("352x288", "12/11", [(312, 234), (384, 288)]),
+                            ("320x240", "1", [(312, 234), (320, 240)])):
+        src = os.path.join(tmp, "small_%s.mp4" % size)
+        gen(src, size, secs=2, audio=[("stereo", "eng")], extra_out=["-vf", "setsar=" + sar])
+        out = os.path.join(tmp, "pkg_small_" + size)
+        transcode(src, out, "--segment=1")
+        check_package(out, src, "small " + size, tmp, expect_video=want)
+        m = json.load(open(os.path.join(out, "manifest.json")))
+        top = [v for v in m["video"] if (v["width"], v["height"]) == want[-1]]
+        check(len(top) == 1 and top[0]["path"] == "%dp" % want[-1][1] and
+              145 < top[0]["target_kbps"] < 365,
+              "small %s: the rung at its own size %s" % (size, top))
+        st = probe_json("-select_streams", "v:0", "-show_entries",
+                        "stream=width,height,sample_aspect_ratio",
+                        first_segment(out, "%dp" % want[-1][1], tmp))["streams"][0]
+        check((st["width"], st["height"]) == want[-1] and
+              st.get("sample_aspect_ratio", "1:1") in ("1:1", "N/A"),
+              "small %s: %s" % (size, st))
+
+
+def case_near_duplicates(tmp):
+    """A still 1920x720 picture at 100 kb/s: the 3000/4500 kb/s 480p and the 6000/7800 kb/s
+    720p rungs come out at nearly the same measured rate; the upper one of each goes."""
+    src = os.path.join(tmp, "still.mp4")
+    ffmpeg("-f", "lavfi", "-i", "smptehdbars=size=1920x720:rate=30:duration=4", "-f", "lavfi",
+           "-i", "sine=duration=4", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "100k",
+           "-pix_fmt", "yuv420p", "-c:a", "aac", src)
+    out = os.path.join(tmp, "pkg_still")
+    transcode(src, out, "--segment=2")
+    check_package(out, src, "near-duplicates", tmp, expect_video=[
+        (416, 156), (640, 240), (768, 288), (960, 360), (1280, 480), (1920, 720)])
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    got = sorted((v["path"], v["target_kbps"]) for v in m["video"])
+    check(got == [("156p", 145), ("240p", 365), ("288p", 730), ("360p", 2000), ("480p", 3000),
+                  ("720p", 6000)], "near-duplicates: renditions %s" % got)
+    check(not [d for d in os.listdir(out) if "_" in d and d[0].isdigit()],
+          "near-duplicates: folders %s" % os.listdir(out))
 
 
 def case_rotated(tmp):
@@ -430,52 +542,272 @@ def case_rotated(tmp):
     out = os.path.join(tmp, "pkg_rot")
     transcode(src, out, "--segment=1")
     check_package(out, src, "rotated", tmp,
-                  expect_video=[(132, 234), (202, 360), (244, 432), (304, 540)])
+                  expect_video=[(132, 234), (202, 360), (244, 432), (304, 540), (360, 640)])
+
+
+def check_surround(pkg, name, codec, tmp):
+    """A 5.1 track (English) and a stereo one (French): AAC stereo group "aud" with both,
+    multichannel group with the 5.1 one in CODEC and the French AAC; every video in both."""
+    master = parse_master(os.path.join(pkg, "master.m3u8"))
+    check_group_rules(master, name)
+    entry = {"ac3": "ac-3", "eac3": "ec-3"}[codec]
+    gid = "aud-" + entry.replace("-", "")
+    groups = {}
+    for m in media_of(master, "AUDIO"):
+        groups.setdefault(m["GROUP-ID"], []).append(
+            (m.get("LANGUAGE"), m.get("NAME"), m.get("CHANNELS"), m["URI"]))
+    want = {"aud": [("en", "English", "2", "audio_en/index.m3u8"),
+                    ("fr", "Fran\u00e7ais", "2", "audio_fr/index.m3u8")],
+            gid: [("en", "English", "6", "audio_en_%s/index.m3u8" % entry.replace("-", "")),
+                  ("fr", "Fran\u00e7ais", "2", "audio_fr/index.m3u8")]}
+    check({g: sorted(v) for g, v in groups.items()} == want, "%s: audio groups %s, expected %s"
+          % (name, groups, want))
+    uri = want[gid][0][3]
+    st = probe_json("-show_entries", "stream=codec_name,channels,channel_layout,sample_rate",
+                    first_segment(pkg, os.path.dirname(uri), tmp))["streams"][0]
+    check(st["codec_name"] == codec and st["channels"] == 6 and
+          st.get("channel_layout") in ("5.1", "5.1(side)"),
+          "%s: the multichannel rendition is %s" % (name, st))
+    by_group = {}
+    for a, u in master["variants"]:
+        by_group.setdefault(a.get("AUDIO"), []).append(u)
+    check(sorted(by_group) == sorted(["aud", gid]) and
+          sorted(by_group["aud"]) == sorted(by_group[gid]),
+          "%s: variants by audio group %s" % (name, by_group))
+    for a, u in master["variants"]:
+        c = a.get("CODECS", "").split(",")
+        check((entry in c) == (a.get("AUDIO") == gid) and "mp4a.40.2" in c,
+              "%s: variant %s (%s) CODECS %s" % (name, u, a.get("AUDIO"), c))
+    # ffmpeg reads the master with both groups: the 5.1 and the stereo renditions
+    j = probe_json("-show_entries", "stream=codec_name,channels", os.path.join(pkg, "master.m3u8"))
+    got = {(x["codec_name"], x.get("channels")) for x in j["streams"] if x.get("channels")}
+    check(got == {("aac", 2), (codec, 6)}, "%s: ffprobe of the master: %s" % (name, got))
+    m = json.load(open(os.path.join(pkg, "manifest.json")))
+    got = sorted((x["path"], x["codecs"], x["channels"], x["group"]) for x in m["audio"])
+    check(got == sorted([("audio_en", "mp4a.40.2", 2, "aud"), ("audio_fr", "mp4a.40.2", 2, "aud"),
+                         (os.path.dirname(uri), entry, 6, gid)]) and
+          m.get("audio_languages") == ["en", "fr"],
+          "%s: manifest audio %s %s" % (name, got, m.get("audio_languages")))
 
 
 def case_surround(tmp):
-    """5.1 audio downmixed to stereo 48 kHz."""
-    src = os.path.join(tmp, "surround.mp4")
-    gen(src, "640x360", secs=4, audio=[("5.1", "eng")])
+    """5.1 audio: downmixed to stereo AAC and kept as AC-3 5.1 in its own audio group
+    (E-AC-3 with --surround=eac3, MPEG-TS too); --surround=none keeps stereo only."""
+    global TS
+    src = os.path.join(tmp, "surround.mkv")
+    gen(src, "640x360", secs=4, audio=[("5.1", "eng"), ("stereo", "fre")])
     out = os.path.join(tmp, "pkg_51")
-    transcode(src, out, "--ladder=640x360@365", "--segment=2")
-    check_package(out, src, "surround", tmp, expect_audio=["eng"])
+    transcode(src, out, "--ladder=640x360@365,416x234@145", "--segment=2")
+    check_package(out, src, "surround", tmp, expect_audio=["en", "fr"])
+    check_surround(out, "surround", "ac3", tmp)
+    out = os.path.join(tmp, "pkg_51_ts")
+    transcode(src, out, "--ladder=640x360@365", "--segment=2", "--format=ts",
+              "--surround=eac3", "--surround-bitrate=256")
+    TS = True
+    try:
+        check_package(out, src, "surround-ts", tmp, expect_audio=["en", "fr"])
+        check_surround(out, "surround-ts", "eac3", tmp)
+    finally:
+        TS = False
+    out = os.path.join(tmp, "pkg_51_none")
+    transcode(src, out, "--ladder=640x360@365", "--segment=2", "--surround=none")
+    master = check_package(out, src, "surround-none", tmp, expect_audio=["en", "fr"])
+    check({m["GROUP-ID"] for m in master["media"]} == {"aud"},
+          "surround-none: groups %s" % master["media"])
+    src = os.path.join(tmp, "surround.m4a")  # audio only: one variant per group
+    gen(src, None, secs=3, audio=[("5.1", "eng")])
+    out = os.path.join(tmp, "pkg_51_audio")
+    transcode(src, out, "--segment=1")
+    master = check_package(out, src, "surround-audio", tmp, expect_video=[], expect_audio=["en"])
+    got = sorted((a.get("AUDIO"), a.get("CODECS"), u) for a, u in master["variants"])
+    check(got == [("aud", "mp4a.40.2", "audio_en/index.m3u8"),
+                  ("aud-ac3", "ac-3", "audio_en_ac3/index.m3u8")],
+          "surround-audio: variants %s" % got)
+
+
+def media_of(master, kind):
+    return [m for m in master["media"] if m["TYPE"] == kind]
+
+
+def check_group_rules(master, name):
+    """RFC 8216 4.3.4.1.1: NAMEs unique in a group, one DEFAULT, distinct AUTOSELECT members."""
+    groups = {}
+    for m in master["media"]:
+        groups.setdefault((m["TYPE"], m["GROUP-ID"]), []).append(m)
+    for (kind, gid), ms in groups.items():
+        names = [m["NAME"] for m in ms]
+        check(len(set(names)) == len(names), "%s: %s group %s repeats a NAME: %s" %
+              (name, kind, gid, names))
+        check(sum(m.get("DEFAULT") == "YES" for m in ms) <= 1, "%s: group %s: two defaults" %
+              (name, gid))
+        auto = [(m.get("LANGUAGE"), m.get("FORCED")) for m in ms if m.get("AUTOSELECT") == "YES"]
+        check(len(set(auto)) == len(auto), "%s: group %s: AUTOSELECT=YES members share a "
+              "language: %s" % (name, gid, auto))
+        for m in ms:
+            check(not re.match(r"(audio|subs)_", m["NAME"]), "%s: NAME %r is a folder name" %
+                  (name, m["NAME"]))
 
 
 def case_languages(tmp):
-    """Two audio languages (the second default) and an SRT track, in MKV."""
+    """Matroska's ISO 639-2/B codes (ger, fre, eng twice, one a commentary), the French
+    default, SRT subtitles full and forced; then MP4's 639-2/T (deu, jpn) and a track
+    without a language: RFC 5646 LANGUAGE tags, NAMEs for a menu."""
     srt = os.path.join(tmp, "subs.srt")
     with open(srt, "w") as f:
         f.write("1\n00:00:00,500 --> 00:00:02,000\nHello\n\n2\n00:00:02,500 --> 00:00:03,500\n"
                 "World\n")
     src = os.path.join(tmp, "langs.mkv")
-    gen(src, "640x360", secs=4, audio=[("stereo", "eng"), ("mono", "fra")],
-        extra_in=["-i", srt], extra_out=["-map", "3:s", "-c:s", "srt", "-metadata:s:s:0",
-                                         "language=eng", "-disposition:a:0", "0",
-                                         "-disposition:a:1", "default"])
+    gen(src, "640x360", secs=4,
+        audio=[("stereo", "ger"), ("mono", "fre"), ("stereo", "eng"), ("stereo", "eng")],
+        extra_in=["-i", srt],
+        extra_out=["-map", "5:s", "-map", "5:s", "-c:s", "srt",
+                   "-metadata:s:s:0", "language=eng", "-metadata:s:s:1", "language=eng",
+                   "-disposition:s:1", "forced", "-metadata:s:a:0", "title=Stereo",
+                   "-metadata:s:a:3", "title=Director's commentary",
+                   "-disposition:a:0", "0", "-disposition:a:1", "default"])
     out = os.path.join(tmp, "pkg_langs")
     transcode(src, out, "--ladder=640x360@365", "--segment=2")
-    master = check_package(out, src, "langs", tmp, expect_audio=["eng", "fra"])
-    defaults = [m.get("LANGUAGE") for m in master["media"]
-                if m.get("DEFAULT") == "YES" and m["TYPE"] == "AUDIO"]
-    check(defaults == ["fra"], "langs: default audio %s, expected fra" % defaults)
-    subs = [m for m in master["media"] if m["TYPE"] == "SUBTITLES"]
-    check(len(subs) == 1 and subs[0].get("LANGUAGE") == "eng",
-          "langs: subtitle renditions %s" % subs)
+    master = check_package(out, src, "langs", tmp, expect_audio=["de", "fr", "en", "en"])
+    check_group_rules(master, "langs")
+    audio = {m["URI"]: m for m in media_of(master, "AUDIO")}
+    want = {"audio_de/index.m3u8": ("de", "Deutsch", "NO", "YES"),
+            "audio_fr/index.m3u8": ("fr", "Fran\u00e7ais", "YES", "YES"),
+            "audio_en/index.m3u8": ("en", "English", "NO", "YES"),
+            "audio_en_2/index.m3u8": ("en", "English (Director's commentary)", "NO", "NO")}
+    got = {u: (m.get("LANGUAGE"), m.get("NAME"), m.get("DEFAULT"), m.get("AUTOSELECT"))
+           for u, m in audio.items()}
+    check(got == want, "langs: audio renditions %s, expected %s" % (got, want))
+    subs = media_of(master, "SUBTITLES")
+    got = sorted((m.get("LANGUAGE"), m.get("NAME"), m.get("FORCED"), m.get("AUTOSELECT"))
+                 for m in subs)
+    check(got == [("en", "English", "NO", "YES"), ("en", "English (forced)", "YES", "YES")],
+          "langs: subtitle renditions %s" % got)
     check(all('SUBTITLES="%s"' % subs[0]["GROUP-ID"] in "".join(
         "%s=\"%s\"" % kv for kv in a.items()) for a, _ in master["variants"]) if subs else False,
         "langs: variants do not reference the subtitle group")
-    if subs:
-        p = parse_media(os.path.join(out, subs[0]["URI"]))
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    check(m.get("audio_languages") == ["de", "fr", "en", "en"] and
+          [a["name"] for a in m["audio"]] == ["Deutsch", "Fran\u00e7ais", "English",
+                                              "English (Director's commentary)"] and
+          m.get("subtitle_languages") == ["en", "en"],
+          "langs: manifest languages %s %s" % (m.get("audio_languages"), m.get("audio")))
+    # a player sees the tags: ffprobe through the master playlist
+    j = probe_json("-show_entries", "stream=codec_type:stream_tags=language", os.path.join(
+        out, "master.m3u8"))
+    langs = sorted(st.get("tags", {}).get("language", "") for st in j["streams"]
+                   if st["codec_type"] == "audio")
+    check(langs == ["de", "en", "en", "fr"], "langs: ffprobe of the master: %s" % langs)
+    sub = [x for x in subs if x.get("FORCED") == "NO"]
+    if sub:
+        p = parse_media(os.path.join(out, sub[0]["URI"]))
         v = parse_media(os.path.join(out, "360p", "index.m3u8"))
         check([d for _, d, _ in p["segs"]] == [d for _, d, _ in v["segs"]],
               "langs: subtitle segments do not follow the video's")
-        text = "".join(open(os.path.join(out, os.path.dirname(subs[0]["URI"]), u)).read()
+        text = "".join(open(os.path.join(out, os.path.dirname(sub[0]["URI"]), u)).read()
                        for u, _, _ in p["segs"])
         # the MKV muxer shifted video and subtitles by the AAC priming (23 ms)
         check(text.startswith("WEBVTT") and "Hello" in text and "World" in text and
               re.search(r"00:00:00\.5[0-4]\d --> 00:00:02\.0[0-4]\d", text),
               "langs: WebVTT content %r" % text[:300])
+
+    src = os.path.join(tmp, "langs.mp4")  # MP4 carries ISO 639-2/T
+    gen(src, "320x180", secs=2, audio=[("stereo", "deu"), ("stereo", "jpn"), ("mono", "und")])
+    out = os.path.join(tmp, "pkg_langs_mp4")
+    transcode(src, out, "--ladder=320x180@200", "--segment=1")
+    master = check_package(out, src, "langs-mp4", tmp, expect_audio=["de", "ja", "und"])
+    check_group_rules(master, "langs-mp4")
+    got = sorted((m.get("LANGUAGE"), m.get("NAME")) for m in media_of(master, "AUDIO"))
+    check(got == [("de", "Deutsch"), ("ja", "\u65e5\u672c\u8a9e"), ("und", "Audio")],
+          "langs-mp4: audio renditions %s" % got)
+
+
+def write_pgs(path):
+    """A Blu-ray (PGS) subtitle file: a 2x2 picture shown from 1 s to 2 s."""
+    def seg(pts, kind, payload):
+        return b"PG" + struct.pack(">IIBH", pts, 0, kind, len(payload)) + payload
+
+    def display_set(pts, show):
+        objs = struct.pack(">HBBHH", 0, 0, 0, 100, 100) if show else b""
+        out = seg(pts, 0x16, struct.pack(">HHBHBBBB", 640, 360, 0x10, 1 if show else 2,
+                                         0x80 if show else 0, 0, 0, 1 if show else 0) + objs)
+        out += seg(pts, 0x17, struct.pack(">BBHHHH", 1, 0, 100, 100, 2, 2))
+        if show:
+            out += seg(pts, 0x14, bytes([0, 0, 1, 235, 128, 128, 255]))
+            rle = bytes([1, 1, 0, 0, 1, 1, 0, 0])
+            out += seg(pts, 0x15, struct.pack(">HBB", 0, 0, 0xC0) +
+                       (len(rle) + 4).to_bytes(3, "big") + struct.pack(">HH", 2, 2) + rle)
+        return out + seg(pts, 0x80, b"")
+
+    with open(path, "wb") as f:
+        f.write(display_set(90000, True) + display_set(180000, False))
+
+
+def case_skipped(tmp):
+    """Streams that are not packaged (PGS and DVD subtitles, a second video, an attachment;
+    cover art and timecode tracks in MP4) are listed with their reason in manifest.json
+    and in --progress=json's final event, and warned about on stderr."""
+    pgs, dvd = os.path.join(tmp, "subs.sup"), os.path.join(tmp, "dvd.vob")
+    write_pgs(pgs)
+    ffmpeg("-i", pgs, "-c:s", "dvdsub", "-f", "vob", dvd)  # PS keeps no bogus duration
+    srt = os.path.join(tmp, "subs.srt")
+    with open(srt, "w") as f:
+        f.write("1\n00:00:00,500 --> 00:00:01,500\nHello\n")
+    src = os.path.join(tmp, "skipped.mkv")
+    gen(src, "640x360", secs=3, audio=[("stereo", "eng")],
+        extra_in=["-i", pgs, "-i", dvd, "-i", srt, "-f", "lavfi", "-i",
+                  "testsrc2=size=160x90:rate=30:duration=3"],
+        extra_out=["-map", "2:s", "-map", "3:s", "-map", "4:s", "-map", "5:v", "-c:s:0", "copy",
+                   "-c:s:1", "copy", "-c:s:2", "srt", "-metadata:s:s:0", "language=ger",
+                   "-metadata:s:s:0", "title=Signs", "-metadata:s:s:1", "language=fre",
+                   "-metadata:s:s:2", "language=eng", "-attach", srt, "-metadata:s:t",
+                   "mimetype=text/plain"])
+    probe = probe_json("-show_entries", "stream=index,codec_name,codec_type", src)["streams"]
+    kinds = {st["index"]: st.get("codec_name", st["codec_type"]) for st in probe}
+    out = os.path.join(tmp, "pkg_skipped")
+    r = run([BIN, src, out, "--preset=ultrafast", "--progress=json", "--ladder=640x360@365",
+             "--segment=1"])
+    check(r.returncode == 0, "skipped: rc %d %s" % (r.returncode, r.stderr))
+    master = check_package(out, src, "skipped", tmp, expect_video=[(640, 360)],
+                           expect_audio=["en"])
+    subs = [(m.get("LANGUAGE"), m.get("URI")) for m in media_of(master, "SUBTITLES")]
+    check(subs == [("en", "subs_en/index.m3u8")], "skipped: subtitle renditions %s" % subs)
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    got = [(k["stream"], k["type"], k["codec"], k["language"], k["reason"])
+           for k in m.get("skipped_streams", [])]
+    idx = {v: k for k, v in kinds.items()}
+    want = [(idx["hdmv_pgs_subtitle"], "subtitle", "hdmv_pgs_subtitle", "de", "bitmap_subtitle"),
+            (idx["dvd_subtitle"], "subtitle", "dvd_subtitle", "fr", "bitmap_subtitle"),
+            (max(k for k, v in kinds.items() if v == "h264"), "video", "h264", "und",
+             "extra_video"),
+            (max(kinds), "attachment", "none", "und", "attachment")]
+    check(sorted(got) == sorted(want), "skipped: manifest skipped_streams %s, expected %s (%s)"
+          % (got, want, kinds))
+    check(all(k.get("message") and str(k["stream"]) in k["message"]
+              for k in m.get("skipped_streams", [])), "skipped: messages %s" %
+          m.get("skipped_streams"))
+    check([k["title"] for k in m.get("skipped_streams", []) if k["language"] == "de"] ==
+          ["Signs"], "skipped: the PGS track's title is not kept")
+    lines = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+    done = lines[-1] if lines else {}
+    check(done.get("event") == "done" and done.get("skipped_streams") == m.get("skipped_streams"),
+          "skipped: the final progress event lists %s" % done.get("skipped_streams"))
+    warned = [l for l in r.stderr.splitlines() if "skipped" in l]
+    check(len(warned) == len(want) and all(src in l for l in warned),
+          "skipped: stderr warnings %r" % r.stderr)
+
+    src = os.path.join(tmp, "cover.mp4")
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=2", "-f", "lavfi", "-i",
+           "sine=duration=2", "-f", "lavfi", "-i", "testsrc2=size=64x64:duration=0.04",
+           "-map", "0", "-map", "1", "-map", "2", "-c:v:0", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", "-c:v:1", "png", "-disposition:v:1", "attached_pic", "-c:a",
+           "aac", "-timecode", "00:00:00:00", src)
+    out = os.path.join(tmp, "pkg_cover")
+    transcode(src, out, "--ladder=640x360@365", "--segment=1")
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    reasons = sorted((k["codec"], k["reason"]) for k in m.get("skipped_streams", []))
+    check(("png", "cover_art") in reasons and ("tmcd", "data") in reasons and
+          {r for _, r in reasons} == {"cover_art", "data"},
+          "skipped: MP4 skipped_streams %s" % reasons)
 
 
 def case_audio_only(tmp):
@@ -483,7 +815,7 @@ def case_audio_only(tmp):
     gen(src, None, secs=7, audio=[("stereo", "eng")])
     out = os.path.join(tmp, "pkg_audio")
     transcode(src, out)
-    master = check_package(out, src, "audio-only", tmp, expect_video=[], expect_audio=["eng"])
+    master = check_package(out, src, "audio-only", tmp, expect_video=[], expect_audio=["en"])
     check(len(master["variants"]) == 1 and master["variants"][0][0].get("CODECS") == "mp4a.40.2",
           "audio-only: variants %s" % master["variants"])
 
@@ -512,11 +844,14 @@ def case_mpegts(tmp):
     TS = True
     try:
         check_package(out, src, "mpegts", tmp, expect_video=[(416, 234), (640, 360)],
-                      expect_audio=["eng"])
+                      expect_audio=["en"])
     finally:
         TS = False
     check(not any(f.endswith(".m4s") or f == "init.mp4" for _, _, fs in os.walk(out)
                   for f in fs), "mpegts: fMP4 files in a TS package")
+    master = parse_master(os.path.join(out, "master.m3u8"))
+    check(len(master["iframes"]) == 2 and "#EXT-X-VERSION:5" in master["tags"],
+          "mpegts: I-frame playlists %s" % master["iframes"])
     vtt = open(os.path.join(out, "subs_und", "seg_00001.vtt")).read()
     check("X-TIMESTAMP-MAP=MPEGTS:90000,LOCAL:00:00:00.000" in vtt, "mpegts: WebVTT %r" % vtt)
 
@@ -670,8 +1005,11 @@ CASES = {
     "full_ladder": case_full_ladder,
     "odd_sizes": case_odd_sizes,
     "rotated": case_rotated,
+    "small_sources": case_small_sources,
+    "near_duplicates": case_near_duplicates,
     "surround": case_surround,
     "languages": case_languages,
+    "skipped": case_skipped,
     "audio_only": case_audio_only,
     "vfr": case_vfr,
     "mpegts": case_mpegts,

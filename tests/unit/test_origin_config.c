@@ -1,5 +1,5 @@
-/* Unit tests for origin/config.c: defaults, keys, OWASP minimums, errors. */
-#include "config.h"
+/* Unit tests for origin/origin_config.c: defaults, keys, OWASP minimums, errors. */
+#include "origin_config.h"
 #include "test.h"
 
 static int parse(struct origin_config *cfg, const char *text, char *err, size_t errlen)

@@ -1,5 +1,5 @@
-/* Unit tests for origin/creds.c: body parsing, email normal form and syntax, password policy. */
-#include "creds.h"
+/* Unit tests for the credentials: body parsing (api/bodies.h), email normal form and syntax, password policy. */
+#include "api/bodies.h"
 #include "test.h"
 
 static int parse(const char *body, struct origin_creds *c, struct origin_fail *f)

@@ -1,6 +1,6 @@
 /*
- * Playback leases (origin/leases.c) and subscription periods
- * (origin/plans.c) over a real LMDB store in a temporary folder.
+ * Playback leases (origin/playback/leases.c) and subscription periods
+ * (origin/plans/plans.c) over a real LMDB store in a temporary folder.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -8,9 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "leases.h"
-#include "plans.h"
+#include "schema.h"
+#include "store.h"
+#include "playback/leases.h"
+#include "plans/plans.h"
 #include "test.h"
 
 static char dir[64];

@@ -1,6 +1,6 @@
 /*
  * argon2_bench: the time of one argon2id hash as reel-origin pays it at
- * signup and login (origin/auth.c: 16-byte salt, 32-byte hash), with
+ * signup and login (origin/accounts/accounts.c: 16-byte salt, 32-byte hash), with
  * libargon2's argon2id_hash_raw.  Prints the median of RUNS single hashes
  * (default 7, after one unmeasured hash), with the fastest and slowest.
  *

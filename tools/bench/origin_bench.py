@@ -66,7 +66,7 @@ PLAN = {"title": "Bench", "max_streams": 100, "max_height": 1080, "downloads": F
         "max_devices": 10, "max_downloads": 1, "downloads_per_title_year": 1}
 ARGON2 = {"memory_kib": 19 * 1024, "time": 2, "lanes": 1}   # conf [auth] defaults
 
-# What origin/catalog.c's catalog_from_manifest accepts; no real package behind it.
+# What origin/catalog/catalog.c's catalog_from_manifest accepts; no real package behind it.
 MANIFEST = {
     "manifest_version": 1,
     "title": "Bench Title",

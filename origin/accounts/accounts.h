@@ -1,0 +1,175 @@
+/*
+ * Accounts, sessions and login throttling, over the origin's store
+ * (tables.h holds the records).
+ *
+ * A user id is "u" and 16 lowercase hex digits (64 random bits); it names
+ * the user in stream tokens and licenses, where an email must not appear.
+ * A session's last use is written at most every idle timeout / 8 (60 s at
+ * most), so most requests read the store without writing it.
+ *
+ * Passwords are hashed with argon2id; session tokens are 32 random bytes,
+ * handed out once as base64url (43 characters) and kept only as their hash.
+ * Hashing takes ~20 ms at the minimum parameters, so signup, login and a
+ * password change go in steps and the caller may run the hashing steps on
+ * worker threads (pwhash_pool.h):
+ *
+ *   signup:          accounts_password_hash  -> accounts_create
+ *   login:           accounts_login_lookup   -> accounts_password_check -> accounts_login_session
+ *   password change: accounts_login_lookup   -> accounts_password_check and
+ *                    accounts_password_hash  -> accounts_password_set -> accounts_login_session
+ *
+ * accounts_password_hash() and accounts_password_check() touch no store and
+ * nothing of A but its parameters and dummy hash, so they may run on any
+ * thread, concurrently, while A lives.  Every other call is for the thread
+ * that owns the store (the event loop).
+ *
+ * Failed logins are throttled per account and per client address
+ * (throttle.h): past 5 failures of an account (20 of an address) each
+ * further one doubles the wait, 2 s, 4 s, ... up to 15 minutes.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
+ */
+#ifndef ORIGIN_ACCOUNTS_H
+#define ORIGIN_ACCOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "accounts/credentials.h"
+
+struct store;
+struct store_txn;
+
+#define ACCOUNTS_TOKEN_LEN 43 /* base64url of 32 bytes, no padding */
+#define ACCOUNTS_UID_LEN   17 /* "u" + 16 hex digits */
+
+/* A user, as a session or a lookup finds it. */
+struct accounts_user {
+	char id[ACCOUNTS_UID_LEN + 1];
+	char email[ORIGIN_EMAIL_MAX + 1];
+	int64_t created;
+	bool disabled;
+};
+
+struct accounts_params {
+	uint32_t m_kib, t, p;  /* argon2id memory (KiB), passes, lanes */
+	int64_t ttl_s, idle_s; /* session lifetime and idle timeout */
+};
+
+struct accounts;
+
+/*
+ * Create the account service over ST (not owned; it must outlive the
+ * service).  Computes the dummy hash used for unknown emails, so it takes one
+ * argon2id run.  Returns NULL with errno set on failure; free with
+ * accounts_free().
+ */
+struct accounts *accounts_new(struct store *st, const struct accounts_params *p);
+
+/* Free A.  NULL is a no-op. */
+void accounts_free(struct accounts *a);
+
+/*
+ * Hash PWD[0..LEN) with a fresh salt (any thread).  Returns 0 with *HASH the
+ * encoded argon2id string (malloc'd: the caller frees it), -ENOMEM or -EIO.
+ */
+int accounts_password_hash(const struct accounts *a, const char *pwd, size_t len, char **hash);
+
+/*
+ * Check PWD[0..LEN) against HASH from accounts_login_lookup (any thread;
+ * HASH NULL: against the dummy hash, and fail).  Returns 0 when it matches,
+ * else -EACCES.
+ */
+int accounts_password_check(const struct accounts *a, const char *hash, const char *pwd,
+			    size_t len);
+
+/*
+ * Create the account EMAIL (allowed by accounts_password_policy) with HASH
+ * (from accounts_password_hash; copied) at NOW.  Returns 0, -EEXIST when
+ * the email is taken, or a negative errno.
+ */
+int accounts_create(struct accounts *a, const char *email, const char *hash, int64_t now);
+
+/*
+ * The hash a login of EMAIL is checked against: returns 0 with *HASH a copy
+ * of the account's (malloc'd: the caller frees it), or with *HASH NULL when
+ * there is no such account or it is disabled (the check then runs against
+ * the dummy hash: same time, same -EACCES); or a negative errno.
+ */
+int accounts_login_lookup(struct accounts *a, const char *email, char **hash);
+
+/*
+ * Open a session for EMAIL, whose password matched HASH, at NOW, unless the
+ * account has meanwhile been disabled, removed or given another password
+ * (-EACCES).  Returns 0 with the token (43 characters, NUL-terminated; the
+ * caller wipes it when sent) in TOKEN and its expiry in *EXPIRES, -EACCES,
+ * or a negative errno.
+ */
+int accounts_login_session(struct accounts *a, const char *email, const char *hash, int64_t now,
+			   char token[ACCOUNTS_TOKEN_LEN + 1], int64_t *expires);
+
+/*
+ * Give EMAIL's account the password hash HASH (copied), if its hash is still
+ * OLD (the one the current password was checked against) and it is not
+ * disabled, and end every session of the account, in one transaction.
+ * Returns 0, -ESTALE (changed or disabled meanwhile), -ENOENT, or a negative
+ * errno.
+ */
+int accounts_password_set(struct accounts *a, const char *email, const char *old, const char *hash);
+
+/*
+ * Find the session of TOKEN[0..LEN) at NOW and record the use.  Returns 0
+ * with the user in *U, -EACCES when the token is malformed, unknown, expired
+ * or idle too long (an ended session is deleted) or the account is
+ * disabled, or a negative errno.
+ */
+int accounts_session_use(struct accounts *a, const char *token, size_t len, int64_t now,
+			 struct accounts_user *u);
+
+/* End the session of TOKEN[0..LEN).  Returns 0, -EACCES when there is none, or a negative errno. */
+int accounts_logout(struct accounts *a, const char *token, size_t len);
+
+/*
+ * Look up the account of EMAIL_OR_ID (an email, normalised here, or a user
+ * id), in T or (accounts_find) in a read transaction of its own.  Returns 0
+ * with *U, -ENOENT, or a negative errno.
+ */
+int accounts_find_in(struct store_txn *t, const char *email_or_id, struct accounts_user *u);
+int accounts_find(struct accounts *a, const char *email_or_id, struct accounts_user *u);
+
+/*
+ * Disable (DISABLE true) or enable the account of user id UID.  Disabling
+ * deletes every session of the account at once.  Returns 0, -ENOENT, or a
+ * negative errno.
+ */
+int accounts_set_disabled(struct accounts *a, const char *uid, bool disable);
+
+/*
+ * The accounts in email order, skipping OFFSET and at most LIMIT: *USERS
+ * (malloc'd: the caller frees it; NULL when none) holds *N of them, and
+ * *TOTAL counts every account.  Returns 0 or a negative errno (-EIO: a
+ * damaged record).
+ */
+int accounts_list(struct accounts *a, size_t offset, size_t limit, struct accounts_user **users,
+		  size_t *n, size_t *total);
+
+/*
+ * Login throttling, for the loop's thread.  accounts_throttled(): the
+ * seconds a password check for EMAIL from the address ADDR[0..ALEN) (ADDR
+ * NULL: the account only) must still wait at NOW; 0 when it may run.
+ * accounts_check_started(): a check of EMAIL's password starts at NOW; it
+ * counts as a failure of the account at once, so that checks in flight
+ * together cannot get past the throttle.  accounts_check_done(): the check
+ * ended; a pass clears the account, a failure of a login also counts for
+ * ADDR (may be NULL).
+ */
+unsigned accounts_throttled(struct accounts *a, const char *email, const void *addr, size_t alen,
+			    int64_t now);
+void accounts_check_started(struct accounts *a, const char *email, int64_t now);
+void accounts_check_done(struct accounts *a, const char *email, bool passed, const void *addr,
+			 size_t alen, int64_t now);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * The admin API's routes (/admin/v1/, /healthz and /metrics on the admin
+ * listeners only): a path pattern, a method and the handler of each
+ * endpoint.  Every handler checks the admin token itself (api_not_admin),
+ * but for /healthz and /metrics.  A new resource adds its lines here.
+ */
+#include "api/api_int.h"
+
+#include <assert.h>
+
+static const struct api_route routes[] = {
+    {HTTP_GET, "/admin/v1/users", api_admin_users_list},
+    {HTTP_POST, "/admin/v1/users/*/disable", api_admin_user_disable},
+    {HTTP_POST, "/admin/v1/users/*/enable", api_admin_user_enable},
+    {HTTP_GET, "/admin/v1/plans", api_admin_plans_list},
+    {HTTP_GET, "/admin/v1/plans/*", api_admin_plan_get},
+    {HTTP_PUT, "/admin/v1/plans/*", api_admin_plan_put},
+    {HTTP_DELETE, "/admin/v1/plans/*", api_admin_plan_delete},
+    {HTTP_POST, "/admin/v1/grants", api_admin_grant},
+    {HTTP_GET, "/admin/v1/titles", api_admin_titles_list},
+    {HTTP_GET, "/admin/v1/titles/*", api_admin_title_get},
+    {HTTP_PUT, "/admin/v1/titles/*", api_admin_title_put},
+    {HTTP_DELETE, "/admin/v1/titles/*", api_admin_title_delete},
+    {HTTP_POST, "/admin/v1/titles/*/keys", api_admin_title_key_add},
+    {HTTP_GET, "/healthz", api_admin_healthz},
+    {HTTP_GET, "/metrics", api_admin_metrics},
+};
+
+void origin_admin_handle(struct httpd_exchange *x, void *arg)
+{
+	struct origin_api *api = arg;
+
+	assert(api->magic == ORIGIN_API_MAGIC);
+	api_route(api, x, routes, sizeof(routes) / sizeof(routes[0]));
+}

@@ -1,0 +1,153 @@
+/*
+ * The admin API (/admin/v1/, on the admin listeners only): users, plans,
+ * grants, titles and their content keys.  Every request carries an admin
+ * token (admin.h); every change is logged with the admin's name.
+ */
+#include "admin/admin_tokens.h"
+#include "admin/users.h"
+#include "api/api_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "accounts/pwhash_pool.h"
+#include "jsonfield.h"
+#include "playback/playback.h"
+#include "log.h"
+#include "plans/plans.h"
+
+#define DAY 86400
+
+bool api_not_admin(struct origin_api *api, struct httpd_exchange *x, const char **who)
+{
+	struct http_str a = x->req->authorization;
+
+	*who = NULL;
+	if (a.len > 7 && strncasecmp(a.p, "Bearer ", 7) == 0 && api->admins)
+		*who = admin_check(api->admins, a.p + 7, a.len - 7);
+	if (*who)
+		return false;
+	api_error(x, 401, "unauthorized", "an admin token is required",
+		  "WWW-Authenticate: Bearer realm=\"reel-admin\"\r\n");
+	return true;
+}
+
+/* ---- users ---- */
+
+void api_admin_users_list(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p)
+{
+	struct api_page pg;
+	const char *who;
+	json_t *page;
+	int rc;
+
+	if (api_not_admin(api, x, &who))
+		return;
+	pg = api_admin_page(x);
+	rc = admin_users(api->accounts, api->plans, pg.offset, pg.limit, api->now(), &page);
+	api_send_result(x, "users", rc, page);
+}
+
+static void set_disabled(struct origin_api *api, struct httpd_exchange *x,
+			 const struct api_params *p, bool disable)
+{
+	char uid[ACCOUNTS_UID_LEN + 1];
+	const char *who;
+	size_t ended = 0;
+	int rc = -ENOENT;
+
+	if (api_not_admin(api, x, &who))
+		return;
+	if (api_param(&p->v[0], uid, sizeof(uid)))
+		rc = accounts_set_disabled(api->accounts, uid, disable);
+	if (rc == -ENOENT) {
+		api_error(x, 404, "unknown_user", "no such user", NULL);
+		return;
+	}
+	if (rc != 0) {
+		api_internal(x, "disable", rc);
+		return;
+	}
+	if (disable)
+		ended = playback_end_user(api->playback, uid);
+	log_info("admin %s: %s user %s (%zu streams ended)", who, disable ? "disabled" : "enabled",
+		 uid, ended);
+	api_send_json(x, 200,
+		      json_pack("{s:s, s:b, s:I}", "id", uid, "disabled", disable, "streams_ended",
+				(json_int_t)ended),
+		      NULL);
+}
+
+void api_admin_user_disable(struct origin_api *api, struct httpd_exchange *x,
+			    const struct api_params *p)
+{
+	set_disabled(api, x, p, true);
+}
+
+void api_admin_user_enable(struct origin_api *api, struct httpd_exchange *x,
+			   const struct api_params *p)
+{
+	set_disabled(api, x, p, false);
+}
+
+void api_admin_healthz(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
+{
+	api_send_json(x, 200,
+		      json_pack("{s:s, s:I}", "status", "ok", "leases",
+				(json_int_t)playback_leases(api->playback)),
+		      NULL);
+}
+
+/* One metric NAME of TYPE ("counter", "gauge") with HELP and value V, in the text format. */
+static int metric(struct buf *b, const char *name, const char *help, const char *type, uint64_t v)
+{
+	return buf_printf(b, "# HELP %s %s.\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
+			  (unsigned long long)v);
+}
+
+/* GET /metrics: the HTTP core's counters and the origin's own, in the Prometheus text format. */
+void api_admin_metrics(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
+{
+	struct pwhash_pool_stats hs = {0};
+	struct buf b = {0};
+	int rc = metrics_render(api->metrics, &b);
+
+	if (api->pool)
+		pwhash_pool_stats(api->pool, &hs);
+#define COUNTER(id, name, help)                                                                    \
+	if (rc == 0)                                                                               \
+		rc = metric(&b, name, help, "counter", api->count[ORIGIN_COUNT_##id]);
+	ORIGIN_COUNTERS(COUNTER)
+#undef COUNTER
+	if (rc == 0)
+		rc = metric(&b, "reel_origin_hash_rejected_total",
+			    "Password hashing jobs refused (pool full: 503)", "counter",
+			    hs.rejected);
+	if (rc == 0)
+		rc = metric(&b, "reel_origin_hash_completed_total", "Password hashing jobs done",
+			    "counter", hs.completed);
+	if (rc == 0)
+		rc = metric(&b, "reel_origin_hash_running", "Password hashing jobs running",
+			    "gauge", hs.running);
+	if (rc == 0)
+		rc = metric(&b, "reel_origin_hash_queued", "Password hashing jobs waiting", "gauge",
+			    hs.queued);
+	if (rc == 0)
+		rc = metric(&b, "reel_origin_leases", "Playback leases live", "gauge",
+			    playback_leases(api->playback));
+	if (rc != 0) {
+		buf_free(&b);
+		api_internal(x, "metrics", -ENOMEM);
+		return;
+	}
+	httpd_begin(x, 200);
+	httpd_header_lit(x, "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n");
+	httpd_header_lit(x, "Cache-Control: no-store\r\n");
+	httpd_end_head(x, (int64_t)b.len);
+	httpd_body_mem(x, b.p, b.len);
+	buf_free(&b);
+}

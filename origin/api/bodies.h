@@ -1,0 +1,76 @@
+/*
+ * The request bodies the API reads, for the handlers and their fuzz
+ * targets: signup and login credentials (api_accounts.c), a plan
+ * (api_plans.c) and a package's manifest (api_catalog.c).  Each checks the
+ * body against its domain's rules and refuses with an origin_fail: the HTTP
+ * status its resource's table gives, a stable code and a message.
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
+ */
+#ifndef ORIGIN_API_BODIES_H
+#define ORIGIN_API_BODIES_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "accounts/credentials.h"
+#include "plans/plans.h"
+
+struct origin_creds {
+	char email[ORIGIN_EMAIL_MAX + 1]; /* normalised: trimmed, ASCII lowercase */
+	char password[ORIGIN_PASSWORD_MAXLEN + 1];
+	size_t password_len; /* bytes; the password may hold NUL characters */
+};
+
+/*
+ * Why a request was refused: an HTTP status, a stable code and a message
+ * (static strings, or a reason's: they live as long as it), and with
+ * HAS_LIMIT the plan's number the answer carries as "limit".
+ */
+struct origin_fail {
+	int status;
+	const char *code, *message;
+	bool has_limit;
+	unsigned limit;
+};
+
+/*
+ * Parse BODY[0..LEN) as a JSON object with string members "email" and
+ * "password" (other members are ignored; duplicate keys are refused) into
+ * *OUT, the email normalised but not yet validated.  Returns 0, or -1 with
+ * *FAIL set: 400 invalid_json (not JSON, not an object), 400 invalid_request
+ * (a member missing or not a string), 422 invalid_email (longer than
+ * ORIGIN_EMAIL_MAX), 422 weak_password (longer than ORIGIN_PASSWORD_MAXLEN
+ * bytes).  *OUT may be partly written on failure.
+ */
+int origin_creds_parse(const char *body, size_t len, struct origin_creds *out,
+		       struct origin_fail *fail);
+
+/*
+ * Check the signup policy for C (accounts_password_policy): 0, or -1 with
+ * *FAIL 422 invalid_email or 422 weak_password.
+ */
+int origin_creds_policy(const struct origin_creds *c, struct origin_fail *fail);
+
+/*
+ * Parse an admin's plan body OBJ for plan NAME (from the path) into *OUT
+ * (plan_from_json).  Returns 0, or -1 with *FAIL: 400 invalid_request (an
+ * unknown or missing member), 422 invalid_plan (a value out of range, or
+ * NAME invalid).
+ */
+int plan_parse(json_t *obj, const char *name, struct plan *out, struct origin_fail *fail);
+
+/*
+ * The catalog record of title ID from its manifest.json BODY[0..LEN) at NOW
+ * (catalog_record; NAME, when not NULL, overrides the display name).
+ * Returns 0 with *OUT (the caller decrefs it), or -1 with *OUT NULL and
+ * *FAIL: 400 invalid_json, 422 invalid_manifest, 500 internal.
+ */
+int catalog_from_manifest(const char *body, size_t len, const char *id, const char *name,
+			  int64_t now, json_t **out, struct origin_fail *fail);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * The one mapping from domain results to HTTP answers: for each resource of
+ * the API, what each negative errno its domain call returns is answered
+ * (docs/openapi.yaml lists the same codes).  A CODE or MESSAGE of NULL is
+ * the domain's reason's; an errno a resource does not list is a failure
+ * (500, or 503 when the store is full).  A new resource adds its rows here.
+ */
+#include "api/api_int.h"
+
+#include <errno.h>
+
+/* One row: resource R answers the domain's RC with STATUS, CODE and MESSAGE (counting in ID). */
+#define REFUSE(r, rc, status, code, message)                                                       \
+	{                                                                                          \
+		API_##r, (rc), (status), (code), (message), ORIGIN_COUNT_NONE, NULL                \
+	}
+#define COUNTED(r, rc, status, code, message, id)                                                  \
+	{                                                                                          \
+		API_##r, (rc), (status), (code), (message), ORIGIN_COUNT_##id, NULL                \
+	}
+
+static const struct api_refusal refusals[] = {
+    /* accounts */
+    {API_SESSION, -EACCES, 401, "invalid_token", "the session token is invalid or expired",
+     ORIGIN_COUNT_NONE, "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n"},
+    REFUSE(SIGNUP, -EEXIST, 409, "email_taken", "an account with this email exists"),
+    REFUSE(LOGIN, -EACCES, 401, "invalid_credentials", "wrong email or password"),
+    REFUSE(CREDENTIALS, -EINVAL, 422, NULL, NULL),
+    REFUSE(PASSWORD, -EACCES, 403, "wrong_password", "the current password is wrong"),
+    REFUSE(PASSWORD, -ESTALE, 409, "account_changed",
+	   "the account changed meanwhile (password or status); sign in again"),
+
+    /* plans */
+    REFUSE(PLAN, -EPROTO, 400, "invalid_request", NULL),
+    REFUSE(PLAN, -EINVAL, 422, "invalid_plan", NULL),
+    REFUSE(PLAN, -ENOENT, 404, "unknown_plan", "no such plan"),
+    REFUSE(PLAN, -EBUSY, 409, "plan_in_use", "subscriptions name this plan; move them first"),
+    REFUSE(SUBSCRIPTION, -ENOENT, 404, "no_subscription", "you have no subscription"),
+    REFUSE(SUBSCRIBE, -ENOENT, 422, "unknown_plan", "no such plan"),
+    REFUSE(CANCEL, -ENOENT, 404, "no_subscription", "you have no active subscription"),
+    REFUSE(GRANT_USER, -ENOENT, 422, "unknown_user", "no such user"),
+    REFUSE(GRANT, -ENOENT, 422, "unknown_plan", "no such plan"),
+
+    /* catalog */
+    REFUSE(TITLE, -EBADMSG, 400, "invalid_json", NULL),
+    REFUSE(TITLE, -EINVAL, 422, "invalid_manifest", NULL),
+    REFUSE(TITLE, -ENOENT, 404, "unknown_title", "no such title"),
+    REFUSE(KEY_ADD, -EEXIST, 409, "key_exists", "the title already has a key with this kid"),
+
+    /* playback */
+    COUNTED(PLAY, -EACCES, 403, "no_subscription", "an active subscription is required",
+	    PLAY_REFUSED),
+    COUNTED(PLAY, -ENOENT, 404, "unknown_title", "no such title", PLAY_REFUSED),
+    COUNTED(PLAY, -ERANGE, 403, "height_not_allowed",
+	    "no rendition of this title is within the plan's height", PLAY_REFUSED),
+    COUNTED(PLAY, -EUSERS, 403, "stream_limit", NULL, STREAM_LIMIT),
+    REFUSE(HEARTBEAT, -ENOENT, 404, "unknown_lease",
+	   "no such lease, or it ended; start the playback again"),
+    REFUSE(STOP, -ENOENT, 404, "unknown_lease", "no such lease, or it ended"),
+    COUNTED(STREAM_KEY, -EBADMSG, 401, "invalid_token", "the stream token is not valid",
+	    KEY_REFUSED),
+    COUNTED(STREAM_KEY, -ETIMEDOUT, 401, "token_expired", "the stream token has expired",
+	    KEY_REFUSED),
+    COUNTED(STREAM_KEY, -EACCES, 403, "wrong_title", "the stream token is for another title",
+	    KEY_REFUSED),
+    COUNTED(STREAM_KEY, -EKEYREVOKED, 403, "lease_ended", "the playback lease has ended",
+	    KEY_REFUSED),
+    REFUSE(STREAM_KEY, -ENOENT, 404, "no_key", "this title has no such content key"),
+
+    /* downloads */
+    REFUSE(DOWNLOAD, -EACCES, 403, "no_subscription", "an active subscription is required"),
+    REFUSE(DOWNLOAD, -ENOENT, 404, "unknown_title", "no such title"),
+    REFUSE(DOWNLOAD, -ENOKEY, 409, "not_downloadable",
+	   "the title has no content key, so it cannot be licensed"),
+    COUNTED(DOWNLOAD, -EPERM, 403, "downloads_not_allowed", "the plan does not include downloads",
+	    LICENSE_REFUSED),
+    COUNTED(DOWNLOAD, -EDQUOT, 403, NULL, NULL, LICENSE_REFUSED),
+    REFUSE(RENEW, -ENOENT, 404, "unknown_download", "no such download"),
+    REFUSE(RENEW, -EACCES, 403, "no_subscription", "an active subscription is required"),
+    REFUSE(RENEW, -ESTALE, 409, "released", "the download was released; download it again"),
+    REFUSE(RENEW, -EPERM, 403, "downloads_not_allowed", "the plan does not include downloads"),
+    REFUSE(RENEW, -ENOKEY, 409, "not_downloadable", "the title's content key is gone"),
+    REFUSE(RELEASE, -ENOENT, 404, "unknown_download", "no such download"),
+    REFUSE(RELEASE, -EALREADY, 404, "unknown_download", "the download was already released"),
+    REFUSE(LICENSE_KEY, -EBADMSG, 401, "invalid_license", "the license is not valid"),
+    REFUSE(LICENSE_KEY, -ETIMEDOUT, 401, "license_expired", "the license has expired; renew it"),
+    REFUSE(LICENSE_KEY, -EACCES, 403, "wrong_title", "the license is for another title"),
+    REFUSE(LICENSE_KEY, -EPERM, 403, "license_released", "the download was released"),
+};
+
+const struct api_refusal *api_refusal_of(enum api_resource r, int rc)
+{
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (refusals[i].resource == r && refusals[i].rc == rc)
+			return &refusals[i];
+	return NULL;
+}

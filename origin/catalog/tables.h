@@ -1,0 +1,15 @@
+/*
+ * The tables of catalog/ (numbered in schema.h):
+ *
+ *   titles: id -> {"id", "name", "version", "duration", "container", "segment_target",
+ *                  "video": [{"path", "width", "height", "bandwidth", "codecs", "frame_rate"}],
+ *                  "audio": [{"language", "name", "channels"}], "audio_languages",
+ *                  "subtitle_languages", "encrypted", "total_size", "registered"}
+ *   keys:   title id -> {"current": KID, "keys": {KID: base64url(sealed key), ...}}
+ */
+#ifndef ORIGIN_CATALOG_TABLES_H
+#define ORIGIN_CATALOG_TABLES_H
+
+#define CATALOG_TABLES(X) X(TITLES, "titles") X(KEYS, "keys")
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * reel-origin's configuration keys: the table common/conf_table.c reads, the
+ * built-in defaults, and the checks across keys.
+ */
+#include "origin_config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf_table.h"
+
+#define F(member) CONF_FIELD(struct origin_config, member)
+#define L(member) CONF_FIELD(struct origin_config, limits.member)
+#define DAY_MS	  (86400ULL * 1000)
+
+/*
+ * Every key, by section; a new domain adds its section's lines here and
+ * their members to struct origin_config.
+ */
+static const struct conf_key keys[] = {
+    {"server", "listen", CONF_ADDRS, offsetof(struct origin_config, listen),
+     offsetof(struct origin_config, nlisten), 0, ORIGIN_MAX_LISTEN,
+     "addresses such as 127.0.0.1:8090", NULL},
+    {"server", "listen_tls", CONF_ADDRS, offsetof(struct origin_config, listen_tls),
+     offsetof(struct origin_config, nlisten_tls), 0, ORIGIN_MAX_LISTEN,
+     "addresses such as 0.0.0.0:443", NULL},
+    {"tls", "certificate", CONF_PATH, F(tls_cert), 0, 0, NULL, NULL},
+    {"tls", "key", CONF_PATH, F(tls_key), 0, 0, NULL, NULL},
+    {"admin", "listen", CONF_ADDRS, offsetof(struct origin_config, admin_listen),
+     offsetof(struct origin_config, nadmin_listen), 0, ORIGIN_MAX_LISTEN,
+     "addresses such as 127.0.0.1:8091", NULL},
+    {"admin", "tokens", CONF_PATH, F(admin_tokens), 0, 0, NULL, NULL},
+    {"admin", "max_body", CONF_SIZE, F(admin_max_body), 1024, 1ULL << 30, NULL, NULL},
+    {"server", "max_body", CONF_SIZE, L(max_body), 256, 1 << 20, NULL, NULL},
+    {"server", "max_connections", CONF_UINT, L(max_connections), 1, 1000000, NULL, NULL},
+    {"server", "keepalive_timeout", CONF_DURATION, L(keepalive_timeout_ms), 100, DAY_MS, NULL,
+     NULL},
+    {"server", "shutdown_timeout", CONF_DURATION, L(shutdown_timeout_ms), 0, 3600000, NULL, NULL},
+    {"store", "data_dir", CONF_PATH, F(data_dir), 1, 0, NULL, NULL},
+    {"store", "map_size", CONF_SIZE, F(map_size), 1 << 20, 1ULL << 40, NULL, NULL},
+    {"auth", "session_ttl", CONF_DURATION, F(session_ttl_ms), 1000, 366 * DAY_MS,
+     "a duration such as 30s, 15m or 720h, in range", NULL},
+    {"auth", "session_idle", CONF_DURATION, F(session_idle_ms), 1000, 366 * DAY_MS,
+     "a duration such as 30s, 15m or 720h, in range", NULL},
+    {"auth", "argon2_memory", CONF_SIZE, F(argon2_memory), ORIGIN_ARGON2_MIN_MEMORY, 4ULL << 30,
+     "a size of at least 19m (OWASP's minimum for argon2id)", NULL},
+    {"auth", "argon2_time", CONF_UINT, F(argon2_time), ORIGIN_ARGON2_MIN_TIME, 100,
+     "a whole number, at least 2 (OWASP's minimum for argon2id)", NULL},
+    {"auth", "argon2_parallelism", CONF_UINT, F(argon2_lanes), ORIGIN_ARGON2_MIN_LANES, 64, NULL,
+     NULL},
+    {"auth", "hash_threads", CONF_UINT, F(hash_threads), 0, 256, NULL, NULL},
+    {"auth", "hash_queue", CONF_UINT, F(hash_queue), 0, 100000, NULL, NULL},
+    {"playback", "edge_url", CONF_STR, F(edge_url), 1, 0, NULL, NULL},
+    {"playback", "lease_timeout", CONF_DURATION, F(lease_timeout_ms), 1000, DAY_MS, NULL, NULL},
+    {"playback", "token_margin", CONF_DURATION, F(token_margin_ms), 0, DAY_MS, NULL, NULL},
+    {"playback", "token_max", CONF_DURATION, F(token_max_ms), 60000, DAY_MS, NULL, NULL},
+    {"downloads", "license_ttl", CONF_DURATION, F(license_ttl_ms), 60000, 366 * DAY_MS, NULL, NULL},
+    {"downloads", "playback_window", CONF_DURATION, F(license_window_ms), 60000, 366 * DAY_MS, NULL,
+     NULL},
+    {"keys", "stream_keys", CONF_PATH, F(stream_keys), 0, 0, NULL, NULL},
+    {"keys", "license_keys", CONF_PATH, F(license_keys), 0, 0, NULL, NULL},
+    {"keys", "master_key", CONF_PATH, F(master_key), 0, 0, NULL, NULL},
+    {"log", "error_log", CONF_LOGPATH, F(error_log), 0, 0, NULL, NULL},
+    {"log", "level", CONF_LEVEL, F(level), 0, 0, NULL, NULL},
+    {"log", "access_log", CONF_LOGPATH, F(access_log), 0, 0, NULL, NULL},
+};
+
+void origin_config_defaults(struct origin_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	conf_parse_addr("127.0.0.1:8090", &cfg->listen[0]);
+	cfg->nlisten = 1;
+	conf_parse_addr("127.0.0.1:8091", &cfg->admin_listen[0]);
+	cfg->nadmin_listen = 1;
+	cfg->limits = httpd_limits_default;
+	cfg->limits.max_connections = 4096;
+	cfg->limits.max_body = 16384;
+	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "/var/lib/reel/origin");
+	cfg->map_size = 1ULL << 30;
+	cfg->session_ttl_ms = 30 * DAY_MS;
+	cfg->session_idle_ms = 7 * DAY_MS;
+	cfg->argon2_memory = ORIGIN_ARGON2_MIN_MEMORY;
+	cfg->argon2_time = ORIGIN_ARGON2_MIN_TIME;
+	cfg->argon2_lanes = ORIGIN_ARGON2_MIN_LANES;
+	cfg->hash_queue = 64;
+	cfg->admin_max_body = 8ULL << 20;
+	snprintf(cfg->edge_url, sizeof(cfg->edge_url), "http://127.0.0.1:8080");
+	cfg->lease_timeout_ms = 60000;
+	cfg->token_margin_ms = 3600000;
+	cfg->token_max_ms = DAY_MS;
+	cfg->license_ttl_ms = 30 * DAY_MS;
+	cfg->license_window_ms = 2 * DAY_MS;
+	snprintf(cfg->error_log, sizeof(cfg->error_log), "stderr");
+	cfg->level = LOG_LVL_INFO;
+}
+
+static int check(struct origin_config *cfg, const char *name, char *err, size_t errlen)
+{
+	size_t n = strlen(cfg->edge_url);
+
+	if (cfg->nlisten + cfg->nlisten_tls == 0) {
+		snprintf(err, errlen, "%s: [server] needs a listen or listen_tls address", name);
+		return -1;
+	}
+	if (cfg->nlisten_tls && (!cfg->tls_cert[0] || !cfg->tls_key[0])) {
+		snprintf(err, errlen, "%s: listen_tls needs [tls] certificate and key", name);
+		return -1;
+	}
+	while (n && cfg->edge_url[n - 1] == '/')
+		cfg->edge_url[--n] = '\0';
+	if (strncmp(cfg->edge_url, "http://", 7) != 0 &&
+	    strncmp(cfg->edge_url, "https://", 8) != 0) {
+		snprintf(err, errlen, "%s: [playback] edge_url must start with http:// or https://",
+			 name);
+		return -1;
+	}
+	if (cfg->session_idle_ms > cfg->session_ttl_ms) {
+		snprintf(err, errlen, "%s: [auth] session_idle is longer than session_ttl", name);
+		return -1;
+	}
+	cfg->argon2_memory &= ~1023ULL; /* whole KiB, as argon2 counts */
+	return 0;
+}
+
+int origin_config_load(struct origin_config *cfg, const char *path, char *err, size_t errlen)
+{
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	if (conf_table_load(keys, sizeof(keys) / sizeof(keys[0]), cfg, path, err, errlen) != 0)
+		return -1;
+	return check(cfg, path, err, errlen);
+}
+
+int origin_config_parse(struct origin_config *cfg, const char *text, const char *name, char *err,
+			size_t errlen)
+{
+	if (conf_table_parse(keys, sizeof(keys) / sizeof(keys[0]), cfg, text, name, err, errlen) !=
+	    0)
+		return -1;
+	return check(cfg, name, err, errlen);
+}

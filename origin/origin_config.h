@@ -1,0 +1,78 @@
+/*
+ * reel-origin configuration: built-in defaults, overridden by an INI file
+ * (conf/origin.conf documents every key).
+ *
+ * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
+ */
+#ifndef ORIGIN_ORIGIN_CONFIG_H
+#define ORIGIN_ORIGIN_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "httpd.h"
+#include "log.h"
+
+#define ORIGIN_MAX_LISTEN 8
+
+/* OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane. */
+#define ORIGIN_ARGON2_MIN_MEMORY (19ULL << 20)
+#define ORIGIN_ARGON2_MIN_TIME	 2
+#define ORIGIN_ARGON2_MIN_LANES	 1
+
+struct origin_config {
+	char path[PATH_MAX]; /* the file read, "" for defaults only */
+
+	struct conf_addr listen[ORIGIN_MAX_LISTEN], listen_tls[ORIGIN_MAX_LISTEN];
+	int nlisten, nlisten_tls;
+	struct httpd_limits limits; /* limits.max_body: the largest JSON request body */
+	char tls_cert[PATH_MAX], tls_key[PATH_MAX];
+
+	struct conf_addr admin_listen[ORIGIN_MAX_LISTEN]; /* the admin API; none: no admin API */
+	int nadmin_listen;
+	char admin_tokens[PATH_MAX]; /* "" = nobody can use the admin API */
+	uint64_t admin_max_body;     /* bytes: manifests can be large */
+
+	char data_dir[PATH_MAX];
+	uint64_t map_size; /* bytes */
+
+	uint64_t session_ttl_ms;  /* a session ends this long after login */
+	uint64_t session_idle_ms; /* ... or this long after its last use */
+	uint64_t argon2_memory;	  /* bytes (a multiple of 1 KiB) */
+	uint32_t argon2_time;	  /* passes */
+	uint32_t argon2_lanes;	  /* parallelism */
+	uint32_t hash_threads;	  /* password hashing threads; 0 = one per CPU */
+	uint32_t hash_queue;	  /* hashing jobs waiting at most; past it: 503 */
+
+	char edge_url[512];	    /* base of playback URLs */
+	uint64_t lease_timeout_ms;  /* a lease without heartbeat ends after */
+	uint64_t token_margin_ms;   /* stream tokens live the title's duration plus */
+	uint64_t token_max_ms;	    /* ... at most */
+	uint64_t license_ttl_ms;    /* offline licenses expire after */
+	uint64_t license_window_ms; /* playback window after the first offline play */
+	char stream_keys[PATH_MAX]; /* key set files (keyfiles.h); "" = in data_dir */
+	char license_keys[PATH_MAX];
+	char master_key[PATH_MAX];
+
+	char error_log[PATH_MAX], access_log[PATH_MAX]; /* access_log "" = off */
+	enum log_level level;
+};
+
+/* Fill CFG with the built-in defaults. */
+void origin_config_defaults(struct origin_config *cfg);
+
+/*
+ * Read the INI file PATH over the defaults.  Returns 0, or -1 with
+ * "PATH:LINE: problem" in ERR; CFG is then unspecified.
+ */
+int origin_config_load(struct origin_config *cfg, const char *path, char *err, size_t errlen);
+
+/* The same from the text TEXT, reported as NAME (used by tests). */
+int origin_config_parse(struct origin_config *cfg, const char *text, const char *name, char *err,
+			size_t errlen);
+
+#endif

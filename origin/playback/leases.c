@@ -1,0 +1,364 @@
+/* Playback leases in memory, saved to the store in batches (leases.h). */
+#include "playback/leases.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonfield.h"
+#include "records.h"
+#include "schema.h"
+#include "store.h"
+
+struct node {
+	struct lease l;
+	struct node *next_id, *next_user; /* chains of the two hash tables */
+};
+
+struct lease_table {
+	uint32_t timeout;
+	size_t nbuckets, count; /* nbuckets: a power of two */
+	struct node **by_id, **by_user;
+	char (*dirty)[LEASE_ID_LEN + 1]; /* ids changed since the last save */
+	size_t ndirty, dirty_cap;
+};
+
+struct lease_table *lease_table_new(uint32_t timeout_s)
+{
+	struct lease_table *lt = calloc(1, sizeof(*lt));
+
+	if (!lt)
+		return NULL;
+	lt->timeout = timeout_s;
+	lt->nbuckets = 1024;
+	lt->by_id = calloc(lt->nbuckets, sizeof(*lt->by_id));
+	lt->by_user = calloc(lt->nbuckets, sizeof(*lt->by_user));
+	if (!lt->by_id || !lt->by_user) {
+		lease_table_free(lt);
+		return NULL;
+	}
+	return lt;
+}
+
+void lease_table_free(struct lease_table *lt)
+{
+	if (!lt)
+		return;
+	for (size_t i = 0; lt->by_id && i < lt->nbuckets; i++) {
+		struct node *n = lt->by_id[i], *next;
+
+		for (; n; n = next) {
+			next = n->next_id;
+			free(n);
+		}
+	}
+	free(lt->by_id);
+	free(lt->by_user);
+	free(lt->dirty);
+	free(lt);
+}
+
+static void mark(struct lease_table *lt, const char *id)
+{
+	if (lt->ndirty == lt->dirty_cap) {
+		size_t cap = lt->dirty_cap ? 2 * lt->dirty_cap : 64;
+		void *d = realloc(lt->dirty, cap * sizeof(*lt->dirty));
+
+		if (!d)
+			return; /* the change stays in memory; the next restart forgets it */
+		lt->dirty = d;
+		lt->dirty_cap = cap;
+	}
+	memcpy(lt->dirty[lt->ndirty++], id, LEASE_ID_LEN + 1);
+}
+
+static bool ended(const struct lease_table *lt, const struct node *n, int64_t now)
+{
+	return now - n->l.last >= (int64_t)lt->timeout;
+}
+
+static void insert(struct lease_table *lt, struct node *n)
+{
+	size_t i = jf_str_hash(n->l.id) & (lt->nbuckets - 1),
+	       u = jf_str_hash(n->l.user) & (lt->nbuckets - 1);
+
+	n->next_id = lt->by_id[i];
+	lt->by_id[i] = n;
+	n->next_user = lt->by_user[u];
+	lt->by_user[u] = n;
+	lt->count++;
+}
+
+/* Double the buckets when the table is full enough; failure just keeps chains longer. */
+static void grow(struct lease_table *lt)
+{
+	struct lease_table big = *lt;
+	struct node **old = lt->by_id;
+	size_t oldn = lt->nbuckets;
+
+	if (lt->count < 2 * lt->nbuckets)
+		return;
+	big.nbuckets = 2 * lt->nbuckets;
+	big.count = 0;
+	big.by_id = calloc(big.nbuckets, sizeof(*big.by_id));
+	big.by_user = calloc(big.nbuckets, sizeof(*big.by_user));
+	if (!big.by_id || !big.by_user) {
+		free(big.by_id);
+		free(big.by_user);
+		return;
+	}
+	for (size_t i = 0; i < oldn; i++) {
+		struct node *n = old[i], *next;
+
+		for (; n; n = next) {
+			next = n->next_id;
+			insert(&big, n);
+		}
+	}
+	free(lt->by_id);
+	free(lt->by_user);
+	lt->by_id = big.by_id;
+	lt->by_user = big.by_user;
+	lt->nbuckets = big.nbuckets;
+}
+
+/* Unlink and free N. */
+static void drop(struct lease_table *lt, struct node *n)
+{
+	struct node **p = &lt->by_id[jf_str_hash(n->l.id) & (lt->nbuckets - 1)];
+
+	while (*p != n)
+		p = &(*p)->next_id;
+	*p = n->next_id;
+	p = &lt->by_user[jf_str_hash(n->l.user) & (lt->nbuckets - 1)];
+	while (*p != n)
+		p = &(*p)->next_user;
+	*p = n->next_user;
+	mark(lt, n->l.id);
+	lt->count--;
+	free(n);
+}
+
+static struct node *find(struct lease_table *lt, const char *id)
+{
+	struct node *n = lt->by_id[jf_str_hash(id) & (lt->nbuckets - 1)];
+
+	while (n && strcmp(n->l.id, id) != 0)
+		n = n->next_id;
+	return n;
+}
+
+int lease_acquire(struct lease_table *lt, const char *user, const char *title, int64_t now,
+		  uint32_t max, struct lease *out)
+{
+	struct node *n = lt->by_user[jf_str_hash(user) & (lt->nbuckets - 1)], *next, *oldest = NULL;
+	uint32_t live = 0;
+
+	if (strlen(user) >= sizeof(n->l.user) || strlen(title) >= sizeof(n->l.title))
+		return -EINVAL;
+	for (; n; n = next) {
+		next = n->next_user;
+		if (strcmp(n->l.user, user) != 0)
+			continue;
+		if (ended(lt, n, now)) {
+			drop(lt, n);
+			continue;
+		}
+		live++;
+		if (!oldest || n->l.started < oldest->l.started)
+			oldest = n;
+	}
+	if (live >= max) {
+		if (oldest)
+			*out = oldest->l;
+		return -EUSERS;
+	}
+	if (!(n = calloc(1, sizeof(*n))))
+		return -ENOMEM;
+	if (jf_random_id('l', 12, n->l.id) != 0) {
+		free(n);
+		return -EIO;
+	}
+	snprintf(n->l.user, sizeof(n->l.user), "%s", user);
+	snprintf(n->l.title, sizeof(n->l.title), "%s", title);
+	n->l.started = n->l.last = now;
+	grow(lt);
+	insert(lt, n);
+	mark(lt, n->l.id);
+	*out = n->l;
+	return 0;
+}
+
+int lease_heartbeat(struct lease_table *lt, const char *id, const char *user, int64_t now,
+		    struct lease *out)
+{
+	struct node *n = find(lt, id);
+
+	if (!n || strcmp(n->l.user, user) != 0)
+		return -ENOENT;
+	if (ended(lt, n, now)) {
+		drop(lt, n);
+		return -ENOENT;
+	}
+	n->l.last = now;
+	mark(lt, id);
+	*out = n->l;
+	return 0;
+}
+
+int lease_release(struct lease_table *lt, const char *id, const char *user)
+{
+	struct node *n = find(lt, id);
+
+	if (!n || strcmp(n->l.user, user) != 0)
+		return -ENOENT;
+	drop(lt, n);
+	return 0;
+}
+
+bool lease_live(struct lease_table *lt, const char *id, int64_t now)
+{
+	struct node *n = find(lt, id);
+
+	return n && !ended(lt, n, now);
+}
+
+size_t lease_end_user(struct lease_table *lt, const char *user)
+{
+	struct node *n = lt->by_user[jf_str_hash(user) & (lt->nbuckets - 1)], *next;
+	size_t k = 0;
+
+	for (; n; n = next) {
+		next = n->next_user;
+		if (strcmp(n->l.user, user) == 0) {
+			drop(lt, n);
+			k++;
+		}
+	}
+	return k;
+}
+
+json_t *lease_list(struct lease_table *lt, const char *user, int64_t now)
+{
+	struct node *n = lt->by_user[jf_str_hash(user) & (lt->nbuckets - 1)];
+	json_t *arr = json_array();
+
+	for (; n && arr; n = n->next_user)
+		if (strcmp(n->l.user, user) == 0 && !ended(lt, n, now))
+			json_array_append_new(
+			    arr, json_pack("{s:s, s:s, s:o, s:o, s:o}", "lease", n->l.id, "title",
+					   n->l.title, "started", jf_time(n->l.started),
+					   "last_heartbeat", jf_time(n->l.last), "expires",
+					   jf_time(n->l.last + lt->timeout)));
+	return arr;
+}
+
+size_t lease_table_sweep(struct lease_table *lt, int64_t now)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < lt->nbuckets; i++) {
+		struct node *n = lt->by_id[i], *next;
+
+		for (; n; n = next) {
+			next = n->next_id;
+			if (ended(lt, n, now)) {
+				drop(lt, n);
+				k++;
+			}
+		}
+	}
+	return k;
+}
+
+size_t lease_table_count(const struct lease_table *lt)
+{
+	return lt->count;
+}
+
+int lease_table_save(struct lease_table *lt, struct store *st)
+{
+	struct store_txn *t;
+	int rc;
+
+	if (!lt->ndirty)
+		return 0;
+	if ((rc = store_begin(st, true, &t)) != 0)
+		return rc;
+	for (size_t i = 0; i < lt->ndirty && rc == 0; i++) {
+		const char *id = lt->dirty[i];
+		struct node *n = find(lt, id);
+
+		if (!n) {
+			rc = store_del(t, ORIGIN_DB_LEASES, id, LEASE_ID_LEN);
+			rc = rc == -ENOENT ? 0 : rc;
+			continue;
+		}
+		rc = records_put(t, ORIGIN_DB_LEASES, id, LEASE_ID_LEN,
+				 json_pack("{s:s, s:s, s:I, s:I}", "user", n->l.user, "title",
+					   n->l.title, "started", (json_int_t)n->l.started, "last",
+					   (json_int_t)n->l.last),
+				 false);
+	}
+	if (rc != 0) {
+		store_abort(t);
+		return rc;
+	}
+	if ((rc = store_commit(t)) == 0)
+		lt->ndirty = 0;
+	return rc;
+}
+
+struct load_ctx {
+	struct lease_table *lt;
+	int64_t now;
+};
+
+static int load_one(void *arg, const void *key, size_t klen, json_t *obj)
+{
+	struct load_ctx *c = arg;
+	struct node *n = calloc(1, sizeof(*n));
+	uint64_t started, last;
+
+	if (!n || !obj || klen != LEASE_ID_LEN ||
+	    jf_str(obj, "user", n->l.user, sizeof(n->l.user)) != 0 ||
+	    jf_str(obj, "title", n->l.title, sizeof(n->l.title)) != 0 ||
+	    jf_uint(obj, "started", 0, INT64_MAX, &started) != 0 ||
+	    jf_uint(obj, "last", 0, INT64_MAX, &last) != 0) {
+		free(n);
+		if (klen == LEASE_ID_LEN) { /* a damaged record: deleted at the next save */
+			char id[LEASE_ID_LEN + 1];
+
+			memcpy(id, key, LEASE_ID_LEN);
+			id[LEASE_ID_LEN] = '\0';
+			mark(c->lt, id);
+		}
+		return 0;
+	}
+	memcpy(n->l.id, key, LEASE_ID_LEN);
+	n->l.started = (int64_t)started;
+	n->l.last = (int64_t)last;
+	if (ended(c->lt, n, c->now) || find(c->lt, n->l.id)) {
+		mark(c->lt, n->l.id);
+		free(n);
+		return 0;
+	}
+	grow(c->lt);
+	insert(c->lt, n);
+	return 0;
+}
+
+int lease_table_load(struct lease_table *lt, struct store *st, int64_t now)
+{
+	struct load_ctx c = {lt, now};
+	struct store_txn *t;
+	int rc = store_begin(st, false, &t);
+
+	if (rc != 0)
+		return rc;
+	rc = records_scan(t, ORIGIN_DB_LEASES, NULL, 0, load_one, &c);
+	store_abort(t);
+	return rc;
+}
