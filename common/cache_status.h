@@ -9,6 +9,10 @@
  * them) and writes our member.  Parameters kept: hit, fwd (a token:
  * bypass, method, uri-miss, vary-miss, miss, request, stale, partial),
  * fwd-status, ttl, stored, collapsed, key, detail; others are ignored.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_CACHE_STATUS_H
 #define REEL_CACHE_STATUS_H

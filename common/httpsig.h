@@ -14,6 +14,10 @@
  * the edge's id.  A receiver accepts created within HTTPSIG_WINDOW seconds
  * of its clock, each nonce once (its own nonce cache), and nothing else.
  * Library code: no logging; 0 or a negative errno.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_HTTPSIG_H
 #define REEL_HTTPSIG_H

@@ -8,6 +8,10 @@
  *
  * A title's version is the first 16 hex digits of the SHA-256 of the
  * manifest's bytes (stream tokens carry it as "ver").
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_MANIFEST_H
 #define REEL_MANIFEST_H
@@ -43,14 +47,15 @@ struct manifest {
  * other members are ignored.  Returns 0, or -EINVAL with the problem in ERR
  * (not JSON, no files array, a bad entry named by its index, a path listed
  * twice, more than MANIFEST_MAX_FILES files, longer than MANIFEST_MAX_SIZE),
- * or -ENOMEM.
+ * or -ENOMEM.  *OUT is the caller's, freed with manifest_free(); TEXT is
+ * only read during the call.
  */
 int manifest_parse(const char *text, size_t len, struct manifest **out, char *err, size_t errlen);
 
 /* Free M; NULL does nothing. */
 void manifest_free(struct manifest *m);
 
-/* The entry of M for PATH, or NULL. */
+/* The entry of M for PATH, or NULL; it points into M and lives as long as M. */
 const struct manifest_file *manifest_find(const struct manifest *m, const char *path);
 
 /* The version of the manifest bytes TEXT (LEN bytes) into OUT. */

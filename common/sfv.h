@@ -9,6 +9,10 @@
  * dictionary members), each a bare item or an inner list, each with
  * parameters.  Strings are unescaped, byte sequences decoded; every pointer
  * stays valid until sfv_free().
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef REEL_SFV_H
 #define REEL_SFV_H
@@ -75,10 +79,10 @@ int sfv_parse(const char *s, size_t len, enum sfv_kind kind, struct sfv *out);
 /* Free what sfv_parse() made; a zeroed struct is fine. */
 void sfv_free(struct sfv *f);
 
-/* The dictionary member KEY of F, or NULL. */
+/* The dictionary member KEY of F, or NULL; it points into F and lives as long as F. */
 const struct sfv_item *sfv_dict_get(const struct sfv *f, const char *key);
 
-/* The parameter KEY of IT, or NULL. */
+/* The parameter KEY of IT, or NULL; it points into IT's struct sfv, as long as that lives. */
 const struct sfv_bare *sfv_param_get(const struct sfv_item *it, const char *key);
 
 /*

@@ -6,6 +6,10 @@
  * success closes the breaker, its failure opens it again.  Times are
  * CLOCK_MONOTONIC milliseconds, the same in every process.  Lock-free: the
  * races it allows (two probes at once, a failure counted twice) are benign.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_BREAKER_H
 #define EDGE_BREAKER_H

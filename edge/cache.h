@@ -12,6 +12,10 @@
  * the objects and temporary files never add up to more than max_size.
  * Reservations live in shared memory, one slot per process, decided under
  * one process-shared mutex.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_CACHE_H
 #define EDGE_CACHE_H
@@ -61,8 +65,10 @@ struct edge_cache;
 
 /*
  * Open the store of CFG for this process: the index, the temporary folder
- * (created if needed) and a reservation slot.  Returns 0 and *OUT, or a
- * negative errno with the reason in ERR.  CFG's strings must outlive it.
+ * (created if needed) and a reservation slot.  Returns 0 and *OUT, the
+ * caller's, freed with edge_cache_free(), or a negative errno with the
+ * reason in ERR.  CFG is copied; its strings and shared state are borrowed
+ * and must outlive the cache.
  */
 int edge_cache_open(const struct edge_cache_config *cfg, struct edge_cache **out, char *err,
 		    size_t errlen);
@@ -70,7 +76,7 @@ int edge_cache_open(const struct edge_cache_config *cfg, struct edge_cache **out
 /* Release the slot, close everything.  NULL does nothing. */
 void edge_cache_free(struct edge_cache *c);
 
-/* The index, owned by C. */
+/* The index, owned by C: valid until edge_cache_free(C); never free it. */
 struct edge_index *edge_cache_index(struct edge_cache *c);
 
 /* An O_PATH descriptor of the content root, owned by C. */
@@ -104,9 +110,10 @@ struct edge_tmp {
 
 /*
  * Start a temporary file for an object of TITLE that will hold SIZE bytes
- * (0: not known; reserved as it grows).  Returns 0 and *OUT, -ENOSPC when
- * the quota cannot make room even after eviction, or another negative
- * errno.
+ * (0: not known; reserved as it grows).  Returns 0 and *OUT, the caller's
+ * until edge_cache_tmp_commit() or edge_cache_tmp_abort() frees it;
+ * -ENOSPC when the quota cannot make room even after eviction, or another
+ * negative errno.
  */
 int edge_cache_tmp_open(struct edge_cache *c, const char *title, uint64_t size,
 			struct edge_tmp **out);

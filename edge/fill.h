@@ -24,6 +24,10 @@
  * Answers are JSON ({"error": "..."} for refusals) with honest codes: 400
  * malformed, 401 signature (missing, unknown key, wrong, expired,
  * replayed), 404, 405, 409, 413, 422, 507.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_FILL_H
 #define EDGE_FILL_H

@@ -14,6 +14,10 @@
  * processes); readers never wait.  Removals return the keys removed so the
  * caller unlinks their files after the commit.  Errors are negative errno
  * values, LMDB's mapped by store_errno().
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_INDEX_H
 #define EDGE_INDEX_H
@@ -29,7 +33,11 @@
 
 struct edge_index;
 
-/* Keys removed by a change: their files are the caller's to unlink. */
+/*
+ * Keys removed by a change: their files are the caller's to unlink.  The
+ * list owns its KEYS and SIZES (edge_removed_free); the struct is the
+ * caller's.
+ */
 struct edge_removed {
 	char **keys;
 	uint64_t *sizes;
@@ -45,8 +53,9 @@ int edge_removed_add(struct edge_removed *r, const char *key, uint64_t size);
 
 /*
  * Open (creating) the index in the folder DIR with a map of MAP_SIZE bytes.
- * Returns 0 and *OUT, or a negative errno with "DIR: why" in ERR.  One per
- * process; open it after fork.
+ * Returns 0 and *OUT, the caller's, freed with edge_index_free(), or a
+ * negative errno with "DIR: why" in ERR.  One per process; open it after
+ * fork.
  */
 int edge_index_open(const char *dir, uint64_t map_size, struct edge_index **out, char *err,
 		    size_t errlen);

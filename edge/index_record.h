@@ -17,6 +17,10 @@
  *   u8[16] manifest version (hex digits; zeros when none)
  *
  * Manifest entry ("<title>/<path>"): u64 size, u8[32] sha256.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_INDEX_RECORD_H
 #define EDGE_INDEX_RECORD_H

@@ -12,6 +12,10 @@
  * outcome until its slot is needed again (the one finished longest ago goes
  * first), and readers that find the slot reused (another generation) look
  * the object up in the index instead.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_INFLIGHT_H
 #define EDGE_INFLIGHT_H

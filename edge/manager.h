@@ -7,6 +7,10 @@
  * files of processes that died, forgets nonces older than the signature
  * window allows, releases LMDB reader slots of dead processes, and flushes
  * the index to the disk (its commits do not wait for it).
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_MANAGER_H
 #define EDGE_MANAGER_H

@@ -2,6 +2,10 @@
  * What the master process does for the cache store: read the keys the
  * workers need (the origin's control public keys, this edge's secret),
  * check that the store opens, and run the store manager as a child.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_MASTER_STORE_H
 #define EDGE_MASTER_STORE_H

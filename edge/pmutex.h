@@ -3,6 +3,10 @@
  * robust, so a holder that dies (kill -9, a crash) does not leave it locked.
  * The state it guards is then as its last store left it; every user keeps
  * that state valid at each store.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_PMUTEX_H
 #define EDGE_PMUTEX_H

@@ -18,6 +18,10 @@
  * first when the store has none (and checked against the version the
  * request's stream token names): requests then wait for it and are
  * answered again from the start once it is in.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_PULL_H
 #define EDGE_PULL_H
@@ -66,7 +70,11 @@ struct edge_pull_ops {
 
 struct edge_pull;
 
-/* Pull-through on BASE for CFG (kept), or NULL with errno set. */
+/*
+ * Pull-through on BASE for CFG (copied; what it points to is borrowed and
+ * must outlive it), answering through OPS with ARG.  The caller owns the
+ * result and frees it with edge_pull_free(); NULL with errno set.
+ */
 struct edge_pull *edge_pull_new(struct event_base *base, const struct edge_pull_config *cfg,
 				const struct edge_pull_ops *ops, void *arg);
 

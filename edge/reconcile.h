@@ -6,6 +6,10 @@
  * gone or has another size are dropped, and the index's counts are checked
  * (and rebuilt if wrong).  Anything placed or recorded after STARTED is
  * left alone: it is a writer's work in progress, not a leftover.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_RECONCILE_H
 #define EDGE_RECONCILE_H

@@ -2,6 +2,10 @@
  * The memory every process of one edge shares, mapped by the master before
  * it forks: the store's quota reservations (cache.h), the upstream's
  * circuit breaker (breaker.h) and the pulls in flight (inflight.h).
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_SHARED_H
 #define EDGE_SHARED_H
@@ -22,7 +26,8 @@ struct edge_shared {
 /*
  * Map and initialize the shared memory for a new run (a fresh random run
  * id names its temporary files).  Returns it, or NULL with errno set.
- * Free with edge_shared_free() in the master only.
+ * The master owns the mapping (the children inherit it) and frees it with
+ * edge_shared_free(), in the master only.
  */
 struct edge_shared *edge_shared_new(void);
 

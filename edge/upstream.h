@@ -12,6 +12,10 @@
  * jittered exponential backoff for failures that may pass (no connection,
  * timeouts, 5xx), each resuming where the bytes stopped, and a circuit
  * breaker shared by the workers: while it is open no request goes out.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_UPSTREAM_H
 #define EDGE_UPSTREAM_H
@@ -60,7 +64,11 @@ struct edge_fetch_ops {
 	void (*on_done)(void *arg, int result, int status);
 };
 
-/* The upstream of CFG on BASE (CFG's strings must outlive it), or NULL with errno set. */
+/*
+ * The upstream of CFG on BASE (CFG is copied; its strings, secret and
+ * breaker are borrowed and must outlive it).  The caller owns the result
+ * and frees it with edge_upstream_free(); NULL with errno set.
+ */
 struct edge_upstream *edge_upstream_new(struct event_base *base,
 					const struct edge_upstream_config *cfg);
 
@@ -71,6 +79,8 @@ void edge_upstream_free(struct edge_upstream *u);
  * Fetch KEY ("<title>/<path>") with OPS and ARG.  Returns the fetch, or
  * NULL with errno EHOSTUNREACH when the breaker is open (nothing is sent;
  * answer at once), ENOMEM, EIO.  The callbacks run later, from the loop.
+ * The fetch belongs to U: it is freed after on_done returns, or by
+ * edge_fetch_cancel(); KEY is copied, OPS and ARG must live until then.
  */
 struct edge_fetch *edge_upstream_fetch(struct edge_upstream *u, const char *key,
 				       const struct edge_fetch_ops *ops, void *arg);

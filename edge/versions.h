@@ -7,6 +7,10 @@
  * that fails the store's version is served stale.  A failed refresh is
  * remembered for EDGE_VERSIONS_RETRY_MS so that a title's requests do not
  * each ask the upstream again.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_VERSIONS_H
 #define EDGE_VERSIONS_H
@@ -27,7 +31,11 @@ enum edge_version_check {
 	EDGE_VERSION_STALE,   /* another, and fetching the wanted one failed lately */
 };
 
-/* A table over IX whose entries hold while *GENERATION does not change; NULL on no memory. */
+/*
+ * A table over IX whose entries hold while *GENERATION does not change (both
+ * borrowed: they must outlive it).  The caller frees it with
+ * edge_versions_free(); NULL on no memory.
+ */
 struct edge_versions *edge_versions_new(struct edge_index *ix, const uint64_t *generation);
 void edge_versions_free(struct edge_versions *v);
 

@@ -3,6 +3,10 @@
  * upstream fetcher (upstream.h), pull-through (pull.h), the fill API's
  * state (fill.h; the worker serves it on the fill listeners), and the timer
  * that reports the open-file cache's hits to the index.
+ *
+ * Ownership: every output (OUT, BUF, *N and the like) is the caller's
+ * storage, written by the call; a call that allocates says so and who frees
+ * what it returns.
  */
 #ifndef EDGE_WORKER_STORE_H
 #define EDGE_WORKER_STORE_H
@@ -62,7 +66,10 @@ int edge_worker_store_start(struct edge_worker_store *ws, struct event_base *bas
  */
 int edge_worker_store_metrics(struct edge_worker_store *ws, struct buf *out);
 
-/* The fill API's state, edge_fill_serve()'s argument; NULL when the store is off. */
+/*
+ * The fill API's state, edge_fill_serve()'s argument, owned by WS (valid
+ * until edge_worker_store_close); NULL when the store is off.
+ */
 struct edge_fill *edge_worker_store_fill(struct edge_worker_store *ws);
 
 /* Stop and free everything (open or not). */
