@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "http_date.h"
+#include "strhash.h"
 
 #define FILE_MAGIC 0x46696c65U /* "File" */
 
@@ -66,17 +67,6 @@ const char *edge_content_type(const char *name, enum edge_kind *kind, bool *comp
 	*kind = EDGE_KIND_OTHER;
 	*compressible = false;
 	return "application/octet-stream";
-}
-
-static uint64_t hash_path(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	while (*s) {
-		h ^= (uint8_t)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
 }
 
 struct edge_filecache *edge_filecache_new(const struct edge_filecache_config *cfg)
@@ -180,7 +170,8 @@ void edge_filecache_free(struct edge_filecache *fc)
 static int open_beneath(struct edge_filecache *fc, const char *path)
 {
 	struct open_how how = {
-	    .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (fc->atime_kept ? 0 : O_NOATIME),
+	    .flags =
+		O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (fc->atime_kept ? 0 : O_NOATIME),
 	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = (int)syscall(SYS_openat2, fc->cfg.rootfd, path, &how, sizeof(how));
@@ -448,7 +439,7 @@ static void check_generation(struct edge_filecache *fc, uint64_t now_ms)
 int edge_filecache_get(struct edge_filecache *fc, const char *path, uint64_t now_ms,
 		       struct edge_file **out, bool *hit)
 {
-	uint64_t hash = hash_path(path);
+	uint64_t hash = str_hash(path);
 	struct edge_file *f = lookup(fc, path, hash);
 	struct edge_object rec;
 	struct stat st;

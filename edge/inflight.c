@@ -1,6 +1,7 @@
 /* The shared table of pulls in flight (see inflight.h). */
 #include "inflight.h"
 #include "pmutex.h"
+#include "strhash.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,17 +18,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t hash_key(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	while (*s) {
-		h ^= (uint8_t)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
 }
 
 static void lock(struct edge_inflight *t)
@@ -133,7 +123,7 @@ int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tm
 			bool refetch, pid_t pid, struct edge_inflight_ref *ref, char tmp_out[80],
 			uint64_t *size_out)
 {
-	uint64_t h = hash_key(key), now = now_ms();
+	uint64_t h = str_hash(key), now = now_ms();
 	struct edge_inflight_entry *e;
 	int slot, rc = -EBUSY;
 

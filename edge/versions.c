@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strhash.h"
+
 struct entry {
 	char title[MANIFEST_TITLE_MAX + 1]; /* "" when the slot is free */
 	char version[MANIFEST_VERSION_LEN + 1];
@@ -37,12 +39,8 @@ void edge_versions_free(struct edge_versions *v)
 /* TITLE's slot, taken over (cleared) when another title had it. */
 static struct entry *slot(struct edge_versions *v, const char *title, size_t tlen)
 {
-	uint32_t h = 2166136261U; /* FNV-1a */
-	struct entry *e;
+	struct entry *e = &v->e[str_hash_n(title, tlen) % EDGE_VERSIONS_SLOTS];
 
-	for (size_t i = 0; i < tlen; i++)
-		h = (h ^ (unsigned char)title[i]) * 16777619U;
-	e = &v->e[h % EDGE_VERSIONS_SLOTS];
 	if (strlen(e->title) != tlen || memcmp(e->title, title, tlen) != 0) {
 		memset(e, 0, sizeof(*e));
 		memcpy(e->title, title, tlen);

@@ -8,10 +8,8 @@ The scripts run as `python3 tools/bench/X.py` and import this file and
 benchlib.py from their own folder.  Standard library only.
 """
 
-import grp
 import hashlib
 import os
-import pwd
 import selectors
 import socket
 import sys
@@ -22,8 +20,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "tests", "integration"))
 
 from filltest import make_package as write_package  # noqa: E402,F401  (packages as the tests make them)
-from benchlib import (BenchError, cpu_seconds, free_port, log_tail, spawn, stop_group, taskset,
-                      wait_ready)
+import benchlib  # noqa: E402
+from benchlib import (BenchError, cpu_seconds, free_port, log_tail, spawn, stop_group,  # noqa: E402
+                      taskset, wait_ready)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_EDGE = os.path.join(REPO, "build", "edge", "reel-edge")
@@ -102,41 +101,10 @@ class Server:
         return cpu_seconds(self.pids())
 
 
-def nginx_user():
-    if os.geteuid() != 0:
-        return ""
-    pw = pwd.getpwnam("nobody")
-    return "user nobody %s;\n" % grp.getgrgid(pw.pw_gid).gr_name
-
-
 def nginx_conf(server, workers, body, extra_http=""):
     """An nginx.conf with one server block BODY (listening on SERVER's port)."""
-    d = server.dir
-    return """%sdaemon off;
-master_process on;
-worker_processes %d;
-worker_rlimit_nofile 20000;
-pid %s/nginx.pid;
-error_log %s warn;
-events { worker_connections 20000; }
-http {
-    default_type application/octet-stream;
-    sendfile on;
-    access_log off;
-    keepalive_requests 100000;
-    keepalive_timeout 75s;
-    client_body_temp_path %s/body;
-    proxy_temp_path %s/proxy;
-    fastcgi_temp_path %s/fastcgi;
-    uwsgi_temp_path %s/uwsgi;
-    scgi_temp_path %s/scgi;
-    %s
-    server {
-        listen 127.0.0.1:%d;
-        %s
-    }
-}
-""" % (nginx_user(), workers, d, server.error_log, d, d, d, d, d, extra_http, server.port, body)
+    return benchlib.nginx_conf(server.dir, server.error_log, workers, server.port, body,
+                               extra_http)
 
 
 def start_nginx(server, binary, conf, cpu=None, probe="/"):

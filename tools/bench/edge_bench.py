@@ -26,12 +26,10 @@ a bar was missed.  Standard library only.
 import argparse
 import atexit
 import errno
-import grp
 import hashlib
 import http.client
 import json
 import os
-import pwd
 import random
 import re
 import resource
@@ -48,8 +46,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (BenchError, cpu_busy, cpu_seconds, fmt, free_port, log, log_tail, med,
-                      parse_wrk, pct, read_wrk, run_measured, spawn, stop_all, stop_group,
-                      taskset, wait_ready, wrk_command)
+                      nginx_conf, parse_wrk, pct, read_wrk, run_measured, spawn, stop_all,
+                      stop_group, taskset, wait_ready, wrk_command)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_EDGE = os.path.join(REPO, "build", "edge", "reel-edge")
@@ -57,6 +55,13 @@ DEFAULT_NGINX = "/usr/sbin/nginx"
 
 # The TLS 1.2 list of conf/edge.conf; TLS 1.3 uses OpenSSL's default AEAD suites
 # on both sides.
+# nginx's MIME types for the package's files, as reel-edge sends them
+NGINX_TYPES = """types {
+        application/vnd.apple.mpegurl m3u8;
+        video/iso.segment m4s;
+        video/mp4 mp4;
+    }"""
+
 CIPHERS = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305")
@@ -225,10 +230,6 @@ class Server:
 
     def _nginx_config(self):
         path = os.path.join(self.dir, "nginx.conf")
-        user = ""
-        if os.geteuid() == 0:
-            pw = pwd.getpwnam("nobody")
-            user = "user nobody %s;\n" % grp.getgrgid(pw.pw_gid).gr_name
         tls = ""
         if self.tls:
             tls = """
@@ -239,42 +240,12 @@ class Server:
         ssl_ciphers %s;
         ssl_prefer_server_ciphers on;""" % (self.tls_port, self.fx["cert"], self.fx["key"],
                                             CIPHERS)
-        d = self.dir
-        conf = """%sdaemon off;
-master_process on;
-worker_processes %d;
-worker_rlimit_nofile 20000;
-pid %s/nginx.pid;
-error_log %s warn;
-events { worker_connections 20000; }
-http {
-    types {
-        application/vnd.apple.mpegurl m3u8;
-        video/iso.segment m4s;
-        video/mp4 mp4;
-    }
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush off;
-    access_log off;
-    keepalive_requests 10000;
-    keepalive_timeout 75s;
-    client_body_temp_path %s/body;
-    proxy_temp_path %s/proxy;
-    fastcgi_temp_path %s/fastcgi;
-    uwsgi_temp_path %s/uwsgi;
-    scgi_temp_path %s/scgi;
-    server {
-        listen 127.0.0.1:%d;%s
-        server_name localhost;
-        root %s;
-    }
-}
-""" % (user, self.workers, d, self.error_log, d, d, d, d, d, self.port, tls,
-       self.fx["content"])
+        conf = nginx_conf(self.dir, self.error_log, self.workers, self.port,
+                          tls + "\n        server_name localhost;\n        root %s;" %
+                          self.fx["content"], NGINX_TYPES, keepalive_requests=10000)
         with open(path, "w") as f:
             f.write(conf)
-        return [self.binary, "-e", self.error_log, "-p", d + "/", "-c", path]
+        return [self.binary, "-e", self.error_log, "-p", self.dir + "/", "-c", path]
 
     # -- lifecycle
     def start(self, ready_timeout=15):
