@@ -528,7 +528,7 @@ int edge_cache_tmp_commit(struct edge_cache *c, struct edge_tmp *t, const char *
 		t->fd = -1;
 		unlink_removed(c, &retired); /* objects of an older version of the title */
 		if (m) /* a title's version may have changed: workers look again */
-			__atomic_fetch_add(&c->sh->generation, 1, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&c->sh->manifests, 1, __ATOMIC_RELAXED);
 		if (sync)
 			rc = edge_index_sync(c->ix);
 	}

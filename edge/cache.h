@@ -40,6 +40,7 @@ struct edge_cache_shared {
 		uint64_t reserved, written;
 	} slots[EDGE_CACHE_SLOTS];
 	uint64_t generation; /* bumped whenever objects are removed */
+	uint64_t manifests;  /* bumped whenever a manifest is committed (versions.h) */
 	char run_id[17];     /* this run's temporary files start with it */
 };
 

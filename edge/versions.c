@@ -16,17 +16,19 @@ struct entry {
 
 struct edge_versions {
 	struct edge_index *ix;
-	const uint64_t *generation;
+	const uint64_t *removals, *manifests;
 	struct entry e[EDGE_VERSIONS_SLOTS];
 };
 
-struct edge_versions *edge_versions_new(struct edge_index *ix, const uint64_t *generation)
+struct edge_versions *edge_versions_new(struct edge_index *ix, const uint64_t *removals,
+					const uint64_t *manifests)
 {
 	struct edge_versions *v = calloc(1, sizeof(*v));
 
 	if (v) {
 		v->ix = ix;
-		v->generation = generation;
+		v->removals = removals;
+		v->manifests = manifests;
 	}
 	return v;
 }
@@ -52,7 +54,9 @@ static struct entry *slot(struct edge_versions *v, const char *title, size_t tle
 enum edge_version_check edge_versions_check(struct edge_versions *v, const char *title, size_t tlen,
 					    const char *wanted, uint64_t now_ms)
 {
-	uint64_t gen = __atomic_load_n(v->generation, __ATOMIC_RELAXED);
+	/* both only grow: their sum changes whenever either does */
+	uint64_t gen = __atomic_load_n(v->removals, __ATOMIC_RELAXED) +
+		       __atomic_load_n(v->manifests, __ATOMIC_RELAXED);
 	struct edge_title t;
 	struct entry *e;
 

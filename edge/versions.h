@@ -1,7 +1,7 @@
 /*
  * Which version of each title the cache store has, as a worker sees it: a
  * small direct-mapped table in front of the index, read once per title and
- * again after the store's generation changes (a manifest committed, objects
+ * again after the store's counters change (a manifest committed, objects
  * removed).  A stream token names the version it plays (`ver`); when the
  * store has another, pull-through fetches the token's manifest, and when
  * that fails the store's version is served stale.  A failed refresh is
@@ -32,11 +32,13 @@ enum edge_version_check {
 };
 
 /*
- * A table over IX whose entries hold while *GENERATION does not change (both
- * borrowed: they must outlive it).  The caller frees it with
- * edge_versions_free(); NULL on no memory.
+ * A table over IX whose entries hold while the counters *REMOVALS and
+ * *MANIFESTS (struct edge_cache_shared's) do not change (all borrowed: they
+ * must outlive it).  The caller frees it with edge_versions_free(); NULL on
+ * no memory.
  */
-struct edge_versions *edge_versions_new(struct edge_index *ix, const uint64_t *generation);
+struct edge_versions *edge_versions_new(struct edge_index *ix, const uint64_t *removals,
+					const uint64_t *manifests);
 void edge_versions_free(struct edge_versions *v);
 
 /*

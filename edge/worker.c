@@ -183,8 +183,8 @@ static int store_setup(struct worker *w, const struct edge_store_ctx *store)
 				    &edge_serve_pull_ops, s) != 0)
 		return -1;
 	s->pull = w->store.pull;
-	if (s->pull &&
-	    !(s->versions = edge_versions_new(s->index, &store->shared->cache.generation))) {
+	if (s->pull && !(s->versions = edge_versions_new(s->index, &store->shared->cache.generation,
+							 &store->shared->cache.manifests))) {
 		log_warnx("out of memory");
 		return -1;
 	}

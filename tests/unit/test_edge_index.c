@@ -299,8 +299,8 @@ static void test_new_version(struct edge_index *ix)
 /* The workers' view of title versions (versions.c) over the index test_new_version() left. */
 static void test_versions(struct edge_index *ix)
 {
-	uint64_t gen = 1;
-	struct edge_versions *v = edge_versions_new(ix, &gen);
+	uint64_t removals = 1, manifests = 5;
+	struct edge_versions *v = edge_versions_new(ix, &removals, &manifests);
 	struct edge_title t;
 	struct edge_object o = obj(EDGE_ORIGIN_PULL, 5, 9, 30);
 	char err[128];
@@ -324,7 +324,9 @@ static void test_versions(struct edge_index *ix)
 	CHECK_INT(manifest_parse(v3, strlen(v3), &m3, err, sizeof(err)), 0);
 	CHECK_INT(edge_index_commit(ix, "v/manifest.json", &o, m3, NULL, NULL, NULL, NULL), 0);
 	CHECK_INT(edge_versions_check(v, "v", 1, m3->version, 0), EDGE_VERSION_REFRESH);
-	gen++;
+	manifests++;
+	CHECK_INT(edge_versions_check(v, "v", 1, m3->version, 0), EDGE_VERSION_SERVE);
+	removals++; /* read again, the same */
 	CHECK_INT(edge_versions_check(v, "v", 1, m3->version, 0), EDGE_VERSION_SERVE);
 	CHECK_INT(edge_versions_check(v, "v", 1, t.version, 0), EDGE_VERSION_REFRESH);
 	manifest_free(m3);
