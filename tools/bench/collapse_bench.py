@@ -12,8 +12,8 @@ whole object), then the ratio nginx/edge.
 
 Each round uses a title neither server has seen (its manifest.json included:
 reel-edge pulls that first), alternating which server goes first.  The
-upstream is a Python server (tests/integration/filltest.py) that sends
-16 KiB chunks at the rate given.  Exit status 0 when every answer was
+upstream is a Python server (tests/integration/filltest.py), in a process
+of its own, that sends 16 KiB chunks at the rate given.  Exit status 0 when every answer was
 right, 1 otherwise, 3 with --strict when a bar was missed.
 """
 
@@ -28,9 +28,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from benchlib import BenchError, fmt, log  # noqa: E402
-from cachebench import (DEFAULT_EDGE, DEFAULT_NGINX, Server, make_work, many_gets,  # noqa: E402
-                        nginx_cache, reel_edge, write_package)
-import filltest  # noqa: E402  (the upstream the tests use, rate-limited; on the path now)
+from cachebench import (DEFAULT_EDGE, DEFAULT_NGINX, Server, UpstreamProcess,  # noqa: E402
+                        make_work, many_gets, nginx_cache, reel_edge, write_package)
 
 SEGMENT = 2 * 1024 * 1024
 
@@ -69,7 +68,7 @@ def main():
     work = make_work("collapse-bench-")
     origin = os.path.join(work, "origin")
     os.makedirs(origin)
-    up = filltest.Upstream(origin, rate=args.rate).start()
+    up = UpstreamProcess(origin, rate=args.rate).start()
     servers = {"edge": Server("edge", work), "nginx": Server("nginx", work)}
     try:
         reel_edge(servers["edge"], args.edge, up.url(), args.workers)
