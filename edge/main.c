@@ -19,6 +19,7 @@
 
 #include "daemon_args.h"
 #include "edge.h"
+#include "master_store.h"
 #include "token_keyring.h"
 #include "reel_config.h"
 #include "tls.h"
@@ -47,6 +48,10 @@ static struct {
 	int nsocks;
 	struct worker workers[EDGE_MAX_WORKERS * 4];
 	unsigned gen, nworkers;
+	struct edge_shared *shared;  /* the store's, NULL when it is off */
+	struct edge_store_keys keys; /* control keys and this edge's secret */
+	pid_t manager;		     /* the store manager, 0 when none */
+	time_t manager_started;
 	struct metrics *metrics;
 	SSL_CTX *tls;
 	bool ktls;		     /* the kernel offers the tls ULP */
@@ -179,9 +184,42 @@ static void close_unused_sockets(void)
 	M.nsocks = j;
 }
 
+/* In a child (worker or store manager): default signals, none of the master's sockets but MINE. */
+static void child_setup_for(int mine)
+{
+	/*
+	 * default dispositions, but the signals stay blocked until the child's
+	 * event loop has its handlers, so an early SIGTERM drains instead of
+	 * killing it.
+	 */
+	for (size_t i = 0; i < sizeof(master_signals) / sizeof(master_signals[0]); i++)
+		signal(master_signals[i], SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	for (int i = 0; i < M.nsocks; i++)
+		if (!(M.socks[i].used && (int)M.socks[i].worker == mine))
+			close(M.socks[i].fd);
+}
+
+static void manager_child_setup(void)
+{
+	child_setup_for(-1);
+}
+
+static void spawn_manager(void)
+{
+	if (!M.shared)
+		return;
+	M.manager = edge_store_manager_spawn(&M.cfg, M.shared, manager_child_setup);
+	M.manager_started = time(NULL);
+	if (M.manager < 0)
+		M.manager = 0;
+}
+
 static void spawn(unsigned index)
 {
 	struct edge_listeners ls = {0};
+	struct edge_store_ctx ctx;
+	int wake = M.shared ? edge_inflight_wake_take(&M.shared->inflight, getpid()) : -1;
 	pid_t pid;
 
 	for (int i = 0; i < M.nsocks; i++) {
@@ -196,12 +234,17 @@ static void spawn(unsigned index)
 			ls.n++;
 		}
 	}
+	ctx = edge_store_ctx(&M.keys, M.shared, wake);
 	pid = fork();
 	if (pid < 0) {
 		log_warn("fork");
+		if (M.shared)
+			edge_inflight_process_gone(&M.shared->inflight, getpid());
 		return;
 	}
 	if (pid > 0) {
+		if (wake >= 0)
+			M.shared->inflight.wake_pid[wake] = pid;
 		for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++) {
 			if (M.workers[i].pid == 0) {
 				M.workers[i] =
@@ -211,18 +254,8 @@ static void spawn(unsigned index)
 		}
 		return;
 	}
-	/*
-	 * child: default dispositions, but the signals stay blocked until the
-	 * worker's event loop has its handlers, so an early SIGTERM drains
-	 * instead of killing it.
-	 */
-	for (size_t i = 0; i < sizeof(master_signals) / sizeof(master_signals[0]); i++)
-		signal(master_signals[i], SIG_DFL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	for (int i = 0; i < M.nsocks; i++)
-		if (!(M.socks[i].used && M.socks[i].worker == index))
-			close(M.socks[i].fd);
-	exit(edge_worker_run(&M.cfg, index, &ls, M.metrics, M.ring));
+	child_setup_for((int)index);
+	exit(edge_worker_run(&M.cfg, index, &ls, M.metrics, M.ring, &ctx));
 }
 
 static void spawn_all(void)
@@ -252,7 +285,7 @@ static unsigned alive(void)
 
 	for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++)
 		n += M.workers[i].pid > 0;
-	return n;
+	return n + (M.manager > 0);
 }
 
 static SSL_CTX *make_tls(const struct edge_config *cfg, char *err, size_t errlen)
@@ -289,6 +322,7 @@ static void reload(void)
 	char err[1024];
 	SSL_CTX *tls = NULL;
 	struct paseto_keyring *ring = NULL;
+	struct edge_store_keys keys = {0};
 
 	if (!next) {
 		log_warnx("reload: out of memory");
@@ -299,11 +333,18 @@ static void reload(void)
 		log_warnx("reload failed, keeping the running configuration: %s", err);
 		goto out;
 	}
+	if (next->store != M.cfg.store || strcmp(next->store_index, M.cfg.store_index) != 0) {
+		log_warnx("reload: [store] enabled and index take effect at the next start");
+		next->store = M.cfg.store;
+		memcpy(next->store_index, M.cfg.store_index, sizeof(next->store_index));
+	}
 	if (check_root(next, err, sizeof(err)) != 0 ||
 	    load_keys(next, &ring, err, sizeof(err)) != 0 ||
+	    edge_store_keys_load(next, &keys, err, sizeof(err)) != 0 ||
 	    (edge_config_has_tls(next) && !(tls = make_tls(next, err, sizeof(err))))) {
 		log_warnx("reload failed, keeping the running configuration: %s", err);
 		paseto_keyring_free(ring);
+		edge_store_keys_free(&keys);
 		goto out;
 	}
 	if (plan_sockets(next, err, sizeof(err)) != 0) {
@@ -311,6 +352,7 @@ static void reload(void)
 		plan_sockets(&M.cfg, err, sizeof(err));
 		SSL_CTX_free(tls);
 		paseto_keyring_free(ring);
+		edge_store_keys_free(&keys);
 		goto out;
 	}
 	M.cfg = *next;
@@ -318,16 +360,35 @@ static void reload(void)
 	M.tls = tls;
 	paseto_keyring_free(M.ring);
 	M.ring = ring;
+	edge_store_keys_free(&M.keys);
+	M.keys = keys;
 	log_set_tag(NULL);
 	if (log_init("reel-edge", M.cfg.level, M.cfg.error_log) != 0)
 		log_warn("reopening %s", M.cfg.error_log);
 	M.gen++;
 	spawn_all();
 	signal_generation(M.gen, SIGTERM, true);
+	if (M.manager)
+		kill(M.manager, SIGTERM); /* the new one starts when the old one is reaped */
 	close_unused_sockets();
 	log_info("configuration reloaded: %u workers, generation %u", M.nworkers, M.gen);
 out:
 	free(next);
+}
+
+/* The store manager exited: start another unless the edge is stopping. */
+static void reap_manager(int status, bool stopping)
+{
+	M.manager = 0;
+	if (stopping)
+		return;
+	if (WIFSIGNALED(status))
+		log_warnx("store manager killed by signal %d", WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0)
+		log_warnx("store manager exited with status %d", WEXITSTATUS(status));
+	if (time(NULL) - M.manager_started < 1)
+		sleep(1);
+	spawn_manager();
 }
 
 static void reap(bool stopping)
@@ -336,6 +397,12 @@ static void reap(bool stopping)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (M.shared)
+			edge_shared_process_gone(M.shared, pid);
+		if (pid == M.manager) {
+			reap_manager(status, stopping);
+			continue;
+		}
 		for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++) {
 			struct worker *w = &M.workers[i];
 
@@ -388,6 +455,8 @@ static void master_loop(void)
 			log_info("shutting down: draining connections");
 			for (unsigned g = 0; g <= M.gen; g++)
 				signal_generation(g, SIGTERM, false);
+			if (M.manager)
+				kill(M.manager, SIGTERM);
 			/* new connections get refused, not queued behind draining workers */
 			for (int i = 0; i < M.nsocks; i++)
 				close(M.socks[i].fd);
@@ -400,6 +469,8 @@ static void master_loop(void)
 			log_warnx("workers did not drain in time: killing them");
 			for (unsigned g = 0; g <= M.gen; g++)
 				signal_generation(g, SIGKILL, false);
+			if (M.manager)
+				kill(M.manager, SIGKILL);
 		}
 		sig_alrm = 0;
 		if (sig_hup && !stopping) {
@@ -422,6 +493,8 @@ static int master_setup(void)
 
 	if (check_root(&M.cfg, err, sizeof(err)) != 0 ||
 	    load_keys(&M.cfg, &M.ring, err, sizeof(err)) != 0 ||
+	    edge_store_keys_load(&M.cfg, &M.keys, err, sizeof(err)) != 0 ||
+	    edge_store_check(&M.cfg, err, sizeof(err)) != 0 ||
 	    (edge_config_has_tls(&M.cfg) && !(M.tls = make_tls(&M.cfg, err, sizeof(err)))) ||
 	    plan_sockets(&M.cfg, err, sizeof(err)) != 0) {
 		log_error("%s", err);
@@ -429,6 +502,10 @@ static int master_setup(void)
 	}
 	if (!(M.metrics = metrics_new(EDGE_MAX_WORKERS))) {
 		log_warn("metrics");
+		return -1;
+	}
+	if (M.cfg.store && !(M.shared = edge_shared_new())) {
+		log_warn("shared memory of the store");
 		return -1;
 	}
 	sigemptyset(&block);
@@ -456,6 +533,11 @@ static void log_startup(void)
 	if (M.ring)
 		log_info("stream tokens: %zu keys from %s%s", paseto_keyring_count(M.ring),
 			 M.cfg.token_keys, M.cfg.require_token ? ", required" : "");
+	if (M.cfg.store)
+		log_info("store: %s, index %s, max_size %llu, min_free %llu%s%s", M.cfg.root,
+			 M.cfg.store_index, (unsigned long long)M.cfg.store_max_size,
+			 (unsigned long long)M.cfg.store_min_free,
+			 M.cfg.upstream_url[0] ? ", pull-through from " : "", M.cfg.upstream_url);
 	log_info("serving %s with %u workers", M.cfg.root, M.nworkers);
 }
 
@@ -479,6 +561,8 @@ int main(int argc, char **argv)
 
 		if (check_root(&M.cfg, err, sizeof(err)) != 0 ||
 		    load_keys(&M.cfg, &M.ring, err, sizeof(err)) != 0 ||
+		    edge_store_keys_load(&M.cfg, &M.keys, err, sizeof(err)) != 0 ||
+		    edge_store_check(&M.cfg, err, sizeof(err)) != 0 ||
 		    (edge_config_has_tls(&M.cfg) && !(tls = make_tls(&M.cfg, err, sizeof(err))))) {
 			fprintf(stderr, "reel-edge: %s\n", err);
 			return 1;
@@ -497,6 +581,7 @@ int main(int argc, char **argv)
 	if (master_setup() != 0)
 		return 1;
 	spawn_all();
+	spawn_manager();
 	log_startup();
 	master_loop();
 	log_info("stopped");
