@@ -20,6 +20,7 @@
 #include "http_cond.h"
 #include "http_date.h"
 #include "http_range.h"
+#include "serve.h"
 
 #define HC_MAGIC    0x48636368U /* "Hcch" */
 #define XCHG_MAGIC  0x48637867U /* "Hcxg" */
@@ -784,6 +785,10 @@ void edge_http_cache_serve(struct httpd_exchange *x, void *arg)
 
 	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
 		relay(hc, x, HC_PASS, "method", NULL, NULL);
+		return;
+	}
+	if (req->path.len == 8 && memcmp(req->path.p, "/healthz", 8) == 0) {
+		edge_serve_health(x); /* a reserved name here too */
 		return;
 	}
 	request_cc(req, &rcc);
