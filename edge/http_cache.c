@@ -428,9 +428,12 @@ static void answer(struct httpd_exchange *x, const struct http_request *req, str
 		send_body(x, a, off, len);
 }
 
-/* The answer from stored entry E (its file passes to the answer). */
+/*
+ * The answer from stored entry E (its file passes to the answer): a hit,
+ * or with FWD (and FWD_STATUS, DETAIL: may be 0 and NULL) what was asked.
+ */
 static void answer_stored(struct httpd_exchange *x, const struct http_request *req,
-			  struct hc_entry *e, const char *fwd, int fwd_status)
+			  struct hc_entry *e, const char *fwd, int fwd_status, const char *detail)
 {
 	struct hc_times t = {e->m.status, e->m.request_time, e->m.response_time};
 	struct hc_answer a = {
@@ -449,8 +452,8 @@ static void answer_stored(struct httpd_exchange *x, const struct http_request *r
 
 	if (fwd)
 		snprintf(a.cs.fwd, sizeof(a.cs.fwd), "%s", fwd);
-	if (strcmp(a.cs.fwd, "stale") == 0 && fwd_status == 0)
-		snprintf(a.cs.detail, sizeof(a.cs.detail), "upstream-unreachable");
+	if (detail)
+		snprintf(a.cs.detail, sizeof(a.cs.detail), "%s", detail);
 	x->cache_status = fwd ? (fwd_status ? "REVALIDATED" : "STALE") : "HIT";
 	answer(x, req, &a);
 	if (a.body.fd < 0)
@@ -654,11 +657,12 @@ static void answer_failed(struct httpd_exchange *x, struct hc_xchg *r, int resul
 		hc_head_cache_control(r->stored.head, r->stored.m.head_len, &cc);
 		if (!(cc.flags & (CC_MUST_REVALIDATE | CC_PROXY_REVALIDATE | CC_NO_CACHE)) &&
 		    cc.s_maxage == CC_UNSET && !(r->rcc.flags & CC_NO_CACHE)) {
-			answer_stored(x, &r->req.r, &r->stored, "stale", 0);
+			answer_stored(x, &r->req.r, &r->stored, "stale", 0, "upstream-unreachable");
 			return;
 		}
 	}
-	httpd_error(x, result == -ETIMEDOUT ? 504 : 502,
+	/* a stored response that must be revalidated first: 504 (RFC 9111 section 5.2.2.2) */
+	httpd_error(x, result == -ETIMEDOUT || r->mode == HC_VALIDATE ? 504 : 502,
 		    result == -EFBIG ? "the upstream's answer is too large"
 				     : "the upstream did not answer",
 		    NULL, false);
@@ -684,7 +688,7 @@ static void relay_done(void *arg, int result, int status)
 		if (result != 0)
 			answer_failed(x, r, result);
 		else if (r->mode == HC_VALIDATE && r->status == 304)
-			answer_stored(x, &r->req.r, &r->stored, "stale", 304);
+			answer_stored(x, &r->req.r, &r->stored, "stale", 304, NULL);
 		else
 			answer_relayed(x, r, stored);
 		httpd_resume_done(x);
@@ -807,7 +811,8 @@ void edge_http_cache_serve(struct httpd_exchange *x, void *arg)
 			use = HC_USE_REFETCH;
 		if (use == HC_USE_FRESH || use == HC_USE_STALE) {
 			metrics_add(&hc->cfg.metrics->store_hits, 1);
-			answer_stored(x, req, &e, use == HC_USE_STALE ? "stale" : NULL, 0);
+			answer_stored(x, req, &e, use == HC_USE_STALE ? "stale" : NULL, 0,
+				      use == HC_USE_STALE ? "max-stale" : NULL);
 			hc_entry_close(&e);
 			return;
 		}
