@@ -22,10 +22,11 @@
 #include "http_range.h"
 #include "serve.h"
 
-#define HC_MAGIC    0x48636368U /* "Hcch" */
-#define XCHG_MAGIC  0x48637867U /* "Hcxg" */
-#define CACHE_NAME  "reel-edge"
-#define MAX_FORWARD 96 /* request header lines relayed */
+#define HC_MAGIC      0x48636368U /* "Hcch" */
+#define XCHG_MAGIC    0x48637867U /* "Hcxg" */
+#define CACHE_NAME    "reel-edge"
+#define MAX_FORWARD   96   /* request header lines relayed */
+#define HC_TARGET_MAX 8192 /* bytes of "/path?query" (the request line's own limit is lower) */
 
 struct edge_http_cache {
 	uint32_t magic;
@@ -211,9 +212,9 @@ static bool not_relayed(const struct http_request *r, struct http_str name, bool
  * validating.  0 or -ENOMEM.
  */
 static int relay_lines(const struct http_request *r, const struct hc_entry *stored, struct buf *out,
-		       const char *lines[MAX_FORWARD + 4])
+		       const char *lines[MAX_FORWARD + 5])
 {
-	size_t offs[MAX_FORWARD + 3], n = 0;
+	size_t offs[MAX_FORWARD + 4], n = 0;
 	struct http_str v;
 	int rc = 0;
 
@@ -231,6 +232,10 @@ static int relay_lines(const struct http_request *r, const struct hc_entry *stor
 		rc = buf_printf(out, "Surrogate-Capability: %s=\"Surrogate/1.0\"%c",
 				HC_SURROGATE_TOKEN, 0);
 	}
+	if (rc == 0) { /* RFC 9110 section 7.6.3: a gateway says so in what it forwards */
+		offs[n++] = out->len;
+		rc = buf_printf(out, "Via: 1.%u %s%c", (unsigned)r->version_minor, CACHE_NAME, 0);
+	}
 	if (rc == 0 && stored && hc_head_get(stored->head, stored->m.head_len, "ETag", &v)) {
 		offs[n++] = out->len;
 		rc = buf_printf(out, "If-None-Match: %.*s%c", (int)v.len, v.p, 0);
@@ -244,6 +249,16 @@ static int relay_lines(const struct http_request *r, const struct hc_entry *stor
 		lines[i] = out->p + offs[i];
 	lines[rc == 0 ? n : 0] = NULL;
 	return rc;
+}
+
+/*
+ * The origin-form target of R ("/path?query", also for an absolute-form
+ * request) into OUT: what is relayed and what keys a stored response.
+ */
+static void target_of(const struct http_request *r, char *out, size_t cap)
+{
+	snprintf(out, cap, "%.*s%s%.*s", (int)r->path.len, r->path.p, r->query.len ? "?" : "",
+		 (int)r->query.len, r->query.p);
 }
 
 /* ---- answers --------------------------------------------------------------------- */
@@ -325,7 +340,7 @@ static bool answered_precondition(struct httpd_exchange *x, const struct http_re
 	struct http_str et, lm;
 	time_t t;
 
-	if (a->status != 200)
+	if (a->status != 200 || (req->method != HTTP_GET && req->method != HTTP_HEAD))
 		return false;
 	if (hc_head_get(a->head, a->hlen, "ETag", &et)) {
 		v.etag[0] = et.p;
@@ -705,10 +720,10 @@ static const struct edge_relay_ops relay_ops = {relay_head, relay_data, relay_do
 static void relay(struct edge_http_cache *hc, struct httpd_exchange *x, enum hc_mode mode,
 		  const char *fwd, struct hc_entry *stored, const struct cache_control *rcc)
 {
-	const char *lines[MAX_FORWARD + 4];
+	const char *lines[MAX_FORWARD + 5];
 	struct hc_xchg *r = calloc(1, sizeof(*r));
 	struct buf hdrs = {0};
-	char target[2048], method[32];
+	char target[HC_TARGET_MAX], method[32];
 	struct edge_relay_request rq = {method, target, lines, x->body, x->body_len};
 	struct req_copy copy;
 
@@ -731,12 +746,12 @@ static void relay(struct edge_http_cache *hc, struct httpd_exchange *x, enum hc_
 		r->rcc = *rcc;
 	else
 		request_cc(&r->req.r, &r->rcc);
-	hc_key(r->req.r.target.p, r->req.r.target.len, r->key);
+	target_of(&r->req.r, target, sizeof(target));
+	hc_key(target, strlen(target), r->key);
 	r->next = hc->pending;
 	if (hc->pending)
 		hc->pending->prev = r;
 	hc->pending = r;
-	snprintf(target, sizeof(target), "%.*s", (int)x->req->target.len, x->req->target.p);
 	snprintf(method, sizeof(method), "%.*s", (int)x->req->method_str.len, x->req->method_str.p);
 	if (relay_lines(x->req, stored ? &r->stored : NULL, &hdrs, lines) != 0 ||
 	    !(r->d = httpd_defer(x))) {
@@ -782,11 +797,16 @@ void edge_http_cache_serve(struct httpd_exchange *x, void *arg)
 	struct cache_control rcc;
 	struct hc_entry e;
 	struct hc_times t;
-	char key[HC_KEY_MAX];
+	char key[HC_KEY_MAX], target[HC_TARGET_MAX];
 	enum hc_use use = HC_USE_REFETCH;
 	const char *fwd = "uri-miss";
 	bool judged = false;
 
+	if (!req->path.len || req->path.p[0] != '/' ||
+	    req->path.len + req->query.len + 2 > HC_TARGET_MAX) {
+		httpd_error(x, 400, "an origin-form path is needed", NULL, false);
+		return;
+	}
 	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
 		relay(hc, x, HC_PASS, "method", NULL, NULL);
 		return;
@@ -796,7 +816,8 @@ void edge_http_cache_serve(struct httpd_exchange *x, void *arg)
 		return;
 	}
 	request_cc(req, &rcc);
-	hc_key(req->target.p, req->target.len, key);
+	target_of(req, target, sizeof(target));
+	hc_key(target, strlen(target), key);
 	if (hc_entry_open(hc->cfg.cache, key, &e) == 0) {
 		t = (struct hc_times){e.m.status, e.m.request_time, e.m.response_time};
 		if (!hc_vary_match(e.head, e.m.head_len, req, e.head + e.m.head_len, e.m.vary_len))
