@@ -313,19 +313,17 @@ static void send_cache_status(struct httpd_exchange *x, const struct hc_answer *
 	buf_free(&st);
 }
 
-/* The body part [OFF, OFF+LEN) of A's body. */
-static void send_body(struct httpd_exchange *x, struct hc_answer *a, uint64_t off, uint64_t len)
+/* The body part [OFF, OFF+LEN) of A's body; a file's goes with *HOLD, taken. */
+static void send_body(struct httpd_exchange *x, struct hc_answer *a, uint64_t off, uint64_t len,
+		      int **hold)
 {
-	int *fd;
+	int *fd = *hold;
 
 	if (a->body.mem) {
 		httpd_body_mem(x, (const char *)a->body.mem + off, (size_t)len);
 		return;
 	}
-	if (!(fd = malloc(sizeof(*fd)))) {
-		httpd_body_mem(x, NULL, 0);
-		return;
-	}
+	*hold = NULL;
 	*fd = a->body.fd;
 	a->body.fd = -1; /* the answer's now */
 	httpd_body_file(x, *fd, a->body.off + off, len);
@@ -397,8 +395,9 @@ static bool no_body_status(int status)
 	return status == 204 || status == 304 || (status >= 100 && status < 200);
 }
 
-/* Answer X with A (ranges and preconditions of REQ applied to a 200). */
-static void answer(struct httpd_exchange *x, const struct http_request *req, struct hc_answer *a)
+/* answer() once the file's holder is there (*HOLD, taken when the file is sent). */
+static void answer_parts(struct httpd_exchange *x, const struct http_request *req,
+			 struct hc_answer *a, int **hold)
 {
 	struct http_range rg = {0};
 	struct http_validators v = {.last_modified = -1};
@@ -440,7 +439,20 @@ static void answer(struct httpd_exchange *x, const struct http_request *req, str
 	}
 	httpd_end_head(x, (int64_t)len);
 	if (len && req->method != HTTP_HEAD)
-		send_body(x, a, off, len);
+		send_body(x, a, off, len, hold);
+}
+
+/* Answer X with A (ranges and preconditions of REQ applied to a 200). */
+static void answer(struct httpd_exchange *x, const struct http_request *req, struct hc_answer *a)
+{
+	int *hold = NULL;
+
+	if (!a->body.mem && !(hold = malloc(sizeof(*hold)))) {
+		httpd_error(x, 503, "out of memory", NULL, false);
+		return;
+	}
+	answer_parts(x, req, a, &hold);
+	free(hold);
 }
 
 /*
