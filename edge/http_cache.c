@@ -61,8 +61,8 @@ struct hc_xchg {
 	struct hc_entry stored; /* HC_VALIDATE: what is asked about */
 	int64_t request_time;
 	int status;
-	struct buf raw, head, body; /* the answer's head as received, kept lines, body */
-	int64_t head_length;	    /* the answer's Content-Length (HEAD), -1 none */
+	struct buf head, body; /* the answer's kept header lines and body */
+	int64_t head_length;   /* the answer's Content-Length (HEAD), -1 none */
 };
 
 /* What is sent to the client. */
@@ -501,7 +501,6 @@ static void xchg_free(struct hc_xchg *r)
 		r->next->prev = r->prev;
 	hc_entry_close(&r->stored);
 	free(r->req.bytes);
-	buf_free(&r->raw);
 	buf_free(&r->head);
 	buf_free(&r->body);
 	r->magic = 0;
@@ -515,10 +514,6 @@ static int relay_head(void *arg, int status, const char *head, size_t len)
 	int rc;
 
 	r->status = status;
-	if (buf_reserve(&r->raw, len + 1) != 0)
-		return -ENOMEM;
-	memcpy(r->raw.p, head, len);
-	r->raw.len = len;
 	if (hc_head_get(head, len, "Content-Length", &v) && v.len && v.len < 20) {
 		char num[24];
 
