@@ -64,6 +64,15 @@ static int parse_ktls(const char *v, void *field)
 	return 0;
 }
 
+/* [upstream] mode: reel (packages of a reel origin) or http (any HTTP origin). */
+static int parse_upstream_mode(const char *v, void *field)
+{
+	if (strcmp(v, "reel") != 0 && strcmp(v, "http") != 0)
+		return -EINVAL;
+	*(bool *)field = strcmp(v, "http") == 0;
+	return 0;
+}
+
 /* A string field of CAP bytes where "off" means "". */
 static int parse_or_off(const char *v, void *field, size_t cap)
 {
@@ -153,6 +162,7 @@ static const struct conf_key keys[] = {
     {"origin", "secret_file", CONF_PATH, F(secret_file), 0, 0, NULL, NULL},
     {"origin", "control_keys", CONF_PATH, F(control_keys), 0, 0, NULL, NULL},
     {"upstream", "url", CONF_STR, F(upstream_url), 0, 0, NULL, NULL},
+    {"upstream", "mode", CONF_CUSTOM, F(upstream_http), 0, 0, "reel or http", parse_upstream_mode},
     {"upstream", "connect_timeout", CONF_DURATION, F(upstream_connect_timeout_ms), 10, 600000, NULL,
      NULL},
     {"upstream", "read_timeout", CONF_DURATION, F(upstream_read_timeout_ms), 10, 3600000, NULL,
@@ -279,6 +289,11 @@ static int check(const struct edge_config *cfg, const char *name, char *err, siz
 	else if (cfg->upstream_url[0] && strncmp(cfg->upstream_url, "http://", 7) != 0 &&
 		 strncmp(cfg->upstream_url, "https://", 8) != 0)
 		why = "[upstream] url must start with http:// or https://";
+	else if (cfg->upstream_http && !cfg->upstream_url[0])
+		why = "[upstream] mode = http needs [upstream] url";
+	else if (cfg->upstream_http && cfg->require_token)
+		why = "[upstream] mode = http serves any origin's paths: [tokens] require must be "
+		      "off";
 	else if (cfg->secret_file[0] && !cfg->edge_id[0])
 		why = "[origin] secret_file needs edge_id";
 	else if (cfg->limits.max_request_line > cfg->limits.max_header_size)

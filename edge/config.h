@@ -90,6 +90,7 @@ struct edge_config {
 	char control_keys[PATH_MAX]; /* the origin's control public keys (fill, purge) */
 
 	char upstream_url[512]; /* pull-through: "" = off */
+	bool upstream_http;	/* [upstream] mode = http: a shared HTTP cache (http_cache.h) */
 	uint64_t upstream_connect_timeout_ms, upstream_read_timeout_ms, upstream_backoff_ms;
 	unsigned upstream_retries, upstream_connections;
 	unsigned breaker_failures;

@@ -107,7 +107,7 @@ static void serve_metrics(struct httpd_exchange *x, const struct edge_serve *s)
 	buf_free(&b);
 }
 
-static void serve_health(struct httpd_exchange *x)
+void edge_serve_health(struct httpd_exchange *x)
 {
 	httpd_begin(x, 200);
 	httpd_header_lit(x,
@@ -584,7 +584,7 @@ void edge_serve(struct httpd_exchange *x, void *arg)
 		return;
 	}
 	if (path_is(r, "/healthz"))
-		serve_health(x);
+		edge_serve_health(x);
 	else if (path_is(r, "/metrics") && s->cfg->metrics_on_content)
 		serve_metrics(x, s);
 	else if (path_is(r, "/metrics"))
@@ -605,7 +605,7 @@ void edge_serve_metrics(struct httpd_exchange *x, void *arg)
 	else if (path_is(r, "/metrics"))
 		serve_metrics(x, s);
 	else if (path_is(r, "/healthz"))
-		serve_health(x);
+		edge_serve_health(x);
 	else
 		httpd_error(x, 404, "this listener serves /metrics and /healthz", NULL, false);
 }

@@ -48,6 +48,9 @@ struct edge_serve {
  */
 void edge_serve(struct httpd_exchange *x, void *arg);
 
+/* The answer to /healthz: 200 "ok", never stored. */
+void edge_serve_health(struct httpd_exchange *x);
+
 /* The metrics listeners' handler: /metrics and /healthz, 404 for the rest. */
 void edge_serve_metrics(struct httpd_exchange *x, void *arg);
 

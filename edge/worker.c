@@ -197,6 +197,7 @@ static int servers_setup(struct worker *w, const struct edge_listeners *ls)
 	for (int r = 0; r < EDGE_ROLE_COUNT; r++) {
 		struct httpd_listener mine[EDGE_MAX_LISTEN * 2];
 		struct httpd_limits lim;
+		httpd_handler_fn handler;
 		void *arg;
 		int n = 0;
 
@@ -212,12 +213,18 @@ static int servers_setup(struct worker *w, const struct edge_listeners *ls)
 			continue;
 		lim = w->cfg->limits;
 		arg = &w->serve;
+		handler = role_handler[r];
 		if (r == EDGE_ROLE_FILL) {
 			lim.max_body = 0; /* bodies go to temporary files as they come */
 			arg = edge_worker_store_fill(&w->store);
 		}
-		w->srv[r] =
-		    httpd_new(w->base, &lim, mine, n, w->serve.slot, w->alog, role_handler[r], arg);
+		if (r == EDGE_ROLE_CONTENT && w->store.http) {
+			/* the generic mode: request bodies are relayed from memory */
+			lim.max_body = lim.max_body ? lim.max_body : EDGE_HTTP_BODY_MAX;
+			handler = edge_http_cache_serve;
+			arg = w->store.http;
+		}
+		w->srv[r] = httpd_new(w->base, &lim, mine, n, w->serve.slot, w->alog, handler, arg);
 		if (!w->srv[r]) {
 			log_warn("%s server setup", edge_role_name((enum edge_role)r));
 			return -1;
