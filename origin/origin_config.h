@@ -58,6 +58,13 @@ struct origin_config {
 	char license_keys[PATH_MAX];
 	char master_key[PATH_MAX];
 
+	struct conf_addr edge_listen[ORIGIN_MAX_LISTEN], edge_listen_tls[ORIGIN_MAX_LISTEN];
+	int nedge_listen, nedge_listen_tls; /* the edge API (heartbeats); none: no edge API */
+	uint64_t edge_max_body;		    /* bytes: a heartbeat lists titles and leases */
+	uint64_t edge_down_after_ms;	    /* an edge is down this long after its last report */
+	uint64_t edge_interval_ms;	    /* the report interval edges are told */
+	char edge_fallback_url[257];	    /* steering's last resort; "" = [playback] edge_url */
+
 	char error_log[PATH_MAX], access_log[PATH_MAX]; /* access_log "" = off */
 	enum log_level level;
 };

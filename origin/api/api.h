@@ -43,6 +43,7 @@ struct plans;
 struct catalog;
 struct playback;
 struct downloads;
+struct edges;
 struct keyset;
 struct pwhash_pool;
 struct admin_tokens;
@@ -62,6 +63,7 @@ struct origin_api {
 	struct catalog *catalog;	   /* titles and their content keys */
 	struct playback *playback;	   /* leases, stream tokens, content keys for players */
 	struct downloads *downloads;	   /* offline licenses */
+	struct edges *edges;		   /* the edge registry, reports and steering */
 	const struct keyset *stream_keys;  /* published: stream token keys */
 	const struct keyset *license_keys; /* published: license keys */
 	const struct admin_tokens *admins; /* who may use the admin API */
@@ -76,5 +78,8 @@ void origin_api_handle(struct httpd_exchange *x, void *arg);
 
 /* The admin API's httpd handler; ARG is the struct origin_api (borrowed). */
 void origin_admin_handle(struct httpd_exchange *x, void *arg);
+
+/* The edge API's httpd handler (what edges send); ARG is the struct origin_api (borrowed). */
+void origin_edge_handle(struct httpd_exchange *x, void *arg);
 
 #endif

@@ -67,7 +67,8 @@ void api_route(struct origin_api *api, struct httpd_exchange *x, const struct ap
 	R(TITLE, "title") R(KEY_ADD, "key")                                                        \
 	R(PLAY, "play") R(HEARTBEAT, "heartbeat") R(STOP, "stop") R(STREAM_KEY, "content key")    \
 	R(DOWNLOAD, "download") R(RENEW, "renew") R(RELEASE, "release")                            \
-	R(LICENSE_KEY, "license key")
+	R(LICENSE_KEY, "license key")                                                              \
+	R(EDGE, "edge") R(EDGE_ADD, "edge") R(HEARTBEAT_EDGE, "edge heartbeat")
 /* clang-format on */
 
 #define API_RESOURCE_ENUM(id, name) API_##id,
@@ -188,6 +189,8 @@ void api_admin_removed(struct origin_api *api, struct httpd_exchange *x, enum ap
 		       int rc, const char *who, const char *kind, const char *id);
 
 /* The user API's handlers, by file (routed in user_routes.c). */
+/* user_routes.c: {"status": "ok"}, also on the edge API */
+api_handler api_healthz;
 /* api_accounts.c */
 api_handler api_signup, api_login, api_password, api_logout, api_me;
 /* api_plans.c */
@@ -223,5 +226,20 @@ api_handler api_admin_plans_list, api_admin_plan_get, api_admin_plan_put, api_ad
 /* api_catalog.c */
 api_handler api_admin_titles_list, api_admin_title_get, api_admin_title_put, api_admin_title_delete,
     api_admin_title_key_add;
+/* api_edges.c */
+api_handler api_admin_edges_list, api_admin_edge_add, api_admin_edge_get, api_admin_edge_drain,
+    api_admin_edge_resume, api_admin_edge_secret, api_admin_edge_delete, api_admin_steer;
+
+/* The edge API's handlers (routed in edge_routes.c). */
+/* api_edges.c */
+api_handler api_edge_heartbeat;
+
+/*
+ * Steer the player of X's request for TITLE with stream token TOKEN: set
+ * ANSWER's "url" to the chosen edge's (or the fallback's) playback URL,
+ * "steering" to why, and "alternates" to the others.  0 or -ENOMEM.
+ */
+int api_steer_play(struct origin_api *api, struct httpd_exchange *x, const char *title,
+		   const char *token, json_t *answer);
 
 #endif

@@ -35,7 +35,7 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 	struct accounts_user u;
 	struct playback_grant g;
 	struct origin_reason why = {0};
-	json_t *body;
+	json_t *body, *answer;
 	int rc;
 
 	if (api_no_session(api, x, &u) || api_bad_body(x, &body))
@@ -49,13 +49,15 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 		goto out;
 	}
 	api->count[ORIGIN_COUNT_PLAYS]++;
-	api_send_json(x, 201,
-		      json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i}", "url", g.url, "token",
-				g.token, "lease", g.lease, "title", id, "expires",
-				jf_time(g.expires), "max_height", (int)g.max_height,
-				"heartbeat_interval", (int)g.heartbeat_interval_s, "lease_timeout",
-				(int)g.lease_timeout_s),
-		      NULL);
+	answer = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i}", "url", g.url, "token",
+			   g.token, "lease", g.lease, "title", id, "expires", jf_time(g.expires),
+			   "max_height", (int)g.max_height, "heartbeat_interval",
+			   (int)g.heartbeat_interval_s, "lease_timeout", (int)g.lease_timeout_s);
+	if (answer && api->edges && api_steer_play(api, x, id, g.token, answer) != 0) {
+		json_decref(answer);
+		answer = NULL;
+	}
+	api_send_json(x, 201, answer, NULL);
 	playback_grant_clear(&g);
 out:
 	json_decref(body);

@@ -86,6 +86,13 @@ static const struct api_refusal refusals[] = {
     REFUSE(LICENSE_KEY, -ETIMEDOUT, 401, "license_expired", "the license has expired; renew it"),
     REFUSE(LICENSE_KEY, -EACCES, 403, "wrong_title", "the license is for another title"),
     REFUSE(LICENSE_KEY, -EPERM, 403, "license_released", "the download was released"),
+
+    /* edges */
+    REFUSE(EDGE, -ENOENT, 404, "unknown_edge", "no such edge"),
+    REFUSE(EDGE_ADD, -EINVAL, 409, NULL, NULL),
+    REFUSE(HEARTBEAT_EDGE, -ENOENT, 401, "unauthorized", "no such edge"),
+    REFUSE(HEARTBEAT_EDGE, -EINVAL, 422, "invalid_report",
+	   "cursor must be the last answer's cursor"),
 };
 
 const struct api_refusal *api_refusal_of(enum api_resource r, int rc)

@@ -7,7 +7,7 @@
 
 #include <assert.h>
 
-static void healthz(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
+void api_healthz(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	api_send_json(x, 200, json_pack("{s:s}", "status", "ok"), NULL);
 }
@@ -34,7 +34,7 @@ static const struct api_route routes[] = {
     {HTTP_GET, "/api/v1/downloads", api_downloads_list},
     {HTTP_POST, "/api/v1/downloads/*/renew", api_download_renew},
     {HTTP_DELETE, "/api/v1/downloads/*", api_download_release},
-    {HTTP_GET, "/healthz", healthz},
+    {HTTP_GET, "/healthz", api_healthz},
 };
 
 void origin_api_handle(struct httpd_exchange *x, void *arg)
