@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jsonfield.h"
+#include "edges/edges.h"
 #include "keyfiles.h"
 #include "playback/playback.h"
 #include "stream_token.h"
@@ -53,7 +54,8 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 			   g.token, "lease", g.lease, "title", id, "expires", jf_time(g.expires),
 			   "max_height", (int)g.max_height, "heartbeat_interval",
 			   (int)g.heartbeat_interval_s, "lease_timeout", (int)g.lease_timeout_s);
-	if (answer && api->edges && api_steer_play(api, x, id, g.token, answer) != 0) {
+	if (answer && api->edges && edges_count(api->edges) &&
+	    api_steer_play(api, x, id, g.token, answer) != 0) {
 		json_decref(answer);
 		answer = NULL;
 	}
