@@ -62,7 +62,6 @@ enum {
 	  "Requests that started a fetch from the upstream")                                       \
 	X(store_collapsed, "reel_cache_collapsed_total",                                           \
 	  "Requests answered from a fetch another request started")                                \
-	X(store_evictions, "reel_cache_evictions_total", "Objects evicted to keep the quota")      \
 	X(store_purged, "reel_cache_purged_total", "Objects removed by purge or fill requests")    \
 	X(pull_bytes, "reel_cache_pull_bytes_total", "Bytes fetched from the upstream")            \
 	X(pull_failures, "reel_cache_pull_failures_total",                                         \

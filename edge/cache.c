@@ -170,6 +170,11 @@ uint64_t edge_cache_generation(const struct edge_cache *c)
 	return __atomic_load_n(&c->sh->generation, __ATOMIC_RELAXED);
 }
 
+uint64_t edge_cache_evicted(const struct edge_cache *c)
+{
+	return __atomic_load_n(&c->sh->evicted, __ATOMIC_RELAXED);
+}
+
 uint64_t edge_cache_disk_free(const struct edge_cache *c)
 {
 	struct statvfs st;
@@ -220,6 +225,7 @@ static int evict_locked(struct edge_cache *c, uint64_t need, const char *keep)
 	struct edge_removed r = {0};
 	int rc = edge_index_evict(c->ix, need, keep, &r);
 
+	__atomic_fetch_add(&c->sh->evicted, r.n, __ATOMIC_RELAXED);
 	unlink_removed(c, &r);
 	edge_removed_free(&r);
 	return rc;

@@ -41,6 +41,7 @@ struct edge_cache_shared {
 	} slots[EDGE_CACHE_SLOTS];
 	uint64_t generation; /* bumped whenever objects are removed */
 	uint64_t manifests;  /* bumped whenever a manifest is committed (versions.h) */
+	uint64_t evicted;    /* objects evicted for the quota, by any process */
 	char run_id[17];     /* this run's temporary files start with it */
 };
 
@@ -85,6 +86,9 @@ int edge_cache_rootfd(const struct edge_cache *c);
 
 /* The generation counter: it changes whenever objects are removed. */
 uint64_t edge_cache_generation(const struct edge_cache *c);
+
+/* Objects evicted to keep max_size and min_free since the edge started. */
+uint64_t edge_cache_evicted(const struct edge_cache *c);
 
 /*
  * A temporary file being written: an unnamed file (O_TMPFILE) where the

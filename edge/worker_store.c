@@ -152,6 +152,8 @@ int edge_worker_store_metrics(struct edge_worker_store *ws, struct buf *out)
 	    "# TYPE reel_cache_disk_free_bytes gauge\nreel_cache_disk_free_bytes %llu\n"
 	    "# HELP reel_cache_pulls_in_flight Objects being fetched from the upstream now.\n"
 	    "# TYPE reel_cache_pulls_in_flight gauge\nreel_cache_pulls_in_flight %u\n"
+	    "# HELP reel_cache_evictions_total Objects evicted to keep max_size and min_free.\n"
+	    "# TYPE reel_cache_evictions_total counter\nreel_cache_evictions_total %llu\n"
 	    "# HELP reel_upstream_breaker_state The upstream's circuit breaker: 0 closed, 1 open, "
 	    "2 half-open.\n"
 	    "# TYPE reel_upstream_breaker_state gauge\nreel_upstream_breaker_state %d\n"
@@ -162,6 +164,7 @@ int edge_worker_store_metrics(struct edge_worker_store *ws, struct buf *out)
 	    (unsigned long long)ws->cfg->store_max_size,
 	    (unsigned long long)edge_cache_disk_free(ws->cache),
 	    edge_inflight_active(&ws->shared->inflight),
+	    (unsigned long long)edge_cache_evicted(ws->cache),
 	    (int)edge_breaker_state(&ws->shared->breaker),
 	    (unsigned long long)__atomic_load_n(&ws->shared->breaker.opened, __ATOMIC_RELAXED));
 }

@@ -59,8 +59,11 @@ def check_signatures(t, edge, ctl):
 
 def check_objects(t, edge, ctl):
     seg = ft.segment_bytes(3 * 1024 * 1024 + 17, 1)
+    before = edge.metrics().get("reel_cache_fill_bytes_total", 0)
     status, body = st.put(edge, ctl, "t1", "720p/seg_00001.m4s", seg)
     t.check("PUT an object: 201", status == 201 and body["size"] == len(seg), (status, body))
+    filled = edge.metrics().get("reel_cache_fill_bytes_total", 0) - before
+    t.check_eq("  reel_cache_fill_bytes_total counts its bytes", filled, len(seg))
     r = et.request(edge.port, "GET", "/t1/720p/seg_00001.m4s")
     t.check("  it is served, byte for byte", r.status == 200 and r.body == seg, r.summary())
     t.check("  with Cache-Status: hit", "hit" in (r.header("Cache-Status") or ""), r.summary())
@@ -141,11 +144,19 @@ def check_removal(t, edge, ctl):
     t.check_eq("  the title is partial again", st.titles(edge, ctl)["t2"]["state"], "partial")
     r = et.request(edge.port, "GET", "/t2/360p/seg_00001.m4s")
     t.check_eq("  and the object is no longer served", r.status, 404)
+    status, body = ft.fill_json(edge.fill_port, ctl, E, "POST", "/purge",
+                                b'{"object": "t2/360p/index.m3u8"}')
+    r = et.request(edge.port, "GET", "/t2/360p/index.m3u8")
+    t.check("POST /purge of one object", status == 200 and body["objects"] == 1 and
+            r.status == 404, (status, body, r.status))
+    status, body = ft.fill_json(edge.fill_port, ctl, E, "POST", "/purge",
+                                b'{"object": "t2/360p/index.m3u8"}')
+    t.check_eq("  again: 404", status, 404)
     # served from the open-file cache right before the purge, gone right after it
     r = et.request(edge.port, "GET", "/t2/360p/seg_00002.m4s")
     status, body = ft.fill_json(edge.fill_port, ctl, E, "POST", "/purge",
                                 b'{"prefix": "t2/360p/"}')
-    t.check("POST /purge of a prefix", status == 200 and body["objects"] == 2, (status, body))
+    t.check("POST /purge of a prefix", status == 200 and body["objects"] == 1, (status, body))
     r2 = et.request(edge.port, "GET", "/t2/360p/seg_00002.m4s")
     t.check("  a hot object purged is not served a moment later", r.status == 200 and
             r2.status == 404, (r.status, r2.status))
@@ -155,6 +166,10 @@ def check_removal(t, edge, ctl):
     t.check("DELETE a title", status == 200 and "t2" not in st.titles(edge, ctl), (status, body))
     status, body = ft.fill_json(edge.fill_port, ctl, E, "DELETE", "/fill/t2")
     t.check_eq("  again: 404", status, 404)
+    status, body = ft.fill_json(edge.fill_port, ctl, E, "POST", "/purge", b'{"title": "t1"}')
+    r = et.request(edge.port, "GET", "/t1/720p/seg_00001.m4s")
+    t.check("POST /purge of a title", status == 200 and body["objects"] >= 1 and
+            "t1" not in st.titles(edge, ctl) and r.status == 404, (status, body, r.status))
     status, _, _ = ft.fill(edge.fill_port, ctl, E, "PATCH", "/fill/t1")
     t.check_eq("another method: 405", status, 405)
 

@@ -66,6 +66,9 @@ def check_quota(t, s, edge):
             info["pin"]["state"] == "complete" and info["pin"]["objects"] == 5, info.get("pin"))
     t.check("  pulled objects were evicted to stay within the quota",
             info["pull"]["objects"] < 12, info.get("pull"))
+    evicted = edge.metrics().get("reel_cache_evictions_total", 0)
+    t.check("  reel_cache_evictions_total counts them (%d)" % evicted,
+            evicted >= 20 - info["pull"]["objects"], (evicted, info["pull"]["objects"]))
     r = et.request(edge.port, "GET", "/pull/" + hot)
     t.check("  the object kept hot is still there (least recently hit went first)",
             "hit" in (r.header("Cache-Status") or ""), r.summary())

@@ -12,6 +12,7 @@ import hashlib
 import os
 import selectors
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,6 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "tests", "integration"))
 
 from filltest import make_package as write_package  # noqa: E402,F401  (packages as the tests make them)
+import filltest  # noqa: E402
 import benchlib  # noqa: E402
 from benchlib import (BenchError, cpu_seconds, free_port, log_tail, spawn, stop_group,  # noqa: E402
                       taskset, wait_ready)
@@ -158,6 +160,54 @@ def reel_edge(server, binary, upstream_url, workers=1, cpu=None, extra=""):
     return server.start([binary, "-c", conf], cpu, "/healthz")
 
 
+# ---------------------------------------------------------------- the upstream
+
+class UpstreamProcess:
+    """The tests' upstream (filltest.Upstream: files under ROOT, sent in 16 KiB
+    chunks at RATE bytes/s) in a process of its own, so that its threads never
+    wait for the interpreter lock while the measuring client holds it.  It
+    counts the requests it gets: count(path) asks it over a pipe."""
+
+    def __init__(self, root, rate=None):
+        self.root, self.rate = root, rate
+        self.proc = self.port = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "--upstream", self.root,
+             str(self.rate or 0)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line.strip().isdigit():
+            raise BenchError("the upstream did not start")
+        self.port = int(line)
+        return self
+
+    def url(self):
+        return "http://127.0.0.1:%d/content" % self.port
+
+    def count(self, path):
+        self.proc.stdin.write("count %s\n" % path)
+        self.proc.stdin.flush()
+        return int(self.proc.stdout.readline())
+
+    def stop(self):
+        if self.proc:
+            self.proc.stdin.close()
+            self.proc.wait(10)
+            self.proc = None
+
+
+def upstream_child(root, rate):
+    """The process of an UpstreamProcess: serves, prints its port, answers counts."""
+    up = filltest.Upstream(root, rate=rate or None).start()
+    print(up.port, flush=True)
+    for line in sys.stdin:
+        cmd, _, arg = line.rstrip("\n").partition(" ")
+        if cmd == "count":
+            print(up.count(arg), flush=True)
+    up.stop()
+
+
 # ---------------------------------------------------------------- the client
 
 def many_gets(port, path, n, ranges=None, timeout=60):
@@ -217,3 +267,7 @@ def take_bytes(c, data):
         data = memoryview(bytes(c["head"][end + 4:]))
     c["sha"].update(data)
     c["len"] += len(data)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--upstream"]:
+    upstream_child(sys.argv[2], float(sys.argv[3]))

@@ -11,9 +11,11 @@ whole object), then the ratio nginx/edge.
   python3 tools/bench/collapse_bench.py [--rounds 5] [--clients 100] [--workers 2]
 
 Each round uses a title neither server has seen (its manifest.json included:
-reel-edge pulls that first), alternating which server goes first.  The
-upstream is a Python server (tests/integration/filltest.py) that sends
-16 KiB chunks at the rate given.  Exit status 0 when every answer was
+reel-edge pulls that first, so the first byte waits for two upstream
+answers in turn; --manifest-cached pulls it before, as a player's first
+playlist would), alternating which server goes first.  The
+upstream is a Python server (tests/integration/filltest.py), in a process
+of its own, that sends 16 KiB chunks at the rate given.  Exit status 0 when every answer was
 right, 1 otherwise, 3 with --strict when a bar was missed.
 """
 
@@ -28,15 +30,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from benchlib import BenchError, fmt, log  # noqa: E402
-from cachebench import (DEFAULT_EDGE, DEFAULT_NGINX, Server, make_work, many_gets,  # noqa: E402
-                        nginx_cache, reel_edge, write_package)
-import filltest  # noqa: E402  (the upstream the tests use, rate-limited; on the path now)
+from cachebench import (DEFAULT_EDGE, DEFAULT_NGINX, Server, UpstreamProcess,  # noqa: E402
+                        make_work, many_gets, nginx_cache, reel_edge, write_package)
 
 SEGMENT = 2 * 1024 * 1024
 
 
-def one_round(server, up, title, seg, clients, ranged):
+def one_round(server, up, title, seg, clients, ranged, manifest_cached):
     path = "/%s/360p/seg_00001.m4s" % title
+    if manifest_cached:  # as after a player's first playlist: only the segment is a miss
+        many_gets(server.port, "/%s/manifest.json" % title, 1)
     ranges = [("bytes=%d-%d" % (i * 4096, i * 4096 + 65535) if ranged and i % 4 == 0 else None)
               for i in range(clients)]
     res = many_gets(server.port, path, clients, ranges)
@@ -63,13 +66,15 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--rate", type=float, default=10e6, help="upstream bytes/s")
     ap.add_argument("--ranged", action="store_true", help="every 4th request asks for 64 KiB")
+    ap.add_argument("--manifest-cached", action="store_true",
+                    help="pull the title's manifest.json before the 100 requests")
     ap.add_argument("--strict", action="store_true")
     args = ap.parse_args()
 
     work = make_work("collapse-bench-")
     origin = os.path.join(work, "origin")
     os.makedirs(origin)
-    up = filltest.Upstream(origin, rate=args.rate).start()
+    up = UpstreamProcess(origin, rate=args.rate).start()
     servers = {"edge": Server("edge", work), "nginx": Server("nginx", work)}
     try:
         reel_edge(servers["edge"], args.edge, up.url(), args.workers)
@@ -81,7 +86,8 @@ def main():
                 title = "c%d-%s-%d" % (os.getpid(), name, r)
                 seg = random.Random(r).randbytes(SEGMENT)
                 write_package(origin, title, {"360p/seg_00001.m4s": seg})
-                res = one_round(servers[name], up, title, seg, args.clients, args.ranged)
+                res = one_round(servers[name], up, title, seg, args.clients, args.ranged,
+                                args.manifest_cached)
                 results[name].append(res)
                 log("round %d %s: %d upstream requests, %d/%d right, TTFB median %.1f ms, "
                     "max %.1f ms, last byte median %.1f ms" % (
@@ -103,9 +109,10 @@ def main():
 
 def report(args, results):
     print("collapse_bench: %d concurrent GETs of one uncached %d MiB segment, upstream at "
-          "%s MB/s, %d workers each, %d rounds%s" % (
+          "%s MB/s, %d workers each, %d rounds%s%s" % (
               args.clients, SEGMENT >> 20, fmt(args.rate / 1e6, 1), args.workers, args.rounds,
-              ", every 4th ranged" if args.ranged else ""))
+              ", every 4th ranged" if args.ranged else "",
+              ", manifest cached" if args.manifest_cached else ", title cold"))
     print("server  upstream requests/round   right answers   TTFB median (ms)   last byte median (ms)")
     for name in ("edge", "nginx"):
         rs = results[name]
