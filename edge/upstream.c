@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,9 @@ struct edge_fetch {
 	void *arg;
 	struct event *idle, *retry;
 	char key[512], url[1024], range[64];
+	char *body; /* a POST's (owned), NULL for a GET */
+	size_t body_len;
+	char digest[CONTENT_DIGEST_LEN + 1], content_type[128];
 	struct edge_upstream_head head; /* validators of the first head, this attempt's range */
 	int64_t length;			/* from the first head; -1 unknown */
 	uint64_t received;		/* body bytes delivered */
@@ -308,7 +312,9 @@ static int build_headers(struct edge_fetch *f)
 	struct httpsig_signer s = {HTTPSIG_HMAC_SHA256, cfg->edge_id, NULL, cfg->secret,
 				   cfg->secret_len};
 	char path[1100];
-	struct httpsig_msg m = {"GET", 3, path, 0, NULL, 0, EMPTY_DIGEST, strlen(EMPTY_DIGEST)};
+	const char *method = f->body ? "POST" : "GET";
+	struct httpsig_msg m = {method, strlen(method), path, 0, NULL, 0, f->digest,
+				strlen(f->digest)};
 	struct buf in = {0}, sig = {0}, line = {0};
 	struct curl_slist *h = NULL;
 	int rc = 0;
@@ -320,6 +326,8 @@ static int build_headers(struct edge_fetch *f)
 			 (unsigned long long)f->received);
 		h = curl_slist_append(h, f->range);
 	}
+	if (f->body)
+		h = curl_slist_append(h, f->content_type);
 	if (cfg->edge_id && cfg->edge_id[0]) {
 		m.path_len =
 		    (size_t)snprintf(path, sizeof(path), "%s/%s", f->u->path_prefix, f->key);
@@ -328,7 +336,7 @@ static int build_headers(struct edge_fetch *f)
 			rc = buf_printf(&line,
 					"Content-Digest: %s%cSignature-Input: %.*s%c"
 					"Signature: %.*s",
-					EMPTY_DIGEST, 0, (int)in.len, in.p, 0, (int)sig.len, sig.p);
+					f->digest, 0, (int)in.len, in.p, 0, (int)sig.len, sig.p);
 		for (size_t off = 0; rc == 0 && off < line.len; off += strlen(line.p + off) + 1)
 			h = curl_slist_append(h, line.p + off);
 	}
@@ -374,6 +382,7 @@ static void fetch_free(struct edge_fetch *f)
 		curl_easy_cleanup(f->easy);
 	}
 	curl_slist_free_all(f->headers);
+	free(f->body);
 	if (f->idle)
 		event_free(f->idle);
 	if (f->retry)
@@ -553,18 +562,35 @@ static int easy_setup(struct edge_fetch *f)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "reel-edge");
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 262144L); /* fewer, larger writes to the disk */
+	if (f->body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)f->body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, f->body);
+	}
 	return 0;
 }
 
-struct edge_fetch *edge_upstream_fetch(struct edge_upstream *u, const char *key,
-				       const struct edge_fetch_ops *ops, void *arg)
+/* A GET of KEY, or a POST of BODY (LEN bytes) as CONTENT_TYPE when BODY is not NULL. */
+static struct edge_fetch *start(struct edge_upstream *u, const char *key, const char *content_type,
+				const void *body, size_t len, const struct edge_fetch_ops *ops,
+				void *arg)
 {
 	struct edge_fetch *f;
+	uint8_t sha[32];
 	int rc;
 
-	if (!(f = calloc(1, sizeof(*f)))) {
+	if (!(f = calloc(1, sizeof(*f))) || (body && !(f->body = malloc(len ? len : 1)))) {
+		free(f);
 		errno = ENOMEM;
 		return NULL;
+	}
+	snprintf(f->digest, sizeof(f->digest), "%s", EMPTY_DIGEST);
+	if (body) {
+		memcpy(f->body, body, len);
+		f->body_len = len;
+		SHA256(body, len, sha);
+		content_digest_format(sha, f->digest);
+		snprintf(f->content_type, sizeof(f->content_type), "Content-Type: %s",
+			 content_type);
 	}
 	f->magic = FETCH_MAGIC;
 	f->u = u;
@@ -589,6 +615,19 @@ struct edge_fetch *edge_upstream_fetch(struct edge_upstream *u, const char *key,
 		return NULL;
 	}
 	return f;
+}
+
+struct edge_fetch *edge_upstream_fetch(struct edge_upstream *u, const char *key,
+				       const struct edge_fetch_ops *ops, void *arg)
+{
+	return start(u, key, NULL, NULL, 0, ops, arg);
+}
+
+struct edge_fetch *edge_upstream_post(struct edge_upstream *u, const char *path,
+				      const char *content_type, const void *body, size_t len,
+				      const struct edge_fetch_ops *ops, void *arg)
+{
+	return start(u, path, content_type, body ? body : "", len, ops, arg);
 }
 
 void edge_fetch_cancel(struct edge_fetch *f)
