@@ -352,7 +352,7 @@ static int check_token(struct httpd_exchange *x, struct edge_serve *s, const cha
 	const struct http_request *r = x->req;
 	const char *tok = r->path.p + 3, *end = r->path.p + r->path.len;
 	const char *slash = memchr(tok, '/', (size_t)(end - tok));
-	const char *title_end = strchr(rel, '/');
+	const char *title_end = strchr(rel, '/'), *why;
 	unsigned h, retry;
 	int rc;
 
@@ -380,6 +380,13 @@ static int check_token(struct httpd_exchange *x, struct edge_serve *s, const cha
 		httpd_error(x, 403, "rendition above the height the plan allows", NULL, false);
 		return -1;
 	}
+	if (s->rev && (why = edge_rev_refused(s->rev, c, (int64_t)time(NULL))) != NULL) {
+		metrics_add(&s->slot->token_failures, 1);
+		httpd_error(x, 403, why, NULL, false);
+		return -1;
+	}
+	if (s->rev)
+		edge_rev_note(s->rev, s->seen, c->lease);
 	return 0;
 }
 
