@@ -202,6 +202,16 @@ def is_error(r, status, code):
             and r.header("Content-Type") == "application/json")
 
 
+def ed25519_key(tmp, kid):
+    """An Ed25519 key made with the openssl CLI: (secret PEM path, public hex)."""
+    pem = os.path.join(tmp, kid + ".pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", pem], check=True,
+                   capture_output=True)
+    der = subprocess.run(["openssl", "pkey", "-in", pem, "-pubout", "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    return pem, der[-32:].hex()
+
+
 def make_package(tmp, name, key_hex=None, seconds=4):
     """A real HLS package (360p + 720p, 2 s segments) made by reel-transcode from a
     generated clip, encrypted with AES-128 KEY_HEX (key URI "../key") if given."""

@@ -23,14 +23,7 @@ PLAN = {"title": "Basic", "max_streams": 2, "max_height": 360, "downloads": True
         "max_devices": 2, "max_downloads": 3, "downloads_per_title_year": 3}
 
 
-def ed25519_key(tmp, kid):
-    """An Ed25519 key made with the openssl CLI: (secret PEM path, public hex)."""
-    pem = os.path.join(tmp, kid + ".pem")
-    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", pem], check=True,
-                   capture_output=True)
-    der = subprocess.run(["openssl", "pkey", "-in", pem, "-pubout", "-outform", "DER"],
-                         check=True, capture_output=True).stdout
-    return pem, der[-32:].hex()
+ed25519_key = ot.ed25519_key
 
 
 def admin_setup(t, o):
