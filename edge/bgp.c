@@ -246,8 +246,9 @@ int edge_bgp_query(const char *socket_path, const char *table, const char *proto
 		return -ENAMETOOLONG;
 	}
 	strcpy(sa.sun_path, socket_path);
-	len = table[0] ? snprintf(cmd, sizeof(cmd), "show route table %s\n", table)
-		       : snprintf(cmd, sizeof(cmd), "show route protocol %s\n", protocol);
+	len = table[0]	   ? snprintf(cmd, sizeof(cmd), "show route table %s\n", table)
+	      : protocol[0] ? snprintf(cmd, sizeof(cmd), "show route protocol %s\n", protocol)
+			    : snprintf(cmd, sizeof(cmd), "show route\n");
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) {
 		rc = -errno;
 		goto fail;

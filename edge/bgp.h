@@ -3,8 +3,9 @@
  * Open Connect appliance takes them: the heartbeat process asks BIRD's
  * control socket (the one birdc uses) for
  *
- *   show route table <T>          or     show route protocol <P>
+ *   show route table <T>     show route protocol <P>     or   show route
  *
+ * (the last: every table BIRD shows by default, master4 and master6)
  * and reports every prefix of the answer (docs/distribution.md,
  * "prefixes").  The answer is BIRD's reply format: lines "CCCC-text" and
  * "CCCC text" (CCCC a four-digit code, '-' when more lines of it follow)
@@ -48,7 +49,8 @@ int edge_bgp_parse(const char *text, size_t len, struct edge_bgp_prefixes *out, 
 
 /*
  * Ask the BIRD at the control socket SOCKET_PATH for the routes of TABLE,
- * or of PROTOCOL when TABLE is "" (names checked by the config), waiting
+ * or of PROTOCOL when TABLE is "", or of its default tables when both are
+ * "" (names checked by the config), waiting
  * at most TIMEOUT_MS for each read and write; results as edge_bgp_parse(),
  * plus -errno of the socket calls (ERR names the socket).
  */

@@ -310,8 +310,8 @@ static int check(const struct edge_config *cfg, const char *name, char *err, siz
 		why = "[heartbeat] url needs [origin] edge_id and secret_file";
 	else if (cfg->bgp_socket[0] && !cfg->heartbeat_url[0])
 		why = "[bgp] socket needs [heartbeat] url (the prefixes go in its reports)";
-	else if (cfg->bgp_socket[0] && !cfg->bgp_table[0] == !cfg->bgp_protocol[0])
-		why = "[bgp] socket needs one of table and protocol";
+	else if (cfg->bgp_table[0] && cfg->bgp_protocol[0])
+		why = "[bgp] table and protocol: one or the other, not both";
 	else if (!bgp_name_ok(cfg->bgp_table) || !bgp_name_ok(cfg->bgp_protocol))
 		why = "[bgp] table and protocol are BIRD names: letters, digits and _";
 	else if (cfg->limits.max_request_line > cfg->limits.max_header_size)

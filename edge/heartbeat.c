@@ -50,6 +50,8 @@ struct hb {
 	uint64_t last_bytes, last_ms;
 	struct edge_index *ix; /* the store's, NULL for a folder root */
 	bool failing;	       /* the last report failed (logged once) */
+	bool bgp_failing;      /* likewise the last question to BIRD */
+	json_t *learned;       /* the prefixes of its last answer, sent again while it fails */
 };
 
 static uint64_t now_ms(void)
@@ -268,14 +270,21 @@ static json_t *prefixes(struct hb *h)
 		return NULL;
 	if (edge_bgp_query(h->cfg->bgp_socket, h->cfg->bgp_table, h->cfg->bgp_protocol,
 			   (unsigned)h->cfg->heartbeat_timeout_ms, &p, err, sizeof(err)) != 0) {
-		log_warnx("bgp: %s (the prefixes reported before stay)", err);
+		if (!h->bgp_failing)
+			log_warnx("bgp: %s (the prefixes learned before are reported)", err);
+		h->bgp_failing = true;
 		edge_bgp_prefixes_free(&p);
-		return NULL; /* absent: the origin keeps what it had */
+		return json_incref(h->learned); /* NULL (absent) before any answer */
 	}
+	if (h->bgp_failing)
+		log_info("bgp: %zu prefixes from %s again", p.n, h->cfg->bgp_socket);
+	h->bgp_failing = false;
 	a = json_array();
 	for (size_t i = 0; i < p.n; i++)
 		json_array_append_new(a, json_string(p.p[i]));
 	edge_bgp_prefixes_free(&p);
+	json_decref(h->learned);
+	h->learned = json_incref(a);
 	return a;
 }
 
@@ -451,6 +460,7 @@ int edge_heartbeat_run(const struct edge_heartbeat_ctx *ctx)
 	edge_index_free(h.ix);
 	buf_free(&h.answer);
 	free(h.pending);
+	json_decref(h.learned);
 	return rc == 0 ? 0 : 1;
 }
 
