@@ -775,8 +775,11 @@ static void dispatch(struct httpd_conn *c, struct http_request *req, int rc, con
 			; /* the body goes to the sink as it comes */
 		else if (req->content_length > 0)
 			c->discard = req->content_length;
-		if (c->defer)
+		if (c->defer) {
+			/* what the handler said for the log while in it holds for the rest */
+			c->defer->x.cache_status = x.cache_status;
 			return; /* answered later: httpd_resume_done() */
+		}
 	}
 	httpd_answer_finish(c, &x);
 }

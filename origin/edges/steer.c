@@ -55,8 +55,9 @@ static double load(const struct edge *ed)
 
 static bool holds(const struct edge *ed, const char *title)
 {
-	return ed->rep.ntitles && bsearch(title, ed->rep.titles, ed->rep.ntitles,
-					  sizeof(*ed->rep.titles), (int (*)(const void *, const void *))strcmp);
+	return ed->rep.ntitles &&
+	       bsearch(title, ed->rep.titles, ed->rep.ntitles, sizeof(*ed->rep.titles),
+		       (int (*)(const void *, const void *))strcmp);
 }
 
 /* May ED get a new player at NOW (for TITLE complete, when TITLE is not NULL)? */
@@ -84,30 +85,36 @@ static bool picked(const struct pick *k, uint32_t slot)
 
 /*
  * Add to K, least loaded first, the eligible edges among SLOTS[0..N) (all
- * edges when SLOTS is NULL) not picked yet, as WHY with prefix length LEN.
+ * edges when SLOTS is NULL) not picked yet, as WHY with prefix length LEN:
+ * one pass, keeping the few least loaded in order.
  */
 static void take(const struct edges *e, struct pick *k, const uint32_t *slots, size_t n,
 		 const char *title, int64_t now, const char *why, uint8_t len)
 {
-	while (k->n < MAX_CHOICES) {
-		uint32_t best = UINT32_MAX;
-		double best_load = 0;
+	uint32_t best[MAX_CHOICES];
+	double best_load[MAX_CHOICES];
+	size_t want = MAX_CHOICES - k->n, nb = 0;
 
-		for (size_t i = 0; i < n; i++) {
-			uint32_t s = slots ? slots[i] : (uint32_t)i;
-			double l;
+	for (size_t i = 0; want && i < n; i++) {
+		uint32_t s = slots ? slots[i] : (uint32_t)i;
+		double l;
+		size_t j;
 
-			if (picked(k, s) || !eligible(e, e->v[s], title, now))
-				continue;
-			l = load(e->v[s]);
-			if (best == UINT32_MAX || l < best_load) {
-				best = s;
-				best_load = l;
-			}
+		if (picked(k, s) || !eligible(e, e->v[s], title, now))
+			continue;
+		l = load(e->v[s]);
+		if (nb == want && l >= best_load[nb - 1])
+			continue;
+		j = nb < want ? nb++ : nb - 1;
+		for (; j > 0 && best_load[j - 1] > l; j--) {
+			best[j] = best[j - 1];
+			best_load[j] = best_load[j - 1];
 		}
-		if (best == UINT32_MAX)
-			return;
-		k->slot[k->n] = best;
+		best[j] = s;
+		best_load[j] = l;
+	}
+	for (size_t i = 0; i < nb; i++) {
+		k->slot[k->n] = best[i];
 		k->why[k->n] = why;
 		k->len[k->n++] = len;
 	}

@@ -2,6 +2,9 @@
 admin API, generated config and data folder) and a JSON client over raw
 sockets (edgetest.Conn).  The binary comes from $REEL_ORIGIN."""
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -16,6 +19,24 @@ ORIGIN_BIN = os.environ.get("REEL_ORIGIN",
                             os.path.join(et.SOURCE_ROOT, "build", "origin", "reel-origin"))
 TRANSCODE_BIN = os.environ.get(
     "REEL_TRANSCODE", os.path.join(et.SOURCE_ROOT, "build", "transcoder", "reel-transcode"))
+
+SIGNED_COMPONENTS = '("@method" "@path" "@query" "content-digest")'
+
+
+def signed(edge_id, secret, method, target, body=b"", nonce=None, created=None):
+    """The reel profile's hmac-sha256 signature fields of an edge's request (docs/fill.md),
+    written from the RFCs, independently of the C signer."""
+    digest = "sha-256=:%s:" % base64.b64encode(hashlib.sha256(body).digest()).decode()
+    nonce = nonce or base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
+    params = '%s;created=%d;nonce="%s";keyid="%s";tag="%s";alg="hmac-sha256"' % (
+        SIGNED_COMPONENTS, int(time.time()) if created is None else created, nonce, edge_id,
+        edge_id)
+    path, _, query = target.partition("?")
+    base = ('"@method": %s\n"@path": %s\n"@query": ?%s\n"content-digest": %s\n'
+            '"@signature-params": %s' % (method, path, query, digest, params)).encode()
+    mac = hmac.new(secret.encode(), base, hashlib.sha256).digest()
+    return {"Content-Digest": digest, "Signature-Input": "reel=" + params,
+            "Signature": "reel=:%s:" % base64.b64encode(mac).decode()}
 
 
 def admin_token(tmp, name="ops"):

@@ -8,9 +8,6 @@ alive by the edges that serve them and ended after the last report; ended
 leases and disabled users in the next heartbeat's answer; a new credential
 revokes the old."""
 
-import base64
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -18,7 +15,7 @@ import time
 
 import edgetest as et
 import origintest as ot
-from origintest import is_error
+from origintest import is_error, signed
 
 PLAN = {"title": "Basic", "max_streams": 1, "max_height": 1080, "downloads": False,
         "max_devices": 1, "max_downloads": 1, "downloads_per_title_year": 1}
@@ -31,23 +28,6 @@ MANIFEST = {
     "files": [{"path": "master.m3u8", "size": 100, "sha256": "00" * 32,
                "content_type": "application/vnd.apple.mpegurl"}],
 }
-COMPONENTS = '("@method" "@path" "@query" "content-digest")'
-
-
-def signed(edge_id, secret, method, target, body, nonce=None, created=None):
-    """The reel profile's hmac-sha256 signature fields (docs/fill.md), written from the RFCs."""
-    digest = "sha-256=:%s:" % base64.b64encode(hashlib.sha256(body).digest()).decode()
-    nonce = nonce or base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
-    params = '%s;created=%d;nonce="%s";keyid="%s";tag="%s";alg="hmac-sha256"' % (
-        COMPONENTS, int(time.time()) if created is None else created, nonce, edge_id, edge_id)
-    path, _, query = target.partition("?")
-    base = ('"@method": %s\n"@path": %s\n"@query": ?%s\n"content-digest": %s\n'
-            '"@signature-params": %s' % (method, path, query, digest, params)).encode()
-    mac = hmac.new(secret.encode(), base, hashlib.sha256).digest()
-    return {"Content-Digest": digest, "Signature-Input": "reel=" + params,
-            "Signature": "reel=:%s:" % base64.b64encode(mac).decode()}
-
-
 def post(port, path, body, headers, source="127.0.0.1"):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
     try:

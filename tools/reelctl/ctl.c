@@ -2,10 +2,13 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "buf.h"
 #include "format.h"
 
 void ctl_init(struct ctl *c, const struct ctl_line *l)
@@ -339,5 +342,32 @@ int ctl_list(struct ctl *c, const char *path, const char *key, bool paged,
 	if (status == 0)
 		status = ctl_show_list(c, all, key, view);
 	json_decref(all);
+	return status;
+}
+
+int ctl_secret_create(const char *file, const char *what)
+{
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		ctl_error(CTL_FAILED, "%s: %s (the %s is shown once: name a new file)", file,
+			  strerror(errno), what);
+	return fd;
+}
+
+int ctl_secret_write(int fd, const char *file, const char *secret, const char *what)
+{
+	struct buf line = {0};
+	int status = 0;
+
+	if (!secret || buf_printf(&line, "%s\n", secret) != 0 ||
+	    write(fd, line.p, line.len) != (ssize_t)line.len || fsync(fd) != 0)
+		status = secret ? ctl_error(CTL_FAILED, "%s: %s; the %s, shown once, is %s", file,
+					    strerror(errno), what, secret)
+				: ctl_error(CTL_FAILED, "%s: the origin sent no %s", file, what);
+	if (close(fd) != 0 && status == 0)
+		status = ctl_error(CTL_FAILED, "%s: %s", file, strerror(errno));
+	explicit_bzero(line.p, line.len);
+	buf_free(&line);
 	return status;
 }
