@@ -343,6 +343,7 @@ static void on_done(void *arg, int result, int status)
 		status = 0;
 	}
 	h->answer.len = 0;
+	edge_rev_reported(h->ctx->rev, result == 0, (int64_t)time(NULL));
 	if (result != 0) {
 		if (!h->failing)
 			log_warnx("heartbeat to %s failed (%s%s%d); serving goes on, "
@@ -385,6 +386,8 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 	h->inflight =
 	    edge_upstream_post(h->up, HB_PATH, "application/json", body, strlen(body), &hb_ops, h);
 	free(body);
+	if (!h->inflight)
+		edge_rev_reported(h->ctx->rev, false, (int64_t)time(NULL));
 	if (!h->inflight && !h->failing) {
 		log_warn("heartbeat to %s", h->cfg->heartbeat_url);
 		h->failing = true;

@@ -248,3 +248,49 @@ void edge_rev_stats(struct edge_rev *r, struct edge_rev_stats *st)
 	edge_pmutex_unlock(&r->write_lock);
 	edge_pmutex_unlock(&r->served_lock);
 }
+
+void edge_rev_reported(struct edge_rev *r, bool ok, int64_t now)
+{
+	edge_pmutex_lock(&r->write_lock);
+	if (ok) {
+		r->st.reports_ok++;
+		r->st.last_ok = now;
+	} else {
+		r->st.reports_failed++;
+	}
+	edge_pmutex_unlock(&r->write_lock);
+}
+
+int edge_rev_metrics(struct edge_rev *r, struct buf *out)
+{
+	struct edge_rev_stats st;
+
+	edge_rev_stats(r, &st);
+	return buf_printf(
+	    out,
+	    "# HELP reel_heartbeat_reports_total Reports to the origin, by outcome.\n"
+	    "# TYPE reel_heartbeat_reports_total counter\n"
+	    "reel_heartbeat_reports_total{result=\"ok\"} %llu\n"
+	    "reel_heartbeat_reports_total{result=\"failed\"} %llu\n"
+	    "# HELP reel_heartbeat_last_success_seconds Unix time of the last answered report.\n"
+	    "# TYPE reel_heartbeat_last_success_seconds gauge\n"
+	    "reel_heartbeat_last_success_seconds %lld\n"
+	    "# HELP reel_revocations_added_total Revocations the origin's answers carried.\n"
+	    "# TYPE reel_revocations_added_total counter\n"
+	    "reel_revocations_added_total %llu\n"
+	    "# HELP reel_revocations_evicted_total Live revocations pushed out of a full table.\n"
+	    "# TYPE reel_revocations_evicted_total counter\n"
+	    "reel_revocations_evicted_total %llu\n"
+	    "# HELP reel_stream_token_revoked_total Requests refused for a revoked token.\n"
+	    "# TYPE reel_stream_token_revoked_total counter\n"
+	    "reel_stream_token_revoked_total %llu\n"
+	    "# HELP reel_served_leases_dropped_total Served leases the full set could not note.\n"
+	    "# TYPE reel_served_leases_dropped_total counter\n"
+	    "reel_served_leases_dropped_total %llu\n",
+	    (unsigned long long)st.reports_ok, (unsigned long long)st.reports_failed,
+	    (long long)st.last_ok, (unsigned long long)st.entries,
+	    (unsigned long long)st.evicted, (unsigned long long)st.refused,
+	    (unsigned long long)st.dropped) < 0
+		   ? -ENOMEM
+		   : 0;
+}

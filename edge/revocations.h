@@ -26,8 +26,11 @@
 #ifndef EDGE_REVOCATIONS_H
 #define EDGE_REVOCATIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "buf.h"
 
 #include "stream_token.h"
 
@@ -45,6 +48,8 @@ struct edge_rev_stats {
 	uint64_t dropped;   /* served leases that found the set full */
 	uint64_t refused;   /* tokens refused */
 	uint64_t period;    /* reports taken */
+	uint64_t reports_ok, reports_failed;
+	int64_t last_ok; /* Unix seconds of the last answered report, 0: none yet */
 };
 
 /*
@@ -91,5 +96,11 @@ void edge_rev_note(struct edge_rev *r, struct edge_rev_seen *seen, const char *l
 int edge_rev_take(struct edge_rev *r, char (**out)[STREAM_ID_MAX + 1], size_t *n);
 
 void edge_rev_stats(struct edge_rev *r, struct edge_rev_stats *st);
+
+/* The heartbeat's report ended: answered and applied (OK) or not, at NOW. */
+void edge_rev_reported(struct edge_rev *r, bool ok, int64_t now);
+
+/* Append the Prometheus text of R's counters to OUT: 0 or -ENOMEM. */
+int edge_rev_metrics(struct edge_rev *r, struct buf *out);
 
 #endif

@@ -138,7 +138,8 @@ static void serve_metrics(struct httpd_exchange *x, const struct edge_serve *s)
 	struct buf b = {0};
 
 	if (metrics_render(s->metrics, &b) != 0 ||
-	    (s->store && edge_worker_store_metrics(s->store, &b) != 0)) {
+	    (s->store && edge_worker_store_metrics(s->store, &b) != 0) ||
+	    (s->rev && edge_rev_metrics(s->rev, &b) != 0)) {
 		buf_free(&b);
 		httpd_error(x, 500, "out of memory", NULL, false);
 		return;

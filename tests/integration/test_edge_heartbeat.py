@@ -214,6 +214,17 @@ def origin_down(t, o, edge, token):
         len(statuses), slowest), set(statuses) == {200} and slowest < 2.0, statuses)
     t.check("... and logs that its reports fail", "heartbeat to" in edge.logs()
             and "failed" in edge.logs(), edge.logs()[-2000:])
+    m = edge.metrics()
+    t.check("/metrics counts the reports (answered and failed), the last success and the "
+            "tokens refused as revoked",
+            m.get('reel_heartbeat_reports_total{result="ok"}', 0) >= 5
+            and m.get('reel_heartbeat_reports_total{result="failed"}', 0) >= 2
+            and time.time() - 60 < m.get("reel_heartbeat_last_success_seconds", 0) < time.time()
+            and m.get("reel_stream_token_revoked_total", 0) >= 2
+            and m.get("reel_revocations_added_total", 0) >= 2
+            and m.get("reel_revocations_evicted_total") == 0
+            and m.get("reel_served_leases_dropped_total") == 0,
+            {k: v for k, v in m.items() if "heartbeat" in k or "revo" in k or "leases" in k})
     o.start()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and "answered again" not in edge.logs():
