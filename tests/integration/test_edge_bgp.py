@@ -19,43 +19,26 @@ import uuid
 import edgetest as et
 import origintest as ot
 
-MANIFEST = {
-    "manifest_version": 1, "title": "Movie", "duration": 60, "segment_target": 2,
-    "container": "fmp4",
-    "video": [{"path": "360p/index.m3u8", "width": 640, "height": 360, "bandwidth": 800000,
-               "codecs": "avc1.64001e", "frame_rate": 30}],
-    "audio": [], "subtitles": [], "encrypted": False,
-    "files": [{"path": "master.m3u8", "size": 100, "sha256": "00" * 32,
-               "content_type": "application/vnd.apple.mpegurl"}],
-}
-ISP_CONF = """router id 192.0.2.1;
-protocol device { scan time 1; }
-protocol static announced4 { ipv4; route 198.51.100.0/24 blackhole; }
-protocol static announced6 { ipv6; route 2001:db8:100::/48 blackhole; }
-protocol bgp edge4 {
-  local 192.0.2.1 as 65001; neighbor 192.0.2.2 as 65002;
-  connect delay time 1; connect retry time 1;
-  ipv4 { import none; export all; };
-}
-protocol bgp edge6 {
-  local 2001:db8:1::1 as 65001; neighbor 2001:db8:1::2 as 65002;
-  connect delay time 1; connect retry time 1;
-  ipv6 { import none; export all; };
-}
-"""
-EDGE_CONF = """router id 192.0.2.2;
-protocol device { scan time 1; }
-protocol bgp isp4 {
-  local 192.0.2.2 as 65002; neighbor 192.0.2.1 as 65001;
-  connect delay time 1; connect retry time 1;
-  ipv4 { import all; export none; };
-}
-protocol bgp isp6 {
-  local 2001:db8:1::2 as 65002; neighbor 2001:db8:1::1 as 65001;
-  connect delay time 1; connect retry time 1;
-  ipv6 { import all; export none; };
-}
-"""
+from test_origin_edges import MANIFEST  # a title record for the registry; no package needed
+
+
+def bird_conf(me, peer, my_as, peer_as, me6, peer6, imports, exports, extra=""):
+    """A BIRD 2 configuration with one eBGP session per family to PEER / PEER6."""
+    out = "router id %s;\nprotocol device { scan time 1; }\n%s" % (me, extra)
+    for fam, local, neighbor in (("4", me, peer), ("6", me6, peer6)):
+        out += ("protocol bgp peer%s {\n  local %s as %d; neighbor %s as %d;\n"
+                "  connect delay time 1; connect retry time 1;\n"
+                "  ipv%s { import %s; export %s; };\n}\n" % (
+                    fam, local, my_as, neighbor, peer_as, fam, imports, exports))
+    return out
+
+
+ISP_CONF = bird_conf("192.0.2.1", "192.0.2.2", 65001, 65002, "2001:db8:1::1", "2001:db8:1::2",
+                     "none", "all",
+                     "protocol static announced4 { ipv4; route 198.51.100.0/24 blackhole; }\n"
+                     "protocol static announced6 { ipv6; route 2001:db8:100::/48 blackhole; }\n")
+EDGE_CONF = bird_conf("192.0.2.2", "192.0.2.1", 65002, 65001, "2001:db8:1::2", "2001:db8:1::1",
+                      "all", "none")
 
 
 def sh(*args):
