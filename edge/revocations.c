@@ -124,6 +124,8 @@ void edge_rev_add(struct edge_rev *r, enum edge_rev_kind kind, const char *id, i
 		r->st.evicted++;
 	}
 	s = &r->rev[at];
+	if (r->seq & 1)
+		r->seq++; /* a writer died inside its write: its slot is whole again below */
 	__atomic_store_n(&r->seq, r->seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	if (s->until != 0 && s->until >= now && s->k0 == k0 && s->k1 == k1) {
@@ -146,12 +148,19 @@ static bool lookup(struct edge_rev *r, enum edge_rev_kind kind, const char *id, 
 {
 	uint64_t k0, k1, seq;
 	size_t mask = r->nrev - 1;
+	unsigned tries = 0;
 	bool hit;
 
 	digest(kind, id, &k0, &k1);
 	do {
-		while ((seq = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE)) & 1)
+		/*
+		 * A write takes a few stores; one that stays odd this long is a
+		 * writer that died in it: read anyway rather than wait.
+		 */
+		while (((seq = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE)) & 1) && ++tries < 100000)
 			;
+		if (tries >= 100000)
+			seq = UINT64_MAX;
 		hit = false;
 		for (size_t i = 0; i < EDGE_REV_PROBES && i < r->nrev; i++) {
 			struct rev_slot *s = &r->rev[(k0 + i) & mask];
@@ -165,7 +174,8 @@ static bool lookup(struct edge_rev *r, enum edge_rev_kind kind, const char *id, 
 			}
 		}
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while (__atomic_load_n(&r->seq, __ATOMIC_RELAXED) != seq);
+	} while (seq != UINT64_MAX && __atomic_load_n(&r->seq, __ATOMIC_RELAXED) != seq &&
+		 ++tries < 100000);
 	return hit;
 }
 
