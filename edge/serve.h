@@ -67,10 +67,4 @@ extern const struct edge_pull_ops edge_serve_pull_ops;
 #define EDGE_CACHE_STATUS_STALE                                                                    \
 	"Cache-Status: " EDGE_CACHE_NAME "; fwd=stale; detail=stale-if-error\r\n"
 
-/*
- * Does the Accept-Encoding value V (LEN bytes) accept gzip (a "gzip" or "*"
- * element whose q is not 0)?
- */
-bool edge_accepts_gzip(const char *v, size_t len);
-
 #endif

@@ -47,6 +47,7 @@ struct edges;
 struct keyset;
 struct pwhash_pool;
 struct admin_tokens;
+struct web;
 
 /*
  * What the handlers of both APIs work with: one per process, set up by
@@ -68,6 +69,7 @@ struct origin_api {
 	const struct keyset *license_keys; /* published: license keys */
 	const struct admin_tokens *admins; /* who may use the admin API */
 	struct metrics *metrics;	   /* the HTTP counters, for /metrics */
+	struct web *web;		   /* the web player's files; NULL: none */
 
 	/* the origin's counters for /metrics: the loop's own, read by the same thread */
 	uint64_t count[ORIGIN_COUNT_MAX];

@@ -187,7 +187,7 @@ void api_admin_steer(struct origin_api *api, struct httpd_exchange *x, const str
 		api_error(x, 400, "invalid_request", "title must be a title id", NULL);
 		return;
 	}
-	edges_steer(api->edges, &a, title, api->now(), &c);
+	edges_steer(api->edges, &a, title, api->now(), false, &c);
 	list = json_array();
 	for (size_t i = 0; list && i < c.n; i++)
 		json_array_append_new(list, choice_json(&c, i, c.e[i].url));
@@ -220,7 +220,7 @@ int api_steer_play(struct origin_api *api, struct httpd_exchange *x, const char 
 		json_decref(alt);
 		return -ENOMEM;
 	}
-	edges_steer(api->edges, &a, title, api->now(), &c);
+	edges_steer(api->edges, &a, title, api->now(), true, &c);
 	for (size_t i = 0; i < c.n; i++) {
 		if (!(u = play_url(c.e[i].url, token, title)))
 			break;

@@ -164,10 +164,12 @@ void edges_tick(struct edges *e, int64_t now);
  * the healthy edges holding the title complete whose prefix is the longest
  * that matches A, least loaded first; then any healthy edge with the title;
  * then healthy edges that pull the title through (prefix first); then the
- * fallback URL.  *OUT holds 1 to 1 + EDGE_ALTERNATES choices.
+ * fallback URL.  *OUT holds 1 to 1 + EDGE_ALTERNATES choices.  SEND: a
+ * player is sent to the first choice (it counts in that edge's load until
+ * its next report); false for a question only (the admin's steer).
  */
 void edges_steer(struct edges *e, const struct prefix *a, const char *title, int64_t now,
-		 struct edges_choice *out);
+		 bool send, struct edges_choice *out);
 
 /* Registered edges, and those up at NOW. */
 size_t edges_count(const struct edges *e);

@@ -121,7 +121,7 @@ static void take(const struct edges *e, struct pick *k, const uint32_t *slots, s
 }
 
 void edges_steer(struct edges *e, const struct prefix *a, const char *title, int64_t now,
-		 struct edges_choice *out)
+		 bool send, struct edges_choice *out)
 {
 	struct prefix_hit hits[129];
 	struct pick k = {.n = 0};
@@ -143,7 +143,7 @@ void edges_steer(struct edges *e, const struct prefix *a, const char *title, int
 		out->e[i].prefix_len = k.len[i];
 	}
 	out->n = k.n;
-	if (k.n)
+	if (send && k.n)
 		e->v[k.slot[0]]->steered++;
 	if (out->n < MAX_CHOICES) {
 		snprintf(out->e[out->n].url, sizeof(out->e[0].url), "%s", e->p.fallback_url);

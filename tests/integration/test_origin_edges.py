@@ -133,6 +133,10 @@ def signatures(t, o, e):
 def steering(t, o, edges, viewer):
     for e in edges.values():
         t.check("edge reports", e.beat()[0] == 200)
+    firsts = [o.admin("GET", "/admin/v1/steer?address=203.0.113.9&title=movie").json[
+        "choices"][0].get("edge") for _ in range(3)]
+    t.check("asking where a player would go sends nobody: the answer stays (equal loads)",
+            firsts[0] and firsts == [firsts[0]] * 3, firsts)
     st, ans = play(o, viewer, "127.0.1.5")
     t.check("a client in 127.0.1.0/24 goes to edge a (the longest prefix)",
             st == 201 and ans["url"].startswith("http://edge-a.example/s/")

@@ -276,9 +276,10 @@ def make_user(o, i):
     return email, token
 
 
-def setup_users(o, n, concurrency=8):
-    """N users subscribed to the plan, each with a session: [(email, token)]."""
-    users = [None] * n
+def in_parallel(n, fn, what, concurrency):
+    """[FN(0), ..., FN(N-1)] from CONCURRENCY threads; the first failure raised as a
+    BenchError (WHAT names the step)."""
+    out = [None] * n
     errors = []
     lock = threading.Lock()
     nxt = [0]
@@ -291,7 +292,7 @@ def setup_users(o, n, concurrency=8):
                 i = nxt[0]
                 nxt[0] += 1
             try:
-                users[i] = make_user(o, i)
+                out[i] = fn(i)
             except (BenchError, OSError, http.client.HTTPException, KeyError, TypeError) as e:
                 with lock:
                     errors.append(e)
@@ -303,9 +304,14 @@ def setup_users(o, n, concurrency=8):
         t.join()
     if errors:
         e = errors[0]
-        raise e if isinstance(e, BenchError) else BenchError("user setup: %s: %s" % (
-            type(e).__name__, e))
-    return users
+        raise e if isinstance(e, BenchError) else BenchError("%s: %s: %s" % (
+            what, type(e).__name__, e))
+    return out
+
+
+def setup_users(o, n, concurrency=8):
+    """N users subscribed to the plan, each with a session: [(email, token)]."""
+    return in_parallel(n, lambda i: make_user(o, i), "user setup", concurrency)
 
 
 def edge_prefixes(n_edges, n_prefixes, seed=11):
@@ -341,7 +347,6 @@ def setup_edges(o, n_edges, n_prefixes, concurrency=4):
     """N_EDGES edges with N_PREFIXES prefixes at O, each up with one heartbeat naming the
     title; returns how many prefixes were registered."""
     per = edge_prefixes(n_edges, n_prefixes)
-    errors, lock, nxt = [], threading.Lock(), [0]
 
     def one(i):
         r = o.admin("POST", "/admin/v1/edges", {
@@ -355,28 +360,7 @@ def setup_edges(o, n_edges, n_prefixes, concurrency=4):
         expect("heartbeat of edge %d" % i, o.call("POST", "/edge/v1/heartbeat", body,
                                                     port=o.edge_port, headers=h), (200,), o)
 
-    def worker():
-        while True:
-            with lock:
-                if errors or nxt[0] >= n_edges:
-                    return
-                i = nxt[0]
-                nxt[0] += 1
-            try:
-                one(i)
-            except (BenchError, OSError, http.client.HTTPException, KeyError, TypeError) as e:
-                with lock:
-                    errors.append(e)
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        e = errors[0]
-        raise e if isinstance(e, BenchError) else BenchError("edge setup: %s: %s" % (
-            type(e).__name__, e))
+    in_parallel(n_edges, one, "edge setup", concurrency)
     return sum(len(p) for p in per)
 
 

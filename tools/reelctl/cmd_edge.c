@@ -18,16 +18,6 @@
 
 #define EDGES "/admin/v1/edges"
 
-static bool is_edge_id(const char *s)
-{
-	if (s[0] != 'e' || strlen(s) != 17)
-		return false;
-	for (int i = 1; i < 17; i++)
-		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
 /* The edge WHO (id or name) into *EDGE (the caller json_decrefs it), or the exit status. */
 static int find_edge(struct ctl *c, const char *who, json_t **edge)
 {
@@ -37,7 +27,7 @@ static int find_edge(struct ctl *c, const char *who, json_t **edge)
 	int status;
 
 	*edge = NULL;
-	if (is_edge_id(who))
+	if (ctl_is_id(who, 'e'))
 		return ctl_call_named(c, "edge", EDGES "/", who, "GET", edge);
 	ctl_obj(obj, sizeof(obj), "edge", who);
 	if ((status = ctl_call(c, obj, "GET", EDGES, NULL, &all)) != 0)
@@ -63,12 +53,12 @@ static int edge_path(struct ctl *c, const char *who, const char *suffix, char *b
 	const char *id = who;
 	int status = 0;
 
-	if (!is_edge_id(who) && (status = find_edge(c, who, &e)) != 0)
+	if (!ctl_is_id(who, 'e') && (status = find_edge(c, who, &e)) != 0)
 		return status;
 	if (e)
 		id = ctl_json_str(e, "id");
 	ctl_obj(obj, sizeof(obj), "edge", who);
-	if (!id || !is_edge_id(id))
+	if (!id || !ctl_is_id(id, 'e'))
 		status = ctl_error(CTL_FAILED, "%s: the origin gave no usable id", obj);
 	else
 		snprintf(buf, len, EDGES "/%s%s", id, suffix);

@@ -1,6 +1,7 @@
 /* reelctl's shared pieces: errors, exit statuses, admin API calls, JSON output. */
 #include "ctl.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -370,4 +371,14 @@ int ctl_secret_write(int fd, const char *file, const char *secret, const char *w
 	explicit_bzero(line.p, line.len);
 	buf_free(&line);
 	return status;
+}
+
+bool ctl_is_id(const char *s, char kind)
+{
+	if (s[0] != kind || strlen(s) != 17)
+		return false;
+	for (int i = 1; i < 17; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return false;
+	return true;
 }

@@ -153,6 +153,9 @@ int ctl_secret_create(const char *file, const char *what);
  */
 int ctl_secret_write(int fd, const char *file, const char *secret, const char *what);
 
+/* Is S an id of the origin's: the letter KIND and 16 lowercase hex digits (u..., e...)? */
+bool ctl_is_id(const char *s, char kind);
+
 /* Print table-less output lines: "text\n" with FMT, cleaned for the terminal. */
 void ctl_say(struct ctl *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
