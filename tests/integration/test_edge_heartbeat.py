@@ -69,13 +69,7 @@ def last_request(edge, token):
 
 
 def setup(t):
-    stream_pem, stream_pub = ot.ed25519_key(t.tmp, "s1")
-    keys = os.path.join(t.tmp, "stream.keys")
-    with open(keys, "w") as f:
-        f.write("s1 %s\n" % stream_pem)
-    edge_keys = os.path.join(t.tmp, "edge.keys")
-    with open(edge_keys, "w") as f:
-        f.write("s1 %s\n" % stream_pub)
+    keys, edge_keys, _ = ot.stream_key_files(t.tmp, "s1")
     root = ot.make_package(t.tmp, "movie", seconds=CLIP)
     edge = t.edge(root, start=False, tokens={"keys": edge_keys, "require": "on"})
     odir = os.path.join(t.tmp, "origin")

@@ -381,13 +381,7 @@ def main(t):
     for prog in ("ffmpeg", "ffprobe", "openssl", "curl"):
         if not et.have(prog):
             raise et.Skip("%s not installed" % prog)
-    stream_pem, stream_pub = ed25519_key(t.tmp, "s7")
-    keys = os.path.join(t.tmp, "stream.keys")
-    with open(keys, "w") as f:
-        f.write("s7 %s\n" % stream_pem)
-    edge_keys = os.path.join(t.tmp, "edge.keys")
-    with open(edge_keys, "w") as f:
-        f.write("s7 %s\n" % stream_pub)
+    keys, edge_keys, stream_pem = ot.stream_key_files(t.tmp, "s7")
     root = os.path.join(t.tmp, "content")
     os.makedirs(root)
     edge = t.edge(root, start=False, tokens={"keys": edge_keys, "require": "on"})
