@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -172,6 +173,14 @@ static const struct conf_key keys[] = {
     {"upstream", "max_connections", CONF_UINT, F(upstream_connections), 1, 10000, NULL, NULL},
     {"upstream", "breaker_failures", CONF_UINT, F(breaker_failures), 1, 1000, NULL, NULL},
     {"upstream", "breaker_open", CONF_DURATION, F(breaker_open_ms), 10, 3600000, NULL, NULL},
+    {"heartbeat", "url", CONF_STR, F(heartbeat_url), 0, 0, NULL, NULL},
+    {"heartbeat", "interval", CONF_DURATION, F(heartbeat_interval_ms), 100, 600000, NULL, NULL},
+    {"heartbeat", "timeout", CONF_DURATION, F(heartbeat_timeout_ms), 100, 600000, NULL, NULL},
+    {"heartbeat", "revocations", CONF_UINT, F(heartbeat_revocations), 64, 16777216, NULL, NULL},
+    {"heartbeat", "leases", CONF_UINT, F(heartbeat_leases), 64, 16777216, NULL, NULL},
+    {"bgp", "socket", CONF_PATH, F(bgp_socket), 0, 0, NULL, NULL},
+    {"bgp", "table", CONF_STR, F(bgp_table), 0, 0, NULL, NULL},
+    {"bgp", "protocol", CONF_STR, F(bgp_protocol), 0, 0, NULL, NULL},
     {"log", "error_log", CONF_LOGPATH, F(error_log), 0, 0, NULL, NULL},
     {"log", "level", CONF_LEVEL, F(level), 0, 0, NULL, NULL},
     {"log", "access_log", CONF_LOGPATH, F(access_log), 0, 0, NULL, NULL},
@@ -215,6 +224,10 @@ void edge_config_defaults(struct edge_config *cfg)
 	cfg->upstream_connections = 64;
 	cfg->breaker_failures = 5;
 	cfg->breaker_open_ms = 5000;
+	cfg->heartbeat_interval_ms = 3000;
+	cfg->heartbeat_timeout_ms = 2000;
+	cfg->heartbeat_revocations = 65536;
+	cfg->heartbeat_leases = 16384;
 	snprintf(cfg->error_log, sizeof(cfg->error_log), "stderr");
 	cfg->level = LOG_LVL_INFO;
 }
@@ -262,6 +275,15 @@ static bool duplicate_addr(const struct edge_config *cfg, const char *name, char
 	return false;
 }
 
+/* A BIRD symbol (or ""): it goes into a birdc command line as is. */
+static bool bgp_name_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
 static int check(const struct edge_config *cfg, const char *name, char *err, size_t errlen)
 {
 	const struct edge_listen *content = &cfg->listen[EDGE_ROLE_CONTENT];
@@ -296,6 +318,17 @@ static int check(const struct edge_config *cfg, const char *name, char *err, siz
 		      "off";
 	else if (cfg->secret_file[0] && !cfg->edge_id[0])
 		why = "[origin] secret_file needs edge_id";
+	else if (cfg->heartbeat_url[0] && strncmp(cfg->heartbeat_url, "http://", 7) != 0 &&
+		 strncmp(cfg->heartbeat_url, "https://", 8) != 0)
+		why = "[heartbeat] url must start with http:// or https://";
+	else if (cfg->heartbeat_url[0] && (!cfg->edge_id[0] || !cfg->secret_file[0]))
+		why = "[heartbeat] url needs [origin] edge_id and secret_file";
+	else if (cfg->bgp_socket[0] && !cfg->heartbeat_url[0])
+		why = "[bgp] socket needs [heartbeat] url (the prefixes go in its reports)";
+	else if (cfg->bgp_table[0] && cfg->bgp_protocol[0])
+		why = "[bgp] table and protocol: one or the other, not both";
+	else if (!bgp_name_ok(cfg->bgp_table) || !bgp_name_ok(cfg->bgp_protocol))
+		why = "[bgp] table and protocol are BIRD names: letters, digits and _";
 	else if (cfg->limits.max_request_line > cfg->limits.max_header_size)
 		why = "max_request_line is larger than max_header_size";
 	if (why)

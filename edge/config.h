@@ -96,6 +96,14 @@ struct edge_config {
 	unsigned breaker_failures;
 	uint64_t breaker_open_ms;
 
+	/* reports to the origin's edge API (heartbeat.h) and the revocations it answers */
+	char heartbeat_url[512]; /* "" = off */
+	uint64_t heartbeat_interval_ms, heartbeat_timeout_ms;
+	unsigned heartbeat_revocations, heartbeat_leases;
+	/* client prefixes learned from a local BIRD (bgp.h) */
+	char bgp_socket[PATH_MAX]; /* birdc's control socket; "" = off */
+	char bgp_table[64], bgp_protocol[64];
+
 	char error_log[PATH_MAX], access_log[PATH_MAX]; /* access_log "" = off */
 	enum log_level level;
 };

@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "pull.h"
 #include "ratelimit.h"
+#include "revocations.h"
 #include "stream_token.h"
 #include "versions.h"
 #include "worker_store.h"
@@ -38,6 +39,8 @@ struct edge_serve {
 	struct edge_pull *pull;		   /* pull-through, NULL when off */
 	struct edge_versions *versions;	   /* the store's title versions; with pull-through */
 	struct edge_worker_store *store;   /* for the store's gauges; NULL when off */
+	struct edge_rev *rev;		   /* the heartbeat's revocations, NULL when off */
+	struct edge_rev_seen *seen;	   /* leases this worker noted for the report */
 };
 
 #define EDGE_SERVE_MAGIC 0x53727665U /* "Srve" */

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,9 @@ struct edge_fetch {
 	void *arg;
 	struct event *idle, *retry;
 	char key[512], url[1024], range[64];
+	char *body; /* a POST's (owned), NULL for a GET */
+	size_t body_len;
+	char digest[CONTENT_DIGEST_LEN + 1], content_type[128];
 	struct edge_upstream_head head; /* validators of the first head, this attempt's range */
 	int64_t length;			/* from the first head; -1 unknown */
 	uint64_t received;		/* body bytes delivered */
@@ -323,7 +327,9 @@ static int build_headers(struct edge_fetch *f)
 	struct httpsig_signer s = {HTTPSIG_HMAC_SHA256, cfg->edge_id, NULL, cfg->secret,
 				   cfg->secret_len};
 	char path[1100];
-	struct httpsig_msg m = {"GET", 3, path, 0, NULL, 0, EMPTY_DIGEST, strlen(EMPTY_DIGEST)};
+	const char *method = f->body ? "POST" : "GET";
+	struct httpsig_msg m = {method, strlen(method), path, 0, NULL, 0, f->digest,
+				strlen(f->digest)};
 	struct buf in = {0}, sig = {0}, line = {0};
 	struct curl_slist *h = NULL;
 	int rc = 0;
@@ -335,6 +341,8 @@ static int build_headers(struct edge_fetch *f)
 			 (unsigned long long)f->received);
 		h = curl_slist_append(h, f->range);
 	}
+	if (f->body)
+		h = curl_slist_append(h, f->content_type);
 	if (cfg->edge_id && cfg->edge_id[0]) {
 		m.path_len =
 		    (size_t)snprintf(path, sizeof(path), "%s/%s", f->u->path_prefix, f->key);
@@ -343,7 +351,7 @@ static int build_headers(struct edge_fetch *f)
 			rc = buf_printf(&line,
 					"Content-Digest: %s%cSignature-Input: %.*s%c"
 					"Signature: %.*s",
-					EMPTY_DIGEST, 0, (int)in.len, in.p, 0, (int)sig.len, sig.p);
+					f->digest, 0, (int)in.len, in.p, 0, (int)sig.len, sig.p);
 		for (size_t off = 0; rc == 0 && off < line.len; off += strlen(line.p + off) + 1)
 			h = curl_slist_append(h, line.p + off);
 	}
@@ -391,6 +399,7 @@ static void fetch_free(struct edge_fetch *f)
 	curl_slist_free_all(f->headers);
 	buf_free(&f->rhead);
 	free(f->rbody);
+	free(f->body);
 	if (f->idle)
 		event_free(f->idle);
 	if (f->retry)
@@ -578,22 +587,41 @@ static int easy_setup(struct edge_fetch *f)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "reel-edge");
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 262144L); /* fewer, larger writes to the disk */
+	if (f->body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)f->body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, f->body);
+	}
 	return 0;
 }
 
 /*
  * A new fetch of U for ARG, listed, with its easy handle set up for URL
- * (BASE + "/" + KEY, or BASE + KEY without SLASH): 0 and *OUT, or a
- * negative errno (nothing is left of it).
+ * (BASE + "/" + KEY, or BASE + KEY without SLASH), a GET, or a POST of BODY
+ * (LEN bytes, copied) as CONTENT_TYPE when BODY is not NULL: 0 and *OUT, or
+ * a negative errno (nothing is left of it).
  */
-static int fetch_new(struct edge_upstream *u, const char *key, bool slash, void *arg,
-		     struct edge_fetch **out)
+static int fetch_new(struct edge_upstream *u, const char *key, bool slash, const char *content_type,
+		     const void *body, size_t len, void *arg, struct edge_fetch **out)
 {
 	struct edge_fetch *f = calloc(1, sizeof(*f));
+	uint8_t sha[32];
 	int rc = -ENOMEM;
 
 	if (!f)
 		return -ENOMEM;
+	if (body && !(f->body = malloc(len ? len : 1))) {
+		free(f);
+		return -ENOMEM;
+	}
+	snprintf(f->digest, sizeof(f->digest), "%s", EMPTY_DIGEST);
+	if (body) {
+		memcpy(f->body, body, len);
+		f->body_len = len;
+		SHA256(body, len, sha);
+		content_digest_format(sha, f->digest);
+		snprintf(f->content_type, sizeof(f->content_type), "Content-Type: %s",
+			 content_type);
+	}
 	f->magic = FETCH_MAGIC;
 	f->u = u;
 	f->arg = arg;
@@ -632,11 +660,13 @@ static struct edge_fetch *fetch_go(struct edge_fetch *f, int rc)
 	return f;
 }
 
-struct edge_fetch *edge_upstream_fetch(struct edge_upstream *u, const char *key,
-				       const struct edge_fetch_ops *ops, void *arg)
+/* A fetch of KEY (a GET, or a POST of BODY as edge_upstream_post()), started. */
+static struct edge_fetch *fetch_start(struct edge_upstream *u, const char *key,
+				      const char *content_type, const void *body, size_t len,
+				      const struct edge_fetch_ops *ops, void *arg)
 {
 	struct edge_fetch *f;
-	int rc = fetch_new(u, key, true, arg, &f);
+	int rc = fetch_new(u, key, true, content_type, body, len, arg, &f);
 
 	if (rc != 0) {
 		errno = -rc;
@@ -644,6 +674,19 @@ struct edge_fetch *edge_upstream_fetch(struct edge_upstream *u, const char *key,
 	}
 	f->ops = ops;
 	return fetch_go(f, 0);
+}
+
+struct edge_fetch *edge_upstream_fetch(struct edge_upstream *u, const char *key,
+				       const struct edge_fetch_ops *ops, void *arg)
+{
+	return fetch_start(u, key, NULL, NULL, 0, ops, arg);
+}
+
+struct edge_fetch *edge_upstream_post(struct edge_upstream *u, const char *path,
+				      const char *content_type, const void *body, size_t len,
+				      const struct edge_fetch_ops *ops, void *arg)
+{
+	return fetch_start(u, path, content_type, body ? body : "", len, ops, arg);
 }
 
 void edge_fetch_cancel(struct edge_fetch *f)
@@ -764,7 +807,7 @@ struct edge_fetch *edge_upstream_relay(struct edge_upstream *u,
 				       const struct edge_relay_ops *ops, void *arg)
 {
 	struct edge_fetch *f;
-	int rc = fetch_new(u, req->target, false, arg, &f);
+	int rc = fetch_new(u, req->target, false, NULL, NULL, 0, arg, &f);
 
 	if (rc != 0) {
 		errno = -rc;

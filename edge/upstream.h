@@ -85,6 +85,16 @@ void edge_upstream_free(struct edge_upstream *u);
 struct edge_fetch *edge_upstream_fetch(struct edge_upstream *u, const char *key,
 				       const struct edge_fetch_ops *ops, void *arg);
 
+/*
+ * POST BODY (LEN bytes, copied) as CONTENT_TYPE to PATH ("edge/v1/heartbeat",
+ * after the base URL), signed over its Content-Digest, otherwise as a fetch:
+ * a 200's body goes to OPS, another status ends it with -EPROTO or -ENOENT.
+ * Retries (the config's) send it again with a fresh signature.
+ */
+struct edge_fetch *edge_upstream_post(struct edge_upstream *u, const char *path,
+				      const char *content_type, const void *body, size_t len,
+				      const struct edge_fetch_ops *ops, void *arg);
+
 /* Stop F; no callback runs after.  Call it outside F's own callbacks. */
 void edge_fetch_cancel(struct edge_fetch *f);
 

@@ -256,6 +256,28 @@ def make_clip(tmp, name, seconds, size="1280x720"):
     return path
 
 
+def ed25519_key(tmp, kid):
+    """An Ed25519 key made with the openssl CLI: (secret PEM path, public hex)."""
+    pem = os.path.join(tmp, kid + ".pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", pem], check=True,
+                   capture_output=True)
+    der = subprocess.run(["openssl", "pkey", "-in", pem, "-pubout", "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    return pem, der[-32:].hex()
+
+
+def stream_key_files(tmp, kid):
+    """A new stream key KID: the origin's [keys] stream_keys file and the edge's
+    [tokens] keys file for it, and the secret PEM: (origin file, edge file, pem)."""
+    pem, pub = ed25519_key(tmp, kid)
+    keys, edge_keys = os.path.join(tmp, "stream.keys"), os.path.join(tmp, "edge.keys")
+    with open(keys, "w") as f:
+        f.write("%s %s\n" % (kid, pem))
+    with open(edge_keys, "w") as f:
+        f.write("%s %s\n" % (kid, pub))
+    return keys, edge_keys, pem
+
+
 def make_package(tmp, name, key_hex=None, seconds=4):
     """A real HLS package (360p + 720p, 2 s segments) made by reel-transcode from a
     generated clip, encrypted with AES-128 KEY_HEX (key URI "../key") if given."""
