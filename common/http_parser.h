@@ -80,6 +80,12 @@ struct http_request {
 int http_parse_request(const char *buf, size_t len, size_t max_line, size_t max_head,
 		       struct http_request *req, const char **reason);
 
+/*
+ * The header NAME (case-insensitive) of R: how many lines carry it (0, 1,
+ * ...), with the value of the first in *VALUE (untouched when none).
+ */
+unsigned http_header_get(const struct http_request *r, const char *name, struct http_str *value);
+
 /* Case-insensitive compare of S against the NUL-terminated LIT. */
 bool http_str_ieq(struct http_str s, const char *lit);
 

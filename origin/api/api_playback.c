@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jsonfield.h"
+#include "edges/edges.h"
 #include "keyfiles.h"
 #include "playback/playback.h"
 #include "stream_token.h"
@@ -37,7 +38,7 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 	struct playback_grant g;
 	struct origin_reason why = {0};
 	double resume;
-	json_t *body;
+	json_t *body, *answer;
 	int rc;
 
 	if (api_no_session(api, x, &u) || api_bad_body(x, &body))
@@ -53,13 +54,17 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 	api->count[ORIGIN_COUNT_PLAYS]++;
 	/* where the viewer stopped, on any device; 0 (the start) when it cannot be known */
 	viewing_started(api->viewing, u.id, id, api->now(), &resume);
-	api_send_json(x, 201,
-		      json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:f}", "url", g.url,
-				"token", g.token, "lease", g.lease, "title", id, "expires",
-				jf_time(g.expires), "max_height", (int)g.max_height,
-				"heartbeat_interval", (int)g.heartbeat_interval_s, "lease_timeout",
-				(int)g.lease_timeout_s, "resume", resume),
-		      NULL);
+	answer = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:f}", "url", g.url, "token",
+			   g.token, "lease", g.lease, "title", id, "expires", jf_time(g.expires),
+			   "max_height", (int)g.max_height, "heartbeat_interval",
+			   (int)g.heartbeat_interval_s, "lease_timeout", (int)g.lease_timeout_s,
+			   "resume", resume);
+	if (answer && api->edges && edges_count(api->edges) &&
+	    api_steer_play(api, x, id, g.token, answer) != 0) {
+		json_decref(answer);
+		answer = NULL;
+	}
+	api_send_json(x, 201, answer, NULL);
 	playback_grant_clear(&g);
 out:
 	json_decref(body);

@@ -3,22 +3,11 @@
  * digits) or email; the admin API takes ids and has no lookup of one
  * account, so an email is found by reading the listing.
  */
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
 #include "commands.h"
 #include "views.h"
-
-static bool is_user_id(const char *s)
-{
-	if (s[0] != 'u' || strlen(s) != 17)
-		return false;
-	for (int i = 1; i < 17; i++)
-		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
-			return false;
-	return true;
-}
 
 struct find {
 	const char *who;
@@ -83,7 +72,7 @@ static int set_disabled(struct ctl *c, const char *who, bool disable)
 	int status;
 
 	ctl_obj(obj, sizeof(obj), "user", who);
-	if (!is_user_id(who) && (status = find_user(c, who, &u)) != 0)
+	if (!ctl_is_id(who, 'u') && (status = find_user(c, who, &u)) != 0)
 		return status;
 	if (u)
 		id = ctl_json_str(u, "id");
