@@ -74,6 +74,7 @@ export async function catalogView(main, {query}) {
     search();
   });
   main.append(heading('Catalog'), form, rows, listHeading, results);
-  await Promise.all([search(), drawRows(rows)]);
+  const listed = search();
+  await Promise.all([listed, drawRows(rows, listed.then(() => known))]);
   return () => { window.clearTimeout(timer); if (pending) pending.abort(); };
 }

@@ -5,7 +5,8 @@
 //
 // PATH is the API path that lists the line's titles; ROWS reads from its
 // answer the rows it makes, [{heading, titles}] (one line may make several:
-// one per "because" title), TITLES as cards.js shows them.  The first row
+// one per "because" title), TITLES as cards.js shows them (with the facts
+// of the catalog entries the page has, when it has them).  The first row
 // of line ID is the section "row-ID", the next ones "row-ID-2", ...  A row
 // with no titles, or a line whose path fails, is left out.
 
@@ -41,18 +42,21 @@ export const ROWS = [
    rows: (a) => [{heading: 'Popular', titles: a.titles.map((x) => card(x))}]},
 ];
 
-// The sections of line LINE, those with titles.
-async function drawLine(line) {
+// The sections of line LINE, those with titles; KNOWN: catalog entries by id.
+async function drawLine(line, known) {
   const answer = await api('GET', line.path);
+  const entries = await known;
+  const full = (t) => (entries.has(t.id) ? {...entries.get(t.id), resume: t.resume} : t);
   return line.rows(answer).filter((r) => r.titles.length).map((r, i) => {
     const id = 'row-' + line.id + (i ? '-' + (i + 1) : '');
     return h('section', {class: 'row', 'aria-labelledby': id},
-      h('h2', {id, text: r.heading}), titleList(r.titles, r.heading));
+      h('h2', {id, text: r.heading}), titleList(r.titles.map(full), r.heading));
   });
 }
 
 // Every row of ROWS into CONTAINER, in order; a line that fails is left out.
-export async function drawRows(container) {
-  const lines = await Promise.all(ROWS.map((l) => drawLine(l).catch(() => [])));
+// KNOWN: a promise of the catalog entries the page has, a Map by id.
+export async function drawRows(container, known) {
+  const lines = await Promise.all(ROWS.map((l) => drawLine(l, known).catch(() => [])));
   container.replaceChildren(...lines.flat());
 }
