@@ -2,8 +2,9 @@
 // playlist; hls.js plays it (the native player where the browser has no
 // Media Source Extensions) from the answer's resume point, the lease is
 // kept with heartbeats that report the position (also on pause, seek and
-// leaving) and ended when the page changes.  The controls are the page's own, all buttons,
-// selects and a range input: every one reachable and labelled.
+// leaving) and ended when the page changes.  The controls are the page's
+// own, all buttons, selects and a range input: every one reachable and
+// labelled.
 //
 // The figure's data-* attributes tell what plays (tests read them):
 // data-height (the level on screen), data-load-height (the level hls.js
