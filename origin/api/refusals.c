@@ -86,6 +86,9 @@ static const struct api_refusal refusals[] = {
     REFUSE(LICENSE_KEY, -ETIMEDOUT, 401, "license_expired", "the license has expired; renew it"),
     REFUSE(LICENSE_KEY, -EACCES, 403, "wrong_title", "the license is for another title"),
     REFUSE(LICENSE_KEY, -EPERM, 403, "license_released", "the download was released"),
+    REFUSE(LICENSE_KEY, -EKEYREVOKED, 403, "account_disabled", "the account is disabled"),
+    REFUSE(LICENSE_KEY, -EKEYEXPIRED, 403, "no_subscription",
+	   "an active subscription is required"),
 };
 
 const struct api_refusal *api_refusal_of(enum api_resource r, int rc)
