@@ -188,6 +188,9 @@ static int open_accounts(char *err, size_t errlen)
 	    .p = M.cfg.argon2_lanes,
 	    .ttl_s = (int64_t)(M.cfg.session_ttl_ms / 1000),
 	    .idle_s = (int64_t)(M.cfg.session_idle_ms / 1000),
+	    .password_strength = M.cfg.password_strength,
+	    .signups_per_address = M.cfg.signups_per_address,
+	    .master = M.master_key,
 	};
 
 	if (!(M.api.accounts = accounts_new(M.store, &p)))

@@ -47,6 +47,8 @@ struct origin_config {
 	uint32_t argon2_lanes;	  /* parallelism */
 	uint32_t hash_threads;	  /* password hashing threads; 0 = one per CPU */
 	uint32_t hash_queue;	  /* hashing jobs waiting at most; past it: 503 */
+	uint32_t password_strength;   /* zxcvbn score (0..4) a new password needs */
+	uint32_t signups_per_address; /* signups an address may try before it waits */
 
 	char edge_url[512];	    /* base of playback URLs */
 	uint64_t lease_timeout_ms;  /* a lease without heartbeat ends after */

@@ -127,8 +127,9 @@ class Origin:
         return self.proc.returncode if self.proc else None
 
     def call(self, method, path, body=None, token=None, ctype="application/json",
-             raw=None, port=None, headers=(), tls=False):
-        """One request; BODY is JSON-encoded unless RAW bytes are given; TLS: over HTTPS."""
+             raw=None, port=None, headers=(), tls=False, source=None):
+        """One request; BODY is JSON-encoded unless RAW bytes are given; TLS: over HTTPS;
+        SOURCE: from that loopback address (another client)."""
         data = raw if raw is not None else (
             b"" if body is None else json.dumps(body).encode())
         hdrs = list(headers)
@@ -144,7 +145,7 @@ class Origin:
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
             port = self.tls_port
-        with et.Conn(port or self.port, timeout=20, tls_ctx=ctx) as c:
+        with et.Conn(port or self.port, timeout=20, tls_ctx=ctx, source=source) as c:
             c.send(et.build_request(method, path, hdrs, body=data))
             r = c.read_response(method)
         try:
