@@ -274,6 +274,14 @@ static void close_downloads(void)
 	downloads_free(M.api.downloads);
 }
 
+/*
+ * Header lines on every answer of a listener, the HTTP core's own included:
+ * no content sniffing anywhere; over HTTPS also HSTS (two years, the
+ * origin's API has no plain-HTTP use in a browser).
+ */
+#define PLAIN_HEADERS "X-Content-Type-Options: nosniff\r\n"
+#define TLS_HEADERS   PLAIN_HEADERS "Strict-Transport-Security: max-age=63072000\r\n"
+
 static int add_listeners(struct httpd_listener *ls, int *n, const struct conf_addr *addrs,
 			 int count, SSL_CTX *tls, char *err, size_t errlen)
 {
@@ -284,6 +292,7 @@ static int add_listeners(struct httpd_listener *ls, int *n, const struct conf_ad
 			return -1;
 		ls[*n].fd = fd;
 		ls[*n].tls = tls;
+		ls[*n].headers = tls ? TLS_HEADERS : PLAIN_HEADERS;
 		snprintf(ls[*n].name, sizeof(ls[*n].name), "%s", addrs[i].text);
 		(*n)++;
 	}

@@ -283,6 +283,11 @@ void api_route(struct origin_api *api, struct httpd_exchange *x, const struct ap
 	struct api_params p;
 	bool found = false;
 
+	if (req->authorization_lines > 1) {
+		/* a proxy in front may have read the other one */
+		api_error(x, 400, "invalid_request", "more than one Authorization header", NULL);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!match(table[i].pattern, req->path, &p))
 			continue;

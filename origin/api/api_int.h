@@ -49,7 +49,9 @@ struct api_route {
 
 /*
  * Answer X by the first route of TABLE[0..N) matching its path and method
- * (HEAD as GET); 405 with Allow when only the path matches, else 404.
+ * (HEAD as GET); 405 with Allow when only the path matches, else 404; 400
+ * invalid_request, before any route, for a request with more than one
+ * Authorization header.
  */
 void api_route(struct origin_api *api, struct httpd_exchange *x, const struct api_route *table,
 	       size_t n);

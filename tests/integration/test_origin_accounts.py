@@ -404,6 +404,8 @@ def https_cookies(t):
     t.check_eq("after an attacker's failures a browser without the cookie waits", r.status, 429)
     r = o.call("POST", "/api/v1/login", creds, tls=True, headers=[("Cookie", dev)])
     t.check_eq("the browser with the device cookie logs in", r.status, 200)
+    answer_headers(t, o, True)
+    answer_headers(t, o, False)
 
 
 def password_change(t, o):
@@ -435,6 +437,36 @@ def password_change(t, o):
             r.body)
     r = o.call("POST", "/api/v1/login", {"email": email, "password": new})
     t.check_eq("the new one does", r.status, 200)
+
+
+def answer_headers(t, o, tls):
+    """nosniff on every answer (the HTTP core's own too), HSTS on every HTTPS one, and a
+    request with two Authorization headers refused."""
+    answers = [o.call("GET", "/api/v1/me", tls=tls), o.call("GET", "/api/v1/nothing", tls=tls),
+               o.call("POST", "/api/v1/login", raw=b"x" * 20000, tls=tls),
+               o.call("GET", "/healthz", tls=tls)]
+    if not tls:
+        answers.append(o.admin("GET", "/admin/v1/users"))
+    t.check("%s: X-Content-Type-Options: nosniff on 401, 404, 413 and 200"
+            % ("HTTPS" if tls else "HTTP"),
+            all(r.header("X-Content-Type-Options") == "nosniff" for r in answers),
+            [r.summary() for r in answers])
+    hsts = [r.header("Strict-Transport-Security") for r in answers]
+    if tls:
+        t.check("HTTPS: Strict-Transport-Security on every answer",
+                all(h and h.startswith("max-age=") for h in hsts), hsts)
+    else:
+        t.check("plain HTTP: no Strict-Transport-Security", not any(hsts), hsts)
+    tok = o.user("twice%d@example.com" % tls)
+    r = o.call("GET", "/api/v1/me", tls=tls, headers=[("Authorization", "Bearer " + tok),
+                                                       ("Authorization", "Bearer other")])
+    t.check("two Authorization headers: 400 invalid_request",
+            is_error(r, 400, "invalid_request") and "Authorization" in r.json["message"], r.body)
+    r = o.call("GET", "/api/v1/me", tls=tls, headers=[("Authorization", "Bearer bogus"),
+                                                       ("Authorization", "Bearer " + tok)])
+    t.check_eq("... whichever comes first", r.status, 400)
+    r = o.call("GET", "/api/v1/me", tls=tls, token=tok)
+    t.check_eq("one Authorization header: 200", r.status, 200)
 
 
 def owner_not_locked_out(t):
