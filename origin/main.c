@@ -21,6 +21,7 @@
 #include "accounts/pwhash_pool.h"
 #include "admin/admin_tokens.h"
 #include "api/api.h"
+#include "api/commit_batch.h"
 #include "catalog/catalog.h"
 #include "daemon_args.h"
 #include "downloads/downloads.h"
@@ -353,6 +354,29 @@ static int open_pool(char *err, size_t errlen)
 	return 0;
 }
 
+/* The group commit of new leases: every lease of a turn of the loop in one transaction. */
+static int save_leases(void *arg)
+{
+	int rc = playback_save(M.api.playback);
+
+	if (rc != 0)
+		log_warnx("committing leases: %s", strerror(-rc));
+	return rc;
+}
+
+static int open_commits(char *err, size_t errlen)
+{
+	if (!(M.api.plays = commit_batch_new(M.base, save_leases, NULL)))
+		return failed(err, errlen, "lease commits");
+	return 0;
+}
+
+static void close_commits(void)
+{
+	commit_batch_free(M.api.plays); /* the last leases, their connections gone */
+	M.api.plays = NULL;
+}
+
 static void close_pool(void)
 {
 	pwhash_pool_free(
@@ -420,6 +444,7 @@ static const struct part {
     {.open = open_listeners, .close = close_listeners},
     {.open = open_loop, .close = close_loop},
     {.open = open_pool, .close = close_pool},
+    {.open = open_commits, .close = close_commits},
     {.open = open_servers, .close = close_servers},
     {.open = open_timer, .close = close_timer},
     {.open = open_signals, .close = close_signals},

@@ -46,6 +46,7 @@ struct downloads;
 struct keyset;
 struct pwhash_pool;
 struct admin_tokens;
+struct commit_batch;
 
 /*
  * What the handlers of both APIs work with: one per process, set up by
@@ -66,6 +67,7 @@ struct origin_api {
 	const struct keyset *license_keys; /* published: license keys */
 	const struct admin_tokens *admins; /* who may use the admin API */
 	struct metrics *metrics;	   /* the HTTP counters, for /metrics */
+	struct commit_batch *plays;	   /* new leases, answered once committed */
 
 	/* the origin's counters for /metrics: the loop's own, read by the same thread */
 	uint64_t count[ORIGIN_COUNT_MAX];

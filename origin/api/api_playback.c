@@ -6,7 +6,11 @@
 
 #include <errno.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "api/commit_batch.h"
 
 #include "jsonfield.h"
 #include "keyfiles.h"
@@ -29,11 +33,62 @@ static bool bad_title_member(struct httpd_exchange *x, json_t *body, char id[TIT
 	return false;
 }
 
+/* A stream authorized in memory, waiting for its lease to be committed. */
+struct play_grant {
+	uint32_t magic;
+	struct origin_api *api;
+	struct playback_grant g;
+	char uid[ACCOUNTS_UID_LEN + 1];
+	char title[TITLE_ID_MAX + 1];
+};
+
+#define PLAY_GRANT_MAGIC 0x506c4772u /* "PlGr" */
+
+/*
+ * The answer to a play once the leases of its turn are committed (RC): 201
+ * with the grant, or, when the commit failed, the lease given up and 503 or
+ * 500.  A client gone meanwhile (X NULL) leaves its committed lease to end
+ * without heartbeats.
+ */
+static void play_answer(struct httpd_exchange *x, void *item, int rc)
+{
+	struct play_grant *pg = item;
+	struct origin_api *api = pg->api;
+	const struct playback_grant *g = &pg->g;
+
+	if (pg->magic != PLAY_GRANT_MAGIC)
+		abort();
+	if (rc != 0)
+		playback_stop(api->playback, g->lease, pg->uid);
+	if (x && rc != 0) {
+		api_internal(x, "lease commit", rc);
+	} else if (x) {
+		api->count[ORIGIN_COUNT_PLAYS]++;
+		api_send_json(x, 201,
+			      json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i}", "url", g->url,
+					"token", g->token, "lease", g->lease, "title", pg->title,
+					"expires", jf_time(g->expires), "max_height",
+					(int)g->max_height, "heartbeat_interval",
+					(int)g->heartbeat_interval_s, "lease_timeout",
+					(int)g->lease_timeout_s),
+			      NULL);
+	}
+	playback_grant_clear(&pg->g);
+	free(pg);
+}
+
+/*
+ * POST /api/v1/play {"title"}: the lease is taken in memory at once (so the
+ * plan's limit holds for the requests of the same turn) and the answer
+ * waits for the turn's group commit, so every lease answered 201 survives a
+ * crash.
+ */
 void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	char id[TITLE_ID_MAX + 1];
 	struct accounts_user u;
 	struct playback_grant g;
+	struct play_grant *grant;
 	struct origin_reason why = {0};
 	json_t *body;
 	int rc;
@@ -48,15 +103,18 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 		api_refuse(api, x, API_PLAY, rc, &why);
 		goto out;
 	}
-	api->count[ORIGIN_COUNT_PLAYS]++;
-	api_send_json(x, 201,
-		      json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i}", "url", g.url, "token",
-				g.token, "lease", g.lease, "title", id, "expires",
-				jf_time(g.expires), "max_height", (int)g.max_height,
-				"heartbeat_interval", (int)g.heartbeat_interval_s, "lease_timeout",
-				(int)g.lease_timeout_s),
-		      NULL);
-	playback_grant_clear(&g);
+	if (!(grant = calloc(1, sizeof(*grant)))) {
+		playback_stop(api->playback, g.lease, u.id);
+		playback_grant_clear(&g);
+		api_internal(x, "play", -ENOMEM);
+		goto out;
+	}
+	grant->magic = PLAY_GRANT_MAGIC;
+	grant->api = api;
+	grant->g = g;
+	snprintf(grant->uid, sizeof(grant->uid), "%s", u.id);
+	snprintf(grant->title, sizeof(grant->title), "%s", id);
+	commit_batch_add(api->plays, x, play_answer, grant);
 out:
 	json_decref(body);
 }

@@ -60,17 +60,25 @@ void lease_table_free(struct lease_table *lt)
 	free(lt);
 }
 
-static void mark(struct lease_table *lt, const char *id)
+/* Room for one more changed id: 0 or -ENOMEM. */
+static int room(struct lease_table *lt)
 {
 	if (lt->ndirty == lt->dirty_cap) {
 		size_t cap = lt->dirty_cap ? 2 * lt->dirty_cap : 64;
 		void *d = realloc(lt->dirty, cap * sizeof(*lt->dirty));
 
 		if (!d)
-			return; /* the change stays in memory; the next restart forgets it */
+			return -ENOMEM;
 		lt->dirty = d;
 		lt->dirty_cap = cap;
 	}
+	return 0;
+}
+
+static void mark(struct lease_table *lt, const char *id)
+{
+	if (room(lt) != 0)
+		return; /* the change stays in memory; the next restart forgets it */
 	memcpy(lt->dirty[lt->ndirty++], id, LEASE_ID_LEN + 1);
 }
 
@@ -175,7 +183,8 @@ int lease_acquire(struct lease_table *lt, const char *user, const char *title, i
 			*out = oldest->l;
 		return -EUSERS;
 	}
-	if (!(n = calloc(1, sizeof(*n))))
+	/* a new lease is always saved: with no room to note it, there is none */
+	if (room(lt) != 0 || !(n = calloc(1, sizeof(*n))))
 		return -ENOMEM;
 	if (jf_random_id('l', 12, n->l.id) != 0) {
 		free(n);

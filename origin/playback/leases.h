@@ -4,11 +4,13 @@
  * lease without one for TIMEOUT seconds ends) and ends at an explicit stop.
  *
  * The table is in memory, owned by the event loop: acquiring a lease is a
- * hash lookup, not a store write, so playback authorizations are not bound
- * by disk syncs.  lease_table_save() writes the changes since the last save
- * to the store in one transaction (the origin does it every second), and
- * lease_table_load() brings them back after a restart; a crash loses at most
- * that second of lease changes (tables.h).
+ * hash lookup, not a store write.  lease_table_save() writes the changes
+ * since the last save to the store in one transaction, and
+ * lease_table_load() brings them back after a restart.  The origin answers
+ * a new lease only once a save has committed it (one save for every lease
+ * decided in the same turn of the loop: group commit), so a crash loses no
+ * lease a client holds; it may lose heartbeats and stops of the last
+ * second, which only keeps a lease a little longer (tables.h).
  *
  * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
  * storage, written by the call; a call that allocates says so and who frees

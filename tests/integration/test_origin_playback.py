@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 import urllib.parse
 
@@ -363,6 +364,46 @@ def restart_keeps_leases(t, root):
             is_error(r, 403, "stream_limit"), r.body)
 
 
+def crash_keeps_answered_leases(t, root):
+    """kill -9 right after a burst of plays: every lease answered 201 was committed before
+    its answer, so it survives the restart and the stream limit still holds."""
+    o = t.origin(playback={"lease_timeout": "60s"})
+    o.admin("PUT", "/admin/v1/plans/pair", dict(PLAN, max_streams=2))
+    with open(os.path.join(root, "movie", "manifest.json"), "rb") as f:
+        o.admin("PUT", "/admin/v1/titles/movie", raw=f.read())
+    users = [o.user("crash%d@example.com" % i, plan="pair") for i in range(8)]
+    granted = {u: [] for u in users}
+    statuses = []
+    lock = threading.Lock()
+
+    def play(tok):
+        r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=tok)
+        with lock:
+            statuses.append(r.status)
+            if r.status == 201:
+                granted[tok].append(r.json["lease"])
+
+    threads = [threading.Thread(target=play, args=(u,)) for u in users for _ in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    o.proc.kill()  # SIGKILL at once: no save at exit
+    o.proc.wait(10)
+    o.stderr.close()
+    t.check("the burst: 2 streams granted per user, the third refused",
+            all(len(v) == 2 for v in granted.values()) and statuses.count(403) == len(users),
+            statuses)
+    o.start()
+    lost = [lease for tok, leases in granted.items() for lease in leases
+            if o.call("POST", "/api/v1/play/%s/heartbeat" % lease, token=tok).status != 200]
+    t.check("after kill -9 and a restart every lease answered 201 is live", not lost, lost)
+    again = [o.call("POST", "/api/v1/play", {"title": "movie"}, token=tok).status
+             for tok in users]
+    t.check("... and the limit holds: no user gets a third stream", again == [403] * len(users),
+            again)
+
+
 def main(t):
     for prog in ("ffmpeg", "ffprobe", "openssl", "curl"):
         if not et.have(prog):
@@ -415,6 +456,7 @@ def main(t):
             r.body[:400])
     rotate_keys(t, o, keys)
     restart_keeps_leases(t, root)
+    crash_keeps_answered_leases(t, root)
 
     with open(os.path.join(o.data, "data.mdb"), "rb") as f:
         db = f.read()
