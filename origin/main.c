@@ -243,13 +243,12 @@ static int open_playback(char *err, size_t errlen)
 	return 0;
 }
 
-/* Once a second: end leases without heartbeat and save lease changes. */
+/* Once a second: end leases without heartbeat and have the lease changes saved. */
 static void tick_playback(int64_t now)
 {
-	int rc;
-
-	if ((rc = playback_tick(M.api.playback, now)) != 0)
-		log_warnx("saving leases: %s", strerror(-rc));
+	playback_sweep(M.api.playback, now);
+	if (M.api.plays)
+		commit_batch_kick(M.api.plays);
 }
 
 static void close_playback(void)
@@ -354,19 +353,36 @@ static int open_pool(char *err, size_t errlen)
 	return 0;
 }
 
-/* The group commit of new leases: every lease of a turn of the loop in one transaction. */
-static int save_leases(void *arg)
+/*
+ * The group commit of lease changes: the new leases of the loop's turns (and
+ * the tick's changes) in one transaction, written off the loop.
+ */
+static int take_leases(void *arg, void **job)
 {
-	int rc = playback_save(M.api.playback);
+	struct lease_batch *b;
+	int rc = playback_take(M.api.playback, &b);
 
+	*job = b;
+	return rc;
+}
+
+static int write_leases(void *arg, void *job)
+{
+	return playback_write(M.api.playback, job);
+}
+
+static void leases_written(void *arg, void *job, int rc)
+{
 	if (rc != 0)
 		log_warnx("committing leases: %s", strerror(-rc));
-	return rc;
+	playback_taken(M.api.playback, job, rc);
 }
 
 static int open_commits(char *err, size_t errlen)
 {
-	if (!(M.api.plays = commit_batch_new(M.base, save_leases, NULL)))
+	static const struct commit_ops ops = {take_leases, write_leases, leases_written};
+
+	if (!(M.api.plays = commit_batch_new(M.base, &ops, NULL)))
 		return failed(err, errlen, "lease commits");
 	return 0;
 }

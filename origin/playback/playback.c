@@ -177,13 +177,27 @@ size_t playback_leases(const struct playback *pb)
 	return lease_table_count(pb->leases);
 }
 
-int playback_tick(struct playback *pb, int64_t now)
-{
-	lease_table_sweep(pb->leases, now);
-	return lease_table_save(pb->leases, pb->st);
-}
-
 int playback_save(struct playback *pb)
 {
 	return lease_table_save(pb->leases, pb->st);
+}
+
+int playback_take(struct playback *pb, struct lease_batch **out)
+{
+	return lease_table_take(pb->leases, out);
+}
+
+int playback_write(struct playback *pb, const struct lease_batch *b)
+{
+	return lease_batch_write(b, pb->st);
+}
+
+void playback_taken(struct playback *pb, struct lease_batch *b, int rc)
+{
+	lease_table_taken(pb->leases, b, rc);
+}
+
+void playback_sweep(struct playback *pb, int64_t now)
+{
+	lease_table_sweep(pb->leases, now);
 }
