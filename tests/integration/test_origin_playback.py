@@ -147,6 +147,9 @@ def playback(t, o, edge, root, key_hex):
     probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=height",
                             "-of", "csv=p=0", out], capture_output=True, text=True)
     t.check_eq("... and what it got is the 360p rendition", probe.stdout.split()[:1], ["360"])
+    # the playback may have taken longer than the lease timeout (3 s) on a loaded machine
+    r = o.call("POST", "/api/v1/play/%s/heartbeat" % p1["lease"], token=viewer)
+    t.check_eq("a heartbeat of the lease while it plays: 200", r.status, 200)
 
     # concurrent streams
     r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=viewer)
