@@ -44,7 +44,7 @@ static struct {
 	struct admin_tokens admins;
 	struct origin_api api; /* every domain's service, for the handlers */
 	SSL_CTX *tls;
-	struct httpd_listener ls[2 * ORIGIN_MAX_LISTEN], als[ORIGIN_MAX_LISTEN];
+	struct httpd_listener ls[2 * ORIGIN_MAX_LISTEN], als[2 * ORIGIN_MAX_LISTEN];
 	int nls, nals; /* listeners not yet handed to a server */
 	struct event_base *base;
 	struct metrics *metrics;
@@ -301,14 +301,16 @@ static int add_listeners(struct httpd_listener *ls, int *n, const struct conf_ad
 
 static int open_listeners(char *err, size_t errlen)
 {
-	if (M.cfg.nlisten_tls &&
+	if ((M.cfg.nlisten_tls || M.cfg.nadmin_listen_tls) &&
 	    !(M.tls = tls_server_ctx(M.cfg.tls_cert, M.cfg.tls_key, NULL, false, err, errlen)))
 		return -1;
 	if (add_listeners(M.ls, &M.nls, M.cfg.listen, M.cfg.nlisten, NULL, err, errlen) != 0 ||
 	    add_listeners(M.ls, &M.nls, M.cfg.listen_tls, M.cfg.nlisten_tls, M.tls, err, errlen) !=
 		0 ||
 	    add_listeners(M.als, &M.nals, M.cfg.admin_listen, M.cfg.nadmin_listen, NULL, err,
-			  errlen) != 0)
+			  errlen) != 0 ||
+	    add_listeners(M.als, &M.nals, M.cfg.admin_listen_tls, M.cfg.nadmin_listen_tls, M.tls,
+			  err, errlen) != 0)
 		return -1;
 	return 0;
 }
@@ -599,6 +601,8 @@ static int setup(void)
 	for (int i = 0; i < M.cfg.nadmin_listen; i++)
 		log_info("admin API on http://%s (%zu admin%s)", M.cfg.admin_listen[i].text,
 			 M.admins.n, M.admins.n == 1 ? "" : "s");
+	for (int i = 0; i < M.cfg.nadmin_listen_tls; i++)
+		log_info("admin API on https://%s", M.cfg.admin_listen_tls[i].text);
 	log_info("data in %s", M.cfg.data_dir);
 	return 0;
 }

@@ -30,6 +30,9 @@ static const struct conf_key keys[] = {
     {"admin", "listen", CONF_ADDRS, offsetof(struct origin_config, admin_listen),
      offsetof(struct origin_config, nadmin_listen), 0, ORIGIN_MAX_LISTEN,
      "addresses such as 127.0.0.1:8091", NULL},
+    {"admin", "listen_tls", CONF_ADDRS, offsetof(struct origin_config, admin_listen_tls),
+     offsetof(struct origin_config, nadmin_listen_tls), 0, ORIGIN_MAX_LISTEN,
+     "addresses such as 10.0.0.5:8443", NULL},
     {"admin", "tokens", CONF_PATH, F(admin_tokens), 0, 0, NULL, NULL},
     {"admin", "max_body", CONF_SIZE, F(admin_max_body), 1024, 1ULL << 30, NULL, NULL},
     {"server", "max_body", CONF_SIZE, L(max_body), 256, 1 << 20, NULL, NULL},
@@ -108,7 +111,7 @@ static int check(struct origin_config *cfg, const char *name, char *err, size_t 
 		snprintf(err, errlen, "%s: [server] needs a listen or listen_tls address", name);
 		return -1;
 	}
-	if (cfg->nlisten_tls && (!cfg->tls_cert[0] || !cfg->tls_key[0])) {
+	if ((cfg->nlisten_tls || cfg->nadmin_listen_tls) && (!cfg->tls_cert[0] || !cfg->tls_key[0])) {
 		snprintf(err, errlen, "%s: listen_tls needs [tls] certificate and key", name);
 		return -1;
 	}

@@ -34,6 +34,8 @@ struct origin_config {
 
 	struct conf_addr admin_listen[ORIGIN_MAX_LISTEN]; /* the admin API; none: no admin API */
 	int nadmin_listen;
+	struct conf_addr admin_listen_tls[ORIGIN_MAX_LISTEN]; /* ... over HTTPS ([tls]'s certificate) */
+	int nadmin_listen_tls;
 	char admin_tokens[PATH_MAX]; /* "" = nobody can use the admin API */
 	uint64_t admin_max_body;     /* bytes: manifests can be large */
 

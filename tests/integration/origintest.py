@@ -32,7 +32,7 @@ def admin_token(tmp, name="ops"):
 class Origin:
     """One reel-origin process with a generated configuration and data folder."""
 
-    def __init__(self, tmp, admin=True, tls=None, **overrides):
+    def __init__(self, tmp, admin=True, tls=None, admin_tls=False, **overrides):
         self.dir = tmp
         self.data = os.path.join(tmp, "data")
         self.conf_path = os.path.join(tmp, "origin.conf")
@@ -50,6 +50,10 @@ class Origin:
             self.tls_port = et.free_port()
             self.sections["server"]["listen_tls"] = "127.0.0.1:%d" % self.tls_port
             self.sections["tls"] = {"certificate": tls[0], "key": tls[1]}
+        self.admin_tls_port = None
+        if tls and admin_tls:
+            self.admin_tls_port = et.free_port()
+            self.sections["admin"]["listen_tls"] = "127.0.0.1:%d" % self.admin_tls_port
         if admin:
             self.admin_token, path = admin_token(tmp)
             self.sections["admin"]["tokens"] = path

@@ -3,7 +3,8 @@
 Every command, its text and --json output (the latter compared with what the
 admin API itself answers), its exit status, and bad input: unknown commands
 and options, missing arguments, bad URLs, wrong tokens, unknown objects,
-config files open to others, HTTPS with and without the origin's CA, names
+config files open to others, the origin's HTTPS admin listener with and without
+its CA, names
 that try to drive the terminal, a listing longer than one page, and the bash
 completion.  The binaries come from $REELCTL and $REEL_ORIGIN.
 """
@@ -18,7 +19,6 @@ import ssl
 import stat
 import subprocess
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import edgetest as et  # noqa: E402
@@ -261,81 +261,38 @@ def credentials(t, ctl, o):
         r, "--token: a token has no spaces or control characters"), r)
 
 
-class TlsProxy:
-    """HTTPS in front of the admin API (which listens on plain HTTP only): accepts TLS on
-    127.0.0.1 with CERT/KEY and relays each connection to PORT."""
-
-    def __init__(self, cert, key, port):
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(cert, key)
-        self.target = port
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.relay, args=(c,), daemon=True).start()
-
-    def relay(self, c):
-        try:
-            s = self.ctx.wrap_socket(c, server_side=True)
-        except (ssl.SSLError, OSError):
-            c.close()
-            return
-        u = socket.create_connection(("127.0.0.1", self.target))
-        try:
-            while True:
-                ready = [s] if s.pending() else select.select([s, u], [], [], 10)[0]
-                if not ready:
-                    return
-                for a in ready:
-                    data = a.recv(65536)
-                    if not data:
-                        return
-                    (u if a is s else s).sendall(data)
-        except (OSError, ssl.SSLError):
-            pass
-        finally:
-            u.close()
-            s.close()
-
-    def close(self):
-        self.sock.close()
-
-
-def https(t, ctl, o):
-    cert, key = et.make_cert(t.tmp, "admin-proxy")
-    proxy = TlsProxy(cert, key, o.admin_port)
-    url = "https://127.0.0.1:%d" % proxy.port
-    try:
-        r = ctl("plan", "list", "--url", url)
-        t.check("HTTPS with an unknown CA: exit 1, saying to give --ca",
-                r.rc == FAILED and r.err.startswith("reelctl: %s: " % url) and "--ca" in r.err,
-                r)
-        r = ctl("plan", "list", "--url", url, "--ca", cert)
-        t.check("HTTPS verified with --ca", r.rc == OK, r)
-        r = ctl("plan", "list", "--url", url.replace("127.0.0.1", "localhost"), "--ca", cert)
-        t.check("HTTPS by host name, verified with --ca", r.rc == OK, r)
-        r = ctl("plan", "list", "--url", url, "--insecure")
-        t.check("HTTPS with --insecure", r.rc == OK, r)
-        conf = write(os.path.join(t.tmp, "tls.conf"),
-                     "[admin]\nurl = %s\ntoken = %s\nca = %s\n"
-                     % (url, o.admin_token, os.path.basename(cert)))
-        r = ctl("--config", conf, "plan", "list", creds=False)
-        t.check("ca = in the config file (relative to its folder)", r.rc == OK, r)
-        conf = write(os.path.join(t.tmp, "tls2.conf"),
-                     "[admin]\nurl = %s\ntoken = %s\ninsecure = on\n" % (url, o.admin_token))
-        r = ctl("--config", conf, "plan", "list", creds=False)
-        t.check("insecure = on in the config file", r.rc == OK, r)
-    finally:
-        proxy.close()
+def https(t, ctl, o, cert):
+    """The origin's own HTTPS admin listener ([admin] listen_tls, [tls]'s certificate)."""
+    url = "https://127.0.0.1:%d" % o.admin_tls_port
+    r = ctl("plan", "list", "--url", url)
+    t.check("HTTPS with an unknown CA: exit 1, saying to give --ca",
+            r.rc == FAILED and r.err.startswith("reelctl: %s: " % url) and "--ca" in r.err, r)
+    r = ctl("plan", "list", "--url", url, "--ca", cert)
+    t.check("HTTPS verified with --ca", r.rc == OK, r)
+    r = ctl("plan", "list", "--url", url.replace("127.0.0.1", "localhost"), "--ca", cert)
+    t.check("HTTPS by host name, verified with --ca", r.rc == OK, r)
+    r = ctl("plan", "list", "--url", url, "--insecure")
+    t.check("HTTPS with --insecure", r.rc == OK, r)
+    conf = write(os.path.join(t.tmp, "tls.conf"), "[admin]\nurl = %s\ntoken = %s\nca = %s\n"
+                 % (url, o.admin_token, os.path.basename(cert)))
+    r = ctl("--config", conf, "plan", "list", creds=False)
+    t.check("ca = in the config file (relative to its folder)", r.rc == OK, r)
+    conf = write(os.path.join(t.tmp, "tls2.conf"),
+                 "[admin]\nurl = %s\ntoken = %s\ninsecure = on\n" % (url, o.admin_token))
+    r = ctl("--config", conf, "plan", "list", creds=False)
+    t.check("insecure = on in the config file", r.rc == OK, r)
+    ctx = ssl.create_default_context(cafile=cert)
+    with et.Conn(o.admin_tls_port, timeout=20, tls_ctx=ctx) as c:
+        c.send(et.build_request("GET", "/admin/v1/plans",
+                                [("Authorization", "Bearer " + o.admin_token)]))
+        a = c.read_response("GET")
+    t.check("the HTTPS admin API answers with HSTS and nosniff",
+            a.status == 200 and a.header("Strict-Transport-Security") == "max-age=63072000"
+            and a.header("X-Content-Type-Options") == "nosniff", a)
+    r = et.request(o.admin_port, "GET", "/healthz")
+    t.check("... and the plain admin listener without HSTS",
+            r.status == 200 and r.header("Strict-Transport-Security") is None
+            and r.header("X-Content-Type-Options") == "nosniff", r)
 
 
 # ---- plans, users, grants ------------------------------------------------------------
@@ -635,10 +592,11 @@ def main(t):
         raise et.Fatal("reelctl not found at %s (set REELCTL)" % CTL)
     ctl = Ctl(t.tmp)
     help_and_usage(t, ctl)
-    o = t.origin()
+    cert, key = et.make_cert(t.tmp, "origin")
+    o = t.origin(tls=(cert, key), admin_tls=True)
     ctl.origin = o
     credentials(t, ctl, o)
-    https(t, ctl, o)
+    https(t, ctl, o, cert)
     plans(t, ctl, o)
     users(t, ctl, o)
     grants(t, ctl, o)
