@@ -10,6 +10,7 @@
 
 static const struct api_route routes[] = {
     {HTTP_GET, "/admin/v1/users", api_admin_users_list},
+    {HTTP_GET, "/admin/v1/users/*", api_admin_user_get},
     {HTTP_POST, "/admin/v1/users/*/disable", api_admin_user_disable},
     {HTTP_POST, "/admin/v1/users/*/enable", api_admin_user_enable},
     {HTTP_GET, "/admin/v1/plans", api_admin_plans_list},

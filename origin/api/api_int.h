@@ -161,6 +161,9 @@ const void *api_peer_bytes(struct httpd_exchange *x, size_t *len);
 /* A copy of P as a NUL-terminated string in OUT (CAP bytes); false when too long. */
 bool api_param(const struct http_str *p, char *out, size_t cap);
 
+/* P percent-decoded into OUT (CAP bytes with the NUL); false when too long or it holds a NUL. */
+bool api_param_decoded(const struct http_str *p, char *out, size_t cap);
+
 /*
  * The path's first "*" segment into ID (the caller's, CAP bytes) when it fits
  * and VALID(ID, its length) holds, or true after answering 404 CODE with
@@ -217,8 +220,8 @@ bool api_not_admin(struct origin_api *api, struct httpd_exchange *x, const char 
 
 /* The admin API's handlers, by file (routed in admin_routes.c). */
 /* api_admin.c */
-api_handler api_admin_users_list, api_admin_user_disable, api_admin_user_enable, api_admin_healthz,
-    api_admin_metrics;
+api_handler api_admin_users_list, api_admin_user_get, api_admin_user_disable, api_admin_user_enable,
+    api_admin_healthz, api_admin_metrics;
 /* api_plans.c */
 api_handler api_admin_plans_list, api_admin_plan_get, api_admin_plan_put, api_admin_plan_delete,
     api_admin_grant;

@@ -240,6 +240,15 @@ def admin_users(t, o, viewer, lease):
             users.get("viewer@example.com", {}).get("subscription", {}).get("plan") == "basic",
             r.body)
     uid = users["viewer@example.com"]["id"]
+    r = o.admin("GET", "/admin/v1/users/" + uid)
+    t.check_eq("one user by id is its row of the listing", r.json, users["viewer@example.com"])
+    r = o.admin("GET", "/admin/v1/users/" + urllib.parse.quote("Viewer@EXAMPLE.com"))
+    t.check_eq("... and by email, in any case", r.json, users["viewer@example.com"])
+    for who in ("u0000000000000000", "nobody%40example.com", "viewer%00x", "%2e%2e"):
+        r = o.admin("GET", "/admin/v1/users/" + who)
+        t.check("an unknown user %r: 404" % who, is_error(r, 404, "unknown_user"), r.body)
+    r = o.admin("POST", "/admin/v1/users/%s/disable" % urllib.parse.quote("nobody@example.com"))
+    t.check("disabling an unknown email: 404", is_error(r, 404, "unknown_user"), r.body)
     r = o.call("POST", "/api/v1/play/%s/heartbeat" % lease["lease"], token=viewer)
     t.check_eq("(the viewer's first stream is live)", r.status, 200)
     r = o.admin("POST", "/admin/v1/users/%s/disable" % uid)
