@@ -35,6 +35,7 @@ static const struct api_refusal refusals[] = {
     REFUSE(PLAN, -EINVAL, 422, "invalid_plan", NULL),
     REFUSE(PLAN, -ENOENT, 404, "unknown_plan", "no such plan"),
     REFUSE(PLAN, -EBUSY, 409, "plan_in_use", "subscriptions name this plan; move them first"),
+    REFUSE(PLAN, -EEXIST, 412, "plan_exists", "a plan of this name exists (If-None-Match: *)"),
     REFUSE(SUBSCRIPTION, -ENOENT, 404, "no_subscription", "you have no subscription"),
     REFUSE(SUBSCRIBE, -ENOENT, 422, "unknown_plan", "no such plan"),
     REFUSE(CANCEL, -ENOENT, 404, "no_subscription", "you have no active subscription"),

@@ -41,6 +41,17 @@ def admin_setup(t, o):
     t.check_eq("putting it again replaces it: 200", r.status, 200)
     r = o.admin("PUT", "/admin/v1/plans/tiny", dict(PLAN, max_streams=1, downloads=False))
     t.check_eq("a second plan: 201", r.status, 201)
+    only_new = [("If-None-Match", "*")]
+    r = o.call("PUT", "/admin/v1/plans/tiny", dict(PLAN, max_streams=9), port=o.admin_port,
+               token=o.admin_token, headers=only_new)
+    t.check("If-None-Match: * on a plan that exists: 412 plan_exists, the plan kept",
+            is_error(r, 412, "plan_exists")
+            and o.admin("GET", "/admin/v1/plans/tiny").json["max_streams"] == 1, r.body)
+    r = o.call("PUT", "/admin/v1/plans/spare", PLAN, port=o.admin_port, token=o.admin_token,
+               headers=[("If-None-Match", '"x", *')])
+    t.check_eq("If-None-Match: * on a new plan creates it: 201", r.status, 201)
+    r = o.admin("DELETE", "/admin/v1/plans/spare")
+    t.check_eq("(deleted again)", r.status, 204)
     for name, body, code in [
             ("a missing limit", {k: v for k, v in PLAN.items() if k != "max_height"},
              (400, "invalid_request")),
