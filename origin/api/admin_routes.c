@@ -23,6 +23,7 @@ static const struct api_route routes[] = {
     {HTTP_PUT, "/admin/v1/titles/*", api_admin_title_put},
     {HTTP_DELETE, "/admin/v1/titles/*", api_admin_title_delete},
     {HTTP_POST, "/admin/v1/titles/*/keys", api_admin_title_key_add},
+    {HTTP_GET, "/admin/v1/titles/*/keys", api_admin_title_keys_list},
     {HTTP_GET, "/healthz", api_admin_healthz},
     {HTTP_GET, "/metrics", api_admin_metrics},
 };

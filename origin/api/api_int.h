@@ -66,7 +66,7 @@ void api_route(struct origin_api *api, struct httpd_exchange *x, const struct ap
 	R(CREDENTIALS, "credentials") R(PASSWORD, "password")                                     \
 	R(PLAN, "plan") R(SUBSCRIPTION, "subscription") R(SUBSCRIBE, "subscribe")                 \
 	R(CANCEL, "cancel") R(GRANT_USER, "grant") R(GRANT, "grant")                               \
-	R(TITLE, "title") R(KEY_ADD, "key")                                                        \
+	R(TITLE, "title") R(KEY_ADD, "key") R(KEYS, "keys")                                        \
 	R(PLAY, "play") R(HEARTBEAT, "heartbeat") R(STOP, "stop") R(STREAM_KEY, "content key")    \
 	R(DOWNLOAD, "download") R(RENEW, "renew") R(RELEASE, "release")                            \
 	R(LICENSE_KEY, "license key")
@@ -227,6 +227,6 @@ api_handler api_admin_plans_list, api_admin_plan_get, api_admin_plan_put, api_ad
     api_admin_grant;
 /* api_catalog.c */
 api_handler api_admin_titles_list, api_admin_title_get, api_admin_title_put, api_admin_title_delete,
-    api_admin_title_key_add;
+    api_admin_title_key_add, api_admin_title_keys_list;
 
 #endif

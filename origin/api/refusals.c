@@ -47,6 +47,7 @@ static const struct api_refusal refusals[] = {
     REFUSE(TITLE, -EINVAL, 422, "invalid_manifest", NULL),
     REFUSE(TITLE, -ENOENT, 404, "unknown_title", "no such title"),
     REFUSE(KEY_ADD, -EEXIST, 409, "key_exists", "the title already has a key with this kid"),
+    REFUSE(KEYS, -ENOENT, 404, "unknown_title", "the title has no content keys"),
 
     /* playback */
     COUNTED(PLAY, -EACCES, 403, "no_subscription", "an active subscription is required",

@@ -107,7 +107,15 @@ int catalog_info_in(struct catalog *c, struct store_txn *t, const char *id, stru
  * of the token id characters), or a negative errno.
  */
 int catalog_key_add(struct catalog *c, const char *id, const char *kid, const uint8_t *given,
-		    uint8_t key[CONTENT_KEY_LEN]);
+		    int64_t now, uint8_t key[CONTENT_KEY_LEN]);
+
+/*
+ * Title ID's content keys, never their bytes, as a new JSON array in *OUT
+ * (the caller decrefs it), in the order they were added: [{"kid",
+ * "current", "added" (null for keys stored before dates were kept)}].
+ * Returns 0, -ENOENT (the title has no keys), or a negative errno.
+ */
+int catalog_keys_list(struct catalog *c, const char *id, json_t **out);
 
 /*
  * Title ID's content key KID (NULL: the current one), unsealed into KEY

@@ -5,7 +5,8 @@
  *                  "video": [{"path", "width", "height", "bandwidth", "codecs", "frame_rate"}],
  *                  "audio": [{"language", "name", "channels"}], "audio_languages",
  *                  "subtitle_languages", "encrypted", "total_size", "registered"}
- *   keys:   title id -> {"current": KID, "keys": {KID: base64url(sealed key), ...}}
+ *   keys:   title id -> {"current": KID, "keys": {KID: base64url(sealed key), ...},
+ *                        "added": {KID: unix seconds, ...}} ("added" absent in older records)
  */
 #ifndef ORIGIN_CATALOG_TABLES_H
 #define ORIGIN_CATALOG_TABLES_H

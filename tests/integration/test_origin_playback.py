@@ -9,6 +9,7 @@ grants, titles, keys and user disabling; bad input that leaves the store alone."
 import base64
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -244,6 +245,26 @@ def key_endpoint(t, o, live, ended, other_live, key_hex):
     t.check("no token: 401", is_error(r, 401, "unauthorized"), r.body)
 
 
+def key_listing(t, o, key_hex):
+    r = o.admin("POST", "/admin/v1/titles/other/keys", {"kid": "k2"})
+    t.check_eq("a second key for the title: 201", r.status, 201)
+    fresh = (r.json or {}).get("key", "")
+    r = o.admin("GET", "/admin/v1/titles/other/keys")
+    keys = (r.json or {}).get("keys", [])
+    t.check("the title's keys are listed in order, the last one current, with dates",
+            r.status == 200 and r.json.get("title") == "other"
+            and [(k["kid"], k["current"]) for k in keys] == [("k1", False), ("k2", True)]
+            and all(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", k["added"] or "")
+                    for k in keys), r.body)
+    t.check("... and never the keys themselves",
+            key_hex.encode() not in r.body and fresh.encode() not in r.body
+            and all(set(k) == {"kid", "current", "added"} for k in keys), r.body)
+    r = o.admin("GET", "/admin/v1/titles/nokeys/keys")
+    t.check("a title without content keys: 404", is_error(r, 404, "unknown_title"), r.body)
+    r = o.call("GET", "/admin/v1/titles/other/keys", port=o.admin_port)
+    t.check("the key listing needs the admin token", is_error(r, 401, "unauthorized"), r.body)
+
+
 def admin_users(t, o, viewer, lease):
     r = o.admin("GET", "/admin/v1/users")
     users = {u["email"]: u for u in (r.json or {}).get("users", [])}
@@ -463,6 +484,7 @@ def main(t):
     register(t, o, t.tmp, root)
     r = o.admin("POST", "/admin/v1/titles/other/keys", {"kid": "k1", "key": key_hex})
     t.check_eq("an imported key: 201", r.status, 201)
+    key_listing(t, o, key_hex)
 
     viewer, lease = playback(t, o, edge, root, key_hex)
     expired(t, o, edge, stream_pem, lease)
