@@ -18,6 +18,7 @@ static const struct api_route routes[] = {
     {HTTP_PUT, "/admin/v1/plans/*", api_admin_plan_put},
     {HTTP_DELETE, "/admin/v1/plans/*", api_admin_plan_delete},
     {HTTP_POST, "/admin/v1/grants", api_admin_grant},
+    {HTTP_POST, "/admin/v1/stream-tokens", api_admin_stream_token},
     {HTTP_GET, "/admin/v1/titles", api_admin_titles_list},
     {HTTP_GET, "/admin/v1/titles/*", api_admin_title_get},
     {HTTP_PUT, "/admin/v1/titles/*", api_admin_title_put},

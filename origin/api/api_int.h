@@ -225,6 +225,8 @@ api_handler api_admin_users_list, api_admin_user_get, api_admin_user_disable, ap
 /* api_plans.c */
 api_handler api_admin_plans_list, api_admin_plan_get, api_admin_plan_put, api_admin_plan_delete,
     api_admin_grant;
+/* api_playback.c */
+api_handler api_admin_stream_token;
 /* api_catalog.c */
 api_handler api_admin_titles_list, api_admin_title_get, api_admin_title_put, api_admin_title_delete,
     api_admin_title_key_add, api_admin_title_keys_list;

@@ -14,6 +14,7 @@
 
 #include "jsonfield.h"
 #include "keyfiles.h"
+#include "log.h"
 #include "playback/playback.h"
 #include "stream_token.h"
 
@@ -77,6 +78,9 @@ static void play_answer(struct httpd_exchange *x, void *item, int rc)
 	free(pg);
 }
 
+static void answer_committed(struct origin_api *api, struct httpd_exchange *x, const char *uid,
+			     const char *title, struct playback_grant *g);
+
 /*
  * POST /api/v1/play {"title"}: the lease is taken in memory at once (so the
  * plan's limit holds for the requests of the same turn) and the answer
@@ -88,7 +92,6 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 	char id[TITLE_ID_MAX + 1];
 	struct accounts_user u;
 	struct playback_grant g;
-	struct play_grant *grant;
 	struct origin_reason why = {0};
 	json_t *body;
 	int rc;
@@ -99,23 +102,74 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 		api->count[ORIGIN_COUNT_PLAY_REFUSED]++;
 		goto out;
 	}
-	if ((rc = playback_start(api->playback, u.id, id, api->now(), &g, &why)) != 0) {
+	if ((rc = playback_start(api->playback, u.id, id, api->now(), &g, &why)) != 0)
 		api_refuse(api, x, API_PLAY, rc, &why);
-		goto out;
-	}
-	if (!(grant = calloc(1, sizeof(*grant)))) {
-		playback_stop(api->playback, g.lease, u.id);
-		playback_grant_clear(&g);
+	else
+		answer_committed(api, x, u.id, id, &g);
+out:
+	json_decref(body);
+}
+
+/* Answer the grant G (taken over) of UID on TITLE once its lease is committed. */
+static void answer_committed(struct origin_api *api, struct httpd_exchange *x, const char *uid,
+			     const char *title, struct playback_grant *g)
+{
+	struct play_grant *grant = calloc(1, sizeof(*grant));
+
+	if (!grant) {
+		playback_stop(api->playback, g->lease, uid);
+		playback_grant_clear(g);
 		api_internal(x, "play", -ENOMEM);
-		goto out;
+		return;
 	}
 	grant->magic = PLAY_GRANT_MAGIC;
 	grant->api = api;
-	grant->g = g;
-	snprintf(grant->uid, sizeof(grant->uid), "%s", u.id);
-	snprintf(grant->title, sizeof(grant->title), "%s", id);
+	grant->g = *g;
+	snprintf(grant->uid, sizeof(grant->uid), "%s", uid);
+	snprintf(grant->title, sizeof(grant->title), "%s", title);
 	commit_batch_add(api->plays, x, play_answer, grant);
-out:
+}
+
+/*
+ * POST /admin/v1/stream-tokens {"user", "title", "ttl"}: a stream token of
+ * USER (id or email) for TITLE, to debug an edge.  It is a real play: the
+ * user's subscription, the title and the plan's limits apply, its lease
+ * counts against the streams and ends like any other; only the token's
+ * life is the admin's TTL (60..3600 s, default 600).  Logged with the
+ * admin's name.
+ */
+void api_admin_stream_token(struct origin_api *api, struct httpd_exchange *x,
+			    const struct api_params *p)
+{
+	static const char *const allowed[] = {"user", "title", "ttl", NULL};
+	char user[ORIGIN_EMAIL_MAX + 1], id[TITLE_ID_MAX + 1];
+	struct origin_reason why = {0};
+	struct playback_grant g;
+	struct accounts_user u;
+	uint64_t ttl = 600;
+	const char *who;
+	json_t *body;
+	int rc;
+
+	if (api_not_admin(api, x, &who) || api_bad_body(x, &body))
+		return;
+	if (jf_unknown(body, allowed) || jf_str(body, "user", user, sizeof(user)) != 0 ||
+	    jf_str(body, "title", id, sizeof(id)) != 0 || !title_id_valid(id, strlen(id)))
+		api_error(x, 400, "invalid_request",
+			  "the body must be {\"user\", \"title\"} with an optional \"ttl\"", NULL);
+	else if (json_object_get(body, "ttl") && jf_uint(body, "ttl", 60, 3600, &ttl) != 0)
+		api_error(x, 422, "invalid_ttl", "ttl must be a whole number of seconds in 60..3600",
+			  NULL);
+	else if ((rc = accounts_find(api->accounts, user, &u)) != 0)
+		api_refuse(api, x, API_GRANT_USER, rc, NULL);
+	else if ((rc = playback_start_within(api->playback, u.id, id, api->now(), (uint32_t)ttl,
+					     &g, &why)) != 0)
+		api_refuse(api, x, API_PLAY, rc, &why);
+	else {
+		log_info("admin %s: stream token for %s on %s (lease %s, %llu s)", who, u.id, id,
+			 g.lease, (unsigned long long)ttl);
+		answer_committed(api, x, u.id, id, &g);
+	}
 	json_decref(body);
 }
 

@@ -70,6 +70,13 @@ void playback_free(struct playback *pb);
 int playback_start(struct playback *pb, const char *uid, const char *title, int64_t now,
 		   struct playback_grant *g, struct origin_reason *why);
 
+/*
+ * playback_start() with a token that lives at most TTL_MAX_S seconds (and
+ * never past the token maximum): an admin's stream token for debugging.
+ */
+int playback_start_within(struct playback *pb, const char *uid, const char *title, int64_t now,
+			  uint32_t ttl_max_s, struct playback_grant *g, struct origin_reason *why);
+
 /* Free G's strings and zero it.  */
 void playback_grant_clear(struct playback_grant *g);
 

@@ -7,6 +7,7 @@ missed heartbeat, explicit stops; the key endpoint's refusals; admin plans,
 grants, titles, keys and user disabling; bad input that leaves the store alone."""
 
 import base64
+import calendar
 import json
 import os
 import re
@@ -338,6 +339,61 @@ def subscriptions(t, o):
     t.check("a grant to an unknown user: 422", is_error(r, 422, "unknown_user"), r.body)
 
 
+def stream_tokens(t, o, edge):
+    """An admin mints a stream token for a user, to try an edge: a real play."""
+    tok = o.user("debug@example.com", plan="tiny")
+    uid = o.call("GET", "/api/v1/me", token=tok).json["id"]
+    before = time.time()
+    r = o.admin("POST", "/admin/v1/stream-tokens",
+                {"user": "Debug@Example.com", "title": "movie", "ttl": 120})
+    g = r.json or {}
+    c = pt.claims_of(g["token"]) if r.status == 201 else {}
+    exp = calendar.timegm(time.strptime(c.get("exp", "1970-01-01T00:00:00Z"),
+                                        "%Y-%m-%dT%H:%M:%SZ"))
+    t.check("an admin mints a stream token for a user (by email): 201 with the lease",
+            r.status == 201 and c.get("sub") == uid and c.get("title") == "movie"
+            and c.get("lease") == g.get("lease") and c.get("maxh") == 360, r.body)
+    t.check("... living the asked ttl, not the title's whole token life",
+            before + 100 <= exp <= time.time() + 121, (c.get("exp"), before))
+    res = et.curl(o.dir, g.get("url", ""))
+    t.check("... which the edge honours", res.status == 200 and b"360p/index.m3u8" in res.body,
+            res.stderr)
+    t.check("... and the origin logs it with the admin's name",
+            re.search(r"admin ops: stream token for %s on movie \(lease %s, 120 s\)"
+                      % (uid, g.get("lease")), o.logs()), o.logs()[-2000:])
+    r = o.admin("POST", "/admin/v1/stream-tokens", {"user": uid, "title": "movie"})
+    t.check("the lease counts against the plan's streams (tiny: one)",
+            is_error(r, 403, "stream_limit"), r.body)
+    r = o.call("DELETE", "/api/v1/play/" + g.get("lease", ""), token=tok)
+    t.check_eq("the user may stop it like any stream: 204", r.status, 204)
+    r = o.admin("POST", "/admin/v1/stream-tokens", {"user": uid, "title": "movie"})
+    c = pt.claims_of(r.json["token"]) if r.status == 201 else {}
+    t.check("by user id, without ttl: 201", r.status == 201 and c.get("sub") == uid, r.body)
+    o.call("DELETE", "/api/v1/play/" + (r.json or {}).get("lease", ""), token=tok)
+    for body, code in [({"user": uid, "title": "movie", "ttl": 59}, (422, "invalid_ttl")),
+                       ({"user": uid, "title": "movie", "ttl": 3601}, (422, "invalid_ttl")),
+                       ({"user": uid, "title": "movie", "ttl": "60"}, (422, "invalid_ttl")),
+                       ({"user": "nobody@example.com", "title": "movie"},
+                        (422, "unknown_user")),
+                       ({"user": uid, "title": "nope"}, (404, "unknown_title")),
+                       ({"user": uid}, (400, "invalid_request")),
+                       ({"user": uid, "title": "movie", "why": "x"}, (400, "invalid_request"))]:
+        r = o.admin("POST", "/admin/v1/stream-tokens", body)
+        t.check("minting with %s: %d %s" % ((json.dumps(body),) + code), is_error(r, *code),
+                r.body)
+    r = o.call("POST", "/admin/v1/stream-tokens", {"user": uid, "title": "movie"},
+               port=o.admin_port)
+    t.check("minting needs the admin token", is_error(r, 401, "unauthorized"), r.body)
+    r = o.call("POST", "/admin/v1/stream-tokens", {"user": uid, "title": "movie"}, token=tok)
+    t.check("... and is not on the user port", is_error(r, 404, "not_found"), r.body)
+    plain = o.user("nosub@example.com")
+    r = o.admin("POST", "/admin/v1/stream-tokens", {"user": "nosub@example.com",
+                                                   "title": "movie"})
+    t.check("a user without a subscription gets none: 403", is_error(r, 403, "no_subscription"),
+            r.body)
+    o.call("POST", "/api/v1/logout", token=plain)
+
+
 def bad_play(t, o):
     tok = o.user("bad@example.com", plan="basic")
     for name, raw, code in [("not JSON", b"{", (400, "invalid_json")),
@@ -490,6 +546,7 @@ def main(t):
     expired(t, o, edge, stream_pem, lease)
     admin_users(t, o, viewer, lease)
     subscriptions(t, o)
+    stream_tokens(t, o, edge)
     bad_play(t, o)
     r = o.call("GET", "/metrics", port=o.admin_port)
     m = et.parse_metrics(r.body.decode()) if r.status == 200 else {}
