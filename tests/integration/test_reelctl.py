@@ -3,10 +3,9 @@
 Every command, its text and --json output (the latter compared with what the
 admin API itself answers), its exit status, and bad input: unknown commands
 and options, missing arguments, bad URLs, wrong tokens, unknown objects,
-config files open to others, the origin's HTTPS admin listener with and without
-its CA, names
-that try to drive the terminal, a listing longer than one page, and the bash
-completion.  The binaries come from $REELCTL and $REEL_ORIGIN.
+config files open to others, the origin's HTTPS admin listener with and
+without its CA, names that try to drive the terminal, a listing longer than
+one page, and the bash completion.  The binaries come from $REELCTL and $REEL_ORIGIN.
 """
 
 import datetime
@@ -96,7 +95,8 @@ def help_and_usage(t, ctl):
     t.check("--help exits 0 and lists the commands", r.rc == 0 and len(names) >= 15, r)
     for want in ["user list", "user show", "user disable", "user enable", "plan add",
                  "plan list", "plan show", "plan rm", "grant", "title list", "title show",
-                 "title rm", "title register", "key add"]:
+                 "title rm", "title register", "key add", "key list",
+                 "token mint"]:
         t.check("--help lists '%s'" % want, want in names, names)
     t.check("--help gives the exit statuses",
             all(("  %d  " % n) in r.out for n in range(5)) and "not found" in r.out, r.out)
@@ -110,7 +110,7 @@ def help_and_usage(t, ctl):
                 and b.rc == 0 and b.out == a.out and c.rc == 0 and c.out == a.out):
             bad.append((name, a, b, c))
     t.check("every command answers --help, -h and 'help COMMAND' alike", not bad, bad[:2])
-    for group in ("user", "plan", "title", "key"):
+    for group in ("user", "plan", "title", "key", "token"):
         r = ctl(group, "--help", creds=False)
         t.check("'%s --help' lists its commands" % group,
                 r.rc == 0 and all(ln.startswith("  %s " % group)
@@ -126,6 +126,7 @@ def help_and_usage(t, ctl):
         (["plan", "show"], "missing NAME"),
         (["grant", "someone"], "missing PLAN"),
         (["title", "register", "t1"], "missing MANIFEST"),
+        (["token", "mint", "someone"], "missing TITLE"),
         (["plan", "show", "a", "b"], "unexpected argument 'b'"),
         (["plan", "add", "gold", "--max-height", "720"], "missing --max-streams N"),
         (["grant", "a", "b", "--days", "0"], "--days: expected a whole number in 1..3660"),
@@ -378,6 +379,8 @@ def users(t, ctl, o):
             and re.search(r"^plan: +none$", r.out, re.M), r)
     r = ctl("user", "show", alice["id"], "--json")
     t.check_eq("user show --json by id is the API's record", r.json(), alice)
+    t.check_eq("... which the origin looks up itself",
+               o.admin("GET", "/admin/v1/users/" + alice["id"]).json, alice)
     r = ctl("user", "show", "nobody@example.com")
     t.check("user show of an unknown user: exit 3",
             r.rc == NOT_FOUND and one_error_line(r, "user 'nobody@example.com': not found"), r)
@@ -493,6 +496,7 @@ def titles(t, ctl, o):
             r.rc == NOT_FOUND and one_error_line(r, "title 'nope': not found"), r)
 
     keys(t, ctl, o)
+    tokens(t, ctl, o)
 
     r = ctl("title", "rm", "t2")
     t.check("title rm", r.rc == OK and r.out == "title 't2' deleted, with its content keys\n"
@@ -540,6 +544,47 @@ def keys(t, ctl, o):
     r = ctl("key", "add", "t1", "k4", "--key", "0011", "--save", failed)
     t.check("an invalid key: exit 2, and no file is left behind",
             r.rc == USAGE and "invalid_key" in r.err and not os.path.exists(failed), r)
+    r = ctl("key", "list", "t1")
+    lines = r.out.splitlines()
+    t.check("key list: a header and the kids in order, the last one current",
+            r.rc == OK and lines[0].split() == ["KID", "CURRENT", "ADDED"]
+            and [ln.split()[:2] for ln in lines[1:]] == [["k1", "no"], ["k2", "no"],
+                                                         ["k3", "yes"]]
+            and all(re.match(r"^\d{4}-\d\d-\d\dT", ln.split()[2]) for ln in lines[1:])
+            and "00112233" not in r.out, r)
+    r = ctl("key", "list", "t1", "--json")
+    t.check_eq("key list --json is the API's answer", r.json(),
+               o.admin("GET", "/admin/v1/titles/t1/keys").json)
+    r = ctl("key", "list", "t2")
+    t.check("key list of a title without keys: exit 3",
+            r.rc == NOT_FOUND and one_error_line(r, "title 't2': not found"), r)
+
+
+def tokens(t, ctl, o):
+    r = ctl("token", "mint", "carol@example.com", "t1", "--ttl", "120")
+    kv = dict(re.findall(r"^(\w[\w ]*?): +(.*)$", r.out, re.M))
+    leases = o.admin("GET", "/admin/v1/users").json["users"][2]
+    t.check("token mint: the token, its edge URL and its lease",
+            r.rc == OK and kv.get("token", "").startswith("v4.public.")
+            and kv.get("url", "").endswith("/s/%s/t1/master.m3u8" % kv.get("token"))
+            and kv.get("lease", "").startswith("l") and r.err == "", (r, leases))
+    r = ctl("token", "mint", "carol@example.com", "t1", "--json")
+    j = r.json() or {}
+    t.check("token mint --json answers the API's grant",
+            r.rc == OK and set(j) >= {"token", "url", "lease", "expires", "max_height"}, r)
+    r = ctl("token", "mint", "carol@example.com", "t1", "--ttl", "59")
+    t.check("token mint --ttl below 60: exit 2 before anything is sent",
+            r.rc == USAGE and "--ttl: expected a whole number in 60..3600" in r.err, r)
+    r = ctl("token", "mint", "nobody@example.com", "t1")
+    t.check("token mint for an unknown user: exit 3",
+            r.rc == NOT_FOUND and one_error_line(r, "user 'nobody@example.com': not found"), r)
+    r = ctl("token", "mint", "carol@example.com", "nope")
+    t.check("token mint for an unknown title: exit 3 naming the title",
+            r.rc == NOT_FOUND and one_error_line(r, "title 'nope': not found"), r)
+    r = ctl("token", "mint", "alice@example.com", "t1")
+    t.check("token mint for a user without a plan: exit 4 with the origin's reason",
+            r.rc == REFUSED and "an active subscription is required (403 no_subscription)"
+            in r.err, r)
 
 
 def paging(t, ctl, o):

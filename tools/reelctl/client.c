@@ -226,6 +226,8 @@ static struct curl_slist *headers(const struct ctl_client *c, const struct ctl_b
 		snprintf(line, sizeof(line), "Content-Type: %.100s", body->type);
 		ok = add_header(&h, line);
 	}
+	if (ok && body && body->header)
+		ok = add_header(&h, body->header);
 	if (ok && c->cr.token[0]) {
 		snprintf(line, sizeof(line), "Authorization: Bearer %s", c->cr.token);
 		add_header(&h, line);

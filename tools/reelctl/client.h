@@ -43,6 +43,7 @@ struct ctl_body {
 	int fd; /* >= 0: read SIZE bytes from here instead of MEM */
 	uint64_t size;
 	struct ctl_progress *progress; /* upload progress to report, or NULL */
+	const char *header;	       /* one more header line ("If-None-Match: *"), or NULL */
 };
 
 /* An answer. */

@@ -39,6 +39,18 @@ static const struct ctl_opt key_add_opts[] = {
     CTL_OPT_END,
 };
 
+static const struct ctl_opt token_mint_opts[] = {
+    CTL_OPT_UINT("ttl", "seconds the token lives at most, 60..3600 (default 600)", 60, 3600,
+		 false),
+    CTL_OPT_END,
+};
+
+static const char token_mint_help[] =
+    "Plays TITLE on behalf of USER (id or email), to try an edge with a real\n"
+    "token: the user's subscription and the plan's limits apply and the lease\n"
+    "counts against the user's streams.  Prints the token and the edge URL of\n"
+    "the title's master playlist.  The origin logs it with the admin's name.\n";
+
 static const char plan_add_help[] =
     "Writes the whole plan: options left out take their defaults.  A plan that\n"
     "exists is replaced only with --replace; the change applies to every\n"
@@ -73,6 +85,9 @@ const struct ctl_cmd ctl_commands[] = {
      "register a packaged title from its manifest.json", title_register_help},
     {"key add", "ID KID", 2, 2, key_add_opts, ctl_key_add,
      "add a content key to a title and make it current", key_add_help},
+    {"key list", "ID", 1, 1, NULL, ctl_key_list, "list a title's content key ids and dates", NULL},
+    {"token mint", "USER TITLE", 2, 2, token_mint_opts, ctl_token_mint,
+     "a stream token of a user for a title, to try an edge", token_mint_help},
     {"help", "[COMMAND...]", 0, CTL_MAX_WORDS, NULL, ctl_help, "show the help of a command", NULL},
 };
 

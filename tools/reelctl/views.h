@@ -23,6 +23,11 @@ int ctl_view_titles(FILE *out, const json_t *list);
 /* Title */
 int ctl_view_title(FILE *out, const json_t *title);
 
+/* {"title", "keys": [{"kid", "current", "added"}...]} */
+int ctl_view_keys(FILE *out, const json_t *list);
+/* Playback (a minted stream token) */
+int ctl_view_stream_token(FILE *out, const json_t *grant);
+
 /* Member KEY of OBJ: its string, else NULL (for "-"). */
 const char *ctl_json_str(const json_t *obj, const char *key);
 
