@@ -141,11 +141,14 @@ void api_admin_plan_get(struct origin_api *api, struct httpd_exchange *x,
 		api_send_json(x, 200, plan_json(&plan), NULL);
 }
 
-/* Does the request say If-None-Match: * (create, never replace)? */
+/* Does the request say If-None-Match: * (create, never replace), on one line or several? */
 static bool create_only(const struct http_request *req)
 {
-	return req->if_none_match.p && http_etag_match(req->if_none_match.p, req->if_none_match.len,
-						      NULL, 0, true);
+	char buf[256];
+	struct http_str v = http_field_list(req, "if-none-match", req->if_none_match,
+					    req->if_none_match_lines, buf, sizeof(buf));
+
+	return v.p && http_etag_match(v.p, v.len, NULL, 0, true);
 }
 
 /*
