@@ -339,7 +339,10 @@ def hashing_busy(t):
 
 def hashing_drain(t):
     """SIGTERM while logins hash: they are answered, then the origin exits cleanly."""
-    o = t.origin(auth={"hash_threads": "1", "hash_queue": "8"})
+    # the drain waits for the six hashes; under a sanitizer on a loaded machine they take
+    # longer than the harness's 2 s shutdown_timeout
+    o = t.origin(auth={"hash_threads": "1", "hash_queue": "8"},
+                 server={"shutdown_timeout": "30s"})
     o.call("POST", "/api/v1/signup", {"email": "drain@example.com", "password": PASSWORD})
     conns = send_logins(o, 6, "drain@example.com", PASSWORD)
     time.sleep(0.03)  # read and queued; one thread needs > 100 ms for all six
