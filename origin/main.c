@@ -377,6 +377,8 @@ static void leases_written(void *arg, void *job, int rc)
 {
 	if (rc != 0)
 		log_warnx("committing leases: %s", strerror(-rc));
+	else if (job)
+		M.api.count[ORIGIN_COUNT_LEASE_COMMITS]++;
 	playback_taken(M.api.playback, job, rc);
 }
 

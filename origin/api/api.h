@@ -32,7 +32,9 @@
 	C(LICENSE_REFUSED, "reel_origin_license_refused_total",                                    \
 	  "Offline licenses refused at a plan limit")                                              \
 	C(RENEWALS, "reel_origin_license_renewals_total", "Offline licenses renewed")              \
-	C(RELEASES, "reel_origin_license_releases_total", "Offline downloads released")
+	C(RELEASES, "reel_origin_license_releases_total", "Offline downloads released")           \
+	C(LEASE_COMMITS, "reel_origin_lease_commits_total",                                        \
+	  "Group commits of lease changes (one synced LMDB transaction each)")
 
 #define ORIGIN_COUNT_ENUM(id, name, help) ORIGIN_COUNT_##id,
 enum origin_count { ORIGIN_COUNT_NONE, ORIGIN_COUNTERS(ORIGIN_COUNT_ENUM) ORIGIN_COUNT_MAX };

@@ -577,7 +577,9 @@ def main(t):
             m.get("reel_origin_plays_total", 0) >= 5
             and m.get("reel_origin_stream_limit_total", 0) >= 2
             and m.get("reel_origin_key_answers_total", 0) >= 1
-            and "reel_origin_leases" in m and "reel_http_requests_total" in str(m.keys()),
+            and "reel_origin_leases" in m and "reel_http_requests_total" in str(m.keys())
+            and 1 <= m.get("reel_origin_lease_commits_total", 0)
+            <= m.get("reel_origin_plays_total", 0) + 60,
             r.body[:400])
     rotate_keys(t, o, keys)
     restart_keeps_leases(t, root)
