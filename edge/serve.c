@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "http_accept.h"
 #include "http_cond.h"
 #include "http_date.h"
 #include "http_path.h"
@@ -33,51 +34,6 @@
 static void unref_file(void *f)
 {
 	edge_file_unref(f);
-}
-
-/* Parse one Accept-Encoding element's q; returns false for q=0. */
-static bool q_nonzero(const char *p, const char *end)
-{
-	while (p < end) {
-		while (p < end && (*p == ' ' || *p == '\t' || *p == ';'))
-			p++;
-		if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
-			p += 2;
-			while (p < end && (*p == '0' || *p == '.'))
-				p++;
-			return p < end && *p >= '1' && *p <= '9';
-		}
-		while (p < end && *p != ';')
-			p++;
-	}
-	return true;
-}
-
-bool edge_accepts_gzip(const char *v, size_t len)
-{
-	const char *p = v, *end = v + len;
-	int gzip = -1, star = -1;
-
-	while (p < end) {
-		const char *e, *tok;
-		size_t tlen;
-
-		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
-			p++;
-		tok = p;
-		e = memchr(p, ',', (size_t)(end - p));
-		e = e ? e : end;
-		while (p < e && *p != ';' && *p != ' ' && *p != '\t')
-			p++;
-		tlen = (size_t)(p - tok);
-		if ((tlen == 4 && strncasecmp(tok, "gzip", 4) == 0) ||
-		    (tlen == 6 && strncasecmp(tok, "x-gzip", 6) == 0))
-			gzip = q_nonzero(p, e);
-		else if (tlen == 1 && *tok == '*')
-			star = q_nonzero(p, e);
-		p = e;
-	}
-	return gzip == 1 || (gzip == -1 && star == 1);
 }
 
 /* Access-Control-Allow-Origin for a configured origin list (not "*"). */
@@ -289,7 +245,7 @@ static void serve_object(struct httpd_exchange *x, const struct edge_serve *s,
 		}
 	}
 	use_gz = f->gz && r->accept_encoding.p &&
-		 edge_accepts_gzip(r->accept_encoding.p, r->accept_encoding.len);
+		 http_accepts_gzip(r->accept_encoding.p, r->accept_encoding.len);
 	begin_object(x, s, 200, use_gz ? &f->gz_hdr : &f->hdr);
 	if (use_gz) {
 		httpd_end_head(x, (int64_t)f->gz_len);

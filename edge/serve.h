@@ -44,10 +44,4 @@ void edge_serve(struct httpd_exchange *x, void *arg);
 /* The metrics listeners' handler: /metrics and /healthz, 404 for the rest. */
 void edge_serve_metrics(struct httpd_exchange *x, void *arg);
 
-/*
- * Does the Accept-Encoding value V (LEN bytes) accept gzip (a "gzip" or "*"
- * element whose q is not 0)?
- */
-bool edge_accepts_gzip(const char *v, size_t len);
-
 #endif

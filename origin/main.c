@@ -2,8 +2,8 @@
  * reel-origin: the control plane.  One process, one libevent loop serving the
  * JSON APIs on the common HTTP core, all state in one LMDB environment.
  * SIGTERM or SIGINT drains and exits; SIGUSR1 reopens the log files; SIGHUP
- * re-reads the signing key sets and the admin tokens, so keys rotate without
- * a restart.
+ * re-reads the signing key sets and the admin tokens (so keys rotate without
+ * a restart) and the web player's files.
  *
  * main() is arguments, setup, loop, teardown.  The setup opens the parts
  * (the table below) in order; the teardown closes them in reverse.
@@ -33,6 +33,7 @@
 #include "schema.h"
 #include "store.h"
 #include "tls.h"
+#include "web/web.h"
 
 #define NSIGNALS 4
 
@@ -62,7 +63,8 @@ static void usage(FILE *out)
 		"\n"
 		"Serve the control plane's JSON APIs over HTTP/1.1 and HTTPS: accounts,\n"
 		"plans and subscriptions, the catalog, playback authorization, content\n"
-		"keys and offline licenses; and the admin API on its own listeners.\n"
+		"keys and offline licenses; the web player's files beside them; and the\n"
+		"admin API on its own listeners.\n"
 		"\n"
 		"  -c, --config FILE  configuration file (INI; default %s/origin.conf if it\n"
 		"                     exists, else built-in defaults)\n"
@@ -72,7 +74,8 @@ static void usage(FILE *out)
 		"  --admin-token NAME print a new admin token and its line for [admin] tokens\n"
 		"\n"
 		"Signals: TERM or INT drains and exits, USR1 reopens the log files, HUP\n"
-		"re-reads the key sets and admin tokens (keys rotate without a restart).\n",
+		"re-reads the key sets and admin tokens (keys rotate without a restart)\n"
+		"and the web player's files.\n",
 		REEL_SYSCONFDIR);
 }
 
@@ -275,6 +278,46 @@ static void close_downloads(void)
 }
 
 /*
+ * The web player's files, from [web] root.  The built-in root missing is no
+ * web player (logged); a configured one missing, or any root with a
+ * problem, is an error.
+ */
+static int open_web(char *err, size_t errlen)
+{
+	struct web_params p = {
+	    .root = M.cfg.web_root, .edge_url = M.cfg.edge_url, .edge_origins = M.cfg.web_origins};
+
+	if (!M.cfg.web_root[0])
+		return 0;
+	if (strcmp(M.cfg.web_root, REEL_DATADIR "/web") == 0 && access(M.cfg.web_root, F_OK) != 0) {
+		log_info("no web player: %s does not exist", M.cfg.web_root);
+		return 0;
+	}
+	if (web_new(&p, &M.api.web, err, errlen) != 0)
+		return -1;
+	log_info("web player: %zu files from %s", web_count(M.api.web), M.cfg.web_root);
+	return 0;
+}
+
+/* SIGHUP: read the web player's files again (a new build); a problem keeps the old ones. */
+static void reload_web(void)
+{
+	char err[1024];
+
+	if (!M.api.web)
+		return;
+	if (web_reload(M.api.web, err, sizeof(err)) != 0)
+		log_error("reload: %s; keeping the web player's files in use", err);
+	else
+		log_info("reload: %zu web player files", web_count(M.api.web));
+}
+
+static void close_web(void)
+{
+	web_free(M.api.web);
+}
+
+/*
  * Header lines on every answer of a listener, the HTTP core's own included:
  * no content sniffing anywhere; over HTTPS also HSTS (two years, the
  * origin's API has no plain-HTTP use in a browser).
@@ -460,6 +503,8 @@ static const struct part {
     {.open = open_catalog, .close = close_catalog},
     {.open = open_playback, .close = close_playback, .tick = tick_playback},
     {.open = open_downloads, .close = close_downloads},
+    /* the web player's files, beside the API on the user listeners */
+    {.open = open_web, .close = close_web, .reload = reload_web},
     /* serving them: sockets, the loop, the hashing threads, the servers, the timer, signals */
     {.open = open_listeners, .close = close_listeners},
     {.open = open_loop, .close = close_loop},

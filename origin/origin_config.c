@@ -4,15 +4,19 @@
  */
 #include "origin_config.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "conf_table.h"
+#include "reel_config.h"
 
 #define F(member) CONF_FIELD(struct origin_config, member)
 #define L(member) CONF_FIELD(struct origin_config, limits.member)
 #define DAY_MS	  (86400ULL * 1000)
+
+static int parse_origins(const char *v, void *field);
 
 /*
  * Every key, by section; a new domain adds its section's lines here and
@@ -67,6 +71,9 @@ static const struct conf_key keys[] = {
     {"keys", "stream_keys", CONF_PATH, F(stream_keys), 0, 0, NULL, NULL},
     {"keys", "license_keys", CONF_PATH, F(license_keys), 0, 0, NULL, NULL},
     {"keys", "master_key", CONF_PATH, F(master_key), 0, 0, NULL, NULL},
+    {"web", "root", CONF_PATH, F(web_root), 0, 0, NULL, NULL},
+    {"web", "edge_origins", CONF_CUSTOM, F(web_origins), 0, 0,
+     "origins such as https://edge2.example.net, separated by spaces", parse_origins},
     {"log", "error_log", CONF_LOGPATH, F(error_log), 0, 0, NULL, NULL},
     {"log", "level", CONF_LEVEL, F(level), 0, 0, NULL, NULL},
     {"log", "access_log", CONF_LOGPATH, F(access_log), 0, 0, NULL, NULL},
@@ -99,13 +106,53 @@ void origin_config_defaults(struct origin_config *cfg)
 	cfg->token_max_ms = DAY_MS;
 	cfg->license_ttl_ms = 30 * DAY_MS;
 	cfg->license_window_ms = 2 * DAY_MS;
+	snprintf(cfg->web_root, sizeof(cfg->web_root), "%s", REEL_DATADIR "/web");
 	snprintf(cfg->error_log, sizeof(cfg->error_log), "stderr");
 	cfg->level = LOG_LVL_INFO;
+}
+
+int origin_url_origin(const char *url, char *out, size_t cap)
+{
+	size_t skip = strncmp(url, "https://", 8) == 0 ? 8 : strncmp(url, "http://", 7) == 0 ? 7 : 0;
+	size_t host = strspn(url + skip, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					 "0123456789-._~:[]");
+	char end = url[skip + host];
+
+	if (!skip || !host || (end && end != '/' && end != '?' && end != '#'))
+		return -EINVAL;
+	if (skip + host >= cap)
+		return -ENAMETOOLONG;
+	memmove(out, url, skip + host);
+	out[skip + host] = '\0';
+	return (int)(skip + host);
+}
+
+/* [web] edge_origins: origins (no path) separated by spaces or commas, kept space-separated. */
+static int parse_origins(const char *v, void *field)
+{
+	char *out = field, one[256];
+	size_t cap = sizeof(((struct origin_config *)0)->web_origins), used = 0;
+
+	while (*(v += strspn(v, " \t,"))) {
+		size_t len = strcspn(v, " \t,");
+
+		if (len >= sizeof(one) || used + len + 2 > cap)
+			return -EINVAL;
+		memcpy(one, v, len);
+		one[len] = '\0';
+		if (origin_url_origin(one, one, sizeof(one)) != (int)len)
+			return -EINVAL; /* not an origin, or one with a path */
+		used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? " " : "", one);
+		v += len;
+	}
+	out[used] = '\0';
+	return 0;
 }
 
 static int check(struct origin_config *cfg, const char *name, char *err, size_t errlen)
 {
 	size_t n = strlen(cfg->edge_url);
+	char origin[sizeof(cfg->edge_url)];
 
 	if (cfg->nlisten + cfg->nlisten_tls == 0) {
 		snprintf(err, errlen, "%s: [server] needs a listen or listen_tls address", name);
@@ -117,9 +164,10 @@ static int check(struct origin_config *cfg, const char *name, char *err, size_t 
 	}
 	while (n && cfg->edge_url[n - 1] == '/')
 		cfg->edge_url[--n] = '\0';
-	if (strncmp(cfg->edge_url, "http://", 7) != 0 &&
-	    strncmp(cfg->edge_url, "https://", 8) != 0) {
-		snprintf(err, errlen, "%s: [playback] edge_url must start with http:// or https://",
+	if (origin_url_origin(cfg->edge_url, origin, sizeof(origin)) < 0) {
+		snprintf(err, errlen,
+			 "%s: [playback] edge_url must be http:// or https:// and a host "
+			 "(letters, digits, -._~:[]), then a path if any",
 			 name);
 		return -1;
 	}

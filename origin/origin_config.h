@@ -62,6 +62,10 @@ struct origin_config {
 	char license_keys[PATH_MAX];
 	char master_key[PATH_MAX];
 
+	char web_root[PATH_MAX]; /* the web player's files (web/web.h); "" = none */
+	char web_origins[1024];	 /* origins besides edge_url's the player fetches media
+				    from, space-separated; "" = none */
+
 	char error_log[PATH_MAX], access_log[PATH_MAX]; /* access_log "" = off */
 	enum log_level level;
 };
@@ -78,5 +82,15 @@ int origin_config_load(struct origin_config *cfg, const char *path, char *err, s
 /* The same from the text TEXT, reported as NAME (used by tests). */
 int origin_config_parse(struct origin_config *cfg, const char *text, const char *name, char *err,
 			size_t errlen);
+
+/*
+ * The origin (RFC 6454) of the http or https URL URL, "scheme://host[:port]"
+ * without path, query or fragment, into OUT (CAP bytes).  Returns its
+ * length; -EINVAL when URL is not http(s), has no host, or its host and
+ * port hold a character other than letters, digits and "-._~:[]" (so no
+ * user info, and nothing that could end a Content-Security-Policy source);
+ * -ENAMETOOLONG when OUT is too small.  OUT may be URL itself.
+ */
+int origin_url_origin(const char *url, char *out, size_t cap);
 
 #endif

@@ -49,6 +49,7 @@ struct keyset;
 struct pwhash_pool;
 struct admin_tokens;
 struct commit_batch;
+struct web;
 
 /*
  * What the handlers of both APIs work with: one per process, set up by
@@ -70,6 +71,7 @@ struct origin_api {
 	const struct admin_tokens *admins; /* who may use the admin API */
 	struct metrics *metrics;	   /* the HTTP counters, for /metrics */
 	struct commit_batch *plays;	   /* new leases, answered once committed */
+	struct web *web;		   /* the web player's files; NULL: none */
 
 	/* the origin's counters for /metrics: the loop's own, read by the same thread */
 	uint64_t count[ORIGIN_COUNT_MAX];

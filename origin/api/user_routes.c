@@ -1,9 +1,11 @@
 /*
  * The user API's routes (/api/v1/ and /healthz on the user listeners): a
  * path pattern, a method and the handler of each endpoint, in the order
- * docs/openapi.yaml lists them.  A new resource adds its lines here.
+ * docs/openapi.yaml lists them.  A new resource adds its lines here.  The
+ * web player's files (web/web.h) take the paths that name one of them.
  */
 #include "api/api_int.h"
+#include "web/web.h"
 
 #include <assert.h>
 
@@ -42,5 +44,7 @@ void origin_api_handle(struct httpd_exchange *x, void *arg)
 	struct origin_api *api = arg;
 
 	assert(api->magic == ORIGIN_API_MAGIC);
+	if (web_served(api->web, x))
+		return;
 	api_route(api, x, routes, sizeof(routes) / sizeof(routes[0]));
 }

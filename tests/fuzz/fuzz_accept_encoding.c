@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "serve.h"
+#include "http_accept.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!v)
 		return 0;
 	memcpy(v, data, size);
-	if (edge_accepts_gzip(v, size) && !memchr(v, '*', size) && !has_gzip(v, size))
+	if (http_accepts_gzip(v, size) && !memchr(v, '*', size) && !has_gzip(v, size))
 		abort(); /* accepted without naming gzip or "*" */
 	free(v);
 	return 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The layers of reel-origin (docs/origin.md), checked on its sources.
 
-  - no file of the HTTP side (origin/api/) includes the store (common/store.h),
+  - no file of the HTTP side (origin/api/, and origin/web/, the web player's
+    files) includes the store (common/store.h),
     directly or through another header;
   - no domain file (accounts/, plans/, catalog/, playback/, downloads/, admin/)
     and no file of the base under them includes the HTTP core's headers or
@@ -68,7 +69,7 @@ def sources(folder):
 
 def main():
     store = os.path.join(COMMON, "store.h")
-    for path in sources(os.path.join(ORIGIN, "api")):
+    for path in sources(os.path.join(ORIGIN, "api")) + sources(os.path.join(ORIGIN, "web")):
         check("%s does not reach the store" % rel(path), store not in closure(path))
 
     lower = [p for d in DOMAINS for p in sources(os.path.join(ORIGIN, d))]
