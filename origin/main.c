@@ -25,6 +25,7 @@
 #include "catalog/catalog.h"
 #include "daemon_args.h"
 #include "downloads/downloads.h"
+#include "jobs/jobs.h"
 #include "keyfiles.h"
 #include "origin_config.h"
 #include "plans/plans.h"
@@ -107,8 +108,8 @@ static void close_store(void)
 	store_free(M.store);
 }
 
-/* A key file's path: PATH as configured, else NAME in the data folder. */
-static const char *key_path(const char *path, const char *name, char *buf, size_t len)
+/* A file or folder's path: PATH as configured, else NAME in the data folder. */
+static const char *data_path(const char *path, const char *name, char *buf, size_t len)
 {
 	if (path[0])
 		return path;
@@ -121,11 +122,12 @@ static int open_keys(char *err, size_t errlen)
 {
 	char p[PATH_MAX + 32];
 
-	if (keyset_load(&M.stream_keys, key_path(M.cfg.stream_keys, "stream.keys", p, sizeof(p)),
+	if (keyset_load(&M.stream_keys, data_path(M.cfg.stream_keys, "stream.keys", p, sizeof(p)),
 			!M.cfg.stream_keys[0], "s1", err, errlen) != 0 ||
-	    keyset_load(&M.license_keys, key_path(M.cfg.license_keys, "license.keys", p, sizeof(p)),
+	    keyset_load(&M.license_keys,
+			data_path(M.cfg.license_keys, "license.keys", p, sizeof(p)),
 			!M.cfg.license_keys[0], "l1", err, errlen) != 0 ||
-	    master_key_load(key_path(M.cfg.master_key, "master.key", p, sizeof(p)),
+	    master_key_load(data_path(M.cfg.master_key, "master.key", p, sizeof(p)),
 			    !M.cfg.master_key[0], M.master_key, err, errlen) != 0)
 		return -1;
 	if (M.cfg.admin_tokens[0] &&
@@ -148,13 +150,13 @@ static void reload_keys(void)
 	struct admin_tokens admins = {0};
 	char p[PATH_MAX + 32], err[1024];
 
-	if (keyset_load(&stream, key_path(M.cfg.stream_keys, "stream.keys", p, sizeof(p)), false,
+	if (keyset_load(&stream, data_path(M.cfg.stream_keys, "stream.keys", p, sizeof(p)), false,
 			"s1", err, sizeof(err)) != 0) {
 		log_error("reload: %s; keeping the old keys", err);
 		return;
 	}
-	if (keyset_load(&license, key_path(M.cfg.license_keys, "license.keys", p, sizeof(p)), false,
-			"l1", err, sizeof(err)) != 0) {
+	if (keyset_load(&license, data_path(M.cfg.license_keys, "license.keys", p, sizeof(p)),
+			false, "l1", err, sizeof(err)) != 0) {
 		log_error("reload: %s; keeping the old keys", err);
 		keyset_free(&stream);
 		return;
@@ -388,6 +390,46 @@ static void close_loop(void)
 		event_base_free(M.base);
 }
 
+/* Uploads and the job queue; a job's reel-transcode runs on the loop's SIGCHLD. */
+static int open_jobs(char *err, size_t errlen)
+{
+	struct jobs_params p = {
+	    .max_running = M.cfg.jobs_max_running,
+	    .restarts = M.cfg.jobs_restarts,
+	    .limits = {.nice = (int)M.cfg.jobs_nice,
+		       .memory = M.cfg.jobs_memory,
+		       .cpu_s = M.cfg.jobs_cpu_ms / 1000,
+		       .wall_ms = M.cfg.jobs_time_ms,
+		       .scope = M.cfg.jobs_scope},
+	    .segment_s = M.cfg.jobs_segment,
+	    .threads = M.cfg.jobs_threads,
+	    .now = now_s,
+	    .note = log_info,
+	};
+	char dir[PATH_MAX + 32];
+
+	snprintf(p.transcoder, sizeof(p.transcoder), "%s", M.cfg.transcoder);
+	snprintf(p.content_dir, sizeof(p.content_dir), "%.4000s",
+		 data_path(M.cfg.content_dir, "content", dir, sizeof(dir)));
+	snprintf(p.import_dir, sizeof(p.import_dir), "%s", M.cfg.import_dir);
+	snprintf(p.preset, sizeof(p.preset), "%s", M.cfg.jobs_preset);
+	snprintf(p.ladder, sizeof(p.ladder), "%s", M.cfg.jobs_ladder);
+	M.api.uploads =
+	    uploads_new(M.store, M.base, data_path(M.cfg.upload_dir, "uploads", dir, sizeof(dir)),
+			M.cfg.max_upload, err, errlen);
+	if (!M.api.uploads || !(M.api.jobs = jobs_new(M.store, M.base, M.api.catalog, M.api.uploads,
+						      &p, err, errlen)))
+		return -1;
+	M.api.upload_chunk = M.cfg.admin_max_body;
+	return 0;
+}
+
+static void close_jobs(void)
+{
+	jobs_free(M.api.jobs); /* running transcodes are killed and queued again */
+	uploads_free(M.api.uploads);
+}
+
 static int open_pool(char *err, size_t errlen)
 {
 	unsigned threads =
@@ -508,6 +550,8 @@ static const struct part {
     /* serving them: sockets, the loop, the hashing threads, the servers, the timer, signals */
     {.open = open_listeners, .close = close_listeners},
     {.open = open_loop, .close = close_loop},
+    /* the domains that need the loop */
+    {.open = open_jobs, .close = close_jobs},
     {.open = open_pool, .close = close_pool},
     {.open = open_commits, .close = close_commits},
     {.open = open_servers, .close = close_servers},

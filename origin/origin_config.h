@@ -62,6 +62,22 @@ struct origin_config {
 	char license_keys[PATH_MAX];
 	char master_key[PATH_MAX];
 
+	char transcoder[PATH_MAX];  /* reel-transcode */
+	char content_dir[PATH_MAX]; /* packages; "" = content/ in data_dir */
+	char upload_dir[PATH_MAX];  /* uploaded sources; "" = uploads/ in data_dir */
+	char import_dir[PATH_MAX];  /* sources on this host must be under it; "" = none */
+	uint32_t jobs_max_running;  /* transcodes at once */
+	uint32_t jobs_restarts;	    /* reruns of a job cut by an origin crash */
+	uint32_t jobs_nice;	    /* the transcoder's nice value */
+	uint64_t jobs_memory;	    /* its address space limit, bytes; 0 = none */
+	uint64_t jobs_cpu_ms;	    /* its CPU-time limit; 0 = none */
+	uint64_t jobs_time_ms;	    /* its wall-time limit; 0 = none */
+	bool jobs_scope;	    /* in a transient systemd scope where systemd runs */
+	char jobs_preset[32];	    /* libx264 preset */
+	uint32_t jobs_segment;	    /* segment target, seconds */
+	uint32_t jobs_threads;	    /* encoder threads; 0 = the transcoder's default */
+	char jobs_ladder[256];	    /* default ladder; "" = the transcoder's */
+	uint64_t max_upload;	    /* bytes of an uploaded source at most */
 	char web_root[PATH_MAX]; /* the web player's files (web/web.h); "" = none */
 	char web_origins[1024];	 /* origins besides edge_url's the player fetches media
 				    from, space-separated; "" = none */

@@ -11,6 +11,7 @@
 #include "accounts/tables.h"
 #include "catalog/tables.h"
 #include "downloads/tables.h"
+#include "jobs/tables.h"
 #include "plans/tables.h"
 #include "playback/tables.h"
 
@@ -19,7 +20,8 @@
 	PLANS_TABLES(X)                                                                            \
 	CATALOG_TABLES(X)                                                                          \
 	PLAYBACK_TABLES(X)                                                                         \
-	DOWNLOADS_TABLES(X)
+	DOWNLOADS_TABLES(X)                                                                        \
+	JOBS_TABLES(X)
 
 #define ORIGIN_DB_ENUM(id, name) ORIGIN_DB_##id,
 enum origin_db { ORIGIN_TABLES(ORIGIN_DB_ENUM) ORIGIN_DB_COUNT };

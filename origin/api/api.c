@@ -18,7 +18,8 @@
 
 void api_send_json(struct httpd_exchange *x, int status, json_t *obj, const char *extra)
 {
-	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	/* 15 significant digits: 17.7 stays 17.7, not 17.699999999999999 */
+	char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 
 	json_decref(obj);
 	if (!text) {

@@ -45,6 +45,8 @@ struct plans;
 struct catalog;
 struct playback;
 struct downloads;
+struct jobs;
+struct uploads;
 struct keyset;
 struct pwhash_pool;
 struct admin_tokens;
@@ -66,6 +68,9 @@ struct origin_api {
 	struct catalog *catalog;	   /* titles and their content keys */
 	struct playback *playback;	   /* leases, stream tokens, content keys for players */
 	struct downloads *downloads;	   /* offline licenses */
+	struct jobs *jobs;		   /* transcode jobs */
+	struct uploads *uploads;	   /* uploaded sources */
+	uint64_t upload_chunk;		   /* bytes of an upload a request may carry */
 	const struct keyset *stream_keys;  /* published: stream token keys */
 	const struct keyset *license_keys; /* published: license keys */
 	const struct admin_tokens *admins; /* who may use the admin API */

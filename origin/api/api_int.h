@@ -69,7 +69,10 @@ void api_route(struct origin_api *api, struct httpd_exchange *x, const struct ap
 	R(TITLE, "title") R(KEY_ADD, "key") R(KEYS, "keys")                                        \
 	R(PLAY, "play") R(HEARTBEAT, "heartbeat") R(STOP, "stop") R(STREAM_KEY, "content key")    \
 	R(DOWNLOAD, "download") R(RENEW, "renew") R(RELEASE, "release")                            \
-	R(LICENSE_KEY, "license key")
+	R(LICENSE_KEY, "license key")                                                              \
+	R(JOB_BODY, "job") R(JOB_NEW, "job") R(JOB, "job") R(JOB_CANCEL, "cancel")                \
+	R(JOB_RETRY, "retry") R(UPLOAD, "upload") R(UPLOAD_NEW, "upload")                          \
+	R(UPLOAD_PIECE, "upload")
 /* clang-format on */
 
 #define API_RESOURCE_ENUM(id, name) API_##id,
@@ -230,5 +233,9 @@ api_handler api_admin_stream_token;
 /* api_catalog.c */
 api_handler api_admin_titles_list, api_admin_title_get, api_admin_title_put, api_admin_title_delete,
     api_admin_title_key_add, api_admin_title_keys_list;
+/* api_jobs.c */
+api_handler api_admin_upload_create, api_admin_uploads_list, api_admin_upload_get,
+    api_admin_upload_append, api_admin_upload_delete, api_admin_job_create, api_admin_jobs_list,
+    api_admin_job_get, api_admin_job_logs, api_admin_job_cancel, api_admin_job_retry;
 
 #endif

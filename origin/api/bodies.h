@@ -1,7 +1,8 @@
 /*
  * The request bodies the API reads, for the handlers and their fuzz
  * targets: signup and login credentials (api_accounts.c), a plan
- * (api_plans.c) and a package's manifest (api_catalog.c).  Each checks the
+ * (api_plans.c), a package's manifest (api_catalog.c), a job and an upload
+ * and the offset a piece of an upload goes to (api_jobs.c).  Each checks the
  * body against its domain's rules and refuses with an origin_fail: the HTTP
  * status its resource's table gives, a stable code and a message.
  *
@@ -18,6 +19,8 @@
 #include <stdint.h>
 
 #include "accounts/credentials.h"
+#include "http_parser.h"
+#include "jobs/jobs.h"
 #include "plans/plans.h"
 
 struct origin_creds {
@@ -74,5 +77,38 @@ int plan_parse(json_t *obj, const char *name, struct plan *out, struct origin_fa
  */
 int catalog_from_manifest(const char *body, size_t len, const char *id, const char *name,
 			  int64_t now, json_t **out, struct origin_fail *fail);
+
+/*
+ * Parse a job body OBJ (job_spec_from_json) into *OUT.  Returns 0, or -1
+ * with *FAIL: 400 invalid_request (an unknown or missing member, a wrong
+ * type), 422 invalid_job (a value out of its rules).
+ */
+int job_parse(json_t *obj, struct job_spec *out, struct origin_fail *fail);
+
+/* What an upload is created with. */
+struct upload_spec {
+	char name[UPLOAD_NAME_MAX + 1];
+	uint64_t size;
+	char sha256[65];
+};
+
+/*
+ * Parse an upload body OBJ, {"name", "size", "sha256"}, into *OUT.  Returns
+ * 0, or -1 with *FAIL 400 invalid_request (an unknown or missing member, a
+ * wrong type); the values' rules are the uploads service's.
+ */
+int upload_parse(json_t *obj, struct upload_spec *out, struct origin_fail *fail);
+
+/*
+ * The offset a piece of an upload LEN bytes long goes to, from the
+ * request's Upload-Offset header UPLOAD_OFFSET (a decimal number) or its
+ * Content-Range header CONTENT_RANGE ("bytes FIRST-LAST/SIZE", SIZE an
+ * asterisk when not given; LAST - FIRST + 1 must be LEN); either may be
+ * absent (P NULL), both must agree.  Returns 0 with *OFFSET and *SIZE (the
+ * Content-Range's SIZE, 0 when not given), or -1 with *FAIL 400
+ * invalid_request.
+ */
+int upload_offset_parse(struct http_str upload_offset, struct http_str content_range, uint64_t len,
+			uint64_t *offset, uint64_t *size, struct origin_fail *fail);
 
 #endif

@@ -88,6 +88,15 @@ int catalog_titles(struct catalog *c, const char *q, const char *lang, size_t of
  */
 int catalog_save(struct catalog *c, json_t *rec, bool *created);
 
+/*
+ * Register REC as catalog_save() does and, in the same transaction, store
+ * KEY as its title's content key KID and make it current (catalog_key_add
+ * with the key given, added at NOW): both or neither.  0, -EEXIST (the title
+ * has a key KID), -EINVAL, or a negative errno.
+ */
+int catalog_save_keyed(struct catalog *c, json_t *rec, const char *kid,
+		       const uint8_t key[CONTENT_KEY_LEN], int64_t now, bool *created);
+
 /* Delete title ID and its content keys: 0, -ENOENT, or a negative errno. */
 int catalog_remove(struct catalog *c, const char *id);
 

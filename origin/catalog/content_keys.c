@@ -12,6 +12,7 @@
 
 #include "catalog/catalog_int.h"
 #include "jsonfield.h"
+#include "record_cache.h"
 #include "paseto.h"
 #include "records.h"
 #include "schema.h"
@@ -178,5 +179,24 @@ int catalog_keys_list(struct catalog *c, const char *id, json_t **out)
 		json_decref(*out);
 		*out = NULL;
 	}
+	return rc;
+}
+
+int catalog_save_keyed(struct catalog *c, json_t *rec, const char *kid,
+		       const uint8_t key[CONTENT_KEY_LEN], int64_t now, bool *created)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	struct store_txn *t;
+	int rc;
+
+	if (!id)
+		return -EINVAL;
+	if ((rc = store_begin(c->st, true, &t)) != 0)
+		return rc;
+	rc = key_put(t, c->master, id, kid, key, now);
+	if (rc == 0)
+		rc = catalog_save_in(t, rec, created);
+	rc = store_finish(t, rc);
+	record_cache_clear(c->cache);
 	return rc;
 }

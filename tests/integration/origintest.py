@@ -18,6 +18,27 @@ TRANSCODE_BIN = os.environ.get(
     "REEL_TRANSCODE", os.path.join(et.SOURCE_ROOT, "build", "transcoder", "reel-transcode"))
 
 
+def sanitized(binary):
+    """Whether BINARY is built with AddressSanitizer (which reserves terabytes of address
+    space, so it cannot run under an address-space limit)."""
+    try:
+        with open(binary, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+def jobs_section(**kw):
+    """A [jobs] section for quick transcodes of small clips: the built reel-transcode,
+    ultrafast, 2 s segments, one small rung; no memory limit for a sanitized build."""
+    sec = {"transcoder": TRANSCODE_BIN, "preset": "ultrafast", "segment": "2",
+           "ladder": "320x180@200"}
+    if sanitized(TRANSCODE_BIN):
+        sec["memory_limit"] = "0"
+    sec.update(kw)
+    return sec
+
+
 def admin_token(tmp, name="ops"):
     """A new admin token and the tokens file that admits it."""
     out = subprocess.run([ORIGIN_BIN, "--admin-token", name], check=True,
@@ -207,16 +228,22 @@ def is_error(r, status, code):
             and r.header("Content-Type") == "application/json")
 
 
+def make_clip(tmp, name, seconds, size="1280x720"):
+    """A generated H.264/AAC clip TMP/NAME of SECONDS (made once)."""
+    path = os.path.join(tmp, name)
+    if not os.path.exists(path):
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                        "testsrc2=size=%s:rate=30" % size, "-f", "lavfi", "-i",
+                        "sine=frequency=440:sample_rate=48000", "-t", str(seconds),
+                        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
+                        path], check=True)
+    return path
+
+
 def make_package(tmp, name, key_hex=None, seconds=4):
     """A real HLS package (360p + 720p, 2 s segments) made by reel-transcode from a
     generated clip, encrypted with AES-128 KEY_HEX (key URI "../key") if given."""
-    src = os.path.join(tmp, "src-%d.mp4" % seconds)
-    if not os.path.exists(src):
-        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                        "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i",
-                        "sine=frequency=440:sample_rate=48000", "-t", str(seconds),
-                        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
-                        src], check=True)
+    src = make_clip(tmp, "src-%d.mp4" % seconds, seconds)
     root = os.path.join(tmp, "content")
     os.makedirs(root, exist_ok=True)
     args = [TRANSCODE_BIN, src, os.path.join(root, name), "--segment=2", "--preset=ultrafast",

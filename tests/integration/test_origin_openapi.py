@@ -15,6 +15,7 @@ indents, one key per line, flow lists only of scalars), which the small
 indentation parser below reads.
 """
 
+import hashlib
 import os
 import re
 
@@ -311,6 +312,15 @@ def live_checks(t, doc):
     walk("POST", "/api/v1/logout", token=token)
     walk("POST", "/admin/v1/users/{user}/disable", admin=True, user=uid)
     walk("POST", "/admin/v1/users/{user}/enable", admin=True, user=uid)
+    r = walk("POST", "/admin/v1/uploads", {"name": "a.mp4", "size": 3,
+                                           "sha256": hashlib.sha256(b"abc").hexdigest()},
+             admin=True)
+    up = (r.json or {}).get("id", "")
+    walk("GET", "/admin/v1/uploads", admin=True)
+    walk("GET", "/admin/v1/uploads/{upload}", admin=True, upload=up)
+    walk("POST", "/admin/v1/jobs", {"title": "t9", "upload": up}, admin=True)
+    walk("GET", "/admin/v1/jobs", admin=True)
+    walk("DELETE", "/admin/v1/uploads/{upload}", admin=True, upload=up)
     credential_forms(t, doc, o)
 
 

@@ -18,6 +18,7 @@ import ssl
 import stat
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import edgetest as et  # noqa: E402
@@ -95,7 +96,8 @@ def help_and_usage(t, ctl):
     t.check("--help exits 0 and lists the commands", r.rc == 0 and len(names) >= 15, r)
     for want in ["user list", "user show", "user disable", "user enable", "plan add",
                  "plan list", "plan show", "plan rm", "grant", "title list", "title show",
-                 "title rm", "title register", "key add", "key list",
+                 "title rm", "title register", "title add", "job list", "job show",
+                 "job cancel", "job retry", "job logs", "key add", "key list",
                  "token mint"]:
         t.check("--help lists '%s'" % want, want in names, names)
     t.check("--help gives the exit statuses",
@@ -110,7 +112,7 @@ def help_and_usage(t, ctl):
                 and b.rc == 0 and b.out == a.out and c.rc == 0 and c.out == a.out):
             bad.append((name, a, b, c))
     t.check("every command answers --help, -h and 'help COMMAND' alike", not bad, bad[:2])
-    for group in ("user", "plan", "title", "key", "token"):
+    for group in ("user", "plan", "title", "job", "key", "token"):
         r = ctl(group, "--help", creds=False)
         t.check("'%s --help' lists its commands" % group,
                 r.rc == 0 and all(ln.startswith("  %s " % group)
@@ -294,6 +296,66 @@ def https(t, ctl, o, cert):
     t.check("... and the plain admin listener without HSTS",
             r.status == 200 and r.header("Strict-Transport-Security") is None
             and r.header("X-Content-Type-Options") == "nosniff", r)
+
+
+class Relay:
+    """A TCP relay on 127.0.0.1 to PORT, a thread per connection.  A subclass may wrap the
+    accepted socket (wrap) and watch or stop what the client sends (forward)."""
+
+    def __init__(self, port):
+        self.target = port
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.relay, args=(c,), daemon=True).start()
+
+    def wrap(self, c):
+        return c
+
+    def forward(self, conn, data):
+        """Whether the client's DATA goes on (False: the connection is cut)."""
+        return True
+
+    def relay(self, c):
+        try:
+            s = self.wrap(c)
+        except (ssl.SSLError, OSError):
+            c.close()
+            return
+        try:
+            u = socket.create_connection(("127.0.0.1", self.target))
+        except OSError:  # the target is not there (restarting): the client sees a close
+            s.close()
+            return
+        conn = {}
+        try:
+            while True:
+                pending = isinstance(s, ssl.SSLSocket) and s.pending()
+                ready = [s] if pending else select.select([s, u], [], [], 30)[0]
+                if not ready:
+                    return
+                for a in ready:
+                    data = a.recv(65536)
+                    if not data or (a is s and not self.forward(conn, data)):
+                        return
+                    (u if a is s else s).sendall(data)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            u.close()
+            s.close()
+
+    def close(self):
+        self.sock.close()
 
 
 # ---- plans, users, grants ------------------------------------------------------------

@@ -201,7 +201,8 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 {
 	struct xfer *x = arg;
 
-	ctl_progress_set(x->body->progress, (uint64_t)ulnow, ctl_progress_now());
+	ctl_progress_set(x->body->progress, x->body->progress_base + (uint64_t)ulnow,
+			 ctl_progress_now());
 	return 0;
 }
 
@@ -240,7 +241,8 @@ static void setup(struct ctl_client *c, const char *method, const char *url,
 		  const struct ctl_body *body, struct curl_slist *hdrs, struct xfer *x)
 {
 	CURL *k = c->curl;
-	bool upload = strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0;
+	bool upload = strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0 ||
+		      strcmp(method, "PATCH") == 0;
 
 	curl_easy_reset(k);
 	curl_easy_setopt(k, CURLOPT_URL, url);

@@ -71,6 +71,15 @@ int ctl_request(struct ctl *c, const char *method, const char *path, const struc
 		struct ctl_reply *r);
 
 /*
+ * ctl_request, for a caller that tries again: when no answer came (cannot
+ * connect, the connection broke) it prints nothing and returns -1 with why
+ * in ERR.  Other problems (credentials, a bad URL) are printed, and their
+ * exit status returned.
+ */
+int ctl_try(struct ctl *c, const char *method, const char *path, const struct ctl_body *body,
+	    struct ctl_reply *r, char *err, size_t errlen);
+
+/*
  * ctl_request with the JSON body IN and HEADER, one more header line
  * ("If-None-Match: *") or NULL.  OBJ names what IN is about, for the error
  * when IN cannot be sent.
