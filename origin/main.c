@@ -34,6 +34,7 @@
 #include "schema.h"
 #include "store.h"
 #include "tls.h"
+#include "viewing/viewing.h"
 #include "web/web.h"
 
 #define NSIGNALS 4
@@ -261,6 +262,38 @@ static void close_playback(void)
 	if (M.api.playback && playback_save(M.api.playback) != 0)
 		log_warnx("saving leases failed");
 	playback_free(M.api.playback);
+}
+
+static int open_viewing(char *err, size_t errlen)
+{
+	struct viewing_params p = {
+	    .window_days = (uint32_t)(M.cfg.popular_window_ms / (86400 * 1000)),
+	    .fanout = M.cfg.pair_fanout,
+	    .half_life_s = (int64_t)(M.cfg.half_life_ms / 1000),
+	};
+	int rc = viewing_new(M.store, M.api.catalog, M.api.playback, &p, now_s(), &M.api.viewing);
+
+	if (rc != 0) {
+		snprintf(err, errlen, "counting plays: %s", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Once a second: save the history's changes (and, once a minute, count the plays again). */
+static void tick_viewing(int64_t now)
+{
+	int rc;
+
+	if ((rc = viewing_tick(M.api.viewing, now)) != 0)
+		log_warnx("saving history: %s", strerror(-rc));
+}
+
+static void close_viewing(void)
+{
+	if (M.api.viewing && viewing_save(M.api.viewing) != 0)
+		log_warnx("saving history failed");
+	viewing_free(M.api.viewing);
 }
 
 static int open_downloads(char *err, size_t errlen)
@@ -545,6 +578,7 @@ static const struct part {
     {.open = open_catalog, .close = close_catalog},
     {.open = open_playback, .close = close_playback, .tick = tick_playback},
     {.open = open_downloads, .close = close_downloads},
+    {.open = open_viewing, .close = close_viewing, .tick = tick_viewing},
     /* the web player's files, beside the API on the user listeners */
     {.open = open_web, .close = close_web, .reload = reload_web},
     /* serving them: sockets, the loop, the hashing threads, the servers, the timer, signals */

@@ -69,6 +69,11 @@ static const struct conf_key keys[] = {
     {"downloads", "license_ttl", CONF_DURATION, F(license_ttl_ms), 60000, 366 * DAY_MS, NULL, NULL},
     {"downloads", "playback_window", CONF_DURATION, F(license_window_ms), 60000, 366 * DAY_MS, NULL,
      NULL},
+    {"viewing", "popular_window", CONF_DURATION, F(popular_window_ms), DAY_MS, 31 * DAY_MS,
+     "a duration of whole days such as 168h (7 days), from 24h to 744h", NULL},
+    {"viewing", "pair_fanout", CONF_UINT, F(pair_fanout), 1, 1000, NULL, NULL},
+    {"viewing", "recency_half_life", CONF_DURATION, F(half_life_ms), 3600000, 3660 * DAY_MS, NULL,
+     NULL},
     {"keys", "stream_keys", CONF_PATH, F(stream_keys), 0, 0, NULL, NULL},
     {"keys", "license_keys", CONF_PATH, F(license_keys), 0, 0, NULL, NULL},
     {"keys", "master_key", CONF_PATH, F(master_key), 0, 0, NULL, NULL},
@@ -133,6 +138,9 @@ void origin_config_defaults(struct origin_config *cfg)
 	snprintf(cfg->jobs_preset, sizeof(cfg->jobs_preset), "veryfast");
 	cfg->jobs_segment = 6;
 	cfg->max_upload = 64ULL << 30;
+	cfg->popular_window_ms = 7 * DAY_MS;
+	cfg->pair_fanout = 32;
+	cfg->half_life_ms = 30 * DAY_MS;
 	snprintf(cfg->web_root, sizeof(cfg->web_root), "%s", REEL_DATADIR "/web");
 	snprintf(cfg->error_log, sizeof(cfg->error_log), "stderr");
 	cfg->level = LOG_LVL_INFO;

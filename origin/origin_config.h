@@ -58,6 +58,9 @@ struct origin_config {
 	uint64_t token_max_ms;	    /* ... at most */
 	uint64_t license_ttl_ms;    /* offline licenses expire after */
 	uint64_t license_window_ms; /* playback window after the first offline play */
+	uint64_t popular_window_ms; /* popularity: plays of the last days */
+	uint32_t pair_fanout;	    /* co-watching: a finish pairs with the viewer's N before */
+	uint64_t half_life_ms;	    /* recommendations: a finish this old weighs half */
 	char stream_keys[PATH_MAX]; /* key set files (keyfiles.h); "" = in data_dir */
 	char license_keys[PATH_MAX];
 	char master_key[PATH_MAX];

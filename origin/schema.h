@@ -14,6 +14,7 @@
 #include "jobs/tables.h"
 #include "plans/tables.h"
 #include "playback/tables.h"
+#include "viewing/tables.h"
 
 #define ORIGIN_TABLES(X)                                                                           \
 	ACCOUNTS_TABLES(X)                                                                         \
@@ -21,7 +22,8 @@
 	CATALOG_TABLES(X)                                                                          \
 	PLAYBACK_TABLES(X)                                                                         \
 	DOWNLOADS_TABLES(X)                                                                        \
-	JOBS_TABLES(X)
+	JOBS_TABLES(X)                                                                             \
+	VIEWING_TABLES(X)
 
 #define ORIGIN_DB_ENUM(id, name) ORIGIN_DB_##id,
 enum origin_db { ORIGIN_TABLES(ORIGIN_DB_ENUM) ORIGIN_DB_COUNT };

@@ -194,6 +194,25 @@ static size_t query_size(struct httpd_exchange *x, const char *name, size_t def,
 	return *end || v > max ? def : v;
 }
 
+int api_query_count(const struct http_request *req, const char *name, size_t def, size_t max,
+		    size_t *out)
+{
+	char buf[16], *end = NULL;
+	unsigned long v = 0;
+	int found = api_query(req, name, buf, sizeof(buf));
+
+	if (found == 0) {
+		*out = def;
+		return 0;
+	}
+	if (found > 0 && buf[0] >= '0' && buf[0] <= '9')
+		v = strtoul(buf, &end, 10);
+	if (!end || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 struct api_page api_admin_page(struct httpd_exchange *x)
 {
 	return (struct api_page){query_size(x, "offset", 0, SIZE_MAX),

@@ -32,9 +32,12 @@
 	C(LICENSE_REFUSED, "reel_origin_license_refused_total",                                    \
 	  "Offline licenses refused at a plan limit")                                              \
 	C(RENEWALS, "reel_origin_license_renewals_total", "Offline licenses renewed")              \
-	C(RELEASES, "reel_origin_license_releases_total", "Offline downloads released")           \
+	C(RELEASES, "reel_origin_license_releases_total", "Offline downloads released")            \
 	C(LEASE_COMMITS, "reel_origin_lease_commits_total",                                        \
-	  "Group commits of lease changes (one synced LMDB transaction each)")
+	  "Group commits of lease changes (one synced LMDB transaction each)")                     \
+	C(POSITIONS, "reel_origin_positions_total", "Playback positions recorded")                 \
+	C(POSITION_REFUSED, "reel_origin_position_refused_total",                                  \
+	  "Playback positions refused (out of the title)")
 
 #define ORIGIN_COUNT_ENUM(id, name, help) ORIGIN_COUNT_##id,
 enum origin_count { ORIGIN_COUNT_NONE, ORIGIN_COUNTERS(ORIGIN_COUNT_ENUM) ORIGIN_COUNT_MAX };
@@ -47,6 +50,7 @@ struct playback;
 struct downloads;
 struct jobs;
 struct uploads;
+struct viewing;
 struct keyset;
 struct pwhash_pool;
 struct admin_tokens;
@@ -71,6 +75,7 @@ struct origin_api {
 	struct jobs *jobs;		   /* transcode jobs */
 	struct uploads *uploads;	   /* uploaded sources */
 	uint64_t upload_chunk;		   /* bytes of an upload a request may carry */
+	struct viewing *viewing;	   /* resume points, history, recommendations, search */
 	const struct keyset *stream_keys;  /* published: stream token keys */
 	const struct keyset *license_keys; /* published: license keys */
 	const struct admin_tokens *admins; /* who may use the admin API */

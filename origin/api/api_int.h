@@ -72,7 +72,8 @@ void api_route(struct origin_api *api, struct httpd_exchange *x, const struct ap
 	R(LICENSE_KEY, "license key")                                                              \
 	R(JOB_BODY, "job") R(JOB_NEW, "job") R(JOB, "job") R(JOB_CANCEL, "cancel")                \
 	R(JOB_RETRY, "retry") R(UPLOAD, "upload") R(UPLOAD_NEW, "upload")                          \
-	R(UPLOAD_PIECE, "upload")
+	R(UPLOAD_PIECE, "upload")                                                                  \
+	R(HISTORY, "history")
 /* clang-format on */
 
 #define API_RESOURCE_ENUM(id, name) API_##id,
@@ -207,6 +208,9 @@ api_handler api_play, api_play_heartbeat, api_play_stop, api_content_key, api_st
 /* api_downloads.c */
 api_handler api_license_keys, api_download_issue, api_downloads_list, api_download_renew,
     api_download_release;
+/* api_viewing.c */
+api_handler api_me_continue, api_me_history, api_me_history_delete, api_me_export,
+    api_me_recommendations, api_popular, api_search;
 
 /*
  * The key endpoint's answer for ?license=LICENSE (api_content_key hands

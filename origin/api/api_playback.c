@@ -17,6 +17,7 @@
 #include "log.h"
 #include "playback/playback.h"
 #include "stream_token.h"
+#include "viewing/viewing.h"
 
 /* The title named by BODY's "title" member into ID, or true after answering 400. */
 static bool bad_title_member(struct httpd_exchange *x, json_t *body, char id[TITLE_ID_MAX + 1])
@@ -41,6 +42,7 @@ struct play_grant {
 	struct playback_grant g;
 	char uid[ACCOUNTS_UID_LEN + 1];
 	char title[TITLE_ID_MAX + 1];
+	double resume;
 };
 
 #define PLAY_GRANT_MAGIC 0x506c4772u /* "PlGr" */
@@ -66,12 +68,12 @@ static void play_answer(struct httpd_exchange *x, void *item, int rc)
 	} else if (x) {
 		api->count[ORIGIN_COUNT_PLAYS]++;
 		api_send_json(x, 201,
-			      json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i}", "url", g->url,
-					"token", g->token, "lease", g->lease, "title", pg->title,
-					"expires", jf_time(g->expires), "max_height",
+			      json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:f}", "url",
+					g->url, "token", g->token, "lease", g->lease, "title",
+					pg->title, "expires", jf_time(g->expires), "max_height",
 					(int)g->max_height, "heartbeat_interval",
 					(int)g->heartbeat_interval_s, "lease_timeout",
-					(int)g->lease_timeout_s),
+					(int)g->lease_timeout_s, "resume", pg->resume),
 			      NULL);
 	}
 	playback_grant_clear(&pg->g);
@@ -79,7 +81,7 @@ static void play_answer(struct httpd_exchange *x, void *item, int rc)
 }
 
 static void answer_committed(struct origin_api *api, struct httpd_exchange *x, const char *uid,
-			     const char *title, struct playback_grant *g);
+			     const char *title, struct playback_grant *g, double resume);
 
 /*
  * POST /api/v1/play {"title"}: the lease is taken in memory at once (so the
@@ -93,6 +95,7 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 	struct accounts_user u;
 	struct playback_grant g;
 	struct origin_reason why = {0};
+	double resume;
 	json_t *body;
 	int rc;
 
@@ -104,15 +107,21 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 	}
 	if ((rc = playback_start(api->playback, u.id, id, api->now(), &g, &why)) != 0)
 		api_refuse(api, x, API_PLAY, rc, &why);
-	else
-		answer_committed(api, x, u.id, id, &g);
+	else {
+		/* where the viewer stopped, on any device; 0 (the start) when it cannot be known */
+		viewing_started(api->viewing, u.id, id, api->now(), &resume);
+		answer_committed(api, x, u.id, id, &g, resume);
+	}
 out:
 	json_decref(body);
 }
 
-/* Answer the grant G (taken over) of UID on TITLE once its lease is committed. */
+/*
+ * Answer the grant G (taken over) of UID on TITLE, to start at RESUME
+ * seconds, once its lease is committed.
+ */
 static void answer_committed(struct origin_api *api, struct httpd_exchange *x, const char *uid,
-			     const char *title, struct playback_grant *g)
+			     const char *title, struct playback_grant *g, double resume)
 {
 	struct play_grant *grant = calloc(1, sizeof(*grant));
 
@@ -127,6 +136,7 @@ static void answer_committed(struct origin_api *api, struct httpd_exchange *x, c
 	grant->g = *g;
 	snprintf(grant->uid, sizeof(grant->uid), "%s", uid);
 	snprintf(grant->title, sizeof(grant->title), "%s", title);
+	grant->resume = resume;
 	commit_batch_add(api->plays, x, play_answer, grant);
 }
 
@@ -147,6 +157,7 @@ void api_admin_stream_token(struct origin_api *api, struct httpd_exchange *x,
 	struct playback_grant g;
 	struct accounts_user u;
 	uint64_t ttl = 600;
+	double resume;
 	const char *who;
 	json_t *body;
 	int rc;
@@ -168,7 +179,8 @@ void api_admin_stream_token(struct origin_api *api, struct httpd_exchange *x,
 	else {
 		log_info("admin %s: stream token for %s on %s (lease %s, %llu s)", who, u.id, id,
 			 g.lease, (unsigned long long)ttl);
-		answer_committed(api, x, u.id, id, &g);
+		viewing_started(api->viewing, u.id, id, api->now(), &resume);
+		answer_committed(api, x, u.id, id, &g, resume);
 	}
 	json_decref(body);
 }
@@ -186,20 +198,43 @@ static bool bad_lease_param(struct httpd_exchange *x, const struct api_params *p
 			     "no such lease");
 }
 
+/* The heartbeat's optional {"position": SECONDS} into *POS, or true after answering 400 or 415. */
+static bool bad_position(struct httpd_exchange *x, struct position_report *pos)
+{
+	struct origin_fail f;
+
+	if (x->body_len && !api_is_json(x->req)) {
+		api_error(x, 415, "unsupported_media_type", "the body must be application/json",
+			  NULL);
+		return true;
+	}
+	if (position_parse(x->body, x->body_len, pos, &f) == 0)
+		return false;
+	api_fail(x, &f);
+	return true;
+}
+
+/* POST /api/v1/play/LEASE/heartbeat, with the player's position or none. */
 void api_play_heartbeat(struct origin_api *api, struct httpd_exchange *x,
 			const struct api_params *p)
 {
 	char id[LEASE_ID_LEN + 1];
 	struct accounts_user u;
+	struct position_report pos;
+	struct origin_reason why = {0};
 	int64_t expires;
 	int rc;
 
-	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id))
+	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id) || bad_position(x, &pos))
 		return;
-	if ((rc = playback_heartbeat(api->playback, id, u.id, api->now(), &expires)) != 0) {
-		api_refuse(api, x, API_HEARTBEAT, rc, NULL);
+	rc = viewing_heartbeat(api->viewing, id, u.id, pos.given ? &pos.position : NULL, api->now(),
+			       &expires, &why);
+	if (rc != 0) {
+		api_refuse(api, x, API_HEARTBEAT, rc, &why);
 		return;
 	}
+	if (pos.given)
+		api->count[ORIGIN_COUNT_POSITIONS]++;
 	api_send_json(x, 200, json_pack("{s:s, s:o}", "lease", id, "expires", jf_time(expires)),
 		      NULL);
 }

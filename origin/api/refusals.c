@@ -58,6 +58,7 @@ static const struct api_refusal refusals[] = {
     COUNTED(PLAY, -EUSERS, 403, "stream_limit", NULL, STREAM_LIMIT),
     REFUSE(HEARTBEAT, -ENOENT, 404, "unknown_lease",
 	   "no such lease, or it ended; start the playback again"),
+    COUNTED(HEARTBEAT, -ERANGE, 422, "invalid_position", NULL, POSITION_REFUSED),
     REFUSE(STOP, -ENOENT, 404, "unknown_lease", "no such lease, or it ended"),
     COUNTED(STREAM_KEY, -EBADMSG, 401, "invalid_token", "the stream token is not valid",
 	    KEY_REFUSED),
@@ -122,6 +123,8 @@ static const struct api_refusal refusals[] = {
     REFUSE(UPLOAD_PIECE, -EFBIG, 413, "past_size", "the bytes go past the upload's size"),
     REFUSE(UPLOAD_PIECE, -EBADMSG, 422, "sha256_mismatch",
 	   "the file's SHA-256 is not the declared one; the upload was emptied, send it again"),
+    /* viewing */
+    REFUSE(HISTORY, -ENOENT, 404, "unknown_entry", "no such title in your history"),
 };
 
 const struct api_refusal *api_refusal_of(enum api_resource r, int rc)

@@ -179,9 +179,40 @@ static void version_of(const char *body, size_t len, char out[17])
 	hex_encode(md, 8, out);
 }
 
-int catalog_record(const char *body, size_t len, const char *id, const char *name, int64_t now,
-		   json_t **out, struct origin_reason *why)
+/*
+ * The optional members of manifest M into REC: the description (META's, or
+ * the manifest's) and the end credits (within DURATION).  0, -EINVAL with
+ * *WHY, or -ENOMEM.
+ */
+static int optional_members(json_t *m, const struct title_meta *meta, double duration, json_t *rec,
+			    struct origin_reason *why)
 {
+	json_t *desc = json_object_get(m, "description"),
+	       *credits = json_object_get(m, "end_credits");
+
+	if (meta && meta->description) {
+		if (strlen(meta->description) > TITLE_DESC_MAX)
+			return invalid(why, "description is at most 4096 bytes");
+		if (json_object_set_new(rec, "description", json_string(meta->description)) != 0)
+			return -ENOMEM;
+	} else if (desc) {
+		if (!short_string(desc, TITLE_DESC_MAX))
+			return invalid(why, "description must be a string of at most 4096 bytes");
+		if (json_object_set(rec, "description", desc) != 0)
+			return -ENOMEM;
+	}
+	if (!credits)
+		return 0;
+	if (!json_is_number(credits) || !(json_number_value(credits) > 0) ||
+	    !(json_number_value(credits) < duration))
+		return invalid(why, "end_credits must be a number of seconds within the duration");
+	return json_object_set(rec, "end_credits", credits) == 0 ? 0 : -ENOMEM;
+}
+
+int catalog_record(const char *body, size_t len, const char *id, const struct title_meta *meta,
+		   int64_t now, json_t **out, struct origin_reason *why)
+{
+	const char *name = meta ? meta->name : NULL;
 	json_t *m = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL), *rec = NULL;
 	json_t *video = json_array(), *audio = json_array(), *skipped = json_array();
 	json_t *dur, *enc, *title, *alang, *slang, *container, *target;
@@ -265,8 +296,11 @@ int catalog_record(const char *body, size_t len, const char *id, const char *nam
 		rc = -ENOMEM;
 		goto out;
 	}
+	if ((rc = optional_members(m, meta, json_number_value(dur), rec, why)) != 0) {
+		json_decref(rec);
+		goto out;
+	}
 	*out = rec;
-	rc = 0;
 out:
 	json_decref(video);
 	json_decref(audio);
@@ -291,9 +325,11 @@ static int catalog_info(struct store_txn *t, const char *id, struct title_info *
 	if (rc != 0)
 		return rc;
 	snprintf(out->id, sizeof(out->id), "%s", id);
-	if (jf_str(rec, "version", out->version, sizeof(out->version)) != 0)
+	if (jf_str(rec, "version", out->version, sizeof(out->version)) != 0 ||
+	    jf_str(rec, "name", out->name, sizeof(out->name)) != 0)
 		rc = -EIO;
 	out->duration = json_number_value(json_object_get(rec, "duration"));
+	out->end_credits = json_number_value(json_object_get(rec, "end_credits"));
 	out->encrypted = json_is_true(json_object_get(rec, "encrypted"));
 	video = json_object_get(rec, "video");
 	json_array_foreach(video, i, r)
@@ -320,8 +356,14 @@ static int catalog_put(struct store_txn *t, json_t *rec)
 
 static int catalog_delete(struct store_txn *t, const char *id)
 {
-	int rc = store_del(t, ORIGIN_DB_TITLES, id, strlen(id));
+	json_t *old;
+	int rc = catalog_get(t, id, &old);
 
+	if (rc == 0)
+		rc = search_index_del_in(t, old);
+	json_decref(old);
+	if (rc == 0)
+		rc = store_del(t, ORIGIN_DB_TITLES, id, strlen(id));
 	if (rc == 0 && (rc = store_del(t, ORIGIN_DB_KEYS, id, strlen(id))) == -ENOENT)
 		rc = 0;
 	return rc;
@@ -333,14 +375,19 @@ struct list_ctx {
 	json_t *arr;
 };
 
+/* Has REC's list KEY the language LANG (a canonical tag), written as any alias of it? */
 static bool has_lang(json_t *rec, const char *key, const char *lang)
 {
+	char tag[LANG_TAG_MAX + 1];
 	size_t i;
 	json_t *s;
 
-	json_array_foreach(json_object_get(rec, key), i,
-			   s) if (json_is_string(s) &&
-				  strcasecmp(json_string_value(s), lang) == 0) return true;
+	json_array_foreach(json_object_get(rec, key), i, s)
+	{
+		if (json_is_string(s) && lang_tag(json_string_value(s), tag) == 0 &&
+		    strcmp(tag, lang) == 0)
+			return true;
+	}
 	return false;
 }
 
@@ -366,12 +413,15 @@ static int list_one(void *arg, const void *key, size_t klen, json_t *rec)
 static int catalog_list(struct store_txn *t, const char *q, const char *lang, size_t offset,
 			size_t limit, json_t **out)
 {
+	char tag[LANG_TAG_MAX + 1];
 	struct list_ctx c = {q, lang, offset, limit, 0, json_array()};
 	int rc;
 
 	*out = NULL;
 	if (!c.arr)
 		return -ENOMEM;
+	if (lang && lang_tag(lang, tag) == 0)
+		c.lang = tag; /* "eng" finds "en"; a malformed filter is matched as it is */
 	if ((rc = records_scan(t, ORIGIN_DB_TITLES, NULL, 0, list_one, &c)) != 0) {
 		json_decref(c.arr);
 		return rc;
@@ -383,6 +433,7 @@ static int catalog_list(struct store_txn *t, const char *q, const char *lang, si
 struct catalog *catalog_new(struct store *st, const uint8_t *master)
 {
 	struct catalog *c = calloc(1, sizeof(*c));
+	int rc;
 
 	if (!c)
 		return NULL;
@@ -390,6 +441,11 @@ struct catalog *catalog_new(struct store *st, const uint8_t *master)
 	c->master = master;
 	if (!(c->cache = record_cache_new(TITLE_SLOTS, sizeof(struct title_info)))) {
 		free(c);
+		return NULL;
+	}
+	if ((rc = search_index_check(st)) != 0) {
+		catalog_free(c);
+		errno = -rc;
 		return NULL;
 	}
 	return c;
@@ -440,9 +496,13 @@ int catalog_save_in(struct store_txn *t, json_t *rec, bool *created)
 		return -EINVAL;
 	rc = catalog_get(t, id, &old);
 	*created = rc == -ENOENT;
-	json_decref(old);
+	if (rc == 0)
+		rc = search_index_del_in(t, old);
 	if (rc == 0 || rc == -ENOENT)
+		rc = search_index_put_in(t, rec);
+	if (rc == 0)
 		rc = catalog_put(t, json_incref(rec));
+	json_decref(old);
 	return rc;
 }
 

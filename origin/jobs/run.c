@@ -189,7 +189,8 @@ static int publish(struct job_run *r, json_t **result, char *why, size_t whylen)
 			 strerror(-rc));
 		return -1;
 	}
-	rc = catalog_record(body, len, r->title, r->name, r->j->p.now(), &rec, &reason);
+	rc = catalog_record(body, len, r->title, &(struct title_meta){r->name, NULL}, r->j->p.now(),
+			    &rec, &reason);
 	free(body);
 	if (rc != 0) {
 		snprintf(why, whylen, "the package's manifest.json was refused: %s",
