@@ -50,6 +50,19 @@ bool http_str_ieq(struct http_str s, const char *lit)
 	return true;
 }
 
+unsigned http_header_get(const struct http_request *r, const char *name, struct http_str *value)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->nheaders; i++) {
+		if (http_str_ieq(r->headers[i].name, name)) {
+			if (n++ == 0)
+				*value = r->headers[i].value;
+		}
+	}
+	return n;
+}
+
 bool http_list_has(struct http_str s, const char *token)
 {
 	size_t i = 0;

@@ -88,6 +88,12 @@ int http_parse_request(const char *buf, size_t len, size_t max_line, size_t max_
 		       struct http_request *req, const char **reason);
 
 /*
+ * The header NAME (case-insensitive) of R: how many lines carry it (0, 1,
+ * ...), with the value of the first in *VALUE (untouched when none).
+ */
+unsigned http_header_get(const struct http_request *r, const char *name, struct http_str *value);
+
+/*
  * The list-based field NAME whose first line is FIRST and which came on
  * LINES lines of REQ, as one value: FIRST itself for one line, else every
  * line of it joined with ", " into BUF (CAP bytes).  Returns the value, or

@@ -2,7 +2,8 @@
  * HTTP/1.1 server core: accepting, the per-connection state machine (read a
  * head, call the handler, write the response, repeat), timeouts and drain.
  * The byte-moving half (plain and TLS writes, TLS handshakes) is in
- * httpd_io.c; both share httpd_int.h.
+ * httpd_io.c, answers given after the handler returned and request bodies
+ * taken by a sink in httpd_defer.c; all share httpd_int.h.
  *
  * A connection owns no buffers while idle: input and output buffers come from
  * per-server free lists when bytes arrive and go back when a response is done
@@ -215,10 +216,20 @@ void httpd_conn_close(struct httpd_conn *c)
 	struct httpd *srv = c->srv;
 
 	if (c->logged == false && c->status)
-		response_log(c, c->flushed > c->head_len ? c->flushed - c->head_len : 0);
+		response_log(c, c->stream_bytes + c->flushed > c->head_len
+				    ? c->stream_bytes + c->flushed - c->head_len
+				    : 0);
+	if (c->sink)
+		httpd_sink_end(c, c->sink->err ? c->sink->err : -ECONNRESET);
 	if (c->defer) {
-		c->defer->conn = NULL; /* httpd_resume() drops the late answer */
+		struct httpd_deferred *d = c->defer;
+
+		d->conn = NULL; /* httpd_resume() drops the late answer */
 		c->defer = NULL;
+		if (d->notify_ready)
+			event_del(&d->notify);
+		if (d->sent)
+			d->sent(d->sent_arg, true); /* D may be freed from here on */
 	}
 	if (c->unref)
 		c->unref(c->ref);
@@ -427,6 +438,8 @@ void httpd_timeout(struct httpd_conn *c)
 	static const char resp408[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
 				      "Content-Length: 0\r\n\r\n";
 
+	if (c->sink)
+		c->sink->err = -ETIMEDOUT;
 	if (!c->lingering && c->nsegs == 0 && !c->ssl && !c->defer && c->in &&
 	    c->in_len > c->in_off) {
 		ssize_t n = send(c->fd, resp408, sizeof(resp408) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -477,9 +490,9 @@ static void mem_append(struct httpd_conn *c, const void *p, size_t n)
 		c->failed = true;
 }
 
-void httpd_begin(struct httpd_exchange *x, int status)
+/* Start the head of X's answer with the status line: false on a memory failure. */
+static bool head_start(struct httpd_conn *c, int status)
 {
-	struct httpd_conn *c = x->conn;
 	char line[96];
 	int n;
 
@@ -488,14 +501,31 @@ void httpd_begin(struct httpd_exchange *x, int status)
 	c->head_done = false;
 	if (outbuf_ensure(c) != 0) {
 		c->failed = true;
-		return;
+		return false;
 	}
-	n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nServer: reel\r\nDate: ", status,
-		     httpd_reason(status));
+	n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", status, httpd_reason(status));
 	mem_append(c, line, (size_t)n);
+	return true;
+}
+
+void httpd_begin(struct httpd_exchange *x, int status)
+{
+	struct httpd_conn *c = x->conn;
+
+	if (!head_start(c, status))
+		return;
+	mem_append(c, "Server: reel\r\nDate: ", 20);
 	mem_append(c, c->srv->date, HTTP_DATE_LEN);
 	mem_append(c, "\r\n", 2);
 	if (c->headers_len)
+		mem_append(c, c->headers, c->headers_len);
+}
+
+void httpd_begin_relayed(struct httpd_exchange *x, int status)
+{
+	struct httpd_conn *c = x->conn;
+
+	if (head_start(c, status) && c->headers_len)
 		mem_append(c, c->headers, c->headers_len);
 }
 
@@ -661,7 +691,7 @@ static void response_log(struct httpd_conn *c, uint64_t body_bytes)
 /* The response to the request at the head of the input is queued: log it, drop the request. */
 static void request_done(struct httpd_conn *c)
 {
-	uint64_t body = c->queued_at_end - c->queued_at_start - c->head_len;
+	uint64_t body = c->stream_bytes + c->queued_at_end - c->queued_at_start - c->head_len;
 
 	response_log(c, c->head_only ? 0 : body);
 	c->in_off += c->req_len;
@@ -670,6 +700,7 @@ static void request_done(struct httpd_conn *c)
 	free(c->body);
 	c->body = NULL;
 	c->body_len = c->body_need = c->body_from_in = 0;
+	c->stream_bytes = 0;
 	c->continue_sent = false;
 	if (c->unref) {
 		c->unref(c->ref);
@@ -682,9 +713,14 @@ static void request_done(struct httpd_conn *c)
  * a memory failure or a missing head becomes a 500, and the response is
  * marked for logging.
  */
-static void answer_finish(struct httpd_conn *c, struct httpd_exchange *x)
+void httpd_answer_finish(struct httpd_conn *c, struct httpd_exchange *x)
 {
-	if (c->failed || !c->head_done) {
+	if (c->streaming) {
+		/* earlier parts are out: a failure can only cut the answer short */
+		c->streaming = false;
+		c->close_after = c->close_after || c->failed;
+		c->failed = false;
+	} else if (c->failed || !c->head_done) {
 		/* out of memory or a handler bug: drop what was queued, answer 500 */
 		c->out.len = c->resp_start;
 		while (c->nsegs && (c->segs[c->nsegs - 1].fd >= 0 ||
@@ -752,12 +788,17 @@ static void dispatch(struct httpd_conn *c, struct http_request *req, int rc, con
 			handler_run(c, &x);
 		if (c->body)
 			c->req_len += c->body_from_in;
+		else if (c->sink)
+			; /* the body goes to the sink as it comes */
 		else if (req->content_length > 0)
 			c->discard = req->content_length;
-		if (c->defer)
+		if (c->defer) {
+			/* what the handler said for the log while in it holds for the rest */
+			c->defer->x.cache_status = x.cache_status;
 			return; /* answered later: httpd_resume_done() */
+		}
 	}
-	answer_finish(c, &x);
+	httpd_answer_finish(c, &x);
 }
 
 /* Skip request body bytes we do not use. */
@@ -775,6 +816,24 @@ static bool wants_body(const struct httpd_conn *c, const struct http_request *re
 {
 	return c->srv->limits.max_body && req->content_length > 0 &&
 	       req->content_length <= c->srv->limits.max_body && !req->has_transfer_encoding;
+}
+
+/* A client that waits for "100 Continue" before its body gets it queued: 0, or -1 out of memory. */
+int httpd_queue_continue(struct httpd_conn *c, const struct http_request *req)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	size_t off;
+
+	if (!req->expect_continue || req->version_minor != 1 || c->continue_sent)
+		return 0;
+	c->continue_sent = true;
+	if (outbuf_ensure(c) != 0)
+		return -1;
+	off = c->out.len;
+	if (buf_append(&c->out, cont, sizeof(cont) - 1) != 0 ||
+	    seg_push(c, -1, off, sizeof(cont) - 1) != 0)
+		return -1;
+	return 0;
 }
 
 /*
@@ -798,19 +857,7 @@ static int body_collect(struct httpd_conn *c, const struct http_request *req, in
 	}
 	if (c->body_len == c->body_need)
 		return 1;
-	if (req->expect_continue && req->version_minor == 1 && !c->continue_sent) {
-		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-		size_t off;
-
-		c->continue_sent = true;
-		if (outbuf_ensure(c) != 0)
-			return -1;
-		off = c->out.len;
-		if (buf_append(&c->out, cont, sizeof(cont) - 1) != 0 ||
-		    seg_push(c, -1, off, sizeof(cont) - 1) != 0)
-			return -1;
-	}
-	return 0;
+	return httpd_queue_continue(c, req);
 }
 
 /*
@@ -899,40 +946,21 @@ static int conn_read(struct httpd_conn *c)
 }
 
 /* All queued bytes are out: finish the last response and reset the output. */
-static void conn_output_done(struct httpd_conn *c)
+void httpd_conn_output_done(struct httpd_conn *c)
 {
-	if (c->status)
+	if (c->streaming) {
+		c->stream_bytes += c->queued - c->queued_at_start;
+		c->queued_at_start = 0;
+		if (c->defer && c->defer->part_out) {
+			c->defer->part_out = false;
+			event_active(&c->defer->notify, EV_TIMEOUT, 0);
+		}
+	} else if (c->status) {
 		request_done(c);
+	}
 	c->nsegs = 0;
 	c->out.len = 0;
 	c->queued = c->flushed = 0;
-}
-
-/*
- * The answer at the head of the input is deferred and nothing else is left to
- * send: no timeout and no reading (the request must stay where it is in the
- * input buffer), only a watch for the client closing.
- */
-static void defer_watch(struct httpd_conn *c)
-{
-	c->deadline_ms = 0;
-	httpd_conn_want(c, EV_READ);
-}
-
-/*
- * The socket of a connection waiting on a deferred answer is readable: the
- * end of the stream (or an error) closes the connection at once; bytes of a
- * next request end the watch until the answer is given.
- */
-static void defer_peek(struct httpd_conn *c)
-{
-	char b;
-	ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-
-	if (n > 0)
-		httpd_conn_want(c, 0);
-	else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-		httpd_conn_close(c);
 }
 
 static void conn_run(struct httpd_conn *c)
@@ -941,6 +969,10 @@ static void conn_run(struct httpd_conn *c)
 	int rc;
 
 	for (;;) {
+		if (c->stream_failed) {
+			httpd_conn_close(c);
+			return;
+		}
 		if (c->nsegs) {
 			rc = httpd_flush(c);
 			if (rc == -EAGAIN) {
@@ -951,7 +983,7 @@ static void conn_run(struct httpd_conn *c)
 				httpd_conn_close(c);
 				return;
 			}
-			conn_output_done(c);
+			httpd_conn_output_done(c);
 			if (c->close_after && !c->defer) {
 				conn_linger(c);
 				return;
@@ -964,8 +996,24 @@ static void conn_run(struct httpd_conn *c)
 		}
 		if (rc > 0)
 			continue;
+		if (c->sink) {
+			if (c->nsegs)
+				continue; /* a 100 Continue to send first */
+			rc = httpd_sink_read(c);
+			if (rc == 0)
+				continue;
+			if (rc == -EAGAIN) {
+				httpd_conn_want(c, c->io_want ? c->io_want : EV_READ);
+				c->deadline_ms = srv->now_ms + srv->limits.header_timeout_ms;
+			} else {
+				httpd_conn_close(c);
+			}
+			return;
+		}
 		if (c->defer) {
-			defer_watch(c);
+			if (c->nsegs)
+				continue; /* a part of a streamed answer to send */
+			httpd_defer_watch(c);
 			return;
 		}
 		rc = conn_read(c);
@@ -1008,70 +1056,10 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	c->io_want = 0;
-	if (c->defer && c->nsegs == 0)
-		defer_peek(c);
+	if (c->defer && c->nsegs == 0 && !c->sink)
+		httpd_defer_peek(c);
 	else
 		conn_run(c);
-}
-
-/* ---- deferred answers ---------------------------------------------------- */
-
-struct httpd_deferred *httpd_defer(struct httpd_exchange *x)
-{
-	struct httpd_conn *c = x->conn;
-	struct httpd_deferred *d;
-
-	if (!c->in_handler || c->defer || c->status) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (!(d = malloc(sizeof(*d))))
-		return NULL;
-	d->magic = HTTPD_DEFER_MAGIC;
-	d->conn = c;
-	d->hx = x;
-	d->req = *x->req;
-	d->x = *x;
-	d->x.req = &d->req;
-	c->defer = d;
-	return d;
-}
-
-struct httpd_exchange *httpd_resume(struct httpd_deferred *d)
-{
-	struct httpd_conn *c = d->conn;
-
-	if (d->magic != HTTPD_DEFER_MAGIC)
-		abort();
-	if (!c) {
-		d->magic = 0;
-		free(d);
-		return NULL;
-	}
-	if (c->in_handler)
-		return d->hx; /* dispatch() finishes as for any answer */
-	/* output of earlier responses may have been sent meanwhile */
-	c->queued_at_start = c->queued;
-	c->resp_start = c->out.len;
-	c->failed = c->has_file = c->head_done = false;
-	return &d->x;
-}
-
-void httpd_resume_done(struct httpd_exchange *x)
-{
-	struct httpd_conn *c = x->conn;
-	struct httpd_deferred *d = c->defer;
-
-	if (c->magic != HTTPD_CONN_MAGIC || !d || d->magic != HTTPD_DEFER_MAGIC)
-		abort();
-	c->defer = NULL;
-	d->magic = 0;
-	if (!c->in_handler) {
-		answer_finish(c, x);
-		/* not from here: this may run inside another connection's handler */
-		event_active(&c->ev, EV_WRITE, 0);
-	}
-	free(d);
 }
 
 /* ---- server -------------------------------------------------------------- */

@@ -123,6 +123,12 @@ bool httpd_is_tls(const struct httpd_exchange *x);
 
 /* Response construction; see the order above.  Memory failures close the connection. */
 void httpd_begin(struct httpd_exchange *x, int status);
+/*
+ * httpd_begin() for an answer relayed from another server (a cache's): the
+ * status line and the listener's lines only, since the relayed head brings
+ * its own Date and Server (the caller adds a Date when it has none).
+ */
+void httpd_begin_relayed(struct httpd_exchange *x, int status);
 void httpd_header(struct httpd_exchange *x, const char *line, size_t len); /* "Name: v\r\n" */
 /* httpd_header() for a string literal. */
 #define httpd_header_lit(x, lit) httpd_header((x), (lit), sizeof(lit) - 1)
@@ -147,7 +153,8 @@ void httpd_body_file(struct httpd_exchange *x, int fd, uint64_t off, uint64_t le
  *
  * httpd_resume() and httpd_resume_done() go together, without returning to
  * the loop in between; they may run inside any handler or callback.  Every
- * handle from httpd_defer() must be passed to httpd_resume() exactly once,
+ * handle from httpd_defer() must be passed to httpd_resume() exactly once
+ * (once per part for a streamed answer, httpd_resume_part() below),
  * even after the connection closed or the server was freed (the handle does
  * not refer to the server then).  A client that closes its side while
  * its answer is deferred is disconnected at once; the late answer is dropped.
@@ -178,6 +185,48 @@ struct httpd_exchange *httpd_resume(struct httpd_deferred *d);
  * afterwards.
  */
 void httpd_resume_done(struct httpd_exchange *x);
+
+/*
+ * A streamed answer, given in parts, for a body that is not all there yet
+ * (a fetch in progress).  With a deferred exchange taken back by
+ * httpd_resume(), after the head (with the whole Content-Length) and the
+ * body bytes there are so far:
+ *
+ *   httpd_resume_part(x, sent, arg);   what is queued goes out; X stays deferred
+ *   ... SENT(ARG, false) once it has all been written ...
+ *   x = httpd_resume(d);               then more body, and httpd_resume_part()
+ *   httpd_body_file(x, ...);           again, or httpd_resume_done() after the
+ *   httpd_resume_done(x);              last part
+ *
+ * SENT(ARG, true) instead tells that the connection closed (the client left,
+ * a send timeout, httpd_free); call httpd_resume(D) then to free D (it
+ * returns NULL).  SENT runs from the loop, never inside httpd_resume_part().
+ * While a part is out and nothing more is queued, no timeout runs: the
+ * caller bounds the wait.  A memory failure in a part closes the connection.
+ */
+void httpd_resume_part(struct httpd_exchange *x, void (*sent)(void *arg, bool closed), void *arg);
+
+/*
+ * Give up on a deferred answer whose head is out (a streamed answer whose
+ * source failed): the connection closes at once, so the client sees the
+ * answer cut short.  The handle is freed; X is invalid afterwards.
+ */
+void httpd_resume_abort(struct httpd_exchange *x);
+
+/*
+ * Take the request body of X as it arrives, for a handler that must not
+ * hold it in memory (on a server with max_body 0).  Call it from the
+ * handler, then httpd_defer(X).  The core reads the Content-Length bytes
+ * and hands them on in order: DATA(ARG, p, n) for each piece (0 to go on, or
+ * a negative errno to stop), then END(ARG, ERR) exactly once: 0 when all of
+ * it arrived; DATA's error when DATA stopped it (the rest is never read and
+ * the connection closes after the answer); -ECONNRESET or -ETIMEDOUT when
+ * the client went away first (then nothing can be answered: httpd_resume()
+ * returns NULL).  DATA and END run from the loop, outside the handler.
+ * Returns 0, or -EINVAL (no body, or a sink already), -ENOMEM.
+ */
+int httpd_body_sink(struct httpd_exchange *x, int (*data)(void *arg, const char *p, size_t n),
+		    void (*end)(void *arg, int err), void *arg);
 
 /*
  * Keep OBJ alive until the response is sent or dropped: UNREF(OBJ) is called

@@ -24,7 +24,8 @@
 #define HTTPD_TLS_CHUNK	    65536		 /* file bytes read per SSL_write without kTLS */
 #define HTTPD_TLS_WBUF	    (4 * 16384 + 4 * 64) /* four full TLS records */
 #define HTTPD_DISCARD_MAX   65536
-#define HTTPD_DRAIN_IDLE_MS 1000 /* grace for idle connections when draining */
+#define HTTPD_DRAIN_IDLE_MS 1000  /* grace for idle connections when draining */
+#define HTTPD_SINK_BUF	    65536 /* request body bytes read at a time into a sink */
 
 /* One piece of output: memory (fd < 0: OFF indexes the output buffer) or a file range. */
 struct httpd_seg {
@@ -44,7 +45,10 @@ struct httpd_conn {
 	bool ktls;
 	bool lingering;		      /* answered and shut for writing: discarding input */
 	bool in_handler;	      /* the handler of this connection is running */
+	bool streaming;		      /* the deferred answer goes out in parts */
+	bool stream_failed;	      /* a part could not be built: close */
 	struct httpd_deferred *defer; /* the request whose answer is deferred */
+	struct httpd_sink *sink;      /* the request body goes to the handler as it comes */
 	uint64_t deadline_ms;	      /* 0: none */
 	uint32_t nrequests;
 	uint32_t lingered;   /* bytes discarded while lingering */
@@ -66,6 +70,7 @@ struct httpd_conn {
 	struct httpd_seg seg_inline[HTTPD_INLINE_SEGS];
 	uint64_t queued, flushed; /* bytes queued and written since the output was empty */
 	uint64_t queued_at_start, queued_at_end;
+	uint64_t stream_bytes; /* of a streamed answer, in parts already written */
 
 	/* the response whose last byte is not yet out */
 	int status;
@@ -91,6 +96,22 @@ struct httpd_deferred {
 	struct httpd_exchange *hx; /* the handler's exchange, while that handler runs */
 	struct httpd_exchange x;   /* the exchange handed back later */
 	struct http_request req;   /* X's request: the server's parse buffer is reused */
+	/* a streamed answer (httpd_resume_part) */
+	void (*sent)(void *arg, bool closed);
+	void *sent_arg;
+	bool part_out;	     /* a part is queued; SENT is due once it is written */
+	bool notify_ready;   /* notify is assigned */
+	struct event notify; /* runs SENT from the loop */
+};
+
+/* A request body handed to the handler as it arrives (httpd_body_sink). */
+struct httpd_sink {
+	int (*data)(void *arg, const char *p, size_t n);
+	void (*end)(void *arg, int err);
+	void *arg;
+	uint64_t left; /* body bytes still to come */
+	int err;       /* why the connection closes, for END */
+	char buf[HTTPD_SINK_BUF];
 };
 
 struct httpd_lstate {
@@ -133,6 +154,22 @@ uint64_t httpd_now_us(void);
 void httpd_conn_want(struct httpd_conn *c, short what);
 void httpd_conn_close(struct httpd_conn *c);
 void httpd_timeout(struct httpd_conn *c);
+/* The handler is done with X: finish the answer (a 500 when it has none), mark it for the log. */
+void httpd_answer_finish(struct httpd_conn *c, struct httpd_exchange *x);
+/* All queued bytes are out: finish the last response (or part) and reset the output. */
+void httpd_conn_output_done(struct httpd_conn *c);
+/* Queue "100 Continue" when REQ waits for it: 0, or -1 out of memory. */
+int httpd_queue_continue(struct httpd_conn *c, const struct http_request *req);
+
+/* httpd_defer.c */
+/* A deferred answer with nothing to send: watch only for the client closing. */
+void httpd_defer_watch(struct httpd_conn *c);
+/* That watch saw the socket readable: close at its end, stop watching on bytes. */
+void httpd_defer_peek(struct httpd_conn *c);
+/* Feed C's sink: 0 when done, -EAGAIN when the socket is empty, < 0 to close. */
+int httpd_sink_read(struct httpd_conn *c);
+/* C's sink is done (ERR 0: the whole body came): tell its owner, free it. */
+void httpd_sink_end(struct httpd_conn *c, int err);
 
 /* httpd_io.c.  Reads return bytes, 0 at end of stream, -EAGAIN or -errno. */
 int httpd_plain_read(struct httpd_conn *c, char *p, size_t n);

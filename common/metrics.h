@@ -56,7 +56,19 @@ enum {
 	X(tls_failures, "reel_tls_handshake_failures_total", "Failed TLS handshakes")              \
 	X(timeouts, "reel_http_timeouts_total", "Connections closed by a timeout")                 \
 	X(token_failures, "reel_stream_token_failures_total",                                      \
-	  "Requests refused for their stream token")
+	  "Requests refused for their stream token")                                               \
+	X(store_hits, "reel_cache_hits_total", "Requests answered from the cache store")           \
+	X(store_misses, "reel_cache_misses_total",                                                 \
+	  "Requests that started a fetch from the upstream")                                       \
+	X(store_collapsed, "reel_cache_collapsed_total",                                           \
+	  "Requests answered from a fetch another request started")                                \
+	X(store_purged, "reel_cache_purged_total", "Objects removed by purge or fill requests")    \
+	X(pull_bytes, "reel_cache_pull_bytes_total", "Bytes fetched from the upstream")            \
+	X(pull_failures, "reel_cache_pull_failures_total",                                         \
+	  "Fetches from the upstream that failed or did not verify")                               \
+	X(fill_bytes, "reel_cache_fill_bytes_total", "Bytes of objects stored by fill requests")   \
+	X(fill_refused, "reel_fill_refused_total",                                                 \
+	  "Fill and purge requests refused (signature, replay, digest)")
 
 struct metrics_slot {
 	uint64_t requests[METRICS_S_COUNT];

@@ -475,6 +475,22 @@ static int ed25519_verify(EVP_PKEY *pkey, const uint8_t *data, size_t len,
 	return rc;
 }
 
+int paseto_key_sign_raw(const struct paseto_key *sk, const uint8_t *data, size_t len,
+			uint8_t sig[PASETO_SIG_LEN])
+{
+	if (sk->magic != KEY_MAGIC || !sk->secret)
+		return -EINVAL;
+	return ed25519_sign(sk->pkey, data, len, sig);
+}
+
+int paseto_key_verify_raw(const struct paseto_key *pk, const uint8_t *data, size_t len,
+			  const uint8_t sig[PASETO_SIG_LEN])
+{
+	if (pk->magic != KEY_MAGIC)
+		return -EINVAL;
+	return ed25519_verify(pk->pkey, data, len, sig);
+}
+
 int paseto_v4_sign(const struct paseto_key *sk, const uint8_t *msg, size_t len,
 		   const uint8_t *footer, size_t flen, const uint8_t *implicit, size_t ilen,
 		   char **out)

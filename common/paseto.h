@@ -103,6 +103,16 @@ int paseto_key_is_secret(const struct paseto_key *k);
 void paseto_key_free(struct paseto_key *k);
 
 /*
+ * Raw Ed25519 over DATA (LEN bytes), for protocols other than PASETO (HTTP
+ * message signatures).  Sign needs a secret key (-EINVAL otherwise); verify
+ * returns 0 for a valid SIG, -EBADMSG for any other.  -ENOMEM, -EIO.
+ */
+int paseto_key_sign_raw(const struct paseto_key *sk, const uint8_t *data, size_t len,
+			uint8_t sig[PASETO_SIG_LEN]);
+int paseto_key_verify_raw(const struct paseto_key *pk, const uint8_t *data, size_t len,
+			  const uint8_t sig[PASETO_SIG_LEN]);
+
+/*
  * Sign MSG (LEN bytes) with secret key SK, binding FOOTER (FLEN bytes, may be
  * NULL when FLEN is 0; an empty footer is left out of the token) and the
  * implicit assertion IMPLICIT (ILEN bytes, never sent).  *OUT receives the

@@ -77,6 +77,15 @@ fail:
 int store_open(struct store **out, const char *dir, uint64_t map_size, const char *const *names,
 	       unsigned ndbs, char *err, size_t errlen)
 {
+	return store_open_flags(out, dir, map_size, names, ndbs, 0, err, errlen);
+}
+
+int store_open_flags(struct store **out, const char *dir, uint64_t map_size,
+		     const char *const *names, unsigned ndbs, unsigned flags, char *err,
+		     size_t errlen)
+{
+	unsigned env_flags =
+	    MDB_NOTLS | (flags & STORE_REBUILDABLE ? MDB_NOSYNC | MDB_WRITEMAP : 0);
 	struct store *s = NULL;
 	int rc;
 
@@ -96,7 +105,7 @@ int store_open(struct store **out, const char *dir, uint64_t map_size, const cha
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, STORE_MAX_DBS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(s->env, (size_t)map_size)) != 0 ||
-	    (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0) {
+	    (rc = mdb_env_open(s->env, dir, env_flags, 0600)) != 0) {
 		snprintf(err, errlen, "%s: %s", dir, mdb_strerror(rc));
 		rc = store_errno(rc);
 		goto fail;
@@ -222,6 +231,25 @@ int store_scan(struct store_txn *t, unsigned db, const void *prefix, size_t plen
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND || rc == 0 ? 0 : store_errno(rc);
+}
+
+int store_clear(struct store_txn *t, unsigned db)
+{
+	if (db >= t->s->ndbs)
+		return -EINVAL;
+	return store_errno(mdb_drop(t->txn, t->s->dbi[db], 0));
+}
+
+int store_reader_check(struct store *s)
+{
+	int dead = 0, rc = mdb_reader_check(s->env, &dead);
+
+	return rc ? store_errno(rc) : dead;
+}
+
+int store_sync(struct store *s)
+{
+	return store_errno(mdb_env_sync(s->env, 1));
 }
 
 /*

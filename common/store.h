@@ -34,6 +34,22 @@ int store_errno(int mdb_rc);
 int store_open(struct store **out, const char *dir, uint64_t map_size, const char *const *names,
 	       unsigned ndbs, char *err, size_t errlen);
 
+/*
+ * For data that can be rebuilt (a cache's index), with store_sync() called
+ * often: commits do not wait for the disk (MDB_NOSYNC) and write into a
+ * writable map (MDB_WRITEMAP: no write system call per commit; the data
+ * file is as large as the map, sparse).  Commits survive a crash of the
+ * process; a crash of the system may undo the ones since the last
+ * store_sync() and, on file systems that reorder writes, damage the
+ * environment.  Every process that opens the environment must use this.
+ */
+#define STORE_REBUILDABLE 1U
+
+/* store_open() with FLAGS (STORE_REBUILDABLE or 0). */
+int store_open_flags(struct store **out, const char *dir, uint64_t map_size,
+		     const char *const *names, unsigned ndbs, unsigned flags, char *err,
+		     size_t errlen);
+
 /* Close the environment.  NULL is a no-op; no transaction may be open. */
 void store_free(struct store *s);
 
@@ -85,6 +101,18 @@ int store_del(struct store_txn *t, unsigned db, const void *key, size_t klen);
 int store_scan(struct store_txn *t, unsigned db, const void *prefix, size_t plen,
 	       int (*fn)(void *arg, const void *key, size_t klen, const void *val, size_t vlen),
 	       void *arg);
+
+/* Flush committed transactions to the disk now.  0 or a negative errno. */
+int store_sync(struct store *s);
+
+/* Delete every record of DB (the database stays).  0 or a negative errno. */
+int store_clear(struct store_txn *t, unsigned db);
+
+/*
+ * Release the reader slots of processes that died without ending their read
+ * transactions (mdb_reader_check).  Returns how many, or a negative errno.
+ */
+int store_reader_check(struct store *s);
 
 /*
  * store_scan() from a place, either way: call FN for the records of DB

@@ -4,12 +4,15 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "claims.h"
 #include "conf_table.h"
+#include "httpsig.h"
 
 #define F(member) CONF_FIELD(struct edge_config, member)
 #define L(member) CONF_FIELD(struct edge_config, limits.member)
@@ -62,6 +65,15 @@ static int parse_ktls(const char *v, void *field)
 	return 0;
 }
 
+/* [upstream] mode: reel (packages of a reel origin) or http (any HTTP origin). */
+static int parse_upstream_mode(const char *v, void *field)
+{
+	if (strcmp(v, "reel") != 0 && strcmp(v, "http") != 0)
+		return -EINVAL;
+	*(bool *)field = strcmp(v, "http") == 0;
+	return 0;
+}
+
 /* A string field of CAP bytes where "off" means "". */
 static int parse_or_off(const char *v, void *field, size_t cap)
 {
@@ -84,6 +96,17 @@ static int parse_hsts(const char *v, void *field)
 	if (strcmp(v, "off") != 0 && strncmp(v, "max-age=", 8) != 0)
 		return -EINVAL;
 	return parse_or_off(v, field, sizeof(((struct edge_config *)0)->hsts));
+}
+
+/* An id as the signature profile allows it (httpsig.h): this edge's id. */
+static int parse_id(const char *v, void *field)
+{
+	size_t n = strlen(v);
+
+	if (n > HTTPSIG_ID_MAX || !claims_id_valid(v, n, false))
+		return -EINVAL;
+	memcpy(field, v, n + 1);
+	return 0;
 }
 
 static const struct conf_key keys[] = {
@@ -128,6 +151,36 @@ static const struct conf_key keys[] = {
     {"tokens", "max_failures", CONF_UINT, F(token_max_failures), 1, 1000000, NULL, NULL},
     {"tokens", "failure_window", CONF_DURATION, F(token_failure_window_ms), 1000, 86400000, NULL,
      NULL},
+    {"store", "enabled", CONF_BOOL, F(store), 0, 0, NULL, NULL},
+    {"store", "index", CONF_PATH, F(store_index), 1, 0, NULL, NULL},
+    {"store", "max_size", CONF_SIZE, F(store_max_size), 0, UINT64_MAX, NULL, NULL},
+    {"store", "min_free", CONF_SIZE, F(store_min_free), 0, UINT64_MAX, NULL, NULL},
+    {"store", "map_size", CONF_SIZE, F(store_map_size), 1 << 20, 1ULL << 40, NULL, NULL},
+    {"fill", "listen", CONF_ADDRS, ADDRS(FILL, plain, nplain), 0, EDGE_MAX_LISTEN, NULL, NULL},
+    {"fill", "listen_tls", CONF_ADDRS, ADDRS(FILL, tls, ntls), 0, EDGE_MAX_LISTEN, NULL, NULL},
+    {"origin", "edge_id", CONF_CUSTOM, F(edge_id), 0, 0, "1..64 of A-Z a-z 0-9 . _ ~ : -",
+     parse_id},
+    {"origin", "secret_file", CONF_PATH, F(secret_file), 0, 0, NULL, NULL},
+    {"origin", "control_keys", CONF_PATH, F(control_keys), 0, 0, NULL, NULL},
+    {"upstream", "url", CONF_STR, F(upstream_url), 0, 0, NULL, NULL},
+    {"upstream", "mode", CONF_CUSTOM, F(upstream_http), 0, 0, "reel or http", parse_upstream_mode},
+    {"upstream", "connect_timeout", CONF_DURATION, F(upstream_connect_timeout_ms), 10, 600000, NULL,
+     NULL},
+    {"upstream", "read_timeout", CONF_DURATION, F(upstream_read_timeout_ms), 10, 3600000, NULL,
+     NULL},
+    {"upstream", "retries", CONF_UINT, F(upstream_retries), 0, 10, NULL, NULL},
+    {"upstream", "retry_backoff", CONF_DURATION, F(upstream_backoff_ms), 1, 60000, NULL, NULL},
+    {"upstream", "max_connections", CONF_UINT, F(upstream_connections), 1, 10000, NULL, NULL},
+    {"upstream", "breaker_failures", CONF_UINT, F(breaker_failures), 1, 1000, NULL, NULL},
+    {"upstream", "breaker_open", CONF_DURATION, F(breaker_open_ms), 10, 3600000, NULL, NULL},
+    {"heartbeat", "url", CONF_STR, F(heartbeat_url), 0, 0, NULL, NULL},
+    {"heartbeat", "interval", CONF_DURATION, F(heartbeat_interval_ms), 100, 600000, NULL, NULL},
+    {"heartbeat", "timeout", CONF_DURATION, F(heartbeat_timeout_ms), 100, 600000, NULL, NULL},
+    {"heartbeat", "revocations", CONF_UINT, F(heartbeat_revocations), 64, 16777216, NULL, NULL},
+    {"heartbeat", "leases", CONF_UINT, F(heartbeat_leases), 64, 16777216, NULL, NULL},
+    {"bgp", "socket", CONF_PATH, F(bgp_socket), 0, 0, NULL, NULL},
+    {"bgp", "table", CONF_STR, F(bgp_table), 0, 0, NULL, NULL},
+    {"bgp", "protocol", CONF_STR, F(bgp_protocol), 0, 0, NULL, NULL},
     {"log", "error_log", CONF_LOGPATH, F(error_log), 0, 0, NULL, NULL},
     {"log", "level", CONF_LEVEL, F(level), 0, 0, NULL, NULL},
     {"log", "access_log", CONF_LOGPATH, F(access_log), 0, 0, NULL, NULL},
@@ -161,6 +214,20 @@ void edge_config_defaults(struct edge_config *cfg)
 	cfg->token_cache = 65536;
 	cfg->token_max_failures = 20;
 	cfg->token_failure_window_ms = 10000;
+	snprintf(cfg->store_index, sizeof(cfg->store_index), "/var/lib/reel/edge/index");
+	cfg->store_min_free = 1ULL << 30;
+	cfg->store_map_size = 1ULL << 30;
+	cfg->upstream_connect_timeout_ms = 2000;
+	cfg->upstream_read_timeout_ms = 10000;
+	cfg->upstream_backoff_ms = 100;
+	cfg->upstream_retries = 2;
+	cfg->upstream_connections = 64;
+	cfg->breaker_failures = 5;
+	cfg->breaker_open_ms = 5000;
+	cfg->heartbeat_interval_ms = 3000;
+	cfg->heartbeat_timeout_ms = 2000;
+	cfg->heartbeat_revocations = 65536;
+	cfg->heartbeat_leases = 16384;
 	snprintf(cfg->error_log, sizeof(cfg->error_log), "stderr");
 	cfg->level = LOG_LVL_INFO;
 }
@@ -208,9 +275,20 @@ static bool duplicate_addr(const struct edge_config *cfg, const char *name, char
 	return false;
 }
 
+/* A BIRD symbol (or ""): it goes into a birdc command line as is. */
+static bool bgp_name_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
 static int check(const struct edge_config *cfg, const char *name, char *err, size_t errlen)
 {
 	const struct edge_listen *content = &cfg->listen[EDGE_ROLE_CONTENT];
+	const struct edge_listen *fill = &cfg->listen[EDGE_ROLE_FILL];
+	bool fills = fill->nplain + fill->ntls > 0;
 	const char *why = NULL;
 
 	if (duplicate_addr(cfg, name, err, errlen))
@@ -224,6 +302,33 @@ static int check(const struct edge_config *cfg, const char *name, char *err, siz
 		why = "[origin] url must start with http:// or https://";
 	else if (cfg->require_token && !cfg->token_keys[0])
 		why = "[tokens] require = on needs keys";
+	else if (fills && !cfg->store)
+		why = "[fill] listen needs [store] enabled = on";
+	else if (fills && (!cfg->control_keys[0] || !cfg->edge_id[0]))
+		why = "[fill] listen needs [origin] control_keys and edge_id";
+	else if (cfg->upstream_url[0] && !cfg->store)
+		why = "[upstream] url needs [store] enabled = on";
+	else if (cfg->upstream_url[0] && strncmp(cfg->upstream_url, "http://", 7) != 0 &&
+		 strncmp(cfg->upstream_url, "https://", 8) != 0)
+		why = "[upstream] url must start with http:// or https://";
+	else if (cfg->upstream_http && !cfg->upstream_url[0])
+		why = "[upstream] mode = http needs [upstream] url";
+	else if (cfg->upstream_http && cfg->require_token)
+		why = "[upstream] mode = http serves any origin's paths: [tokens] require must be "
+		      "off";
+	else if (cfg->secret_file[0] && !cfg->edge_id[0])
+		why = "[origin] secret_file needs edge_id";
+	else if (cfg->heartbeat_url[0] && strncmp(cfg->heartbeat_url, "http://", 7) != 0 &&
+		 strncmp(cfg->heartbeat_url, "https://", 8) != 0)
+		why = "[heartbeat] url must start with http:// or https://";
+	else if (cfg->heartbeat_url[0] && (!cfg->edge_id[0] || !cfg->secret_file[0]))
+		why = "[heartbeat] url needs [origin] edge_id and secret_file";
+	else if (cfg->bgp_socket[0] && !cfg->heartbeat_url[0])
+		why = "[bgp] socket needs [heartbeat] url (the prefixes go in its reports)";
+	else if (cfg->bgp_table[0] && cfg->bgp_protocol[0])
+		why = "[bgp] table and protocol: one or the other, not both";
+	else if (!bgp_name_ok(cfg->bgp_table) || !bgp_name_ok(cfg->bgp_protocol))
+		why = "[bgp] table and protocol are BIRD names: letters, digits and _";
 	else if (cfg->limits.max_request_line > cfg->limits.max_header_size)
 		why = "max_request_line is larger than max_header_size";
 	if (why)

@@ -27,7 +27,8 @@ enum edge_ktls { EDGE_KTLS_OFF, EDGE_KTLS_AUTO };
  */
 #define EDGE_ROLE_LIST(X)                                                                          \
 	X(CONTENT, "content", "server")	 /* packages, /healthz */                                  \
-	X(METRICS, "metrics", "metrics") /* /metrics, /healthz */
+	X(METRICS, "metrics", "metrics") /* /metrics, /healthz */                                  \
+	X(FILL, "fill", "fill")		 /* the fill API (fill.h): the origin's requests */
 
 enum edge_role {
 #define X(id, name, section) EDGE_ROLE_##id,
@@ -76,6 +77,32 @@ struct edge_config {
 	unsigned token_cache;
 	unsigned token_max_failures; /* per client address and window */
 	uint64_t token_failure_window_ms;
+
+	/* the cache store: the content root as a cache with an LMDB index and a quota */
+	bool store;
+	char store_index[PATH_MAX];
+	uint64_t store_max_size; /* 0: no limit but min_free */
+	uint64_t store_min_free;
+	uint64_t store_map_size;
+
+	char edge_id[65];	     /* this edge's id at the origin */
+	char secret_file[PATH_MAX];  /* its per-edge secret (signs requests to the origin) */
+	char control_keys[PATH_MAX]; /* the origin's control public keys (fill, purge) */
+
+	char upstream_url[512]; /* pull-through: "" = off */
+	bool upstream_http;	/* [upstream] mode = http: a shared HTTP cache (http_cache.h) */
+	uint64_t upstream_connect_timeout_ms, upstream_read_timeout_ms, upstream_backoff_ms;
+	unsigned upstream_retries, upstream_connections;
+	unsigned breaker_failures;
+	uint64_t breaker_open_ms;
+
+	/* reports to the origin's edge API (heartbeat.h) and the revocations it answers */
+	char heartbeat_url[512]; /* "" = off */
+	uint64_t heartbeat_interval_ms, heartbeat_timeout_ms;
+	unsigned heartbeat_revocations, heartbeat_leases;
+	/* client prefixes learned from a local BIRD (bgp.h) */
+	char bgp_socket[PATH_MAX]; /* birdc's control socket; "" = off */
+	char bgp_table[64], bgp_protocol[64];
 
 	char error_log[PATH_MAX], access_log[PATH_MAX]; /* access_log "" = off */
 	enum log_level level;

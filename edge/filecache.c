@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "http_date.h"
+#include "strhash.h"
 
 #define FILE_MAGIC 0x46696c65U /* "File" */
 
@@ -27,6 +28,7 @@ struct edge_filecache {
 	size_t mask;
 	unsigned count;
 	struct edge_file *lru_head, *lru_tail; /* head: most recently used */
+	uint64_t gen_seen, stale_before;       /* entries checked before this look again */
 };
 
 static const struct {
@@ -65,17 +67,6 @@ const char *edge_content_type(const char *name, enum edge_kind *kind, bool *comp
 	*kind = EDGE_KIND_OTHER;
 	*compressible = false;
 	return "application/octet-stream";
-}
-
-static uint64_t hash_path(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	while (*s) {
-		h ^= (uint8_t)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
 }
 
 struct edge_filecache *edge_filecache_new(const struct edge_filecache_config *cfg)
@@ -179,7 +170,8 @@ void edge_filecache_free(struct edge_filecache *fc)
 static int open_beneath(struct edge_filecache *fc, const char *path)
 {
 	struct open_how how = {
-	    .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (fc->atime_kept ? 0 : O_NOATIME),
+	    .flags =
+		O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (fc->atime_kept ? 0 : O_NOATIME),
 	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = (int)syscall(SYS_openat2, fc->cfg.rootfd, path, &how, sizeof(how));
@@ -253,31 +245,55 @@ static int read_all(int fd, char *p, uint64_t size)
 	return 0;
 }
 
-static int build_headers(struct edge_filecache *fc, struct edge_file *f, bool compressible)
+/*
+ * The header lines of an object of TYPE and KIND (gzip form when GZ) with
+ * ETAG ("" for none) and MTIME (0: none), then EXTRA, appended to OUT.
+ */
+static int object_headers(const struct edge_filecache *fc, struct buf *out, const char *type,
+			  enum edge_kind kind, bool compressible, bool gz, const char *etag,
+			  time_t mtime, const char *extra)
 {
 	char date[HTTP_DATE_LEN + 1];
-	const char *cc = fc->cfg.cache_control[f->kind];
+	const char *cc = fc->cfg.cache_control[kind];
 	const char *vary = compressible && fc->cfg.gzip ? "Vary: Accept-Encoding\r\n" : "";
-	int rc;
 
-	http_date_format(f->mtime, date);
-	rc = buf_printf(&f->hdr,
-			"Content-Type: %s\r\nETag: %s\r\nLast-Modified: %s\r\n%s%s%s"
-			"Accept-Ranges: bytes\r\n%s%s",
-			f->content_type, f->etag, date, cc[0] ? "Cache-Control: " : "", cc,
-			cc[0] ? "\r\n" : "", vary, fc->cfg.cors_static);
+	if (mtime)
+		http_date_format(mtime, date);
+	return buf_printf(out,
+			  "Content-Type: %s\r\n%s%s%s%s%s%s%s%s%s%sAccept-Ranges: bytes\r\n%s%s%s",
+			  type, gz ? "Content-Encoding: gzip\r\n" : "", etag[0] ? "ETag: " : "",
+			  etag, etag[0] ? "\r\n" : "", mtime ? "Last-Modified: " : "",
+			  mtime ? date : "", mtime ? "\r\n" : "", cc[0] ? "Cache-Control: " : "",
+			  cc, cc[0] ? "\r\n" : "", vary, fc->cfg.cors_static, extra);
+}
+
+static int build_headers(struct edge_filecache *fc, struct edge_file *f, bool compressible)
+{
+	int rc = object_headers(fc, &f->hdr, f->content_type, f->kind, compressible, false, f->etag,
+				f->mtime, "");
+
 	if (rc == 0 && f->gz)
-		rc = buf_printf(&f->gz_hdr,
-				"Content-Type: %s\r\nContent-Encoding: gzip\r\nETag: %s\r\n"
-				"Last-Modified: %s\r\n%s%s%sAccept-Ranges: bytes\r\n%s%s",
-				f->content_type, f->gz_etag, date, cc[0] ? "Cache-Control: " : "",
-				cc, cc[0] ? "\r\n" : "", vary, fc->cfg.cors_static);
+		rc = object_headers(fc, &f->gz_hdr, f->content_type, f->kind, compressible, true,
+				    f->gz_etag, f->mtime, "");
 	return rc;
 }
 
-/* Build a new entry for PATH from the open descriptor FD (taken over). */
+int edge_filecache_headers(const struct edge_filecache *fc, const char *path, const char *etag,
+			   time_t mtime, struct buf *out)
+{
+	enum edge_kind kind;
+	bool compressible;
+	const char *type = edge_content_type(path, &kind, &compressible);
+
+	return object_headers(fc, out, type, kind, compressible, false, etag, mtime, "");
+}
+
+/*
+ * Build a new entry for PATH from the open descriptor FD (taken over) and,
+ * in a store, its index record REC.
+ */
 static int file_load(struct edge_filecache *fc, const char *path, int fd, const struct stat *st,
-		     struct edge_file **out)
+		     const struct edge_object *rec, struct edge_file **out)
 {
 	size_t klen = strlen(path);
 	struct edge_file *f = calloc(1, sizeof(*f) + klen + 1);
@@ -292,14 +308,20 @@ static int file_load(struct edge_filecache *fc, const char *path, int fd, const 
 	f->fd = fd;
 	memcpy(f->key, path, klen + 1);
 	f->size = (uint64_t)st->st_size;
-	f->mtime = st->st_mtim.tv_sec;
+	f->mtime = f->disk_mtime = st->st_mtim.tv_sec;
 	f->mtime_ns = st->st_mtim.tv_nsec;
 	f->dev = st->st_dev;
 	f->ino = st->st_ino;
 	f->content_type = edge_content_type(path, &f->kind, &compressible);
-	f->etag_len = (uint32_t)snprintf(f->etag, sizeof(f->etag), "\"%llx%08lx-%llx\"",
-					 (unsigned long long)f->mtime, f->mtime_ns,
-					 (unsigned long long)f->size);
+	if (rec) {
+		/* the store's validators: the same on every edge that has the object */
+		f->mtime = (time_t)rec->mtime;
+		f->etag_len = (uint32_t)snprintf(f->etag, sizeof(f->etag), "%s", rec->etag);
+	} else {
+		f->etag_len = (uint32_t)snprintf(f->etag, sizeof(f->etag), "\"%llx%08lx-%llx\"",
+						 (unsigned long long)f->mtime, f->mtime_ns,
+						 (unsigned long long)f->size);
+	}
 	if (f->size <= fc->cfg.inline_max) {
 		char *data = malloc(f->size ? f->size : 1);
 
@@ -372,7 +394,7 @@ static int revalidate(struct edge_filecache *fc, struct edge_file *f, int *fd, s
 	if (*fd < 0)
 		return *fd;
 	if (st->st_dev == f->dev && st->st_ino == f->ino && (uint64_t)st->st_size == f->size &&
-	    st->st_mtim.tv_sec == f->mtime && st->st_mtim.tv_nsec == f->mtime_ns) {
+	    st->st_mtim.tv_sec == f->disk_mtime && st->st_mtim.tv_nsec == f->mtime_ns) {
 		close(*fd);
 		*fd = -1;
 		return 1;
@@ -380,19 +402,54 @@ static int revalidate(struct edge_filecache *fc, struct edge_file *f, int *fd, s
 	return 0;
 }
 
+/* A store object the index does not know, or whose file is not the one indexed: -ENODATA. */
+static int store_check(struct edge_filecache *fc, const char *path, int fd, const struct stat *st,
+		       struct edge_object *rec)
+{
+	int rc = edge_index_get(fc->cfg.index, path, rec);
+
+	if (rc == 0 && rec->size != (uint64_t)st->st_size)
+		rc = -ENOENT;
+	if (rc != 0)
+		close(fd);
+	return rc == 0 ? 0 : rc == -ENOENT ? -ENODATA : -EIO;
+}
+
+/* The entry F serves the request: it goes to the front, gets a reference and a hit. */
+static void take(struct edge_filecache *fc, struct edge_file *f, struct edge_file **out)
+{
+	lru_unlink(fc, f);
+	lru_push(fc, f);
+	f->refs++;
+	f->hits += fc->cfg.index != NULL;
+	*out = f;
+}
+
+/* Removals in the store: every entry is checked against the disk before its next use. */
+static void check_generation(struct edge_filecache *fc, uint64_t now_ms)
+{
+	uint64_t gen = __atomic_load_n(fc->cfg.generation, __ATOMIC_RELAXED);
+
+	if (gen != fc->gen_seen) {
+		fc->gen_seen = gen;
+		fc->stale_before = now_ms + 1;
+	}
+}
+
 int edge_filecache_get(struct edge_filecache *fc, const char *path, uint64_t now_ms,
 		       struct edge_file **out, bool *hit)
 {
-	uint64_t hash = hash_path(path);
+	uint64_t hash = str_hash(path);
 	struct edge_file *f = lookup(fc, path, hash);
+	struct edge_object rec;
 	struct stat st;
 	int fd = -1, rc;
 
-	if (f && now_ms - f->checked_ms < fc->cfg.revalidate_ms) {
-		lru_unlink(fc, f);
-		lru_push(fc, f);
-		f->refs++;
-		*out = f;
+	if (fc->cfg.generation)
+		check_generation(fc, now_ms);
+	if (f && now_ms - f->checked_ms < fc->cfg.revalidate_ms &&
+	    f->checked_ms >= fc->stale_before) {
+		take(fc, f, out);
 		*hit = true;
 		return 0;
 	}
@@ -400,24 +457,43 @@ int edge_filecache_get(struct edge_filecache *fc, const char *path, uint64_t now
 		rc = revalidate(fc, f, &fd, &st);
 		if (rc == 1) {
 			f->checked_ms = now_ms;
-			lru_unlink(fc, f);
-			lru_push(fc, f);
-			f->refs++;
-			*out = f;
+			take(fc, f, out);
 			*hit = true;
 			return 0;
 		}
 		evict(fc, f);
 		if (rc < 0)
+			return rc == -ENOENT && fc->cfg.index ? -ENODATA : rc;
+		if (fc->cfg.index && (rc = store_check(fc, path, fd, &st, &rec)) != 0)
 			return rc;
+	} else if (fc->cfg.index) {
+		/* a store: the index first, so a miss costs no system call */
+		if ((rc = edge_index_get(fc->cfg.index, path, &rec)) != 0)
+			return rc == -ENOENT ? -ENODATA : -EIO;
+		if ((fd = open_regular(fc, path, &st)) < 0)
+			return fd == -ENOENT ? -ENODATA : fd;
+		if (rec.size != (uint64_t)st.st_size) {
+			close(fd);
+			return -ENODATA; /* not the file indexed: the reconcile will see to it */
+		}
 	} else if ((fd = open_regular(fc, path, &st)) < 0) {
 		return fd;
 	}
-	if ((rc = file_load(fc, path, fd, &st, &f)) != 0)
+	if ((rc = file_load(fc, path, fd, &st, fc->cfg.index ? &rec : NULL, &f)) != 0)
 		return rc;
 	insert(fc, f, hash, now_ms);
-	f->refs++;
-	*out = f;
+	take(fc, f, out);
 	*hit = false;
 	return 0;
+}
+
+void edge_filecache_hits(struct edge_filecache *fc,
+			 void (*fn)(void *arg, const char *key, uint32_t hits), void *arg)
+{
+	for (struct edge_file *f = fc->lru_head; f; f = f->lru_next) {
+		if (f->hits) {
+			fn(arg, f->key, f->hits);
+			f->hits = 0;
+		}
+	}
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "index.h"
 
 enum edge_kind { EDGE_KIND_PLAYLIST, EDGE_KIND_SEGMENT, EDGE_KIND_OTHER };
 
@@ -53,7 +54,9 @@ struct edge_file {
 	    variants[EDGE_VARIANTS]; /* filled by the handler, freed with the entry */
 
 	/* cache bookkeeping */
+	uint32_t hits; /* since the last edge_filecache_hits() (store objects only) */
 	uint64_t hash, checked_ms;
+	time_t disk_mtime; /* of the file (MTIME is what is served) */
 	dev_t dev;
 	ino_t ino;
 	long mtime_ns;
@@ -70,6 +73,15 @@ struct edge_filecache_config {
 	bool gzip;
 	const char *cache_control[3]; /* by enum edge_kind */
 	const char *cors_static;      /* header lines sent on every object, or "" */
+	/*
+	 * The cache store's index, or NULL when the root is a folder served as
+	 * it is.  With it, only indexed objects are served, with the index's
+	 * ETag and Last-Modified; GENERATION (may be NULL) is a counter that
+	 * changes when objects are removed, and every entry is then checked
+	 * against the disk again before it is served.
+	 */
+	struct edge_index *index;
+	const uint64_t *generation;
 };
 
 struct edge_filecache;
@@ -96,6 +108,21 @@ void edge_filecache_free(struct edge_filecache *fc);
  */
 int edge_filecache_get(struct edge_filecache *fc, const char *path, uint64_t now_ms,
 		       struct edge_file **out, bool *hit);
+
+/*
+ * Call FN(ARG, key, hits) for every cached store object hit since the last
+ * call, and reset its count (the worker reports hits to the index so).
+ */
+void edge_filecache_hits(struct edge_filecache *fc,
+			 void (*fn)(void *arg, const char *key, uint32_t hits), void *arg);
+
+/*
+ * The header block the cache builds for an object PATH with ETAG and
+ * MTIME (no gzip form), appended to OUT: for answers from elsewhere (an
+ * object still being fetched).  0 or -ENOMEM.
+ */
+int edge_filecache_headers(const struct edge_filecache *fc, const char *path, const char *etag,
+			   time_t mtime, struct buf *out);
 
 /* Drop a reference; the entry is freed once unreferenced and out of the table. */
 void edge_file_unref(void *file);

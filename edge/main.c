@@ -19,6 +19,8 @@
 
 #include "daemon_args.h"
 #include "edge.h"
+#include "heartbeat.h"
+#include "master_store.h"
 #include "token_keyring.h"
 #include "reel_config.h"
 #include "tls.h"
@@ -47,10 +49,17 @@ static struct {
 	int nsocks;
 	struct worker workers[EDGE_MAX_WORKERS * 4];
 	unsigned gen, nworkers;
+	struct edge_shared *shared;  /* the store's, NULL when it is off */
+	struct edge_store_keys keys; /* control keys and this edge's secret */
+	pid_t manager;		     /* the store manager, 0 when none */
+	time_t manager_started;
 	struct metrics *metrics;
 	SSL_CTX *tls;
 	bool ktls;		     /* the kernel offers the tls ULP */
 	struct paseto_keyring *ring; /* stream-token keys, NULL when none configured */
+	struct edge_rev *rev;	     /* revocations and served leases, NULL without heartbeat */
+	pid_t heartbeat;	     /* the heartbeat process, 0 when none */
+	time_t heartbeat_started;
 } M;
 
 static volatile sig_atomic_t sig_hup, sig_term, sig_chld, sig_usr1, sig_alrm;
@@ -179,9 +188,72 @@ static void close_unused_sockets(void)
 	M.nsocks = j;
 }
 
+/* In a child (worker or store manager): default signals, none of the master's sockets but MINE. */
+static void child_setup_for(int mine)
+{
+	/*
+	 * default dispositions, but the signals stay blocked until the child's
+	 * event loop has its handlers, so an early SIGTERM drains instead of
+	 * killing it.
+	 */
+	for (size_t i = 0; i < sizeof(master_signals) / sizeof(master_signals[0]); i++)
+		signal(master_signals[i], SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	for (int i = 0; i < M.nsocks; i++)
+		if (!(M.socks[i].used && (int)M.socks[i].worker == mine))
+			close(M.socks[i].fd);
+}
+
+static void helper_child_setup(void)
+{
+	child_setup_for(-1);
+}
+
+static void spawn_manager(void)
+{
+	if (!M.shared)
+		return;
+	M.manager = edge_store_manager_spawn(&M.cfg, M.shared, helper_child_setup);
+	M.manager_started = time(NULL);
+	if (M.manager < 0)
+		M.manager = 0;
+}
+
+/*
+ * The shared revocations, made once the configuration asks for a heartbeat
+ * (before the workers that use them fork); their sizes are the first
+ * configuration's.  0, or -1 (logged).
+ */
+static int make_rev(void)
+{
+	if (M.rev || !M.cfg.heartbeat_url[0])
+		return 0;
+	if (!(M.rev = edge_rev_new(M.cfg.heartbeat_revocations, M.cfg.heartbeat_leases))) {
+		log_warn("shared memory of the revocations");
+		return -1;
+	}
+	return 0;
+}
+
+static void spawn_heartbeat(void)
+{
+	static struct edge_heartbeat_ctx ctx;
+
+	if (!M.cfg.heartbeat_url[0] || !M.rev)
+		return;
+	ctx = (struct edge_heartbeat_ctx){&M.cfg, M.rev, M.metrics, M.keys.secret,
+					  M.keys.secret_len};
+	M.heartbeat = edge_heartbeat_spawn(&ctx, helper_child_setup);
+	M.heartbeat_started = time(NULL);
+	if (M.heartbeat < 0)
+		M.heartbeat = 0;
+}
+
 static void spawn(unsigned index)
 {
 	struct edge_listeners ls = {0};
+	struct edge_store_ctx ctx;
+	int wake = M.shared ? edge_inflight_wake_take(&M.shared->inflight, getpid()) : -1;
 	pid_t pid;
 
 	for (int i = 0; i < M.nsocks; i++) {
@@ -196,12 +268,17 @@ static void spawn(unsigned index)
 			ls.n++;
 		}
 	}
+	ctx = edge_store_ctx(&M.keys, M.shared, wake);
 	pid = fork();
 	if (pid < 0) {
 		log_warn("fork");
+		if (M.shared)
+			edge_inflight_process_gone(&M.shared->inflight, getpid());
 		return;
 	}
 	if (pid > 0) {
+		if (wake >= 0)
+			M.shared->inflight.wake_pid[wake] = pid;
 		for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++) {
 			if (M.workers[i].pid == 0) {
 				M.workers[i] =
@@ -211,18 +288,8 @@ static void spawn(unsigned index)
 		}
 		return;
 	}
-	/*
-	 * child: default dispositions, but the signals stay blocked until the
-	 * worker's event loop has its handlers, so an early SIGTERM drains
-	 * instead of killing it.
-	 */
-	for (size_t i = 0; i < sizeof(master_signals) / sizeof(master_signals[0]); i++)
-		signal(master_signals[i], SIG_DFL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	for (int i = 0; i < M.nsocks; i++)
-		if (!(M.socks[i].used && M.socks[i].worker == index))
-			close(M.socks[i].fd);
-	exit(edge_worker_run(&M.cfg, index, &ls, M.metrics, M.ring));
+	child_setup_for((int)index);
+	exit(edge_worker_run(&M.cfg, index, &ls, M.metrics, M.ring, M.rev, &ctx));
 }
 
 static void spawn_all(void)
@@ -252,7 +319,7 @@ static unsigned alive(void)
 
 	for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++)
 		n += M.workers[i].pid > 0;
-	return n;
+	return n + (M.manager > 0) + (M.heartbeat > 0);
 }
 
 static SSL_CTX *make_tls(const struct edge_config *cfg, char *err, size_t errlen)
@@ -289,6 +356,7 @@ static void reload(void)
 	char err[1024];
 	SSL_CTX *tls = NULL;
 	struct paseto_keyring *ring = NULL;
+	struct edge_store_keys keys = {0};
 
 	if (!next) {
 		log_warnx("reload: out of memory");
@@ -299,11 +367,18 @@ static void reload(void)
 		log_warnx("reload failed, keeping the running configuration: %s", err);
 		goto out;
 	}
+	if (next->store != M.cfg.store || strcmp(next->store_index, M.cfg.store_index) != 0) {
+		log_warnx("reload: [store] enabled and index take effect at the next start");
+		next->store = M.cfg.store;
+		memcpy(next->store_index, M.cfg.store_index, sizeof(next->store_index));
+	}
 	if (check_root(next, err, sizeof(err)) != 0 ||
 	    load_keys(next, &ring, err, sizeof(err)) != 0 ||
+	    edge_store_keys_load(next, &keys, err, sizeof(err)) != 0 ||
 	    (edge_config_has_tls(next) && !(tls = make_tls(next, err, sizeof(err))))) {
 		log_warnx("reload failed, keeping the running configuration: %s", err);
 		paseto_keyring_free(ring);
+		edge_store_keys_free(&keys);
 		goto out;
 	}
 	if (plan_sockets(next, err, sizeof(err)) != 0) {
@@ -311,6 +386,7 @@ static void reload(void)
 		plan_sockets(&M.cfg, err, sizeof(err));
 		SSL_CTX_free(tls);
 		paseto_keyring_free(ring);
+		edge_store_keys_free(&keys);
 		goto out;
 	}
 	M.cfg = *next;
@@ -318,16 +394,45 @@ static void reload(void)
 	M.tls = tls;
 	paseto_keyring_free(M.ring);
 	M.ring = ring;
+	edge_store_keys_free(&M.keys);
+	M.keys = keys;
 	log_set_tag(NULL);
 	if (log_init("reel-edge", M.cfg.level, M.cfg.error_log) != 0)
 		log_warn("reopening %s", M.cfg.error_log);
+	if (make_rev() != 0)
+		M.cfg.heartbeat_url[0] = '\0';
 	M.gen++;
 	spawn_all();
 	signal_generation(M.gen, SIGTERM, true);
+	if (M.manager)
+		kill(M.manager, SIGTERM); /* the new one starts when the old one is reaped */
+	if (M.heartbeat)
+		kill(M.heartbeat, SIGTERM); /* likewise */
+	else
+		spawn_heartbeat();
 	close_unused_sockets();
 	log_info("configuration reloaded: %u workers, generation %u", M.nworkers, M.gen);
 out:
 	free(next);
+}
+
+/*
+ * A helper process (NAME: the store manager, the heartbeat) exited: *PID
+ * is cleared and SPAWN starts another unless the edge is stopping.
+ */
+static void reap_helper(const char *name, pid_t *pid, time_t started, int status, bool stopping,
+			void (*spawn_fn)(void))
+{
+	*pid = 0;
+	if (stopping)
+		return;
+	if (WIFSIGNALED(status))
+		log_warnx("%s killed by signal %d", name, WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0)
+		log_warnx("%s exited with status %d", name, WEXITSTATUS(status));
+	if (time(NULL) - started < 1)
+		sleep(1);
+	spawn_fn();
 }
 
 static void reap(bool stopping)
@@ -336,6 +441,18 @@ static void reap(bool stopping)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (M.shared)
+			edge_shared_process_gone(M.shared, pid);
+		if (pid == M.manager) {
+			reap_helper("store manager", &M.manager, M.manager_started, status,
+				    stopping, spawn_manager);
+			continue;
+		}
+		if (pid == M.heartbeat) {
+			reap_helper("heartbeat", &M.heartbeat, M.heartbeat_started, status,
+				    stopping, spawn_heartbeat);
+			continue;
+		}
 		for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++) {
 			struct worker *w = &M.workers[i];
 
@@ -388,6 +505,10 @@ static void master_loop(void)
 			log_info("shutting down: draining connections");
 			for (unsigned g = 0; g <= M.gen; g++)
 				signal_generation(g, SIGTERM, false);
+			if (M.manager)
+				kill(M.manager, SIGTERM);
+			if (M.heartbeat)
+				kill(M.heartbeat, SIGTERM);
 			/* new connections get refused, not queued behind draining workers */
 			for (int i = 0; i < M.nsocks; i++)
 				close(M.socks[i].fd);
@@ -400,6 +521,10 @@ static void master_loop(void)
 			log_warnx("workers did not drain in time: killing them");
 			for (unsigned g = 0; g <= M.gen; g++)
 				signal_generation(g, SIGKILL, false);
+			if (M.manager)
+				kill(M.manager, SIGKILL);
+			if (M.heartbeat)
+				kill(M.heartbeat, SIGKILL);
 		}
 		sig_alrm = 0;
 		if (sig_hup && !stopping) {
@@ -422,6 +547,8 @@ static int master_setup(void)
 
 	if (check_root(&M.cfg, err, sizeof(err)) != 0 ||
 	    load_keys(&M.cfg, &M.ring, err, sizeof(err)) != 0 ||
+	    edge_store_keys_load(&M.cfg, &M.keys, err, sizeof(err)) != 0 ||
+	    edge_store_check(&M.cfg, err, sizeof(err)) != 0 ||
 	    (edge_config_has_tls(&M.cfg) && !(M.tls = make_tls(&M.cfg, err, sizeof(err)))) ||
 	    plan_sockets(&M.cfg, err, sizeof(err)) != 0) {
 		log_error("%s", err);
@@ -431,6 +558,12 @@ static int master_setup(void)
 		log_warn("metrics");
 		return -1;
 	}
+	if (M.cfg.store && !(M.shared = edge_shared_new())) {
+		log_warn("shared memory of the store");
+		return -1;
+	}
+	if (make_rev() != 0)
+		return -1;
 	sigemptyset(&block);
 	for (size_t i = 0; i < sizeof(master_signals) / sizeof(master_signals[0]); i++) {
 		sigaddset(&block, master_signals[i]);
@@ -456,6 +589,14 @@ static void log_startup(void)
 	if (M.ring)
 		log_info("stream tokens: %zu keys from %s%s", paseto_keyring_count(M.ring),
 			 M.cfg.token_keys, M.cfg.require_token ? ", required" : "");
+	if (M.cfg.store)
+		log_info("store: %s, index %s, max_size %llu, min_free %llu%s%s", M.cfg.root,
+			 M.cfg.store_index, (unsigned long long)M.cfg.store_max_size,
+			 (unsigned long long)M.cfg.store_min_free,
+			 M.cfg.upstream_url[0] ? ", pull-through from " : "", M.cfg.upstream_url);
+	if (M.cfg.heartbeat_url[0])
+		log_info("heartbeat to %s as %s%s%s", M.cfg.heartbeat_url, M.cfg.edge_id,
+			 M.cfg.bgp_socket[0] ? ", prefixes from BIRD at " : "", M.cfg.bgp_socket);
 	log_info("serving %s with %u workers", M.cfg.root, M.nworkers);
 }
 
@@ -479,6 +620,8 @@ int main(int argc, char **argv)
 
 		if (check_root(&M.cfg, err, sizeof(err)) != 0 ||
 		    load_keys(&M.cfg, &M.ring, err, sizeof(err)) != 0 ||
+		    edge_store_keys_load(&M.cfg, &M.keys, err, sizeof(err)) != 0 ||
+		    edge_store_check(&M.cfg, err, sizeof(err)) != 0 ||
 		    (edge_config_has_tls(&M.cfg) && !(tls = make_tls(&M.cfg, err, sizeof(err))))) {
 			fprintf(stderr, "reel-edge: %s\n", err);
 			return 1;
@@ -497,6 +640,8 @@ int main(int argc, char **argv)
 	if (master_setup() != 0)
 		return 1;
 	spawn_all();
+	spawn_manager();
+	spawn_heartbeat();
 	log_startup();
 	master_loop();
 	log_info("stopped");

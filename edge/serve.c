@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cache_status.h"
 #include "http_accept.h"
 #include "http_cond.h"
 #include "http_date.h"
@@ -92,7 +93,9 @@ static void serve_metrics(struct httpd_exchange *x, const struct edge_serve *s)
 {
 	struct buf b = {0};
 
-	if (metrics_render(s->metrics, &b) != 0) {
+	if (metrics_render(s->metrics, &b) != 0 ||
+	    (s->store && edge_worker_store_metrics(s->store, &b) != 0) ||
+	    (s->rev && edge_rev_metrics(s->rev, &b) != 0)) {
 		buf_free(&b);
 		httpd_error(x, 500, "out of memory", NULL, false);
 		return;
@@ -105,7 +108,7 @@ static void serve_metrics(struct httpd_exchange *x, const struct edge_serve *s)
 	buf_free(&b);
 }
 
-static void serve_health(struct httpd_exchange *x)
+void edge_serve_health(struct httpd_exchange *x)
 {
 	httpd_begin(x, 200);
 	httpd_header_lit(x,
@@ -124,13 +127,25 @@ static struct http_validators file_validators(const struct edge_file *f)
 	};
 }
 
-/* Status line, the object's prebuilt header block HDR, and CORS for an origin list. */
+/* CORS for an origin list; Cache-Status for an object of the store. */
+static void object_extras(struct httpd_exchange *x, const struct edge_serve *s)
+{
+	cors_dynamic(x, s);
+	if (!s->index)
+		return;
+	if (strcmp(x->cache_status, "STALE") == 0)
+		httpd_header(x, EDGE_CACHE_STATUS_STALE, strlen(EDGE_CACHE_STATUS_STALE));
+	else
+		httpd_header(x, EDGE_CACHE_STATUS_HIT, strlen(EDGE_CACHE_STATUS_HIT));
+}
+
+/* Status line, the object's prebuilt header block HDR, and object_extras(). */
 static void begin_object(struct httpd_exchange *x, const struct edge_serve *s, int status,
 			 const struct buf *hdr)
 {
 	httpd_begin(x, status);
 	httpd_header(x, hdr->p, hdr->len);
-	cors_dynamic(x, s);
+	object_extras(x, s);
 }
 
 /*
@@ -200,7 +215,7 @@ static void serve_ranges(struct httpd_exchange *x, const struct edge_serve *s,
 	after_type = memchr(f->hdr.p, '\n', f->hdr.len) + 1;
 	httpd_begin(x, 206);
 	httpd_header(x, after_type, f->hdr.len - (size_t)(after_type - f->hdr.p));
-	cors_dynamic(x, s);
+	object_extras(x, s);
 	httpd_headerf(x, "Content-Type: multipart/byteranges; boundary=%s\r\n", s->boundary);
 	httpd_end_head(x, (int64_t)total);
 	for (unsigned i = 0; i < n; i++) {
@@ -294,7 +309,7 @@ static int check_token(struct httpd_exchange *x, struct edge_serve *s, const cha
 	const struct http_request *r = x->req;
 	const char *tok = r->path.p + 3, *end = r->path.p + r->path.len;
 	const char *slash = memchr(tok, '/', (size_t)(end - tok));
-	const char *title_end = strchr(rel, '/');
+	const char *title_end = strchr(rel, '/'), *why;
 	unsigned h, retry;
 	int rc;
 
@@ -322,6 +337,13 @@ static int check_token(struct httpd_exchange *x, struct edge_serve *s, const cha
 		httpd_error(x, 403, "rendition above the height the plan allows", NULL, false);
 		return -1;
 	}
+	if (s->rev && (why = edge_rev_refused(s->rev, c, (int64_t)time(NULL))) != NULL) {
+		metrics_add(&s->slot->token_failures, 1);
+		httpd_error(x, 403, why, NULL, false);
+		return -1;
+	}
+	if (s->rev)
+		edge_rev_note(s->rev, s->seen, c->lease);
 	return 0;
 }
 
@@ -415,63 +437,134 @@ static bool serve_master_variant(struct httpd_exchange *x, const struct edge_ser
 	return true;
 }
 
-static void serve_file(struct httpd_exchange *x, struct edge_serve *s)
+/* Answer X with an error; true (answered), for serve_file's returns. */
+static bool fail(struct httpd_exchange *x, int status, const char *why)
+{
+	httpd_error(x, status, why, NULL, false);
+	return true;
+}
+
+/*
+ * The object request X, in the handler (D NULL) or answered again after a
+ * wait (D its deferred handle); REFRESH_FAILED: the upstream failed to give
+ * the version X's token names, so the store's answers, marked stale.
+ * Returns true when X is answered now, false when pull-through answers it
+ * later.
+ */
+static bool serve_file(struct httpd_exchange *x, struct edge_serve *s, struct httpd_deferred *d,
+		       bool refresh_failed)
 {
 	const struct http_request *r = x->req;
 	bool tokenized = r->path.len > 3 && memcmp(r->path.p, "/s/", 3) == 0 &&
 			 memchr(r->path.p + 3, '/', r->path.len - 3);
 	size_t skip = 0;
 	char rel[4096];
-	struct stream_claims claims;
+	struct stream_claims claims = {0};
 	struct edge_file *f;
-	bool hit;
+	bool hit, stale = false;
 	int rc;
 
 	if (tokenized)
 		skip =
 		    (size_t)((const char *)memchr(r->path.p + 3, '/', r->path.len - 3) - r->path.p);
-	else if (s->cfg->require_token) {
-		httpd_error(x, 403, "a stream token is required: /s/<token>/<title>/...", NULL,
-			    false);
-		return;
-	}
+	else if (s->cfg->require_token)
+		return fail(x, 403, "a stream token is required: /s/<token>/<title>/...");
 	rc = http_path_decode(r->path.p + skip, r->path.len - skip, rel, sizeof(rel));
-	if (rc == -ENAMETOOLONG) {
-		httpd_error(x, 414, "path too long", NULL, false);
-		return;
-	}
-	if (rc == -EINVAL) {
-		httpd_error(x, 400, "invalid path", NULL, false);
-		return;
-	}
-	if (rc <= 0) {
-		httpd_error(x, 404, NULL, NULL, false);
-		return;
-	}
+	if (rc == -ENAMETOOLONG)
+		return fail(x, 414, "path too long");
+	if (rc == -EINVAL)
+		return fail(x, 400, "invalid path");
+	if (rc <= 0)
+		return fail(x, 404, NULL);
 	if (tokenized && check_token(x, s, rel, &claims) != 0)
-		return;
+		return true;
 	if (tokenized && redirect_key(x, s, rel))
-		return;
+		return true;
+	if (tokenized && s->versions && refresh_failed) {
+		edge_versions_failed(s->versions, rel, strcspn(rel, "/"), claims.version,
+				     s->now_ms());
+		stale = true;
+	} else if (tokenized && s->versions) {
+		switch (edge_versions_check(s->versions, rel, strcspn(rel, "/"), claims.version,
+					    s->now_ms())) {
+		case EDGE_VERSION_REFRESH:
+			return edge_pull_refresh(s->pull, x, d, rel, claims.version);
+		case EDGE_VERSION_STALE:
+			stale = true;
+			break;
+		case EDGE_VERSION_SERVE:
+			break;
+		}
+	}
 	rc = edge_filecache_get(s->files, rel, s->now_ms(), &f, &hit);
-	if (rc == -ENOENT) {
-		httpd_error(x, 404, NULL, NULL, false);
-		return;
-	}
-	if (rc == -EACCES) {
-		httpd_error(x, 403, NULL, NULL, false);
-		return;
-	}
-	if (rc != 0) {
-		httpd_error(x, rc == -EMFILE ? 503 : 500, "cannot open the object", NULL, false);
-		return;
-	}
-	x->cache_status = hit ? "HIT" : "MISS";
+	if (rc == -ENODATA && s->pull)
+		return edge_pull_request(s->pull, x, d, rel, claims.version);
+	if (rc == -ENOENT || rc == -ENODATA)
+		return fail(x, 404, NULL);
+	if (rc == -EACCES)
+		return fail(x, 403, NULL);
+	if (rc != 0)
+		return fail(x, rc == -EMFILE ? 503 : 500, "cannot open the object");
+	x->cache_status = stale ? "STALE" : s->index || hit ? "HIT" : "MISS";
 	metrics_add(hit ? &s->slot->cache_hits : &s->slot->cache_misses, 1);
+	if (s->index)
+		metrics_add(&s->slot->store_hits, 1);
 	httpd_hold(x, unref_file, f);
 	if (tokenized && f->data && is_master(rel) && serve_master_variant(x, s, f, &claims))
-		return;
+		return true;
 	serve_object(x, s, f);
+	return true;
 }
+
+/* ---- pull-through's calls back ---------------------------------------------------- */
+
+static struct edge_serve *serve_of(void *arg)
+{
+	struct edge_serve *s = arg;
+
+	if (s->magic != EDGE_SERVE_MAGIC)
+		abort();
+	return s;
+}
+
+static void pull_head(void *arg, struct httpd_exchange *x, const char *key, int status,
+		      const char *etag, bool collapsed)
+{
+	struct edge_serve *s = serve_of(arg);
+	struct cache_status cs = {.name = EDGE_CACHE_NAME, .fwd = "miss", .collapsed = collapsed};
+	struct buf hdr = {0}, st = {0};
+
+	httpd_begin(x, status);
+	if (edge_filecache_headers(s->files, key, etag, 0, &hdr) == 0)
+		httpd_header(x, hdr.p, hdr.len);
+	buf_free(&hdr);
+	cors_dynamic(x, s);
+	if (cache_status_write(&st, &cs) == 0)
+		httpd_headerf(x, "Cache-Status: %.*s\r\n", (int)st.len, st.p);
+	buf_free(&st);
+}
+
+static bool pull_again(void *arg, struct httpd_exchange *x, struct httpd_deferred *d)
+{
+	struct edge_serve *s = serve_of(arg);
+
+	if (!serve_file(x, s, d, false))
+		return false;
+	httpd_resume_done(x);
+	return true;
+}
+
+static bool pull_stale(void *arg, struct httpd_exchange *x, struct httpd_deferred *d)
+{
+	struct edge_serve *s = serve_of(arg);
+
+	if (!serve_file(x, s, d, true))
+		return false;
+	httpd_resume_done(x);
+	return true;
+}
+
+const struct edge_pull_ops edge_serve_pull_ops = {pull_head, pull_again, pull_stale};
 
 static bool path_is(const struct http_request *r, const char *lit)
 {
@@ -499,13 +592,13 @@ void edge_serve(struct httpd_exchange *x, void *arg)
 		return;
 	}
 	if (path_is(r, "/healthz"))
-		serve_health(x);
+		edge_serve_health(x);
 	else if (path_is(r, "/metrics") && s->cfg->metrics_on_content)
 		serve_metrics(x, s);
 	else if (path_is(r, "/metrics"))
 		httpd_error(x, 404, "metrics are served on the [metrics] listeners", NULL, false);
 	else
-		serve_file(x, s);
+		serve_file(x, s, NULL, false);
 }
 
 void edge_serve_metrics(struct httpd_exchange *x, void *arg)
@@ -520,7 +613,7 @@ void edge_serve_metrics(struct httpd_exchange *x, void *arg)
 	else if (path_is(r, "/metrics"))
 		serve_metrics(x, s);
 	else if (path_is(r, "/healthz"))
-		serve_health(x);
+		edge_serve_health(x);
 	else
 		httpd_error(x, 404, "this listener serves /metrics and /healthz", NULL, false);
 }

@@ -1,7 +1,8 @@
 /*
  * A worker process: one libevent loop with an HTTP server per listener role
- * (content, metrics), the open-file cache and the access log.  SIGTERM
- * drains it; SIGUSR1 reopens its logs.
+ * (content, metrics, fill), the open-file cache, the cache store's part
+ * (worker_store.h) and the access log.  SIGTERM drains it; SIGUSR1 reopens
+ * its logs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@ struct worker {
 	struct event_base *base;
 	struct httpd *srv[EDGE_ROLE_COUNT]; /* NULL for a role without listeners */
 	struct edge_serve serve;
+	struct edge_worker_store store;
 	struct accesslog *alog;
 	struct event *ev[NSIGNALS];
 	int rootfd;
@@ -114,9 +116,13 @@ static void make_boundary(char *out, size_t cap)
 		snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
-/* The request handler state: open-file cache, token cache and limiter.  0 or -1 (logged). */
+/*
+ * The request handler state: open-file cache (over the store's index when
+ * there is a store), token cache and limiter.  0 or -1 (logged).
+ */
 static int serve_setup(struct worker *w, unsigned index, struct metrics *metrics,
-		       const struct paseto_keyring *ring)
+		       const struct paseto_keyring *ring, struct edge_rev *rev,
+		       const struct edge_store_ctx *store)
 {
 	const struct edge_config *cfg = w->cfg;
 	struct edge_serve *s = &w->serve;
@@ -136,7 +142,11 @@ static int serve_setup(struct worker *w, unsigned index, struct metrics *metrics
 	    .gzip = cfg->gzip,
 	    .cache_control = {cfg->cc_playlist, cfg->cc_segment, cfg->cc_other},
 	    .cors_static = s->cors_static,
+	    .index = w->store.cache ? edge_cache_index(w->store.cache) : NULL,
+	    .generation = w->store.cache ? &store->shared->cache.generation : NULL,
 	};
+	s->index = fcc.index;
+	s->store = &w->store;
 	if (!(s->files = edge_filecache_new(&fcc))) {
 		log_warn("open-file cache");
 		return -1;
@@ -149,6 +159,11 @@ static int serve_setup(struct worker *w, unsigned index, struct metrics *metrics
 		log_warn("token cache");
 		return -1;
 	}
+	s->rev = rev;
+	if (rev && !(s->seen = calloc(1, sizeof(*s->seen)))) {
+		log_warn("served leases");
+		return -1;
+	}
 	s->now_ms = now_ms;
 	make_boundary(s->boundary, sizeof(s->boundary));
 	return 0;
@@ -158,13 +173,38 @@ static int serve_setup(struct worker *w, unsigned index, struct metrics *metrics
 static const httpd_handler_fn role_handler[EDGE_ROLE_COUNT] = {
     [EDGE_ROLE_CONTENT] = edge_serve,
     [EDGE_ROLE_METRICS] = edge_serve_metrics,
+    [EDGE_ROLE_FILL] = edge_fill_serve,
 };
+
+/*
+ * The store's part on W's loop: pull-through (answering through serve.c),
+ * the fill API's state, the hit reports; the versions table when pulling.
+ * 0 or -1 (logged).
+ */
+static int store_setup(struct worker *w, const struct edge_store_ctx *store)
+{
+	struct edge_serve *s = &w->serve;
+
+	if (edge_worker_store_start(&w->store, w->base, store, s->slot, s->files,
+				    &edge_serve_pull_ops, s) != 0)
+		return -1;
+	s->pull = w->store.pull;
+	if (s->pull && !(s->versions = edge_versions_new(s->index, &store->shared->cache.generation,
+							 &store->shared->cache.manifests))) {
+		log_warnx("out of memory");
+		return -1;
+	}
+	return 0;
+}
 
 /* One HTTP server per role that has listeners in LS (whose fds it takes).  0 or -1 (logged). */
 static int servers_setup(struct worker *w, const struct edge_listeners *ls)
 {
 	for (int r = 0; r < EDGE_ROLE_COUNT; r++) {
 		struct httpd_listener mine[EDGE_MAX_LISTEN * 2];
+		struct httpd_limits lim;
+		httpd_handler_fn handler;
+		void *arg;
 		int n = 0;
 
 		for (int i = 0; i < ls->n; i++) {
@@ -177,8 +217,20 @@ static int servers_setup(struct worker *w, const struct edge_listeners *ls)
 		}
 		if (n == 0)
 			continue;
-		w->srv[r] = httpd_new(w->base, &w->cfg->limits, mine, n, w->serve.slot, w->alog,
-				      role_handler[r], &w->serve);
+		lim = w->cfg->limits;
+		arg = &w->serve;
+		handler = role_handler[r];
+		if (r == EDGE_ROLE_FILL) {
+			lim.max_body = 0; /* bodies go to temporary files as they come */
+			arg = edge_worker_store_fill(&w->store);
+		}
+		if (r == EDGE_ROLE_CONTENT && w->store.http) {
+			/* the generic mode: request bodies are relayed from memory */
+			lim.max_body = lim.max_body ? lim.max_body : EDGE_HTTP_BODY_MAX;
+			handler = edge_http_cache_serve;
+			arg = w->store.http;
+		}
+		w->srv[r] = httpd_new(w->base, &lim, mine, n, w->serve.slot, w->alog, handler, arg);
 		if (!w->srv[r]) {
 			log_warn("%s server setup", edge_role_name((enum edge_role)r));
 			return -1;
@@ -206,7 +258,8 @@ static int signals_setup(struct worker *w)
  * (listener fds no server took close when the process exits).
  */
 static int worker_setup(struct worker *w, unsigned index, const struct edge_listeners *ls,
-			struct metrics *metrics, const struct paseto_keyring *ring)
+			struct metrics *metrics, const struct paseto_keyring *ring,
+			struct edge_rev *rev, const struct edge_store_ctx *store)
 {
 	const struct edge_config *cfg = w->cfg;
 
@@ -214,7 +267,8 @@ static int worker_setup(struct worker *w, unsigned index, const struct edge_list
 		log_warn("content root %s", cfg->root);
 		return -1;
 	}
-	if (serve_setup(w, index, metrics, ring) != 0)
+	if (edge_worker_store_open(&w->store, cfg, store) != 0 ||
+	    serve_setup(w, index, metrics, ring, rev, store) != 0)
 		return -1;
 	if (cfg->access_log[0] && !(w->alog = accesslog_open(cfg->access_log))) {
 		log_warn("access log %s", cfg->access_log);
@@ -226,7 +280,7 @@ static int worker_setup(struct worker *w, unsigned index, const struct edge_list
 		log_warnx("cannot create the event loop");
 		return -1;
 	}
-	if (servers_setup(w, ls) != 0)
+	if (store_setup(w, store) != 0 || servers_setup(w, ls) != 0)
 		return -1;
 	return signals_setup(w);
 }
@@ -249,8 +303,11 @@ static void worker_teardown(struct worker *w)
 			event_free(w->ev[i]);
 	for (int r = 0; r < EDGE_ROLE_COUNT; r++)
 		httpd_free(w->srv[r]);
+	edge_worker_store_close(&w->store);
+	edge_versions_free(w->serve.versions);
 	edge_filecache_free(w->serve.files);
 	token_cache_free(w->serve.tokens);
+	free(w->serve.seen);
 	edge_ratelimit_free(w->serve.failures);
 	accesslog_free(w->alog);
 	if (w->base)
@@ -261,7 +318,8 @@ static void worker_teardown(struct worker *w)
 }
 
 int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct edge_listeners *ls,
-		    struct metrics *metrics, const struct paseto_keyring *ring)
+		    struct metrics *metrics, const struct paseto_keyring *ring, struct edge_rev *rev,
+		    const struct edge_store_ctx *store)
 {
 	struct worker w = {.magic = WORKER_MAGIC, .cfg = cfg, .rootfd = -1};
 	char tag[32];
@@ -270,7 +328,7 @@ int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct 
 	snprintf(tag, sizeof(tag), "worker %u", index);
 	log_set_tag(tag);
 	signal(SIGPIPE, SIG_IGN);
-	rc = worker_setup(&w, index, ls, metrics, ring);
+	rc = worker_setup(&w, index, ls, metrics, ring, rev, store);
 	if (rc == 0)
 		worker_loop(&w);
 	worker_teardown(&w);

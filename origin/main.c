@@ -26,6 +26,7 @@
 #include "daemon_args.h"
 #include "downloads/downloads.h"
 #include "jobs/jobs.h"
+#include "edges/edges.h"
 #include "keyfiles.h"
 #include "origin_config.h"
 #include "plans/plans.h"
@@ -49,6 +50,9 @@ static struct {
 	SSL_CTX *tls;
 	struct httpd_listener ls[2 * ORIGIN_MAX_LISTEN], als[2 * ORIGIN_MAX_LISTEN];
 	int nls, nals; /* listeners not yet handed to a server */
+	struct httpd_listener els[2 * ORIGIN_MAX_LISTEN]; /* the edge API's */
+	int nels;
+	struct httpd *edge_srv;
 	struct event_base *base;
 	struct metrics *metrics;
 	struct accesslog *alog;
@@ -312,6 +316,40 @@ static void close_downloads(void)
 	downloads_free(M.api.downloads);
 }
 
+/* The edge registry; its hook hears every lease that ends. */
+static int open_edges(char *err, size_t errlen)
+{
+	struct edges_params p = {
+	    .down_after_s = (uint32_t)(M.cfg.edge_down_after_ms / 1000),
+	    .interval_s = (uint32_t)(M.cfg.edge_interval_ms / 1000),
+	    .keep_s = (uint32_t)(M.cfg.token_max_ms / 1000),
+	};
+	int rc;
+
+	snprintf(p.fallback_url, sizeof(p.fallback_url), "%s",
+		 M.cfg.edge_fallback_url[0] ? M.cfg.edge_fallback_url : M.cfg.edge_url);
+	if ((rc = edges_new(M.store, M.master_key, &M.stream_keys, M.api.playback, &p, now_s(),
+			    &M.api.edges)) != 0) {
+		snprintf(err, errlen, "loading edges: %s", strerror(-rc));
+		return -1;
+	}
+	playback_on_end(M.api.playback, edges_lease_ended, M.api.edges);
+	return 0;
+}
+
+/* Once a second: revoke retired stream key ids, forget old revocations. */
+static void tick_edges(int64_t now)
+{
+	edges_tick(M.api.edges, now);
+}
+
+static void close_edges(void)
+{
+	if (M.api.playback)
+		playback_on_end(M.api.playback, NULL, NULL);
+	edges_free(M.api.edges);
+}
+
 /*
  * The web player's files, from [web] root.  The built-in root missing is no
  * web player (logged); a configured one missing, or any root with a
@@ -390,6 +428,14 @@ static int open_listeners(char *err, size_t errlen)
 	    add_listeners(M.als, &M.nals, M.cfg.admin_listen_tls, M.cfg.nadmin_listen_tls, M.tls,
 			  err, errlen) != 0)
 		return -1;
+	if (M.cfg.nedge_listen_tls && !M.tls &&
+	    !(M.tls = tls_server_ctx(M.cfg.tls_cert, M.cfg.tls_key, NULL, false, err, errlen)))
+		return -1;
+	if (add_listeners(M.els, &M.nels, M.cfg.edge_listen, M.cfg.nedge_listen, NULL, err,
+			  errlen) != 0 ||
+	    add_listeners(M.els, &M.nels, M.cfg.edge_listen_tls, M.cfg.nedge_listen_tls, M.tls, err,
+			  errlen) != 0)
+		return -1;
 	return 0;
 }
 
@@ -399,6 +445,8 @@ static void close_listeners(void)
 		close(M.ls[i].fd);
 	for (int i = 0; i < M.nals; i++)
 		close(M.als[i].fd);
+	for (int i = 0; i < M.nels; i++)
+		close(M.els[i].fd);
 	if (M.tls)
 		SSL_CTX_free(M.tls);
 }
@@ -522,7 +570,22 @@ static void close_pool(void)
 	M.api.pool = NULL;
 }
 
-/* The user API's server on its listeners, and the admin API's on its own, if any. */
+/* The edge API's server on its own listeners. */
+static int open_edge_server(char *err, size_t errlen)
+{
+	struct httpd_limits el = M.cfg.limits;
+
+	el.max_body = M.cfg.edge_max_body;
+	M.edge_srv = httpd_new(M.base, &el, M.els, M.nels, metrics_slot(M.metrics, 0), M.alog,
+			       origin_edge_handle, &M.api);
+	if (!M.edge_srv)
+		return failed(err, errlen, "edge API server setup");
+	M.nels = 0;
+	httpd_set_warn(M.edge_srv, log_warnx);
+	return 0;
+}
+
+/* The user API's server on its listeners, and the admin and edge APIs' on their own, if any. */
 static int open_servers(char *err, size_t errlen)
 {
 	struct httpd_limits al = M.cfg.limits;
@@ -533,6 +596,8 @@ static int open_servers(char *err, size_t errlen)
 		return failed(err, errlen, "server setup");
 	M.nls = 0; /* the server owns the sockets now */
 	httpd_set_warn(M.srv, log_warnx);
+	if (M.nels && open_edge_server(err, errlen) != 0)
+		return -1;
 	if (!M.nals)
 		return 0;
 	al.max_body = M.cfg.admin_max_body;
@@ -549,6 +614,7 @@ static void close_servers(void)
 {
 	httpd_free(M.srv);
 	httpd_free(M.admin_srv);
+	httpd_free(M.edge_srv);
 }
 
 static int open_timer(char *err, size_t errlen);
@@ -579,6 +645,7 @@ static const struct part {
     {.open = open_playback, .close = close_playback, .tick = tick_playback},
     {.open = open_downloads, .close = close_downloads},
     {.open = open_viewing, .close = close_viewing, .tick = tick_viewing},
+    {.open = open_edges, .close = close_edges, .tick = tick_edges},
     /* the web player's files, beside the API on the user listeners */
     {.open = open_web, .close = close_web, .reload = reload_web},
     /* serving them: sockets, the loop, the hashing threads, the servers, the timer, signals */
@@ -723,6 +790,11 @@ static int setup(void)
 		log_info("listening on http://%s", M.cfg.listen[i].text);
 	for (int i = 0; i < M.cfg.nlisten_tls; i++)
 		log_info("listening on https://%s", M.cfg.listen_tls[i].text);
+	for (int i = 0; i < M.cfg.nedge_listen; i++)
+		log_info("edge API on http://%s (%zu edges)", M.cfg.edge_listen[i].text,
+			 edges_count(M.api.edges));
+	for (int i = 0; i < M.cfg.nedge_listen_tls; i++)
+		log_info("edge API on https://%s", M.cfg.edge_listen_tls[i].text);
 	for (int i = 0; i < M.cfg.nadmin_listen; i++)
 		log_info("admin API on http://%s (%zu admin%s)", M.cfg.admin_listen[i].text,
 			 M.admins.n, M.admins.n == 1 ? "" : "s");

@@ -93,6 +93,16 @@ static const struct conf_key keys[] = {
     {"jobs", "threads", CONF_UINT, F(jobs_threads), 0, 256, NULL, NULL},
     {"jobs", "ladder", CONF_STR, F(jobs_ladder), 0, 0, NULL, NULL},
     {"jobs", "max_upload", CONF_SIZE, F(max_upload), 1, 1ULL << 50, NULL, NULL},
+    {"edges", "listen", CONF_ADDRS, offsetof(struct origin_config, edge_listen),
+     offsetof(struct origin_config, nedge_listen), 0, ORIGIN_MAX_LISTEN,
+     "addresses such as 0.0.0.0:8092", NULL},
+    {"edges", "listen_tls", CONF_ADDRS, offsetof(struct origin_config, edge_listen_tls),
+     offsetof(struct origin_config, nedge_listen_tls), 0, ORIGIN_MAX_LISTEN,
+     "addresses such as 0.0.0.0:8093", NULL},
+    {"edges", "max_body", CONF_SIZE, F(edge_max_body), 1024, 1ULL << 30, NULL, NULL},
+    {"edges", "down_after", CONF_DURATION, F(edge_down_after_ms), 1000, 3600000, NULL, NULL},
+    {"edges", "interval", CONF_DURATION, F(edge_interval_ms), 1000, 3600000, NULL, NULL},
+    {"edges", "fallback_url", CONF_STR, F(edge_fallback_url), 0, 0, NULL, NULL},
     {"web", "root", CONF_PATH, F(web_root), 0, 0, NULL, NULL},
     {"web", "edge_origins", CONF_CUSTOM, F(web_origins), 0, 0,
      "origins such as https://edge2.example.net, separated by spaces", parse_origins},
@@ -141,9 +151,35 @@ void origin_config_defaults(struct origin_config *cfg)
 	cfg->popular_window_ms = 7 * DAY_MS;
 	cfg->pair_fanout = 32;
 	cfg->half_life_ms = 30 * DAY_MS;
+	cfg->edge_max_body = 4ULL << 20;
+	cfg->edge_down_after_ms = 10000;
+	cfg->edge_interval_ms = 3000;
 	snprintf(cfg->web_root, sizeof(cfg->web_root), "%s", REEL_DATADIR "/web");
 	snprintf(cfg->error_log, sizeof(cfg->error_log), "stderr");
 	cfg->level = LOG_LVL_INFO;
+}
+
+static int check_edges(struct origin_config *cfg, const char *name, char *err, size_t errlen)
+{
+	size_t n = strlen(cfg->edge_fallback_url);
+
+	while (n && cfg->edge_fallback_url[n - 1] == '/')
+		cfg->edge_fallback_url[--n] = '\0';
+	if (n && strncmp(cfg->edge_fallback_url, "http://", 7) != 0 &&
+	    strncmp(cfg->edge_fallback_url, "https://", 8) != 0) {
+		snprintf(err, errlen, "%s: [edges] fallback_url must start with http:// or https://",
+			 name);
+		return -1;
+	}
+	if (cfg->nedge_listen_tls && (!cfg->tls_cert[0] || !cfg->tls_key[0])) {
+		snprintf(err, errlen, "%s: [edges] listen_tls needs [tls] certificate and key", name);
+		return -1;
+	}
+	if (cfg->edge_interval_ms >= cfg->edge_down_after_ms) {
+		snprintf(err, errlen, "%s: [edges] interval must be shorter than down_after", name);
+		return -1;
+	}
+	return 0;
 }
 
 int origin_url_origin(const char *url, char *out, size_t cap)
@@ -206,6 +242,8 @@ static int check(struct origin_config *cfg, const char *name, char *err, size_t 
 			 name);
 		return -1;
 	}
+	if (check_edges(cfg, name, err, errlen) != 0)
+		return -1;
 	if (cfg->session_idle_ms > cfg->session_ttl_ms) {
 		snprintf(err, errlen, "%s: [auth] session_idle is longer than session_ttl", name);
 		return -1;

@@ -81,6 +81,13 @@ struct origin_config {
 	uint32_t jobs_threads;	    /* encoder threads; 0 = the transcoder's default */
 	char jobs_ladder[256];	    /* default ladder; "" = the transcoder's */
 	uint64_t max_upload;	    /* bytes of an uploaded source at most */
+	struct conf_addr edge_listen[ORIGIN_MAX_LISTEN], edge_listen_tls[ORIGIN_MAX_LISTEN];
+	int nedge_listen, nedge_listen_tls; /* the edge API (heartbeats); none: no edge API */
+	uint64_t edge_max_body;		    /* bytes: a heartbeat lists titles and leases */
+	uint64_t edge_down_after_ms;	    /* an edge is down this long after its last report */
+	uint64_t edge_interval_ms;	    /* the report interval edges are told */
+	char edge_fallback_url[257];	    /* steering's last resort; "" = [playback] edge_url */
+
 	char web_root[PATH_MAX]; /* the web player's files (web/web.h); "" = none */
 	char web_origins[1024];	 /* origins besides edge_url's the player fetches media
 				    from, space-separated; "" = none */

@@ -12,6 +12,7 @@
 #include "catalog/tables.h"
 #include "downloads/tables.h"
 #include "jobs/tables.h"
+#include "edges/tables.h"
 #include "plans/tables.h"
 #include "playback/tables.h"
 #include "viewing/tables.h"
@@ -23,7 +24,8 @@
 	PLAYBACK_TABLES(X)                                                                         \
 	DOWNLOADS_TABLES(X)                                                                        \
 	JOBS_TABLES(X)                                                                             \
-	VIEWING_TABLES(X)
+	VIEWING_TABLES(X)                                                                          \
+	EDGES_TABLES(X)
 
 #define ORIGIN_DB_ENUM(id, name) ORIGIN_DB_##id,
 enum origin_db { ORIGIN_TABLES(ORIGIN_DB_ENUM) ORIGIN_DB_COUNT };

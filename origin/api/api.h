@@ -51,6 +51,7 @@ struct downloads;
 struct jobs;
 struct uploads;
 struct viewing;
+struct edges;
 struct keyset;
 struct pwhash_pool;
 struct admin_tokens;
@@ -76,6 +77,7 @@ struct origin_api {
 	struct uploads *uploads;	   /* uploaded sources */
 	uint64_t upload_chunk;		   /* bytes of an upload a request may carry */
 	struct viewing *viewing;	   /* resume points, history, recommendations, search */
+	struct edges *edges;		   /* the edge registry, reports and steering */
 	const struct keyset *stream_keys;  /* published: stream token keys */
 	const struct keyset *license_keys; /* published: license keys */
 	const struct admin_tokens *admins; /* who may use the admin API */
@@ -92,5 +94,8 @@ void origin_api_handle(struct httpd_exchange *x, void *arg);
 
 /* The admin API's httpd handler; ARG is the struct origin_api (borrowed). */
 void origin_admin_handle(struct httpd_exchange *x, void *arg);
+
+/* The edge API's httpd handler (what edges send); ARG is the struct origin_api (borrowed). */
+void origin_edge_handle(struct httpd_exchange *x, void *arg);
 
 #endif

@@ -16,6 +16,7 @@
 #include "accounts/pwhash_pool.h"
 #include "jobs/jobs.h"
 #include "jsonfield.h"
+#include "edges/edges.h"
 #include "playback/playback.h"
 #include "log.h"
 #include "plans/plans.h"
@@ -109,6 +110,8 @@ static void set_disabled(struct origin_api *api, struct httpd_exchange *x,
 	}
 	if (disable)
 		ended = playback_end_user(api->playback, u.id);
+	if (disable && api->edges)
+		edges_user_disabled(api->edges, u.id, api->now());
 	log_info("admin %s: %s user %s (%zu streams ended)", who, disable ? "disabled" : "enabled",
 		 u.id, ended);
 	api_send_json(x, 200,

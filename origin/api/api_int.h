@@ -73,7 +73,8 @@ void api_route(struct origin_api *api, struct httpd_exchange *x, const struct ap
 	R(JOB_BODY, "job") R(JOB_NEW, "job") R(JOB, "job") R(JOB_CANCEL, "cancel")                \
 	R(JOB_RETRY, "retry") R(UPLOAD, "upload") R(UPLOAD_NEW, "upload")                          \
 	R(UPLOAD_PIECE, "upload")                                                                  \
-	R(HISTORY, "history")
+	R(HISTORY, "history")                                                                      \
+	R(EDGE, "edge") R(EDGE_ADD, "edge") R(HEARTBEAT_EDGE, "edge heartbeat")
 /* clang-format on */
 
 #define API_RESOURCE_ENUM(id, name) API_##id,
@@ -197,6 +198,8 @@ void api_admin_removed(struct origin_api *api, struct httpd_exchange *x, enum ap
 		       int rc, const char *who, const char *kind, const char *id);
 
 /* The user API's handlers, by file (routed in user_routes.c). */
+/* user_routes.c: {"status": "ok"}, also on the edge API */
+api_handler api_healthz;
 /* api_accounts.c */
 api_handler api_signup, api_login, api_password, api_logout, api_me;
 /* api_plans.c */
@@ -241,5 +244,21 @@ api_handler api_admin_titles_list, api_admin_title_get, api_admin_title_put, api
 api_handler api_admin_upload_create, api_admin_uploads_list, api_admin_upload_get,
     api_admin_upload_append, api_admin_upload_delete, api_admin_job_create, api_admin_jobs_list,
     api_admin_job_get, api_admin_job_logs, api_admin_job_cancel, api_admin_job_retry;
+
+/* api_edges.c */
+api_handler api_admin_edges_list, api_admin_edge_add, api_admin_edge_get, api_admin_edge_drain,
+    api_admin_edge_resume, api_admin_edge_secret, api_admin_edge_delete, api_admin_steer;
+
+/* The edge API's handlers (routed in edge_routes.c). */
+/* api_edges.c */
+api_handler api_edge_heartbeat;
+
+/*
+ * Steer the player of X's request for TITLE with stream token TOKEN: set
+ * ANSWER's "url" to the chosen edge's (or the fallback's) playback URL,
+ * "steering" to why, and "alternates" to the others.  0 or -ENOMEM.
+ */
+int api_steer_play(struct origin_api *api, struct httpd_exchange *x, const char *title,
+		   const char *token, json_t *answer);
 
 #endif

@@ -13,6 +13,7 @@
 #include "api/commit_batch.h"
 
 #include "jsonfield.h"
+#include "edges/edges.h"
 #include "keyfiles.h"
 #include "log.h"
 #include "playback/playback.h"
@@ -43,9 +44,29 @@ struct play_grant {
 	char uid[ACCOUNTS_UID_LEN + 1];
 	char title[TITLE_ID_MAX + 1];
 	double resume;
+	bool steer; /* to the edges by the player's address (a viewer's play) */
 };
 
 #define PLAY_GRANT_MAGIC 0x506c4772u /* "PlGr" */
+
+/* The 201 of PG's play to X (steered when PG says so; NULL without memory). */
+static json_t *play_json(struct httpd_exchange *x, const struct play_grant *pg)
+{
+	struct origin_api *api = pg->api;
+	const struct playback_grant *g = &pg->g;
+	json_t *answer = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:f}", "url", g->url,
+				   "token", g->token, "lease", g->lease, "title", pg->title,
+				   "expires", jf_time(g->expires), "max_height", (int)g->max_height,
+				   "heartbeat_interval", (int)g->heartbeat_interval_s,
+				   "lease_timeout", (int)g->lease_timeout_s, "resume", pg->resume);
+
+	if (answer && pg->steer && api->edges && edges_count(api->edges) &&
+	    api_steer_play(api, x, pg->title, g->token, answer) != 0) {
+		json_decref(answer);
+		answer = NULL;
+	}
+	return answer;
+}
 
 /*
  * The answer to a play once the leases of its turn are committed (RC): 201
@@ -67,21 +88,15 @@ static void play_answer(struct httpd_exchange *x, void *item, int rc)
 		api_internal(x, "lease commit", rc);
 	} else if (x) {
 		api->count[ORIGIN_COUNT_PLAYS]++;
-		api_send_json(x, 201,
-			      json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:f}", "url",
-					g->url, "token", g->token, "lease", g->lease, "title",
-					pg->title, "expires", jf_time(g->expires), "max_height",
-					(int)g->max_height, "heartbeat_interval",
-					(int)g->heartbeat_interval_s, "lease_timeout",
-					(int)g->lease_timeout_s, "resume", pg->resume),
-			      NULL);
+		api_send_json(x, 201, play_json(x, pg), NULL);
 	}
 	playback_grant_clear(&pg->g);
 	free(pg);
 }
 
 static void answer_committed(struct origin_api *api, struct httpd_exchange *x, const char *uid,
-			     const char *title, struct playback_grant *g, double resume);
+			     const char *title, struct playback_grant *g, double resume,
+			     bool steer);
 
 /*
  * POST /api/v1/play {"title"}: the lease is taken in memory at once (so the
@@ -110,7 +125,7 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 	else {
 		/* where the viewer stopped, on any device; 0 (the start) when it cannot be known */
 		viewing_started(api->viewing, u.id, id, api->now(), &resume);
-		answer_committed(api, x, u.id, id, &g, resume);
+		answer_committed(api, x, u.id, id, &g, resume, true);
 	}
 out:
 	json_decref(body);
@@ -121,7 +136,7 @@ out:
  * seconds, once its lease is committed.
  */
 static void answer_committed(struct origin_api *api, struct httpd_exchange *x, const char *uid,
-			     const char *title, struct playback_grant *g, double resume)
+			     const char *title, struct playback_grant *g, double resume, bool steer)
 {
 	struct play_grant *grant = calloc(1, sizeof(*grant));
 
@@ -137,6 +152,7 @@ static void answer_committed(struct origin_api *api, struct httpd_exchange *x, c
 	snprintf(grant->uid, sizeof(grant->uid), "%s", uid);
 	snprintf(grant->title, sizeof(grant->title), "%s", title);
 	grant->resume = resume;
+	grant->steer = steer;
 	commit_batch_add(api->plays, x, play_answer, grant);
 }
 
@@ -169,18 +185,18 @@ void api_admin_stream_token(struct origin_api *api, struct httpd_exchange *x,
 		api_error(x, 400, "invalid_request",
 			  "the body must be {\"user\", \"title\"} with an optional \"ttl\"", NULL);
 	else if (json_object_get(body, "ttl") && jf_uint(body, "ttl", 60, 3600, &ttl) != 0)
-		api_error(x, 422, "invalid_ttl", "ttl must be a whole number of seconds in 60..3600",
-			  NULL);
+		api_error(x, 422, "invalid_ttl",
+			  "ttl must be a whole number of seconds in 60..3600", NULL);
 	else if ((rc = accounts_find(api->accounts, user, &u)) != 0)
 		api_refuse(api, x, API_GRANT_USER, rc, NULL);
-	else if ((rc = playback_start_within(api->playback, u.id, id, api->now(), (uint32_t)ttl,
-					     &g, &why)) != 0)
+	else if ((rc = playback_start_within(api->playback, u.id, id, api->now(), (uint32_t)ttl, &g,
+					     &why)) != 0)
 		api_refuse(api, x, API_PLAY, rc, &why);
 	else {
 		log_info("admin %s: stream token for %s on %s (lease %s, %llu s)", who, u.id, id,
 			 g.lease, (unsigned long long)ttl);
 		viewing_started(api->viewing, u.id, id, api->now(), &resume);
-		answer_committed(api, x, u.id, id, &g, resume);
+		answer_committed(api, x, u.id, id, &g, resume, false);
 	}
 	json_decref(body);
 }

@@ -125,6 +125,12 @@ static const struct api_refusal refusals[] = {
 	   "the file's SHA-256 is not the declared one; the upload was emptied, send it again"),
     /* viewing */
     REFUSE(HISTORY, -ENOENT, 404, "unknown_entry", "no such title in your history"),
+    /* edges */
+    REFUSE(EDGE, -ENOENT, 404, "unknown_edge", "no such edge"),
+    REFUSE(EDGE_ADD, -EINVAL, 409, NULL, NULL),
+    REFUSE(HEARTBEAT_EDGE, -ENOENT, 401, "unauthorized", "no such edge"),
+    REFUSE(HEARTBEAT_EDGE, -EINVAL, 422, "invalid_report",
+	   "cursor must be the last answer's cursor"),
 };
 
 const struct api_refusal *api_refusal_of(enum api_resource r, int rc)

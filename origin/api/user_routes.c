@@ -9,7 +9,7 @@
 
 #include <assert.h>
 
-static void healthz(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
+void api_healthz(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	api_send_json(x, 200, json_pack("{s:s}", "status", "ok"), NULL);
 }
@@ -43,7 +43,7 @@ static const struct api_route routes[] = {
     {HTTP_GET, "/api/v1/me/recommendations", api_me_recommendations},
     {HTTP_GET, "/api/v1/popular", api_popular},
     {HTTP_GET, "/api/v1/search", api_search},
-    {HTTP_GET, "/healthz", healthz},
+    {HTTP_GET, "/healthz", api_healthz},
 };
 
 void origin_api_handle(struct httpd_exchange *x, void *arg)

@@ -23,6 +23,8 @@ struct lease_table {
 	struct node **by_id, **by_user;
 	char (*dirty)[LEASE_ID_LEN + 1]; /* ids changed since the last save */
 	size_t ndirty, dirty_cap;
+	void (*on_end)(void *arg, const struct lease *l); /* every lease that ends, if set */
+	void *on_end_arg;
 };
 
 struct lease_table *lease_table_new(uint32_t timeout_s)
@@ -146,6 +148,8 @@ static void drop(struct lease_table *lt, struct node *n)
 	*p = n->next_user;
 	mark(lt, n->l.id);
 	lt->count--;
+	if (lt->on_end)
+		lt->on_end(lt->on_end_arg, &n->l);
 	free(n);
 }
 
@@ -215,6 +219,21 @@ int lease_heartbeat(struct lease_table *lt, const char *id, const char *user, in
 	mark(lt, id);
 	*out = n->l;
 	return 0;
+}
+
+int lease_touch(struct lease_table *lt, const char *id, int64_t now)
+{
+	struct lease l;
+	struct node *n = find(lt, id);
+
+	return n ? lease_heartbeat(lt, id, n->l.user, now, &l) : -ENOENT;
+}
+
+void lease_table_on_end(struct lease_table *lt, void (*fn)(void *arg, const struct lease *l),
+			void *arg)
+{
+	lt->on_end = fn;
+	lt->on_end_arg = arg;
 }
 
 int lease_release(struct lease_table *lt, const char *id, const char *user)

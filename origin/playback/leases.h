@@ -56,6 +56,17 @@ int lease_acquire(struct lease_table *lt, const char *user, const char *title, i
 int lease_heartbeat(struct lease_table *lt, const char *id, const char *user, int64_t now,
 		    struct lease *out);
 
+/* Heartbeat of lease ID at NOW whoever's it is (an edge served it): 0 or -ENOENT. */
+int lease_touch(struct lease_table *lt, const char *id, int64_t now);
+
+/*
+ * Call FN(ARG, the lease) for every lease of LT that ends from now on:
+ * stopped, of a disabled user, or without heartbeat (NULL FN: none).  FN
+ * must not change LT.
+ */
+void lease_table_on_end(struct lease_table *lt, void (*fn)(void *arg, const struct lease *l),
+			void *arg);
+
 /* End lease ID of USER: 0 or -ENOENT. */
 int lease_release(struct lease_table *lt, const char *id, const char *user);
 

@@ -19,6 +19,8 @@ struct playback {
 	const struct keyset *keys; /* stream token keys: the last signs */
 	struct lease_table *leases;
 	struct playback_params p;
+	void (*on_end)(void *arg, const char *lease);
+	void *on_end_arg;
 };
 
 int playback_new(struct store *st, struct plans *pl, struct catalog *cat, const struct keyset *keys,
@@ -30,7 +32,7 @@ int playback_new(struct store *st, struct plans *pl, struct catalog *cat, const 
 	*out = NULL;
 	if (!pb)
 		return -ENOMEM;
-	*pb = (struct playback){st, pl, cat, keys, NULL, *p};
+	*pb = (struct playback){st, pl, cat, keys, NULL, *p, NULL, NULL};
 	if (!(pb->leases = lease_table_new(p->lease_timeout_s))) {
 		free(pb);
 		return -ENOMEM;
@@ -182,6 +184,25 @@ int playback_key(struct playback *pb, const char *title, const char *token, cons
 	if (!lease_live(pb->leases, c.lease, now))
 		return -EKEYREVOKED;
 	return catalog_key(pb->catalog, title, kid, key, NULL);
+}
+
+int playback_served(struct playback *pb, const char *lease, int64_t now)
+{
+	return lease_touch(pb->leases, lease, now);
+}
+
+static void lease_ended(void *arg, const struct lease *l)
+{
+	struct playback *pb = arg;
+
+	pb->on_end(pb->on_end_arg, l->id);
+}
+
+void playback_on_end(struct playback *pb, void (*fn)(void *arg, const char *lease), void *arg)
+{
+	pb->on_end = fn;
+	pb->on_end_arg = arg;
+	lease_table_on_end(pb->leases, fn ? lease_ended : NULL, pb);
 }
 
 size_t playback_end_user(struct playback *pb, const char *uid)

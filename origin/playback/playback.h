@@ -104,6 +104,12 @@ int playback_stop(struct playback *pb, const char *lease, const char *uid);
 int playback_key(struct playback *pb, const char *title, const char *token, const char *kid,
 		 int64_t now, uint8_t key[CONTENT_KEY_LEN]);
 
+/* Lease LEASE was served at NOW (an edge's report): its heartbeat.  0 or -ENOENT. */
+int playback_served(struct playback *pb, const char *lease, int64_t now);
+
+/* Call FN(ARG, lease id) for every lease that ends from now on (lease_table_on_end). */
+void playback_on_end(struct playback *pb, void (*fn)(void *arg, const char *lease), void *arg);
+
 /* End every lease of UID (account disabled).  Returns how many ended. */
 size_t playback_end_user(struct playback *pb, const char *uid);
 

@@ -53,14 +53,24 @@ class Fatal(Exception):
 
 # ---- ports, dates, files -----------------------------------------------------
 
+_PORTS_GIVEN = set()
+
+
 def free_port():
-    """A port that was free a moment ago on 127.0.0.1 (bind to 0, read it, close)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+    """A port that was free a moment ago on 127.0.0.1 (bind to 0, read it, close),
+    never one this process was given before: the kernel may hand out the same
+    port again once it is closed, and two listeners of one config would clash."""
+    for _ in range(100):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        finally:
+            s.close()
+        if port not in _PORTS_GIVEN:
+            _PORTS_GIVEN.add(port)
+            return port
+    raise Fatal("no fresh free port on 127.0.0.1")
 
 
 def http_date(ts):

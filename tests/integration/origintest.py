@@ -2,6 +2,9 @@
 admin API, generated config and data folder) and a JSON client over raw
 sockets (edgetest.Conn).  The binary comes from $REEL_ORIGIN."""
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -16,6 +19,24 @@ ORIGIN_BIN = os.environ.get("REEL_ORIGIN",
                             os.path.join(et.SOURCE_ROOT, "build", "origin", "reel-origin"))
 TRANSCODE_BIN = os.environ.get(
     "REEL_TRANSCODE", os.path.join(et.SOURCE_ROOT, "build", "transcoder", "reel-transcode"))
+
+SIGNED_COMPONENTS = '("@method" "@path" "@query" "content-digest")'
+
+
+def signed(edge_id, secret, method, target, body=b"", nonce=None, created=None):
+    """The reel profile's hmac-sha256 signature fields of an edge's request (docs/fill.md),
+    written from the RFCs, independently of the C signer."""
+    digest = "sha-256=:%s:" % base64.b64encode(hashlib.sha256(body).digest()).decode()
+    nonce = nonce or base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
+    params = '%s;created=%d;nonce="%s";keyid="%s";tag="%s";alg="hmac-sha256"' % (
+        SIGNED_COMPONENTS, int(time.time()) if created is None else created, nonce, edge_id,
+        edge_id)
+    path, _, query = target.partition("?")
+    base = ('"@method": %s\n"@path": %s\n"@query": ?%s\n"content-digest": %s\n'
+            '"@signature-params": %s' % (method, path, query, digest, params)).encode()
+    mac = hmac.new(secret.encode(), base, hashlib.sha256).digest()
+    return {"Content-Digest": digest, "Signature-Input": "reel=" + params,
+            "Signature": "reel=:%s:" % base64.b64encode(mac).decode()}
 
 
 def sanitized(binary):
@@ -238,6 +259,28 @@ def make_clip(tmp, name, seconds, size="1280x720"):
                         "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
                         path], check=True)
     return path
+
+
+def ed25519_key(tmp, kid):
+    """An Ed25519 key made with the openssl CLI: (secret PEM path, public hex)."""
+    pem = os.path.join(tmp, kid + ".pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", pem], check=True,
+                   capture_output=True)
+    der = subprocess.run(["openssl", "pkey", "-in", pem, "-pubout", "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    return pem, der[-32:].hex()
+
+
+def stream_key_files(tmp, kid):
+    """A new stream key KID: the origin's [keys] stream_keys file and the edge's
+    [tokens] keys file for it, and the secret PEM: (origin file, edge file, pem)."""
+    pem, pub = ed25519_key(tmp, kid)
+    keys, edge_keys = os.path.join(tmp, "stream.keys"), os.path.join(tmp, "edge.keys")
+    with open(keys, "w") as f:
+        f.write("%s %s\n" % (kid, pem))
+    with open(edge_keys, "w") as f:
+        f.write("%s %s\n" % (kid, pub))
+    return keys, edge_keys, pem
 
 
 def make_package(tmp, name, key_hex=None, seconds=4):

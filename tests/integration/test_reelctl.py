@@ -9,6 +9,7 @@ one page, and the bash completion.  The binaries come from $REELCTL and $REEL_OR
 """
 
 import datetime
+import http.client
 import json
 import os
 import re
@@ -97,8 +98,9 @@ def help_and_usage(t, ctl):
     for want in ["user list", "user show", "user disable", "user enable", "plan add",
                  "plan list", "plan show", "plan rm", "grant", "title list", "title show",
                  "title rm", "title register", "title add", "job list", "job show",
-                 "job cancel", "job retry", "job logs", "key add", "key list",
-                 "token mint"]:
+                 "job cancel", "job retry", "job logs", "key add", "key list", "edge add",
+                 "edge list", "edge show", "edge drain", "edge resume", "edge secret", "edge rm",
+                 "steer", "token mint"]:
         t.check("--help lists '%s'" % want, want in names, names)
     t.check("--help gives the exit statuses",
             all(("  %d  " % n) in r.out for n in range(5)) and "not found" in r.out, r.out)
@@ -112,7 +114,7 @@ def help_and_usage(t, ctl):
                 and b.rc == 0 and b.out == a.out and c.rc == 0 and c.out == a.out):
             bad.append((name, a, b, c))
     t.check("every command answers --help, -h and 'help COMMAND' alike", not bad, bad[:2])
-    for group in ("user", "plan", "title", "job", "key", "token"):
+    for group in ("user", "plan", "title", "job", "key", "edge", "token"):
         r = ctl(group, "--help", creds=False)
         t.check("'%s --help' lists its commands" % group,
                 r.rc == 0 and all(ln.startswith("  %s " % group)
@@ -672,6 +674,181 @@ def paging(t, ctl, o):
             r.err)
 
 
+# ---- edges and steering ---------------------------------------------------------------
+
+def beat(o, edge_id, secret, titles=("movie",)):
+    """One signed heartbeat of edge EDGE_ID; its status."""
+    body = json.dumps({"health": "ok", "titles": list(titles), "leases": []}).encode()
+    headers = dict(ot.signed(edge_id, secret, "POST", "/edge/v1/heartbeat", body),
+                   **{"Content-Type": "application/json"})
+    c = http.client.HTTPConnection("127.0.0.1", o.edge_port, timeout=10)
+    try:
+        c.request("POST", "/edge/v1/heartbeat", body=body, headers=headers)
+        r = c.getresponse()
+        r.read()
+        return r.status
+    finally:
+        c.close()
+
+
+def config_lines(text):
+    """The key = value lines of an [origin] section reelctl printed, as a dict."""
+    return dict(ln.split(" = ", 1) for ln in text.splitlines()
+                if " = " in ln and not ln.startswith(";"))
+
+
+def ageless(j):
+    """J (an edge listing or record) without the reports' "age", which moves on between two
+    calls."""
+    for e in (j or {}).get("edges", [j or {}]):
+        (e.get("report") or {}).pop("age", None)
+    return j
+
+
+def edge_add(t, ctl, o):
+    save = os.path.join(t.tmp, "edge-a.secret")
+    r = ctl("edge", "add", "a", "http://edge-a.example", "--cluster", "isp1",
+            "--capacity", "1000", "--prefixes", "192.0.2.0/24, 2001:db8::/32", "--save", save)
+    conf = config_lines(r.out)
+    t.check("edge add prints the edge's [origin] section: edge_id and secret_file",
+            r.rc == OK and "[origin]" in r.out.splitlines() and re.match(
+                r"^e[0-9a-f]{16}$", conf.get("edge_id", "")) and
+            conf.get("secret_file") == os.path.realpath(save), r)
+    mode = stat.S_IMODE(os.stat(save).st_mode) if os.path.exists(save) else None
+    secret = open(save).read() if mode is not None else ""
+    t.check("--save writes the credential alone, mode 600",
+            mode == 0o600 and re.match(r"^[A-Za-z0-9_-]{43}\n$", secret), (mode, secret))
+    a = {"id": conf.get("edge_id", ""), "secret": secret.strip()}
+    t.check_eq("the printed credential signs the edge's heartbeat",
+               beat(o, a["id"], a["secret"]), 200)
+
+    pfile = os.path.join(t.tmp, "prefixes-b")
+    write(pfile, "# isp2's prefixes\n198.51.100.0/24\n203.0.113.0/25  # lab\n\n2001:db8:1::/48\n")
+    r = ctl("edge", "add", "b", "http://edge-b.example", "--cluster", "isp2",
+            "--capacity", "500", "--prefixes-file", pfile, "--json")
+    j = r.json() or {}
+    api = o.admin("GET", "/admin/v1/edges/%s" % j.get("id", "x")).json
+    t.check("edge add --json is the API's record with the credential",
+            r.rc == OK and len(j.get("secret", "")) == 43 and
+            {k: v for k, v in j.items() if k != "secret"} == api, (r, api))
+    t.check_eq("--prefixes-file: one a line, comments dropped", (api or {}).get("prefixes"),
+               ["198.51.100.0/24", "203.0.113.0/25", "2001:db8:1::/48"])
+    b = {"id": j.get("id", ""), "secret": j.get("secret", "")}
+
+    r = ctl("edge", "add", "a", "http://x.example", "--cluster", "x", "--capacity", "1")
+    t.check("edge add of a name in use: exit 4", r.rc == REFUSED and r.err.startswith(
+        "reelctl: edge 'a': ") and "409" in r.err, r)
+    r = ctl("edge", "add", "c", "http://c.example", "--cluster", "x", "--capacity", "1",
+            "--prefixes", "192.0.2.1/24")
+    t.check("edge add of a prefix with host bits: exit 2 with the origin's reason",
+            r.rc == USAGE and "prefixes must be" in r.err and "422" in r.err, r)
+    r = ctl("edge", "add", "c", "--cluster", "x", "--capacity", "1")
+    t.check("edge add without its URL: exit 2", r.rc == USAGE and "missing URL" in r.err, r)
+    r = ctl("edge", "add", "c", "http://c.example", "--capacity", "1")
+    t.check("edge add without --cluster: exit 2", r.rc == USAGE and "--cluster" in r.err, r)
+    r = ctl("edge", "add", "c", "http://c.example", "--cluster", "x",
+            "--capacity", "1", "--prefixes-file", os.path.join(t.tmp, "none"))
+    t.check("edge add with a missing prefixes file: exit 3, naming it",
+            r.rc == NOT_FOUND and os.path.join(t.tmp, "none") in r.err, r)
+    r = ctl("edge", "add", "c", "http://c.example", "--cluster", "x",
+            "--capacity", "1", "--save", save)
+    t.check("edge add --save to a file that exists: exit 1, nothing registered",
+            r.rc == FAILED and save in r.err and
+            [e["name"] for e in o.admin("GET", "/admin/v1/edges").json["edges"]] == ["a", "b"],
+            r)
+    return a, b
+
+
+def edge_views(t, ctl, o, a, b):
+    api = o.admin("GET", "/admin/v1/edges").json
+    r = ctl("edge", "list")
+    lines = r.out.splitlines()
+    t.check("edge list: a header and one row per edge, with its state",
+            r.rc == OK and lines[0].split()[:4] == ["ID", "NAME", "STATE", "CLUSTER"]
+            and [ln.split()[1:3] for ln in lines[1:]] == [["a", "up"], ["b", "down"]], r)
+    t.check_eq("edge list --json is the API's answer (but the reports' age)",
+               ageless(ctl("edge", "list", "--json").json()), ageless(api))
+    r = ctl("edge", "show", "a")
+    t.check("edge show by name", r.rc == OK and re.search(r"^id: +%s$" % a["id"], r.out, re.M)
+            and re.search(r"^prefix: +2001:db8::/32$", r.out, re.M)
+            and re.search(r"^last report: .* s ago\)$", r.out, re.M), r)
+    r = ctl("edge", "show", a["id"], "--json")
+    t.check_eq("edge show --json by id is the API's record", ageless(r.json()), api["edges"][0])
+    r = ctl("edge", "show", "nope")
+    t.check("edge show of an unknown name: exit 3",
+            r.rc == NOT_FOUND and one_error_line(r, "edge 'nope': not found"), r)
+    r = ctl("edge", "show", "e0123456789abcdef")
+    t.check("edge show of an unknown id: exit 3",
+            r.rc == NOT_FOUND and one_error_line(r, "edge 'e0123456789abcdef': not found"), r)
+
+
+def steer(t, ctl, o, a):
+    r = ctl("steer", "192.0.2.77", "movie")
+    rows = [ln.split() for ln in r.out.splitlines()]
+    t.check("steer: the edge of the longest prefix first, then the fallback",
+            r.rc == OK and rows[0][:3] == ["WHY", "EDGE", "PREFIX"]
+            and rows[1][:3] == ["prefix", a["id"], "24"] and rows[1][3] == "http://edge-a.example"
+            and rows[-1][0] == "fallback", r)
+    api = o.admin("GET", "/admin/v1/steer?address=2001:db8::5&title=movie").json
+    r = ctl("steer", "2001:db8::5", "movie", "--json")
+    t.check("steer --json is the API's answer (IPv6)", r.rc == OK and r.json() == api
+            and api["choices"][0].get("prefix_len") == 32, (r, api))
+    r = ctl("steer", "192.0.2.300", "movie")
+    t.check("steer of a bad address: exit 2", r.rc == USAGE and "address" in r.err, r)
+    r = ctl("steer", "192.0.2.1", "../x")
+    t.check("steer of a bad title: exit 2", r.rc == USAGE and "title" in r.err, r)
+
+    r = ctl("edge", "drain", "a")
+    t.check("edge drain", r.rc == OK
+            and r.out == "edge 'a' draining: no new players (state draining)\n", r)
+    r = ctl("steer", "192.0.2.77", "movie", "--json")
+    t.check("a draining edge is not chosen", r.rc == OK and all(
+        c.get("edge") != a["id"] for c in (r.json() or {}).get("choices", [])), r)
+    r = ctl("edge", "resume", a["id"], "--json")
+    t.check("edge resume --json: the record, up again",
+            r.rc == OK and (r.json() or {}).get("state") == "up", r)
+    r = ctl("steer", "192.0.2.77", "movie", "--json")
+    t.check("after resume the edge is chosen again",
+            r.rc == OK and (r.json() or {})["choices"][0].get("edge") == a["id"], r)
+
+
+def edge_secret_rm(t, ctl, o, a):
+    save = os.path.join(t.tmp, "edge-a.secret2")
+    r = ctl("edge", "secret", "a", "--save", save)
+    conf = config_lines(r.out)
+    new = open(save).read().strip() if os.path.exists(save) else ""
+    t.check("edge secret --save: a new credential in the file, the section printed",
+            r.rc == OK and conf.get("edge_id") == a["id"] and len(new) == 43
+            and new != a["secret"] and conf.get("secret_file") == os.path.realpath(save), r)
+    t.check_eq("the old credential is refused", beat(o, a["id"], a["secret"]), 401)
+    t.check_eq("the new one is accepted", beat(o, a["id"], new), 200)
+    r = ctl("edge", "secret", "a", "--save", save)
+    t.check("edge secret --save to a file that exists: exit 1, the credential unchanged",
+            r.rc == FAILED and beat(o, a["id"], new) == 200, r)
+    r = ctl("edge", "secret", a["id"])
+    shown = [ln[1:].strip() for ln in r.out.splitlines()
+             if re.match(r"^; +[A-Za-z0-9_-]{43}$", ln)]
+    t.check("edge secret without --save shows the credential once, as a comment",
+            r.rc == OK and len(shown) == 1 and beat(o, a["id"], shown[0]) == 200, r)
+
+    r = ctl("edge", "rm", "a")
+    t.check("edge rm", r.rc == OK and r.out == "edge 'a' deleted, its credential refused\n", r)
+    t.check_eq("a removed edge's credential is refused", beat(o, a["id"], shown[0]), 401)
+    r = ctl("edge", "rm", "a")
+    t.check("edge rm of an edge gone: exit 3", r.rc == NOT_FOUND
+            and one_error_line(r, "edge 'a': not found"), r)
+    r = ctl("edge", "drain", "e0123456789abcdef")
+    t.check("edge drain of an unknown id: exit 3", r.rc == NOT_FOUND
+            and one_error_line(r, "edge 'e0123456789abcdef': not found"), r)
+
+
+def edges(t, ctl, o):
+    a, b = edge_add(t, ctl, o)
+    edge_views(t, ctl, o, a, b)
+    steer(t, ctl, o, a)
+    edge_secret_rm(t, ctl, o, a)
+
+
 # ---- completion ----------------------------------------------------------------------
 
 def completion(t, ctl):
@@ -692,6 +869,10 @@ def completion(t, ctl):
     t.check("completion of a manifest is file names", "content" in got and "bad.json" in got,
             got)
     t.check_eq("completion of a value that is not a file", complete("grant --days "), [])
+    t.check_eq("completion of the edge commands", complete("edge "),
+               ["add", "drain", "list", "resume", "rm", "secret", "show"])
+    got = complete("edge add a http://x --prefixes-file ")
+    t.check("completion of a prefixes file is file names", "content" in got, got)
 
 
 def main(t):
@@ -700,7 +881,9 @@ def main(t):
     ctl = Ctl(t.tmp)
     help_and_usage(t, ctl)
     cert, key = et.make_cert(t.tmp, "origin")
-    o = t.origin(tls=(cert, key), admin_tls=True)
+    edge_port = et.free_port()
+    o = t.origin(tls=(cert, key), admin_tls=True, edges={"listen": "127.0.0.1:%d" % edge_port})
+    o.edge_port = edge_port
     ctl.origin = o
     credentials(t, ctl, o)
     https(t, ctl, o, cert)
@@ -709,6 +892,7 @@ def main(t):
     grants(t, ctl, o)
     titles(t, ctl, o)
     paging(t, ctl, o)
+    edges(t, ctl, o)
     completion(t, ctl)
     r = ctl("plan", "list", "--url", "http://127.0.0.1:%d" % et.free_port())
     t.check("an origin that is not there: exit 1, 'cannot connect'",

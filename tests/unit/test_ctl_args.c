@@ -176,9 +176,9 @@ static const char *complete(const char *line)
 
 static void completion(void)
 {
-	CHECK_STR(complete(""), "user\nplan\ngrant\ntitle\njob\nkey\ntoken\nhelp\n");
+	CHECK_STR(complete(""), "user\nplan\ngrant\ntitle\njob\nkey\nedge\nsteer\ntoken\nhelp\n");
 	CHECK_STR(complete("pl"),
-		  "user\nplan\ngrant\ntitle\njob\nkey\ntoken\nhelp\n"); /* bash filters */
+		  "user\nplan\ngrant\ntitle\njob\nkey\nedge\nsteer\ntoken\nhelp\n"); /* bash filters */
 	CHECK_STR(complete("key "), "add\nlist\n");
 	CHECK(strncmp(complete("token mint u t --"), "--ttl\n", 6) == 0);
 	CHECK_STR(complete("plan "), "add\nlist\nshow\nrm\n");

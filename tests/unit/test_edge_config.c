@@ -2,6 +2,8 @@
 #include "config.h"
 #include "test.h"
 
+#include <string.h>
+
 static struct edge_config cfg;
 static char err[1024];
 
@@ -12,8 +14,67 @@ static int parse(const char *text)
 	return edge_config_parse(&cfg, text, "/etc/reel/edge.conf", err, sizeof(err));
 }
 
+/* The cache store's keys and the checks across them. */
+static void test_store(void)
+{
+	CHECK(!cfg.store);
+	CHECK_INT(
+	    parse("[store]\nenabled = on\nindex = idx\nmax_size = 10g\nmin_free = 0\n"
+		  "[fill]\nlisten = 127.0.0.1:8081\n"
+		  "[origin]\nedge_id = edge-1\nsecret_file = s\ncontrol_keys = k\n"
+		  "[upstream]\nurl = http://o:8090/content\nretries = 0\nbreaker_open = 2s\n"),
+	    0);
+	CHECK(cfg.store);
+	CHECK_STR(cfg.store_index, "/etc/reel/idx");
+	CHECK(cfg.store_max_size == 10ULL << 30 && cfg.store_min_free == 0);
+	CHECK_INT(cfg.listen[EDGE_ROLE_FILL].nplain, 1);
+	CHECK_INT(cfg.listen[EDGE_ROLE_FILL].ntls, 0);
+	CHECK_STR(cfg.edge_id, "edge-1");
+	CHECK_STR(cfg.control_keys, "/etc/reel/k");
+	CHECK_INT(cfg.upstream_retries, 0);
+	CHECK_INT(cfg.breaker_open_ms, 2000);
+	CHECK_INT(parse("[fill]\nlisten = 8081\n"), -1);
+	CHECK(strstr(err, "[fill] listen needs [store] enabled") != NULL);
+	CHECK_INT(parse("[store]\nenabled = on\n[fill]\nlisten = 8081\n"), -1);
+	CHECK(strstr(err, "control_keys and edge_id") != NULL);
+	CHECK_INT(parse("[store]\nenabled = on\n[origin]\nedge_id = e\ncontrol_keys = k\n"
+			"[fill]\nlisten = 127.0.0.1:8080\n"),
+		  -1);
+	CHECK(strstr(err, "listed twice ([server] and [fill])") != NULL);
+	CHECK_INT(parse("[store]\nenabled = on\n[origin]\nedge_id = e\ncontrol_keys = k\n"
+			"[fill]\nlisten_tls = 127.0.0.1:8443\n"),
+		  -1);
+	CHECK(strstr(err, "listen_tls needs [tls] certificate") != NULL);
+	CHECK_INT(parse("[upstream]\nurl = http://o/\n"), -1);
+	CHECK(strstr(err, "[upstream] url needs [store]") != NULL);
+	CHECK_INT(parse("[store]\nenabled = on\n[upstream]\nurl = ftp://o/\n"), -1);
+	CHECK(strstr(err, "http:// or https://") != NULL);
+	CHECK_INT(parse("[origin]\nedge_id = has space\n"), -1);
+	CHECK_INT(parse("[origin]\nsecret_file = s\n"), -1);
+	CHECK(strstr(err, "secret_file needs edge_id") != NULL);
+}
+
+/* [upstream] mode: the generic HTTP cache and what it excludes. */
+static void test_upstream_mode(void)
+{
+	CHECK_INT(parse("[store]\nenabled = on\n[upstream]\nurl = http://o:80\nmode = http\n"), 0);
+	CHECK(cfg.upstream_http);
+	CHECK_INT(parse("[store]\nenabled = on\n[upstream]\nurl = http://o:80\nmode = reel\n"), 0);
+	CHECK(!cfg.upstream_http);
+	CHECK_INT(parse("[upstream]\nmode = squid\n"), -1);
+	CHECK(strstr(err, "reel or http") != NULL);
+	CHECK_INT(parse("[store]\nenabled = on\n[upstream]\nmode = http\n"), -1);
+	CHECK(strstr(err, "mode = http needs [upstream] url") != NULL);
+	CHECK_INT(parse("[store]\nenabled = on\n[upstream]\nurl = http://o\nmode = http\n"
+			"[tokens]\nrequire = on\nkeys = k\n"),
+		  -1);
+	CHECK(strstr(err, "[tokens] require must be off") != NULL);
+}
+
 int main(void)
 {
+	test_store();
+	test_upstream_mode();
 	CHECK_INT(parse(""), 0);
 	CHECK_INT(cfg.listen[EDGE_ROLE_CONTENT].nplain, 1);
 	CHECK_INT(cfg.listen[EDGE_ROLE_METRICS].nplain, 1);

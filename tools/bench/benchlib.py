@@ -186,6 +186,47 @@ def log_tail(paths, n=15):
 UNITS = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3, "TB": 1024 ** 4}
 
 
+def nginx_user():
+    """nginx's user line: its workers run as nobody when started as root."""
+    if os.geteuid() != 0:
+        return ""
+    import grp
+    import pwd
+    pw = pwd.getpwnam("nobody")
+    return "user nobody %s;\n" % grp.getgrgid(pw.pw_gid).gr_name
+
+
+def nginx_conf(d, error_log, workers, port, server, http="", keepalive_requests=100000):
+    """An nginx.conf for a server in the folder D listening on 127.0.0.1:PORT:
+    SERVER and HTTP are more lines for its server block and its http block."""
+    return """%sdaemon off;
+master_process on;
+worker_processes %d;
+worker_rlimit_nofile 20000;
+pid %s/nginx.pid;
+error_log %s warn;
+events { worker_connections 20000; }
+http {
+    default_type application/octet-stream;
+    sendfile on;
+    access_log off;
+    keepalive_requests %d;
+    keepalive_timeout 75s;
+    client_body_temp_path %s/body;
+    proxy_temp_path %s/proxy;
+    fastcgi_temp_path %s/fastcgi;
+    uwsgi_temp_path %s/uwsgi;
+    scgi_temp_path %s/scgi;
+    %s
+    server {
+        listen 127.0.0.1:%d;
+        %s
+    }
+}
+""" % (nginx_user(), workers, d, error_log, keepalive_requests, d, d, d, d, d, http, port,
+       server)
+
+
 def wrk_command(url, threads, connections, seconds, extra=(), cpu=None):
     """wrk's command line for a load of URL; EXTRA options (-s, -H) go before
     the URL, and CPU pins wrk (see taskset)."""

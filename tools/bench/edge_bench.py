@@ -26,12 +26,10 @@ a bar was missed.  Standard library only.
 import argparse
 import atexit
 import errno
-import grp
 import hashlib
 import http.client
 import json
 import os
-import pwd
 import random
 import re
 import resource
@@ -48,8 +46,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (BenchError, cpu_busy, cpu_seconds, fmt, free_port, log, log_tail, med,
-                      parse_wrk, pct, read_wrk, run_measured, spawn, stop_all, stop_group,
-                      taskset, wait_ready, wrk_command)
+                      nginx_conf, parse_wrk, pct, read_wrk, run_measured, spawn, stop_all,
+                      stop_group, taskset, wait_ready, wrk_command)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_EDGE = os.path.join(REPO, "build", "edge", "reel-edge")
@@ -57,6 +55,13 @@ DEFAULT_NGINX = "/usr/sbin/nginx"
 
 # The TLS 1.2 list of conf/edge.conf; TLS 1.3 uses OpenSSL's default AEAD suites
 # on both sides.
+# nginx's MIME types for the package's files, as reel-edge sends them
+NGINX_TYPES = """types {
+        application/vnd.apple.mpegurl m3u8;
+        video/iso.segment m4s;
+        video/mp4 mp4;
+    }"""
+
 CIPHERS = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305")
@@ -86,6 +91,10 @@ MODES = {
     "shared": (2, False, 2, "2 workers each, no pinning, wrk -t2 -c{c}"),
 }
 IDLE_RSS_BAR_MB = 64
+
+# --store: the upstream reel-edge pulls the bench files from (its cache store
+# then serves them as hits), else None: reel-edge serves the folder as it is.
+STORE_UPSTREAM = None
 
 
 # ---------------------------------------------------------------- fixtures
@@ -128,6 +137,28 @@ def make_fixtures(work):
             os.chmod(os.path.join(dirpath, name), 0o644)
     return {"content": content, "cert": cert, "key": key,
             "playlist": playlist, "segment": segment}
+
+
+def start_store_upstream(fx):
+    """For --store: the bench files, with a manifest.json, served by a Python server in a
+    thread; the first requests of verify() pull them into reel-edge's store."""
+    global STORE_UPSTREAM
+    import functools
+    import http.server
+    import threading
+
+    files = {"360p/index.m3u8": fx["playlist"], "360p/seg_00001.m4s": fx["segment"]}
+    manifest = {"manifest_version": 1, "title": "bench", "files": [
+        {"path": p, "size": len(d), "sha256": hashlib.sha256(d).hexdigest()}
+        for p, d in sorted(files.items())]}
+    with open(os.path.join(fx["content"], "bench", "manifest.json"), "w") as f:
+        json.dump(manifest, f)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=fx["content"])
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    STORE_UPSTREAM = "http://127.0.0.1:%d" % server.server_address[1]
 
 
 def run_checked(cmd, what, timeout=60):
@@ -178,9 +209,16 @@ class Server:
         lines = ["[server]", "listen = 127.0.0.1:%d" % self.port]
         if self.tls:
             lines.append("listen_tls = 127.0.0.1:%d" % self.tls_port)
+        root = self.fx["content"]
+        if STORE_UPSTREAM:  # --store: an empty cache store that pulls the files in
+            root = os.path.join(self.dir, "store")
+            os.makedirs(root, exist_ok=True)
         lines += ["workers = %d" % self.workers, "",
                   "[metrics]", "listen = 127.0.0.1:%d" % free_port(), "",
-                  "[content]", "root = %s" % self.fx["content"], ""]
+                  "[content]", "root = %s" % root, ""]
+        if STORE_UPSTREAM:
+            lines += ["[store]", "enabled = on", "index = %s" % os.path.join(self.dir, "index"),
+                      "min_free = 0", "", "[upstream]", "url = %s" % STORE_UPSTREAM, ""]
         if self.tls:
             lines += ["[tls]", "certificate = %s" % self.fx["cert"],
                       "key = %s" % self.fx["key"], "ciphers = %s" % CIPHERS, ""]
@@ -192,10 +230,6 @@ class Server:
 
     def _nginx_config(self):
         path = os.path.join(self.dir, "nginx.conf")
-        user = ""
-        if os.geteuid() == 0:
-            pw = pwd.getpwnam("nobody")
-            user = "user nobody %s;\n" % grp.getgrgid(pw.pw_gid).gr_name
         tls = ""
         if self.tls:
             tls = """
@@ -206,42 +240,12 @@ class Server:
         ssl_ciphers %s;
         ssl_prefer_server_ciphers on;""" % (self.tls_port, self.fx["cert"], self.fx["key"],
                                             CIPHERS)
-        d = self.dir
-        conf = """%sdaemon off;
-master_process on;
-worker_processes %d;
-worker_rlimit_nofile 20000;
-pid %s/nginx.pid;
-error_log %s warn;
-events { worker_connections 20000; }
-http {
-    types {
-        application/vnd.apple.mpegurl m3u8;
-        video/iso.segment m4s;
-        video/mp4 mp4;
-    }
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush off;
-    access_log off;
-    keepalive_requests 10000;
-    keepalive_timeout 75s;
-    client_body_temp_path %s/body;
-    proxy_temp_path %s/proxy;
-    fastcgi_temp_path %s/fastcgi;
-    uwsgi_temp_path %s/uwsgi;
-    scgi_temp_path %s/scgi;
-    server {
-        listen 127.0.0.1:%d;%s
-        server_name localhost;
-        root %s;
-    }
-}
-""" % (user, self.workers, d, self.error_log, d, d, d, d, d, self.port, tls,
-       self.fx["content"])
+        conf = nginx_conf(self.dir, self.error_log, self.workers, self.port,
+                          tls + "\n        server_name localhost;\n        root %s;" %
+                          self.fx["content"], NGINX_TYPES, keepalive_requests=10000)
         with open(path, "w") as f:
             f.write(conf)
-        return [self.binary, "-e", self.error_log, "-p", d + "/", "-c", path]
+        return [self.binary, "-e", self.error_log, "-p", self.dir + "/", "-c", path]
 
     # -- lifecycle
     def start(self, ready_timeout=15):
@@ -810,6 +814,8 @@ def main():
     p.add_argument("--server-cpu", type=int, default=0, help="CPU for the servers in pinned mode")
     p.add_argument("--client-cpu", type=int, default=1, help="CPU for wrk in pinned mode")
     p.add_argument("--json", metavar="PATH", help="also write all results as JSON to PATH")
+    p.add_argument("--store", action="store_true",
+                   help="run reel-edge with its cache store, the files pulled through first")
     p.add_argument("--strict", action="store_true", help="exit 3 when a bar is missed")
     p.add_argument("--keep", action="store_true",
                    help="keep the temporary folder (configs, logs) and print its path")
@@ -868,6 +874,8 @@ def main():
     status = 0
     try:
         fx = make_fixtures(work)
+        if args.store:
+            start_store_upstream(fx)
         results["meta"].update({"playlist_bytes": len(fx["playlist"]),
                                 "segment_bytes": len(fx["segment"]), "range": RANGE_HEADER})
         print("edge_bench: reel-edge %s vs nginx %s; playlist %d B, segment %d B, "

@@ -15,6 +15,19 @@ subscribed users with a session each.  Then, with wrk:
            the origin may use every CPU here.  503 busy answers (full hash
            pool) are counted apart; any other non-200 is an error.
 
+  play with edges  the same POST /api/v1/play at a second origin that holds
+           the same users (a copy of the first one's data folder) and
+           --edges registered edges (1,000) with --prefixes client prefixes
+           among them (100,000, half IPv4, half IPv6, of every length), each
+           up (one signed heartbeat, down_after 1 h) and holding the title, so
+           every play is steered: a longest-prefix lookup over the whole
+           table (wrk's 127.0.0.1 matches only a /8 that two edges share, so
+           every longer length is probed first), those two least loaded first,
+           then the least loaded two of every edge holding the title (a scan of
+           all of them) as alternates.  Runs alternate with the two above, the same pinning; the bar
+           (>= 5,000/s) is on this one, printed next to the play without edges
+           (ratio).
+
 Then build/tools/bench/argon2_bench (one argon2id hash at the origin's
 parameters: the login ceiling is CPUs / hash time) and build/tools/bench/
 token_bench (Ed25519 and the edge's cached token check), whose lines are
@@ -27,7 +40,8 @@ after it started, so each user holds at most the authorizations of one
 second; --users 300 x 100 streams then allow ~30,000/s without a 403.  That
 is the steady state of a real origin (streams end as fast as they start).
 
-  python3 tools/bench/origin_bench.py [--runs 5] [--seconds 5] [--json]
+  python3 tools/bench/origin_bench.py [--runs 5] [--seconds 5] [--edges 1000]
+      [--prefixes 100000] [--json]
 
 Exit status: 0 when the origin started and answered as expected (a missed bar
 is printed as FAIL); 1 when it failed to start, died, or answered otherwise
@@ -38,8 +52,10 @@ when a bar was missed.  Standard library only, plus wrk.
 import argparse
 import atexit
 import http.client
+import ipaddress
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -55,6 +71,8 @@ from benchlib import (BenchError, cpu_seconds, fmt, free_port, log, log_tail, me
                       stop_group, taskset, wait_ready, wrk_command)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from origintest import signed  # noqa: E402  (the edges' request signer, hmac-sha256)
 DEFAULT_ORIGIN = os.path.join(REPO, "build", "origin", "reel-origin")
 BENCH_DIR = os.path.join(REPO, "build", "tools", "bench")
 
@@ -96,9 +114,11 @@ LIVE = []
 class Origin:
     """One reel-origin process with a generated config and data folder under WORK."""
 
-    def __init__(self, binary, work, lease_timeout, hash_threads, hash_queue):
+    def __init__(self, binary, work, lease_timeout, hash_threads, hash_queue, data=None,
+                 edges=False):
         self.binary, self.dir = binary, work
-        self.data = os.path.join(work, "data")
+        self.data = data or os.path.join(work, "data")
+        self.edges = edges              # an edge API listener (self.edge_port)
         self.conf = os.path.join(work, "origin.conf")
         self.log_path = os.path.join(work, "origin.log")
         self.out_path = os.path.join(work, "stdout-stderr.log")
@@ -131,12 +151,14 @@ class Origin:
             "\n".join(auth), "",
             "[playback]", "edge_url = http://127.0.0.1:9", "lease_timeout = %s" % self.lease_timeout,
             "",
-            "[log]", "error_log = %s" % self.log_path, "level = warn", "access_log = off", ""])
+            "[log]", "error_log = %s" % self.log_path, "level = warn", "access_log = off", ""]
+            + (["[edges]", "listen = 127.0.0.1:%d" % self.edge_port, "down_after = 1h",
+                "interval = 30m", ""] if self.edges else []))
         with open(self.conf, "w") as f:
             f.write(text)
 
     def start(self, timeout=15):
-        self.port, self.admin_port = free_port(), free_port()
+        self.port, self.admin_port, self.edge_port = free_port(), free_port(), free_port()
         self.write_config()
         self.proc = spawn([self.binary, "-c", self.conf], self.out_path)
         LIVE.append(self)
@@ -183,12 +205,13 @@ class Origin:
         return cpu_seconds([self.proc.pid])
 
     # -- requests
-    def call(self, method, path, body=None, token=None, port=None, timeout=30, source=None):
+    def call(self, method, path, body=None, token=None, port=None, timeout=30, source=None,
+             headers=None):
         """One request (from the loopback address SOURCE if given); returns (status, parsed
         JSON or None, raw body)."""
         conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=timeout,
                                           source_address=(source, 0) if source else None)
-        headers = {}
+        headers = dict(headers or {})
         data = None
         if body is not None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -258,9 +281,10 @@ def make_user(o, i):
     return email, token
 
 
-def setup_users(o, n, concurrency=8):
-    """N users subscribed to the plan, each with a session: [(email, token)]."""
-    users = [None] * n
+def in_parallel(n, fn, what, concurrency):
+    """[FN(0), ..., FN(N-1)] from CONCURRENCY threads; the first failure raised as a
+    BenchError (WHAT names the step)."""
+    out = [None] * n
     errors = []
     lock = threading.Lock()
     nxt = [0]
@@ -273,7 +297,7 @@ def setup_users(o, n, concurrency=8):
                 i = nxt[0]
                 nxt[0] += 1
             try:
-                users[i] = make_user(o, i)
+                out[i] = fn(i)
             except (BenchError, OSError, http.client.HTTPException, KeyError, TypeError) as e:
                 with lock:
                     errors.append(e)
@@ -285,17 +309,79 @@ def setup_users(o, n, concurrency=8):
         t.join()
     if errors:
         e = errors[0]
-        raise e if isinstance(e, BenchError) else BenchError("user setup: %s: %s" % (
-            type(e).__name__, e))
-    return users
+        raise e if isinstance(e, BenchError) else BenchError("%s: %s: %s" % (
+            what, type(e).__name__, e))
+    return out
 
 
-def check_play(o, token):
+def setup_users(o, n, concurrency=8):
+    """N users subscribed to the plan, each with a session: [(email, token)]."""
+    return in_parallel(n, lambda i: make_user(o, i), "user setup", concurrency)
+
+
+def edge_prefixes(n_edges, n_prefixes, seed=11):
+    """The prefixes of each of N_EDGES edges, N_PREFIXES in all: half IPv4 (lengths 8..32),
+    half IPv6 (16..128), random and distinct, none containing 127.0.0.1 but 127.0.0.0/8,
+    which the first two edges hold (so a play from wrk's address probes every longer
+    length, takes those two, then scans every edge for two alternates)."""
+    rnd = random.Random(seed)
+    seen = {"127.0.0.0/8"}
+    per = [[] for _ in range(n_edges)]
+    for i in range(min(2, n_edges)):
+        per[i].append("127.0.0.0/8")
+    total = sum(len(p) for p in per)
+    home = ipaddress.ip_address("127.0.0.1")
+    while total < n_prefixes:
+        if total % 2:
+            net = ipaddress.ip_network((rnd.getrandbits(32), rnd.randint(8, 32)), strict=False)
+            if home in net:
+                continue
+        else:
+            net = ipaddress.ip_network(((0x2001 << 112) | rnd.getrandbits(112),
+                                        rnd.randint(16, 128)), strict=False)
+        text = str(net)
+        if text in seen:
+            continue
+        seen.add(text)
+        per[total % n_edges].append(text)
+        total += 1
+    return per
+
+
+def setup_edges(o, n_edges, n_prefixes, concurrency=4):
+    """N_EDGES edges with N_PREFIXES prefixes at O, each up with one heartbeat naming the
+    title; returns how many prefixes were registered."""
+    per = edge_prefixes(n_edges, n_prefixes)
+
+    def one(i):
+        r = o.admin("POST", "/admin/v1/edges", {
+            "name": "edge-%04d" % i, "url": "http://edge-%04d.example" % i,
+            "cluster": "c%d" % (i % 20), "capacity": 10000, "prefixes": per[i]})
+        expect("POST /admin/v1/edges (edge %d, %d prefixes)" % (i, len(per[i])), r, (201,), o)
+        body = json.dumps({"health": "ok", "connections": i, "bytes_per_s": 1000 * i,
+                           "disk_used": 1, "disk_free": 1, "titles": [TITLE_ID],
+                           "leases": []}).encode()
+        h = signed(r[1]["id"], r[1]["secret"], "POST", "/edge/v1/heartbeat", body)
+        expect("heartbeat of edge %d" % i, o.call("POST", "/edge/v1/heartbeat", body,
+                                                    port=o.edge_port, headers=h), (200,), o)
+
+    in_parallel(n_edges, one, "edge setup", concurrency)
+    return sum(len(p) for p in per)
+
+
+def check_play(o, token, steered=False):
     st, js, raw = o.call("POST", "/api/v1/play", {"title": TITLE_ID}, token=token)
     if st != 201 or not isinstance(js, dict) or not str(js.get("token", "")).startswith(
             "v4.public."):
         raise BenchError("POST /api/v1/play: %d %s (want 201 with a v4.public token)\n%s" % (
             st, raw[:300].decode(errors="replace"), o.log_tail()))
+    why = (js.get("steering") or {}).get("why")
+    alt = [a.get("why") for a in js.get("alternates", [])]
+    if steered and (why != "prefix" or alt != ["prefix", "title", "title"]):
+        raise BenchError("POST /api/v1/play at the origin with edges: steering %r, "
+                         "alternates %r (want an edge of the /8 first, then the other, "
+                         "then two by title)\n%s" % (
+                             js.get("steering"), alt, o.log_tail()))
     return js
 
 
@@ -422,32 +508,44 @@ def fail_non2xx(o, name, res, token=None):
 
 # ---------------------------------------------------------------- phases
 
-def phase_play(o, args, work, users, pin, results):
+LABELS = {"play": "POST /api/v1/play (201)",
+          "play-edges": "POST /api/v1/play, with edges",
+          "healthz": "GET /healthz (ceiling)"}
+
+
+def phase_play(o, oe, args, work, users, pin, results):
+    """Play and healthz at O, and play at OE (the origin with edges, or None), alternating."""
     script = os.path.join(work, "play.lua")
     write_play_script(script, [t for _, t in users])
-    base = "http://127.0.0.1:%d" % o.port
-    scen = {"play": (base + "/api/v1/play", script), "healthz": (base + "/healthz", None)}
+    scen = {"play": (o, "/api/v1/play", script), "healthz": (o, "/healthz", None)}
+    if oe:
+        scen["play-edges"] = (oe, "/api/v1/play", script)
+    names = [n for n in ("play", "play-edges", "healthz") if n in scen]
     client_cpu = args.client_cpu if pin else None
     if pin:
-        o.pin({args.server_cpu})
-    desc = ("origin on CPU %d, wrk -t1 -c%d on CPU %d" % (args.server_cpu, args.connections,
-                                                          args.client_cpu)
+        for x in (o, oe) if oe else (o,):
+            x.pin({args.server_cpu})
+    desc = ("origin%s on CPU %d, wrk -t1 -c%d on CPU %d" % (
+        "s" if oe else "", args.server_cpu, args.connections, args.client_cpu)
             if pin else "nothing pinned (fewer than 2 CPUs or no taskset), wrk -t1 -c%d"
             % args.connections)
     print("\n== authorizations: %s; %d runs x %d s (+%d s warm-up) ==" % (
         desc, args.runs, args.seconds, args.warmup), flush=True)
-    runs = {"play": [], "healthz": []}
-    for name in ("play", "healthz") if args.warmup else ():
-        r = run_wrk(o, name, scen[name][0], args, args.warmup, args.connections, scen[name][1],
-                    client_cpu)
+
+    def run(name, seconds, what):
+        x, path, scr = scen[name]
+        r = run_wrk(x, name, "http://127.0.0.1:%d%s" % (x.port, path), args, seconds,
+                    args.connections, scr, client_cpu)
         if r["non2xx"]:
-            fail_non2xx(o, name + " warm-up", r, users[0][1] if name == "play" else None)
+            fail_non2xx(x, name + what, r, users[0][1] if scr else None)
+        return r
+
+    runs = {n: [] for n in names}
+    for name in names if args.warmup else ():
+        run(name, args.warmup, " warm-up")
     for i in range(args.runs):
-        for name in ("play", "healthz") if i % 2 == 0 else ("healthz", "play"):
-            r = run_wrk(o, name, scen[name][0], args, args.seconds, args.connections,
-                        scen[name][1], client_cpu)
-            if r["non2xx"]:
-                fail_non2xx(o, name, r, users[0][1] if name == "play" else None)
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            r = run(name, args.seconds, "")
             errs = {k: v for k, v in r["socket_errors"].items() if v}
             if errs:
                 log("%s run %d: socket errors %s" % (name, i + 1, errs))
@@ -457,8 +555,10 @@ def phase_play(o, args, work, users, pin, results):
             r.pop("text")
             runs[name].append(r)
     check_play(o, users[-1][1])           # still answering correctly afterwards
+    if oe:
+        check_play(oe, users[-1][1], steered=True)
     out = {}
-    for name in ("play", "healthz"):
+    for name in names:
         rr = runs[name]
         out[name] = {
             "rps": [r["rps"] for r in rr], "median_rps": med([r["rps"] for r in rr]),
@@ -470,27 +570,35 @@ def phase_play(o, args, work, users, pin, results):
     p, h = out["play"], out["healthz"]
     out["ratio"] = p["median_rps"] / h["median_rps"] if h["median_rps"] else None
     out["per_cpu_s"] = {n: 1e6 / out[n]["origin_cpu_ms_per_1000"]
-                        if out[n]["origin_cpu_ms_per_1000"] else None for n in ("play", "healthz")}
+                        if out[n]["origin_cpu_ms_per_1000"] else None for n in names}
+    barred = out["play-edges"] if oe else p
+    if oe:
+        out["edges"] = {"edges": args.edges, "prefixes": results["meta"]["prefixes"]}
+        out["edges_ratio"] = barred["median_rps"] / p["median_rps"] if p["median_rps"] else None
     out["bar"] = PLAY_BAR
-    out["pass"] = p["median_rps"] >= PLAY_BAR
+    out["pass"] = barred["median_rps"] >= PLAY_BAR
     out["pinned"] = pin
     results["authorizations"] = out
 
     print("%-34s %12s  %s" % ("scenario", "median req/s", "runs"))
-    for name, label in (("play", "POST /api/v1/play (201)"), ("healthz", "GET /healthz (ceiling)")):
-        print("%-34s %12s  %s" % (label, fmt(out[name]["median_rps"]),
+    for name in names:
+        print("%-34s %12s  %s" % (LABELS[name], fmt(out[name]["median_rps"]),
                                   "  ".join(fmt(v) for v in out[name]["rps"])))
     print("play / healthz: %.2f (the authorization logic costs %.0f%% of the ceiling)" % (
         out["ratio"], 100 * (1 - out["ratio"])))
-    for name in ("play", "healthz"):
+    if oe:
+        print("play with %s edges and %s prefixes / play without: %.2f" % (
+            fmt(args.edges), fmt(results["meta"]["prefixes"]), out["edges_ratio"]))
+    for name in names:
         d = out[name]
-        print("  %-8s origin CPU %s ms per 1,000 (%s per CPU-second); CPU use origin %s, "
+        print("  %-11s origin CPU %s ms per 1,000 (%s per CPU-second); CPU use origin %s, "
               "wrk %s, other jobs %s" % (
                   name + ":", fmt(d["origin_cpu_ms_per_1000"], 1), fmt(out["per_cpu_s"][name]),
                   pct(d["origin_cpu_share"]), pct(d["wrk_cpu_share"]),
                   pct(d["other_cpu_share"])))
-    print("bar: authorizations/s %s >= %s  %s" % (fmt(p["median_rps"]), fmt(PLAY_BAR),
-                                                 "PASS" if out["pass"] else "FAIL"))
+    print("bar: authorizations/s%s %s >= %s  %s" % (
+        " with edges" if oe else "", fmt(barred["median_rps"]), fmt(PLAY_BAR),
+        "PASS" if out["pass"] else "FAIL"))
     sys.stdout.flush()
 
 
@@ -600,6 +708,23 @@ def phase_tokens(args, pin, results):
 
 # ---------------------------------------------------------------- main
 
+def start_with_edges(o, args, work, results):
+    """A second origin on a copy of O's data (its users, sessions and keys) with the edges."""
+    o.stop()
+    ework = os.path.join(work, "edges")
+    os.makedirs(ework)
+    shutil.copytree(o.data, os.path.join(ework, "data"))
+    o.start()
+    oe = Origin(args.origin, ework, args.lease_timeout, args.hash_threads, args.hash_queue,
+                edges=True)
+    oe.start()
+    t0 = time.monotonic()
+    results["meta"]["prefixes"] = setup_edges(oe, args.edges, args.prefixes)
+    log("origin_bench: %d edges with %s prefixes registered and up in %.1f s (pid %d)" % (
+        args.edges, fmt(results["meta"]["prefixes"]), time.monotonic() - t0, oe.proc.pid))
+    return oe
+
+
 def main():
     p = argparse.ArgumentParser(
         description="Benchmark reel-origin: playback authorizations/s (POST /api/v1/play) "
@@ -618,6 +743,11 @@ def main():
                    help="wrk -c for login (default 8)")
     p.add_argument("--users", type=int, default=300,
                    help="subscribed users the play requests rotate over (default 300)")
+    p.add_argument("--edges", type=int, default=1000,
+                   help="edges registered at the second origin (default 1000; 0: no second "
+                   "origin)")
+    p.add_argument("--prefixes", type=int, default=100000,
+                   help="client prefixes among those edges (default 100000)")
     p.add_argument("--lease-timeout", default="1s",
                    help="[playback] lease_timeout (default 1s; see the top of this file)")
     p.add_argument("--hash-threads", type=int, help="[auth] hash_threads (default: the "
@@ -633,9 +763,11 @@ def main():
     p.add_argument("--strict", action="store_true", help="exit 3 when a bar is missed")
     args = p.parse_args()
     if min(args.runs, args.seconds, args.login_runs, args.connections, args.login_connections,
-           args.users) < 1 or args.warmup < 0:
+           args.users) < 1 or args.warmup < 0 or args.edges < 0 or \
+            (args.edges and not min(2, args.edges) <= args.prefixes <= 65536 * args.edges):
         p.error("--runs, --seconds, --login-runs, --connections, --login-connections and "
-                "--users must be >= 1, --warmup >= 0")
+                "--users must be >= 1, --warmup and --edges >= 0, --prefixes at least 2 "
+                "and at most 65,536 per edge")
 
     problems = []
     for what, path in (("reel-origin", args.origin), ("argon2_bench", args.argon2_bench),
@@ -659,10 +791,12 @@ def main():
                         "connections": args.connections,
                         "login_connections": args.login_connections,
                         "lease_timeout": args.lease_timeout, "cpus": os.cpu_count(),
-                        "pinned": pin, "argon2": ARGON2,
+                        "pinned": pin, "argon2": ARGON2, "edges": args.edges,
+                        "prefixes": 0,
                         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}}
     status = 0
     o = Origin(args.origin, work, args.lease_timeout, args.hash_threads, args.hash_queue)
+    oe = None
     try:
         print("origin_bench: %s; %d CPUs; %d users on plan %r (max_streams %d), lease_timeout "
               "%s; title %r from a synthetic manifest" % (
@@ -676,7 +810,12 @@ def main():
         users = setup_users(o, args.users)
         log("origin_bench: %d users in %.1f s" % (len(users), time.monotonic() - t0))
         check_play(o, users[0][1])
-        phase_play(o, args, work, users, pin, results)
+        if args.edges:
+            oe = start_with_edges(o, args, work, results)
+            check_play(oe, users[0][1], steered=True)
+        phase_play(o, oe, args, work, users, pin, results)
+        if oe:
+            oe.stop()
         phase_login(o, args, work, users, pin, results)
         o.stop()
         phase_argon2(args, pin, results)
@@ -700,8 +839,15 @@ def main():
         lg = results["logins"]
         tb = results["token_bench"]["rows"]
         print("\n== summary ==")
-        print("authorizations/s (POST /api/v1/play)  %10s   bar >= %s  %s" % (
-            fmt(a["play"]["median_rps"]), fmt(PLAY_BAR), "FAIL" if missed else "PASS"))
+        if "play-edges" in a:
+            print("authorizations/s, %s edges, %s prefixes %8s   bar >= %s  %s" % (
+                fmt(args.edges), fmt(a["edges"]["prefixes"]), fmt(a["play-edges"]["median_rps"]),
+                fmt(PLAY_BAR), "FAIL" if missed else "PASS"))
+            print("authorizations/s, no edges            %10s   with/without edges %.2f" % (
+                fmt(a["play"]["median_rps"]), a["edges_ratio"]))
+        else:
+            print("authorizations/s (POST /api/v1/play)  %10s   bar >= %s  %s" % (
+                fmt(a["play"]["median_rps"]), fmt(PLAY_BAR), "FAIL" if missed else "PASS"))
         print("GET /healthz req/s (same origin)      %10s   play/healthz %.2f" % (
             fmt(a["healthz"]["median_rps"]), a["ratio"]))
         print("origin CPU per 1,000 authorizations   %10s ms" % fmt(

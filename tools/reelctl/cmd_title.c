@@ -145,25 +145,6 @@ out:
 
 /* ---- key add ---- */
 
-/* Write the key of answer RES to the open file FD (then closed); 0 or the exit status. */
-static int save_key(int fd, const char *file, const json_t *res)
-{
-	const char *hex = ctl_json_str(res, "key");
-	struct buf line = {0};
-	int status = 0;
-
-	if (!hex || buf_printf(&line, "%s\n", hex) != 0 ||
-	    write(fd, line.p, line.len) != (ssize_t)line.len || fsync(fd) != 0)
-		status = hex ? ctl_error(CTL_FAILED, "%s: %s; the key, shown once, is %s", file,
-					 strerror(errno), hex)
-			     : ctl_error(CTL_FAILED, "%s: the origin sent no key", file);
-	if (close(fd) != 0 && status == 0)
-		status = ctl_error(CTL_FAILED, "%s: %s", file, strerror(errno));
-	explicit_bzero(line.p, line.len);
-	buf_free(&line);
-	return status;
-}
-
 int ctl_key_add(struct ctl *c, const struct ctl_line *l)
 {
 	const char *id = l->pos[0], *kid = l->pos[1];
@@ -175,9 +156,8 @@ int ctl_key_add(struct ctl *c, const struct ctl_line *l)
 	ctl_obj(obj, sizeof(obj), "title", id);
 	if (!ctl_path(path, sizeof(path), obj, TITLES, id, "/keys"))
 		return CTL_USAGE;
-	if (save->set && (fd = open(save->str, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
-		return ctl_error(CTL_FAILED, "%s: %s (the key is shown once: name a new file)",
-				 save->str, strerror(errno));
+	if (save->set && (fd = ctl_secret_create(save->str, "key")) < 0)
+		return CTL_FAILED;
 	if (!(in = json_pack("{s:s}", "kid", kid)) ||
 	    (key->set && json_object_set_new(in, "key", json_string(key->str)) != 0)) {
 		status = ctl_error(CTL_USAGE, "%s: KID and --key must be UTF-8 text", obj);
@@ -186,7 +166,7 @@ int ctl_key_add(struct ctl *c, const struct ctl_line *l)
 	if ((status = ctl_call_json(c, obj, "POST", path, in, &res, NULL)) != 0)
 		goto out;
 	if (fd >= 0) {
-		status = save_key(fd, save->str, res);
+		status = ctl_secret_write(fd, save->str, ctl_json_str(res, "key"), "key");
 		fd = -1;
 	}
 	if (status == 0 && c->json)

@@ -68,6 +68,37 @@ static const char token_mint_help[] =
     "counts against the user's streams.  Prints the token and the edge URL of\n"
     "the title's master playlist.  The origin logs it with the admin's name.\n";
 
+static const struct ctl_opt edge_add_opts[] = {
+    {"cluster", CTL_STR, "NAME", "the edge's cluster (its site)", 0, 0, true},
+    CTL_OPT_UINT("capacity", "what the edge can send, in Mb/s", 1, 10000000, true),
+    CTL_OPT_STR("prefixes", "LIST", "client prefixes it serves, CIDR, comma-separated"),
+    CTL_OPT_STR("prefixes-file", "FILE", "client prefixes, one a line ('#' comments)"),
+    CTL_OPT_STR("save", "FILE", "write the credential to FILE (mode 600, never replaced)"),
+    CTL_OPT_END,
+};
+
+static const struct ctl_opt edge_secret_opts[] = {
+    CTL_OPT_STR("save", "FILE", "write the credential to FILE (mode 600, never replaced)"),
+    CTL_OPT_END,
+};
+
+static const char edge_add_help[] =
+    "Registers an edge and prints the lines of its edge.conf [origin] section:\n"
+    "its id and, shown once, its credential (keep it with --save FILE, the\n"
+    "edge's secret_file).  URL is the edge's base URL for players (http:// or\n"
+    "https://); --cluster is required.  The edge gets players once it reports\n"
+    "(state up).\n";
+
+static const char edge_secret_help[] =
+    "Gives the edge a new credential, printed as edge add prints it; the old\n"
+    "one is refused from the next request on.\n";
+
+static const char edge_help[] = "EDGE is an edge's id or name.\n";
+
+static const char steer_help[] =
+    "Shows where POST /api/v1/play would send a player at ADDRESS (IPv4 or\n"
+    "IPv6) for TITLE now: the edge chosen first, then the alternates.\n";
+
 static const char plan_add_help[] =
     "Writes the whole plan: options left out take their defaults.  A plan that\n"
     "exists is replaced only with --replace; the change applies to every\n"
@@ -129,6 +160,18 @@ const struct ctl_cmd ctl_commands[] = {
     {"key add", "ID KID", 2, 2, key_add_opts, ctl_key_add,
      "add a content key to a title and make it current", key_add_help},
     {"key list", "ID", 1, 1, NULL, ctl_key_list, "list a title's content key ids and dates", NULL},
+    {"edge add", "NAME URL", 2, 2, edge_add_opts, ctl_edge_add, "register an edge", edge_add_help},
+    {"edge list", "", 0, 0, NULL, ctl_edge_list, "list the edges with their state", NULL},
+    {"edge show", "EDGE", 1, 1, NULL, ctl_edge_show, "show an edge and its last report", edge_help},
+    {"edge drain", "EDGE", 1, 1, NULL, ctl_edge_drain,
+     "send no new players to an edge (those on it go on)", edge_help},
+    {"edge resume", "EDGE", 1, 1, NULL, ctl_edge_resume, "end an edge's draining", edge_help},
+    {"edge secret", "EDGE", 1, 1, edge_secret_opts, ctl_edge_secret,
+     "give an edge a new credential, revoking the old", edge_secret_help},
+    {"edge rm", "EDGE", 1, 1, NULL, ctl_edge_rm, "remove an edge; its credential is refused",
+     edge_help},
+    {"steer", "ADDRESS TITLE", 2, 2, NULL, ctl_steer,
+     "show where a player at an address is sent for a title", steer_help},
     {"token mint", "USER TITLE", 2, 2, token_mint_opts, ctl_token_mint,
      "a stream token of a user for a title, to try an edge", token_mint_help},
     {"help", "[COMMAND...]", 0, CTL_MAX_WORDS, NULL, ctl_help, "show the help of a command", NULL},

@@ -54,6 +54,16 @@ int ctl_job_logs(struct ctl *c, const struct ctl_line *l);
  */
 int ctl_job_wait(struct ctl *c, const char *id, const char *what, json_t **out);
 
+/* cmd_edge.c */
+int ctl_edge_add(struct ctl *c, const struct ctl_line *l);
+int ctl_edge_list(struct ctl *c, const struct ctl_line *l);
+int ctl_edge_show(struct ctl *c, const struct ctl_line *l);
+int ctl_edge_drain(struct ctl *c, const struct ctl_line *l);
+int ctl_edge_resume(struct ctl *c, const struct ctl_line *l);
+int ctl_edge_secret(struct ctl *c, const struct ctl_line *l);
+int ctl_edge_rm(struct ctl *c, const struct ctl_line *l);
+int ctl_steer(struct ctl *c, const struct ctl_line *l);
+
 /* help.c */
 int ctl_help(struct ctl *c, const struct ctl_line *l);
 

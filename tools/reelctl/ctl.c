@@ -1,11 +1,15 @@
 /* reelctl's shared pieces: errors, exit statuses, admin API calls, JSON output. */
 #include "ctl.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "buf.h"
 #include "format.h"
 
 void ctl_init(struct ctl *c, const struct ctl_line *l)
@@ -367,4 +371,41 @@ int ctl_list(struct ctl *c, const char *path, const char *key, bool paged,
 		status = ctl_show_list(c, all, key, view);
 	json_decref(all);
 	return status;
+}
+
+int ctl_secret_create(const char *file, const char *what)
+{
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		ctl_error(CTL_FAILED, "%s: %s (the %s is shown once: name a new file)", file,
+			  strerror(errno), what);
+	return fd;
+}
+
+int ctl_secret_write(int fd, const char *file, const char *secret, const char *what)
+{
+	struct buf line = {0};
+	int status = 0;
+
+	if (!secret || buf_printf(&line, "%s\n", secret) != 0 ||
+	    write(fd, line.p, line.len) != (ssize_t)line.len || fsync(fd) != 0)
+		status = secret ? ctl_error(CTL_FAILED, "%s: %s; the %s, shown once, is %s", file,
+					    strerror(errno), what, secret)
+				: ctl_error(CTL_FAILED, "%s: the origin sent no %s", file, what);
+	if (close(fd) != 0 && status == 0)
+		status = ctl_error(CTL_FAILED, "%s: %s", file, strerror(errno));
+	explicit_bzero(line.p, line.len);
+	buf_free(&line);
+	return status;
+}
+
+bool ctl_is_id(const char *s, char kind)
+{
+	if (s[0] != kind || strlen(s) != 17)
+		return false;
+	for (int i = 1; i < 17; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return false;
+	return true;
 }

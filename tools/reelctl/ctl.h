@@ -19,7 +19,7 @@
 	X(CTL_OK, 0, "done")                                                                       \
 	X(CTL_FAILED, 1, "failed: the origin is unreachable or failed, or a file cannot be read")  \
 	X(CTL_USAGE, 2, "usage: a bad command line, config or input (the origin's 400, 413, 422)") \
-	X(CTL_NOT_FOUND, 3, "not found: no such user, plan, title or file (404)")                  \
+	X(CTL_NOT_FOUND, 3, "not found: no such user, plan, title, edge or file (404)")            \
 	X(CTL_REFUSED, 4,                                                                          \
 	  "refused: token refused (401), request refused (403, 409, 412), or a token "             \
 	  "file open to others")
@@ -155,6 +155,23 @@ int ctl_show(struct ctl *c, const json_t *j, int (*view)(FILE *, const json_t *)
  */
 int ctl_show_list(struct ctl *c, const json_t *all, const char *key,
 		  int (*view)(FILE *, const json_t *));
+
+/*
+ * Create FILE for a secret shown once (WHAT: "key", "credential"): mode 600,
+ * never replacing a file.  Returns its descriptor, or -1 after saying why.
+ */
+int ctl_secret_create(const char *file, const char *what);
+
+/*
+ * Write SECRET and a newline to FD, the file FILE from ctl_secret_create,
+ * sync and close it.  Returns 0, or the exit status after saying why, with
+ * the secret in the message so it is not lost.  SECRET NULL: the origin
+ * sent none (an error).
+ */
+int ctl_secret_write(int fd, const char *file, const char *secret, const char *what);
+
+/* Is S an id of the origin's: the letter KIND and 16 lowercase hex digits (u..., e...)? */
+bool ctl_is_id(const char *s, char kind);
 
 /* Print table-less output lines: "text\n" with FMT, cleaned for the terminal. */
 void ctl_say(struct ctl *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

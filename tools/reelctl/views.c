@@ -1,4 +1,4 @@
-/* The admin API's users, plans and titles as tables and "key: value" lines. */
+/* The admin API's users, plans, titles and edges as tables and "key: value" lines. */
 #include "views.h"
 
 #include <errno.h>
@@ -453,4 +453,108 @@ int ctl_view_stream_token(FILE *out, const json_t *g)
 	kv(t, "expires", ctl_json_str(g, "expires"));
 	kv(t, "max height", num(g, "max_height", b, sizeof(b)));
 	return finish(t, out);
+}
+
+/* ---- edges ---- */
+
+/* "N prefixes" of array member KEY of OBJ, or the prefixes themselves when few. */
+static const char *prefix_count(const json_t *obj, const char *key, char *buf, size_t len)
+{
+	const json_t *arr = json_object_get(obj, key);
+
+	if (!json_is_array(arr))
+		return "-";
+	if (json_array_size(arr) <= 2)
+		return join(arr, NULL, "", buf, len);
+	snprintf(buf, len, "%zu prefixes", json_array_size(arr));
+	return buf;
+}
+
+static void edge_row(struct ctl_table *t, const json_t *e)
+{
+	const json_t *r = json_object_get(e, "report");
+	char cap[32], pre[160], age[32], conns[32];
+
+	ctl_table_cell(t, ctl_json_str(e, "id"));
+	ctl_table_cell(t, ctl_json_str(e, "name"));
+	ctl_table_cell(t, ctl_json_str(e, "state"));
+	ctl_table_cell(t, ctl_json_str(e, "cluster"));
+	ctl_table_cell(t, num(e, "capacity", cap, sizeof(cap)));
+	ctl_table_cell(t, num(r, "connections", conns, sizeof(conns)));
+	ctl_table_cell(t, json_is_object(r) ? num(r, "age", age, sizeof(age)) : "never");
+	ctl_table_cell(t, prefix_count(e, "prefixes", pre, sizeof(pre)));
+	ctl_table_cell(t, ctl_json_str(e, "url"));
+}
+
+int ctl_view_edges(FILE *out, const json_t *list)
+{
+	static const char *const cols[] = {"ID",	"NAME",	    "STATE",
+					   "CLUSTER",	">MB/S",    ">CONNECTIONS",
+					   ">REPORT S", "PREFIXES", "URL"};
+
+	return rows(out, list, "edges", cols, 9, edge_row);
+}
+
+int ctl_view_edge(FILE *out, const json_t *e)
+{
+	struct ctl_table *t = kv_new();
+	const json_t *r = json_object_get(e, "report"), *pre = json_object_get(e, "prefixes");
+	char b[8][64], line[2048];
+	size_t i;
+	const json_t *p;
+
+	if (!t)
+		return -ENOMEM;
+	kv(t, "id", ctl_json_str(e, "id"));
+	kv(t, "name", ctl_json_str(e, "name"));
+	kv(t, "url", ctl_json_str(e, "url"));
+	kv(t, "cluster", ctl_json_str(e, "cluster"));
+	snprintf(line, sizeof(line), "%s Mb/s", num(e, "capacity", b[0], sizeof(b[0])));
+	kv(t, "capacity", line);
+	kv(t, "state", ctl_json_str(e, "state"));
+	kv(t, "draining (admin)", yes_no(e, "draining"));
+	kv(t, "created", ctl_json_str(e, "created"));
+	if (json_is_object(r)) {
+		snprintf(line, sizeof(line), "%s (%s s ago)",
+			 ctl_json_str(r, "at") ? ctl_json_str(r, "at") : "-",
+			 num(r, "age", b[1], sizeof(b[1])));
+		kv(t, "last report", line);
+		kv(t, "health", ctl_json_str(r, "health"));
+		kv(t, "draining (edge)", yes_no(r, "draining"));
+		kv(t, "connections", num(r, "connections", b[2], sizeof(b[2])));
+		snprintf(line, sizeof(line), "%s/s", size_of(r, "bytes_per_s", b[3], sizeof(b[3])));
+		kv(t, "sending", line);
+		kv(t, "disk used", size_of(r, "disk_used", b[4], sizeof(b[4])));
+		kv(t, "disk free", size_of(r, "disk_free", b[5], sizeof(b[5])));
+		kv(t, "titles complete", num(r, "titles", b[6], sizeof(b[6])));
+		json_array_foreach(json_object_get(r, "learned_prefixes"), i, p)
+		{
+			kv(t, "learned prefix", json_is_string(p) ? json_string_value(p) : "?");
+		}
+	} else {
+		kv(t, "last report", "never");
+	}
+	json_array_foreach(pre, i, p)
+	{
+		kv(t, "prefix", json_is_string(p) ? json_string_value(p) : "?");
+	}
+	return finish(t, out);
+}
+
+static void choice_row(struct ctl_table *t, const json_t *ch)
+{
+	char len[32];
+	bool matched = json_object_get(ch, "prefix_len") != NULL;
+
+	ctl_table_cell(t, ctl_json_str(ch, "why"));
+	ctl_table_cell(t, ctl_json_str(ch, "edge"));
+	ctl_table_cell(t, matched ? num(ch, "prefix_len", len, sizeof(len)) : "-");
+	ctl_table_cell(t, ctl_json_str(ch, "url"));
+}
+
+int ctl_view_steer(FILE *out, const json_t *steer)
+{
+	static const char *const cols[] = {"WHY", "EDGE", ">PREFIX", "URL"};
+
+	return rows(out, steer, "choices", cols, 4, choice_row);
 }

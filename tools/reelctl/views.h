@@ -22,6 +22,12 @@ int ctl_view_plan(FILE *out, const json_t *plan);
 int ctl_view_titles(FILE *out, const json_t *list);
 /* Title */
 int ctl_view_title(FILE *out, const json_t *title);
+/* {"edges": [Edge...]} */
+int ctl_view_edges(FILE *out, const json_t *list);
+/* Edge */
+int ctl_view_edge(FILE *out, const json_t *edge);
+/* {"address", "title", "choices": [{"url", "why", "edge", "prefix_len"}...]} */
+int ctl_view_steer(FILE *out, const json_t *steer);
 
 /* {"title", "keys": [{"kid", "current", "added"}...]} */
 int ctl_view_keys(FILE *out, const json_t *list);

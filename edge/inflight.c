@@ -1,0 +1,232 @@
+/* The shared table of pulls in flight (see inflight.h). */
+#include "inflight.h"
+#include "pmutex.h"
+#include "strhash.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DONE_MS 2000 /* a claim this soon after a finish is told it is done */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void lock(struct edge_inflight *t)
+{
+	edge_pmutex_lock(&t->lock);
+}
+
+static void unlock(struct edge_inflight *t)
+{
+	edge_pmutex_unlock(&t->lock);
+}
+
+int edge_inflight_init(struct edge_inflight *t)
+{
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	for (int i = 0; i < EDGE_WAKE_SLOTS; i++) {
+		if ((t->wake_fd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+			rc = -errno;
+			while (--i >= 0)
+				close(t->wake_fd[i]);
+			return rc;
+		}
+	}
+	return edge_pmutex_init(&t->lock);
+}
+
+int edge_inflight_wake_take(struct edge_inflight *t, pid_t pid)
+{
+	int slot = -1;
+
+	lock(t);
+	for (int i = 0; i < EDGE_WAKE_SLOTS && slot < 0; i++) {
+		if (t->wake_pid[i] == 0) {
+			t->wake_pid[i] = pid;
+			slot = i;
+		}
+	}
+	unlock(t);
+	return slot;
+}
+
+/* Wake every process with a waiter bit in E but EXCEPT (under the lock or not: benign). */
+static void wake(struct edge_inflight *t, struct edge_inflight_entry *e, int except)
+{
+	uint64_t one = 1;
+
+	for (int w = 0; w < EDGE_WAKE_SLOTS; w++) {
+		if (w == except ||
+		    !(__atomic_load_n(&e->waiters[w / 64], __ATOMIC_SEQ_CST) & (1ULL << (w % 64))))
+			continue;
+		if (write(t->wake_fd[w], &one, sizeof(one)) < 0 && errno != EAGAIN)
+			continue;
+	}
+}
+
+void edge_inflight_process_gone(struct edge_inflight *t, pid_t pid)
+{
+	lock(t);
+	for (int i = 0; i < EDGE_WAKE_SLOTS; i++) {
+		if (t->wake_pid[i] == pid) {
+			t->wake_pid[i] = 0;
+			for (int j = 0; j < EDGE_INFLIGHT_SLOTS; j++)
+				__atomic_fetch_and(&t->e[j].waiters[i / 64], ~(1ULL << (i % 64)),
+						   __ATOMIC_RELEASE);
+		}
+	}
+	for (int j = 0; j < EDGE_INFLIGHT_SLOTS; j++) {
+		struct edge_inflight_entry *e = &t->e[j];
+
+		if (e->state == EDGE_IF_FETCHING && e->pid == pid) {
+			e->result = -EIO;
+			e->finished_ms = now_ms();
+			__atomic_store_n(&e->state, EDGE_IF_FAILED, __ATOMIC_RELEASE);
+			wake(t, e, -1);
+		}
+	}
+	unlock(t);
+}
+
+/*
+ * A slot for a new claim: a free one, else the one finished longest ago
+ * (under the lock).  A reader that finds its slot reused looks in the index.
+ */
+static int pick_slot(struct edge_inflight *t)
+{
+	int best = -1;
+
+	for (int i = 0; i < EDGE_INFLIGHT_SLOTS; i++) {
+		struct edge_inflight_entry *e = &t->e[i];
+
+		if (e->state == EDGE_IF_FREE)
+			return i;
+		if (e->state != EDGE_IF_FETCHING &&
+		    (best < 0 || e->finished_ms < t->e[best].finished_ms))
+			best = i;
+	}
+	return best;
+}
+
+int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tmp, uint64_t size,
+			bool refetch, pid_t pid, struct edge_inflight_ref *ref, char tmp_out[80],
+			uint64_t *size_out)
+{
+	uint64_t h = str_hash(key), now = now_ms();
+	struct edge_inflight_entry *e;
+	int slot, rc = -EBUSY;
+
+	if (strlen(key) > EDGE_KEY_MAX)
+		return -EINVAL;
+	lock(t);
+	for (slot = 0; slot < EDGE_INFLIGHT_SLOTS; slot++) {
+		e = &t->e[slot];
+		if (e->state == EDGE_IF_FREE || e->hash != h || strcmp(e->key, key) != 0)
+			continue;
+		if (e->state == EDGE_IF_FETCHING) {
+			*ref = (struct edge_inflight_ref){slot, e->gen};
+			memcpy(tmp_out, e->tmp, sizeof(e->tmp));
+			*size_out = e->size;
+			rc = EDGE_CLAIM_JOIN;
+			goto out;
+		}
+		if (e->state == EDGE_IF_DONE && now - e->finished_ms < DONE_MS && !refetch) {
+			*ref = (struct edge_inflight_ref){slot, e->gen};
+			rc = EDGE_CLAIM_DONE;
+			goto out;
+		}
+		break; /* failed, or done long ago: fetch again in this slot */
+	}
+	if (slot == EDGE_INFLIGHT_SLOTS && (slot = pick_slot(t)) < 0)
+		goto out;
+	e = &t->e[slot];
+	e->gen++;
+	e->pid = pid;
+	e->result = 0;
+	e->size = size;
+	e->avail = 0;
+	memset(e->waiters, 0, sizeof(e->waiters));
+	e->hash = h;
+	snprintf(e->tmp, sizeof(e->tmp), "%s", tmp);
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	__atomic_store_n(&e->state, EDGE_IF_FETCHING, __ATOMIC_RELEASE);
+	*ref = (struct edge_inflight_ref){slot, e->gen};
+	rc = EDGE_CLAIM_FETCH;
+out:
+	unlock(t);
+	return rc;
+}
+
+void edge_inflight_watch(struct edge_inflight *t, struct edge_inflight_ref ref, int wake_slot)
+{
+	struct edge_inflight_entry *e = &t->e[ref.slot];
+
+	if (wake_slot >= 0 && wake_slot < EDGE_WAKE_SLOTS)
+		__atomic_fetch_or(&e->waiters[wake_slot / 64], 1ULL << (wake_slot % 64),
+				  __ATOMIC_SEQ_CST);
+}
+
+void edge_inflight_progress(struct edge_inflight *t, struct edge_inflight_ref ref, uint64_t avail,
+			    uint64_t size, int wake_slot)
+{
+	struct edge_inflight_entry *e = &t->e[ref.slot];
+
+	if (__atomic_load_n(&e->gen, __ATOMIC_ACQUIRE) != ref.gen)
+		return;
+	if (size)
+		__atomic_store_n(&e->size, size, __ATOMIC_RELEASE);
+	/* sequentially consistent with watch and peek: no wakeup is lost between them */
+	__atomic_store_n(&e->avail, avail, __ATOMIC_SEQ_CST);
+	wake(t, e, wake_slot);
+}
+
+void edge_inflight_finish(struct edge_inflight *t, struct edge_inflight_ref ref, int result,
+			  int wake_slot)
+{
+	struct edge_inflight_entry *e = &t->e[ref.slot];
+
+	lock(t);
+	if (e->gen == ref.gen && e->state == EDGE_IF_FETCHING) {
+		e->result = result;
+		e->finished_ms = now_ms();
+		if (result == 0)
+			e->avail = e->size;
+		__atomic_store_n(&e->state, result == 0 ? EDGE_IF_DONE : EDGE_IF_FAILED,
+				 __ATOMIC_SEQ_CST);
+		wake(t, e, wake_slot);
+	}
+	unlock(t);
+}
+
+int edge_inflight_peek(const struct edge_inflight *t, struct edge_inflight_ref ref,
+		       struct edge_inflight_view *v)
+{
+	const struct edge_inflight_entry *e = &t->e[ref.slot];
+
+	v->state = (enum edge_inflight_state)__atomic_load_n(&e->state, __ATOMIC_SEQ_CST);
+	v->avail = __atomic_load_n(&e->avail, __ATOMIC_SEQ_CST);
+	v->size = __atomic_load_n(&e->size, __ATOMIC_ACQUIRE);
+	v->result = __atomic_load_n(&e->result, __ATOMIC_ACQUIRE);
+	/* the generation last: a reuse during the reads above shows here */
+	return __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE) == ref.gen ? 0 : -ESTALE;
+}
+
+unsigned edge_inflight_active(const struct edge_inflight *t)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < EDGE_INFLIGHT_SLOTS; i++)
+		n += __atomic_load_n(&t->e[i].state, __ATOMIC_RELAXED) == EDGE_IF_FETCHING;
+	return n;
+}

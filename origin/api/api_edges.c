@@ -1,0 +1,329 @@
+/*
+ * The edges' resources: the registry for admins (/admin/v1/edges), the
+ * heartbeat edges send (POST /edge/v1/heartbeat, on the edge API's
+ * listeners), and steering: which edges POST /api/v1/play sends a player
+ * to, and what an admin sees of that choice (/admin/v1/steer).
+ */
+#include "api/api_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/edge_bodies.h"
+#include "catalog/catalog.h"
+#include "edges/edges.h"
+#include "httpsig.h"
+#include "jsonfield.h"
+#include "log.h"
+
+/* ---- the admin's registry ---- */
+
+static bool edge_id_valid(const char *s, size_t len)
+{
+	return len == EDGE_ID_LEN && jf_id_valid(s, len, EDGE_ID_LEN);
+}
+
+static bool bad_edge_param(struct httpd_exchange *x, const struct api_params *p,
+			   char id[EDGE_ID_LEN + 1])
+{
+	return api_bad_param(x, p, id, EDGE_ID_LEN + 1, edge_id_valid, "unknown_edge",
+			     "no such edge");
+}
+
+void api_admin_edges_list(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p)
+{
+	const char *who;
+
+	if (!api_not_admin(api, x, &who))
+		api_send_result(x, "edges", 0, edges_list(api->edges, api->now()));
+}
+
+/* POST /admin/v1/edges: register an edge; the answer shows its credential once. */
+void api_admin_edge_add(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p)
+{
+	char id[EDGE_ID_LEN + 1], secret[EDGE_SECRET_LEN + 1];
+	struct edge_spec s = {.nprefixes = 0};
+	struct origin_reason why = {0};
+	struct origin_fail f;
+	const char *who;
+	json_t *body, *e;
+	int rc;
+
+	if (api_not_admin(api, x, &who) || api_bad_body(x, &body))
+		return;
+	if (edge_spec_parse(body, &s, &f) != 0) {
+		api_fail(x, &f);
+		goto out;
+	}
+	if ((rc = edges_add(api->edges, &s, api->now(), id, secret, &why)) != 0) {
+		api_refuse(api, x, API_EDGE_ADD, rc, &why);
+		goto out;
+	}
+	log_info("admin %s: registered edge %s (%s, %s)", who, id, s.name, s.url);
+	if (edges_show(api->edges, id, api->now(), &e) == 0 &&
+	    json_object_set_new(e, "secret", json_string(secret)) == 0)
+		api_send_json(x, 201, e, NULL);
+	else
+		api_internal(x, "edge", -ENOMEM);
+	memset(secret, 0, sizeof(secret));
+out:
+	edge_spec_clear(&s);
+	json_decref(body);
+}
+
+void api_admin_edge_get(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p)
+{
+	char id[EDGE_ID_LEN + 1];
+	const char *who;
+	json_t *e;
+	int rc;
+
+	if (api_not_admin(api, x, &who) || bad_edge_param(x, p, id))
+		return;
+	if ((rc = edges_show(api->edges, id, api->now(), &e)) != 0)
+		api_refuse(api, x, API_EDGE, rc, NULL);
+	else
+		api_send_json(x, 200, e, NULL);
+}
+
+static void set_draining(struct origin_api *api, struct httpd_exchange *x,
+			 const struct api_params *p, bool draining)
+{
+	char id[EDGE_ID_LEN + 1];
+	const char *who;
+	json_t *e;
+	int rc;
+
+	if (api_not_admin(api, x, &who) || bad_edge_param(x, p, id))
+		return;
+	if ((rc = edges_set_draining(api->edges, id, draining)) == 0)
+		rc = edges_show(api->edges, id, api->now(), &e);
+	if (rc != 0) {
+		api_refuse(api, x, API_EDGE, rc, NULL);
+		return;
+	}
+	log_info("admin %s: edge %s %s", who, id, draining ? "draining" : "resumed");
+	api_send_json(x, 200, e, NULL);
+}
+
+void api_admin_edge_drain(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p)
+{
+	set_draining(api, x, p, true);
+}
+
+void api_admin_edge_resume(struct origin_api *api, struct httpd_exchange *x,
+			   const struct api_params *p)
+{
+	set_draining(api, x, p, false);
+}
+
+/* POST /admin/v1/edges/ID/secret: a new credential; the old one is refused from now on. */
+void api_admin_edge_secret(struct origin_api *api, struct httpd_exchange *x,
+			   const struct api_params *p)
+{
+	char id[EDGE_ID_LEN + 1], secret[EDGE_SECRET_LEN + 1];
+	const char *who;
+	int rc;
+
+	if (api_not_admin(api, x, &who) || bad_edge_param(x, p, id))
+		return;
+	if ((rc = edges_new_secret(api->edges, id, secret)) != 0) {
+		api_refuse(api, x, API_EDGE, rc, NULL);
+		return;
+	}
+	log_info("admin %s: new credential for edge %s (the old one is revoked)", who, id);
+	api_send_json(x, 200, json_pack("{s:s, s:s}", "id", id, "secret", secret), NULL);
+	memset(secret, 0, sizeof(secret));
+}
+
+void api_admin_edge_delete(struct origin_api *api, struct httpd_exchange *x,
+			   const struct api_params *p)
+{
+	char id[EDGE_ID_LEN + 1];
+	const char *who;
+
+	if (!api_not_admin(api, x, &who) && !bad_edge_param(x, p, id))
+		api_admin_removed(api, x, API_EDGE, edges_remove(api->edges, id), who, "edge", id);
+}
+
+/* ---- steering ---- */
+
+static json_t *choice_json(const struct edges_choice *c, size_t i, const char *url)
+{
+	json_t *o = json_pack("{s:s, s:s}", "url", url, "why", c->e[i].why);
+
+	if (o && c->e[i].id[0])
+		json_object_set_new(o, "edge", json_string(c->e[i].id));
+	if (o && c->e[i].prefix_len)
+		json_object_set_new(o, "prefix_len", json_integer(c->e[i].prefix_len));
+	return o;
+}
+
+/* GET /admin/v1/steer?address=A&title=T: where a player at A would be sent for T now. */
+void api_admin_steer(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
+{
+	char addr[64], title[TITLE_ID_MAX + 1];
+	struct edges_choice c;
+	struct prefix a;
+	const char *who;
+	json_t *list;
+
+	if (api_not_admin(api, x, &who))
+		return;
+	if (api_query(x->req, "address", addr, sizeof(addr)) != 1 ||
+	    prefix_parse_address(addr, strlen(addr), &a) != 0) {
+		api_error(x, 400, "invalid_request", "address must be an IPv4 or IPv6 address",
+			  NULL);
+		return;
+	}
+	if (api_query(x->req, "title", title, sizeof(title)) != 1 ||
+	    !title_id_valid(title, strlen(title))) {
+		api_error(x, 400, "invalid_request", "title must be a title id", NULL);
+		return;
+	}
+	edges_steer(api->edges, &a, title, api->now(), false, &c);
+	list = json_array();
+	for (size_t i = 0; list && i < c.n; i++)
+		json_array_append_new(list, choice_json(&c, i, c.e[i].url));
+	api_send_json(x, 200,
+		      list ? json_pack("{s:s, s:s, s:o}", "address", addr, "title", title,
+				       "choices", list)
+			   : NULL,
+		      NULL);
+}
+
+/* A playback URL on edge base BASE: BASE/s/TOKEN/TITLE/master.m3u8 (malloc'd), or NULL. */
+static char *play_url(const char *base, const char *token, const char *title)
+{
+	char *u;
+
+	return asprintf(&u, "%s/s/%s/%s/master.m3u8", base, token, title) < 0 ? NULL : u;
+}
+
+int api_steer_play(struct origin_api *api, struct httpd_exchange *x, const char *title,
+		   const char *token, json_t *answer)
+{
+	struct edges_choice c;
+	struct prefix a;
+	size_t len;
+	const void *peer = api_peer_bytes(x, &len);
+	json_t *alt = json_array();
+	char *u;
+
+	if (!alt || prefix_from_bytes(peer, len, &a) != 0) {
+		json_decref(alt);
+		return -ENOMEM;
+	}
+	edges_steer(api->edges, &a, title, api->now(), true, &c);
+	for (size_t i = 0; i < c.n; i++) {
+		if (!(u = play_url(c.e[i].url, token, title)))
+			break;
+		if (i == 0) {
+			json_object_set_new(answer, "url", json_string(u));
+			json_object_set_new(answer, "steering", choice_json(&c, 0, u));
+		} else {
+			json_array_append_new(alt, choice_json(&c, i, u));
+		}
+		free(u);
+	}
+	return json_object_set_new(answer, "alternates", alt) == 0 ? 0 : -ENOMEM;
+}
+
+/* ---- the edges' own API ---- */
+
+/* Why a signature was refused, for the 401's message. */
+static const char *sig_refusal(int rc)
+{
+	switch (rc) {
+	case -ENOKEY:
+		return "signed with a key this origin does not know";
+	case -EPROTO:
+		return "the signature is not of the reel profile (hmac-sha256, keyid and tag "
+		       "the edge's id)";
+	case -ETIMEDOUT:
+		return "the signature's time is more than 300 s away";
+	case -EBADMSG:
+		return "the signature does not verify";
+	case -EILSEQ:
+		return "the body does not match its Content-Digest";
+	case -EALREADY:
+		return "the nonce was used before";
+	default:
+		return "the signature cannot be checked";
+	}
+}
+
+/*
+ * The edge that signed X's request into ID, or true after answering 401
+ * (not signed, or refused: sig_refusal), 400 (malformed signature fields).
+ */
+static bool api_no_edge(struct origin_api *api, struct httpd_exchange *x, char id[EDGE_ID_LEN + 1])
+{
+	struct httpsig_msg m;
+	struct httpsig_params sp;
+	struct http_str in, sig;
+	int rc = httpsig_request(x->req, &m, &in, &sig);
+
+	if (rc == -ENOKEY) {
+		api_error(x, 401, "unauthorized",
+			  "the request is not signed (Content-Digest, Signature-Input, Signature)",
+			  NULL);
+		return true;
+	}
+	if (rc == 0)
+		rc = httpsig_parse(in.p, in.len, sig.p, sig.len, &sp);
+	if (rc == -EPROTO) {
+		api_error(x, 401, "unauthorized", sig_refusal(rc), NULL);
+		return true;
+	}
+	if (rc != 0) {
+		api_error(x, 400, "invalid_signature", "malformed signature fields", NULL);
+		return true;
+	}
+	rc = edges_authenticate(api->edges, &sp, &m, x->body ? x->body : "",
+				x->body ? x->body_len : 0, api->now(), id);
+	if (rc == -ENOMEM) {
+		api_internal(x, "edge signature", rc);
+		return true;
+	}
+	if (rc != 0) {
+		api_error(x, 401, "unauthorized", sig_refusal(rc), NULL);
+		return true;
+	}
+	return false;
+}
+
+/* POST /edge/v1/heartbeat: an edge's report; the answer carries the revocations since its last. */
+void api_edge_heartbeat(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p)
+{
+	char id[EDGE_ID_LEN + 1];
+	struct edge_report r;
+	struct origin_fail f;
+	json_t *answer;
+	int rc;
+
+	if (api_no_edge(api, x, id))
+		return;
+	if (!api_is_json(x->req)) {
+		api_error(x, 415, "unsupported_media_type", "the body must be application/json",
+			  NULL);
+		return;
+	}
+	if (edge_report_parse(x->body ? x->body : "", x->body ? x->body_len : 0, &r, &f) != 0) {
+		api_fail(x, &f);
+		edge_report_clear(&r);
+		return;
+	}
+	if ((rc = edges_report(api->edges, id, &r, api->now(), &answer)) != 0)
+		api_refuse(api, x, API_HEARTBEAT_EDGE, rc, NULL);
+	else
+		api_send_json(x, 200, answer, NULL);
+	edge_report_clear(&r);
+}

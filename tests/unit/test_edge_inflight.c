@@ -1,0 +1,119 @@
+/*
+ * Unit tests for the table of pulls in flight (edge/inflight.c) in memory
+ * shared with a forked process: claims (fetch, join, done, a refetch past
+ * a finished one), progress seen by a reader in the other process and its
+ * wakeup through the eventfd, failure when the fetcher's process is gone,
+ * reuse of finished slots, and a full table.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "inflight.h"
+#include "test.h"
+
+static int claim(struct edge_inflight *t, const char *key, bool refetch, pid_t pid,
+		 struct edge_inflight_ref *ref)
+{
+	char tmp[80];
+	uint64_t size;
+
+	return edge_inflight_claim(t, key, ".tmp/x", 100, refetch, pid, ref, tmp, &size);
+}
+
+/* The child waits on its wake slot W for REF to reach 50 bytes, then exits 0. */
+static int child_reader(struct edge_inflight *t, struct edge_inflight_ref ref, int w)
+{
+	struct edge_inflight_view v;
+	struct pollfd pfd = {.fd = t->wake_fd[w], .events = POLLIN};
+	uint64_t n;
+
+	edge_inflight_watch(t, ref, w);
+	for (;;) {
+		if (edge_inflight_peek(t, ref, &v) != 0)
+			return 2;
+		if (v.avail >= 50)
+			return v.state == EDGE_IF_FETCHING && v.size == 100 ? 0 : 3;
+		if (poll(&pfd, 1, 5000) != 1)
+			return 4;
+		if (read(t->wake_fd[w], &n, sizeof(n)) != sizeof(n))
+			return 5;
+	}
+}
+
+static void test_claims(struct edge_inflight *t)
+{
+	struct edge_inflight_ref a, b, c;
+	struct edge_inflight_view v;
+	char tmp[80];
+	uint64_t size = 0;
+	int w0 = edge_inflight_wake_take(t, 100), w1 = edge_inflight_wake_take(t, 101), status;
+	pid_t child;
+
+	CHECK(w0 == 0 && w1 == 1);
+	CHECK_INT(claim(t, "t/a.m4s", false, 100, &a), EDGE_CLAIM_FETCH);
+	CHECK_INT(edge_inflight_claim(t, "t/a.m4s", ".tmp/y", 0, false, 101, &b, tmp, &size),
+		  EDGE_CLAIM_JOIN);
+	CHECK(b.slot == a.slot && b.gen == a.gen && strcmp(tmp, ".tmp/x") == 0 && size == 100);
+	CHECK_INT(edge_inflight_active(t), 1);
+	fflush(stdout);
+	if ((child = fork()) == 0)
+		_exit(child_reader(t, b, w1));
+	usleep(20000);
+	edge_inflight_progress(t, a, 20, 0, w0);
+	usleep(20000);
+	edge_inflight_progress(t, a, 60, 100, w0);
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	edge_inflight_finish(t, a, 0, w0);
+	CHECK_INT(edge_inflight_peek(t, a, &v), 0);
+	CHECK(v.state == EDGE_IF_DONE && v.avail == 100);
+	CHECK_INT(claim(t, "t/a.m4s", false, 101, &c), EDGE_CLAIM_DONE);
+	/* what the index has is not what this caller wants: a new fetch in the slot */
+	CHECK_INT(claim(t, "t/a.m4s", true, 101, &c), EDGE_CLAIM_FETCH);
+	CHECK(c.slot == a.slot && c.gen != a.gen);
+	CHECK_INT(edge_inflight_peek(t, a, &v), -ESTALE);
+	/* the fetcher's process died: its fetch fails, and the next claim fetches */
+	edge_inflight_process_gone(t, 101);
+	CHECK_INT(edge_inflight_peek(t, c, &v), 0);
+	CHECK(v.state == EDGE_IF_FAILED && v.result == -EIO);
+	CHECK_INT(claim(t, "t/a.m4s", false, 100, &c), EDGE_CLAIM_FETCH);
+	edge_inflight_finish(t, c, -EBADMSG, w0);
+	CHECK_INT(claim(t, "t/a.m4s", false, 100, &c), EDGE_CLAIM_FETCH);
+	edge_inflight_finish(t, c, 0, w0);
+	CHECK_INT(edge_inflight_active(t), 0);
+	CHECK_INT(edge_inflight_wake_take(t, 102), 1); /* 101's wake slot is free again */
+	CHECK_INT(claim(t, "t/a.m4s", false, 100, &c), EDGE_CLAIM_DONE); /* the slot kept it */
+}
+
+static void test_full(struct edge_inflight *t)
+{
+	struct edge_inflight_ref r[EDGE_INFLIGHT_SLOTS];
+	char key[32];
+	int fetching = 0;
+
+	for (int i = 0; i < EDGE_INFLIGHT_SLOTS; i++) {
+		snprintf(key, sizeof(key), "f/%d.m4s", i);
+		fetching += claim(t, key, false, 100, &r[i]) == EDGE_CLAIM_FETCH;
+	}
+	CHECK_INT(fetching, EDGE_INFLIGHT_SLOTS); /* finished slots were taken over */
+	CHECK_INT(claim(t, "f/one-more.m4s", false, 100, &r[0]), -EBUSY);
+	edge_inflight_finish(t, r[7], 0, 0);
+	CHECK_INT(claim(t, "f/one-more.m4s", false, 100, &r[0]), EDGE_CLAIM_FETCH);
+	CHECK_INT(r[0].slot, r[7].slot);
+}
+
+int main(void)
+{
+	struct edge_inflight *t =
+	    mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(t != MAP_FAILED);
+	CHECK_INT(edge_inflight_init(t), 0);
+	test_claims(t);
+	test_full(t);
+	return test_done();
+}
