@@ -29,6 +29,11 @@ int ctl_view_edge(FILE *out, const json_t *edge);
 /* {"address", "title", "choices": [{"url", "why", "edge", "prefix_len"}...]} */
 int ctl_view_steer(FILE *out, const json_t *steer);
 
+/* {"title", "keys": [{"kid", "current", "added"}...]} */
+int ctl_view_keys(FILE *out, const json_t *list);
+/* Playback (a minted stream token) */
+int ctl_view_stream_token(FILE *out, const json_t *grant);
+
 /* {"jobs": [Job...], "total"} */
 int ctl_view_jobs(FILE *out, const json_t *list);
 /* Job */
