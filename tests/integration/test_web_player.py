@@ -9,12 +9,16 @@ Chromium (Debian's /usr/bin/chromium), driven through playwright-core by
 web_player.js, signs up, chooses a plan, logs out and in, finds the title by
 search, plays 10 s, has its network throttled through the DevTools protocol
 until hls.js switches down, turns subtitles on, seeks, switches the audio
-track, chooses a quality, obtains an offline license (its content key opened in the page with
-the device's WebCrypto X25519 key), lists the downloads, fits a phone's
-screen, and logs in over plain HTTP with a Bearer token.  The AES-128 key
-comes through the edge's redirect to the origin's key endpoint (CORS).
+track, chooses a quality, pauses and leaves, obtains an offline license (its
+content key opened in the page with the device's WebCrypto X25519 key),
+lists the downloads, finds the catalog's rows (Continue watching at the
+pause, Because you watched the title a neighbour made here also finished,
+Popular), fits a phone's screen, resumes on another device (a browser of its
+own) where the first left, and logs in over plain HTTP with a Bearer token.
+The AES-128 key comes through the edge's redirect to the origin's key
+endpoint (CORS).
 
-Screenshots (catalog.png, playback.png, phone-player.png, phone-downloads.png)
+Screenshots (catalog.png, playback.png, rows.png, phone-player.png, phone-downloads.png)
 are written to $REEL_TEST_LOG_DIR/web_player/ (BUILDDIR/meson-logs/web_player/
 under meson test).  Skipped (77) only when Chromium cannot start."""
 
@@ -24,6 +28,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import urllib.parse
 
 import edgetest as et
@@ -126,11 +131,30 @@ def catalog(t, o, tmp):
     t.check("the package has two renditions, two audio languages and subtitles",
             len(m["video"]) == 2 and sorted(a["language"] for a in m["audio"]) == ["en", "fr"]
             and [s["language"] for s in m["subtitles"]] == ["en"], m.get("audio"))
-    for tid, name in (("movie", "Big Buck Test"), ("other", "Another Clip")):
+    for tid, name in (("movie", "Big Buck Test"), ("other", "Another Clip"),
+                      ("third", "Third Clip")):
         r = o.admin("PUT", "/admin/v1/titles/%s?name=%s" % (tid, urllib.parse.quote(name)),
                     raw=manifest)
         t.check_eq("title %s registered: 201" % tid, r.status, 201)
     return key_hex, m
+
+
+def neighbour(t, o, m):
+    """A second viewer who finished the other title and the third: co-watching that
+    recommends the third to whoever finishes the other, and plays for Popular (counted
+    when the origin starts, so it is restarted)."""
+    token = o.user("neighbour@example.com", plan="basic")
+    for tid in ("other", "third"):
+        p = o.call("POST", "/api/v1/play", {"title": tid}, token=token)
+        t.check_eq("the neighbour plays %s: 201" % tid, p.status, 201)
+        lease = (p.json or {}).get("lease", "none")
+        r = o.call("POST", "/api/v1/play/%s/heartbeat" % lease, {"position": m["duration"]},
+                   token=token)
+        t.check_eq("... and watches it to the end: 200", r.status, 200)
+        o.call("DELETE", "/api/v1/play/" + lease, token=token)
+    time.sleep(1.5)  # the history is saved once a second
+    o.stop()
+    o.start()
 
 
 def drive(t, o, cert):
@@ -150,7 +174,8 @@ def drive(t, o, cert):
            "plain_base": "http://127.0.0.1:%d/" % o.port,
            "email": "viewer@example.com", "password": "correct horse battery staple",
            "search": "big", "title_id": "movie", "title_name": "Big Buck Test",
-           "subtitle_name": "English", "seek_to": 40, "throttle_bytes_per_s": THROTTLE}
+           "finish_id": "other", "finish_name": "Another Clip",
+           "subtitle_name": "English", "seek_to": 30, "throttle_bytes_per_s": THROTTLE}
     env = dict(os.environ, REEL_WEB_CONFIG=json.dumps(cfg))
     p = subprocess.run(["node", DRIVER], env=env, capture_output=True, text=True, timeout=170)
     report = {}
@@ -182,8 +207,8 @@ def check_report(t, r, key_hex, m):
     t.check_eq("logging out clears the cookie", get("login", "cookie_after_logout"), False)
     t.check_eq("logged in again, the page names the account", get("login", "who"),
                "viewer@example.com")
-    t.check_eq("the catalog lists both titles", sorted(get("search", "all") or []),
-               ["Another Clip", "Big Buck Test"])
+    t.check_eq("the catalog lists the three titles", sorted(get("search", "all") or []),
+               ["Another Clip", "Big Buck Test", "Third Clip"])
     t.check_eq("typing 'big' in the search leaves the one title that matches",
                get("search", "results"), ["Big Buck Test"])
     t.check("... said in the results count, and kept in the address",
@@ -224,11 +249,11 @@ def check_report(t, r, key_hex, m):
     t.check("... within 30 s", (get("throttle", "seconds") or 99) < 30, get("throttle", "seconds"))
     t.check("subtitles on: a cue of the English track",
             (get("subtitles", "cue") or "").startswith("Line "), get("subtitles", "cue"))
-    t.check("seeking to 40 s lands there and plays on",
-            abs((get("seek", "landed") or 0) - 40) < 2.5
-            and (get("seek", "state") or {}).get("time", 0) >= 41.5, r.get("seek"))
+    t.check("seeking to 30 s lands there and plays on",
+            abs((get("seek", "landed") or 0) - 30) < 2.5
+            and (get("seek", "state") or {}).get("time", 0) >= 31.5, r.get("seek"))
     t.check("... the position slider tells the time in words",
-            re.match(r"0:4\d of 1:00", get("seek", "valuetext") or ""), get("seek", "valuetext"))
+            re.match(r"0:3\d of 1:00", get("seek", "valuetext") or ""), get("seek", "valuetext"))
     t.check("switching the audio track to the other language: switched, still playing",
             get("audio", "to") and (get("audio", "state") or {}).get("audio") == get("audio", "to")
             and not (get("audio", "state") or {}).get("fatal"), r.get("audio"))
@@ -257,18 +282,55 @@ def check_report(t, r, key_hex, m):
             len(rows) == 1 and "Big Buck Test" in rows[0] and "in 30 days" in rows[0], rows)
     unnamed = [c for c in get("downloads", "controls") or [] if not c["name"]]
     t.check("... its buttons named", not unnamed, unnamed)
+    cont = get("rows", "continue") or {}
+    paused_at = get("keyboard", "paused_at") or 0
+    shown = re.match(r"Resume at (\d+):(\d\d)$", ((cont.get("cards") or [{}])[0]).get("resume", ""))
+    t.check("paused and left, the title is first under Continue watching, at the pause (%.1f s)"
+            % paused_at, cont.get("heading") == "Continue watching" and shown
+            and cont["cards"][0]["name"] == "Big Buck Test"
+            and abs(int(shown.group(1)) * 60 + int(shown.group(2)) - paused_at) <= 1.5, cont)
+    because = get("rows", "because") or {}
+    t.check_eq("a neighbour who finished the same title: Because you watched Another Clip, "
+               "Third Clip", (because.get("heading"), [c["name"] for c in because.get("cards", [])]),
+               ("Because you watched Another Clip", ["Third Clip"]))
+    popular = get("rows", "popular") or {}
+    t.check("Popular lists the titles the neighbour played",
+            popular.get("heading") == "Popular" and {"Another Clip", "Third Clip"} <=
+            {c["name"] for c in popular.get("cards", [])}, popular)
+    t.check_eq("the rows in order above the full list", get("rows", "headings"),
+               ["Continue watching", "Because you watched Another Clip", "Popular",
+                "All titles"])
+    hist = r.get("history") or {}
+    t.check("the history page lists both titles, the other finished, this one where it stands",
+            len(hist.get("rows") or []) == 2 and "Another Clip" in hist["rows"][0]
+            and "finished" in hist["rows"][0] and "Big Buck Test" in hist["rows"][1]
+            and "of 1:00" in hist["rows"][1], hist.get("rows"))
+    t.check_eq("Download saves the whole history as reel-history.json",
+               (hist.get("file_name"), hist.get("export")),
+               ("reel-history.json", {"format": "reel-history-v1", "email": "viewer@example.com",
+                                      "titles": [["other", "finished"], ["movie", "in_progress"]]}))
+    t.check("Remove takes the entry out of the list",
+            len(hist.get("after") or []) == 1 and "Big Buck Test" in hist["after"][0],
+            hist.get("after"))
+    unnamed = [c for c in hist.get("controls") or [] if not c["name"]]
+    t.check("... the history's buttons named", hist.get("controls") and not unnamed, unnamed)
     t.check_eq("on a phone's screen (390 px) nothing is wider than the screen",
                get("phone", "fits"),
-               {"catalog": True, "title": True, "player": True, "downloads": True})
+               {"catalog": True, "title": True, "player": True, "downloads": True,
+                "history": True})
+    left, started = get("phone", "left_at") or 0, get("device", "started_at") or -99
+    t.check("on another device (a browser of its own) play starts where the first left "
+            "(%.1f s): %.1f s" % (left, started), abs(started - left) <= 2.0, (left, started))
     t.check_eq("over plain HTTP the login works with a Bearer token kept in the tab",
                (get("bearer", "titles"), get("bearer", "token_length"), get("bearer", "cookies")),
-               (2, 43, []))
+               (3, 43, []))
     csp = [c for c in r.get("console", []) if "CSP" in c or "Content Security Policy" in c]
     t.check("no Content-Security-Policy violation on any page", not csp, csp)
     fatal = [c for c in r.get("console", []) if "hls.js error" in c and "fatal" in c]
     t.check("no fatal hls.js error", not fatal, fatal)
     t.check("no error thrown in the page", not r.get("page_errors"), r.get("page_errors"))
-    for name in ("catalog.png", "playback.png", "phone-player.png", "phone-downloads.png"):
+    for name in ("catalog.png", "playback.png", "rows.png", "phone-player.png",
+                 "phone-downloads.png"):
         p = os.path.join(LOG_DIR, name)
         t.check("screenshot %s written" % p, os.path.getsize(p) > 5000 if os.path.exists(p)
                 else False)
@@ -301,6 +363,7 @@ def main(t):
     cert = et.make_cert(t.tmp, "localhost")
     o, edge, _ = servers(t, cert)
     key_hex, m = catalog(t, o, t.tmp)
+    neighbour(t, o, m)
     r = drive(t, o, cert)
     check_report(t, r, key_hex, m)
     server_side(t, o, edge, r)

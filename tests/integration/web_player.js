@@ -3,8 +3,11 @@
 // plan, log out and in, search, open the title, play, the network
 // throttled through the DevTools protocol, subtitles, seek, another audio
 // track, a quality chosen in the menu, the keyboard, leaving the player
-// (also while it loads), a download's license, the downloads page, a
-// phone-sized screen, and a login over plain HTTP (Bearer, no cookie).  It
+// (also while it loads), a download's license, the downloads page, the
+// catalog's rows (Continue watching, Because you watched, Popular), the
+// watch history (its export, an entry removed), a
+// phone-sized screen, another device (a browser of its own) resuming where
+// the first left, and a login over plain HTTP (Bearer, no cookie).  It
 // reports what it saw as JSON for test_web_player.py, which makes the
 // checks.
 //
@@ -262,8 +265,9 @@ async function run(ctx) {
     await page.locator('figure.player button.play').focus();
     await page.keyboard.press('Enter');
     await page.waitForTimeout(300);
-    f.paused_by_enter = (await playing(page)).paused !== before;
-    await page.keyboard.press('Enter');
+    const paused = await playing(page);
+    f.paused_by_enter = paused.paused !== before;
+    f.paused_at = paused.time; // left paused: the position the catalog shows next
   });
   await step('leave', async (f) => {
     await page.getByRole('link', {name: 'Back to the title'}).click();
@@ -305,13 +309,61 @@ async function run(ctx) {
     f.rows = await page.locator('table.downloads tbody tr').allInnerTexts();
     f.controls = await controlsNamed(page, 'main');
   });
+  await step('rows', async (f) => {
+    // This viewer finishes the other title (the neighbour the test made
+    // finished it and a third): the third is recommended because of it.
+    await page.evaluate(async (id) => {
+      const {api} = await import('/api.js');
+      const t = await api('GET', '/api/v1/titles/' + id);
+      const p = await api('POST', '/api/v1/play', {title: id});
+      await api('POST', `/api/v1/play/${p.lease}/heartbeat`, {position: t.duration});
+      await api('DELETE', `/api/v1/play/${p.lease}`);
+    }, cfg.finish_id);
+    await page.getByRole('navigation').getByRole('link', {name: 'Catalog'}).click();
+    await heading(page, 'Catalog');
+    await page.locator('[aria-labelledby=row-continue] .title-card').first().waitFor();
+    const row = (id) => page.evaluate((sel) => {
+      const s = document.querySelector(`section[aria-labelledby=${sel}]`);
+      return s && {heading: s.querySelector('h2').textContent,
+                   cards: [...s.querySelectorAll('.title-card')].map((c) => ({
+                     name: c.querySelector('.name').textContent,
+                     resume: (c.querySelector('.resume') || {}).textContent || ''}))};
+    }, id);
+    f.continue = await row('row-continue');
+    f.because = await row('row-because');
+    f.popular = await row('row-popular');
+    f.headings = await page.locator('main h2').allTextContents();
+    await page.screenshot({path: path.join(cfg.shots, 'rows.png'), fullPage: true});
+  });
+  await step('history', async (f) => {
+    await page.getByRole('navigation').getByRole('link', {name: 'Account'}).click();
+    await heading(page, 'Account');
+    await page.getByRole('link', {name: 'Watch history'}).click();
+    await heading(page, 'Watch history');
+    const rows = page.locator('table.history tbody tr');
+    await rows.first().waitFor();
+    f.rows = await rows.allInnerTexts();
+    const [file] = await Promise.all([
+      page.waitForEvent('download', {timeout: 15000}),
+      page.getByRole('button', {name: /^Download the whole history/}).click()]);
+    f.file_name = file.suggestedFilename();
+    const saved = JSON.parse(fs.readFileSync(await file.path(), 'utf8'));
+    f.export = {format: saved.format, email: saved.email,
+                titles: saved.history.map((e) => [e.title, e.status])};
+    await page.getByRole('button', {name: 'Remove ' + cfg.finish_name}).click();
+    await page.waitForFunction((n) => document.querySelectorAll('table.history tbody tr')
+      .length === n, f.rows.length - 1, {timeout: 10000});
+    f.after = await rows.allInnerTexts();
+    f.controls = await controlsNamed(page, 'main');
+  });
   await step('phone', async (f) => {
     await page.setViewportSize({width: 390, height: 844});
     f.fits = {};
     for (const [name, hash, h1] of [['catalog', '#/', 'Catalog'],
                                      ['title', '#/title/' + cfg.title_id, cfg.title_name],
                                      ['player', '#/watch/' + cfg.title_id, cfg.title_name],
-                                     ['downloads', '#/downloads', 'Downloads']]) {
+                                     ['downloads', '#/downloads', 'Downloads'],
+                                     ['history', '#/history', 'Watch history']]) {
       await page.evaluate((h) => { location.hash = h; }, hash);
       await heading(page, h1);
       if (name === 'player') {
@@ -323,8 +375,47 @@ async function run(ctx) {
       }
       await page.waitForTimeout(300);
       f.fits[name] = await noOverflow(page);
+      if (name === 'player') {
+        // paused before leaving: where the other device resumes
+        f.left_at = await page.evaluate(() => {
+          const v = document.querySelector('video');
+          v.pause();
+          return v.currentTime;
+        });
+      }
     }
     await page.screenshot({path: path.join(cfg.shots, 'phone-downloads.png'), fullPage: true});
+  });
+  // Another device of the viewer: a browser of its own; play starts where
+  // the first one left.
+  await step('device', async (f) => {
+    const browser = await chromium.launch(launchOptions());
+    try {
+      const other = await (await browser.newContext({viewport: {width: 1280, height: 800}}))
+        .newPage();
+      other.setDefaultTimeout(15000);
+      other.on('pageerror', (e) => report.page_errors.push('other device: ' + String(e)));
+      other.on('console', (m) => {
+        if (['error', 'warning'].includes(m.type())) {
+          report.console.push(`other device: ${m.type()}: ${m.text()}`);
+        }
+      });
+      await other.goto(cfg.base + '#/watch/' + cfg.title_id);
+      await heading(other, 'Log in');
+      await other.getByLabel('Email').fill(email);
+      await other.getByLabel('Password').fill(password);
+      await other.getByRole('button', {name: 'Log in'}).click();
+      await heading(other, cfg.title_name);
+      await other.waitForFunction(() => {
+        const v = document.querySelector('video');
+        return v && !v.paused && !v.seeking && v.readyState >= 3;
+      }, null, {timeout: 20000});
+      f.started_at = (await playing(other)).time;
+      await other.getByRole('link', {name: 'Back to the title'}).click();
+      await heading(other, cfg.title_name);
+    } finally {
+      await browser.close().catch(() => {});
+    }
   });
   await step('bearer', async (f) => {
     await ctx.clearCookies();
@@ -343,19 +434,19 @@ async function run(ctx) {
   });
 }
 
+const launchArgs = () => [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-dev-shm-usage', '--ignore-certificate-errors-spki-list=' + cfg.spki];
+const launchOptions = () => ({executablePath: cfg.chromium, headless: true, timeout: 30000,
+                              args: launchArgs()});
+
 async function main() {
   const userData = fs.mkdtempSync(path.join(cfg.tmp, 'chromium-profile-'));
   let ctx;
   try {
     ctx = await chromium.launchPersistentContext(userData, {
-      executablePath: cfg.chromium,
-      headless: true,
-      viewport: {width: 1280, height: 800},
-      timeout: 30000,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-             '--disable-background-networking', '--disable-component-update', '--disable-sync',
-             '--disable-dev-shm-usage', '--ignore-certificate-errors-spki-list=' + cfg.spki],
-    });
+      ...launchOptions(), viewport: {width: 1280, height: 800}});
   } catch (e) {
     report.launch_error = String(e.message || e);
     save();

@@ -59,5 +59,7 @@ export async function accountView(main, ctx) {
   main.append(h('div', {}, heading('Account'),
     h('p', {}, 'Signed in as ', h('strong', {text: me.email}), '.'),
     h('p', {id: 'subscription', text: subscriptionText(sub)}), cancel,
+    h('p', {}, h('a', {href: '#/history', text: 'Watch history'}),
+      ': what you watched; remove an entry or download it all.'),
     plans.plans.length ? form : h('p', {text: 'No plans are offered yet.'})));
 }

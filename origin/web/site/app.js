@@ -1,7 +1,8 @@
 // The web player: a page per location hash ("#/", "#/title/ID",
 // "#/watch/ID", ...), each drawn by its view into a page in <main>.  A view
 // is view(page, {params, query, session}) and may return a function that
-// cleans up when the page changes (the player ends its lease).
+// cleans up when the page changes (the player reports its position and ends
+// its lease): cleanup({unloading}), UNLOADING when the page goes away.
 
 import {api, dropSession, explain, whoAmI} from './api.js';
 import {accountView} from './account.js';
@@ -9,6 +10,7 @@ import {loginView, signupView} from './auth.js';
 import {catalogView} from './catalog.js';
 import {alertBox, announce} from './dom.js';
 import {downloadsView} from './downloads.js';
+import {historyView} from './history.js';
 import {watchView} from './player.js';
 import {titleView} from './title.js';
 
@@ -21,6 +23,7 @@ const routes = [
   {pattern: '/watch/:id', view: watchView},
   {pattern: '/downloads', view: downloadsView},
   {pattern: '/account', view: accountView},
+  {pattern: '/history', view: historyView},
 ];
 
 const session = {
@@ -128,7 +131,7 @@ async function start() {
     document.getElementById('main').focus();
   });
   window.addEventListener('hashchange', render);
-  window.addEventListener('pagehide', () => cleanup && cleanup());
+  window.addEventListener('pagehide', () => cleanup && cleanup({unloading: true}));
   try {
     session.me = await whoAmI();
   } catch (e) {

@@ -18,19 +18,39 @@ export async function catalogView(main, {query}) {
   const listHeading = h('h2', {id: 'results-heading'});
   let pending = null, timer = 0;
 
+  // The catalog entries seen so far by id: search results show their facts.
+  const known = new Map();
+
+  // The first PAGE titles of the catalog, or those matching Q (ranked by
+  // /api/v1/search: prefix as one types, without accents or case), as
+  // {titles, total, best} (BEST: the search's best PAGE of more).
+  async function list(q, signal) {
+    if (!q) {
+      const all = await api('GET', '/api/v1/titles?limit=' + PAGE, undefined, {signal});
+      for (const t of all.titles) known.set(t.id, t);
+      return all;
+    }
+    const found = await api('GET', `/api/v1/search?limit=${PAGE}&q=${encodeURIComponent(q)}`,
+                            undefined, {signal});
+    const titles = found.results.map((r) => known.get(r.title) ||
+                                     {id: r.title, name: r.name, duration: r.duration});
+    return {titles, total: titles.length, best: titles.length === PAGE};
+  }
+
   async function search() {
     const q = input.value.trim();
     if (pending) pending.abort();
     pending = new AbortController();
-    const path = '/api/v1/titles?limit=' + PAGE + (q ? '&q=' + encodeURIComponent(q) : '');
     try {
-      const list = await api('GET', path, undefined, {signal: pending.signal});
-      const shown = list.titles.length < list.total ? ` (first ${list.titles.length})` : '';
+      const found = await list(q, pending.signal);
+      const shown = found.best ? ' (the best)' :
+        found.titles.length < found.total ? ` (first ${found.titles.length})` : '';
       count.textContent = q ?
-        `${list.total} title${list.total === 1 ? ' matches' : 's match'} “${q}”${shown}` :
-        `${list.total} title${list.total === 1 ? '' : 's'}${shown}`;
+        `${found.total} title${found.total === 1 ? ' matches' : 's match'} “${q}”${shown}` :
+        `${found.total} title${found.total === 1 ? '' : 's'}${shown}`;
       listHeading.textContent = q ? 'Results' : 'All titles';
-      results.replaceChildren(list.titles.length ? titleList(list.titles, listHeading.textContent) :
+      results.replaceChildren(found.titles.length ?
+        titleList(found.titles, listHeading.textContent) :
         h('p', {text: q ? 'Nothing matches: try fewer letters.' : 'The catalog is empty.'}));
       rows.hidden = Boolean(q);
       // the address follows the search while this page is the one shown
@@ -54,6 +74,7 @@ export async function catalogView(main, {query}) {
     search();
   });
   main.append(heading('Catalog'), form, rows, listHeading, results);
-  await Promise.all([search(), drawRows(rows)]);
+  const listed = search();
+  await Promise.all([listed, drawRows(rows, listed.then(() => known))]);
   return () => { window.clearTimeout(timer); if (pending) pending.abort(); };
 }

@@ -1,6 +1,8 @@
 // Small helpers for building the page without innerHTML: elements, the
 // status line screen readers hear, and how times, dates and sizes read.
 
+import {explain} from './api.js';
+
 // An element TAG with PROPS (class, text, on<event> handlers, hidden, and
 // any other attribute by name) and CHILDREN (nodes or strings; null skipped).
 export function h(tag, props = {}, ...children) {
@@ -40,6 +42,20 @@ export function announce(message) {
 // An alert box for an error; its text is read out at once.
 export function alertBox(message) {
   return h('p', {class: 'alert', role: 'alert', text: message});
+}
+
+// A button LABEL for SUBJECT (its accessible name is "LABEL SUBJECT") that
+// runs RUN when pressed; RUN's failure is shown in PROBLEM.
+export function actionButton(label, subject, run, problem) {
+  return h('button', {type: 'button', class: 'secondary', text: label,
+                      'aria-label': `${label} ${subject}`, onclick: async () => {
+    problem.replaceChildren();
+    try {
+      await run();
+    } catch (e) {
+      problem.append(alertBox(explain(e)));
+    }
+  }});
 }
 
 // 75 -> "1:15", 3725 -> "1:02:05".

@@ -1,9 +1,9 @@
 // Offline downloads: obtaining a title's license for this device, and the
 // page of this device's downloads with their expiry (renew, release).
 
-import {api, explain} from './api.js';
+import {api} from './api.js';
 import {deviceSupported, forgetLicense, keepLicense, storedLicenses, thisDevice} from './device.js';
-import {alertBox, announce, daysLeft, h, heading, when} from './dom.js';
+import {actionButton, alertBox, announce, daysLeft, h, heading, when} from './dom.js';
 import {licenseVerifies, openLicense} from './license.js';
 
 // Check LICENSE as a player would before relying on it: its signature, and
@@ -39,16 +39,10 @@ async function titleNames(ids) {
 }
 
 function row(d, name, refresh, problem) {
-  const act = (label, fn) => h('button', {type: 'button', class: 'secondary', text: label,
-                                          'aria-label': `${label} ${name}`, onclick: async () => {
-    problem.replaceChildren();
-    try {
-      await fn();
-      await refresh();
-    } catch (e) {
-      problem.append(alertBox(explain(e)));
-    }
-  }});
+  const act = (label, fn) => actionButton(label, name, async () => {
+    await fn();
+    await refresh();
+  }, problem);
   return h('tr', {},
     h('th', {scope: 'row'}, h('a', {href: '#/title/' + encodeURIComponent(d.title),
                                     text: name})),
@@ -85,7 +79,7 @@ export async function downloadsView(main) {
     const others = list.downloads.length - mine.length;
     const held = new Set(kept.map((k) => k.id));
     const names = await titleNames(mine.map((d) => d.title));
-    const table = h('table', {class: 'downloads'},
+    const table = h('table', {class: 'listing downloads'},
       h('caption', {text: `On this device (${device.id})`}),
       h('thead', {}, h('tr', {}, ['Title', 'Issued', 'Expires', 'Renewals', 'Actions'].map(
         (c) => h('th', {scope: 'col', text: c})))),

@@ -1,8 +1,10 @@
 // Playback: POST /api/v1/play gives a lease and the edge's tokenized master
 // playlist; hls.js plays it (the native player where the browser has no
-// Media Source Extensions), the lease is kept with heartbeats and ended
-// when the page changes.  The controls are the page's own, all buttons,
-// selects and a range input: every one reachable and labelled.
+// Media Source Extensions) from the answer's resume point, the lease is
+// kept with heartbeats that report the position (also on pause, seek and
+// leaving) and ended when the page changes.  The controls are the page's
+// own, all buttons, selects and a range input: every one reachable and
+// labelled.
 //
 // The figure's data-* attributes tell what plays (tests read them):
 // data-height (the level on screen), data-load-height (the level hls.js
@@ -33,17 +35,42 @@ function fill(menu, options, value) {
   menu.field.hidden = options.length < 2;
 }
 
-// The lease: heartbeats every interval; STOP ends it (on leaving the page).
-function keepLease(play, onEnded) {
-  const beat = window.setInterval(async () => {
-    try {
-      await api('POST', `/api/v1/play/${play.lease}/heartbeat`);
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 404) onEnded();
+const REPORT_EVERY = 15; // seconds between position reports while playing, at most
+
+// The lease of PLAY for VIDEO: a heartbeat every interval (every
+// REPORT_EVERY seconds at most) that reports the position, and one more on
+// pause and seek.  Nothing is reported before playback started (at the
+// resume point): a player left while it loads keeps the viewer's place.
+// ONENDED: the lease is gone.  Returns STOP(unloading), which reports the
+// last position and ends the lease; leaving the page it waits for that
+// report (at most a few seconds), unloading it cannot, so both calls go
+// out at once, in order, with keepalive.
+function keepLease(play, video, onEnded) {
+  let started = false, ended = false;
+  const beat = (options = {}) => {
+    const body = started ? {position: Math.min(video.currentTime, video.duration || Infinity)} :
+      undefined;
+    return api('POST', `/api/v1/play/${play.lease}/heartbeat`, body, options).catch((e) => {
+      if (e instanceof ApiError && e.status === 404 && !ended) {
+        ended = true;
+        onEnded();
+      }
+    });
+  };
+  const report = () => { if (started) beat(); };
+  video.addEventListener('playing', () => { started = true; }, {once: true});
+  video.addEventListener('pause', report);
+  video.addEventListener('seeked', report);
+  const timer = window.setInterval(beat, Math.max(5, Math.min(REPORT_EVERY,
+                                                               play.heartbeat_interval)) * 1000);
+  return async (unloading) => {
+    window.clearInterval(timer);
+    video.removeEventListener('pause', report);
+    video.removeEventListener('seeked', report);
+    const last = started && !ended ? beat({keepalive: true}) : null;
+    if (last && !unloading) {
+      await Promise.race([last, new Promise((r) => window.setTimeout(r, 3000))]);
     }
-  }, Math.max(5, play.heartbeat_interval) * 1000);
-  return () => {
-    window.clearInterval(beat);
     api('DELETE', `/api/v1/play/${play.lease}`, undefined, {keepalive: true}).catch(() => {});
   };
 }
@@ -116,8 +143,9 @@ function controls(video, figure, duration) {
 }
 
 // hls.js on VIDEO with the MENUS; STATE and FIGURE show what plays.
-function startHls(url, video, figure, menus, state) {
-  const hls = new Hls(HLS_CONFIG);
+// START: the position to start at, seconds.
+function startHls(url, start, video, figure, menus, state) {
+  const hls = new Hls({...HLS_CONFIG, startPosition: start > 0 ? start : -1});
   const height = (i) => (hls.levels[i] ? hls.levels[i].height : 0);
   let recoveries = 0;
 
@@ -199,24 +227,30 @@ export async function watchView(main, {params}) {
   const menus = controls(video, figure, t.duration);
   figure.append(state);
   main.append(figure);
-  const stop = keepLease(play, () => {
+  const stop = keepLease(play, video, () => {
     figure.append(alertBox('This playback session ended: reload the page to go on.'));
     video.pause();
   });
   let hls = null;
   if (Hls.isSupported()) {
-    hls = startHls(play.url, video, figure, menus, state);
+    hls = startHls(play.url, play.resume, video, figure, menus, state);
   } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
     video.src = play.url;
+    if (play.resume > 0) {
+      video.addEventListener('loadedmetadata', () => { video.currentTime = play.resume; },
+                             {once: true});
+    }
     state.textContent = 'Playing (the browser\'s own HLS)';
     video.play().catch(() => announce('Press Play to start.'));
   } else {
     main.append(alertBox('This browser cannot play HLS.'));
   }
-  return () => {
-    stop();
+  if (play.resume > 0) announce(`Resuming at ${clock(play.resume)}.`);
+  return async ({unloading} = {}) => {
+    const stopped = stop(unloading); // the position is taken before the video stops
     if (hls) hls.destroy();
     video.removeAttribute('src');
     video.load();
+    await stopped;
   };
 }

@@ -1,32 +1,62 @@
 // The catalog's rows above the full list ("Continue watching", "Because you
 // watched …", "Popular"), one line each in ROWS, in the order they show:
 //
-//   {id, path, heading(answer), titles(answer)}
+//   {id, path, rows(answer)}
 //
-// ID names the row's section (its heading is "row-ID"); PATH is the API
-// path that lists the row's titles; HEADING and TITLES read the heading (it
-// may name a title of the answer) and the titles (catalog entries, as
-// /api/v1/titles gives them) from that answer.  A row with no titles, or
-// whose path fails, is left out.  Each row is added with the API it reads.
+// PATH is the API path that lists the line's titles; ROWS reads from its
+// answer the rows it makes, [{heading, titles}] (one line may make several:
+// one per "because" title), TITLES as cards.js shows them (with the facts
+// of the catalog entries the page has, when it has them).  The first row
+// of line ID is the section "row-ID", the next ones "row-ID-2", ...  A row
+// with no titles, or a line whose path fails, is left out.
 
 import {api} from './api.js';
 import {titleList} from './cards.js';
 import {h} from './dom.js';
 
-export const ROWS = [];
+const BECAUSE_ROWS = 3; // "Because you watched …" rows at most
+const ROW_LENGTH = 20;
 
-// One row's section, or null when it has nothing to show.
-async function drawRow(row) {
-  const answer = await api('GET', row.path);
-  const titles = (answer && row.titles(answer)) || [];
-  if (!titles.length) return null;
-  const id = 'row-' + row.id;
-  return h('section', {class: 'row', 'aria-labelledby': id},
-    h('h2', {id, text: row.heading(answer)}), titleList(titles, row.heading(answer)));
+// A viewing API's item ({title, name, duration, ...}) as a card shows it.
+const card = (x, resume) => ({id: x.title, name: x.name, duration: x.duration, resume});
+
+// Recommendations that come from a title of one's history, grouped by that
+// title in the order they rank: "Because you watched X" rows.
+function becauseRows(answer) {
+  const groups = new Map();
+  for (const r of answer.recommendations) {
+    if (!r.because) continue;
+    if (!groups.has(r.because.title)) {
+      groups.set(r.because.title, {heading: `Because you watched ${r.because.name}`, titles: []});
+    }
+    groups.get(r.because.title).titles.push(card(r));
+  }
+  return [...groups.values()].slice(0, BECAUSE_ROWS);
 }
 
-// Every row of ROWS into CONTAINER, in order; a row that fails is left out.
-export async function drawRows(container) {
-  const sections = await Promise.all(ROWS.map((r) => drawRow(r).catch(() => null)));
-  container.replaceChildren(...sections.filter(Boolean));
+export const ROWS = [
+  {id: 'continue', path: '/api/v1/me/continue?limit=' + ROW_LENGTH,
+   rows: (a) => [{heading: 'Continue watching', titles: a.titles.map((x) => card(x, x.position))}]},
+  {id: 'because', path: '/api/v1/me/recommendations?limit=' + ROW_LENGTH, rows: becauseRows},
+  {id: 'popular', path: '/api/v1/popular?limit=' + ROW_LENGTH,
+   rows: (a) => [{heading: 'Popular', titles: a.titles.map((x) => card(x))}]},
+];
+
+// The sections of line LINE, those with titles; KNOWN: catalog entries by id.
+async function drawLine(line, known) {
+  const answer = await api('GET', line.path);
+  const entries = await known;
+  const full = (t) => (entries.has(t.id) ? {...entries.get(t.id), resume: t.resume} : t);
+  return line.rows(answer).filter((r) => r.titles.length).map((r, i) => {
+    const id = 'row-' + line.id + (i ? '-' + (i + 1) : '');
+    return h('section', {class: 'row', 'aria-labelledby': id},
+      h('h2', {id, text: r.heading}), titleList(r.titles.map(full), r.heading));
+  });
+}
+
+// Every row of ROWS into CONTAINER, in order; a line that fails is left out.
+// KNOWN: a promise of the catalog entries the page has, a Map by id.
+export async function drawRows(container, known) {
+  const lines = await Promise.all(ROWS.map((l) => drawLine(l, known).catch(() => [])));
+  container.replaceChildren(...lines.flat());
 }
