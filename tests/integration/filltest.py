@@ -187,6 +187,9 @@ class Upstream:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # the head and each chunk go out when written, as from a real server: with
+            # Nagle's algorithm a chunk would wait for the ACK of the head
+            disable_nagle_algorithm = True
 
             def log_message(self, *a):
                 pass

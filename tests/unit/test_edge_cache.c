@@ -101,7 +101,8 @@ static uint64_t disk_bytes(void)
 	FILE *p;
 
 	snprintf(cmd, sizeof(cmd),
-		 "find %s -type f -printf '%%s\\n' | awk '{s+=$1} END {print s+0}'", root);
+		 "find %s -type f -printf '%%s\\n' 2>/dev/null | awk '{s+=$1} END {print s+0}'",
+		 root);
 	if ((p = popen(cmd, "r"))) {
 		if (fscanf(p, "%llu", &n) != 1)
 			n = 0;
@@ -168,8 +169,11 @@ static void test_quota_across_processes(void)
 				char key[64];
 
 				snprintf(key, sizeof(key), "q%d/o%d.ts", p, i);
+				/* the walk of disk_bytes() is not atomic: a file evicted after the
+				 * walk counted it and one placed where the walk goes later are
+				 * both counted, at most one per process placing meanwhile */
 				bad = put(cc, key, 1000, i, EDGE_ORIGIN_PULL, 100 + i) != 0 ||
-				      disk_bytes() > 10000;
+				      disk_bytes() > 10000 + 4 * 1000;
 			}
 			edge_cache_free(cc);
 			_exit(bad);
