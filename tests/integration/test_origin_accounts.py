@@ -342,7 +342,16 @@ def hashing_drain(t):
     o = t.origin(auth={"hash_threads": "1", "hash_queue": "8"})
     o.call("POST", "/api/v1/signup", {"email": "drain@example.com", "password": PASSWORD})
     conns = send_logins(o, 6, "drain@example.com", PASSWORD)
-    time.sleep(0.03)  # read and queued; one thread needs > 100 ms for all six
+    # SIGTERM once the logins are read and handed to the hashing pool (one
+    # thread needs > 100 ms for all six), however slow the machine is.
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        r = o.call("GET", "/metrics", port=o.admin_port)
+        m = et.parse_metrics(r.body.decode()) if r.status == 200 else {}
+        if m.get("reel_origin_hash_running", 0) + m.get("reel_origin_hash_queued", 0) >= 5:
+            break
+        time.sleep(0.005)
+    time.sleep(0.02)
     o.proc.send_signal(signal.SIGTERM)
     rs = read_all(conns)
     t.check("logins in flight at SIGTERM are all answered 200",
