@@ -48,6 +48,7 @@ struct keyset;
 struct pwhash_pool;
 struct admin_tokens;
 struct web;
+struct fill;
 
 /*
  * What the handlers of both APIs work with: one per process, set up by
@@ -70,6 +71,8 @@ struct origin_api {
 	const struct admin_tokens *admins; /* who may use the admin API */
 	struct metrics *metrics;	   /* the HTTP counters, for /metrics */
 	struct web *web;		   /* the web player's files; NULL: none */
+	struct fill *fill;		   /* the fill scheduler; NULL: none */
+	const struct keyset *control_keys; /* published: the keys fill requests are signed with */
 
 	/* the origin's counters for /metrics: the loop's own, read by the same thread */
 	uint64_t count[ORIGIN_COUNT_MAX];

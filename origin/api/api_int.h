@@ -230,6 +230,9 @@ api_handler api_admin_titles_list, api_admin_title_get, api_admin_title_put, api
 api_handler api_admin_edges_list, api_admin_edge_add, api_admin_edge_get, api_admin_edge_drain,
     api_admin_edge_resume, api_admin_edge_secret, api_admin_edge_delete, api_admin_steer;
 
+/* api_fill.c */
+api_handler api_admin_fill_status, api_admin_fill_urgent;
+
 /* The edge API's handlers (routed in edge_routes.c). */
 /* api_edges.c */
 api_handler api_edge_heartbeat;
