@@ -118,12 +118,14 @@ struct fill {
 	struct ftitle *titles;
 	struct fedge *fedges;
 	struct xfer *xfers;
+	struct event *kick; /* a pass at the next turn of the loop */
 	int64_t now;
 	bool rescan_now;
 };
 
 static void job_fail(struct fjob *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void start_work(struct fill *f, struct fedge *e);
+static void plan(struct fill *f);
 
 /* ---- titles ------------------------------------------------------------------ */
 
@@ -595,6 +597,10 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 			e->capacity = max ? max : bytes + free_;
 			e->inv_error[0] = '\0';
 			json_decref(doc);
+			plan(f); /* what it lacks can start now */
+			for (struct fedge *o = f->fedges; o; o = o->next)
+				if (o != e)
+					start_work(f, o);
 		} else {
 			snprintf(e->inv_error, sizeof(e->inv_error), "GET /fill/: %s",
 				 ok ? "unexpected status" : curl_easy_strerror(result));
@@ -866,6 +872,8 @@ static void start_work(struct fill *f, struct fedge *e)
 
 void fill_tick(struct fill *f, int64_t now)
 {
+	if (now < f->now)
+		now = f->now;
 	f->now = now;
 	titles_refresh(f);
 	edges_refresh(f);
@@ -885,13 +893,22 @@ void fill_tick(struct fill *f, int64_t now)
 		start_work(f, e);
 }
 
+static void kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fill *f = arg;
+
+	fill_tick(f, (int64_t)time(NULL));
+}
+
 void fill_title_added(struct fill *f, const char *title, bool urgent)
 {
 	struct ftitle *t = title_get(f, title);
+	static const struct timeval now = {0, 0};
 
 	if (t && urgent)
 		t->urgent = true;
 	f->rescan_now = true;
+	evtimer_add(f->kick, &now);
 }
 
 bool fill_window_open(const struct fill_params *p, int64_t now)
@@ -1000,8 +1017,11 @@ struct fill *fill_new(struct event_base *base, struct edges *e, struct catalog *
 	f->p = *p;
 	if (!f->p.parallel)
 		f->p.parallel = 1;
-	if (!(f->loop = curl_loop_new(base, xfer_done, f))) {
+	if (!(f->loop = curl_loop_new(base, xfer_done, f)) ||
+	    !(f->kick = evtimer_new(base, kick_cb, f))) {
+		curl_loop_free(f->loop);
 		free(f);
+		errno = ENOMEM;
 		return NULL;
 	}
 	return f;
@@ -1031,5 +1051,6 @@ void fill_free(struct fill *f)
 		free(e);
 	}
 	curl_loop_free(f->loop);
+	event_free(f->kick);
 	free(f);
 }
