@@ -490,9 +490,9 @@ static void mem_append(struct httpd_conn *c, const void *p, size_t n)
 		c->failed = true;
 }
 
-void httpd_begin(struct httpd_exchange *x, int status)
+/* Start the head of X's answer with the status line: false on a memory failure. */
+static bool head_start(struct httpd_conn *c, int status)
 {
-	struct httpd_conn *c = x->conn;
 	char line[96];
 	int n;
 
@@ -501,14 +501,31 @@ void httpd_begin(struct httpd_exchange *x, int status)
 	c->head_done = false;
 	if (outbuf_ensure(c) != 0) {
 		c->failed = true;
-		return;
+		return false;
 	}
-	n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nServer: reel\r\nDate: ", status,
-		     httpd_reason(status));
+	n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", status, httpd_reason(status));
 	mem_append(c, line, (size_t)n);
+	return true;
+}
+
+void httpd_begin(struct httpd_exchange *x, int status)
+{
+	struct httpd_conn *c = x->conn;
+
+	if (!head_start(c, status))
+		return;
+	mem_append(c, "Server: reel\r\nDate: ", 20);
 	mem_append(c, c->srv->date, HTTP_DATE_LEN);
 	mem_append(c, "\r\n", 2);
 	if (c->headers_len)
+		mem_append(c, c->headers, c->headers_len);
+}
+
+void httpd_begin_relayed(struct httpd_exchange *x, int status)
+{
+	struct httpd_conn *c = x->conn;
+
+	if (head_start(c, status) && c->headers_len)
 		mem_append(c, c->headers, c->headers_len);
 }
 

@@ -123,6 +123,12 @@ bool httpd_is_tls(const struct httpd_exchange *x);
 
 /* Response construction; see the order above.  Memory failures close the connection. */
 void httpd_begin(struct httpd_exchange *x, int status);
+/*
+ * httpd_begin() for an answer relayed from another server (a cache's): the
+ * status line and the listener's lines only, since the relayed head brings
+ * its own Date and Server (the caller adds a Date when it has none).
+ */
+void httpd_begin_relayed(struct httpd_exchange *x, int status);
 void httpd_header(struct httpd_exchange *x, const char *line, size_t len); /* "Name: v\r\n" */
 /* httpd_header() for a string literal. */
 #define httpd_header_lit(x, lit) httpd_header((x), (lit), sizeof(lit) - 1)

@@ -251,3 +251,83 @@ int store_sync(struct store *s)
 {
 	return store_errno(mdb_env_sync(s->env, 1));
 }
+
+/*
+ * Put CUR at the record a backward walk begins with: the last key at or
+ * before KEY (only before it, unless INCLUSIVE), or the last of all when
+ * KEY is past every key.  Returns the cursor's result (MDB_NOTFOUND: none).
+ */
+static int seek_back(MDB_cursor *cur, MDB_val *k, MDB_val *v, const void *key, size_t klen,
+		     bool inclusive)
+{
+	int rc;
+
+	k->mv_size = klen;
+	k->mv_data = (void *)key;
+	rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		return mdb_cursor_get(cur, k, v, MDB_LAST);
+	if (rc == 0 && (!inclusive || k->mv_size != klen || memcmp(k->mv_data, key, klen) != 0))
+		return mdb_cursor_get(cur, k, v, MDB_PREV);
+	return rc;
+}
+
+/*
+ * The first key after every key that starts with PREFIX[0..PLEN) into OUT
+ * (PLEN bytes): PREFIX with its last byte below 0xff raised by one and the
+ * rest dropped.  Returns its length, 0 when there is none (all 0xff).
+ */
+static size_t prefix_end(const unsigned char *prefix, size_t plen, unsigned char *out)
+{
+	while (plen && prefix[plen - 1] == 0xff)
+		plen--;
+	if (!plen)
+		return 0;
+	memcpy(out, prefix, plen);
+	out[plen - 1]++;
+	return plen;
+}
+
+/* Put CUR where store_walk() begins (its arguments); the cursor's result. */
+static int walk_start(MDB_cursor *cur, MDB_val *k, MDB_val *v, const void *prefix, size_t plen,
+		      const void *from, size_t flen, bool backward)
+{
+	unsigned char end[512];
+	size_t elen;
+
+	k->mv_size = flen ? flen : plen;
+	k->mv_data = (void *)(flen ? from : prefix);
+	if (!backward)
+		return mdb_cursor_get(cur, k, v, k->mv_size ? MDB_SET_RANGE : MDB_FIRST);
+	if (flen)
+		return seek_back(cur, k, v, from, flen, true);
+	if (plen <= sizeof(end) && (elen = prefix_end(prefix, plen, end)) != 0)
+		return seek_back(cur, k, v, end, elen, false);
+	return mdb_cursor_get(cur, k, v, MDB_LAST);
+}
+
+int store_walk(struct store_txn *t, unsigned db, const void *prefix, size_t plen, const void *from,
+	       size_t flen, bool backward,
+	       int (*fn)(void *arg, const void *key, size_t klen, const void *val, size_t vlen),
+	       void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, frc = 0;
+
+	if (db >= t->s->ndbs || (flen && (flen < plen || memcmp(from, prefix, plen) != 0)))
+		return -EINVAL;
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur)) != 0)
+		return store_errno(rc);
+	for (rc = walk_start(cur, &k, &v, prefix, plen, from, flen, backward); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, backward ? MDB_PREV : MDB_NEXT)) {
+		if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
+			break;
+		if ((frc = fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (frc)
+		return frc > 0 ? 0 : frc;
+	return rc == MDB_NOTFOUND ? 0 : store_errno(rc);
+}

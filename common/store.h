@@ -114,4 +114,17 @@ int store_clear(struct store_txn *t, unsigned db);
  */
 int store_reader_check(struct store *s);
 
+/*
+ * store_scan() from a place, either way: call FN for the records of DB
+ * whose key starts with PREFIX[0..PLEN), beginning at the first key at or
+ * after FROM[0..FLEN) in key order, or with BACKWARD at the last key at or
+ * before it and in reverse order; FLEN 0 begins at the prefix's first key
+ * (its last, BACKWARD).  FROM must start with PREFIX.  FN and the result as
+ * for store_scan().
+ */
+int store_walk(struct store_txn *t, unsigned db, const void *prefix, size_t plen, const void *from,
+	       size_t flen, bool backward,
+	       int (*fn)(void *arg, const void *key, size_t klen, const void *val, size_t vlen),
+	       void *arg);
+
 #endif

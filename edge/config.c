@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -61,6 +62,15 @@ static int parse_ktls(const char *v, void *field)
 		*(enum edge_ktls *)field = EDGE_KTLS_OFF;
 	else
 		return -EINVAL;
+	return 0;
+}
+
+/* [upstream] mode: reel (packages of a reel origin) or http (any HTTP origin). */
+static int parse_upstream_mode(const char *v, void *field)
+{
+	if (strcmp(v, "reel") != 0 && strcmp(v, "http") != 0)
+		return -EINVAL;
+	*(bool *)field = strcmp(v, "http") == 0;
 	return 0;
 }
 
@@ -153,6 +163,7 @@ static const struct conf_key keys[] = {
     {"origin", "secret_file", CONF_PATH, F(secret_file), 0, 0, NULL, NULL},
     {"origin", "control_keys", CONF_PATH, F(control_keys), 0, 0, NULL, NULL},
     {"upstream", "url", CONF_STR, F(upstream_url), 0, 0, NULL, NULL},
+    {"upstream", "mode", CONF_CUSTOM, F(upstream_http), 0, 0, "reel or http", parse_upstream_mode},
     {"upstream", "connect_timeout", CONF_DURATION, F(upstream_connect_timeout_ms), 10, 600000, NULL,
      NULL},
     {"upstream", "read_timeout", CONF_DURATION, F(upstream_read_timeout_ms), 10, 3600000, NULL,
@@ -162,6 +173,14 @@ static const struct conf_key keys[] = {
     {"upstream", "max_connections", CONF_UINT, F(upstream_connections), 1, 10000, NULL, NULL},
     {"upstream", "breaker_failures", CONF_UINT, F(breaker_failures), 1, 1000, NULL, NULL},
     {"upstream", "breaker_open", CONF_DURATION, F(breaker_open_ms), 10, 3600000, NULL, NULL},
+    {"heartbeat", "url", CONF_STR, F(heartbeat_url), 0, 0, NULL, NULL},
+    {"heartbeat", "interval", CONF_DURATION, F(heartbeat_interval_ms), 100, 600000, NULL, NULL},
+    {"heartbeat", "timeout", CONF_DURATION, F(heartbeat_timeout_ms), 100, 600000, NULL, NULL},
+    {"heartbeat", "revocations", CONF_UINT, F(heartbeat_revocations), 64, 16777216, NULL, NULL},
+    {"heartbeat", "leases", CONF_UINT, F(heartbeat_leases), 64, 16777216, NULL, NULL},
+    {"bgp", "socket", CONF_PATH, F(bgp_socket), 0, 0, NULL, NULL},
+    {"bgp", "table", CONF_STR, F(bgp_table), 0, 0, NULL, NULL},
+    {"bgp", "protocol", CONF_STR, F(bgp_protocol), 0, 0, NULL, NULL},
     {"log", "error_log", CONF_LOGPATH, F(error_log), 0, 0, NULL, NULL},
     {"log", "level", CONF_LEVEL, F(level), 0, 0, NULL, NULL},
     {"log", "access_log", CONF_LOGPATH, F(access_log), 0, 0, NULL, NULL},
@@ -205,6 +224,10 @@ void edge_config_defaults(struct edge_config *cfg)
 	cfg->upstream_connections = 64;
 	cfg->breaker_failures = 5;
 	cfg->breaker_open_ms = 5000;
+	cfg->heartbeat_interval_ms = 3000;
+	cfg->heartbeat_timeout_ms = 2000;
+	cfg->heartbeat_revocations = 65536;
+	cfg->heartbeat_leases = 16384;
 	snprintf(cfg->error_log, sizeof(cfg->error_log), "stderr");
 	cfg->level = LOG_LVL_INFO;
 }
@@ -252,6 +275,15 @@ static bool duplicate_addr(const struct edge_config *cfg, const char *name, char
 	return false;
 }
 
+/* A BIRD symbol (or ""): it goes into a birdc command line as is. */
+static bool bgp_name_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
 static int check(const struct edge_config *cfg, const char *name, char *err, size_t errlen)
 {
 	const struct edge_listen *content = &cfg->listen[EDGE_ROLE_CONTENT];
@@ -279,8 +311,24 @@ static int check(const struct edge_config *cfg, const char *name, char *err, siz
 	else if (cfg->upstream_url[0] && strncmp(cfg->upstream_url, "http://", 7) != 0 &&
 		 strncmp(cfg->upstream_url, "https://", 8) != 0)
 		why = "[upstream] url must start with http:// or https://";
+	else if (cfg->upstream_http && !cfg->upstream_url[0])
+		why = "[upstream] mode = http needs [upstream] url";
+	else if (cfg->upstream_http && cfg->require_token)
+		why = "[upstream] mode = http serves any origin's paths: [tokens] require must be "
+		      "off";
 	else if (cfg->secret_file[0] && !cfg->edge_id[0])
 		why = "[origin] secret_file needs edge_id";
+	else if (cfg->heartbeat_url[0] && strncmp(cfg->heartbeat_url, "http://", 7) != 0 &&
+		 strncmp(cfg->heartbeat_url, "https://", 8) != 0)
+		why = "[heartbeat] url must start with http:// or https://";
+	else if (cfg->heartbeat_url[0] && (!cfg->edge_id[0] || !cfg->secret_file[0]))
+		why = "[heartbeat] url needs [origin] edge_id and secret_file";
+	else if (cfg->bgp_socket[0] && !cfg->heartbeat_url[0])
+		why = "[bgp] socket needs [heartbeat] url (the prefixes go in its reports)";
+	else if (cfg->bgp_table[0] && cfg->bgp_protocol[0])
+		why = "[bgp] table and protocol: one or the other, not both";
+	else if (!bgp_name_ok(cfg->bgp_table) || !bgp_name_ok(cfg->bgp_protocol))
+		why = "[bgp] table and protocol are BIRD names: letters, digits and _";
 	else if (cfg->limits.max_request_line > cfg->limits.max_header_size)
 		why = "max_request_line is larger than max_header_size";
 	if (why)

@@ -90,10 +90,19 @@ struct edge_config {
 	char control_keys[PATH_MAX]; /* the origin's control public keys (fill, purge) */
 
 	char upstream_url[512]; /* pull-through: "" = off */
+	bool upstream_http;	/* [upstream] mode = http: a shared HTTP cache (http_cache.h) */
 	uint64_t upstream_connect_timeout_ms, upstream_read_timeout_ms, upstream_backoff_ms;
 	unsigned upstream_retries, upstream_connections;
 	unsigned breaker_failures;
 	uint64_t breaker_open_ms;
+
+	/* reports to the origin's edge API (heartbeat.h) and the revocations it answers */
+	char heartbeat_url[512]; /* "" = off */
+	uint64_t heartbeat_interval_ms, heartbeat_timeout_ms;
+	unsigned heartbeat_revocations, heartbeat_leases;
+	/* client prefixes learned from a local BIRD (bgp.h) */
+	char bgp_socket[PATH_MAX]; /* birdc's control socket; "" = off */
+	char bgp_table[64], bgp_protocol[64];
 
 	char error_log[PATH_MAX], access_log[PATH_MAX]; /* access_log "" = off */
 	enum log_level level;

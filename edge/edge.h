@@ -11,6 +11,7 @@
 #include "httpd.h"
 #include "metrics.h"
 #include "paseto.h"
+#include "revocations.h"
 #include "worker_store.h"
 
 /* The listening sockets of one worker, each with the role it serves. */
@@ -23,7 +24,8 @@ struct edge_listeners {
 /*
  * Run worker INDEX until it has drained after SIGTERM: serve CFG on the
  * listening sockets LS, each by its role, counting into slot INDEX of
- * METRICS, checking stream tokens against RING (NULL: no keys), with the
+ * METRICS, checking stream tokens against RING (NULL: no keys) and the
+ * heartbeat's revocations REV (NULL: no heartbeat), with the
  * cache store's shared state and keys in STORE.  The fds of LS are the
  * worker's from here on (they close with it); CFG, METRICS, RING, STORE and
  * the TLS contexts in LS stay the caller's and must outlive the call.
@@ -31,7 +33,7 @@ struct edge_listeners {
  * (logged).
  */
 int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct edge_listeners *ls,
-		    struct metrics *metrics, const struct paseto_keyring *ring,
+		    struct metrics *metrics, const struct paseto_keyring *ring, struct edge_rev *rev,
 		    const struct edge_store_ctx *store);
 
 #endif

@@ -183,3 +183,45 @@ int64_t edge_record_time(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int edge_ext_get(const struct edge_object *o, uint16_t type, const uint8_t **p, uint16_t *len)
+{
+	size_t off = 0;
+
+	while (off + 4 <= o->ext_len) {
+		uint16_t t = (uint16_t)(o->ext[off] | o->ext[off + 1] << 8);
+		uint16_t n = (uint16_t)(o->ext[off + 2] | o->ext[off + 3] << 8);
+
+		if (off + 4 + n > o->ext_len)
+			break;
+		if (t == type) {
+			*p = o->ext + off + 4;
+			*len = n;
+			return 0;
+		}
+		off += 4 + (size_t)n;
+	}
+	return -ENOENT;
+}
+
+int edge_ext_put(struct edge_object *o, uint16_t type, const void *p, uint16_t len)
+{
+	const uint8_t *old;
+	uint16_t olen;
+
+	if (edge_ext_get(o, type, &old, &olen) == 0) {
+		size_t start = (size_t)(old - o->ext) - 4, end = start + 4 + olen;
+
+		memmove(o->ext + start, o->ext + end, o->ext_len - end);
+		o->ext_len = (uint16_t)(o->ext_len - (end - start));
+	}
+	if ((size_t)o->ext_len + 4 + len > EDGE_EXT_MAX)
+		return -E2BIG;
+	o->ext[o->ext_len] = (uint8_t)type;
+	o->ext[o->ext_len + 1] = (uint8_t)(type >> 8);
+	o->ext[o->ext_len + 2] = (uint8_t)len;
+	o->ext[o->ext_len + 3] = (uint8_t)(len >> 8);
+	memcpy(o->ext + o->ext_len + 4, p, len);
+	o->ext_len = (uint16_t)(o->ext_len + 4 + len);
+	return 0;
+}

@@ -89,4 +89,16 @@ int64_t edge_record_time(void);
 /* The strong ETag of content with digest SHA256: '"' + 16 hex digits + '"'. */
 void edge_etag_for(const uint8_t sha256[32], char out[EDGE_ETAG_MAX + 1]);
 
+/*
+ * The extension TYPE of O: 0 with *P (into O->ext) and *LEN, or -ENOENT.
+ * Types below 0x100 are the store's own; the generic upstream mode's stored
+ * responses use EDGE_EXT_HTTP.
+ */
+int edge_ext_get(const struct edge_object *o, uint16_t type, const uint8_t **p, uint16_t *len);
+
+/* Set the extension TYPE of O to P[0..LEN), replacing one of that type: 0, or -E2BIG. */
+int edge_ext_put(struct edge_object *o, uint16_t type, const void *p, uint16_t len);
+
+#define EDGE_EXT_HTTP 0x4854 /* "HT": a stored HTTP response (edge/http_cache_store.c) */
+
 #endif

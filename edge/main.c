@@ -19,6 +19,7 @@
 
 #include "daemon_args.h"
 #include "edge.h"
+#include "heartbeat.h"
 #include "master_store.h"
 #include "token_keyring.h"
 #include "reel_config.h"
@@ -56,6 +57,9 @@ static struct {
 	SSL_CTX *tls;
 	bool ktls;		     /* the kernel offers the tls ULP */
 	struct paseto_keyring *ring; /* stream-token keys, NULL when none configured */
+	struct edge_rev *rev;	     /* revocations and served leases, NULL without heartbeat */
+	pid_t heartbeat;	     /* the heartbeat process, 0 when none */
+	time_t heartbeat_started;
 } M;
 
 static volatile sig_atomic_t sig_hup, sig_term, sig_chld, sig_usr1, sig_alrm;
@@ -200,7 +204,7 @@ static void child_setup_for(int mine)
 			close(M.socks[i].fd);
 }
 
-static void manager_child_setup(void)
+static void helper_child_setup(void)
 {
 	child_setup_for(-1);
 }
@@ -209,10 +213,40 @@ static void spawn_manager(void)
 {
 	if (!M.shared)
 		return;
-	M.manager = edge_store_manager_spawn(&M.cfg, M.shared, manager_child_setup);
+	M.manager = edge_store_manager_spawn(&M.cfg, M.shared, helper_child_setup);
 	M.manager_started = time(NULL);
 	if (M.manager < 0)
 		M.manager = 0;
+}
+
+/*
+ * The shared revocations, made once the configuration asks for a heartbeat
+ * (before the workers that use them fork); their sizes are the first
+ * configuration's.  0, or -1 (logged).
+ */
+static int make_rev(void)
+{
+	if (M.rev || !M.cfg.heartbeat_url[0])
+		return 0;
+	if (!(M.rev = edge_rev_new(M.cfg.heartbeat_revocations, M.cfg.heartbeat_leases))) {
+		log_warn("shared memory of the revocations");
+		return -1;
+	}
+	return 0;
+}
+
+static void spawn_heartbeat(void)
+{
+	static struct edge_heartbeat_ctx ctx;
+
+	if (!M.cfg.heartbeat_url[0] || !M.rev)
+		return;
+	ctx = (struct edge_heartbeat_ctx){&M.cfg, M.rev, M.metrics, M.keys.secret,
+					  M.keys.secret_len};
+	M.heartbeat = edge_heartbeat_spawn(&ctx, helper_child_setup);
+	M.heartbeat_started = time(NULL);
+	if (M.heartbeat < 0)
+		M.heartbeat = 0;
 }
 
 static void spawn(unsigned index)
@@ -255,7 +289,7 @@ static void spawn(unsigned index)
 		return;
 	}
 	child_setup_for((int)index);
-	exit(edge_worker_run(&M.cfg, index, &ls, M.metrics, M.ring, &ctx));
+	exit(edge_worker_run(&M.cfg, index, &ls, M.metrics, M.ring, M.rev, &ctx));
 }
 
 static void spawn_all(void)
@@ -285,7 +319,7 @@ static unsigned alive(void)
 
 	for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++)
 		n += M.workers[i].pid > 0;
-	return n + (M.manager > 0);
+	return n + (M.manager > 0) + (M.heartbeat > 0);
 }
 
 static SSL_CTX *make_tls(const struct edge_config *cfg, char *err, size_t errlen)
@@ -365,30 +399,40 @@ static void reload(void)
 	log_set_tag(NULL);
 	if (log_init("reel-edge", M.cfg.level, M.cfg.error_log) != 0)
 		log_warn("reopening %s", M.cfg.error_log);
+	if (make_rev() != 0)
+		M.cfg.heartbeat_url[0] = '\0';
 	M.gen++;
 	spawn_all();
 	signal_generation(M.gen, SIGTERM, true);
 	if (M.manager)
 		kill(M.manager, SIGTERM); /* the new one starts when the old one is reaped */
+	if (M.heartbeat)
+		kill(M.heartbeat, SIGTERM); /* likewise */
+	else
+		spawn_heartbeat();
 	close_unused_sockets();
 	log_info("configuration reloaded: %u workers, generation %u", M.nworkers, M.gen);
 out:
 	free(next);
 }
 
-/* The store manager exited: start another unless the edge is stopping. */
-static void reap_manager(int status, bool stopping)
+/*
+ * A helper process (NAME: the store manager, the heartbeat) exited: *PID
+ * is cleared and SPAWN starts another unless the edge is stopping.
+ */
+static void reap_helper(const char *name, pid_t *pid, time_t started, int status, bool stopping,
+			void (*spawn_fn)(void))
 {
-	M.manager = 0;
+	*pid = 0;
 	if (stopping)
 		return;
 	if (WIFSIGNALED(status))
-		log_warnx("store manager killed by signal %d", WTERMSIG(status));
+		log_warnx("%s killed by signal %d", name, WTERMSIG(status));
 	else if (WEXITSTATUS(status) != 0)
-		log_warnx("store manager exited with status %d", WEXITSTATUS(status));
-	if (time(NULL) - M.manager_started < 1)
+		log_warnx("%s exited with status %d", name, WEXITSTATUS(status));
+	if (time(NULL) - started < 1)
 		sleep(1);
-	spawn_manager();
+	spawn_fn();
 }
 
 static void reap(bool stopping)
@@ -400,7 +444,13 @@ static void reap(bool stopping)
 		if (M.shared)
 			edge_shared_process_gone(M.shared, pid);
 		if (pid == M.manager) {
-			reap_manager(status, stopping);
+			reap_helper("store manager", &M.manager, M.manager_started, status,
+				    stopping, spawn_manager);
+			continue;
+		}
+		if (pid == M.heartbeat) {
+			reap_helper("heartbeat", &M.heartbeat, M.heartbeat_started, status,
+				    stopping, spawn_heartbeat);
 			continue;
 		}
 		for (unsigned i = 0; i < sizeof(M.workers) / sizeof(M.workers[0]); i++) {
@@ -457,6 +507,8 @@ static void master_loop(void)
 				signal_generation(g, SIGTERM, false);
 			if (M.manager)
 				kill(M.manager, SIGTERM);
+			if (M.heartbeat)
+				kill(M.heartbeat, SIGTERM);
 			/* new connections get refused, not queued behind draining workers */
 			for (int i = 0; i < M.nsocks; i++)
 				close(M.socks[i].fd);
@@ -471,6 +523,8 @@ static void master_loop(void)
 				signal_generation(g, SIGKILL, false);
 			if (M.manager)
 				kill(M.manager, SIGKILL);
+			if (M.heartbeat)
+				kill(M.heartbeat, SIGKILL);
 		}
 		sig_alrm = 0;
 		if (sig_hup && !stopping) {
@@ -508,6 +562,8 @@ static int master_setup(void)
 		log_warn("shared memory of the store");
 		return -1;
 	}
+	if (make_rev() != 0)
+		return -1;
 	sigemptyset(&block);
 	for (size_t i = 0; i < sizeof(master_signals) / sizeof(master_signals[0]); i++) {
 		sigaddset(&block, master_signals[i]);
@@ -538,6 +594,9 @@ static void log_startup(void)
 			 M.cfg.store_index, (unsigned long long)M.cfg.store_max_size,
 			 (unsigned long long)M.cfg.store_min_free,
 			 M.cfg.upstream_url[0] ? ", pull-through from " : "", M.cfg.upstream_url);
+	if (M.cfg.heartbeat_url[0])
+		log_info("heartbeat to %s as %s%s%s", M.cfg.heartbeat_url, M.cfg.edge_id,
+			 M.cfg.bgp_socket[0] ? ", prefixes from BIRD at " : "", M.cfg.bgp_socket);
 	log_info("serving %s with %u workers", M.cfg.root, M.nworkers);
 }
 
@@ -582,6 +641,7 @@ int main(int argc, char **argv)
 		return 1;
 	spawn_all();
 	spawn_manager();
+	spawn_heartbeat();
 	log_startup();
 	master_loop();
 	log_info("stopped");

@@ -94,7 +94,8 @@ static void serve_metrics(struct httpd_exchange *x, const struct edge_serve *s)
 	struct buf b = {0};
 
 	if (metrics_render(s->metrics, &b) != 0 ||
-	    (s->store && edge_worker_store_metrics(s->store, &b) != 0)) {
+	    (s->store && edge_worker_store_metrics(s->store, &b) != 0) ||
+	    (s->rev && edge_rev_metrics(s->rev, &b) != 0)) {
 		buf_free(&b);
 		httpd_error(x, 500, "out of memory", NULL, false);
 		return;
@@ -107,7 +108,7 @@ static void serve_metrics(struct httpd_exchange *x, const struct edge_serve *s)
 	buf_free(&b);
 }
 
-static void serve_health(struct httpd_exchange *x)
+void edge_serve_health(struct httpd_exchange *x)
 {
 	httpd_begin(x, 200);
 	httpd_header_lit(x,
@@ -308,7 +309,7 @@ static int check_token(struct httpd_exchange *x, struct edge_serve *s, const cha
 	const struct http_request *r = x->req;
 	const char *tok = r->path.p + 3, *end = r->path.p + r->path.len;
 	const char *slash = memchr(tok, '/', (size_t)(end - tok));
-	const char *title_end = strchr(rel, '/');
+	const char *title_end = strchr(rel, '/'), *why;
 	unsigned h, retry;
 	int rc;
 
@@ -336,6 +337,13 @@ static int check_token(struct httpd_exchange *x, struct edge_serve *s, const cha
 		httpd_error(x, 403, "rendition above the height the plan allows", NULL, false);
 		return -1;
 	}
+	if (s->rev && (why = edge_rev_refused(s->rev, c, (int64_t)time(NULL))) != NULL) {
+		metrics_add(&s->slot->token_failures, 1);
+		httpd_error(x, 403, why, NULL, false);
+		return -1;
+	}
+	if (s->rev)
+		edge_rev_note(s->rev, s->seen, c->lease);
 	return 0;
 }
 
@@ -584,7 +592,7 @@ void edge_serve(struct httpd_exchange *x, void *arg)
 		return;
 	}
 	if (path_is(r, "/healthz"))
-		serve_health(x);
+		edge_serve_health(x);
 	else if (path_is(r, "/metrics") && s->cfg->metrics_on_content)
 		serve_metrics(x, s);
 	else if (path_is(r, "/metrics"))
@@ -605,7 +613,7 @@ void edge_serve_metrics(struct httpd_exchange *x, void *arg)
 	else if (path_is(r, "/metrics"))
 		serve_metrics(x, s);
 	else if (path_is(r, "/healthz"))
-		serve_health(x);
+		edge_serve_health(x);
 	else
 		httpd_error(x, 404, "this listener serves /metrics and /healthz", NULL, false);
 }

@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "pull.h"
 #include "ratelimit.h"
+#include "revocations.h"
 #include "stream_token.h"
 #include "versions.h"
 #include "worker_store.h"
@@ -38,6 +39,8 @@ struct edge_serve {
 	struct edge_pull *pull;		   /* pull-through, NULL when off */
 	struct edge_versions *versions;	   /* the store's title versions; with pull-through */
 	struct edge_worker_store *store;   /* for the store's gauges; NULL when off */
+	struct edge_rev *rev;		   /* the heartbeat's revocations, NULL when off */
+	struct edge_rev_seen *seen;	   /* leases this worker noted for the report */
 };
 
 #define EDGE_SERVE_MAGIC 0x53727665U /* "Srve" */
@@ -47,6 +50,9 @@ struct edge_serve {
  * every request synchronously; /metrics only with [metrics] on_content.
  */
 void edge_serve(struct httpd_exchange *x, void *arg);
+
+/* The answer to /healthz: 200 "ok", never stored. */
+void edge_serve_health(struct httpd_exchange *x);
 
 /* The metrics listeners' handler: /metrics and /healthz, 404 for the rest. */
 void edge_serve_metrics(struct httpd_exchange *x, void *arg);

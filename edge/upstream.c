@@ -10,9 +10,11 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "buf.h"
@@ -47,6 +49,9 @@ struct edge_fetch {
 	void *arg;
 	struct event *idle, *retry;
 	char key[512], url[1024], range[64];
+	char *body; /* a POST's (owned), NULL for a GET */
+	size_t body_len;
+	char digest[CONTENT_DIGEST_LEN + 1], content_type[128];
 	struct edge_upstream_head head; /* validators of the first head, this attempt's range */
 	int64_t length;			/* from the first head; -1 unknown */
 	uint64_t received;		/* body bytes delivered */
@@ -58,6 +63,12 @@ struct edge_fetch {
 	bool body_ok;	/* this attempt's answer is the body we want */
 	bool timed_out; /* the idle timer ended this attempt */
 	bool in_multi;	/* the easy handle is in the multi handle */
+	/* a relayed exchange (edge_upstream_relay) */
+	const struct edge_relay_ops *relay;
+	struct buf rhead; /* the head being received */
+	char *rbody;	  /* the request body, copied */
+	size_t rbody_len;
+	bool rhead_done;
 };
 
 static uint64_t now_ms(void)
@@ -199,11 +210,17 @@ static bool head_done(struct edge_fetch *f, const char *content_range)
 	return true;
 }
 
+static size_t relay_header(struct edge_fetch *f, const char *line, size_t n);
+static size_t relay_write(struct edge_fetch *f, const char *p, size_t n);
+static void relay_attempt_done(struct edge_fetch *f, CURLcode code);
+
 static size_t header_cb(char *line, size_t size, size_t n, void *arg)
 {
 	struct edge_fetch *f = arg;
 	bool ok;
 
+	if (f->relay)
+		return relay_header(f, line, n);
 	if (!edge_upstream_head_line(&f->head, line, n, f->head_seen))
 		return n;
 	ok = head_done(f, f->head.content_range[0] ? f->head.content_range : NULL);
@@ -223,6 +240,8 @@ static size_t write_cb(char *p, size_t size, size_t n, void *arg)
 	struct edge_fetch *f = arg;
 	size_t skip = 0;
 
+	if (f->relay)
+		return relay_write(f, p, n);
 	if (!f->body_ok || f->error)
 		return 0;
 	if (f->skip) {
@@ -245,7 +264,9 @@ static int build_headers(struct edge_fetch *f)
 	struct httpsig_signer s = {HTTPSIG_HMAC_SHA256, cfg->edge_id, NULL, cfg->secret,
 				   cfg->secret_len};
 	char path[1100];
-	struct httpsig_msg m = {"GET", 3, path, 0, NULL, 0, EMPTY_DIGEST, strlen(EMPTY_DIGEST)};
+	const char *method = f->body ? "POST" : "GET";
+	struct httpsig_msg m = {method, strlen(method), path, 0, NULL, 0, f->digest,
+				strlen(f->digest)};
 	struct buf in = {0}, sig = {0}, line = {0};
 	struct curl_slist *h = NULL;
 	int rc = 0;
@@ -257,6 +278,8 @@ static int build_headers(struct edge_fetch *f)
 			 (unsigned long long)f->received);
 		h = curl_slist_append(h, f->range);
 	}
+	if (f->body)
+		h = curl_slist_append(h, f->content_type);
 	if (cfg->edge_id && cfg->edge_id[0]) {
 		m.path_len =
 		    (size_t)snprintf(path, sizeof(path), "%s/%s", f->u->path_prefix, f->key);
@@ -265,7 +288,7 @@ static int build_headers(struct edge_fetch *f)
 			rc = buf_printf(&line,
 					"Content-Digest: %s%cSignature-Input: %.*s%c"
 					"Signature: %.*s",
-					EMPTY_DIGEST, 0, (int)in.len, in.p, 0, (int)sig.len, sig.p);
+					f->digest, 0, (int)in.len, in.p, 0, (int)sig.len, sig.p);
 		for (size_t off = 0; rc == 0 && off < line.len; off += strlen(line.p + off) + 1)
 			h = curl_slist_append(h, line.p + off);
 	}
@@ -283,7 +306,7 @@ static int attempt_start(struct edge_fetch *f)
 
 	if (!edge_breaker_allow(cfg->breaker, &cfg->breaker_cfg, now_ms()))
 		return -EHOSTUNREACH;
-	if ((rc = build_headers(f)) != 0)
+	if (!f->relay && (rc = build_headers(f)) != 0)
 		return rc;
 	f->status = 0;
 	f->body_ok = f->timed_out = false;
@@ -311,6 +334,9 @@ static void fetch_free(struct edge_fetch *f)
 		curl_easy_cleanup(f->easy);
 	}
 	curl_slist_free_all(f->headers);
+	buf_free(&f->rhead);
+	free(f->rbody);
+	free(f->body);
 	if (f->idle)
 		event_free(f->idle);
 	if (f->retry)
@@ -329,11 +355,15 @@ static void fetch_free(struct edge_fetch *f)
 static void finish(struct edge_fetch *f, int result)
 {
 	const struct edge_fetch_ops *ops = f->ops;
+	const struct edge_relay_ops *relay = f->relay;
 	void *arg = f->arg;
 	int status = f->status;
 
 	fetch_free(f);
-	ops->on_done(arg, result, status);
+	if (relay)
+		relay->on_done(arg, result, status);
+	else
+		ops->on_done(arg, result, status);
 }
 
 /* Wait before attempt number N + 1: base * 2^(N-1), half of it random. */
@@ -371,6 +401,10 @@ static void attempt_done(struct edge_fetch *f, CURLcode code)
 	if (f->in_multi) {
 		curl_multi_remove_handle(f->u->multi, f->easy);
 		f->in_multi = false;
+	}
+	if (f->relay) {
+		relay_attempt_done(f, code);
+		return;
 	}
 	if (answered)
 		edge_breaker_report(cfg->breaker, &cfg->breaker_cfg, true, now_ms());
@@ -476,35 +510,70 @@ static int easy_setup(struct edge_fetch *f)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "reel-edge");
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 262144L); /* fewer, larger writes to the disk */
+	if (f->body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)f->body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, f->body);
+	}
 	return 0;
 }
 
-struct edge_fetch *edge_upstream_fetch(struct edge_upstream *u, const char *key,
-				       const struct edge_fetch_ops *ops, void *arg)
+/*
+ * A new fetch of U for ARG, listed, with its easy handle set up for URL
+ * (BASE + "/" + KEY, or BASE + KEY without SLASH), a GET, or a POST of BODY
+ * (LEN bytes, copied) as CONTENT_TYPE when BODY is not NULL: 0 and *OUT, or
+ * a negative errno (nothing is left of it).
+ */
+static int fetch_new(struct edge_upstream *u, const char *key, bool slash, const char *content_type,
+		     const void *body, size_t len, void *arg, struct edge_fetch **out)
 {
-	struct edge_fetch *f;
-	int rc;
+	struct edge_fetch *f = calloc(1, sizeof(*f));
+	uint8_t sha[32];
+	int rc = -ENOMEM;
 
-	if (!(f = calloc(1, sizeof(*f)))) {
-		errno = ENOMEM;
-		return NULL;
+	if (!f)
+		return -ENOMEM;
+	if (body && !(f->body = malloc(len ? len : 1))) {
+		free(f);
+		return -ENOMEM;
+	}
+	snprintf(f->digest, sizeof(f->digest), "%s", EMPTY_DIGEST);
+	if (body) {
+		memcpy(f->body, body, len);
+		f->body_len = len;
+		SHA256(body, len, sha);
+		content_digest_format(sha, f->digest);
+		snprintf(f->content_type, sizeof(f->content_type), "Content-Type: %s",
+			 content_type);
 	}
 	f->magic = FETCH_MAGIC;
 	f->u = u;
-	f->ops = ops;
 	f->arg = arg;
 	f->length = -1;
 	snprintf(f->key, sizeof(f->key), "%s", key);
-	snprintf(f->url, sizeof(f->url), "%s/%s", u->cfg.url, key);
 	f->next = u->fetches;
 	if (u->fetches)
 		u->fetches->prev = f;
 	u->fetches = f;
 	u->active++;
-	rc = -ENOMEM;
 	f->easy = u->nidle ? u->idle[--u->nidle] : curl_easy_init();
-	if (f->easy && (f->idle = evtimer_new(u->base, idle_cb, f)) &&
-	    (f->retry = evtimer_new(u->base, retry_cb, f)) && (rc = easy_setup(f)) == 0)
+	if ((size_t)snprintf(f->url, sizeof(f->url), "%s%s%s", u->cfg.url, slash ? "/" : "", key) >=
+	    sizeof(f->url))
+		rc = -EINVAL;
+	else if (f->easy && (f->idle = evtimer_new(u->base, idle_cb, f)) &&
+		 (f->retry = evtimer_new(u->base, retry_cb, f)))
+		rc = easy_setup(f);
+	if (rc != 0) {
+		fetch_free(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+/* Start F's first attempt: F, or NULL with errno set (F is freed). */
+static struct edge_fetch *fetch_go(struct edge_fetch *f, int rc)
+{
+	if (rc == 0)
 		rc = attempt_start(f);
 	if (rc != 0) {
 		fetch_free(f);
@@ -512,6 +581,35 @@ struct edge_fetch *edge_upstream_fetch(struct edge_upstream *u, const char *key,
 		return NULL;
 	}
 	return f;
+}
+
+/* A fetch of KEY (a GET, or a POST of BODY as edge_upstream_post()), started. */
+static struct edge_fetch *fetch_start(struct edge_upstream *u, const char *key,
+				      const char *content_type, const void *body, size_t len,
+				      const struct edge_fetch_ops *ops, void *arg)
+{
+	struct edge_fetch *f;
+	int rc = fetch_new(u, key, true, content_type, body, len, arg, &f);
+
+	if (rc != 0) {
+		errno = -rc;
+		return NULL;
+	}
+	f->ops = ops;
+	return fetch_go(f, 0);
+}
+
+struct edge_fetch *edge_upstream_fetch(struct edge_upstream *u, const char *key,
+				       const struct edge_fetch_ops *ops, void *arg)
+{
+	return fetch_start(u, key, NULL, NULL, 0, ops, arg);
+}
+
+struct edge_fetch *edge_upstream_post(struct edge_upstream *u, const char *path,
+				      const char *content_type, const void *body, size_t len,
+				      const struct edge_fetch_ops *ops, void *arg)
+{
+	return fetch_start(u, path, content_type, body ? body : "", len, ops, arg);
 }
 
 void edge_fetch_cancel(struct edge_fetch *f)
@@ -526,4 +624,119 @@ void edge_fetch_cancel(struct edge_fetch *f)
 unsigned edge_upstream_active(const struct edge_upstream *u)
 {
 	return u->active;
+}
+
+/* ---- relayed exchanges ------------------------------------------------------------- */
+
+/* A head line of a relayed exchange: gathered; the blank line of a final head hands it on. */
+static size_t relay_header(struct edge_fetch *f, const char *line, size_t n)
+{
+	long code = 0;
+
+	if (f->rhead_done)
+		return n; /* trailers */
+	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		f->rhead.len = 0;
+		return n;
+	}
+	if ((n == 2 && line[0] == '\r') || (n == 1 && line[0] == '\n')) {
+		curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &code);
+		f->status = (int)code;
+		if (code >= 100 && code < 200)
+			return n;
+		f->rhead_done = true;
+		if ((f->error = f->relay->on_head(f->arg, (int)code, f->rhead.p ? f->rhead.p : "",
+						  f->rhead.len)) != 0)
+			return 0;
+		return n;
+	}
+	if (buf_reserve(&f->rhead, n) != 0) {
+		f->error = -ENOMEM;
+		return 0;
+	}
+	memcpy(f->rhead.p + f->rhead.len, line, n);
+	f->rhead.len += n;
+	return n;
+}
+
+static size_t relay_write(struct edge_fetch *f, const char *p, size_t n)
+{
+	if (!f->rhead_done || f->error)
+		return 0;
+	if ((f->error = f->relay->on_data(f->arg, p, n)) != 0)
+		return 0;
+	f->received += n;
+	idle_arm(f, f->u->cfg.read_timeout_ms);
+	return n;
+}
+
+static void relay_attempt_done(struct edge_fetch *f, CURLcode code)
+{
+	const struct edge_upstream_config *cfg = &f->u->cfg;
+	/*
+	 * The breaker guards against an origin that is gone: a head (even a
+	 * 5xx's) or a connection it closed early tells that it is there.
+	 */
+	bool answered = f->rhead_done ||
+			(!f->timed_out && code != CURLE_COULDNT_CONNECT &&
+			 code != CURLE_OPERATION_TIMEDOUT && code != CURLE_COULDNT_RESOLVE_HOST);
+
+	edge_breaker_report(cfg->breaker, &cfg->breaker_cfg, answered, now_ms());
+	if (f->error)
+		finish(f, f->error);
+	else if (code == CURLE_OK && f->rhead_done)
+		finish(f, 0);
+	else if (f->timed_out || code == CURLE_OPERATION_TIMEDOUT)
+		finish(f, -ETIMEDOUT);
+	else
+		finish(f, f->rhead_done ? -EPROTO : -EHOSTUNREACH);
+}
+
+/* The request of a relayed exchange on F's easy handle: method, headers, body. */
+static int relay_setup(struct edge_fetch *f, const struct edge_relay_request *req)
+{
+	CURL *e = f->easy;
+	bool has_accept = false, has_type = false;
+
+	for (const char *const *h = req->headers; h && *h; h++) {
+		has_accept |= strncasecmp(*h, "Accept:", 7) == 0;
+		has_type |= strncasecmp(*h, "Content-Type:", 13) == 0;
+		if (!(f->headers = curl_slist_append(f->headers, *h)))
+			return -ENOMEM;
+	}
+	/* no header of curl's own making: the upstream sees the client's request */
+	if ((!has_accept && !(f->headers = curl_slist_append(f->headers, "Accept:"))) ||
+	    !(f->headers = curl_slist_append(f->headers, "Expect:")) ||
+	    (!has_type && !(f->headers = curl_slist_append(f->headers, "Content-Type:"))))
+		return -ENOMEM;
+	if (strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else if (strcmp(req->method, "GET") != 0)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+	if (req->body) {
+		if (!(f->rbody = malloc(req->body_len ? req->body_len : 1)))
+			return -ENOMEM;
+		memcpy(f->rbody, req->body, req->body_len);
+		f->rbody_len = req->body_len;
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, f->rbody);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)f->rbody_len);
+	}
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	return 0;
+}
+
+struct edge_fetch *edge_upstream_relay(struct edge_upstream *u,
+				       const struct edge_relay_request *req,
+				       const struct edge_relay_ops *ops, void *arg)
+{
+	struct edge_fetch *f;
+	int rc = fetch_new(u, req->target, false, NULL, NULL, 0, arg, &f);
+
+	if (rc != 0) {
+		errno = -rc;
+		return NULL;
+	}
+	f->relay = ops;
+	curl_easy_setopt(f->easy, CURLOPT_USERAGENT, NULL); /* the client's, if any */
+	return fetch_go(f, relay_setup(f, req));
 }

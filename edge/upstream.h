@@ -85,6 +85,16 @@ void edge_upstream_free(struct edge_upstream *u);
 struct edge_fetch *edge_upstream_fetch(struct edge_upstream *u, const char *key,
 				       const struct edge_fetch_ops *ops, void *arg);
 
+/*
+ * POST BODY (LEN bytes, copied) as CONTENT_TYPE to PATH ("edge/v1/heartbeat",
+ * after the base URL), signed over its Content-Digest, otherwise as a fetch:
+ * a 200's body goes to OPS, another status ends it with -EPROTO or -ENOENT.
+ * Retries (the config's) send it again with a fresh signature.
+ */
+struct edge_fetch *edge_upstream_post(struct edge_upstream *u, const char *path,
+				      const char *content_type, const void *body, size_t len,
+				      const struct edge_fetch_ops *ops, void *arg);
+
 /* Stop F; no callback runs after.  Call it outside F's own callbacks. */
 void edge_fetch_cancel(struct edge_fetch *f);
 
@@ -109,5 +119,47 @@ bool edge_upstream_head_line(struct edge_upstream_head *h, const char *line, siz
 
 /* The first byte of a Content-Range value "bytes FIRST-LAST/LENGTH": 0, or -EINVAL. */
 int edge_content_range_first(const char *v, uint64_t *first);
+
+/*
+ * Relayed exchanges, for the generic upstream mode (http_cache.c): any
+ * method, the caller's request header lines and body, and whatever the
+ * upstream answers (any status, every header line) handed back as it is.
+ * One attempt: nothing is retried, since the method may not be idempotent;
+ * the breaker is consulted and told the outcome as for fetches.
+ */
+struct edge_relay_request {
+	const char *method; /* "GET", "POST", ... */
+	const char *target; /* origin-form, "/path?query": appended to the upstream's base */
+	const char *const *headers; /* "Name: value" lines (no CRLF), NULL-terminated */
+	const char *body;	    /* NULL: none */
+	size_t body_len;
+};
+
+struct edge_relay_ops {
+	/*
+	 * The final head: STATUS and its header lines HEAD[0..LEN) ("Name:
+	 * value\r\n" each, as received; interim 1xx heads are skipped).
+	 * Returns 0 to go on, or a negative errno to end the exchange with it.
+	 */
+	int (*on_head)(void *arg, int status, const char *head, size_t len);
+	/* Body bytes P[0..N) in order (transfer codings removed): 0, or < 0 to end. */
+	int (*on_data)(void *arg, const void *p, size_t n);
+	/*
+	 * The end: 0 when the whole answer arrived; -ETIMEDOUT, -EHOSTUNREACH
+	 * (no connection, or the breaker is open), -EPROTO (a malformed
+	 * answer), or the error a callback returned.  STATUS as for fetches.
+	 */
+	void (*on_done)(void *arg, int result, int status);
+};
+
+/*
+ * Start the exchange REQ (its strings are copied) with OPS and ARG on U.
+ * Returns it (owned by U, freed after on_done, or by edge_fetch_cancel()),
+ * or NULL with errno EHOSTUNREACH (the breaker is open: nothing was sent),
+ * ENOMEM, EINVAL, EIO.
+ */
+struct edge_fetch *edge_upstream_relay(struct edge_upstream *u,
+				       const struct edge_relay_request *req,
+				       const struct edge_relay_ops *ops, void *arg);
 
 #endif

@@ -121,7 +121,8 @@ static void make_boundary(char *out, size_t cap)
  * there is a store), token cache and limiter.  0 or -1 (logged).
  */
 static int serve_setup(struct worker *w, unsigned index, struct metrics *metrics,
-		       const struct paseto_keyring *ring, const struct edge_store_ctx *store)
+		       const struct paseto_keyring *ring, struct edge_rev *rev,
+		       const struct edge_store_ctx *store)
 {
 	const struct edge_config *cfg = w->cfg;
 	struct edge_serve *s = &w->serve;
@@ -156,6 +157,11 @@ static int serve_setup(struct worker *w, unsigned index, struct metrics *metrics
 		     !(s->failures = edge_ratelimit_new(cfg->token_max_failures,
 							cfg->token_failure_window_ms)))) {
 		log_warn("token cache");
+		return -1;
+	}
+	s->rev = rev;
+	if (rev && !(s->seen = calloc(1, sizeof(*s->seen)))) {
+		log_warn("served leases");
 		return -1;
 	}
 	s->now_ms = now_ms;
@@ -197,6 +203,7 @@ static int servers_setup(struct worker *w, const struct edge_listeners *ls)
 	for (int r = 0; r < EDGE_ROLE_COUNT; r++) {
 		struct httpd_listener mine[EDGE_MAX_LISTEN * 2];
 		struct httpd_limits lim;
+		httpd_handler_fn handler;
 		void *arg;
 		int n = 0;
 
@@ -212,12 +219,18 @@ static int servers_setup(struct worker *w, const struct edge_listeners *ls)
 			continue;
 		lim = w->cfg->limits;
 		arg = &w->serve;
+		handler = role_handler[r];
 		if (r == EDGE_ROLE_FILL) {
 			lim.max_body = 0; /* bodies go to temporary files as they come */
 			arg = edge_worker_store_fill(&w->store);
 		}
-		w->srv[r] =
-		    httpd_new(w->base, &lim, mine, n, w->serve.slot, w->alog, role_handler[r], arg);
+		if (r == EDGE_ROLE_CONTENT && w->store.http) {
+			/* the generic mode: request bodies are relayed from memory */
+			lim.max_body = lim.max_body ? lim.max_body : EDGE_HTTP_BODY_MAX;
+			handler = edge_http_cache_serve;
+			arg = w->store.http;
+		}
+		w->srv[r] = httpd_new(w->base, &lim, mine, n, w->serve.slot, w->alog, handler, arg);
 		if (!w->srv[r]) {
 			log_warn("%s server setup", edge_role_name((enum edge_role)r));
 			return -1;
@@ -246,7 +259,7 @@ static int signals_setup(struct worker *w)
  */
 static int worker_setup(struct worker *w, unsigned index, const struct edge_listeners *ls,
 			struct metrics *metrics, const struct paseto_keyring *ring,
-			const struct edge_store_ctx *store)
+			struct edge_rev *rev, const struct edge_store_ctx *store)
 {
 	const struct edge_config *cfg = w->cfg;
 
@@ -255,7 +268,7 @@ static int worker_setup(struct worker *w, unsigned index, const struct edge_list
 		return -1;
 	}
 	if (edge_worker_store_open(&w->store, cfg, store) != 0 ||
-	    serve_setup(w, index, metrics, ring, store) != 0)
+	    serve_setup(w, index, metrics, ring, rev, store) != 0)
 		return -1;
 	if (cfg->access_log[0] && !(w->alog = accesslog_open(cfg->access_log))) {
 		log_warn("access log %s", cfg->access_log);
@@ -294,6 +307,7 @@ static void worker_teardown(struct worker *w)
 	edge_versions_free(w->serve.versions);
 	edge_filecache_free(w->serve.files);
 	token_cache_free(w->serve.tokens);
+	free(w->serve.seen);
 	edge_ratelimit_free(w->serve.failures);
 	accesslog_free(w->alog);
 	if (w->base)
@@ -304,7 +318,7 @@ static void worker_teardown(struct worker *w)
 }
 
 int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct edge_listeners *ls,
-		    struct metrics *metrics, const struct paseto_keyring *ring,
+		    struct metrics *metrics, const struct paseto_keyring *ring, struct edge_rev *rev,
 		    const struct edge_store_ctx *store)
 {
 	struct worker w = {.magic = WORKER_MAGIC, .cfg = cfg, .rootfd = -1};
@@ -314,7 +328,7 @@ int edge_worker_run(const struct edge_config *cfg, unsigned index, const struct 
 	snprintf(tag, sizeof(tag), "worker %u", index);
 	log_set_tag(tag);
 	signal(SIGPIPE, SIG_IGN);
-	rc = worker_setup(&w, index, ls, metrics, ring, store);
+	rc = worker_setup(&w, index, ls, metrics, ring, rev, store);
 	if (rc == 0)
 		worker_loop(&w);
 	worker_teardown(&w);

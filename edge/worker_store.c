@@ -95,6 +95,18 @@ static int start_upstream(struct edge_worker_store *ws, struct event_base *base,
 	return 0;
 }
 
+/* The generic upstream mode in place of pull-through.  0, or -1 (logged). */
+static int start_http_cache(struct edge_worker_store *ws, struct metrics_slot *metrics)
+{
+	struct edge_http_cache_config hc = {ws->cache, ws->upstream, metrics};
+
+	if (!(ws->http = edge_http_cache_new(&hc))) {
+		log_warnx("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 int edge_worker_store_start(struct edge_worker_store *ws, struct event_base *base,
 			    const struct edge_store_ctx *ctx, struct metrics_slot *metrics,
 			    struct edge_filecache *files, const struct edge_pull_ops *ops,
@@ -117,7 +129,10 @@ int edge_worker_store_start(struct edge_worker_store *ws, struct event_base *bas
 		if (start_upstream(ws, base, ctx) != 0)
 			return -1;
 		pc.upstream = ws->upstream;
-		if (!(ws->pull = edge_pull_new(base, &pc, ops, arg))) {
+		if (ws->cfg->upstream_http) {
+			if (start_http_cache(ws, metrics) != 0)
+				return -1;
+		} else if (!(ws->pull = edge_pull_new(base, &pc, ops, arg))) {
 			log_warn("pull-through");
 			return -1;
 		}
@@ -180,6 +195,7 @@ void edge_worker_store_close(struct edge_worker_store *ws)
 		hits_cb(-1, 0, ws); /* the last period's hits too */
 		event_free(ws->hits);
 	}
+	edge_http_cache_free(ws->http);
 	edge_pull_free(ws->pull);
 	edge_upstream_free(ws->upstream);
 	edge_cache_free(ws->cache);

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "fill.h"
+#include "http_cache.h"
 #include "filecache.h"
 #include "pull.h"
 #include "shared.h"
@@ -33,6 +34,7 @@ struct edge_worker_store {
 	struct edge_cache *cache;
 	struct edge_upstream *upstream;
 	struct edge_pull *pull;
+	struct edge_http_cache *http; /* [upstream] mode = http: the content handler's state */
 	struct edge_fill fill;
 	struct edge_filecache *files; /* the worker's, borrowed: hits come from there */
 	struct event *hits;

@@ -24,6 +24,7 @@
 #include "catalog/catalog.h"
 #include "daemon_args.h"
 #include "downloads/downloads.h"
+#include "jobs/jobs.h"
 #include "edges/edges.h"
 #include "fill/fill.h"
 #include "keyfiles.h"
@@ -34,6 +35,7 @@
 #include "schema.h"
 #include "store.h"
 #include "tls.h"
+#include "viewing/viewing.h"
 #include "web/web.h"
 
 #define NSIGNALS 4
@@ -112,8 +114,8 @@ static void close_store(void)
 	store_free(M.store);
 }
 
-/* A key file's path: PATH as configured, else NAME in the data folder. */
-static const char *key_path(const char *path, const char *name, char *buf, size_t len)
+/* A file or folder's path: PATH as configured, else NAME in the data folder. */
+static const char *data_path(const char *path, const char *name, char *buf, size_t len)
 {
 	if (path[0])
 		return path;
@@ -126,11 +128,12 @@ static int open_keys(char *err, size_t errlen)
 {
 	char p[PATH_MAX + 32];
 
-	if (keyset_load(&M.stream_keys, key_path(M.cfg.stream_keys, "stream.keys", p, sizeof(p)),
+	if (keyset_load(&M.stream_keys, data_path(M.cfg.stream_keys, "stream.keys", p, sizeof(p)),
 			!M.cfg.stream_keys[0], "s1", err, errlen) != 0 ||
-	    keyset_load(&M.license_keys, key_path(M.cfg.license_keys, "license.keys", p, sizeof(p)),
+	    keyset_load(&M.license_keys,
+			data_path(M.cfg.license_keys, "license.keys", p, sizeof(p)),
 			!M.cfg.license_keys[0], "l1", err, errlen) != 0 ||
-	    master_key_load(key_path(M.cfg.master_key, "master.key", p, sizeof(p)),
+	    master_key_load(data_path(M.cfg.master_key, "master.key", p, sizeof(p)),
 			    !M.cfg.master_key[0], M.master_key, err, errlen) != 0)
 		return -1;
 	if (M.cfg.admin_tokens[0] &&
@@ -153,13 +156,13 @@ static void reload_keys(void)
 	struct admin_tokens admins = {0};
 	char p[PATH_MAX + 32], err[1024];
 
-	if (keyset_load(&stream, key_path(M.cfg.stream_keys, "stream.keys", p, sizeof(p)), false,
+	if (keyset_load(&stream, data_path(M.cfg.stream_keys, "stream.keys", p, sizeof(p)), false,
 			"s1", err, sizeof(err)) != 0) {
 		log_error("reload: %s; keeping the old keys", err);
 		return;
 	}
-	if (keyset_load(&license, key_path(M.cfg.license_keys, "license.keys", p, sizeof(p)), false,
-			"l1", err, sizeof(err)) != 0) {
+	if (keyset_load(&license, data_path(M.cfg.license_keys, "license.keys", p, sizeof(p)),
+			false, "l1", err, sizeof(err)) != 0) {
 		log_error("reload: %s; keeping the old keys", err);
 		keyset_free(&stream);
 		return;
@@ -194,7 +197,7 @@ static int open_control_keys(char *err, size_t errlen)
 {
 	char p[PATH_MAX + 32];
 
-	if (keyset_load(&M.control_keys, key_path(M.cfg.control_keys, "control.keys", p, sizeof(p)),
+	if (keyset_load(&M.control_keys, data_path(M.cfg.control_keys, "control.keys", p, sizeof(p)),
 			!M.cfg.control_keys[0], "c1", err, errlen) != 0)
 		return -1;
 	M.api.control_keys = &M.control_keys;
@@ -207,7 +210,7 @@ static void reload_control_keys(void)
 	struct keyset ks;
 	char p[PATH_MAX + 32], err[1024];
 
-	if (keyset_load(&ks, key_path(M.cfg.control_keys, "control.keys", p, sizeof(p)), false,
+	if (keyset_load(&ks, data_path(M.cfg.control_keys, "control.keys", p, sizeof(p)), false,
 			"c1", err, sizeof(err)) != 0) {
 		log_error("reload: %s; keeping the old control keys", err);
 		return;
@@ -298,6 +301,38 @@ static void close_playback(void)
 	playback_free(M.api.playback);
 }
 
+static int open_viewing(char *err, size_t errlen)
+{
+	struct viewing_params p = {
+	    .window_days = (uint32_t)(M.cfg.popular_window_ms / (86400 * 1000)),
+	    .fanout = M.cfg.pair_fanout,
+	    .half_life_s = (int64_t)(M.cfg.half_life_ms / 1000),
+	};
+	int rc = viewing_new(M.store, M.api.catalog, M.api.playback, &p, now_s(), &M.api.viewing);
+
+	if (rc != 0) {
+		snprintf(err, errlen, "counting plays: %s", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Once a second: save the history's changes (and, once a minute, count the plays again). */
+static void tick_viewing(int64_t now)
+{
+	int rc;
+
+	if ((rc = viewing_tick(M.api.viewing, now)) != 0)
+		log_warnx("saving history: %s", strerror(-rc));
+}
+
+static void close_viewing(void)
+{
+	if (M.api.viewing && viewing_save(M.api.viewing) != 0)
+		log_warnx("saving history failed");
+	viewing_free(M.api.viewing);
+}
+
 static int open_downloads(char *err, size_t errlen)
 {
 	struct downloads_params p = {
@@ -366,7 +401,8 @@ static int open_fill(char *err, size_t errlen)
 	    .popularity_s = (uint32_t)(M.cfg.fill_popularity_ms / 1000),
 	};
 
-	snprintf(content, sizeof(content), "%s", key_path(M.cfg.fill_content_dir, "content", content, sizeof(content)));
+	snprintf(content, sizeof(content), "%s",
+		 data_path(M.cfg.content_dir, "content", content, sizeof(content)));
 	if (!(M.api.fill = fill_new(M.base, M.api.edges, M.api.catalog, &p)))
 		return failed(err, errlen, "fill scheduler");
 	return 0;
@@ -493,6 +529,55 @@ static void close_loop(void)
 		event_base_free(M.base);
 }
 
+/* A job registered its title: queue it for fill to the edges. */
+static void title_ready_for_fill(void *arg, const char *title, const char *version,
+				 const char *job)
+{
+	if (M.api.fill)
+		fill_title_added(M.api.fill, title, false);
+}
+
+/* Uploads and the job queue; a job's reel-transcode runs on the loop's SIGCHLD. */
+static int open_jobs(char *err, size_t errlen)
+{
+	struct jobs_params p = {
+	    .max_running = M.cfg.jobs_max_running,
+	    .restarts = M.cfg.jobs_restarts,
+	    .limits = {.nice = (int)M.cfg.jobs_nice,
+		       .memory = M.cfg.jobs_memory,
+		       .cpu_s = M.cfg.jobs_cpu_ms / 1000,
+		       .wall_ms = M.cfg.jobs_time_ms,
+		       .scope = M.cfg.jobs_scope},
+	    .segment_s = M.cfg.jobs_segment,
+	    .threads = M.cfg.jobs_threads,
+	    .now = now_s,
+	    .title_ready = title_ready_for_fill,
+	    .note = log_info,
+	};
+	char dir[PATH_MAX + 32];
+
+	snprintf(p.transcoder, sizeof(p.transcoder), "%s", M.cfg.transcoder);
+	snprintf(p.content_dir, sizeof(p.content_dir), "%.4000s",
+		 data_path(M.cfg.content_dir, "content", dir, sizeof(dir)));
+	snprintf(p.import_dir, sizeof(p.import_dir), "%s", M.cfg.import_dir);
+	snprintf(p.preset, sizeof(p.preset), "%s", M.cfg.jobs_preset);
+	snprintf(p.ladder, sizeof(p.ladder), "%s", M.cfg.jobs_ladder);
+	M.api.uploads =
+	    uploads_new(M.store, M.base, data_path(M.cfg.upload_dir, "uploads", dir, sizeof(dir)),
+			M.cfg.max_upload, err, errlen);
+	if (!M.api.uploads || !(M.api.jobs = jobs_new(M.store, M.base, M.api.catalog, M.api.uploads,
+						      &p, err, errlen)))
+		return -1;
+	M.api.upload_chunk = M.cfg.admin_max_body;
+	return 0;
+}
+
+static void close_jobs(void)
+{
+	jobs_free(M.api.jobs); /* running transcodes are killed and queued again */
+	uploads_free(M.api.uploads);
+}
+
 static int open_pool(char *err, size_t errlen)
 {
 	unsigned threads =
@@ -585,12 +670,15 @@ static const struct part {
     {.open = open_catalog, .close = close_catalog},
     {.open = open_playback, .close = close_playback, .tick = tick_playback},
     {.open = open_downloads, .close = close_downloads},
+    {.open = open_viewing, .close = close_viewing, .tick = tick_viewing},
     {.open = open_edges, .close = close_edges, .tick = tick_edges},
     /* the web player's files, beside the API on the user listeners */
     {.open = open_web, .close = close_web, .reload = reload_web},
     /* serving them: sockets, the loop, the hashing threads, the servers, the timer, signals */
     {.open = open_listeners, .close = close_listeners},
     {.open = open_loop, .close = close_loop},
+    /* the domains that need the loop */
+    {.open = open_jobs, .close = close_jobs},
     {.open = open_pool, .close = close_pool},
     {.open = open_fill, .close = close_fill, .tick = tick_fill},
     {.open = open_servers, .close = close_servers},

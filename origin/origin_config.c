@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conf_table.h"
+#include "jobs/jobs.h"
 #include "reel_config.h"
 
 #define F(member) CONF_FIELD(struct origin_config, member)
@@ -62,9 +63,30 @@ static const struct conf_key keys[] = {
     {"downloads", "license_ttl", CONF_DURATION, F(license_ttl_ms), 60000, 366 * DAY_MS, NULL, NULL},
     {"downloads", "playback_window", CONF_DURATION, F(license_window_ms), 60000, 366 * DAY_MS, NULL,
      NULL},
+    {"viewing", "popular_window", CONF_DURATION, F(popular_window_ms), DAY_MS, 31 * DAY_MS,
+     "a duration of whole days such as 168h (7 days), from 24h to 744h", NULL},
+    {"viewing", "pair_fanout", CONF_UINT, F(pair_fanout), 1, 1000, NULL, NULL},
+    {"viewing", "recency_half_life", CONF_DURATION, F(half_life_ms), 3600000, 3660 * DAY_MS, NULL,
+     NULL},
     {"keys", "stream_keys", CONF_PATH, F(stream_keys), 0, 0, NULL, NULL},
     {"keys", "license_keys", CONF_PATH, F(license_keys), 0, 0, NULL, NULL},
     {"keys", "master_key", CONF_PATH, F(master_key), 0, 0, NULL, NULL},
+    {"jobs", "transcoder", CONF_PATH, F(transcoder), 1, 0, NULL, NULL},
+    {"jobs", "content_dir", CONF_PATH, F(content_dir), 0, 0, NULL, NULL},
+    {"jobs", "upload_dir", CONF_PATH, F(upload_dir), 0, 0, NULL, NULL},
+    {"jobs", "import_dir", CONF_PATH, F(import_dir), 0, 0, NULL, NULL},
+    {"jobs", "max_running", CONF_UINT, F(jobs_max_running), 1, 64, NULL, NULL},
+    {"jobs", "restarts", CONF_UINT, F(jobs_restarts), 0, 100, NULL, NULL},
+    {"jobs", "nice", CONF_UINT, F(jobs_nice), 0, 19, NULL, NULL},
+    {"jobs", "memory_limit", CONF_SIZE, F(jobs_memory), 0, 1ULL << 44, NULL, NULL},
+    {"jobs", "cpu_limit", CONF_DURATION, F(jobs_cpu_ms), 0, 366 * DAY_MS, NULL, NULL},
+    {"jobs", "time_limit", CONF_DURATION, F(jobs_time_ms), 0, 366 * DAY_MS, NULL, NULL},
+    {"jobs", "systemd_scope", CONF_BOOL, F(jobs_scope), 0, 0, NULL, NULL},
+    {"jobs", "preset", CONF_STR, F(jobs_preset), 1, 0, NULL, NULL},
+    {"jobs", "segment", CONF_UINT, F(jobs_segment), 1, 60, NULL, NULL},
+    {"jobs", "threads", CONF_UINT, F(jobs_threads), 0, 256, NULL, NULL},
+    {"jobs", "ladder", CONF_STR, F(jobs_ladder), 0, 0, NULL, NULL},
+    {"jobs", "max_upload", CONF_SIZE, F(max_upload), 1, 1ULL << 50, NULL, NULL},
     {"edges", "listen", CONF_ADDRS, offsetof(struct origin_config, edge_listen),
      offsetof(struct origin_config, nedge_listen), 0, ORIGIN_MAX_LISTEN,
      "addresses such as 0.0.0.0:8092", NULL},
@@ -76,7 +98,6 @@ static const struct conf_key keys[] = {
     {"edges", "interval", CONF_DURATION, F(edge_interval_ms), 1000, 3600000, NULL, NULL},
     {"edges", "fallback_url", CONF_STR, F(edge_fallback_url), 0, 0, NULL, NULL},
     {"keys", "control_keys", CONF_PATH, F(control_keys), 0, 0, NULL, NULL},
-    {"fill", "content_dir", CONF_PATH, F(fill_content_dir), 0, 0, NULL, NULL},
     {"fill", "copies", CONF_UINT, F(fill_copies), 1, 64, NULL, NULL},
     {"fill", "parallel", CONF_UINT, F(fill_parallel), 1, 256, NULL, NULL},
     {"fill", "rate", CONF_SIZE, F(fill_rate), 0, 1ULL << 40, NULL, NULL},
@@ -119,6 +140,19 @@ void origin_config_defaults(struct origin_config *cfg)
 	cfg->token_max_ms = DAY_MS;
 	cfg->license_ttl_ms = 30 * DAY_MS;
 	cfg->license_window_ms = 2 * DAY_MS;
+	snprintf(cfg->transcoder, sizeof(cfg->transcoder), "%s/reel-transcode", REEL_BINDIR);
+	cfg->jobs_max_running = 1;
+	cfg->jobs_restarts = 1;
+	cfg->jobs_nice = 10;
+	cfg->jobs_memory = 8ULL << 30;
+	cfg->jobs_cpu_ms = 2 * DAY_MS;
+	cfg->jobs_time_ms = DAY_MS;
+	snprintf(cfg->jobs_preset, sizeof(cfg->jobs_preset), "veryfast");
+	cfg->jobs_segment = 6;
+	cfg->max_upload = 64ULL << 30;
+	cfg->popular_window_ms = 7 * DAY_MS;
+	cfg->pair_fanout = 32;
+	cfg->half_life_ms = 30 * DAY_MS;
 	cfg->edge_max_body = 4ULL << 20;
 	cfg->edge_down_after_ms = 10000;
 	cfg->edge_interval_ms = 3000;
@@ -251,6 +285,10 @@ static int check(struct origin_config *cfg, const char *name, char *err, size_t 
 		return -1;
 	if (cfg->session_idle_ms > cfg->session_ttl_ms) {
 		snprintf(err, errlen, "%s: [auth] session_idle is longer than session_ttl", name);
+		return -1;
+	}
+	if (cfg->jobs_ladder[0] && !job_ladder_valid(cfg->jobs_ladder)) {
+		snprintf(err, errlen, "%s: [jobs] ladder must be WxH@KBPS,... (1..16 rungs)", name);
 		return -1;
 	}
 	cfg->argon2_memory &= ~1023ULL; /* whole KiB, as argon2 counts */

@@ -54,10 +54,29 @@ struct origin_config {
 	uint64_t token_max_ms;	    /* ... at most */
 	uint64_t license_ttl_ms;    /* offline licenses expire after */
 	uint64_t license_window_ms; /* playback window after the first offline play */
+	uint64_t popular_window_ms; /* popularity: plays of the last days */
+	uint32_t pair_fanout;	    /* co-watching: a finish pairs with the viewer's N before */
+	uint64_t half_life_ms;	    /* recommendations: a finish this old weighs half */
 	char stream_keys[PATH_MAX]; /* key set files (keyfiles.h); "" = in data_dir */
 	char license_keys[PATH_MAX];
 	char master_key[PATH_MAX];
 
+	char transcoder[PATH_MAX];  /* reel-transcode */
+	char content_dir[PATH_MAX]; /* packages; "" = content/ in data_dir */
+	char upload_dir[PATH_MAX];  /* uploaded sources; "" = uploads/ in data_dir */
+	char import_dir[PATH_MAX];  /* sources on this host must be under it; "" = none */
+	uint32_t jobs_max_running;  /* transcodes at once */
+	uint32_t jobs_restarts;	    /* reruns of a job cut by an origin crash */
+	uint32_t jobs_nice;	    /* the transcoder's nice value */
+	uint64_t jobs_memory;	    /* its address space limit, bytes; 0 = none */
+	uint64_t jobs_cpu_ms;	    /* its CPU-time limit; 0 = none */
+	uint64_t jobs_time_ms;	    /* its wall-time limit; 0 = none */
+	bool jobs_scope;	    /* in a transient systemd scope where systemd runs */
+	char jobs_preset[32];	    /* libx264 preset */
+	uint32_t jobs_segment;	    /* segment target, seconds */
+	uint32_t jobs_threads;	    /* encoder threads; 0 = the transcoder's default */
+	char jobs_ladder[256];	    /* default ladder; "" = the transcoder's */
+	uint64_t max_upload;	    /* bytes of an uploaded source at most */
 	struct conf_addr edge_listen[ORIGIN_MAX_LISTEN], edge_listen_tls[ORIGIN_MAX_LISTEN];
 	int nedge_listen, nedge_listen_tls; /* the edge API (heartbeats); none: no edge API */
 	uint64_t edge_max_body;		    /* bytes: a heartbeat lists titles and leases */
@@ -66,7 +85,6 @@ struct origin_config {
 	char edge_fallback_url[257];	    /* steering's last resort; "" = [playback] edge_url */
 
 	char control_keys[PATH_MAX]; /* key set signing fill requests; "" = in data_dir */
-	char fill_content_dir[PATH_MAX]; /* packages filled to the edges; "" = content/ in data_dir */
 	uint32_t fill_copies, fill_parallel; /* k per cluster; transfers per edge */
 	uint64_t fill_rate;		     /* bytes/s per edge; 0 = no cap */
 	char fill_window[16];		     /* "HH:MM-HH:MM" local time; "" = always */

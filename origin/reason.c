@@ -27,3 +27,17 @@ int reason_limit(struct origin_reason *why, int rc, const char *code, unsigned l
 	why->message = why->text;
 	return rc;
 }
+
+int reason_printf(struct origin_reason *why, int rc, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why)
+		return rc;
+	*why = (struct origin_reason){.code = code};
+	va_start(ap, fmt);
+	vsnprintf(why->text, sizeof(why->text), fmt, ap);
+	va_end(ap);
+	why->message = why->text;
+	return rc;
+}

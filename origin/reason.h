@@ -33,4 +33,8 @@ int reason_set(struct origin_reason *why, int rc, const char *code, const char *
 int reason_limit(struct origin_reason *why, int rc, const char *code, unsigned limit,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* Refuse with RC: *WHY (may be NULL) gets CODE and the message FMT formats (into its TEXT). */
+int reason_printf(struct origin_reason *why, int rc, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif

@@ -11,9 +11,11 @@
 #include "accounts/tables.h"
 #include "catalog/tables.h"
 #include "downloads/tables.h"
+#include "jobs/tables.h"
 #include "edges/tables.h"
 #include "plans/tables.h"
 #include "playback/tables.h"
+#include "viewing/tables.h"
 
 #define ORIGIN_TABLES(X)                                                                           \
 	ACCOUNTS_TABLES(X)                                                                         \
@@ -21,6 +23,8 @@
 	CATALOG_TABLES(X)                                                                          \
 	PLAYBACK_TABLES(X)                                                                         \
 	DOWNLOADS_TABLES(X)                                                                        \
+	JOBS_TABLES(X)                                                                             \
+	VIEWING_TABLES(X)                                                                          \
 	EDGES_TABLES(X)
 
 #define ORIGIN_DB_ENUM(id, name) ORIGIN_DB_##id,

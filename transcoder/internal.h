@@ -263,30 +263,16 @@ const struct tc_segment *tc_rend_segments(const struct tc_rendition *r, size_t *
 /* ---- languages and names (language.c) ---- */
 
 /*
- * The container's language tag IN (ISO 639-2/B or /T, 639-1, an RFC 5646 tag
- * with '-' or '_', or an English language name; may be NULL) as an RFC 5646 tag
- * in canonical case with the shortest language subtag ("ger", "deu" -> "de",
- * "pt_br" -> "pt-BR"), into the caller's OUT of TC_LANG_MAX + 1 bytes.  A
- * well-formed tag not in the table ("yue", "qaa") is kept; a missing, empty or
- * malformed one becomes "und".
- */
-void tc_lang_tag(const char *in, char *out);
-
-/*
  * Copy IN into the caller's OUT (LEN bytes) as text for a quoted playlist
  * attribute or a JSON string: valid UTF-8 (other bytes become '?'), no '"' or
  * control characters (they become '\''), cut at a character boundary.
  */
 void tc_attr_text(char *out, size_t len, const char *in);
 
-/* The menu name of TAG's language: its own name ("Deutsch") where the table has
- * one, else the English one; NULL for "und" and languages not in the table.
- * Static storage. */
-const char *tc_lang_name(const char *tag);
-
 /*
- * Set R's language from the stream tag LANG (tc_lang_tag) and its label, the
- * NAME a viewer reads in a menu, from the language and the stream's TITLE
+ * Set R's language from the stream tag LANG (lang_tag(), common/language.h)
+ * and its label, the NAME a viewer reads in a menu, from the language and
+ * the stream's TITLE
  * (either may be NULL): "Deutsch", "English (Commentary)", "English (forced)";
  * for "und" the title or "Audio"/"Subtitles".  The label is valid UTF-8 without
  * quotes or control bytes (it goes into a playlist attribute).  R->kind and

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "language.h"
 
 static const char *const skip_codes[] = {
 #define SKIP_CODE(name, code, text) code,
@@ -51,7 +52,7 @@ static void describe(const AVStream *st, struct transcoder_skipped *k)
 			     av_fourcc_make_string(fourcc, st->codecpar->codec_tag));
 	else
 		snprintf(k->codec, sizeof(k->codec), "none");
-	tc_lang_tag(tag_of(st, "language"), k->language);
+	lang_tag(tag_of(st, "language"), k->language);
 	tc_attr_text(k->title, sizeof(k->title), title ? title : "");
 }
 

@@ -18,7 +18,8 @@
 
 void api_send_json(struct httpd_exchange *x, int status, json_t *obj, const char *extra)
 {
-	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	/* 15 significant digits: 17.7 stays 17.7, not 17.699999999999999 */
+	char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 
 	json_decref(obj);
 	if (!text) {
@@ -191,6 +192,25 @@ static size_t query_size(struct httpd_exchange *x, const char *name, size_t def,
 		return def;
 	v = strtoul(buf, &end, 10);
 	return *end || v > max ? def : v;
+}
+
+int api_query_count(const struct http_request *req, const char *name, size_t def, size_t max,
+		    size_t *out)
+{
+	char buf[16], *end = NULL;
+	unsigned long v = 0;
+	int found = api_query(req, name, buf, sizeof(buf));
+
+	if (found == 0) {
+		*out = def;
+		return 0;
+	}
+	if (found > 0 && buf[0] >= '0' && buf[0] <= '9')
+		v = strtoul(buf, &end, 10);
+	if (!end || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 struct api_page api_admin_page(struct httpd_exchange *x)

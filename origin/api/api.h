@@ -32,7 +32,10 @@
 	C(LICENSE_REFUSED, "reel_origin_license_refused_total",                                    \
 	  "Offline licenses refused at a plan limit")                                              \
 	C(RENEWALS, "reel_origin_license_renewals_total", "Offline licenses renewed")              \
-	C(RELEASES, "reel_origin_license_releases_total", "Offline downloads released")
+	C(RELEASES, "reel_origin_license_releases_total", "Offline downloads released")            \
+	C(POSITIONS, "reel_origin_positions_total", "Playback positions recorded")                 \
+	C(POSITION_REFUSED, "reel_origin_position_refused_total",                                  \
+	  "Playback positions refused (out of the title)")
 
 #define ORIGIN_COUNT_ENUM(id, name, help) ORIGIN_COUNT_##id,
 enum origin_count { ORIGIN_COUNT_NONE, ORIGIN_COUNTERS(ORIGIN_COUNT_ENUM) ORIGIN_COUNT_MAX };
@@ -43,6 +46,9 @@ struct plans;
 struct catalog;
 struct playback;
 struct downloads;
+struct jobs;
+struct uploads;
+struct viewing;
 struct edges;
 struct keyset;
 struct pwhash_pool;
@@ -65,6 +71,10 @@ struct origin_api {
 	struct catalog *catalog;	   /* titles and their content keys */
 	struct playback *playback;	   /* leases, stream tokens, content keys for players */
 	struct downloads *downloads;	   /* offline licenses */
+	struct jobs *jobs;		   /* transcode jobs */
+	struct uploads *uploads;	   /* uploaded sources */
+	uint64_t upload_chunk;		   /* bytes of an upload a request may carry */
+	struct viewing *viewing;	   /* resume points, history, recommendations, search */
 	struct edges *edges;		   /* the edge registry, reports and steering */
 	const struct keyset *stream_keys;  /* published: stream token keys */
 	const struct keyset *license_keys; /* published: license keys */

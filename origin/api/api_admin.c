@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "accounts/pwhash_pool.h"
+#include "jobs/jobs.h"
 #include "jsonfield.h"
 #include "edges/edges.h"
 #include "playback/playback.h"
@@ -99,9 +100,13 @@ void api_admin_user_enable(struct origin_api *api, struct httpd_exchange *x,
 
 void api_admin_healthz(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
+	struct jobs_stats js;
+
+	jobs_stats(api->jobs, &js);
 	api_send_json(x, 200,
-		      json_pack("{s:s, s:I}", "status", "ok", "leases",
-				(json_int_t)playback_leases(api->playback)),
+		      json_pack("{s:s, s:I, s:I, s:I}", "status", "ok", "leases",
+				(json_int_t)playback_leases(api->playback), "jobs_running",
+				(json_int_t)js.running, "jobs_queued", (json_int_t)js.queued),
 		      NULL);
 }
 
@@ -110,6 +115,24 @@ static int metric(struct buf *b, const char *name, const char *help, const char 
 {
 	return buf_printf(b, "# HELP %s %s.\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
 			  (unsigned long long)v);
+}
+
+/* The job queue's gauges and counters. */
+static int jobs_metrics(struct origin_api *api, struct buf *b)
+{
+	struct jobs_stats js;
+	int rc;
+
+	jobs_stats(api->jobs, &js);
+	if ((rc = metric(b, "reel_origin_jobs_running", "Transcode jobs running", "gauge",
+			 js.running)) == 0 &&
+	    (rc = metric(b, "reel_origin_jobs_queued", "Transcode jobs waiting", "gauge",
+			 js.queued)) == 0 &&
+	    (rc = metric(b, "reel_origin_jobs_done_total", "Transcode jobs done", "counter",
+			 js.done)) == 0)
+		rc = metric(b, "reel_origin_jobs_failed_total", "Transcode jobs failed", "counter",
+			    js.failed);
+	return rc;
 }
 
 /* GET /metrics: the HTTP core's counters and the origin's own, in the Prometheus text format. */
@@ -142,6 +165,8 @@ void api_admin_metrics(struct origin_api *api, struct httpd_exchange *x, const s
 	if (rc == 0)
 		rc = metric(&b, "reel_origin_leases", "Playback leases live", "gauge",
 			    playback_leases(api->playback));
+	if (rc == 0)
+		rc = jobs_metrics(api, &b);
 	if (rc != 0) {
 		buf_free(&b);
 		api_internal(x, "metrics", -ENOMEM);

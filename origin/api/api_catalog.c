@@ -18,11 +18,12 @@
 
 #define PAGE_MAX 100
 
-int catalog_from_manifest(const char *body, size_t len, const char *id, const char *name,
-			  int64_t now, json_t **out, struct origin_fail *fail)
+int catalog_from_manifest(const char *body, size_t len, const char *id,
+			  const struct title_meta *meta, int64_t now, json_t **out,
+			  struct origin_fail *fail)
 {
 	struct origin_reason why = {0};
-	int rc = catalog_record(body, len, id, name, now, out, &why);
+	int rc = catalog_record(body, len, id, meta, now, out, &why);
 
 	if (rc == 0)
 		return 0;
@@ -34,23 +35,11 @@ int catalog_from_manifest(const char *body, size_t len, const char *id, const ch
 static bool bad_query_count(struct httpd_exchange *x, const char *name, size_t def, size_t max,
 			    size_t *out)
 {
-	char buf[16], *end = NULL;
-	unsigned long v = 0;
-	int found = api_query(x->req, name, buf, sizeof(buf));
-
-	if (found == 0) {
-		*out = def;
+	if (api_query_count(x->req, name, def, max, out) == 0)
 		return false;
-	}
-	if (found > 0 && buf[0] >= '0' && buf[0] <= '9')
-		v = strtoul(buf, &end, 10);
-	if (!end || *end || v > max) {
-		api_error(x, 400, "invalid_request",
-			  "limit and offset must be whole numbers in range", NULL);
-		return true;
-	}
-	*out = v;
-	return false;
+	api_error(x, 400, "invalid_request", "limit and offset must be whole numbers in range",
+		  NULL);
+	return true;
 }
 
 /* GET /api/v1/titles[?q=TEXT][&language=TAG][&offset=N][&limit=N] */
@@ -107,16 +96,20 @@ void api_title_get(struct origin_api *api, struct httpd_exchange *x, const struc
 
 /* ---- admin ---- */
 
-/* PUT /admin/v1/titles/ID[?name=TEXT], the body the package's manifest.json. */
+/*
+ * PUT /admin/v1/titles/ID[?name=TEXT][&description=TEXT], the body the
+ * package's manifest.json.
+ */
 void api_admin_title_put(struct origin_api *api, struct httpd_exchange *x,
 			 const struct api_params *p)
 {
-	char id[TITLE_ID_MAX + 1], name[TITLE_NAME_MAX + 1];
+	char id[TITLE_ID_MAX + 1], name[TITLE_NAME_MAX + 1], *desc = NULL;
 	const char *who;
 	struct origin_fail f;
+	struct title_meta meta = {0};
 	json_t *rec;
 	bool created;
-	int rc, named;
+	int rc, named, described = 0;
 
 	if (api_not_admin(api, x, &who))
 		return;
@@ -130,25 +123,34 @@ void api_admin_title_put(struct origin_api *api, struct httpd_exchange *x,
 			  NULL);
 		return;
 	}
-	if ((named = api_query(x->req, "name", name, sizeof(name))) < 0) {
-		api_error(x, 422, "invalid_manifest", "name is at most 256 bytes", NULL);
+	if (!(desc = malloc(TITLE_DESC_MAX + 1))) {
+		api_internal(x, "title", -ENOMEM);
 		return;
 	}
-	if (catalog_from_manifest(x->body ? x->body : "", x->body_len, id, named ? name : NULL,
-				  api->now(), &rec, &f) != 0) {
+	if ((named = api_query(x->req, "name", name, sizeof(name))) < 0 ||
+	    (described = api_query(x->req, "description", desc, TITLE_DESC_MAX + 1)) < 0) {
+		api_error(x, 422, "invalid_manifest", "name is at most 256 bytes, description 4096",
+			  NULL);
+		goto out;
+	}
+	meta = (struct title_meta){named ? name : NULL, described ? desc : NULL};
+	if (catalog_from_manifest(x->body ? x->body : "", x->body_len, id, &meta, api->now(), &rec,
+				  &f) != 0) {
 		api_fail(x, &f);
-		return;
+		goto out;
 	}
 	if ((rc = catalog_save(api->catalog, rec, &created)) != 0) {
 		json_decref(rec);
 		api_refuse(api, x, API_TITLE, rc, NULL);
-		return;
+		goto out;
 	}
 	log_info("admin %s: %s title %s version %s", who, created ? "registered" : "updated", id,
 		 json_string_value(json_object_get(rec, "version")));
 	if (api->fill)
 		fill_title_added(api->fill, id, false); /* queued for fill to the edges */
 	api_send_json(x, created ? 201 : 200, rec, NULL);
+out:
+	free(desc);
 }
 
 void api_admin_title_get(struct origin_api *api, struct httpd_exchange *x,

@@ -68,6 +68,10 @@ void api_route(struct origin_api *api, struct httpd_exchange *x, const struct ap
 	R(PLAY, "play") R(HEARTBEAT, "heartbeat") R(STOP, "stop") R(STREAM_KEY, "content key")    \
 	R(DOWNLOAD, "download") R(RENEW, "renew") R(RELEASE, "release")                            \
 	R(LICENSE_KEY, "license key")                                                              \
+	R(JOB_BODY, "job") R(JOB_NEW, "job") R(JOB, "job") R(JOB_CANCEL, "cancel")                \
+	R(JOB_RETRY, "retry") R(UPLOAD, "upload") R(UPLOAD_NEW, "upload")                          \
+	R(UPLOAD_PIECE, "upload")                                                                  \
+	R(HISTORY, "history")                                                                      \
 	R(EDGE, "edge") R(EDGE_ADD, "edge") R(HEARTBEAT_EDGE, "edge heartbeat")
 /* clang-format on */
 
@@ -202,6 +206,9 @@ api_handler api_play, api_play_heartbeat, api_play_stop, api_content_key, api_st
 /* api_downloads.c */
 api_handler api_license_keys, api_download_issue, api_downloads_list, api_download_renew,
     api_download_release;
+/* api_viewing.c */
+api_handler api_me_continue, api_me_history, api_me_history_delete, api_me_export,
+    api_me_recommendations, api_popular, api_search;
 
 /*
  * The key endpoint's answer for ?license=LICENSE (api_content_key hands
@@ -226,6 +233,11 @@ api_handler api_admin_plans_list, api_admin_plan_get, api_admin_plan_put, api_ad
 /* api_catalog.c */
 api_handler api_admin_titles_list, api_admin_title_get, api_admin_title_put, api_admin_title_delete,
     api_admin_title_key_add;
+/* api_jobs.c */
+api_handler api_admin_upload_create, api_admin_uploads_list, api_admin_upload_get,
+    api_admin_upload_append, api_admin_upload_delete, api_admin_job_create, api_admin_jobs_list,
+    api_admin_job_get, api_admin_job_logs, api_admin_job_cancel, api_admin_job_retry;
+
 /* api_edges.c */
 api_handler api_admin_edges_list, api_admin_edge_add, api_admin_edge_get, api_admin_edge_drain,
     api_admin_edge_resume, api_admin_edge_secret, api_admin_edge_delete, api_admin_steer;

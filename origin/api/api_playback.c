@@ -13,6 +13,7 @@
 #include "keyfiles.h"
 #include "playback/playback.h"
 #include "stream_token.h"
+#include "viewing/viewing.h"
 
 /* The title named by BODY's "title" member into ID, or true after answering 400. */
 static bool bad_title_member(struct httpd_exchange *x, json_t *body, char id[TITLE_ID_MAX + 1])
@@ -36,6 +37,7 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 	struct accounts_user u;
 	struct playback_grant g;
 	struct origin_reason why = {0};
+	double resume;
 	json_t *body, *answer;
 	int rc;
 
@@ -50,10 +52,13 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 		goto out;
 	}
 	api->count[ORIGIN_COUNT_PLAYS]++;
-	answer = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i}", "url", g.url, "token",
+	/* where the viewer stopped, on any device; 0 (the start) when it cannot be known */
+	viewing_started(api->viewing, u.id, id, api->now(), &resume);
+	answer = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:f}", "url", g.url, "token",
 			   g.token, "lease", g.lease, "title", id, "expires", jf_time(g.expires),
 			   "max_height", (int)g.max_height, "heartbeat_interval",
-			   (int)g.heartbeat_interval_s, "lease_timeout", (int)g.lease_timeout_s);
+			   (int)g.heartbeat_interval_s, "lease_timeout", (int)g.lease_timeout_s,
+			   "resume", resume);
 	if (answer && api->edges && edges_count(api->edges) &&
 	    api_steer_play(api, x, id, g.token, answer) != 0) {
 		json_decref(answer);
@@ -78,20 +83,43 @@ static bool bad_lease_param(struct httpd_exchange *x, const struct api_params *p
 			     "no such lease");
 }
 
+/* The heartbeat's optional {"position": SECONDS} into *POS, or true after answering 400 or 415. */
+static bool bad_position(struct httpd_exchange *x, struct position_report *pos)
+{
+	struct origin_fail f;
+
+	if (x->body_len && !api_is_json(x->req)) {
+		api_error(x, 415, "unsupported_media_type", "the body must be application/json",
+			  NULL);
+		return true;
+	}
+	if (position_parse(x->body, x->body_len, pos, &f) == 0)
+		return false;
+	api_fail(x, &f);
+	return true;
+}
+
+/* POST /api/v1/play/LEASE/heartbeat, with the player's position or none. */
 void api_play_heartbeat(struct origin_api *api, struct httpd_exchange *x,
 			const struct api_params *p)
 {
 	char id[LEASE_ID_LEN + 1];
 	struct accounts_user u;
+	struct position_report pos;
+	struct origin_reason why = {0};
 	int64_t expires;
 	int rc;
 
-	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id))
+	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id) || bad_position(x, &pos))
 		return;
-	if ((rc = playback_heartbeat(api->playback, id, u.id, api->now(), &expires)) != 0) {
-		api_refuse(api, x, API_HEARTBEAT, rc, NULL);
+	rc = viewing_heartbeat(api->viewing, id, u.id, pos.given ? &pos.position : NULL, api->now(),
+			       &expires, &why);
+	if (rc != 0) {
+		api_refuse(api, x, API_HEARTBEAT, rc, &why);
 		return;
 	}
+	if (pos.given)
+		api->count[ORIGIN_COUNT_POSITIONS]++;
 	api_send_json(x, 200, json_pack("{s:s, s:o}", "lease", id, "expires", jf_time(expires)),
 		      NULL);
 }

@@ -1,8 +1,10 @@
 /*
  * The request bodies the API reads, for the handlers and their fuzz
  * targets: signup and login credentials (api_accounts.c), a plan
- * (api_plans.c) and a package's manifest (api_catalog.c).  Each checks the
- * body against its domain's rules and refuses with an origin_fail: the HTTP
+ * (api_plans.c), a package's manifest (api_catalog.c), a job and an upload
+ * and the offset a piece of an upload goes to (api_jobs.c), a heartbeat's
+ * position and the queries of the viewing lists and search (api_viewing.c).
+ * Each checks the body against its domain's rules and refuses with an origin_fail: the HTTP
  * status its resource's table gives, a stable code and a message.
  *
  * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
@@ -18,6 +20,10 @@
 #include <stdint.h>
 
 #include "accounts/credentials.h"
+#include "catalog/catalog.h"
+#include "http_parser.h"
+#include "jobs/jobs.h"
+#include "language.h"
 #include "plans/plans.h"
 
 struct origin_creds {
@@ -66,11 +72,88 @@ int plan_parse(json_t *obj, const char *name, struct plan *out, struct origin_fa
 
 /*
  * The catalog record of title ID from its manifest.json BODY[0..LEN) at NOW
- * (catalog_record; NAME, when not NULL, overrides the display name).
- * Returns 0 with *OUT (the caller decrefs it), or -1 with *OUT NULL and
- * *FAIL: 400 invalid_json, 422 invalid_manifest, 500 internal.
+ * (catalog_record; META, when not NULL, overrides the display name and the
+ * description).  Returns 0 with *OUT (the caller decrefs it), or -1 with
+ * *OUT NULL and *FAIL: 400 invalid_json, 422 invalid_manifest, 500 internal.
  */
-int catalog_from_manifest(const char *body, size_t len, const char *id, const char *name,
-			  int64_t now, json_t **out, struct origin_fail *fail);
+int catalog_from_manifest(const char *body, size_t len, const char *id,
+			  const struct title_meta *meta, int64_t now, json_t **out,
+			  struct origin_fail *fail);
+
+/* A heartbeat's optional body: {"position": SECONDS}. */
+struct position_report {
+	bool given;
+	double position; /* any number: the domain checks it against the title */
+};
+
+/*
+ * Parse a heartbeat's body BODY[0..LEN) (LEN 0: none) into *OUT.  Returns
+ * 0, or -1 with *FAIL: 400 invalid_json (not a JSON object), 400
+ * invalid_request (an unknown member, or "position" missing or not a
+ * number).
+ */
+int position_parse(const char *body, size_t len, struct position_report *out,
+		   struct origin_fail *fail);
+
+#define TITLE_QUERY_MAX 256 /* bytes of a search query */
+
+/* The query of a viewing list or a search: ?q=, ?language=, ?offset=, ?limit=. */
+struct title_query {
+	char q[TITLE_QUERY_MAX + 1];
+	bool has_q;
+	char language[LANG_TAG_MAX + 1]; /* a canonical tag (lang_tag) */
+	bool has_language;
+	size_t offset, limit;
+};
+
+/*
+ * Parse REQ's query into *OUT, LIMIT DEF_LIMIT when absent (at most
+ * MAX_LIMIT), OFFSET 0 (at most 1000000).  Returns 0, or -1 with *FAIL 400
+ * invalid_request: q longer than TITLE_QUERY_MAX bytes, language not a
+ * language tag or ISO 639-2 code, offset or limit not a whole number in
+ * range.
+ */
+int title_query_parse(const struct http_request *req, size_t def_limit, size_t max_limit,
+		      struct title_query *out, struct origin_fail *fail);
+
+/*
+ * Query parameter NAME of REQ as a whole number in 0..MAX into *OUT (DEF
+ * when absent): 0, or -1 when it is not one.
+ */
+int api_query_count(const struct http_request *req, const char *name, size_t def, size_t max,
+		    size_t *out);
+
+/*
+ * Parse a job body OBJ (job_spec_from_json) into *OUT.  Returns 0, or -1
+ * with *FAIL: 400 invalid_request (an unknown or missing member, a wrong
+ * type), 422 invalid_job (a value out of its rules).
+ */
+int job_parse(json_t *obj, struct job_spec *out, struct origin_fail *fail);
+
+/* What an upload is created with. */
+struct upload_spec {
+	char name[UPLOAD_NAME_MAX + 1];
+	uint64_t size;
+	char sha256[65];
+};
+
+/*
+ * Parse an upload body OBJ, {"name", "size", "sha256"}, into *OUT.  Returns
+ * 0, or -1 with *FAIL 400 invalid_request (an unknown or missing member, a
+ * wrong type); the values' rules are the uploads service's.
+ */
+int upload_parse(json_t *obj, struct upload_spec *out, struct origin_fail *fail);
+
+/*
+ * The offset a piece of an upload LEN bytes long goes to, from the
+ * request's Upload-Offset header UPLOAD_OFFSET (a decimal number) or its
+ * Content-Range header CONTENT_RANGE ("bytes FIRST-LAST/SIZE", SIZE an
+ * asterisk when not given; LAST - FIRST + 1 must be LEN); either may be
+ * absent (P NULL), both must agree.  Returns 0 with *OFFSET and *SIZE (the
+ * Content-Range's SIZE, 0 when not given), or -1 with *FAIL 400
+ * invalid_request.
+ */
+int upload_offset_parse(struct http_str upload_offset, struct http_str content_range, uint64_t len,
+			uint64_t *offset, uint64_t *size, struct origin_fail *fail);
 
 #endif

@@ -36,6 +36,13 @@ static const struct api_route routes[] = {
     {HTTP_GET, "/api/v1/downloads", api_downloads_list},
     {HTTP_POST, "/api/v1/downloads/*/renew", api_download_renew},
     {HTTP_DELETE, "/api/v1/downloads/*", api_download_release},
+    {HTTP_GET, "/api/v1/me/continue", api_me_continue},
+    {HTTP_GET, "/api/v1/me/history", api_me_history},
+    {HTTP_DELETE, "/api/v1/me/history/*", api_me_history_delete},
+    {HTTP_GET, "/api/v1/me/export", api_me_export},
+    {HTTP_GET, "/api/v1/me/recommendations", api_me_recommendations},
+    {HTTP_GET, "/api/v1/popular", api_popular},
+    {HTTP_GET, "/api/v1/search", api_search},
     {HTTP_GET, "/healthz", api_healthz},
 };
 

@@ -94,15 +94,63 @@ static int audio_tracks(json_t *audio, json_t *out, struct origin_reason *why)
 	json_array_foreach(audio, i, r)
 	{
 		json_t *lang = json_object_get(r, "language"), *name = json_object_get(r, "name");
+		json_t *group = json_object_get(r, "group");
 		uint64_t ch;
 
 		if (!json_is_object(r) || !short_string(lang, 35) ||
-		    (name && !short_string(name, 128)) || jf_uint(r, "channels", 1, 64, &ch) != 0)
+		    (name && !short_string(name, 128)) || (group && !short_string(group, 64)) ||
+		    jf_uint(r, "channels", 1, 64, &ch) != 0)
 			return invalid(why, "an audio rendition needs language and channels");
 		if (json_array_append_new(out,
-					  json_pack("{s:O, s:s, s:I}", "language", lang, "name",
-						    name ? json_string_value(name) : "", "channels",
-						    (json_int_t)ch)) != 0)
+					  json_pack("{s:O, s:s, s:I, s:s}", "language", lang,
+						    "name", name ? json_string_value(name) : "",
+						    "channels", (json_int_t)ch, "group",
+						    group ? json_string_value(group) : "")) != 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The members of a skipped stream the catalog keeps, each a string of at most the length given. */
+static const struct {
+	const char *name;
+	size_t max;
+} skip_members[] = {{"type", 16},   {"codec", 64},  {"language", 35},
+		    {"title", 256}, {"reason", 32}, {"message", 512}};
+
+/*
+ * The source streams the package left out (manifest "skipped_streams",
+ * docs/transcoder.md), checked and copied into OUT; absent is none.
+ */
+static int skipped_streams(json_t *skipped, json_t *out, struct origin_reason *why)
+{
+	size_t i;
+	json_t *s;
+
+	if (!skipped)
+		return 0;
+	if (!json_is_array(skipped) || json_array_size(skipped) > 64)
+		return invalid(why, "skipped_streams must be an array of at most 64 streams");
+	json_array_foreach(skipped, i, s)
+	{
+		json_t *kept;
+		uint64_t stream;
+
+		if (!json_is_object(s) || jf_uint(s, "stream", 0, 65535, &stream) != 0 ||
+		    !(kept = json_pack("{s:I}", "stream", (json_int_t)stream)))
+			return invalid(why, "a skipped stream needs its stream index");
+		for (size_t k = 0; k < sizeof(skip_members) / sizeof(skip_members[0]); k++) {
+			json_t *v = json_object_get(s, skip_members[k].name);
+
+			if (v && !short_string(v, skip_members[k].max)) {
+				json_decref(kept);
+				return invalid(why, "a skipped stream's type, codec, language, "
+						    "title, reason and message are short strings");
+			}
+			json_object_set_new(kept, skip_members[k].name,
+					    json_string(v ? json_string_value(v) : ""));
+		}
+		if (json_array_append_new(out, kept) != 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -131,11 +179,42 @@ static void version_of(const char *body, size_t len, char out[17])
 	hex_encode(md, 8, out);
 }
 
-int catalog_record(const char *body, size_t len, const char *id, const char *name, int64_t now,
-		   json_t **out, struct origin_reason *why)
+/*
+ * The optional members of manifest M into REC: the description (META's, or
+ * the manifest's) and the end credits (within DURATION).  0, -EINVAL with
+ * *WHY, or -ENOMEM.
+ */
+static int optional_members(json_t *m, const struct title_meta *meta, double duration, json_t *rec,
+			    struct origin_reason *why)
 {
+	json_t *desc = json_object_get(m, "description"),
+	       *credits = json_object_get(m, "end_credits");
+
+	if (meta && meta->description) {
+		if (strlen(meta->description) > TITLE_DESC_MAX)
+			return invalid(why, "description is at most 4096 bytes");
+		if (json_object_set_new(rec, "description", json_string(meta->description)) != 0)
+			return -ENOMEM;
+	} else if (desc) {
+		if (!short_string(desc, TITLE_DESC_MAX))
+			return invalid(why, "description must be a string of at most 4096 bytes");
+		if (json_object_set(rec, "description", desc) != 0)
+			return -ENOMEM;
+	}
+	if (!credits)
+		return 0;
+	if (!json_is_number(credits) || !(json_number_value(credits) > 0) ||
+	    !(json_number_value(credits) < duration))
+		return invalid(why, "end_credits must be a number of seconds within the duration");
+	return json_object_set(rec, "end_credits", credits) == 0 ? 0 : -ENOMEM;
+}
+
+int catalog_record(const char *body, size_t len, const char *id, const struct title_meta *meta,
+		   int64_t now, json_t **out, struct origin_reason *why)
+{
+	const char *name = meta ? meta->name : NULL;
 	json_t *m = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL), *rec = NULL;
-	json_t *video = json_array(), *audio = json_array();
+	json_t *video = json_array(), *audio = json_array(), *skipped = json_array();
 	json_t *dur, *enc, *title, *alang, *slang, *container, *target;
 	char version[17];
 	uint32_t min_h = 0;
@@ -147,7 +226,7 @@ int catalog_record(const char *body, size_t len, const char *id, const char *nam
 		rc = reason_set(why, -EBADMSG, NULL, "the body is not a JSON object");
 		goto out;
 	}
-	if (!video || !audio) {
+	if (!video || !audio || !skipped) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -186,7 +265,8 @@ int catalog_record(const char *body, size_t len, const char *id, const char *nam
 		goto out;
 	}
 	if ((rc = video_rungs(json_object_get(m, "video"), video, &min_h, why)) != 0 ||
-	    (rc = audio_tracks(json_object_get(m, "audio"), audio, why)) != 0)
+	    (rc = audio_tracks(json_object_get(m, "audio"), audio, why)) != 0 ||
+	    (rc = skipped_streams(json_object_get(m, "skipped_streams"), skipped, why)) != 0)
 		goto out;
 	if (!json_array_size(video) && !json_array_size(audio)) {
 		rc = invalid(why, "the package has neither video nor audio");
@@ -204,23 +284,27 @@ int catalog_record(const char *body, size_t len, const char *id, const char *nam
 	}
 	version_of(body, len, version);
 	/* "o" takes the reference made here; the manifest keeps its own members */
-	rec = json_pack("{s:s, s:s, s:s, s:f, s:O, s:f, s:O, s:O, s:o, s:o, s:b, s:I, s:o}", "id",
-			id, "name", name ? name : json_string_value(title), "version", version,
-			"duration", json_number_value(dur), "container", container,
+	rec = json_pack("{s:s, s:s, s:s, s:f, s:O, s:f, s:O, s:O, s:o, s:o, s:O, s:b, s:I, s:o}",
+			"id", id, "name", name ? name : json_string_value(title), "version",
+			version, "duration", json_number_value(dur), "container", container,
 			"segment_target", json_number_value(target), "video", video, "audio", audio,
 			"audio_languages", alang ? json_incref(alang) : json_array(),
 			"subtitle_languages", slang ? json_incref(slang) : json_array(),
-			"encrypted", enc && !json_is_null(enc), "total_size", (json_int_t)total,
-			"registered", jf_time(now));
+			"skipped_streams", skipped, "encrypted", enc && !json_is_null(enc),
+			"total_size", (json_int_t)total, "registered", jf_time(now));
 	if (!rec) {
 		rc = -ENOMEM;
 		goto out;
 	}
+	if ((rc = optional_members(m, meta, json_number_value(dur), rec, why)) != 0) {
+		json_decref(rec);
+		goto out;
+	}
 	*out = rec;
-	rc = 0;
 out:
 	json_decref(video);
 	json_decref(audio);
+	json_decref(skipped);
 	json_decref(m);
 	return rc;
 }
@@ -241,9 +325,11 @@ static int catalog_info(struct store_txn *t, const char *id, struct title_info *
 	if (rc != 0)
 		return rc;
 	snprintf(out->id, sizeof(out->id), "%s", id);
-	if (jf_str(rec, "version", out->version, sizeof(out->version)) != 0)
+	if (jf_str(rec, "version", out->version, sizeof(out->version)) != 0 ||
+	    jf_str(rec, "name", out->name, sizeof(out->name)) != 0)
 		rc = -EIO;
 	out->duration = json_number_value(json_object_get(rec, "duration"));
+	out->end_credits = json_number_value(json_object_get(rec, "end_credits"));
 	out->encrypted = json_is_true(json_object_get(rec, "encrypted"));
 	video = json_object_get(rec, "video");
 	json_array_foreach(video, i, r)
@@ -270,8 +356,14 @@ static int catalog_put(struct store_txn *t, json_t *rec)
 
 static int catalog_delete(struct store_txn *t, const char *id)
 {
-	int rc = store_del(t, ORIGIN_DB_TITLES, id, strlen(id));
+	json_t *old;
+	int rc = catalog_get(t, id, &old);
 
+	if (rc == 0)
+		rc = search_index_del_in(t, old);
+	json_decref(old);
+	if (rc == 0)
+		rc = store_del(t, ORIGIN_DB_TITLES, id, strlen(id));
 	if (rc == 0 && (rc = store_del(t, ORIGIN_DB_KEYS, id, strlen(id))) == -ENOENT)
 		rc = 0;
 	return rc;
@@ -283,14 +375,19 @@ struct list_ctx {
 	json_t *arr;
 };
 
+/* Has REC's list KEY the language LANG (a canonical tag), written as any alias of it? */
 static bool has_lang(json_t *rec, const char *key, const char *lang)
 {
+	char tag[LANG_TAG_MAX + 1];
 	size_t i;
 	json_t *s;
 
-	json_array_foreach(json_object_get(rec, key), i,
-			   s) if (json_is_string(s) &&
-				  strcasecmp(json_string_value(s), lang) == 0) return true;
+	json_array_foreach(json_object_get(rec, key), i, s)
+	{
+		if (json_is_string(s) && lang_tag(json_string_value(s), tag) == 0 &&
+		    strcmp(tag, lang) == 0)
+			return true;
+	}
 	return false;
 }
 
@@ -316,12 +413,15 @@ static int list_one(void *arg, const void *key, size_t klen, json_t *rec)
 static int catalog_list(struct store_txn *t, const char *q, const char *lang, size_t offset,
 			size_t limit, json_t **out)
 {
+	char tag[LANG_TAG_MAX + 1];
 	struct list_ctx c = {q, lang, offset, limit, 0, json_array()};
 	int rc;
 
 	*out = NULL;
 	if (!c.arr)
 		return -ENOMEM;
+	if (lang && lang_tag(lang, tag) == 0)
+		c.lang = tag; /* "eng" finds "en"; a malformed filter is matched as it is */
 	if ((rc = records_scan(t, ORIGIN_DB_TITLES, NULL, 0, list_one, &c)) != 0) {
 		json_decref(c.arr);
 		return rc;
@@ -333,6 +433,7 @@ static int catalog_list(struct store_txn *t, const char *q, const char *lang, si
 struct catalog *catalog_new(struct store *st, const uint8_t *master)
 {
 	struct catalog *c = calloc(1, sizeof(*c));
+	int rc;
 
 	if (!c)
 		return NULL;
@@ -340,6 +441,11 @@ struct catalog *catalog_new(struct store *st, const uint8_t *master)
 	c->master = master;
 	if (!(c->cache = record_cache_new(TITLE_SLOTS, sizeof(struct title_info)))) {
 		free(c);
+		return NULL;
+	}
+	if ((rc = search_index_check(st)) != 0) {
+		catalog_free(c);
+		errno = -rc;
 		return NULL;
 	}
 	return c;
@@ -380,23 +486,36 @@ int catalog_titles(struct catalog *c, const char *q, const char *lang, size_t of
 	return rc;
 }
 
-int catalog_save(struct catalog *c, json_t *rec, bool *created)
+int catalog_save_in(struct store_txn *t, json_t *rec, bool *created)
 {
 	const char *id = json_string_value(json_object_get(rec, "id"));
-	struct store_txn *t;
 	json_t *old = NULL;
 	int rc;
 
 	if (!id)
 		return -EINVAL;
-	if ((rc = store_begin(c->st, true, &t)) != 0)
-		return rc;
 	rc = catalog_get(t, id, &old);
 	*created = rc == -ENOENT;
-	json_decref(old);
+	if (rc == 0)
+		rc = search_index_del_in(t, old);
 	if (rc == 0 || rc == -ENOENT)
+		rc = search_index_put_in(t, rec);
+	if (rc == 0)
 		rc = catalog_put(t, json_incref(rec));
-	rc = store_finish(t, rc);
+	json_decref(old);
+	return rc;
+}
+
+int catalog_save(struct catalog *c, json_t *rec, bool *created)
+{
+	struct store_txn *t;
+	int rc;
+
+	if (!json_is_string(json_object_get(rec, "id")))
+		return -EINVAL;
+	if ((rc = store_begin(c->st, true, &t)) != 0)
+		return rc;
+	rc = store_finish(t, catalog_save_in(t, rec, created));
 	record_cache_clear(c->cache);
 	return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "catalog/catalog_int.h"
 #include "jsonfield.h"
+#include "record_cache.h"
 #include "paseto.h"
 #include "records.h"
 #include "schema.h"
@@ -138,4 +139,23 @@ int catalog_key_add(struct catalog *c, const char *id, const char *kid, const ui
 	if ((rc = store_begin(c->st, true, &t)) != 0)
 		return rc;
 	return store_finish(t, key_put(t, c->master, id, kid, key));
+}
+
+int catalog_save_keyed(struct catalog *c, json_t *rec, const char *kid,
+		       const uint8_t key[CONTENT_KEY_LEN], bool *created)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	struct store_txn *t;
+	int rc;
+
+	if (!id)
+		return -EINVAL;
+	if ((rc = store_begin(c->st, true, &t)) != 0)
+		return rc;
+	rc = key_put(t, c->master, id, kid, key);
+	if (rc == 0)
+		rc = catalog_save_in(t, rec, created);
+	rc = store_finish(t, rc);
+	record_cache_clear(c->cache);
+	return rc;
 }

@@ -244,6 +244,17 @@ bool lease_live(struct lease_table *lt, const char *id, int64_t now)
 	return n && !ended(lt, n, now);
 }
 
+int lease_get(struct lease_table *lt, const char *id, const char *user, int64_t now,
+	      struct lease *out)
+{
+	struct node *n = find(lt, id);
+
+	if (!n || strcmp(n->l.user, user) != 0 || ended(lt, n, now))
+		return -ENOENT;
+	*out = n->l;
+	return 0;
+}
+
 size_t lease_end_user(struct lease_table *lt, const char *user)
 {
 	struct node *n = lt->by_user[jf_str_hash(user) & (lt->nbuckets - 1)], *next;

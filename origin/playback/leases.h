@@ -71,6 +71,10 @@ int lease_release(struct lease_table *lt, const char *id, const char *user);
 /* Is lease ID live at NOW (for the key endpoint and revocation checks)? */
 bool lease_live(struct lease_table *lt, const char *id, int64_t now);
 
+/* USER's lease ID, live at NOW, into *OUT: 0, or -ENOENT (unknown, ended, another user's). */
+int lease_get(struct lease_table *lt, const char *id, const char *user, int64_t now,
+	      struct lease *out);
+
 /* End every lease of USER (account disabled).  Returns how many ended. */
 size_t lease_end_user(struct lease_table *lt, const char *user);
 

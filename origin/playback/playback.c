@@ -148,6 +148,12 @@ int playback_heartbeat(struct playback *pb, const char *lease, const char *uid, 
 	return rc;
 }
 
+int playback_lease(struct playback *pb, const char *lease, const char *uid, int64_t now,
+		   struct lease *out)
+{
+	return lease_get(pb->leases, lease, uid, now, out);
+}
+
 int playback_stop(struct playback *pb, const char *lease, const char *uid)
 {
 	return lease_release(pb->leases, lease, uid);

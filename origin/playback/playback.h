@@ -79,6 +79,10 @@ void playback_grant_clear(struct playback_grant *g);
 int playback_heartbeat(struct playback *pb, const char *lease, const char *uid, int64_t now,
 		       int64_t *expires);
 
+/* UID's lease LEASE, live at NOW, into *OUT (its title, its start): 0 or -ENOENT. */
+int playback_lease(struct playback *pb, const char *lease, const char *uid, int64_t now,
+		   struct lease *out);
+
 /* End UID's lease LEASE: 0 or -ENOENT. */
 int playback_stop(struct playback *pb, const char *lease, const char *uid);
 

@@ -30,9 +30,11 @@ static void check_text(const char *p, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int (*const views[])(FILE *, const json_t *) = {
-	    ctl_view_users, ctl_view_user,  ctl_view_plans, ctl_view_plan,  ctl_view_titles,
-	    ctl_view_title, ctl_view_edges, ctl_view_edge,  ctl_view_steer,
+	    ctl_view_users,  ctl_view_user,  ctl_view_plans, ctl_view_plan, ctl_view_titles,
+	    ctl_view_title,  ctl_view_jobs,  ctl_view_job,   ctl_view_edges, ctl_view_edge,
+	    ctl_view_steer,
 	};
+	char progress[160];
 	json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
 	const char *code;
 	char *text = NULL;
@@ -51,6 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(text);
 		text = NULL;
 	}
+	check_text(ctl_job_progress(j, progress, sizeof(progress)),
+		   strlen(ctl_job_progress(j, progress, sizeof(progress))));
 	code = ctl_json_str(j, "error");
 	for (long status = 400; status < 600 && code; status += 13) {
 		int e = ctl_exit_status(status, code);

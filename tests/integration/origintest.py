@@ -39,6 +39,27 @@ def signed(edge_id, secret, method, target, body=b"", nonce=None, created=None):
             "Signature": "reel=:%s:" % base64.b64encode(mac).decode()}
 
 
+def sanitized(binary):
+    """Whether BINARY is built with AddressSanitizer (which reserves terabytes of address
+    space, so it cannot run under an address-space limit)."""
+    try:
+        with open(binary, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+def jobs_section(**kw):
+    """A [jobs] section for quick transcodes of small clips: the built reel-transcode,
+    ultrafast, 2 s segments, one small rung; no memory limit for a sanitized build."""
+    sec = {"transcoder": TRANSCODE_BIN, "preset": "ultrafast", "segment": "2",
+           "ladder": "320x180@200"}
+    if sanitized(TRANSCODE_BIN):
+        sec["memory_limit"] = "0"
+    sec.update(kw)
+    return sec
+
+
 def admin_token(tmp, name="ops"):
     """A new admin token and the tokens file that admits it."""
     out = subprocess.run([ORIGIN_BIN, "--admin-token", name], check=True,
@@ -223,16 +244,44 @@ def is_error(r, status, code):
             and r.header("Content-Type") == "application/json")
 
 
+def make_clip(tmp, name, seconds, size="1280x720"):
+    """A generated H.264/AAC clip TMP/NAME of SECONDS (made once)."""
+    path = os.path.join(tmp, name)
+    if not os.path.exists(path):
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                        "testsrc2=size=%s:rate=30" % size, "-f", "lavfi", "-i",
+                        "sine=frequency=440:sample_rate=48000", "-t", str(seconds),
+                        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
+                        path], check=True)
+    return path
+
+
+def ed25519_key(tmp, kid):
+    """An Ed25519 key made with the openssl CLI: (secret PEM path, public hex)."""
+    pem = os.path.join(tmp, kid + ".pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", pem], check=True,
+                   capture_output=True)
+    der = subprocess.run(["openssl", "pkey", "-in", pem, "-pubout", "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    return pem, der[-32:].hex()
+
+
+def stream_key_files(tmp, kid):
+    """A new stream key KID: the origin's [keys] stream_keys file and the edge's
+    [tokens] keys file for it, and the secret PEM: (origin file, edge file, pem)."""
+    pem, pub = ed25519_key(tmp, kid)
+    keys, edge_keys = os.path.join(tmp, "stream.keys"), os.path.join(tmp, "edge.keys")
+    with open(keys, "w") as f:
+        f.write("%s %s\n" % (kid, pem))
+    with open(edge_keys, "w") as f:
+        f.write("%s %s\n" % (kid, pub))
+    return keys, edge_keys, pem
+
+
 def make_package(tmp, name, key_hex=None, seconds=4):
     """A real HLS package (360p + 720p, 2 s segments) made by reel-transcode from a
     generated clip, encrypted with AES-128 KEY_HEX (key URI "../key") if given."""
-    src = os.path.join(tmp, "src-%d.mp4" % seconds)
-    if not os.path.exists(src):
-        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                        "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i",
-                        "sine=frequency=440:sample_rate=48000", "-t", str(seconds),
-                        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
-                        src], check=True)
+    src = make_clip(tmp, "src-%d.mp4" % seconds, seconds)
     root = os.path.join(tmp, "content")
     os.makedirs(root, exist_ok=True)
     args = [TRANSCODE_BIN, src, os.path.join(root, name), "--segment=2", "--preset=ultrafast",

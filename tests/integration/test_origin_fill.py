@@ -68,8 +68,8 @@ def main(t):
     shutil.copytree(os.path.join(content, "movie"), os.path.join(content, "show"))
     shutil.copytree(os.path.join(content, "movie"), os.path.join(content, "late"))
     os.makedirs(os.path.join(t.tmp, "o"))
-    o = ot.Origin(os.path.join(t.tmp, "o"), fill={
-        "content_dir": content, "rescan": "1s", "backoff": "1s", "backoff_max": "2s",
+    o = ot.Origin(os.path.join(t.tmp, "o"), jobs={"content_dir": content}, fill={
+        "rescan": "1s", "backoff": "1s", "backoff_max": "2s",
         "parallel": "3"})
     t.origins.append(o)
     o.start()

@@ -15,6 +15,7 @@ indents, one key per line, flow lists only of scalars), which the small
 indentation parser below reads.
 """
 
+import hashlib
 import os
 import re
 
@@ -253,9 +254,9 @@ def live_checks(t, doc):
     t.check("an undocumented path is 404 not_found", ot.is_error(r, 404, "not_found"), r.body)
 
     # a short signed-in walk: the bodies match their schemas
-    def walk(method, path, body=None, token=None, admin=False, **params):
+    def walk(method, path, body=None, token=None, admin=False, query="", **params):
         op = doc.ops[(method, path)]
-        real = sample_path(path, **params)
+        real = sample_path(path, **params) + query
         r = (o.admin(method, real, body) if admin
              else o.call(method, real, body, token=token))
         check_shape(t, doc, "%s %s (signed in)" % (method, path), op, r)
@@ -276,6 +277,10 @@ def live_checks(t, doc):
     walk("GET", "/api/v1/titles", token=token)
     walk("GET", "/api/v1/downloads", token=token)
     walk("POST", "/api/v1/play", {"title": "t1"}, token=token)
+    for path in ("/api/v1/me/continue", "/api/v1/me/history", "/api/v1/me/export",
+                 "/api/v1/me/recommendations", "/api/v1/popular"):
+        walk("GET", path, token=token)
+    walk("GET", "/api/v1/search", token=token, query="?q=t")
     walk("POST", "/admin/v1/titles/{title}/keys", {"kid": "k1"}, admin=True)
     walk("GET", "/admin/v1/titles", admin=True)
     r = walk("GET", "/admin/v1/users", admin=True)
@@ -285,6 +290,15 @@ def live_checks(t, doc):
     walk("POST", "/api/v1/logout", token=token)
     walk("POST", "/admin/v1/users/{user}/disable", admin=True, user=uid)
     walk("POST", "/admin/v1/users/{user}/enable", admin=True, user=uid)
+    r = walk("POST", "/admin/v1/uploads", {"name": "a.mp4", "size": 3,
+                                           "sha256": hashlib.sha256(b"abc").hexdigest()},
+             admin=True)
+    up = (r.json or {}).get("id", "")
+    walk("GET", "/admin/v1/uploads", admin=True)
+    walk("GET", "/admin/v1/uploads/{upload}", admin=True, upload=up)
+    walk("POST", "/admin/v1/jobs", {"title": "t9", "upload": up}, admin=True)
+    walk("GET", "/admin/v1/jobs", admin=True)
+    walk("DELETE", "/admin/v1/uploads/{upload}", admin=True, upload=up)
 
 
 def main(t):

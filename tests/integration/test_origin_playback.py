@@ -24,14 +24,7 @@ PLAN = {"title": "Basic", "max_streams": 2, "max_height": 360, "downloads": True
         "max_devices": 2, "max_downloads": 3, "downloads_per_title_year": 3}
 
 
-def ed25519_key(tmp, kid):
-    """An Ed25519 key made with the openssl CLI: (secret PEM path, public hex)."""
-    pem = os.path.join(tmp, kid + ".pem")
-    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", pem], check=True,
-                   capture_output=True)
-    der = subprocess.run(["openssl", "pkey", "-in", pem, "-pubout", "-outform", "DER"],
-                         check=True, capture_output=True).stdout
-    return pem, der[-32:].hex()
+ed25519_key = ot.ed25519_key
 
 
 def admin_setup(t, o):
@@ -388,13 +381,7 @@ def main(t):
     for prog in ("ffmpeg", "ffprobe", "openssl", "curl"):
         if not et.have(prog):
             raise et.Skip("%s not installed" % prog)
-    stream_pem, stream_pub = ed25519_key(t.tmp, "s7")
-    keys = os.path.join(t.tmp, "stream.keys")
-    with open(keys, "w") as f:
-        f.write("s7 %s\n" % stream_pem)
-    edge_keys = os.path.join(t.tmp, "edge.keys")
-    with open(edge_keys, "w") as f:
-        f.write("s7 %s\n" % stream_pub)
+    keys, edge_keys, stream_pem = ot.stream_key_files(t.tmp, "s7")
     root = os.path.join(t.tmp, "content")
     os.makedirs(root)
     edge = t.edge(root, start=False, tokens={"keys": edge_keys, "require": "on"})

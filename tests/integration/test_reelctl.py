@@ -97,7 +97,8 @@ def help_and_usage(t, ctl):
     t.check("--help exits 0 and lists the commands", r.rc == 0 and len(names) >= 15, r)
     for want in ["user list", "user show", "user disable", "user enable", "plan add",
                  "plan list", "plan show", "plan rm", "grant", "title list", "title show",
-                 "title rm", "title register", "key add", "edge add", "edge list",
+                 "title rm", "title register", "title add", "job list", "job show",
+                 "job cancel", "job retry", "job logs", "key add", "edge add", "edge list",
                  "edge show", "edge drain", "edge resume", "edge secret", "edge rm", "steer"]:
         t.check("--help lists '%s'" % want, want in names, names)
     t.check("--help gives the exit statuses",
@@ -112,7 +113,7 @@ def help_and_usage(t, ctl):
                 and b.rc == 0 and b.out == a.out and c.rc == 0 and c.out == a.out):
             bad.append((name, a, b, c))
     t.check("every command answers --help, -h and 'help COMMAND' alike", not bad, bad[:2])
-    for group in ("user", "plan", "title", "key"):
+    for group in ("user", "plan", "title", "job", "key"):
         r = ctl(group, "--help", creds=False)
         t.check("'%s --help' lists its commands" % group,
                 r.rc == 0 and all(ln.startswith("  %s " % group)
@@ -263,13 +264,11 @@ def credentials(t, ctl, o):
         r, "--token: a token has no spaces or control characters"), r)
 
 
-class TlsProxy:
-    """HTTPS in front of the admin API (which listens on plain HTTP only): accepts TLS on
-    127.0.0.1 with CERT/KEY and relays each connection to PORT."""
+class Relay:
+    """A TCP relay on 127.0.0.1 to PORT, a thread per connection.  A subclass may wrap the
+    accepted socket (wrap) and watch or stop what the client sends (forward)."""
 
-    def __init__(self, cert, key, port):
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(cert, key)
+    def __init__(self, port):
         self.target = port
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -285,21 +284,34 @@ class TlsProxy:
                 return
             threading.Thread(target=self.relay, args=(c,), daemon=True).start()
 
+    def wrap(self, c):
+        return c
+
+    def forward(self, conn, data):
+        """Whether the client's DATA goes on (False: the connection is cut)."""
+        return True
+
     def relay(self, c):
         try:
-            s = self.ctx.wrap_socket(c, server_side=True)
+            s = self.wrap(c)
         except (ssl.SSLError, OSError):
             c.close()
             return
-        u = socket.create_connection(("127.0.0.1", self.target))
+        try:
+            u = socket.create_connection(("127.0.0.1", self.target))
+        except OSError:  # the target is not there (restarting): the client sees a close
+            s.close()
+            return
+        conn = {}
         try:
             while True:
-                ready = [s] if s.pending() else select.select([s, u], [], [], 10)[0]
+                pending = isinstance(s, ssl.SSLSocket) and s.pending()
+                ready = [s] if pending else select.select([s, u], [], [], 30)[0]
                 if not ready:
                     return
                 for a in ready:
                     data = a.recv(65536)
-                    if not data:
+                    if not data or (a is s and not self.forward(conn, data)):
                         return
                     (u if a is s else s).sendall(data)
         except (OSError, ssl.SSLError):
@@ -310,6 +322,19 @@ class TlsProxy:
 
     def close(self):
         self.sock.close()
+
+
+class TlsProxy(Relay):
+    """HTTPS in front of the admin API (which listens on plain HTTP only): accepts TLS on
+    127.0.0.1 with CERT/KEY and relays each connection to PORT."""
+
+    def __init__(self, cert, key, port):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(cert, key)
+        super().__init__(port)
+
+    def wrap(self, c):
+        return self.ctx.wrap_socket(c, server_side=True)
 
 
 def https(t, ctl, o):

@@ -4,9 +4,9 @@
   - no file of the HTTP side (origin/api/, and origin/web/, the web player's
     files) includes the store (common/store.h),
     directly or through another header;
-  - no domain file (accounts/, plans/, catalog/, playback/, downloads/, admin/)
-    and no file of the base under them includes the HTTP core's headers or
-    anything of origin/api/;
+  - no domain file (accounts/, plans/, catalog/, playback/, downloads/,
+    viewing/, admin/, jobs/) and no file of the base under them includes the
+    HTTP core's headers or anything of origin/api/;
   - a table (origin/<domain>/tables.h) is named, as ORIGIN_DB_<ID>, only by
     the files of its domain's folder (and schema.h, which numbers them).
 
@@ -23,8 +23,8 @@ ROOT = os.environ.get("REEL_SOURCE_ROOT",
                       os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 ORIGIN = os.path.join(ROOT, "origin")
 COMMON = os.path.join(ROOT, "common")
-DOMAINS = ("accounts", "plans", "catalog", "playback", "downloads", "admin")
-BASE = ("jsonfield", "keyfiles", "reason", "record_cache", "records", "schema")
+DOMAINS = ("accounts", "plans", "catalog", "playback", "downloads", "viewing", "admin", "jobs")
+BASE = ("idmap", "jsonfield", "keyfiles", "reason", "record_cache", "records", "schema")
 HTTP_CORE = ("httpd.h", "httpd_int.h", "http_parser.h")
 
 failed = 0

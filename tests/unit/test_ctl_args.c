@@ -176,15 +176,18 @@ static const char *complete(const char *line)
 
 static void completion(void)
 {
-	CHECK_STR(complete(""), "user\nplan\ngrant\ntitle\nkey\nedge\nsteer\nhelp\n");
-	CHECK_STR(complete("pl"), "user\nplan\ngrant\ntitle\nkey\nedge\nsteer\nhelp\n"); /* bash filters */
+	CHECK_STR(complete(""), "user\nplan\ngrant\ntitle\njob\nkey\nedge\nsteer\nhelp\n");
+	CHECK_STR(complete("pl"), "user\nplan\ngrant\ntitle\njob\nkey\nedge\nsteer\nhelp\n"); /* bash filters */
 	CHECK_STR(complete("plan "), "add\nlist\nshow\nrm\n");
-	CHECK_STR(complete("--json title "), "list\nshow\nrm\nregister\n");
+	CHECK_STR(complete("--json title "), "list\nshow\nrm\nregister\nadd\n");
 	CHECK(strstr(complete("plan add gold --"), "--max-streams\n") != NULL);
 	CHECK(strstr(complete("plan add gold --"), "--json\n") != NULL);
 	CHECK(strstr(complete("plan list --"), "--max-streams\n") == NULL);
 	CHECK_STR(complete("title register t1 "), "__file__\n");
 	CHECK_STR(complete("title register "), "");
+	CHECK_STR(complete("title add "), "__file__\n");
+	CHECK_STR(complete("title add f --id "), "");
+	CHECK_STR(complete("job "), "list\nshow\ncancel\nretry\nlogs\n");
 	CHECK_STR(complete("title register t1 m "), "");
 	CHECK_STR(complete("--config "), "__file__\n");
 	CHECK_STR(complete("key add t k --save "), "__file__\n");

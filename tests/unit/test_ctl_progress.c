@@ -123,6 +123,32 @@ static void drawing(void)
 	CHECK(strstr(out, "job: stopped after 1\n") != NULL);
 }
 
+static void media(void)
+{
+	struct ctl_progress p;
+	FILE *null = fopen("/dev/null", "w");
+	char b[512];
+
+	/* a transcode: media time done of its duration, the job's own speed and time left */
+	ctl_progress_start(&p, null, false, 80, "transcode", 60000, false, 0, 0);
+	ctl_progress_media(&p);
+	ctl_progress_given(&p, 2500, -1);
+	ctl_progress_set(&p, 15000, 4);
+	CHECK_STR(ctl_progress_line(&p, 4, b, sizeof(b)),
+		  "transcode:  25%, 0:15 of 1:00, 2.50x, ETA --:--");
+	ctl_progress_given(&p, 2500, 18);
+	ctl_progress_set(&p, 15500, 5);
+	CHECK_STR(ctl_progress_line(&p, 5, b, sizeof(b)),
+		  "transcode:  25%, 0:15 of 1:00, 2.50x, ETA 0:18");
+	/* a resumed upload: the rate counts only what this run sent */
+	ctl_progress_start(&p, null, false, 80, "upload", 100 * MiB, true, 0, 0);
+	ctl_progress_resume(&p, 60 * MiB);
+	ctl_progress_set(&p, 70 * MiB, 0.25);
+	CHECK_STR(ctl_progress_line(&p, 0.25, b, sizeof(b)),
+		  "upload:  70%, 70.0 MiB of 100 MiB, 40.0 MiB/s, ETA 0:00");
+	fclose(null);
+}
+
 static void delay(void)
 {
 	struct ctl_progress p;
@@ -153,6 +179,7 @@ int main(void)
 	lines();
 	rate();
 	drawing();
+	media();
 	delay();
 	return test_done();
 }

@@ -162,7 +162,15 @@ static void views(void)
 			  "\"frame_rate\": 29.97}], \"audio\": [{\"language\": \"en\", \"name\": "
 			  "\"English\", \"channels\": 2}]}"),
 		     "video:             1280x720, 1200 kb/s, avc1.64001f, 29.97 fps, 720p\n"
-		     "audio:             en, English, 2 channels\n") != NULL);
+		     "audio:             en, English, 2 channels, group -\n") != NULL);
+	CHECK(strstr(view(ctl_view_title,
+			  "{\"id\": \"t\", \"audio\": [{\"language\": \"de\", \"name\": "
+			  "\"Deutsch\", \"channels\": 6, \"group\": \"aud-ac3\"}], "
+			  "\"skipped_streams\": [{\"stream\": 2, \"reason\": \"bitmap_subtitle\", "
+			  "\"message\": \"subtitle stream 2: bitmap\"}, {\"stream\": \"x\"}]}"),
+		     "audio:             de, Deutsch, 6 channels, group aud-ac3\n"
+		     "skipped:           stream 2: subtitle stream 2: bitmap (bitmap_subtitle)\n"
+		     "skipped:           stream -: - (-)\n") != NULL);
 	/* answers of another shape do not break a view */
 	CHECK(strcmp(view(ctl_view_titles, "{\"titles\": [1, \"x\", null, {\"video\": 3, "
 					   "\"audio_languages\": {}}], \"total\": \"many\"}"),

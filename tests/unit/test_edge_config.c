@@ -54,9 +54,27 @@ static void test_store(void)
 	CHECK(strstr(err, "secret_file needs edge_id") != NULL);
 }
 
+/* [upstream] mode: the generic HTTP cache and what it excludes. */
+static void test_upstream_mode(void)
+{
+	CHECK_INT(parse("[store]\nenabled = on\n[upstream]\nurl = http://o:80\nmode = http\n"), 0);
+	CHECK(cfg.upstream_http);
+	CHECK_INT(parse("[store]\nenabled = on\n[upstream]\nurl = http://o:80\nmode = reel\n"), 0);
+	CHECK(!cfg.upstream_http);
+	CHECK_INT(parse("[upstream]\nmode = squid\n"), -1);
+	CHECK(strstr(err, "reel or http") != NULL);
+	CHECK_INT(parse("[store]\nenabled = on\n[upstream]\nmode = http\n"), -1);
+	CHECK(strstr(err, "mode = http needs [upstream] url") != NULL);
+	CHECK_INT(parse("[store]\nenabled = on\n[upstream]\nurl = http://o\nmode = http\n"
+			"[tokens]\nrequire = on\nkeys = k\n"),
+		  -1);
+	CHECK(strstr(err, "[tokens] require must be off") != NULL);
+}
+
 int main(void)
 {
 	test_store();
+	test_upstream_mode();
 	CHECK_INT(parse(""), 0);
 	CHECK_INT(cfg.listen[EDGE_ROLE_CONTENT].nplain, 1);
 	CHECK_INT(cfg.listen[EDGE_ROLE_METRICS].nplain, 1);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <lmdb.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -84,6 +85,62 @@ static void test_map_full(const char *dir)
 	store_free(s);
 }
 
+/* Collect the keys FN sees into ARG (a string of "key," items), stopping after "stop". */
+static int collect(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	char *out = arg;
+
+	strncat(out, key, klen);
+	strcat(out, ",");
+	return klen == 4 && memcmp(key, "stop", 4) == 0 ? 1 : 0;
+}
+
+static int fail(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	return -ENOMEM;
+}
+
+/* WALK's keys (prefix P, from F, BACKWARD) as "key,key,". */
+static const char *walk(struct store_txn *t, const char *p, const char *f, bool backward)
+{
+	static char out[256];
+
+	out[0] = '\0';
+	if (store_walk(t, 0, p, strlen(p), f, f ? strlen(f) : 0, backward, collect, out) != 0)
+		return "error";
+	return out;
+}
+
+static void test_walk(const char *dir)
+{
+	static const char *const names[] = {"w"};
+	static const char *const keys[] = {"a", "b/1", "b/2", "b/3", "b\xff", "c/1", "stop", "z"};
+	struct store *s = NULL;
+	struct store_txn *t = NULL;
+	char err[256];
+
+	CHECK_INT(store_open(&s, dir, 1 << 20, names, 1, err, sizeof(err)), 0);
+	CHECK_INT(store_begin(s, true, &t), 0);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		CHECK_INT(store_put(t, 0, keys[i], strlen(keys[i]), "", 0, false), 0);
+	CHECK_STR(walk(t, "b/", NULL, false), "b/1,b/2,b/3,");
+	CHECK_STR(walk(t, "b/", NULL, true), "b/3,b/2,b/1,");
+	CHECK_STR(walk(t, "b/", "b/2", false), "b/2,b/3,");
+	CHECK_STR(walk(t, "b/", "b/2", true), "b/2,b/1,");
+	CHECK_STR(walk(t, "b/", "b/25", true), "b/2,b/1,"); /* between keys: the one before */
+	CHECK_STR(walk(t, "b/", "b/0", true), "");
+	CHECK_STR(walk(t, "b", NULL, true), "b\xff,b/3,b/2,b/1,");
+	CHECK_STR(walk(t, "z", NULL, true), "z,"); /* the last key of all */
+	CHECK_STR(walk(t, "y", NULL, true), "");
+	CHECK_STR(walk(t, "", NULL, true), "z,stop,"); /* FN stops the walk */
+	CHECK_STR(walk(t, "", "c/1", false), "c/1,stop,");
+	CHECK_STR(walk(t, "b/", "c", false), "error"); /* FROM outside the prefix */
+	CHECK_INT(store_walk(t, 0, "b/", 2, NULL, 0, false, fail, NULL), -ENOMEM);
+	CHECK_INT(store_walk(t, 1, "b/", 2, NULL, 0, false, fail, NULL), -EINVAL);
+	store_abort(t);
+	store_free(s);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/reel-store-XXXXXX", dir[64], cmd[128];
@@ -99,6 +156,8 @@ int main(void)
 	test_roundtrip(dir, STORE_REBUILDABLE); /* a writable map, no sync per commit */
 	snprintf(dir, sizeof(dir), "%s/b", tmpl);
 	test_map_full(dir);
+	snprintf(dir, sizeof(dir), "%s/c", tmpl);
+	test_walk(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
 	if (system(cmd) != 0)
 		CHECK(!"cleanup");

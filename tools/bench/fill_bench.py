@@ -137,7 +137,7 @@ class Rig:
         with open(conf, "w") as f:
             f.write("[server]\nlisten = 127.0.0.1:%d\n[admin]\nlisten = 127.0.0.1:%d\n"
                     "tokens = %s/admins\n[store]\ndata_dir = %s/data\nmap_size = 64m\n"
-                    "[fill]\ncontent_dir = %s\nrate = 0\nrescan = 1s\nbackoff = 1s\n"
+                    "[jobs]\ncontent_dir = %s\n[fill]\nrate = 0\nrescan = 1s\nbackoff = 1s\n"
                     "[log]\nerror_log = %s/error.log\nlevel = info\n" % (
                         free_port(), self.admin, d, d, self.content, d))
         p = spawn([os.path.join(BUILD, "origin", "reel-origin"), "-c", conf],

@@ -35,6 +35,7 @@ struct ctl_opt {
 /* clang-format off */
 #define CTL_OPT_FLAG(name, help)         {name, CTL_FLAG, NULL, help, 0, 0, false}
 #define CTL_OPT_STR(name, metavar, help) {name, CTL_STR, metavar, help, 0, 0, false}
+#define CTL_OPT_STR_REQ(name, metavar, help) {name, CTL_STR, metavar, help, 0, 0, true}
 #define CTL_OPT_UINT(name, help, min, max, required) \
 	{name, CTL_UINT, "N", help, min, max, required}
 #define CTL_OPT_END {NULL, CTL_FLAG, NULL, NULL, 0, 0, false}

@@ -201,7 +201,8 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 {
 	struct xfer *x = arg;
 
-	ctl_progress_set(x->body->progress, (uint64_t)ulnow, ctl_progress_now());
+	ctl_progress_set(x->body->progress, x->body->progress_base + (uint64_t)ulnow,
+			 ctl_progress_now());
 	return 0;
 }
 
@@ -226,6 +227,8 @@ static struct curl_slist *headers(const struct ctl_client *c, const struct ctl_b
 		snprintf(line, sizeof(line), "Content-Type: %.100s", body->type);
 		ok = add_header(&h, line);
 	}
+	if (ok && body && body->header)
+		ok = add_header(&h, body->header);
 	if (ok && c->cr.token[0]) {
 		snprintf(line, sizeof(line), "Authorization: Bearer %s", c->cr.token);
 		add_header(&h, line);
@@ -238,7 +241,8 @@ static void setup(struct ctl_client *c, const char *method, const char *url,
 		  const struct ctl_body *body, struct curl_slist *hdrs, struct xfer *x)
 {
 	CURL *k = c->curl;
-	bool upload = strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0;
+	bool upload = strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0 ||
+		      strcmp(method, "PATCH") == 0;
 
 	curl_easy_reset(k);
 	curl_easy_setopt(k, CURLOPT_URL, url);

@@ -40,9 +40,11 @@ struct ctl_body {
 	const char *type; /* Content-Type */
 	const void *mem;
 	size_t len;
-	int fd; /* >= 0: read SIZE bytes from here instead of MEM */
+	int fd; /* >= 0: read SIZE bytes from here (from where it is) instead of MEM */
 	uint64_t size;
 	struct ctl_progress *progress; /* upload progress to report, or NULL */
+	uint64_t progress_base;	       /* reported as done before this body's first byte */
+	const char *header;	       /* one more header line, "Name: value", or NULL */
 };
 
 /* An answer. */
@@ -57,7 +59,7 @@ struct ctl_reply {
 
 /*
  * METHOD PATH (below the base URL; PATH must be escaped already) with BODY
- * (NULL: none; PUT and POST then send an empty one).  Returns 0 when an
+ * (NULL: none; PUT, POST and PATCH then send an empty one).  Returns 0 when an
  * answer came, whatever its status, with R filled (free it with
  * ctl_reply_free); or -EIO (no answer: cannot connect, TLS, timeout), with
  * "cannot connect to URL: why" in ERR.

@@ -1,7 +1,7 @@
 /*
- * title list|show|rm|register and key add: the catalog and content keys.
- * A title is registered by PUTting its package's manifest.json, streamed
- * from the file.
+ * title list|show|rm|register|add and key add: the catalog and content
+ * keys.  A title is registered by PUTting its package's manifest.json,
+ * streamed from the file, or added from a source file by a transcode job.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "commands.h"
 #include "progress.h"
+#include "upload.h"
 #include "views.h"
 
 #define TITLES "/admin/v1/titles/"
@@ -182,5 +183,76 @@ out:
 	}
 	json_decref(in);
 	json_decref(res);
+	return status;
+}
+
+/* ---- title add ---- */
+
+/* The job body for title ID from L's options and the source (upload UPLOAD, or L's path). */
+static json_t *job_body(const struct ctl_line *l, const char *id, const char *upload)
+{
+	static const char *const strings[][2] = {
+	    {"name", "name"}, {"ladder", "ladder"}, {"format", "format"}};
+	json_t *in = json_pack("{s:s}", "title", id);
+	bool ok = in != NULL;
+
+	for (size_t i = 0; ok && i < sizeof(strings) / sizeof(strings[0]); i++)
+		if (ctl_opt(l, strings[i][0])->set)
+			ok = json_object_set_new(in, strings[i][1],
+						 json_string(ctl_opt(l, strings[i][0])->str)) == 0;
+	if (ok)
+		ok = json_object_set_new(in, upload ? "upload" : "path",
+					 json_string(upload ? upload : l->pos[0])) == 0;
+	if (ok && ctl_opt(l, "encrypt")->set)
+		ok = json_object_set_new(in, "encrypt", json_true()) == 0;
+	if (ok && ctl_opt(l, "urgent")->set)
+		ok = json_object_set_new(in, "urgent", json_true()) == 0;
+	if (!ok) {
+		json_decref(in);
+		return NULL;
+	}
+	return in;
+}
+
+/* What title add says at its end (J: the job; with --wait, ended). */
+static int added(struct ctl *c, const char *obj, const json_t *j, bool waited)
+{
+	const char *jid = ctl_json_str(j, "id") ? ctl_json_str(j, "id") : "-";
+	const char *version = ctl_json_str(json_object_get(j, "result"), "version");
+
+	if (c->json)
+		return ctl_print_json(c, j);
+	if (waited)
+		ctl_say(c, "%s registered, version %s (job %s)", obj, version ? version : "-", jid);
+	else
+		ctl_say(c, "%s: job %s %s; follow it with: reelctl job show %s", obj, jid,
+			ctl_json_str(j, "state") ? ctl_json_str(j, "state") : "queued", jid);
+	return CTL_OK;
+}
+
+int ctl_title_add(struct ctl *c, const struct ctl_line *l)
+{
+	const char *id = ctl_opt(l, "id")->str;
+	bool on_origin = ctl_opt(l, "on-origin")->set, wait = ctl_opt(l, "wait")->set;
+	char obj[128], upload[CTL_UPLOAD_ID_MAX];
+	json_t *in = NULL, *job = NULL, *end = NULL;
+	int status;
+
+	ctl_obj(obj, sizeof(obj), "title", id);
+	if (!on_origin && (status = ctl_upload_file(c, l->pos[0], upload)) != 0)
+		return status;
+	if (!(in = job_body(l, id, on_origin ? NULL : upload)))
+		return ctl_error(CTL_USAGE, "%s: the arguments must be UTF-8 text", obj);
+	if ((status = ctl_call_json(c, obj, "POST", "/admin/v1/jobs", in, &job, NULL)) == 0) {
+		if (!ctl_json_str(job, "id"))
+			status = ctl_error(CTL_FAILED, "%s: the origin named no job", obj);
+		else if (wait)
+			status = ctl_job_wait(c, ctl_json_str(job, "id"), obj, &end);
+	}
+	if (status == 0)
+		status = added(c, obj, end ? end : job, wait);
+	json_decref(in);
+	json_decref(job);
+	json_decref(end);
 	return status;
 }

@@ -33,6 +33,23 @@ static const struct ctl_opt title_register_opts[] = {
     CTL_OPT_END,
 };
 
+static const struct ctl_opt title_add_opts[] = {
+    CTL_OPT_STR_REQ("id", "ID", "the title's id"),
+    CTL_OPT_STR("name", "NAME", "its display name (default: the id)"),
+    CTL_OPT_STR("ladder", "LADDER", "renditions WxH@KBPS,... (default: the origin's)"),
+    CTL_OPT_STR("format", "FORMAT", "segments: fmp4 (default) or ts"),
+    CTL_OPT_FLAG("encrypt", "encrypt with a new content key the origin keeps"),
+    CTL_OPT_FLAG("urgent", "ahead of every job that is not urgent"),
+    CTL_OPT_FLAG("wait", "return once the title is registered, showing the progress"),
+    CTL_OPT_FLAG("on-origin", "FILE is a path on the origin host, under its import_dir"),
+    CTL_OPT_END,
+};
+
+static const struct ctl_opt job_list_opts[] = {
+    CTL_OPT_STR("state", "STATE", "only jobs queued, running, done, failed or cancelled"),
+    CTL_OPT_END,
+};
+
 static const struct ctl_opt key_add_opts[] = {
     CTL_OPT_STR("key", "HEX", "import this AES-128 key (32 hex digits); default: a new one"),
     CTL_OPT_STR("save", "FILE", "write the key to FILE (mode 600, never replaced)"),
@@ -80,6 +97,22 @@ static const char title_register_help[] =
     "stands for its manifest.json; - reads standard input) as title ID, or\n"
     "updates it.  The package itself reaches the edges separately.\n";
 
+static const char title_add_help[] =
+    "Onboards the source FILE as title ID: sends it to the origin (streamed from\n"
+    "the file in pieces, the SHA-256 checked at the origin; an interrupted\n"
+    "upload goes on where it stopped, within the run or when run again) and\n"
+    "starts a transcode job.  With --on-origin, FILE is a file on the origin\n"
+    "host under its [jobs] import_dir (relative: from there), and nothing is sent.\n"
+    "Without --wait it returns once the job is queued.  With --wait it shows the\n"
+    "job's progress (rate and time left as the transcoder reports them) and\n"
+    "returns once the title is registered, or exits 1 with the transcoder's\n"
+    "reason when the job fails; once the origin distributes titles to edges, it\n"
+    "also waits until every edge that should hold the title has it complete.\n";
+
+static const char job_cancel_help[] =
+    "A queued job is dropped; a running one's reel-transcode is killed and its\n"
+    "partial output removed.  The source stays, for job retry.\n";
+
 static const char key_add_help[] =
     "Stores a content key for title ID under KID and makes it current; the title\n"
     "need not be registered yet.  The key is shown once, for reel-transcode\n"
@@ -102,6 +135,16 @@ const struct ctl_cmd ctl_commands[] = {
     {"title rm", "ID", 1, 1, NULL, ctl_title_rm, "delete a title and its content keys", NULL},
     {"title register", "ID MANIFEST", 2, 2, title_register_opts, ctl_title_register,
      "register a packaged title from its manifest.json", title_register_help},
+    {"title add", "FILE", 1, 1, title_add_opts, ctl_title_add,
+     "onboard a source file: upload it and transcode it into a title", title_add_help},
+    {"job list", "", 0, 0, job_list_opts, ctl_job_list, "list the transcode jobs, newest first",
+     NULL},
+    {"job show", "JOB", 1, 1, NULL, ctl_job_show, "show a job, with its progress while it runs",
+     NULL},
+    {"job cancel", "JOB", 1, 1, NULL, ctl_job_cancel, "cancel a queued or running job",
+     job_cancel_help},
+    {"job retry", "JOB", 1, 1, NULL, ctl_job_retry, "queue a failed or cancelled job again", NULL},
+    {"job logs", "JOB", 1, 1, NULL, ctl_job_logs, "show the last lines of a job's log", NULL},
     {"key add", "ID KID", 2, 2, key_add_opts, ctl_key_add,
      "add a content key to a title and make it current", key_add_help},
     {"edge add", "NAME URL", 2, 2, edge_add_opts, ctl_edge_add, "register an edge", edge_add_help},

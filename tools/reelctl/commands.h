@@ -34,6 +34,23 @@ int ctl_title_show(struct ctl *c, const struct ctl_line *l);
 int ctl_title_rm(struct ctl *c, const struct ctl_line *l);
 int ctl_title_register(struct ctl *c, const struct ctl_line *l);
 int ctl_key_add(struct ctl *c, const struct ctl_line *l);
+int ctl_title_add(struct ctl *c, const struct ctl_line *l);
+
+/* cmd_job.c */
+int ctl_job_list(struct ctl *c, const struct ctl_line *l);
+int ctl_job_show(struct ctl *c, const struct ctl_line *l);
+int ctl_job_cancel(struct ctl *c, const struct ctl_line *l);
+int ctl_job_retry(struct ctl *c, const struct ctl_line *l);
+int ctl_job_logs(struct ctl *c, const struct ctl_line *l);
+
+/*
+ * Follow job ID, showing its progress on stderr, until it is done (and its
+ * title at the edges, once the origin reports a fill for it): 0 with the
+ * last answer in *OUT (the caller json_decrefs it), or the exit status after
+ * printing why, naming WHAT (1 when the job failed or was cancelled).  The
+ * origin may stop answering for a while (a restart) without ending it.
+ */
+int ctl_job_wait(struct ctl *c, const char *id, const char *what, json_t **out);
 
 /* cmd_edge.c */
 int ctl_edge_add(struct ctl *c, const struct ctl_line *l);

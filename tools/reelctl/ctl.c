@@ -137,20 +137,26 @@ static struct ctl_client *client(struct ctl *c, int *status)
 	return c->http;
 }
 
-int ctl_request(struct ctl *c, const char *method, const char *path, const struct ctl_body *body,
-		struct ctl_reply *r)
+int ctl_try(struct ctl *c, const char *method, const char *path, const struct ctl_body *body,
+	    struct ctl_reply *r, char *err, size_t errlen)
 {
 	struct ctl_client *h;
-	char err[1024];
 	int status = CTL_FAILED;
 
 	memset(r, 0, sizeof(*r));
 	r->error = r->message = "";
 	if (!(h = client(c, &status)))
 		return status;
-	if (ctl_client_call(h, method, path, body, r, err, sizeof(err)) != 0)
-		return ctl_error(CTL_FAILED, "%s", err);
-	return 0;
+	return ctl_client_call(h, method, path, body, r, err, errlen) == 0 ? 0 : -1;
+}
+
+int ctl_request(struct ctl *c, const char *method, const char *path, const struct ctl_body *body,
+		struct ctl_reply *r)
+{
+	char err[1024];
+	int status = ctl_try(c, method, path, body, r, err, sizeof(err));
+
+	return status < 0 ? ctl_error(CTL_FAILED, "%s", err) : status;
 }
 
 int ctl_fail(struct ctl *c, const char *obj, const struct ctl_reply *r)
@@ -158,7 +164,7 @@ int ctl_fail(struct ctl *c, const char *obj, const struct ctl_reply *r)
 	int status = ctl_exit_status(r->status, r->error);
 	const char *url = ctl_client_url(c->http);
 
-	if (r->status == 401 || r->status == 403)
+	if (r->status == 401 || (r->status == 403 && !r->error[0]))
 		return ctl_error(status, "%s: the admin token from %s was refused (%ld %s)", url,
 				 ctl_client_token_from(c->http), r->status,
 				 r->error[0] ? r->error : r->reason);
@@ -211,7 +217,8 @@ int ctl_call_json(struct ctl *c, const char *obj, const char *method, const char
 		  const json_t *in, json_t **out, bool *created)
 {
 	char *text = json_dumps(in, JSON_COMPACT);
-	struct ctl_body b = {"application/json", text, text ? strlen(text) : 0, -1, 0, NULL};
+	struct ctl_body b = {
+	    .type = "application/json", .mem = text, .len = text ? strlen(text) : 0, .fd = -1};
 	bool made;
 	int status;
 
@@ -244,7 +251,8 @@ int ctl_pages(struct ctl *c, const char *obj, const char *path, const char *key,
 		json_t *page, *arr;
 		bool stop = false;
 
-		snprintf(url, sizeof(url), "%s?offset=%lld&limit=%d", path, (long long)seen, PAGE);
+		snprintf(url, sizeof(url), "%s%coffset=%lld&limit=%d", path,
+			 strchr(path, '?') ? '&' : '?', (long long)seen, PAGE);
 		if ((status = ctl_call(c, obj, "GET", url, NULL, &page)) != 0)
 			return status;
 		arr = json_object_get(page, key);
@@ -285,7 +293,8 @@ int ctl_fetch_all(struct ctl *c, const char *obj, const char *path, const char *
 
 int ctl_print_json(struct ctl *c, const json_t *j)
 {
-	if (json_dumpf(j, c->out, JSON_INDENT(2) | JSON_ENCODE_ANY) != 0 ||
+	if (json_dumpf(j, c->out, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) !=
+		0 ||
 	    fputc('\n', c->out) == EOF)
 		return ctl_error(CTL_FAILED, "cannot write the output");
 	return CTL_OK;

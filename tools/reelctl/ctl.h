@@ -70,6 +70,15 @@ const char *ctl_obj(char *buf, size_t len, const char *kind, const char *name);
 int ctl_request(struct ctl *c, const char *method, const char *path, const struct ctl_body *body,
 		struct ctl_reply *r);
 
+/*
+ * ctl_request, for a caller that tries again: when no answer came (cannot
+ * connect, the connection broke) it prints nothing and returns -1 with why
+ * in ERR.  Other problems (credentials, a bad URL) are printed, and their
+ * exit status returned.
+ */
+int ctl_try(struct ctl *c, const char *method, const char *path, const struct ctl_body *body,
+	    struct ctl_reply *r, char *err, size_t errlen);
+
 /* Print the one-line error for the failed answer R about OBJ; return its exit status. */
 int ctl_fail(struct ctl *c, const char *obj, const struct ctl_reply *r);
 

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 const char *ctl_fmt_size(uint64_t bytes, char *buf, size_t len)
 {
 	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -39,33 +41,6 @@ const char *ctl_fmt_duration(double seconds, char *buf, size_t len)
 	return buf;
 }
 
-/* The length of the valid UTF-8 sequence at S (1..4), or 0 if it is broken. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 static int is_control(const unsigned char *s, size_t n)
 {
 	if (n == 1)
@@ -81,7 +56,7 @@ const char *ctl_clean(const char *s, char *buf, size_t len)
 	if (len == 0)
 		return buf;
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_decode(p, 4, NULL);
 
 		if (n == 0 || is_control(p, n)) {
 			if (o + 1 >= len)

@@ -1,6 +1,7 @@
 /* Progress lines with rate and time left, for a terminal or a log. */
 #include "progress.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -19,6 +20,14 @@ double ctl_progress_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void ctl_progress_sleep(double seconds)
+{
+	struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 int ctl_progress_columns(int fd)
@@ -40,14 +49,34 @@ void ctl_progress_start(struct ctl_progress *p, FILE *out, bool tty, int width, 
 	p->bytes = bytes;
 	p->start = p->sample_t = now;
 	p->delay = delay;
+	p->given_rate = p->given_eta = -1;
+}
+
+void ctl_progress_media(struct ctl_progress *p)
+{
+	p->media = true;
+}
+
+void ctl_progress_given(struct ctl_progress *p, double rate, double eta)
+{
+	p->given_rate = rate >= 0 ? rate : 0;
+	p->given_eta = eta >= 0 ? eta : -1;
+}
+
+void ctl_progress_resume(struct ctl_progress *p, uint64_t done)
+{
+	p->base = p->done = p->sample_done = done;
 }
 
 /* Units per second: the smoothed samples, or the average until the first sample. */
 static double rate(const struct ctl_progress *p, double now)
 {
+	if (p->given_rate >= 0)
+		return p->given_rate;
 	if (p->rate > 0 || p->sample_t > p->start)
 		return p->rate;
-	return now > p->start ? (double)p->done / (now - p->start) : 0;
+	return now > p->start && p->done > p->base ? (double)(p->done - p->base) / (now - p->start)
+						   : 0;
 }
 
 static void sample(struct ctl_progress *p, double now)
@@ -74,12 +103,18 @@ static const char *amount(const struct ctl_progress *p, uint64_t v, char *buf, s
 {
 	if (p->bytes)
 		return ctl_fmt_size(v, buf, len);
+	if (p->media)
+		return ctl_fmt_duration((double)v / 1000, buf, len);
 	snprintf(buf, len, "%llu", (unsigned long long)v);
 	return buf;
 }
 
 static const char *per_second(const struct ctl_progress *p, double r, char *buf, size_t len)
 {
+	if (p->media) {
+		snprintf(buf, len, "%.2fx", r / 1000);
+		return buf;
+	}
 	if (p->bytes)
 		ctl_fmt_size((uint64_t)r, buf, len);
 	else
@@ -103,7 +138,10 @@ static void stats(const struct ctl_progress *p, double now, const char *sep, cha
 		return;
 	}
 	amount(p, p->total, t, sizeof(t));
-	ctl_fmt_duration(rt > 0 ? (double)(p->total - done) / rt : -1, e, sizeof(e));
+	if (p->given_rate >= 0)
+		ctl_fmt_duration(p->given_eta, e, sizeof(e));
+	else
+		ctl_fmt_duration(rt > 0 ? (double)(p->total - done) / rt : -1, e, sizeof(e));
 	snprintf(buf, len, "%3d%%%s%s%s%s%s%s%sETA %s",
 		 (int)((double)done * 100 / (double)p->total), sep, d, p->tty ? "/" : " of ", t,
 		 sep, r, sep, e);
@@ -180,8 +218,11 @@ void ctl_progress_end(struct ctl_progress *p, bool ok, double now)
 	} else if (ok) {
 		fprintf(p->out, "%s: %s in %s, %s\n", p->label, amount(p, p->done, d, sizeof(d)),
 			ctl_fmt_duration(now - p->start, e, sizeof(e)),
-			per_second(p, now > p->start ? (double)p->done / (now - p->start) : 0, r,
-				   sizeof(r)));
+			per_second(p,
+				   now > p->start && p->done > p->base
+				       ? (double)(p->done - p->base) / (now - p->start)
+				       : 0,
+				   r, sizeof(r)));
 	} else {
 		fprintf(p->out, "%s: stopped after %s\n", p->label,
 			amount(p, p->done, d, sizeof(d)));

@@ -21,6 +21,9 @@ struct ctl_progress {
 	int width;	 /* columns of the terminal */
 	char label[64];
 	uint64_t total, done; /* total 0: unknown */
+	uint64_t base;	      /* done before this run (a resumed transfer): not in the rate */
+	bool media;	      /* units are milliseconds of media: durations, and speed as "2.50x" */
+	double given_rate, given_eta; /* the work's own rate and time left; < 0: computed here */
 	double start, delay;
 	double rate, sample_t; /* smoothed units per second, from samples */
 	uint64_t sample_done;
@@ -36,6 +39,21 @@ struct ctl_progress {
 void ctl_progress_start(struct ctl_progress *p, FILE *out, bool tty, int width, const char *label,
 			uint64_t total, bool bytes, double delay, double now);
 
+/* DONE units were done before the report began (a resumed transfer goes on from there). */
+void ctl_progress_resume(struct ctl_progress *p, uint64_t done);
+
+/*
+ * The units are milliseconds of media (a transcode): amounts show as
+ * durations, the rate as the speed ("2.50x", media seconds per second).
+ */
+void ctl_progress_media(struct ctl_progress *p);
+
+/*
+ * The work reports its own RATE (units per second) and ETA (seconds; < 0:
+ * not known yet): shown instead of what P would compute, until the end.
+ */
+void ctl_progress_given(struct ctl_progress *p, double rate, double eta);
+
 /* DONE units are done at NOW; draws a line when one is due. */
 void ctl_progress_set(struct ctl_progress *p, uint64_t done, double now);
 
@@ -50,5 +68,8 @@ int ctl_progress_columns(int fd);
 
 /* Seconds on the monotonic clock. */
 double ctl_progress_now(void);
+
+/* Wait SECONDS (for work polled now and then). */
+void ctl_progress_sleep(double seconds);
 
 #endif

@@ -265,11 +265,31 @@ static void renditions(struct ctl_table *t, const json_t *ti)
 	{
 		char ch[16];
 
-		snprintf(line, sizeof(line), "%s, %s, %s channels",
+		snprintf(line, sizeof(line), "%s, %s, %s channels, group %s",
 			 ctl_json_str(r, "language") ? ctl_json_str(r, "language") : "-",
 			 ctl_json_str(r, "name") ? ctl_json_str(r, "name") : "-",
-			 num(r, "channels", ch, sizeof(ch)));
+			 num(r, "channels", ch, sizeof(ch)),
+			 ctl_json_str(r, "group") && ctl_json_str(r, "group")[0]
+			     ? ctl_json_str(r, "group")
+			     : "-");
 		kv(t, "audio", line);
+	}
+}
+
+/* One line per source stream the package left out: "stream 2 (subtitle, ...): message". */
+static void skipped_lines(struct ctl_table *t, const json_t *skipped)
+{
+	const json_t *r;
+	char line[768], n[16];
+	size_t i;
+
+	json_array_foreach(skipped, i, r)
+	{
+		const char *msg = ctl_json_str(r, "message"), *reason = ctl_json_str(r, "reason");
+
+		snprintf(line, sizeof(line), "stream %s: %s (%s)", num(r, "stream", n, sizeof(n)),
+			 msg && msg[0] ? msg : "-", reason && reason[0] ? reason : "-");
+		kv(t, "skipped", line);
 	}
 }
 
@@ -296,6 +316,111 @@ int ctl_view_title(FILE *out, const json_t *ti)
 	   join(json_object_get(ti, "audio_languages"), NULL, "", l, sizeof(l)));
 	kv(t, "subtitles", join(json_object_get(ti, "subtitle_languages"), NULL, "", l, sizeof(l)));
 	renditions(t, ti);
+	skipped_lines(t, json_object_get(ti, "skipped_streams"));
+	return finish(t, out);
+}
+
+/* ---- jobs ---- */
+
+const char *ctl_job_progress(const json_t *job, char *buf, size_t len)
+{
+	const json_t *p = json_object_get(job, "progress");
+	const json_t *pct = json_object_get(p, "percent"), *t = json_object_get(p, "time"),
+		     *d = json_object_get(p, "duration"), *sp = json_object_get(p, "speed"),
+		     *eta = json_object_get(p, "eta");
+	char done[32], total[32], left[32];
+
+	if (!json_is_number(pct) || !json_is_number(t) || !json_is_number(d))
+		return "-";
+	snprintf(buf, len, "%.0f%%, %s of %s, %.2fx, ETA %s", json_number_value(pct),
+		 ctl_fmt_duration(json_number_value(t), done, sizeof(done)),
+		 ctl_fmt_duration(json_number_value(d), total, sizeof(total)),
+		 json_is_number(sp) ? json_number_value(sp) : 0.0,
+		 ctl_fmt_duration(json_is_number(eta) ? json_number_value(eta) : -1, left,
+				  sizeof(left)));
+	return buf;
+}
+
+/* A job's source: "upload ID (NAME)" or the path on the origin host. */
+static const char *source_of(const json_t *job, char *buf, size_t len)
+{
+	const json_t *s = json_object_get(job, "source");
+
+	if (ctl_json_str(s, "path"))
+		return ctl_json_str(s, "path");
+	snprintf(buf, len, "upload %s (%s)",
+		 ctl_json_str(s, "upload") ? ctl_json_str(s, "upload") : "-",
+		 ctl_json_str(s, "name") ? ctl_json_str(s, "name") : "-");
+	return buf;
+}
+
+static const char *percent_of(const json_t *job, char *buf, size_t len)
+{
+	const json_t *pct = json_object_get(json_object_get(job, "progress"), "percent");
+	const char *state = ctl_json_str(job, "state");
+
+	if (state && strcmp(state, "done") == 0)
+		return "100%";
+	if (!json_is_number(pct) || !state || strcmp(state, "running") != 0)
+		return "-";
+	snprintf(buf, len, "%.0f%%", json_number_value(pct));
+	return buf;
+}
+
+static void job_row(struct ctl_table *t, const json_t *j)
+{
+	char pct[16], n[16];
+
+	ctl_table_cell(t, ctl_json_str(j, "id"));
+	ctl_table_cell(t, ctl_json_str(j, "title"));
+	ctl_table_cell(t, ctl_json_str(j, "state"));
+	ctl_table_cell(t, percent_of(j, pct, sizeof(pct)));
+	ctl_table_cell(t, num(j, "attempts", n, sizeof(n)));
+	ctl_table_cell(t, ctl_json_str(j, "created"));
+	ctl_table_cell(t, ctl_json_str(j, "error"));
+}
+
+int ctl_view_jobs(FILE *out, const json_t *list)
+{
+	static const char *const cols[] = {"ID",	"TITLE",   "STATE", ">DONE",
+					   ">ATTEMPTS", "CREATED", "ERROR"};
+
+	return rows(out, list, "jobs", cols, 7, job_row);
+}
+
+int ctl_view_job(FILE *out, const json_t *j)
+{
+	struct ctl_table *t = kv_new();
+	const json_t *res = json_object_get(j, "result"), *fill = json_object_get(j, "fill");
+	char src[512], n[2][16], p[160], d[32];
+
+	if (!t)
+		return -ENOMEM;
+	kv(t, "id", ctl_json_str(j, "id"));
+	kv(t, "title", ctl_json_str(j, "title"));
+	kv(t, "name", ctl_json_str(j, "name"));
+	kv(t, "state", ctl_json_str(j, "state"));
+	kv(t, "source", source_of(j, src, sizeof(src)));
+	kv(t, "ladder", ctl_json_str(j, "ladder"));
+	kv(t, "format", ctl_json_str(j, "format"));
+	kv(t, "encrypt", yes_no(j, "encrypt"));
+	kv(t, "urgent", yes_no(j, "urgent"));
+	kv(t, "created", ctl_json_str(j, "created"));
+	kv(t, "started", ctl_json_str(j, "started"));
+	kv(t, "ended", ctl_json_str(j, "ended"));
+	kv(t, "attempts", num(j, "attempts", n[0], sizeof(n[0])));
+	kv(t, "interrupted", num(j, "interrupted", n[1], sizeof(n[1])));
+	if (json_is_integer(json_object_get(j, "pid")))
+		kv(t, "pid", num(j, "pid", n[0], sizeof(n[0])));
+	kv(t, "progress", ctl_job_progress(j, p, sizeof(p)));
+	if (ctl_json_str(j, "error"))
+		kv(t, "error", ctl_json_str(j, "error"));
+	if (json_is_object(res)) {
+		kv(t, "version", ctl_json_str(res, "version"));
+		kv(t, "duration", duration_of(res, "duration", d, sizeof(d)));
+		kv(t, "encrypted", yes_no(res, "encrypted"));
+	}
+	kv(t, "fill", json_is_object(fill) ? ctl_json_str(fill, "state") : "not scheduled");
 	return finish(t, out);
 }
 

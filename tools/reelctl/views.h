@@ -29,6 +29,14 @@ int ctl_view_edge(FILE *out, const json_t *edge);
 /* {"address", "title", "choices": [{"url", "why", "edge", "prefix_len"}...]} */
 int ctl_view_steer(FILE *out, const json_t *steer);
 
+/* {"jobs": [Job...], "total"} */
+int ctl_view_jobs(FILE *out, const json_t *list);
+/* Job */
+int ctl_view_job(FILE *out, const json_t *job);
+
+/* A job's progress as "42%, 0:15 of 1:00, 2.50x, ETA 0:18" into BUF, or "-" without one. */
+const char *ctl_job_progress(const json_t *job, char *buf, size_t len);
+
 /* Member KEY of OBJ: its string, else NULL (for "-"). */
 const char *ctl_json_str(const json_t *obj, const char *key);
 
