@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import time
 
 import edgetest as et
@@ -143,6 +144,17 @@ def main(t):
     time.sleep(1.5)
     t.check("after a restart nothing was sent again",
             all(e["bytes_sent"] == 0 for e in status(o)["edges"]), status(o))
+
+    ctl = os.environ.get("REELCTL", os.path.join(et.SOURCE_ROOT, "build", "tools", "reelctl",
+                                                 "reelctl"))
+    env = dict(os.environ, HOME=t.tmp, REEL_ADMIN_URL="http://127.0.0.1:%d" % o.admin_port,
+               REEL_ADMIN_TOKEN=o.admin_token)
+    r = subprocess.run([ctl, "fill", "status"], env=env, capture_output=True, text=True,
+                       timeout=30)
+    rows = [line.split() for line in r.stdout.splitlines()[1:]]
+    t.check_eq("reelctl fill status: a done row per edge and title",
+               sorted((x[0], x[1], x[2]) for x in rows),
+               sorted((n, title, "done") for n in ("e0", "e1") for title in ("late", "movie")))
 
     r = o.admin("POST", "/admin/v1/fill/movie/urgent")
     t.check_eq("a title can be marked urgent", r.status, 202)

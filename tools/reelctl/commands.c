@@ -157,6 +157,8 @@ const struct ctl_cmd ctl_commands[] = {
      "give an edge a new credential, revoking the old", edge_secret_help},
     {"edge rm", "EDGE", 1, 1, NULL, ctl_edge_rm, "remove an edge; its credential is refused",
      edge_help},
+    {"fill status", "", 0, 0, NULL, ctl_fill_status,
+     "what each edge holds, is sent and waits for, with rates and ETA", NULL},
     {"steer", "ADDRESS TITLE", 2, 2, NULL, ctl_steer,
      "show where a player at an address is sent for a title", steer_help},
     {"help", "[COMMAND...]", 0, CTL_MAX_WORDS, NULL, ctl_help, "show the help of a command", NULL},
