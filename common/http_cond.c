@@ -149,6 +149,9 @@ static bool date_field(struct http_str field, const struct http_validators *v, t
 	return field.p && v && v->last_modified >= 0 && http_date_parse(field.p, field.len, t) == 0;
 }
 
+/* The most bytes of one list field's lines joined (a field past it matches nothing). */
+#define LIST_MAX 8192
+
 static bool star(struct http_str field)
 {
 	/* an empty etag never parses, so this is true only for "*" itself */
@@ -159,21 +162,26 @@ enum http_precondition http_preconditions(const struct http_request *req,
 					  const struct http_validators *v, unsigned *etag_index)
 {
 	bool safe = req->method == HTTP_GET || req->method == HTTP_HEAD;
+	char buf[LIST_MAX];
+	struct http_str list;
 	unsigned at = 0;
 	time_t t;
 
 	if (etag_index)
 		*etag_index = 0;
 	if (req->if_match.p) {
-		if (!v || (!star(req->if_match) && !match_any(req->if_match, v, false, &at)))
+		list = http_field_list(req, "if-match", req->if_match, req->if_match_lines, buf,
+				       sizeof(buf));
+		if (!v || (!star(list) && !match_any(list, v, false, &at)))
 			return HTTP_PRECOND_FAILED;
 	} else if (date_field(req->if_unmodified_since, v, &t) && v->last_modified > t) {
 		return HTTP_PRECOND_FAILED;
 	}
 	if (req->if_none_match.p) {
 		at = 0;
-		if (v &&
-		    (star(req->if_none_match) || match_any(req->if_none_match, v, true, &at))) {
+		list = http_field_list(req, "if-none-match", req->if_none_match,
+				       req->if_none_match_lines, buf, sizeof(buf));
+		if (v && (star(list) || match_any(list, v, true, &at))) {
 			if (etag_index)
 				*etag_index = at;
 			return safe ? HTTP_PRECOND_NOT_MODIFIED : HTTP_PRECOND_FAILED;

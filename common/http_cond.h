@@ -62,7 +62,10 @@ enum http_precondition {
  * date).  Dates that are not a valid HTTP-date, and dates when V has no
  * LAST_MODIFIED, are ignored.  For 304, *ETAG_INDEX (may be NULL) gets the
  * index of the V->etag that If-None-Match named (0 otherwise), so the
- * caller can send that representation's headers.
+ * caller can send that representation's headers.  An If-Match or
+ * If-None-Match split over several lines is one list (section 5.3: the
+ * lines joined with commas); lines past the request's HTTP_MAX_HEADERS or
+ * over 8 KiB together make it malformed, so it matches nothing.
  *
  * Section 13.2.1: call only when the answer without preconditions would be
  * 2xx.  A GET for a missing object answers 404 whatever its preconditions;

@@ -214,6 +214,39 @@ static int parse_content_length(struct http_request *req, struct http_str v, con
 	return 0;
 }
 
+/* Count one more line of a field whose first line goes to SLOT; returns SLOT. */
+static struct http_str *count_line(uint8_t *lines, struct http_str *slot)
+{
+	if (*lines < UINT8_MAX)
+		(*lines)++;
+	return slot;
+}
+
+struct http_str http_field_list(const struct http_request *req, const char *name,
+				struct http_str first, unsigned lines, char *buf, size_t cap)
+{
+	struct http_str out = {buf, 0}, none = {NULL, 0};
+	unsigned found = 0;
+
+	if (lines <= 1)
+		return first;
+	for (unsigned i = 0; i < req->nheaders && i < HTTP_MAX_HEADERS; i++) {
+		const struct http_header *h = &req->headers[i];
+
+		if (!http_str_ieq(h->name, name))
+			continue;
+		if (out.len + 2 + h->value.len > cap)
+			return none;
+		if (found++) {
+			memcpy(buf + out.len, ", ", 2);
+			out.len += 2;
+		}
+		memcpy(buf + out.len, h->value.p, h->value.len);
+		out.len += h->value.len;
+	}
+	return found == lines ? out : none;
+}
+
 /* Remember the fields the servers use.  Returns 0 or a negated status. */
 static int pick_header(struct http_request *req, struct http_str n, struct http_str v,
 		       const char **reason)
@@ -246,7 +279,7 @@ static int pick_header(struct http_request *req, struct http_str n, struct http_
 		if (http_str_ieq(n, "if-range"))
 			slot = &req->if_range;
 		else if (http_str_ieq(n, "if-match"))
-			slot = &req->if_match;
+			slot = count_line(&req->if_match_lines, &req->if_match);
 		break;
 	case 10:
 		if (http_str_ieq(n, "user-agent"))
@@ -264,9 +297,9 @@ static int pick_header(struct http_request *req, struct http_str n, struct http_
 		break;
 	case 13:
 		if (http_str_ieq(n, "if-none-match"))
-			slot = &req->if_none_match;
+			slot = count_line(&req->if_none_match_lines, &req->if_none_match);
 		else if (http_str_ieq(n, "authorization"))
-			slot = &req->authorization;
+			slot = count_line(&req->authorization_lines, &req->authorization);
 		break;
 	case 14:
 		if (http_str_ieq(n, "content-length"))

@@ -60,6 +60,13 @@ struct http_request {
 	struct http_str if_match, if_unmodified_since;
 	struct http_str accept_encoding, origin, user_agent, referer, authorization;
 	struct http_str content_type, ac_request_method, ac_request_headers;
+	/*
+	 * How many lines (at most 255) carried each of these fields: the str
+	 * above is the first line's.  A list-based field such as If-Match may
+	 * be split over lines (http_field_list() joins them); a singleton such
+	 * as Authorization sent twice is for the server to refuse.
+	 */
+	uint8_t if_match_lines, if_none_match_lines, authorization_lines;
 
 	unsigned nheaders; /* every header, in order (the first HTTP_MAX_HEADERS) */
 	struct http_header headers[HTTP_MAX_HEADERS];
@@ -85,6 +92,17 @@ int http_parse_request(const char *buf, size_t len, size_t max_line, size_t max_
  * ...), with the value of the first in *VALUE (untouched when none).
  */
 unsigned http_header_get(const struct http_request *r, const char *name, struct http_str *value);
+
+/*
+ * The list-based field NAME whose first line is FIRST and which came on
+ * LINES lines of REQ, as one value: FIRST itself for one line, else every
+ * line of it joined with ", " into BUF (CAP bytes).  Returns the value, or
+ * {NULL, 0} when the lines do not fit in BUF or some are past the
+ * HTTP_MAX_HEADERS that REQ keeps (the caller treats the field as
+ * malformed).
+ */
+struct http_str http_field_list(const struct http_request *req, const char *name,
+				struct http_str first, unsigned lines, char *buf, size_t cap);
 
 /* Case-insensitive compare of S against the NUL-terminated LIT. */
 bool http_str_ieq(struct http_str s, const char *lit);

@@ -21,6 +21,7 @@
 #include "accounts/pwhash_pool.h"
 #include "admin/admin_tokens.h"
 #include "api/api.h"
+#include "api/commit_batch.h"
 #include "catalog/catalog.h"
 #include "daemon_args.h"
 #include "downloads/downloads.h"
@@ -49,7 +50,7 @@ static struct {
 	struct admin_tokens admins;
 	struct origin_api api; /* every domain's service, for the handlers */
 	SSL_CTX *tls;
-	struct httpd_listener ls[2 * ORIGIN_MAX_LISTEN], als[ORIGIN_MAX_LISTEN];
+	struct httpd_listener ls[2 * ORIGIN_MAX_LISTEN], als[2 * ORIGIN_MAX_LISTEN];
 	int nls, nals; /* listeners not yet handed to a server */
 	struct httpd_listener els[2 * ORIGIN_MAX_LISTEN]; /* the edge API's */
 	int nels;
@@ -234,6 +235,9 @@ static int open_accounts(char *err, size_t errlen)
 	    .p = M.cfg.argon2_lanes,
 	    .ttl_s = (int64_t)(M.cfg.session_ttl_ms / 1000),
 	    .idle_s = (int64_t)(M.cfg.session_idle_ms / 1000),
+	    .password_strength = M.cfg.password_strength,
+	    .signups_per_address = M.cfg.signups_per_address,
+	    .master = M.master_key,
 	};
 
 	if (!(M.api.accounts = accounts_new(M.store, &p)))
@@ -285,13 +289,12 @@ static int open_playback(char *err, size_t errlen)
 	return 0;
 }
 
-/* Once a second: end leases without heartbeat and save lease changes. */
+/* Once a second: end leases without heartbeat and have the lease changes saved. */
 static void tick_playback(int64_t now)
 {
-	int rc;
-
-	if ((rc = playback_tick(M.api.playback, now)) != 0)
-		log_warnx("saving leases: %s", strerror(-rc));
+	playback_sweep(M.api.playback, now);
+	if (M.api.plays)
+		commit_batch_kick(M.api.plays);
 }
 
 static void close_playback(void)
@@ -459,6 +462,14 @@ static void close_web(void)
 	web_free(M.api.web);
 }
 
+/*
+ * Header lines on every answer of a listener, the HTTP core's own included:
+ * no content sniffing anywhere; over HTTPS also HSTS (two years, the
+ * origin's API has no plain-HTTP use in a browser).
+ */
+#define PLAIN_HEADERS "X-Content-Type-Options: nosniff\r\n"
+#define TLS_HEADERS   PLAIN_HEADERS "Strict-Transport-Security: max-age=63072000\r\n"
+
 static int add_listeners(struct httpd_listener *ls, int *n, const struct conf_addr *addrs,
 			 int count, SSL_CTX *tls, char *err, size_t errlen)
 {
@@ -469,6 +480,7 @@ static int add_listeners(struct httpd_listener *ls, int *n, const struct conf_ad
 			return -1;
 		ls[*n].fd = fd;
 		ls[*n].tls = tls;
+		ls[*n].headers = tls ? TLS_HEADERS : PLAIN_HEADERS;
 		snprintf(ls[*n].name, sizeof(ls[*n].name), "%s", addrs[i].text);
 		(*n)++;
 	}
@@ -477,14 +489,16 @@ static int add_listeners(struct httpd_listener *ls, int *n, const struct conf_ad
 
 static int open_listeners(char *err, size_t errlen)
 {
-	if (M.cfg.nlisten_tls &&
+	if ((M.cfg.nlisten_tls || M.cfg.nadmin_listen_tls) &&
 	    !(M.tls = tls_server_ctx(M.cfg.tls_cert, M.cfg.tls_key, NULL, false, err, errlen)))
 		return -1;
 	if (add_listeners(M.ls, &M.nls, M.cfg.listen, M.cfg.nlisten, NULL, err, errlen) != 0 ||
 	    add_listeners(M.ls, &M.nls, M.cfg.listen_tls, M.cfg.nlisten_tls, M.tls, err, errlen) !=
 		0 ||
 	    add_listeners(M.als, &M.nals, M.cfg.admin_listen, M.cfg.nadmin_listen, NULL, err,
-			  errlen) != 0)
+			  errlen) != 0 ||
+	    add_listeners(M.als, &M.nals, M.cfg.admin_listen_tls, M.cfg.nadmin_listen_tls, M.tls,
+			  err, errlen) != 0)
 		return -1;
 	if (M.cfg.nedge_listen_tls && !M.tls &&
 	    !(M.tls = tls_server_ctx(M.cfg.tls_cert, M.cfg.tls_key, NULL, false, err, errlen)))
@@ -588,6 +602,48 @@ static int open_pool(char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The group commit of lease changes: the new leases of the loop's turns (and
+ * the tick's changes) in one transaction, written off the loop.
+ */
+static int take_leases(void *arg, void **job)
+{
+	struct lease_batch *b;
+	int rc = playback_take(M.api.playback, &b);
+
+	*job = b;
+	return rc;
+}
+
+static int write_leases(void *arg, void *job)
+{
+	return playback_write(M.api.playback, job);
+}
+
+static void leases_written(void *arg, void *job, int rc)
+{
+	if (rc != 0)
+		log_warnx("committing leases: %s", strerror(-rc));
+	else if (job)
+		M.api.count[ORIGIN_COUNT_LEASE_COMMITS]++;
+	playback_taken(M.api.playback, job, rc);
+}
+
+static int open_commits(char *err, size_t errlen)
+{
+	static const struct commit_ops ops = {take_leases, write_leases, leases_written};
+
+	if (!(M.api.plays = commit_batch_new(M.base, &ops, NULL)))
+		return failed(err, errlen, "lease commits");
+	return 0;
+}
+
+static void close_commits(void)
+{
+	commit_batch_free(M.api.plays); /* the last leases, their connections gone */
+	M.api.plays = NULL;
+}
+
 static void close_pool(void)
 {
 	pwhash_pool_free(
@@ -681,6 +737,7 @@ static const struct part {
     {.open = open_jobs, .close = close_jobs},
     {.open = open_pool, .close = close_pool},
     {.open = open_fill, .close = close_fill, .tick = tick_fill},
+    {.open = open_commits, .close = close_commits},
     {.open = open_servers, .close = close_servers},
     {.open = open_timer, .close = close_timer},
     {.open = open_signals, .close = close_signals},
@@ -824,6 +881,8 @@ static int setup(void)
 	for (int i = 0; i < M.cfg.nadmin_listen; i++)
 		log_info("admin API on http://%s (%zu admin%s)", M.cfg.admin_listen[i].text,
 			 M.admins.n, M.admins.n == 1 ? "" : "s");
+	for (int i = 0; i < M.cfg.nadmin_listen_tls; i++)
+		log_info("admin API on https://%s", M.cfg.admin_listen_tls[i].text);
 	log_info("data in %s", M.cfg.data_dir);
 	return 0;
 }

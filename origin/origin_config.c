@@ -35,6 +35,9 @@ static const struct conf_key keys[] = {
     {"admin", "listen", CONF_ADDRS, offsetof(struct origin_config, admin_listen),
      offsetof(struct origin_config, nadmin_listen), 0, ORIGIN_MAX_LISTEN,
      "addresses such as 127.0.0.1:8091", NULL},
+    {"admin", "listen_tls", CONF_ADDRS, offsetof(struct origin_config, admin_listen_tls),
+     offsetof(struct origin_config, nadmin_listen_tls), 0, ORIGIN_MAX_LISTEN,
+     "addresses such as 10.0.0.5:8443", NULL},
     {"admin", "tokens", CONF_PATH, F(admin_tokens), 0, 0, NULL, NULL},
     {"admin", "max_body", CONF_SIZE, F(admin_max_body), 1024, 1ULL << 30, NULL, NULL},
     {"server", "max_body", CONF_SIZE, L(max_body), 256, 1 << 20, NULL, NULL},
@@ -56,6 +59,9 @@ static const struct conf_key keys[] = {
      NULL},
     {"auth", "hash_threads", CONF_UINT, F(hash_threads), 0, 256, NULL, NULL},
     {"auth", "hash_queue", CONF_UINT, F(hash_queue), 0, 100000, NULL, NULL},
+    {"auth", "password_strength", CONF_UINT, F(password_strength), 0, 4,
+     "a zxcvbn score from 0 (any password) to 4", NULL},
+    {"auth", "signups_per_address", CONF_UINT, F(signups_per_address), 1, 1000000, NULL, NULL},
     {"playback", "edge_url", CONF_STR, F(edge_url), 1, 0, NULL, NULL},
     {"playback", "lease_timeout", CONF_DURATION, F(lease_timeout_ms), 1000, DAY_MS, NULL, NULL},
     {"playback", "token_margin", CONF_DURATION, F(token_margin_ms), 0, DAY_MS, NULL, NULL},
@@ -133,6 +139,8 @@ void origin_config_defaults(struct origin_config *cfg)
 	cfg->argon2_time = ORIGIN_ARGON2_MIN_TIME;
 	cfg->argon2_lanes = ORIGIN_ARGON2_MIN_LANES;
 	cfg->hash_queue = 64;
+	cfg->password_strength = 3;
+	cfg->signups_per_address = 20;
 	cfg->admin_max_body = 8ULL << 20;
 	snprintf(cfg->edge_url, sizeof(cfg->edge_url), "http://127.0.0.1:8080");
 	cfg->lease_timeout_ms = 60000;
@@ -266,7 +274,7 @@ static int check(struct origin_config *cfg, const char *name, char *err, size_t 
 		snprintf(err, errlen, "%s: [server] needs a listen or listen_tls address", name);
 		return -1;
 	}
-	if (cfg->nlisten_tls && (!cfg->tls_cert[0] || !cfg->tls_key[0])) {
+	if ((cfg->nlisten_tls || cfg->nadmin_listen_tls) && (!cfg->tls_cert[0] || !cfg->tls_key[0])) {
 		snprintf(err, errlen, "%s: listen_tls needs [tls] certificate and key", name);
 		return -1;
 	}

@@ -34,6 +34,8 @@ struct origin_config {
 
 	struct conf_addr admin_listen[ORIGIN_MAX_LISTEN]; /* the admin API; none: no admin API */
 	int nadmin_listen;
+	struct conf_addr admin_listen_tls[ORIGIN_MAX_LISTEN]; /* ... over HTTPS ([tls]'s certificate) */
+	int nadmin_listen_tls;
 	char admin_tokens[PATH_MAX]; /* "" = nobody can use the admin API */
 	uint64_t admin_max_body;     /* bytes: manifests can be large */
 
@@ -47,6 +49,8 @@ struct origin_config {
 	uint32_t argon2_lanes;	  /* parallelism */
 	uint32_t hash_threads;	  /* password hashing threads; 0 = one per CPU */
 	uint32_t hash_queue;	  /* hashing jobs waiting at most; past it: 503 */
+	uint32_t password_strength;   /* zxcvbn score (0..4) a new password needs */
+	uint32_t signups_per_address; /* signups an address may try before it waits */
 
 	char edge_url[512];	    /* base of playback URLs */
 	uint64_t lease_timeout_ms;  /* a lease without heartbeat ends after */

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #define THROTTLE_MAX_WAIT 900 /* s: the longest a throttled key waits */
 #define HASH_LEN	  32
 #define TOKEN_RAW	  32
+#define DEVICE_LABEL	  "reel-device-token-v1"
 
 /* Seconds between writes of a session's last use: an eighth of the idle timeout, at most 60. */
 #define TOUCH_EVERY(a) ((a)->p.idle_s / 8 < 60 ? (a)->p.idle_s / 8 : 60)
@@ -35,6 +37,8 @@ struct accounts {
 	struct accounts_params p;
 	char *dummy; /* an encoded hash of a random password, for unknown emails */
 	struct throttle *by_account, *by_address; /* failed logins */
+	struct throttle *by_device, *signups;	  /* failed logins with a device token; signups */
+	uint8_t device_key[32];			  /* HMAC key of device tokens */
 };
 
 /* Hash PWD[0..LEN) with a fresh salt.  Returns a malloc'd encoded string or NULL (errno). */
@@ -68,9 +72,19 @@ struct accounts *accounts_new(struct store *st, const struct accounts_params *p)
 	/* 5 free failures per account, 20 per address; then 2 s, 4 s, 8 s ... up to 15 min */
 	a->by_account = throttle_new(THROTTLE_SLOTS, 5, THROTTLE_MAX_WAIT);
 	a->by_address = throttle_new(THROTTLE_SLOTS, 20, THROTTLE_MAX_WAIT);
-	if (!a->by_account || !a->by_address) {
+	a->by_device = throttle_new(THROTTLE_SLOTS, 5, THROTTLE_MAX_WAIT);
+	/* the signups_per_address-th signup is the last one before the wait */
+	a->signups = throttle_new(THROTTLE_SLOTS, p->signups_per_address - 1, THROTTLE_MAX_WAIT);
+	if (!a->by_account || !a->by_address || !a->by_device || !a->signups) {
 		accounts_free(a);
 		errno = ENOMEM;
+		return NULL;
+	}
+	a->p.master = NULL;
+	if (!HMAC(EVP_sha256(), p->master, 32, (const uint8_t *)DEVICE_LABEL, strlen(DEVICE_LABEL),
+		  a->device_key, NULL)) {
+		accounts_free(a);
+		errno = EIO;
 		return NULL;
 	}
 	errno = 0;
@@ -91,6 +105,9 @@ void accounts_free(struct accounts *a)
 		return;
 	throttle_free(a->by_account);
 	throttle_free(a->by_address);
+	throttle_free(a->by_device);
+	throttle_free(a->signups);
+	OPENSSL_cleanse(a->device_key, sizeof(a->device_key));
 	free(a->dummy);
 	free(a);
 }
@@ -531,26 +548,110 @@ int accounts_list(struct accounts *a, size_t offset, size_t limit, struct accoun
 	return 0;
 }
 
-unsigned accounts_throttled(struct accounts *a, const char *email, const void *addr, size_t alen,
-			    int64_t now)
+int accounts_password_guessable(const struct accounts *a, const char *email, const char *pwd,
+				struct origin_reason *why)
 {
-	unsigned wait = throttle_wait(a->by_account, email, strlen(email), now), w;
+	return accounts_password_strength(email, pwd, a->p.password_strength, why);
+}
 
-	if (addr && (w = throttle_wait(a->by_address, addr, alen, now)) > wait)
-		wait = w;
+/* The MAC of device ID for EMAIL into MAC (16 bytes). */
+static int device_mac(const struct accounts *a, const char *email,
+		      const uint8_t id[ACCOUNTS_DEVICE_ID_LEN], uint8_t mac[16])
+{
+	uint8_t full[EVP_MAX_MD_SIZE], msg[ACCOUNTS_DEVICE_ID_LEN + ORIGIN_EMAIL_MAX];
+	size_t elen = strlen(email);
+
+	if (elen > ORIGIN_EMAIL_MAX)
+		return -EINVAL;
+	memcpy(msg, id, ACCOUNTS_DEVICE_ID_LEN);
+	memcpy(msg + ACCOUNTS_DEVICE_ID_LEN, email, elen);
+	if (!HMAC(EVP_sha256(), a->device_key, sizeof(a->device_key), msg,
+		  ACCOUNTS_DEVICE_ID_LEN + elen, full, NULL))
+		return -EIO;
+	memcpy(mac, full, 16);
+	return 0;
+}
+
+int accounts_device_token(struct accounts *a, const char *email,
+			  char token[ACCOUNTS_DEVICE_TOKEN_LEN + 1])
+{
+	uint8_t raw[ACCOUNTS_DEVICE_ID_LEN + 16];
+	int rc;
+
+	if (RAND_bytes(raw, ACCOUNTS_DEVICE_ID_LEN) != 1)
+		return -EIO;
+	if ((rc = device_mac(a, email, raw, raw + ACCOUNTS_DEVICE_ID_LEN)) != 0)
+		return rc;
+	paseto_b64_encode(raw, sizeof(raw), token);
+	return 0;
+}
+
+bool accounts_device_of(const struct accounts *a, const char *email, const char *token,
+			size_t len, uint8_t id[ACCOUNTS_DEVICE_ID_LEN])
+{
+	uint8_t raw[ACCOUNTS_DEVICE_ID_LEN + 16 + 2], mac[16];
+
+	if (len != ACCOUNTS_DEVICE_TOKEN_LEN ||
+	    paseto_b64_decode(token, len, raw) != ACCOUNTS_DEVICE_ID_LEN + 16 ||
+	    device_mac(a, email, raw, mac) != 0 ||
+	    CRYPTO_memcmp(mac, raw + ACCOUNTS_DEVICE_ID_LEN, 16) != 0)
+		return false;
+	memcpy(id, raw, ACCOUNTS_DEVICE_ID_LEN);
+	return true;
+}
+
+/* The table and key that count W's own failures: its device's, else its account's. */
+static struct throttle *own_count(struct accounts *a, const struct accounts_attempt *w,
+				  const void **key, size_t *len)
+{
+	if (w->device) {
+		*key = w->device;
+		*len = ACCOUNTS_DEVICE_ID_LEN;
+		return a->by_device;
+	}
+	*key = w->email;
+	*len = strlen(w->email);
+	return a->by_account;
+}
+
+unsigned accounts_throttled(struct accounts *a, const struct accounts_attempt *w, int64_t now)
+{
+	const void *key;
+	size_t len;
+	struct throttle *t = own_count(a, w, &key, &len);
+	unsigned wait = throttle_wait(t, key, len, now), v;
+
+	if (w->addr && (v = throttle_wait(a->by_address, w->addr, w->alen, now)) > wait)
+		wait = v;
 	return wait;
 }
 
-void accounts_check_started(struct accounts *a, const char *email, int64_t now)
+void accounts_check_started(struct accounts *a, const struct accounts_attempt *w, int64_t now)
 {
-	throttle_failure(a->by_account, email, strlen(email), now);
+	const void *key;
+	size_t len;
+	struct throttle *t = own_count(a, w, &key, &len);
+
+	(void)throttle_failure(t, key, len, now); /* a full window: not counted (throttle.h) */
 }
 
-void accounts_check_done(struct accounts *a, const char *email, bool passed, const void *addr,
-			 size_t alen, int64_t now)
+void accounts_check_done(struct accounts *a, const struct accounts_attempt *w, bool passed,
+			 int64_t now)
 {
-	if (passed)
-		throttle_clear(a->by_account, email, strlen(email));
-	else if (addr)
-		throttle_failure(a->by_address, addr, alen, now);
+	if (passed) {
+		throttle_clear(a->by_account, w->email, strlen(w->email));
+		if (w->device)
+			throttle_clear(a->by_device, w->device, ACCOUNTS_DEVICE_ID_LEN);
+	} else if (w->addr) {
+		(void)throttle_failure(a->by_address, w->addr, w->alen, now);
+	}
+}
+
+unsigned accounts_signup_throttled(struct accounts *a, const void *addr, size_t alen, int64_t now)
+{
+	unsigned wait = throttle_wait(a->signups, addr, alen, now);
+
+	if (wait == 0)
+		(void)throttle_failure(a->signups, addr, alen, now);
+	return wait;
 }

@@ -25,7 +25,11 @@
  *
  * Failed logins are throttled per account and per client address
  * (throttle.h): past 5 failures of an account (20 of an address) each
- * further one doubles the wait, 2 s, 4 s, ... up to 15 minutes.
+ * further one doubles the wait, 2 s, 4 s, ... up to 15 minutes.  A device
+ * that once logged in to the account holds a device token (OWASP's device
+ * cookie): its logins skip the account's count, which an attacker can run
+ * up, and are counted per device instead (5 free).  Signups count per
+ * address too (signups_per_address free).
  *
  * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
  * storage, written by the call; a call that allocates says so and who frees
@@ -55,8 +59,11 @@ struct accounts_user {
 };
 
 struct accounts_params {
-	uint32_t m_kib, t, p;  /* argon2id memory (KiB), passes, lanes */
-	int64_t ttl_s, idle_s; /* session lifetime and idle timeout */
+	uint32_t m_kib, t, p;	       /* argon2id memory (KiB), passes, lanes */
+	int64_t ttl_s, idle_s;	       /* session lifetime and idle timeout */
+	unsigned password_strength;    /* zxcvbn's score a new password needs, 0..4 */
+	unsigned signups_per_address;  /* signups an address may try before it waits */
+	const uint8_t *master;	       /* 32 bytes the device tokens' key comes from (copied) */
 };
 
 struct accounts;
@@ -157,19 +164,57 @@ int accounts_list(struct accounts *a, size_t offset, size_t limit, struct accoun
 		  size_t *n, size_t *total);
 
 /*
- * Login throttling, for the loop's thread.  accounts_throttled(): the
- * seconds a password check for EMAIL from the address ADDR[0..ALEN) (ADDR
- * NULL: the account only) must still wait at NOW; 0 when it may run.
- * accounts_check_started(): a check of EMAIL's password starts at NOW; it
- * counts as a failure of the account at once, so that checks in flight
- * together cannot get past the throttle.  accounts_check_done(): the check
- * ended; a pass clears the account, a failure of a login also counts for
- * ADDR (may be NULL).
+ * Is the new password PWD (NUL-terminated) of EMAIL hard enough to guess
+ * at A's password_strength (accounts_password_strength())?  0, or -EINVAL
+ * with *WHY.  Any thread, like accounts_password_hash().
  */
-unsigned accounts_throttled(struct accounts *a, const char *email, const void *addr, size_t alen,
-			    int64_t now);
-void accounts_check_started(struct accounts *a, const char *email, int64_t now);
-void accounts_check_done(struct accounts *a, const char *email, bool passed, const void *addr,
-			 size_t alen, int64_t now);
+int accounts_password_guessable(const struct accounts *a, const char *email, const char *pwd,
+				struct origin_reason *why);
+
+#define ACCOUNTS_DEVICE_ID_LEN	  16
+#define ACCOUNTS_DEVICE_TOKEN_LEN 43 /* base64url of the id and 16 bytes of HMAC */
+
+/*
+ * A new device token for EMAIL's account into TOKEN (NUL-terminated): the
+ * device that logged in now holds it.  0 or -EIO.
+ */
+int accounts_device_token(struct accounts *a, const char *email,
+			  char token[ACCOUNTS_DEVICE_TOKEN_LEN + 1]);
+
+/*
+ * Is TOKEN[0..LEN) a device token of EMAIL's account?  True with its id in
+ * ID, false for anything else.
+ */
+bool accounts_device_of(const struct accounts *a, const char *email, const char *token,
+			size_t len, uint8_t id[ACCOUNTS_DEVICE_ID_LEN]);
+
+/* Who tries a password: the account, the device's id (NULL: no valid token), the address. */
+struct accounts_attempt {
+	const char *email;
+	const uint8_t *device; /* ACCOUNTS_DEVICE_ID_LEN bytes, or NULL */
+	const void *addr;      /* ALEN bytes, or NULL */
+	size_t alen;
+};
+
+/*
+ * Login throttling, for the loop's thread.  accounts_throttled(): the
+ * seconds a password check by W must still wait at NOW (the device's count
+ * for a device, else the account's; and the address's); 0 when it may run.
+ * accounts_check_started(): a check by W starts at NOW; it counts as a
+ * failure of the device or account at once, so that checks in flight
+ * together cannot get past the throttle.  accounts_check_done(): the check
+ * ended; a pass clears the account and the device, a failure also counts
+ * for the address.
+ */
+unsigned accounts_throttled(struct accounts *a, const struct accounts_attempt *w, int64_t now);
+void accounts_check_started(struct accounts *a, const struct accounts_attempt *w, int64_t now);
+void accounts_check_done(struct accounts *a, const struct accounts_attempt *w, bool passed,
+			 int64_t now);
+
+/*
+ * A well-formed signup from the address ADDR[0..ALEN) at NOW: the seconds
+ * it must still wait (0: it may go on, and it is counted).
+ */
+unsigned accounts_signup_throttled(struct accounts *a, const void *addr, size_t alen, int64_t now);
 
 #endif

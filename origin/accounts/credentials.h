@@ -45,4 +45,20 @@ bool origin_email_valid(const char *email);
 int accounts_password_policy(const char *email, const char *pwd, size_t len,
 			     struct origin_reason *why);
 
+/* The service's name, a word a password of it should not lean on. */
+#define ORIGIN_SERVICE_NAME "reel"
+
+/*
+ * Is PWD (NUL-terminated; a NUL ends what is rated) hard enough to guess
+ * for the normalised EMAIL?  zxcvbn rates it, with the email, its local
+ * part and that part's pieces and the service's name as words it
+ * penalises; MIN_SCORE is zxcvbn's scale, 0..4 (a score of S needs at least
+ * 10^(2S+2) guesses past 0; 0: any password).  0, or -EINVAL with *WHY
+ * (may be NULL) "weak_password" and a static message naming the weakest
+ * part (a common password or word, the email's name, a keyboard pattern, a
+ * sequence, a repeat, a date).  Any thread: no state, no logging.
+ */
+int accounts_password_strength(const char *email, const char *pwd, unsigned min_score,
+			       struct origin_reason *why);
+
 #endif

@@ -42,3 +42,8 @@ int admin_users(struct accounts *a, struct plans *pl, size_t offset, size_t limi
 		*out = json_pack("{s:o, s:I}", "users", arr, "total", (json_int_t)total);
 	return *out ? 0 : -ENOMEM;
 }
+
+json_t *admin_user(struct plans *pl, const struct accounts_user *u, int64_t now)
+{
+	return user_row(pl, u, now);
+}

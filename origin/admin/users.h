@@ -25,4 +25,8 @@ struct plans;
 int admin_users(struct accounts *a, struct plans *pl, size_t offset, size_t limit, int64_t now,
 		json_t **out);
 
+/* The account U as one row of admin_users(): a new JSON object, or NULL on ENOMEM. */
+struct accounts_user;
+json_t *admin_user(struct plans *pl, const struct accounts_user *u, int64_t now);
+
 #endif

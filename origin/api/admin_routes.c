@@ -10,6 +10,7 @@
 
 static const struct api_route routes[] = {
     {HTTP_GET, "/admin/v1/users", api_admin_users_list},
+    {HTTP_GET, "/admin/v1/users/*", api_admin_user_get},
     {HTTP_POST, "/admin/v1/users/*/disable", api_admin_user_disable},
     {HTTP_POST, "/admin/v1/users/*/enable", api_admin_user_enable},
     {HTTP_GET, "/admin/v1/plans", api_admin_plans_list},
@@ -17,11 +18,13 @@ static const struct api_route routes[] = {
     {HTTP_PUT, "/admin/v1/plans/*", api_admin_plan_put},
     {HTTP_DELETE, "/admin/v1/plans/*", api_admin_plan_delete},
     {HTTP_POST, "/admin/v1/grants", api_admin_grant},
+    {HTTP_POST, "/admin/v1/stream-tokens", api_admin_stream_token},
     {HTTP_GET, "/admin/v1/titles", api_admin_titles_list},
     {HTTP_GET, "/admin/v1/titles/*", api_admin_title_get},
     {HTTP_PUT, "/admin/v1/titles/*", api_admin_title_put},
     {HTTP_DELETE, "/admin/v1/titles/*", api_admin_title_delete},
     {HTTP_POST, "/admin/v1/titles/*/keys", api_admin_title_key_add},
+    {HTTP_GET, "/admin/v1/titles/*/keys", api_admin_title_keys_list},
     {HTTP_POST, "/admin/v1/uploads", api_admin_upload_create},
     {HTTP_GET, "/admin/v1/uploads", api_admin_uploads_list},
     {HTTP_GET, "/admin/v1/uploads/*", api_admin_upload_get},

@@ -230,6 +230,32 @@ void api_admin_removed(struct origin_api *api, struct httpd_exchange *x, enum ap
 	api_no_content(x);
 }
 
+/*
+ * Percent-decode [P, STOP) into OUT (CAP bytes with the NUL), '+' as a space
+ * when PLUS: the decoded length (OUT may hold NUL bytes before it), or -1
+ * when it does not fit.
+ */
+static long pct_decode(const char *p, const char *stop, bool plus, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; p < stop && n + 1 < cap; p++) {
+		int hi, lo;
+
+		if (plus && *p == '+') {
+			out[n++] = ' ';
+		} else if (*p == '%' && stop - p >= 3 && (hi = hex_digit((unsigned char)p[1])) >= 0 &&
+			   (lo = hex_digit((unsigned char)p[2])) >= 0) {
+			out[n++] = (char)(hi << 4 | lo);
+			p += 2;
+		} else {
+			out[n++] = *p;
+		}
+	}
+	out[n] = '\0';
+	return p < stop ? -1 : (long)n;
+}
+
 int api_query(const struct http_request *req, const char *name, char *out, size_t cap)
 {
 	const char *p = req->query.p, *end = p + req->query.len;
@@ -240,31 +266,19 @@ int api_query(const struct http_request *req, const char *name, char *out, size_
 		const char *stop = amp ? amp : end;
 
 		if ((size_t)(stop - p) >= nlen && memcmp(p, name, nlen) == 0 &&
-		    (p + nlen == stop || p[nlen] == '=')) {
-			size_t n = 0;
-
-			for (p += nlen + (p + nlen < stop); p < stop && n + 1 < cap; p++) {
-				int hi, lo;
-
-				if (*p == '+') {
-					out[n++] = ' ';
-				} else if (*p == '%' && stop - p >= 3 &&
-					   (hi = hex_digit((unsigned char)p[1])) >= 0 &&
-					   (lo = hex_digit((unsigned char)p[2])) >= 0) {
-					out[n++] = (char)(hi << 4 | lo);
-					p += 2;
-				} else {
-					out[n++] = *p;
-				}
-			}
-			if (p < stop)
-				return -1; /* too long */
-			out[n] = '\0';
-			return 1;
-		}
+		    (p + nlen == stop || p[nlen] == '='))
+			return pct_decode(p + nlen + (p + nlen < stop), stop, true, out, cap) < 0 ? -1
+												   : 1;
 		p = stop + 1;
 	}
 	return 0;
+}
+
+bool api_param_decoded(const struct http_str *p, char *out, size_t cap)
+{
+	long n = pct_decode(p->p, p->p + p->len, false, out, cap);
+
+	return n >= 0 && strlen(out) == (size_t)n;
 }
 
 /* Does PATH match PATTERN?  Fills P with the segments the "*"s matched. */
@@ -303,6 +317,11 @@ void api_route(struct origin_api *api, struct httpd_exchange *x, const struct ap
 	struct api_params p;
 	bool found = false;
 
+	if (req->authorization_lines > 1) {
+		/* a proxy in front may have read the other one */
+		api_error(x, 400, "invalid_request", "more than one Authorization header", NULL);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!match(table[i].pattern, req->path, &p))
 			continue;

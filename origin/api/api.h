@@ -33,6 +33,8 @@
 	  "Offline licenses refused at a plan limit")                                              \
 	C(RENEWALS, "reel_origin_license_renewals_total", "Offline licenses renewed")              \
 	C(RELEASES, "reel_origin_license_releases_total", "Offline downloads released")            \
+	C(LEASE_COMMITS, "reel_origin_lease_commits_total",                                        \
+	  "Group commits of lease changes (one synced LMDB transaction each)")                     \
 	C(POSITIONS, "reel_origin_positions_total", "Playback positions recorded")                 \
 	C(POSITION_REFUSED, "reel_origin_position_refused_total",                                  \
 	  "Playback positions refused (out of the title)")
@@ -53,6 +55,7 @@ struct edges;
 struct keyset;
 struct pwhash_pool;
 struct admin_tokens;
+struct commit_batch;
 struct web;
 struct fill;
 
@@ -80,6 +83,7 @@ struct origin_api {
 	const struct keyset *license_keys; /* published: license keys */
 	const struct admin_tokens *admins; /* who may use the admin API */
 	struct metrics *metrics;	   /* the HTTP counters, for /metrics */
+	struct commit_batch *plays;	   /* new leases, answered once committed */
 	struct web *web;		   /* the web player's files; NULL: none */
 	struct fill *fill;		   /* the fill scheduler; NULL: none */
 	const struct keyset *control_keys; /* published: the keys fill requests are signed with */

@@ -19,6 +19,8 @@
 #include "plans/plans.h"
 
 #define SESSION_COOKIE "__Host-reel_session"
+#define DEVICE_COOKIE  "__Host-reel_device"
+#define DEVICE_MAX_AGE (365 * 86400)
 
 static int failed(struct origin_fail *f, int status, const char *code, const char *message)
 {
@@ -46,7 +48,7 @@ static json_t *member(json_t *obj, const char *name, struct origin_fail *fail)
 
 static int take(json_t *root, struct origin_creds *out, struct origin_fail *fail)
 {
-	json_t *email, *password;
+	json_t *email, *password, *device;
 	size_t plen;
 
 	if (!json_is_object(root))
@@ -64,6 +66,12 @@ static int take(json_t *root, struct origin_creds *out, struct origin_fail *fail
 	memcpy(out->password, json_string_value(password), plen);
 	out->password[plen] = '\0';
 	out->password_len = plen;
+	device = json_object_get(root, "device_token");
+	if (device && !json_is_string(device))
+		return failed(fail, 400, "invalid_request",
+			      "the member \"device_token\" must be a string");
+	if (device && json_string_length(device) < sizeof(out->device))
+		memcpy(out->device, json_string_value(device), json_string_length(device) + 1);
 	return 0;
 }
 
@@ -194,7 +202,10 @@ struct pw_job {
 	char *stored;		  /* login, change: the account's hash (NULL: unknown email) */
 	char *hash;		  /* signup, change: the new hash */
 	int64_t now;		  /* login: when asked */
+	uint8_t device[ACCOUNTS_DEVICE_ID_LEN]; /* login: the device token's id ... */
+	bool has_device;			/* ... when it brought a valid one */
 	int rc;			  /* of the argon2id step */
+	struct origin_reason why; /* rc -EINVAL: the new password is too easy to guess */
 };
 
 #define PW_JOB_MAGIC 0x50774a62u /* "PwJb" */
@@ -214,10 +225,15 @@ static void pw_work(void *arg)
 	const struct accounts *a = j->api->accounts;
 
 	if (j->kind == PW_SIGNUP) {
-		j->rc = accounts_password_hash(a, j->c.password, j->c.password_len, &j->hash);
+		j->rc = accounts_password_guessable(a, j->c.email, j->c.password, &j->why);
+		if (j->rc == 0)
+			j->rc = accounts_password_hash(a, j->c.password, j->c.password_len,
+						       &j->hash);
 	} else {
 		j->rc = accounts_password_check(a, j->stored, j->c.password, j->c.password_len);
-		if (j->rc == 0 && j->kind == PW_CHANGE)
+		if (j->rc == 0 && j->kind == PW_CHANGE &&
+		    (j->rc = accounts_password_guessable(a, j->next.email, j->next.password,
+							 &j->why)) == 0)
 			j->rc = accounts_password_hash(a, j->next.password, j->next.password_len,
 						       &j->hash);
 	}
@@ -232,47 +248,70 @@ static void signup_answer(struct origin_api *api, struct httpd_exchange *x, stru
 	int rc = j->rc ? j->rc : accounts_create(api->accounts, j->c.email, j->hash, now);
 
 	if (rc != 0) {
-		api_refuse(api, x, API_SIGNUP, rc, NULL);
+		api_refuse(api, x, rc == -EINVAL ? API_CREDENTIALS : API_SIGNUP, rc, &j->why);
 		return;
 	}
 	api_send_json(x, 201, json_pack("{s:s, s:o}", "email", j->c.email, "created", jf_time(now)),
 		      NULL);
 }
 
-/* The new session of a login or password change, as JSON (and a __Host- cookie over HTTPS). */
+/*
+ * The new session of a login or password change, as JSON (and a __Host-
+ * cookie over HTTPS); a login also hands the device its new DEVICE token
+ * (may be NULL), in the body and, over HTTPS, as a cookie of a year.
+ */
 static void send_session(struct httpd_exchange *x, char token[ACCOUNTS_TOKEN_LEN + 1],
-			 int64_t expires, int64_t now)
+			 int64_t expires, int64_t now, const char *device)
 {
-	char cookie[160];
+	char cookie[320];
+	json_t *body = json_pack("{s:s, s:o}", "token", token, "expires", jf_time(expires));
+	int n = 0;
 
 	if (httpd_is_tls(x))
-		snprintf(cookie, sizeof(cookie),
-			 "Set-Cookie: __Host-reel_session=%s; Path=/; Max-Age=%lld; Secure; "
-			 "HttpOnly; SameSite=Lax\r\n",
-			 token, (long long)(expires - now));
-	api_send_json(x, 200, json_pack("{s:s, s:o}", "token", token, "expires", jf_time(expires)),
-		      httpd_is_tls(x) ? cookie : NULL);
+		n = snprintf(cookie, sizeof(cookie),
+			     "Set-Cookie: " SESSION_COOKIE "=%s; Path=/; Max-Age=%lld; Secure; "
+			     "HttpOnly; SameSite=Lax\r\n",
+			     token, (long long)(expires - now));
+	if (device && body)
+		json_object_set_new(body, "device_token", json_string(device));
+	if (device && httpd_is_tls(x))
+		snprintf(cookie + n, sizeof(cookie) - (size_t)n,
+			 "Set-Cookie: " DEVICE_COOKIE "=%s; Path=/; Max-Age=%d; Secure; HttpOnly; "
+			 "SameSite=Strict\r\n",
+			 device, DEVICE_MAX_AGE);
+	api_send_json(x, 200, body, httpd_is_tls(x) ? cookie : NULL);
 	explicit_bzero(token, ACCOUNTS_TOKEN_LEN + 1);
 	explicit_bzero(cookie, sizeof(cookie));
 }
 
+/* Who tries J's password: its account, its device (if any) and X's address. */
+static struct accounts_attempt attempt(const struct pw_job *j, struct httpd_exchange *x)
+{
+	struct accounts_attempt w = {.email = j->c.email, .device = j->has_device ? j->device : NULL};
+
+	if (x)
+		w.addr = api_peer_bytes(x, &w.alen);
+	return w;
+}
+
 static void login_answer(struct origin_api *api, struct httpd_exchange *x, struct pw_job *j)
 {
-	char token[ACCOUNTS_TOKEN_LEN + 1];
+	char token[ACCOUNTS_TOKEN_LEN + 1], device[ACCOUNTS_DEVICE_TOKEN_LEN + 1];
 	int64_t expires, now = api->now();
-	size_t alen;
-	const void *addr = api_peer_bytes(x, &alen);
+	struct accounts_attempt w = attempt(j, x);
 	int rc = j->rc;
 
 	if (rc == 0)
 		rc = accounts_login_session(api->accounts, j->c.email, j->stored, now, token,
 					    &expires);
-	accounts_check_done(api->accounts, j->c.email, rc != -EACCES, addr, alen, now);
+	accounts_check_done(api->accounts, &w, rc != -EACCES, now);
+	if (rc == 0 && (rc = accounts_device_token(api->accounts, j->c.email, device)) != 0)
+		explicit_bzero(token, sizeof(token)); /* the session stays unused */
 	if (rc != 0) {
 		api_refuse(api, x, API_LOGIN, rc, NULL);
 		return;
 	}
-	send_session(x, token, expires, now);
+	send_session(x, token, expires, now, device);
 }
 
 /*
@@ -287,16 +326,17 @@ static void change_answer(struct origin_api *api, struct httpd_exchange *x, stru
 	int64_t expires, now = api->now();
 	int rc = j->rc;
 
-	accounts_check_done(api->accounts, email, rc != -EACCES, NULL, 0, now);
+	accounts_check_done(api->accounts, &(struct accounts_attempt){.email = email},
+			    rc != -EACCES, now);
 	if (rc == 0)
 		rc = accounts_password_set(api->accounts, email, j->stored, j->hash);
 	if (rc == 0)
 		rc = accounts_login_session(api->accounts, email, j->hash, now, token, &expires);
 	if (rc != 0) {
-		api_refuse(api, x, API_PASSWORD, rc, NULL);
+		api_refuse(api, x, rc == -EINVAL ? API_CREDENTIALS : API_PASSWORD, rc, &j->why);
 		return;
 	}
-	send_session(x, token, expires, now);
+	send_session(x, token, expires, now, NULL);
 }
 
 static void pw_answer(struct pw_job *j, struct httpd_exchange *x)
@@ -336,8 +376,10 @@ static void pw_done(void *arg, int rc)
 /* The password check of a login or password change starts (the throttle counts it). */
 static void pw_started(struct pw_job *j)
 {
+	struct accounts_attempt w = attempt(j, NULL);
+
 	if (j->kind != PW_SIGNUP)
-		accounts_check_started(j->api->accounts, j->c.email, j->now);
+		accounts_check_started(j->api->accounts, &w, j->now);
 }
 
 /* Run J (owned from here) on the pool and answer X later, or inline without a pool. */
@@ -391,14 +433,6 @@ static bool no_pw_job(struct origin_api *api, struct httpd_exchange *x, enum pw_
 	return false;
 }
 
-void api_signup(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
-{
-	struct pw_job *j;
-
-	if (!no_pw_job(api, x, PW_SIGNUP, &j))
-		pw_run(api, x, j);
-}
-
 /* The throttle's 429 for WAIT seconds more, with MSG. */
 static void too_many(struct httpd_exchange *x, unsigned wait, const char *msg)
 {
@@ -408,20 +442,52 @@ static void too_many(struct httpd_exchange *x, unsigned wait, const char *msg)
 	api_error(x, 429, "too_many_attempts", msg, retry);
 }
 
+/*
+ * POST /api/v1/signup: every well-formed attempt (the ones that can learn
+ * whether an email is taken) counts for the client's address, so that the
+ * 409 email_taken answer cannot tell the accounts of many emails.
+ */
+void api_signup(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
+{
+	struct pw_job *j;
+	size_t alen;
+	const void *addr = api_peer_bytes(x, &alen);
+	unsigned wait;
+
+	if (no_pw_job(api, x, PW_SIGNUP, &j))
+		return;
+	if ((wait = accounts_signup_throttled(api->accounts, addr, alen, api->now()))) {
+		too_many(x, wait, "too many signups from this address; try again later");
+		pw_job_free(j);
+		return;
+	}
+	pw_run(api, x, j);
+}
+
+/* The device token the login J brings (body, else cookie), checked for its account. */
+static void login_device(struct origin_api *api, struct httpd_exchange *x, struct pw_job *j)
+{
+	struct http_str tok = {j->c.device, strlen(j->c.device)};
+
+	if (!tok.len && !cookie(x->req, DEVICE_COOKIE, &tok))
+		return;
+	j->has_device = accounts_device_of(api->accounts, j->c.email, tok.p, tok.len, j->device);
+}
+
 void api_login(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	int64_t now = api->now();
+	struct accounts_attempt w;
 	struct pw_job *j;
-	const void *addr;
-	size_t alen;
 	unsigned wait;
 	int rc;
 
 	if (no_pw_job(api, x, PW_LOGIN, &j))
 		return;
 	j->now = now;
-	addr = api_peer_bytes(x, &alen);
-	if ((wait = accounts_throttled(api->accounts, j->c.email, addr, alen, now))) {
+	login_device(api, x, j);
+	w = attempt(j, x);
+	if ((wait = accounts_throttled(api->accounts, &w, now))) {
 		too_many(x, wait, "too many failed logins; try again later");
 		pw_job_free(j);
 		return;
@@ -492,7 +558,8 @@ void api_password(struct origin_api *api, struct httpd_exchange *x, const struct
 	snprintf(j->next.email, sizeof(j->next.email), "%s", u.email);
 	if (bad_passwords(x, body, j))
 		goto out;
-	if ((wait = accounts_throttled(api->accounts, u.email, NULL, 0, now))) {
+	if ((wait = accounts_throttled(api->accounts, &(struct accounts_attempt){.email = u.email},
+				       now))) {
 		too_many(x, wait, "too many failed attempts; try again later");
 		goto out;
 	}

@@ -54,18 +54,52 @@ void api_admin_users_list(struct origin_api *api, struct httpd_exchange *x,
 	api_send_result(x, "users", rc, page);
 }
 
+/*
+ * The user the path's segment names, an id or a percent-encoded email, into
+ * *U, or true after answering 404 unknown_user or 500.
+ */
+static bool no_user_param(struct origin_api *api, struct httpd_exchange *x,
+			  const struct api_params *p, struct accounts_user *u)
+{
+	char who[ORIGIN_EMAIL_MAX + 1];
+	int rc = -ENOENT;
+
+	if (api_param_decoded(&p->v[0], who, sizeof(who)))
+		rc = accounts_find(api->accounts, who, u);
+	if (rc == 0)
+		return false;
+	if (rc == -ENOENT)
+		api_error(x, 404, "unknown_user", "no such user", NULL);
+	else
+		api_internal(x, "user", rc);
+	return true;
+}
+
+/* GET /admin/v1/users/USER: one account (by id or email) with its subscription. */
+void api_admin_user_get(struct origin_api *api, struct httpd_exchange *x,
+			const struct api_params *p)
+{
+	struct accounts_user u;
+	const char *who;
+	json_t *row;
+
+	if (api_not_admin(api, x, &who) || no_user_param(api, x, p, &u))
+		return;
+	row = admin_user(api->plans, &u, api->now());
+	api_send_result(x, "user", row ? 0 : -ENOMEM, row);
+}
+
 static void set_disabled(struct origin_api *api, struct httpd_exchange *x,
 			 const struct api_params *p, bool disable)
 {
-	char uid[ACCOUNTS_UID_LEN + 1];
+	struct accounts_user u;
 	const char *who;
 	size_t ended = 0;
-	int rc = -ENOENT;
+	int rc;
 
-	if (api_not_admin(api, x, &who))
+	if (api_not_admin(api, x, &who) || no_user_param(api, x, p, &u))
 		return;
-	if (api_param(&p->v[0], uid, sizeof(uid)))
-		rc = accounts_set_disabled(api->accounts, uid, disable);
+	rc = accounts_set_disabled(api->accounts, u.id, disable);
 	if (rc == -ENOENT) {
 		api_error(x, 404, "unknown_user", "no such user", NULL);
 		return;
@@ -75,14 +109,14 @@ static void set_disabled(struct origin_api *api, struct httpd_exchange *x,
 		return;
 	}
 	if (disable)
-		ended = playback_end_user(api->playback, uid);
+		ended = playback_end_user(api->playback, u.id);
 	if (disable && api->edges)
-		edges_user_disabled(api->edges, uid, api->now());
+		edges_user_disabled(api->edges, u.id, api->now());
 	log_info("admin %s: %s user %s (%zu streams ended)", who, disable ? "disabled" : "enabled",
-		 uid, ended);
+		 u.id, ended);
 	api_send_json(x, 200,
-		      json_pack("{s:s, s:b, s:I}", "id", uid, "disabled", disable, "streams_ended",
-				(json_int_t)ended),
+		      json_pack("{s:s, s:b, s:I}", "id", u.id, "disabled", disable,
+				"streams_ended", (json_int_t)ended),
 		      NULL);
 }
 

@@ -220,7 +220,8 @@ void api_admin_title_key_add(struct origin_api *api, struct httpd_exchange *x,
 		api_error(x, 422, "invalid_key", "key must be 32 hex digits (AES-128)", NULL);
 		goto out;
 	}
-	if ((rc = catalog_key_add(api->catalog, id, kid, rc == 0 ? given : NULL, key)) != 0) {
+	if ((rc = catalog_key_add(api->catalog, id, kid, rc == 0 ? given : NULL, api->now(), key)) !=
+	    0) {
 		api_refuse(api, x, API_KEY_ADD, rc, NULL);
 		goto out;
 	}
@@ -233,4 +234,22 @@ out:
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(hex, sizeof(hex));
 	json_decref(body);
+}
+
+/* GET /admin/v1/titles/ID/keys: the title's content key ids and dates, never the keys. */
+void api_admin_title_keys_list(struct origin_api *api, struct httpd_exchange *x,
+			       const struct api_params *p)
+{
+	char id[TITLE_ID_MAX + 1];
+	const char *who;
+	json_t *keys;
+	int rc;
+
+	if (api_not_admin(api, x, &who) || bad_title_param(x, p, id))
+		return;
+	if ((rc = catalog_keys_list(api->catalog, id, &keys)) != 0) {
+		api_refuse(api, x, API_KEYS, rc, NULL);
+		return;
+	}
+	api_send_json(x, 200, json_pack("{s:s, s:o}", "title", id, "keys", keys), NULL);
 }

@@ -49,7 +49,9 @@ struct api_route {
 
 /*
  * Answer X by the first route of TABLE[0..N) matching its path and method
- * (HEAD as GET); 405 with Allow when only the path matches, else 404.
+ * (HEAD as GET); 405 with Allow when only the path matches, else 404; 400
+ * invalid_request, before any route, for a request with more than one
+ * Authorization header.
  */
 void api_route(struct origin_api *api, struct httpd_exchange *x, const struct api_route *table,
 	       size_t n);
@@ -64,7 +66,7 @@ void api_route(struct origin_api *api, struct httpd_exchange *x, const struct ap
 	R(CREDENTIALS, "credentials") R(PASSWORD, "password")                                     \
 	R(PLAN, "plan") R(SUBSCRIPTION, "subscription") R(SUBSCRIBE, "subscribe")                 \
 	R(CANCEL, "cancel") R(GRANT_USER, "grant") R(GRANT, "grant")                               \
-	R(TITLE, "title") R(KEY_ADD, "key")                                                        \
+	R(TITLE, "title") R(KEY_ADD, "key") R(KEYS, "keys")                                        \
 	R(PLAY, "play") R(HEARTBEAT, "heartbeat") R(STOP, "stop") R(STREAM_KEY, "content key")    \
 	R(DOWNLOAD, "download") R(RENEW, "renew") R(RELEASE, "release")                            \
 	R(LICENSE_KEY, "license key")                                                              \
@@ -164,6 +166,9 @@ const void *api_peer_bytes(struct httpd_exchange *x, size_t *len);
 /* A copy of P as a NUL-terminated string in OUT (CAP bytes); false when too long. */
 bool api_param(const struct http_str *p, char *out, size_t cap);
 
+/* P percent-decoded into OUT (CAP bytes with the NUL); false when too long or it holds a NUL. */
+bool api_param_decoded(const struct http_str *p, char *out, size_t cap);
+
 /*
  * The path's first "*" segment into ID (the caller's, CAP bytes) when it fits
  * and VALID(ID, its length) holds, or true after answering 404 CODE with
@@ -225,14 +230,16 @@ bool api_not_admin(struct origin_api *api, struct httpd_exchange *x, const char 
 
 /* The admin API's handlers, by file (routed in admin_routes.c). */
 /* api_admin.c */
-api_handler api_admin_users_list, api_admin_user_disable, api_admin_user_enable, api_admin_healthz,
-    api_admin_metrics;
+api_handler api_admin_users_list, api_admin_user_get, api_admin_user_disable, api_admin_user_enable,
+    api_admin_healthz, api_admin_metrics;
 /* api_plans.c */
 api_handler api_admin_plans_list, api_admin_plan_get, api_admin_plan_put, api_admin_plan_delete,
     api_admin_grant;
+/* api_playback.c */
+api_handler api_admin_stream_token;
 /* api_catalog.c */
 api_handler api_admin_titles_list, api_admin_title_get, api_admin_title_put, api_admin_title_delete,
-    api_admin_title_key_add;
+    api_admin_title_key_add, api_admin_title_keys_list;
 /* api_jobs.c */
 api_handler api_admin_upload_create, api_admin_uploads_list, api_admin_upload_get,
     api_admin_upload_append, api_admin_upload_delete, api_admin_job_create, api_admin_jobs_list,

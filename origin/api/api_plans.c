@@ -5,6 +5,8 @@
  */
 #include "api/api_int.h"
 
+#include "http_cond.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -139,6 +141,20 @@ void api_admin_plan_get(struct origin_api *api, struct httpd_exchange *x,
 		api_send_json(x, 200, plan_json(&plan), NULL);
 }
 
+/* Does the request say If-None-Match: * (create, never replace), on one line or several? */
+static bool create_only(const struct http_request *req)
+{
+	char buf[256];
+	struct http_str v = http_field_list(req, "if-none-match", req->if_none_match,
+					    req->if_none_match_lines, buf, sizeof(buf));
+
+	return v.p && http_etag_match(v.p, v.len, NULL, 0, true);
+}
+
+/*
+ * PUT /admin/v1/plans/NAME: create or replace the plan; with If-None-Match: *
+ * only create it (412 plan_exists when it exists).
+ */
 void api_admin_plan_put(struct origin_api *api, struct httpd_exchange *x,
 			const struct api_params *p)
 {
@@ -165,7 +181,7 @@ void api_admin_plan_put(struct origin_api *api, struct httpd_exchange *x,
 		api_fail(x, &f);
 		return;
 	}
-	if ((rc = plans_save(api->plans, &plan, &created)) != 0) {
+	if ((rc = plans_save(api->plans, &plan, create_only(x->req), &created)) != 0) {
 		api_refuse(api, x, API_PLAN, rc, NULL);
 		return;
 	}

@@ -6,11 +6,16 @@
 
 #include <errno.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "api/commit_batch.h"
 
 #include "jsonfield.h"
 #include "edges/edges.h"
 #include "keyfiles.h"
+#include "log.h"
 #include "playback/playback.h"
 #include "stream_token.h"
 #include "viewing/viewing.h"
@@ -31,6 +36,74 @@ static bool bad_title_member(struct httpd_exchange *x, json_t *body, char id[TIT
 	return false;
 }
 
+/* A stream authorized in memory, waiting for its lease to be committed. */
+struct play_grant {
+	uint32_t magic;
+	struct origin_api *api;
+	struct playback_grant g;
+	char uid[ACCOUNTS_UID_LEN + 1];
+	char title[TITLE_ID_MAX + 1];
+	double resume;
+	bool steer; /* to the edges by the player's address (a viewer's play) */
+};
+
+#define PLAY_GRANT_MAGIC 0x506c4772u /* "PlGr" */
+
+/* The 201 of PG's play to X (steered when PG says so; NULL without memory). */
+static json_t *play_json(struct httpd_exchange *x, const struct play_grant *pg)
+{
+	struct origin_api *api = pg->api;
+	const struct playback_grant *g = &pg->g;
+	json_t *answer = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:f}", "url", g->url,
+				   "token", g->token, "lease", g->lease, "title", pg->title,
+				   "expires", jf_time(g->expires), "max_height", (int)g->max_height,
+				   "heartbeat_interval", (int)g->heartbeat_interval_s,
+				   "lease_timeout", (int)g->lease_timeout_s, "resume", pg->resume);
+
+	if (answer && pg->steer && api->edges && edges_count(api->edges) &&
+	    api_steer_play(api, x, pg->title, g->token, answer) != 0) {
+		json_decref(answer);
+		answer = NULL;
+	}
+	return answer;
+}
+
+/*
+ * The answer to a play once the leases of its turn are committed (RC): 201
+ * with the grant, or, when the commit failed, the lease given up and 503 or
+ * 500.  A client gone meanwhile (X NULL) leaves its committed lease to end
+ * without heartbeats.
+ */
+static void play_answer(struct httpd_exchange *x, void *item, int rc)
+{
+	struct play_grant *pg = item;
+	struct origin_api *api = pg->api;
+	const struct playback_grant *g = &pg->g;
+
+	if (pg->magic != PLAY_GRANT_MAGIC)
+		abort();
+	if (rc != 0)
+		playback_stop(api->playback, g->lease, pg->uid);
+	if (x && rc != 0) {
+		api_internal(x, "lease commit", rc);
+	} else if (x) {
+		api->count[ORIGIN_COUNT_PLAYS]++;
+		api_send_json(x, 201, play_json(x, pg), NULL);
+	}
+	playback_grant_clear(&pg->g);
+	free(pg);
+}
+
+static void answer_committed(struct origin_api *api, struct httpd_exchange *x, const char *uid,
+			     const char *title, struct playback_grant *g, double resume,
+			     bool steer);
+
+/*
+ * POST /api/v1/play {"title"}: the lease is taken in memory at once (so the
+ * plan's limit holds for the requests of the same turn) and the answer
+ * waits for the turn's group commit, so every lease answered 201 survives a
+ * crash.
+ */
 void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	char id[TITLE_ID_MAX + 1];
@@ -38,7 +111,7 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 	struct playback_grant g;
 	struct origin_reason why = {0};
 	double resume;
-	json_t *body, *answer;
+	json_t *body;
 	int rc;
 
 	if (api_no_session(api, x, &u) || api_bad_body(x, &body))
@@ -47,26 +120,84 @@ void api_play(struct origin_api *api, struct httpd_exchange *x, const struct api
 		api->count[ORIGIN_COUNT_PLAY_REFUSED]++;
 		goto out;
 	}
-	if ((rc = playback_start(api->playback, u.id, id, api->now(), &g, &why)) != 0) {
+	if ((rc = playback_start(api->playback, u.id, id, api->now(), &g, &why)) != 0)
 		api_refuse(api, x, API_PLAY, rc, &why);
-		goto out;
+	else {
+		/* where the viewer stopped, on any device; 0 (the start) when it cannot be known */
+		viewing_started(api->viewing, u.id, id, api->now(), &resume);
+		answer_committed(api, x, u.id, id, &g, resume, true);
 	}
-	api->count[ORIGIN_COUNT_PLAYS]++;
-	/* where the viewer stopped, on any device; 0 (the start) when it cannot be known */
-	viewing_started(api->viewing, u.id, id, api->now(), &resume);
-	answer = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:f}", "url", g.url, "token",
-			   g.token, "lease", g.lease, "title", id, "expires", jf_time(g.expires),
-			   "max_height", (int)g.max_height, "heartbeat_interval",
-			   (int)g.heartbeat_interval_s, "lease_timeout", (int)g.lease_timeout_s,
-			   "resume", resume);
-	if (answer && api->edges && edges_count(api->edges) &&
-	    api_steer_play(api, x, id, g.token, answer) != 0) {
-		json_decref(answer);
-		answer = NULL;
-	}
-	api_send_json(x, 201, answer, NULL);
-	playback_grant_clear(&g);
 out:
+	json_decref(body);
+}
+
+/*
+ * Answer the grant G (taken over) of UID on TITLE, to start at RESUME
+ * seconds, once its lease is committed.
+ */
+static void answer_committed(struct origin_api *api, struct httpd_exchange *x, const char *uid,
+			     const char *title, struct playback_grant *g, double resume, bool steer)
+{
+	struct play_grant *grant = calloc(1, sizeof(*grant));
+
+	if (!grant) {
+		playback_stop(api->playback, g->lease, uid);
+		playback_grant_clear(g);
+		api_internal(x, "play", -ENOMEM);
+		return;
+	}
+	grant->magic = PLAY_GRANT_MAGIC;
+	grant->api = api;
+	grant->g = *g;
+	snprintf(grant->uid, sizeof(grant->uid), "%s", uid);
+	snprintf(grant->title, sizeof(grant->title), "%s", title);
+	grant->resume = resume;
+	grant->steer = steer;
+	commit_batch_add(api->plays, x, play_answer, grant);
+}
+
+/*
+ * POST /admin/v1/stream-tokens {"user", "title", "ttl"}: a stream token of
+ * USER (id or email) for TITLE, to debug an edge.  It is a real play: the
+ * user's subscription, the title and the plan's limits apply, its lease
+ * counts against the streams and ends like any other; only the token's
+ * life is the admin's TTL (60..3600 s, default 600).  Logged with the
+ * admin's name.
+ */
+void api_admin_stream_token(struct origin_api *api, struct httpd_exchange *x,
+			    const struct api_params *p)
+{
+	static const char *const allowed[] = {"user", "title", "ttl", NULL};
+	char user[ORIGIN_EMAIL_MAX + 1], id[TITLE_ID_MAX + 1];
+	struct origin_reason why = {0};
+	struct playback_grant g;
+	struct accounts_user u;
+	uint64_t ttl = 600;
+	double resume;
+	const char *who;
+	json_t *body;
+	int rc;
+
+	if (api_not_admin(api, x, &who) || api_bad_body(x, &body))
+		return;
+	if (jf_unknown(body, allowed) || jf_str(body, "user", user, sizeof(user)) != 0 ||
+	    jf_str(body, "title", id, sizeof(id)) != 0 || !title_id_valid(id, strlen(id)))
+		api_error(x, 400, "invalid_request",
+			  "the body must be {\"user\", \"title\"} with an optional \"ttl\"", NULL);
+	else if (json_object_get(body, "ttl") && jf_uint(body, "ttl", 60, 3600, &ttl) != 0)
+		api_error(x, 422, "invalid_ttl",
+			  "ttl must be a whole number of seconds in 60..3600", NULL);
+	else if ((rc = accounts_find(api->accounts, user, &u)) != 0)
+		api_refuse(api, x, API_GRANT_USER, rc, NULL);
+	else if ((rc = playback_start_within(api->playback, u.id, id, api->now(), (uint32_t)ttl, &g,
+					     &why)) != 0)
+		api_refuse(api, x, API_PLAY, rc, &why);
+	else {
+		log_info("admin %s: stream token for %s on %s (lease %s, %llu s)", who, u.id, id,
+			 g.lease, (unsigned long long)ttl);
+		viewing_started(api->viewing, u.id, id, api->now(), &resume);
+		answer_committed(api, x, u.id, id, &g, resume, false);
+	}
 	json_decref(body);
 }
 

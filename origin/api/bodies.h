@@ -30,6 +30,7 @@ struct origin_creds {
 	char email[ORIGIN_EMAIL_MAX + 1]; /* normalised: trimmed, ASCII lowercase */
 	char password[ORIGIN_PASSWORD_MAXLEN + 1];
 	size_t password_len; /* bytes; the password may hold NUL characters */
+	char device[64];     /* login: the optional "device_token" ("" when absent or too long) */
 };
 
 /*
@@ -46,7 +47,8 @@ struct origin_fail {
 
 /*
  * Parse BODY[0..LEN) as a JSON object with string members "email" and
- * "password" (other members are ignored; duplicate keys are refused) into
+ * "password" and the optional string "device_token" (other members are
+ * ignored; duplicate keys are refused) into
  * *OUT, the email normalised but not yet validated.  Returns 0, or -1 with
  * *FAIL set: 400 invalid_json (not JSON, not an object), 400 invalid_request
  * (a member missing or not a string), 422 invalid_email (longer than

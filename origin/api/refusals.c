@@ -35,6 +35,7 @@ static const struct api_refusal refusals[] = {
     REFUSE(PLAN, -EINVAL, 422, "invalid_plan", NULL),
     REFUSE(PLAN, -ENOENT, 404, "unknown_plan", "no such plan"),
     REFUSE(PLAN, -EBUSY, 409, "plan_in_use", "subscriptions name this plan; move them first"),
+    REFUSE(PLAN, -EEXIST, 412, "plan_exists", "a plan of this name exists (If-None-Match: *)"),
     REFUSE(SUBSCRIPTION, -ENOENT, 404, "no_subscription", "you have no subscription"),
     REFUSE(SUBSCRIBE, -ENOENT, 422, "unknown_plan", "no such plan"),
     REFUSE(CANCEL, -ENOENT, 404, "no_subscription", "you have no active subscription"),
@@ -46,6 +47,7 @@ static const struct api_refusal refusals[] = {
     REFUSE(TITLE, -EINVAL, 422, "invalid_manifest", NULL),
     REFUSE(TITLE, -ENOENT, 404, "unknown_title", "no such title"),
     REFUSE(KEY_ADD, -EEXIST, 409, "key_exists", "the title already has a key with this kid"),
+    REFUSE(KEYS, -ENOENT, 404, "unknown_title", "the title has no content keys"),
 
     /* playback */
     COUNTED(PLAY, -EACCES, 403, "no_subscription", "an active subscription is required",
@@ -87,6 +89,9 @@ static const struct api_refusal refusals[] = {
     REFUSE(LICENSE_KEY, -ETIMEDOUT, 401, "license_expired", "the license has expired; renew it"),
     REFUSE(LICENSE_KEY, -EACCES, 403, "wrong_title", "the license is for another title"),
     REFUSE(LICENSE_KEY, -EPERM, 403, "license_released", "the download was released"),
+    REFUSE(LICENSE_KEY, -EKEYREVOKED, 403, "account_disabled", "the account is disabled"),
+    REFUSE(LICENSE_KEY, -EKEYEXPIRED, 403, "no_subscription",
+	   "an active subscription is required"),
 
     /* jobs and uploads */
     REFUSE(JOB_BODY, -EPROTO, 400, "invalid_request", NULL),

@@ -108,11 +108,11 @@ int catalog_save(struct catalog *c, json_t *rec, bool *created);
 /*
  * Register REC as catalog_save() does and, in the same transaction, store
  * KEY as its title's content key KID and make it current (catalog_key_add
- * with the key given): both or neither.  0, -EEXIST (the title has a key
- * KID), -EINVAL, or a negative errno.
+ * with the key given, added at NOW): both or neither.  0, -EEXIST (the title
+ * has a key KID), -EINVAL, or a negative errno.
  */
 int catalog_save_keyed(struct catalog *c, json_t *rec, const char *kid,
-		       const uint8_t key[CONTENT_KEY_LEN], bool *created);
+		       const uint8_t key[CONTENT_KEY_LEN], int64_t now, bool *created);
 
 /* Delete title ID and its content keys: 0, -ENOENT, or a negative errno. */
 int catalog_remove(struct catalog *c, const char *id);
@@ -175,7 +175,15 @@ int catalog_language_titles_in(struct catalog *c, struct store_txn *t, const cha
  * of the token id characters), or a negative errno.
  */
 int catalog_key_add(struct catalog *c, const char *id, const char *kid, const uint8_t *given,
-		    uint8_t key[CONTENT_KEY_LEN]);
+		    int64_t now, uint8_t key[CONTENT_KEY_LEN]);
+
+/*
+ * Title ID's content keys, never their bytes, as a new JSON array in *OUT
+ * (the caller decrefs it), in the order they were added: [{"kid",
+ * "current", "added" (null for keys stored before dates were kept)}].
+ * Returns 0, -ENOENT (the title has no keys), or a negative errno.
+ */
+int catalog_keys_list(struct catalog *c, const char *id, json_t **out);
 
 /*
  * Title ID's content key KID (NULL: the current one), unsealed into KEY

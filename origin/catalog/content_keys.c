@@ -35,7 +35,7 @@ static size_t key_aad(const char *id, const char *kid, char *out, size_t cap)
  * errno.
  */
 static int key_put(struct store_txn *t, const uint8_t master[32], const char *id, const char *kid,
-		   const uint8_t key[CONTENT_KEY_LEN])
+		   const uint8_t key[CONTENT_KEY_LEN], int64_t now)
 {
 	uint8_t sealed[CONTENT_KEY_LEN + SEAL_OVERHEAD];
 	char aad[160], b64[2 * sizeof(sealed)];
@@ -63,7 +63,10 @@ static int key_put(struct store_txn *t, const uint8_t master[32], const char *id
 			       &slen)) != 0)
 		goto out;
 	paseto_b64_encode(sealed, slen, b64);
+	if (!json_is_object(json_object_get(rec, "added")))
+		json_object_set_new(rec, "added", json_object());
 	if (json_object_set_new(keys, kid, json_string(b64)) != 0 ||
+	    json_object_set_new(json_object_get(rec, "added"), kid, json_integer(now)) != 0 ||
 	    json_object_set_new(rec, "current", json_string(kid)) != 0) {
 		rc = -ENOMEM;
 		goto out;
@@ -127,7 +130,7 @@ int catalog_key(struct catalog *c, const char *id, const char *kid, uint8_t key[
 }
 
 int catalog_key_add(struct catalog *c, const char *id, const char *kid, const uint8_t *given,
-		    uint8_t key[CONTENT_KEY_LEN])
+		    int64_t now, uint8_t key[CONTENT_KEY_LEN])
 {
 	struct store_txn *t;
 	int rc;
@@ -138,11 +141,49 @@ int catalog_key_add(struct catalog *c, const char *id, const char *kid, const ui
 		return -EIO;
 	if ((rc = store_begin(c->st, true, &t)) != 0)
 		return rc;
-	return store_finish(t, key_put(t, c->master, id, kid, key));
+	return store_finish(t, key_put(t, c->master, id, kid, key, now));
+}
+
+int catalog_keys_list(struct catalog *c, const char *id, json_t **out)
+{
+	struct store_txn *t;
+	json_t *rec = NULL, *added, *v;
+	const char *kid, *current;
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_begin(c->st, false, &t)) != 0)
+		return rc;
+	rc = records_get(t, ORIGIN_DB_KEYS, id, strlen(id), &rec);
+	store_abort(t);
+	if (rc != 0)
+		return rc;
+	current = json_string_value(json_object_get(rec, "current"));
+	added = json_object_get(rec, "added");
+	if (!(*out = json_array()))
+		rc = -ENOMEM;
+	json_object_foreach(json_object_get(rec, "keys"), kid, v)
+	{
+		json_t *when = json_object_get(added, kid);
+
+		if (rc == 0 &&
+		    json_array_append_new(
+			*out, json_pack("{s:s, s:b, s:o}", "kid", kid,
+					"current", current && strcmp(kid, current) == 0, "added",
+					json_is_integer(when) ? jf_time(json_integer_value(when))
+							      : json_null())) != 0)
+			rc = -ENOMEM;
+	}
+	json_decref(rec);
+	if (rc != 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int catalog_save_keyed(struct catalog *c, json_t *rec, const char *kid,
-		       const uint8_t key[CONTENT_KEY_LEN], bool *created)
+		       const uint8_t key[CONTENT_KEY_LEN], int64_t now, bool *created)
 {
 	const char *id = json_string_value(json_object_get(rec, "id"));
 	struct store_txn *t;
@@ -152,7 +193,7 @@ int catalog_save_keyed(struct catalog *c, json_t *rec, const char *kid,
 		return -EINVAL;
 	if ((rc = store_begin(c->st, true, &t)) != 0)
 		return rc;
-	rc = key_put(t, c->master, id, kid, key);
+	rc = key_put(t, c->master, id, kid, key, now);
 	if (rc == 0)
 		rc = catalog_save_in(t, rec, created);
 	rc = store_finish(t, rc);

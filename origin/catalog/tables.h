@@ -7,7 +7,8 @@
  *                  "subtitle_languages", "skipped_streams": [{"stream", "type", "codec",
  *                  "language", "title", "reason", "message"}], "encrypted", "total_size",
  *                  "registered"}
- *   keys:   title id -> {"current": KID, "keys": {KID: base64url(sealed key), ...}}
+ *   keys:   title id -> {"current": KID, "keys": {KID: base64url(sealed key), ...},
+ *                        "added": {KID: unix seconds, ...}} ("added" absent in older records)
  *   title_terms: the search index (search_index.c), keys of folded text
  *     (common/fold.h) with no JSON:
  *     "w" WORD "\0" ID  -> 1 byte: 1 the word is in the name, 2 in the description

@@ -362,6 +362,25 @@ int downloads_list(struct downloads *dls, const char *uid, int64_t now, bool eve
 	return rc;
 }
 
+/*
+ * May the holder UID of a license still open its key at NOW: the account
+ * enabled (-EKEYREVOKED) and a subscription active or within its paid
+ * period (-EKEYEXPIRED), as a license server refuses a lapsed account.
+ */
+static int holder_in_good_standing(struct downloads *dls, struct store_txn *t, const char *uid,
+				   int64_t now)
+{
+	struct accounts_user u;
+	struct plan pl;
+	int rc = accounts_find_in(t, uid, &u);
+
+	if (rc == -ENOENT || (rc == 0 && u.disabled))
+		return -EKEYREVOKED;
+	if (rc == 0 && (rc = plans_entitled(t, uid, now, dls->plans, &pl)) == -EACCES)
+		rc = -EKEYEXPIRED;
+	return rc;
+}
+
 int downloads_key(struct downloads *dls, const char *title, const char *license, int64_t now,
 		  struct download_key *out)
 {
@@ -380,6 +399,8 @@ int downloads_key(struct downloads *dls, const char *title, const char *license,
 	rc = download_get(t, c.user, c.lid, &d);
 	if (rc == -ENOENT || (rc == 0 && (d.released || strcmp(d.ckid, c.ckid) != 0)))
 		rc = -EPERM;
+	if (rc == 0)
+		rc = holder_in_good_standing(dls, t, c.user, now);
 	if (rc == 0 && (rc = catalog_key_in(dls->catalog, t, title, c.ckid, ckey, NULL)) == -ENOENT)
 		rc = -EIO; /* the key of a live license is gone */
 	store_abort(t);

@@ -117,7 +117,9 @@ int downloads_list(struct downloads *d, const char *uid, int64_t now, bool every
  * TITLE's content key for the holder of license LICENSE at NOW, wrapped
  * afresh for the license's device, into *OUT: 0, -EBADMSG (the license is
  * not valid), -ETIMEDOUT (past its storage expiry), -EACCES (for another
- * title), -EPERM (the download was released), or a negative errno.
+ * title), -EPERM (the download was released), -EKEYREVOKED (the account
+ * is disabled or gone), -EKEYEXPIRED (no subscription active or within its
+ * paid period), or a negative errno.
  */
 int downloads_key(struct downloads *d, const char *title, const char *license, int64_t now,
 		  struct download_key *out);

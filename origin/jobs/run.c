@@ -157,7 +157,7 @@ static int register_title(struct job_run *r, json_t *rec, char *why, size_t whyl
 			 r->title);
 		return -1;
 	}
-	rc = r->encrypt ? catalog_save_keyed(cat, rec, r->id, r->key, &created)
+	rc = r->encrypt ? catalog_save_keyed(cat, rec, r->id, r->key, r->j->p.now(), &created)
 			: catalog_save(cat, rec, &created);
 	if (rc != 0) {
 		snprintf(why, whylen, "the catalog refused title %s: %s", r->title, strerror(-rc));

@@ -216,7 +216,7 @@ int plans_find(struct plans *pl, const char *name, struct plan *out)
 	return rc;
 }
 
-int plans_save(struct plans *pl, const struct plan *p, bool *created)
+int plans_save(struct plans *pl, const struct plan *p, bool only_new, bool *created)
 {
 	struct store_txn *t;
 	struct plan old;
@@ -226,7 +226,9 @@ int plans_save(struct plans *pl, const struct plan *p, bool *created)
 		return rc;
 	rc = plan_get(t, p->name, &old);
 	*created = rc == -ENOENT;
-	if (rc == 0 || rc == -ENOENT)
+	if (rc == 0 && only_new)
+		rc = -EEXIST;
+	else if (rc == 0 || rc == -ENOENT)
 		rc = plan_put(t, p);
 	rc = store_finish(t, rc);
 	record_cache_clear(pl->cache);

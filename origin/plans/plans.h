@@ -103,8 +103,12 @@ int plans_all(struct plans *pl, json_t **out);
 /* Plan NAME into *OUT: 0, -ENOENT, or a negative errno. */
 int plans_find(struct plans *pl, const char *name, struct plan *out);
 
-/* Write plan P, replacing one of the same name (*CREATED false) or not (true). */
-int plans_save(struct plans *pl, const struct plan *p, bool *created);
+/*
+ * Write plan P, replacing one of the same name (*CREATED false) or not
+ * (true); with ONLY_NEW, a plan of that name is kept and the answer is
+ * -EEXIST.  0, -EEXIST, or a negative errno.
+ */
+int plans_save(struct plans *pl, const struct plan *p, bool only_new, bool *created);
 
 /* Delete plan NAME: 0, -EBUSY (subscriptions name it), -ENOENT, or a negative errno. */
 int plans_remove(struct plans *pl, const char *name);

@@ -62,17 +62,25 @@ void lease_table_free(struct lease_table *lt)
 	free(lt);
 }
 
-static void mark(struct lease_table *lt, const char *id)
+/* Room for one more changed id: 0 or -ENOMEM. */
+static int room(struct lease_table *lt)
 {
 	if (lt->ndirty == lt->dirty_cap) {
 		size_t cap = lt->dirty_cap ? 2 * lt->dirty_cap : 64;
 		void *d = realloc(lt->dirty, cap * sizeof(*lt->dirty));
 
 		if (!d)
-			return; /* the change stays in memory; the next restart forgets it */
+			return -ENOMEM;
 		lt->dirty = d;
 		lt->dirty_cap = cap;
 	}
+	return 0;
+}
+
+static void mark(struct lease_table *lt, const char *id)
+{
+	if (room(lt) != 0)
+		return; /* the change stays in memory; the next restart forgets it */
 	memcpy(lt->dirty[lt->ndirty++], id, LEASE_ID_LEN + 1);
 }
 
@@ -179,7 +187,8 @@ int lease_acquire(struct lease_table *lt, const char *user, const char *title, i
 			*out = oldest->l;
 		return -EUSERS;
 	}
-	if (!(n = calloc(1, sizeof(*n))))
+	/* a new lease is always saved: with no room to note it, there is none */
+	if (room(lt) != 0 || !(n = calloc(1, sizeof(*n))))
 		return -ENOMEM;
 	if (jf_random_id('l', 12, n->l.id) != 0) {
 		free(n);
@@ -308,36 +317,93 @@ size_t lease_table_count(const struct lease_table *lt)
 	return lt->count;
 }
 
-int lease_table_save(struct lease_table *lt, struct store *st)
+/* The changes of a save: each changed lease's record, or NULL where it ended. */
+struct lease_batch {
+	size_t n;
+	struct {
+		char id[LEASE_ID_LEN + 1];
+		char *record; /* compact JSON, malloc'd; NULL: delete */
+	} v[];
+};
+
+void lease_batch_free(struct lease_batch *b)
+{
+	for (size_t i = 0; b && i < b->n; i++)
+		free(b->v[i].record);
+	free(b);
+}
+
+/* N's record as compact JSON (malloc'd), or NULL on ENOMEM. */
+static char *record_of(const struct node *n)
+{
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "user", n->l.user, "title", n->l.title,
+			      "started", (json_int_t)n->l.started, "last", (json_int_t)n->l.last);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return text;
+}
+
+int lease_table_take(struct lease_table *lt, struct lease_batch **out)
+{
+	struct lease_batch *b;
+
+	*out = NULL;
+	if (!lt->ndirty)
+		return 0;
+	if (!(b = calloc(1, sizeof(*b) + lt->ndirty * sizeof(b->v[0]))))
+		return -ENOMEM;
+	for (size_t i = 0; i < lt->ndirty; i++) {
+		const struct node *n = find(lt, lt->dirty[i]);
+
+		memcpy(b->v[i].id, lt->dirty[i], LEASE_ID_LEN + 1);
+		b->n = i + 1;
+		if (n && !(b->v[i].record = record_of(n))) {
+			lease_batch_free(b);
+			return -ENOMEM;
+		}
+	}
+	lt->ndirty = 0;
+	*out = b;
+	return 0;
+}
+
+int lease_batch_write(const struct lease_batch *b, struct store *st)
 {
 	struct store_txn *t;
 	int rc;
 
-	if (!lt->ndirty)
+	if (!b)
 		return 0;
 	if ((rc = store_begin(st, true, &t)) != 0)
 		return rc;
-	for (size_t i = 0; i < lt->ndirty && rc == 0; i++) {
-		const char *id = lt->dirty[i];
-		struct node *n = find(lt, id);
+	for (size_t i = 0; i < b->n && rc == 0; i++) {
+		const char *id = b->v[i].id, *rec = b->v[i].record;
 
-		if (!n) {
-			rc = store_del(t, ORIGIN_DB_LEASES, id, LEASE_ID_LEN);
-			rc = rc == -ENOENT ? 0 : rc;
-			continue;
+		if (rec) {
+			rc = store_put(t, ORIGIN_DB_LEASES, id, LEASE_ID_LEN, rec, strlen(rec), false);
+		} else if ((rc = store_del(t, ORIGIN_DB_LEASES, id, LEASE_ID_LEN)) == -ENOENT) {
+			rc = 0;
 		}
-		rc = records_put(t, ORIGIN_DB_LEASES, id, LEASE_ID_LEN,
-				 json_pack("{s:s, s:s, s:I, s:I}", "user", n->l.user, "title",
-					   n->l.title, "started", (json_int_t)n->l.started, "last",
-					   (json_int_t)n->l.last),
-				 false);
 	}
-	if (rc != 0) {
-		store_abort(t);
-		return rc;
-	}
-	if ((rc = store_commit(t)) == 0)
-		lt->ndirty = 0;
+	return store_finish(t, rc);
+}
+
+void lease_table_taken(struct lease_table *lt, struct lease_batch *b, int rc)
+{
+	for (size_t i = 0; rc != 0 && b && i < b->n; i++)
+		mark(lt, b->v[i].id); /* the next save writes them again, as they are then */
+	lease_batch_free(b);
+}
+
+int lease_table_save(struct lease_table *lt, struct store *st)
+{
+	struct lease_batch *b;
+	int rc = lease_table_take(lt, &b);
+
+	if (rc == 0)
+		rc = lease_batch_write(b, st);
+	lease_table_taken(lt, b, rc);
 	return rc;
 }
 

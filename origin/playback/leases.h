@@ -4,11 +4,13 @@
  * lease without one for TIMEOUT seconds ends) and ends at an explicit stop.
  *
  * The table is in memory, owned by the event loop: acquiring a lease is a
- * hash lookup, not a store write, so playback authorizations are not bound
- * by disk syncs.  lease_table_save() writes the changes since the last save
- * to the store in one transaction (the origin does it every second), and
- * lease_table_load() brings them back after a restart; a crash loses at most
- * that second of lease changes (tables.h).
+ * hash lookup, not a store write.  lease_table_save() writes the changes
+ * since the last save to the store in one transaction, and
+ * lease_table_load() brings them back after a restart.  The origin answers
+ * a new lease only once a save has committed it (one save for every lease
+ * decided in the same turn of the loop: group commit), so a crash loses no
+ * lease a client holds; it may lose heartbeats and stops of the last
+ * second, which only keeps a lease a little longer (tables.h).
  *
  * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
  * storage, written by the call; a call that allocates says so and who frees
@@ -89,6 +91,23 @@ size_t lease_table_count(const struct lease_table *lt);
 
 /* Write the changes since the last save to ST in one transaction (nothing if none). */
 int lease_table_save(struct lease_table *lt, struct store *st);
+
+/*
+ * lease_table_save() in three steps, so the write may run on another
+ * thread while the loop goes on: lease_table_take() (the loop) moves the
+ * changes since the last save into *OUT (NULL when there are none; free it
+ * with lease_table_taken()): 0 or -ENOMEM (nothing moved).
+ * lease_batch_write() writes a batch to ST in one transaction (any thread;
+ * it reads only the batch; B NULL: nothing): 0 or a negative errno.
+ * lease_table_taken() (the loop) frees B after its write returned RC; when
+ * RC is not 0 its leases are noted as changed again, so the next save
+ * writes them as they are then.
+ */
+struct lease_batch;
+int lease_table_take(struct lease_table *lt, struct lease_batch **out);
+int lease_batch_write(const struct lease_batch *b, struct store *st);
+void lease_table_taken(struct lease_table *lt, struct lease_batch *b, int rc);
+void lease_batch_free(struct lease_batch *b);
 
 /* Load the leases of ST still live at NOW (after a restart). */
 int lease_table_load(struct lease_table *lt, struct store *st, int64_t now);

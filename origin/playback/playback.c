@@ -73,16 +73,19 @@ static int entitlement(struct playback *pb, const char *uid, const char *title, 
 	return rc;
 }
 
-/* The stream token of G's lease for UID on TI under PLAN at NOW, and its URL, into *G. */
+/*
+ * The stream token of G's lease for UID on TI under PLAN at NOW, living at
+ * most MAX_S seconds, and its URL, into *G.
+ */
 static int sign(struct playback *pb, const char *uid, const struct title_info *ti,
-		const struct plan *plan, int64_t now, struct playback_grant *g)
+		const struct plan *plan, int64_t now, uint32_t max_s, struct playback_grant *g)
 {
 	struct stream_claims c = {0};
 	int64_t ttl = (int64_t)ti->duration + 1 + pb->p.token_margin_s;
 	int rc;
 
-	if (ttl > pb->p.token_max_s)
-		ttl = pb->p.token_max_s;
+	if (ttl > max_s)
+		ttl = max_s;
 	snprintf(c.user, sizeof(c.user), "%s", uid);
 	snprintf(c.title, sizeof(c.title), "%s", ti->id);
 	snprintf(c.version, sizeof(c.version), "%s", ti->version);
@@ -103,6 +106,12 @@ static int sign(struct playback *pb, const char *uid, const struct title_info *t
 int playback_start(struct playback *pb, const char *uid, const char *title, int64_t now,
 		   struct playback_grant *g, struct origin_reason *why)
 {
+	return playback_start_within(pb, uid, title, now, pb->p.token_max_s, g, why);
+}
+
+int playback_start_within(struct playback *pb, const char *uid, const char *title, int64_t now,
+			  uint32_t ttl_max_s, struct playback_grant *g, struct origin_reason *why)
+{
 	struct plan plan;
 	struct title_info ti;
 	struct lease lease;
@@ -119,7 +128,9 @@ int playback_start(struct playback *pb, const char *uid, const char *title, int6
 	if (rc != 0)
 		return rc;
 	memcpy(g->lease, lease.id, sizeof(g->lease));
-	if ((rc = sign(pb, uid, &ti, &plan, now, g)) != 0) {
+	if (ttl_max_s > pb->p.token_max_s)
+		ttl_max_s = pb->p.token_max_s;
+	if ((rc = sign(pb, uid, &ti, &plan, now, ttl_max_s, g)) != 0) {
 		lease_release(pb->leases, lease.id, uid);
 		playback_grant_clear(g);
 		return rc;
@@ -204,13 +215,27 @@ size_t playback_leases(const struct playback *pb)
 	return lease_table_count(pb->leases);
 }
 
-int playback_tick(struct playback *pb, int64_t now)
-{
-	lease_table_sweep(pb->leases, now);
-	return lease_table_save(pb->leases, pb->st);
-}
-
 int playback_save(struct playback *pb)
 {
 	return lease_table_save(pb->leases, pb->st);
+}
+
+int playback_take(struct playback *pb, struct lease_batch **out)
+{
+	return lease_table_take(pb->leases, out);
+}
+
+int playback_write(struct playback *pb, const struct lease_batch *b)
+{
+	return lease_batch_write(b, pb->st);
+}
+
+void playback_taken(struct playback *pb, struct lease_batch *b, int rc)
+{
+	lease_table_taken(pb->leases, b, rc);
+}
+
+void playback_sweep(struct playback *pb, int64_t now)
+{
+	lease_table_sweep(pb->leases, now);
 }

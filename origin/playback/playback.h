@@ -7,7 +7,8 @@
  * A stream token (common/stream_token.h) carries the user, the title and
  * its package version, the plan's largest height, the lease, and lives the
  * title's duration plus the token margin, at most the token maximum.  Leases
- * live in memory (leases.h) and are saved to the store once a tick.
+ * live in memory (leases.h); the caller saves them, a new one before it is
+ * answered (playback_take() and the calls after it).
  *
  * Ownership: every output (OUT, *U, *S, KEY and the like) is the caller's
  * storage, written by the call; a call that allocates says so and who frees
@@ -69,6 +70,13 @@ void playback_free(struct playback *pb);
 int playback_start(struct playback *pb, const char *uid, const char *title, int64_t now,
 		   struct playback_grant *g, struct origin_reason *why);
 
+/*
+ * playback_start() with a token that lives at most TTL_MAX_S seconds (and
+ * never past the token maximum): an admin's stream token for debugging.
+ */
+int playback_start_within(struct playback *pb, const char *uid, const char *title, int64_t now,
+			  uint32_t ttl_max_s, struct playback_grant *g, struct origin_reason *why);
+
 /* Free G's strings and zero it.  */
 void playback_grant_clear(struct playback_grant *g);
 
@@ -108,11 +116,21 @@ size_t playback_end_user(struct playback *pb, const char *uid);
 /* Live leases now. */
 size_t playback_leases(const struct playback *pb);
 
-/* Once a tick: end the leases without heartbeat at NOW and save the changes.  0 or a negative
- * errno. */
-int playback_tick(struct playback *pb, int64_t now);
 
 /* Save the lease changes not saved yet (at shutdown).  0 or a negative errno. */
 int playback_save(struct playback *pb);
+
+/*
+ * playback_save() in the three steps of leases.h, for a group commit whose
+ * write runs off the loop: playback_take() on the loop (0 with *OUT, NULL
+ * when nothing changed; or -ENOMEM), playback_write() on any thread while
+ * PB lives, playback_taken() back on the loop with the write's result.
+ */
+int playback_take(struct playback *pb, struct lease_batch **out);
+int playback_write(struct playback *pb, const struct lease_batch *b);
+void playback_taken(struct playback *pb, struct lease_batch *b, int rc);
+
+/* End the leases without heartbeat at NOW (the tick, when a group commit saves). */
+void playback_sweep(struct playback *pb, int64_t now);
 
 #endif

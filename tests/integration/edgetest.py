@@ -160,8 +160,11 @@ class Closed(Exception):
 class Conn:
     """A raw HTTP/1.1 client connection with a read buffer (plain or TLS)."""
 
-    def __init__(self, port, timeout=10.0, tls_ctx=None, rcvbuf=None, host="127.0.0.1"):
+    def __init__(self, port, timeout=10.0, tls_ctx=None, rcvbuf=None, host="127.0.0.1",
+                 source=None):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if source:  # another loopback address, e.g. 127.0.0.2: another client
+            s.bind((source, 0))
         if rcvbuf:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         s.settimeout(timeout)

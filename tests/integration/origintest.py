@@ -74,7 +74,7 @@ def admin_token(tmp, name="ops"):
 class Origin:
     """One reel-origin process with a generated configuration and data folder."""
 
-    def __init__(self, tmp, admin=True, tls=None, **overrides):
+    def __init__(self, tmp, admin=True, tls=None, admin_tls=False, **overrides):
         self.dir = tmp
         self.data = os.path.join(tmp, "data")
         self.conf_path = os.path.join(tmp, "origin.conf")
@@ -92,6 +92,10 @@ class Origin:
             self.tls_port = et.free_port()
             self.sections["server"]["listen_tls"] = "127.0.0.1:%d" % self.tls_port
             self.sections["tls"] = {"certificate": tls[0], "key": tls[1]}
+        self.admin_tls_port = None
+        if tls and admin_tls:
+            self.admin_tls_port = et.free_port()
+            self.sections["admin"]["listen_tls"] = "127.0.0.1:%d" % self.admin_tls_port
         if admin:
             self.admin_token, path = admin_token(tmp)
             self.sections["admin"]["tokens"] = path
@@ -169,8 +173,9 @@ class Origin:
         return self.proc.returncode if self.proc else None
 
     def call(self, method, path, body=None, token=None, ctype="application/json",
-             raw=None, port=None, headers=(), tls=False):
-        """One request; BODY is JSON-encoded unless RAW bytes are given; TLS: over HTTPS."""
+             raw=None, port=None, headers=(), tls=False, source=None):
+        """One request; BODY is JSON-encoded unless RAW bytes are given; TLS: over HTTPS;
+        SOURCE: from that loopback address (another client)."""
         data = raw if raw is not None else (
             b"" if body is None else json.dumps(body).encode())
         hdrs = list(headers)
@@ -186,7 +191,7 @@ class Origin:
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
             port = self.tls_port
-        with et.Conn(port or self.port, timeout=20, tls_ctx=ctx) as c:
+        with et.Conn(port or self.port, timeout=20, tls_ctx=ctx, source=source) as c:
             c.send(et.build_request(method, path, hdrs, body=data))
             r = c.read_response(method)
         try:

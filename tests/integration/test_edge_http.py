@@ -100,6 +100,29 @@ def check_validators(t, port, root, files):
         t.check("304 then 200 on one connection", a.status == 304 and b.status == 200 and
                 b.body == files["/t1/init.mp4"], "%s / %s" % (a.summary(), b.summary()))
     check_preconditions(t, port, path, etag, mtime, files)
+    check_split_lists(t, port, path, etag)
+
+
+def check_split_lists(t, port, path, etag):
+    """RFC 9110 5.3: an If-Match or If-None-Match list split over lines is one list."""
+    for name, headers, want in (
+            ("If-Match split, the tag on the second line",
+             [("If-Match", '"a"'), ("If-Match", etag)], 200),
+            ("If-Match split, no line naming the tag", [("If-Match", '"a"'), ("If-Match", '"b"')],
+             412),
+            ("If-Match split, * beside a tag (malformed)", [("If-Match", "*"), ("If-Match", '"a"')],
+             412),
+            ("If-Match split, a malformed second line", [("If-Match", etag), ("If-Match", "bogus")],
+             412),
+            ("If-None-Match split, the tag on the second line",
+             [("If-None-Match", '"a"'), ("If-None-Match", etag)], 304),
+            ("If-None-Match split over three lines, the tag on the last",
+             [("If-None-Match", '"a"'), ("If-None-Match", '"b", "c"'), ("If-None-Match", etag)],
+             304),
+            ("If-None-Match split, no line naming the tag",
+             [("If-None-Match", '"a"'), ("If-None-Match", '"b"')], 200)):
+        r = get(port, path, headers)
+        t.check("%s -> %d" % (name, want), r.status == want, r.summary())
 
 
 def check_preconditions(t, port, path, etag, mtime, files):

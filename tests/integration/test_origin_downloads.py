@@ -190,6 +190,20 @@ def main(t):
     r = o.call("GET", "/api/v1/downloads", token=other)
     t.check_eq("... nor see it", (r.json or {}).get("downloads"), [])
 
+    # the holder's standing: an enabled account and a subscription in its paid period
+    r = o.call("DELETE", "/api/v1/subscription", token=tok)
+    r = o.call("GET", q + d1["license"])
+    t.check("a cancelled subscription still in its paid period opens the key: 200",
+            r.status == 200, r.body)
+    r = o.admin("POST", "/admin/v1/users/%s/disable" % me["id"])
+    t.check_eq("the holder is disabled: 200", r.status, 200)
+    r = o.call("GET", q + d1["license"])
+    t.check("a disabled holder's license opens no key: 403 account_disabled",
+            is_error(r, 403, "account_disabled"), r.body)
+    r = o.admin("POST", "/admin/v1/users/%s/enable" % me["id"])
+    r = o.call("GET", q + d1["license"])
+    t.check_eq("enabled again, it opens the key: 200", r.status, 200)
+
     with open(os.path.join(o.data, "data.mdb"), "rb") as f:
         db = f.read()
     t.check("no content key in clear in the LMDB file",

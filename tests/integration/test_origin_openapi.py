@@ -95,6 +95,8 @@ class Doc:
         comp = tree.get("components") or Node("", "", 0)
         self.schemas = {n.key: n for n in (comp.get("schemas") or Node("", "", 0)).children}
         self.responses = {n.key: n for n in (comp.get("responses") or Node("", "", 0)).children}
+        self.schemes = {n.key: {c.key: c.value for c in n.children}
+                        for n in (comp.get("securitySchemes") or Node("", "", 0)).children}
         self.ops = {}  # (METHOD, path) -> dict
         for p in tree.get("paths").children if tree.get("paths") else []:
             servers = [s.value for s in p.get("servers").all("url")] if p.get("servers") else top
@@ -190,6 +192,30 @@ def static_checks(t, doc):
         for code, r in op["responses"].items():
             t.check("%s %s has a description or a shared response" % (name, code),
                     r.get("description") is not None or first_ref(r) is not None)
+
+
+def presents(scheme, req):
+    """Does the request REQ (its headers, query and cookies) carry the credential of SCHEME?"""
+    if scheme.get("type") == "http" and scheme.get("scheme") == "bearer":
+        return req["headers"].get("authorization", "").lower().startswith("bearer ")
+    if scheme.get("type") == "apiKey":
+        where = {"query": req["query"], "cookie": req["cookies"],
+                 "header": req["headers"]}.get(scheme.get("in"), {})
+        name = scheme.get("name", "")
+        return (name.lower() if scheme.get("in") == "header" else name) in where
+    return False
+
+
+def satisfies(doc, op, req):
+    """Would a validating proxy let REQ through OP's security: does it meet one of the
+    requirements (every scheme of it), or does the operation need none?"""
+    sec = op["security"]
+    if sec is None:
+        return False
+    if not sec.children:
+        return True  # security: []
+    return any(doc.schemes.get(alt.key) is not None and presents(doc.schemes[alt.key], req)
+               for alt in sec.children)
 
 
 def sample_path(path, **given):
@@ -299,6 +325,57 @@ def live_checks(t, doc):
     walk("POST", "/admin/v1/jobs", {"title": "t9", "upload": up}, admin=True)
     walk("GET", "/admin/v1/jobs", admin=True)
     walk("DELETE", "/admin/v1/uploads/{upload}", admin=True, upload=up)
+    credential_forms(t, doc, o)
+
+
+def credential_forms(t, doc, o):
+    """Every form of credentials the origin accepts validates against the operation's
+    documented security: a request the server answers 2xx meets one of its requirements."""
+    import base64
+    import json
+    from test_origin_downloads import manifest
+
+    def form(name, method, path, real, headers=(), body=None, want=(200, 201, 204)):
+        hdrs = list(headers)
+        r = o.call(method, real, body, headers=hdrs,
+                   port=o.admin_port if path.startswith("/admin/") else None)
+        query = dict(kv.split("=", 1) for kv in real.partition("?")[2].split("&") if "=" in kv)
+        cookies = {}
+        for k, v in hdrs:
+            if k.lower() == "cookie":
+                cookies.update(c.strip().split("=", 1) for c in v.split(";") if "=" in c)
+        req = {"headers": {k.lower(): v for k, v in hdrs}, "query": query, "cookies": cookies}
+        op = doc.ops[(method, path)]
+        t.check("%s: the origin accepts it (%d)" % (name, r.status), r.status in want,
+                r.body[:200])
+        t.check("%s: it meets %s's documented security" % (name, op["operationId"]),
+                satisfies(doc, op, req), op["security"] and [c.key for c in
+                                                             op["security"].children])
+        return r
+
+    plan = {"title": "Keys", "max_streams": 2, "max_height": 720, "downloads": True,
+            "max_devices": 2, "max_downloads": 3, "downloads_per_title_year": 3}
+    admin = [("Authorization", "Bearer " + o.admin_token)]
+    form("an admin token", "PUT", "/admin/v1/plans/{plan}", "/admin/v1/plans/keys",
+         admin, plan)
+    o.admin("PUT", "/admin/v1/titles/movie", raw=manifest("movie"))
+    o.admin("POST", "/admin/v1/titles/movie/keys", {"kid": "k1"})
+    tok = o.user("forms@example.com", plan="keys")
+    bearer = [("Authorization", "Bearer " + tok)]
+    form("a session as Bearer", "GET", "/api/v1/me", "/api/v1/me", bearer)
+    form("a session as cookie", "GET", "/api/v1/me", "/api/v1/me",
+         [("Cookie", "__Host-reel_session=" + tok)])
+    r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=tok)
+    stream = (r.json or {}).get("token", "")
+    form("a stream token", "GET", "/api/v1/keys/{title}", "/api/v1/keys/movie?token=" + stream)
+    key = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+    r = o.call("POST", "/api/v1/downloads", {"title": "movie", "device_id": "phone",
+                                             "device_key": key}, token=tok)
+    lic = (r.json or {}).get("license", "")
+    form("an offline license", "GET", "/api/v1/keys/{title}",
+         "/api/v1/keys/movie?license=" + lic)
+    form("no credentials where none are needed", "GET", "/api/v1/stream-keys",
+         "/api/v1/stream-keys")
 
 
 def main(t):

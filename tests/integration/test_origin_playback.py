@@ -7,8 +7,10 @@ missed heartbeat, explicit stops; the key endpoint's refusals; admin plans,
 grants, titles, keys and user disabling; bad input that leaves the store alone."""
 
 import base64
+import calendar
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -34,6 +36,17 @@ def admin_setup(t, o):
     t.check_eq("putting it again replaces it: 200", r.status, 200)
     r = o.admin("PUT", "/admin/v1/plans/tiny", dict(PLAN, max_streams=1, downloads=False))
     t.check_eq("a second plan: 201", r.status, 201)
+    only_new = [("If-None-Match", "*")]
+    r = o.call("PUT", "/admin/v1/plans/tiny", dict(PLAN, max_streams=9), port=o.admin_port,
+               token=o.admin_token, headers=only_new)
+    t.check("If-None-Match: * on a plan that exists: 412 plan_exists, the plan kept",
+            is_error(r, 412, "plan_exists")
+            and o.admin("GET", "/admin/v1/plans/tiny").json["max_streams"] == 1, r.body)
+    r = o.call("PUT", "/admin/v1/plans/spare", PLAN, port=o.admin_port, token=o.admin_token,
+               headers=only_new)
+    t.check_eq("If-None-Match: * on a new plan creates it: 201", r.status, 201)
+    r = o.admin("DELETE", "/admin/v1/plans/spare")
+    t.check_eq("(deleted again)", r.status, 204)
     for name, body, code in [
             ("a missing limit", {k: v for k, v in PLAN.items() if k != "max_height"},
              (400, "invalid_request")),
@@ -243,6 +256,26 @@ def key_endpoint(t, o, live, ended, other_live, key_hex):
     t.check("no token: 401", is_error(r, 401, "unauthorized"), r.body)
 
 
+def key_listing(t, o, key_hex):
+    r = o.admin("POST", "/admin/v1/titles/other/keys", {"kid": "k2"})
+    t.check_eq("a second key for the title: 201", r.status, 201)
+    fresh = (r.json or {}).get("key", "")
+    r = o.admin("GET", "/admin/v1/titles/other/keys")
+    keys = (r.json or {}).get("keys", [])
+    t.check("the title's keys are listed in order, the last one current, with dates",
+            r.status == 200 and r.json.get("title") == "other"
+            and [(k["kid"], k["current"]) for k in keys] == [("k1", False), ("k2", True)]
+            and all(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", k["added"] or "")
+                    for k in keys), r.body)
+    t.check("... and never the keys themselves",
+            key_hex.encode() not in r.body and fresh.encode() not in r.body
+            and all(set(k) == {"kid", "current", "added"} for k in keys), r.body)
+    r = o.admin("GET", "/admin/v1/titles/nokeys/keys")
+    t.check("a title without content keys: 404", is_error(r, 404, "unknown_title"), r.body)
+    r = o.call("GET", "/admin/v1/titles/other/keys", port=o.admin_port)
+    t.check("the key listing needs the admin token", is_error(r, 401, "unauthorized"), r.body)
+
+
 def admin_users(t, o, viewer, lease):
     r = o.admin("GET", "/admin/v1/users")
     users = {u["email"]: u for u in (r.json or {}).get("users", [])}
@@ -250,6 +283,15 @@ def admin_users(t, o, viewer, lease):
             users.get("viewer@example.com", {}).get("subscription", {}).get("plan") == "basic",
             r.body)
     uid = users["viewer@example.com"]["id"]
+    r = o.admin("GET", "/admin/v1/users/" + uid)
+    t.check_eq("one user by id is its row of the listing", r.json, users["viewer@example.com"])
+    r = o.admin("GET", "/admin/v1/users/" + urllib.parse.quote("Viewer@EXAMPLE.com"))
+    t.check_eq("... and by email, in any case", r.json, users["viewer@example.com"])
+    for who in ("u0000000000000000", "nobody%40example.com", "viewer%00x", "%2e%2e"):
+        r = o.admin("GET", "/admin/v1/users/" + who)
+        t.check("an unknown user %r: 404" % who, is_error(r, 404, "unknown_user"), r.body)
+    r = o.admin("POST", "/admin/v1/users/%s/disable" % urllib.parse.quote("nobody@example.com"))
+    t.check("disabling an unknown email: 404", is_error(r, 404, "unknown_user"), r.body)
     r = o.call("POST", "/api/v1/play/%s/heartbeat" % lease["lease"], token=viewer)
     t.check_eq("(the viewer's first stream is live)", r.status, 200)
     r = o.admin("POST", "/admin/v1/users/%s/disable" % uid)
@@ -305,6 +347,61 @@ def subscriptions(t, o):
     r = o.admin("POST", "/admin/v1/grants", {"user": "nobody@example.com", "plan": "tiny",
                                              "days": 7})
     t.check("a grant to an unknown user: 422", is_error(r, 422, "unknown_user"), r.body)
+
+
+def stream_tokens(t, o, edge):
+    """An admin mints a stream token for a user, to try an edge: a real play."""
+    tok = o.user("debug@example.com", plan="tiny")
+    uid = o.call("GET", "/api/v1/me", token=tok).json["id"]
+    before = time.time()
+    r = o.admin("POST", "/admin/v1/stream-tokens",
+                {"user": "Debug@Example.com", "title": "movie", "ttl": 120})
+    g = r.json or {}
+    c = pt.claims_of(g["token"]) if r.status == 201 else {}
+    exp = calendar.timegm(time.strptime(c.get("exp", "1970-01-01T00:00:00Z"),
+                                        "%Y-%m-%dT%H:%M:%SZ"))
+    t.check("an admin mints a stream token for a user (by email): 201 with the lease",
+            r.status == 201 and c.get("sub") == uid and c.get("title") == "movie"
+            and c.get("lease") == g.get("lease") and c.get("maxh") == 360, r.body)
+    t.check("... living the asked ttl, not the title's whole token life",
+            before + 100 <= exp <= time.time() + 121, (c.get("exp"), before))
+    res = et.curl(o.dir, g.get("url", ""))
+    t.check("... which the edge honours", res.status == 200 and b"360p/index.m3u8" in res.body,
+            res.stderr)
+    t.check("... and the origin logs it with the admin's name",
+            re.search(r"admin ops: stream token for %s on movie \(lease %s, 120 s\)"
+                      % (uid, g.get("lease")), o.logs()), o.logs()[-2000:])
+    r = o.admin("POST", "/admin/v1/stream-tokens", {"user": uid, "title": "movie"})
+    t.check("the lease counts against the plan's streams (tiny: one)",
+            is_error(r, 403, "stream_limit"), r.body)
+    r = o.call("DELETE", "/api/v1/play/" + g.get("lease", ""), token=tok)
+    t.check_eq("the user may stop it like any stream: 204", r.status, 204)
+    r = o.admin("POST", "/admin/v1/stream-tokens", {"user": uid, "title": "movie"})
+    c = pt.claims_of(r.json["token"]) if r.status == 201 else {}
+    t.check("by user id, without ttl: 201", r.status == 201 and c.get("sub") == uid, r.body)
+    o.call("DELETE", "/api/v1/play/" + (r.json or {}).get("lease", ""), token=tok)
+    for body, code in [({"user": uid, "title": "movie", "ttl": 59}, (422, "invalid_ttl")),
+                       ({"user": uid, "title": "movie", "ttl": 3601}, (422, "invalid_ttl")),
+                       ({"user": uid, "title": "movie", "ttl": "60"}, (422, "invalid_ttl")),
+                       ({"user": "nobody@example.com", "title": "movie"},
+                        (422, "unknown_user")),
+                       ({"user": uid, "title": "nope"}, (404, "unknown_title")),
+                       ({"user": uid}, (400, "invalid_request")),
+                       ({"user": uid, "title": "movie", "why": "x"}, (400, "invalid_request"))]:
+        r = o.admin("POST", "/admin/v1/stream-tokens", body)
+        t.check("minting with %s: %d %s" % ((json.dumps(body),) + code), is_error(r, *code),
+                r.body)
+    r = o.call("POST", "/admin/v1/stream-tokens", {"user": uid, "title": "movie"},
+               port=o.admin_port)
+    t.check("minting needs the admin token", is_error(r, 401, "unauthorized"), r.body)
+    r = o.call("POST", "/admin/v1/stream-tokens", {"user": uid, "title": "movie"}, token=tok)
+    t.check("... and is not on the user port", is_error(r, 404, "not_found"), r.body)
+    plain = o.user("nosub@example.com")
+    r = o.admin("POST", "/admin/v1/stream-tokens", {"user": "nosub@example.com",
+                                                   "title": "movie"})
+    t.check("a user without a subscription gets none: 403", is_error(r, 403, "no_subscription"),
+            r.body)
+    o.call("POST", "/api/v1/logout", token=plain)
 
 
 def bad_play(t, o):
@@ -377,6 +474,46 @@ def restart_keeps_leases(t, root):
             is_error(r, 403, "stream_limit"), r.body)
 
 
+def crash_keeps_answered_leases(t, root):
+    """kill -9 right after a burst of plays: every lease answered 201 was committed before
+    its answer, so it survives the restart and the stream limit still holds."""
+    o = t.origin(playback={"lease_timeout": "60s"})
+    o.admin("PUT", "/admin/v1/plans/pair", dict(PLAN, max_streams=2))
+    with open(os.path.join(root, "movie", "manifest.json"), "rb") as f:
+        o.admin("PUT", "/admin/v1/titles/movie", raw=f.read())
+    users = [o.user("crash%d@example.com" % i, plan="pair") for i in range(8)]
+    granted = {u: [] for u in users}
+    statuses = []
+    lock = threading.Lock()
+
+    def play(tok):
+        r = o.call("POST", "/api/v1/play", {"title": "movie"}, token=tok)
+        with lock:
+            statuses.append(r.status)
+            if r.status == 201:
+                granted[tok].append(r.json["lease"])
+
+    threads = [threading.Thread(target=play, args=(u,)) for u in users for _ in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    o.proc.kill()  # SIGKILL at once: no save at exit
+    o.proc.wait(10)
+    o.stderr.close()
+    t.check("the burst: 2 streams granted per user, the third refused",
+            all(len(v) == 2 for v in granted.values()) and statuses.count(403) == len(users),
+            statuses)
+    o.start()
+    lost = [lease for tok, leases in granted.items() for lease in leases
+            if o.call("POST", "/api/v1/play/%s/heartbeat" % lease, token=tok).status != 200]
+    t.check("after kill -9 and a restart every lease answered 201 is live", not lost, lost)
+    again = [o.call("POST", "/api/v1/play", {"title": "movie"}, token=tok).status
+             for tok in users]
+    t.check("... and the limit holds: no user gets a third stream", again == [403] * len(users),
+            again)
+
+
 def main(t):
     for prog in ("ffmpeg", "ffprobe", "openssl", "curl"):
         if not et.have(prog):
@@ -407,11 +544,13 @@ def main(t):
     register(t, o, t.tmp, root)
     r = o.admin("POST", "/admin/v1/titles/other/keys", {"kid": "k1", "key": key_hex})
     t.check_eq("an imported key: 201", r.status, 201)
+    key_listing(t, o, key_hex)
 
     viewer, lease = playback(t, o, edge, root, key_hex)
     expired(t, o, edge, stream_pem, lease)
     admin_users(t, o, viewer, lease)
     subscriptions(t, o)
+    stream_tokens(t, o, edge)
     bad_play(t, o)
     r = o.call("GET", "/metrics", port=o.admin_port)
     m = et.parse_metrics(r.body.decode()) if r.status == 200 else {}
@@ -419,10 +558,13 @@ def main(t):
             m.get("reel_origin_plays_total", 0) >= 5
             and m.get("reel_origin_stream_limit_total", 0) >= 2
             and m.get("reel_origin_key_answers_total", 0) >= 1
-            and "reel_origin_leases" in m and "reel_http_requests_total" in str(m.keys()),
+            and "reel_origin_leases" in m and "reel_http_requests_total" in str(m.keys())
+            and 1 <= m.get("reel_origin_lease_commits_total", 0)
+            <= m.get("reel_origin_plays_total", 0) + 60,
             r.body[:400])
     rotate_keys(t, o, keys)
     restart_keeps_leases(t, root)
+    crash_keeps_answered_leases(t, root)
 
     with open(os.path.join(o.data, "data.mdb"), "rb") as f:
         db = f.read()

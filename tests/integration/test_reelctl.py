@@ -3,9 +3,9 @@
 Every command, its text and --json output (the latter compared with what the
 admin API itself answers), its exit status, and bad input: unknown commands
 and options, missing arguments, bad URLs, wrong tokens, unknown objects,
-config files open to others, HTTPS with and without the origin's CA, names
-that try to drive the terminal, a listing longer than one page, and the bash
-completion.  The binaries come from $REELCTL and $REEL_ORIGIN.
+config files open to others, the origin's HTTPS admin listener with and
+without its CA, names that try to drive the terminal, a listing longer than
+one page, and the bash completion.  The binaries come from $REELCTL and $REEL_ORIGIN.
 """
 
 import datetime
@@ -98,8 +98,9 @@ def help_and_usage(t, ctl):
     for want in ["user list", "user show", "user disable", "user enable", "plan add",
                  "plan list", "plan show", "plan rm", "grant", "title list", "title show",
                  "title rm", "title register", "title add", "job list", "job show",
-                 "job cancel", "job retry", "job logs", "key add", "edge add", "edge list",
-                 "edge show", "edge drain", "edge resume", "edge secret", "edge rm", "steer"]:
+                 "job cancel", "job retry", "job logs", "key add", "key list", "edge add",
+                 "edge list", "edge show", "edge drain", "edge resume", "edge secret", "edge rm",
+                 "steer", "token mint"]:
         t.check("--help lists '%s'" % want, want in names, names)
     t.check("--help gives the exit statuses",
             all(("  %d  " % n) in r.out for n in range(5)) and "not found" in r.out, r.out)
@@ -113,7 +114,7 @@ def help_and_usage(t, ctl):
                 and b.rc == 0 and b.out == a.out and c.rc == 0 and c.out == a.out):
             bad.append((name, a, b, c))
     t.check("every command answers --help, -h and 'help COMMAND' alike", not bad, bad[:2])
-    for group in ("user", "plan", "title", "job", "key"):
+    for group in ("user", "plan", "title", "job", "key", "edge", "token"):
         r = ctl(group, "--help", creds=False)
         t.check("'%s --help' lists its commands" % group,
                 r.rc == 0 and all(ln.startswith("  %s " % group)
@@ -129,6 +130,7 @@ def help_and_usage(t, ctl):
         (["plan", "show"], "missing NAME"),
         (["grant", "someone"], "missing PLAN"),
         (["title", "register", "t1"], "missing MANIFEST"),
+        (["token", "mint", "someone"], "missing TITLE"),
         (["plan", "show", "a", "b"], "unexpected argument 'b'"),
         (["plan", "add", "gold", "--max-height", "720"], "missing --max-streams N"),
         (["grant", "a", "b", "--days", "0"], "--days: expected a whole number in 1..3660"),
@@ -264,6 +266,40 @@ def credentials(t, ctl, o):
         r, "--token: a token has no spaces or control characters"), r)
 
 
+def https(t, ctl, o, cert):
+    """The origin's own HTTPS admin listener ([admin] listen_tls, [tls]'s certificate)."""
+    url = "https://127.0.0.1:%d" % o.admin_tls_port
+    r = ctl("plan", "list", "--url", url)
+    t.check("HTTPS with an unknown CA: exit 1, saying to give --ca",
+            r.rc == FAILED and r.err.startswith("reelctl: %s: " % url) and "--ca" in r.err, r)
+    r = ctl("plan", "list", "--url", url, "--ca", cert)
+    t.check("HTTPS verified with --ca", r.rc == OK, r)
+    r = ctl("plan", "list", "--url", url.replace("127.0.0.1", "localhost"), "--ca", cert)
+    t.check("HTTPS by host name, verified with --ca", r.rc == OK, r)
+    r = ctl("plan", "list", "--url", url, "--insecure")
+    t.check("HTTPS with --insecure", r.rc == OK, r)
+    conf = write(os.path.join(t.tmp, "tls.conf"), "[admin]\nurl = %s\ntoken = %s\nca = %s\n"
+                 % (url, o.admin_token, os.path.basename(cert)))
+    r = ctl("--config", conf, "plan", "list", creds=False)
+    t.check("ca = in the config file (relative to its folder)", r.rc == OK, r)
+    conf = write(os.path.join(t.tmp, "tls2.conf"),
+                 "[admin]\nurl = %s\ntoken = %s\ninsecure = on\n" % (url, o.admin_token))
+    r = ctl("--config", conf, "plan", "list", creds=False)
+    t.check("insecure = on in the config file", r.rc == OK, r)
+    ctx = ssl.create_default_context(cafile=cert)
+    with et.Conn(o.admin_tls_port, timeout=20, tls_ctx=ctx) as c:
+        c.send(et.build_request("GET", "/admin/v1/plans",
+                                [("Authorization", "Bearer " + o.admin_token)]))
+        a = c.read_response("GET")
+    t.check("the HTTPS admin API answers with HSTS and nosniff",
+            a.status == 200 and a.header("Strict-Transport-Security") == "max-age=63072000"
+            and a.header("X-Content-Type-Options") == "nosniff", a)
+    r = et.request(o.admin_port, "GET", "/healthz")
+    t.check("... and the plain admin listener without HSTS",
+            r.status == 200 and r.header("Strict-Transport-Security") is None
+            and r.header("X-Content-Type-Options") == "nosniff", r)
+
+
 class Relay:
     """A TCP relay on 127.0.0.1 to PORT, a thread per connection.  A subclass may wrap the
     accepted socket (wrap) and watch or stop what the client sends (forward)."""
@@ -322,47 +358,6 @@ class Relay:
 
     def close(self):
         self.sock.close()
-
-
-class TlsProxy(Relay):
-    """HTTPS in front of the admin API (which listens on plain HTTP only): accepts TLS on
-    127.0.0.1 with CERT/KEY and relays each connection to PORT."""
-
-    def __init__(self, cert, key, port):
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(cert, key)
-        super().__init__(port)
-
-    def wrap(self, c):
-        return self.ctx.wrap_socket(c, server_side=True)
-
-
-def https(t, ctl, o):
-    cert, key = et.make_cert(t.tmp, "admin-proxy")
-    proxy = TlsProxy(cert, key, o.admin_port)
-    url = "https://127.0.0.1:%d" % proxy.port
-    try:
-        r = ctl("plan", "list", "--url", url)
-        t.check("HTTPS with an unknown CA: exit 1, saying to give --ca",
-                r.rc == FAILED and r.err.startswith("reelctl: %s: " % url) and "--ca" in r.err,
-                r)
-        r = ctl("plan", "list", "--url", url, "--ca", cert)
-        t.check("HTTPS verified with --ca", r.rc == OK, r)
-        r = ctl("plan", "list", "--url", url.replace("127.0.0.1", "localhost"), "--ca", cert)
-        t.check("HTTPS by host name, verified with --ca", r.rc == OK, r)
-        r = ctl("plan", "list", "--url", url, "--insecure")
-        t.check("HTTPS with --insecure", r.rc == OK, r)
-        conf = write(os.path.join(t.tmp, "tls.conf"),
-                     "[admin]\nurl = %s\ntoken = %s\nca = %s\n"
-                     % (url, o.admin_token, os.path.basename(cert)))
-        r = ctl("--config", conf, "plan", "list", creds=False)
-        t.check("ca = in the config file (relative to its folder)", r.rc == OK, r)
-        conf = write(os.path.join(t.tmp, "tls2.conf"),
-                     "[admin]\nurl = %s\ntoken = %s\ninsecure = on\n" % (url, o.admin_token))
-        r = ctl("--config", conf, "plan", "list", creds=False)
-        t.check("insecure = on in the config file", r.rc == OK, r)
-    finally:
-        proxy.close()
 
 
 # ---- plans, users, grants ------------------------------------------------------------
@@ -448,6 +443,8 @@ def users(t, ctl, o):
             and re.search(r"^plan: +none$", r.out, re.M), r)
     r = ctl("user", "show", alice["id"], "--json")
     t.check_eq("user show --json by id is the API's record", r.json(), alice)
+    t.check_eq("... which the origin looks up itself",
+               o.admin("GET", "/admin/v1/users/" + alice["id"]).json, alice)
     r = ctl("user", "show", "nobody@example.com")
     t.check("user show of an unknown user: exit 3",
             r.rc == NOT_FOUND and one_error_line(r, "user 'nobody@example.com': not found"), r)
@@ -563,6 +560,7 @@ def titles(t, ctl, o):
             r.rc == NOT_FOUND and one_error_line(r, "title 'nope': not found"), r)
 
     keys(t, ctl, o)
+    tokens(t, ctl, o)
 
     r = ctl("title", "rm", "t2")
     t.check("title rm", r.rc == OK and r.out == "title 't2' deleted, with its content keys\n"
@@ -610,6 +608,47 @@ def keys(t, ctl, o):
     r = ctl("key", "add", "t1", "k4", "--key", "0011", "--save", failed)
     t.check("an invalid key: exit 2, and no file is left behind",
             r.rc == USAGE and "invalid_key" in r.err and not os.path.exists(failed), r)
+    r = ctl("key", "list", "t1")
+    lines = r.out.splitlines()
+    t.check("key list: a header and the kids in order, the last one current",
+            r.rc == OK and lines[0].split() == ["KID", "CURRENT", "ADDED"]
+            and [ln.split()[:2] for ln in lines[1:]] == [["k1", "no"], ["k2", "no"],
+                                                         ["k3", "yes"]]
+            and all(re.match(r"^\d{4}-\d\d-\d\dT", ln.split()[2]) for ln in lines[1:])
+            and "00112233" not in r.out, r)
+    r = ctl("key", "list", "t1", "--json")
+    t.check_eq("key list --json is the API's answer", r.json(),
+               o.admin("GET", "/admin/v1/titles/t1/keys").json)
+    r = ctl("key", "list", "t2")
+    t.check("key list of a title without keys: exit 3",
+            r.rc == NOT_FOUND and one_error_line(r, "title 't2': not found"), r)
+
+
+def tokens(t, ctl, o):
+    r = ctl("token", "mint", "carol@example.com", "t1", "--ttl", "120")
+    kv = dict(re.findall(r"^(\w[\w ]*?): +(.*)$", r.out, re.M))
+    leases = o.admin("GET", "/admin/v1/users").json["users"][2]
+    t.check("token mint: the token, its edge URL and its lease",
+            r.rc == OK and kv.get("token", "").startswith("v4.public.")
+            and kv.get("url", "").endswith("/s/%s/t1/master.m3u8" % kv.get("token"))
+            and kv.get("lease", "").startswith("l") and r.err == "", (r, leases))
+    r = ctl("token", "mint", "carol@example.com", "t1", "--json")
+    j = r.json() or {}
+    t.check("token mint --json answers the API's grant",
+            r.rc == OK and set(j) >= {"token", "url", "lease", "expires", "max_height"}, r)
+    r = ctl("token", "mint", "carol@example.com", "t1", "--ttl", "59")
+    t.check("token mint --ttl below 60: exit 2 before anything is sent",
+            r.rc == USAGE and "--ttl: expected a whole number in 60..3600" in r.err, r)
+    r = ctl("token", "mint", "nobody@example.com", "t1")
+    t.check("token mint for an unknown user: exit 3",
+            r.rc == NOT_FOUND and one_error_line(r, "user 'nobody@example.com': not found"), r)
+    r = ctl("token", "mint", "carol@example.com", "nope")
+    t.check("token mint for an unknown title: exit 3 naming the title",
+            r.rc == NOT_FOUND and one_error_line(r, "title 'nope': not found"), r)
+    r = ctl("token", "mint", "alice@example.com", "t1")
+    t.check("token mint for a user without a plan: exit 4 with the origin's reason",
+            r.rc == REFUSED and "an active subscription is required (403 no_subscription)"
+            in r.err, r)
 
 
 def paging(t, ctl, o):
@@ -841,12 +880,13 @@ def main(t):
         raise et.Fatal("reelctl not found at %s (set REELCTL)" % CTL)
     ctl = Ctl(t.tmp)
     help_and_usage(t, ctl)
+    cert, key = et.make_cert(t.tmp, "origin")
     edge_port = et.free_port()
-    o = t.origin(edges={"listen": "127.0.0.1:%d" % edge_port})
+    o = t.origin(tls=(cert, key), admin_tls=True, edges={"listen": "127.0.0.1:%d" % edge_port})
     o.edge_port = edge_port
     ctl.origin = o
     credentials(t, ctl, o)
-    https(t, ctl, o)
+    https(t, ctl, o, cert)
     plans(t, ctl, o)
     users(t, ctl, o)
     grants(t, ctl, o)

@@ -147,6 +147,33 @@ static void test_lists(void)
 	CHECK(http_str_ieq((struct http_str){"Keep-Alive", 10}, "keep-alive"));
 }
 
+/* RFC 9110 5.3: a list-based field split over lines is one list; a singleton's lines are counted. */
+static void test_split_fields(void)
+{
+	char buf[64];
+	struct http_str v;
+
+	CHECK_INT(parse("GET / HTTP/1.1\r\nIf-Match: \"a\"\r\nHost: h\r\n"
+			"if-match: \"b\", \"c\"\r\nIf-None-Match: *\r\n"
+			"Authorization: Bearer x\r\nAuthorization: Bearer y\r\n\r\n") > 0,
+		  1);
+	CHECK_INT(req.if_match_lines, 2);
+	CHECK_INT(req.if_none_match_lines, 1);
+	CHECK_INT(req.authorization_lines, 2);
+	CHECK(str_is(req.authorization, "Bearer x")); /* the first; the server refuses two */
+	v = http_field_list(&req, "if-match", req.if_match, req.if_match_lines, buf, sizeof(buf));
+	CHECK(str_is(v, "\"a\", \"b\", \"c\""));
+	v = http_field_list(&req, "if-none-match", req.if_none_match, req.if_none_match_lines, buf,
+			    sizeof(buf));
+	CHECK(str_is(v, "*")); /* one line: the line itself */
+	v = http_field_list(&req, "if-match", req.if_match, req.if_match_lines, buf, 8);
+	CHECK(v.p == NULL && v.len == 0); /* does not fit: malformed, never a cut list */
+	v = http_field_list(&req, "if-match", req.if_match, 3, buf, sizeof(buf));
+	CHECK(v.p == NULL); /* a line REQ did not keep: malformed */
+	CHECK_INT(parse("GET / HTTP/1.1\r\nHost: h\r\n\r\n") > 0, 1);
+	CHECK_INT(req.if_match_lines + req.if_none_match_lines + req.authorization_lines, 0);
+}
+
 int main(void)
 {
 	test_basic();
@@ -157,5 +184,6 @@ int main(void)
 	test_limits();
 	test_forms();
 	test_lists();
+	test_split_fields();
 	return test_done();
 }

@@ -205,9 +205,12 @@ class Origin:
         return cpu_seconds([self.proc.pid])
 
     # -- requests
-    def call(self, method, path, body=None, token=None, port=None, timeout=30, headers=None):
-        """One request; returns (status, parsed JSON or None, raw body)."""
-        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=timeout)
+    def call(self, method, path, body=None, token=None, port=None, timeout=30, source=None,
+             headers=None):
+        """One request (from the loopback address SOURCE if given); returns (status, parsed
+        JSON or None, raw body)."""
+        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=timeout,
+                                          source_address=(source, 0) if source else None)
         headers = dict(headers or {})
         data = None
         if body is not None:
@@ -266,8 +269,10 @@ def with_busy_retry(fn, what, o, tries=200):
 def make_user(o, i):
     email = "bench%05d@example.com" % i
     cred = {"email": email, "password": PASSWORD}
+    # signups are throttled per address: each user signs up from a loopback address of its own
+    source = "127.1.%d.%d" % (i // 250, i % 250 + 1)
     expect("signup " + email, with_busy_retry(
-        lambda: o.call("POST", "/api/v1/signup", cred), "signup", o), (201,), o)
+        lambda: o.call("POST", "/api/v1/signup", cred, source=source), "signup", o), (201,), o)
     r = with_busy_retry(lambda: o.call("POST", "/api/v1/login", cred), "login", o)
     expect("login " + email, r, (200,), o)
     token = r[1]["token"]

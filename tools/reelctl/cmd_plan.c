@@ -53,18 +53,27 @@ static json_t *plan_input(const struct ctl_line *l)
 	return in;
 }
 
-/* 0 when the plan OBJ at PATH does not exist yet, else the exit status after saying why. */
-static int check_absent(struct ctl *c, const char *obj, const char *path)
+/*
+ * PUT the plan IN at PATH: with REPLACE it may replace a plan of that name;
+ * without, If-None-Match: * has the origin create it only, in one step (412
+ * plan_exists when it exists).  0 with the answer in *OUT and whether it
+ * was created, or the exit status after saying why.
+ */
+static int put_plan(struct ctl *c, const char *obj, const char *path, const json_t *in,
+		    bool replace, json_t **out, bool *created)
 {
 	struct ctl_reply r;
 	int status;
 
-	if ((status = ctl_request(c, "GET", path, NULL, &r)) != 0)
+	*out = NULL;
+	if ((status = ctl_request_json(c, obj, "PUT", path, in,
+				       replace ? NULL : "If-None-Match: *", &r)) != 0)
 		return status;
-	if (r.status == 200)
+	*created = r.status == 201;
+	if (r.status == 412 && strcmp(r.error, "plan_exists") == 0)
 		status = ctl_error(CTL_REFUSED, "%s: exists (give --replace to replace it)", obj);
-	else if (r.status != 404 || strcmp(r.error, "unknown_plan") != 0)
-		status = ctl_fail(c, obj, &r);
+	else
+		status = ctl_check(c, obj, &r, out);
 	ctl_reply_free(&r);
 	return status;
 }
@@ -80,11 +89,10 @@ int ctl_plan_add(struct ctl *c, const struct ctl_line *l)
 	ctl_obj(obj, sizeof(obj), "plan", name);
 	if (!ctl_path(path, sizeof(path), obj, PLANS, name, ""))
 		return CTL_USAGE;
-	if (!ctl_opt(l, "replace")->set && (status = check_absent(c, obj, path)) != 0)
-		return status;
 	if (!(in = plan_input(l)))
 		return ctl_error(CTL_FAILED, "out of memory");
-	if ((status = ctl_call_json(c, obj, "PUT", path, in, &plan, &created)) == 0) {
+	status = put_plan(c, obj, path, in, ctl_opt(l, "replace")->set, &plan, &created);
+	if (status == 0) {
 		if (c->json)
 			status = ctl_print_json(c, plan);
 		else

@@ -186,6 +186,23 @@ out:
 	return status;
 }
 
+/* key list ID: the title's content key ids and dates (the keys never leave the origin). */
+int ctl_key_list(struct ctl *c, const struct ctl_line *l)
+{
+	const char *id = l->pos[0];
+	char obj[128], path[1024];
+	json_t *keys = NULL;
+	int status;
+
+	ctl_obj(obj, sizeof(obj), "title", id);
+	if (!ctl_path(path, sizeof(path), obj, TITLES, id, "/keys"))
+		return CTL_USAGE;
+	if ((status = ctl_call(c, obj, "GET", path, NULL, &keys)) == 0)
+		status = ctl_show(c, keys, ctl_view_keys);
+	json_decref(keys);
+	return status;
+}
+
 /* ---- title add ---- */
 
 /* The job body for title ID from L's options and the source (upload UPLOAD, or L's path). */

@@ -1,50 +1,26 @@
 /*
  * user list|show|disable|enable.  A user is named by id (u and 16 hex
- * digits) or email; the admin API takes ids and has no lookup of one
- * account, so an email is found by reading the listing.
+ * digits) or email; the admin API looks either up (GET
+ * /admin/v1/users/USER), so nothing here reads the listing.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "commands.h"
 #include "views.h"
 
-struct find {
-	const char *who;
-	size_t len; /* WHO without surrounding white space */
-	json_t *found;
-};
+#define USERS "/admin/v1/users/"
 
-static bool match(void *arg, json_t *u)
+/* WHO without the white space around it, into BUF. */
+static const char *trimmed(const char *who, char *buf, size_t len)
 {
-	struct find *f = arg;
-	const char *id = ctl_json_str(u, "id"), *email = ctl_json_str(u, "email");
+	size_t n;
 
-	if ((id && strlen(id) == f->len && strncmp(id, f->who, f->len) == 0) ||
-	    (email && strlen(email) == f->len && strncasecmp(email, f->who, f->len) == 0)) {
-		f->found = json_incref(u);
-		return true;
-	}
-	return false;
-}
-
-/* The account WHO (id or email) into *USER (the caller json_decrefs it), or the exit status. */
-static int find_user(struct ctl *c, const char *who, json_t **user)
-{
-	struct find f = {who + strspn(who, " \t"), 0, NULL};
-	char obj[320];
-	int status;
-
-	f.len = strlen(f.who);
-	while (f.len > 0 && (f.who[f.len - 1] == ' ' || f.who[f.len - 1] == '\t'))
-		f.len--;
-	ctl_obj(obj, sizeof(obj), "user", who);
-	if ((status = ctl_pages(c, obj, "/admin/v1/users", "users", match, &f)) != 0)
-		return status;
-	if (!f.found)
-		return ctl_error(CTL_NOT_FOUND, "%s: not found", obj);
-	*user = f.found;
-	return 0;
+	who += strspn(who, " \t");
+	n = strlen(who);
+	while (n > 0 && (who[n - 1] == ' ' || who[n - 1] == '\t'))
+		n--;
+	snprintf(buf, len, "%.*s", (int)n, who);
+	return buf;
 }
 
 int ctl_user_list(struct ctl *c, const struct ctl_line *l)
@@ -54,33 +30,29 @@ int ctl_user_list(struct ctl *c, const struct ctl_line *l)
 
 int ctl_user_show(struct ctl *c, const struct ctl_line *l)
 {
-	json_t *u;
-	int status = find_user(c, l->pos[0], &u);
+	char who[320], obj[352], path[1024];
+	json_t *u = NULL;
+	int status;
 
-	if (status != 0)
-		return status;
-	status = ctl_show(c, u, ctl_view_user);
+	ctl_obj(obj, sizeof(obj), "user", l->pos[0]);
+	if (!ctl_path(path, sizeof(path), obj, USERS, trimmed(l->pos[0], who, sizeof(who)), ""))
+		return CTL_USAGE;
+	if ((status = ctl_call(c, obj, "GET", path, NULL, &u)) == 0)
+		status = ctl_show(c, u, ctl_view_user);
 	json_decref(u);
 	return status;
 }
 
-static int set_disabled(struct ctl *c, const char *who, bool disable)
+static int set_disabled(struct ctl *c, const char *user, bool disable)
 {
-	char obj[320], path[256], esc[128];
-	const char *id = who;
-	json_t *u = NULL, *res = NULL;
+	char who[320], obj[352], path[1024];
+	json_t *res = NULL;
 	int status;
 
-	ctl_obj(obj, sizeof(obj), "user", who);
-	if (!ctl_is_id(who, 'u') && (status = find_user(c, who, &u)) != 0)
-		return status;
-	if (u)
-		id = ctl_json_str(u, "id");
-	if (!id || !ctl_client_escape(id, esc, sizeof(esc))) {
-		status = ctl_error(CTL_FAILED, "%s: the origin gave no usable id", obj);
-		goto out;
-	}
-	snprintf(path, sizeof(path), "/admin/v1/users/%s/%s", esc, disable ? "disable" : "enable");
+	ctl_obj(obj, sizeof(obj), "user", user);
+	if (!ctl_path(path, sizeof(path), obj, USERS, trimmed(user, who, sizeof(who)),
+		      disable ? "/disable" : "/enable"))
+		return CTL_USAGE;
 	if ((status = ctl_call(c, obj, "POST", path, NULL, &res)) != 0)
 		goto out;
 	if (c->json)
@@ -92,7 +64,6 @@ static int set_disabled(struct ctl *c, const char *who, bool disable)
 		ctl_say(c, "%s enabled", obj);
 out:
 	json_decref(res);
-	json_decref(u);
 	return status;
 }
 
@@ -104,4 +75,37 @@ int ctl_user_disable(struct ctl *c, const struct ctl_line *l)
 int ctl_user_enable(struct ctl *c, const struct ctl_line *l)
 {
 	return set_disabled(c, l->pos[0], false);
+}
+
+/*
+ * token mint USER TITLE [--ttl SECONDS]: POST /admin/v1/stream-tokens, a
+ * real play on the user's behalf whose token lives at most --ttl; prints
+ * the token and its edge URL.
+ */
+int ctl_token_mint(struct ctl *c, const struct ctl_line *l)
+{
+	const struct ctl_val *ttl = ctl_opt(l, "ttl");
+	char who[320], obj[352];
+	struct ctl_reply r;
+	json_t *in, *res = NULL;
+	int status;
+
+	ctl_obj(obj, sizeof(obj), "user", l->pos[0]);
+	if (!(in = json_pack("{s:s, s:s}", "user", trimmed(l->pos[0], who, sizeof(who)), "title",
+			     l->pos[1])) ||
+	    (ttl->set && json_object_set_new(in, "ttl", json_integer((json_int_t)ttl->num)) != 0)) {
+		json_decref(in);
+		return ctl_error(CTL_USAGE, "%s: the arguments must be UTF-8 text", obj);
+	}
+	status = ctl_request_json(c, obj, "POST", "/admin/v1/stream-tokens", in, NULL, &r);
+	json_decref(in);
+	if (status != 0)
+		return status;
+	if (strcmp(r.error, "unknown_title") == 0)
+		ctl_obj(obj, sizeof(obj), "title", l->pos[1]); /* what was not found */
+	if ((status = ctl_check(c, obj, &r, &res)) == 0)
+		status = ctl_show(c, res, ctl_view_stream_token);
+	ctl_reply_free(&r);
+	json_decref(res);
+	return status;
 }

@@ -56,6 +56,18 @@ static const struct ctl_opt key_add_opts[] = {
     CTL_OPT_END,
 };
 
+static const struct ctl_opt token_mint_opts[] = {
+    CTL_OPT_UINT("ttl", "seconds the token lives at most, 60..3600 (default 600)", 60, 3600,
+		 false),
+    CTL_OPT_END,
+};
+
+static const char token_mint_help[] =
+    "Plays TITLE on behalf of USER (id or email), to try an edge with a real\n"
+    "token: the user's subscription and the plan's limits apply and the lease\n"
+    "counts against the user's streams.  Prints the token and the edge URL of\n"
+    "the title's master playlist.  The origin logs it with the admin's name.\n";
+
 static const struct ctl_opt edge_add_opts[] = {
     {"cluster", CTL_STR, "NAME", "the edge's cluster (its site)", 0, 0, true},
     CTL_OPT_UINT("capacity", "what the edge can send, in Mb/s", 1, 10000000, true),
@@ -147,6 +159,7 @@ const struct ctl_cmd ctl_commands[] = {
     {"job logs", "JOB", 1, 1, NULL, ctl_job_logs, "show the last lines of a job's log", NULL},
     {"key add", "ID KID", 2, 2, key_add_opts, ctl_key_add,
      "add a content key to a title and make it current", key_add_help},
+    {"key list", "ID", 1, 1, NULL, ctl_key_list, "list a title's content key ids and dates", NULL},
     {"edge add", "NAME URL", 2, 2, edge_add_opts, ctl_edge_add, "register an edge", edge_add_help},
     {"edge list", "", 0, 0, NULL, ctl_edge_list, "list the edges with their state", NULL},
     {"edge show", "EDGE", 1, 1, NULL, ctl_edge_show, "show an edge and its last report", edge_help},
@@ -161,6 +174,8 @@ const struct ctl_cmd ctl_commands[] = {
      "what each edge holds, is sent and waits for, with rates and ETA", NULL},
     {"steer", "ADDRESS TITLE", 2, 2, NULL, ctl_steer,
      "show where a player at an address is sent for a title", steer_help},
+    {"token mint", "USER TITLE", 2, 2, token_mint_opts, ctl_token_mint,
+     "a stream token of a user for a title, to try an edge", token_mint_help},
     {"help", "[COMMAND...]", 0, CTL_MAX_WORDS, NULL, ctl_help, "show the help of a command", NULL},
 };
 

@@ -20,6 +20,7 @@ int ctl_user_list(struct ctl *c, const struct ctl_line *l);
 int ctl_user_show(struct ctl *c, const struct ctl_line *l);
 int ctl_user_disable(struct ctl *c, const struct ctl_line *l);
 int ctl_user_enable(struct ctl *c, const struct ctl_line *l);
+int ctl_token_mint(struct ctl *c, const struct ctl_line *l);
 
 /* cmd_plan.c */
 int ctl_plan_add(struct ctl *c, const struct ctl_line *l);
@@ -34,6 +35,7 @@ int ctl_title_show(struct ctl *c, const struct ctl_line *l);
 int ctl_title_rm(struct ctl *c, const struct ctl_line *l);
 int ctl_title_register(struct ctl *c, const struct ctl_line *l);
 int ctl_key_add(struct ctl *c, const struct ctl_line *l);
+int ctl_key_list(struct ctl *c, const struct ctl_line *l);
 int ctl_title_add(struct ctl *c, const struct ctl_line *l);
 
 /* cmd_job.c */

@@ -96,6 +96,7 @@ int ctl_exit_status(long status, const char *code)
 	case 401:
 	case 403:
 	case 409:
+	case 412:
 		return CTL_REFUSED;
 	case 400:
 	case 413:
@@ -164,6 +165,7 @@ int ctl_fail(struct ctl *c, const char *obj, const struct ctl_reply *r)
 	int status = ctl_exit_status(r->status, r->error);
 	const char *url = ctl_client_url(c->http);
 
+	/* the admin API answers 401 to a token it refuses; its 403s name the refused request */
 	if (r->status == 401 || (r->status == 403 && !r->error[0]))
 		return ctl_error(status, "%s: the admin token from %s was refused (%ld %s)", url,
 				 ctl_client_token_from(c->http), r->status,
@@ -213,20 +215,36 @@ int ctl_call_created(struct ctl *c, const char *obj, const char *method, const c
 	return status;
 }
 
+int ctl_request_json(struct ctl *c, const char *obj, const char *method, const char *path,
+		     const json_t *in, const char *header, struct ctl_reply *r)
+{
+	char *text = json_dumps(in, JSON_COMPACT);
+	struct ctl_body b = {.type = "application/json", .mem = text, .len = text ? strlen(text) : 0,
+			     .fd = -1, .header = header};
+	int status;
+
+	if (!text)
+		return ctl_error(CTL_USAGE, "%s: the arguments must be UTF-8 text", obj);
+	status = ctl_request(c, method, path, &b, r);
+	free(text);
+	return status;
+}
+
 int ctl_call_json(struct ctl *c, const char *obj, const char *method, const char *path,
 		  const json_t *in, json_t **out, bool *created)
 {
-	char *text = json_dumps(in, JSON_COMPACT);
-	struct ctl_body b = {
-	    .type = "application/json", .mem = text, .len = text ? strlen(text) : 0, .fd = -1};
-	bool made;
+	struct ctl_reply r;
 	int status;
 
 	*out = NULL;
-	if (!text)
-		return ctl_error(CTL_USAGE, "%s: the arguments must be UTF-8 text", obj);
-	status = ctl_call_created(c, obj, method, path, &b, out, created ? created : &made);
-	free(text);
+	if (created)
+		*created = false;
+	if ((status = ctl_request_json(c, obj, method, path, in, NULL, &r)) != 0)
+		return status;
+	if (created)
+		*created = r.status == 201;
+	status = ctl_check(c, obj, &r, out);
+	ctl_reply_free(&r);
 	return status;
 }
 

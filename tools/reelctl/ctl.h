@@ -21,8 +21,8 @@
 	X(CTL_USAGE, 2, "usage: a bad command line, config or input (the origin's 400, 413, 422)") \
 	X(CTL_NOT_FOUND, 3, "not found: no such user, plan, title, edge or file (404)")            \
 	X(CTL_REFUSED, 4,                                                                          \
-	  "refused: token refused (401, 403), a conflict (409), or a token file "                  \
-	  "open to others")
+	  "refused: token refused (401), request refused (403, 409, 412), or a token "             \
+	  "file open to others")
 
 enum ctl_exit {
 #define X(name, value, meaning) name = value,
@@ -78,6 +78,14 @@ int ctl_request(struct ctl *c, const char *method, const char *path, const struc
  */
 int ctl_try(struct ctl *c, const char *method, const char *path, const struct ctl_body *body,
 	    struct ctl_reply *r, char *err, size_t errlen);
+
+/*
+ * ctl_request with the JSON body IN and HEADER, one more header line
+ * ("If-None-Match: *") or NULL.  OBJ names what IN is about, for the error
+ * when IN cannot be sent.
+ */
+int ctl_request_json(struct ctl *c, const char *obj, const char *method, const char *path,
+		     const json_t *in, const char *header, struct ctl_reply *r);
 
 /* Print the one-line error for the failed answer R about OBJ; return its exit status. */
 int ctl_fail(struct ctl *c, const char *obj, const struct ctl_reply *r);

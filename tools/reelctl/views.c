@@ -424,6 +424,37 @@ int ctl_view_job(FILE *out, const json_t *j)
 	return finish(t, out);
 }
 
+/* ---- content keys, stream tokens ---- */
+
+static void key_row(struct ctl_table *t, const json_t *k)
+{
+	ctl_table_cell(t, ctl_json_str(k, "kid"));
+	ctl_table_cell(t, yes_no(k, "current"));
+	ctl_table_cell(t, ctl_json_str(k, "added"));
+}
+
+int ctl_view_keys(FILE *out, const json_t *list)
+{
+	static const char *const cols[] = {"KID", "CURRENT", "ADDED"};
+
+	return rows(out, list, "keys", cols, 3, key_row);
+}
+
+int ctl_view_stream_token(FILE *out, const json_t *g)
+{
+	struct ctl_table *t = kv_new();
+	char b[32];
+
+	if (!t)
+		return -ENOMEM;
+	kv(t, "token", ctl_json_str(g, "token"));
+	kv(t, "url", ctl_json_str(g, "url"));
+	kv(t, "lease", ctl_json_str(g, "lease"));
+	kv(t, "expires", ctl_json_str(g, "expires"));
+	kv(t, "max height", num(g, "max_height", b, sizeof(b)));
+	return finish(t, out);
+}
+
 /* ---- edges ---- */
 
 /* "N prefixes" of array member KEY of OBJ, or the prefixes themselves when few. */

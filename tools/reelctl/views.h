@@ -31,6 +31,11 @@ int ctl_view_steer(FILE *out, const json_t *steer);
 /* The fill status: a row per edge and title. */
 int ctl_view_fill(FILE *out, const json_t *status);
 
+/* {"title", "keys": [{"kid", "current", "added"}...]} */
+int ctl_view_keys(FILE *out, const json_t *list);
+/* Playback (a minted stream token) */
+int ctl_view_stream_token(FILE *out, const json_t *grant);
+
 /* {"jobs": [Job...], "total"} */
 int ctl_view_jobs(FILE *out, const json_t *list);
 /* Job */
