@@ -1,8 +1,7 @@
 /*
  * Upstream fetches over libcurl's multi interface on a libevent loop (see
- * upstream.h).  libcurl asks for socket interest (sock_cb) and a timer
- * (timer_cb); libevent calls back into curl_multi_socket_action; finished
- * transfers come out of curl_multi_info_read.  Each fetch also keeps an
+ * upstream.h), driven by curl_loop.h, which hands back each finished
+ * transfer (transfer_done).  Each fetch also keeps an
  * idle timer of its own (the read timeout, in milliseconds) and a backoff
  * timer between attempts.
  */
@@ -19,6 +18,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "curl_loop.h"
 #include "httpsig.h"
 
 #define UPSTREAM_MAGIC	      0x55707374U /* "Upst" */
@@ -31,8 +31,8 @@ struct edge_upstream {
 	struct event_base *base;
 	struct edge_upstream_config cfg;
 	const char *path_prefix; /* the path part of cfg.url */
-	CURLM *multi;
-	struct event *timer;
+	struct curl_loop *loop;
+	CURLM *multi; /* the loop's */
 	struct edge_fetch *fetches;
 	unsigned active;
 	CURL *idle[UPSTREAM_IDLE_HANDLES]; /* easy handles kept for the next fetches */
@@ -82,69 +82,6 @@ static uint64_t now_ms(void)
 static struct timeval tv_ms(uint64_t ms)
 {
 	return (struct timeval){(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
-}
-
-/* ---- the loop glue ------------------------------------------------------------ */
-
-static void check_done(struct edge_upstream *u);
-
-static void event_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct edge_upstream *u = arg;
-	int running, flags = (what & EV_READ ? CURL_CSELECT_IN : 0) |
-			     (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
-
-	if (u->magic != UPSTREAM_MAGIC)
-		abort();
-	curl_multi_socket_action(u->multi, fd, flags, &running);
-	check_done(u);
-}
-
-static void timer_event_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct edge_upstream *u = arg;
-	int running;
-
-	if (u->magic != UPSTREAM_MAGIC)
-		abort();
-	curl_multi_socket_action(u->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(u);
-}
-
-static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	struct edge_upstream *u = userp;
-	struct event *ev = socketp;
-	short kind = (short)((what & CURL_POLL_IN ? EV_READ : 0) |
-			     (what & CURL_POLL_OUT ? EV_WRITE : 0) | EV_PERSIST);
-
-	if (what == CURL_POLL_REMOVE) {
-		if (ev) {
-			event_free(ev);
-			curl_multi_assign(u->multi, s, NULL);
-		}
-		return 0;
-	}
-	if (ev) {
-		event_del(ev);
-		event_assign(ev, u->base, s, kind, event_cb, u);
-	} else {
-		if (!(ev = event_new(u->base, s, kind, event_cb, u)))
-			return -1;
-		curl_multi_assign(u->multi, s, ev);
-	}
-	return event_add(ev, NULL);
-}
-
-static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct edge_upstream *u = userp;
-	struct timeval tv;
-
-	if (timeout_ms < 0)
-		return evtimer_del(u->timer);
-	tv = tv_ms((uint64_t)timeout_ms);
-	return evtimer_add(u->timer, &tv);
 }
 
 /* ---- one attempt ------------------------------------------------------------- */
@@ -484,20 +421,13 @@ static void attempt_done(struct edge_fetch *f, CURLcode code)
 	}
 }
 
-static void check_done(struct edge_upstream *u)
+static void transfer_done(void *arg, CURL *easy, CURLcode result)
 {
-	CURLMsg *msg;
-	int left;
+	struct edge_fetch *f = NULL;
 
-	while ((msg = curl_multi_info_read(u->multi, &left)) != NULL) {
-		struct edge_fetch *f = NULL;
-
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&f);
-		if (f && f->magic == FETCH_MAGIC)
-			attempt_done(f, msg->data.result);
-	}
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&f);
+	if (f && f->magic == FETCH_MAGIC)
+		attempt_done(f, result);
 }
 
 static void idle_cb(evutil_socket_t fd, short what, void *arg)
@@ -537,16 +467,12 @@ struct edge_upstream *edge_upstream_new(struct event_base *base,
 	auth = strstr(cfg->url, "://");
 	auth = auth ? auth + 3 : cfg->url;
 	u->path_prefix = strchr(auth, '/') ? strchr(auth, '/') : "";
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(u->multi = curl_multi_init()) ||
-	    !(u->timer = evtimer_new(base, timer_event_cb, u))) {
+	if (!(u->loop = curl_loop_new(base, transfer_done, u))) {
 		edge_upstream_free(u);
 		errno = ENOMEM;
 		return NULL;
 	}
-	curl_multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u);
-	curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u);
+	u->multi = curl_loop_multi(u->loop);
 	curl_multi_setopt(u->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->max_connections);
 	curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, (long)cfg->max_connections);
 	return u;
@@ -560,10 +486,7 @@ void edge_upstream_free(struct edge_upstream *u)
 		fetch_free(u->fetches);
 	while (u->nidle)
 		curl_easy_cleanup(u->idle[--u->nidle]);
-	if (u->multi)
-		curl_multi_cleanup(u->multi);
-	if (u->timer)
-		event_free(u->timer);
+	curl_loop_free(u->loop);
 	u->magic = 0;
 	free(u);
 }

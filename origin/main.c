@@ -27,6 +27,7 @@
 #include "downloads/downloads.h"
 #include "jobs/jobs.h"
 #include "edges/edges.h"
+#include "fill/fill.h"
 #include "keyfiles.h"
 #include "origin_config.h"
 #include "plans/plans.h"
@@ -44,6 +45,7 @@ static struct {
 	struct origin_config cfg;
 	struct store *store;
 	struct keyset stream_keys, license_keys;
+	struct keyset control_keys; /* sign fill requests to the edges */
 	uint8_t master_key[32];
 	struct admin_tokens admins;
 	struct origin_api api; /* every domain's service, for the handlers */
@@ -189,6 +191,40 @@ static void close_keys(void)
 	keyset_free(&M.stream_keys);
 	keyset_free(&M.license_keys);
 	OPENSSL_cleanse(M.master_key, sizeof(M.master_key));
+}
+
+/* The control key set that signs fill requests (docs/fill.md). */
+static int open_control_keys(char *err, size_t errlen)
+{
+	char p[PATH_MAX + 32];
+
+	if (keyset_load(&M.control_keys, data_path(M.cfg.control_keys, "control.keys", p, sizeof(p)),
+			!M.cfg.control_keys[0], "c1", err, errlen) != 0)
+		return -1;
+	M.api.control_keys = &M.control_keys;
+	return 0;
+}
+
+/* SIGHUP: the control key set again; a file with a problem keeps the old keys. */
+static void reload_control_keys(void)
+{
+	struct keyset ks;
+	char p[PATH_MAX + 32], err[1024];
+
+	if (keyset_load(&ks, data_path(M.cfg.control_keys, "control.keys", p, sizeof(p)), false,
+			"c1", err, sizeof(err)) != 0) {
+		log_error("reload: %s; keeping the old control keys", err);
+		return;
+	}
+	keyset_free(&M.control_keys);
+	M.control_keys = ks;
+	log_info("reload: %zu control keys (signing: %s)", ks.n,
+		 paseto_key_kid(keyset_signer(&ks)));
+}
+
+static void close_control_keys(void)
+{
+	keyset_free(&M.control_keys);
 }
 
 static int open_accounts(char *err, size_t errlen)
@@ -350,6 +386,42 @@ static void close_edges(void)
 	edges_free(M.api.edges);
 }
 
+/* The fill scheduler, on the loop, over the registry and the catalog. */
+static int open_fill(char *err, size_t errlen)
+{
+	static char content[PATH_MAX + 16];
+	struct fill_params p = {
+	    .content_dir = content,
+	    .keys = &M.control_keys,
+	    .copies = M.cfg.fill_copies,
+	    .parallel = M.cfg.fill_parallel,
+	    .rate = M.cfg.fill_rate,
+	    .window_start = M.cfg.fill_window_start,
+	    .window_end = M.cfg.fill_window_end,
+	    .rescan_s = (uint32_t)(M.cfg.fill_rescan_ms / 1000),
+	    .backoff_s = (uint32_t)(M.cfg.fill_backoff_ms / 1000),
+	    .backoff_max_s = (uint32_t)(M.cfg.fill_backoff_max_ms / 1000),
+	    .popularity_s = (uint32_t)(M.cfg.fill_popularity_ms / 1000),
+	};
+
+	snprintf(content, sizeof(content), "%s",
+		 data_path(M.cfg.content_dir, "content", content, sizeof(content)));
+	if (!(M.api.fill = fill_new(M.base, M.api.edges, M.api.catalog, &p)))
+		return failed(err, errlen, "fill scheduler");
+	return 0;
+}
+
+static void tick_fill(int64_t now)
+{
+	fill_tick(M.api.fill, now);
+}
+
+static void close_fill(void)
+{
+	fill_free(M.api.fill);
+	M.api.fill = NULL;
+}
+
 /*
  * The web player's files, from [web] root.  The built-in root missing is no
  * web player (logged); a configured one missing, or any root with a
@@ -471,6 +543,14 @@ static void close_loop(void)
 		event_base_free(M.base);
 }
 
+/* A job registered its title: queue it for fill to the edges. */
+static void title_ready_for_fill(void *arg, const char *title, const char *version,
+				 const char *job)
+{
+	if (M.api.fill)
+		fill_title_added(M.api.fill, title, false);
+}
+
 /* Uploads and the job queue; a job's reel-transcode runs on the loop's SIGCHLD. */
 static int open_jobs(char *err, size_t errlen)
 {
@@ -485,6 +565,7 @@ static int open_jobs(char *err, size_t errlen)
 	    .segment_s = M.cfg.jobs_segment,
 	    .threads = M.cfg.jobs_threads,
 	    .now = now_s,
+	    .title_ready = title_ready_for_fill,
 	    .note = log_info,
 	};
 	char dir[PATH_MAX + 32];
@@ -638,6 +719,7 @@ static const struct part {
     /* the state: the store, the key files */
     {.open = open_store, .close = close_store},
     {.open = open_keys, .close = close_keys, .reload = reload_keys},
+    {.open = open_control_keys, .close = close_control_keys, .reload = reload_control_keys},
     /* the domains, each over the store: a new one adds its line here */
     {.open = open_accounts, .close = close_accounts},
     {.open = open_plans, .close = close_plans},
@@ -654,6 +736,7 @@ static const struct part {
     /* the domains that need the loop */
     {.open = open_jobs, .close = close_jobs},
     {.open = open_pool, .close = close_pool},
+    {.open = open_fill, .close = close_fill, .tick = tick_fill},
     {.open = open_commits, .close = close_commits},
     {.open = open_servers, .close = close_servers},
     {.open = open_timer, .close = close_timer},

@@ -103,6 +103,16 @@ static const struct conf_key keys[] = {
     {"edges", "down_after", CONF_DURATION, F(edge_down_after_ms), 1000, 3600000, NULL, NULL},
     {"edges", "interval", CONF_DURATION, F(edge_interval_ms), 1000, 3600000, NULL, NULL},
     {"edges", "fallback_url", CONF_STR, F(edge_fallback_url), 0, 0, NULL, NULL},
+    {"keys", "control_keys", CONF_PATH, F(control_keys), 0, 0, NULL, NULL},
+    {"fill", "copies", CONF_UINT, F(fill_copies), 1, 64, NULL, NULL},
+    {"fill", "parallel", CONF_UINT, F(fill_parallel), 1, 256, NULL, NULL},
+    {"fill", "rate", CONF_SIZE, F(fill_rate), 0, 1ULL << 40, NULL, NULL},
+    {"fill", "window", CONF_STR, F(fill_window), 0, 0, NULL, NULL},
+    {"fill", "rescan", CONF_DURATION, F(fill_rescan_ms), 1000, DAY_MS, NULL, NULL},
+    {"fill", "backoff", CONF_DURATION, F(fill_backoff_ms), 1000, DAY_MS, NULL, NULL},
+    {"fill", "backoff_max", CONF_DURATION, F(fill_backoff_max_ms), 1000, DAY_MS, NULL, NULL},
+    {"fill", "popularity_window", CONF_DURATION, F(fill_popularity_ms), 60000, 366 * DAY_MS, NULL,
+     NULL},
     {"web", "root", CONF_PATH, F(web_root), 0, 0, NULL, NULL},
     {"web", "edge_origins", CONF_CUSTOM, F(web_origins), 0, 0,
      "origins such as https://edge2.example.net, separated by spaces", parse_origins},
@@ -154,6 +164,13 @@ void origin_config_defaults(struct origin_config *cfg)
 	cfg->edge_max_body = 4ULL << 20;
 	cfg->edge_down_after_ms = 10000;
 	cfg->edge_interval_ms = 3000;
+	cfg->fill_copies = 2;
+	cfg->fill_parallel = 4;
+	cfg->fill_rate = 150ULL << 20; /* 1.2 Gb/s, as Open Connect fills a disk appliance */
+	cfg->fill_rescan_ms = 10000;
+	cfg->fill_backoff_ms = 2000;
+	cfg->fill_backoff_max_ms = 300000;
+	cfg->fill_popularity_ms = DAY_MS;
 	snprintf(cfg->web_root, sizeof(cfg->web_root), "%s", REEL_DATADIR "/web");
 	snprintf(cfg->error_log, sizeof(cfg->error_log), "stderr");
 	cfg->level = LOG_LVL_INFO;
@@ -220,6 +237,34 @@ static int parse_origins(const char *v, void *field)
 	return 0;
 }
 
+/* [fill] window "HH:MM-HH:MM" into minutes; "" is always open. */
+static int check_fill(struct origin_config *cfg, const char *name, char *err, size_t errlen)
+{
+	unsigned h1, m1, h2, m2;
+	char end;
+
+	cfg->fill_window_start = cfg->fill_window_end = 0;
+	if (cfg->fill_backoff_max_ms < cfg->fill_backoff_ms) {
+		snprintf(err, errlen, "%s: [fill] backoff_max is shorter than backoff", name);
+		return -1;
+	}
+	if (!cfg->fill_window[0])
+		return 0;
+	if (sscanf(cfg->fill_window, "%u:%u-%u:%u%c", &h1, &m1, &h2, &m2, &end) != 4 || h1 > 23 ||
+	    h2 > 24 || m1 > 59 || m2 > 59 || (h2 == 24 && m2) ||
+	    (h1 == h2 && m1 == m2)) {
+		snprintf(err, errlen,
+			 "%s: [fill] window must be HH:MM-HH:MM (local time, such as 02:00-14:00)",
+			 name);
+		return -1;
+	}
+	cfg->fill_window_start = (int)(h1 * 60 + m1);
+	cfg->fill_window_end = (int)(h2 * 60 + m2) % 1440;
+	if (cfg->fill_window_start == cfg->fill_window_end)
+		cfg->fill_window_end = cfg->fill_window_start + 1440; /* the whole day */
+	return 0;
+}
+
 static int check(struct origin_config *cfg, const char *name, char *err, size_t errlen)
 {
 	size_t n = strlen(cfg->edge_url);
@@ -243,6 +288,8 @@ static int check(struct origin_config *cfg, const char *name, char *err, size_t 
 		return -1;
 	}
 	if (check_edges(cfg, name, err, errlen) != 0)
+		return -1;
+	if (check_fill(cfg, name, err, errlen) != 0)
 		return -1;
 	if (cfg->session_idle_ms > cfg->session_ttl_ms) {
 		snprintf(err, errlen, "%s: [auth] session_idle is longer than session_ttl", name);

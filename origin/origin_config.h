@@ -88,6 +88,13 @@ struct origin_config {
 	uint64_t edge_interval_ms;	    /* the report interval edges are told */
 	char edge_fallback_url[257];	    /* steering's last resort; "" = [playback] edge_url */
 
+	char control_keys[PATH_MAX]; /* key set signing fill requests; "" = in data_dir */
+	uint32_t fill_copies, fill_parallel; /* k per cluster; transfers per edge */
+	uint64_t fill_rate;		     /* bytes/s per edge; 0 = no cap */
+	char fill_window[16];		     /* "HH:MM-HH:MM" local time; "" = always */
+	int fill_window_start, fill_window_end; /* minutes, from fill_window */
+	uint64_t fill_rescan_ms, fill_backoff_ms, fill_backoff_max_ms, fill_popularity_ms;
+
 	char web_root[PATH_MAX]; /* the web player's files (web/web.h); "" = none */
 	char web_origins[1024];	 /* origins besides edge_url's the player fetches media
 				    from, space-separated; "" = none */

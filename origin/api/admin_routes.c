@@ -44,6 +44,8 @@ static const struct api_route routes[] = {
     {HTTP_POST, "/admin/v1/edges/*/resume", api_admin_edge_resume},
     {HTTP_POST, "/admin/v1/edges/*/secret", api_admin_edge_secret},
     {HTTP_GET, "/admin/v1/steer", api_admin_steer},
+    {HTTP_GET, "/admin/v1/fill", api_admin_fill_status},
+    {HTTP_POST, "/admin/v1/fill/*/urgent", api_admin_fill_urgent},
     {HTTP_GET, "/healthz", api_admin_healthz},
     {HTTP_GET, "/metrics", api_admin_metrics},
 };

@@ -57,6 +57,7 @@ struct pwhash_pool;
 struct admin_tokens;
 struct commit_batch;
 struct web;
+struct fill;
 
 /*
  * What the handlers of both APIs work with: one per process, set up by
@@ -84,6 +85,8 @@ struct origin_api {
 	struct metrics *metrics;	   /* the HTTP counters, for /metrics */
 	struct commit_batch *plays;	   /* new leases, answered once committed */
 	struct web *web;		   /* the web player's files; NULL: none */
+	struct fill *fill;		   /* the fill scheduler; NULL: none */
+	const struct keyset *control_keys; /* published: the keys fill requests are signed with */
 
 	/* the origin's counters for /metrics: the loop's own, read by the same thread */
 	uint64_t count[ORIGIN_COUNT_MAX];

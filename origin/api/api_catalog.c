@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
+#include "fill/fill.h"
 #include "hex.h"
 #include "jsonfield.h"
 #include "log.h"
@@ -145,6 +146,8 @@ void api_admin_title_put(struct origin_api *api, struct httpd_exchange *x,
 	}
 	log_info("admin %s: %s title %s version %s", who, created ? "registered" : "updated", id,
 		 json_string_value(json_object_get(rec, "version")));
+	if (api->fill)
+		fill_title_added(api->fill, id, false); /* queued for fill to the edges */
 	api_send_json(x, created ? 201 : 200, rec, NULL);
 out:
 	free(desc);

@@ -249,6 +249,9 @@ api_handler api_admin_upload_create, api_admin_uploads_list, api_admin_upload_ge
 api_handler api_admin_edges_list, api_admin_edge_add, api_admin_edge_get, api_admin_edge_drain,
     api_admin_edge_resume, api_admin_edge_secret, api_admin_edge_delete, api_admin_steer;
 
+/* api_fill.c */
+api_handler api_admin_fill_status, api_admin_fill_urgent;
+
 /* The edge API's handlers (routed in edge_routes.c). */
 /* api_edges.c */
 api_handler api_edge_heartbeat;

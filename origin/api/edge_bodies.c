@@ -65,7 +65,7 @@ static bool prefixes_parse(json_t *a, struct prefix **out, size_t *n)
 int edge_spec_parse(json_t *obj, struct edge_spec *out, struct origin_fail *fail)
 {
 	static const char *const allowed[] = {"name", "url", "cluster", "capacity", "prefixes",
-					      NULL};
+					      "fill_url", NULL};
 	json_t *pre = json_object_get(obj, "prefixes");
 
 	memset(out, 0, sizeof(*out));
@@ -81,6 +81,12 @@ int edge_spec_parse(json_t *obj, struct edge_spec *out, struct origin_fail *fail
 	if (jf_str(obj, "url", out->url, sizeof(out->url)) != 0 || !url_valid(out->url))
 		return refuse(fail, 422, "invalid_edge",
 			      "url must be an http:// or https:// URL of at most 256 bytes, "
+			      "without query");
+	if (json_object_get(obj, "fill_url") &&
+	    (jf_str(obj, "fill_url", out->fill_url, sizeof(out->fill_url)) != 0 ||
+	     !url_valid(out->fill_url)))
+		return refuse(fail, 422, "invalid_edge",
+			      "fill_url must be an http:// or https:// URL of at most 256 bytes, "
 			      "without query");
 	if (jf_uint(obj, "capacity", 1, CAPACITY_MAX, &out->capacity_mbps) != 0)
 		return refuse(fail, 422, "invalid_edge",

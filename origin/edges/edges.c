@@ -83,6 +83,17 @@ static json_t *prefixes_json(const struct prefix *p, size_t n)
 	return a;
 }
 
+/* O (a new reference, or NULL) with ED's fill URL, when it has one. */
+static json_t *with_fill_url(const struct edge *ed, json_t *o)
+{
+	if (o && ed->spec.fill_url[0] &&
+	    json_object_set_new(o, "fill_url", json_string(ed->spec.fill_url)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* ED's record, its secret sealed under MASTER: a new reference, NULL on failure. */
 static json_t *edge_record(const struct edge *ed, const uint8_t master[32])
 {
@@ -94,11 +105,11 @@ static json_t *edge_record(const struct edge *ed, const uint8_t master[32])
 			 sizeof(sealed), &slen) != 0)
 		return NULL;
 	paseto_b64_encode(sealed, slen, b64);
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o*, s:b, s:s, s:I}", "id", ed->id, "name",
+	return with_fill_url(ed, json_pack("{s:s, s:s, s:s, s:s, s:I, s:o*, s:b, s:s, s:I}", "id", ed->id, "name",
 			 ed->spec.name, "url", ed->spec.url, "cluster", ed->spec.cluster, "capacity",
 			 (json_int_t)ed->spec.capacity_mbps, "prefixes",
 			 prefixes_json(ed->spec.prefixes, ed->spec.nprefixes), "draining",
-			 ed->draining, "secret", b64, "created", (json_int_t)ed->created);
+			 ed->draining, "secret", b64, "created", (json_int_t)ed->created));
 }
 
 static int save(struct edges *e, const struct edge *ed)
@@ -151,6 +162,9 @@ static int edge_from_record(struct edges *e, json_t *obj, struct edge **out)
 	    jf_bool(obj, "draining", &ed->draining) != 0 ||
 	    jf_uint(obj, "created", 0, INT64_MAX, &created) != 0 || !json_is_array(pre) ||
 	    !secret || open_secret(e, ed, secret) != 0)
+		goto bad;
+	if (json_object_get(obj, "fill_url") &&
+	    jf_str(obj, "fill_url", ed->spec.fill_url, sizeof(ed->spec.fill_url)) != 0)
 		goto bad;
 	ed->created = (int64_t)created;
 	if (json_array_size(pre) &&
@@ -371,12 +385,12 @@ static const char *const health_names[] = {"ok", "degraded", "failing"};
 /* ED as the admin sees it at NOW (no secret): a new reference, or NULL. */
 static json_t *edge_json(const struct edges *e, const struct edge *ed, int64_t now)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o*, s:b, s:o, s:s}", "id", ed->id,
+	json_t *o = with_fill_url(ed, json_pack("{s:s, s:s, s:s, s:s, s:I, s:o*, s:b, s:o, s:s}", "id", ed->id,
 			      "name", ed->spec.name, "url", ed->spec.url, "cluster",
 			      ed->spec.cluster, "capacity", (json_int_t)ed->spec.capacity_mbps,
 			      "prefixes", prefixes_json(ed->spec.prefixes, ed->spec.nprefixes),
 			      "draining", ed->draining, "created", jf_time(ed->created), "state",
-			      state_of(e, ed, now));
+			      state_of(e, ed, now)));
 	const struct edge_report *r = &ed->rep;
 
 	if (!o || !ed->last_report)

@@ -54,6 +54,7 @@ struct edge_spec {
 	char url[EDGE_URL_MAX + 1]; /* http:// or https://, no trailing / */
 	char cluster[EDGE_CLUSTER_MAX + 1];
 	uint64_t capacity_mbps; /* 1.. */
+	char fill_url[EDGE_URL_MAX + 1]; /* its fill API (docs/fill.md); "" = not filled */
 	struct prefix *prefixes; /* malloc'd: edge_spec_clear() */
 	size_t nprefixes;
 };

@@ -176,12 +176,13 @@ static const char *complete(const char *line)
 
 static void completion(void)
 {
-	CHECK_STR(complete(""), "user\nplan\ngrant\ntitle\njob\nkey\nedge\nsteer\ntoken\nhelp\n");
+	CHECK_STR(complete(""), "user\nplan\ngrant\ntitle\njob\nkey\nedge\nfill\nsteer\ntoken\nhelp\n");
 	CHECK_STR(complete("pl"),
-		  "user\nplan\ngrant\ntitle\njob\nkey\nedge\nsteer\ntoken\nhelp\n"); /* bash filters */
+		  "user\nplan\ngrant\ntitle\njob\nkey\nedge\nfill\nsteer\ntoken\nhelp\n"); /* bash filters */
 	CHECK_STR(complete("key "), "add\nlist\n");
 	CHECK(strncmp(complete("token mint u t --"), "--ttl\n", 6) == 0);
 	CHECK_STR(complete("plan "), "add\nlist\nshow\nrm\n");
+	CHECK_STR(complete("fill "), "status\n");
 	CHECK_STR(complete("--json title "), "list\nshow\nrm\nregister\nadd\n");
 	CHECK(strstr(complete("plan add gold --"), "--max-streams\n") != NULL);
 	CHECK(strstr(complete("plan add gold --"), "--json\n") != NULL);

@@ -292,6 +292,19 @@ int ctl_edge_rm(struct ctl *c, const struct ctl_line *l)
 	return status;
 }
 
+/* ---- fill ---- */
+
+int ctl_fill_status(struct ctl *c, const struct ctl_line *l)
+{
+	json_t *res = NULL;
+	int status = ctl_call(c, "the fill status", "GET", "/admin/v1/fill", NULL, &res);
+
+	if (status == 0)
+		status = ctl_show(c, res, ctl_view_fill);
+	json_decref(res);
+	return status;
+}
+
 /* ---- steer ---- */
 
 int ctl_steer(struct ctl *c, const struct ctl_line *l)

@@ -170,6 +170,8 @@ const struct ctl_cmd ctl_commands[] = {
      "give an edge a new credential, revoking the old", edge_secret_help},
     {"edge rm", "EDGE", 1, 1, NULL, ctl_edge_rm, "remove an edge; its credential is refused",
      edge_help},
+    {"fill status", "", 0, 0, NULL, ctl_fill_status,
+     "what each edge holds, is sent and waits for, with rates and ETA", NULL},
     {"steer", "ADDRESS TITLE", 2, 2, NULL, ctl_steer,
      "show where a player at an address is sent for a title", steer_help},
     {"token mint", "USER TITLE", 2, 2, token_mint_opts, ctl_token_mint,

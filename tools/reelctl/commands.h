@@ -63,6 +63,7 @@ int ctl_edge_resume(struct ctl *c, const struct ctl_line *l);
 int ctl_edge_secret(struct ctl *c, const struct ctl_line *l);
 int ctl_edge_rm(struct ctl *c, const struct ctl_line *l);
 int ctl_steer(struct ctl *c, const struct ctl_line *l);
+int ctl_fill_status(struct ctl *c, const struct ctl_line *l);
 
 /* help.c */
 int ctl_help(struct ctl *c, const struct ctl_line *l);

@@ -558,3 +558,54 @@ int ctl_view_steer(FILE *out, const json_t *steer)
 
 	return rows(out, steer, "choices", cols, 4, choice_row);
 }
+
+/* ---- fill ---- */
+
+/* One row per edge and title of the fill status (GET /admin/v1/fill). */
+int ctl_view_fill(FILE *out, const json_t *status)
+{
+	static const char *const cols[] = {"EDGE", "TITLE", "STATE", "ACTION", ">DONE", ">ETA",
+					   ">RATE", "ERROR"};
+	struct ctl_table *t = ctl_table_new(cols, 8);
+	const json_t *edges = json_object_get(status, "edges");
+
+	for (size_t i = 0; t && i < json_array_size(edges); i++) {
+		const json_t *e = json_array_get(edges, i), *titles = json_object_get(e, "titles");
+		double rate = (double)json_integer_value(json_object_get(e, "rate_bps")) / 1e6;
+
+		if (!json_array_size(titles)) {
+			ctl_table_cell(t, ctl_json_str(e, "name"));
+			ctl_table_cell(t, "-");
+			ctl_table_cell(t, json_is_true(json_object_get(e, "up")) ? "idle" : "down");
+			ctl_table_cell(t, "-");
+			ctl_table_cell(t, "-");
+			ctl_table_cell(t, "-");
+			ctl_table_cellf(t, "%.1f Mb/s", rate);
+			ctl_table_cell(t, ctl_json_str(e, "error"));
+		}
+		for (size_t k = 0; k < json_array_size(titles); k++) {
+			const json_t *x = json_array_get(titles, k), *eta = json_object_get(x, "eta_s");
+			json_int_t b = json_integer_value(json_object_get(x, "bytes")),
+				   d = json_integer_value(json_object_get(x, "bytes_done"));
+			const char *st = ctl_json_str(x, "state");
+
+			ctl_table_cell(t, ctl_json_str(e, "name"));
+			ctl_table_cell(t, ctl_json_str(x, "title"));
+			ctl_table_cell(t, st);
+			ctl_table_cell(t, ctl_json_str(x, "action"));
+			if (strcmp(st, "done") == 0)
+				ctl_table_cell(t, "100%");
+			else if (b > 0)
+				ctl_table_cellf(t, "%d%%", (int)(100.0 * (double)d / (double)b));
+			else
+				ctl_table_cell(t, "-");
+			if (json_is_integer(eta))
+				ctl_table_cellf(t, "%llds", (long long)json_integer_value(eta));
+			else
+				ctl_table_cell(t, "-");
+			ctl_table_cellf(t, "%.1f Mb/s", rate);
+			ctl_table_cell(t, ctl_json_str(x, "error"));
+		}
+	}
+	return finish(t, out);
+}

@@ -28,6 +28,8 @@ int ctl_view_edges(FILE *out, const json_t *list);
 int ctl_view_edge(FILE *out, const json_t *edge);
 /* {"address", "title", "choices": [{"url", "why", "edge", "prefix_len"}...]} */
 int ctl_view_steer(FILE *out, const json_t *steer);
+/* The fill status: a row per edge and title. */
+int ctl_view_fill(FILE *out, const json_t *status);
 
 /* {"title", "keys": [{"kid", "current", "added"}...]} */
 int ctl_view_keys(FILE *out, const json_t *list);
