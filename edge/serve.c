@@ -310,6 +310,7 @@ static int check_token(struct httpd_exchange *x, struct edge_serve *s, const cha
 	const char *tok = r->path.p + 3, *end = r->path.p + r->path.len;
 	const char *slash = memchr(tok, '/', (size_t)(end - tok));
 	const char *title_end = strchr(rel, '/'), *why;
+	time_t now = time(NULL); /* one clock for the token's and the revocations' checks */
 	unsigned h, retry;
 	int rc;
 
@@ -324,7 +325,7 @@ static int check_token(struct httpd_exchange *x, struct edge_serve *s, const cha
 		httpd_error(x, 429, "too many bad stream tokens from this address", hdr, false);
 		return -1;
 	}
-	rc = token_cache_check(s->tokens, s->ring, tok, (size_t)(slash - tok), time(NULL), rel,
+	rc = token_cache_check(s->tokens, s->ring, tok, (size_t)(slash - tok), now, rel,
 			       title_end ? (size_t)(title_end - rel) : strlen(rel), c);
 	if (rc != 0) {
 		metrics_add(&s->slot->token_failures, 1);
@@ -337,13 +338,14 @@ static int check_token(struct httpd_exchange *x, struct edge_serve *s, const cha
 		httpd_error(x, 403, "rendition above the height the plan allows", NULL, false);
 		return -1;
 	}
-	if (s->rev && (why = edge_rev_refused(s->rev, c, (int64_t)time(NULL))) != NULL) {
+	if (!s->rev)
+		return 0;
+	if ((why = edge_rev_refused(s->rev, c, (int64_t)now)) != NULL) {
 		metrics_add(&s->slot->token_failures, 1);
 		httpd_error(x, 403, why, NULL, false);
 		return -1;
 	}
-	if (s->rev)
-		edge_rev_note(s->rev, s->seen, c->lease);
+	edge_rev_note(s->rev, s->seen, c->lease);
 	return 0;
 }
 
