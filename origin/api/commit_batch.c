@@ -4,6 +4,7 @@
  * pool of one, accounts/pwhash_pool.h); when it is done, its waiters are
  * answered and the next batch starts at once if anything is waiting.
  */
+#include "array.h"
 #include "api/commit_batch.h"
 
 #include <errno.h>
@@ -158,15 +159,8 @@ void commit_batch_add(struct commit_batch *b, struct httpd_exchange *x,
 	void *job = NULL;
 	int rc;
 
-	if (bt->n == bt->cap) {
-		size_t cap = bt->cap ? 2 * bt->cap : 64;
-		struct waiter *w = realloc(bt->w, cap * sizeof(*w));
-
-		if (!w)
-			goto now;
-		bt->w = w;
-		bt->cap = cap;
-	}
+	if (array_reserve((void **)&bt->w, &bt->cap, bt->n, sizeof(*bt->w), 64) != 0)
+		goto now;
 	if (!(d = httpd_defer(x)))
 		goto now;
 	bt->w[bt->n++] = (struct waiter){d, answer, item};

@@ -1,4 +1,5 @@
 /* The edge registry: the edges table, credentials, and each edge's state (edges.h). */
+#include "array.h"
 #include "edges/edges_int.h"
 
 #include <errno.h>
@@ -186,15 +187,8 @@ bad:
 
 static int append(struct edges *e, struct edge *ed)
 {
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? 2 * e->cap : 16;
-		struct edge **v = realloc(e->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		e->v = v;
-		e->cap = cap;
-	}
+	if (array_reserve((void **)&e->v, &e->cap, e->n, sizeof(*e->v), 16) != 0)
+		return -ENOMEM;
 	e->v[e->n++] = ed;
 	e->gen++;
 	return 0;

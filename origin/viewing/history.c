@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "jsonfield.h"
 #include "playback/playback.h"
 #include "records.h"
@@ -107,20 +108,6 @@ int history_each_in(struct viewing *v, struct store_txn *t, const char *uid,
 bool viewing_title_in(struct viewing *v, struct store_txn *t, const char *id, struct title_info *ti)
 {
 	return catalog_info_in(v->cat, t, id, ti) == 0;
-}
-
-int viewing_reserve(void **arr, size_t *cap, size_t n, size_t size)
-{
-	size_t more = *cap ? 2 * *cap : 64;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	if (!(p = realloc(*arr, more * size)))
-		return -ENOMEM;
-	*arr = p;
-	*cap = more;
-	return 0;
 }
 
 /* ---- the service ---- */
@@ -388,7 +375,7 @@ static int gather(void *arg, const char *title, const struct watch *w)
 
 	if (l->in_progress && !(w->position > 0))
 		return 0;
-	if (viewing_reserve((void **)&l->v, &l->cap, l->n, sizeof(*l->v)) != 0)
+	if (array_reserve((void **)&l->v, &l->cap, l->n, sizeof(*l->v), 64) != 0)
 		return -ENOMEM;
 	snprintf(l->v[l->n].title, sizeof(l->v[l->n].title), "%s", title);
 	l->v[l->n++].w = *w;

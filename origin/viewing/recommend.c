@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "idmap.h"
 #include "store.h"
 #include "viewing/viewing_int.h"
@@ -230,7 +231,7 @@ static int add_language_title(void *arg, const char *id)
 {
 	struct in_language *l = arg;
 
-	if (viewing_reserve((void **)&l->v, &l->cap, l->n, sizeof(*l->v)) != 0)
+	if (array_reserve((void **)&l->v, &l->cap, l->n, sizeof(*l->v), 64) != 0)
 		return -ENOMEM;
 	snprintf(l->v[l->n].id, sizeof(l->v[l->n].id), "%s", id);
 	l->v[l->n++].plays = popular_plays(l->viewing, id);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "fold.h"
 #include "store.h"
 #include "viewing/viewing_int.h"
@@ -37,7 +38,7 @@ static int add_hit(void *arg, const char *id, enum catalog_match match)
 {
 	struct hits *h = arg;
 
-	if (viewing_reserve((void **)&h->v, &h->cap, h->n, sizeof(*h->v)) != 0)
+	if (array_reserve((void **)&h->v, &h->cap, h->n, sizeof(*h->v), 64) != 0)
 		return -ENOMEM;
 	snprintf(h->v[h->n].id, sizeof(h->v[h->n].id), "%s", id);
 	h->v[h->n].match = match;

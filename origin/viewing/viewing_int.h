@@ -127,13 +127,6 @@ int viewing_count_add_in(struct store_txn *t, unsigned db, const void *key, size
 /* The count (4 bytes, big-endian) VAL[0..VLEN), 0 when it is not one. */
 uint32_t viewing_count_of(const void *val, size_t vlen);
 
-/*
- * Room for element N (of SIZE bytes) in the array *ARR of *CAP elements,
- * which doubles (from 64) when full; *ARR is the caller's to free, whatever
- * the result.  0 or -ENOMEM (the array unchanged).
- */
-int viewing_reserve(void **arr, size_t *cap, size_t n, size_t size);
-
 /* Title ID's name and duration into *TI when it is in the catalog: true, else false. */
 bool viewing_title_in(struct viewing *v, struct store_txn *t, const char *id,
 		      struct title_info *ti);

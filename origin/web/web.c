@@ -18,6 +18,7 @@
  * for several gets the whole file.  A set of files is counted by the
  * answers that send it, so a reload never closes a descriptor in use.
  */
+#include "array.h"
 #include "web/web.h"
 
 #include <dirent.h>
@@ -249,15 +250,8 @@ static struct web_file *add_file(struct loader *l)
 {
 	struct web_set *s = l->set;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 32;
-		struct web_file *p = realloc(s->files, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		s->files = p;
-		s->cap = cap;
-	}
+	if (array_reserve((void **)&s->files, &s->cap, s->n, sizeof(*s->files), 32) != 0)
+		return NULL;
 	s->files[s->n] = (struct web_file){.fd = -1};
 	return &s->files[s->n++];
 }

@@ -1,4 +1,5 @@
 /* Aligned text tables. */
+#include "array.h"
 #include "table.h"
 
 #include <errno.h>
@@ -52,16 +53,9 @@ void ctl_table_cell(struct ctl_table *t, const char *s)
 	size_t len = strlen(s ? s : "-") + 1;
 	char *copy;
 
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 64;
-		char **cells = realloc(t->cells, cap * sizeof(*cells));
-
-		if (!cells) {
-			t->nomem = true;
-			return;
-		}
-		t->cells = cells;
-		t->cap = cap;
+	if (array_reserve((void **)&t->cells, &t->cap, t->n, sizeof(*t->cells), 64) != 0) {
+		t->nomem = true;
+		return;
 	}
 	if (!(copy = malloc(len))) {
 		t->nomem = true;
