@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,16 +278,30 @@ static int spawn(const char *const *argv, const struct job_limits *lim, const in
 {
 	char *args[ARGV_MAX], prop[48];
 	pid_t parent = getpid();
+	sigset_t all, old;
 	int rc;
 
 	if (access(argv[0], X_OK) != 0)
 		return -errno;
 	if ((rc = final_argv(argv, lim, prop, args)) != 0)
 		return rc;
-	if ((*pid = fork()) < 0)
-		return -errno;
+	/*
+	 * Until the child has put its signal handlers back to the defaults, a
+	 * signal to it would run the origin's: libevent's, which writes the
+	 * signal into the pipe the child shares with the origin, so that a job
+	 * cancelled at once (SIGTERM to its group) would drain the origin.
+	 * Signals stay blocked across fork; child_exec() unblocks them once
+	 * its handlers are the defaults.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	*pid = fork();
 	if (*pid == 0)
 		child_exec(args, lim, fds, parent);
+	rc = *pid < 0 ? -errno : 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		return rc;
 	setpgid(*pid, *pid); /* as the child does: whichever runs first */
 	return 0;
 }
