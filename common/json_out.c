@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +16,29 @@ static void put(struct json_out *o, const void *p, size_t n)
 		o->err = -ENOMEM;
 }
 
-/* The run of bytes at S that need no escape: UTF-8 past the controls, but for '"' and '\\'. */
+/* The bytes a string holds as they are: ASCII past the controls, but for '"' and '\\'. */
+static const uint8_t plain_ascii[256] = {
+    [0x20 ... '"' - 1] = 1,
+    ['"' + 1 ... '\\' - 1] = 1,
+    ['\\' + 1 ... 0x7f] = 1,
+};
+
+/* The run of bytes at S that need no escape: plain ASCII and valid UTF-8 sequences. */
 static size_t plain_run(const unsigned char *s, int *err)
 {
 	size_t i = 0, n;
 
-	while (s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') {
-		if (s[i] < 0x80) {
+	for (;;) {
+		while (plain_ascii[s[i]])
 			i++;
-		} else if ((n = utf8_decode(s + i, 4, NULL)) != 0) {
-			i += n;
-		} else {
+		if (s[i] < 0x80)
+			return i; /* the end, or a byte to escape */
+		if (!(n = utf8_decode(s + i, 4, NULL))) {
 			*err = -EILSEQ;
-			break;
+			return i;
 		}
+		i += n;
 	}
-	return i;
 }
 
 /* The escape of the byte C ('"', '\\' or a control character) into SEQ: its length. */
