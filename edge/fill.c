@@ -406,7 +406,9 @@ static void put_done(struct httpd_exchange *x, struct upload *u)
 	o.stored = o.last_hit = edge_record_time();
 	o.mtime = u->mtime ? u->mtime : o.stored / 1000;
 	edge_etag_for(o.sha256, o.etag);
-	rc = edge_cache_tmp_commit(u->fl->cache, u->tmp, u->path.key, &o, m, true, &missing);
+	/* each object durable before it is indexed; the index with the title's manifest */
+	rc = edge_cache_tmp_commit(u->fl->cache, u->tmp, u->path.key, &o, m,
+				   is_manifest ? EDGE_SYNC_INDEX : EDGE_SYNC_DATA, &missing);
 	u->tmp = NULL;
 	manifest_free(m);
 	if (rc == -EPIPE) {
@@ -483,6 +485,8 @@ static void start_upload(struct httpd_exchange *x, struct edge_fill *fl,
 		refuse_store(x, fl, rc);
 		return;
 	}
+	if (u->tmp) /* committed with EDGE_SYNC_DATA: written back as it comes */
+		u->tmp->writeback = true;
 	if (r->content_length == 0) { /* an empty object: nothing to wait for */
 		if (fp->kind == EDGE_FILL_PURGE)
 			purge(x, fl, "", 0);

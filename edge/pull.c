@@ -530,7 +530,7 @@ static int fetch_commit(struct fetch *f)
 	o.mtime = f->mtime ? f->mtime : o.stored / 1000;
 	edge_etag_for(o.sha256, o.etag);
 	f->size = o.size;
-	rc = edge_cache_tmp_commit(f->p->cfg.cache, f->tmp, f->key, &o, m, false, NULL);
+	rc = edge_cache_tmp_commit(f->p->cfg.cache, f->tmp, f->key, &o, m, EDGE_SYNC_NONE, NULL);
 	f->tmp = NULL; /* freed by the commit, whatever it gave */
 	manifest_free(m);
 	if (rc == 0)
