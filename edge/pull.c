@@ -279,8 +279,7 @@ static void close_held(void *arg)
 	free(fd);
 }
 
-/* Give FD to X's answer (httpd_hold): it closes once the answer is sent or dropped. */
-static void hold_fd(struct httpd_exchange *x, int fd)
+void edge_pull_hold_fd(struct httpd_exchange *x, int fd)
 {
 	int *held = malloc(sizeof(*held));
 
@@ -313,7 +312,7 @@ static bool send_head(struct reader *r, struct httpd_exchange *x, uint64_t size)
 		etag[0] = '\0';
 	/* the answer keeps the file open until its last byte is out, whatever happens to R */
 	r->body_fd = r->fd;
-	hold_fd(x, r->fd);
+	edge_pull_hold_fd(x, r->fd);
 	r->fd = -1;
 	x->cache_status = r->cache_status;
 	p->ops->head(p->arg, x, r->key, status, etag, strcmp(r->cache_status, "MISS") != 0);
