@@ -695,60 +695,43 @@ static void close_pool(void)
 	M.api.pool = NULL;
 }
 
-/* The edge API's server on its own listeners. */
-static int open_edge_server(char *err, size_t errlen)
+/*
+ * A server on the *N listeners LS (handed over: *N becomes 0) with the user
+ * API's limits but MAX_BODY, answering with HANDLER: 0 with *SRV, or -1
+ * with "WHAT: strerror" in ERR.
+ */
+static int open_server(struct httpd **srv, struct httpd_listener *ls, int *n, uint64_t max_body,
+		       httpd_handler_fn handler, const char *what, char *err, size_t errlen)
 {
-	struct httpd_limits el = M.cfg.limits;
+	struct httpd_limits l = M.cfg.limits;
 
-	el.max_body = M.cfg.edge_max_body;
-	M.edge_srv = httpd_new(M.base, &el, M.els, M.nels, metrics_slot(M.metrics, 0), M.alog,
-			       origin_edge_handle, &M.api);
-	if (!M.edge_srv)
-		return failed(err, errlen, "edge API server setup");
-	M.nels = 0;
-	httpd_set_warn(M.edge_srv, log_warnx);
+	l.max_body = max_body;
+	*srv = httpd_new(M.base, &l, ls, *n, metrics_slot(M.metrics, 0), M.alog, handler, &M.api);
+	if (!*srv)
+		return failed(err, errlen, what);
+	*n = 0; /* the server owns the sockets now */
+	httpd_set_warn(*srv, log_warnx);
 	return 0;
 }
 
-/* The content endpoint's server on its own listeners: no request bodies. */
-static int open_content_server(char *err, size_t errlen)
-{
-	struct httpd_limits cl = M.cfg.limits;
-
-	cl.max_body = 0;
-	M.content_srv = httpd_new(M.base, &cl, M.cls, M.ncls, metrics_slot(M.metrics, 0), M.alog,
-				  origin_content_handle, &M.api);
-	if (!M.content_srv)
-		return failed(err, errlen, "content endpoint server setup");
-	M.ncls = 0;
-	httpd_set_warn(M.content_srv, log_warnx);
-	return 0;
-}
-
-/* The user API's server on its listeners, and the admin and edge APIs' on their own, if any. */
+/*
+ * The user API's server on its listeners; the edge API's, the content
+ * endpoint's (no request bodies) and the admin API's on their own, if any.
+ */
 static int open_servers(char *err, size_t errlen)
 {
-	struct httpd_limits al = M.cfg.limits;
-
-	M.srv = httpd_new(M.base, &M.cfg.limits, M.ls, M.nls, metrics_slot(M.metrics, 0), M.alog,
-			  origin_api_handle, &M.api);
-	if (!M.srv)
-		return failed(err, errlen, "server setup");
-	M.nls = 0; /* the server owns the sockets now */
-	httpd_set_warn(M.srv, log_warnx);
-	if (M.nels && open_edge_server(err, errlen) != 0)
+	if (open_server(&M.srv, M.ls, &M.nls, M.cfg.limits.max_body, origin_api_handle,
+			"server setup", err, errlen) != 0)
 		return -1;
-	if (M.ncls && open_content_server(err, errlen) != 0)
+	if (M.nels && open_server(&M.edge_srv, M.els, &M.nels, M.cfg.edge_max_body,
+				  origin_edge_handle, "edge API server setup", err, errlen) != 0)
 		return -1;
-	if (!M.nals)
-		return 0;
-	al.max_body = M.cfg.admin_max_body;
-	M.admin_srv = httpd_new(M.base, &al, M.als, M.nals, metrics_slot(M.metrics, 0), M.alog,
-				origin_admin_handle, &M.api);
-	if (!M.admin_srv)
-		return failed(err, errlen, "admin server setup");
-	M.nals = 0;
-	httpd_set_warn(M.admin_srv, log_warnx);
+	if (M.ncls && open_server(&M.content_srv, M.cls, &M.ncls, 0, origin_content_handle,
+				  "content endpoint server setup", err, errlen) != 0)
+		return -1;
+	if (M.nals && open_server(&M.admin_srv, M.als, &M.nals, M.cfg.admin_max_body,
+				  origin_admin_handle, "admin server setup", err, errlen) != 0)
+		return -1;
 	return 0;
 }
 
