@@ -6,8 +6,8 @@ ffprobe and ffmpeg; with no edge up a player is steered to the origin and
 plays from it (its master playlist cut to the plan's height); ranges (206,
 multipart, 416), 304 and HEAD as on an edge; unsigned, wrongly signed, stale
 and replayed requests refused with 401 and their reason; a revoked or
-removed credential refused; path traversal refused; a stopped lease's token
-refused."""
+removed credential refused; path traversal refused; an encrypted title's
+key answered to its token; a stopped lease's token refused."""
 
 import http.client
 import json
@@ -259,6 +259,30 @@ def traversal(t, c, o, root):
                 r.status == want and b"not for edges" not in r.body, (r.status, r.body))
 
 
+def encrypted(t, o, viewer, root):
+    r = o.admin("POST", "/admin/v1/titles/secret/keys", {"kid": "k1"})
+    key_hex = (r.json or {}).get("key", "00" * 16)
+    t.check_eq("a content key for an encrypted title", r.status, 201)
+    ot.make_package(os.path.dirname(root), "secret", key_hex=key_hex, seconds=4)
+    with open(os.path.join(root, "secret", "manifest.json"), "rb") as f:
+        t.check_eq("the encrypted title registered",
+                   o.admin("PUT", "/admin/v1/titles/secret", raw=f.read()).status, 201)
+    r = o.call("POST", "/api/v1/play", {"title": "secret"}, token=viewer)
+    p = r.json or {}
+    t.check("its play is steered to the origin too", r.status == 201
+            and (p.get("steering") or {}).get("why") == "fallback", r.body)
+    url = p.get("url", "")
+    path = url.split(str(o.content_port), 1)[-1].replace("master.m3u8", "key")
+    r = raw_get(o.content_port, path)
+    t.check("<title>/key with the token: the content key itself", r.status == 200
+            and r.body == bytes.fromhex(key_hex)
+            and r.getheader("Cache-Control") == "no-store", (r.status, r.body))
+    ok, err = ffmpeg_plays(url)
+    t.check("ffmpeg plays the encrypted title from the origin (the key by its relative URI)",
+            ok, err)
+    o.call("DELETE", "/api/v1/play/" + p.get("lease", ""), token=viewer)
+
+
 def stopped(t, o, viewer, p, tok_path, seg_path):
     r = o.call("DELETE", "/api/v1/play/" + p.get("lease", ""), token=viewer)
     t.check_eq("stop: 204", r.status, 204)
@@ -308,6 +332,7 @@ def main(t):
     edge_requests(t, c, root)
     refusals(t, c)
     traversal(t, c, o, root)
+    encrypted(t, o, viewer, root)
     stopped(t, o, viewer, p, tok_path, seg_path)
     revoked(t, o, c)
     bad_config(t, o)
