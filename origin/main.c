@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "accounts/accounts.h"
+#include "accounts/throttle.h"
 #include "accounts/pwhash_pool.h"
 #include "admin/admin_tokens.h"
 #include "api/api.h"
@@ -41,6 +42,11 @@
 #include "web/web.h"
 
 #define NSIGNALS 4
+
+/* The content endpoint's bad stream tokens per address: 20 free, then waits up to a minute. */
+#define CONTENT_THROTTLE_SLOTS 4096
+#define CONTENT_THROTTLE_FREE  20
+#define CONTENT_THROTTLE_WAIT  60
 
 static struct {
 	struct origin_config cfg;
@@ -437,15 +443,19 @@ static int open_content(char *err, size_t errlen)
 	if (!M.cfg.content_url[0])
 		return 0;
 	if (!(M.api.content =
-		  content_new(data_path(M.cfg.content_dir, "content", dir, sizeof(dir)))))
+		  content_new(data_path(M.cfg.content_dir, "content", dir, sizeof(dir)))) ||
+	    !(M.api.bad_tokens = throttle_new(CONTENT_THROTTLE_SLOTS, CONTENT_THROTTLE_FREE,
+					      CONTENT_THROTTLE_WAIT)))
 		return failed(err, errlen, "content endpoint");
 	return 0;
 }
 
 static void close_content(void)
 {
+	throttle_free(M.api.bad_tokens);
 	content_free(M.api.content);
 	M.api.content = NULL;
+	M.api.bad_tokens = NULL;
 }
 
 /*

@@ -63,6 +63,7 @@ struct commit_batch;
 struct web;
 struct fill;
 struct content;
+struct throttle;
 
 /*
  * What the handlers of both APIs work with: one per process, set up by
@@ -93,6 +94,7 @@ struct origin_api {
 	struct fill *fill;		   /* the fill scheduler; NULL: none */
 	const struct keyset *control_keys; /* published: the keys fill requests are signed with */
 	struct content *content;	   /* the content endpoint's store; NULL: no endpoint */
+	struct throttle *bad_tokens;	   /* the content endpoint's bad stream tokens per address */
 
 	/* the origin's counters for /metrics: the loop's own, read by the same thread */
 	uint64_t count[ORIGIN_COUNT_MAX];

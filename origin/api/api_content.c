@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "accounts/throttle.h"
 #include "content/content.h"
 #include "http_file.h"
 #include "http_path.h"
@@ -143,6 +144,37 @@ static void player_key(struct origin_api *api, struct httpd_exchange *x, const c
 	api_send_stream_key(api, x, title, token, NULL);
 }
 
+/*
+ * True after answering 429 when X's client address sent too many tokens
+ * that do not verify (each costs an Ed25519 verify), as an edge refuses it.
+ */
+static bool api_bad_tokens_throttled(struct origin_api *api, struct httpd_exchange *x)
+{
+	size_t len;
+	const void *a = api_peer_bytes(x, &len);
+	unsigned wait = throttle_wait(api->bad_tokens, a, len, api->now());
+	char hdr[48];
+
+	if (wait == 0)
+		return false;
+	snprintf(hdr, sizeof(hdr), "Retry-After: %u\r\n", wait);
+	api_error(x, 429, "too_many_requests", "too many bad stream tokens from this address", hdr);
+	return true;
+}
+
+/*
+ * A token that failed with RC: the forged and malformed count against the
+ * address (not counted when the throttle's window is full: -ENOSPC).
+ */
+static void bad_token(struct origin_api *api, struct httpd_exchange *x, int rc)
+{
+	size_t len;
+	const void *a = api_peer_bytes(x, &len);
+
+	if (rc == -EBADMSG || rc == -EINVAL || rc == -ENOKEY)
+		(void)throttle_failure(api->bad_tokens, a, len, api->now());
+}
+
 /* GET /s/<token>/<title>/<path>: a player's, its token checked as an edge checks it. */
 static void content_player(struct origin_api *api, struct httpd_exchange *x)
 {
@@ -158,7 +190,8 @@ static void content_player(struct origin_api *api, struct httpd_exchange *x)
 			  NULL);
 		return;
 	}
-	if (api_bad_content_path(x, (size_t)(slash - r->path.p), rel, sizeof(rel)))
+	if (api_bad_tokens_throttled(api, x) ||
+	    api_bad_content_path(x, (size_t)(slash - r->path.p), rel, sizeof(rel)))
 		return;
 	file = strchr(rel, '/') + 1;
 	rc = playback_stream(api->playback, tok, (size_t)(slash - tok), rel,
@@ -166,6 +199,7 @@ static void content_player(struct origin_api *api, struct httpd_exchange *x)
 	if (rc == 0 && master_rendition_height(file) > c.max_height)
 		rc = -ERANGE;
 	if (rc != 0) {
+		bad_token(api, x, rc);
 		api_refuse(api, x, API_STREAM, rc, NULL);
 		return;
 	}

@@ -4,7 +4,8 @@ reel-origin with a registered edge and a real reel-edge whose [upstream] url
 is the origin's /content.  A package pulled through the edge plays with
 ffprobe and ffmpeg; with no edge up a player is steered to the origin and
 plays from it (its master playlist cut to the plan's height); ranges (206,
-multipart, 416), 304 and HEAD as on an edge; unsigned, wrongly signed, stale
+multipart, 416), 304 and HEAD as on an edge; an address sending bad tokens
+throttled; unsigned, wrongly signed, stale
 and replayed requests refused with 401 and their reason; a revoked or
 removed credential refused; path traversal refused; an encrypted title's
 key answered to its token; a stopped lease's token refused."""
@@ -23,9 +24,10 @@ PLAN = {"title": "Low", "max_streams": 2, "max_height": 360, "downloads": False,
         "max_devices": 1, "max_downloads": 1, "downloads_per_title_year": 1}
 
 
-def raw_get(port, target, headers=None, method="GET"):
-    """One request with TARGET sent as it is (no client-side path normalizing)."""
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+def raw_get(port, target, headers=None, method="GET", source="127.0.0.1"):
+    """One request with TARGET sent as it is (no client-side path normalizing), from the
+    loopback address SOURCE."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=20, source_address=(source, 0))
     try:
         c.putrequest(method, target, skip_accept_encoding=True)
         for k, v in (headers or {}).items():
@@ -162,6 +164,14 @@ def player_answers(t, o, tok_path, root):
             and "title" in (r.json or {}).get("message", ""), r.body)
     r = raw_get(o.content_port, "/s/xxx")
     t.check_eq("a player's path without a title: 404", r.status, 404)
+    statuses = [raw_get(o.content_port, bad + "/360p/" + seg, source="127.0.0.2").status
+                for _ in range(21)]
+    r = raw_get(o.content_port, path, source="127.0.0.2")
+    t.check("21 bad tokens from one address: 403 each, then 429 with Retry-After, even for "
+            "a good token", statuses == [403] * 21 and r.status == 429
+            and int(r.getheader("Retry-After") or 0) >= 1, (statuses, r.status))
+    r = raw_get(o.content_port, path)
+    t.check_eq("... while another address plays on", r.status, 200)
     return path
 
 
