@@ -60,7 +60,8 @@ class Client:
 def setup(t):
     keys, edge_keys, _ = ot.stream_key_files(t.tmp, "s1")
     root = ot.make_package(t.tmp, "movie", seconds=6)
-    cport = et.free_port()
+    cport, tport = et.free_port(), et.free_port()
+    cert, ckey = et.make_cert(t.tmp, "origin")
     odir = os.path.join(t.tmp, "origin")
     os.makedirs(odir)
     o = ot.Origin(odir, **{
@@ -69,8 +70,10 @@ def setup(t):
         "jobs": {"content_dir": root},
         "edges": {"listen": "127.0.0.1:%d" % et.free_port(), "interval": "1s",
                   "down_after": "3s"},
-        "content": {"listen": "127.0.0.1:%d" % cport}})
-    o.content_port = cport
+        "content": {"listen": "127.0.0.1:%d" % cport, "listen_tls": "127.0.0.1:%d" % tport,
+                    "url": "http://127.0.0.1:%d" % cport}})
+    o.sections["tls"] = {"certificate": cert, "key": ckey}
+    o.content_port, o.content_tls_port = cport, tport
     t.origins.append(o)
     o.start()
     t.check_eq("plan", o.admin("PUT", "/admin/v1/plans/low", PLAN).status, 201)
@@ -173,6 +176,21 @@ def player_answers(t, o, tok_path, root):
     r = raw_get(o.content_port, path)
     t.check_eq("... while another address plays on", r.status, 200)
     return path
+
+
+def over_tls(t, o, c, seg_path, root):
+    """The same answers over the content endpoint's HTTPS listener (SSL_sendfile or a buffer)."""
+    base = "https://127.0.0.1:%d" % o.content_tls_port
+    r = et.curl(o.dir, base + seg_path, "-k", "-r", "0-99")
+    t.check("over HTTPS: a player's range, 206 with its 100 bytes",
+            r.status == 206 and len(r.body) == 100, r.summary())
+    with open(os.path.join(root, "movie", "manifest.json"), "rb") as f:
+        manifest = f.read()
+    h = signed(c.id, c.secret, "GET", "/content/movie/manifest.json")
+    args = ["-k"] + [a for k, v in h.items() for a in ("-H", "%s: %s" % (k, v))]
+    r = et.curl(o.dir, base + "/content/movie/manifest.json", *args)
+    t.check("over HTTPS: an edge's signed request, 200 with the file",
+            r.status == 200 and r.body == manifest, r.summary())
 
 
 def through_edge(t, o, edge, p, root):
@@ -331,13 +349,14 @@ def bad_config(t, o):
 
 
 def main(t):
-    for prog in ("ffmpeg", "ffprobe", "openssl"):
+    for prog in ("ffmpeg", "ffprobe", "openssl", "curl"):
         if not et.have(prog):
             raise et.Skip("%s not installed" % prog)
     o, edge, c, root = setup(t)
     viewer = o.user("viewer@example.com", plan="low")
     p, tok_path = steered_to_origin(t, o, viewer)
     seg_path = player_answers(t, o, tok_path, root)
+    over_tls(t, o, c, seg_path, root)
     through_edge(t, o, edge, p, root)
     edge_requests(t, c, root)
     refusals(t, c)
