@@ -163,7 +163,7 @@ def start_origin(t, content, keys):
     net, a = t.net, t.net.addr["origin"]
     odir = os.path.join(t.tmp, "origin")
     os.makedirs(odir)
-    port, edge_port = et.free_port(), et.free_port()
+    port, edge_port, content_port = et.free_port(), et.free_port(), et.free_port()
     o = ot.Origin(odir, **{
         "server": {"listen": "127.0.0.1:%d,%s:%d" % (port, a, port)},
         "playback": {"edge_url": "http://%s:%d" % (a, port)},
@@ -171,9 +171,9 @@ def start_origin(t, content, keys):
         "jobs": {"content_dir": content},
         "fill": {"rescan": "1s", "backoff": "1s", "backoff_max": "2s"},
         "edges": {"listen": "%s:%d" % (a, edge_port), "interval": "%ds" % INTERVAL,
-                  "down_after": "%ds" % DOWN_AFTER,
-                  "fallback_url": "http://%s:%d/content" % (a, port)}})
-    o.edge_port = edge_port
+                  "down_after": "%ds" % DOWN_AFTER},
+        "content": {"listen": "%s:%d" % (a, content_port)}})
+    o.edge_port, o.content_port = edge_port, content_port
     t.origins.append(o)
     with net.at("origin"):
         o.start()
@@ -210,7 +210,7 @@ def start_edge(t, o, name, rec, port, fill_port, edge_keys, control_keys, **extr
         "tokens": {"keys": edge_keys, "require": "on"},
         "origin": {"url": "http://%s:%d" % (oa, o.port), "edge_id": rec["id"],
                    "secret_file": secret, "control_keys": control_keys},
-        "upstream": {"url": "http://%s:%d/content" % (oa, o.port)},
+        "upstream": {"url": "http://%s:%d/content" % (oa, o.content_port)},
         "heartbeat": {"url": "http://%s:%d" % (oa, o.edge_port), "timeout": "1s"},
         "log": {"access_log": os.path.join(t.tmp, name + "-access.log")}})
     e.port = port  # the harness's own port was free in the test's namespace only
@@ -265,6 +265,14 @@ def steered(t, o, client, token, title):
     return s.get("edge"), s.get("why"), s.get("prefix_len")
 
 
+def ffmpeg(t, client, url):
+    """ffmpeg in CLIENT plays URL to the end (as fast as it can)."""
+    with t.net.at(client):
+        return subprocess.run(["ffmpeg", "-v", "error", "-i", url, "-c", "copy", "-f", "null",
+                               "-"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=60)
+
+
 def fetch(t, client, url):
     with t.net.at(client):
         return et.curl(t.tmp, url, "--interface", t.net.addr[client], timeout=10)
@@ -294,10 +302,7 @@ def steer_and_play(t, o, edges, users):
     alts = [x.get("edge") for x in p.get("alternates") or []]
     t.check("... with edge b, whose /24 holds it too, as its first alternate",
             alts[:1] == [b.id], p.get("alternates"))
-    with t.net.at("client-a"):
-        ff = subprocess.run(["ffmpeg", "-v", "error", "-i", p.get("url", ""), "-c", "copy",
-                             "-f", "null", "-"], stdin=subprocess.DEVNULL, capture_output=True,
-                            text=True, timeout=60)
+    ff = ffmpeg(t, "client-a", p.get("url", ""))
     time.sleep(0.7)  # the access log is written within 500 ms
     with open(a.access_log, errors="replace") as f:
         lines = [ln for ln in f if "/s/%s/" % p.get("token") in ln]
@@ -365,7 +370,7 @@ def content_endpoint(t, o, edges, content, title):
     """Whether the origin serves TITLE's manifest to edge c's signature at /content."""
     c = edges["c"]
     target = "/content/%s/manifest.json" % title
-    with t.net.at("c"), et.Conn(o.port, host=t.net.addr["origin"]) as conn:
+    with t.net.at("c"), et.Conn(o.content_port, host=t.net.addr["origin"]) as conn:
         conn.send(et.build_request("GET", target, ot.signed(c.id, c.secret, "GET", target)))
         r = conn.read_response()
     with open(os.path.join(content, title, "manifest.json"), "rb") as f:
@@ -374,9 +379,8 @@ def content_endpoint(t, o, edges, content, title):
 
 def pull_through(t, o, edges, users, content):
     c = edges["c"]
-    if not content_endpoint(t, o, edges, content, c.pulled):
-        print("SKIP: pull-through from the origin: reel-origin has no content endpoint "
-              "(GET /content/<title>/<path>) yet", flush=True)
+    if not t.check("the origin's content endpoint answers edge c's signed request for %s" %
+                   c.pulled, content_endpoint(t, o, edges, content, c.pulled)):
         return
     st, p = play(t, o, "client-c", users["client-c"], c.pulled)
     t.check("a play of %s (not on edge c) is 201" % c.pulled, st == 201, p)
@@ -396,8 +400,14 @@ def pull_through(t, o, edges, users, content):
     with t.net.at("c"):
         pulled = c.metrics().get("reel_cache_pull_bytes_total", 0) - before
     t.check("... the bytes came from the origin (%d pulled)" % pulled, pulled >= len(want))
-    t.check("... and edge c still holds %s complete" % c.held,
-            tree(c.store_root, c.held) == tree(content, c.held))
+    ff = ffmpeg(t, "client-c", on_edge(p.get("url", ""), c))
+    t.check("ffmpeg in client c plays all of %s through edge c" % c.pulled,
+            ff.returncode == 0, ff.stderr[-1500:])
+    used = sum(os.path.getsize(os.path.join(d, n)) for d, _, files in os.walk(c.store_root)
+               for n in files)
+    t.check("... and edge c still holds %s complete, within its max_size (%d of %d bytes)" % (
+        c.held, used, c.max_size), tree(c.store_root, c.held) == tree(content, c.held)
+        and used <= c.max_size)
     stop(t, o, "client-c", users["client-c"], p.get("lease", ""))
 
 
@@ -494,6 +504,7 @@ def main(t):
         edges[name] = start_edge(t, o, name, rec, port, fill_port, edge_keys, control_keys,
                                  **extra)
         edges[name].addr, edges[name].secret = net.addr[name], rec["secret"]
+        edges[name].max_size = size * 3 // 2
 
     with net.at("origin"):
         ok = wait_for(lambda: all(edge_titles(o, e.id) == {"movie": "done"}
