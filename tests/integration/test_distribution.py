@@ -487,24 +487,25 @@ def main(t):
     edges, sock = {}, None
     if bgp_ok:
         isp_conf = bird_conf(HOSTS["isp"][0], HOSTS["c"][0], 65001, 65002, V6["isp"], V6["c"],
-                           "none", "all",
-                           "protocol static a4 { ipv4; route %s blackhole; }\n"
-                           "protocol static a6 { ipv6; route %s blackhole; }\n" % ANNOUNCED)
+                             "none", "all",
+                             "protocol static a4 { ipv4; route %s blackhole; }\n"
+                             "protocol static a6 { ipv6; route %s blackhole; }\n" % ANNOUNCED)
         start_bird(t, "isp", isp_conf)
         sock = start_bird(t, "c", bird_conf(HOSTS["c"][0], HOSTS["isp"][0], 65002, 65001,
                                             V6["c"], V6["isp"], "all", "none"))
+    room = size * 3 // 2  # edge c's max_size: one title of the two
     for name in ("a", "b", "c"):
         port, fill_port = et.free_port(), et.free_port()
         rec = register(t, o, name, prefixes[name], port, fill_port)
         extra = {}
         if name == "c":
-            extra["store"] = {"max_size": str(size * 3 // 2)}  # one title of two
+            extra["store"] = {"max_size": str(room)}
             if sock:
                 extra["bgp"] = {"socket": sock}
         edges[name] = start_edge(t, o, name, rec, port, fill_port, edge_keys, control_keys,
                                  **extra)
         edges[name].addr, edges[name].secret = net.addr[name], rec["secret"]
-        edges[name].max_size = size * 3 // 2
+    edges["c"].max_size = room
 
     with net.at("origin"):
         ok = wait_for(lambda: all(edge_titles(o, e.id) == {"movie": "done"}
