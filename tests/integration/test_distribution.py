@@ -17,7 +17,8 @@ title onboarded is filled complete on every edge that should hold it; edge c
 holds its share of the catalog and serves the rest by pull-through from the
 origin's content endpoint; a prefix the ISP's router announces over BGP to edge
 c's BIRD steers its clients to edge c; a stopped play's token is refused (403)
-by every edge within one heartbeat interval."""
+by every edge within one heartbeat interval; with no edge to take a player,
+it plays from the origin's content endpoint."""
 
 import ctypes
 import os
@@ -452,6 +453,21 @@ def revocation(t, o, edges, users, content):
             len(took) == len(urls), took)
 
 
+def last_resort(t, o, edges, users):
+    """With edge a down and b and c draining, a play goes to the origin's content endpoint."""
+    for n in ("b", "c"):
+        t.check_eq("edge %s drained" % n, admin(t, o, "POST", "/admin/v1/edges/%s/drain" %
+                                                edges[n].id).status, 200)
+    st, p = play(t, o, "client-b", users["client-b"], "movie")
+    s = p.get("steering") or {}
+    t.check("with no edge to take it, client b's play goes to the origin's content endpoint",
+            st == 201 and s.get("why") == "fallback" and p.get("url", "").startswith(
+                "http://%s:%d/s/" % (t.net.addr["origin"], o.content_port)), p)
+    ff = ffmpeg(t, "client-b", p.get("url", ""))
+    t.check("ffmpeg in client b plays it from the origin", ff.returncode == 0, ff.stderr[-1500:])
+    stop(t, o, "client-b", users["client-b"], p.get("lease", ""))
+
+
 # ---- the test ----------------------------------------------------------------------
 
 def main(t):
@@ -526,6 +542,7 @@ def main(t):
     pull_through(t, o, edges, users, content)
     revocation(t, o, edges, users, content)
     failover(t, o, edges, users)
+    last_resort(t, o, edges, users)
 
 
 if __name__ == "__main__":
