@@ -390,6 +390,7 @@ static void close_edges(void)
 static int open_fill(char *err, size_t errlen)
 {
 	static char content[PATH_MAX + 16];
+	char dir[PATH_MAX + 16];
 	struct fill_params p = {
 	    .content_dir = content,
 	    .keys = &M.control_keys,
@@ -405,7 +406,7 @@ static int open_fill(char *err, size_t errlen)
 	};
 
 	snprintf(content, sizeof(content), "%s",
-		 data_path(M.cfg.content_dir, "content", content, sizeof(content)));
+		 data_path(M.cfg.content_dir, "content", dir, sizeof(dir)));
 	if (!(M.api.fill = fill_new(M.base, M.api.edges, M.api.catalog, &p)))
 		return failed(err, errlen, "fill scheduler");
 	return 0;
