@@ -552,6 +552,12 @@ static void title_ready_for_fill(void *arg, const char *title, const char *versi
 		fill_title_added(M.api.fill, title, false);
 }
 
+/* A done job's title: where its fill to the edges stands. */
+static json_t *title_fill_state(void *arg, const char *title, const char *version)
+{
+	return M.api.fill ? fill_title_state(M.api.fill, title, version, now_s()) : NULL;
+}
+
 /* Uploads and the job queue; a job's reel-transcode runs on the loop's SIGCHLD. */
 static int open_jobs(char *err, size_t errlen)
 {
@@ -567,6 +573,7 @@ static int open_jobs(char *err, size_t errlen)
 	    .threads = M.cfg.jobs_threads,
 	    .now = now_s,
 	    .title_ready = title_ready_for_fill,
+	    .title_fill = title_fill_state,
 	    .note = log_info,
 	};
 	char dir[PATH_MAX + 32];
