@@ -403,6 +403,7 @@ static void close_edges(void)
 static int open_fill(char *err, size_t errlen)
 {
 	static char content[PATH_MAX + 16];
+	char dir[PATH_MAX + 16];
 	struct fill_params p = {
 	    .content_dir = content,
 	    .keys = &M.control_keys,
@@ -419,7 +420,7 @@ static int open_fill(char *err, size_t errlen)
 	};
 
 	snprintf(content, sizeof(content), "%s",
-		 data_path(M.cfg.content_dir, "content", content, sizeof(content)));
+		 data_path(M.cfg.content_dir, "content", dir, sizeof(dir)));
 	if (!(M.api.fill = fill_new(M.base, M.api.edges, M.api.catalog, &p)))
 		return failed(err, errlen, "fill scheduler");
 	return 0;
@@ -606,6 +607,12 @@ static void title_ready_for_fill(void *arg, const char *title, const char *versi
 		fill_title_added(M.api.fill, title, false);
 }
 
+/* A done job's title: where its fill to the edges stands. */
+static json_t *title_fill_state(void *arg, const char *title, const char *version)
+{
+	return M.api.fill ? fill_title_state(M.api.fill, title, version, now_s()) : NULL;
+}
+
 /* Uploads and the job queue; a job's reel-transcode runs on the loop's SIGCHLD. */
 static int open_jobs(char *err, size_t errlen)
 {
@@ -621,6 +628,7 @@ static int open_jobs(char *err, size_t errlen)
 	    .threads = M.cfg.jobs_threads,
 	    .now = now_s,
 	    .title_ready = title_ready_for_fill,
+	    .title_fill = title_fill_state,
 	    .note = log_info,
 	};
 	char dir[PATH_MAX + 32];
