@@ -9,15 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hex.h"
+#include "http_cache_policy.h"
+#include "strhash.h"
 
 #define HC_HEAD_MAX (256u << 10) /* bytes of header blocks an entry may have */
 
 void hc_meta_encode(const struct hc_meta *m, uint8_t out[HC_META_LEN])
 {
-	uint16_t status = htole16((uint16_t)m->status), flags = htole16(m->partial ? 1 : 0);
+	uint16_t status = htole16((uint16_t)m->status),
+		 flags = htole16((m->partial ? 1 : 0) | (m->variants ? 2 : 0));
 	uint64_t t[2] = {htole64((uint64_t)m->request_time), htole64((uint64_t)m->response_time)};
 	uint32_t l[2] = {htole32(m->head_len), htole32(m->vary_len)};
 	uint64_t r[2] = {htole64(m->range_first), htole64(m->complete_len)};
@@ -44,13 +48,14 @@ int hc_meta_decode(const uint8_t *p, size_t len, struct hc_meta *m)
 	memcpy(r, p + 28, 16);
 	*m = (struct hc_meta){.status = le16toh(status),
 			      .partial = le16toh(flags) & 1,
+			      .variants = le16toh(flags) & 2,
 			      .request_time = (int64_t)le64toh(t[0]),
 			      .response_time = (int64_t)le64toh(t[1]),
 			      .head_len = le32toh(l[0]),
 			      .vary_len = le32toh(l[1]),
 			      .range_first = le64toh(r[0]),
 			      .complete_len = le64toh(r[1])};
-	if (m->status < 100 || m->status > 999 || (le16toh(flags) & ~1u) ||
+	if (m->status < 100 || m->status > 999 || (le16toh(flags) & ~3u) ||
 	    (uint64_t)m->head_len + m->vary_len > HC_HEAD_MAX)
 		return -EINVAL;
 	return 0;
@@ -64,6 +69,11 @@ void hc_key(const char *t, size_t len, char out[HC_KEY_MAX])
 	EVP_Digest(t, len, sha, NULL, EVP_sha256(), NULL);
 	hex_encode(sha, 32, hex);
 	snprintf(out, HC_KEY_MAX, HC_TITLE "/%.2s/%s", hex, hex);
+}
+
+void hc_variant_key(const char *key, const char *vary, size_t len, char out[HC_KEY_MAX])
+{
+	snprintf(out, HC_KEY_MAX, "%s-%u", key, (unsigned)(str_hash_n(vary, len) % HC_VARIANTS));
 }
 
 /* The record of KEY and its meta: 0, -ENOENT, -EIO. */
@@ -144,26 +154,31 @@ static int write_body(struct edge_cache *c, struct edge_tmp *t, const struct hc_
 	return rc;
 }
 
-int hc_entry_store(struct edge_cache *c, const char *key, struct hc_meta *m, const char *head,
-		   size_t hlen, const char *vary, size_t vlen, const struct hc_body *b)
+int hc_entry_begin(struct edge_cache *c, struct edge_tmp **t)
 {
-	struct edge_object o = {.origin = EDGE_ORIGIN_PULL};
-	uint8_t meta[HC_META_LEN];
-	struct edge_tmp *t = NULL;
+	return edge_cache_tmp_open(c, HC_TITLE, 0, t);
+}
+
+int hc_entry_head(struct edge_cache *c, struct edge_tmp *t, struct hc_meta *m, const char *head,
+		  size_t hlen, const char *vary, size_t vlen)
+{
 	int rc;
 
 	if (hlen + vlen > HC_HEAD_MAX)
 		return -E2BIG;
 	m->head_len = (uint32_t)hlen;
 	m->vary_len = (uint32_t)vlen;
-	if ((rc = edge_cache_tmp_open(c, HC_TITLE, hlen + vlen + b->len, &t)) != 0)
-		return rc;
-	if ((rc = edge_cache_tmp_write(c, t, head, hlen)) != 0 ||
-	    (vlen && (rc = edge_cache_tmp_write(c, t, vary, vlen)) != 0) ||
-	    (rc = write_body(c, t, b)) != 0) {
-		edge_cache_tmp_abort(c, t);
-		return rc;
-	}
+	if ((rc = edge_cache_tmp_write(c, t, head, hlen)) == 0 && vlen)
+		rc = edge_cache_tmp_write(c, t, vary, vlen);
+	return rc;
+}
+
+int hc_entry_commit(struct edge_cache *c, struct edge_tmp *t, const char *key,
+		    const struct hc_meta *m)
+{
+	struct edge_object o = {.origin = EDGE_ORIGIN_PULL};
+	uint8_t meta[HC_META_LEN];
+
 	o.size = t->written;
 	edge_cache_tmp_digest(t, o.sha256);
 	edge_etag_for(o.sha256, o.etag);
@@ -173,7 +188,91 @@ int hc_entry_store(struct edge_cache *c, const char *key, struct hc_meta *m, con
 	return edge_cache_tmp_commit(c, t, key, &o, NULL, false, NULL);
 }
 
+int hc_entry_store(struct edge_cache *c, const char *key, struct hc_meta *m, const char *head,
+		   size_t hlen, const char *vary, size_t vlen, const struct hc_body *b)
+{
+	struct edge_tmp *t = NULL;
+	int rc;
+
+	if (hlen + vlen > HC_HEAD_MAX)
+		return -E2BIG;
+	if ((rc = hc_entry_begin(c, &t)) != 0)
+		return rc;
+	if ((rc = hc_entry_head(c, t, m, head, hlen, vary, vlen)) != 0 ||
+	    (rc = write_body(c, t, b)) != 0) {
+		edge_cache_tmp_abort(c, t);
+		return rc;
+	}
+	return hc_entry_commit(c, t, key, m);
+}
+
+/* Does block H name fields in its Vary (and no "*")?  Then its responses are kept per variant. */
+static bool varies(const char *h, size_t len)
+{
+	struct http_str n, v;
+	size_t pos = 0;
+	bool named = false;
+
+	while (hc_head_next(h, len, &pos, &n, &v)) {
+		if (!http_str_ieq(n, "Vary"))
+			continue;
+		if (memchr(v.p, '*', v.len))
+			return false;
+		named |= v.len > 0;
+	}
+	return named;
+}
+
+/* The target KEY keeps variants: its own entry lists the Vary lines of block H (once). */
+static int store_variant_list(struct edge_cache *c, const char *key, const char *h, size_t len)
+{
+	struct hc_meta m = {.status = 200, .variants = true, .request_time = (int64_t)time(NULL)};
+	struct hc_body none = {"", -1, 0, 0};
+	struct buf list = {0};
+	struct http_str n, v;
+	struct hc_entry e;
+	size_t pos = 0;
+	int rc = 0;
+
+	m.response_time = m.request_time;
+	while (rc == 0 && hc_head_next(h, len, &pos, &n, &v))
+		if (http_str_ieq(n, "Vary"))
+			rc = buf_printf(&list, "Vary: %.*s\r\n", (int)v.len, v.p);
+	if (rc == 0 && hc_entry_open(c, key, &e) == 0) {
+		bool same = e.m.variants && e.m.head_len == list.len &&
+			    memcmp(e.head, list.p, list.len) == 0;
+
+		hc_entry_close(&e);
+		if (same) {
+			buf_free(&list);
+			return 0;
+		}
+	}
+	if (rc == 0)
+		rc = hc_entry_store(c, key, &m, list.p, list.len, "", 0, &none);
+	buf_free(&list);
+	return rc;
+}
+
+int hc_entry_commit_target(struct edge_cache *c, struct edge_tmp *t, const char *key,
+			   const struct hc_meta *m, const char *head, size_t hlen, const char *vary,
+			   size_t vlen, bool listed)
+{
+	bool variant = varies(head, hlen);
+	char vkey[HC_KEY_MAX];
+	int rc;
+
+	if (variant)
+		hc_variant_key(key, vary, vlen, vkey);
+	else if (listed)
+		hc_entry_remove(c, key); /* it varied, not any more: its variants go */
+	if ((rc = hc_entry_commit(c, t, variant ? vkey : key, m)) != 0 || !variant)
+		return rc;
+	return store_variant_list(c, key, head, hlen);
+}
+
 int hc_entry_remove(struct edge_cache *c, const char *key)
 {
-	return edge_cache_remove(c, key, false, NULL, NULL);
+	/* the variants' keys are KEY's with a suffix, and no other target's key starts with KEY */
+	return edge_cache_remove(c, key, true, NULL, NULL);
 }
