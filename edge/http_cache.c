@@ -507,9 +507,8 @@ static int open_stored(struct edge_cache *c, const char *key, const struct http_
 	snprintf(skey, HC_KEY_MAX, "%s", key);
 	if (rc != 0 || !e->m.variants)
 		return rc;
-	rc = hc_vary_capture(e->head, e->m.head_len, req, &cap);
-	if (rc == 0)
-		hc_variant_key(key, cap.p ? cap.p : "", cap.len, skey);
+	if ((rc = hc_vary_capture(e->head, e->m.head_len, req, &cap)) == 0)
+		rc = hc_variant_find(e, key, cap.p ? cap.p : "", cap.len, skey);
 	buf_free(&cap);
 	hc_entry_close(e);
 	return rc == 0 ? hc_entry_open(c, skey, e) : rc;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,11 +70,6 @@ void hc_key(const char *t, size_t len, char out[HC_KEY_MAX])
 	EVP_Digest(t, len, sha, NULL, EVP_sha256(), NULL);
 	hex_encode(sha, 32, hex);
 	snprintf(out, HC_KEY_MAX, HC_TITLE "/%.2s/%s", hex, hex);
-}
-
-void hc_variant_key(const char *key, const char *vary, size_t len, char out[HC_KEY_MAX])
-{
-	snprintf(out, HC_KEY_MAX, "%s-%u", key, (unsigned)(str_hash_n(vary, len) % HC_VARIANTS));
 }
 
 /* The record of KEY and its meta: 0, -ENOENT, -EIO. */
@@ -223,52 +219,115 @@ static bool varies(const char *h, size_t len)
 	return named;
 }
 
-/* The target KEY keeps variants: its own entry lists the Vary lines of block H (once). */
-static int store_variant_list(struct edge_cache *c, const char *key, const char *h, size_t len)
+/* The hash of captured request lines, as the variant list writes it. */
+static void variant_hash(const char *vary, size_t len, char hex[17])
 {
-	struct hc_meta m = {.status = 200, .variants = true, .request_time = (int64_t)time(NULL)};
-	struct hc_body none = {"", -1, 0, 0};
-	struct buf list = {0};
+	snprintf(hex, 17, "%016llx", (unsigned long long)str_hash_n(vary, len));
+}
+
+/* The place N of LIST's variants whose request lines hash to HEX, or -1. */
+static int variant_place(const struct hc_entry *list, const char *hex)
+{
+	const char *b = list->head + list->m.head_len;
 	struct http_str n, v;
-	struct hc_entry e;
 	size_t pos = 0;
-	int rc = 0;
 
-	m.response_time = m.request_time;
-	while (rc == 0 && hc_head_next(h, len, &pos, &n, &v))
-		if (http_str_ieq(n, "Vary"))
-			rc = buf_printf(&list, "Vary: %.*s\r\n", (int)v.len, v.p);
-	if (rc == 0 && hc_entry_open(c, key, &e) == 0) {
-		bool same = e.m.variants && e.m.head_len == list.len &&
-			    memcmp(e.head, list.p, list.len) == 0;
+	while (hc_head_next(b, list->m.vary_len, &pos, &n, &v))
+		if (n.len == 9 && strncasecmp(n.p, "Variant-", 8) == 0 && n.p[8] >= '0' &&
+		    n.p[8] < '0' + HC_VARIANTS && v.len == 16 && memcmp(v.p, hex, 16) == 0)
+			return n.p[8] - '0';
+	return -1;
+}
 
-		hc_entry_close(&e);
-		if (same) {
-			buf_free(&list);
-			return 0;
-		}
+int hc_variant_find(const struct hc_entry *list, const char *key, const char *vary, size_t len,
+		    char out[HC_KEY_MAX])
+{
+	char hex[17];
+	int n;
+
+	variant_hash(vary, len, hex);
+	if ((n = variant_place(list, hex)) >= 0) {
+		snprintf(out, HC_KEY_MAX, "%s-%d", key, n);
+		return 0;
 	}
-	if (rc == 0)
-		rc = hc_entry_store(c, key, &m, list.p, list.len, "", 0, &none);
-	buf_free(&list);
-	return rc;
+	snprintf(out, HC_KEY_MAX, "%s-%s", key, hex);
+	return -ENOENT;
+}
+
+/*
+ * The variant list of KEY with the Vary lines of block H and the variant
+ * HEX: its place (the one it had, a free one, else the one HEX names), into
+ * *N, and the list's blocks into HEAD and PLACES.  True when the list
+ * changes.
+ */
+static bool variant_list(struct edge_cache *c, const char *key, const char *h, size_t len,
+			 const char *hex, int *n, struct buf *head, struct buf *places)
+{
+	char had[HC_VARIANTS][17] = {{0}};
+	struct http_str name, v;
+	struct hc_entry list;
+	size_t pos = 0;
+	bool same = false;
+
+	while (hc_head_next(h, len, &pos, &name, &v))
+		if (http_str_ieq(name, "Vary"))
+			buf_printf(head, "Vary: %.*s\r\n", (int)v.len, v.p);
+	if (hc_entry_open(c, key, &list) == 0) {
+		const char *b = list.head + list.m.head_len;
+
+		same = list.m.variants && list.m.head_len == head->len &&
+		       memcmp(list.head, head->p ? head->p : "", head->len) == 0;
+		pos = 0;
+		while (same && hc_head_next(b, list.m.vary_len, &pos, &name, &v))
+			if (name.len == 9 && name.p[8] >= '0' && name.p[8] < '0' + HC_VARIANTS &&
+			    v.len == 16)
+				snprintf(had[name.p[8] - '0'], 17, "%.16s", v.p);
+		hc_entry_close(&list);
+	}
+	*n = -1;
+	for (int i = 0; i < HC_VARIANTS && *n < 0; i++)
+		if (strcmp(had[i], hex) == 0)
+			*n = i;
+	if (same && *n >= 0)
+		return false; /* listed already */
+	for (int i = 0; i < HC_VARIANTS && *n < 0; i++)
+		if (!had[i][0])
+			*n = i;
+	if (*n < 0)
+		*n = (int)(strtoull(hex, NULL, 16) % HC_VARIANTS); /* full: one of them goes */
+	snprintf(had[*n], 17, "%s", hex);
+	for (int i = 0; i < HC_VARIANTS; i++)
+		if (had[i][0])
+			buf_printf(places, "Variant-%d: %s\r\n", i, had[i]);
+	return true;
 }
 
 int hc_entry_commit_target(struct edge_cache *c, struct edge_tmp *t, const char *key,
 			   const struct hc_meta *m, const char *head, size_t hlen, const char *vary,
 			   size_t vlen, bool listed)
 {
-	bool variant = varies(head, hlen);
-	char vkey[HC_KEY_MAX];
-	int rc;
+	struct hc_meta lm = {.status = 200, .variants = true, .request_time = (int64_t)time(NULL)};
+	struct hc_body none = {"", -1, 0, 0};
+	struct buf lhead = {0}, places = {0};
+	char hex[17], vkey[HC_KEY_MAX];
+	bool changes;
+	int rc, n;
 
-	if (variant)
-		hc_variant_key(key, vary, vlen, vkey);
-	else if (listed)
-		hc_entry_remove(c, key); /* it varied, not any more: its variants go */
-	if ((rc = hc_entry_commit(c, t, variant ? vkey : key, m)) != 0 || !variant)
-		return rc;
-	return store_variant_list(c, key, head, hlen);
+	if (!varies(head, hlen)) {
+		if (listed)
+			hc_entry_remove(c, key); /* it varied, not any more: its variants go */
+		return hc_entry_commit(c, t, key, m);
+	}
+	variant_hash(vary, vlen, hex);
+	changes = variant_list(c, key, head, hlen, hex, &n, &lhead, &places);
+	snprintf(vkey, sizeof(vkey), "%s-%d", key, n);
+	lm.response_time = lm.request_time;
+	if ((rc = hc_entry_commit(c, t, vkey, m)) == 0 && changes)
+		rc = hc_entry_store(c, key, &lm, lhead.p ? lhead.p : "", lhead.len,
+				    places.p ? places.p : "", places.len, &none);
+	buf_free(&lhead);
+	buf_free(&places);
+	return rc;
 }
 
 int hc_entry_remove(struct edge_cache *c, const char *key)

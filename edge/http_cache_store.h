@@ -13,12 +13,12 @@
  * a partial entry: one piece, its first byte and the whole length.
  *
  * A target whose responses vary (a Vary other than "*") keeps up to
- * HC_VARIANTS of them: each under the variant key "<key>-<n>", N from the
- * request lines its Vary names (normalized, hc_vary_capture), and under
- * the target's own key a variant list: an entry with only the Vary lines
- * as its head block, which tells a request which variant key is its.
- * Two request lines that map to the same N share a place: the later
- * response replaces the earlier.
+ * HC_VARIANTS of them, each under a variant key "<key>-<n>", and under
+ * the target's own key a variant list: an entry whose head block holds
+ * the Vary lines and whose second block names, for each place N, the
+ * hash of the (normalized, hc_vary_capture) request lines its response
+ * was chosen by ("Variant-N: <16 hex>").  A new variant takes a free
+ * place, else replaces the one its hash names.
  *
  * Ownership: every output (OUT, BUF, *N and the like) is the caller's
  * storage, written by the call; a call that allocates says so and who frees
@@ -56,8 +56,6 @@ void hc_key(const char *t, size_t len, char out[HC_KEY_MAX]);
 
 #define HC_VARIANTS 8 /* stored responses per target at most, when they vary */
 
-/* The variant key of KEY for the captured request lines VARY[0..LEN) into OUT. */
-void hc_variant_key(const char *key, const char *vary, size_t len, char out[HC_KEY_MAX]);
 
 /* A stored response opened for answering. */
 struct hc_entry {
@@ -76,6 +74,14 @@ int hc_entry_open(struct edge_cache *c, const char *key, struct hc_entry *e);
 
 /* Close E's file and free its head.  A zeroed or closed entry does nothing. */
 void hc_entry_close(struct hc_entry *e);
+
+/*
+ * The variant of target KEY that the variant list LIST names for the
+ * captured request lines VARY[0..LEN): 0 and its key in OUT, or -ENOENT
+ * and in OUT a key for the variant that is not stored (a miss's name).
+ */
+int hc_variant_find(const struct hc_entry *list, const char *key, const char *vary, size_t len,
+		    char out[HC_KEY_MAX]);
 
 /* Where the body of a new entry comes from: memory, or a range of a file (a 304's update). */
 struct hc_body {
@@ -112,7 +118,7 @@ int hc_entry_commit(struct edge_cache *c, struct edge_tmp *t, const char *key,
  * Commit T (as hc_entry_commit) as the response of target KEY with the
  * header block HEAD[0..HLEN), chosen by the request lines VARY[0..VLEN)
  * (also the file's blocks): under KEY, or, when HEAD's Vary names fields,
- * under its variant key, KEY's variant list then naming them.  LISTED:
+ * under a variant key, KEY's variant list then naming it.  LISTED:
  * KEY holds a variant list now, whose variants go when HEAD does not vary.
  * 0 or a negative errno (T is freed whatever happens).
  */

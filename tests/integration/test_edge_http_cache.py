@@ -210,6 +210,12 @@ def check_variants(t, edge, o):
                (r.body, r2.body, o.count("/enc")), (b"gzip bytes", b"gzip bytes", 2))
     get(edge, "/enc", headers={"Accept-Encoding": "deflate"})
     t.check_eq("a third variant is fetched", o.count("/enc"), 3)
+    o.routes["/many"] = lambda req: (200, [("Cache-Control", "max-age=60"), ("Vary", "X-V")],
+                                     ("v=%s" % req[2].get("x-v")).encode())
+    for _ in range(2):
+        bodies = [get(edge, "/many", headers={"X-V": str(i)}).body for i in range(8)]
+    t.check_eq("eight variants of one target are all kept",
+               (bodies, o.count("/many")), ([b"v=%d" % i for i in range(8)], 8))
     et.request(edge.port, "DELETE", "/enc")
     get(edge, "/enc", headers=gz)
     get(edge, "/enc")

@@ -167,7 +167,9 @@ static void test_vary_normalized(void)
 	struct http_request a = {.nheaders = 1}, b = {.nheaders = 2}, c = {.nheaders = 1};
 	const char *h = "Vary: Accept-Encoding, X-Token\r\n";
 	struct buf cap = {0}, cap2 = {0};
-	char base[HC_KEY_MAX], k1[HC_KEY_MAX], k2[HC_KEY_MAX];
+	char base[HC_KEY_MAX], k1[HC_KEY_MAX], k2[HC_KEY_MAX], list[128];
+	struct hc_entry none = {.head = "Vary: Accept-Encoding\r\n", .m = {.head_len = 23}};
+	struct hc_entry listed = {0};
 
 	a.headers[0] = (struct http_header){{"Accept-Encoding", 15}, {"GZIP , br", 9}};
 	b.headers[0] = (struct http_header){{"accept-encoding", 15}, {"gzip", 4}};
@@ -178,9 +180,14 @@ static void test_vary_normalized(void)
 	CHECK(hc_vary_match(h, strlen(h), &b, cap.p, cap.len));
 	CHECK_INT(hc_vary_capture(h, strlen(h), &b, &cap2), 0);
 	hc_key("/a", 2, base);
-	hc_variant_key(base, cap.p, cap.len, k1);
-	hc_variant_key(base, cap2.p, cap2.len, k2);
-	CHECK_STR(k1, k2); /* the same variant, the same place */
+	CHECK_INT(hc_variant_find(&none, base, cap.p, cap.len, k1), -ENOENT);
+	snprintf(list, sizeof(list), "Vary: Accept-Encoding\r\nVariant-3: %s\r\n",
+		 k1 + strlen(base) + 1);
+	listed.head = list;
+	listed.m.head_len = 23;
+	listed.m.vary_len = (uint32_t)(strlen(list) - 23);
+	CHECK_INT(hc_variant_find(&listed, base, cap2.p, cap2.len, k2), 0); /* the same variant */
+	CHECK(strcmp(k2 + strlen(base), "-3") == 0 && edge_index_key_ok(k2));
 	CHECK(edge_index_key_ok(k1) && strncmp(k1, base, strlen(base)) == 0);
 	buf_free(&cap2);
 	CHECK_INT(hc_vary_capture(h, strlen(h), &c, &cap2), 0);
