@@ -237,18 +237,6 @@ static void close_fd(void *arg)
 	free(fd);
 }
 
-void hc_hold_fd(struct httpd_exchange *x, int fd)
-{
-	int *held = malloc(sizeof(*held));
-
-	if (!held) {
-		close(fd); /* the answer is cut short then */
-		return;
-	}
-	*held = fd;
-	httpd_hold(x, close_fd, held);
-}
-
 /* Is this stored header line one the answer writes itself (STATUS: the answer's)? */
 static bool answer_writes(const struct hc_answer *a, int status, struct http_str name)
 {

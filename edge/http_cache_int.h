@@ -93,9 +93,6 @@ struct hc_answer {
 bool hc_answer_head(struct httpd_exchange *x, const struct http_request *req,
 		    const struct hc_answer *a, uint64_t *off, uint64_t *len);
 
-/* Give FD to X's answer: it is closed once the answer is sent or dropped (FD too, on ENOMEM). */
-void hc_hold_fd(struct httpd_exchange *x, int fd);
-
 /*
  * The answer from stored entry E (its file passes to the answer): a hit,
  * or with FWD (and FWD_STATUS, DETAIL: may be 0 and NULL) what was asked.

@@ -20,6 +20,7 @@
 
 #include "http_cache_policy.h"
 #include "http_date.h"
+#include "pull.h"
 
 #define XCHG_MAGIC   0x48637867U /* "Hcxg" */
 #define READER_MAGIC 0x48637264U /* "Hcrd" */
@@ -413,7 +414,7 @@ static bool reader_head(struct hc_reader *r, struct httpd_exchange *x, const str
 		return false;
 	}
 	r->body_fd = r->fd;
-	hc_hold_fd(x, r->fd);
+	edge_pull_hold_fd(x, r->fd);
 	r->fd = -1;
 	r->head_sent = true;
 	r->sent = body_off(v->m) + off;
