@@ -66,7 +66,8 @@ void lease_table_free(struct lease_table *lt)
 /* Room for one more changed id: 0 or -ENOMEM. */
 static int room(struct lease_table *lt)
 {
-	return array_reserve((void **)&lt->dirty, &lt->dirty_cap, lt->ndirty, sizeof(*lt->dirty), 64);
+	return array_reserve((void **)&lt->dirty, &lt->dirty_cap, lt->ndirty, sizeof(*lt->dirty),
+			     64);
 }
 
 static void mark(struct lease_table *lt, const char *id)
