@@ -6,6 +6,7 @@
  * passing for each other.
  */
 #include "license.h"
+#include "license_claims.h"
 #include "test.h"
 
 #include <errno.h>
@@ -74,17 +75,6 @@ static char *sign_raw(const struct paseto_key *k, const char *msg)
 		       &tok);
 	free(footer);
 	return tok;
-}
-
-static int claims_equal(const struct license_claims *a, const struct license_claims *b)
-{
-	return strcmp(a->lid, b->lid) == 0 && strcmp(a->user, b->user) == 0 &&
-	       strcmp(a->device, b->device) == 0 && strcmp(a->title, b->title) == 0 &&
-	       strcmp(a->ckid, b->ckid) == 0 &&
-	       memcmp(a->device_key_hash, b->device_key_hash, LICENSE_HASH_LEN) == 0 &&
-	       a->issued == b->issued && a->expires == b->expires && a->window_s == b->window_s &&
-	       a->renewal == b->renewal &&
-	       memcmp(&a->wrapped, &b->wrapped, sizeof(a->wrapped)) == 0;
 }
 
 static void test_device_keys(void)
