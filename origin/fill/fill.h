@@ -37,6 +37,7 @@ struct fill_params {
 	uint32_t rescan_s;		/* ask each edge what it holds this often */
 	uint32_t backoff_s, backoff_max_s; /* retries: first wait, longest wait */
 	uint32_t popularity_s;		   /* the sliding window plays are counted in */
+	bool peer; /* peer fill: an edge copies what a peer of its cluster has */
 };
 
 struct fill;
