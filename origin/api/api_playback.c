@@ -299,8 +299,7 @@ void api_play_stop(struct origin_api *api, struct httpd_exchange *x, const struc
 void api_content_key(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	char title[TITLE_ID_MAX + 1], token[STREAM_TOKEN_MAX + 1], kid[CONTENT_KID_MAX + 1];
-	uint8_t key[CONTENT_KEY_LEN];
-	int want_kid, rc;
+	int want_kid;
 
 	if (!api_param(&p->v[0], title, sizeof(title)) || !title_id_valid(title, strlen(title))) {
 		api_error(x, 404, "unknown_title", "no such title", NULL);
@@ -318,11 +317,15 @@ void api_content_key(struct origin_api *api, struct httpd_exchange *x, const str
 	}
 	/* a kid too long to be one names no key: "" (absent: the current key) */
 	want_kid = api_query(x->req, "kid", kid, sizeof(kid));
-	rc = playback_key(api->playback, title, token,
-			  want_kid > 0	 ? kid
-			  : want_kid < 0 ? ""
-					 : NULL,
-			  api->now(), key);
+	api_send_stream_key(api, x, title, token, want_kid > 0 ? kid : want_kid < 0 ? "" : NULL);
+}
+
+void api_send_stream_key(struct origin_api *api, struct httpd_exchange *x, const char *title,
+			 const char *token, const char *kid)
+{
+	uint8_t key[CONTENT_KEY_LEN];
+	int rc = playback_key(api->playback, title, token, kid, api->now(), key);
+
 	if (rc != 0) {
 		api_refuse(api, x, API_STREAM_KEY, rc, NULL);
 		return;
