@@ -60,6 +60,7 @@ static const struct api_refusal refusals[] = {
 	   "no such lease, or it ended; start the playback again"),
     COUNTED(HEARTBEAT, -ERANGE, 422, "invalid_position", NULL, POSITION_REFUSED),
     REFUSE(STOP, -ENOENT, 404, "unknown_lease", "no such lease, or it ended"),
+    COUNTED(STOP, -ERANGE, 422, "invalid_position", NULL, POSITION_REFUSED),
     COUNTED(STREAM_KEY, -EBADMSG, 401, "invalid_token", "the stream token is not valid",
 	    KEY_REFUSED),
     COUNTED(STREAM_KEY, -ETIMEDOUT, 401, "token_expired", "the stream token has expired",
