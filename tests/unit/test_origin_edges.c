@@ -1,7 +1,7 @@
 /*
  * The edges' building blocks (origin/edges/): CIDR parsing, the
  * longest-prefix-match table against a linear scan over random prefixes,
- * the revocation log's cursors, the nonce cache; and
+ * the revocation log's cursors, the nonce cache, the title index; and
  * steering over a real registry (a temporary store): a scenario step by
  * step, and random reports, drains, clock steps, additions and removals
  * with every answer checked against the documented order computed the
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "edges/edges.h"
+#include "edges/holders.h"
 #include "edges/nonces.h"
 #include "edges/prefixes.h"
 #include "edges/revocations.h"
@@ -205,6 +206,31 @@ static void nonces(void)
 	}
 	CHECK_INT(dup, 0);
 	nonce_cache_free(c);
+}
+
+static void holders(void)
+{
+	static const holders_title one[] = {"a", "b", "c"}, two[] = {"b", "d"};
+	struct holders *h = holders_new();
+	const uint32_t *v;
+	size_t n;
+
+	CHECK(h != NULL);
+	CHECK(holders_change(h, 5, NULL, 0, one, 3) == 0);
+	CHECK(holders_change(h, 2, NULL, 0, one, 3) == 0);
+	CHECK(holders_change(h, 9, NULL, 0, two, 2) == 0);
+	v = holders_of(h, "b", &n);
+	CHECK(n == 3 && v[0] == 2 && v[1] == 5 && v[2] == 9); /* ascending, whatever the order */
+	CHECK(holders_change(h, 5, one, 3, two, 2) == 0);	   /* 5 drops a, c; adds d */
+	v = holders_of(h, "a", &n);
+	CHECK(n == 1 && v[0] == 2);
+	v = holders_of(h, "d", &n);
+	CHECK(n == 2 && v[0] == 5 && v[1] == 9);
+	CHECK(holders_change(h, 2, one, 3, NULL, 0) == 0);
+	CHECK(holders_of(h, "a", &n) == NULL && n == 0);
+	CHECK(holders_of(h, "nobody", &n) == NULL && n == 0);
+	CHECK(holders_among(v, 2, 9) && !holders_among(v, 2, 7));
+	holders_free(h);
 }
 
 /* ---- steering over a registry ---- */
@@ -533,6 +559,7 @@ int main(void)
 	table();
 	revocations();
 	nonces();
+	holders();
 	if (!mkdtemp(tmpl))
 		return 1;
 	snprintf(dir, sizeof(dir), "%s/a", tmpl);
