@@ -483,6 +483,20 @@ size_t edges_count(const struct edges *e)
 	return e->n;
 }
 
+void edges_fill_targets(const struct edges *e, int64_t now,
+			void (*fn)(void *arg, const struct edges_fill_target *t), void *arg)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		const struct edge *ed = e->v[i];
+		struct edges_fill_target t = {ed->id, ed->spec.name, ed->spec.cluster,
+					      ed->spec.fill_url,
+					      !ed->last_report || edges_is_up(e, ed, now)};
+
+		if (ed->spec.fill_url[0])
+			fn(arg, &t);
+	}
+}
+
 size_t edges_up(const struct edges *e, int64_t now)
 {
 	size_t k = 0;

@@ -680,32 +680,26 @@ static struct fedge *edge_get(struct fill *f, const char *id)
 	return e;
 }
 
+/* Edge T of the registry (ARG the fill) is present, with its state. */
+static void edge_seen(void *arg, const struct edges_fill_target *t)
+{
+	struct fedge *e = edge_get(arg, t->id);
+
+	if (!e)
+		return;
+	e->present = true;
+	e->up = t->up; /* down once it has reported and stopped; one that never reported is tried */
+	snprintf(e->url, sizeof(e->url), "%s", t->fill_url);
+	snprintf(e->name, sizeof(e->name), "%s", t->name);
+	snprintf(e->cluster, sizeof(e->cluster), "%s", t->cluster);
+}
+
 /* The registry's edges with a fill URL; up ones are filled. */
 static void edges_refresh(struct fill *f)
 {
-	json_t *list = edges_list(f->edges, f->now), *v;
-	size_t i;
-
 	for (struct fedge *e = f->fedges; e; e = e->next)
 		e->present = e->up = false;
-	json_array_foreach(json_object_get(list, "edges"), i, v) {
-		const char *id = json_string_value(json_object_get(v, "id")),
-			   *url = json_string_value(json_object_get(v, "fill_url")),
-			   *state = json_string_value(json_object_get(v, "state"));
-		struct fedge *e = id && url ? edge_get(f, id) : NULL;
-
-		if (!e)
-			continue;
-		e->present = true;
-		/* down once it has reported and stopped; one that never reported is tried */
-		e->up = (state && strcmp(state, "down") != 0) || !json_object_get(v, "report");
-		snprintf(e->url, sizeof(e->url), "%s", url);
-		snprintf(e->name, sizeof(e->name), "%s",
-			 json_string_value(json_object_get(v, "name")) ?: id);
-		snprintf(e->cluster, sizeof(e->cluster), "%s",
-			 json_string_value(json_object_get(v, "cluster")) ?: "");
-	}
-	json_decref(list);
+	edges_fill_targets(f->edges, f->now, edge_seen, f);
 }
 
 /* Is title T complete in version V on E, as E last said? */
