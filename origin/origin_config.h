@@ -93,7 +93,7 @@ struct origin_config {
 	uint64_t fill_rate;		     /* bytes/s per edge; 0 = no cap */
 	char fill_window[16];		     /* "HH:MM-HH:MM" local time; "" = always */
 	int fill_window_start, fill_window_end; /* minutes, from fill_window */
-	uint64_t fill_rescan_ms, fill_backoff_ms, fill_backoff_max_ms, fill_popularity_ms;
+	uint64_t fill_rescan_ms, fill_backoff_ms, fill_backoff_max_ms;
 
 	char web_root[PATH_MAX]; /* the web player's files (web/web.h); "" = none */
 	char web_origins[1024];	 /* origins besides edge_url's the player fetches media

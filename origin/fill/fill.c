@@ -36,9 +36,9 @@
 #include "log.h"
 #include "manifest.h"
 #include "paseto.h"
+#include "viewing/viewing.h"
 
 #define EMPTY_DIGEST "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"
-#define POP_BUCKETS  24
 #define RESP_MAX     (64u << 20) /* the longest answer kept (a big title's file list) */
 
 struct ftitle {
@@ -50,8 +50,6 @@ struct ftitle {
 	struct timespec mtime;
 	off_t fsize;
 	bool urgent, present; /* present: in the catalog with a package, this pass */
-	uint64_t plays[POP_BUCKETS];
-	int64_t bucket_at[POP_BUCKETS];
 	struct ftitle *next;
 };
 
@@ -190,30 +188,10 @@ static bool title_load(struct fill *f, struct ftitle *t)
 	return true;
 }
 
+/* T's plays in the viewing service's popularity window: placement's order. */
 static uint64_t title_plays(const struct fill *f, const struct ftitle *t)
 {
-	uint64_t n = 0;
-
-	for (int i = 0; i < POP_BUCKETS; i++)
-		if (t->bucket_at[i] && f->now - t->bucket_at[i] < (int64_t)f->p.popularity_s)
-			n += t->plays[i];
-	return n;
-}
-
-void fill_played(struct fill *f, const char *title, int64_t now)
-{
-	struct ftitle *t = title_get(f, title);
-	int64_t width = f->p.popularity_s / POP_BUCKETS ? f->p.popularity_s / POP_BUCKETS : 1;
-	int64_t slot = now / width;
-	int i = (int)(slot % POP_BUCKETS);
-
-	if (!t)
-		return;
-	if (t->bucket_at[i] != slot * width) {
-		t->bucket_at[i] = slot * width;
-		t->plays[i] = 0;
-	}
-	t->plays[i]++;
+	return f->p.viewing ? viewing_plays(f->p.viewing, t->id) : 0;
 }
 
 /* The catalog's titles with a package, marked present. */
