@@ -69,12 +69,17 @@ static int sink_give(struct httpd_conn *c, const char *p, size_t n)
 
 /*
  * Feed the sink: first the body bytes that came with the head, then what
- * the socket has.  0 when the sink is done, -EAGAIN when the socket is
- * empty, another negative errno when the connection must close.
+ * the socket has, at most HTTPD_SINK_TURN bytes of it on plain TCP so that
+ * a fast sender does not keep the loop from the other connections (the
+ * socket stays readable: the loop comes back at its next turn; TLS reads on
+ * until its buffer is empty, as bytes it holds wake nothing).  0 when the
+ * sink is done, -EAGAIN when the socket is empty or the turn is over,
+ * another negative errno when the connection must close.
  */
 int httpd_sink_read(struct httpd_conn *c)
 {
 	uint32_t start = c->in_off + c->req_len;
+	size_t turn = 0;
 
 	if (c->in && c->in_len > start) {
 		uint32_t avail = c->in_len - start;
@@ -89,13 +94,17 @@ int httpd_sink_read(struct httpd_conn *c)
 	}
 	for (;;) {
 		size_t want = c->sink->left < HTTPD_SINK_BUF ? c->sink->left : HTTPD_SINK_BUF;
-		int n = c->ssl ? httpd_tls_read(c, c->sink->buf, want)
-			       : httpd_plain_read(c, c->sink->buf, want);
+		int n;
 
+		if (!c->ssl && turn >= HTTPD_SINK_TURN)
+			return -EAGAIN;
+		n = c->ssl ? httpd_tls_read(c, c->sink->buf, want)
+			   : httpd_plain_read(c, c->sink->buf, want);
 		if (n == 0)
 			return -ECONNRESET;
 		if (n < 0)
 			return n;
+		turn += (size_t)n;
 		if (sink_give(c, c->sink->buf, (size_t)n))
 			return 0;
 	}

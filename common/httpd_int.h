@@ -27,6 +27,9 @@
 #define HTTPD_DRAIN_IDLE_MS 1000  /* grace for idle connections when draining */
 #define HTTPD_SINK_BUF	    65536 /* request body bytes read at a time into a sink */
 
+/* Body bytes a sink reads per turn of the loop on plain TCP (then others get theirs). */
+#define HTTPD_SINK_TURN (1 << 20)
+
 /* One piece of output: memory (fd < 0: OFF indexes the output buffer) or a file range. */
 struct httpd_seg {
 	int fd;

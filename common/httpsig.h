@@ -39,6 +39,9 @@
 /* "sha-256=:" 44 base64 characters ":" */
 #define CONTENT_DIGEST_LEN 54
 
+/* The Content-Digest of no bytes, which a request without a body carries. */
+#define HTTPSIG_EMPTY_DIGEST "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"
+
 enum httpsig_alg { HTTPSIG_ED25519, HTTPSIG_HMAC_SHA256 };
 
 /* The parts of a request a signature covers. */

@@ -67,6 +67,10 @@ enum {
 	X(pull_failures, "reel_cache_pull_failures_total",                                         \
 	  "Fetches from the upstream that failed or did not verify")                               \
 	X(fill_bytes, "reel_cache_fill_bytes_total", "Bytes of objects stored by fill requests")   \
+	X(fill_peer_bytes, "reel_cache_fill_peer_bytes_total",                                     \
+	  "Bytes of objects stored by fill that were copied from a peer edge")                     \
+	X(fill_peer_served_bytes, "reel_fill_peer_served_bytes_total",                             \
+	  "Bytes of objects sent to peer edges copying them (peer fill)")                          \
 	X(fill_refused, "reel_fill_refused_total",                                                 \
 	  "Fill and purge requests refused (signature, replay, digest)")
 

@@ -362,6 +362,12 @@ static int write_out(struct edge_cache *c, struct edge_tmp *t, const void *p, si
 		t->on_disk += (uint64_t)w;
 		__atomic_fetch_add(&c->sh->slots[c->slot].written, (uint64_t)w, __ATOMIC_RELAXED);
 	}
+	if (t->writeback && t->on_disk - t->wb_mark >= EDGE_WRITEBACK_CHUNK) {
+		/* the disk writes while more comes: the commit's fdatasync waits for less */
+		sync_file_range(t->fd, (off_t)t->wb_mark, (off_t)(t->on_disk - t->wb_mark),
+				SYNC_FILE_RANGE_WRITE);
+		t->wb_mark = t->on_disk;
+	}
 	return 0;
 }
 
@@ -507,8 +513,8 @@ static int place(void *arg)
 }
 
 int edge_cache_tmp_commit(struct edge_cache *c, struct edge_tmp *t, const char *key,
-			  const struct edge_object *o, const struct manifest *m, bool sync,
-			  size_t *missing)
+			  const struct edge_object *o, const struct manifest *m,
+			  enum edge_sync sync, size_t *missing)
 {
 	struct place_arg pa = {c, t, key, false};
 	struct edge_removed retired = {0};
@@ -535,7 +541,7 @@ int edge_cache_tmp_commit(struct edge_cache *c, struct edge_tmp *t, const char *
 		unlink_removed(c, &retired); /* objects of an older version of the title */
 		if (m) /* a title's version may have changed: workers look again */
 			__atomic_fetch_add(&c->sh->manifests, 1, __ATOMIC_RELAXED);
-		if (sync)
+		if (sync == EDGE_SYNC_INDEX)
 			rc = edge_index_sync(c->ix);
 	}
 	edge_removed_free(&retired);

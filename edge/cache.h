@@ -108,10 +108,21 @@ struct edge_tmp {
 	EVP_MD_CTX *sha;   /* SHA-256 of what was written */
 	char *buf;	   /* EDGE_TMP_BUFFER bytes, allocated at the first small write */
 	size_t buffered;
+	bool writeback;	  /* start writing to the disk as it comes (a durable commit follows) */
+	uint64_t wb_mark; /* bytes up to which writing back has been started */
 };
 
 /* Small writes are gathered up to this many bytes before they go to the file. */
 #define EDGE_TMP_BUFFER (64 << 10)
+/* With T->writeback, the disk is asked to write each this many bytes as they come. */
+#define EDGE_WRITEBACK_CHUNK (1 << 20)
+
+/* How durable a commit is when it returns. */
+enum edge_sync {
+	EDGE_SYNC_NONE,	 /* the page cache's: a system crash may lose it */
+	EDGE_SYNC_DATA,	 /* the file's data is on the disk before it is indexed */
+	EDGE_SYNC_INDEX, /* that, and the index too (everything committed so far) */
+};
 
 /*
  * Start a temporary file for an object of TITLE that will hold SIZE bytes
@@ -146,14 +157,16 @@ void edge_cache_tmp_digest(struct edge_tmp *t, uint8_t sha256[32]);
 /*
  * Move T into place as the object KEY described by O (size, digest: the
  * caller has verified them) and index it, in one step (edge_index_commit;
- * M and MISSING as there).  With SYNC the data reaches the disk first and
- * the index after (edge_index_sync): a fill is durable when answered.  T
- * is freed whatever happens; on failure nothing of it is left.  Returns 0
- * or a negative errno (-EPIPE: a manifest whose files are not all there).
+ * M and MISSING as there).  SYNC says what reaches the disk before it
+ * returns (enum edge_sync): with EDGE_SYNC_DATA an index entry never names
+ * data a system crash lost (the entry may be lost instead); with
+ * EDGE_SYNC_INDEX the entry too.  T is freed whatever happens; on failure
+ * nothing of it is left.  Returns 0 or a negative errno (-EPIPE: a
+ * manifest whose files are not all there).
  */
 int edge_cache_tmp_commit(struct edge_cache *c, struct edge_tmp *t, const char *key,
-			  const struct edge_object *o, const struct manifest *m, bool sync,
-			  size_t *missing);
+			  const struct edge_object *o, const struct manifest *m,
+			  enum edge_sync sync, size_t *missing);
 
 /* Drop T: the file is removed, the reservation released.  NULL does nothing. */
 void edge_cache_tmp_abort(struct edge_cache *c, struct edge_tmp *t);

@@ -6,8 +6,10 @@
 #include "fill.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +20,15 @@
 #include "http_date.h"
 #include "http_path.h"
 #include "httpsig.h"
+#include "pull.h"
 
-#define PURGE_BODY_MAX 65536
+#define JSON_BODY_MAX 65536 /* purge requests and copy orders */
 
-/* A body on its way: a PUT into a temporary file, or a purge request into memory. */
+/*
+ * A body on its way: a PUT into a temporary file, or a purge request or a
+ * copy order into memory; then, for an order, the copy from the peer into
+ * the temporary file.
+ */
 struct upload {
 	struct edge_fill *fl;
 	struct httpd_deferred *d;
@@ -31,6 +38,9 @@ struct upload {
 	int64_t mtime;
 	int error; /* why the body was refused */
 	struct buf body;
+	bool order;			/* a POST: the body is a copy order */
+	struct edge_peer_order copy;	/* the order, once parsed */
+	char target[EDGE_KEY_MAX + 16]; /* the request path, which the origin signed */
 };
 
 /* ---- answers ------------------------------------------------------------------ */
@@ -207,12 +217,17 @@ out:
 
 /* ---- reading: HEAD of an object, the lists --------------------------------------------- */
 
-static void head_object(struct httpd_exchange *x, struct edge_fill *fl, const char *key)
+/* HEAD of an object, or GET (BODY) for a peer's copy. */
+static void object_answer(struct httpd_exchange *x, struct edge_fill *fl, const char *key,
+			  bool body)
 {
 	char dg[CONTENT_DIGEST_LEN + 1];
 	struct edge_object o;
-	int rc = edge_index_get(edge_cache_index(fl->cache), key, &o);
+	int fd = -1, rc = edge_index_get(edge_cache_index(fl->cache), key, &o);
 
+	if (rc == 0 && body &&
+	    (fd = openat(edge_cache_rootfd(fl->cache), key, O_RDONLY | O_CLOEXEC)) < 0)
+		rc = errno == ENOENT ? -ENOENT : -EIO;
 	if (rc != 0) {
 		httpd_begin(x, rc == -ENOENT ? 404 : 500);
 		httpd_header_lit(x, "Cache-Control: no-store\r\n");
@@ -224,7 +239,14 @@ static void head_object(struct httpd_exchange *x, struct edge_fill *fl, const ch
 	httpd_headerf(x, "Content-Digest: %s\r\nETag: %s\r\nCache-Control: no-store\r\n", dg,
 		      o.etag);
 	httpd_headerf(x, "X-Reel-Origin: %s\r\n", o.origin == EDGE_ORIGIN_FILL ? "fill" : "pull");
+	if (body)
+		httpd_header_lit(x, "Content-Type: application/octet-stream\r\n");
 	httpd_end_head(x, (int64_t)o.size);
+	if (fd < 0)
+		return;
+	httpd_body_file(x, fd, 0, o.size);
+	edge_pull_hold_fd(x, fd);
+	metrics_add(&fl->metrics->fill_peer_served_bytes, o.size);
 }
 
 static json_t *title_json(const char *title, const struct edge_title *t)
@@ -360,11 +382,11 @@ static int put_data(void *arg, const char *p, size_t n)
 	return u->error;
 }
 
-static int purge_data(void *arg, const char *p, size_t n)
+static int json_data(void *arg, const char *p, size_t n)
 {
 	struct upload *u = arg;
 
-	if (u->body.len + n > PURGE_BODY_MAX)
+	if (u->body.len + n > JSON_BODY_MAX)
 		return u->error = -EFBIG;
 	return u->error = buf_append(&u->body, p, n);
 }
@@ -394,7 +416,9 @@ static void put_done(struct httpd_exchange *x, struct upload *u)
 	o.size = u->tmp->written;
 	edge_cache_tmp_digest(u->tmp, o.sha256);
 	if (memcmp(o.sha256, u->want, 32) != 0) {
-		refuse(x, u->fl, 422, "the body does not match its Content-Digest");
+		refuse(x, u->fl, u->order ? 502 : 422,
+		       u->order ? "the peer's copy does not match the order's sha256"
+				: "the body does not match its Content-Digest");
 		return;
 	}
 	if (is_manifest && put_manifest(u, &m, err, sizeof(err)) != 0) {
@@ -406,7 +430,9 @@ static void put_done(struct httpd_exchange *x, struct upload *u)
 	o.stored = o.last_hit = edge_record_time();
 	o.mtime = u->mtime ? u->mtime : o.stored / 1000;
 	edge_etag_for(o.sha256, o.etag);
-	rc = edge_cache_tmp_commit(u->fl->cache, u->tmp, u->path.key, &o, m, true, &missing);
+	/* each object durable before it is indexed; the index with the title's manifest */
+	rc = edge_cache_tmp_commit(u->fl->cache, u->tmp, u->path.key, &o, m,
+				   is_manifest ? EDGE_SYNC_INDEX : EDGE_SYNC_DATA, &missing);
 	u->tmp = NULL;
 	manifest_free(m);
 	if (rc == -EPIPE) {
@@ -422,35 +448,151 @@ static void put_done(struct httpd_exchange *x, struct upload *u)
 		return;
 	}
 	metrics_add(&u->fl->metrics->fill_bytes, o.size);
+	if (u->order)
+		metrics_add(&u->fl->metrics->fill_peer_bytes, o.size);
 	answer_json(x, 201,
-		    json_pack("{s:s, s:I, s:b}", "stored", u->path.key, "size", (json_int_t)o.size,
-			      "complete", is_manifest));
+		    json_pack("{s:s, s:I, s:b, s:s}", "stored", u->path.key, "size",
+			      (json_int_t)o.size, "complete", is_manifest, "from",
+			      u->order ? "peer" : "origin"));
 }
 
 /* The answer to a body that was refused while it came: no room, too large, or a failure. */
 static void body_refused(struct httpd_exchange *x, struct upload *u, int err)
 {
 	if (err == -EFBIG)
-		refuse(x, u->fl, 413, "purge bodies are small JSON objects");
+		refuse(x, u->fl, 413, "purge requests and copy orders are small JSON objects");
 	else if (err == -ENOSPC)
 		refuse(x, u->fl, 507, "no room in the store");
 	else
 		refuse(x, u->fl, 500, "cannot store the body");
 }
 
-static void body_end(void *arg, int err)
+/* Does the JSON body that came match its Content-Digest? */
+static bool json_body_ok(const struct upload *u)
+{
+	uint8_t sha[32];
+
+	SHA256((const uint8_t *)(u->body.p ? u->body.p : ""), u->body.len, sha);
+	return memcmp(sha, u->want, 32) == 0;
+}
+
+/* ---- copies from a peer ------------------------------------------------------------- */
+
+static int copy_data(void *arg, const void *p, size_t n)
+{
+	struct upload *u = arg;
+
+	return edge_cache_tmp_write(u->fl->cache, u->tmp, p, n);
+}
+
+/* Why a copy failed, for the origin (which then sends the object itself). */
+static const char *copy_error(int rc)
+{
+	switch (rc) {
+	case -EHOSTUNREACH:
+		return "the peer cannot be reached";
+	case -ETIMEDOUT:
+		return "the peer did not answer in time";
+	case -ENOENT:
+		return "the peer does not have the object";
+	case -ENOSPC:
+		return "no room in the store";
+	case -ECANCELED:
+		return "the edge is stopping";
+	default:
+		return "the peer's answer is not the object";
+	}
+}
+
+static void copy_done(void *arg, int rc, long status)
 {
 	struct upload *u = arg;
 	struct httpd_exchange *x = httpd_resume(u->d);
 
-	if (x && err)
-		body_refused(x, u, err);
-	else if (x && u->path.kind == EDGE_FILL_PURGE)
-		purge(x, u->fl, u->body.p ? u->body.p : "", u->body.len);
-	else if (x)
+	if (x && rc == 0) {
+		memcpy(u->want, u->copy.sha256, 32);
 		put_done(x, u);
+	} else if (x) {
+		answer_json(x,
+			    rc == -ENOSPC      ? 507
+			    : rc == -ECANCELED ? 503
+					       : 502,
+			    json_pack("{s:s, s:s, s:I}", "error", copy_error(rc), "peer",
+				      u->copy.peer, "peer_status", (json_int_t)status));
+	}
 	if (x)
 		httpd_resume_done(x);
+	upload_free(u);
+}
+
+static const struct edge_peer_ops copy_ops = {copy_data, copy_done};
+
+/* Start the copy U's order asks for: 0, or the status to answer with (*WHY the reason). */
+static int copy_start(struct upload *u, const char **why)
+{
+	struct edge_fill *fl = u->fl;
+	int rc;
+
+	if (strcmp(strchr(u->path.key, '/') + 1, MANIFEST_NAME) == 0) {
+		*why = "a manifest comes from the origin, never from a peer";
+		return 400;
+	}
+	if (edge_peer_order_parse(u->body.p ? u->body.p : "", u->body.len, &u->copy) != 0) {
+		*why = "expected {\"peer\", \"size\", \"sha256\", \"signature_input\", "
+		       "\"signature\"}";
+		return 422;
+	}
+	if (!fl->peers) {
+		*why = "this edge cannot copy from peers";
+		return 503;
+	}
+	if ((rc = edge_cache_tmp_open(fl->cache, u->path.title, u->copy.size, &u->tmp)) != 0)
+		return store_status(rc, why);
+	u->tmp->writeback = true; /* committed with EDGE_SYNC_DATA */
+	if ((rc = edge_peers_copy(fl->peers, &u->copy, u->target, &copy_ops, u)) != 0) {
+		*why = "cannot start the copy";
+		return 500;
+	}
+	return 0;
+}
+
+/* A copy order came whole: start the copy, or answer X why not.  True when started. */
+static bool order_taken(struct upload *u)
+{
+	const char *why = NULL;
+	int status = copy_start(u, &why);
+	struct httpd_exchange *x;
+
+	if (status == 0)
+		return true;
+	if ((x = httpd_resume(u->d))) {
+		refuse(x, u->fl, status, why);
+		httpd_resume_done(x);
+	}
+	return false;
+}
+
+static void body_end(void *arg, int err)
+{
+	struct upload *u = arg;
+	struct httpd_exchange *x;
+
+	if (!err && u->order && json_body_ok(u)) {
+		if (!order_taken(u))
+			upload_free(u);
+		return; /* else copy_done answers */
+	}
+	if ((x = httpd_resume(u->d))) {
+		if (err)
+			body_refused(x, u, err);
+		else if (!u->tmp && !json_body_ok(u))
+			refuse(x, u->fl, 422, "the body does not match its Content-Digest");
+		else if (u->path.kind == EDGE_FILL_PURGE)
+			purge(x, u->fl, u->body.p ? u->body.p : "", u->body.len);
+		else
+			put_done(x, u);
+		httpd_resume_done(x);
+	}
 	upload_free(u);
 }
 
@@ -475,24 +617,29 @@ static void start_upload(struct httpd_exchange *x, struct edge_fill *fl,
 	}
 	u->fl = fl;
 	u->path = *fp;
+	u->order = fp->kind == EDGE_FILL_OBJECT && r->method == HTTP_POST;
+	snprintf(u->target, sizeof(u->target), "%.*s", (int)r->path.len, r->path.p);
 	if (http_header_get(r, "last-modified", &lm) == 1 && http_date_parse(lm.p, lm.len, &t) == 0)
 		u->mtime = (int64_t)t;
-	if (fp->kind == EDGE_FILL_OBJECT &&
+	if (fp->kind == EDGE_FILL_OBJECT && !u->order &&
 	    (rc = edge_cache_tmp_open(fl->cache, fp->title, r->content_length, &u->tmp)) != 0) {
 		upload_free(u);
 		refuse_store(x, fl, rc);
 		return;
 	}
+	if (u->tmp) /* committed with EDGE_SYNC_DATA: written back as it comes */
+		u->tmp->writeback = true;
 	if (r->content_length == 0) { /* an empty object: nothing to wait for */
 		if (fp->kind == EDGE_FILL_PURGE)
 			purge(x, fl, "", 0);
+		else if (u->order)
+			refuse(x, fl, 422, "a copy order is a JSON body");
 		else
 			put_done(x, u);
 		upload_free(u);
 		return;
 	}
-	if (httpd_body_sink(x, fp->kind == EDGE_FILL_PURGE ? purge_data : put_data, body_end, u) !=
-		0 ||
+	if (httpd_body_sink(x, u->tmp ? put_data : json_data, body_end, u) != 0 ||
 	    !(u->d = httpd_defer(x))) {
 		upload_free(u);
 		refuse(x, fl, 500, "cannot take the body");
@@ -519,12 +666,12 @@ static void route(struct httpd_exchange *x, struct edge_fill *fl, const struct e
 
 	if (m == HTTP_PUT && fp->kind == EDGE_FILL_OBJECT)
 		start_upload(x, fl, fp);
-	else if (m == HTTP_POST && fp->kind == EDGE_FILL_PURGE)
+	else if (m == HTTP_POST && (fp->kind == EDGE_FILL_PURGE || fp->kind == EDGE_FILL_OBJECT))
 		start_upload(x, fl, fp);
 	else if (!empty_body_ok(r))
 		refuse(x, fl, 400, "no body here: Content-Digest is sha-256 of nothing");
-	else if (m == HTTP_HEAD && fp->kind == EDGE_FILL_OBJECT)
-		head_object(x, fl, fp->key);
+	else if ((m == HTTP_HEAD || m == HTTP_GET) && fp->kind == EDGE_FILL_OBJECT)
+		object_answer(x, fl, fp->key, m == HTTP_GET);
 	else if (m == HTTP_GET && fp->kind == EDGE_FILL_LIST)
 		get_list(x, fl);
 	else if (m == HTTP_GET && fp->kind == EDGE_FILL_TITLE)

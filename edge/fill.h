@@ -12,8 +12,14 @@
  *   PUT    /fill/<title>/manifest.json   last: 201 marks the title complete
  *                                  when every file it lists is there, else
  *                                  409 with the count missing
+ *   POST   /fill/<title>/<path>    a copy order (peer.h): the object is
+ *                                  fetched from the peer it names, verified
+ *                                  against the order's SHA-256, placed and
+ *                                  indexed; 201, or 502 when the peer fails
  *   HEAD   /fill/<title>/<path>    200 with Content-Length and
  *                                  Content-Digest of what is stored, or 404
+ *   GET    /fill/<title>/<path>    the same with the object: what a peer
+ *                                  copies (peer fill)
  *   GET    /fill/                  the titles: state, objects, bytes (JSON)
  *   GET    /fill/<title>           one title and its objects (JSON)
  *   DELETE /fill/<title>           the whole title; DELETE
@@ -23,7 +29,7 @@
  *
  * Answers are JSON ({"error": "..."} for refusals) with honest codes: 400
  * malformed, 401 signature (missing, unknown key, wrong, expired,
- * replayed), 404, 405, 409, 413, 422, 507.
+ * replayed), 404, 405, 409, 413, 422, 502, 507.
  *
  * Ownership: every output (OUT, BUF, *N and the like) is the caller's
  * storage, written by the call; a call that allocates says so and who frees
@@ -36,6 +42,7 @@
 #include "httpd.h"
 #include "metrics.h"
 #include "paseto.h"
+#include "peer.h"
 
 struct edge_fill {
 	uint32_t magic;
@@ -43,7 +50,8 @@ struct edge_fill {
 	const struct paseto_keyring *keys; /* the origin's control public keys */
 	const char *edge_id;		   /* the tag requests must carry */
 	struct metrics_slot *metrics;
-	uint64_t max_size; /* of the store, for GET /fill/ */
+	uint64_t max_size;	  /* of the store, for GET /fill/ */
+	struct edge_peers *peers; /* copies from peers in flight; NULL: copies are refused */
 };
 
 #define EDGE_FILL_MAGIC 0x46696c6cU /* "Fill" */

@@ -170,7 +170,7 @@ int hc_entry_store(struct edge_cache *c, const char *key, struct hc_meta *m, con
 	o.stored = o.last_hit = edge_record_time();
 	hc_meta_encode(m, meta);
 	edge_ext_put(&o, EDGE_EXT_HTTP, meta, HC_META_LEN);
-	return edge_cache_tmp_commit(c, t, key, &o, NULL, false, NULL);
+	return edge_cache_tmp_commit(c, t, key, &o, NULL, EDGE_SYNC_NONE, NULL);
 }
 
 int hc_entry_remove(struct edge_cache *c, const char *key)

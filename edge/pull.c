@@ -279,8 +279,7 @@ static void close_held(void *arg)
 	free(fd);
 }
 
-/* Give FD to X's answer (httpd_hold): it closes once the answer is sent or dropped. */
-static void hold_fd(struct httpd_exchange *x, int fd)
+void edge_pull_hold_fd(struct httpd_exchange *x, int fd)
 {
 	int *held = malloc(sizeof(*held));
 
@@ -313,7 +312,7 @@ static bool send_head(struct reader *r, struct httpd_exchange *x, uint64_t size)
 		etag[0] = '\0';
 	/* the answer keeps the file open until its last byte is out, whatever happens to R */
 	r->body_fd = r->fd;
-	hold_fd(x, r->fd);
+	edge_pull_hold_fd(x, r->fd);
 	r->fd = -1;
 	x->cache_status = r->cache_status;
 	p->ops->head(p->arg, x, r->key, status, etag, strcmp(r->cache_status, "MISS") != 0);
@@ -530,7 +529,7 @@ static int fetch_commit(struct fetch *f)
 	o.mtime = f->mtime ? f->mtime : o.stored / 1000;
 	edge_etag_for(o.sha256, o.etag);
 	f->size = o.size;
-	rc = edge_cache_tmp_commit(f->p->cfg.cache, f->tmp, f->key, &o, m, false, NULL);
+	rc = edge_cache_tmp_commit(f->p->cfg.cache, f->tmp, f->key, &o, m, EDGE_SYNC_NONE, NULL);
 	f->tmp = NULL; /* freed by the commit, whatever it gave */
 	manifest_free(m);
 	if (rc == 0)

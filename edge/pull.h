@@ -106,4 +106,10 @@ bool edge_pull_request(struct edge_pull *p, struct httpd_exchange *x, struct htt
 bool edge_pull_refresh(struct edge_pull *p, struct httpd_exchange *x, struct httpd_deferred *d,
 		       const char *key, const char *version);
 
+/*
+ * Give FD to X's answer (httpd_hold): it closes once the answer is sent or
+ * dropped (at once when no memory is left, which cuts the answer short).
+ */
+void edge_pull_hold_fd(struct httpd_exchange *x, int fd);
+
 #endif

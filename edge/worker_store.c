@@ -144,7 +144,10 @@ int edge_worker_store_start(struct edge_worker_store *ws, struct event_base *bas
 	    .edge_id = ws->cfg->edge_id,
 	    .metrics = metrics,
 	    .max_size = ws->cfg->store_max_size,
+	    .peers = edge_peers_new(base),
 	};
+	if (!ws->fill.peers)
+		log_warnx("fill: copies from peers are off: out of memory");
 	return 0;
 }
 
@@ -198,6 +201,7 @@ void edge_worker_store_close(struct edge_worker_store *ws)
 	edge_http_cache_free(ws->http);
 	edge_pull_free(ws->pull);
 	edge_upstream_free(ws->upstream);
+	edge_peers_free(ws->fill.peers); /* before the store: copies drop their files */
 	edge_cache_free(ws->cache);
 	memset(ws, 0, sizeof(*ws));
 }

@@ -111,6 +111,7 @@ static const struct conf_key keys[] = {
     {"fill", "rescan", CONF_DURATION, F(fill_rescan_ms), 1000, DAY_MS, NULL, NULL},
     {"fill", "backoff", CONF_DURATION, F(fill_backoff_ms), 1000, DAY_MS, NULL, NULL},
     {"fill", "backoff_max", CONF_DURATION, F(fill_backoff_max_ms), 1000, DAY_MS, NULL, NULL},
+    {"fill", "peer", CONF_BOOL, F(fill_peer), 0, 0, NULL, NULL},
     {"web", "root", CONF_PATH, F(web_root), 0, 0, NULL, NULL},
     {"web", "edge_origins", CONF_CUSTOM, F(web_origins), 0, 0,
      "origins such as https://edge2.example.net, separated by spaces", parse_origins},

@@ -38,7 +38,7 @@
 #include "paseto.h"
 #include "viewing/viewing.h"
 
-#define EMPTY_DIGEST "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"
+#define EMPTY_DIGEST HTTPSIG_EMPTY_DIGEST
 #define RESP_MAX     (64u << 20) /* the longest answer kept (a big title's file list) */
 
 struct ftitle {
@@ -65,7 +65,11 @@ struct fjob {
 	enum job_kind kind;
 	enum job_state state;
 	size_t *missing, nmissing, next_file; /* manifest indexes to send; the next to start */
+	uint8_t *have;			      /* per manifest file: the edge holds it */
 	size_t files_done, files_failed;
+	size_t from_origin, from_peers; /* files stored, sent by the origin or copied */
+	bool no_peer;			/* a copy failed: the rest comes from the origin */
+	char peer[EDGE_NAME_MAX + 1];	/* the last peer copied from */
 	uint64_t bytes_total, bytes_done;
 	unsigned inflight, attempts;
 	int64_t next_at, started;
@@ -86,12 +90,14 @@ struct fedge {
 	unsigned inflight;
 	uint64_t sent, sent_mark; /* bytes sent; at the last rate sample */
 	double rate;		  /* bytes/s, smoothed */
-	uint64_t objects_sent;
+	uint64_t objects_sent;			/* files the origin sent it */
+	uint64_t peer_objects, peer_bytes;	/* files (and their bytes) it copied from peers */
+	uint64_t peer_failures;			/* copies that failed (sent by the origin then) */
 	struct fjob *jobs;
 	struct fedge *next;
 };
 
-enum xfer_kind { X_INVENTORY, X_LIST, X_PUT, X_MANIFEST, X_DELETE };
+enum xfer_kind { X_INVENTORY, X_LIST, X_PUT, X_COPY, X_MANIFEST, X_DELETE };
 
 struct xfer {
 	struct fill *f;
@@ -101,7 +107,9 @@ struct xfer {
 	CURL *easy;
 	struct curl_slist *hdr;
 	FILE *body;
-	size_t file; /* manifest index, for X_PUT */
+	char *text;	    /* what BODY reads, when it is the fill's (a copy order) */
+	struct fedge *peer; /* X_COPY: the edge copied from */
+	size_t file;	    /* manifest index, for X_PUT and X_COPY */
 	struct buf resp;
 	curl_off_t counted; /* upload bytes already added to the edge's count */
 	struct xfer *prev, *next; /* the fill's transfers in flight */
@@ -122,6 +130,7 @@ struct fill {
 };
 
 static void job_fail(struct fjob *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool edge_holds(const struct fedge *e, const char *t, const char *v);
 static void start_work(struct fill *f, struct fedge *e);
 static void plan(struct fill *f);
 
@@ -216,18 +225,26 @@ static void titles_refresh(struct fill *f)
 
 /* ---- requests ------------------------------------------------------------------ */
 
-/* "Content-Digest", "Signature-Input" and "Signature" for METHOD PATH to edge E. */
-static struct curl_slist *signed_headers(struct fill *f, const struct fedge *e, const char *method,
-					 const char *path, const char *digest)
+/* The Signature-Input (IN) and Signature (SIG) values of METHOD PATH with DIGEST for edge E. */
+static int sign_for(struct fill *f, const struct fedge *e, const char *method, const char *path,
+		    const char *digest, struct buf *in, struct buf *sig)
 {
 	const struct paseto_key *key = keyset_signer(f->p.keys);
 	struct httpsig_signer s = {HTTPSIG_ED25519, paseto_key_kid(key), key, NULL, 0};
 	struct httpsig_msg m = {method, strlen(method), path, strlen(path), NULL, 0, digest,
 				strlen(digest)};
+
+	return httpsig_sign(&s, &m, (int64_t)time(NULL), e->id, NULL, in, sig);
+}
+
+/* "Content-Digest", "Signature-Input" and "Signature" for METHOD PATH to edge E. */
+static struct curl_slist *signed_headers(struct fill *f, const struct fedge *e, const char *method,
+					 const char *path, const char *digest)
+{
 	struct buf in = {0}, sig = {0}, line = {0};
 	struct curl_slist *h = NULL, *ok = NULL;
 
-	if (httpsig_sign(&s, &m, (int64_t)time(NULL), e->id, NULL, &in, &sig) == 0 &&
+	if (sign_for(f, e, method, path, digest, &in, &sig) == 0 &&
 	    buf_printf(&line, "Content-Digest: %s", digest) == 0 && (h = curl_slist_append(h, line.p))) {
 		line.len = 0;
 		if (buf_printf(&line, "Signature-Input: %.*s", (int)in.len, in.p) == 0 &&
@@ -309,6 +326,8 @@ static struct xfer *xfer_start(struct fill *f, struct fedge *e, struct fjob *j,
 		curl_easy_setopt(x->easy, CURLOPT_READDATA, body);
 		curl_easy_setopt(x->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)size);
 		curl_easy_setopt(x->easy, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+		if (strcmp(method, "PUT") != 0)
+			curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, method);
 		if (f->p.rate)
 			curl_easy_setopt(x->easy, CURLOPT_MAX_SEND_SPEED_LARGE,
 					 (curl_off_t)(f->p.rate / (f->p.parallel ? f->p.parallel : 1)));
@@ -338,6 +357,7 @@ static void xfer_free(struct xfer *x)
 	curl_slist_free_all(x->hdr);
 	if (x->body)
 		fclose(x->body);
+	free(x->text);
 	buf_free(&x->resp);
 	x->e->inflight--;
 	if (x->j)
@@ -370,6 +390,7 @@ static void job_unlink_free(struct fjob *j)
 	if (*pp)
 		*pp = j->next;
 	free(j->missing);
+	free(j->have);
 	free(j);
 }
 
@@ -423,11 +444,119 @@ static void percent_path(char *out, size_t cap, const char *title, const char *p
 	snprintf(out, cap, "/fill/%s%s%s", title, path ? "/" : "", path ? path : "");
 }
 
-/* Start J's next PUTs while the edge has room; the manifest once every file is in. */
+/*
+ * Where J's edge takes file IDX of its title from (peer fill): a peer of its
+ * cluster that holds it (the title complete, or that file stored), or the
+ * origin (NULL).  *WAIT when it should wait instead: a peer ahead of it (a
+ * lower edge id with the same fill under way or still to start, not one
+ * waiting out a backoff) will have the file soon.
+ * The lowest id of a cluster never waits, so the origin sends each file
+ * into the cluster once; a job whose copy failed takes the rest from the
+ * origin.
+ */
+static struct fedge *peer_source(const struct fill *f, const struct fjob *j, size_t idx,
+				 bool *wait)
+{
+	const struct fedge *e = j->e;
+
+	*wait = false;
+	if (!f->p.peer || j->no_peer)
+		return NULL;
+	for (struct fedge *o = f->fedges; o; o = o->next) {
+		const struct fjob *oj;
+
+		if (o == e || !o->present || !o->up || strcmp(o->cluster, e->cluster) != 0)
+			continue;
+		if (edge_holds(o, j->title, j->version))
+			return o;
+		oj = job_find(o, j->title);
+		if (!oj || oj->kind != JOB_FILL || oj->dropped || strcmp(oj->version, j->version) != 0)
+			continue;
+		if (oj->have && oj->have[idx])
+			return o;
+		/* under way, or not started yet; not when it waits out a backoff */
+		if ((oj->state != JOB_WAITING || !oj->attempts) && strcmp(o->id, e->id) < 0)
+			*wait = true;
+	}
+	return NULL;
+}
+
+/* PUT file MF of T to J's edge. */
+static struct xfer *push_file(struct fill *f, struct fjob *j, const struct ftitle *t,
+			      const struct manifest_file *mf)
+{
+	char path[600], digest[CONTENT_DIGEST_LEN + 1], file[4400];
+	struct xfer *x;
+	FILE *body;
+
+	snprintf(file, sizeof(file), "%s/%s/%s", f->p.content_dir, t->id, mf->path);
+	if (!(body = fopen(file, "rb"))) {
+		job_fail(j, "%s: %s", file, strerror(errno));
+		return NULL;
+	}
+	percent_path(path, sizeof(path), t->id, mf->path);
+	content_digest_format(mf->sha256, digest);
+	if (!(x = xfer_start(f, j->e, j, X_PUT, "PUT", path, digest, body, mf->size))) {
+		fclose(body);
+		job_fail(j, "cannot start a transfer");
+	}
+	return x;
+}
+
+/* The copy order for file MF of T from PEER (docs/fill.md, "Peer fill"): its JSON, or NULL. */
+static char *copy_order(struct fill *f, const struct ftitle *t, const struct manifest_file *mf,
+			const struct fedge *peer)
+{
+	char path[600], hex[65], *text = NULL;
+	struct buf in = {0}, sig = {0};
+	json_t *o = NULL;
+
+	percent_path(path, sizeof(path), t->id, mf->path);
+	hex_encode(mf->sha256, 32, hex);
+	if (sign_for(f, peer, "GET", path, EMPTY_DIGEST, &in, &sig) == 0 &&
+	    (o = json_pack("{s:s, s:I, s:s, s:s%, s:s%}", "peer", peer->url, "size",
+			   (json_int_t)mf->size, "sha256", hex, "signature_input", in.p, in.len,
+			   "signature", sig.p, sig.len)))
+		text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	buf_free(&in);
+	buf_free(&sig);
+	return text;
+}
+
+/* Order J's edge to copy file MF of T from PEER. */
+static struct xfer *copy_file(struct fill *f, struct fjob *j, const struct ftitle *t,
+			      const struct manifest_file *mf, struct fedge *peer)
+{
+	char path[600], digest[CONTENT_DIGEST_LEN + 1];
+	char *text = copy_order(f, t, mf, peer);
+	FILE *body = text ? fmemopen(text, strlen(text), "rb") : NULL;
+	uint8_t sha[32];
+	struct xfer *x = NULL;
+
+	if (body) {
+		SHA256((const uint8_t *)text, strlen(text), sha);
+		content_digest_format(sha, digest);
+		percent_path(path, sizeof(path), t->id, mf->path);
+		x = xfer_start(f, j->e, j, X_COPY, "POST", path, digest, body, strlen(text));
+	}
+	if (!x) {
+		if (body)
+			fclose(body);
+		free(text);
+		job_fail(j, "cannot start a transfer");
+		return NULL;
+	}
+	x->text = text;
+	x->peer = peer;
+	return x;
+}
+
+/* Start J's next files while the edge has room; the manifest once every file is in. */
 static void job_push(struct fill *f, struct fjob *j)
 {
 	struct ftitle *t = title_find(f, j->title);
-	char path[600], digest[CONTENT_DIGEST_LEN + 1], file[4400];
+	char path[600], digest[CONTENT_DIGEST_LEN + 1];
 
 	if (!t || !t->m || strcmp(t->version, j->version) != 0) {
 		job_fail(j, "the package changed");
@@ -436,23 +565,19 @@ static void job_push(struct fill *f, struct fjob *j)
 	}
 	while (j->state == JOB_PUSHING && !j->files_failed && j->next_file < j->nmissing &&
 	       j->e->inflight < f->p.parallel) {
-		const struct manifest_file *mf = &t->m->files[j->missing[j->next_file]];
-		FILE *body;
+		size_t idx = j->missing[j->next_file];
+		bool wait;
+		struct fedge *peer = peer_source(f, j, idx, &wait);
+		struct xfer *x;
 
-		snprintf(file, sizeof(file), "%s/%s/%s", f->p.content_dir, t->id, mf->path);
-		if (!(body = fopen(file, "rb"))) {
-			job_fail(j, "%s: %s", file, strerror(errno));
+		if (wait)
+			break; /* started again when a peer ahead stores a file or fails */
+		x = peer ? copy_file(f, j, t, &t->m->files[idx], peer)
+			 : push_file(f, j, t, &t->m->files[idx]);
+		if (!x)
 			break;
-		}
-		percent_path(path, sizeof(path), t->id, mf->path);
-		content_digest_format(mf->sha256, digest);
-		struct xfer *x = xfer_start(f, j->e, j, X_PUT, "PUT", path, digest, body, mf->size);
-		if (!x) {
-			fclose(body);
-			job_fail(j, "cannot start a transfer");
-			break;
-		}
-		x->file = j->missing[j->next_file++];
+		x->file = idx;
+		j->next_file++;
 	}
 	if (j->files_failed) {
 		job_settle(f, j, false);
@@ -502,7 +627,10 @@ static void job_listed(struct fill *f, struct fjob *j, long status, const struct
 		return;
 	}
 	free(j->missing);
-	j->missing = calloc(t->m->n + 1, sizeof(*j->missing));
+	free(j->have);
+	/* room for each file twice: a failed copy queues its file again, from the origin */
+	j->missing = calloc(2 * t->m->n + 1, sizeof(*j->missing));
+	j->have = calloc(t->m->n + 1, 1);
 	j->nmissing = j->next_file = j->files_done = 0;
 	j->bytes_total = t->m->total_size;
 	j->bytes_done = 0;
@@ -517,17 +645,60 @@ static void job_listed(struct fill *f, struct fjob *j, long status, const struct
 		    strcmp(json_string_value(json_object_get(h, "sha256")), hexsha) == 0) {
 			j->bytes_done += mf->size;
 			j->files_done++;
+			if (j->have)
+				j->have[i] = 1;
 		} else {
 			j->missing[j->nmissing++] = i;
 		}
 	}
 	json_decref(have);
 	json_decref(doc);
-	if (!j->missing) {
+	if (!j->missing || !j->have) {
 		job_fail(j, "out of memory");
 		return;
 	}
 	j->state = JOB_PUSHING;
+}
+
+/* X's file is on its edge now. */
+static void file_stored(struct fill *f, struct xfer *x)
+{
+	struct fjob *j = x->j;
+	struct ftitle *t = title_find(f, j->title);
+
+	j->files_done++;
+	if (j->have && t && t->m && x->file < t->m->n)
+		j->have[x->file] = 1;
+}
+
+/*
+ * The edge answered STATUS (0: no answer) to X's copy order: stored, or
+ * the file goes again, from the origin, and so does the rest of the title
+ * (the peer may be gone).
+ */
+static void copied(struct fill *f, struct xfer *x, long status)
+{
+	struct fjob *j = x->j;
+	struct ftitle *t = title_find(f, j->title);
+	uint64_t size = t && t->m && x->file < t->m->n ? t->m->files[x->file].size : 0;
+
+	if (status == 201) {
+		file_stored(f, x);
+		j->from_peers++;
+		j->bytes_done += size;
+		snprintf(j->peer, sizeof(j->peer), "%s", x->peer->name);
+		x->e->peer_objects++;
+		x->e->peer_bytes += size;
+		return;
+	}
+	log_warnx("fill: %s on %s: the copy of %s from %s failed (HTTP %ld: %.*s); the rest from "
+		  "the origin",
+		  j->title, x->e->name, t && t->m && x->file < t->m->n ? t->m->files[x->file].path : "?",
+		  x->peer->name, status, (int)(x->resp.len < 120 ? x->resp.len : 120),
+		  x->resp.p ? x->resp.p : "");
+	x->e->peer_failures++;
+	j->no_peer = true;
+	j->missing[j->nmissing++] = x->file;
 }
 
 /* What the edge's answer to X says, for the job or the inventory. */
@@ -593,9 +764,13 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 		else
 			job_listed(f, j, status, &x->resp);
 		break;
+	case X_COPY:
+		copied(f, x, ok ? status : 0);
+		break;
 	case X_PUT:
 		if (ok && status == 201) {
-			j->files_done++;
+			file_stored(f, x);
+			j->from_origin++;
 			e->objects_sent++;
 		} else {
 			struct ftitle *t = title_find(f, j->title);
@@ -639,6 +814,10 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 			job_settle(f, j, true);
 	}
 	start_work(f, e);
+	if (f->p.peer) /* a file stored or a job failed: its peers may wait on it */
+		for (struct fedge *o = f->fedges; o; o = o->next)
+			if (o != e && strcmp(o->cluster, e->cluster) == 0)
+				start_work(f, o);
 }
 
 /* ---- the passes ------------------------------------------------------------------ */
@@ -925,6 +1104,15 @@ static json_t *job_json(const struct fill *f, const struct fedge *e, const struc
 		json_object_set_new(o, "retry_in_s", json_integer((json_int_t)(j->next_at - f->now)));
 	if (t && t->urgent)
 		json_object_set_new(o, "urgent", json_true());
+	if (j->kind == JOB_FILL) {
+		json_object_set_new(o, "from_origin", json_integer((json_int_t)j->from_origin));
+		json_object_set_new(o, "from_peers", json_integer((json_int_t)j->from_peers));
+		json_object_set_new(o, "source", json_string(!j->from_peers ? "origin"
+							     : j->from_origin ? "origin+peer"
+									      : "peer"));
+		if (j->peer[0])
+			json_object_set_new(o, "peer", json_string(j->peer));
+	}
 	return o;
 }
 
@@ -966,11 +1154,17 @@ json_t *fill_status(const struct fill *f, int64_t now)
 			json_object_set_new(o, "waiting", json_integer((json_int_t)waiting));
 		if (o && e->inv_error[0])
 			json_object_set_new(o, "error", json_string(e->inv_error));
+		if (o)
+			json_object_update_new(
+			    o, json_pack("{s:I, s:I, s:I}", "peer_objects", (json_int_t)e->peer_objects,
+					 "peer_bytes", (json_int_t)e->peer_bytes, "peer_failures",
+					 (json_int_t)e->peer_failures));
 		json_array_append_new(edges, o);
 	}
-	return edges ? json_pack("{s:b, s:I, s:I, s:o}", "window_open", fill_window_open(&f->p, now),
-				 "copies", (json_int_t)f->p.copies, "parallel",
-				 (json_int_t)f->p.parallel, "edges", edges)
+	return edges ? json_pack("{s:b, s:I, s:I, s:b, s:o}", "window_open",
+				 fill_window_open(&f->p, now), "copies", (json_int_t)f->p.copies,
+				 "parallel", (json_int_t)f->p.parallel, "peer", f->p.peer, "edges",
+				 edges)
 		     : NULL;
 }
 

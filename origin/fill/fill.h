@@ -38,6 +38,7 @@ struct fill_params {
 	uint32_t rescan_s;		/* ask each edge what it holds this often */
 	uint32_t backoff_s, backoff_max_s; /* retries: first wait, longest wait */
 	const struct viewing *viewing;	   /* popularity: its plays in the window (borrowed) */
+	bool peer; /* peer fill: an edge copies what a peer of its cluster has */
 };
 
 struct fill;

@@ -1,9 +1,10 @@
 /*
- * Fuzz target for what the fill API parses before it authenticates: byte 0
- * picks the request path parser or the purge body parser; the rest is the
- * input.  A path that parses must name a valid title and key; a purge body
- * that parses must give a key of the store (or a title prefix).  Aborts
- * otherwise.
+ * Fuzz target for what the fill API parses: byte 0 picks the request path
+ * parser, the purge body parser (bit 0 alone) or the copy order parser
+ * (bits 0 and 1); the rest is the input.  A path that parses must name a valid title and
+ * key; a purge body that parses must give a key of the store (or a title
+ * prefix); an order that parses must name an http(s) peer and carry
+ * printable signature fields.  Aborts otherwise.
  */
 #include "fill.h"
 
@@ -41,6 +42,28 @@ static void check_purge(const char *p, size_t n)
 		abort();
 }
 
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+static void check_order(const char *p, size_t n)
+{
+	struct edge_peer_order o;
+	int rc = edge_peer_order_parse(p, n, &o);
+
+	if (rc != 0 && rc != -EINVAL)
+		abort();
+	if (rc == 0 &&
+	    ((strncmp(o.peer, "http://", 7) != 0 && strncmp(o.peer, "https://", 8) != 0) ||
+	     !o.sig_input[0] || !o.sig[0] || !printable(o.sig_input) || !printable(o.sig) ||
+	     !printable(o.peer)))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *p;
@@ -49,7 +72,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	p = malloc(size);
 	memcpy(p, data + 1, size - 1);
-	if (data[0] & 1)
+	if ((data[0] & 3) == 3)
+		check_order(p, size - 1);
+	else if (data[0] & 1)
 		check_purge(p, size - 1);
 	else
 		check_path(p, size - 1);

@@ -61,7 +61,7 @@ static int put(struct edge_cache *c, const char *key, size_t size, int fill,
 	}
 	edge_cache_tmp_digest(tmp, o.sha256);
 	edge_etag_for(o.sha256, o.etag);
-	return edge_cache_tmp_commit(c, tmp, key, &o, NULL, false, NULL);
+	return edge_cache_tmp_commit(c, tmp, key, &o, NULL, EDGE_SYNC_NONE, NULL);
 }
 
 /* Small writes are gathered until a flush, a large one, a read back or the commit. */
@@ -88,7 +88,8 @@ static void test_gathered_writes(struct edge_cache *c)
 	CHECK(tmp->on_disk == 8 + sizeof(big) && tmp->written == o.size);
 	edge_cache_tmp_digest(tmp, o.sha256);
 	edge_etag_for(o.sha256, o.etag);
-	CHECK_INT(edge_cache_tmp_commit(c, tmp, "p/gathered.ts", &o, NULL, false, NULL), 0);
+	CHECK_INT(edge_cache_tmp_commit(c, tmp, "p/gathered.ts", &o, NULL, EDGE_SYNC_NONE, NULL),
+		  0);
 	snprintf(path, sizeof(path), "%s/p/gathered.ts", root);
 	CHECK(stat(path, &st) == 0 && (uint64_t)st.st_size == o.size);
 }
@@ -140,7 +141,8 @@ static void test_place_and_quota(void)
 	CHECK_INT(edge_cache_tmp_write(c, tmp, "abc", 3), 0);
 	o = (struct edge_object){.origin = EDGE_ORIGIN_PULL, .size = 4};
 	strcpy(o.etag, "\"x\"");
-	CHECK_INT(edge_cache_tmp_commit(c, tmp, "p/short.ts", &o, NULL, false, NULL), -EINVAL);
+	CHECK_INT(edge_cache_tmp_commit(c, tmp, "p/short.ts", &o, NULL, EDGE_SYNC_NONE, NULL),
+		  -EINVAL);
 	CHECK(!exists("p/short.ts"));
 	CHECK(disk_bytes() <= 1000000);
 	test_gathered_writes(c);

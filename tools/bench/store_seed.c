@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 			}
 			edge_cache_tmp_digest(tmp, rec.sha256);
 			edge_etag_for(rec.sha256, rec.etag);
-			if ((rc = edge_cache_tmp_commit(c, tmp, key, &rec, NULL, false, NULL)) !=
+			if ((rc = edge_cache_tmp_commit(c, tmp, key, &rec, NULL, EDGE_SYNC_NONE, NULL)) !=
 			    0) {
 				fprintf(stderr, "store_seed: %s: %s\n", key, strerror(-rc));
 				return 1;

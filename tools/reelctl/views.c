@@ -561,12 +561,24 @@ int ctl_view_steer(FILE *out, const json_t *steer)
 
 /* ---- fill ---- */
 
+/* Where a fill's files came from: "origin", "peer NAME" or "origin+peer NAME"; "-". */
+static void fill_source(struct ctl_table *t, const json_t *x)
+{
+	const char *src = json_string_value(json_object_get(x, "source")),
+		   *peer = json_string_value(json_object_get(x, "peer"));
+
+	if (src && peer)
+		ctl_table_cellf(t, "%s %s", src, peer);
+	else
+		ctl_table_cell(t, src ? src : "-");
+}
+
 /* One row per edge and title of the fill status (GET /admin/v1/fill). */
 int ctl_view_fill(FILE *out, const json_t *status)
 {
-	static const char *const cols[] = {"EDGE", "TITLE", "STATE", "ACTION", ">DONE", ">ETA",
-					   ">RATE", "ERROR"};
-	struct ctl_table *t = ctl_table_new(cols, 8);
+	static const char *const cols[] = {"EDGE", "TITLE", "STATE", "ACTION", "SOURCE", ">DONE",
+					   ">ETA", ">RATE", "ERROR"};
+	struct ctl_table *t = ctl_table_new(cols, 9);
 	const json_t *edges = json_object_get(status, "edges");
 
 	for (size_t i = 0; t && i < json_array_size(edges); i++) {
@@ -577,6 +589,7 @@ int ctl_view_fill(FILE *out, const json_t *status)
 			ctl_table_cell(t, ctl_json_str(e, "name"));
 			ctl_table_cell(t, "-");
 			ctl_table_cell(t, json_is_true(json_object_get(e, "up")) ? "idle" : "down");
+			ctl_table_cell(t, "-");
 			ctl_table_cell(t, "-");
 			ctl_table_cell(t, "-");
 			ctl_table_cell(t, "-");
@@ -593,6 +606,7 @@ int ctl_view_fill(FILE *out, const json_t *status)
 			ctl_table_cell(t, ctl_json_str(x, "title"));
 			ctl_table_cell(t, st);
 			ctl_table_cell(t, ctl_json_str(x, "action"));
+			fill_source(t, x);
 			if (strcmp(st, "done") == 0)
 				ctl_table_cell(t, "100%");
 			else if (b > 0)
