@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "array.h"
 #include "hex.h"
 
 #define KEY_MAGIC  0x7a5e70c4u
@@ -756,14 +757,8 @@ int paseto_keyring_add(struct paseto_keyring *r, const struct paseto_key *k)
 
 	if (ring_index(r, k->kid) >= 0)
 		return -EEXIST;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 4;
-		struct paseto_key **keys = realloc(r->keys, cap * sizeof(*keys));
-		if (!keys)
-			return -ENOMEM;
-		r->keys = keys;
-		r->cap = cap;
-	}
+	if (array_reserve((void **)&r->keys, &r->cap, r->n, sizeof(*r->keys), 4) != 0)
+		return -ENOMEM;
 	if ((rc = paseto_key_from_public(k->kid, k->pub, &pub, NULL, 0)) < 0)
 		return rc;
 	r->keys[r->n++] = pub;

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "buf.h"
 
 void edge_bgp_prefixes_free(struct edge_bgp_prefixes *p)
@@ -92,15 +93,8 @@ static int add_prefix(struct edge_bgp_prefixes *out, const char *p)
 			return 0; /* BIRD lists a prefix's routes together: recent ones suffice */
 	if (out->n == EDGE_BGP_MAX)
 		return -E2BIG;
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 64;
-		void *np = realloc(out->p, cap * sizeof(*out->p));
-
-		if (!np)
-			return -ENOMEM;
-		out->p = np;
-		out->cap = cap;
-	}
+	if (array_reserve((void **)&out->p, &out->cap, out->n, sizeof(*out->p), 64) != 0)
+		return -ENOMEM;
 	snprintf(out->p[out->n++], EDGE_BGP_PREFIX_LEN, "%s", p);
 	return 0;
 }

@@ -1,22 +1,21 @@
 /*
  * Open-file cache: a chained hash table with an LRU list.  Files are opened
- * with openat2(RESOLVE_BENEATH) relative to the content root, so neither
- * ".." nor a symlink can lead outside it, whatever the path says.
+ * beneath the content root (open_beneath.h), so neither ".." nor a symlink
+ * can lead outside it, whatever the path says.
  */
 #include "filecache.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "http_date.h"
+#include "open_beneath.h"
 #include "strhash.h"
 
 #define FILE_MAGIC 0x46696c65U /* "File" */
@@ -30,44 +29,6 @@ struct edge_filecache {
 	struct edge_file *lru_head, *lru_tail; /* head: most recently used */
 	uint64_t gen_seen, stale_before;       /* entries checked before this look again */
 };
-
-static const struct {
-	const char *ext;
-	const char *type;
-	enum edge_kind kind;
-	bool compressible;
-} types[] = {
-    {"m3u8", "application/vnd.apple.mpegurl", EDGE_KIND_PLAYLIST, true},
-    {"ts", "video/mp2t", EDGE_KIND_SEGMENT, false},
-    {"m4s", "video/iso.segment", EDGE_KIND_SEGMENT, false},
-    {"mp4", "video/mp4", EDGE_KIND_SEGMENT, false},
-    {"m4a", "audio/mp4", EDGE_KIND_SEGMENT, false},
-    {"m4v", "video/mp4", EDGE_KIND_SEGMENT, false},
-    {"aac", "audio/aac", EDGE_KIND_SEGMENT, false},
-    {"vtt", "text/vtt; charset=utf-8", EDGE_KIND_SEGMENT, true},
-    {"webvtt", "text/vtt; charset=utf-8", EDGE_KIND_SEGMENT, true},
-    {"json", "application/json", EDGE_KIND_OTHER, true},
-    {"key", "application/octet-stream", EDGE_KIND_OTHER, false},
-    {"txt", "text/plain; charset=utf-8", EDGE_KIND_OTHER, true},
-};
-
-const char *edge_content_type(const char *name, enum edge_kind *kind, bool *compressible)
-{
-	const char *dot = strrchr(name, '.'), *slash = strrchr(name, '/');
-
-	if (dot && (!slash || dot > slash)) {
-		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-			if (strcasecmp(dot + 1, types[i].ext) == 0) {
-				*kind = types[i].kind;
-				*compressible = types[i].compressible;
-				return types[i].type;
-			}
-		}
-	}
-	*kind = EDGE_KIND_OTHER;
-	*compressible = false;
-	return "application/octet-stream";
-}
 
 struct edge_filecache *edge_filecache_new(const struct edge_filecache_config *cfg)
 {
@@ -162,45 +123,6 @@ void edge_filecache_free(struct edge_filecache *fc)
 	free(fc);
 }
 
-/*
- * Open PATH beneath the root.  O_NOATIME spares every sendfile(2) of the
- * object an access-time check (nothing reads an edge's atimes); the kernel
- * allows it only to the files' owner, so after a refusal files open without.
- */
-static int open_beneath(struct edge_filecache *fc, const char *path)
-{
-	struct open_how how = {
-	    .flags =
-		O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (fc->atime_kept ? 0 : O_NOATIME),
-	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = (int)syscall(SYS_openat2, fc->cfg.rootfd, path, &how, sizeof(how));
-
-	if (fd < 0 && errno == EPERM && !fc->atime_kept) {
-		fc->atime_kept = true;
-		how.flags &= ~(uint64_t)O_NOATIME;
-		fd = (int)syscall(SYS_openat2, fc->cfg.rootfd, path, &how, sizeof(how));
-	}
-	if (fd >= 0)
-		return fd;
-	switch (errno) {
-	case EXDEV: /* a symlink or ".." left the root */
-	case ELOOP:
-	case ENOTDIR:
-	case ENAMETOOLONG:
-	case ENOENT:
-		return -ENOENT;
-	case EACCES:
-	case EPERM:
-		return -EACCES;
-	case EMFILE:
-	case ENFILE:
-		return -EMFILE;
-	default:
-		return -EIO;
-	}
-}
-
 /* Compress DATA with gzip; keep the result only when it is smaller. */
 static void make_gzip(struct edge_file *f)
 {
@@ -250,7 +172,7 @@ static int read_all(int fd, char *p, uint64_t size)
  * ETAG ("" for none) and MTIME (0: none), then EXTRA, appended to OUT.
  */
 static int object_headers(const struct edge_filecache *fc, struct buf *out, const char *type,
-			  enum edge_kind kind, bool compressible, bool gz, const char *etag,
+			  enum content_kind kind, bool compressible, bool gz, const char *etag,
 			  time_t mtime, const char *extra)
 {
 	char date[HTTP_DATE_LEN + 1];
@@ -281,9 +203,9 @@ static int build_headers(struct edge_filecache *fc, struct edge_file *f, bool co
 int edge_filecache_headers(const struct edge_filecache *fc, const char *path, const char *etag,
 			   time_t mtime, struct buf *out)
 {
-	enum edge_kind kind;
+	enum content_kind kind;
 	bool compressible;
-	const char *type = edge_content_type(path, &kind, &compressible);
+	const char *type = content_type_of(path, &kind, &compressible);
 
 	return object_headers(fc, out, type, kind, compressible, false, etag, mtime, "");
 }
@@ -312,7 +234,7 @@ static int file_load(struct edge_filecache *fc, const char *path, int fd, const 
 	f->mtime_ns = st->st_mtim.tv_nsec;
 	f->dev = st->st_dev;
 	f->ino = st->st_ino;
-	f->content_type = edge_content_type(path, &f->kind, &compressible);
+	f->content_type = content_type_of(path, &f->kind, &compressible);
 	if (rec) {
 		/* the store's validators: the same on every edge that has the object */
 		f->mtime = (time_t)rec->mtime;
@@ -351,7 +273,7 @@ fail:
 
 static int open_regular(struct edge_filecache *fc, const char *path, struct stat *st)
 {
-	int fd = open_beneath(fc, path);
+	int fd = open_beneath(fc->cfg.rootfd, path, &fc->atime_kept);
 
 	if (fd < 0)
 		return fd;

@@ -14,16 +14,15 @@
 #include <time.h>
 
 #include "buf.h"
+#include "content_type.h"
 #include "index.h"
-
-enum edge_kind { EDGE_KIND_PLAYLIST, EDGE_KIND_SEGMENT, EDGE_KIND_OTHER };
 
 #define EDGE_VARIANTS 4
 
 /* A master playlist cut down to a maximum height (per-viewer plans). */
 struct edge_variant {
 	unsigned max_height; /* 0: slot unused */
-	int removed;	     /* edge_master_filter()'s result */
+	int removed;	     /* master_filter()'s result */
 	struct buf body, hdr;
 };
 
@@ -40,7 +39,7 @@ struct edge_file {
 	uint64_t size;
 	time_t mtime;
 	const char *content_type;
-	enum edge_kind kind;
+	enum content_kind kind;
 	char etag[64]; /* with quotes */
 	uint32_t etag_len;
 	char gz_etag[72];
@@ -71,7 +70,7 @@ struct edge_filecache_config {
 	uint64_t inline_max;
 	uint64_t revalidate_ms;
 	bool gzip;
-	const char *cache_control[3]; /* by enum edge_kind */
+	const char *cache_control[3]; /* by enum content_kind */
 	const char *cors_static;      /* header lines sent on every object, or "" */
 	/*
 	 * The cache store's index, or NULL when the root is a folder served as
@@ -126,11 +125,5 @@ int edge_filecache_headers(const struct edge_filecache *fc, const char *path, co
 
 /* Drop a reference; the entry is freed once unreferenced and out of the table. */
 void edge_file_unref(void *file);
-
-/*
- * Content type and kind for a file name, by extension.  Returns a static
- * string; *KIND and *COMPRESSIBLE (the caller's) are always set.
- */
-const char *edge_content_type(const char *name, enum edge_kind *kind, bool *compressible);
 
 #endif

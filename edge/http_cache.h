@@ -13,7 +13,18 @@
  *               Last-Modified, a 304 updating the stored header lines;
  *               otherwise fetched (Cache-Status: reel-edge; fwd=miss,
  *               "stored" when kept).  A 206 is stored as a partial entry
- *               that answers later ranges inside it.
+ *               that answers later ranges inside it.  A target whose
+ *               responses vary keeps up to HC_VARIANTS of them.
+ *
+ * Every answer from the upstream goes to a temporary file of the store as
+ * it arrives and the clients read it from there at their own pace: sent
+ * as its bytes come when its length is known (else once it is complete),
+ * then stored, or dropped when it may not be stored.  Concurrent plain
+ * GETs of one target (no Authorization, Range, conditionals or no-cache,
+ * no-store) are collapsed into one fetch, across the workers (inflight.h):
+ * the others read the first one's file; when its answer turns out not to
+ * be shareable (not storable, or another Vary variant) they are answered
+ * again on their own, each with its own fetch.
  *   others      relayed with their bodies; a 2xx or 3xx answer to an
  *               unsafe method invalidates the target and the same-origin
  *               Location and Content-Location.
@@ -27,16 +38,19 @@
 
 #include "cache.h"
 #include "httpd.h"
+#include "inflight.h"
 #include "metrics.h"
 #include "upstream.h"
 
-#define HC_BODY_MAX	   (64u << 20) /* answers larger than this are 502 (held in memory) */
 #define EDGE_HTTP_BODY_MAX (1u << 20)  /* request bodies relayed, unless [limits] max_body says */
 
 struct edge_http_cache_config {
 	struct edge_cache *cache;	/* borrowed: outlives the cache's handler */
 	struct edge_upstream *upstream; /* borrowed, likewise */
 	struct metrics_slot *metrics;	/* this worker's */
+	struct event_base *base;	/* this worker's loop */
+	struct edge_inflight *inflight; /* shared by the workers: a miss is fetched once */
+	int wake_slot;			/* this process's, in INFLIGHT (-1: none) */
 };
 
 struct edge_http_cache;

@@ -1,7 +1,9 @@
 /* The shared cache's rules (see http_cache_policy.h). */
 #include "http_cache_policy.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -374,7 +376,74 @@ enum hc_use hc_usable(const char *h, size_t len, const struct hc_times *t,
 	return refuse;
 }
 
-/* The request's value of field NAME: lines joined with ", " into OUT (empty when none). */
+/* Fields whose values are case-insensitive (RFC 9110 section 12.5): compared lowercased. */
+static bool value_caseless(struct http_str name)
+{
+	return name.len >= 6 && strncasecmp(name.p, "Accept", 6) == 0;
+}
+
+/* Append V, normalized, to OUT[*N..CAP): no OWS around "," and ";" or at the ends. */
+static void append_normalized(struct http_str v, bool caseless, char *out, size_t *n, size_t cap)
+{
+	bool quoted = false;
+
+	for (size_t i = 0; i < v.len && *n + 1 < cap; i++) {
+		char c = v.p[i];
+
+		if (!quoted && is_ows(c)) {
+			size_t j = i;
+
+			while (j < v.len && is_ows(v.p[j]))
+				j++;
+			if (*n == 0 || out[*n - 1] == ',' || out[*n - 1] == ';' || j == v.len ||
+			    v.p[j] == ',' || v.p[j] == ';') {
+				i = j - 1;
+				continue;
+			}
+		}
+		if (c == '"')
+			quoted = !quoted;
+		out[(*n)++] = caseless && !quoted ? (char)tolower((unsigned char)c) : c;
+	}
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The ","-separated members of S (no quotes in them) in order, in place. */
+static void sort_members(char *s)
+{
+	char *member[64], copy[1024], *p = copy;
+	size_t n = 0, len = strlen(s);
+
+	if (len >= sizeof(copy) || !strchr(s, ','))
+		return;
+	memcpy(copy, s, len + 1);
+	while (p && n < sizeof(member) / sizeof(member[0])) {
+		member[n++] = p;
+		if ((p = strchr(p, ',')) != NULL)
+			*p++ = '\0';
+	}
+	if (p)
+		return; /* more members than sorted here: left as they came */
+	qsort(member, n, sizeof(member[0]), member_cmp);
+	s[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(s, ",");
+		strcat(s, member[i]);
+	}
+}
+
+/*
+ * The request's value of field NAME into OUT (empty when none), normalized
+ * as RFC 9111 section 4.1 allows: lines combined with ",", the whitespace
+ * the list syntax allows dropped, and for the Accept fields, whose values
+ * are case-insensitive and whose order carries no meaning (the weights
+ * do), case folded and members sorted.
+ */
 static void request_field(const struct http_request *req, struct http_str name, char *out,
 			  size_t cap)
 {
@@ -386,13 +455,13 @@ static void request_field(const struct http_request *req, struct http_str name, 
 
 		if (hd->name.len != name.len || strncasecmp(hd->name.p, name.p, name.len) != 0)
 			continue;
-		n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s%.*s", n ? ", " : "",
-				      (int)hd->value.len, hd->value.p);
-		if (n >= cap) {
-			out[cap - 1] = '\0';
-			return;
-		}
+		if (n && n + 1 < cap)
+			out[n++] = ',';
+		append_normalized(hd->value, value_caseless(name), out, &n, cap);
 	}
+	out[n < cap ? n : cap - 1] = '\0';
+	if (value_caseless(name) && !strchr(out, '"'))
+		sort_members(out);
 }
 
 /* Call FN for each name in H's Vary lines; stops at a false. False when FN did (or "*"). */

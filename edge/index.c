@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "index_int.h"
 
 static const char *const db_names[IX_NDBS] = {"objects", "titles", "manifest",
@@ -150,15 +151,8 @@ int ix_keys_add(struct keys *ks, const void *key, size_t klen)
 {
 	char *copy;
 
-	if (ks->n == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 16;
-		char **k = realloc(ks->k, cap * sizeof(*k));
-
-		if (!k)
-			return -ENOMEM;
-		ks->k = k;
-		ks->cap = cap;
-	}
+	if (array_reserve((void **)&ks->k, &ks->cap, ks->n, sizeof(*ks->k), 16) != 0)
+		return -ENOMEM;
 	if (!(copy = malloc(klen + 1)))
 		return -ENOMEM;
 	memcpy(copy, key, klen);
@@ -203,19 +197,9 @@ int edge_removed_add(struct edge_removed *r, const char *key, uint64_t size)
 {
 	if (!r)
 		return 0;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		char **k = realloc(r->keys, cap * sizeof(*k));
-		uint64_t *s;
-
-		if (!k)
-			return -ENOMEM;
-		r->keys = k;
-		if (!(s = realloc(r->sizes, cap * sizeof(*s))))
-			return -ENOMEM;
-		r->sizes = s;
-		r->cap = cap;
-	}
+	if (array_reserve((void **)&r->keys, &r->cap, r->n, sizeof(*r->keys), 16) != 0 ||
+	    array_reserve((void **)&r->sizes, &r->sizes_cap, r->n, sizeof(*r->sizes), 16) != 0)
+		return -ENOMEM;
 	if (!(r->keys[r->n] = strdup(key)))
 		return -ENOMEM;
 	r->sizes[r->n++] = size;

@@ -41,7 +41,7 @@ struct edge_index;
 struct edge_removed {
 	char **keys;
 	uint64_t *sizes;
-	size_t n, cap;
+	size_t n, cap, sizes_cap; /* the room of KEYS and of SIZES */
 	uint64_t bytes;
 };
 

@@ -156,6 +156,7 @@ int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tm
 	e->result = 0;
 	e->size = size;
 	e->avail = 0;
+	e->note_len = 0;
 	memset(e->waiters, 0, sizeof(e->waiters));
 	e->hash = h;
 	snprintf(e->tmp, sizeof(e->tmp), "%s", tmp);
@@ -207,6 +208,30 @@ void edge_inflight_finish(struct edge_inflight *t, struct edge_inflight_ref ref,
 		wake(t, e, wake_slot);
 	}
 	unlock(t);
+}
+
+void edge_inflight_note(struct edge_inflight *t, struct edge_inflight_ref ref, const void *p,
+			size_t n)
+{
+	struct edge_inflight_entry *e = &t->e[ref.slot];
+
+	if (n > EDGE_INFLIGHT_NOTE || __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE) != ref.gen)
+		return;
+	memcpy(e->note, p, n);
+	__atomic_store_n(&e->note_len, (uint32_t)n, __ATOMIC_RELEASE);
+}
+
+int edge_inflight_note_get(const struct edge_inflight *t, struct edge_inflight_ref ref,
+			   uint8_t out[EDGE_INFLIGHT_NOTE])
+{
+	const struct edge_inflight_entry *e = &t->e[ref.slot];
+	uint32_t n = __atomic_load_n(&e->note_len, __ATOMIC_ACQUIRE);
+
+	if (n > EDGE_INFLIGHT_NOTE)
+		n = 0;
+	memcpy(out, e->note, n);
+	/* the generation last, as in peek */
+	return __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE) == ref.gen ? (int)n : -ESTALE;
 }
 
 int edge_inflight_peek(const struct edge_inflight *t, struct edge_inflight_ref ref,

@@ -29,6 +29,7 @@
 
 #define EDGE_INFLIGHT_SLOTS 512
 #define EDGE_WAKE_SLOTS	    128 /* worker processes at once (two generations while reloading) */
+#define EDGE_INFLIGHT_NOTE  48	/* bytes a fetcher may tell its readers about the object */
 
 enum edge_inflight_state {
 	EDGE_IF_FREE,
@@ -47,6 +48,8 @@ struct edge_inflight_entry {
 	uint64_t waiters[EDGE_WAKE_SLOTS / 64];
 	uint64_t hash;
 	uint64_t finished_ms;
+	uint32_t note_len; /* bytes of NOTE the fetcher has published (0: none yet) */
+	uint8_t note[EDGE_INFLIGHT_NOTE];
 	char tmp[80]; /* the temporary file, as openat() on the content root finds it */
 	char key[EDGE_KEY_MAX + 1];
 };
@@ -105,6 +108,19 @@ void edge_inflight_progress(struct edge_inflight *t, struct edge_inflight_ref re
 /* The fetcher: the end, RESULT 0 (done and indexed) or a negative errno; wake the others. */
 void edge_inflight_finish(struct edge_inflight *t, struct edge_inflight_ref ref, int result,
 			  int wake);
+
+/*
+ * The fetcher: what readers need to read the temporary file besides its
+ * bytes (the generic mode: the stored response's record, where its body
+ * starts), P[0..N) with N <= EDGE_INFLIGHT_NOTE, published once, before
+ * the progress that lets readers read.
+ */
+void edge_inflight_note(struct edge_inflight *t, struct edge_inflight_ref ref, const void *p,
+			size_t n);
+
+/* The note of REF into OUT (EDGE_INFLIGHT_NOTE bytes): its length, 0 when none yet, -ESTALE. */
+int edge_inflight_note_get(const struct edge_inflight *t, struct edge_inflight_ref ref,
+			   uint8_t out[EDGE_INFLIGHT_NOTE]);
 
 /* What a reader sees of REF: 0 with the fields, or -ESTALE when the slot moved on. */
 struct edge_inflight_view {

@@ -5,13 +5,13 @@
  *   Server, Date                               (httpd core)
  *   Content-Type, ETag, Last-Modified, Cache-Control, Accept-Ranges,
  *   Vary, Access-Control-*                     (prebuilt per cached file)
+ *   Access-Control-Allow-Origin, Cache-Status  (per request)
  *   Content-Range | Content-Encoding           (per request)
  *   Content-Length, Connection                 (httpd core)
  *
- * A single range is a 206 with Content-Range; several are one
- * multipart/byteranges body whose parts are
- *   CRLF "--" boundary CRLF Content-Type CRLF Content-Range CRLF CRLF data
- * closed by CRLF "--" boundary "--" CRLF.
+ * Preconditions, ranges (several as one multipart/byteranges body) and the
+ * gzip form are common/http_file.c's, the answer every server of the
+ * project gives for a file.
  */
 #include "serve.h"
 
@@ -22,15 +22,12 @@
 #include <time.h>
 
 #include "cache_status.h"
-#include "http_accept.h"
-#include "http_cond.h"
+#include "http_file.h"
 #include "http_date.h"
 #include "http_path.h"
-#include "http_range.h"
 #include "master_filter.h"
 
-#define ALLOW		"Allow: GET, HEAD, OPTIONS\r\n"
-#define MAX_RANGES_HARD 256
+#define ALLOW "Allow: GET, HEAD, OPTIONS\r\n"
 
 static void unref_file(void *f)
 {
@@ -117,19 +114,29 @@ void edge_serve_health(struct httpd_exchange *x)
 	httpd_body_mem(x, "ok\n", 3);
 }
 
-/* The validators of F: the identity ETag first, then the gzip form's. */
-static struct http_validators file_validators(const struct edge_file *f)
+/* The object F as http_file_answer() takes it. */
+static struct http_file object_of(const struct edge_file *f)
 {
-	return (struct http_validators){
-	    .etag = {f->etag, f->gz ? f->gz_etag : NULL},
-	    .etag_len = {f->etag_len, f->gz ? f->gz_etag_len : 0},
-	    .last_modified = f->mtime,
+	return (struct http_file){
+	    .size = f->size,
+	    .fd = f->fd,
+	    .data = f->data,
+	    .content_type = f->content_type,
+	    .hdr = &f->hdr,
+	    .gz = f->gz,
+	    .gz_len = f->gz_len,
+	    .gz_hdr = f->gz ? &f->gz_hdr : NULL,
+	    .v = {.etag = {f->etag, f->gz ? f->gz_etag : NULL},
+		  .etag_len = {f->etag_len, f->gz ? f->gz_etag_len : 0},
+		  .last_modified = f->mtime},
 	};
 }
 
 /* CORS for an origin list; Cache-Status for an object of the store. */
-static void object_extras(struct httpd_exchange *x, const struct edge_serve *s)
+static void object_extras(struct httpd_exchange *x, void *arg)
 {
+	const struct edge_serve *s = arg;
+
 	cors_dynamic(x, s);
 	if (!s->index)
 		return;
@@ -139,136 +146,18 @@ static void object_extras(struct httpd_exchange *x, const struct edge_serve *s)
 		httpd_header(x, EDGE_CACHE_STATUS_HIT, strlen(EDGE_CACHE_STATUS_HIT));
 }
 
-/* Status line, the object's prebuilt header block HDR, and object_extras(). */
-static void begin_object(struct httpd_exchange *x, const struct edge_serve *s, int status,
-			 const struct buf *hdr)
+/* Answer X with the representation F (ranges, validators, gzip). */
+static void serve_object(struct httpd_exchange *x, struct edge_serve *s, const struct http_file *f)
 {
-	httpd_begin(x, status);
-	httpd_header(x, hdr->p, hdr->len);
-	object_extras(x, s);
-}
+	const struct http_file_how how = {
+	    .max_ranges = s->cfg->max_ranges < HTTP_FILE_MAX_RANGES ? s->cfg->max_ranges
+								    : HTTP_FILE_MAX_RANGES,
+	    .boundary = s->boundary,
+	    .extras = object_extras,
+	    .arg = s,
+	};
 
-/*
- * RFC 9110 13.2.2: answer 412 or 304 when a precondition of the request
- * fails against V; HDRS[i] is the header block of the representation
- * V->etag[i] names.  Returns true when it answered.
- */
-static bool answer_preconditions(struct httpd_exchange *x, const struct edge_serve *s,
-				 const struct http_validators *v, const struct buf *const *hdrs)
-{
-	unsigned which;
-
-	switch (http_preconditions(x->req, v, &which)) {
-	case HTTP_PRECOND_PASS:
-		return false;
-	case HTTP_PRECOND_FAILED: /* for GET and HEAD: If-Match, or without it If-Unmodified-Since
-				   */
-		httpd_error(x, 412,
-			    x->req->if_match.p ? "If-Match names no current entity-tag"
-					       : "modified since If-Unmodified-Since",
-			    NULL, false);
-		return true;
-	case HTTP_PRECOND_NOT_MODIFIED:
-		begin_object(x, s, 304, hdrs[which]);
-		httpd_end_head(x, -1);
-		return true;
-	}
-	return false;
-}
-
-static void send_body(struct httpd_exchange *x, const struct edge_file *f, uint64_t off,
-		      uint64_t len)
-{
-	if (f->data)
-		httpd_body_mem(x, f->data + off, len);
-	else
-		httpd_body_file(x, f->fd, off, len);
-}
-
-static void serve_ranges(struct httpd_exchange *x, const struct edge_serve *s,
-			 const struct edge_file *f, const struct http_range *rg, unsigned n)
-{
-	char part[256];
-	uint64_t total = 0;
-	int plen[MAX_RANGES_HARD];
-	const char *after_type;
-
-	if (n == 1) {
-		begin_object(x, s, 206, &f->hdr);
-		httpd_headerf(x, "Content-Range: bytes %llu-%llu/%llu\r\n",
-			      (unsigned long long)rg[0].first, (unsigned long long)rg[0].last,
-			      (unsigned long long)f->size);
-		httpd_end_head(x, (int64_t)(rg[0].last - rg[0].first + 1));
-		send_body(x, f, rg[0].first, rg[0].last - rg[0].first + 1);
-		return;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		plen[i] = snprintf(part, sizeof(part),
-				   "\r\n--%s\r\nContent-Type: %s\r\nContent-Range: bytes "
-				   "%llu-%llu/%llu\r\n\r\n",
-				   s->boundary, f->content_type, (unsigned long long)rg[i].first,
-				   (unsigned long long)rg[i].last, (unsigned long long)f->size);
-		total += (uint64_t)plen[i] + rg[i].last - rg[i].first + 1;
-	}
-	total += 8 + strlen(s->boundary);
-	/* every header but the first, Content-Type, which the parts carry */
-	after_type = memchr(f->hdr.p, '\n', f->hdr.len) + 1;
-	httpd_begin(x, 206);
-	httpd_header(x, after_type, f->hdr.len - (size_t)(after_type - f->hdr.p));
-	object_extras(x, s);
-	httpd_headerf(x, "Content-Type: multipart/byteranges; boundary=%s\r\n", s->boundary);
-	httpd_end_head(x, (int64_t)total);
-	for (unsigned i = 0; i < n; i++) {
-		snprintf(
-		    part, sizeof(part),
-		    "\r\n--%s\r\nContent-Type: %s\r\nContent-Range: bytes %llu-%llu/%llu\r\n\r\n",
-		    s->boundary, f->content_type, (unsigned long long)rg[i].first,
-		    (unsigned long long)rg[i].last, (unsigned long long)f->size);
-		httpd_body_mem(x, part, (size_t)plen[i]);
-		send_body(x, f, rg[i].first, rg[i].last - rg[i].first + 1);
-	}
-	snprintf(part, sizeof(part), "\r\n--%s--\r\n", s->boundary);
-	httpd_body_mem(x, part, 8 + strlen(s->boundary));
-}
-
-static void serve_object(struct httpd_exchange *x, const struct edge_serve *s,
-			 const struct edge_file *f)
-{
-	const struct http_request *r = x->req;
-	struct http_range rg[MAX_RANGES_HARD];
-	struct http_validators v = file_validators(f);
-	const struct buf *hdrs[HTTP_VALIDATOR_ETAGS] = {&f->hdr, &f->gz_hdr};
-	unsigned n = 0;
-	bool use_gz;
-
-	if (answer_preconditions(x, s, &v, hdrs))
-		return;
-	if (r->range.p && http_if_range(r, &v)) {
-		switch (http_range_parse(r->range.p, r->range.len, f->size, rg, s->cfg->max_ranges,
-					 &n)) {
-		case HTTP_RANGE_OK:
-			serve_ranges(x, s, f, rg, n);
-			return;
-		case HTTP_RANGE_UNSATISFIABLE:
-			begin_object(x, s, 416, &f->hdr);
-			httpd_headerf(x, "Content-Range: bytes */%llu\r\n",
-				      (unsigned long long)f->size);
-			httpd_end_head(x, 0);
-			return;
-		case HTTP_RANGE_IGNORE:
-			break;
-		}
-	}
-	use_gz = f->gz && r->accept_encoding.p &&
-		 http_accepts_gzip(r->accept_encoding.p, r->accept_encoding.len);
-	begin_object(x, s, 200, use_gz ? &f->gz_hdr : &f->hdr);
-	if (use_gz) {
-		httpd_end_head(x, (int64_t)f->gz_len);
-		httpd_body_mem(x, f->gz, f->gz_len);
-	} else {
-		httpd_end_head(x, (int64_t)f->size);
-		send_body(x, f, 0, f->size);
-	}
+	http_file_answer(x, f, &how);
 }
 
 static const char *token_error(int rc)
@@ -285,17 +174,6 @@ static const char *token_error(int rc)
 	default:
 		return "malformed stream token";
 	}
-}
-
-/* The height a rendition folder names ("720p", "1080p_6000k"), or 0. */
-static unsigned folder_height(const char *seg)
-{
-	unsigned h = 0;
-	const char *p = seg;
-
-	while (*p >= '0' && *p <= '9' && h < 100000)
-		h = h * 10 + (unsigned)(*p++ - '0');
-	return p > seg && *p == 'p' && (p[1] == '/' || p[1] == '_') ? h : 0;
 }
 
 /*
@@ -334,7 +212,7 @@ static int check_token(struct httpd_exchange *x, struct edge_serve *s, const cha
 		httpd_error(x, 403, token_error(rc), NULL, false);
 		return -1;
 	}
-	if (title_end && (h = folder_height(title_end + 1)) > c->max_height) {
+	if (title_end && (h = master_rendition_height(title_end + 1)) > c->max_height) {
 		httpd_error(x, 403, "rendition above the height the plan allows", NULL, false);
 		return -1;
 	}
@@ -396,7 +274,7 @@ static const struct edge_variant *master_variant(const struct edge_serve *s, str
 		return v;
 	v->max_height = 0;
 	v->hdr.len = 0;
-	v->removed = edge_master_filter(f->data, f->size, maxh, &v->body);
+	v->removed = master_filter(f->data, f->size, maxh, &v->body);
 	http_date_format(f->mtime, date);
 	if (v->removed > 0 &&
 	    buf_printf(&v->hdr,
@@ -413,12 +291,11 @@ static const struct edge_variant *master_variant(const struct edge_serve *s, str
  * A tokenized master playlist lists only the renditions the token's plan
  * allows.  Returns false when the whole playlist applies (serve it as usual).
  */
-static bool serve_master_variant(struct httpd_exchange *x, const struct edge_serve *s,
+static bool serve_master_variant(struct httpd_exchange *x, struct edge_serve *s,
 				 struct edge_file *f, const struct stream_claims *c)
 {
 	const struct edge_variant *v = master_variant(s, f, c->max_height);
-	const struct buf *hdrs[HTTP_VALIDATOR_ETAGS] = {&v->hdr, NULL};
-	struct http_validators val = {.last_modified = f->mtime};
+	struct http_file vf = {.fd = -1, .content_type = f->content_type, .hdr = &v->hdr};
 
 	if (v->removed == 0 || v->removed == -EINVAL)
 		return false; /* all of it applies, or it is no master playlist */
@@ -429,13 +306,12 @@ static bool serve_master_variant(struct httpd_exchange *x, const struct edge_ser
 			    NULL, false);
 		return true;
 	}
-	val.etag[0] = strstr(v->hdr.p, "ETag: ") + 6;
-	val.etag_len[0] = strcspn(val.etag[0], "\r");
-	if (answer_preconditions(x, s, &val, hdrs))
-		return true;
-	begin_object(x, s, 200, &v->hdr);
-	httpd_end_head(x, (int64_t)v->body.len);
-	httpd_body_mem(x, v->body.p, v->body.len);
+	vf.size = v->body.len;
+	vf.data = v->body.p;
+	vf.v.etag[0] = strstr(v->hdr.p, "ETag: ") + 6;
+	vf.v.etag_len[0] = strcspn(vf.v.etag[0], "\r");
+	vf.v.last_modified = f->mtime;
+	serve_object(x, s, &vf);
 	return true;
 }
 
@@ -463,6 +339,7 @@ static bool serve_file(struct httpd_exchange *x, struct edge_serve *s, struct ht
 	char rel[4096];
 	struct stream_claims claims = {0};
 	struct edge_file *f;
+	struct http_file obj;
 	bool hit, stale = false;
 	int rc;
 
@@ -514,7 +391,8 @@ static bool serve_file(struct httpd_exchange *x, struct edge_serve *s, struct ht
 	httpd_hold(x, unref_file, f);
 	if (tokenized && f->data && is_master(rel) && serve_master_variant(x, s, f, &claims))
 		return true;
-	serve_object(x, s, f);
+	obj = object_of(f);
+	serve_object(x, s, &obj);
 	return true;
 }
 

@@ -96,9 +96,12 @@ static int start_upstream(struct edge_worker_store *ws, struct event_base *base,
 }
 
 /* The generic upstream mode in place of pull-through.  0, or -1 (logged). */
-static int start_http_cache(struct edge_worker_store *ws, struct metrics_slot *metrics)
+static int start_http_cache(struct edge_worker_store *ws, struct event_base *base,
+			    const struct edge_store_ctx *ctx, struct metrics_slot *metrics)
 {
-	struct edge_http_cache_config hc = {ws->cache, ws->upstream, metrics};
+	struct edge_http_cache_config hc = {ws->cache,	       ws->upstream,  metrics,
+					    base,	       &ctx->shared->inflight,
+					    ctx->wake_slot};
 
 	if (!(ws->http = edge_http_cache_new(&hc))) {
 		log_warnx("out of memory");
@@ -130,7 +133,7 @@ int edge_worker_store_start(struct edge_worker_store *ws, struct event_base *bas
 			return -1;
 		pc.upstream = ws->upstream;
 		if (ws->cfg->upstream_http) {
-			if (start_http_cache(ws, metrics) != 0)
+			if (start_http_cache(ws, base, ctx, metrics) != 0)
 				return -1;
 		} else if (!(ws->pull = edge_pull_new(base, &pc, ops, arg))) {
 			log_warn("pull-through");

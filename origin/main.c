@@ -18,11 +18,13 @@
 #include <unistd.h>
 
 #include "accounts/accounts.h"
+#include "accounts/throttle.h"
 #include "accounts/pwhash_pool.h"
 #include "admin/admin_tokens.h"
 #include "api/api.h"
 #include "api/commit_batch.h"
 #include "catalog/catalog.h"
+#include "content/content.h"
 #include "daemon_args.h"
 #include "downloads/downloads.h"
 #include "jobs/jobs.h"
@@ -41,6 +43,11 @@
 
 #define NSIGNALS 4
 
+/* The content endpoint's bad stream tokens per address: 20 free, then waits up to a minute. */
+#define CONTENT_THROTTLE_SLOTS 4096
+#define CONTENT_THROTTLE_FREE  20
+#define CONTENT_THROTTLE_WAIT  60
+
 static struct {
 	struct origin_config cfg;
 	struct store *store;
@@ -55,6 +62,9 @@ static struct {
 	struct httpd_listener els[2 * ORIGIN_MAX_LISTEN]; /* the edge API's */
 	int nels;
 	struct httpd *edge_srv;
+	struct httpd_listener cls[2 * ORIGIN_MAX_LISTEN]; /* the content endpoint's */
+	int ncls;
+	struct httpd *content_srv;
 	struct event_base *base;
 	struct metrics *metrics;
 	struct accesslog *alog;
@@ -71,8 +81,9 @@ static void usage(FILE *out)
 		"\n"
 		"Serve the control plane's JSON APIs over HTTP/1.1 and HTTPS: accounts,\n"
 		"plans and subscriptions, the catalog, playback authorization, content\n"
-		"keys and offline licenses; the web player's files beside them; and the\n"
-		"admin API on its own listeners.\n"
+		"keys and offline licenses; the web player's files beside them; the\n"
+		"admin API, the edge API and the content endpoint (packages for edges\n"
+		"and players) on their own listeners.\n"
 		"\n"
 		"  -c, --config FILE  configuration file (INI; default %s/origin.conf if it\n"
 		"                     exists, else built-in defaults)\n"
@@ -363,7 +374,9 @@ static int open_edges(char *err, size_t errlen)
 	int rc;
 
 	snprintf(p.fallback_url, sizeof(p.fallback_url), "%s",
-		 M.cfg.edge_fallback_url[0] ? M.cfg.edge_fallback_url : M.cfg.edge_url);
+		 M.cfg.edge_fallback_url[0] ? M.cfg.edge_fallback_url
+		 : M.cfg.content_url[0]	    ? M.cfg.content_url
+					    : M.cfg.edge_url);
 	if ((rc = edges_new(M.store, M.master_key, &M.stream_keys, M.api.playback, &p, now_s(),
 			    &M.api.edges)) != 0) {
 		snprintf(err, errlen, "loading edges: %s", strerror(-rc));
@@ -390,6 +403,7 @@ static void close_edges(void)
 static int open_fill(char *err, size_t errlen)
 {
 	static char content[PATH_MAX + 16];
+	char dir[PATH_MAX + 16];
 	struct fill_params p = {
 	    .content_dir = content,
 	    .keys = &M.control_keys,
@@ -406,7 +420,7 @@ static int open_fill(char *err, size_t errlen)
 	};
 
 	snprintf(content, sizeof(content), "%s",
-		 data_path(M.cfg.content_dir, "content", content, sizeof(content)));
+		 data_path(M.cfg.content_dir, "content", dir, sizeof(dir)));
 	if (!(M.api.fill = fill_new(M.base, M.api.edges, M.api.catalog, &p)))
 		return failed(err, errlen, "fill scheduler");
 	return 0;
@@ -423,16 +437,47 @@ static void close_fill(void)
 	M.api.fill = NULL;
 }
 
+/* The content endpoint's store ([jobs] content_dir), when [content] has listeners. */
+static int open_content(char *err, size_t errlen)
+{
+	char dir[PATH_MAX + 32];
+
+	if (!M.cfg.content_url[0])
+		return 0;
+	if (!(M.api.content =
+		  content_new(data_path(M.cfg.content_dir, "content", dir, sizeof(dir)))) ||
+	    !(M.api.bad_tokens = throttle_new(CONTENT_THROTTLE_SLOTS, CONTENT_THROTTLE_FREE,
+					      CONTENT_THROTTLE_WAIT)))
+		return failed(err, errlen, "content endpoint");
+	return 0;
+}
+
+static void close_content(void)
+{
+	throttle_free(M.api.bad_tokens);
+	content_free(M.api.content);
+	M.api.content = NULL;
+	M.api.bad_tokens = NULL;
+}
+
 /*
  * The web player's files, from [web] root.  The built-in root missing is no
  * web player (logged); a configured one missing, or any root with a
- * problem, is an error.
+ * problem, is an error.  The player may fetch media from the content
+ * endpoint too (steering's last resort).
  */
 static int open_web(char *err, size_t errlen)
 {
+	static char origins[sizeof(M.cfg.web_origins) + sizeof(M.cfg.content_url) + 1];
+	char content[sizeof(M.cfg.content_url)];
 	struct web_params p = {
-	    .root = M.cfg.web_root, .edge_url = M.cfg.edge_url, .edge_origins = M.cfg.web_origins};
+	    .root = M.cfg.web_root, .edge_url = M.cfg.edge_url, .edge_origins = origins};
 
+	snprintf(origins, sizeof(origins), "%s", M.cfg.web_origins);
+	if (M.cfg.content_url[0] &&
+	    origin_url_origin(M.cfg.content_url, content, sizeof(content)) > 0)
+		snprintf(origins + strlen(origins), sizeof(origins) - strlen(origins), "%s%s",
+			 origins[0] ? " " : "", content);
 	if (!M.cfg.web_root[0])
 		return 0;
 	if (strcmp(M.cfg.web_root, REEL_DATADIR "/web") == 0 && access(M.cfg.web_root, F_OK) != 0) {
@@ -509,6 +554,14 @@ static int open_listeners(char *err, size_t errlen)
 	    add_listeners(M.els, &M.nels, M.cfg.edge_listen_tls, M.cfg.nedge_listen_tls, M.tls, err,
 			  errlen) != 0)
 		return -1;
+	if (M.cfg.ncontent_listen_tls && !M.tls &&
+	    !(M.tls = tls_server_ctx(M.cfg.tls_cert, M.cfg.tls_key, NULL, false, err, errlen)))
+		return -1;
+	if (add_listeners(M.cls, &M.ncls, M.cfg.content_listen, M.cfg.ncontent_listen, NULL, err,
+			  errlen) != 0 ||
+	    add_listeners(M.cls, &M.ncls, M.cfg.content_listen_tls, M.cfg.ncontent_listen_tls,
+			  M.tls, err, errlen) != 0)
+		return -1;
 	return 0;
 }
 
@@ -520,6 +573,8 @@ static void close_listeners(void)
 		close(M.als[i].fd);
 	for (int i = 0; i < M.nels; i++)
 		close(M.els[i].fd);
+	for (int i = 0; i < M.ncls; i++)
+		close(M.cls[i].fd);
 	if (M.tls)
 		SSL_CTX_free(M.tls);
 }
@@ -552,6 +607,12 @@ static void title_ready_for_fill(void *arg, const char *title, const char *versi
 		fill_title_added(M.api.fill, title, false);
 }
 
+/* A done job's title: where its fill to the edges stands. */
+static json_t *title_fill_state(void *arg, const char *title, const char *version)
+{
+	return M.api.fill ? fill_title_state(M.api.fill, title, version, now_s()) : NULL;
+}
+
 /* Uploads and the job queue; a job's reel-transcode runs on the loop's SIGCHLD. */
 static int open_jobs(char *err, size_t errlen)
 {
@@ -567,6 +628,7 @@ static int open_jobs(char *err, size_t errlen)
 	    .threads = M.cfg.jobs_threads,
 	    .now = now_s,
 	    .title_ready = title_ready_for_fill,
+	    .title_fill = title_fill_state,
 	    .note = log_info,
 	};
 	char dir[PATH_MAX + 32];
@@ -652,43 +714,43 @@ static void close_pool(void)
 	M.api.pool = NULL;
 }
 
-/* The edge API's server on its own listeners. */
-static int open_edge_server(char *err, size_t errlen)
+/*
+ * A server on the *N listeners LS (handed over: *N becomes 0) with the user
+ * API's limits but MAX_BODY, answering with HANDLER: 0 with *SRV, or -1
+ * with "WHAT: strerror" in ERR.
+ */
+static int open_server(struct httpd **srv, struct httpd_listener *ls, int *n, uint64_t max_body,
+		       httpd_handler_fn handler, const char *what, char *err, size_t errlen)
 {
-	struct httpd_limits el = M.cfg.limits;
+	struct httpd_limits l = M.cfg.limits;
 
-	el.max_body = M.cfg.edge_max_body;
-	M.edge_srv = httpd_new(M.base, &el, M.els, M.nels, metrics_slot(M.metrics, 0), M.alog,
-			       origin_edge_handle, &M.api);
-	if (!M.edge_srv)
-		return failed(err, errlen, "edge API server setup");
-	M.nels = 0;
-	httpd_set_warn(M.edge_srv, log_warnx);
+	l.max_body = max_body;
+	*srv = httpd_new(M.base, &l, ls, *n, metrics_slot(M.metrics, 0), M.alog, handler, &M.api);
+	if (!*srv)
+		return failed(err, errlen, what);
+	*n = 0; /* the server owns the sockets now */
+	httpd_set_warn(*srv, log_warnx);
 	return 0;
 }
 
-/* The user API's server on its listeners, and the admin and edge APIs' on their own, if any. */
+/*
+ * The user API's server on its listeners; the edge API's, the content
+ * endpoint's (no request bodies) and the admin API's on their own, if any.
+ */
 static int open_servers(char *err, size_t errlen)
 {
-	struct httpd_limits al = M.cfg.limits;
-
-	M.srv = httpd_new(M.base, &M.cfg.limits, M.ls, M.nls, metrics_slot(M.metrics, 0), M.alog,
-			  origin_api_handle, &M.api);
-	if (!M.srv)
-		return failed(err, errlen, "server setup");
-	M.nls = 0; /* the server owns the sockets now */
-	httpd_set_warn(M.srv, log_warnx);
-	if (M.nels && open_edge_server(err, errlen) != 0)
+	if (open_server(&M.srv, M.ls, &M.nls, M.cfg.limits.max_body, origin_api_handle,
+			"server setup", err, errlen) != 0)
 		return -1;
-	if (!M.nals)
-		return 0;
-	al.max_body = M.cfg.admin_max_body;
-	M.admin_srv = httpd_new(M.base, &al, M.als, M.nals, metrics_slot(M.metrics, 0), M.alog,
-				origin_admin_handle, &M.api);
-	if (!M.admin_srv)
-		return failed(err, errlen, "admin server setup");
-	M.nals = 0;
-	httpd_set_warn(M.admin_srv, log_warnx);
+	if (M.nels && open_server(&M.edge_srv, M.els, &M.nels, M.cfg.edge_max_body,
+				  origin_edge_handle, "edge API server setup", err, errlen) != 0)
+		return -1;
+	if (M.ncls && open_server(&M.content_srv, M.cls, &M.ncls, 0, origin_content_handle,
+				  "content endpoint server setup", err, errlen) != 0)
+		return -1;
+	if (M.nals && open_server(&M.admin_srv, M.als, &M.nals, M.cfg.admin_max_body,
+				  origin_admin_handle, "admin server setup", err, errlen) != 0)
+		return -1;
 	return 0;
 }
 
@@ -697,6 +759,7 @@ static void close_servers(void)
 	httpd_free(M.srv);
 	httpd_free(M.admin_srv);
 	httpd_free(M.edge_srv);
+	httpd_free(M.content_srv);
 }
 
 static int open_timer(char *err, size_t errlen);
@@ -729,6 +792,7 @@ static const struct part {
     {.open = open_downloads, .close = close_downloads},
     {.open = open_viewing, .close = close_viewing, .tick = tick_viewing},
     {.open = open_edges, .close = close_edges, .tick = tick_edges},
+    {.open = open_content, .close = close_content},
     /* the web player's files, beside the API on the user listeners */
     {.open = open_web, .close = close_web, .reload = reload_web},
     /* serving them: sockets, the loop, the hashing threads, the servers, the timer, signals */
@@ -879,6 +943,13 @@ static int setup(void)
 			 edges_count(M.api.edges));
 	for (int i = 0; i < M.cfg.nedge_listen_tls; i++)
 		log_info("edge API on https://%s", M.cfg.edge_listen_tls[i].text);
+	for (int i = 0; i < M.cfg.ncontent_listen + M.cfg.ncontent_listen_tls; i++)
+		log_info("content endpoint on %s://%s (players reach it at %s)",
+			 i < M.cfg.ncontent_listen ? "http" : "https",
+			 i < M.cfg.ncontent_listen
+			     ? M.cfg.content_listen[i].text
+			     : M.cfg.content_listen_tls[i - M.cfg.ncontent_listen].text,
+			 M.cfg.content_url);
 	for (int i = 0; i < M.cfg.nadmin_listen; i++)
 		log_info("admin API on http://%s (%zu admin%s)", M.cfg.admin_listen[i].text,
 			 M.admins.n, M.admins.n == 1 ? "" : "s");

@@ -4,7 +4,9 @@
  */
 #include "origin_config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -103,6 +105,13 @@ static const struct conf_key keys[] = {
     {"edges", "down_after", CONF_DURATION, F(edge_down_after_ms), 1000, 3600000, NULL, NULL},
     {"edges", "interval", CONF_DURATION, F(edge_interval_ms), 1000, 3600000, NULL, NULL},
     {"edges", "fallback_url", CONF_STR, F(edge_fallback_url), 0, 0, NULL, NULL},
+    {"content", "listen", CONF_ADDRS, offsetof(struct origin_config, content_listen),
+     offsetof(struct origin_config, ncontent_listen), 0, ORIGIN_MAX_LISTEN,
+     "addresses such as 0.0.0.0:8094", NULL},
+    {"content", "listen_tls", CONF_ADDRS, offsetof(struct origin_config, content_listen_tls),
+     offsetof(struct origin_config, ncontent_listen_tls), 0, ORIGIN_MAX_LISTEN,
+     "addresses such as 0.0.0.0:8095", NULL},
+    {"content", "url", CONF_STR, F(content_url), 0, 0, NULL, NULL},
     {"keys", "control_keys", CONF_PATH, F(control_keys), 0, 0, NULL, NULL},
     {"fill", "copies", CONF_UINT, F(fill_copies), 1, 64, NULL, NULL},
     {"fill", "parallel", CONF_UINT, F(fill_parallel), 1, 256, NULL, NULL},
@@ -263,6 +272,55 @@ static int check_fill(struct origin_config *cfg, const char *name, char *err, si
 	return 0;
 }
 
+/* Is A a wildcard address (0.0.0.0, ::), which names no host a player can reach? */
+static bool addr_any(const struct conf_addr *a)
+{
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&a->ss;
+
+	return a->ss.ss_family == AF_INET ? v4->sin_addr.s_addr == htonl(INADDR_ANY)
+					  : IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr);
+}
+
+/* [content]: its url, by default its first listener's (HTTPS first). */
+static int check_content(struct origin_config *cfg, const char *name, char *err, size_t errlen)
+{
+	const struct conf_addr *first = cfg->ncontent_listen_tls ? &cfg->content_listen_tls[0]
+					: cfg->ncontent_listen	 ? &cfg->content_listen[0]
+								 : NULL;
+	size_t n = strlen(cfg->content_url);
+
+	while (n && cfg->content_url[n - 1] == '/')
+		cfg->content_url[--n] = '\0';
+	if (!first) {
+		cfg->content_url[0] = '\0'; /* no endpoint */
+		return 0;
+	}
+	if (cfg->ncontent_listen_tls && (!cfg->tls_cert[0] || !cfg->tls_key[0])) {
+		snprintf(err, errlen, "%s: [content] listen_tls needs [tls] certificate and key",
+			 name);
+		return -1;
+	}
+	if (n && strncmp(cfg->content_url, "http://", 7) != 0 &&
+	    strncmp(cfg->content_url, "https://", 8) != 0) {
+		snprintf(err, errlen, "%s: [content] url must start with http:// or https://",
+			 name);
+		return -1;
+	}
+	if (n)
+		return 0;
+	if (addr_any(first)) {
+		snprintf(
+		    err, errlen,
+		    "%s: [content] url is needed: %s is a wildcard address, no URL players reach",
+		    name, first->text);
+		return -1;
+	}
+	snprintf(cfg->content_url, sizeof(cfg->content_url), "%s://%s",
+		 cfg->ncontent_listen_tls ? "https" : "http", first->text);
+	return 0;
+}
+
 static int check(struct origin_config *cfg, const char *name, char *err, size_t errlen)
 {
 	size_t n = strlen(cfg->edge_url);
@@ -286,6 +344,8 @@ static int check(struct origin_config *cfg, const char *name, char *err, size_t 
 		return -1;
 	}
 	if (check_edges(cfg, name, err, errlen) != 0)
+		return -1;
+	if (check_content(cfg, name, err, errlen) != 0)
 		return -1;
 	if (check_fill(cfg, name, err, errlen) != 0)
 		return -1;

@@ -88,6 +88,10 @@ struct origin_config {
 	uint64_t edge_interval_ms;	    /* the report interval edges are told */
 	char edge_fallback_url[257];	    /* steering's last resort; "" = [playback] edge_url */
 
+	struct conf_addr content_listen[ORIGIN_MAX_LISTEN], content_listen_tls[ORIGIN_MAX_LISTEN];
+	int ncontent_listen, ncontent_listen_tls; /* the content endpoint; none: no endpoint */
+	char content_url[257]; /* the base players reach it by; "" = no endpoint */
+
 	char control_keys[PATH_MAX]; /* key set signing fill requests; "" = in data_dir */
 	uint32_t fill_copies, fill_parallel; /* k per cluster; transfers per edge */
 	uint64_t fill_rate;		     /* bytes/s per edge; 0 = no cap */

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "array.h"
 #include "internal.h"
 
 struct file_list {
@@ -24,14 +25,8 @@ struct file_list {
 
 static int list_add(struct file_list *l, const char *rel)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		char **np = realloc(l->paths, cap * sizeof(*np));
-		if (!np)
-			return -ENOMEM;
-		l->paths = np;
-		l->cap = cap;
-	}
+	if (array_reserve((void **)&l->paths, &l->cap, l->n, sizeof(*l->paths), 256) != 0)
+		return -ENOMEM;
 	if (!(l->paths[l->n] = strdup(rel)))
 		return -ENOMEM;
 	l->n++;

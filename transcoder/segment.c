@@ -12,6 +12,7 @@
 
 #include <libavutil/opt.h>
 
+#include "array.h"
 #include "internal.h"
 
 struct tc_segmenter {
@@ -29,7 +30,7 @@ struct tc_segmenter {
 	int has_pending;
 	int64_t *starts; /* pts of each segment's first packet */
 	struct tc_segment *segs;
-	size_t nsegs, cap;
+	size_t nsegs, cap, starts_cap; /* the room of SEGS and of STARTS */
 	char dir[PATH_MAX];
 };
 
@@ -178,19 +179,9 @@ static int64_t take_buffer(struct tc_segmenter *s, uint8_t **buf)
 
 static int add_segment(struct tc_segmenter *s)
 {
-	if (s->nsegs == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct tc_segment *ns = realloc(s->segs, cap * sizeof(*ns));
-		int64_t *st;
-		if (!ns)
-			return -ENOMEM;
-		s->segs = ns;
-		st = realloc(s->starts, cap * sizeof(*st));
-		if (!st)
-			return -ENOMEM;
-		s->starts = st;
-		s->cap = cap;
-	}
+	if (array_reserve((void **)&s->segs, &s->cap, s->nsegs, sizeof(*s->segs), 64) ||
+	    array_reserve((void **)&s->starts, &s->starts_cap, s->nsegs, sizeof(*s->starts), 64))
+		return -ENOMEM;
 	memset(&s->segs[s->nsegs], 0, sizeof(s->segs[0]));
 	s->starts[s->nsegs] = s->seg_start;
 	s->nsegs++;

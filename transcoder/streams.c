@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "internal.h"
 #include "language.h"
 
@@ -76,14 +77,9 @@ int tc_skip(struct tc_job *job, int stream, enum transcoder_skip_reason why)
 	struct transcoder_skipped *k;
 	char line[sizeof(k->message) + PATH_MAX], what[80];
 
-	if (job->nskipped == job->skipped_cap) {
-		size_t cap = job->skipped_cap ? job->skipped_cap * 2 : 8;
-		struct transcoder_skipped *n = realloc(job->skipped, cap * sizeof(*n));
-		if (!n)
-			return tc_fail(job, -ENOMEM, "out of memory");
-		job->skipped = n;
-		job->skipped_cap = cap;
-	}
+	if (array_reserve((void **)&job->skipped, &job->skipped_cap, job->nskipped,
+			  sizeof(*job->skipped), 8) != 0)
+		return tc_fail(job, -ENOMEM, "out of memory");
 	k = &job->skipped[job->nskipped++];
 	memset(k, 0, sizeof(*k));
 	k->stream = stream;

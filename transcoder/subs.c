@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "internal.h"
 
 struct cue {
@@ -105,14 +106,8 @@ static int add_cue(struct tc_subs *s, int64_t start, int64_t end, const char *te
 		len--;
 	if (len == 0 || end <= start)
 		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct cue *nc = realloc(s->cues, cap * sizeof(*nc));
-		if (!nc)
-			return -ENOMEM;
-		s->cues = nc;
-		s->cap = cap;
-	}
+	if (array_reserve((void **)&s->cues, &s->cap, s->n, sizeof(*s->cues), 64) != 0)
+		return -ENOMEM;
 	c = &s->cues[s->n];
 	if (!(c->text = strndup(text, len)))
 		return -ENOMEM;

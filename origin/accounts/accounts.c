@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "jsonfield.h"
 #include "records.h"
 #include "schema.h"
@@ -207,15 +208,8 @@ static int collect_session(void *arg, const void *key, size_t klen, json_t *s)
 
 	if (klen != 32 || !e || strcmp(e, d->email) != 0)
 		return 0;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 16;
-		void *k = realloc(d->keys, cap * 32);
-
-		if (!k)
-			return -ENOMEM;
-		d->keys = k;
-		d->cap = cap;
-	}
+	if (array_reserve((void **)&d->keys, &d->cap, d->n, sizeof(*d->keys), 16) != 0)
+		return -ENOMEM;
 	memcpy(d->keys[d->n++], key, 32);
 	return 0;
 }

@@ -37,7 +37,11 @@
 	  "Group commits of lease changes (one synced LMDB transaction each)")                     \
 	C(POSITIONS, "reel_origin_positions_total", "Playback positions recorded")                 \
 	C(POSITION_REFUSED, "reel_origin_position_refused_total",                                  \
-	  "Playback positions refused (out of the title)")
+	  "Playback positions refused (out of the title)")                                         \
+	C(CONTENT_EDGE, "reel_origin_content_edge_total",                                          \
+	  "Content endpoint answers to edges (pull-through)")                                      \
+	C(CONTENT_PLAYER, "reel_origin_content_player_total",                                      \
+	  "Content endpoint answers to players (steering's last resort)")
 
 #define ORIGIN_COUNT_ENUM(id, name, help) ORIGIN_COUNT_##id,
 enum origin_count { ORIGIN_COUNT_NONE, ORIGIN_COUNTERS(ORIGIN_COUNT_ENUM) ORIGIN_COUNT_MAX };
@@ -58,6 +62,8 @@ struct admin_tokens;
 struct commit_batch;
 struct web;
 struct fill;
+struct content;
+struct throttle;
 
 /*
  * What the handlers of both APIs work with: one per process, set up by
@@ -87,6 +93,8 @@ struct origin_api {
 	struct web *web;		   /* the web player's files; NULL: none */
 	struct fill *fill;		   /* the fill scheduler; NULL: none */
 	const struct keyset *control_keys; /* published: the keys fill requests are signed with */
+	struct content *content;	   /* the content endpoint's store; NULL: no endpoint */
+	struct throttle *bad_tokens;	   /* the content endpoint's bad stream tokens per address */
 
 	/* the origin's counters for /metrics: the loop's own, read by the same thread */
 	uint64_t count[ORIGIN_COUNT_MAX];
@@ -100,5 +108,8 @@ void origin_admin_handle(struct httpd_exchange *x, void *arg);
 
 /* The edge API's httpd handler (what edges send); ARG is the struct origin_api (borrowed). */
 void origin_edge_handle(struct httpd_exchange *x, void *arg);
+
+/* The content endpoint's httpd handler (api_content.c); ARG is the struct origin_api (borrowed). */
+void origin_content_handle(struct httpd_exchange *x, void *arg);
 
 #endif

@@ -259,11 +259,8 @@ static const char *sig_refusal(int rc)
 	}
 }
 
-/*
- * The edge that signed X's request into ID, or true after answering 401
- * (not signed, or refused: sig_refusal), 400 (malformed signature fields).
- */
-static bool api_no_edge(struct origin_api *api, struct httpd_exchange *x, char id[EDGE_ID_LEN + 1])
+/* Not signed, or refused (sig_refusal): 401; malformed signature fields: 400. */
+bool api_no_edge(struct origin_api *api, struct httpd_exchange *x, char id[EDGE_ID_LEN + 1])
 {
 	struct httpsig_msg m;
 	struct httpsig_params sp;

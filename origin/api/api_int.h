@@ -22,6 +22,7 @@
 #include "accounts/accounts.h"
 #include "api/api.h"
 #include "api/bodies.h"
+#include "edges/edges.h"
 #include "reason.h"
 
 #define API_MAX_PARAMS 2
@@ -74,7 +75,8 @@ void api_route(struct origin_api *api, struct httpd_exchange *x, const struct ap
 	R(JOB_RETRY, "retry") R(UPLOAD, "upload") R(UPLOAD_NEW, "upload")                          \
 	R(UPLOAD_PIECE, "upload")                                                                  \
 	R(HISTORY, "history")                                                                      \
-	R(EDGE, "edge") R(EDGE_ADD, "edge") R(HEARTBEAT_EDGE, "edge heartbeat")
+	R(EDGE, "edge") R(EDGE_ADD, "edge") R(HEARTBEAT_EDGE, "edge heartbeat")                    \
+	R(CONTENT, "content") R(STREAM, "stream token")
 /* clang-format on */
 
 #define API_RESOURCE_ENUM(id, name) API_##id,
@@ -255,6 +257,22 @@ api_handler api_admin_fill_status, api_admin_fill_urgent;
 /* The edge API's handlers (routed in edge_routes.c). */
 /* api_edges.c */
 api_handler api_edge_heartbeat;
+
+/*
+ * The registered edge that signed X's request (docs/fill.md) into ID, or
+ * true after answering 401 (not signed; an unknown or revoked credential,
+ * a signature that does not verify, out of time or replayed) or 400
+ * (malformed signature fields), each with its reason.
+ */
+bool api_no_edge(struct origin_api *api, struct httpd_exchange *x, char id[EDGE_ID_LEN + 1]);
+
+/*
+ * The content key KID (NULL: the current one; "": none) of TITLE for the
+ * holder of stream token TOKEN (all the caller's): 200 with its 16 bytes,
+ * or the refusal (API_STREAM_KEY).
+ */
+void api_send_stream_key(struct origin_api *api, struct httpd_exchange *x, const char *title,
+			 const char *token, const char *kid);
 
 /*
  * Steer the player of X's request for TITLE with stream token TOKEN: set

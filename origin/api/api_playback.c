@@ -214,17 +214,24 @@ static bool bad_lease_param(struct httpd_exchange *x, const struct api_params *p
 			     "no such lease");
 }
 
-/* The heartbeat's optional {"position": SECONDS} into *POS, or true after answering 400 or 415. */
-static bool bad_position(struct httpd_exchange *x, struct position_report *pos)
+/*
+ * The optional {"position": SECONDS} of a heartbeat's body (of a stop's,
+ * with STOP, or its ?position=) into *POS, or true after answering 400 or
+ * 415.
+ */
+static bool bad_position(struct httpd_exchange *x, bool stop, struct position_report *pos)
 {
 	struct origin_fail f;
+	int rc;
 
 	if (x->body_len && !api_is_json(x->req)) {
 		api_error(x, 415, "unsupported_media_type", "the body must be application/json",
 			  NULL);
 		return true;
 	}
-	if (position_parse(x->body, x->body_len, pos, &f) == 0)
+	rc = stop ? stop_position_parse(x->req, x->body, x->body_len, pos, &f)
+		  : position_parse(x->body, x->body_len, pos, &f);
+	if (rc == 0)
 		return false;
 	api_fail(x, &f);
 	return true;
@@ -241,7 +248,7 @@ void api_play_heartbeat(struct origin_api *api, struct httpd_exchange *x,
 	int64_t expires;
 	int rc;
 
-	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id) || bad_position(x, &pos))
+	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id) || bad_position(x, false, &pos))
 		return;
 	rc = viewing_heartbeat(api->viewing, id, u.id, pos.given ? &pos.position : NULL, api->now(),
 			       &expires, &why);
@@ -255,18 +262,30 @@ void api_play_heartbeat(struct origin_api *api, struct httpd_exchange *x,
 		      NULL);
 }
 
+/*
+ * DELETE /api/v1/play/LEASE, with the player's last position (body or
+ * ?position=) or none: the position is kept with the lease's end, so a
+ * player that leaves sends one request, not a report that could arrive
+ * after the end.
+ */
 void api_play_stop(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	char id[LEASE_ID_LEN + 1];
 	struct accounts_user u;
+	struct position_report pos;
+	struct origin_reason why = {0};
 	int rc;
 
-	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id))
+	if (api_no_session(api, x, &u) || bad_lease_param(x, p, id) || bad_position(x, true, &pos))
 		return;
-	if ((rc = playback_stop(api->playback, id, u.id)) != 0) {
-		api_refuse(api, x, API_STOP, rc, NULL);
+	rc = viewing_stop(api->viewing, id, u.id, pos.given ? &pos.position : NULL, api->now(),
+			  &why);
+	if (rc != 0) {
+		api_refuse(api, x, API_STOP, rc, &why);
 		return;
 	}
+	if (pos.given)
+		api->count[ORIGIN_COUNT_POSITIONS]++;
 	api_no_content(x);
 }
 
@@ -280,8 +299,7 @@ void api_play_stop(struct origin_api *api, struct httpd_exchange *x, const struc
 void api_content_key(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
 	char title[TITLE_ID_MAX + 1], token[STREAM_TOKEN_MAX + 1], kid[CONTENT_KID_MAX + 1];
-	uint8_t key[CONTENT_KEY_LEN];
-	int want_kid, rc;
+	int want_kid;
 
 	if (!api_param(&p->v[0], title, sizeof(title)) || !title_id_valid(title, strlen(title))) {
 		api_error(x, 404, "unknown_title", "no such title", NULL);
@@ -299,11 +317,15 @@ void api_content_key(struct origin_api *api, struct httpd_exchange *x, const str
 	}
 	/* a kid too long to be one names no key: "" (absent: the current key) */
 	want_kid = api_query(x->req, "kid", kid, sizeof(kid));
-	rc = playback_key(api->playback, title, token,
-			  want_kid > 0	 ? kid
-			  : want_kid < 0 ? ""
-					 : NULL,
-			  api->now(), key);
+	api_send_stream_key(api, x, title, token, want_kid > 0 ? kid : want_kid < 0 ? "" : NULL);
+}
+
+void api_send_stream_key(struct origin_api *api, struct httpd_exchange *x, const char *title,
+			 const char *token, const char *kid)
+{
+	uint8_t key[CONTENT_KEY_LEN];
+	int rc = playback_key(api->playback, title, token, kid, api->now(), key);
+
 	if (rc != 0) {
 		api_refuse(api, x, API_STREAM_KEY, rc, NULL);
 		return;

@@ -7,6 +7,7 @@
 #include "api/api_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "catalog/catalog.h"
@@ -39,6 +40,29 @@ int position_parse(const char *body, size_t len, struct position_report *out,
 	*out = (struct position_report){true, json_number_value(pos)};
 	json_decref(obj);
 	return 0;
+}
+
+int stop_position_parse(const struct http_request *req, const char *body, size_t len,
+			struct position_report *out, struct origin_fail *fail)
+{
+	char text[32], *end;
+	int q = api_query(req, "position", text, sizeof(text));
+
+	*out = (struct position_report){false, 0};
+	if (q == 0)
+		return position_parse(body, len, out, fail);
+	*fail = (struct origin_fail){400, "invalid_request", NULL, false, 0};
+	if (len) {
+		fail->message = "the position goes in the body or in the query, not both";
+		return -1;
+	}
+	if (q > 0 && text[0] && strspn(text, "0123456789+-.eE") == strlen(text)) {
+		*out = (struct position_report){true, strtod(text, &end)};
+		if (!*end)
+			return 0;
+	}
+	fail->message = "position must be a number of seconds";
+	return -1;
 }
 
 int title_query_parse(const struct http_request *req, size_t def_limit, size_t max_limit,

@@ -3,7 +3,7 @@
  * targets: signup and login credentials (api_accounts.c), a plan
  * (api_plans.c), a package's manifest (api_catalog.c), a job and an upload
  * and the offset a piece of an upload goes to (api_jobs.c), a heartbeat's
- * position and the queries of the viewing lists and search (api_viewing.c).
+ * and a stop's position and the queries of the viewing lists and search (api_viewing.c).
  * Each checks the body against its domain's rules and refuses with an origin_fail: the HTTP
  * status its resource's table gives, a stable code and a message.
  *
@@ -96,6 +96,16 @@ struct position_report {
  */
 int position_parse(const char *body, size_t len, struct position_report *out,
 		   struct origin_fail *fail);
+
+/*
+ * Parse a stop's final position (DELETE /api/v1/play/LEASE): the body
+ * BODY[0..LEN) as a heartbeat's, or REQ's query ?position=SECONDS (a JSON
+ * number), not both, into *OUT (neither: none given).  Returns 0, or -1
+ * with *FAIL: position_parse's, or 400 invalid_request (?position= not a
+ * number, or given with a body).
+ */
+int stop_position_parse(const struct http_request *req, const char *body, size_t len,
+			struct position_report *out, struct origin_fail *fail);
 
 #define TITLE_QUERY_MAX 256 /* bytes of a search query */
 

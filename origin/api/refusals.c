@@ -60,6 +60,7 @@ static const struct api_refusal refusals[] = {
 	   "no such lease, or it ended; start the playback again"),
     COUNTED(HEARTBEAT, -ERANGE, 422, "invalid_position", NULL, POSITION_REFUSED),
     REFUSE(STOP, -ENOENT, 404, "unknown_lease", "no such lease, or it ended"),
+    COUNTED(STOP, -ERANGE, 422, "invalid_position", NULL, POSITION_REFUSED),
     COUNTED(STREAM_KEY, -EBADMSG, 401, "invalid_token", "the stream token is not valid",
 	    KEY_REFUSED),
     COUNTED(STREAM_KEY, -ETIMEDOUT, 401, "token_expired", "the stream token has expired",
@@ -131,6 +132,21 @@ static const struct api_refusal refusals[] = {
     REFUSE(HEARTBEAT_EDGE, -ENOENT, 401, "unauthorized", "no such edge"),
     REFUSE(HEARTBEAT_EDGE, -EINVAL, 422, "invalid_report",
 	   "cursor must be the last answer's cursor"),
+    /* the content endpoint: the store's files, and players' stream tokens as an edge checks them */
+    REFUSE(CONTENT, -ENOENT, 404, "not_found", "no such file in the content store"),
+    REFUSE(CONTENT, -EACCES, 403, "forbidden", "the file cannot be read"),
+    REFUSE(CONTENT, -EMFILE, 503, "busy", "out of file descriptors; try again"),
+    REFUSE(CONTENT, -EFBIG, 500, "internal", "the master playlist is too large to cut"),
+    REFUSE(STREAM, -EINVAL, 403, "invalid_token", "malformed stream token"),
+    REFUSE(STREAM, -ENOKEY, 403, "invalid_token", "stream token signed with an unknown key"),
+    REFUSE(STREAM, -EBADMSG, 403, "invalid_token", "stream token signature does not verify"),
+    REFUSE(STREAM, -ETIMEDOUT, 403, "token_expired", "stream token expired"),
+    REFUSE(STREAM, -EACCES, 403, "wrong_title", "stream token not valid for this title"),
+    REFUSE(STREAM, -EKEYREVOKED, 403, "lease_ended", "stream token revoked: its lease ended"),
+    REFUSE(STREAM, -ERANGE, 403, "height_not_allowed",
+	   "rendition above the height the plan allows"),
+    REFUSE(STREAM, -ENOENT, 403, "height_not_allowed",
+	   "no rendition within the height the plan allows"),
 };
 
 const struct api_refusal *api_refusal_of(enum api_resource r, int rc)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "accounts/accounts.h"
+#include "array.h"
 #include "jsonfield.h"
 #include "keyfiles.h"
 #include "paseto.h"
@@ -118,15 +119,8 @@ static int dl_collect(void *arg, const void *key, size_t klen, json_t *o)
 		return -EIO;
 	if (l->n == MAX_RECORDS)
 		return 1;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 8;
-		void *v = realloc(l->v, cap * sizeof(*l->v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (array_reserve((void **)&l->v, &l->cap, l->n, sizeof(*l->v), 8) != 0)
+		return -ENOMEM;
 	if (dl_parse(o, &l->v[l->n]) == 0)
 		l->n++;
 	return 0;

@@ -1168,6 +1168,70 @@ json_t *fill_status(const struct fill *f, int64_t now)
 		     : NULL;
 }
 
+/* ---- one title's fill ----------------------------------------------------------------- */
+
+/* E's part in the fill of T (VERSION): its entry in *ON and whether it holds T complete. */
+static int title_on_edge(const struct fill *f, const struct fedge *e, const struct ftitle *t,
+			 json_t *on, uint64_t *done)
+{
+	const struct fjob *j = job_find((struct fedge *)e, t->id);
+	uint64_t size = t->m->total_size + t->len, got = 0;
+	const char *state, *error = NULL;
+	json_t *o;
+
+	if (!e->inv) {
+		if (!e->up)
+			return 0; /* never asked: placement does not count it either */
+		state = "unknown";
+		error = e->inv_error[0] ? e->inv_error : NULL;
+	} else if (j && j->kind == JOB_FILL && !j->dropped && strcmp(j->version, t->version) == 0) {
+		state = !e->up ? "down" : j->state == JOB_WAITING ? "waiting" : "in_flight";
+		got = j->bytes_done < size ? j->bytes_done : size;
+		error = j->error[0] ? j->error : NULL;
+	} else if (edge_holds(e, t->id, t->version) && !(j && j->kind == JOB_DELETE)) {
+		state = "complete";
+		got = size;
+	} else {
+		return 0; /* placement gives it elsewhere */
+	}
+	*done += got;
+	o = json_pack("{s:s, s:s, s:s, s:I}", "edge", e->id, "name", e->name, "state", state,
+		      "bytes_done", (json_int_t)got);
+	if (o && error)
+		json_object_set_new(o, "error", json_string(error));
+	json_array_append_new(on, o);
+	return got == size && strcmp(state, "complete") == 0 ? 2 : 1;
+}
+
+json_t *fill_title_state(const struct fill *f, const char *title, const char *version,
+			 int64_t now)
+{
+	const struct ftitle *t = title_find(f, title);
+	json_t *on = json_array();
+	size_t edges = 0, complete = 0;
+	uint64_t done = 0, size;
+	const char *state;
+
+	if (!on)
+		return NULL;
+	if (!t || !t->present || !t->m || strcmp(t->version, version) != 0) {
+		state = t && t->present && t->m ? "superseded" : "pending";
+		return json_pack("{s:s, s:i, s:i, s:i, s:i, s:o}", "state", state, "edges", 0,
+				 "complete", 0, "bytes", 0, "bytes_done", 0, "by_edge", on);
+	}
+	for (const struct fedge *e = f->fedges; e; e = e->next) {
+		int part = e->present ? title_on_edge(f, e, t, on, &done) : 0;
+
+		edges += part > 0;
+		complete += part == 2;
+	}
+	size = t->m->total_size + t->len;
+	state = complete == edges ? "complete" : "filling";
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "state", state, "edges",
+			 (json_int_t)edges, "complete", (json_int_t)complete, "bytes",
+			 (json_int_t)(size * edges), "bytes_done", (json_int_t)done, "by_edge", on);
+}
+
 /* ---- life ----------------------------------------------------------------------------- */
 
 struct fill *fill_new(struct event_base *base, struct edges *e, struct catalog *c,

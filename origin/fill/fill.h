@@ -67,6 +67,21 @@ void fill_title_added(struct fill *f, const char *title, bool urgent);
 /* What is done, in flight and waiting, per edge and title, at NOW: a new reference or NULL. */
 json_t *fill_status(const struct fill *f, int64_t now);
 
+/*
+ * Where version VERSION of TITLE's package stands on the edges that should
+ * hold it, at NOW: a new {"state", "edges", "complete", "bytes",
+ * "bytes_done", "by_edge": [{"edge", "name", "state", "bytes_done", "error"?}]}
+ * (NULL without memory).  The edges are those placement gives the title and
+ * those whose holdings are not known yet (asked, not answered); "bytes" is
+ * the package's size times their number.  state: "pending" (the scheduler
+ * has not seen that version yet), "filling", "complete" (on every one of
+ * them; with none, at once) or "superseded" (the package changed since).
+ * An edge's state: "complete", "in_flight", "waiting" (its next attempt, or
+ * the window), "down" or "unknown" (its holdings are not known yet).
+ */
+json_t *fill_title_state(const struct fill *f, const char *title, const char *version,
+			 int64_t now);
+
 /* Is NOW (unix seconds) inside the fill window of P (local time)? */
 bool fill_window_open(const struct fill_params *p, int64_t now);
 

@@ -247,7 +247,10 @@ struct job_run *jobs_run_of(struct jobs *j, const char *id)
 	return NULL;
 }
 
-/* REC (borrowed) as the API shows it: without its log, with its live progress while it runs. */
+/*
+ * REC (borrowed) as the API shows it: without its log, with its live
+ * progress while it runs, and its title's fill once done.
+ */
 static json_t *view(struct jobs *j, json_t *rec)
 {
 	const char *id = json_string_value(json_object_get(rec, "id"));
@@ -263,6 +266,18 @@ static json_t *view(struct jobs *j, json_t *rec)
 		 v, "pid", r->child ? json_integer(job_child_pid(r->child)) : json_null()) != 0)) {
 		json_decref(v);
 		return NULL;
+	}
+	if (j->p.title_fill && strcmp(state_of(rec) ? state_of(rec) : "", "done") == 0) {
+		const char *title = json_string_value(json_object_get(rec, "title"));
+		const char *version =
+		    json_string_value(json_object_get(json_object_get(rec, "result"), "version"));
+		json_t *fill =
+		    title && version ? j->p.title_fill(j->p.fill_arg, title, version) : NULL;
+
+		if (fill && json_object_set_new(v, "fill", fill) != 0) {
+			json_decref(v);
+			return NULL;
+		}
 	}
 	return v;
 }

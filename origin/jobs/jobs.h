@@ -41,10 +41,16 @@ struct store;
 /*
  * The seam for the fill scheduler: called on the loop once a job's title is
  * registered, with the title id, its version and the job id (strings valid
- * during the call).  Until a scheduler takes it, nothing is sent to edges,
- * and jobs show "fill": null.
+ * during the call).  Until a scheduler takes it, nothing is sent to edges.
  */
 typedef void jobs_ready_fn(void *arg, const char *title, const char *version, const char *job);
+
+/*
+ * The other seam: where version VERSION of TITLE, the title of a done job,
+ * stands on the edges, as the job's "fill" (a new reference; NULL leaves
+ * "fill": null).  Called on the loop whenever such a job is shown.
+ */
+typedef json_t *jobs_fill_fn(void *arg, const char *title, const char *version);
 
 struct jobs_params {
 	char transcoder[PATH_MAX];  /* reel-transcode */
@@ -60,6 +66,8 @@ struct jobs_params {
 	int64_t (*now)(void);	     /* unix seconds */
 	jobs_ready_fn *title_ready;  /* may be NULL */
 	void *ready_arg;
+	jobs_fill_fn *title_fill;    /* may be NULL: done jobs show "fill": null */
+	void *fill_arg;
 	/* what happened to jobs (started, done, failed), one line each; may be NULL */
 	void (*note)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 };
@@ -133,7 +141,8 @@ int jobs_create(struct jobs *j, const struct job_spec *s, json_t **out, struct o
 
 /*
  * Job ID as the API shows it, into *OUT (a new reference): its record with,
- * while it runs, "progress" live and "pid".  0, -ENOENT, or a negative errno.
+ * while it runs, "progress" live and "pid"; once done, "fill" from the
+ * title_fill seam.  0, -ENOENT, or a negative errno.
  */
 int jobs_get(struct jobs *j, const char *id, json_t **out);
 

@@ -6,7 +6,8 @@
  *                       "encrypt", "urgent", "state", "created", "started", "ended",
  *                       "attempts" (runs started), "interrupted" (runs cut by an origin
  *                       crash), "error", "progress", "logs": [stderr lines],
- *                       "result": {the registered title's summary}, "fill": null}
+ *                       "result": {the registered title's summary}, "fill": null
+ *                       (stored null; shown as the fill of the title once done)}
  *   uploads: upload id -> {"id", "name", "size", "sha256", "complete", "created"}
  *            (the bytes are the file <upload_dir>/<id>; its size is the offset)
  */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "jsonfield.h"
 #include "records.h"
 #include "schema.h"
@@ -65,16 +66,8 @@ void lease_table_free(struct lease_table *lt)
 /* Room for one more changed id: 0 or -ENOMEM. */
 static int room(struct lease_table *lt)
 {
-	if (lt->ndirty == lt->dirty_cap) {
-		size_t cap = lt->dirty_cap ? 2 * lt->dirty_cap : 64;
-		void *d = realloc(lt->dirty, cap * sizeof(*lt->dirty));
-
-		if (!d)
-			return -ENOMEM;
-		lt->dirty = d;
-		lt->dirty_cap = cap;
-	}
-	return 0;
+	return array_reserve((void **)&lt->dirty, &lt->dirty_cap, lt->ndirty, sizeof(*lt->dirty),
+			     64);
 }
 
 static void mark(struct lease_table *lt, const char *id)

@@ -21,6 +21,7 @@ struct playback {
 	struct playback_params p;
 	void (*on_end)(void *arg, const char *lease);
 	void *on_end_arg;
+	struct token_cache *tokens; /* verified stream tokens, for the content endpoint */
 };
 
 int playback_new(struct store *st, struct plans *pl, struct catalog *cat, const struct keyset *keys,
@@ -32,9 +33,10 @@ int playback_new(struct store *st, struct plans *pl, struct catalog *cat, const 
 	*out = NULL;
 	if (!pb)
 		return -ENOMEM;
-	*pb = (struct playback){st, pl, cat, keys, NULL, *p, NULL, NULL};
-	if (!(pb->leases = lease_table_new(p->lease_timeout_s))) {
-		free(pb);
+	*pb = (struct playback){st, pl, cat, keys, NULL, *p, NULL, NULL, NULL};
+	if (!(pb->leases = lease_table_new(p->lease_timeout_s)) ||
+	    !(pb->tokens = token_cache_new(PLAYBACK_TOKEN_CACHE))) {
+		playback_free(pb);
 		return -ENOMEM;
 	}
 	if ((rc = lease_table_load(pb->leases, st, now)) != 0) {
@@ -50,6 +52,7 @@ void playback_free(struct playback *pb)
 	if (!pb)
 		return;
 	lease_table_free(pb->leases);
+	token_cache_free(pb->tokens);
 	free(pb);
 }
 
@@ -184,6 +187,17 @@ int playback_key(struct playback *pb, const char *title, const char *token, cons
 	if (!lease_live(pb->leases, c.lease, now))
 		return -EKEYREVOKED;
 	return catalog_key(pb->catalog, title, kid, key, NULL);
+}
+
+int playback_stream(struct playback *pb, const char *token, size_t tlen, const char *title,
+		    size_t title_len, int64_t now, struct stream_claims *c)
+{
+	int rc =
+	    token_cache_check(pb->tokens, pb->keys->ring, token, tlen, now, title, title_len, c);
+
+	if (rc != 0)
+		return rc;
+	return playback_served(pb, c->lease, now) == 0 ? 0 : -EKEYREVOKED;
 }
 
 int playback_served(struct playback *pb, const char *lease, int64_t now)

@@ -23,8 +23,10 @@
 #include "catalog/catalog.h"
 #include "playback/leases.h"
 #include "reason.h"
+#include "stream_token.h"
 
-#define PLAYBACK_URL_MAX 512
+#define PLAYBACK_URL_MAX     512
+#define PLAYBACK_TOKEN_CACHE 4096 /* stream tokens the content endpoint keeps verified */
 
 struct store;
 struct plans;
@@ -103,6 +105,18 @@ int playback_stop(struct playback *pb, const char *lease, const char *uid);
  */
 int playback_key(struct playback *pb, const char *title, const char *token, const char *kid,
 		 int64_t now, uint8_t key[CONTENT_KEY_LEN]);
+
+/*
+ * A player's request for TITLE (TITLE_LEN bytes) with stream token TOKEN
+ * (TLEN bytes) at NOW, checked as an edge checks it: stream_token_check()'s
+ * steps (each token verified once, through a cache), then its lease, which
+ * must be live and has its heartbeat (being served counts as one).  0 with
+ * the claims in *C (the caller's; the height is the caller's to check),
+ * stream_token_check()'s errors, or -EKEYREVOKED (the lease ended: stopped,
+ * timed out, its user disabled).
+ */
+int playback_stream(struct playback *pb, const char *token, size_t tlen, const char *title,
+		    size_t title_len, int64_t now, struct stream_claims *c);
 
 /* Lease LEASE was served at NOW (an edge's report): its heartbeat.  0 or -ENOENT. */
 int playback_served(struct playback *pb, const char *lease, int64_t now);

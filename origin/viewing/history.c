@@ -228,25 +228,50 @@ int viewing_report(struct viewing *v, const char *uid, const char *title, double
 	return rc ? rc : record(v, uid, &ti, position, now);
 }
 
-int viewing_heartbeat(struct viewing *v, const char *lease, const char *uid, const double *position,
-		      int64_t now, int64_t *expires, struct origin_reason *why)
+/*
+ * With POSITION (NULL: none), record it for UID's live lease LEASE at NOW:
+ * 0, -ENOENT (no such lease), -ESRCH (the lease's title left the catalog:
+ * no position to keep), -ERANGE (out of the title's duration: *WHY says
+ * it), or a negative errno; nothing changed unless 0.
+ */
+static int lease_report(struct viewing *v, const char *lease, const char *uid,
+			const double *position, int64_t now, struct origin_reason *why)
 {
 	struct title_info ti;
 	struct lease l;
 	int rc;
 
 	if (!position)
-		return playback_heartbeat(v->pb, lease, uid, now, expires);
-	if ((rc = playback_lease(v->pb, lease, uid, now, &l)) != 0 ||
-	    (rc = title_facts(v, l.title, &ti)) != 0)
-		return rc; /* a title gone from the catalog has no position to keep */
+		return 0;
+	if ((rc = playback_lease(v->pb, lease, uid, now, &l)) != 0)
+		return rc;
+	if ((rc = title_facts(v, l.title, &ti)) != 0)
+		return rc == -ENOENT ? -ESRCH : rc;
 	if (!isfinite(*position) || *position < 0 || *position > ti.duration + WATCH_POSITION_SLACK)
 		return reason_set(why, -ERANGE, NULL,
 				  "position must be a number of seconds within the title's "
 				  "duration");
-	if ((rc = record(v, uid, &ti, *position, now)) != 0)
-		return rc;
+	return record(v, uid, &ti, *position, now);
+}
+
+int viewing_heartbeat(struct viewing *v, const char *lease, const char *uid, const double *position,
+		      int64_t now, int64_t *expires, struct origin_reason *why)
+{
+	int rc = lease_report(v, lease, uid, position, now, why);
+
+	if (rc != 0) /* a title gone from the catalog has no position to keep: an unknown lease */
+		return rc == -ESRCH ? -ENOENT : rc;
 	return playback_heartbeat(v->pb, lease, uid, now, expires);
+}
+
+int viewing_stop(struct viewing *v, const char *lease, const char *uid, const double *position,
+		 int64_t now, struct origin_reason *why)
+{
+	int rc = lease_report(v, lease, uid, position, now, why);
+
+	if (rc != 0 && rc != -ESRCH)
+		return rc;
+	return playback_stop(v->pb, lease, uid); /* a title gone: the lease ends all the same */
 }
 
 /* ---- saving ---- */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "jsonfield.h"
 
 struct pending {
@@ -84,15 +85,8 @@ struct pending_entry *pending_add(struct pending *p, const char *user, const cha
 
 	if (strlen(user) > PENDING_USER_MAX || strlen(title) > PENDING_TITLE_MAX)
 		return NULL;
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 256;
-		void *all = realloc(p->all, cap * sizeof(*p->all));
-
-		if (!all)
-			return NULL;
-		p->all = all;
-		p->cap = cap;
-	}
+	if (array_reserve((void **)&p->all, &p->cap, p->n, sizeof(*p->all), 256) != 0)
+		return NULL;
 	if (!(e = calloc(1, sizeof(*e))))
 		return NULL;
 	strcpy(e->user, user);

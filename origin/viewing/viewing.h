@@ -75,6 +75,18 @@ int viewing_heartbeat(struct viewing *v, const char *lease, const char *uid, con
 		      int64_t now, int64_t *expires, struct origin_reason *why);
 
 /*
+ * End UID's lease LEASE at NOW, with the player's last POSITION (NULL:
+ * none) recorded first, checked as viewing_heartbeat() checks it: the
+ * position and the lease's end are kept together or not at all (a stop
+ * and a last report cannot cross).  When the lease's title left the
+ * catalog the lease ends and the position is dropped.  Returns 0, -ENOENT
+ * (no such live lease of UID), -ERANGE (POSITION refused: *WHY says it),
+ * in which case nothing changed, or a negative errno (the lease goes on).
+ */
+int viewing_stop(struct viewing *v, const char *lease, const char *uid, const double *position,
+		 int64_t now, struct origin_reason *why);
+
+/*
  * Record that UID's player of TITLE was at POSITION (0..the duration) at
  * NOW; the caller checked UID's lease.  0, -ENOENT (no such title), -ENOSPC
  * (too many unsaved changes), or a negative errno.

@@ -33,11 +33,9 @@
 #include <zlib.h>
 
 #include "buf.h"
-#include "http_accept.h"
-#include "http_cond.h"
 #include "http_date.h"
+#include "http_file.h"
 #include "http_path.h"
-#include "http_range.h"
 #include "origin_config.h"
 
 #define WEB_MAGIC     0x57656221U /* "Web!" */
@@ -449,76 +447,23 @@ void web_free(struct web *w)
 
 /* ---- answers ---------------------------------------------------------------- */
 
-static void begin(struct httpd_exchange *x, int status, const struct buf *hdr)
-{
-	httpd_begin(x, status);
-	httpd_header(x, hdr->p, hdr->len);
-}
-
-/* One range of F, or 416 when none of it exists; false when the Range does not apply. */
-static bool answered_range(struct httpd_exchange *x, const struct web_file *f,
-			   const struct http_validators *v)
-{
-	const struct http_request *r = x->req;
-	struct http_range rg;
-	unsigned n;
-
-	if (!r->range.p || !http_if_range(r, v))
-		return false;
-	switch (http_range_parse(r->range.p, r->range.len, f->size, &rg, 1, &n)) {
-	case HTTP_RANGE_OK:
-		begin(x, 206, &f->hdr);
-		httpd_headerf(x, "Content-Range: bytes %llu-%llu/%llu\r\n",
-			      (unsigned long long)rg.first, (unsigned long long)rg.last,
-			      (unsigned long long)f->size);
-		httpd_end_head(x, (int64_t)(rg.last - rg.first + 1));
-		httpd_body_file(x, f->fd, rg.first, rg.last - rg.first + 1);
-		return true;
-	case HTTP_RANGE_UNSATISFIABLE:
-		begin(x, 416, &f->hdr);
-		httpd_headerf(x, "Content-Range: bytes */%llu\r\n", (unsigned long long)f->size);
-		httpd_end_head(x, 0);
-		return true;
-	case HTTP_RANGE_IGNORE:
-		break;
-	}
-	return false;
-}
-
+/* F by http_file_answer(): one range at most, from the descriptor; the gzip form from memory. */
 static void answer(struct httpd_exchange *x, const struct web_file *f)
 {
-	const struct http_request *r = x->req;
-	struct http_validators v = {
-	    .etag = {f->etag, f->gz ? f->gz_etag : NULL},
-	    .etag_len = {strlen(f->etag), f->gz ? strlen(f->gz_etag) : 0},
-	    .last_modified = f->mtime,
+	static const struct http_file_how how = {.max_ranges = 1};
+	const struct http_file hf = {
+	    .size = f->size,
+	    .fd = f->fd,
+	    .hdr = &f->hdr,
+	    .gz = (const char *)f->gz,
+	    .gz_len = f->gz_len,
+	    .gz_hdr = f->gz ? &f->gz_hdr : NULL,
+	    .v = {.etag = {f->etag, f->gz ? f->gz_etag : NULL},
+		  .etag_len = {strlen(f->etag), f->gz ? strlen(f->gz_etag) : 0},
+		  .last_modified = f->mtime},
 	};
-	unsigned which = 0;
-	bool gz;
 
-	switch (http_preconditions(r, &v, &which)) {
-	case HTTP_PRECOND_FAILED:
-		httpd_error(x, 412, "a precondition of the request does not hold", NULL, false);
-		return;
-	case HTTP_PRECOND_NOT_MODIFIED:
-		begin(x, 304, which ? &f->gz_hdr : &f->hdr);
-		httpd_end_head(x, -1);
-		return;
-	case HTTP_PRECOND_PASS:
-		break;
-	}
-	if (answered_range(x, f, &v))
-		return;
-	gz = f->gz && r->accept_encoding.p &&
-	     http_accepts_gzip(r->accept_encoding.p, r->accept_encoding.len);
-	begin(x, 200, gz ? &f->gz_hdr : &f->hdr);
-	if (gz) {
-		httpd_end_head(x, (int64_t)f->gz_len);
-		httpd_body_mem(x, f->gz, f->gz_len);
-	} else {
-		httpd_end_head(x, (int64_t)f->size);
-		httpd_body_file(x, f->fd, 0, f->size);
-	}
+	http_file_answer(x, &hf, &how);
 }
 
 bool web_served(struct web *w, struct httpd_exchange *x)

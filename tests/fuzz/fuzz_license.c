@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/license_claims.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define SEED1 "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
@@ -36,17 +38,6 @@ static int documented(int rc)
 {
 	return rc == 0 || rc == -EINVAL || rc == -ENOKEY || rc == -EBADMSG || rc == -EACCES ||
 	       rc == -ETIMEDOUT;
-}
-
-static int claims_equal(const struct license_claims *a, const struct license_claims *b)
-{
-	return strcmp(a->lid, b->lid) == 0 && strcmp(a->user, b->user) == 0 &&
-	       strcmp(a->device, b->device) == 0 && strcmp(a->title, b->title) == 0 &&
-	       strcmp(a->ckid, b->ckid) == 0 &&
-	       memcmp(a->device_key_hash, b->device_key_hash, LICENSE_HASH_LEN) == 0 &&
-	       a->issued == b->issued && a->expires == b->expires && a->window_s == b->window_s &&
-	       a->renewal == b->renewal &&
-	       memcmp(&a->wrapped, &b->wrapped, sizeof(a->wrapped)) == 0;
 }
 
 /* Claims that parsed must round-trip through issue and check. */

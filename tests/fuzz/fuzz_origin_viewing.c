@@ -1,10 +1,11 @@
 /*
  * Fuzz target for the viewing API's outside input (api/bodies.h): a
- * heartbeat's body (position_parse) and the query of the viewing lists and
- * search (title_query_parse), the input taken as both.  A refusal must be a
- * 400 with a code and message; an accepted query must hold its bounds and a
- * canonical language tag, and an accepted position a number (the domain
- * checks it against the title).
+ * heartbeat's body (position_parse), the query of the viewing lists and
+ * search (title_query_parse) and a stop's ?position= (stop_position_parse),
+ * the input taken as both.  A refusal must be a 400 with a code and
+ * message; an accepted query must hold its bounds and a canonical language
+ * tag, and an accepted position a number (the domain checks it against the
+ * title).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@ static void query(const uint8_t *data, size_t size)
 	char *buf = malloc(len);
 	struct http_request req;
 	struct title_query q;
+	struct position_report p;
 	struct origin_fail f = {0};
 	const char *reason;
 
@@ -52,6 +54,10 @@ static void query(const uint8_t *data, size_t size)
 			check_fail(&f);
 		else
 			check_query(&q);
+		if (stop_position_parse(&req, NULL, 0, &p, &f) != 0)
+			check_fail(&f);
+		if (stop_position_parse(&req, "{}", 2, &p, &f) != 0)
+			check_fail(&f); /* a body too: refused when the query has a position */
 	}
 	free(buf);
 }

@@ -173,9 +173,9 @@ class Origin:
         return self.proc.returncode if self.proc else None
 
     def call(self, method, path, body=None, token=None, ctype="application/json",
-             raw=None, port=None, headers=(), tls=False, source=None):
+             raw=None, port=None, headers=(), tls=False, source=None, host="127.0.0.1"):
         """One request; BODY is JSON-encoded unless RAW bytes are given; TLS: over HTTPS;
-        SOURCE: from that loopback address (another client)."""
+        SOURCE: from that address (another client); HOST: the origin's address."""
         data = raw if raw is not None else (
             b"" if body is None else json.dumps(body).encode())
         hdrs = list(headers)
@@ -191,7 +191,8 @@ class Origin:
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
             port = self.tls_port
-        with et.Conn(port or self.port, timeout=20, tls_ctx=ctx, source=source) as c:
+        with et.Conn(port or self.port, timeout=20, tls_ctx=ctx, source=source,
+                     host=host) as c:
             c.send(et.build_request(method, path, hdrs, body=data))
             r = c.read_response(method)
         try:

@@ -4,8 +4,8 @@ reported with lease heartbeats, resume across two sessions (devices) of one
 user, finishes (95% of the duration, or the end credits), bad positions that
 change nothing, history with its export and removal, recommendations from
 co-watching with the right "because" title, popularity for a new user (and
-across a restart), and search that folds case and accents and takes ISO
-639-2 language codes."""
+across a restart), search that folds case and accents and takes ISO
+639-2 language codes, and a stop that carries the last position."""
 
 import json
 import time
@@ -283,6 +283,70 @@ def search(t, o):
     t.check_eq("... is no longer found", found("caf"), [("echo", "words")])
 
 
+def stop(o, token, lease, body=None, query="", raw=None):
+    return o.call("DELETE", "/api/v1/play/%s%s" % (lease, query), body, token=token, raw=raw)
+
+
+def last_position(t, o):
+    """A stop that carries the player's last position keeps it with the lease's end."""
+    token = o.user("leaver@example.com", plan="family")
+    p = play(o, token, "delta")
+    r = stop(o, token, p["lease"], {"position": 250})
+    t.check_eq("a stop with the last position: 204", r.status, 204)
+    t.check_eq("... the continue list shows it", continue_list(o, token), [("delta", 250)])
+    r = beat(o, token, p["lease"])
+    t.check("... and the lease ended with it", is_error(r, 404, "unknown_lease"), r.body)
+    q = play(o, token, "delta")
+    t.check_eq("the next play resumes there", q.get("resume"), 250)
+
+    other = o.user("bystander@example.com", plan="family")
+    lease = q["lease"]
+    for name, kw, code in [
+            ("negative", {"body": {"position": -1}}, (422, "invalid_position")),
+            ("past the duration", {"body": {"position": 1011}}, (422, "invalid_position")),
+            ("a string", {"body": {"position": "300"}}, (400, "invalid_request")),
+            ("an unknown member", {"body": {"position": 3, "x": 1}}, (400, "invalid_request")),
+            ("not JSON", {"raw": b"{"}, (400, "invalid_json")),
+            ("negative in the query", {"query": "?position=-5"}, (422, "invalid_position")),
+            ("infinite in the query", {"query": "?position=1e999"}, (422, "invalid_position")),
+            ("not a number in the query", {"query": "?position=ten"}, (400, "invalid_request")),
+            ("empty in the query", {"query": "?position="}, (400, "invalid_request")),
+            ("in the body and the query", {"body": {"position": 3}, "query": "?position=3"},
+             (400, "invalid_request"))]:
+        r = stop(o, token, lease, **kw)
+        t.check("a stop with a position %s is %d %s" % ((name,) + code), is_error(r, *code),
+                r.body)
+    r = stop(o, other, lease, {"position": 10})
+    t.check("a stop of another user's lease: 404", is_error(r, 404, "unknown_lease"), r.body)
+    r = beat(o, token, lease)
+    t.check_eq("refused stops left the lease live", r.status, 200)
+    t.check_eq("... and the resume point where it was", continue_list(o, token),
+               [("delta", 250)])
+    r = stop(o, token, lease, query="?position=600.5")
+    t.check_eq("a stop with ?position=: 204", r.status, 204)
+    t.check_eq("... recorded as well", continue_list(o, token), [("delta", 600.5)])
+    r = stop(o, token, lease, {"position": 700})
+    t.check("a stop of an ended lease: 404", is_error(r, 404, "unknown_lease"), r.body)
+    t.check_eq("... and its position is not taken", continue_list(o, token),
+               [("delta", 600.5)])
+
+    r = o.admin("PUT", "/admin/v1/titles/foxtrot", manifest("Foxtrot", 500.0, "en", None, None))
+    t.check_eq("a title to remove while it plays: 201", r.status, 201)
+    f = play(o, token, "foxtrot")
+    r = o.admin("DELETE", "/admin/v1/titles/foxtrot")
+    t.check_eq("... removed", r.status, 204)
+    r = stop(o, token, f["lease"], {"position": 100})
+    t.check_eq("a stop with a position for a removed title still ends the lease", r.status, 204)
+    r = beat(o, token, f["lease"])
+    t.check("... it ended", is_error(r, 404, "unknown_lease"), r.body)
+    t.check_eq("... and no position was kept", continue_list(o, token), [("delta", 600.5)])
+    time.sleep(1.5)  # saved at the next tick
+    o.stop()
+    o.start()
+    t.check_eq("the stop's position survives a restart", continue_list(o, token),
+               [("delta", 600.5)])
+
+
 def metrics(t, o):
     r = et.request(o.admin_port, "GET", "/metrics")
     m = et.parse_metrics(r.body.decode())
@@ -299,6 +363,7 @@ def main(t):
     metrics(t, o)
     popular_and_restart(t, o)
     search(t, o)
+    last_position(t, o)
 
 
 if __name__ == "__main__":

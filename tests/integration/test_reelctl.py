@@ -882,7 +882,9 @@ def main(t):
     help_and_usage(t, ctl)
     cert, key = et.make_cert(t.tmp, "origin")
     edge_port = et.free_port()
-    o = t.origin(tls=(cert, key), admin_tls=True, edges={"listen": "127.0.0.1:%d" % edge_port})
+    # an edge that reported once stays up through the edge commands, however slow they run
+    o = t.origin(tls=(cert, key), admin_tls=True,
+                 edges={"listen": "127.0.0.1:%d" % edge_port, "down_after": "120s"})
     o.edge_port = edge_port
     ctl.origin = o
     credentials(t, ctl, o)

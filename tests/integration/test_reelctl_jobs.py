@@ -7,7 +7,8 @@ of a piece and after an earlier run that stopped part way, a complete upload use
 again; --wait with the job's progress (plain lines in a pipe, a bar redrawn in place
 on a terminal) on a 60 s source; a bad source ending with the transcoder's one-line
 reason, exit 1 and the catalog unchanged; --on-origin inside and outside the import
-folder; --encrypt, --format, --json.  The job commands on running, failed, cancelled
+folder; --encrypt, --format, --json; the fill --wait waits for, and --timeout when an
+edge cannot be reached.  The job commands on running, failed, cancelled
 and done jobs, and their refusals.  The binaries come from $REELCTL, $REEL_ORIGIN
 and $REEL_TRANSCODE.
 """
@@ -383,6 +384,40 @@ def through_restart(t, ctl, o, src):
         relay.close()
 
 
+def fill_wait(t, ctl, o, short):
+    """--wait and the fill: with no edge a done job's fill is complete at once; with an
+    edge the origin cannot reach, --timeout ends the wait with exit 1 naming the edge."""
+    done = o.admin("GET", "/admin/v1/jobs?state=done").json["jobs"]
+    t.check_eq("with no edge, a done job's fill is complete on none",
+               done[0].get("fill") if done else None,
+               {"state": "complete", "edges": 0, "complete": 0, "bytes": 0, "bytes_done": 0,
+                "by_edge": []})
+    r = ctl("edge", "add", "gone", "http://127.0.0.1:9", "--cluster", "c1", "--capacity", "10",
+            "--fill-url", "http://127.0.0.1:%d" % et.free_port(), "--json")
+    eid = (r.json() or {}).get("id", "-")
+    t.check("edge add --fill-url: the edge is filled there", r.rc == OK and
+            (r.json() or {}).get("fill_url", "").startswith("http://127.0.0.1:"), r)
+    t0 = time.monotonic()
+    r = ctl("title", "add", short, "--id", "w1", "--wait", "--timeout", "20")
+    took = time.monotonic() - t0
+    t.check("title add --wait --timeout 20 with an edge that cannot be reached: exit 1 after "
+            "20 s, naming the edge and why", r.rc == FAILED and 19 < took < 40 and re.search(
+                r"^reelctl: title 'w1': not on every edge after 20 s: complete on 0 of 1 "
+                r"\(gone (unknown|waiting): .+\)$", r.err, re.M), (r, took))
+    jid = next((x["id"] for x in o.admin("GET", "/admin/v1/jobs").json["jobs"]
+                if x["title"] == "w1"), "-")
+    j = wait_state(o, jid, ("done", "failed"))
+    fill = j.get("fill") or {}
+    t.check("... and the job's fill says which edge lacks it",
+            fill.get("state") == "filling" and fill.get("edges") == 1
+            and fill.get("complete") == 0 and [(x["edge"], x["state"]) for x in
+                                               fill.get("by_edge", [])] in (
+                [(eid, "unknown")], [(eid, "waiting")]), fill)
+    t.check("title add --timeout 0: exit 2", ctl("title", "add", short, "--id", "w2", "--wait",
+                                                 "--timeout", "0").rc == USAGE)
+    ctl("edge", "rm", eid)
+
+
 def main(t):
     if not os.access(CTL, os.X_OK):
         raise et.Fatal("reelctl not found at %s (set REELCTL)" % CTL)
@@ -402,6 +437,7 @@ def main(t):
     on_origin(t, ctl, o, short, imports)
     jobs(t, ctl, o, long_src)
     through_restart(t, ctl, o, long_src)
+    fill_wait(t, ctl, o, short)
 
 
 if __name__ == "__main__":

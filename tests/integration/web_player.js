@@ -316,8 +316,8 @@ async function run(ctx) {
       const {api} = await import('/api.js');
       const t = await api('GET', '/api/v1/titles/' + id);
       const p = await api('POST', '/api/v1/play', {title: id});
-      await api('POST', `/api/v1/play/${p.lease}/heartbeat`, {position: t.duration});
-      await api('DELETE', `/api/v1/play/${p.lease}`);
+      // watched to the end: the stop carries the last position
+      await api('DELETE', `/api/v1/play/${p.lease}`, {position: t.duration});
     }, cfg.finish_id);
     await page.getByRole('navigation').getByRole('link', {name: 'Catalog'}).click();
     await heading(page, 'Catalog');

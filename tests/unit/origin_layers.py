@@ -5,7 +5,7 @@
     files) includes the store (common/store.h),
     directly or through another header;
   - no domain file (accounts/, plans/, catalog/, playback/, downloads/,
-    viewing/, admin/, jobs/) and no file of the base under them includes the
+    viewing/, admin/, jobs/, content/) and no file of the base under them includes the
     HTTP core's headers or anything of origin/api/;
   - a table (origin/<domain>/tables.h) is named, as ORIGIN_DB_<ID>, only by
     the files of its domain's folder (and schema.h, which numbers them).
@@ -23,7 +23,8 @@ ROOT = os.environ.get("REEL_SOURCE_ROOT",
                       os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 ORIGIN = os.path.join(ROOT, "origin")
 COMMON = os.path.join(ROOT, "common")
-DOMAINS = ("accounts", "plans", "catalog", "playback", "downloads", "viewing", "admin", "jobs")
+DOMAINS = ("accounts", "plans", "catalog", "playback", "downloads", "viewing", "admin", "jobs",
+           "content")
 BASE = ("idmap", "jsonfield", "keyfiles", "reason", "record_cache", "records", "schema")
 HTTP_CORE = ("httpd.h", "httpd_int.h", "http_parser.h")
 

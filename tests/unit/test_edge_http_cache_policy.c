@@ -161,9 +161,45 @@ static void test_vary(void)
 	buf_free(&cap);
 }
 
+/* RFC 9111 section 4.1: whitespace, case of case-insensitive values, lines combined. */
+static void test_vary_normalized(void)
+{
+	struct http_request a = {.nheaders = 1}, b = {.nheaders = 2}, c = {.nheaders = 1};
+	const char *h = "Vary: Accept-Encoding, X-Token\r\n";
+	struct buf cap = {0}, cap2 = {0};
+	char base[HC_KEY_MAX], k1[HC_KEY_MAX], k2[HC_KEY_MAX], list[128];
+	struct hc_entry none = {.head = "Vary: Accept-Encoding\r\n", .m = {.head_len = 23}};
+	struct hc_entry listed = {0};
+
+	a.headers[0] = (struct http_header){{"Accept-Encoding", 15}, {"GZIP , br", 9}};
+	b.headers[0] = (struct http_header){{"accept-encoding", 15}, {"gzip", 4}};
+	b.headers[1] = (struct http_header){{"Accept-Encoding", 15}, {"br", 2}};
+	c.headers[0] = (struct http_header){{"X-Token", 7}, {"AbC", 3}};
+	CHECK_INT(hc_vary_capture(h, strlen(h), &a, &cap), 0);
+	CHECK_STR(cap.p, "Accept-Encoding: br,gzip\r\n"); /* order carries no meaning here */
+	CHECK(hc_vary_match(h, strlen(h), &b, cap.p, cap.len));
+	CHECK_INT(hc_vary_capture(h, strlen(h), &b, &cap2), 0);
+	hc_key("/a", 2, base);
+	CHECK_INT(hc_variant_find(&none, base, cap.p, cap.len, k1), -ENOENT);
+	snprintf(list, sizeof(list), "Vary: Accept-Encoding\r\nVariant-3: %s\r\n",
+		 k1 + strlen(base) + 1);
+	listed.head = list;
+	listed.m.head_len = 23;
+	listed.m.vary_len = (uint32_t)(strlen(list) - 23);
+	CHECK_INT(hc_variant_find(&listed, base, cap2.p, cap2.len, k2), 0); /* the same variant */
+	CHECK(strcmp(k2 + strlen(base), "-3") == 0 && edge_index_key_ok(k2));
+	CHECK(edge_index_key_ok(k1) && strncmp(k1, base, strlen(base)) == 0);
+	buf_free(&cap2);
+	CHECK_INT(hc_vary_capture(h, strlen(h), &c, &cap2), 0);
+	CHECK_STR(cap2.p, "X-Token: AbC\r\n"); /* other fields keep their case */
+	CHECK(!hc_vary_match(h, strlen(h), &c, cap.p, cap.len));
+	buf_free(&cap);
+	buf_free(&cap2);
+}
+
 static void test_records(void)
 {
-	struct hc_meta m = {206, true, T0 - 1, T0, 100, 20, 4, 10}, back;
+	struct hc_meta m = {206, true, false, T0 - 1, T0, 100, 20, 4, 10}, back;
 	uint8_t raw[HC_META_LEN];
 	struct edge_object o = {0};
 	const uint8_t *p;
@@ -175,6 +211,9 @@ static void test_records(void)
 	CHECK(back.status == 206 && back.partial && back.request_time == T0 - 1 &&
 	      back.head_len == 100 && back.vary_len == 20 && back.range_first == 4 &&
 	      back.complete_len == 10);
+	m.variants = true;
+	hc_meta_encode(&m, raw);
+	CHECK(hc_meta_decode(raw, sizeof(raw), &back) == 0 && back.variants && back.partial);
 	CHECK_INT(hc_meta_decode(raw, sizeof(raw) - 1, &back), -EINVAL);
 	raw[0] = 5;
 	raw[1] = 0;
@@ -199,6 +238,7 @@ int main(void)
 	test_usable();
 	test_heads();
 	test_vary();
+	test_vary_normalized();
 	test_records();
 	return test_done();
 }

@@ -6,6 +6,8 @@
  * passing for each other.
  */
 #include "license.h"
+#include "license_claims.h"
+#include "signing_keys.h"
 #include "test.h"
 
 #include <errno.h>
@@ -34,8 +36,6 @@ static const uint8_t kat_ct[32] = {0x82, 0x96, 0x8b, 0x67, 0x90, 0x71, 0xb5, 0x3
 static const uint8_t kat_content_key[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 					    0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
 
-static struct paseto_key *sk, *sk2, *stranger;
-static struct paseto_keyring *ring;
 static uint8_t dev_priv[32], dev_pub[32], other_priv[32], other_pub[32];
 static const uint8_t ckey[16] = {0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 
@@ -61,30 +61,6 @@ static struct license_claims claims(void)
 static int check(const char *tok, int64_t now, struct license_claims *out)
 {
 	return license_check(ring, tok, strlen(tok), now, out);
-}
-
-/* Sign raw JSON claims MSG with K and its kid footer. */
-static char *sign_raw(const struct paseto_key *k, const char *msg)
-{
-	char *footer, *tok = NULL;
-	size_t flen;
-
-	paseto_footer_for_key(k, &footer, &flen);
-	paseto_v4_sign(k, (const uint8_t *)msg, strlen(msg), (const uint8_t *)footer, flen, NULL, 0,
-		       &tok);
-	free(footer);
-	return tok;
-}
-
-static int claims_equal(const struct license_claims *a, const struct license_claims *b)
-{
-	return strcmp(a->lid, b->lid) == 0 && strcmp(a->user, b->user) == 0 &&
-	       strcmp(a->device, b->device) == 0 && strcmp(a->title, b->title) == 0 &&
-	       strcmp(a->ckid, b->ckid) == 0 &&
-	       memcmp(a->device_key_hash, b->device_key_hash, LICENSE_HASH_LEN) == 0 &&
-	       a->issued == b->issued && a->expires == b->expires && a->window_s == b->window_s &&
-	       a->renewal == b->renewal &&
-	       memcmp(&a->wrapped, &b->wrapped, sizeof(a->wrapped)) == 0;
 }
 
 static void test_device_keys(void)
@@ -488,12 +464,7 @@ static void test_claims_strict(void)
 
 int main(void)
 {
-	paseto_key_generate("k1", &sk, NULL, 0);
-	paseto_key_generate("k2", &sk2, NULL, 0);
-	paseto_key_generate("k3", &stranger, NULL, 0);
-	ring = paseto_keyring_new();
-	paseto_keyring_add(ring, sk);
-	paseto_keyring_add(ring, sk2);
+	signing_keys_new();
 	license_device_keygen(dev_priv, dev_pub);
 	license_device_keygen(other_priv, other_pub);
 
@@ -505,9 +476,6 @@ int main(void)
 	test_issue_refuses();
 	test_claims_strict();
 
-	paseto_keyring_free(ring);
-	paseto_key_free(sk);
-	paseto_key_free(sk2);
-	paseto_key_free(stranger);
+	signing_keys_free();
 	return test_done();
 }

@@ -8,6 +8,32 @@ static int parse(struct origin_config *cfg, const char *text, char *err, size_t 
 	return origin_config_parse(cfg, text, "t.conf", err, errlen);
 }
 
+/* [content]: no endpoint by default; its url from its first listener, or as set. */
+static void content_section(struct origin_config *cfg, char *err, size_t errlen)
+{
+	CHECK_INT(parse(cfg, "", err, errlen), 0);
+	CHECK_STR(cfg->content_url, "");
+	CHECK_INT(parse(cfg, "[content]\nurl = https://o.example/\n", err, errlen), 0);
+	CHECK_STR(cfg->content_url, ""); /* no listener: no endpoint */
+	CHECK_INT(parse(cfg, "[content]\nlisten = 127.0.0.1:8094, [::1]:8094\n", err, errlen), 0);
+	CHECK_INT(cfg->ncontent_listen, 2);
+	CHECK_STR(cfg->content_url, "http://127.0.0.1:8094");
+	CHECK_INT(parse(cfg, "[content]\nlisten = [::1]:8094\n", err, errlen), 0);
+	CHECK_STR(cfg->content_url, "http://[::1]:8094");
+	CHECK_INT(
+	    parse(cfg, "[content]\nlisten = 0.0.0.0:8094\nurl = https://o.example/\n", err, errlen),
+	    0);
+	CHECK_STR(cfg->content_url, "https://o.example");
+	CHECK_INT(parse(cfg, "[content]\nlisten = 0.0.0.0:8094\n", err, errlen), -1);
+	CHECK(strstr(err, "[content] url") && strstr(err, "wildcard"));
+	CHECK_INT(parse(cfg, "[content]\nlisten = [::]:8094\n", err, errlen), -1);
+	CHECK_INT(parse(cfg, "[content]\nlisten = 127.0.0.1:1\nurl = o.example\n", err, errlen),
+		  -1);
+	CHECK(strstr(err, "http://"));
+	CHECK_INT(parse(cfg, "[content]\nlisten_tls = 127.0.0.1:1\n", err, errlen), -1);
+	CHECK(strstr(err, "[tls]"));
+}
+
 int main(void)
 {
 	static struct origin_config cfg;
@@ -44,5 +70,6 @@ int main(void)
 	CHECK_INT(parse(&cfg, "[auth]\nbogus = 1\n", err, sizeof(err)), -1);
 	CHECK(strstr(err, "unknown key"));
 	CHECK_INT(parse(&cfg, "[store]\ndata_dir =\n", err, sizeof(err)), -1);
+	content_section(&cfg, err, sizeof(err));
 	return test_done();
 }

@@ -4,6 +4,7 @@
  * that must never pass as a stream token, RFC 3339 times, and the cache.
  */
 #include "stream_token.h"
+#include "signing_keys.h"
 #include "test.h"
 
 #include <errno.h>
@@ -11,8 +12,6 @@
 
 #define T0 1750000000LL /* 2025-06-15T15:06:40Z */
 
-static struct paseto_key *sk, *sk2, *stranger;
-static struct paseto_keyring *ring;
 
 static struct stream_claims claims(void)
 {
@@ -32,19 +31,6 @@ static struct stream_claims claims(void)
 static int check(const char *tok, int64_t now, const char *title, struct stream_claims *out)
 {
 	return stream_token_check(ring, tok, strlen(tok), now, title, strlen(title), out);
-}
-
-/* Sign raw JSON claims MSG with K and its kid footer. */
-static char *sign_raw(const struct paseto_key *k, const char *msg)
-{
-	char *footer, *tok = NULL;
-	size_t flen;
-
-	paseto_footer_for_key(k, &footer, &flen);
-	paseto_v4_sign(k, (const uint8_t *)msg, strlen(msg), (const uint8_t *)footer, flen, NULL, 0,
-		       &tok);
-	free(footer);
-	return tok;
 }
 
 static void test_times(void)
@@ -357,12 +343,7 @@ static void test_cache(void)
 
 int main(void)
 {
-	paseto_key_generate("k1", &sk, NULL, 0);
-	paseto_key_generate("k2", &sk2, NULL, 0);
-	paseto_key_generate("k3", &stranger, NULL, 0);
-	ring = paseto_keyring_new();
-	paseto_keyring_add(ring, sk);
-	paseto_keyring_add(ring, sk2);
+	signing_keys_new();
 
 	test_times();
 	test_issue_check();
@@ -370,9 +351,6 @@ int main(void)
 	test_claims_strict();
 	test_cache();
 
-	paseto_keyring_free(ring);
-	paseto_key_free(sk);
-	paseto_key_free(sk2);
-	paseto_key_free(stranger);
+	signing_keys_free();
 	return test_done();
 }

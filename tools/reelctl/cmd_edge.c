@@ -157,6 +157,9 @@ static int edge_input(const struct ctl_line *l, json_t **in)
 			      "cluster", ctl_opt(l, "cluster")->str, "capacity",
 			      (json_int_t)ctl_opt(l, "capacity")->num, "prefixes", pre)))
 		status = ctl_error(CTL_USAGE, "NAME, URL and --cluster must be UTF-8 text");
+	if (status == 0 && ctl_opt(l, "fill-url")->set &&
+	    json_object_set_new(*in, "fill_url", json_string(ctl_opt(l, "fill-url")->str)) != 0)
+		status = ctl_error(CTL_USAGE, "--fill-url must be UTF-8 text");
 	json_decref(pre);
 	return status;
 }

@@ -2,6 +2,7 @@
  * job list|show|cancel|retry|logs: the origin's transcode jobs, and
  * following one to its end for title add --wait.
  */
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -119,22 +120,44 @@ static void show_progress(struct ctl_progress *bar, const json_t *j)
 	ctl_progress_set(bar, (uint64_t)(seconds(p, "time") * 1000), ctl_progress_now());
 }
 
-/* Whether the job J is done, with its fill complete when a scheduler reports one. */
-static bool complete(const json_t *j)
+/* J's fill, when the origin reports one (an object): NULL before, or without a scheduler. */
+static const json_t *fill_of(const json_t *j)
 {
 	const json_t *fill = json_object_get(j, "fill");
-	const char *state = ctl_json_str(j, "state"), *fs = ctl_json_str(fill, "state");
 
-	return state && strcmp(state, "done") == 0 &&
-	       (!json_is_object(fill) || (fs && strcmp(fs, "complete") == 0));
+	return json_is_object(fill) ? fill : NULL;
 }
 
-/* Whether the job J failed or was cancelled. */
+static bool fill_is(const json_t *fill, const char *state)
+{
+	return ctl_json_str(fill, "state") && strcmp(ctl_json_str(fill, "state"), state) == 0;
+}
+
+/* Member KEY of FILL, a count from the network: 0 unless in 0..2^62. */
+static uint64_t count(const json_t *fill, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(fill, key));
+
+	return v > 0 && v < ((json_int_t)1 << 62) ? (uint64_t)v : 0;
+}
+
+/* Whether the job J is done, with its fill complete when the origin reports one. */
+static bool complete(const json_t *j)
+{
+	const json_t *fill = fill_of(j);
+	const char *state = ctl_json_str(j, "state");
+
+	return state && strcmp(state, "done") == 0 && (!fill || fill_is(fill, "complete"));
+}
+
+/* Whether the job J failed or was cancelled, or its package changed before it reached the
+ * edges. */
 static bool lost(const json_t *j)
 {
 	const char *state = ctl_json_str(j, "state");
 
-	return state && (strcmp(state, "failed") == 0 || strcmp(state, "cancelled") == 0);
+	return state && (strcmp(state, "failed") == 0 || strcmp(state, "cancelled") == 0 ||
+			 (strcmp(state, "done") == 0 && fill_is(fill_of(j), "superseded")));
 }
 
 /* Say why the job J, which failed or was cancelled, did not make WHAT; the exit status. */
@@ -144,16 +167,82 @@ static int say_lost(const json_t *j, const char *what)
 
 	if (strcmp(ctl_json_str(j, "state"), "cancelled") == 0)
 		return ctl_error(CTL_FAILED, "%s: job %s was cancelled", what, id);
+	if (strcmp(ctl_json_str(j, "state"), "done") == 0)
+		return ctl_error(CTL_FAILED,
+				 "%s: packaged anew before job %s's package reached the edges", what,
+				 id);
 	return ctl_error(CTL_FAILED, "%s: job %s failed: %s", what, id,
 			 ctl_json_str(j, "error") ? ctl_json_str(j, "error") : "-");
 }
 
-int ctl_job_wait(struct ctl *c, const char *id, const char *what, json_t **out)
+/* The first edge of FILL not complete, as "NAME STATE[: ERROR]" into BUF. */
+static const char *lagging(const json_t *fill, char *buf, size_t len)
+{
+	const json_t *e;
+	size_t i;
+
+	snprintf(buf, len, "-");
+	json_array_foreach(json_object_get(fill, "by_edge"), i, e)
+	{
+		const char *state = ctl_json_str(e, "state"), *error = ctl_json_str(e, "error");
+
+		if (state && strcmp(state, "complete") != 0) {
+			snprintf(buf, len, "%.64s %.16s%s%.200s",
+				 ctl_json_str(e, "name") ? ctl_json_str(e, "name") : "?", state,
+				 error ? ": " : "", error ? error : "");
+			break;
+		}
+	}
+	return buf;
+}
+
+/* Say that the job J (the last answer, or NULL) did not make WHAT in TIMEOUT seconds. */
+static int say_late(const json_t *j, const char *what, double timeout)
+{
+	const json_t *fill = fill_of(j);
+	const char *state = j ? ctl_json_str(j, "state") : NULL;
+	char edge[320];
+
+	if (state && strcmp(state, "done") == 0 && fill)
+		return ctl_error(CTL_FAILED,
+				 "%s: not on every edge after %.0f s: complete on %llu of %llu (%s)",
+				 what, timeout, (unsigned long long)count(fill, "complete"),
+				 (unsigned long long)count(fill, "edges"),
+				 lagging(fill, edge, sizeof(edge)));
+	return ctl_error(CTL_FAILED, "%s: job %s still %s after %.0f s", what,
+			 ctl_json_str(j, "id") ? ctl_json_str(j, "id") : "-",
+			 state ? state : "unknown", timeout);
+}
+
+/* The bar follows the fill of the done job J: begun at its first look, set at every one. */
+static void show_fill(struct ctl_progress *bar, bool *filling, const json_t *j)
+{
+	const json_t *fill = fill_of(j);
+
+	if (!fill)
+		return;
+	if (!*filling) {
+		if (bar->total)
+			bar->done = bar->total;
+		ctl_progress_end(bar, true, ctl_progress_now());
+		ctl_progress_start(bar, stderr, isatty(2), ctl_progress_columns(2), "fill", 0, true,
+				   0.5, ctl_progress_now());
+		*filling = true;
+	}
+	snprintf(bar->label, sizeof(bar->label), "fill %llu/%llu edges",
+		 (unsigned long long)count(fill, "complete"),
+		 (unsigned long long)count(fill, "edges"));
+	bar->total = count(fill, "bytes");
+	ctl_progress_set(bar, count(fill, "bytes_done"), ctl_progress_now());
+}
+
+int ctl_job_wait(struct ctl *c, const char *id, const char *what, double timeout, json_t **out)
 {
 	char obj[128], path[256], err[1024];
 	struct ctl_progress bar;
-	double silent_since = -1;
-	json_t *last = NULL;
+	double silent_since = -1, deadline = timeout > 0 ? ctl_progress_now() + timeout : -1;
+	json_t *last = NULL, *seen = NULL;
+	bool filling = false, late = false;
 	int status = 0;
 
 	*out = NULL;
@@ -166,9 +255,13 @@ int ctl_job_wait(struct ctl *c, const char *id, const char *what, json_t **out)
 	for (;;) {
 		struct ctl_reply r;
 		json_t *j;
-		int rc = ctl_try(c, "GET", path, NULL, &r, err, sizeof(err));
+		int rc;
 
-		if (rc > 0) {
+		if (deadline >= 0 && ctl_progress_now() >= deadline) {
+			late = true;
+			break;
+		}
+		if ((rc = ctl_try(c, "GET", path, NULL, &r, err, sizeof(err))) > 0) {
 			status = rc;
 			break;
 		}
@@ -198,17 +291,27 @@ int ctl_job_wait(struct ctl *c, const char *id, const char *what, json_t **out)
 		}
 		if (ctl_json_str(j, "state") && strcmp(ctl_json_str(j, "state"), "running") == 0)
 			show_progress(&bar, j);
-		json_decref(j);
+		else if (ctl_json_str(j, "state") && strcmp(ctl_json_str(j, "state"), "done") == 0)
+			show_fill(&bar, &filling, j);
+		json_decref(seen);
+		seen = j;
 		ctl_progress_sleep(POLL);
 	}
-	if (last && complete(last) && bar.total)
-		bar.done = bar.total;
+	if (last && complete(last)) {
+		if (!filling && fill_of(last))
+			show_fill(&bar, &filling, last);
+		if (bar.total)
+			bar.done = bar.total;
+	}
 	ctl_progress_end(&bar, last && complete(last), ctl_progress_now());
+	if (late)
+		status = say_late(seen, what, timeout);
 	if (last && lost(last)) {
 		status = say_lost(last, what);
 		json_decref(last);
 	} else if (last) {
 		*out = last;
 	}
+	json_decref(seen);
 	return status;
 }

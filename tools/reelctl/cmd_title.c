@@ -236,10 +236,16 @@ static int added(struct ctl *c, const char *obj, const json_t *j, bool waited)
 {
 	const char *jid = ctl_json_str(j, "id") ? ctl_json_str(j, "id") : "-";
 	const char *version = ctl_json_str(json_object_get(j, "result"), "version");
+	const json_t *fill = json_object_get(j, "fill");
 
 	if (c->json)
 		return ctl_print_json(c, j);
-	if (waited)
+	if (waited && json_integer_value(json_object_get(fill, "edges")) > 0)
+		ctl_say(c, "%s registered, version %s (job %s), complete on %lld edge%s", obj,
+			version ? version : "-", jid,
+			(long long)json_integer_value(json_object_get(fill, "complete")),
+			json_integer_value(json_object_get(fill, "complete")) == 1 ? "" : "s");
+	else if (waited)
 		ctl_say(c, "%s registered, version %s (job %s)", obj, version ? version : "-", jid);
 	else
 		ctl_say(c, "%s: job %s %s; follow it with: reelctl job show %s", obj, jid,
@@ -264,7 +270,8 @@ int ctl_title_add(struct ctl *c, const struct ctl_line *l)
 		if (!ctl_json_str(job, "id"))
 			status = ctl_error(CTL_FAILED, "%s: the origin named no job", obj);
 		else if (wait)
-			status = ctl_job_wait(c, ctl_json_str(job, "id"), obj, &end);
+			status = ctl_job_wait(c, ctl_json_str(job, "id"), obj,
+					      (double)ctl_opt(l, "timeout")->num, &end);
 	}
 	if (status == 0)
 		status = added(c, obj, end ? end : job, wait);

@@ -40,7 +40,8 @@ static const struct ctl_opt title_add_opts[] = {
     CTL_OPT_STR("format", "FORMAT", "segments: fmp4 (default) or ts"),
     CTL_OPT_FLAG("encrypt", "encrypt with a new content key the origin keeps"),
     CTL_OPT_FLAG("urgent", "ahead of every job that is not urgent"),
-    CTL_OPT_FLAG("wait", "return once the title is registered, showing the progress"),
+    CTL_OPT_FLAG("wait", "return once the title is complete on the edges, showing the progress"),
+    CTL_OPT_UINT("timeout", "with --wait: give up (exit 1) after N seconds", 1, N, false),
     CTL_OPT_FLAG("on-origin", "FILE is a path on the origin host, under its import_dir"),
     CTL_OPT_END,
 };
@@ -73,6 +74,7 @@ static const struct ctl_opt edge_add_opts[] = {
     CTL_OPT_UINT("capacity", "what the edge can send, in Mb/s", 1, 10000000, true),
     CTL_OPT_STR("prefixes", "LIST", "client prefixes it serves, CIDR, comma-separated"),
     CTL_OPT_STR("prefixes-file", "FILE", "client prefixes, one a line ('#' comments)"),
+    CTL_OPT_STR("fill-url", "URL", "its fill API ([fill] listen): the origin fills it"),
     CTL_OPT_STR("save", "FILE", "write the credential to FILE (mode 600, never replaced)"),
     CTL_OPT_END,
 };
@@ -87,7 +89,7 @@ static const char edge_add_help[] =
     "its id and, shown once, its credential (keep it with --save FILE, the\n"
     "edge's secret_file).  URL is the edge's base URL for players (http:// or\n"
     "https://); --cluster is required.  The edge gets players once it reports\n"
-    "(state up).\n";
+    "(state up).  With --fill-url the origin's fill scheduler sends it titles.\n";
 
 static const char edge_secret_help[] =
     "Gives the edge a new credential, printed as edge add prints it; the old\n"
@@ -116,10 +118,10 @@ static const char title_add_help[] =
     "starts a transcode job.  With --on-origin, FILE is a file on the origin\n"
     "host under its [jobs] import_dir (relative: from there), and nothing is sent.\n"
     "Without --wait it returns once the job is queued.  With --wait it shows the\n"
-    "job's progress (rate and time left as the transcoder reports them) and\n"
-    "returns once the title is registered, or exits 1 with the transcoder's\n"
-    "reason when the job fails; once the origin distributes titles to edges, it\n"
-    "also waits until every edge that should hold the title has it complete.\n";
+    "job's progress (rate and time left as the transcoder reports them), then\n"
+    "the fill's (bytes sent to the edges), and returns once every edge that\n"
+    "should hold the title has it complete (at once with no edges), or exits 1\n"
+    "with the transcoder's reason when the job fails, or when --timeout passes.\n";
 
 static const char job_cancel_help[] =
     "A queued job is dropped; a running one's reel-transcode is killed and its\n"

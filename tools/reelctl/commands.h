@@ -46,13 +46,16 @@ int ctl_job_retry(struct ctl *c, const struct ctl_line *l);
 int ctl_job_logs(struct ctl *c, const struct ctl_line *l);
 
 /*
- * Follow job ID, showing its progress on stderr, until it is done (and its
- * title at the edges, once the origin reports a fill for it): 0 with the
- * last answer in *OUT (the caller json_decrefs it), or the exit status after
- * printing why, naming WHAT (1 when the job failed or was cancelled).  The
- * origin may stop answering for a while (a restart) without ending it.
+ * Follow job ID, showing its progress on stderr (the transcode, then the
+ * fill), until it is done and its title complete on every edge that should
+ * hold it (when the origin reports a fill): 0 with the last answer in *OUT
+ * (the caller json_decrefs it), or the exit status after printing why,
+ * naming WHAT (1 when the job failed or was cancelled, its package was
+ * replaced before it reached the edges, or TIMEOUT seconds passed; 0: no
+ * limit).  The origin may stop answering for a while (a restart) without
+ * ending it.
  */
-int ctl_job_wait(struct ctl *c, const char *id, const char *what, json_t **out);
+int ctl_job_wait(struct ctl *c, const char *id, const char *what, double timeout, json_t **out);
 
 /* cmd_edge.c */
 int ctl_edge_add(struct ctl *c, const struct ctl_line *l);

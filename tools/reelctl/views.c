@@ -420,7 +420,15 @@ int ctl_view_job(FILE *out, const json_t *j)
 		kv(t, "duration", duration_of(res, "duration", d, sizeof(d)));
 		kv(t, "encrypted", yes_no(res, "encrypted"));
 	}
-	kv(t, "fill", json_is_object(fill) ? ctl_json_str(fill, "state") : "not scheduled");
+	if (json_is_object(fill)) {
+		snprintf(p, sizeof(p), "%.16s, on %s of %s edges",
+			 ctl_json_str(fill, "state") ? ctl_json_str(fill, "state") : "-",
+			 num(fill, "complete", n[0], sizeof(n[0])),
+			 num(fill, "edges", n[1], sizeof(n[1])));
+		kv(t, "fill", p);
+	} else {
+		kv(t, "fill", "not scheduled");
+	}
 	return finish(t, out);
 }
 

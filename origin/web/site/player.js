@@ -41,22 +41,20 @@ const REPORT_EVERY = 15; // seconds between position reports while playing, at m
 // REPORT_EVERY seconds at most) that reports the position, and one more on
 // pause and seek.  Nothing is reported before playback started (at the
 // resume point): a player left while it loads keeps the viewer's place.
-// ONENDED: the lease is gone.  Returns STOP(unloading), which reports the
-// last position and ends the lease; leaving the page it waits for that
-// report (at most a few seconds), unloading it cannot, so both calls go
-// out at once, in order, with keepalive.
+// ONENDED: the lease is gone.  Returns STOP(unloading), which ends the
+// lease with the last position in the same request (DELETE with a body,
+// keepalive, so it outlives an unloading page); leaving the page it waits
+// for that answer (at most a few seconds), unloading it cannot.
 function keepLease(play, video, onEnded) {
   let started = false, ended = false;
-  const beat = (options = {}) => {
-    const body = started ? {position: Math.min(video.currentTime, video.duration || Infinity)} :
-      undefined;
-    return api('POST', `/api/v1/play/${play.lease}/heartbeat`, body, options).catch((e) => {
-      if (e instanceof ApiError && e.status === 404 && !ended) {
-        ended = true;
-        onEnded();
-      }
-    });
-  };
+  const position = () => (started ?
+    {position: Math.min(video.currentTime, video.duration || Infinity)} : undefined);
+  const beat = () => api('POST', `/api/v1/play/${play.lease}/heartbeat`, position()).catch((e) => {
+    if (e instanceof ApiError && e.status === 404 && !ended) {
+      ended = true;
+      onEnded();
+    }
+  });
   const report = () => { if (started) beat(); };
   video.addEventListener('playing', () => { started = true; }, {once: true});
   video.addEventListener('pause', report);
@@ -67,11 +65,10 @@ function keepLease(play, video, onEnded) {
     window.clearInterval(timer);
     video.removeEventListener('pause', report);
     video.removeEventListener('seeked', report);
-    const last = started && !ended ? beat({keepalive: true}) : null;
-    if (last && !unloading) {
-      await Promise.race([last, new Promise((r) => window.setTimeout(r, 3000))]);
-    }
-    api('DELETE', `/api/v1/play/${play.lease}`, undefined, {keepalive: true}).catch(() => {});
+    if (ended) return;
+    const last = api('DELETE', `/api/v1/play/${play.lease}`, position(), {keepalive: true})
+      .catch(() => {});
+    if (!unloading) await Promise.race([last, new Promise((r) => window.setTimeout(r, 3000))]);
   };
 }
 

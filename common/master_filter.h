@@ -1,10 +1,11 @@
 /*
- * Per-viewer master playlists: the edge drops the variants above the height
+ * Per-viewer master playlists: whoever serves a package to a player (an
+ * edge, the origin's content endpoint) drops the variants above the height
  * a stream token allows, so a player never picks a rendition it would be
- * refused.
+ * refused, and refuses the renditions above it.
  */
-#ifndef EDGE_MASTER_FILTER_H
-#define EDGE_MASTER_FILTER_H
+#ifndef REEL_MASTER_FILTER_H
+#define REEL_MASTER_FILTER_H
 
 #include <stddef.h>
 
@@ -21,6 +22,13 @@
  * -EINVAL, which leaves it alone), it may hold a partial copy after an
  * error, and the caller frees it with buf_free() in every case.
  */
-int edge_master_filter(const char *src, size_t len, unsigned max_height, struct buf *out);
+int master_filter(const char *src, size_t len, unsigned max_height, struct buf *out);
+
+/*
+ * The height the rendition folder at the start of PATH names ("720p/...",
+ * "1080p_6000k/..."; DESIGN.md's package layout), or 0 when its first
+ * segment names none (audio, subtitles, the title's own files).
+ */
+unsigned master_rendition_height(const char *path);
 
 #endif

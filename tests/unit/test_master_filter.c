@@ -26,23 +26,23 @@ int main(void)
 {
 	struct buf b = {0};
 
-	CHECK_INT(edge_master_filter(master, sizeof(master) - 1, 1080, &b), 0);
+	CHECK_INT(master_filter(master, sizeof(master) - 1, 1080, &b), 0);
 	CHECK_INT(b.len, sizeof(master) - 1);
-	CHECK_INT(edge_master_filter(master, sizeof(master) - 1, 720, &b), 1);
+	CHECK_INT(master_filter(master, sizeof(master) - 1, 720, &b), 1);
 	CHECK(!has(&b, "1080p/index.m3u8"));
 	CHECK(!has(&b, "1080p/iframes.m3u8"));
 	CHECK(has(&b, "720p/index.m3u8"));
 	CHECK(has(&b, "#EXT-X-MEDIA:TYPE=AUDIO"));
-	CHECK_INT(edge_master_filter(master, sizeof(master) - 1, 234, &b), 2);
+	CHECK_INT(master_filter(master, sizeof(master) - 1, 234, &b), 2);
 	CHECK(!has(&b, "720p"));
 	CHECK(has(&b, "234p/index.m3u8\n"));
 	CHECK(has(&b, "234p/iframes.m3u8"));
-	CHECK_INT(edge_master_filter(master, sizeof(master) - 1, 200, &b), -ENOENT);
-	CHECK_INT(edge_master_filter("not a playlist", 14, 720, &b), -EINVAL);
-	CHECK_INT(edge_master_filter("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\na.m3u8\n", 44, 1, &b),
+	CHECK_INT(master_filter(master, sizeof(master) - 1, 200, &b), -ENOENT);
+	CHECK_INT(master_filter("not a playlist", 14, 720, &b), -EINVAL);
+	CHECK_INT(master_filter("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\na.m3u8\n", 44, 1, &b),
 		  0); /* no RESOLUTION: kept */
 	CHECK_INT(
-	    edge_master_filter("#EXTM3U\n#EXT-X-STREAM-INF:XRESOLUTION=1x9999\na\n", 46, 10, &b),
+	    master_filter("#EXTM3U\n#EXT-X-STREAM-INF:XRESOLUTION=1x9999\na\n", 46, 10, &b),
 	    0); /* only the RESOLUTION attribute counts */
 	buf_free(&b);
 	return test_done();

@@ -24,11 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!src)
 		return 0;
 	memcpy(src, data + 1, size - 1);
-	rc = edge_master_filter(src, size - 1, maxh, &a);
+	rc = master_filter(src, size - 1, maxh, &a);
 	if (rc >= 0) {
 		if (a.len > size - 1)
 			abort();
-		if (edge_master_filter(a.p, a.len, maxh, &b) != 0)
+		if (master_filter(a.p, a.len, maxh, &b) != 0)
 			abort();
 	}
 	buf_free(&a);

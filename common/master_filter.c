@@ -40,7 +40,7 @@ static const char *line_end(const char *p, const char *end)
 	return nl ? nl + 1 : end;
 }
 
-int edge_master_filter(const char *src, size_t len, unsigned max_height, struct buf *out)
+int master_filter(const char *src, size_t len, unsigned max_height, struct buf *out)
 {
 	const char *p = src, *end = src + len;
 	int removed = 0, kept = 0;
@@ -69,4 +69,14 @@ int edge_master_filter(const char *src, size_t len, unsigned max_height, struct 
 		p = next;
 	}
 	return kept == 0 ? -ENOENT : removed;
+}
+
+unsigned master_rendition_height(const char *path)
+{
+	unsigned h = 0;
+	const char *p = path;
+
+	while (*p >= '0' && *p <= '9' && h < 100000)
+		h = h * 10 + (unsigned)(*p++ - '0');
+	return p > path && *p == 'p' && (p[1] == '/' || p[1] == '_') ? h : 0;
 }
