@@ -415,7 +415,7 @@ static int open_fill(char *err, size_t errlen)
 	    .rescan_s = (uint32_t)(M.cfg.fill_rescan_ms / 1000),
 	    .backoff_s = (uint32_t)(M.cfg.fill_backoff_ms / 1000),
 	    .backoff_max_s = (uint32_t)(M.cfg.fill_backoff_max_ms / 1000),
-	    .popularity_s = (uint32_t)(M.cfg.fill_popularity_ms / 1000),
+	    .viewing = M.api.viewing,
 	    .peer = M.cfg.fill_peer,
 	};
 

@@ -43,12 +43,53 @@ static void edge_free(struct edge *ed)
 	free(ed);
 }
 
+size_t edges_slot(const struct edges *e, const char *id)
+{
+	size_t i = 0;
+
+	while (i < e->n && strcmp(e->v[i]->id, id) != 0)
+		i++;
+	return i;
+}
+
 struct edge *edges_find(const struct edges *e, const char *id)
 {
-	for (size_t i = 0; i < e->n; i++)
-		if (strcmp(e->v[i]->id, id) == 0)
-			return e->v[i];
-	return NULL;
+	size_t i = edges_slot(e, id);
+
+	return i < e->n ? e->v[i] : NULL;
+}
+
+void edges_slot_update(struct edges *e, size_t i)
+{
+	const struct edge *ed = e->v[i];
+	struct steer_slot *s = &e->slots[i];
+	bool usable = ed->last_report && ed->rep.health != EDGE_FAILING && !ed->draining &&
+		      !ed->rep.draining;
+
+	s->until = usable ? ed->last_report + (int64_t)e->p.down_after_s : 0;
+	s->bits_per_s = (double)ed->rep.bytes_per_s * 8;
+	s->capacity = (double)ed->spec.capacity_mbps * 1e6;
+}
+
+bool edges_holders_fresh(struct edges *e)
+{
+	struct holders *h;
+
+	if (!e->holders_stale)
+		return true;
+	if (!(h = holders_new()))
+		return false;
+	for (size_t i = 0; i < e->n; i++) {
+		if (holders_change(h, (uint32_t)i, NULL, 0, e->v[i]->rep.titles,
+				   e->v[i]->rep.ntitles) != 0) {
+			holders_free(h);
+			return false;
+		}
+	}
+	holders_free(e->holders);
+	e->holders = h;
+	e->holders_stale = false;
+	return true;
 }
 
 bool edges_is_up(const struct edges *e, const struct edge *ed, int64_t now)
@@ -187,9 +228,12 @@ bad:
 
 static int append(struct edges *e, struct edge *ed)
 {
-	if (array_reserve((void **)&e->v, &e->cap, e->n, sizeof(*e->v), 16) != 0)
+	if (array_reserve((void **)&e->v, &e->cap, e->n, sizeof(*e->v), 16) != 0 ||
+	    array_reserve((void **)&e->slots, &e->slots_cap, e->n, sizeof(*e->slots), 16) != 0)
 		return -ENOMEM;
-	e->v[e->n++] = ed;
+	e->v[e->n] = ed;
+	e->slots[e->n] = (struct steer_slot){0};
+	edges_slot_update(e, e->n++);
 	e->gen++;
 	return 0;
 }
@@ -226,7 +270,7 @@ int edges_new(struct store *st, const uint8_t master[32], const struct keyset *k
 		return -ENOMEM;
 	*e = (struct edges){.magic = EDGES_MAGIC, .st = st, .keys = keys, .pb = pb, .p = *p};
 	memcpy(e->master, master, sizeof(e->master));
-	if (!(e->rev = revocations_new(p->keep_s)) ||
+	if (!(e->rev = revocations_new(p->keep_s)) || !(e->holders = holders_new()) ||
 	    !(e->nonces = nonce_cache_new(2 * HTTPSIG_WINDOW, now)))
 		goto fail;
 	note_kids(e);
@@ -250,6 +294,8 @@ void edges_free(struct edges *e)
 	for (size_t i = 0; i < e->n; i++)
 		edge_free(e->v[i]);
 	free(e->v);
+	free(e->slots);
+	holders_free(e->holders);
 	prefix_table_free(e->table);
 	revocations_free(e->rev);
 	nonce_cache_free(e->nonces);
@@ -315,11 +361,9 @@ int edges_add(struct edges *e, const struct edge_spec *s, int64_t now, char id[E
 int edges_remove(struct edges *e, const char *id)
 {
 	struct store_txn *t;
-	size_t i = 0;
+	size_t i = edges_slot(e, id);
 	int rc;
 
-	while (i < e->n && strcmp(e->v[i]->id, id) != 0)
-		i++;
 	if (i == e->n)
 		return -ENOENT;
 	if ((rc = store_begin(e->st, true, &t)) != 0)
@@ -328,14 +372,18 @@ int edges_remove(struct edges *e, const char *id)
 		return rc;
 	edge_free(e->v[i]);
 	memmove(e->v + i, e->v + i + 1, (e->n - i - 1) * sizeof(*e->v));
+	memmove(e->slots + i, e->slots + i + 1, (e->n - i - 1) * sizeof(*e->slots));
 	e->n--;
 	e->gen++;
+	e->holders_stale = true; /* the slots after I moved down */
+	edges_holders_fresh(e);
 	return 0;
 }
 
 int edges_set_draining(struct edges *e, const char *id, bool draining)
 {
-	struct edge *ed = edges_find(e, id);
+	size_t i = edges_slot(e, id);
+	struct edge *ed = i < e->n ? e->v[i] : NULL;
 	bool was;
 	int rc;
 
@@ -345,6 +393,7 @@ int edges_set_draining(struct edges *e, const char *id, bool draining)
 	ed->draining = draining;
 	if ((rc = save(e, ed)) != 0)
 		ed->draining = was;
+	edges_slot_update(e, i);
 	return rc;
 }
 
@@ -432,6 +481,20 @@ int edges_show(const struct edges *e, const char *id, int64_t now, json_t **out)
 size_t edges_count(const struct edges *e)
 {
 	return e->n;
+}
+
+void edges_fill_targets(const struct edges *e, int64_t now,
+			void (*fn)(void *arg, const struct edges_fill_target *t), void *arg)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		const struct edge *ed = e->v[i];
+		struct edges_fill_target t = {ed->id, ed->spec.name, ed->spec.cluster,
+					      ed->spec.fill_url,
+					      !ed->last_report || edges_is_up(e, ed, now)};
+
+		if (ed->spec.fill_url[0])
+			fn(arg, &t);
+	}
 }
 
 size_t edges_up(const struct edges *e, int64_t now)

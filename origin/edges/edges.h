@@ -172,6 +172,20 @@ void edges_tick(struct edges *e, int64_t now);
 void edges_steer(struct edges *e, const struct prefix *a, const char *title, int64_t now,
 		 bool send, struct edges_choice *out);
 
+/* An edge with a fill URL, as the fill scheduler sees it (docs/fill.md). */
+struct edges_fill_target {
+	const char *id, *name, *cluster, *fill_url; /* the registry's: valid during the call */
+	bool up; /* up at NOW, or never reported (worth a try) */
+};
+
+/*
+ * FN(ARG, T) for every edge with a fill URL at NOW, in registration order:
+ * no JSON is made, so a tick costs little with thousands of edges and their
+ * prefixes.
+ */
+void edges_fill_targets(const struct edges *e, int64_t now,
+			void (*fn)(void *arg, const struct edges_fill_target *t), void *arg);
+
 /* Registered edges, and those up at NOW. */
 size_t edges_count(const struct edges *e);
 size_t edges_up(const struct edges *e, int64_t now);

@@ -48,16 +48,37 @@ static bool same_prefixes(const struct edge_report *a, const struct edge_report 
 		memcmp(a->prefixes, b->prefixes, a->nprefixes * sizeof(*a->prefixes)) == 0);
 }
 
-/* Keep R (its arrays move to ED; R is left empty) as ED's last report, titles sorted. */
-static void keep_report(struct edges *e, struct edge *ed, struct edge_report *r)
+/* Sort the titles of R and drop the repeats. */
+static void sort_titles(struct edge_report *r)
 {
+	size_t n = 0;
+
+	if (!r->ntitles)
+		return;
+	qsort(r->titles, r->ntitles, sizeof(*r->titles), title_cmp);
+	for (size_t i = 1; i < r->ntitles; i++)
+		if (strcmp(r->titles[i], r->titles[n]) != 0 && ++n != i)
+			memcpy(r->titles[n], r->titles[i], sizeof(r->titles[n]));
+	r->ntitles = n + 1;
+}
+
+/*
+ * Keep R (its arrays move to the edge in slot I; R is left empty) as its
+ * last report, titles sorted, the title index told what changed.
+ */
+static void keep_report(struct edges *e, size_t i, struct edge_report *r)
+{
+	struct edge *ed = e->v[i];
+
 	if (!same_prefixes(&ed->rep, r))
 		e->gen++;
 	free(r->leases);
 	r->leases = NULL;
 	r->nleases = 0;
-	if (r->ntitles)
-		qsort(r->titles, r->ntitles, sizeof(*r->titles), title_cmp);
+	sort_titles(r);
+	if (!e->holders_stale && holders_change(e->holders, (uint32_t)i, ed->rep.titles,
+						ed->rep.ntitles, r->titles, r->ntitles) != 0)
+		e->holders_stale = true;
 	edge_report_clear(&ed->rep);
 	ed->rep = *r;
 	memset(r, 0, sizeof(*r));
@@ -66,7 +87,8 @@ static void keep_report(struct edges *e, struct edge *ed, struct edge_report *r)
 int edges_report(struct edges *e, const char *id, const struct edge_report *r, int64_t now,
 		 json_t **out)
 {
-	struct edge *ed = edges_find(e, id);
+	size_t slot = edges_slot(e, id);
+	struct edge *ed = slot < e->n ? e->v[slot] : NULL;
 	struct edge_report copy = *r;
 	json_t *a;
 	int rc;
@@ -99,9 +121,10 @@ int edges_report(struct edges *e, const char *id, const struct edge_report *r, i
 		memcpy(copy.titles, r->titles, r->ntitles * sizeof(*r->titles));
 	if (r->nprefixes)
 		memcpy(copy.prefixes, r->prefixes, r->nprefixes * sizeof(*r->prefixes));
-	keep_report(e, ed, &copy);
+	keep_report(e, slot, &copy);
 	ed->last_report = now;
-	ed->steered = 0;
+	edges_slot_update(e, slot);
+	e->slots[slot].steered = 0;
 	*out = a;
 	return 0;
 }

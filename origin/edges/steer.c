@@ -3,7 +3,10 @@
  * (edges.h).  The prefixes of every edge (registered, and learned over BGP
  * and reported) are in one longest-prefix-match table (prefixes.h), rebuilt
  * when an edge or its prefixes change; a lookup is a few hash probes, so a
- * play costs the same with 100,000 prefixes as with ten.
+ * play costs the same with 100,000 prefixes as with ten.  The edges that
+ * hold a title come from the title index (holders.h), and each pass reads
+ * only the compact steer slots (edges_int.h), so a play touches no edge's
+ * registration or report.
  */
 #include "edges/edges_int.h"
 
@@ -47,24 +50,9 @@ static bool table_fresh(struct edges *e)
 	return true;
 }
 
-static double load(const struct edge *ed)
+static double load(const struct steer_slot *s)
 {
-	return ((double)ed->rep.bytes_per_s * 8 + (double)ed->steered * PLAY_BPS) /
-	       ((double)ed->spec.capacity_mbps * 1e6);
-}
-
-static bool holds(const struct edge *ed, const char *title)
-{
-	return ed->rep.ntitles &&
-	       bsearch(title, ed->rep.titles, ed->rep.ntitles, sizeof(*ed->rep.titles),
-		       (int (*)(const void *, const void *))strcmp);
-}
-
-/* May ED get a new player at NOW (for TITLE complete, when TITLE is not NULL)? */
-static bool eligible(const struct edges *e, const struct edge *ed, const char *title, int64_t now)
-{
-	return edges_is_up(e, ed, now) && !ed->draining && !ed->rep.draining &&
-	       (!title || holds(ed, title));
+	return (s->bits_per_s + (double)s->steered * PLAY_BPS) / s->capacity;
 }
 
 /* The choices being made: slots of edges, and why each. */
@@ -83,13 +71,20 @@ static bool picked(const struct pick *k, uint32_t slot)
 	return false;
 }
 
+/* Slots a pass is limited to (the holders of a title), ascending. */
+struct among {
+	const uint32_t *v;
+	size_t n;
+};
+
 /*
- * Add to K, least loaded first, the eligible edges among SLOTS[0..N) (all
- * edges when SLOTS is NULL) not picked yet, as WHY with prefix length LEN:
- * one pass, keeping the few least loaded in order.
+ * Add to K, least loaded first, the edges among SLOTS[0..N) (all edges when
+ * SLOTS is NULL) that may get a player at NOW, are in ONLY (when not NULL)
+ * and are not picked yet, as WHY with prefix length LEN: one pass over
+ * their steer slots, keeping the few least loaded in order.
  */
 static void take(const struct edges *e, struct pick *k, const uint32_t *slots, size_t n,
-		 const char *title, int64_t now, const char *why, uint8_t len)
+		 const struct among *only, int64_t now, const char *why, uint8_t len)
 {
 	uint32_t best[MAX_CHOICES];
 	double best_load[MAX_CHOICES];
@@ -100,9 +95,10 @@ static void take(const struct edges *e, struct pick *k, const uint32_t *slots, s
 		double l;
 		size_t j;
 
-		if (picked(k, s) || !eligible(e, e->v[s], title, now))
+		if (now >= e->slots[s].until || picked(k, s) ||
+		    (only && !holders_among(only->v, only->n, s)))
 			continue;
-		l = load(e->v[s]);
+		l = load(&e->slots[s]);
 		if (nb == want && l >= best_load[nb - 1])
 			continue;
 		j = nb < want ? nb++ : nb - 1;
@@ -126,10 +122,15 @@ void edges_steer(struct edges *e, const struct prefix *a, const char *title, int
 	struct prefix_hit hits[129];
 	struct pick k = {.n = 0};
 	size_t nhits = table_fresh(e) ? prefix_table_lookup(e->table, a, hits, 129) : 0;
+	struct among held = {NULL, 0};
 
-	for (size_t i = 0; i < nhits; i++)
-		take(e, &k, hits[i].values, hits[i].n, title, now, "prefix", hits[i].len);
-	take(e, &k, NULL, e->n, title, now, "title", 0);
+	if (edges_holders_fresh(e))
+		held.v = holders_of(e->holders, title, &held.n);
+	if (held.n) {
+		for (size_t i = 0; i < nhits; i++)
+			take(e, &k, hits[i].values, hits[i].n, &held, now, "prefix", hits[i].len);
+		take(e, &k, held.v, held.n, NULL, now, "title", 0);
+	}
 	for (size_t i = 0; i < nhits; i++)
 		take(e, &k, hits[i].values, hits[i].n, NULL, now, "pull", hits[i].len);
 	take(e, &k, NULL, e->n, NULL, now, "pull", 0);
@@ -144,7 +145,7 @@ void edges_steer(struct edges *e, const struct prefix *a, const char *title, int
 	}
 	out->n = k.n;
 	if (send && k.n)
-		e->v[k.slot[0]]->steered++;
+		e->slots[k.slot[0]].steered++;
 	if (out->n < MAX_CHOICES) {
 		snprintf(out->e[out->n].url, sizeof(out->e[0].url), "%s", e->p.fallback_url);
 		out->e[out->n++].why = "fallback";

@@ -36,9 +36,9 @@
 #include "log.h"
 #include "manifest.h"
 #include "paseto.h"
+#include "viewing/viewing.h"
 
 #define EMPTY_DIGEST HTTPSIG_EMPTY_DIGEST
-#define POP_BUCKETS  24
 #define RESP_MAX     (64u << 20) /* the longest answer kept (a big title's file list) */
 
 struct ftitle {
@@ -50,8 +50,6 @@ struct ftitle {
 	struct timespec mtime;
 	off_t fsize;
 	bool urgent, present; /* present: in the catalog with a package, this pass */
-	uint64_t plays[POP_BUCKETS];
-	int64_t bucket_at[POP_BUCKETS];
 	struct ftitle *next;
 };
 
@@ -199,30 +197,10 @@ static bool title_load(struct fill *f, struct ftitle *t)
 	return true;
 }
 
+/* T's plays in the viewing service's popularity window: placement's order. */
 static uint64_t title_plays(const struct fill *f, const struct ftitle *t)
 {
-	uint64_t n = 0;
-
-	for (int i = 0; i < POP_BUCKETS; i++)
-		if (t->bucket_at[i] && f->now - t->bucket_at[i] < (int64_t)f->p.popularity_s)
-			n += t->plays[i];
-	return n;
-}
-
-void fill_played(struct fill *f, const char *title, int64_t now)
-{
-	struct ftitle *t = title_get(f, title);
-	int64_t width = f->p.popularity_s / POP_BUCKETS ? f->p.popularity_s / POP_BUCKETS : 1;
-	int64_t slot = now / width;
-	int i = (int)(slot % POP_BUCKETS);
-
-	if (!t)
-		return;
-	if (t->bucket_at[i] != slot * width) {
-		t->bucket_at[i] = slot * width;
-		t->plays[i] = 0;
-	}
-	t->plays[i]++;
+	return f->p.viewing ? viewing_plays(f->p.viewing, t->id) : 0;
 }
 
 /* The catalog's titles with a package, marked present. */
@@ -859,32 +837,26 @@ static struct fedge *edge_get(struct fill *f, const char *id)
 	return e;
 }
 
+/* Edge T of the registry (ARG the fill) is present, with its state. */
+static void edge_seen(void *arg, const struct edges_fill_target *t)
+{
+	struct fedge *e = edge_get(arg, t->id);
+
+	if (!e)
+		return;
+	e->present = true;
+	e->up = t->up; /* down once it has reported and stopped; one that never reported is tried */
+	snprintf(e->url, sizeof(e->url), "%s", t->fill_url);
+	snprintf(e->name, sizeof(e->name), "%s", t->name);
+	snprintf(e->cluster, sizeof(e->cluster), "%s", t->cluster);
+}
+
 /* The registry's edges with a fill URL; up ones are filled. */
 static void edges_refresh(struct fill *f)
 {
-	json_t *list = edges_list(f->edges, f->now), *v;
-	size_t i;
-
 	for (struct fedge *e = f->fedges; e; e = e->next)
 		e->present = e->up = false;
-	json_array_foreach(json_object_get(list, "edges"), i, v) {
-		const char *id = json_string_value(json_object_get(v, "id")),
-			   *url = json_string_value(json_object_get(v, "fill_url")),
-			   *state = json_string_value(json_object_get(v, "state"));
-		struct fedge *e = id && url ? edge_get(f, id) : NULL;
-
-		if (!e)
-			continue;
-		e->present = true;
-		/* down once it has reported and stopped; one that never reported is tried */
-		e->up = (state && strcmp(state, "down") != 0) || !json_object_get(v, "report");
-		snprintf(e->url, sizeof(e->url), "%s", url);
-		snprintf(e->name, sizeof(e->name), "%s",
-			 json_string_value(json_object_get(v, "name")) ?: id);
-		snprintf(e->cluster, sizeof(e->cluster), "%s",
-			 json_string_value(json_object_get(v, "cluster")) ?: "");
-	}
-	json_decref(list);
+	edges_fill_targets(f->edges, f->now, edge_seen, f);
 }
 
 /* Is title T complete in version V on E, as E last said? */

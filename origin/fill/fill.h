@@ -26,6 +26,7 @@
 struct edges;
 struct catalog;
 struct keyset;
+struct viewing;
 
 struct fill_params {
 	const char *content_dir;	/* packages: content_dir/TITLE/ (borrowed) */
@@ -36,7 +37,7 @@ struct fill_params {
 	int window_start, window_end;	/* minutes after local midnight; equal = always open */
 	uint32_t rescan_s;		/* ask each edge what it holds this often */
 	uint32_t backoff_s, backoff_max_s; /* retries: first wait, longest wait */
-	uint32_t popularity_s;		   /* the sliding window plays are counted in */
+	const struct viewing *viewing;	   /* popularity: its plays in the window (borrowed) */
 	bool peer; /* peer fill: an edge copies what a peer of its cluster has */
 };
 
@@ -62,9 +63,6 @@ void fill_tick(struct fill *f, int64_t now);
  * fill outside the window.
  */
 void fill_title_added(struct fill *f, const char *title, bool urgent);
-
-/* A player was sent TITLE's way at NOW: it counts towards its popularity. */
-void fill_played(struct fill *f, const char *title, int64_t now);
 
 /* What is done, in flight and waiting, per edge and title, at NOW: a new reference or NULL. */
 json_t *fill_status(const struct fill *f, int64_t now);

@@ -145,7 +145,7 @@ int popular_count_in(struct viewing *v, struct store_txn *t, uint32_t day)
 	return 0;
 }
 
-uint32_t popular_plays(const struct viewing *v, const char *title)
+uint32_t viewing_plays(const struct viewing *v, const char *title)
 {
 	uint32_t *n = v->plays ? idmap_get(v->plays, title) : NULL;
 

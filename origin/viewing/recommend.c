@@ -234,7 +234,7 @@ static int add_language_title(void *arg, const char *id)
 	if (array_reserve((void **)&l->v, &l->cap, l->n, sizeof(*l->v), 64) != 0)
 		return -ENOMEM;
 	snprintf(l->v[l->n].id, sizeof(l->v[l->n].id), "%s", id);
-	l->v[l->n++].plays = popular_plays(l->viewing, id);
+	l->v[l->n++].plays = viewing_plays(l->viewing, id);
 	return 0;
 }
 

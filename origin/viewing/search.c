@@ -42,7 +42,7 @@ static int add_hit(void *arg, const char *id, enum catalog_match match)
 		return -ENOMEM;
 	snprintf(h->v[h->n].id, sizeof(h->v[h->n].id), "%s", id);
 	h->v[h->n].match = match;
-	h->v[h->n++].plays = popular_plays(h->viewing, id);
+	h->v[h->n++].plays = viewing_plays(h->viewing, id);
 	return 0;
 }
 

@@ -145,6 +145,13 @@ int viewing_recommend(struct viewing *v, const char *uid, size_t limit, int64_t 
 int viewing_popular(struct viewing *v, const char *lang, size_t limit, json_t **out);
 
 /*
+ * TITLE's plays in the popularity window (viewers who played it, once a
+ * day each), as last counted: at start and once a minute, from the store,
+ * so the count survives a restart.
+ */
+uint32_t viewing_plays(const struct viewing *v, const char *title);
+
+/*
  * The titles matching QUERY (any text: it is folded, common/fold.h), with
  * audio or subtitles in LANG when not NULL (a canonical tag), best first:
  * the whole name, then names that begin with it, then every word in the

@@ -109,8 +109,6 @@ int popular_count_in(struct viewing *v, struct store_txn *t, uint32_t day);
 /* qsort() order of struct popular_title: the most played first, then by id. */
 int popular_by_plays(const void *a, const void *b);
 
-/* TITLE's plays in the window, as last counted. */
-uint32_t popular_plays(const struct viewing *v, const char *title);
 
 /* Free what popular_count_in() made. */
 void popular_free(struct viewing *v);

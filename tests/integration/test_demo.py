@@ -21,7 +21,7 @@ import edgetest as et
 
 BUILD = os.environ.get("REEL_BUILD_ROOT", os.path.join(et.SOURCE_ROOT, "build"))
 DEMO = os.path.join(et.SOURCE_ROOT, "tools", "demo")
-OFFSETS = (0, 1, 2, 3, 4, 5, 10, 11, 12, 363, 364)
+OFFSETS = (0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 363, 364)
 READY = "Ctrl-C stops it."
 
 
@@ -228,10 +228,15 @@ def main(t):
             t.check("ffmpeg plays the stream given to %s, from edge-%s" % (source, e),
                     r.returncode == 0, r.stderr[-1500:])
         for e in ("a", "b"):
-            with open(os.path.join(data, "edge-" + e, "access.log")) as f:
-                log = f.read()
-            t.check("edge-%s's access log has the player's segments" % e,
-                    "/s/" in log and ".m4s" in log, log[-600:])
+            deadline = time.monotonic() + 5  # the edge writes its log at least once a second
+            while True:
+                with open(os.path.join(data, "edge-" + e, "access.log")) as f:
+                    log = f.read()
+                seen = re.search(r'"GET /s/[^ ]+\.m4s HTTP/1\.1" 20[06] ', log)
+                if seen or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            t.check("edge-%s's access log has the player's segments" % e, seen, log[-600:])
         t.check("the demo prints a tokenized URL for each client address, on its edge, and "
                 "the plain ones",
                 re.search(r"from 127\.0\.0\.1: +ffplay 'http://127\.0\.0\.1:%d/s/[^/']+/"

@@ -1,7 +1,11 @@
 /*
  * The edges' building blocks (origin/edges/): CIDR parsing, the
  * longest-prefix-match table against a linear scan over random prefixes,
- * the revocation log's cursors, the nonce cache.
+ * the revocation log's cursors, the nonce cache, the title index; and
+ * steering over a real registry (a temporary store): a scenario step by
+ * step, and random reports, drains, clock steps, additions and removals
+ * with every answer checked against the documented order computed the
+ * slow way.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -9,9 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edges/edges.h"
+#include "edges/holders.h"
 #include "edges/nonces.h"
 #include "edges/prefixes.h"
 #include "edges/revocations.h"
+#include "keyfiles.h"
+#include "schema.h"
+#include "store.h"
 #include "test.h"
 
 static struct prefix P(const char *s)
@@ -199,11 +208,366 @@ static void nonces(void)
 	nonce_cache_free(c);
 }
 
+static void holders(void)
+{
+	static const holders_title one[] = {"a", "b", "c"}, two[] = {"b", "d"};
+	struct holders *h = holders_new();
+	const uint32_t *v;
+	size_t n;
+
+	CHECK(h != NULL);
+	CHECK(holders_change(h, 5, NULL, 0, one, 3) == 0);
+	CHECK(holders_change(h, 2, NULL, 0, one, 3) == 0);
+	CHECK(holders_change(h, 9, NULL, 0, two, 2) == 0);
+	v = holders_of(h, "b", &n);
+	CHECK(n == 3 && v[0] == 2 && v[1] == 5 && v[2] == 9); /* ascending, whatever the order */
+	CHECK(holders_change(h, 5, one, 3, two, 2) == 0);	   /* 5 drops a, c; adds d */
+	v = holders_of(h, "a", &n);
+	CHECK(n == 1 && v[0] == 2);
+	v = holders_of(h, "d", &n);
+	CHECK(n == 2 && v[0] == 5 && v[1] == 9);
+	CHECK(holders_change(h, 2, one, 3, NULL, 0) == 0);
+	CHECK(holders_of(h, "a", &n) == NULL && n == 0);
+	CHECK(holders_of(h, "nobody", &n) == NULL && n == 0);
+	CHECK(holders_among(v, 2, 9) && !holders_among(v, 2, 7));
+	holders_free(h);
+}
+
+/* ---- steering over a registry ---- */
+
+#define DOWN_AFTER 10
+#define MAX_EDGES  40
+#define NTITLES	   6
+
+static const struct edges_params PARAMS = {DOWN_AFTER, 5, 3600, "http://origin.example"};
+
+/* What the test knows of each edge, in the registry's order. */
+struct model {
+	char id[EDGE_ID_LEN + 1];
+	struct prefix pre[3];
+	size_t npre;
+	bool title[NTITLES];
+	int64_t last; /* 0: never reported */
+	bool failing, drained, draining; /* drained: by the admin; draining: its own */
+	uint64_t bps, capacity;
+};
+
+static struct model M[MAX_EDGES];
+static size_t NM;
+static unsigned serial;
+
+static int add_edge(struct edges *e, const struct prefix *pre, size_t npre, uint64_t capacity)
+{
+	struct edge_spec s = {.capacity_mbps = capacity, .nprefixes = npre};
+	char secret[EDGE_SECRET_LEN + 1];
+	struct origin_reason why = {0};
+	struct model *m = &M[NM];
+	int rc;
+
+	snprintf(s.name, sizeof(s.name), "edge-%u", serial);
+	snprintf(s.url, sizeof(s.url), "http://edge-%u.example", serial++);
+	snprintf(s.cluster, sizeof(s.cluster), "c");
+	s.prefixes = (struct prefix *)pre;
+	*m = (struct model){.npre = npre, .capacity = capacity};
+	if (npre)
+		memcpy(m->pre, pre, npre * sizeof(*pre));
+	if ((rc = edges_add(e, &s, 1, m->id, secret, &why)) == 0)
+		NM++;
+	return rc;
+}
+
+/* Edge I reports at NOW what M[I] says. */
+static int report(struct edges *e, size_t i, int64_t now)
+{
+	struct edge_report r = {.health = M[i].failing ? EDGE_FAILING : EDGE_OK,
+				.draining = M[i].draining, .bytes_per_s = M[i].bps};
+	char titles[2 * NTITLES][EDGE_TITLE_MAX + 1];
+	json_t *answer = NULL;
+	int rc;
+
+	for (int t = NTITLES - 1; t >= 0; t--) /* unsorted, the first one twice */
+		if (M[i].title[t])
+			snprintf(titles[r.ntitles++], sizeof(titles[0]), "t%d", t);
+	if (r.ntitles) {
+		memcpy(titles[r.ntitles], titles[0], sizeof(titles[0]));
+		r.ntitles++;
+	}
+	r.titles = titles;
+	rc = edges_report(e, M[i].id, &r, now, &answer);
+	json_decref(answer);
+	if (rc == 0)
+		M[i].last = now;
+	return rc;
+}
+
+static bool contains(const struct prefix *p, const struct prefix *a)
+{
+	size_t full = p->len / 8, rest = p->len % 8;
+
+	return p->family == a->family && memcmp(p->addr, a->addr, full) == 0 &&
+	       (!rest || !((p->addr[full] ^ a->addr[full]) & (0xff << (8 - rest))));
+}
+
+/* The longest of M[I]'s prefixes holding A: its length, or -1. */
+static int matched(size_t i, const struct prefix *a)
+{
+	int best = -1;
+
+	for (size_t j = 0; j < M[i].npre; j++)
+		if (contains(&M[i].pre[j], a) && (int)M[i].pre[j].len > best)
+			best = M[i].pre[j].len;
+	return best;
+}
+
+static bool model_eligible(size_t i, int64_t now)
+{
+	return M[i].last && now - M[i].last < DOWN_AFTER && !M[i].failing && !M[i].drained &&
+	       !M[i].draining;
+}
+
+static double model_load(size_t i)
+{
+	return (double)M[i].bps * 8 / ((double)M[i].capacity * 1e6);
+}
+
+/*
+ * The documented order the slow way into OUT: for every length from 128
+ * down, the edges with a prefix of that length holding A, then every edge;
+ * first among those holding TITLE ("prefix", "title"), then any ("pull");
+ * each group least loaded first (the slot breaks ties), then the fallback.
+ */
+static void slow_steer(const struct prefix *a, int title, int64_t now, struct edges_choice *out)
+{
+	static const char *const whys[4] = {"prefix", "title", "pull", "pull"};
+	bool picked[MAX_EDGES] = {false}, present[129] = {false};
+	int longest[MAX_EDGES];
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < NM; i++)
+		if ((longest[i] = matched(i, a)) >= 0)
+			present[longest[i]] = true;
+	for (int step = 0; step < 4; step++) {
+		for (int len = step % 2 ? 0 : 128; len >= 0; len--) {
+			for (; step % 2 || present[len];) { /* the least loaded left, one at a time */
+				size_t best = NM;
+
+				for (size_t i = 0; i < NM; i++) {
+					if (picked[i] || !model_eligible(i, now) ||
+					    (step < 2 && !M[i].title[title]) ||
+					    (step % 2 == 0 && longest[i] != len))
+						continue;
+					if (best == NM || model_load(i) < model_load(best))
+						best = i;
+				}
+				if (best == NM || out->n == 1 + EDGE_ALTERNATES)
+					break;
+				picked[best] = true;
+				memcpy(out->e[out->n].id, M[best].id, sizeof(M[best].id));
+				out->e[out->n].why = whys[step];
+				out->e[out->n++].prefix_len = step % 2 ? 0 : (uint8_t)len;
+			}
+		}
+	}
+	if (out->n < 1 + EDGE_ALTERNATES)
+		out->e[out->n++].why = "fallback";
+}
+
+static bool same_choices(const struct edges_choice *a, const struct edges_choice *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->e[i].id, b->e[i].id) != 0 || strcmp(a->e[i].why, b->e[i].why) != 0 ||
+		    a->e[i].prefix_len != b->e[i].prefix_len)
+			return false;
+	return true;
+}
+
+/* Are edges_steer()'s choices for ADDR and title tTITLE at NOW the slow way's? */
+static bool steers_as_documented(struct edges *e, const char *addr, int title, int64_t now)
+{
+	struct edges_choice got, want;
+	struct prefix a;
+	char t[16];
+
+	snprintf(t, sizeof(t), "t%d", title);
+	prefix_parse_address(addr, strlen(addr), &a);
+	edges_steer(e, &a, t, now, false, &got);
+	slow_steer(&a, title, now, &want);
+	return same_choices(&got, &want);
+}
+
+static struct edges *registry(const char *dir, struct store **st)
+{
+	static const uint8_t master[32];
+	static struct keyset keys;
+	char err[256];
+	struct edges *e = NULL;
+
+	NM = 0;
+	/* no disk sync: the registry is thrown away */
+	if (store_open_flags(st, dir, 16 << 20, origin_db_names, ORIGIN_DB_COUNT, STORE_REBUILDABLE,
+			     err, sizeof(err)) != 0 ||
+	    edges_new(*st, master, &keys, NULL, &PARAMS, 1, &e) != 0)
+		return NULL;
+	return e;
+}
+
+/* A: 10.1.0.0/16, B: 10.0.0.0/8, C: no prefix; all hold t0, A least loaded. */
+static void scenario(const char *dir)
+{
+	struct store *st = NULL;
+	struct edges *e = registry(dir, &st);
+	struct prefix p16 = P("10.1.0.0/16"), p8 = P("10.0.0.0/8"), a = P("10.1.2.3/32");
+	struct edges_choice c;
+	int64_t now = 100;
+
+	CHECK(e != NULL);
+	if (!e)
+		goto out;
+	CHECK(add_edge(e, &p16, 1, 1000) == 0 && add_edge(e, &p8, 1, 1000) == 0 &&
+	      add_edge(e, NULL, 0, 1000) == 0);
+	edges_steer(e, &a, "t0", now, false, &c);
+	CHECK(c.n == 1 && strcmp(c.e[0].why, "fallback") == 0); /* none reported yet */
+	for (size_t i = 0; i < 3; i++) {
+		M[i].title[0] = true;
+		M[i].bps = 1000000 * (i + 1);
+		CHECK(report(e, i, now) == 0);
+	}
+	CHECK(steers_as_documented(e, "10.1.2.3", 0, now));
+	edges_steer(e, &a, "t0", now, false, &c);
+	CHECK(c.n == 4 && strcmp(c.e[0].id, M[0].id) == 0 && c.e[0].prefix_len == 16 &&
+	      strcmp(c.e[1].id, M[1].id) == 0 && strcmp(c.e[2].why, "title") == 0 &&
+	      strcmp(c.e[3].why, "fallback") == 0);
+
+	M[0].title[0] = false; /* A loses the title: pulled through, after B and C */
+	CHECK(report(e, 0, now) == 0);
+	edges_steer(e, &a, "t0", now, false, &c);
+	CHECK(c.n == 4 && strcmp(c.e[0].id, M[1].id) == 0 && strcmp(c.e[1].id, M[2].id) == 0 &&
+	      strcmp(c.e[2].id, M[0].id) == 0 && strcmp(c.e[2].why, "pull") == 0);
+	CHECK(steers_as_documented(e, "10.1.2.3", 0, now));
+
+	CHECK(edges_set_draining(e, M[1].id, true) == 0); /* B drained: C, then A pulls */
+	M[1].drained = true;
+	edges_steer(e, &a, "t0", now, false, &c);
+	CHECK(c.n == 3 && strcmp(c.e[0].id, M[2].id) == 0 && strcmp(c.e[1].id, M[0].id) == 0);
+
+	now += DOWN_AFTER; /* everyone down but A, which reports */
+	CHECK(report(e, 0, now) == 0);
+	edges_steer(e, &a, "t0", now, false, &c);
+	CHECK(c.n == 2 && strcmp(c.e[0].id, M[0].id) == 0 && strcmp(c.e[0].why, "pull") == 0);
+	CHECK(steers_as_documented(e, "10.1.2.3", 0, now));
+
+	M[2].bps = 0; /* C back, sent players until its next report weigh on it */
+	CHECK(report(e, 2, now) == 0);
+	CHECK(edges_set_draining(e, M[1].id, false) == 0);
+	M[1].drained = false;
+	CHECK(report(e, 1, now) == 0);
+	edges_steer(e, &a, "t0", now, true, &c);
+	CHECK(strcmp(c.e[0].id, M[1].id) == 0); /* B: the prefix */
+	edges_steer(e, &a, "t5", now, false, &c);
+	CHECK(c.n == 4 && strcmp(c.e[0].why, "pull") == 0 && c.e[0].prefix_len == 16);
+
+	CHECK(edges_remove(e, M[0].id) == 0); /* the slots move down; the index follows */
+	memmove(M, M + 1, 2 * sizeof(*M));
+	NM = 2;
+	CHECK(steers_as_documented(e, "10.1.2.3", 0, now));
+	edges_steer(e, &a, "t0", now, false, &c);
+	CHECK(c.n == 3 && strcmp(c.e[0].id, M[0].id) == 0 && strcmp(c.e[1].id, M[1].id) == 0 &&
+	      strcmp(c.e[1].why, "title") == 0);
+out:
+	edges_free(e);
+	store_free(st);
+}
+
+static struct prefix random_prefix(void)
+{
+	char s[32];
+
+	switch (rand() % 3) {
+	case 0:
+		return P("10.0.0.0/8");
+	case 1:
+		snprintf(s, sizeof(s), "10.%d.0.0/16", rand() % 4);
+		return P(s);
+	default:
+		snprintf(s, sizeof(s), "10.%d.%d.0/24", rand() % 4, rand() % 4);
+		return P(s);
+	}
+}
+
+static void random_steering(const char *dir)
+{
+	struct store *st = NULL;
+	struct edges *e = registry(dir, &st);
+	size_t mismatches = 0, failures = 0, checks = 0;
+	int64_t now = 100;
+
+	CHECK(e != NULL);
+	if (!e)
+		goto out;
+	srand(11);
+	for (int round = 0; round < 3000; round++) {
+		int op = rand() % 100;
+		size_t i = NM ? (size_t)rand() % NM : 0;
+
+		if (NM < 3 || (op < 4 && NM < MAX_EDGES)) {
+			struct prefix pre[3];
+			size_t n = (size_t)rand() % 4;
+
+			for (size_t j = 0; j < n; j++)
+				pre[j] = random_prefix();
+			failures += add_edge(e, pre, n, 1000 + (uint64_t)(rand() % 3) * 1000) != 0;
+		} else if (op < 7) {
+			failures += edges_remove(e, M[i].id) != 0;
+			memmove(M + i, M + i + 1, (NM - i - 1) * sizeof(*M));
+			NM--;
+		} else if (op < 12) {
+			M[i].drained = !M[i].drained;
+			failures += edges_set_draining(e, M[i].id, M[i].drained) != 0;
+		} else if (op < 20) {
+			now += rand() % 4;
+		} else {
+			for (int t = 0; t < NTITLES; t++)
+				M[i].title[t] = rand() % 2;
+			M[i].failing = rand() % 10 == 0;
+			M[i].draining = rand() % 10 == 0;
+			M[i].bps = (uint64_t)rand() % 100000000 * 16 + i; /* no two loads equal */
+			failures += report(e, i, now) != 0;
+		}
+		for (int q = 0; q < 4; q++) {
+			char addr[32];
+
+			snprintf(addr, sizeof(addr), "10.%d.%d.7", rand() % 5, rand() % 5);
+			mismatches += !steers_as_documented(e, addr, rand() % NTITLES, now);
+			checks++;
+		}
+	}
+	CHECK_INT(failures, 0);
+	CHECK_INT(mismatches, 0);
+	CHECK(checks == 12000);
+out:
+	edges_free(e);
+	store_free(st);
+}
+
 int main(void)
 {
+	char tmpl[] = "/tmp/reel-edges-XXXXXX", dir[64], cmd[128];
+
 	parsing();
 	table();
 	revocations();
 	nonces();
+	holders();
+	if (!mkdtemp(tmpl))
+		return 1;
+	snprintf(dir, sizeof(dir), "%s/a", tmpl);
+	scenario(dir);
+	snprintf(dir, sizeof(dir), "%s/b", tmpl);
+	random_steering(dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
+	if (system(cmd) != 0)
+		return 1;
 	return test_done();
 }

@@ -3,7 +3,9 @@
  * every edge when they can hold the catalog; k copies per cluster by
  * rendezvous hashing when they cannot, most popular titles first, within
  * each edge's capacity; an edge that joins or leaves moves only its share.
- * And the fill window, across midnight too.
+ * Popularity is the viewing service's (a real store): plays of a title
+ * move it into a cluster smaller than the catalog, and still do after a
+ * restart.  And the fill window, across midnight too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +13,10 @@
 
 #include "fill/fill.h"
 #include "fill/placement.h"
+#include "schema.h"
+#include "store.h"
 #include "test.h"
+#include "viewing/viewing.h"
 
 #define NT 200
 #define NE 6
@@ -95,6 +100,73 @@ static void join_moves_its_share(void)
 	free(after);
 }
 
+/* Copies of title J in a cluster of NE edges holding a quarter of the catalog each, by V's plays. */
+static int copies_by_plays(const struct viewing *v, size_t j)
+{
+	struct place_title t[NT];
+	struct place_edge e[NE];
+	bool *want = calloc(NE * NT, sizeof(*want));
+	int c = 0;
+
+	for (int i = 0; i < NE; i++)
+		e[i] = (struct place_edge){eid[i], "c", 50 * 1000};
+	for (int k = 0; k < NT; k++)
+		t[k] = (struct place_title){tid[k], 1000, viewing_plays(v, tid[k])};
+	if (!want || place_titles(e, NE, t, NT, 2, want) != 0) {
+		free(want);
+		return -1;
+	}
+	for (int i = 0; i < NE; i++)
+		c += want[i * NT + j];
+	free(want);
+	return c;
+}
+
+static void plays_move_titles(void)
+{
+	char tmpl[] = "/tmp/reel-fill-XXXXXX", dir[64], cmd[128], err[256];
+	const struct viewing_params p = {.window_days = 7, .fanout = 8, .half_life_s = 86400};
+	int64_t now = 20000 * 86400 + 3600;
+	struct viewing *v = NULL;
+	struct store *st = NULL;
+	double resume;
+	int rc = 0;
+
+	if (!mkdtemp(tmpl))
+		return;
+	snprintf(dir, sizeof(dir), "%s/data", tmpl);
+	CHECK(store_open(&st, dir, 16 << 20, origin_db_names, ORIGIN_DB_COUNT, err, sizeof(err)) ==
+	      0);
+	CHECK(st && viewing_new(st, NULL, NULL, &p, now, &v) == 0);
+	if (!v)
+		goto out;
+	/* no plays: the first 150 ids get the 300 slots */
+	CHECK_INT(copies_by_plays(v, 0), 2);
+	CHECK_INT(copies_by_plays(v, NT - 1), 0);
+	for (int u = 0; u < 3; u++) {
+		char uid[16];
+
+		snprintf(uid, sizeof(uid), "u%d", u);
+		rc |= viewing_started(v, uid, tid[NT - 1], now, &resume);
+		rc |= viewing_started(v, uid, tid[NT - 1], now + 1, &resume); /* once a day each */
+	}
+	CHECK_INT(rc, 0);
+	CHECK_INT(viewing_tick(v, now + 60), 0); /* saved, and the window counted again */
+	CHECK_INT(viewing_plays(v, tid[NT - 1]), 3);
+	CHECK_INT(copies_by_plays(v, NT - 1), 2);
+	CHECK_INT(copies_by_plays(v, 149), 0); /* the last of the 150 made room */
+	viewing_free(v);			/* a restart: the plays are the store's */
+	v = NULL;
+	CHECK(viewing_new(st, NULL, NULL, &p, now + 120, &v) == 0);
+	CHECK_INT(copies_by_plays(v, NT - 1), 2);
+out:
+	viewing_free(v);
+	store_free(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
+	if (system(cmd) != 0)
+		CHECK(!"removed the temporary folder");
+}
+
 static void window(void)
 {
 	struct fill_params p = {.window_start = 120, .window_end = 840};
@@ -117,6 +189,7 @@ int main(void)
 	everything_fits();
 	k_copies();
 	join_moves_its_share();
+	plays_move_titles();
 	window();
 	return test_done();
 }

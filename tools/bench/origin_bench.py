@@ -23,8 +23,8 @@ subscribed users with a session each.  Then, with wrk:
            every play is steered: a longest-prefix lookup over the whole
            table (wrk's 127.0.0.1 matches only a /8 that two edges share, so
            every longer length is probed first), those two least loaded first,
-           then the least loaded two of every edge holding the title (a scan of
-           all of them) as alternates.  Runs alternate with the two above, the same pinning; the bar
+           then the least loaded two of every edge holding the title (a pass
+           over all of them, the title index's holders) as alternates.  Runs alternate with the two above, the same pinning; the bar
            (>= 5,000/s) is on this one, printed next to the play without edges
            (ratio).
 
