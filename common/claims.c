@@ -109,21 +109,28 @@ end:
 
 int claims_sign(const struct paseto_key *sk, json_t *root, char **out)
 {
-	char *msg = NULL, *footer = NULL;
-	size_t flen;
-	int rc = -ENOMEM;
+	char *msg = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	int rc = msg ? claims_sign_text(sk, msg, strlen(msg), out) : -ENOMEM;
 
-	*out = NULL;
-	if (!root || !(msg = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER)))
-		goto end;
-	if ((rc = paseto_footer_for_key(sk, &footer, &flen)) < 0)
-		goto end;
-	rc = paseto_v4_sign(sk, (const uint8_t *)msg, strlen(msg), (const uint8_t *)footer, flen,
-			    NULL, 0, out);
-end:
-	free(footer);
+	if (!msg)
+		*out = NULL;
 	free(msg);
 	json_decref(root);
+	return rc;
+}
+
+int claims_sign_text(const struct paseto_key *sk, const char *msg, size_t len, char **out)
+{
+	char *footer = NULL;
+	size_t flen;
+	int rc;
+
+	*out = NULL;
+	if ((rc = paseto_footer_for_key(sk, &footer, &flen)) < 0)
+		return rc;
+	rc = paseto_v4_sign(sk, (const uint8_t *)msg, len, (const uint8_t *)footer, flen, NULL, 0,
+			    out);
+	free(footer);
 	return rc;
 }
 

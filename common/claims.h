@@ -79,6 +79,12 @@ int claims_parse(const struct claims_schema *s, const char *json, size_t len, vo
 int claims_sign(const struct paseto_key *sk, json_t *root, char **out);
 
 /*
+ * Sign the claims' compact JSON text MSG[0..LEN) (not owned) as
+ * claims_sign() signs an object's.
+ */
+int claims_sign_text(const struct paseto_key *sk, const char *msg, size_t len, char **out);
+
+/*
  * Verify TOKEN (TLEN bytes) with the key of RING its footer names: -EINVAL
  * when TLEN is over MAX, else as paseto_keyring_verify().  On success *MSG
  * (malloc'd, the caller frees it) and *MLEN hold the claims JSON and KID

@@ -4,6 +4,7 @@
  */
 #include "stream_token.h"
 #include "claims.h"
+#include "json_out.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -119,6 +120,35 @@ static bool claims_valid(const void *arg)
 	       c->expires > c->issued;
 }
 
+/*
+ * Sign the claims C, issued IAT and expiring EXP, as their compact JSON in
+ * this order (json_out.h: the text jansson would dump; no tree is built).
+ */
+static int sign_claims(const struct paseto_key *sk, const struct stream_claims *c, const char *iat,
+		       const char *exp, char **out)
+{
+	struct json_out o = {0};
+	char *msg;
+	size_t len;
+	int rc;
+
+	json_out_open(&o, NULL, '{');
+	json_out_str(&o, "purpose", STREAM_TOKEN_PURPOSE);
+	json_out_str(&o, "sub", c->user);
+	json_out_str(&o, "title", c->title);
+	json_out_str(&o, "ver", c->version);
+	json_out_int(&o, "maxh", (long long)c->max_height);
+	json_out_str(&o, "lease", c->lease);
+	json_out_str(&o, "iat", iat);
+	json_out_str(&o, "exp", exp);
+	json_out_close(&o, '}');
+	if ((rc = json_out_end(&o, &msg, &len)) != 0)
+		return rc;
+	rc = claims_sign_text(sk, msg, len, out);
+	free(msg);
+	return rc;
+}
+
 int stream_token_issue(const struct paseto_key *sk, const struct stream_claims *c, char **out)
 {
 	char iat[CLAIMS_TIME_LEN + 1], exp[CLAIMS_TIME_LEN + 1];
@@ -128,12 +158,7 @@ int stream_token_issue(const struct paseto_key *sk, const struct stream_claims *
 	    c->expires - c->issued > STREAM_TOKEN_TTL_MAX ||
 	    claims_times(c->issued, c->expires, iat, exp) < 0)
 		return -EINVAL;
-	return claims_sign(sk,
-			   json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "purpose",
-				     STREAM_TOKEN_PURPOSE, "sub", c->user, "title", c->title, "ver",
-				     c->version, "maxh", (json_int_t)c->max_height, "lease",
-				     c->lease, "iat", iat, "exp", exp),
-			   out);
+	return sign_claims(sk, c, iat, exp, out);
 }
 
 /* One member KEY = V of the claims object into ARG; unknown keys are -EINVAL. */

@@ -16,7 +16,9 @@
 #include <string.h>
 
 #include "array.h"
+#include "hex.h"
 #include "jsonfield.h"
+#include "record_cache.h"
 #include "records.h"
 #include "schema.h"
 #include "accounts/throttle.h"
@@ -29,6 +31,7 @@
 #define HASH_LEN	  32
 #define TOKEN_RAW	  32
 #define DEVICE_LABEL	  "reel-device-token-v1"
+#define SESSION_SLOTS	  4096 /* sessions in use cached at once (direct-mapped) */
 
 /* Seconds between writes of a session's last use: an eighth of the idle timeout, at most 60. */
 #define TOUCH_EVERY(a) ((a)->p.idle_s / 8 < 60 ? (a)->p.idle_s / 8 : 60)
@@ -40,6 +43,14 @@ struct accounts {
 	struct throttle *by_account, *by_address; /* failed logins */
 	struct throttle *by_device, *signups;	  /* failed logins with a device token; signups */
 	uint8_t device_key[32];			  /* HMAC key of device tokens */
+	struct record_cache *sessions; /* struct session_entry by hex session key; emptied on
+					  every change of a session or an account */
+};
+
+/* A session in use of an enabled account, as the store holds it. */
+struct session_entry {
+	struct accounts_user u;
+	int64_t expires, last;
 };
 
 /* Hash PWD[0..LEN) with a fresh salt.  Returns a malloc'd encoded string or NULL (errno). */
@@ -76,7 +87,8 @@ struct accounts *accounts_new(struct store *st, const struct accounts_params *p)
 	a->by_device = throttle_new(THROTTLE_SLOTS, 5, THROTTLE_MAX_WAIT);
 	/* the signups_per_address-th signup is the last one before the wait */
 	a->signups = throttle_new(THROTTLE_SLOTS, p->signups_per_address - 1, THROTTLE_MAX_WAIT);
-	if (!a->by_account || !a->by_address || !a->by_device || !a->signups) {
+	a->sessions = record_cache_new(SESSION_SLOTS, sizeof(struct session_entry));
+	if (!a->by_account || !a->by_address || !a->by_device || !a->signups || !a->sessions) {
 		accounts_free(a);
 		errno = ENOMEM;
 		return NULL;
@@ -108,6 +120,7 @@ void accounts_free(struct accounts *a)
 	throttle_free(a->by_address);
 	throttle_free(a->by_device);
 	throttle_free(a->signups);
+	record_cache_free(a->sessions);
 	OPENSSL_cleanse(a->device_key, sizeof(a->device_key));
 	free(a->dummy);
 	free(a);
@@ -248,6 +261,7 @@ static int account_update(struct accounts *a, const char *who,
 		goto fail;
 	json_decref(acct);
 	free(d.keys);
+	record_cache_clear(a->sessions); /* the account's sessions, or what they tell of it */
 	return store_commit(t);
 fail:
 	json_decref(acct);
@@ -391,12 +405,10 @@ static int decode_token(const char *token, size_t len, uint8_t key[32])
 	return 0;
 }
 
-static bool session_live(const struct accounts *a, json_t *s, int64_t now)
+/* Is session E unexpired and not idle at NOW? */
+static bool session_live(const struct accounts *a, const struct session_entry *e, int64_t now)
 {
-	json_int_t expires = json_integer_value(json_object_get(s, "expires"));
-	json_int_t last = json_integer_value(json_object_get(s, "last"));
-
-	return now < expires && now - last < a->p.idle_s;
+	return now < e->expires && now - e->last < a->p.idle_s;
 }
 
 /* Fill *U from the account of the live session S; -EACCES if it is gone or disabled. */
@@ -418,10 +430,10 @@ static int session_user(struct store_txn *t, json_t *s, struct accounts_user *u)
 /*
  * One attempt at using the session of KEY: WRITE false reads only and gives
  * -EAGAIN when the session must be written (its last use is stale, or it
- * ended and must be deleted).
+ * ended and must be deleted).  0 with *E the session as it is stored now.
  */
 static int session_use(struct accounts *a, const uint8_t key[32], int64_t now, bool write,
-		       struct accounts_user *u)
+		       struct session_entry *e)
 {
 	struct store_txn *t = NULL;
 	json_t *s = NULL;
@@ -433,7 +445,9 @@ static int session_use(struct accounts *a, const uint8_t key[32], int64_t now, b
 		rc = rc == -ENOENT ? -EACCES : rc;
 		goto out;
 	}
-	if (!session_live(a, s, now)) {
+	e->expires = json_integer_value(json_object_get(s, "expires"));
+	e->last = json_integer_value(json_object_get(s, "last"));
+	if (!session_live(a, e, now)) {
 		if (!write) {
 			rc = -EAGAIN;
 		} else if ((rc = store_del(t, ORIGIN_DB_SESSIONS, key, 32)) == 0) {
@@ -443,13 +457,14 @@ static int session_use(struct accounts *a, const uint8_t key[32], int64_t now, b
 		}
 		goto out;
 	}
-	if ((rc = session_user(t, s, u)) != 0)
+	if ((rc = session_user(t, s, &e->u)) != 0)
 		goto out;
-	if (now - json_integer_value(json_object_get(s, "last")) >= TOUCH_EVERY(a)) {
+	if (now - e->last >= TOUCH_EVERY(a)) {
 		if (!write) {
 			rc = -EAGAIN;
 			goto out;
 		}
+		e->last = now;
 		if (json_object_set_new(s, "last", json_integer(now)) != 0 ||
 		    (rc = records_put(t, ORIGIN_DB_SESSIONS, key, 32, json_incref(s), false)) !=
 			0) {
@@ -467,16 +482,37 @@ out:
 	return rc;
 }
 
+/*
+ * Most uses of a session find it in A's cache, live and with a recent last
+ * use, and need no store read.  What the cache holds is what the store
+ * holds: a touch of the last use replaces the session's entry, and every
+ * other change of a session or an account (logout, disable, password)
+ * empties the cache.
+ */
 int accounts_session_use(struct accounts *a, const char *token, size_t len, int64_t now,
 			 struct accounts_user *u)
 {
+	char hex[2 * 32 + 1];
+	struct session_entry e;
 	uint8_t key[32];
 	int rc;
 
 	if ((rc = decode_token(token, len, key)) != 0)
 		return rc;
-	rc = session_use(a, key, now, false, u);
-	return rc == -EAGAIN ? session_use(a, key, now, true, u) : rc;
+	hex_encode(key, sizeof(key), hex);
+	if (record_cache_get(a->sessions, hex, &e) && session_live(a, &e, now) &&
+	    now - e.last < TOUCH_EVERY(a)) {
+		*u = e.u;
+		return 0;
+	}
+	rc = session_use(a, key, now, false, &e);
+	if (rc == -EAGAIN)
+		rc = session_use(a, key, now, true, &e);
+	if (rc != 0)
+		return rc; /* a cached entry of an ended session is not live: it stays unused */
+	record_cache_put(a->sessions, hex, &e); /* in place of the one a touch made stale */
+	*u = e.u;
+	return 0;
 }
 
 int accounts_logout(struct accounts *a, const char *token, size_t len)
@@ -489,6 +525,7 @@ int accounts_logout(struct accounts *a, const char *token, size_t len)
 		return rc;
 	if ((rc = store_begin(a->st, true, &t)) != 0)
 		return rc;
+	record_cache_clear(a->sessions);
 	if ((rc = store_del(t, ORIGIN_DB_SESSIONS, key, sizeof(key))) != 0) {
 		store_abort(t);
 		return rc == -ENOENT ? -EACCES : rc;

@@ -22,6 +22,13 @@ void api_send_json(struct httpd_exchange *x, int status, json_t *obj, const char
 	char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 
 	json_decref(obj);
+	api_send_json_text(x, status, text, text ? strlen(text) : 0, extra);
+	free(text);
+}
+
+void api_send_json_text(struct httpd_exchange *x, int status, const char *text, size_t len,
+			const char *extra)
+{
 	if (!text) {
 		httpd_error(x, 500, "out of memory", NULL, true);
 		return;
@@ -31,9 +38,8 @@ void api_send_json(struct httpd_exchange *x, int status, json_t *obj, const char
 	httpd_header_lit(x, "Cache-Control: no-store\r\n");
 	if (extra)
 		httpd_header(x, extra, strlen(extra));
-	httpd_end_head(x, (int64_t)strlen(text));
-	httpd_body_mem(x, text, strlen(text));
-	free(text);
+	httpd_end_head(x, (int64_t)len);
+	httpd_body_mem(x, text, len);
 }
 
 void api_error(struct httpd_exchange *x, int status, const char *code, const char *msg,

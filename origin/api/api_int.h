@@ -120,6 +120,10 @@ int api_refusal_fail(enum api_resource r, int rc, const struct origin_reason *wh
 /* Send OBJ (consumed; NULL answers 500) as the JSON body with STATUS and EXTRA header lines. */
 void api_send_json(struct httpd_exchange *x, int status, json_t *obj, const char *extra);
 
+/* Send the JSON text TEXT[0..LEN) (NULL answers 500; not owned) as api_send_json() does. */
+void api_send_json_text(struct httpd_exchange *x, int status, const char *text, size_t len,
+			const char *extra);
+
 /* {"error": CODE, "message": MSG} with STATUS and EXTRA header lines (may be NULL). */
 void api_error(struct httpd_exchange *x, int status, const char *code, const char *msg,
 	       const char *extra);

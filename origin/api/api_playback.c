@@ -12,6 +12,7 @@
 
 #include "api/commit_batch.h"
 
+#include "json_out.h"
 #include "jsonfield.h"
 #include "edges/edges.h"
 #include "keyfiles.h"
@@ -49,7 +50,13 @@ struct play_grant {
 
 #define PLAY_GRANT_MAGIC 0x506c4772u /* "PlGr" */
 
-/* The 201 of PG's play to X (steered when PG says so; NULL without memory). */
+/* Is PG's play steered to the edges by X's address? */
+static bool play_steered(const struct play_grant *pg)
+{
+	return pg->steer && pg->api->edges && edges_count(pg->api->edges);
+}
+
+/* The 201 of PG's play to X, steered (NULL without memory). */
 static json_t *play_json(struct httpd_exchange *x, const struct play_grant *pg)
 {
 	struct origin_api *api = pg->api;
@@ -60,12 +67,53 @@ static json_t *play_json(struct httpd_exchange *x, const struct play_grant *pg)
 				   "heartbeat_interval", (int)g->heartbeat_interval_s,
 				   "lease_timeout", (int)g->lease_timeout_s, "resume", pg->resume);
 
-	if (answer && pg->steer && api->edges && edges_count(api->edges) &&
-	    api_steer_play(api, x, pg->title, g->token, answer) != 0) {
+	if (answer && api_steer_play(api, x, pg->title, g->token, answer) != 0) {
 		json_decref(answer);
 		answer = NULL;
 	}
 	return answer;
+}
+
+/*
+ * The 201's text of PG's play unsteered, written directly (no tree to build
+ * and dump): what play_json() gives without the steering, byte for byte.
+ * 0 with *TEXT (malloc'd: the caller frees it) and *LEN, or a negative errno.
+ */
+static int play_text(const struct play_grant *pg, char **text, size_t *len)
+{
+	const struct playback_grant *g = &pg->g;
+	struct json_out o = {0};
+	char expires[32];
+
+	if (stream_time_format(g->expires, expires, sizeof(expires)) != 0)
+		return -EINVAL;
+	json_out_open(&o, NULL, '{');
+	json_out_str(&o, "url", g->url);
+	json_out_str(&o, "token", g->token);
+	json_out_str(&o, "lease", g->lease);
+	json_out_str(&o, "title", pg->title);
+	json_out_str(&o, "expires", expires);
+	json_out_int(&o, "max_height", (int)g->max_height);
+	json_out_int(&o, "heartbeat_interval", (int)g->heartbeat_interval_s);
+	json_out_int(&o, "lease_timeout", (int)g->lease_timeout_s);
+	json_out_real(&o, "resume", pg->resume);
+	json_out_close(&o, '}');
+	return json_out_end(&o, text, len);
+}
+
+/* Send the 201 of PG's play to X. */
+static void play_send(struct httpd_exchange *x, const struct play_grant *pg)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	if (play_steered(pg)) {
+		api_send_json(x, 201, play_json(x, pg), NULL);
+		return;
+	}
+	play_text(pg, &text, &len);
+	api_send_json_text(x, 201, text, len, NULL);
+	free(text);
 }
 
 /*
@@ -88,7 +136,7 @@ static void play_answer(struct httpd_exchange *x, void *item, int rc)
 		api_internal(x, "lease commit", rc);
 	} else if (x) {
 		api->count[ORIGIN_COUNT_PLAYS]++;
-		api_send_json(x, 201, play_json(x, pg), NULL);
+		play_send(x, pg);
 	}
 	playback_grant_clear(&pg->g);
 	free(pg);

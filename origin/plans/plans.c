@@ -13,7 +13,8 @@
 #include "schema.h"
 #include "store.h"
 
-#define PLAN_SLOTS 64 /* the cache's; a power of two */
+#define PLAN_SLOTS	   64	/* the cache's; a power of two */
+#define SUBSCRIPTION_SLOTS 4096 /* subscriptions cached at once (direct-mapped) */
 
 bool plan_name_valid(const char *name, size_t len)
 {
@@ -165,8 +166,10 @@ struct plans *plans_new(struct store *st)
 	if (!pl)
 		return NULL;
 	pl->st = st;
-	if (!(pl->cache = record_cache_new(PLAN_SLOTS, sizeof(struct plan)))) {
-		free(pl);
+	pl->cache = record_cache_new(PLAN_SLOTS, sizeof(struct plan));
+	pl->subs = record_cache_new(SUBSCRIPTION_SLOTS, sizeof(struct subscription));
+	if (!pl->cache || !pl->subs) {
+		plans_free(pl);
 		return NULL;
 	}
 	return pl;
@@ -177,6 +180,7 @@ void plans_free(struct plans *pl)
 	if (!pl)
 		return;
 	record_cache_free(pl->cache);
+	record_cache_free(pl->subs);
 	free(pl);
 }
 

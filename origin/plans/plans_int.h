@@ -7,6 +7,8 @@
 struct plans {
 	struct store *st;	    /* not owned */
 	struct record_cache *cache; /* struct plan by name; emptied on every plan change */
+	struct record_cache *subs;  /* struct subscription as stored (no renewal applied) by
+				       user id; emptied on every subscription change */
 };
 
 #endif

@@ -6,17 +6,18 @@
 
 #include "jsonfield.h"
 #include "plans/plans_int.h"
+#include "record_cache.h"
 #include "records.h"
 #include "schema.h"
 #include "store.h"
 
 #define DAY 86400
 
-int subscription_get(struct store_txn *t, const char *uid, int64_t now, struct subscription *out)
+/* UID's subscription record in T as stored into *OUT (no renewal, no state): 0, -ENOENT, -EIO. */
+static int subscription_read(struct store_txn *t, const char *uid, struct subscription *out)
 {
 	json_t *obj;
 	uint64_t v;
-	struct plan p;
 	const char *src;
 	int rc = records_get(t, ORIGIN_DB_SUBSCRIPTIONS, uid, strlen(uid), &obj);
 
@@ -34,16 +35,32 @@ int subscription_get(struct store_txn *t, const char *uid, int64_t now, struct s
 		goto out;
 	out->period_end = (int64_t)v;
 	out->grant = strcmp(src, "grant") == 0;
-	if (now >= out->period_end && !out->grant && !out->cancel_at_period_end &&
-	    plan_get(t, out->plan, &p) == 0) {
-		int64_t period = (int64_t)p.period_days * DAY;
-
-		out->period_end += ((now - out->period_end) / period + 1) * period;
-	}
-	out->state = now < out->period_end ? SUB_ACTIVE : SUB_ENDED;
 	rc = 0;
 out:
 	json_decref(obj);
+	return rc;
+}
+
+/* Apply the renewals of the stored subscription S due by NOW (the plan read in T) and its state. */
+static void subscription_settle(struct store_txn *t, int64_t now, struct subscription *s)
+{
+	struct plan p;
+
+	if (now >= s->period_end && !s->grant && !s->cancel_at_period_end &&
+	    plan_get(t, s->plan, &p) == 0) {
+		int64_t period = (int64_t)p.period_days * DAY;
+
+		s->period_end += ((now - s->period_end) / period + 1) * period;
+	}
+	s->state = now < s->period_end ? SUB_ACTIVE : SUB_ENDED;
+}
+
+int subscription_get(struct store_txn *t, const char *uid, int64_t now, struct subscription *out)
+{
+	int rc = subscription_read(t, uid, out);
+
+	if (rc == 0)
+		subscription_settle(t, now, out);
 	return rc;
 }
 
@@ -74,8 +91,16 @@ int plans_entitled(struct store_txn *t, const char *uid, int64_t now, struct pla
 		   struct plan *plan)
 {
 	struct subscription s;
-	int rc = subscription_get(t, uid, now, &s);
+	int rc = 0;
 
+	/* the stored record through PL's cache: subscribe, cancel and grant empty it */
+	if (!pl || !record_cache_get(pl->subs, uid, &s)) {
+		rc = subscription_read(t, uid, &s);
+		if (rc == 0 && pl)
+			record_cache_put(pl->subs, uid, &s);
+	}
+	if (rc == 0)
+		subscription_settle(t, now, &s);
 	if (rc == -ENOENT || (rc == 0 && s.state != SUB_ACTIVE))
 		return -EACCES;
 	if (rc != 0)
@@ -146,6 +171,7 @@ int plans_subscribe(struct plans *pl, const char *uid, const char *name, int64_t
 	s->cancel_at_period_end = false;
 	s->grant = false;
 	s->state = SUB_ACTIVE;
+	record_cache_clear(pl->subs);
 	return store_finish(t, subscription_put(t, uid, s));
 }
 
@@ -162,6 +188,7 @@ int plans_cancel(struct plans *pl, const char *uid, int64_t now, struct subscrip
 	if (rc != 0)
 		return store_finish(t, rc);
 	s->cancel_at_period_end = true;
+	record_cache_clear(pl->subs);
 	return store_finish(t, subscription_put(t, uid, s));
 }
 
@@ -181,5 +208,6 @@ int plans_grant(struct plans *pl, const char *uid, const char *name, uint32_t da
 				   .grant = true,
 				   .state = SUB_ACTIVE};
 	memcpy(s->plan, plan.name, sizeof(s->plan));
+	record_cache_clear(pl->subs);
 	return store_finish(t, subscription_put(t, uid, s));
 }

@@ -133,6 +133,62 @@ static void subscriptions(void)
 	store_free(st);
 }
 
+/* Through the plans service's cache: every subscription change shows at once. */
+static void subscriptions_cached(void)
+{
+	struct plan basic = {
+	    .name = "basic", .max_streams = 2, .max_height = 720, .period_days = 30};
+	struct plan big = {.name = "big", .max_streams = 4, .max_height = 2160, .period_days = 30};
+	const int64_t day = 86400;
+	struct store *st = open_store();
+	struct plans *pl = st ? plans_new(st) : NULL;
+	struct subscription s;
+	struct store_txn *t;
+	struct plan got;
+	bool created;
+
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	CHECK_INT(store_begin(st, true, &t), 0);
+	CHECK_INT(plan_put(t, &basic), 0);
+	CHECK_INT(plan_put(t, &big), 0);
+	CHECK_INT(store_commit(t), 0);
+
+#define ENTITLED(uid, now, want)                                                                   \
+	do {                                                                                       \
+		CHECK_INT(store_begin(st, false, &t), 0);                                          \
+		CHECK_INT(plans_entitled(t, uid, now, pl, &got), want);                            \
+		store_abort(t);                                                                    \
+	} while (0)
+
+	ENTITLED("c1", 0, -EACCES);
+	CHECK_INT(plans_subscribe(pl, "c1", "basic", 0, &s, &got, &created), 0);
+	ENTITLED("c1", 1, 0); /* read, then cached */
+	ENTITLED("c1", 2, 0);
+	CHECK_INT(got.max_height, 720);
+	ENTITLED("c1", 45 * day, 0); /* renewed on read, from the cached record too */
+
+	/* another plan at once */
+	CHECK_INT(plans_subscribe(pl, "c1", "big", 3, &s, &got, &created), 0);
+	ENTITLED("c1", 4, 0);
+	CHECK_INT(got.max_height, 2160);
+
+	/* cancelled: active to the end of its period, then refused */
+	CHECK_INT(plans_cancel(pl, "c1", 5, &s), 0);
+	ENTITLED("c1", 30 * day - 1, 0);
+	ENTITLED("c1", 30 * day, -EACCES);
+
+	/* a grant replaces it at once, and ends at its time */
+	CHECK_INT(plans_grant(pl, "c1", "basic", 40, 10, &s), 0);
+	ENTITLED("c1", 11, 0);
+	CHECK_INT(got.max_height, 720);
+	ENTITLED("c1", 10 + 40 * day, -EACCES);
+#undef ENTITLED
+	plans_free(pl);
+	store_free(st);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -142,6 +198,7 @@ int main(void)
 		return 1;
 	leases();
 	subscriptions();
+	subscriptions_cached();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return 1;

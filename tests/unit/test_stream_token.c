@@ -8,6 +8,7 @@
 #include "test.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 
 #define T0 1750000000LL /* 2025-06-15T15:06:40Z */
@@ -92,6 +93,17 @@ static void test_issue_check(void)
 	CHECK_INT(out.max_height, 1080);
 	CHECK_INT(out.issued, T0);
 	CHECK_INT(out.expires, T0 + 3 * 3600);
+
+	/* the claims are the compact JSON jansson dumps of them (Ed25519 is deterministic) */
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "purpose",
+			      STREAM_TOKEN_PURPOSE, "sub", c.user, "title", c.title, "ver",
+			      c.version, "maxh", (json_int_t)c.max_height, "lease", c.lease, "iat",
+			      "2025-06-15T15:06:40Z", "exp", "2025-06-15T18:06:40Z");
+	char *msg = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER), *same = sign_raw(sk, msg);
+	CHECK_STR(tok, same);
+	free(same);
+	free(msg);
+	json_decref(j);
 
 	/* expiry: valid up to the second before exp; iat at most SKEW ahead */
 	CHECK_INT(check(tok, c.expires - 1, "big-buck-bunny", NULL), 0);
