@@ -15,6 +15,7 @@
 #include "catalog/catalog.h"
 #include "edges/edges.h"
 #include "httpsig.h"
+#include "json_out.h"
 #include "jsonfield.h"
 #include "log.h"
 
@@ -207,32 +208,57 @@ static char *play_url(const char *base, const char *token, const char *title)
 }
 
 int api_steer_play(struct origin_api *api, struct httpd_exchange *x, const char *title,
-		   const char *token, json_t *answer)
+		   struct edges_choice *c)
 {
-	struct edges_choice c;
 	struct prefix a;
 	size_t len;
 	const void *peer = api_peer_bytes(x, &len);
-	json_t *alt = json_array();
-	char *u;
 
-	if (!alt || prefix_from_bytes(peer, len, &a) != 0) {
-		json_decref(alt);
-		return -ENOMEM;
-	}
-	edges_steer(api->edges, &a, title, api->now(), true, &c);
-	for (size_t i = 0; i < c.n; i++) {
-		if (!(u = play_url(c.e[i].url, token, title)))
-			break;
+	if (prefix_from_bytes(peer, len, &a) != 0)
+		return -EINVAL;
+	edges_steer(api->edges, &a, title, api->now(), true, c);
+	return 0;
+}
+
+/* Choice I of C, with its playback URL URL, as an object of O (member KEY, or an element). */
+static void choice_out(struct json_out *o, const char *key, const struct edges_choice *c,
+		       size_t i, const char *url)
+{
+	json_out_open(o, key, '{');
+	json_out_str(o, "url", url);
+	json_out_str(o, "why", c->e[i].why);
+	if (c->e[i].id[0])
+		json_out_str(o, "edge", c->e[i].id);
+	if (c->e[i].prefix_len)
+		json_out_int(o, "prefix_len", c->e[i].prefix_len);
+	json_out_close(o, '}');
+}
+
+int api_steer_out(struct json_out *o, const struct edges_choice *c, const char *token,
+		  const char *title)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		char *u = play_url(c->e[i].url, token, title);
+
+		if (!u)
+			return -ENOMEM;
 		if (i == 0) {
-			json_object_set_new(answer, "url", json_string(u));
-			json_object_set_new(answer, "steering", choice_json(&c, 0, u));
+			choice_out(o, "steering", c, 0, u);
+			json_out_open(o, "alternates", '[');
 		} else {
-			json_array_append_new(alt, choice_json(&c, i, u));
+			choice_out(o, NULL, c, i, u);
 		}
 		free(u);
 	}
-	return json_object_set_new(answer, "alternates", alt) == 0 ? 0 : -ENOMEM;
+	if (c->n == 0)
+		json_out_open(o, "alternates", '[');
+	json_out_close(o, ']');
+	return 0;
+}
+
+char *api_steer_url(const struct edges_choice *c, const char *token, const char *title)
+{
+	return play_url(c->e[0].url, token, title);
 }
 
 /* ---- the edges' own API ---- */

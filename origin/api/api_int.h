@@ -279,11 +279,23 @@ void api_send_stream_key(struct origin_api *api, struct httpd_exchange *x, const
 			 const char *token, const char *kid);
 
 /*
- * Steer the player of X's request for TITLE with stream token TOKEN: set
- * ANSWER's "url" to the chosen edge's (or the fallback's) playback URL,
- * "steering" to why, and "alternates" to the others.  0 or -ENOMEM.
+ * Steer the player of X's request for TITLE: *C the edges chosen, the one
+ * to play from first, the fallback last (C->n >= 1).  0, or -EINVAL when X
+ * has no IP address.
  */
 int api_steer_play(struct origin_api *api, struct httpd_exchange *x, const char *title,
-		   const char *token, json_t *answer);
+		   struct edges_choice *c);
+
+/* The playback URL on C's first choice for stream token TOKEN of TITLE (malloc'd), or NULL. */
+char *api_steer_url(const struct edges_choice *c, const char *token, const char *title);
+
+/*
+ * Write C into O as the members "steering" (why the first choice) and
+ * "alternates" (the others), each with its playback URL for TOKEN of
+ * TITLE.  0 or -ENOMEM.
+ */
+struct json_out;
+int api_steer_out(struct json_out *o, const struct edges_choice *c, const char *token,
+		  const char *title);
 
 #endif

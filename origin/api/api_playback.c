@@ -56,39 +56,31 @@ static bool play_steered(const struct play_grant *pg)
 	return pg->steer && pg->api->edges && edges_count(pg->api->edges);
 }
 
-/* The 201 of PG's play to X, steered (NULL without memory). */
-static json_t *play_json(struct httpd_exchange *x, const struct play_grant *pg)
-{
-	struct origin_api *api = pg->api;
-	const struct playback_grant *g = &pg->g;
-	json_t *answer = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:f}", "url", g->url,
-				   "token", g->token, "lease", g->lease, "title", pg->title,
-				   "expires", jf_time(g->expires), "max_height", (int)g->max_height,
-				   "heartbeat_interval", (int)g->heartbeat_interval_s,
-				   "lease_timeout", (int)g->lease_timeout_s, "resume", pg->resume);
-
-	if (answer && api_steer_play(api, x, pg->title, g->token, answer) != 0) {
-		json_decref(answer);
-		answer = NULL;
-	}
-	return answer;
-}
-
 /*
- * The 201's text of PG's play unsteered, written directly (no tree to build
- * and dump): what play_json() gives without the steering, byte for byte.
- * 0 with *TEXT (malloc'd: the caller frees it) and *LEN, or a negative errno.
+ * The 201's text of PG's play to X, written directly (no tree to build and
+ * dump), steered by X's address when PG is (play_steered()).  0 with *TEXT
+ * (malloc'd: the caller frees it) and *LEN, or a negative errno.
  */
-static int play_text(const struct play_grant *pg, char **text, size_t *len)
+static int play_text(struct httpd_exchange *x, const struct play_grant *pg, char **text,
+		     size_t *len)
 {
 	const struct playback_grant *g = &pg->g;
+	struct edges_choice c = {.n = 0};
 	struct json_out o = {0};
-	char expires[32];
+	char expires[32], *steered = NULL;
+	bool steer = play_steered(pg);
+	int rc;
 
 	if (stream_time_format(g->expires, expires, sizeof(expires)) != 0)
 		return -EINVAL;
+	if (steer) {
+		if ((rc = api_steer_play(pg->api, x, pg->title, &c)) != 0)
+			return rc;
+		if (!(steered = api_steer_url(&c, g->token, pg->title)))
+			return -ENOMEM;
+	}
 	json_out_open(&o, NULL, '{');
-	json_out_str(&o, "url", g->url);
+	json_out_str(&o, "url", steered ? steered : g->url);
 	json_out_str(&o, "token", g->token);
 	json_out_str(&o, "lease", g->lease);
 	json_out_str(&o, "title", pg->title);
@@ -97,6 +89,9 @@ static int play_text(const struct play_grant *pg, char **text, size_t *len)
 	json_out_int(&o, "heartbeat_interval", (int)g->heartbeat_interval_s);
 	json_out_int(&o, "lease_timeout", (int)g->lease_timeout_s);
 	json_out_real(&o, "resume", pg->resume);
+	free(steered);
+	if (steer && api_steer_out(&o, &c, g->token, pg->title) != 0)
+		o.err = o.err ? o.err : -ENOMEM;
 	json_out_close(&o, '}');
 	return json_out_end(&o, text, len);
 }
@@ -107,11 +102,7 @@ static void play_send(struct httpd_exchange *x, const struct play_grant *pg)
 	char *text = NULL;
 	size_t len = 0;
 
-	if (play_steered(pg)) {
-		api_send_json(x, 201, play_json(x, pg), NULL);
-		return;
-	}
-	play_text(pg, &text, &len);
+	play_text(x, pg, &text, &len);
 	api_send_json_text(x, 201, text, len, NULL);
 	free(text);
 }
