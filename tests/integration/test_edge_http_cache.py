@@ -62,7 +62,10 @@ class Origin:
 
             do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = answer
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 128  # not 5: concurrent fetches must not wait for a SYN retry
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -262,9 +265,11 @@ def check_collapse(t, edge, o):
             [r.header("Cache-Status") for r in ok[:5]])
     o.routes["/collapse-private"] = slow("private")
     got = concurrently(10, lambda i: get(edge, "/collapse-private"))
-    t.check_eq("a private answer is not shared: each waiter is fetched on its own",
-               (o.count("/collapse-private"),
-                sum(isinstance(r, et.Response) and r.body == body for r in got)), (10, 10))
+    bad = [r.summary() if isinstance(r, et.Response) else repr(r) for r in got
+           if not (isinstance(r, et.Response) and r.body == body)]
+    t.check("a private answer is not shared: each waiter is fetched on its own",
+            (o.count("/collapse-private"), 10 - len(bad)) == (10, 10),
+            (o.count("/collapse-private"), bad[:3]))
     o.routes["/collapse-auth"] = slow("max-age=60")
     got = concurrently(5, lambda i: get(edge, "/collapse-auth",
                                         headers={"Authorization": "Bearer %d" % i}))
