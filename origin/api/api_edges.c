@@ -155,15 +155,18 @@ void api_admin_edge_delete(struct origin_api *api, struct httpd_exchange *x,
 
 /* ---- steering ---- */
 
-static json_t *choice_json(const struct edges_choice *c, size_t i, const char *url)
+/* Choice I of C, with its playback URL URL, as an object of O (member KEY, or an element). */
+static void choice_out(struct json_out *o, const char *key, const struct edges_choice *c,
+		       size_t i, const char *url)
 {
-	json_t *o = json_pack("{s:s, s:s}", "url", url, "why", c->e[i].why);
-
-	if (o && c->e[i].id[0])
-		json_object_set_new(o, "edge", json_string(c->e[i].id));
-	if (o && c->e[i].prefix_len)
-		json_object_set_new(o, "prefix_len", json_integer(c->e[i].prefix_len));
-	return o;
+	json_out_open(o, key, '{');
+	json_out_str(o, "url", url);
+	json_out_str(o, "why", c->e[i].why);
+	if (c->e[i].id[0])
+		json_out_str(o, "edge", c->e[i].id);
+	if (c->e[i].prefix_len)
+		json_out_int(o, "prefix_len", c->e[i].prefix_len);
+	json_out_close(o, '}');
 }
 
 /* GET /admin/v1/steer?address=A&title=T: where a player at A would be sent for T now. */
@@ -171,9 +174,11 @@ void api_admin_steer(struct origin_api *api, struct httpd_exchange *x, const str
 {
 	char addr[64], title[TITLE_ID_MAX + 1];
 	struct edges_choice c;
+	struct json_out o = {0};
 	struct prefix a;
 	const char *who;
-	json_t *list;
+	char *text = NULL;
+	size_t len = 0;
 
 	if (api_not_admin(api, x, &who))
 		return;
@@ -189,14 +194,17 @@ void api_admin_steer(struct origin_api *api, struct httpd_exchange *x, const str
 		return;
 	}
 	edges_steer(api->edges, &a, title, api->now(), false, &c);
-	list = json_array();
-	for (size_t i = 0; list && i < c.n; i++)
-		json_array_append_new(list, choice_json(&c, i, c.e[i].url));
-	api_send_json(x, 200,
-		      list ? json_pack("{s:s, s:s, s:o}", "address", addr, "title", title,
-				       "choices", list)
-			   : NULL,
-		      NULL);
+	json_out_open(&o, NULL, '{');
+	json_out_str(&o, "address", addr);
+	json_out_str(&o, "title", title);
+	json_out_open(&o, "choices", '[');
+	for (size_t i = 0; i < c.n; i++)
+		choice_out(&o, NULL, &c, i, c.e[i].url);
+	json_out_close(&o, ']');
+	json_out_close(&o, '}');
+	json_out_end(&o, &text, &len);
+	api_send_json_text(x, 200, text, len, NULL);
+	free(text);
 }
 
 /* A playback URL on edge base BASE: BASE/s/TOKEN/TITLE/master.m3u8 (malloc'd), or NULL. */
@@ -220,20 +228,6 @@ int api_steer_play(struct origin_api *api, struct httpd_exchange *x, const char 
 	return 0;
 }
 
-/* Choice I of C, with its playback URL URL, as an object of O (member KEY, or an element). */
-static void choice_out(struct json_out *o, const char *key, const struct edges_choice *c,
-		       size_t i, const char *url)
-{
-	json_out_open(o, key, '{');
-	json_out_str(o, "url", url);
-	json_out_str(o, "why", c->e[i].why);
-	if (c->e[i].id[0])
-		json_out_str(o, "edge", c->e[i].id);
-	if (c->e[i].prefix_len)
-		json_out_int(o, "prefix_len", c->e[i].prefix_len);
-	json_out_close(o, '}');
-}
-
 int api_steer_out(struct json_out *o, const struct edges_choice *c, const char *token,
 		  const char *title)
 {
@@ -242,16 +236,11 @@ int api_steer_out(struct json_out *o, const struct edges_choice *c, const char *
 
 		if (!u)
 			return -ENOMEM;
-		if (i == 0) {
-			choice_out(o, "steering", c, 0, u);
+		choice_out(o, i == 0 ? "steering" : NULL, c, i, u);
+		if (i == 0)
 			json_out_open(o, "alternates", '[');
-		} else {
-			choice_out(o, NULL, c, i, u);
-		}
 		free(u);
 	}
-	if (c->n == 0)
-		json_out_open(o, "alternates", '[');
 	json_out_close(o, ']');
 	return 0;
 }

@@ -113,8 +113,9 @@ def fill_json(port, key, tag, method, target, body=b"", **kw):
 
 # ---- packages ---------------------------------------------------------------------
 
-def make_package(root, title, files):
-    """Write FILES ({path: bytes}) under ROOT/TITLE with a manifest.json; returns its bytes."""
+def make_package(root, title, files, content_type="application/octet-stream", head=None):
+    """Write FILES ({path: bytes}) under ROOT/TITLE with a manifest.json; returns its bytes.
+    HEAD: the manifest's other members (title and files are added), written compact."""
     entries = []
     for path, data in sorted(files.items()):
         full = os.path.join(root, title, path)
@@ -123,9 +124,12 @@ def make_package(root, title, files):
             f.write(data)
         entries.append({"path": path, "size": len(data),
                         "sha256": hashlib.sha256(data).hexdigest(),
-                        "content_type": "application/octet-stream"})
-    manifest = json.dumps({"manifest_version": 1, "title": title, "files": entries},
-                          indent=1).encode()
+                        "content_type": content_type})
+    if head is not None:
+        manifest = json.dumps(dict(head, title=title, files=entries)).encode()
+    else:
+        manifest = json.dumps({"manifest_version": 1, "title": title, "files": entries},
+                              indent=1).encode()
     with open(os.path.join(root, title, "manifest.json"), "wb") as f:
         f.write(manifest)
     return manifest

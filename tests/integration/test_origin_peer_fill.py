@@ -29,18 +29,7 @@ def package(root, title, n, size, seed):
     """ROOT/TITLE: N files of SIZE random bytes and a manifest.json listing them."""
     rnd = random.Random(seed)
     files = {"v/seg_%03d.m4s" % i: rnd.randbytes(size) for i in range(n)}
-    entries = []
-    for path, data in sorted(files.items()):
-        full = os.path.join(root, title, path)
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        with open(full, "wb") as f:
-            f.write(data)
-        entries.append({"path": path, "size": len(data),
-                        "sha256": hashlib.sha256(data).hexdigest(),
-                        "content_type": "video/iso.segment"})
-    manifest = dict(MANIFEST_HEAD, title=title, files=entries)
-    with open(os.path.join(root, title, "manifest.json"), "w") as f:
-        json.dump(manifest, f)
+    ft.make_package(root, title, files, "video/iso.segment", MANIFEST_HEAD)
     return files
 
 
