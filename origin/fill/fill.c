@@ -54,6 +54,8 @@ struct ftitle {
 };
 
 enum job_kind { JOB_FILL, JOB_DELETE };
+/* What an edge has of one file of the title it fills. */
+enum { HAVE_NONE, HAVE_STORED, HAVE_SENDING /* on its way from the origin */ };
 enum job_state { JOB_WAITING, JOB_LISTING, JOB_PUSHING, JOB_MANIFEST, JOB_DELETING };
 
 struct fedge;
@@ -65,7 +67,7 @@ struct fjob {
 	enum job_kind kind;
 	enum job_state state;
 	size_t *missing, nmissing, next_file; /* manifest indexes to send; the next to start */
-	uint8_t *have;			      /* per manifest file: the edge holds it */
+	uint8_t *have; /* per manifest file: HAVE_NONE, HAVE_STORED or HAVE_SENDING */
 	size_t files_done, files_failed;
 	size_t from_origin, from_peers; /* files stored, sent by the origin or copied */
 	bool no_peer;			/* a copy failed: the rest comes from the origin */
@@ -447,12 +449,13 @@ static void percent_path(char *out, size_t cap, const char *title, const char *p
 /*
  * Where J's edge takes file IDX of its title from (peer fill): a peer of its
  * cluster that holds it (the title complete, or that file stored), or the
- * origin (NULL).  *WAIT when it should wait instead: a peer ahead of it (a
- * lower edge id with the same fill under way or still to start, not one
- * waiting out a backoff) will have the file soon.
- * The lowest id of a cluster never waits, so the origin sends each file
- * into the cluster once; a job whose copy failed takes the rest from the
- * origin.
+ * origin (NULL).  *WAIT when it should wait instead: a peer is being sent
+ * that file by the origin, or a peer ahead of it (a lower edge id with the
+ * same fill under way or still to start, not one waiting out a backoff)
+ * will have the file soon.
+ * The lowest id of a cluster waits only for a file already on its way to a
+ * peer, so there is no cycle and the origin sends each file into the
+ * cluster once; a job whose copy failed takes the rest from the origin.
  */
 static struct fedge *peer_source(const struct fill *f, const struct fjob *j, size_t idx,
 				 bool *wait)
@@ -472,8 +475,10 @@ static struct fedge *peer_source(const struct fill *f, const struct fjob *j, siz
 		oj = job_find(o, j->title);
 		if (!oj || oj->kind != JOB_FILL || oj->dropped || strcmp(oj->version, j->version) != 0)
 			continue;
-		if (oj->have && oj->have[idx])
+		if (oj->have && oj->have[idx] == HAVE_STORED)
 			return o;
+		if (oj->have && oj->have[idx] == HAVE_SENDING)
+			*wait = true; /* whatever the ids: it arrived in the cluster first */
 		/* under way, or not started yet; not when it waits out a backoff */
 		if ((oj->state != JOB_WAITING || !oj->attempts) && strcmp(o->id, e->id) < 0)
 			*wait = true;
@@ -577,6 +582,8 @@ static void job_push(struct fill *f, struct fjob *j)
 		if (!x)
 			break;
 		x->file = idx;
+		if (!peer && j->have)
+			j->have[idx] = HAVE_SENDING;
 		j->next_file++;
 	}
 	if (j->files_failed) {
@@ -646,7 +653,7 @@ static void job_listed(struct fill *f, struct fjob *j, long status, const struct
 			j->bytes_done += mf->size;
 			j->files_done++;
 			if (j->have)
-				j->have[i] = 1;
+				j->have[i] = HAVE_STORED;
 		} else {
 			j->missing[j->nmissing++] = i;
 		}
@@ -668,7 +675,7 @@ static void file_stored(struct fill *f, struct xfer *x)
 
 	j->files_done++;
 	if (j->have && t && t->m && x->file < t->m->n)
-		j->have[x->file] = 1;
+		j->have[x->file] = HAVE_STORED;
 }
 
 /*
@@ -746,10 +753,6 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 			e->capacity = max ? max : bytes + free_;
 			e->inv_error[0] = '\0';
 			json_decref(doc);
-			plan(f); /* what it lacks can start now */
-			for (struct fedge *o = f->fedges; o; o = o->next)
-				if (o != e)
-					start_work(f, o);
 		} else {
 			snprintf(e->inv_error, sizeof(e->inv_error), "GET /fill/: %s",
 				 ok ? "unexpected status" : curl_easy_strerror(result));
@@ -757,6 +760,10 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 				snprintf(e->inv_error, sizeof(e->inv_error), "GET /fill/: HTTP %ld",
 					 status);
 		}
+		plan(f); /* what it lacks can start now; or its cluster waits for it no more */
+		for (struct fedge *o = f->fedges; o; o = o->next)
+			if (o != e)
+				start_work(f, o);
 		break;
 	case X_LIST:
 		if (!ok)
@@ -775,6 +782,8 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 		} else {
 			struct ftitle *t = title_find(f, j->title);
 
+			if (j->have && t && t->m && x->file < t->m->n)
+				j->have[x->file] = HAVE_NONE;
 			job_fail(j, "PUT %s/%s: %s%.*s", j->title,
 				 t && t->m && x->file < t->m->n ? t->m->files[x->file].path : "?",
 				 ok ? "" : curl_easy_strerror(result), ok ? 40 : 0,
@@ -883,6 +892,24 @@ static void job_add(struct fedge *e, const char *title, const char *version, enu
 	e->jobs = j;
 }
 
+/*
+ * Does E's cluster wait to hear from a peer (peer fill)?  While an up edge
+ * of it has never said what it holds and is being asked, the cluster's
+ * fills do not start: choosing a file's source before every edge of the
+ * cluster is known would send some files into the cluster twice (after an
+ * origin start, the edges' answers come at different times).
+ */
+static bool cluster_unheard(const struct fill *f, const struct fedge *e)
+{
+	if (!f->p.peer)
+		return false;
+	for (const struct fedge *o = f->fedges; o; o = o->next)
+		if (o->present && o->up && !o->inv && o->inv_busy &&
+		    strcmp(o->cluster, e->cluster) == 0)
+			return true;
+	return false;
+}
+
 /* Jobs from what placement wants and what each edge holds. */
 static void plan(struct fill *f)
 {
@@ -920,6 +947,7 @@ static void plan(struct fill *f)
 		goto out;
 	for (i = 0; i < ne; i++) {
 		struct fedge *e = ev[i];
+		bool unheard = cluster_unheard(f, e);
 		const char *title;
 		json_t *v;
 
@@ -933,7 +961,7 @@ static void plan(struct fill *f)
 			}
 			if (j && j->kind == JOB_FILL && strcmp(j->version, tv[k]->version) != 0)
 				j->dropped = true; /* a new package: its job comes next pass */
-			else if (!j)
+			else if (!j && !unheard)
 				job_add(e, tv[k]->id, tv[k]->version, JOB_FILL);
 		}
 		json_object_foreach(e->inv, title, v) {

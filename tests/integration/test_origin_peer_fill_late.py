@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Peer fill when the edges of a cluster do not come up together, with real edges and
+a small [fill] rate: the edge with the lower id (the one the origin fills first) starts
+while its peer is being sent the first files of a title; those files are on their way
+into the cluster already, so it waits for them and copies them, and the origin still
+sends each file into the cluster once."""
+
+import os
+
+import edgetest as et
+import origintest as ot
+from test_origin_fill import edge_titles, start_edge, status, tree, wait
+from test_origin_peer_fill import job_row, package, register
+
+
+def rows(o):
+    return {e["id"]: e for e in status(o)["edges"]}
+
+
+def main(t):
+    content = os.path.join(t.tmp, "content")
+    race = package(content, "race", 4, 1 << 20, 3)
+    os.makedirs(os.path.join(t.tmp, "o"))
+    o = ot.Origin(os.path.join(t.tmp, "o"), jobs={"content_dir": content}, fill={
+        "rescan": "1s", "backoff": "1s", "backoff_max": "2s", "parallel": "2",
+        "rate": "512k", "peer": "on"})
+    t.origins.append(o)
+    o.start()
+    keys = status(o)["control_keys"]["keys"]
+    kf = os.path.join(t.tmp, "control.keys")
+    with open(kf, "w") as f:
+        f.write("%s %s\n" % (keys[0]["kid"], keys[0]["public_key"]))
+    ports, ids = [et.free_port(), et.free_port()], []
+    for i, port in enumerate(ports):
+        r = o.admin("POST", "/admin/v1/edges", {
+            "name": "e%d" % i, "url": "http://127.0.0.1:%d" % (9000 + i), "cluster": "c1",
+            "capacity": 1000, "fill_url": "http://127.0.0.1:%d" % port})
+        t.check_eq("edge %d registered" % i, r.status, 201)
+        ids.append(r.json["id"])
+    low, high = sorted(range(2), key=lambda i: ids[i])  # low: the origin's first choice
+
+    # the higher id alone: the origin sends it the title, two files at a time
+    second = start_edge(t, "e%d" % high, ids[high], kf, ports[high])
+    register(t, o, content, "race")
+    wait(t, "the origin sends the first files to the edge that is up",
+         lambda: job_row(o, ids[high], "race").get("bytes_done", 0) > 0, step=0.05)
+    row = job_row(o, ids[high], "race")
+    t.check("two files on their way, none stored yet (1 MiB at 256 KiB/s each)",
+            row.get("from_origin") == 0 and row.get("state") == "in_flight", row)
+    # now the lower id comes up: it waits for those two and copies them
+    first = start_edge(t, "e%d" % low, ids[low], kf, ports[low])
+    for i, e in ((low, first), (high, second)):
+        wait(t, "edge %d holds race complete" % i,
+             lambda: edge_titles(o, ids[i]).get("race") == "done", timeout=90)
+        t.check_eq("edge %d's files of race are the package's" % i,
+                   tree(e.store_root, "race"), tree(content, "race"))
+    r = rows(o)
+    sent = sum(r[x]["objects_sent"] for x in ids)
+    t.check("the origin sent each file of race once into the cluster", sent == len(race),
+            (sent, len(race), r))
+    t.check("the late edge copied what was on its way to its peer",
+            r[ids[low]]["peer_objects"] >= 2, r[ids[low]])
+    for x in ids:
+        t.check_eq("edge %s got every file once" % r[x]["name"],
+                   r[x]["objects_sent"] + r[x]["peer_objects"],
+                   len(race))
+
+
+if __name__ == "__main__":
+    et.run(main, "origin_peer_fill_late", cls=ot.Test)
