@@ -208,6 +208,7 @@ struct xfer *fill_xfer_start(struct fill *f, struct fedge *e, struct fjob *j,
 	if (!x)
 		return NULL;
 	*x = (struct xfer){.f = f, .e = e, .j = j, .kind = kind, .body = body};
+	clock_gettime(CLOCK_MONOTONIC, &x->started);
 	snprintf(url, sizeof(url), "%s%s", e->url, path);
 	if (!(x->easy = curl_easy_init()) ||
 	    !(x->hdr = signed_headers(f, e, method, path, digest ? digest : EMPTY_DIGEST))) {
@@ -259,8 +260,12 @@ struct xfer *fill_xfer_start(struct fill *f, struct fedge *e, struct fjob *j,
 
 static void xfer_free(struct xfer *x)
 {
-	curl_multi_remove_handle(curl_loop_multi(x->f->loop), x->easy);
-	curl_easy_cleanup(x->easy);
+	if (x->easy) {
+		curl_multi_remove_handle(curl_loop_multi(x->f->loop), x->easy);
+		curl_easy_cleanup(x->easy);
+	}
+	if (x->hold)
+		event_free(x->hold);
 	curl_slist_free_all(x->hdr);
 	if (x->body)
 		fclose(x->body);
@@ -558,7 +563,8 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 			job_listed(f, j, status, &x->resp);
 		break;
 	case X_COPY:
-		peer_copied(f, x, ok ? status : 0);
+		if (peer_copied(f, x, ok ? status : 0))
+			return; /* its slot is held a while */
 		break;
 	case X_PUT:
 		if (ok && status == 201) {
@@ -599,6 +605,14 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 		}
 		break;
 	}
+	fill_xfer_end(f, x);
+}
+
+void fill_xfer_end(struct fill *f, struct xfer *x)
+{
+	struct fjob *j = x->j;
+	struct fedge *e = x->e;
+
 	xfer_free(x);
 	if (j) {
 		if (j->files_failed || j->dropped)

@@ -95,6 +95,8 @@ struct xfer {
 	size_t file;	    /* manifest index, for X_PUT and X_COPY */
 	struct buf resp;
 	curl_off_t counted;	  /* upload bytes already added to the edge's count */
+	struct timespec started;  /* CLOCK_MONOTONIC */
+	struct event *hold;	  /* X_COPY over: its slot is held until the rate paid for it */
 	struct xfer *prev, *next; /* the fill's transfers in flight */
 };
 
@@ -131,6 +133,8 @@ struct xfer *fill_xfer_start(struct fill *f, struct fedge *e, struct fjob *j, en
 			     uint64_t size);
 /* X's file is on its edge now. */
 void fill_file_stored(struct fill *f, struct xfer *x);
+/* X is over (its answer read): free it, move its job on, start what may start. */
+void fill_xfer_end(struct fill *f, struct xfer *x);
 /* Start what E may start now. */
 void start_work(struct fill *f, struct fedge *e);
 
@@ -139,7 +143,12 @@ void start_work(struct fill *f, struct fedge *e);
 struct fedge *peer_source(const struct fill *f, const struct fjob *j, size_t idx, bool *wait);
 struct xfer *peer_copy(struct fill *f, struct fjob *j, const struct ftitle *t,
 		       const struct manifest_file *mf, struct fedge *peer);
-void peer_copied(struct fill *f, struct xfer *x, long status);
+/*
+ * The edge answered STATUS (0: no answer) to copy order X.  True when X
+ * stays: its slot is held until the edge's rate has paid for the bytes
+ * copied, then peer.c ends it (fill_xfer_end()).
+ */
+bool peer_copied(struct fill *f, struct xfer *x, long status);
 bool peer_cluster_unheard(const struct fill *f, const struct fedge *e);
 /* A file stored on E, or a job of E failed: its cluster's waiting fills look again. */
 void peer_wake(struct fill *f, const struct fedge *e);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curl_loop.h"
 #include "hex.h"
 #include "log.h"
 
@@ -104,12 +105,48 @@ struct xfer *peer_copy(struct fill *f, struct fjob *j, const struct ftitle *t,
 	return x;
 }
 
+static void hold_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct xfer *x = arg;
+
+	fill_xfer_end(x->f, x);
+}
+
 /*
- * The edge answered STATUS (0: no answer) to X's copy order: stored, or
- * the file goes again, from the origin, and so does the rest of the title
- * (the peer may be gone).
+ * X's edge copied SIZE bytes.  The rate caps what an edge receives whatever
+ * its source: each of its PARALLEL transfer slots carries RATE / PARALLEL
+ * bytes/s (a PUT is paced by libcurl), so a copy keeps its slot until SIZE
+ * at that pace has passed since the order went out.  True when held.
  */
-void peer_copied(struct fill *f, struct xfer *x, long status)
+static bool copy_hold(struct fill *f, struct xfer *x, uint64_t size)
+{
+	struct timespec now;
+	double left;
+	struct timeval tv;
+
+	if (!f->p.rate)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = (double)size * f->p.parallel / (double)f->p.rate -
+	       ((double)(now.tv_sec - x->started.tv_sec) +
+		(double)(now.tv_nsec - x->started.tv_nsec) / 1e9);
+	if (left < 0.001 || !(x->hold = evtimer_new(f->base, hold_over, x)))
+		return false;
+	curl_multi_remove_handle(curl_loop_multi(f->loop), x->easy);
+	curl_easy_cleanup(x->easy);
+	x->easy = NULL;
+	tv.tv_sec = (time_t)left;
+	tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6);
+	evtimer_add(x->hold, &tv);
+	return true;
+}
+
+/*
+ * The edge answered STATUS (0: no answer) to X's copy order: stored (its
+ * slot held while the rate pays for it), or the file goes again, from the
+ * origin, and so does the rest of the title (the peer may be gone).
+ */
+bool peer_copied(struct fill *f, struct xfer *x, long status)
 {
 	struct fjob *j = x->j;
 	struct ftitle *t = fill_title_find(f, j->title);
@@ -122,7 +159,7 @@ void peer_copied(struct fill *f, struct xfer *x, long status)
 		snprintf(j->peer, sizeof(j->peer), "%s", x->peer->name);
 		x->e->peer_objects++;
 		x->e->peer_bytes += size;
-		return;
+		return copy_hold(f, x, size);
 	}
 	log_warnx("fill: %s on %s: the copy of %s from %s failed (HTTP %ld: %.*s); the rest from "
 		  "the origin",
@@ -132,6 +169,7 @@ void peer_copied(struct fill *f, struct xfer *x, long status)
 	x->e->peer_failures++;
 	j->no_peer = true;
 	j->missing[j->nmissing++] = x->file;
+	return false;
 }
 
 /*

@@ -1,25 +1,56 @@
 #!/usr/bin/env python3
 """Peer fill when the edges of a cluster do not come up together, with real edges and
-a small [fill] rate: the edge with the lower id (the one the origin fills first) starts
-while its peer is being sent the first files of a title; those files are on their way
-into the cluster already, so it waits for them and copies them, and the origin still
-sends each file into the cluster once."""
+a small [fill] rate:
+
+- the edge with the lower id (the one the origin fills first) starts while its peer is
+  being sent the first files of a title: those files are on their way into the cluster
+  already, so it waits for them and copies them; the origin still sends each file into
+  the cluster once.
+- copies count against the receiving edge's rate: an edge that comes back to a title
+  its peer holds complete copies it at about [fill] rate, not as fast as the peers'
+  disks go."""
 
 import os
+import time
 
 import edgetest as et
 import origintest as ot
 from test_origin_fill import edge_titles, start_edge, status, tree, wait
 from test_origin_peer_fill import job_row, package, register
 
+RATE = 512 << 10  # [fill] rate: 512k
+
 
 def rows(o):
     return {e["id"]: e for e in status(o)["edges"]}
 
 
+def copy_rate(t, edge, total, timeout=60):
+    """Bytes/s EDGE copies from its peers, between the first bytes it counts and TOTAL."""
+    first = last = None
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            got = edge.metrics().get("reel_cache_fill_peer_bytes_total", 0.0)
+        except OSError:
+            got = 0.0
+        now = time.monotonic()
+        if got > 0 and first is None:
+            first = (now, got)
+        if got >= total:
+            last = (now, got)
+            break
+        time.sleep(0.05)
+    t.check("the edge copied the whole title", last is not None, (first, last))
+    if not first or not last or last[0] <= first[0]:
+        return float("inf")
+    return (last[1] - first[1]) / (last[0] - first[0])
+
+
 def main(t):
     content = os.path.join(t.tmp, "content")
     race = package(content, "race", 4, 1 << 20, 3)
+    paced = package(content, "paced", 8, 256 << 10, 4)
     os.makedirs(os.path.join(t.tmp, "o"))
     o = ot.Origin(os.path.join(t.tmp, "o"), jobs={"content_dir": content}, fill={
         "rescan": "1s", "backoff": "1s", "backoff_max": "2s", "parallel": "2",
@@ -62,8 +93,29 @@ def main(t):
             r[ids[low]]["peer_objects"] >= 2, r[ids[low]])
     for x in ids:
         t.check_eq("edge %s got every file once" % r[x]["name"],
-                   r[x]["objects_sent"] + r[x]["peer_objects"],
-                   len(race))
+                   r[x]["objects_sent"] + r[x]["peer_objects"], len(race))
+
+    # the lower id goes away, the higher one gets "paced" from the origin; back, the lower
+    # one copies it from its peer at the fill rate
+    before = r[ids[low]]
+    first.stop()
+    register(t, o, content, "paced")
+    wait(t, "the edge that is up holds paced complete",
+         lambda: edge_titles(o, ids[high]).get("paced") == "done", timeout=90)
+    first.start()
+    total = sum(len(v) for v in paced.values())
+    got = copy_rate(t, first, total)
+    print("# copies: %.0f B/s at [fill] rate %d B/s" % (got, RATE))
+    t.check("the copies came at about [fill] rate", 0.6 * RATE <= got <= 1.4 * RATE,
+            "%.0f B/s, rate %d B/s" % (got, RATE))
+    wait(t, "the edge back holds paced complete",
+         lambda: edge_titles(o, ids[low]).get("paced") == "done", timeout=60)
+    t.check_eq("its files of paced are the package's", tree(first.store_root, "paced"),
+               tree(content, "paced"))
+    after = rows(o)[ids[low]]
+    t.check_eq("it copied every file of paced, the origin sent it none",
+               (after["peer_objects"] - before["peer_objects"],
+                after["objects_sent"] - before["objects_sent"]), (len(paced), 0))
 
 
 if __name__ == "__main__":
