@@ -341,6 +341,7 @@ static void job_settle(struct fill *f, struct fjob *j, bool done)
 		return;
 	}
 	j->attempts++;
+	j->e->retries++;
 	j->state = JOB_WAITING;
 	j->next_at = f->now + backoff(f, j->attempts);
 	log_warnx("fill: %s on %s: %s; retry %u in %lds", j->title, j->e->name, j->error,

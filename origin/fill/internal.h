@@ -76,6 +76,8 @@ struct fedge {
 	uint64_t objects_sent;		   /* files the origin sent it */
 	uint64_t peer_objects, peer_bytes; /* files (and their bytes) it copied from peers */
 	uint64_t peer_failures;		   /* copies that failed (sent by the origin then) */
+	uint64_t copy_orders;		   /* copy orders sent to it */
+	uint64_t retries;		   /* attempts that failed, to be tried again */
 	struct fjob *jobs;
 	struct fedge *next;
 };

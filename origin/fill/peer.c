@@ -102,6 +102,7 @@ struct xfer *peer_copy(struct fill *f, struct fjob *j, const struct ftitle *t,
 	}
 	x->text = text;
 	x->peer = peer;
+	j->e->copy_orders++;
 	return x;
 }
 

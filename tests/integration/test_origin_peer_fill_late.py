@@ -47,6 +47,33 @@ def copy_rate(t, edge, total, timeout=60):
     return (last[1] - first[1]) / (last[0] - first[0])
 
 
+def metrics(t, o, ids, low):
+    """The origin's /metrics per edge: what the fill status says, at rest."""
+    r = rows(o)
+    m = et.parse_metrics(o.admin("GET", "/metrics").body.decode())
+    for x in ids:
+        lab = '{edge="%s",cluster="c1"}' % r[x]["name"]
+
+        def get(name):
+            return m.get("reel_origin_fill_%s%s" % (name, lab))
+        t.check_eq("/metrics: what the origin sent %s" % r[x]["name"],
+                   (get("sent_objects_total"), get("sent_bytes_total")),
+                   (r[x]["objects_sent"], r[x]["bytes_sent"]))
+        t.check_eq("/metrics: what %s copied from its peer" % r[x]["name"],
+                   (get("copied_objects_total"), get("copied_bytes_total"),
+                    get("copy_failures_total")),
+                   (r[x]["peer_objects"], r[x]["peer_bytes"], r[x]["peer_failures"]))
+        t.check("/metrics: a copy order for each file copied",
+                get("copy_orders_total") is not None
+                and get("copy_orders_total") >= r[x]["peer_objects"], m)
+        t.check_eq("/metrics: %s holds both titles, nothing waiting or under way" % r[x]["name"],
+                   (get("titles_complete"), get("jobs_waiting"), get("jobs_in_flight"),
+                    get("transfers")), (2, 0, 0, 0))
+    t.check("/metrics: the fills of the edge that was down failed and were retried",
+            m.get('reel_origin_fill_retries_total{edge="%s",cluster="c1"}' % r[ids[low]]["name"],
+                  0) >= 1, m)
+
+
 def main(t):
     content = os.path.join(t.tmp, "content")
     race = package(content, "race", 4, 1 << 20, 3)
@@ -116,6 +143,8 @@ def main(t):
     t.check_eq("it copied every file of paced, the origin sent it none",
                (after["peer_objects"] - before["peer_objects"],
                 after["objects_sent"] - before["objects_sent"]), (len(paced), 0))
+
+    metrics(t, o, ids, low)
 
 
 if __name__ == "__main__":
