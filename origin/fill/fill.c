@@ -527,6 +527,7 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 	switch (x->kind) {
 	case X_INVENTORY:
 		e->inv_busy = false;
+		e->inv_asked = true;
 		if (ok && status == 200) {
 			json_t *doc = json_loadb(x->resp.p, x->resp.len, 0, NULL), *v, *inv = json_object();
 			size_t i;

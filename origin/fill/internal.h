@@ -68,6 +68,7 @@ struct fedge {
 	json_t *inv; /* title -> {"state", "version"} from its last GET /fill/ */
 	uint64_t capacity;
 	bool inv_busy;
+	bool inv_asked; /* a GET /fill/ of it has ended, answered or not */
 	int64_t inv_at;
 	char inv_error[160];
 	unsigned inflight;

@@ -175,17 +175,17 @@ bool peer_copied(struct fill *f, struct xfer *x, long status)
 
 /*
  * Does E's cluster wait to hear from a peer (peer fill)?  While an up edge
- * of it has never said what it holds and is being asked, the cluster's
- * fills do not start: choosing a file's source before every edge of the
- * cluster is known would send some files into the cluster twice (after an
- * origin start, the edges' answers come at different times).
+ * of it is asked what it holds for the first time, the cluster's fills do
+ * not start: after an origin start the edges answer at different times,
+ * and the first to answer would be sent files a peer then takes from the
+ * origin too.  One that does not answer holds nothing back after that.
  */
 bool peer_cluster_unheard(const struct fill *f, const struct fedge *e)
 {
 	if (!f->p.peer)
 		return false;
 	for (const struct fedge *o = f->fedges; o; o = o->next)
-		if (o->present && o->up && !o->inv && o->inv_busy &&
+		if (o->present && o->up && !o->inv && o->inv_busy && !o->inv_asked &&
 		    strcmp(o->cluster, e->cluster) == 0)
 			return true;
 	return false;

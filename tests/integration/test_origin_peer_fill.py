@@ -111,7 +111,10 @@ def main(t):
     for i, eid in enumerate(ids):
         edges.append(start_edge(t, "e%d" % i, eid, kf, ports[i]))
 
-    # one title, both edges: the origin sends each file once into the cluster
+    # one title, both edges: the origin sends each file once into the cluster, to the lower
+    # id (edges that come up apart: test_origin_peer_fill_late)
+    wait(t, "the origin knows what both edges hold", lambda: (lambda es: len(es) == 2 and all(
+        e.get("capacity", 0) > 0 for e in es))(status(o)["edges"]))
     register(t, o, content, "one")
     for i, eid in enumerate(ids):
         wait(t, "edge %d holds one complete" % i,
