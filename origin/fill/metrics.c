@@ -68,20 +68,12 @@ static void edge_values(const struct fedge *e, uint64_t *v)
 
 int fill_metrics(const struct fill *f, struct buf *b)
 {
-	static const char *const names[] = {
-#define NAME(id, name, type, help) name,
-	    FILL_METRICS(NAME)
-#undef NAME
-	};
-	static const char *const types[] = {
-#define TYPE(id, name, type, help) type,
-	    FILL_METRICS(TYPE)
-#undef TYPE
-	};
-	static const char *const helps[] = {
-#define HELP(id, name, type, help) help,
-	    FILL_METRICS(HELP)
-#undef HELP
+	static const struct {
+		const char *name, *type, *help;
+	} defs[] = {
+#define DEF(id, name, type, help) {name, type, help},
+	    FILL_METRICS(DEF)
+#undef DEF
 	};
 	size_t ne = 0, i = 0;
 	uint64_t *v;
@@ -95,12 +87,12 @@ int fill_metrics(const struct fill *f, struct buf *b)
 		if (e->present)
 			edge_values(e, v + FM_N * i++);
 	for (size_t m = 0; rc == 0 && m < FM_N; m++) {
-		rc = buf_printf(b, "# HELP %s %s.\n# TYPE %s %s\n", names[m], helps[m], names[m],
-				types[m]);
+		rc = buf_printf(b, "# HELP %s %s.\n# TYPE %s %s\n", defs[m].name, defs[m].help,
+				defs[m].name, defs[m].type);
 		i = 0;
 		for (const struct fedge *e = f->fedges; rc == 0 && e; e = e->next)
 			if (e->present)
-				rc = buf_printf(b, "%s{edge=\"%s\",cluster=\"%s\"} %llu\n", names[m],
+				rc = buf_printf(b, "%s{edge=\"%s\",cluster=\"%s\"} %llu\n", defs[m].name,
 						e->name, e->cluster,
 						(unsigned long long)v[FM_N * i++ + m]);
 	}

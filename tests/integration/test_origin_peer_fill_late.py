@@ -15,8 +15,8 @@ import time
 
 import edgetest as et
 import origintest as ot
-from test_origin_fill import edge_titles, start_edge, status, tree, wait
-from test_origin_peer_fill import job_row, package, register
+from test_origin_fill import add_edges, edge_titles, start_edge, status, tree, wait
+from test_origin_peer_fill import job_row, package, register, start_origin
 
 RATE = 512 << 10  # [fill] rate: 512k
 
@@ -78,23 +78,12 @@ def main(t):
     content = os.path.join(t.tmp, "content")
     race = package(content, "race", 4, 1 << 20, 3)
     paced = package(content, "paced", 8, 256 << 10, 4)
-    os.makedirs(os.path.join(t.tmp, "o"))
-    o = ot.Origin(os.path.join(t.tmp, "o"), jobs={"content_dir": content}, fill={
-        "rescan": "1s", "backoff": "1s", "backoff_max": "2s", "parallel": "2",
-        "rate": "512k", "peer": "on"})
-    t.origins.append(o)
-    o.start()
+    o = start_origin(t, content, "512k")
     keys = status(o)["control_keys"]["keys"]
     kf = os.path.join(t.tmp, "control.keys")
     with open(kf, "w") as f:
         f.write("%s %s\n" % (keys[0]["kid"], keys[0]["public_key"]))
-    ports, ids = [et.free_port(), et.free_port()], []
-    for i, port in enumerate(ports):
-        r = o.admin("POST", "/admin/v1/edges", {
-            "name": "e%d" % i, "url": "http://127.0.0.1:%d" % (9000 + i), "cluster": "c1",
-            "capacity": 1000, "fill_url": "http://127.0.0.1:%d" % port})
-        t.check_eq("edge %d registered" % i, r.status, 201)
-        ids.append(r.json["id"])
+    ports, ids = add_edges(t, o, 2)
     low, high = sorted(range(2), key=lambda i: ids[i])  # low: the origin's first choice
 
     # the higher id alone: the origin sends it the title, two files at a time
