@@ -12,6 +12,9 @@
  * each file missing or different (several in flight), then PUT the
  * manifest.  Any failure ends the attempt: the job waits its backoff and
  * starts again from LIST, so nothing already sent is sent again.
+ *
+ * Where each file comes from with peer fill (a copy order, a wait, or the
+ * origin) is peer.c's; the Prometheus figures are metrics.c's.
  */
 #include "fill/fill.h"
 #include "fill/internal.h"
