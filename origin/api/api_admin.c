@@ -17,6 +17,7 @@
 #include "jobs/jobs.h"
 #include "jsonfield.h"
 #include "edges/edges.h"
+#include "fill/fill.h"
 #include "playback/playback.h"
 #include "log.h"
 #include "plans/plans.h"
@@ -201,6 +202,8 @@ void api_admin_metrics(struct origin_api *api, struct httpd_exchange *x, const s
 			    playback_leases(api->playback));
 	if (rc == 0)
 		rc = jobs_metrics(api, &b);
+	if (rc == 0 && api->fill)
+		rc = fill_metrics(api->fill, &b);
 	if (rc != 0) {
 		buf_free(&b);
 		api_internal(x, "metrics", -ENOMEM);
