@@ -679,6 +679,7 @@ static int open_pool(char *err, size_t errlen)
 struct play_commit {
 	struct lease_batch *leases;
 	struct revocation_batch *rev;
+	int rev_rc; /* the revocations' own result when the leases committed without them */
 };
 
 static int take_leases(void *arg, void **job)
@@ -696,19 +697,31 @@ static int take_leases(void *arg, void **job)
 	return rc;
 }
 
-static int write_leases(void *arg, void *job)
+/* C's leases and, unless WITHOUT_REV, its revocations in one transaction. */
+static int write_commit(struct play_commit *c, bool without_rev)
 {
-	struct play_commit *c = job;
 	struct store_txn *t = NULL;
 	int rc = store_begin(M.store, true, &t);
 
-	if (rc == 0 && (rc = lease_batch_put(c->leases, t)) == 0)
+	if (rc == 0 && (rc = lease_batch_put(c->leases, t)) == 0 && !without_rev)
 		rc = revocations_put(c->rev, t);
 	return t ? store_finish(t, rc) : rc;
 }
 
+/* A full map refuses the revocations without failing the plays: the leases commit alone. */
+static int write_leases(void *arg, void *job)
+{
+	struct play_commit *c = job;
+	int rc = write_commit(c, false);
+
+	if (rc == -ENOSPC && c->rev && c->leases && (rc = write_commit(c, true)) == 0)
+		c->rev_rc = -ENOSPC;
+	return rc;
+}
+
 static void leases_written(void *arg, void *job, int rc)
 {
+	static bool rev_failing; /* logged once until they commit again */
 	struct play_commit *c = job;
 
 	if (rc != 0)
@@ -717,9 +730,15 @@ static void leases_written(void *arg, void *job, int rc)
 		M.api.count[ORIGIN_COUNT_LEASE_COMMITS]++;
 	if (!c)
 		return;
+	if (rc == 0 && c->rev_rc != 0 && !rev_failing)
+		log_warnx("committing revocations: %s (edges hear of them from memory until "
+			  "they commit)",
+			  strerror(-c->rev_rc));
+	if (rc == 0 && c->rev)
+		rev_failing = c->rev_rc != 0;
 	playback_taken(M.api.playback, c->leases, rc);
 	if (M.api.edges)
-		edges_revocations_taken(M.api.edges, c->rev, rc);
+		edges_revocations_taken(M.api.edges, c->rev, rc ? rc : c->rev_rc);
 	free(c);
 }
 

@@ -34,6 +34,7 @@ struct revocations {
 	uint64_t committed;  /* entries up to this one are in the store: heartbeats hear of them */
 	uint64_t stored_low; /* the store holds no entry below this one */
 	uint64_t dropped;    /* entries up to this one left the ring: delete them from the store */
+	bool unstored;	     /* the last batch failed: heartbeats hear of what is in memory */
 };
 
 /* What one batch writes: the entries, the next number, the dropped range [del_lo, del_hi). */
@@ -202,6 +203,12 @@ size_t revocations_count(const struct revocations *r)
 	return r->n;
 }
 
+/* The last entry heartbeats hear of. */
+static uint64_t heard(const struct revocations *r)
+{
+	return r->unstored ? r->next_seq - 1 : r->committed;
+}
+
 /* The sequence number CURSOR names, 0 for none or another epoch's; -EINVAL if malformed. */
 static int cursor_seq(const struct revocations *r, const char *cursor, uint64_t *seq)
 {
@@ -218,7 +225,7 @@ static int cursor_seq(const struct revocations *r, const char *cursor, uint64_t 
 	*seq = strtoull(colon + 1, &end, 10);
 	if (errno || *end)
 		return -EINVAL;
-	if (memcmp(cursor, r->epoch, 16) != 0 || *seq > r->committed)
+	if (memcmp(cursor, r->epoch, 16) != 0 || *seq > heard(r))
 		*seq = 0; /* another origin's, or past what this store holds: start over */
 	return 0;
 }
@@ -265,11 +272,11 @@ int revocations_since(const struct revocations *r, const char *cursor, size_t ma
 	if (rc != 0 || !leases || !users || !kids)
 		goto out;
 	rc = -ENOMEM;
-	last = r->committed;
-	for (i = first_after(r, seq); i < r->n && at(r, i)->seq <= r->committed && max; i++, max--)
+	last = heard(r);
+	for (i = first_after(r, seq); i < r->n && at(r, i)->seq <= last && max; i++, max--)
 		if (add_entry(at(r, i), leases, users, kids) != 0)
 			goto out;
-	more = i < r->n && at(r, i)->seq <= r->committed;
+	more = i < r->n && at(r, i)->seq <= last;
 	if (more)
 		last = at(r, i)->seq - 1;
 	snprintf(next, sizeof(next), "%s:%" PRIu64, r->epoch, last);
@@ -354,6 +361,8 @@ int revocations_put(const struct revocation_batch *b, struct store_txn *t)
 
 void revocations_taken(struct revocations *r, struct revocation_batch *b, int rc)
 {
+	if (b)
+		r->unstored = rc != 0;
 	if (b && rc == 0) {
 		if (b->last > r->committed)
 			r->committed = b->last;

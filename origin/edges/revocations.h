@@ -73,7 +73,10 @@ size_t revocations_pending(const struct revocations *r);
  * T (any thread; it reads only the batch; B NULL: nothing): 0 or the
  * store's error.  revocations_taken() (the loop) frees B after its
  * transaction ended with RC; when RC is 0 its entries are committed and
- * heartbeats hear of them, otherwise the next batch writes them again.
+ * heartbeats hear of them, otherwise the next batch writes them again and
+ * until one commits heartbeats hear of every entry in memory (a store that
+ * refuses them, its map full, does not hold revocations back; a crash then
+ * may give numbers an edge saw again).
  */
 struct revocation_batch;
 int revocations_take(struct revocations *r, struct revocation_batch **out);

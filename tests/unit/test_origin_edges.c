@@ -219,6 +219,7 @@ static void revocations(const char *dir, const char *other)
 {
 	struct store *st;
 	struct revocations *r = open_log(dir, 1000, &st);
+	struct revocation_batch *b;
 	json_t *a = json_object();
 	char c1[REVOCATION_CURSOR_MAX], c2[REVOCATION_CURSOR_MAX], c3[REVOCATION_CURSOR_MAX],
 	    old[REVOCATION_CURSOR_MAX], x[REVOCATION_CURSOR_MAX];
@@ -250,6 +251,10 @@ static void revocations(const char *dir, const char *other)
 	CHECK(json_is_true(json_object_get(a, "more")) && entries(a) == 1);
 	CHECK_INT(since(r, "nonsense", 10, a, x), -EINVAL);
 	CHECK(revocations_add(r, REVOKED_LEASE, "lost", 1003) == 0); /* never committed */
+	CHECK(revocations_take(r, &b) == 0 && b != NULL);
+	revocations_taken(r, b, -ENOSPC); /* a store that refuses it does not hold it back */
+	CHECK(since(r, c2, 10, a, x) == 0);
+	CHECK_INT(entries(a), 1);
 	close_log(r, st);
 
 	/* a restart: the same epoch and numbers, so cursors hold */
