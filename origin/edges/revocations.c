@@ -104,7 +104,7 @@ static int load_one(void *arg, const void *key, size_t klen, const void *val, si
 	struct load_ctx *c = arg;
 	struct revocations *r = c->r;
 	uint64_t seq, be;
-	int64_t at;
+	int64_t at = 0;
 	const uint8_t *v = val;
 
 	if (klen == strlen(KEY_EPOCH) && memcmp(key, KEY_EPOCH, klen) == 0) {
@@ -117,18 +117,20 @@ static int load_one(void *arg, const void *key, size_t klen, const void *val, si
 			r->next_seq = be64toh(be);
 		return 0;
 	}
-	if (klen != 8 || vlen <= AT_LEN || v[AT_LEN] > REVOKED_KID)
-		return 0; /* not an entry: left alone */
+	if (klen != 8)
+		return 0; /* not the log's: left alone */
 	memcpy(&be, key, 8);
 	seq = be64toh(be);
-	memcpy(&be, val, 8);
-	at = (int64_t)be64toh(be);
 	if (!r->stored_low)
 		r->stored_low = seq;
 	if (seq >= r->next_seq)
 		r->next_seq = seq + 1;
-	if (c->now - at > (int64_t)r->keep) {
-		r->dropped = seq; /* the next batch deletes it */
+	if (vlen > AT_LEN) {
+		memcpy(&be, val, 8);
+		at = (int64_t)be64toh(be);
+	}
+	if (vlen <= AT_LEN || v[AT_LEN] > REVOKED_KID || c->now - at > (int64_t)r->keep) {
+		r->dropped = seq; /* damaged or expired: the next batch deletes it */
 		return 0;
 	}
 	c->rc = append(r, seq, (enum revocation_kind)v[AT_LEN], (const char *)v + AT_LEN + 1,
