@@ -176,6 +176,15 @@ static void close_log(struct revocations *r, struct store *st)
 	store_free(st);
 }
 
+/* Close *R and open the log of DIR as at NOW in its place (a restart): false when it cannot be. */
+static bool reopen(struct revocations **r, struct store **st, const char *dir, int64_t now)
+{
+	close_log(*r, *st);
+	*r = open_log(dir, now, st);
+	CHECK(*r != NULL);
+	return *r != NULL;
+}
+
 /* What the log answers after CURSOR into A (cleared first) and its next cursor into NEXT. */
 static int since(struct revocations *r, const char *cursor, size_t max, json_t *a,
 		 char next[REVOCATION_CURSOR_MAX])
@@ -250,16 +259,14 @@ static void revocations(const char *dir, const char *other)
 	CHECK(since(r, "", 1, a, x) == 0); /* one at a time */
 	CHECK(json_is_true(json_object_get(a, "more")) && entries(a) == 1);
 	CHECK_INT(since(r, "nonsense", 10, a, x), -EINVAL);
-	CHECK(revocations_add(r, REVOKED_LEASE, "lost", 1003) == 0); /* never committed */
+	CHECK(revocations_add(r, REVOKED_LEASE, "lost", 1003) == 0); /* never committed: */
 	CHECK(revocations_take(r, &b) == 0 && b != NULL);
 	revocations_taken(r, b, -ENOSPC); /* a store that refuses it does not hold it back */
 	CHECK(since(r, c2, 10, a, x) == 0);
 	CHECK_INT(entries(a), 1);
-	close_log(r, st);
 
 	/* a restart: the same epoch and numbers, so cursors hold */
-	CHECK((r = open_log(dir, 1050, &st)) != NULL);
-	if (!r)
+	if (!reopen(&r, &st, dir, 1050))
 		goto out;
 	CHECK_INT(revocations_count(r), 3);
 	CHECK(since(r, c2, 10, a, x) == 0);
@@ -269,7 +276,8 @@ static void revocations(const char *dir, const char *other)
 	CHECK(revocations_add(r, REVOKED_LEASE, "l2", 1050) == 0);
 	CHECK_INT(revocations_save(r, st), 0);
 	CHECK(since(r, c2, 10, a, c3) == 0);
-	CHECK(entries(a) == 1 && strcmp(c3 + 16, ":4") == 0); /* the lost 4 was never heard of */
+	/* number 4 again: "lost" was heard of only while the store refused it */
+	CHECK(entries(a) == 1 && strcmp(c3 + 16, ":4") == 0);
 	snprintf(old, sizeof(old), "%.16s:1", c1);
 
 	/* pruned once no token can be valid: from memory, then from the store by the next batch */
@@ -280,16 +288,12 @@ static void revocations(const char *dir, const char *other)
 	CHECK(!stored(st, 1) && stored(st, 2));
 	CHECK(since(r, old, 10, a, x) == 0); /* older than what is kept: all that is */
 	CHECK_INT(entries(a), 3);
-	close_log(r, st);
-	CHECK((r = open_log(dir, 1101, &st)) != NULL);
-	if (!r)
+	if (!reopen(&r, &st, dir, 1101))
 		goto out;
 	CHECK_INT(revocations_count(r), 3);
-	close_log(r, st);
 
 	/* loaded at a later time: what expired meanwhile is not kept, and goes */
-	CHECK((r = open_log(dir, 1102, &st)) != NULL);
-	if (!r)
+	if (!reopen(&r, &st, dir, 1102))
 		goto out;
 	CHECK_INT(revocations_count(r), 2);
 	CHECK_INT(revocations_save(r, st), 0);
@@ -298,9 +302,7 @@ static void revocations(const char *dir, const char *other)
 	CHECK_INT(revocations_count(r), 0);
 	CHECK_INT(revocations_save(r, st), 0);
 	CHECK(!stored(st, 3) && !stored(st, 4));
-	close_log(r, st);
-	CHECK((r = open_log(dir, 5000, &st)) != NULL);
-	if (!r)
+	if (!reopen(&r, &st, dir, 5000))
 		goto out;
 	CHECK(revocations_add(r, REVOKED_USER, "u2", 5000) == 0);
 	CHECK_INT(revocations_save(r, st), 0);
@@ -309,11 +311,9 @@ static void revocations(const char *dir, const char *other)
 	snprintf(x, sizeof(x), "%.16s:99", c1);
 	CHECK(since(r, x, 10, a, x) == 0); /* past the last number: all */
 	CHECK_INT(entries(a), 1);
-	close_log(r, st);
 
 	/* another store is another origin: its own epoch */
-	CHECK((r = open_log(other, 5000, &st)) != NULL);
-	if (!r)
+	if (!reopen(&r, &st, other, 5000))
 		goto out;
 	CHECK(revocations_add(r, REVOKED_LEASE, "l9", 5000) == 0);
 	CHECK_INT(revocations_save(r, st), 0);
