@@ -250,6 +250,12 @@ int edge_index_get(struct edge_index *ix, const char *key, struct edge_object *o
 	if (rc != 0)
 		return rc;
 	rc = ix_get_object(t, key, o);
+	if (rc == 0 && edge_object_gen(o)) {
+		struct edge_sync_state s;
+
+		if ((rc = ix_get_sync(t, &s)) == 0 && edge_sync_unchecked(&s, edge_object_gen(o)))
+			rc = -ENOENT; /* not re-checked yet since a system crash */
+	}
 	store_abort(t);
 	return rc;
 }
@@ -427,11 +433,15 @@ static int record_object(struct store_txn *t, const char *key, size_t tlen,
 			 const struct edge_object *o, const struct manifest *m,
 			 struct edge_removed *retired)
 {
+	struct edge_object stamped;
 	struct edge_title rec;
 	struct usage u;
 	bool new_version;
 	int rc;
 
+	if ((rc = ix_sync_stamp(t, o, &stamped)) != 0)
+		return rc;
+	o = &stamped;
 	if ((rc = ix_get_title(t, key, tlen, &rec)) != 0 || (rc = ix_get_usage(t, &u)) != 0 ||
 	    (rc = forget_old(t, key, &rec, &u)) != 0 || (rc = ix_put_object(t, key, o)) != 0)
 		return rc;
