@@ -108,7 +108,8 @@ int edge_index_sync_state(struct edge_index *ix, struct edge_sync_state *s);
 
 /*
  * End the current generation: *ENDED gets it and the next one begins, or
- * *ENDED is 0 when nothing was committed in it (nothing to make durable).
+ * *ENDED is 0 when nothing was committed in it and no earlier sync failed
+ * (nothing to make durable).
  */
 int edge_index_sync_begin(struct edge_index *ix, uint64_t *ended);
 

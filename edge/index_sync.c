@@ -76,7 +76,8 @@ int edge_index_sync_begin(struct edge_index *ix, uint64_t *ended)
 	*ended = 0;
 	if (rc != 0)
 		return rc;
-	if ((rc = ix_get_sync(t, &s)) != 0 || !s.objects) {
+	/* nothing committed, and no earlier sync left unfinished: nothing to make durable */
+	if ((rc = ix_get_sync(t, &s)) != 0 || (!s.objects && !s.syncing)) {
 		store_abort(t);
 		return rc;
 	}
