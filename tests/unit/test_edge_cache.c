@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "manifest.h"
 #include "reconcile.h"
 #include "test.h"
 
@@ -256,6 +257,45 @@ static void test_reconcile(void)
 	edge_cache_free(c);
 }
 
+/* Commit a manifest of TITLE listing the stored objects TITLE/A and TITLE/B: filled, complete. */
+static int put_manifest(struct edge_cache *c, const char *title, const char *a, const char *b)
+{
+	struct edge_object oa, ob, o = {.origin = EDGE_ORIGIN_FILL};
+	char key[128], text[512], ha[65], hb[65];
+	struct manifest *m = NULL;
+	struct edge_tmp *tmp;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s/%s", title, a);
+	if ((rc = edge_index_get(edge_cache_index(c), key, &oa)) != 0)
+		return rc;
+	snprintf(key, sizeof(key), "%s/%s", title, b);
+	if ((rc = edge_index_get(edge_cache_index(c), key, &ob)) != 0)
+		return rc;
+	for (int i = 0; i < 32; i++) {
+		snprintf(ha + 2 * i, 3, "%02x", oa.sha256[i]);
+		snprintf(hb + 2 * i, 3, "%02x", ob.sha256[i]);
+	}
+	snprintf(text, sizeof(text),
+		 "{\"files\":[{\"path\":\"%s\",\"size\":%llu,\"sha256\":\"%s\"},"
+		 "{\"path\":\"%s\",\"size\":%llu,\"sha256\":\"%s\"}]}",
+		 a, (unsigned long long)oa.size, ha, b, (unsigned long long)ob.size, hb);
+	if ((rc = manifest_parse(text, strlen(text), &m, key, sizeof(key))) != 0)
+		return rc;
+	o.size = strlen(text);
+	snprintf(key, sizeof(key), "%s/manifest.json", title);
+	if ((rc = edge_cache_tmp_open(c, title, o.size, &tmp)) == 0 &&
+	    (rc = edge_cache_tmp_write(c, tmp, text, o.size)) == 0) {
+		edge_cache_tmp_digest(tmp, o.sha256);
+		edge_etag_for(o.sha256, o.etag);
+		rc = edge_cache_tmp_commit(c, tmp, key, &o, m, EDGE_SYNC_NONE, NULL);
+	} else if (rc == 0) {
+		edge_cache_tmp_abort(c, tmp);
+	}
+	manifest_free(m);
+	return rc;
+}
+
 /*
  * Objects are indexed at once and made durable by the background sync; a
  * start after a system crash (another boot id) re-verifies those that were
@@ -269,7 +309,7 @@ static void test_recheck_after_crash(void)
 	struct edge_sync_state ss;
 	struct edge_object o;
 	struct edge_title t;
-	uint64_t from = 1, to = 1, syncs;
+	uint64_t from = 1, to = 1, syncs, mlen;
 	char p[512];
 
 	/* everything so far made durable in this boot: nothing to re-check on a restart */
@@ -292,7 +332,12 @@ static void test_recheck_after_crash(void)
 	CHECK_INT(put(c, "d/bad.ts", 100, 3, EDGE_ORIGIN_FILL, 10), 0);
 	CHECK_INT(put(c, "d/lost.ts", 100, 4, EDGE_ORIGIN_PULL, 10), 0);
 	CHECK_INT(put(c, "d/again.ts", 100, 5, EDGE_ORIGIN_PULL, 10), 0);
-	CHECK_INT(edge_cache_unsynced_bytes(c), 400);
+	CHECK_INT(put_manifest(c, "d", "good.ts", "bad.ts"), 0);
+	CHECK_INT(edge_index_title(edge_cache_index(c), "d", &t), 0);
+	CHECK(t.flags & EDGE_TITLE_COMPLETE);
+	CHECK_INT(edge_index_get(edge_cache_index(c), "d/manifest.json", &o), 0);
+	mlen = o.size;
+	CHECK_INT(edge_cache_unsynced_bytes(c), 400 + mlen);
 	CHECK_INT(edge_index_get(edge_cache_index(c), "d/bad.ts", &o), 0);
 	edge_cache_free(c);
 	/* the system crashed: bytes changed, a file lost; the durable one damaged too */
@@ -311,17 +356,20 @@ static void test_recheck_after_crash(void)
 	CHECK_INT(edge_index_get(edge_cache_index(c), "d/synced.ts", &o), 0);
 	CHECK_INT(put(c, "d/again.ts", 100, 5, EDGE_ORIGIN_PULL, 10), 0);
 	CHECK_INT(edge_recheck(c, &st), 0);
-	CHECK_INT(st.checked, 3); /* good, bad, lost: not synced.ts, not the new again.ts */
+	/* good, bad, lost, the manifest: not synced.ts, not the new again.ts */
+	CHECK_INT(st.checked, 4);
 	CHECK_INT(st.bad, 2);
-	CHECK_INT(st.bytes, 200);
+	CHECK_INT(st.bytes, 200 + mlen);
 	CHECK_INT(edge_index_get(edge_cache_index(c), "d/good.ts", &o), 0);
 	CHECK_INT(edge_index_get(edge_cache_index(c), "d/bad.ts", &o), -ENOENT);
 	CHECK_INT(edge_index_get(edge_cache_index(c), "d/lost.ts", &o), -ENOENT);
 	CHECK_INT(edge_index_get(edge_cache_index(c), "d/again.ts", &o), 0);
 	CHECK_INT(edge_index_get(edge_cache_index(c), "d/synced.ts", &o), 0);
 	CHECK(!exists("d/bad.ts") && exists("d/good.ts"));
+	/* the title lost a file of its manifest: partial again, the next fill sends it */
 	CHECK_INT(edge_index_title(edge_cache_index(c), "d", &t), 0);
-	CHECK(t.objects == 3 && t.bytes == 300 && t.pinned == 2);
+	CHECK(t.objects == 4 && t.bytes == 300 + mlen && t.pinned == 3);
+	CHECK((t.flags & EDGE_TITLE_MANIFEST) && !(t.flags & EDGE_TITLE_COMPLETE));
 	/* the check is over: a restart in this boot checks nothing */
 	CHECK_INT(edge_cache_boot(c, &from, &to), 0);
 	CHECK(from == 0 && to == 0);
