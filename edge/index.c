@@ -117,26 +117,36 @@ int ix_lru_del(struct store_txn *t, const char *key, int64_t last_hit)
 	return rc == -ENOENT ? 0 : rc;
 }
 
-int ix_get_usage(struct store_txn *t, struct usage *u)
+int ix_get_meta(struct store_txn *t, const char *key, void *out, size_t len)
 {
 	const void *v;
-	size_t len;
-	int rc = store_get(t, IX_META, USAGE_KEY, strlen(USAGE_KEY), &v, &len);
+	size_t vlen;
+	int rc = store_get(t, IX_META, key, strlen(key), &v, &vlen);
 
-	memset(u, 0, sizeof(*u));
 	if (rc == -ENOENT)
 		return 0;
 	if (rc != 0)
 		return rc;
-	if (len != sizeof(*u))
+	if (vlen != len)
 		return -EIO;
-	memcpy(u, v, sizeof(*u));
+	memcpy(out, v, len);
 	return 0;
+}
+
+int ix_put_meta(struct store_txn *t, const char *key, const void *val, size_t len)
+{
+	return store_put(t, IX_META, key, strlen(key), val, len, false);
+}
+
+int ix_get_usage(struct store_txn *t, struct usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	return ix_get_meta(t, USAGE_KEY, u, sizeof(*u));
 }
 
 int ix_put_usage(struct store_txn *t, const struct usage *u)
 {
-	return store_put(t, IX_META, USAGE_KEY, strlen(USAGE_KEY), u, sizeof(*u), false);
+	return ix_put_meta(t, USAGE_KEY, u, sizeof(*u));
 }
 
 void ix_keys_free(struct keys *ks)

@@ -44,6 +44,9 @@ int ix_put_title(struct store_txn *t, const char *title, size_t tlen, const stru
 int ix_lru_put(struct store_txn *t, const char *key, int64_t last_hit);
 /* Delete the lru record; a missing one is no error. */
 int ix_lru_del(struct store_txn *t, const char *key, int64_t last_hit);
+/* The meta record KEY of LEN bytes into OUT (left as it is when missing): 0, -EIO, an error. */
+int ix_get_meta(struct store_txn *t, const char *key, void *out, size_t len);
+int ix_put_meta(struct store_txn *t, const char *key, const void *val, size_t len);
 int ix_get_usage(struct store_txn *t, struct usage *u);
 int ix_put_usage(struct store_txn *t, const struct usage *u);
 

@@ -13,26 +13,18 @@
 
 int ix_get_sync(struct store_txn *t, struct edge_sync_state *s)
 {
-	const void *v;
-	size_t len;
-	int rc = store_get(t, IX_META, SYNC_KEY, strlen(SYNC_KEY), &v, &len);
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->gen = 1;
-	if (rc == -ENOENT)
-		return 0;
-	if (rc != 0)
-		return rc;
-	if (len != sizeof(*s))
-		return -EIO;
-	memcpy(s, v, sizeof(*s));
+	rc = ix_get_meta(t, SYNC_KEY, s, sizeof(*s));
 	s->boot_id[sizeof(s->boot_id) - 1] = '\0';
-	return 0;
+	return rc;
 }
 
 int ix_put_sync(struct store_txn *t, const struct edge_sync_state *s)
 {
-	return store_put(t, IX_META, SYNC_KEY, strlen(SYNC_KEY), s, sizeof(*s), false);
+	return ix_put_meta(t, SYNC_KEY, s, sizeof(*s));
 }
 
 bool edge_sync_unchecked(const struct edge_sync_state *s, uint64_t gen)
