@@ -61,6 +61,14 @@ def taskset(cmd, cpu):
     return cmd if cpu is None else ["taskset", "-c", str(cpu)] + cmd
 
 
+def group_cpu_seconds(procs):
+    """cpu_seconds of the processes PROCS (Popen objects) and their children."""
+    pids = []
+    for p in procs:
+        pids += [p.pid] + children_of(p.pid)
+    return cpu_seconds(pids)
+
+
 def cpu_seconds(pids):
     """User + system CPU seconds PIDS (all their threads) have used so far,
     from /proc/PID/stat; a process that is gone counts 0."""
@@ -73,6 +81,31 @@ def cpu_seconds(pids):
         except (OSError, IndexError, ValueError):
             pass
     return total / CLK_TCK
+
+
+def children_of(pid):
+    """Pids whose parent is PID: /proc/PID/task/*/children, else a scan of /proc."""
+    kids = set()
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                kids.update(int(x) for x in f.read().split())
+        return sorted(kids)
+    except OSError:
+        pass
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % entry) as f:
+                for line in f:
+                    if line.startswith("PPid:"):
+                        if int(line.split()[1]) == pid:
+                            kids.add(int(entry))
+                        break
+        except OSError:
+            continue
+    return sorted(kids)
 
 
 def machine_busy():

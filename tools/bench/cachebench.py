@@ -23,8 +23,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 from filltest import make_package as write_package  # noqa: E402,F401  (packages as the tests make them)
 import filltest  # noqa: E402
 import benchlib  # noqa: E402
-from benchlib import (BenchError, cpu_seconds, free_port, log_tail, spawn, stop_group,  # noqa: E402
-                      taskset, wait_ready)
+from benchlib import (BenchError, children_of, cpu_seconds, free_port, log_tail,  # noqa: E402
+                      spawn, stop_group, taskset, wait_ready)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_EDGE = os.path.join(REPO, "build", "edge", "reel-edge")
@@ -87,17 +87,7 @@ class Server:
 
     def pids(self):
         """The server's master and its children, from /proc."""
-        out = [self.proc.pid] if self.proc else []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) in out[:1]:
-                        out.append(int(d))
-            except (OSError, ValueError, IndexError):
-                pass
-        return out
+        return [self.proc.pid] + children_of(self.proc.pid) if self.proc else []
 
     def cpu_seconds(self):
         return cpu_seconds(self.pids())

@@ -45,9 +45,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import (BenchError, cpu_busy, cpu_seconds, fmt, free_port, log, log_tail, med,
-                      nginx_conf, parse_wrk, pct, read_wrk, run_measured, spawn, stop_all,
-                      stop_group, taskset, wait_ready, wrk_command)
+from benchlib import (BenchError, children_of, cpu_busy, cpu_seconds, fmt, free_port, log,
+                      log_tail, med, nginx_conf, parse_wrk, pct, read_wrk, run_measured, spawn,
+                      stop_all, stop_group, taskset, wait_ready, wrk_command)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_EDGE = os.path.join(REPO, "build", "edge", "reel-edge")
@@ -374,31 +374,6 @@ class Server:
                 if ":tls" in h and h[":tls"] not in notes:
                     notes.append(h[":tls"])
         return notes
-
-
-def children_of(pid):
-    """Pids whose parent is PID: /proc/PID/task/*/children, else a scan of /proc."""
-    kids = set()
-    try:
-        for tid in os.listdir("/proc/%d/task" % pid):
-            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
-                kids.update(int(x) for x in f.read().split())
-        return sorted(kids)
-    except OSError:
-        pass
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/status" % entry) as f:
-                for line in f:
-                    if line.startswith("PPid:"):
-                        if int(line.split()[1]) == pid:
-                            kids.add(int(entry))
-                        break
-        except OSError:
-            continue
-    return sorted(kids)
 
 
 def proc_status(pid, key):

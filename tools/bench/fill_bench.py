@@ -40,6 +40,7 @@ import hashlib
 import http.client
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,7 +49,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-from benchlib import BenchError, free_port, log, med, spawn, stop_group  # noqa: E402
+from benchlib import (BenchError, free_port, group_cpu_seconds, log, med, spawn,  # noqa: E402
+                      stop_group)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(REPO, "build")
@@ -60,6 +62,12 @@ MANIFEST_HEAD = {
                "codecs": "avc1.64001e", "frame_rate": 30}],
     "audio": [], "subtitles": [], "encrypted": False,
 }
+
+
+def children_cpu():
+    """User + system CPU seconds of this process's reaped children (curl)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def size_arg(s):
@@ -136,6 +144,7 @@ class Rig:
                 os.chmod(os.path.join(dp, n), 0o644)
         p = spawn(["/usr/sbin/nginx", "-c", conf], os.path.join(d, "out.log"), "nginx: ")
         self.procs.append(p)
+        self.nginx = p
         wait_port(self.nginx_port, p, "nginx")
 
     def start_origin(self):
@@ -198,14 +207,16 @@ class Rig:
         for p in paths:
             args += ["-o", os.path.join(out, p.replace("/", "_")),
                      "http://127.0.0.1:%d/%s" % (self.nginx_port, p)]
+        cpu0 = children_cpu() + group_cpu_seconds([self.nginx])
         t0 = time.monotonic()
         subprocess.run(args, check=True)
         dt = time.monotonic() - t0
+        cpu = children_cpu() + group_cpu_seconds([self.nginx]) - cpu0
         subprocess.run(["sync", "-d"] + [os.path.join(out, n) for n in os.listdir(out)],
                        check=True)
         dt_sync = time.monotonic() - t0
         shutil.rmtree(out, ignore_errors=True)
-        return dt, dt_sync
+        return dt, dt_sync, cpu
 
     def unsynced(self):
         """Bytes the edges hold and have not made durable yet (reel_cache_unsynced_bytes)."""
@@ -234,6 +245,8 @@ class Rig:
                     sum(e.get("peer_objects", 0) for e in edges))
 
         sent0, copied0 = counts()
+        servers = [p for p in self.procs if p is not self.nginx]
+        cpu0 = group_cpu_seconds(servers)
         t0 = time.monotonic()
         st, doc = call(self.admin, "PUT", "/admin/v1/titles/" + title, self.token, raw=raw)
         if st != 201:
@@ -245,6 +258,7 @@ class Rig:
                     if any(x["title"] == title and x["state"] == "done" for x in e["titles"])]
             if len(done) == 2:
                 dt = time.monotonic() - t0
+                cpu = group_cpu_seconds(servers) - cpu0
                 break
             time.sleep(0.05)
         else:
@@ -261,7 +275,7 @@ class Rig:
                 break
             time.sleep(0.2)
         os.unlink(os.path.join(self.content, title))
-        return dt, dt_durable, sent, copied
+        return dt, dt_durable, sent, copied, cpu
 
     def stop(self):
         for p in reversed(self.procs):
@@ -293,13 +307,15 @@ def main():
         time.sleep(2)
         rows = []
         for r in range(a.rounds):
-            c, c_sync = rig.curl_round(paths)
-            f, f_durable, sent, copied = rig.fill_round("bench-%d" % r)
-            rows.append((mb / c, 2 * mb / f, sent, copied, mb / c_sync, 2 * mb / f_durable))
+            c, c_sync, c_cpu = rig.curl_round(paths)
+            f, f_durable, sent, copied, f_cpu = rig.fill_round("bench-%d" % r)
+            rows.append((mb / c, 2 * mb / f, sent, copied, mb / c_sync, 2 * mb / f_durable,
+                         mb / c_cpu, 2 * mb / f_cpu))
             log("round %d: curl %.1f MB/s (%.1f with sync -d)  fill %.1f MB/s (2 edges, %.1f s;"
                 " durable after %.1f s)  ratio %.2f  files sent by the origin %d, copied between"
-                " edges %d (%d files)" % (r + 1, mb / c, mb / c_sync, 2 * mb / f, f, f_durable,
-                                          (2 * mb / f) / (mb / c), sent, copied, len(paths)))
+                " edges %d (%d files); per CPU-second curl+nginx %.0f MB, fill %.0f MB" % (
+                    r + 1, mb / c, mb / c_sync, 2 * mb / f, f, f_durable, (2 * mb / f) / (mb / c),
+                    sent, copied, len(paths), mb / c_cpu, 2 * mb / f_cpu))
         cm, fm = med([x[0] for x in rows]), med([x[1] for x in rows])
         ratio = med([x[1] / x[0] for x in rows])
         once = all(x[2] == len(paths) and x[3] == len(paths) for x in rows)
@@ -315,6 +331,10 @@ def main():
               med([x[5] for x in rows]))
         print("  ratio fill/curl:              %8.2f (median of rounds; bar >= 0.80) %s" % (
             ratio, "PASS" if ratio >= 0.8 else "FAIL"))
+        print("  per CPU-second: curl+nginx %.0f MB, origin+edges %.0f MB: %.2fx (median of"
+              " rounds; the processes' user+system time, the bench's own polling not counted)" % (
+                  med([x[6] for x in rows]), med([x[7] for x in rows]),
+                  med([x[7] / x[6] for x in rows])))
         if a.peer:
             print("  origin sent each file once into the cluster: %s (sent %s, copied %s)" % (
                 "PASS" if once else "FAIL", [x[2] for x in rows], [x[3] for x in rows]))
