@@ -762,8 +762,11 @@ static struct hc_xchg *local_xchg(struct edge_http_cache *hc, const char *skey)
 static int join_remote(struct edge_http_cache *hc, struct hc_reader *r, const char *key,
 		       struct edge_inflight_ref ref, const char *tmp)
 {
-	if ((r->fd = openat(edge_cache_rootfd(hc->cfg.cache), tmp, O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
+	int fd = edge_inflight_open(hc->cfg.inflight, ref, edge_cache_rootfd(hc->cfg.cache), tmp);
+
+	if (fd < 0)
+		return fd; /* gone, or its path leads elsewhere by now: the fetch ended */
+	r->fd = fd;
 	r->remote = true;
 	r->ref = ref;
 	snprintf(r->key, sizeof(r->key), "%s", key);
@@ -823,8 +826,9 @@ static int claim(struct edge_http_cache *hc, struct hc_xchg *g, struct hc_reader
 	int rc = hc_entry_begin(hc->cfg.cache, &g->tmp);
 
 	if (rc == 0)
-		rc = edge_inflight_claim(hc->cfg.inflight, g->skey, g->tmp->path, 0, false, hc->pid,
-					 &g->ref, tmp_other, &size_other);
+		rc = edge_inflight_claim(hc->cfg.inflight, g->skey,
+					 &(struct edge_inflight_file){g->tmp->path, g->tmp->fd}, 0,
+					 false, hc->pid, &g->ref, tmp_other, &size_other);
 	if (rc == EDGE_CLAIM_FETCH || rc == -EBUSY) {
 		g->shared = rc == EDGE_CLAIM_FETCH;
 		if (r->fd < 0)

@@ -568,14 +568,20 @@ static void attach_local(struct reader *r, struct fetch *f)
 	r->fd = f->tmp ? dup(f->tmp->fd) : -1;
 }
 
-/* Join the fetch of R's key in another worker (REF, its file TMP). */
+/*
+ * Join the fetch of R's key in another worker (REF, its file TMP).  When
+ * TMP no longer leads to that file (the fetch ended since the claim), R has
+ * no file and is answered again from the start once it sees the outcome.
+ */
 static void join_remote(struct edge_pull *p, struct reader *r, struct edge_inflight_ref ref,
 			const char *tmp)
 {
+	int fd = edge_inflight_open(p->cfg.inflight, ref, edge_cache_rootfd(p->cfg.cache), tmp);
+
 	r->src = SRC_REMOTE;
 	r->ref = ref;
 	r->cache_status = "COLLAPSED";
-	r->fd = openat(edge_cache_rootfd(p->cfg.cache), tmp, O_RDONLY | O_CLOEXEC);
+	r->fd = fd >= 0 ? fd : -1;
 	edge_inflight_watch(p->cfg.inflight, ref, p->cfg.wake_slot);
 	metrics_add(&p->cfg.metrics->store_collapsed, 1);
 }
@@ -602,6 +608,7 @@ static int fetch_start(struct edge_pull *p, struct reader *r, const char *versio
 {
 	struct fetch *f = calloc(1, sizeof(*f));
 	char title[MANIFEST_TITLE_MAX + 1], tmp_other[80];
+	struct edge_inflight_file file;
 	uint64_t size_other, done_size = 0;
 	int rc, claim;
 
@@ -620,12 +627,13 @@ static int fetch_start(struct edge_pull *p, struct reader *r, const char *versio
 	memcpy(f->sha, r->sha, 32);
 	if ((rc = edge_cache_tmp_open(p->cfg.cache, title, f->size, &f->tmp)) != 0)
 		goto out;
-	claim = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->path, f->size, r->stale_ok,
-				    p->pid, &f->ref, tmp_other, &size_other);
+	file = (struct edge_inflight_file){f->tmp->path, f->tmp->fd};
+	claim = edge_inflight_claim(p->cfg.inflight, f->key, &file, f->size, r->stale_ok, p->pid,
+				    &f->ref, tmp_other, &size_other);
 	if (claim == EDGE_CLAIM_DONE && !indexed(p, r, &done_size))
 		/* finished a moment ago but gone again (evicted, or of a version retired since) */
-		claim = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->path, f->size, true,
-					    p->pid, &f->ref, tmp_other, &size_other);
+		claim = edge_inflight_claim(p->cfg.inflight, f->key, &file, f->size, true, p->pid,
+					    &f->ref, tmp_other, &size_other);
 	rc = claim < 0 ? claim : 0;
 	if (claim == EDGE_CLAIM_JOIN) {
 		join_remote(p, r, f->ref, tmp_other);
