@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -206,11 +207,36 @@ static struct reader *reader_new(struct edge_pull *p, struct httpd_deferred *d,
 
 /* ---- what a reader sees ------------------------------------------------------ */
 
+/*
+ * R's remote fetch is no longer in its slot (claimed again since, maybe for
+ * the same key after this fetch failed): how it ended, from the store.  R
+ * without a file is answered again from the start once done, so the index
+ * says enough.  R with one reads that fetch's own file: done only when that
+ * very file is now the object at R's key, never when another fetch stored
+ * another file there after this one failed.
+ */
+static void remote_outcome(const struct reader *r, struct edge_inflight_view *v)
+{
+	struct edge_cache *c = r->p->cfg.cache;
+	int fd = r->head_sent ? r->body_fd : r->fd;
+	struct stat mine, stored;
+	struct edge_object o;
+
+	*v = (struct edge_inflight_view){EDGE_IF_FAILED, -EIO, 0, 0};
+	if (edge_index_get(edge_cache_index(c), r->key, &o) != 0)
+		return;
+	if (fd >= 0 &&
+	    (fstat(fd, &mine) != 0 ||
+	     fstatat(edge_cache_rootfd(c), r->key, &stored, AT_SYMLINK_NOFOLLOW) != 0 ||
+	     mine.st_dev != stored.st_dev || mine.st_ino != stored.st_ino ||
+	     (uint64_t)mine.st_size != o.size))
+		return;
+	*v = (struct edge_inflight_view){EDGE_IF_DONE, 0, o.size, o.size};
+}
+
 /* The state of R's source now. */
 static void reader_view(struct reader *r, struct edge_inflight_view *v)
 {
-	struct edge_object o;
-
 	switch (r->src) {
 	case SRC_LOCAL:
 		v->state = EDGE_IF_FETCHING;
@@ -221,12 +247,9 @@ static void reader_view(struct reader *r, struct edge_inflight_view *v)
 	case SRC_REMOTE:
 		if (edge_inflight_peek(r->p->cfg.inflight, r->ref, v) == 0)
 			return;
-		/* the slot moved on: the index tells how it ended */
-		if (edge_index_get(edge_cache_index(r->p->cfg.cache), r->key, &o) == 0) {
-			*v = (struct edge_inflight_view){EDGE_IF_DONE, 0, o.size, o.size};
-			return;
-		}
-		*v = (struct edge_inflight_view){EDGE_IF_FAILED, -EIO, 0, 0};
+		remote_outcome(r, v);
+		r->src = SRC_FINAL;
+		r->fin = *v;
 		return;
 	case SRC_FINAL:
 		*v = r->fin;
