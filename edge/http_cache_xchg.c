@@ -326,13 +326,16 @@ static void remote_view(struct hc_reader *r, struct hc_view *v)
 {
 	struct edge_inflight_view iv;
 	struct edge_object o;
+	uint64_t size;
 	int rc;
 
 	if (edge_inflight_peek(r->hc->cfg.inflight, r->ref, &iv) != 0) {
-		/* the slot moved on: the index tells how it ended */
+		/* the slot moved on: done when the file R reads is the one stored at its key */
 		if (r->have_m &&
+		    edge_inflight_stored(edge_cache_rootfd(r->hc->cfg.cache), r->key,
+					 r->fd >= 0 ? r->fd : r->body_fd, &size) &&
 		    edge_index_get(edge_cache_index(r->hc->cfg.cache), r->key, &o) == 0 &&
-		    o.size >= body_off(&r->m))
+		    o.size == size && o.size >= body_off(&r->m))
 			iv = (struct edge_inflight_view){EDGE_IF_DONE, 0, o.size, o.size};
 		else
 			iv = (struct edge_inflight_view){EDGE_IF_FAILED, NOT_SHARED, 0, 0};

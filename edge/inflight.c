@@ -287,6 +287,18 @@ int edge_inflight_peek(const struct edge_inflight *t, struct edge_inflight_ref r
 	return __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE) == ref.gen ? 0 : -ESTALE;
 }
 
+bool edge_inflight_stored(int rootfd, const char *key, int fd, uint64_t *size)
+{
+	struct stat mine, stored;
+
+	if (fd < 0 || fstat(fd, &mine) != 0 ||
+	    fstatat(rootfd, key, &stored, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    mine.st_dev != stored.st_dev || mine.st_ino != stored.st_ino)
+		return false;
+	*size = (uint64_t)mine.st_size;
+	return true;
+}
+
 unsigned edge_inflight_active(const struct edge_inflight *t)
 {
 	unsigned n = 0;

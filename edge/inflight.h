@@ -158,6 +158,16 @@ struct edge_inflight_view {
 int edge_inflight_peek(const struct edge_inflight *t, struct edge_inflight_ref ref,
 		       struct edge_inflight_view *v);
 
+/*
+ * A reader whose REF moved on (peek gave -ESTALE: the slot was claimed
+ * again, perhaps for the same key after the fetch failed) and that reads
+ * the fetch's file through FD: is that very file the object KEY stored
+ * under ROOTFD now (same device and inode), so that the fetch it followed
+ * is the one that stored it?  True with *SIZE its size; false when it is
+ * not (the fetch failed, or another one stored another file) or FD is -1.
+ */
+bool edge_inflight_stored(int rootfd, const char *key, int fd, uint64_t *size);
+
 /* Entries fetching now, for metrics. */
 unsigned edge_inflight_active(const struct edge_inflight *t);
 

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -219,17 +218,14 @@ static void remote_outcome(const struct reader *r, struct edge_inflight_view *v)
 {
 	struct edge_cache *c = r->p->cfg.cache;
 	int fd = r->head_sent ? r->body_fd : r->fd;
-	struct stat mine, stored;
 	struct edge_object o;
+	uint64_t size;
 
 	*v = (struct edge_inflight_view){EDGE_IF_FAILED, -EIO, 0, 0};
 	if (edge_index_get(edge_cache_index(c), r->key, &o) != 0)
 		return;
-	if (fd >= 0 &&
-	    (fstat(fd, &mine) != 0 ||
-	     fstatat(edge_cache_rootfd(c), r->key, &stored, AT_SYMLINK_NOFOLLOW) != 0 ||
-	     mine.st_dev != stored.st_dev || mine.st_ino != stored.st_ino ||
-	     (uint64_t)mine.st_size != o.size))
+	if (fd >= 0 && (!edge_inflight_stored(edge_cache_rootfd(c), r->key, fd, &size) ||
+			size != o.size))
 		return;
 	*v = (struct edge_inflight_view){EDGE_IF_DONE, 0, o.size, o.size};
 }

@@ -5,7 +5,8 @@
  * wakeup through the eventfd, failure when the fetcher's process is gone,
  * reuse of finished slots, a full table, and a joiner that opens the
  * fetcher's unnamed file by its /proc path only after the fetcher closed it
- * and opened another object's file under the same number.
+ * and opened another object's file under the same number, and the check a
+ * reader makes once its slot moved on (is its file the stored object?).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -191,6 +193,32 @@ static void test_reused_path(struct edge_inflight *t)
 	CHECK(rmdir(dir) == 0);
 }
 
+/* After a slot moved on: is the file a reader reads the object stored at its key? */
+static void test_stored(void)
+{
+	char dir[] = "/tmp/inflight-XXXXXX", self[64];
+	int root, fd, other;
+	uint64_t size = 0;
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK((root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0);
+	fd = unnamed_file(dir, "the object");
+	other = unnamed_file(dir, "a refused fetch");
+	CHECK(!edge_inflight_stored(root, "t/a.m4s", fd, &size)); /* nothing stored yet */
+	CHECK(mkdirat(root, "t", 0755) == 0);
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	CHECK(linkat(AT_FDCWD, self, root, "t/a.m4s", AT_SYMLINK_FOLLOW) == 0);
+	CHECK(edge_inflight_stored(root, "t/a.m4s", fd, &size));
+	CHECK_INT(size, 10);
+	CHECK(!edge_inflight_stored(root, "t/a.m4s", other, &size)); /* another file stored there */
+	CHECK(!edge_inflight_stored(root, "t/a.m4s", -1, &size));
+	CHECK(unlinkat(root, "t/a.m4s", 0) == 0 && unlinkat(root, "t", AT_REMOVEDIR) == 0);
+	close(fd);
+	close(other);
+	close(root);
+	CHECK(rmdir(dir) == 0);
+}
+
 int main(void)
 {
 	struct edge_inflight *t =
@@ -200,6 +228,7 @@ int main(void)
 	CHECK_INT(edge_inflight_init(t), 0);
 	test_claims(t);
 	test_reused_path(t);
+	test_stored();
 	test_full(t);
 	return test_done();
 }
