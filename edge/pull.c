@@ -209,12 +209,13 @@ static struct reader *reader_new(struct edge_pull *p, struct httpd_deferred *d,
 /*
  * R's remote fetch is no longer in its slot (claimed again since, maybe for
  * the same key after this fetch failed): how it ended, from the store.  R
- * without a file is answered again from the start once done, so the index
- * says enough.  R with one reads that fetch's own file: done only when that
- * very file is now the object at R's key, never when another fetch stored
- * another file there after this one failed.
+ * reads that fetch's own file: it may go on only when that very file is now
+ * the object at R's key, never when another fetch stored another file there
+ * after this one failed.  Before its head R can let its file go and be
+ * answered again from the start, as R without a file is, for which the
+ * index says enough.
  */
-static void remote_outcome(const struct reader *r, struct edge_inflight_view *v)
+static void remote_outcome(struct reader *r, struct edge_inflight_view *v)
 {
 	struct edge_cache *c = r->p->cfg.cache;
 	int fd = r->head_sent ? r->body_fd : r->fd;
@@ -225,8 +226,12 @@ static void remote_outcome(const struct reader *r, struct edge_inflight_view *v)
 	if (edge_index_get(edge_cache_index(c), r->key, &o) != 0)
 		return;
 	if (fd >= 0 && (!edge_inflight_stored(edge_cache_rootfd(c), r->key, fd, &size) ||
-			size != o.size))
-		return;
+			size != o.size)) {
+		if (r->head_sent)
+			return;
+		close(r->fd); /* another fetch's object: answered again, from the store */
+		r->fd = -1;
+	}
 	*v = (struct edge_inflight_view){EDGE_IF_DONE, 0, o.size, o.size};
 }
 

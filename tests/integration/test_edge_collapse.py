@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Collapsed misses across workers when a fetch fails: a reader in one
-worker joins another worker's fetch and streams its bytes; that fetch's
-bytes turn out wrong (the commit refuses them) while the reader's worker
-is stopped; a new request fetches the object again into the same slot of
-the table of fetches in flight, and stores it.  When the reader's worker
-runs again, the slot is another fetch's: the reader must not take the new
-object's presence in the store for the end of the fetch it followed and
-send the rest of that fetch's wrong file as a whole answer.  It is cut
-short instead.  The upstream pauses at a chosen byte, so every step
-happens in order."""
+"""Collapsed misses across workers when a fetch fails: a request in one
+worker joins another worker's fetch; that fetch's bytes turn out wrong
+(the commit refuses them) while the joiner's worker is stopped; a new
+request fetches the object again into the same slot of the table of
+fetches in flight, and stores it.  When the joiner's worker runs again the
+slot is another fetch's, and the joiner must not take the object's
+presence in the store for the end of the fetch it followed and send that
+fetch's refused file: a joiner that was streaming it is cut short, one
+still waiting for its head is answered again from the store, whole and
+right.  The upstream pauses at a chosen byte, so every step happens in
+order."""
 
 import hashlib
 import os
@@ -22,29 +23,33 @@ import filltest as ft
 import storetest as st
 
 SIZE = 1 << 20
-PAUSE_AT = 256 << 10          # the first answer stops here until released
-WRONG_AT = PAUSE_AT + 1000    # and has one wrong byte past that
-PATH = "t1/360p/seg_00001.m4s"
+PAUSE_AT = 256 << 10          # the first answer of MID stops here until released
+MID = "t1/360p/seg_00001.m4s"     # its joiner is streaming when the fetch fails
+BEFORE = "t1/360p/seg_00002.m4s"  # its first answer pauses before any byte
 
 
 class PausingUpstream(ft.Upstream):
-    """filltest's upstream, but the first GET of PATH sends PAUSE_AT bytes,
-    waits for release, then the rest with one byte wrong; later GETs of it
-    are right."""
+    """filltest's upstream, but the first GET of each object in PAUSES
+    ({path: byte}) sends that many bytes, waits for its release event, then
+    the rest with one byte wrong 1000 bytes past the pause; later GETs of
+    it are right."""
 
-    def __init__(self, root):
+    def __init__(self, root, pauses):
         super().__init__(root)
-        self.release = threading.Event()
-        self.object_gets = 0
+        self.pauses = pauses
+        self.release = {p: threading.Event() for p in pauses}
+        self.gets = {p: 0 for p in pauses}
 
     def handle(self, h):
-        if h.path != "/content/" + PATH:
+        path = h.path[len("/content/"):]
+        if path not in self.pauses:
             return super().handle(h)
         with self.lock:
             self.requests.append((h.path, h.headers.get("Range")))
-            self.object_gets += 1
-            first = self.object_gets == 1
-        with open(os.path.join(self.root, PATH), "rb") as f:
+            self.gets[path] += 1
+            first = self.gets[path] == 1
+        pause = self.pauses[path]
+        with open(os.path.join(self.root, path), "rb") as f:
             data = bytearray(f.read())
         h.send_response(200)
         h.send_header("Content-Length", str(len(data)))
@@ -53,11 +58,11 @@ class PausingUpstream(ft.Upstream):
             if not first:
                 h.wfile.write(bytes(data))
                 return
-            h.wfile.write(bytes(data[:PAUSE_AT]))
+            h.wfile.write(bytes(data[:pause]))
             h.wfile.flush()
-            self.release.wait(30)
-            data[WRONG_AT] ^= 0xff
-            h.wfile.write(bytes(data[PAUSE_AT:]))
+            self.release[path].wait(30)
+            data[pause + 1000] ^= 0xff
+            h.wfile.write(bytes(data[pause:]))
         except (BrokenPipeError, ConnectionResetError):
             pass
 
@@ -89,7 +94,7 @@ def server_pid(edge, sock, timeout=5.0):
 class Client:
     """One GET of PATH on a connection a chosen worker accepted."""
 
-    def __init__(self, edge, want=None, avoid=None):
+    def __init__(self, edge, path, want=None, avoid=None):
         for _ in range(200):
             self.sock = socket.create_connection(("127.0.0.1", edge.port), timeout=20)
             self.pid = server_pid(edge, self.sock)
@@ -99,7 +104,7 @@ class Client:
         else:
             raise et.Fatal("no connection reached the worker wanted")
         self.sock.sendall(("GET /%s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" %
-                           PATH).encode())
+                           path).encode())
         self.data = b""
 
     def read_until(self, n, timeout=20.0):
@@ -124,55 +129,93 @@ class Client:
         return self.data[i + 4:] if i >= 0 else b""
 
 
+def collapsed(edge):
+    return edge.metrics().get("reel_cache_collapsed_total", 0)
+
+
+def first_wrong(body, data):
+    """The offset of BODY's first byte that is not DATA's, or None."""
+    return next((i for i in range(min(len(body), len(data))) if body[i] != data[i]), None)
+
+
+def refetch_while_stopped(t, s, edge, path, data, joiner):
+    """The fetch of PATH fails while JOINER's worker is stopped, and a new
+    request in the fetcher's worker fetches and stores it; JOINER's worker
+    runs again after."""
+    os.kill(joiner.pid, signal.SIGSTOP)
+    try:
+        s.up.release[path].set()
+        joiner.fetcher.read_all()
+        t.check("  the fetch's bytes do not match the manifest: its own answer is cut short",
+                len(joiner.fetcher.body()) < SIZE, len(joiner.fetcher.body()))
+        again = Client(edge, path, want=joiner.fetcher.pid).read_all()
+        t.check("  a new request fetches the object again and gets it whole and right",
+                again.head().startswith("HTTP/1.1 200") and again.body() == data,
+                "%s (%d body bytes)" % (again.head(), len(again.body())))
+        t.check_eq("  two upstream requests for it in all", s.up.gets[path], 2)
+    finally:
+        os.kill(joiner.pid, signal.SIGCONT)
+    joiner.read_all()
+
+
+def check_streaming_joiner(t, s, edge, data):
+    fetcher = Client(edge, MID).read_until(PAUSE_AT)
+    t.check("the first request fetches, and streams what came before the pause",
+            "fwd=miss" in fetcher.head() and len(fetcher.body()) == PAUSE_AT,
+            "%s (%d body bytes)" % (fetcher.head(), len(fetcher.body())))
+    joiner = Client(edge, MID, avoid=fetcher.pid).read_until(PAUSE_AT)
+    joiner.fetcher = fetcher
+    t.check("  a request in the other worker joins that fetch and streams it too",
+            "collapsed" in joiner.head() and len(joiner.body()) == PAUSE_AT,
+            "%s (%d body bytes)" % (joiner.head(), len(joiner.body())))
+    refetch_while_stopped(t, s, edge, MID, data, joiner)
+    body = joiner.body()
+    t.check("  the joiner of the failed fetch is cut short, never sent its file whole",
+            len(body) < SIZE, "%d body bytes, sha256 %s (right: %s)" % (
+                len(body), hashlib.sha256(body).hexdigest()[:16],
+                hashlib.sha256(data).hexdigest()[:16]))
+    ok = body == data[:len(body)]
+    t.check("  and every byte it got is the object's", ok, "" if ok else
+            "%d body bytes, the first wrong at %s" % (len(body), first_wrong(body, data)))
+
+
+def check_waiting_joiner(t, s, edge, data):
+    before = collapsed(edge)
+    fetcher = Client(edge, BEFORE)
+    joiner = Client(edge, BEFORE, avoid=fetcher.pid)
+    joiner.fetcher = fetcher
+    end = time.monotonic() + 10
+    while collapsed(edge) == before and time.monotonic() < end:
+        time.sleep(0.02)
+    t.check("a request in the other worker joins a fetch that has no byte yet",
+            collapsed(edge) > before and not joiner.data, joiner.data[:200])
+    refetch_while_stopped(t, s, edge, BEFORE, data, joiner)
+    body = joiner.body()
+    ok = joiner.head().startswith("HTTP/1.1 200") and body == data
+    t.check("  the joiner, still without its head, is answered again: whole and right", ok,
+            "" if ok else "%s, %d body bytes, the first wrong at %s" % (
+                joiner.head().split("\r\n")[0], len(body), first_wrong(body, data)))
+
+
 def main(t):
     s = st.Setup(t, upstream=False)
-    s.up = PausingUpstream(s.origin_root).start()
+    s.up = PausingUpstream(s.origin_root, {MID: PAUSE_AT, BEFORE: 0}).start()
     t.upstreams.append(s.up)
-    data = ft.segment_bytes(SIZE, 11)
-    ft.make_package(s.origin_root, "t1", {"360p/seg_00001.m4s": data})
+    mid, before = ft.segment_bytes(SIZE, 11), ft.segment_bytes(SIZE, 12)
+    ft.make_package(s.origin_root, "t1", {"360p/seg_00001.m4s": mid,
+                                          "360p/seg_00002.m4s": before})
     edge = s.edge(workers=2, start=False)
     edge.sections["upstream"]["read_timeout"] = "30s"
     edge.start()
     st.wait_fill_ready(edge)
     r = et.request(edge.port, "GET", "/t1/manifest.json")
     t.check_eq("the title's manifest is pulled first", r.status, 200)
-
-    fetcher = Client(edge)
-    fetcher.read_until(PAUSE_AT)
-    t.check("the first request fetches, and streams what came before the pause",
-            "fwd=miss" in fetcher.head() and len(fetcher.body()) == PAUSE_AT,
-            "%s (%d body bytes)" % (fetcher.head(), len(fetcher.body())))
-    joiner = Client(edge, avoid=fetcher.pid)
-    joiner.read_until(PAUSE_AT)
-    t.check("a request in the other worker joins that fetch and streams it too",
-            "collapsed" in joiner.head() and len(joiner.body()) == PAUSE_AT,
-            "%s (%d body bytes)" % (joiner.head(), len(joiner.body())))
-    os.kill(joiner.pid, signal.SIGSTOP)
-    try:
-        s.up.release.set()
-        fetcher.read_all()
-        t.check("the fetch's bytes do not match the manifest: its own answer is cut short",
-                len(fetcher.body()) < SIZE, len(fetcher.body()))
-        again = Client(edge, want=fetcher.pid).read_all()
-        t.check("a new request fetches the object again and gets it whole and right",
-                again.head().startswith("HTTP/1.1 200") and again.body() == data,
-                "%s (%d body bytes)" % (again.head(), len(again.body())))
-        t.check_eq("  two upstream requests for it in all", s.up.object_gets, 2)
-    finally:
-        os.kill(joiner.pid, signal.SIGCONT)
-    joiner.read_all()
-    body = joiner.body()
-    t.check("the joiner of the failed fetch is cut short, never sent its wrong bytes whole",
-            len(body) < SIZE,
-            "%d body bytes, sha256 %s (right: %s)" % (
-                len(body), hashlib.sha256(body).hexdigest()[:16],
-                hashlib.sha256(data).hexdigest()[:16]))
-    t.check("  and every byte it got is the object's",
-            body == data[:len(body)], "%d body bytes, the first wrong at %s" % (
-                len(body), next((i for i in range(len(body)) if body[i] != data[i]), None)))
-    r = et.request(edge.port, "GET", "/" + PATH)
-    t.check("the object is a hit now, whole and right", r.status == 200 and r.body == data,
-            r.summary())
+    check_streaming_joiner(t, s, edge, mid)
+    check_waiting_joiner(t, s, edge, before)
+    for path, data in ((MID, mid), (BEFORE, before)):
+        r = et.request(edge.port, "GET", "/" + path)
+        t.check("%s is a hit now, whole and right" % path, r.status == 200 and r.body == data,
+                r.summary())
 
 
 if __name__ == "__main__":
