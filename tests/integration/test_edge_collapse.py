@@ -182,6 +182,9 @@ def check_streaming_joiner(t, s, edge, data):
 def check_waiting_joiner(t, s, edge, data):
     before = collapsed(edge)
     fetcher = Client(edge, BEFORE)
+    end = time.monotonic() + 10
+    while s.up.gets[BEFORE] == 0 and time.monotonic() < end:
+        time.sleep(0.02)  # the fetch is this worker's before the other request comes
     joiner = Client(edge, BEFORE, avoid=fetcher.pid)
     joiner.fetcher = fetcher
     end = time.monotonic() + 10
