@@ -75,7 +75,7 @@ def header(head, name):
 def tell_wrong(server, path, res, ranges, spans, agents, wrong, access_log):
     """Log every wrong answer of a round: what came, where its bytes first
     differ, and the server's access-log line for it (reel-edge's, by the
-    request's User-Agent)."""
+    request's User-Agent); then the end of the server's error log."""
     lines = {}
     if access_log:
         time.sleep(1.0)  # the edge writes its access log out every 500 ms
@@ -99,6 +99,7 @@ def tell_wrong(server, path, res, ranges, spans, agents, wrong, access_log):
         log("     head: %r" % r["head"][:400])
         for line in lines.get(agents[i], ["(no access-log line)"] if access_log else []):
             log("     log: %s" % line)
+    log("  %s's logs, their end:\n%s" % (server.name, server.log_tail()))
 
 
 def main():
