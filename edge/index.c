@@ -301,6 +301,31 @@ int edge_index_mentry(struct edge_index *ix, const char *key, uint64_t *size, ui
 	return read_one(ix, IX_MANIFEST, key, mentry_decode, &me);
 }
 
+int edge_index_listed(struct edge_index *ix, const char *key, uint64_t *size,
+		      uint8_t sha256[32])
+{
+	struct store_txn *t;
+	struct edge_title title;
+	const void *v;
+	size_t len;
+	int rc = store_begin(ix->s, false, &t);
+
+	if (rc != 0)
+		return rc;
+	rc = store_get(t, IX_MANIFEST, key, strlen(key), &v, &len);
+	if (rc == 0)
+		rc = edge_mentry_decode(v, len, size, sha256) == 0 ? 0 : -EIO;
+	else if (rc == -ENOENT && (rc = store_get(t, IX_TITLES, key, strcspn(key, "/"), &v,
+						  &len)) == 0)
+		rc = edge_title_decode(v, len, &title) != 0		? -EIO
+		     : (title.flags & EDGE_TITLE_MANIFEST) ? -ENOENT
+							   : -ENODATA;
+	else if (rc == -ENOENT)
+		rc = -ENODATA;
+	store_abort(t);
+	return rc;
+}
+
 int edge_index_usage(struct edge_index *ix, uint64_t *bytes, uint64_t *objects)
 {
 	struct store_txn *t;

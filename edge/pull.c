@@ -745,21 +745,25 @@ static bool wait_for(struct edge_pull *p, struct httpd_exchange *x, struct httpd
 bool edge_pull_request(struct edge_pull *p, struct httpd_exchange *x, struct httpd_deferred *d,
 		       const char *key, const char *version)
 {
-	struct edge_index *ix = edge_cache_index(p->cfg.cache);
 	size_t tlen = strcspn(key, "/");
 	char mkey[EDGE_KEY_MAX + 1];
-	struct edge_title t;
 	uint64_t size;
 	uint8_t sha[32];
+	int rc;
 
 	if (p->magic != PULL_MAGIC)
 		abort();
 	if (strcmp(key + tlen, "/" MANIFEST_NAME) == 0)
 		return wait_for(p, x, d, key, true, 0, NULL, version, false);
-	if (edge_index_mentry(ix, key, &size, sha) == 0)
+	/*
+	 * The entry and the title's manifest flag in one read: looked up one
+	 * after the other, a manifest committed in between (a request of
+	 * another worker pulled it) showed as stored but not listing KEY.
+	 */
+	rc = edge_index_listed(edge_cache_index(p->cfg.cache), key, &size, sha);
+	if (rc == 0)
 		return wait_for(p, x, d, key, false, size, sha, version, false);
-	snprintf(mkey, sizeof(mkey), "%.*s", (int)tlen, key);
-	if (edge_index_title(ix, mkey, &t) == 0 && (t.flags & EDGE_TITLE_MANIFEST)) {
+	if (rc == -ENOENT) {
 		httpd_error(x, 404, "not in the title's package", NULL, false);
 		if (d)
 			httpd_resume_done(x);
