@@ -9,12 +9,21 @@ presence in the store for the end of the fetch it followed and send that
 fetch's refused file: a joiner that was streaming it is cut short, one
 still waiting for its head is answered again from the store, whole and
 right.  The upstream pauses at a chosen byte, so every step happens in
-order."""
+order.
+
+And a request that looks the object up in the title's manifest at the
+moment another worker commits that manifest: with gdb (skipped without
+it), the request's worker is stopped right after it found no entry for
+the object, while the other worker pulls the manifest; the answer must be
+the object, not a 404 for a path the package lists."""
 
 import hashlib
 import os
+import platform
+import shutil
 import signal
 import socket
+import subprocess
 import threading
 import time
 
@@ -26,6 +35,7 @@ SIZE = 1 << 20
 PAUSE_AT = 256 << 10          # the first answer of MID stops here until released
 MID = "t1/360p/seg_00001.m4s"     # its joiner is streaming when the fetch fails
 BEFORE = "t1/360p/seg_00002.m4s"  # its first answer pauses before any byte
+LISTED = "t2/360p/seg_00001.m4s"  # looked up while its manifest is committed
 
 
 class PausingUpstream(ft.Upstream):
@@ -94,7 +104,7 @@ def server_pid(edge, sock, timeout=5.0):
 class Client:
     """One GET of PATH on a connection a chosen worker accepted."""
 
-    def __init__(self, edge, path, want=None, avoid=None):
+    def __init__(self, edge, path, want=None, avoid=None, send=True):
         for _ in range(200):
             self.sock = socket.create_connection(("127.0.0.1", edge.port), timeout=20)
             self.pid = server_pid(edge, self.sock)
@@ -103,9 +113,14 @@ class Client:
             self.sock.close()
         else:
             raise et.Fatal("no connection reached the worker wanted")
-        self.sock.sendall(("GET /%s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" %
-                           path).encode())
+        self.path = path
         self.data = b""
+        if send:
+            self.send()
+
+    def send(self):
+        self.sock.sendall(("GET /%s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" %
+                           self.path).encode())
 
     def read_until(self, n, timeout=20.0):
         """Read until N bytes of the answer's body are in, or the end."""
@@ -200,6 +215,80 @@ def check_waiting_joiner(t, s, edge, data):
                 joiner.head().split("\r\n")[0], len(body), first_wrong(body, data)))
 
 
+class Gdb:
+    """gdb attached to the process PID, run on with the breakpoints COMMANDS
+    set; hits() counts the stops."""
+
+    def __init__(self, pid, commands):
+        self.proc = subprocess.Popen(["gdb", "-q", "-nx", "-p", str(pid)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.out = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.send("set pagination off\nset confirm off\n%scontinue\n" % commands)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.out.append(line)
+
+    def send(self, text):
+        self.proc.stdin.write(text)
+        self.proc.stdin.flush()
+
+    def wait_for(self, word, n=1, timeout=20.0):
+        """True once WORD has been printed N times (gdb's prompt may come before it)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if sum(line.count(word) for line in self.out) >= n:
+                return True
+            if self.proc.poll() is not None:
+                return False
+            time.sleep(0.05)
+        return False
+
+    def detach(self):
+        self.send("delete\ndetach\nquit\n")
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def check_manifest_committed_meanwhile(t, s, edge, data):
+    """The request's worker is stopped right after it found no manifest
+    entry for the object, as the read transaction of that lookup ends (LMDB:
+    the second mdb_get with the object's key, the first being the open-file
+    cache's, then the next mdb_txn_abort; no lock is held there), while the
+    other worker commits the title's manifest."""
+    if not shutil.which("gdb") or platform.machine() != "x86_64":
+        print("skip   the manifest committed during a lookup (needs gdb on x86-64)")
+        return
+    req = Client(edge, LISTED, send=False)
+    gdb = Gdb(req.pid, "break mdb_get if *(unsigned long *)$rdx == %d\nignore 1 1\n" %
+              len(LISTED))  # key->mv_size
+    if not gdb.wait_for("Continuing."):
+        gdb.detach()
+        print("skip   the manifest committed during a lookup (gdb cannot attach: %s)" %
+              "".join(gdb.out[-3:]).strip())
+        return
+    try:
+        req.send()
+        looked = gdb.wait_for("Breakpoint 1,")
+        gdb.send("delete 1\ntbreak mdb_txn_abort\ncontinue\n")
+        stopped = looked and gdb.wait_for("Temporary breakpoint 2,")
+        t.check("a request is stopped after its lookup of the object's manifest entry",
+                stopped, "".join(gdb.out[-10:]))
+        other = Client(edge, "t2/manifest.json", avoid=req.pid).read_all()
+        t.check("  meanwhile the other worker pulls and commits the title's manifest",
+                other.head().startswith("HTTP/1.1 200"), other.head())
+    finally:
+        gdb.detach()
+    req.read_all()
+    ok = req.head().startswith("HTTP/1.1 200") and req.body() == data
+    t.check("  the request gets the object, not a 404 for a path the package lists", ok,
+            "" if ok else "%s: %r" % (req.head().split("\r\n")[0], req.body()[:80]))
+
+
 def main(t):
     s = st.Setup(t, upstream=False)
     s.up = PausingUpstream(s.origin_root, {MID: PAUSE_AT, BEFORE: 0}).start()
@@ -207,6 +296,8 @@ def main(t):
     mid, before = ft.segment_bytes(SIZE, 11), ft.segment_bytes(SIZE, 12)
     ft.make_package(s.origin_root, "t1", {"360p/seg_00001.m4s": mid,
                                           "360p/seg_00002.m4s": before})
+    listed = ft.segment_bytes(SIZE >> 4, 13)
+    ft.make_package(s.origin_root, "t2", {"360p/seg_00001.m4s": listed})
     edge = s.edge(workers=2, start=False)
     edge.sections["upstream"]["read_timeout"] = "30s"
     edge.start()
@@ -215,6 +306,7 @@ def main(t):
     t.check_eq("the title's manifest is pulled first", r.status, 200)
     check_streaming_joiner(t, s, edge, mid)
     check_waiting_joiner(t, s, edge, before)
+    check_manifest_committed_meanwhile(t, s, edge, listed)
     for path, data in ((MID, mid), (BEFORE, before)):
         r = et.request(edge.port, "GET", "/" + path)
         t.check("%s is a hit now, whole and right" % path, r.status == 200 and r.body == data,
