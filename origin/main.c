@@ -599,12 +599,12 @@ static void close_loop(void)
 		event_base_free(M.base);
 }
 
-/* A job registered its title: queue it for fill to the edges. */
+/* A job registered its title: queue it for fill to the edges (at once when the job is urgent). */
 static void title_ready_for_fill(void *arg, const char *title, const char *version,
-				 const char *job)
+				 const char *job, bool urgent)
 {
 	if (M.api.fill)
-		fill_title_added(M.api.fill, title, false);
+		fill_title_added(M.api.fill, title, urgent);
 }
 
 /* A done job's title: where its fill to the edges stands. */

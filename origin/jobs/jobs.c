@@ -632,12 +632,14 @@ void jobs_run_ended(struct jobs *j, struct job_run *r, const char *state, const 
 		    json_string_value(json_object_get(json_object_get(rec, "source"), "upload"));
 
 		if (strcmp(state, "done") == 0) {
+			bool urgent = json_is_true(json_object_get(rec, "urgent")); /* as stored */
+
 			j->done++;
 			if (up)
 				uploads_remove(j->uploads, up); /* packaged: no longer needed */
 			if (j->p.title_ready)
 				j->p.title_ready(j->p.ready_arg, r->title, version ? version : "",
-						 r->id);
+						 r->id, urgent);
 		} else {
 			j->failed++;
 		}

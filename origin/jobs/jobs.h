@@ -40,10 +40,13 @@ struct store;
 
 /*
  * The seam for the fill scheduler: called on the loop once a job's title is
- * registered, with the title id, its version and the job id (strings valid
- * during the call).  Until a scheduler takes it, nothing is sent to edges.
+ * registered, with the title id, its version, the job id (strings valid
+ * during the call) and whether the job is urgent (its stored flag, kept
+ * through restarts: the title is filled at once, even outside the fill
+ * window).  Until a scheduler takes it, nothing is sent to edges.
  */
-typedef void jobs_ready_fn(void *arg, const char *title, const char *version, const char *job);
+typedef void jobs_ready_fn(void *arg, const char *title, const char *version, const char *job,
+			   bool urgent);
 
 /*
  * The other seam: where version VERSION of TITLE, the title of a done job,

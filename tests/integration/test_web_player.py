@@ -40,9 +40,9 @@ NODE_MODULES = os.environ.get("REEL_NODE_MODULES",
                                            "node_modules"))
 WEB_ROOT = os.environ.get("REEL_WEB_ROOT",
                           os.path.join(et.SOURCE_ROOT, "build", "origin", "web", "site"))
-LOG_DIR = os.path.join(os.environ.get("REEL_TEST_LOG_DIR",
-                                      os.path.join(et.SOURCE_ROOT, "build", "meson-logs")),
-                       "web_player")
+LOG_ROOT = os.environ.get("REEL_TEST_LOG_DIR",
+                          os.path.join(et.SOURCE_ROOT, "build", "meson-logs"))
+LOG_DIR = os.path.join(LOG_ROOT, "web_player")
 DRIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web_player.js")
 PLAN = {"title": "Basic", "max_streams": 2, "max_height": 720, "downloads": True,
         "max_devices": 2, "max_downloads": 3, "downloads_per_title_year": 3}
@@ -157,27 +157,23 @@ def neighbour(t, o, m):
     o.start()
 
 
-def drive(t, o, cert):
-    """Run web_player.js; its report (a dict), or raise Skip when Chromium cannot start."""
+def run_driver(t, log_dir, timeout=170, **cfg):
+    """Run web_player.js with CFG (and the browser, the report's path and LOG_DIR, emptied,
+    for its screenshots); its report (a dict), or raise Skip when Chromium cannot start."""
     if not os.path.exists(CHROMIUM):
         raise et.Skip("%s not installed (tools/install-deps installs chromium)" % CHROMIUM)
     if not et.have("node"):
         raise et.Fatal("node not installed (tools/install-deps installs nodejs)")
     if not os.path.isdir(os.path.join(NODE_MODULES, "playwright-core")):
         raise et.Fatal("playwright-core not installed in %s (the build's npm ci)" % NODE_MODULES)
-    shutil.rmtree(LOG_DIR, ignore_errors=True)
-    os.makedirs(LOG_DIR)
+    shutil.rmtree(log_dir, ignore_errors=True)
+    os.makedirs(log_dir)
     result = os.path.join(t.tmp, "report.json")
-    cfg = {"node_modules": NODE_MODULES, "chromium": CHROMIUM, "tmp": t.tmp, "result": result,
-           "shots": LOG_DIR, "spki": spki_hash(cert[0]),
-           "base": "https://127.0.0.1:%d/" % o.tls_port,
-           "plain_base": "http://127.0.0.1:%d/" % o.port,
-           "email": "viewer@example.com", "password": "correct horse battery staple",
-           "search": "big", "title_id": "movie", "title_name": "Big Buck Test",
-           "finish_id": "other", "finish_name": "Another Clip",
-           "subtitle_name": "English", "seek_to": 30, "throttle_bytes_per_s": THROTTLE}
+    cfg.update(node_modules=NODE_MODULES, chromium=CHROMIUM, tmp=t.tmp, result=result,
+               shots=log_dir)
     env = dict(os.environ, REEL_WEB_CONFIG=json.dumps(cfg))
-    p = subprocess.run(["node", DRIVER], env=env, capture_output=True, text=True, timeout=170)
+    p = subprocess.run(["node", DRIVER], env=env, capture_output=True, text=True,
+                       timeout=timeout)
     report = {}
     if os.path.exists(result):
         with open(result) as f:
@@ -189,6 +185,17 @@ def drive(t, o, cert):
     print("# %s; steps: %s" % (report.get("browser"), ", ".join(
         "%s %.1fs" % (s["name"], s["ms"] / 1000) for s in report.get("steps", []))))
     return report
+
+
+def drive(t, o, cert):
+    """The whole walk through the player against O."""
+    return run_driver(t, LOG_DIR, spki=spki_hash(cert[0]),
+                      base="https://127.0.0.1:%d/" % o.tls_port,
+                      plain_base="http://127.0.0.1:%d/" % o.port,
+                      email="viewer@example.com", password="correct horse battery staple",
+                      search="big", title_id="movie", title_name="Big Buck Test",
+                      finish_id="other", finish_name="Another Clip",
+                      subtitle_name="English", seek_to=30, throttle_bytes_per_s=THROTTLE)
 
 
 def check_report(t, r, key_hex, m):

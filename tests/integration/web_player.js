@@ -9,7 +9,11 @@
 // phone-sized screen, another device (a browser of its own) resuming where
 // the first left, and a login over plain HTTP (Bearer, no cookie).  It
 // reports what it saw as JSON for test_web_player.py, which makes the
-// checks.
+// checks.  With "steps" in the configuration it runs only those (in this
+// order), such as test_demo.py's ["open", "signin", "search", "title",
+// "play", "playshot"]: an account that exists logs in and plays.  The
+// report's "media" counts the playlist and segment requests by the origin
+// (scheme, host and port) they went to.
 //
 //   node web_player.js   (configuration in $REEL_WEB_CONFIG, JSON)
 //
@@ -24,14 +28,21 @@ const path = require('path');
 const cfg = JSON.parse(process.env.REEL_WEB_CONFIG);
 const {chromium} = require(path.join(cfg.node_modules, 'playwright-core'));
 
-const report = {steps: [], console: [], page_errors: [], failed_requests: []};
+const report = {steps: [], console: [], page_errors: [], failed_requests: [], media: {}};
+
+// The steps run when the configuration names none: all but the ones for an account that
+// exists already (signin) and a screenshot right after the play (playshot).
+const ON_REQUEST = new Set(['signin', 'playshot']);
+const wanted = (name) => (cfg.steps ? cfg.steps.includes(name) : !ON_REQUEST.has(name));
 
 function save() {
   fs.writeFileSync(cfg.result, JSON.stringify(report, null, 1));
 }
 
-// Run step NAME; its facts go into the report under NAME.  A failure stops the run.
+// Run step NAME (when wanted); its facts go into the report under NAME.  A failure stops
+// the run.
 async function step(name, fn) {
+  if (!wanted(name)) return;
   const t0 = Date.now();
   const facts = {};
   report[name] = facts;
@@ -48,6 +59,17 @@ async function step(name, fn) {
 
 const heading = (page, text) =>
   page.getByRole('heading', {level: 1, name: text}).waitFor({timeout: 15000});
+
+// TEXT as a regular expression that matches it literally.
+const literally = (text) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+
+// On the login page: log in as the test's viewer, and wait for the page it leads to.
+async function logIn(page, then) {
+  await page.getByLabel('Email').fill(cfg.email);
+  await page.getByLabel('Password').fill(cfg.password);
+  await page.getByRole('button', {name: 'Log in'}).click();
+  await heading(page, then);
+}
 
 // The video's state and what the player's figure says plays.
 const playing = (page) => page.evaluate(() => {
@@ -110,6 +132,12 @@ async function run(ctx) {
   page.on('pageerror', (e) => report.page_errors.push(String(e)));
   page.on('requestfailed', (r) => report.failed_requests.push(
     `${r.method()} ${r.url().replace(/\/s\/[^/]+\//, '/s/TOKEN/')}: ${r.failure().errorText}`));
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (/\.(m3u8|m4s|ts|mp4|aac|vtt)$/.test(u.pathname)) {
+      report.media[u.origin] = (report.media[u.origin] || 0) + 1;
+    }
+  });
   const email = cfg.email, password = cfg.password;
 
   await step('open', async (f) => {
@@ -141,10 +169,11 @@ async function run(ctx) {
     await heading(page, 'Log in');
     f.cookie_after_logout = (await ctx.cookies(cfg.base)).some(
       (x) => x.name === '__Host-reel_session');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', {name: 'Log in'}).click();
-    await heading(page, 'Catalog');
+    await logIn(page, 'Catalog');
+    f.who = await page.locator('#who').textContent();
+  });
+  await step('signin', async (f) => {
+    await logIn(page, 'Catalog');
     f.who = await page.locator('#who').textContent();
   });
   await step('search', async (f) => {
@@ -164,7 +193,7 @@ async function run(ctx) {
     f.tabs = await tabOrder(page, 7);
   });
   await step('title', async (f) => {
-    await page.getByRole('link', {name: new RegExp(cfg.title_name)}).click();
+    await page.getByRole('link', {name: literally(cfg.title_name)}).click();
     await heading(page, cfg.title_name);
     f.facts = await page.locator('dl.facts-list').innerText();
   });
@@ -194,6 +223,9 @@ async function run(ctx) {
     top = Math.max(...(await page.evaluate(() => [...document.querySelectorAll('#quality option')]
       .map((o) => parseInt(o.textContent, 10) || 0))));
     f.top = top;
+  });
+  await step('playshot', async () => {
+    await page.screenshot({path: path.join(cfg.shots, 'playback.png'), fullPage: true});
   });
   await step('throttle', async (f) => {
     await page.waitForFunction((h) => Number(document.querySelector('figure.player').dataset
@@ -402,10 +434,7 @@ async function run(ctx) {
       });
       await other.goto(cfg.base + '#/watch/' + cfg.title_id);
       await heading(other, 'Log in');
-      await other.getByLabel('Email').fill(email);
-      await other.getByLabel('Password').fill(password);
-      await other.getByRole('button', {name: 'Log in'}).click();
-      await heading(other, cfg.title_name);
+      await logIn(other, cfg.title_name);
       await other.waitForFunction(() => {
         const v = document.querySelector('video');
         return v && !v.paused && !v.seeking && v.readyState >= 3;
@@ -422,10 +451,7 @@ async function run(ctx) {
     await page.setViewportSize({width: 1280, height: 800});
     await page.goto(cfg.plain_base);
     await heading(page, 'Log in');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', {name: 'Log in'}).click();
-    await heading(page, 'Catalog');
+    await logIn(page, 'Catalog');
     await page.locator('#results .title-card').first().waitFor();
     f.titles = await page.locator('#results .title-card').count();
     f.token_length = (await page.evaluate(() => sessionStorage.getItem('reel.session')) || '')

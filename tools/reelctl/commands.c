@@ -39,7 +39,7 @@ static const struct ctl_opt title_add_opts[] = {
     CTL_OPT_STR("ladder", "LADDER", "renditions WxH@KBPS,... (default: the origin's)"),
     CTL_OPT_STR("format", "FORMAT", "segments: fmp4 (default) or ts"),
     CTL_OPT_FLAG("encrypt", "encrypt with a new content key the origin keeps"),
-    CTL_OPT_FLAG("urgent", "ahead of every job that is not urgent"),
+    CTL_OPT_FLAG("urgent", "run first; fill the edges at once, even outside the fill window"),
     CTL_OPT_FLAG("wait", "return once the title is complete on the edges, showing the progress"),
     CTL_OPT_UINT("timeout", "with --wait: give up (exit 1) after N seconds", 1, N, false),
     CTL_OPT_FLAG("on-origin", "FILE is a path on the origin host, under its import_dir"),

@@ -26,7 +26,9 @@ const HLS_CONFIG = {workerPath: '/vendor/hls.worker.js', maxBufferLength: 30,
 
 function select(id, label) {
   const el = h('select', {id});
-  return {el, field: h('label', {class: 'menu', for: id}, h('span', {text: label}), el)};
+  const field = h('label', {class: 'menu', for: id}, h('span', {text: label}), el);
+  field.hidden = true; // until there is a choice to make (fill)
+  return {el, field};
 }
 
 function fill(menu, options, value) {
