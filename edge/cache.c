@@ -24,6 +24,7 @@ struct edge_cache {
 	struct edge_cache_shared *sh;
 	struct edge_index *ix;
 	int rootfd, tmpfd;
+	char boot_id[EDGE_BOOT_ID_MAX];
 	bool no_tmpfile; /* the file system has no O_TMPFILE */
 	int slot;	 /* in sh->slots */
 	pid_t pid;	 /* of the process that opened it */
@@ -110,6 +111,10 @@ int edge_cache_open(const struct edge_cache_config *cfg, struct edge_cache **out
 	c->rootfd = c->tmpfd = -1;
 	c->slot = -1;
 	c->pid = getpid();
+	if (cfg->boot_id)
+		snprintf(c->boot_id, sizeof(c->boot_id), "%s", cfg->boot_id);
+	else
+		edge_boot_id(c->boot_id);
 	if ((c->rootfd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "content root %s: %s", cfg->root, strerror(errno));
@@ -186,10 +191,67 @@ uint64_t edge_cache_disk_free(const struct edge_cache *c)
 	return (uint64_t)st.f_bavail * st.f_frsize;
 }
 
+/* ---- durability ------------------------------------------------------------- */
+
+void edge_boot_id(char out[EDGE_BOOT_ID_MAX])
+{
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, out, EDGE_BOOT_ID_MAX - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		n = 0;
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
+		n--;
+	out[n] = '\0';
+}
+
+enum edge_sync edge_cache_fill_sync(const struct edge_cache *c)
+{
+	return c->cfg.sync_each ? EDGE_SYNC_DATA : EDGE_SYNC_NONE;
+}
+
+int edge_cache_sync(struct edge_cache *c)
+{
+	uint64_t ended;
+	int fd, rc = edge_index_sync_begin(c->ix, &ended);
+
+	if (rc != 0 || !ended)
+		return rc;
+	/* every commit stamped ENDED is done: its data and its name are in the page cache */
+	if ((fd = openat(c->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	rc = syncfs(fd) == 0 ? 0 : -errno;
+	close(fd);
+	if (rc == 0)
+		rc = edge_index_sync_end(c->ix, ended, c->boot_id);
+	if (rc == 0)
+		__atomic_fetch_add(&c->sh->syncs, 1, __ATOMIC_RELAXED);
+	return rc;
+}
+
+uint64_t edge_cache_syncs(const struct edge_cache *c)
+{
+	return __atomic_load_n(&c->sh->syncs, __ATOMIC_RELAXED);
+}
+
+uint64_t edge_cache_unsynced_bytes(struct edge_cache *c)
+{
+	struct edge_sync_state s;
+
+	return edge_index_sync_state(c->ix, &s) == 0 ? s.pending + s.syncing : 0;
+}
+
+int edge_cache_boot(struct edge_cache *c, uint64_t *from, uint64_t *to)
+{
+	return edge_index_sync_boot(c->ix, c->boot_id, from, to);
+}
+
 /* ---- removing files ------------------------------------------------------------ */
 
 /* Unlink the files of R, then empty folders up to the title's. */
-static void unlink_removed(struct edge_cache *c, const struct edge_removed *r)
+void edge_cache_unlink(struct edge_cache *c, const struct edge_removed *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		char *key = r->keys[i], *slash;
@@ -211,7 +273,7 @@ int edge_cache_remove(struct edge_cache *c, const char *key, bool prefix, uint64
 	struct edge_removed r = {0};
 	int rc = edge_index_remove(c->ix, key, prefix, &r);
 
-	unlink_removed(c, &r);
+	edge_cache_unlink(c, &r);
 	if (bytes)
 		*bytes = r.bytes;
 	if (objects)
@@ -226,7 +288,7 @@ static int evict_locked(struct edge_cache *c, uint64_t need, const char *keep)
 	int rc = edge_index_evict(c->ix, need, keep, &r);
 
 	__atomic_fetch_add(&c->sh->evicted, r.n, __ATOMIC_RELAXED);
-	unlink_removed(c, &r);
+	edge_cache_unlink(c, &r);
 	edge_removed_free(&r);
 	return rc;
 }
@@ -363,7 +425,7 @@ static int write_out(struct edge_cache *c, struct edge_tmp *t, const void *p, si
 		__atomic_fetch_add(&c->sh->slots[c->slot].written, (uint64_t)w, __ATOMIC_RELAXED);
 	}
 	if (t->writeback && t->on_disk - t->wb_mark >= EDGE_WRITEBACK_CHUNK) {
-		/* the disk writes while more comes: the commit's fdatasync waits for less */
+		/* the disk writes while more comes: the sync that follows waits for less */
 		sync_file_range(t->fd, (off_t)t->wb_mark, (off_t)(t->on_disk - t->wb_mark),
 				SYNC_FILE_RANGE_WRITE);
 		t->wb_mark = t->on_disk;
@@ -518,6 +580,7 @@ int edge_cache_tmp_commit(struct edge_cache *c, struct edge_tmp *t, const char *
 {
 	struct place_arg pa = {c, t, key, false};
 	struct edge_removed retired = {0};
+	struct edge_object rec = *o;
 	int rc = 0;
 
 	if (t->written != o->size)
@@ -526,8 +589,9 @@ int edge_cache_tmp_commit(struct edge_cache *c, struct edge_tmp *t, const char *
 		rc = edge_cache_tmp_flush(c, t);
 	if (rc == 0 && sync && fdatasync(t->fd) != 0)
 		rc = -EIO;
+	rec.synced = sync != EDGE_SYNC_NONE; /* else the background sync's generation */
 	if (rc == 0 &&
-	    (rc = edge_index_commit(c->ix, key, o, m, place, &pa, missing, &retired)) != 0 &&
+	    (rc = edge_index_commit(c->ix, key, &rec, m, place, &pa, missing, &retired)) != 0 &&
 	    pa.placed) {
 		/* placed, then the commit failed: take the file back out */
 		if (t->unnamed)
@@ -538,7 +602,7 @@ int edge_cache_tmp_commit(struct edge_cache *c, struct edge_tmp *t, const char *
 	if (rc == 0) {
 		close(t->fd); /* in place now: nothing to unlink */
 		t->fd = -1;
-		unlink_removed(c, &retired); /* objects of an older version of the title */
+		edge_cache_unlink(c, &retired); /* objects of an older version of the title */
 		if (m) /* a title's version may have changed: workers look again */
 			__atomic_fetch_add(&c->sh->manifests, 1, __ATOMIC_RELAXED);
 		if (sync == EDGE_SYNC_INDEX)

@@ -28,9 +28,10 @@
 
 #include "index.h"
 
-#define EDGE_CACHE_SLOTS   128	      /* processes with reservations at once */
-#define EDGE_TMP_DIR	   ".tmp"     /* under the content root */
-#define EDGE_RESERVE_CHUNK (4u << 20) /* most reserved at a time when the size is not known */
+#define EDGE_CACHE_SLOTS      128	 /* processes with reservations at once */
+#define EDGE_TMP_DIR	      ".tmp"	 /* under the content root */
+#define EDGE_RESERVE_CHUNK    (4u << 20) /* most reserved at a time when the size is not known */
+#define EDGE_SYNC_INTERVAL_MS 5000	 /* the background sync's default interval */
 
 /* The quota's shared state (in struct edge_shared, made before the workers fork). */
 struct edge_cache_shared {
@@ -42,6 +43,7 @@ struct edge_cache_shared {
 	uint64_t generation; /* bumped whenever objects are removed */
 	uint64_t manifests;  /* bumped whenever a manifest is committed (versions.h) */
 	uint64_t evicted;    /* objects evicted for the quota, by any process */
+	uint64_t syncs;	     /* background syncs done (edge_cache_sync) */
 	char run_id[17];     /* this run's temporary files start with it */
 };
 
@@ -61,7 +63,23 @@ struct edge_cache_config {
 	uint64_t max_size; /* bytes of objects; 0: no limit but min_free */
 	uint64_t min_free; /* bytes the file system keeps free */
 	struct edge_cache_shared *shared;
+	/*
+	 * Durability (index.h, "Durability"): SYNC_EACH makes every filled
+	 * object durable (fdatasync) before it is indexed; else the store
+	 * manager's background sync every SYNC_INTERVAL_MS (0: 5 s) does.
+	 * BOOT_ID names this boot (NULL: the kernel's, edge_boot_id()).
+	 */
+	bool sync_each;
+	uint64_t sync_interval_ms;
+	const char *boot_id;
 };
+
+/*
+ * The kernel's boot id (/proc/sys/kernel/random/boot_id) into OUT
+ * (EDGE_BOOT_ID_MAX bytes); "" when it cannot be read (every start is then
+ * taken for a new boot).
+ */
+void edge_boot_id(char out[EDGE_BOOT_ID_MAX]);
 
 struct edge_cache;
 
@@ -108,7 +126,7 @@ struct edge_tmp {
 	EVP_MD_CTX *sha;   /* SHA-256 of what was written */
 	char *buf;	   /* EDGE_TMP_BUFFER bytes, allocated at the first small write */
 	size_t buffered;
-	bool writeback;	  /* start writing to the disk as it comes (a durable commit follows) */
+	bool writeback;	  /* start writing to the disk as it comes (a sync follows) */
 	uint64_t wb_mark; /* bytes up to which writing back has been started */
 };
 
@@ -119,7 +137,7 @@ struct edge_tmp {
 
 /* How durable a commit is when it returns. */
 enum edge_sync {
-	EDGE_SYNC_NONE,	 /* the page cache's: a system crash may lose it */
+	EDGE_SYNC_NONE,	 /* the background sync's: stamped with the generation (index.h) */
 	EDGE_SYNC_DATA,	 /* the file's data is on the disk before it is indexed */
 	EDGE_SYNC_INDEX, /* that, and the index too (everything committed so far) */
 };
@@ -168,6 +186,29 @@ int edge_cache_tmp_commit(struct edge_cache *c, struct edge_tmp *t, const char *
 			  const struct edge_object *o, const struct manifest *m,
 			  enum edge_sync sync, size_t *missing);
 
+/* The sync a fill commit asks for: EDGE_SYNC_DATA with sync_each, else EDGE_SYNC_NONE. */
+enum edge_sync edge_cache_fill_sync(const struct edge_cache *c);
+
+/*
+ * The background sync: end the current generation, make the file system
+ * durable (syncfs), record the generation durable with this boot's id and
+ * flush the index.  Nothing when nothing was committed since the last.
+ * 0 or a negative errno (the generation then stays not durable).
+ */
+int edge_cache_sync(struct edge_cache *c);
+
+/* Background syncs done since the edge started; bytes committed and not yet durable. */
+uint64_t edge_cache_syncs(const struct edge_cache *c);
+uint64_t edge_cache_unsynced_bytes(struct edge_cache *c);
+
+/*
+ * At a start (the master, before the workers serve): when this is another
+ * boot than the one the index recorded, mark the generations that were not
+ * durable for re-checking (edge_index_sync_boot).  *FROM and *TO (0: none)
+ * get what edge_recheck() (reconcile.h) has to verify.
+ */
+int edge_cache_boot(struct edge_cache *c, uint64_t *from, uint64_t *to);
+
 /* Drop T: the file is removed, the reservation released.  NULL does nothing. */
 void edge_cache_tmp_abort(struct edge_cache *c, struct edge_tmp *t);
 
@@ -178,6 +219,9 @@ void edge_cache_tmp_abort(struct edge_cache *c, struct edge_tmp *t);
  */
 int edge_cache_remove(struct edge_cache *c, const char *key, bool prefix, uint64_t *bytes,
 		      uint64_t *objects);
+
+/* Unlink the files of the objects R lists (removed from the index already). */
+void edge_cache_unlink(struct edge_cache *c, const struct edge_removed *r);
 
 /*
  * Free NEED bytes by eviction now (the store manager keeping min_free when

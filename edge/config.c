@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cache.h"
 #include "claims.h"
 #include "conf_table.h"
 #include "httpsig.h"
@@ -71,6 +72,15 @@ static int parse_upstream_mode(const char *v, void *field)
 	if (strcmp(v, "reel") != 0 && strcmp(v, "http") != 0)
 		return -EINVAL;
 	*(bool *)field = strcmp(v, "http") == 0;
+	return 0;
+}
+
+/* [store] sync: background (the store manager's sync) or each (fdatasync per filled object). */
+static int parse_store_sync(const char *v, void *field)
+{
+	if (strcmp(v, "background") != 0 && strcmp(v, "each") != 0)
+		return -EINVAL;
+	*(bool *)field = strcmp(v, "each") == 0;
 	return 0;
 }
 
@@ -156,6 +166,9 @@ static const struct conf_key keys[] = {
     {"store", "max_size", CONF_SIZE, F(store_max_size), 0, UINT64_MAX, NULL, NULL},
     {"store", "min_free", CONF_SIZE, F(store_min_free), 0, UINT64_MAX, NULL, NULL},
     {"store", "map_size", CONF_SIZE, F(store_map_size), 1 << 20, 1ULL << 40, NULL, NULL},
+    {"store", "sync", CONF_CUSTOM, F(store_sync_each), 0, 0, "background or each",
+     parse_store_sync},
+    {"store", "sync_interval", CONF_DURATION, F(store_sync_interval_ms), 100, 3600000, NULL, NULL},
     {"fill", "listen", CONF_ADDRS, ADDRS(FILL, plain, nplain), 0, EDGE_MAX_LISTEN, NULL, NULL},
     {"fill", "listen_tls", CONF_ADDRS, ADDRS(FILL, tls, ntls), 0, EDGE_MAX_LISTEN, NULL, NULL},
     {"origin", "edge_id", CONF_CUSTOM, F(edge_id), 0, 0, "1..64 of A-Z a-z 0-9 . _ ~ : -",
@@ -217,6 +230,7 @@ void edge_config_defaults(struct edge_config *cfg)
 	snprintf(cfg->store_index, sizeof(cfg->store_index), "/var/lib/reel/edge/index");
 	cfg->store_min_free = 1ULL << 30;
 	cfg->store_map_size = 1ULL << 30;
+	cfg->store_sync_interval_ms = EDGE_SYNC_INTERVAL_MS;
 	cfg->upstream_connect_timeout_ms = 2000;
 	cfg->upstream_read_timeout_ms = 10000;
 	cfg->upstream_backoff_ms = 100;

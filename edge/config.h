@@ -84,6 +84,8 @@ struct edge_config {
 	uint64_t store_max_size; /* 0: no limit but min_free */
 	uint64_t store_min_free;
 	uint64_t store_map_size;
+	bool store_sync_each;		 /* [store] sync = each: fdatasync per filled object */
+	uint64_t store_sync_interval_ms; /* the background sync's interval */
 
 	char edge_id[65];	     /* this edge's id at the origin */
 	char secret_file[PATH_MAX];  /* its per-edge secret (signs requests to the origin) */

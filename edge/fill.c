@@ -409,6 +409,7 @@ static void put_done(struct httpd_exchange *x, struct upload *u)
 	struct edge_object o = {.origin = EDGE_ORIGIN_FILL};
 	struct manifest *m = NULL;
 	bool is_manifest = strcmp(strchr(u->path.key, '/') + 1, MANIFEST_NAME) == 0;
+	enum edge_sync sync;
 	char err[256];
 	size_t missing = 0;
 	int rc;
@@ -430,9 +431,15 @@ static void put_done(struct httpd_exchange *x, struct upload *u)
 	o.stored = o.last_hit = edge_record_time();
 	o.mtime = u->mtime ? u->mtime : o.stored / 1000;
 	edge_etag_for(o.sha256, o.etag);
-	/* each object durable before it is indexed; the index with the title's manifest */
-	rc = edge_cache_tmp_commit(u->fl->cache, u->tmp, u->path.key, &o, m,
-				   is_manifest ? EDGE_SYNC_INDEX : EDGE_SYNC_DATA, &missing);
+	/*
+	 * [store] sync = each: each object durable before it is indexed, the index
+	 * with the title's manifest; background: the store manager's next sync
+	 * (a manifest's commit hastens it)
+	 */
+	sync = edge_cache_fill_sync(u->fl->cache);
+	if (is_manifest && sync != EDGE_SYNC_NONE)
+		sync = EDGE_SYNC_INDEX;
+	rc = edge_cache_tmp_commit(u->fl->cache, u->tmp, u->path.key, &o, m, sync, &missing);
 	u->tmp = NULL;
 	manifest_free(m);
 	if (rc == -EPIPE) {
@@ -548,7 +555,7 @@ static int copy_start(struct upload *u, const char **why)
 	}
 	if ((rc = edge_cache_tmp_open(fl->cache, u->path.title, u->copy.size, &u->tmp)) != 0)
 		return store_status(rc, why);
-	u->tmp->writeback = true; /* committed with EDGE_SYNC_DATA */
+	u->tmp->writeback = true; /* the commit's sync, or the background one, waits for less */
 	if ((rc = edge_peers_copy(fl->peers, &u->copy, u->target, &copy_ops, u)) != 0) {
 		*why = "cannot start the copy";
 		return 500;
@@ -627,7 +634,7 @@ static void start_upload(struct httpd_exchange *x, struct edge_fill *fl,
 		refuse_store(x, fl, rc);
 		return;
 	}
-	if (u->tmp) /* committed with EDGE_SYNC_DATA: written back as it comes */
+	if (u->tmp) /* written back as it comes: whichever sync follows waits for less */
 		u->tmp->writeback = true;
 	if (r->content_length == 0) { /* an empty object: nothing to wait for */
 		if (fp->kind == EDGE_FILL_PURGE)

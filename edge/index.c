@@ -117,26 +117,36 @@ int ix_lru_del(struct store_txn *t, const char *key, int64_t last_hit)
 	return rc == -ENOENT ? 0 : rc;
 }
 
-int ix_get_usage(struct store_txn *t, struct usage *u)
+int ix_get_meta(struct store_txn *t, const char *key, void *out, size_t len)
 {
 	const void *v;
-	size_t len;
-	int rc = store_get(t, IX_META, USAGE_KEY, strlen(USAGE_KEY), &v, &len);
+	size_t vlen;
+	int rc = store_get(t, IX_META, key, strlen(key), &v, &vlen);
 
-	memset(u, 0, sizeof(*u));
 	if (rc == -ENOENT)
 		return 0;
 	if (rc != 0)
 		return rc;
-	if (len != sizeof(*u))
+	if (vlen != len)
 		return -EIO;
-	memcpy(u, v, sizeof(*u));
+	memcpy(out, v, len);
 	return 0;
+}
+
+int ix_put_meta(struct store_txn *t, const char *key, const void *val, size_t len)
+{
+	return store_put(t, IX_META, key, strlen(key), val, len, false);
+}
+
+int ix_get_usage(struct store_txn *t, struct usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	return ix_get_meta(t, USAGE_KEY, u, sizeof(*u));
 }
 
 int ix_put_usage(struct store_txn *t, const struct usage *u)
 {
-	return store_put(t, IX_META, USAGE_KEY, strlen(USAGE_KEY), u, sizeof(*u), false);
+	return ix_put_meta(t, USAGE_KEY, u, sizeof(*u));
 }
 
 void ix_keys_free(struct keys *ks)
@@ -250,6 +260,12 @@ int edge_index_get(struct edge_index *ix, const char *key, struct edge_object *o
 	if (rc != 0)
 		return rc;
 	rc = ix_get_object(t, key, o);
+	if (rc == 0 && edge_object_gen(o)) {
+		struct edge_sync_state s;
+
+		if ((rc = ix_get_sync(t, &s)) == 0 && edge_sync_unchecked(&s, edge_object_gen(o)))
+			rc = -ENOENT; /* not re-checked yet since a system crash */
+	}
 	store_abort(t);
 	return rc;
 }
@@ -456,11 +472,15 @@ static int record_object(struct store_txn *t, const char *key, size_t tlen,
 			 const struct edge_object *o, const struct manifest *m,
 			 struct edge_removed *retired)
 {
+	struct edge_object stamped;
 	struct edge_title rec;
 	struct usage u;
 	bool new_version;
 	int rc;
 
+	if ((rc = ix_sync_stamp(t, o, &stamped)) != 0)
+		return rc;
+	o = &stamped;
 	if ((rc = ix_get_title(t, key, tlen, &rec)) != 0 || (rc = ix_get_usage(t, &u)) != 0 ||
 	    (rc = forget_old(t, key, &rec, &u)) != 0 || (rc = ix_put_object(t, key, o)) != 0)
 		return rc;

@@ -9,6 +9,7 @@
  *   lru       be64(last hit) "<title>/<path>" -> "" for pulled objects
  *   nonces    "<keyid>" NUL "<nonce>" -> be64(created), the replay cache
  *   meta      "usage" -> be64(bytes) be64(objects) of all objects
+ *             "sync"  -> the durability state (struct edge_sync_state)
  *
  * Every change is one write transaction (LMDB serializes writers across
  * processes); readers never wait.  Removals return the keys removed so the
@@ -70,11 +71,74 @@ void edge_index_free(struct edge_index *ix);
  * Commits do not wait for the disk (STORE_REBUILDABLE): a crash of the
  * process loses nothing, a crash of the system at most what was committed
  * since the last edge_index_sync(), which the store manager calls every
- * second and a fill after each object.  Flush now: 0 or a negative errno.
+ * second.  Flush now: 0 or a negative errno.
  */
 int edge_index_sync(struct edge_index *ix);
 
-/* The object KEY into *O: 0, -ENOENT, -EIO (a record that does not decode). */
+/*
+ * Durability.  Every commit of an object not yet on the disk stamps it with
+ * the current sync generation (EDGE_EXT_GEN).  The background sync
+ * (edge_cache_sync) ends a generation, makes the file system durable, then
+ * records that generation durable together with the kernel's boot id.  A
+ * process that dies loses nothing (the page cache keeps its data); a system
+ * that crashed or rebooted may have lost what the generations after the
+ * durable one wrote: on a start with another boot id those generations are
+ * marked for re-checking, their objects are not served (edge_index_get
+ * answers -ENOENT) until the store manager has verified them (size and
+ * SHA-256) and dropped the bad ones.
+ */
+struct edge_sync_state {
+	uint64_t gen;	     /* commits now are stamped with it (from 1) */
+	uint64_t durable;    /* every object of a generation up to it is on the disk */
+	uint64_t check_from; /* generations check_from..check_to are being re-verified */
+	uint64_t check_to;   /* (0 and 0: none) */
+	uint64_t pending;    /* bytes committed in generation GEN */
+	uint64_t syncing;    /* bytes of the generation being made durable */
+	uint64_t objects;    /* objects committed in generation GEN */
+	char boot_id[40];    /* the boot the durable generation was recorded in */
+};
+
+#define EDGE_BOOT_ID_MAX 40 /* with its NUL */
+
+/* Is an object of generation GEN waiting for its re-check in S (not to be served)? */
+bool edge_sync_unchecked(const struct edge_sync_state *s, uint64_t gen);
+
+/* The durability state into *S (zeroed but gen 1 when none was recorded): 0 or an error. */
+int edge_index_sync_state(struct edge_index *ix, struct edge_sync_state *s);
+
+/*
+ * End the current generation: *ENDED gets it and the next one begins, or
+ * *ENDED is 0 when nothing was committed in it and no earlier sync failed
+ * (nothing to make durable).
+ */
+int edge_index_sync_begin(struct edge_index *ix, uint64_t *ended);
+
+/*
+ * The file system is durable up to generation ENDED (edge_index_sync_begin's):
+ * record it with BOOT_ID and flush the index.  0 or a negative errno.
+ */
+int edge_index_sync_end(struct edge_index *ix, uint64_t ended, const char *boot_id);
+
+/*
+ * At a start: when BOOT_ID is not the one recorded, the generations after
+ * the durable one are marked for re-checking (joined to a check not
+ * finished before) and a new generation begins; BOOT_ID is recorded.
+ * *FROM and *TO get the generations to re-check (0 and 0: none).
+ */
+int edge_index_sync_boot(struct edge_index *ix, const char *boot_id, uint64_t *from, uint64_t *to);
+
+/*
+ * The re-check is over: the objects BAD[0..N) failed it and are dropped
+ * (unless rewritten since, in a later generation), their keys appended to
+ * *OUT for the caller to unlink; the check range is cleared.
+ */
+int edge_index_recheck_done(struct edge_index *ix, char *const *bad, size_t n,
+			    struct edge_removed *out);
+
+/*
+ * The object KEY into *O: 0, -ENOENT (also while it waits for its re-check),
+ * -EIO (a record that does not decode).
+ */
 int edge_index_get(struct edge_index *ix, const char *key, struct edge_object *o);
 
 /* The title TITLE into *T: 0, -ENOENT, -EIO. */

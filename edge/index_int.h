@@ -44,8 +44,20 @@ int ix_put_title(struct store_txn *t, const char *title, size_t tlen, const stru
 int ix_lru_put(struct store_txn *t, const char *key, int64_t last_hit);
 /* Delete the lru record; a missing one is no error. */
 int ix_lru_del(struct store_txn *t, const char *key, int64_t last_hit);
+/* The meta record KEY of LEN bytes into OUT (left as it is when missing): 0, -EIO, an error. */
+int ix_get_meta(struct store_txn *t, const char *key, void *out, size_t len);
+int ix_put_meta(struct store_txn *t, const char *key, const void *val, size_t len);
 int ix_get_usage(struct store_txn *t, struct usage *u);
 int ix_put_usage(struct store_txn *t, const struct usage *u);
+
+/* The durability state (index_sync.c); a missing one reads as a new store's. */
+int ix_get_sync(struct store_txn *t, struct edge_sync_state *s);
+int ix_put_sync(struct store_txn *t, const struct edge_sync_state *s);
+/*
+ * O as committed into *OUT: unless O->synced, stamped with the current
+ * generation, which counts it.
+ */
+int ix_sync_stamp(struct store_txn *t, const struct edge_object *o, struct edge_object *out);
 
 void ix_keys_free(struct keys *ks);
 int ix_keys_add(struct keys *ks, const void *key, size_t klen);

@@ -225,3 +225,25 @@ int edge_ext_put(struct edge_object *o, uint16_t type, const void *p, uint16_t l
 	o->ext_len = (uint16_t)(o->ext_len + 4 + len);
 	return 0;
 }
+
+uint64_t edge_object_gen(const struct edge_object *o)
+{
+	const uint8_t *p;
+	uint16_t len;
+	uint64_t gen = 0;
+
+	if (edge_ext_get(o, EDGE_EXT_GEN, &p, &len) != 0 || len != 8)
+		return 0;
+	for (int i = 7; i >= 0; i--)
+		gen = gen << 8 | p[i];
+	return gen;
+}
+
+int edge_object_set_gen(struct edge_object *o, uint64_t gen)
+{
+	uint8_t le[8];
+
+	for (int i = 0; i < 8; i++)
+		le[i] = (uint8_t)(gen >> (8 * i));
+	return edge_ext_put(o, EDGE_EXT_GEN, le, sizeof(le));
+}

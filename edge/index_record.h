@@ -45,6 +45,11 @@ struct edge_object {
 	char etag[EDGE_ETAG_MAX + 1]; /* '"..."', printable ASCII */
 	uint8_t ext[EDGE_EXT_MAX];    /* extension TLVs, as stored */
 	uint16_t ext_len;
+	/*
+	 * Only an input of edge_index_commit (never stored): the object's data
+	 * reached the disk before the commit, so it gets no sync generation.
+	 */
+	bool synced;
 };
 
 #define EDGE_TITLE_MANIFEST 0x01 /* manifest.json is stored (its entries too) */
@@ -100,5 +105,17 @@ int edge_ext_get(const struct edge_object *o, uint16_t type, const uint8_t **p, 
 int edge_ext_put(struct edge_object *o, uint16_t type, const void *p, uint16_t len);
 
 #define EDGE_EXT_HTTP 0x4854 /* "HT": a stored HTTP response (edge/http_cache_store.c) */
+
+/*
+ * EDGE_EXT_GEN, u64: the sync generation the object was written in (index.h,
+ * "Durability"); an object without one was on the disk when it was indexed.
+ */
+#define EDGE_EXT_GEN 0x0047
+
+/* The sync generation of O, or 0 when it has none (durable when indexed). */
+uint64_t edge_object_gen(const struct edge_object *o);
+
+/* Stamp O with the sync generation GEN: 0, or -E2BIG (no room for it). */
+int edge_object_set_gen(struct edge_object *o, uint64_t gen);
 
 #endif

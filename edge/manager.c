@@ -18,7 +18,48 @@ struct manager {
 	const struct edge_cache_config *cfg;
 	struct event_base *base;
 	unsigned ticks;
+	uint64_t last_sync_ms, manifests; /* at the last background sync */
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* After a system crash: verify what was not durable before anything else looks at it. */
+static void recheck(struct manager *m)
+{
+	struct edge_recheck_stats st;
+	int rc = edge_recheck(m->c, &st);
+
+	if (rc != 0)
+		log_warnx("store: re-checking objects written before a system crash failed: %s",
+			  strerror(-rc));
+	else if (st.checked)
+		log_info("store: re-checked %llu objects (%llu bytes) written before a system "
+			 "crash in %llu ms: dropped %llu that were lost or damaged",
+			 (unsigned long long)st.checked, (unsigned long long)st.bytes,
+			 (unsigned long long)st.ms, (unsigned long long)st.bad);
+}
+
+/* Make what was written durable every sync_interval and when a title's manifest came. */
+static void background_sync(struct manager *m)
+{
+	uint64_t now = mono_ms(), interval = m->cfg->sync_interval_ms ? m->cfg->sync_interval_ms
+								      : EDGE_SYNC_INTERVAL_MS;
+	uint64_t manifests = __atomic_load_n(&m->cfg->shared->manifests, __ATOMIC_RELAXED);
+	int rc;
+
+	if (now - m->last_sync_ms < interval && manifests == m->manifests)
+		return;
+	m->last_sync_ms = now;
+	m->manifests = manifests;
+	if ((rc = edge_cache_sync(m->c)) != 0)
+		log_warnx("store: background sync failed: %s", strerror(-rc));
+}
 
 static void reconcile(struct manager *m)
 {
@@ -66,6 +107,7 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 	unsigned n;
 
 	m->ticks++;
+	background_sync(m);
 	edge_index_sync(edge_cache_index(m->c)); /* bounds what a system crash can undo */
 	keep_bounds(m);
 	if (m->ticks % 5 == 0 && (n = edge_cache_sweep(m->c)) > 0)
@@ -107,7 +149,10 @@ int edge_manager_run(const struct edge_cache_config *cfg)
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	recheck(&m); /* before the reconcile, which takes unchecked objects for orphans */
 	reconcile(&m);
+	m.last_sync_ms = mono_ms();
+	m.manifests = __atomic_load_n(&cfg->shared->manifests, __ATOMIC_RELAXED);
 	event_add(ev_tick, &tv);
 	event_base_dispatch(m.base);
 	rc = 0;

@@ -2,11 +2,15 @@
  * The store manager: a child process of the master beside the workers (as
  * nginx has its cache loader and manager).  It reconciles the index with
  * the files once at startup, in the background while the workers already
- * serve; then, every second, it keeps min_free when something else fills
- * the file system (and max_size when it was lowered), removes temporary
- * files of processes that died, forgets nonces older than the signature
- * window allows, releases LMDB reader slots of dead processes, and flushes
- * the index to the disk (its commits do not wait for it).
+ * serve (first re-checking, after a system crash, what was not yet
+ * durable: reconcile.h's edge_recheck); then, every second, it keeps
+ * min_free when something else fills the file system (and max_size when
+ * it was lowered), removes temporary files of processes that died,
+ * forgets nonces older than the signature window allows, releases LMDB
+ * reader slots of dead processes, and flushes the index to the disk (its
+ * commits do not wait for it); every
+ * sync_interval, and when a title's manifest was committed, it makes what
+ * was written durable (edge_cache_sync: the background sync).
  *
  * Ownership: every output (OUT, BUF, *N and the like) is the caller's
  * storage, written by the call; a call that allocates says so and who frees

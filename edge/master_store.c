@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "index.h"
 #include "token_keyring.h"
 #include "log.h"
@@ -66,11 +67,25 @@ struct edge_store_ctx edge_store_ctx(const struct edge_store_keys *k, struct edg
 int edge_store_check(const struct edge_config *cfg, char *err, size_t errlen)
 {
 	struct edge_index *ix = NULL;
+	char boot[EDGE_BOOT_ID_MAX];
+	uint64_t from, to;
+	int rc;
 
 	if (!cfg->store)
 		return 0;
 	if (edge_index_open(cfg->store_index, cfg->store_map_size, &ix, err, errlen) != 0)
 		return -1;
+	/* before any worker serves: what a system crash may have lost is not served */
+	edge_boot_id(boot);
+	if ((rc = edge_index_sync_boot(ix, boot, &from, &to)) != 0) {
+		snprintf(err, errlen, "%s: %s", cfg->store_index, strerror(-rc));
+		edge_index_free(ix);
+		return -1;
+	}
+	if (from)
+		log_info("store: the system restarted before generations %llu to %llu were "
+			 "durable: their objects are re-checked before they are served",
+			 (unsigned long long)from, (unsigned long long)to);
 	edge_index_free(ix);
 	return 0;
 }
@@ -84,6 +99,8 @@ pid_t edge_store_manager_spawn(const struct edge_config *cfg, struct edge_shared
 	    .map_size = cfg->store_map_size,
 	    .max_size = cfg->store_max_size,
 	    .min_free = cfg->store_min_free,
+	    .sync_each = cfg->store_sync_each,
+	    .sync_interval_ms = cfg->store_sync_interval_ms,
 	    .shared = &sh->cache,
 	};
 	pid_t pid = fork();

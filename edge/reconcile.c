@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 struct walk {
@@ -140,4 +141,108 @@ int edge_reconcile(struct edge_cache *c, time_t started, struct edge_reconcile_s
 	edge_removed_free(&w.drop);
 	st->ms = now_ms() - t0;
 	return rc < 0 ? rc : 0;
+}
+
+/* ---- the re-check after a system crash ----------------------------------------- */
+
+#define RECHECK_BUF (1 << 20)
+
+struct suspect {
+	char *key;
+	uint64_t size;
+	uint8_t sha256[32];
+};
+
+struct recheck {
+	struct edge_sync_state s;
+	struct suspect *v;
+	size_t n, cap;
+	int rc;
+};
+
+static int suspect_cb(void *arg, const char *key, const struct edge_object *o)
+{
+	struct recheck *r = arg;
+	struct suspect *sp;
+
+	if (!o || !edge_sync_unchecked(&r->s, edge_object_gen(o)))
+		return 0;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 256;
+		struct suspect *v = realloc(r->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->v = v;
+		r->cap = cap;
+	}
+	sp = &r->v[r->n];
+	if (!(sp->key = strdup(key)))
+		return -ENOMEM;
+	sp->size = o->size;
+	memcpy(sp->sha256, o->sha256, 32);
+	r->n++;
+	return 0;
+}
+
+/* Is the file of SP there with its size and digest?  *BYTES counts what was read. */
+static bool intact(struct edge_cache *c, const struct suspect *sp, char *buf, uint64_t *bytes)
+{
+	int fd = openat(edge_cache_rootfd(c), sp->key, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	uint8_t got[32];
+	unsigned len = 32;
+	uint64_t total = 0;
+	struct stat st;
+	bool ok = false;
+	ssize_t n;
+
+	if (fd < 0 || !h || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != sp->size || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1)
+		goto out;
+	while ((n = read(fd, buf, RECHECK_BUF)) > 0) {
+		total += (uint64_t)n;
+		if (EVP_DigestUpdate(h, buf, (size_t)n) != 1)
+			goto out;
+	}
+	ok = n == 0 && total == sp->size && EVP_DigestFinal_ex(h, got, &len) == 1 &&
+	     memcmp(got, sp->sha256, 32) == 0;
+out:
+	*bytes += total;
+	EVP_MD_CTX_free(h);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+int edge_recheck(struct edge_cache *c, struct edge_recheck_stats *st)
+{
+	struct edge_index *ix = edge_cache_index(c);
+	struct recheck r = {0};
+	struct edge_removed gone = {0};
+	char **bad = NULL, *buf = NULL;
+	uint64_t t0 = now_ms();
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if ((rc = edge_index_sync_state(ix, &r.s)) != 0 || !r.s.check_from)
+		return rc;
+	rc = edge_index_objects(ix, "", suspect_cb, &r);
+	if (rc == 0 && r.n && (!(bad = calloc(r.n, sizeof(*bad))) || !(buf = malloc(RECHECK_BUF))))
+		rc = -ENOMEM;
+	for (size_t i = 0; i < r.n && rc == 0; i++) {
+		st->checked++;
+		if (!intact(c, &r.v[i], buf, &st->bytes))
+			bad[st->bad++] = r.v[i].key;
+	}
+	if (rc == 0 && (rc = edge_index_recheck_done(ix, bad, st->bad, &gone)) == 0)
+		edge_cache_unlink(c, &gone);
+	edge_removed_free(&gone);
+	for (size_t i = 0; i < r.n; i++)
+		free(r.v[i].key);
+	free(r.v);
+	free(bad);
+	free(buf);
+	st->ms = now_ms() - t0;
+	return rc;
 }

@@ -33,4 +33,19 @@ struct edge_reconcile_stats {
 /* Reconcile C once.  0, or a negative errno (what was done stays done). */
 int edge_reconcile(struct edge_cache *c, time_t started, struct edge_reconcile_stats *st);
 
+struct edge_recheck_stats {
+	uint64_t checked; /* objects read and hashed */
+	uint64_t bad;	  /* of which dropped: missing, another size, another digest */
+	uint64_t bytes;	  /* bytes read */
+	uint64_t ms;	  /* how long it took */
+};
+
+/*
+ * After a system crash (edge_cache_boot): re-verify, size and SHA-256, every
+ * object of a generation that was not durable, drop and unlink the bad
+ * ones, end the check (their objects are served again).  0, or a negative
+ * errno (the check then stays, and runs again at the next start).
+ */
+int edge_recheck(struct edge_cache *c, struct edge_recheck_stats *st);
+
 #endif

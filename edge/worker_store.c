@@ -26,6 +26,8 @@ int edge_worker_store_open(struct edge_worker_store *ws, const struct edge_confi
 	    .map_size = cfg->store_map_size,
 	    .max_size = cfg->store_max_size,
 	    .min_free = cfg->store_min_free,
+	    .sync_each = cfg->store_sync_each,
+	    .sync_interval_ms = cfg->store_sync_interval_ms,
 	    .shared = &ctx->shared->cache,
 	};
 	ws->shared = ctx->shared;
@@ -99,9 +101,8 @@ static int start_upstream(struct edge_worker_store *ws, struct event_base *base,
 static int start_http_cache(struct edge_worker_store *ws, struct event_base *base,
 			    const struct edge_store_ctx *ctx, struct metrics_slot *metrics)
 {
-	struct edge_http_cache_config hc = {ws->cache,	       ws->upstream,  metrics,
-					    base,	       &ctx->shared->inflight,
-					    ctx->wake_slot};
+	struct edge_http_cache_config hc = {ws->cache, ws->upstream,	       metrics,
+					    base,      &ctx->shared->inflight, ctx->wake_slot};
 
 	if (!(ws->http = edge_http_cache_new(&hc))) {
 		log_warnx("out of memory");
@@ -175,6 +176,10 @@ int edge_worker_store_metrics(struct edge_worker_store *ws, struct buf *out)
 	    "# TYPE reel_cache_pulls_in_flight gauge\nreel_cache_pulls_in_flight %u\n"
 	    "# HELP reel_cache_evictions_total Objects evicted to keep max_size and min_free.\n"
 	    "# TYPE reel_cache_evictions_total counter\nreel_cache_evictions_total %llu\n"
+	    "# HELP reel_cache_unsynced_bytes Bytes written to the store and not yet durable.\n"
+	    "# TYPE reel_cache_unsynced_bytes gauge\nreel_cache_unsynced_bytes %llu\n"
+	    "# HELP reel_cache_syncs_total Background syncs that made written objects durable.\n"
+	    "# TYPE reel_cache_syncs_total counter\nreel_cache_syncs_total %llu\n"
 	    "# HELP reel_upstream_breaker_state The upstream's circuit breaker: 0 closed, 1 open, "
 	    "2 half-open.\n"
 	    "# TYPE reel_upstream_breaker_state gauge\nreel_upstream_breaker_state %d\n"
@@ -186,6 +191,8 @@ int edge_worker_store_metrics(struct edge_worker_store *ws, struct buf *out)
 	    (unsigned long long)edge_cache_disk_free(ws->cache),
 	    edge_inflight_active(&ws->shared->inflight),
 	    (unsigned long long)edge_cache_evicted(ws->cache),
+	    (unsigned long long)edge_cache_unsynced_bytes(ws->cache),
+	    (unsigned long long)edge_cache_syncs(ws->cache),
 	    (int)edge_breaker_state(&ws->shared->breaker),
 	    (unsigned long long)__atomic_load_n(&ws->shared->breaker.opened, __ATOMIC_RELAXED));
 }

@@ -29,6 +29,7 @@
 #include "downloads/downloads.h"
 #include "jobs/jobs.h"
 #include "edges/edges.h"
+#include "edges/revocations.h"
 #include "fill/fill.h"
 #include "keyfiles.h"
 #include "origin_config.h"
@@ -394,8 +395,12 @@ static void tick_edges(int64_t now)
 
 static void close_edges(void)
 {
+	int rc;
+
 	if (M.api.playback)
 		playback_on_end(M.api.playback, NULL, NULL);
+	if (M.api.edges && (rc = edges_revocations_save(M.api.edges)) != 0)
+		log_warnx("saving revocations: %s", strerror(-rc));
 	edges_free(M.api.edges);
 }
 
@@ -667,29 +672,74 @@ static int open_pool(char *err, size_t errlen)
 
 /*
  * The group commit of lease changes: the new leases of the loop's turns (and
- * the tick's changes) in one transaction, written off the loop.
+ * the tick's changes) in one transaction, written off the loop, with the
+ * revocations they (and the stops, disables and key retirements of those
+ * turns) caused.
  */
+struct play_commit {
+	struct lease_batch *leases;
+	struct revocation_batch *rev;
+	int rev_rc; /* the revocations' own result when the leases committed without them */
+};
+
 static int take_leases(void *arg, void **job)
 {
-	struct lease_batch *b;
-	int rc = playback_take(M.api.playback, &b);
+	struct play_commit *c = calloc(1, sizeof(*c));
+	int rc = c ? playback_take(M.api.playback, &c->leases) : -ENOMEM;
 
-	*job = b;
+	if (rc == 0 && M.api.edges)
+		rc = edges_revocations_take(M.api.edges, &c->rev);
+	if (c && !c->leases && !c->rev) {
+		free(c); /* nothing to write */
+		c = NULL;
+	}
+	*job = c;
 	return rc;
 }
 
+/* C's leases and, unless WITHOUT_REV, its revocations in one transaction. */
+static int write_commit(struct play_commit *c, bool without_rev)
+{
+	struct store_txn *t = NULL;
+	int rc = store_begin(M.store, true, &t);
+
+	if (rc == 0 && (rc = lease_batch_put(c->leases, t)) == 0 && !without_rev)
+		rc = revocations_put(c->rev, t);
+	return t ? store_finish(t, rc) : rc;
+}
+
+/* A full map refuses the revocations without failing the plays: the leases commit alone. */
 static int write_leases(void *arg, void *job)
 {
-	return playback_write(M.api.playback, job);
+	struct play_commit *c = job;
+	int rc = write_commit(c, false);
+
+	if (rc == -ENOSPC && c->rev && c->leases && (rc = write_commit(c, true)) == 0)
+		c->rev_rc = -ENOSPC;
+	return rc;
 }
 
 static void leases_written(void *arg, void *job, int rc)
 {
+	static bool rev_failing; /* logged once until they commit again */
+	struct play_commit *c = job;
+
 	if (rc != 0)
 		log_warnx("committing leases: %s", strerror(-rc));
-	else if (job)
+	else if (c && c->leases)
 		M.api.count[ORIGIN_COUNT_LEASE_COMMITS]++;
-	playback_taken(M.api.playback, job, rc);
+	if (!c)
+		return;
+	if (rc == 0 && c->rev_rc != 0 && !rev_failing)
+		log_warnx("committing revocations: %s (edges hear of them from memory until "
+			  "they commit)",
+			  strerror(-c->rev_rc));
+	if (rc == 0 && c->rev)
+		rev_failing = c->rev_rc != 0;
+	playback_taken(M.api.playback, c->leases, rc);
+	if (M.api.edges)
+		edges_revocations_taken(M.api.edges, c->rev, rc ? rc : c->rev_rc);
+	free(c);
 }
 
 static int open_commits(char *err, size_t errlen)

@@ -6,6 +6,7 @@
 #include "admin/admin_tokens.h"
 #include "admin/users.h"
 #include "api/api_int.h"
+#include "api/commit_batch.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "jobs/jobs.h"
 #include "jsonfield.h"
 #include "edges/edges.h"
+#include "fill/fill.h"
 #include "playback/playback.h"
 #include "log.h"
 #include "plans/plans.h"
@@ -89,12 +91,31 @@ void api_admin_user_get(struct origin_api *api, struct httpd_exchange *x,
 	api_send_result(x, "user", row ? 0 : -ENOMEM, row);
 }
 
+/*
+ * A disable's answer ITEM (a JSON object, consumed) once its revocations
+ * are committed; 200 also when the commit failed (RC): the disable holds
+ * and the next batch writes them again.
+ */
+static void disabled_answer(struct httpd_exchange *x, void *item, int rc)
+{
+	if (x)
+		api_send_json(x, 200, item, NULL);
+	else
+		json_decref(item);
+}
+
+/*
+ * Disable (DISABLE) or enable the user of the path.  A disable is answered
+ * once the revocations it caused are committed with the lease group
+ * commit, so an origin that crashes after the answer still sends them.
+ */
 static void set_disabled(struct origin_api *api, struct httpd_exchange *x,
 			 const struct api_params *p, bool disable)
 {
 	struct accounts_user u;
 	const char *who;
 	size_t ended = 0;
+	json_t *answer;
 	int rc;
 
 	if (api_not_admin(api, x, &who) || no_user_param(api, x, p, &u))
@@ -114,10 +135,12 @@ static void set_disabled(struct origin_api *api, struct httpd_exchange *x,
 		edges_user_disabled(api->edges, u.id, api->now());
 	log_info("admin %s: %s user %s (%zu streams ended)", who, disable ? "disabled" : "enabled",
 		 u.id, ended);
-	api_send_json(x, 200,
-		      json_pack("{s:s, s:b, s:I}", "id", u.id, "disabled", disable,
-				"streams_ended", (json_int_t)ended),
-		      NULL);
+	answer = json_pack("{s:s, s:b, s:I}", "id", u.id, "disabled", disable, "streams_ended",
+			   (json_int_t)ended);
+	if (disable && answer)
+		commit_batch_add(api->plays, x, disabled_answer, answer); /* revocations durable */
+	else
+		api_send_json(x, 200, answer, NULL);
 }
 
 void api_admin_user_disable(struct origin_api *api, struct httpd_exchange *x,
@@ -201,6 +224,8 @@ void api_admin_metrics(struct origin_api *api, struct httpd_exchange *x, const s
 			    playback_leases(api->playback));
 	if (rc == 0)
 		rc = jobs_metrics(api, &b);
+	if (rc == 0 && api->fill)
+		rc = fill_metrics(api->fill, &b);
 	if (rc != 0) {
 		buf_free(&b);
 		api_internal(x, "metrics", -ENOMEM);

@@ -301,11 +301,20 @@ void api_play_heartbeat(struct origin_api *api, struct httpd_exchange *x,
 		      NULL);
 }
 
+/* A stop's answer, once its lease's end and revocation are committed (or retried: RC). */
+static void stop_answer(struct httpd_exchange *x, void *item, int rc)
+{
+	if (x)
+		api_no_content(x);
+}
+
 /*
  * DELETE /api/v1/play/LEASE, with the player's last position (body or
  * ?position=) or none: the position is kept with the lease's end, so a
  * player that leaves sends one request, not a report that could arrive
- * after the end.
+ * after the end.  Answered with the group commit that makes the end and
+ * its revocation durable, so edges refuse the token even if the origin
+ * crashes right after.
  */
 void api_play_stop(struct origin_api *api, struct httpd_exchange *x, const struct api_params *p)
 {
@@ -325,7 +334,7 @@ void api_play_stop(struct origin_api *api, struct httpd_exchange *x, const struc
 	}
 	if (pos.given)
 		api->count[ORIGIN_COUNT_POSITIONS]++;
-	api_no_content(x);
+	commit_batch_add(api->plays, x, stop_answer, NULL);
 }
 
 /*

@@ -270,7 +270,10 @@ int edges_new(struct store *st, const uint8_t master[32], const struct keyset *k
 		return -ENOMEM;
 	*e = (struct edges){.magic = EDGES_MAGIC, .st = st, .keys = keys, .pb = pb, .p = *p};
 	memcpy(e->master, master, sizeof(e->master));
-	if (!(e->rev = revocations_new(p->keep_s)) || !(e->holders = holders_new()) ||
+	if ((rc = revocations_open(st, p->keep_s, now, &e->rev)) != 0)
+		goto fail;
+	rc = -ENOMEM;
+	if (!(e->holders = holders_new()) ||
 	    !(e->nonces = nonce_cache_new(2 * HTTPSIG_WINDOW, now)))
 		goto fail;
 	note_kids(e);
@@ -535,4 +538,19 @@ void edges_tick(struct edges *e, int64_t now)
 			revocations_add(e->rev, REVOKED_KID, e->kids[i], now);
 	note_kids(e);
 	revocations_expire(e->rev, now);
+}
+
+int edges_revocations_take(struct edges *e, struct revocation_batch **out)
+{
+	return revocations_take(e->rev, out);
+}
+
+void edges_revocations_taken(struct edges *e, struct revocation_batch *b, int rc)
+{
+	revocations_taken(e->rev, b, rc);
+}
+
+int edges_revocations_save(struct edges *e)
+{
+	return revocations_save(e->rev, e->st);
 }

@@ -9,7 +9,8 @@
  * player is sent to.  An edge that has not reported for the down threshold
  * is down; a draining one gets no new players.
  *
- * The registry is in the store, the reports in memory, owned by the loop.
+ * The registry and the revocation log are in the store, the reports in
+ * memory, owned by the loop.
  *
  * Ownership: every output (OUT, ID, SECRET, *N and the like) is the
  * caller's storage, written by the call; a call that allocates says so and
@@ -159,6 +160,17 @@ void edges_user_disabled(struct edges *e, const char *uid, int64_t now);
 
 /* Once a tick: stream key ids gone from the key set are revoked; old revocations dropped. */
 void edges_tick(struct edges *e, int64_t now);
+
+/*
+ * The revocation log's batch for the lease group commit (revocations.h:
+ * take on the loop, revocations_put() in the commit's transaction, taken
+ * back on the loop with its result), and a save on the caller's thread
+ * (shutdown).  Revocations reach the edges once committed.
+ */
+struct revocation_batch;
+int edges_revocations_take(struct edges *e, struct revocation_batch **out);
+void edges_revocations_taken(struct edges *e, struct revocation_batch *b, int rc);
+int edges_revocations_save(struct edges *e);
 
 /*
  * Where to send a player at address A for TITLE at NOW (docs/distribution.md):

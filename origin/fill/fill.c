@@ -12,8 +12,12 @@
  * each file missing or different (several in flight), then PUT the
  * manifest.  Any failure ends the attempt: the job waits its backoff and
  * starts again from LIST, so nothing already sent is sent again.
+ *
+ * Where each file comes from with peer fill (a copy order, a wait, or the
+ * origin) is peer.c's; the Prometheus figures are metrics.c's.
  */
 #include "fill/fill.h"
+#include "fill/internal.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -38,105 +42,11 @@
 #include "paseto.h"
 #include "viewing/viewing.h"
 
-#define EMPTY_DIGEST HTTPSIG_EMPTY_DIGEST
-#define RESP_MAX     (64u << 20) /* the longest answer kept (a big title's file list) */
-
-struct ftitle {
-	char id[TITLE_ID_MAX + 1];
-	char version[MANIFEST_VERSION_LEN + 1];
-	struct manifest *m;
-	char *text; /* manifest.json as read */
-	size_t len;
-	struct timespec mtime;
-	off_t fsize;
-	bool urgent, present; /* present: in the catalog with a package, this pass */
-	struct ftitle *next;
-};
-
-enum job_kind { JOB_FILL, JOB_DELETE };
-enum job_state { JOB_WAITING, JOB_LISTING, JOB_PUSHING, JOB_MANIFEST, JOB_DELETING };
-
-struct fedge;
-
-struct fjob {
-	struct fedge *e;
-	char title[TITLE_ID_MAX + 1];
-	char version[MANIFEST_VERSION_LEN + 1]; /* of the package being filled */
-	enum job_kind kind;
-	enum job_state state;
-	size_t *missing, nmissing, next_file; /* manifest indexes to send; the next to start */
-	uint8_t *have;			      /* per manifest file: the edge holds it */
-	size_t files_done, files_failed;
-	size_t from_origin, from_peers; /* files stored, sent by the origin or copied */
-	bool no_peer;			/* a copy failed: the rest comes from the origin */
-	char peer[EDGE_NAME_MAX + 1];	/* the last peer copied from */
-	uint64_t bytes_total, bytes_done;
-	unsigned inflight, attempts;
-	int64_t next_at, started;
-	bool dropped; /* no longer wanted: freed once nothing is in flight */
-	char error[160];
-	struct fjob *next;
-};
-
-struct fedge {
-	char id[EDGE_ID_LEN + 1], name[EDGE_NAME_MAX + 1], cluster[EDGE_CLUSTER_MAX + 1];
-	char url[EDGE_URL_MAX + 1]; /* the fill API's base */
-	bool up, present;
-	json_t *inv; /* title -> {"state", "version"} from its last GET /fill/ */
-	uint64_t capacity;
-	bool inv_busy;
-	int64_t inv_at;
-	char inv_error[160];
-	unsigned inflight;
-	uint64_t sent, sent_mark; /* bytes sent; at the last rate sample */
-	double rate;		  /* bytes/s, smoothed */
-	uint64_t objects_sent;			/* files the origin sent it */
-	uint64_t peer_objects, peer_bytes;	/* files (and their bytes) it copied from peers */
-	uint64_t peer_failures;			/* copies that failed (sent by the origin then) */
-	struct fjob *jobs;
-	struct fedge *next;
-};
-
-enum xfer_kind { X_INVENTORY, X_LIST, X_PUT, X_COPY, X_MANIFEST, X_DELETE };
-
-struct xfer {
-	struct fill *f;
-	struct fedge *e;
-	struct fjob *j;
-	enum xfer_kind kind;
-	CURL *easy;
-	struct curl_slist *hdr;
-	FILE *body;
-	char *text;	    /* what BODY reads, when it is the fill's (a copy order) */
-	struct fedge *peer; /* X_COPY: the edge copied from */
-	size_t file;	    /* manifest index, for X_PUT and X_COPY */
-	struct buf resp;
-	curl_off_t counted; /* upload bytes already added to the edge's count */
-	struct xfer *prev, *next; /* the fill's transfers in flight */
-};
-
-struct fill {
-	struct event_base *base;
-	struct edges *edges;
-	struct catalog *catalog;
-	struct fill_params p;
-	struct curl_loop *loop;
-	struct ftitle *titles;
-	struct fedge *fedges;
-	struct xfer *xfers;
-	struct event *kick; /* a pass at the next turn of the loop */
-	int64_t now;
-	bool rescan_now;
-};
-
-static void job_fail(struct fjob *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool edge_holds(const struct fedge *e, const char *t, const char *v);
-static void start_work(struct fill *f, struct fedge *e);
 static void plan(struct fill *f);
 
 /* ---- titles ------------------------------------------------------------------ */
 
-static struct ftitle *title_find(const struct fill *f, const char *id)
+struct ftitle *fill_title_find(const struct fill *f, const char *id)
 {
 	for (struct ftitle *t = f->titles; t; t = t->next)
 		if (strcmp(t->id, id) == 0)
@@ -146,7 +56,7 @@ static struct ftitle *title_find(const struct fill *f, const char *id)
 
 static struct ftitle *title_get(struct fill *f, const char *id)
 {
-	struct ftitle *t = title_find(f, id);
+	struct ftitle *t = fill_title_find(f, id);
 
 	if (t || !(t = calloc(1, sizeof(*t))))
 		return t;
@@ -226,8 +136,8 @@ static void titles_refresh(struct fill *f)
 /* ---- requests ------------------------------------------------------------------ */
 
 /* The Signature-Input (IN) and Signature (SIG) values of METHOD PATH with DIGEST for edge E. */
-static int sign_for(struct fill *f, const struct fedge *e, const char *method, const char *path,
-		    const char *digest, struct buf *in, struct buf *sig)
+int fill_sign(struct fill *f, const struct fedge *e, const char *method, const char *path,
+	      const char *digest, struct buf *in, struct buf *sig)
 {
 	const struct paseto_key *key = keyset_signer(f->p.keys);
 	struct httpsig_signer s = {HTTPSIG_ED25519, paseto_key_kid(key), key, NULL, 0};
@@ -244,7 +154,7 @@ static struct curl_slist *signed_headers(struct fill *f, const struct fedge *e, 
 	struct buf in = {0}, sig = {0}, line = {0};
 	struct curl_slist *h = NULL, *ok = NULL;
 
-	if (sign_for(f, e, method, path, digest, &in, &sig) == 0 &&
+	if (fill_sign(f, e, method, path, digest, &in, &sig) == 0 &&
 	    buf_printf(&line, "Content-Digest: %s", digest) == 0 && (h = curl_slist_append(h, line.p))) {
 		line.len = 0;
 		if (buf_printf(&line, "Signature-Input: %.*s", (int)in.len, in.p) == 0 &&
@@ -291,9 +201,9 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 }
 
 /* Start METHOD PATH (already percent-safe) on edge E for job J (or none). */
-static struct xfer *xfer_start(struct fill *f, struct fedge *e, struct fjob *j,
-			       enum xfer_kind kind, const char *method, const char *path,
-			       const char *digest, FILE *body, uint64_t size)
+struct xfer *fill_xfer_start(struct fill *f, struct fedge *e, struct fjob *j,
+			     enum xfer_kind kind, const char *method, const char *path,
+			     const char *digest, FILE *body, uint64_t size)
 {
 	struct xfer *x = calloc(1, sizeof(*x));
 	char url[EDGE_URL_MAX + 512];
@@ -301,6 +211,7 @@ static struct xfer *xfer_start(struct fill *f, struct fedge *e, struct fjob *j,
 	if (!x)
 		return NULL;
 	*x = (struct xfer){.f = f, .e = e, .j = j, .kind = kind, .body = body};
+	clock_gettime(CLOCK_MONOTONIC, &x->started);
 	snprintf(url, sizeof(url), "%s%s", e->url, path);
 	if (!(x->easy = curl_easy_init()) ||
 	    !(x->hdr = signed_headers(f, e, method, path, digest ? digest : EMPTY_DIGEST))) {
@@ -352,8 +263,12 @@ static struct xfer *xfer_start(struct fill *f, struct fedge *e, struct fjob *j,
 
 static void xfer_free(struct xfer *x)
 {
-	curl_multi_remove_handle(curl_loop_multi(x->f->loop), x->easy);
-	curl_easy_cleanup(x->easy);
+	if (x->easy) {
+		curl_multi_remove_handle(curl_loop_multi(x->f->loop), x->easy);
+		curl_easy_cleanup(x->easy);
+	}
+	if (x->hold)
+		event_free(x->hold);
 	curl_slist_free_all(x->hdr);
 	if (x->body)
 		fclose(x->body);
@@ -373,7 +288,7 @@ static void xfer_free(struct xfer *x)
 
 /* ---- jobs ---------------------------------------------------------------------- */
 
-static struct fjob *job_find(struct fedge *e, const char *title)
+struct fjob *fill_job_find(struct fedge *e, const char *title)
 {
 	for (struct fjob *j = e->jobs; j; j = j->next)
 		if (strcmp(j->title, title) == 0)
@@ -404,7 +319,7 @@ static uint32_t backoff(const struct fill *f, unsigned attempts)
 }
 
 /* J's attempt failed (the first reason is kept); it settles once nothing is in flight. */
-static void job_fail(struct fjob *j, const char *fmt, ...)
+void fill_job_fail(struct fjob *j, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -429,6 +344,7 @@ static void job_settle(struct fill *f, struct fjob *j, bool done)
 		return;
 	}
 	j->attempts++;
+	j->e->retries++;
 	j->state = JOB_WAITING;
 	j->next_at = f->now + backoff(f, j->attempts);
 	log_warnx("fill: %s on %s: %s; retry %u in %lds", j->title, j->e->name, j->error,
@@ -439,46 +355,9 @@ static void job_settle(struct fill *f, struct fjob *j, bool done)
 	j->files_failed = 0;
 }
 
-static void percent_path(char *out, size_t cap, const char *title, const char *path)
+void fill_path(char *out, size_t cap, const char *title, const char *path)
 {
 	snprintf(out, cap, "/fill/%s%s%s", title, path ? "/" : "", path ? path : "");
-}
-
-/*
- * Where J's edge takes file IDX of its title from (peer fill): a peer of its
- * cluster that holds it (the title complete, or that file stored), or the
- * origin (NULL).  *WAIT when it should wait instead: a peer ahead of it (a
- * lower edge id with the same fill under way or still to start, not one
- * waiting out a backoff) will have the file soon.
- * The lowest id of a cluster never waits, so the origin sends each file
- * into the cluster once; a job whose copy failed takes the rest from the
- * origin.
- */
-static struct fedge *peer_source(const struct fill *f, const struct fjob *j, size_t idx,
-				 bool *wait)
-{
-	const struct fedge *e = j->e;
-
-	*wait = false;
-	if (!f->p.peer || j->no_peer)
-		return NULL;
-	for (struct fedge *o = f->fedges; o; o = o->next) {
-		const struct fjob *oj;
-
-		if (o == e || !o->present || !o->up || strcmp(o->cluster, e->cluster) != 0)
-			continue;
-		if (edge_holds(o, j->title, j->version))
-			return o;
-		oj = job_find(o, j->title);
-		if (!oj || oj->kind != JOB_FILL || oj->dropped || strcmp(oj->version, j->version) != 0)
-			continue;
-		if (oj->have && oj->have[idx])
-			return o;
-		/* under way, or not started yet; not when it waits out a backoff */
-		if ((oj->state != JOB_WAITING || !oj->attempts) && strcmp(o->id, e->id) < 0)
-			*wait = true;
-	}
-	return NULL;
 }
 
 /* PUT file MF of T to J's edge. */
@@ -491,75 +370,26 @@ static struct xfer *push_file(struct fill *f, struct fjob *j, const struct ftitl
 
 	snprintf(file, sizeof(file), "%s/%s/%s", f->p.content_dir, t->id, mf->path);
 	if (!(body = fopen(file, "rb"))) {
-		job_fail(j, "%s: %s", file, strerror(errno));
+		fill_job_fail(j, "%s: %s", file, strerror(errno));
 		return NULL;
 	}
-	percent_path(path, sizeof(path), t->id, mf->path);
+	fill_path(path, sizeof(path), t->id, mf->path);
 	content_digest_format(mf->sha256, digest);
-	if (!(x = xfer_start(f, j->e, j, X_PUT, "PUT", path, digest, body, mf->size))) {
+	if (!(x = fill_xfer_start(f, j->e, j, X_PUT, "PUT", path, digest, body, mf->size))) {
 		fclose(body);
-		job_fail(j, "cannot start a transfer");
+		fill_job_fail(j, "cannot start a transfer");
 	}
-	return x;
-}
-
-/* The copy order for file MF of T from PEER (docs/fill.md, "Peer fill"): its JSON, or NULL. */
-static char *copy_order(struct fill *f, const struct ftitle *t, const struct manifest_file *mf,
-			const struct fedge *peer)
-{
-	char path[600], hex[65], *text = NULL;
-	struct buf in = {0}, sig = {0};
-	json_t *o = NULL;
-
-	percent_path(path, sizeof(path), t->id, mf->path);
-	hex_encode(mf->sha256, 32, hex);
-	if (sign_for(f, peer, "GET", path, EMPTY_DIGEST, &in, &sig) == 0 &&
-	    (o = json_pack("{s:s, s:I, s:s, s:s%, s:s%}", "peer", peer->url, "size",
-			   (json_int_t)mf->size, "sha256", hex, "signature_input", in.p, in.len,
-			   "signature", sig.p, sig.len)))
-		text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	buf_free(&in);
-	buf_free(&sig);
-	return text;
-}
-
-/* Order J's edge to copy file MF of T from PEER. */
-static struct xfer *copy_file(struct fill *f, struct fjob *j, const struct ftitle *t,
-			      const struct manifest_file *mf, struct fedge *peer)
-{
-	char path[600], digest[CONTENT_DIGEST_LEN + 1];
-	char *text = copy_order(f, t, mf, peer);
-	FILE *body = text ? fmemopen(text, strlen(text), "rb") : NULL;
-	uint8_t sha[32];
-	struct xfer *x = NULL;
-
-	if (body) {
-		SHA256((const uint8_t *)text, strlen(text), sha);
-		content_digest_format(sha, digest);
-		percent_path(path, sizeof(path), t->id, mf->path);
-		x = xfer_start(f, j->e, j, X_COPY, "POST", path, digest, body, strlen(text));
-	}
-	if (!x) {
-		if (body)
-			fclose(body);
-		free(text);
-		job_fail(j, "cannot start a transfer");
-		return NULL;
-	}
-	x->text = text;
-	x->peer = peer;
 	return x;
 }
 
 /* Start J's next files while the edge has room; the manifest once every file is in. */
 static void job_push(struct fill *f, struct fjob *j)
 {
-	struct ftitle *t = title_find(f, j->title);
+	struct ftitle *t = fill_title_find(f, j->title);
 	char path[600], digest[CONTENT_DIGEST_LEN + 1];
 
 	if (!t || !t->m || strcmp(t->version, j->version) != 0) {
-		job_fail(j, "the package changed");
+		fill_job_fail(j, "the package changed");
 		job_settle(f, j, false);
 		return;
 	}
@@ -572,11 +402,13 @@ static void job_push(struct fill *f, struct fjob *j)
 
 		if (wait)
 			break; /* started again when a peer ahead stores a file or fails */
-		x = peer ? copy_file(f, j, t, &t->m->files[idx], peer)
+		x = peer ? peer_copy(f, j, t, &t->m->files[idx], peer)
 			 : push_file(f, j, t, &t->m->files[idx]);
 		if (!x)
 			break;
 		x->file = idx;
+		if (!peer && j->have)
+			j->have[idx] = HAVE_SENDING;
 		j->next_file++;
 	}
 	if (j->files_failed) {
@@ -589,12 +421,12 @@ static void job_push(struct fill *f, struct fjob *j)
 
 		SHA256((const uint8_t *)t->text, t->len, sha);
 		content_digest_format(sha, digest);
-		percent_path(path, sizeof(path), t->id, MANIFEST_NAME);
+		fill_path(path, sizeof(path), t->id, MANIFEST_NAME);
 		j->state = JOB_MANIFEST;
-		if (!body || !xfer_start(f, j->e, j, X_MANIFEST, "PUT", path, digest, body, t->len)) {
+		if (!body || !fill_xfer_start(f, j->e, j, X_MANIFEST, "PUT", path, digest, body, t->len)) {
 			if (body)
 				fclose(body);
-			job_fail(j, "cannot start a transfer");
+			fill_job_fail(j, "cannot start a transfer");
 			job_settle(f, j, false);
 		}
 	}
@@ -603,11 +435,11 @@ static void job_push(struct fill *f, struct fjob *j)
 /* LIST answered: which files of the package the edge lacks or holds otherwise. */
 static void job_listed(struct fill *f, struct fjob *j, long status, const struct buf *resp)
 {
-	struct ftitle *t = title_find(f, j->title);
+	struct ftitle *t = fill_title_find(f, j->title);
 	json_t *doc = NULL, *have = NULL;
 
 	if (!t || !t->m) {
-		job_fail(j, "the package is gone");
+		fill_job_fail(j, "the package is gone");
 		return;
 	}
 	if (status == 200) {
@@ -623,7 +455,7 @@ static void job_listed(struct fill *f, struct fjob *j, long status, const struct
 				json_object_set(have, p, v);
 		}
 	} else if (status != 404) {
-		job_fail(j, "GET /fill/%s: HTTP %ld", j->title, status);
+		fill_job_fail(j, "GET /fill/%s: HTTP %ld", j->title, status);
 		return;
 	}
 	free(j->missing);
@@ -646,7 +478,7 @@ static void job_listed(struct fill *f, struct fjob *j, long status, const struct
 			j->bytes_done += mf->size;
 			j->files_done++;
 			if (j->have)
-				j->have[i] = 1;
+				j->have[i] = HAVE_STORED;
 		} else {
 			j->missing[j->nmissing++] = i;
 		}
@@ -654,51 +486,21 @@ static void job_listed(struct fill *f, struct fjob *j, long status, const struct
 	json_decref(have);
 	json_decref(doc);
 	if (!j->missing || !j->have) {
-		job_fail(j, "out of memory");
+		fill_job_fail(j, "out of memory");
 		return;
 	}
 	j->state = JOB_PUSHING;
 }
 
 /* X's file is on its edge now. */
-static void file_stored(struct fill *f, struct xfer *x)
+void fill_file_stored(struct fill *f, struct xfer *x)
 {
 	struct fjob *j = x->j;
-	struct ftitle *t = title_find(f, j->title);
+	struct ftitle *t = fill_title_find(f, j->title);
 
 	j->files_done++;
 	if (j->have && t && t->m && x->file < t->m->n)
-		j->have[x->file] = 1;
-}
-
-/*
- * The edge answered STATUS (0: no answer) to X's copy order: stored, or
- * the file goes again, from the origin, and so does the rest of the title
- * (the peer may be gone).
- */
-static void copied(struct fill *f, struct xfer *x, long status)
-{
-	struct fjob *j = x->j;
-	struct ftitle *t = title_find(f, j->title);
-	uint64_t size = t && t->m && x->file < t->m->n ? t->m->files[x->file].size : 0;
-
-	if (status == 201) {
-		file_stored(f, x);
-		j->from_peers++;
-		j->bytes_done += size;
-		snprintf(j->peer, sizeof(j->peer), "%s", x->peer->name);
-		x->e->peer_objects++;
-		x->e->peer_bytes += size;
-		return;
-	}
-	log_warnx("fill: %s on %s: the copy of %s from %s failed (HTTP %ld: %.*s); the rest from "
-		  "the origin",
-		  j->title, x->e->name, t && t->m && x->file < t->m->n ? t->m->files[x->file].path : "?",
-		  x->peer->name, status, (int)(x->resp.len < 120 ? x->resp.len : 120),
-		  x->resp.p ? x->resp.p : "");
-	x->e->peer_failures++;
-	j->no_peer = true;
-	j->missing[j->nmissing++] = x->file;
+		j->have[x->file] = HAVE_STORED;
 }
 
 /* What the edge's answer to X says, for the job or the inventory. */
@@ -728,6 +530,7 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 	switch (x->kind) {
 	case X_INVENTORY:
 		e->inv_busy = false;
+		e->inv_asked = true;
 		if (ok && status == 200) {
 			json_t *doc = json_loadb(x->resp.p, x->resp.len, 0, NULL), *v, *inv = json_object();
 			size_t i;
@@ -746,10 +549,6 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 			e->capacity = max ? max : bytes + free_;
 			e->inv_error[0] = '\0';
 			json_decref(doc);
-			plan(f); /* what it lacks can start now */
-			for (struct fedge *o = f->fedges; o; o = o->next)
-				if (o != e)
-					start_work(f, o);
 		} else {
 			snprintf(e->inv_error, sizeof(e->inv_error), "GET /fill/: %s",
 				 ok ? "unexpected status" : curl_easy_strerror(result));
@@ -757,28 +556,35 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 				snprintf(e->inv_error, sizeof(e->inv_error), "GET /fill/: HTTP %ld",
 					 status);
 		}
+		plan(f); /* what it lacks can start now; or its cluster waits for it no more */
+		for (struct fedge *o = f->fedges; o; o = o->next)
+			if (o != e)
+				start_work(f, o);
 		break;
 	case X_LIST:
 		if (!ok)
-			job_fail(j, "GET /fill/%s: %s", j->title, curl_easy_strerror(result));
+			fill_job_fail(j, "GET /fill/%s: %s", j->title, curl_easy_strerror(result));
 		else
 			job_listed(f, j, status, &x->resp);
 		break;
 	case X_COPY:
-		copied(f, x, ok ? status : 0);
+		if (peer_copied(f, x, ok ? status : 0))
+			return; /* its slot is held a while */
 		break;
 	case X_PUT:
 		if (ok && status == 201) {
-			file_stored(f, x);
+			fill_file_stored(f, x);
 			j->from_origin++;
 			e->objects_sent++;
 		} else {
-			struct ftitle *t = title_find(f, j->title);
+			struct ftitle *t = fill_title_find(f, j->title);
 
-			job_fail(j, "PUT %s/%s: %s%.*s", j->title,
-				 t && t->m && x->file < t->m->n ? t->m->files[x->file].path : "?",
-				 ok ? "" : curl_easy_strerror(result), ok ? 40 : 0,
-				 ok ? (x->resp.len ? x->resp.p : "no answer") : "");
+			if (j->have && t && t->m && x->file < t->m->n)
+				j->have[x->file] = HAVE_NONE;
+			fill_job_fail(j, "PUT %s/%s: %s%.*s", j->title,
+				      t && t->m && x->file < t->m->n ? t->m->files[x->file].path : "?",
+				      ok ? "" : curl_easy_strerror(result), ok ? 40 : 0,
+				      ok ? (x->resp.len ? x->resp.p : "no answer") : "");
 		}
 		break;
 	case X_MANIFEST:
@@ -789,9 +595,9 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 				json_object_set(e->inv, j->title, v);
 			json_decref(v);
 		} else {
-			job_fail(j, "PUT %s/manifest.json: %s %ld %.*s", j->title,
-				 ok ? "HTTP" : curl_easy_strerror(result), status,
-				 (int)(x->resp.len < 80 ? x->resp.len : 80), x->resp.p ? x->resp.p : "");
+			fill_job_fail(j, "PUT %s/manifest.json: %s %ld %.*s", j->title,
+				      ok ? "HTTP" : curl_easy_strerror(result), status,
+				      (int)(x->resp.len < 80 ? x->resp.len : 80), x->resp.p ? x->resp.p : "");
 		}
 		break;
 	case X_DELETE:
@@ -799,11 +605,19 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 			if (e->inv)
 				json_object_del(e->inv, j->title);
 		} else {
-			job_fail(j, "DELETE /fill/%s: %s %ld", j->title,
-				 ok ? "HTTP" : curl_easy_strerror(result), status);
+			fill_job_fail(j, "DELETE /fill/%s: %s %ld", j->title,
+				      ok ? "HTTP" : curl_easy_strerror(result), status);
 		}
 		break;
 	}
+	fill_xfer_end(f, x);
+}
+
+void fill_xfer_end(struct fill *f, struct xfer *x)
+{
+	struct fjob *j = x->j;
+	struct fedge *e = x->e;
+
 	xfer_free(x);
 	if (j) {
 		if (j->files_failed || j->dropped)
@@ -814,10 +628,7 @@ static void xfer_done(void *arg, CURL *easy, CURLcode result)
 			job_settle(f, j, true);
 	}
 	start_work(f, e);
-	if (f->p.peer) /* a file stored or a job failed: its peers may wait on it */
-		for (struct fedge *o = f->fedges; o; o = o->next)
-			if (o != e && strcmp(o->cluster, e->cluster) == 0)
-				start_work(f, o);
+	peer_wake(f, e);
 }
 
 /* ---- the passes ------------------------------------------------------------------ */
@@ -860,7 +671,7 @@ static void edges_refresh(struct fill *f)
 }
 
 /* Is title T complete in version V on E, as E last said? */
-static bool edge_holds(const struct fedge *e, const char *t, const char *v)
+bool fill_edge_holds(const struct fedge *e, const char *t, const char *v)
 {
 	json_t *o = e->inv ? json_object_get(e->inv, t) : NULL;
 	const char *st = json_string_value(json_object_get(o, "state")),
@@ -920,30 +731,31 @@ static void plan(struct fill *f)
 		goto out;
 	for (i = 0; i < ne; i++) {
 		struct fedge *e = ev[i];
+		bool unheard = peer_cluster_unheard(f, e);
 		const char *title;
 		json_t *v;
 
 		for (k = 0; k < nt; k++) {
-			struct fjob *j = job_find(e, tv[k]->id);
+			struct fjob *j = fill_job_find(e, tv[k]->id);
 
-			if (!want[i * nt + k] || edge_holds(e, tv[k]->id, tv[k]->version)) {
+			if (!want[i * nt + k] || fill_edge_holds(e, tv[k]->id, tv[k]->version)) {
 				if (j && j->kind == JOB_FILL && !want[i * nt + k])
 					j->dropped = true;
 				continue;
 			}
 			if (j && j->kind == JOB_FILL && strcmp(j->version, tv[k]->version) != 0)
 				j->dropped = true; /* a new package: its job comes next pass */
-			else if (!j)
+			else if (!j && !unheard)
 				job_add(e, tv[k]->id, tv[k]->version, JOB_FILL);
 		}
 		json_object_foreach(e->inv, title, v) {
-			struct ftitle *t = title_find(f, title);
+			struct ftitle *t = fill_title_find(f, title);
 			bool wanted = false;
 
 			for (k = 0; t && t->present && k < nt; k++)
 				if (tv[k] == t)
 					wanted = want[i * nt + k];
-			if (!wanted && !job_find(e, title))
+			if (!wanted && !fill_job_find(e, title))
 				job_add(e, title, NULL, JOB_DELETE);
 		}
 	}
@@ -969,7 +781,7 @@ static struct fjob *job_next(struct fill *f, struct fedge *e, bool window)
 	int best_rank = -1;
 
 	for (struct fjob *j = e->jobs; j; j = j->next) {
-		struct ftitle *t = title_find(f, j->title);
+		struct ftitle *t = fill_title_find(f, j->title);
 		int rank;
 		uint64_t plays;
 
@@ -988,7 +800,7 @@ static struct fjob *job_next(struct fill *f, struct fedge *e, bool window)
 	return best;
 }
 
-static void start_work(struct fill *f, struct fedge *e)
+void start_work(struct fill *f, struct fedge *e)
 {
 	bool window = fill_window_open(&f->p, f->now);
 	char path[600];
@@ -1006,14 +818,14 @@ static void start_work(struct fill *f, struct fedge *e)
 			break;
 		j->error[0] = '\0';
 		j->started = f->now;
-		percent_path(path, sizeof(path), j->title, NULL);
+		fill_path(path, sizeof(path), j->title, NULL);
 		if (j->kind == JOB_DELETE) {
 			j->state = JOB_DELETING;
-			if (!xfer_start(f, e, j, X_DELETE, "DELETE", path, NULL, NULL, 0))
+			if (!fill_xfer_start(f, e, j, X_DELETE, "DELETE", path, NULL, NULL, 0))
 				j->next_at = f->now + backoff(f, ++j->attempts), j->state = JOB_WAITING;
 		} else {
 			j->state = JOB_LISTING;
-			if (!xfer_start(f, e, j, X_LIST, "GET", path, NULL, NULL, 0))
+			if (!fill_xfer_start(f, e, j, X_LIST, "GET", path, NULL, NULL, 0))
 				j->next_at = f->now + backoff(f, ++j->attempts), j->state = JOB_WAITING;
 		}
 		if (j->state == JOB_WAITING)
@@ -1033,7 +845,8 @@ void fill_tick(struct fill *f, int64_t now)
 			continue;
 		if (f->rescan_now || !e->inv || now - e->inv_at >= (int64_t)f->p.rescan_s) {
 			e->inv_at = now;
-			e->inv_busy = xfer_start(f, e, NULL, X_INVENTORY, "GET", "/fill/", NULL, NULL, 0) != NULL;
+			e->inv_busy = fill_xfer_start(f, e, NULL, X_INVENTORY, "GET", "/fill/", NULL,
+						      NULL, 0) != NULL;
 		}
 		e->rate = 0.7 * e->rate + 0.3 * (double)(e->sent - e->sent_mark);
 		e->sent_mark = e->sent;
@@ -1092,7 +905,7 @@ static json_t *job_json(const struct fill *f, const struct fedge *e, const struc
 			      job_state_name(j), "action", j->kind == JOB_FILL ? "fill" : "remove",
 			      "bytes", (json_int_t)j->bytes_total, "bytes_done",
 			      (json_int_t)j->bytes_done, "attempts", (json_int_t)j->attempts);
-	const struct ftitle *t = title_find(f, j->title);
+	const struct ftitle *t = fill_title_find(f, j->title);
 
 	if (!o)
 		return NULL;
@@ -1136,7 +949,7 @@ json_t *fill_status(const struct fill *f, int64_t now)
 				inflight++;
 		}
 		json_object_foreach(e->inv, id, v) {
-			if (job_find((struct fedge *)e, id))
+			if (fill_job_find((struct fedge *)e, id))
 				continue;
 			done++;
 			json_array_append_new(titles, json_pack("{s:s, s:s, s:s}", "title", id, "state",
@@ -1174,7 +987,7 @@ json_t *fill_status(const struct fill *f, int64_t now)
 static int title_on_edge(const struct fill *f, const struct fedge *e, const struct ftitle *t,
 			 json_t *on, uint64_t *done)
 {
-	const struct fjob *j = job_find((struct fedge *)e, t->id);
+	const struct fjob *j = fill_job_find((struct fedge *)e, t->id);
 	uint64_t size = t->m->total_size + t->len, got = 0;
 	const char *state, *error = NULL;
 	json_t *o;
@@ -1188,7 +1001,7 @@ static int title_on_edge(const struct fill *f, const struct fedge *e, const stru
 		state = !e->up ? "down" : j->state == JOB_WAITING ? "waiting" : "in_flight";
 		got = j->bytes_done < size ? j->bytes_done : size;
 		error = j->error[0] ? j->error : NULL;
-	} else if (edge_holds(e, t->id, t->version) && !(j && j->kind == JOB_DELETE)) {
+	} else if (fill_edge_holds(e, t->id, t->version) && !(j && j->kind == JOB_DELETE)) {
 		state = "complete";
 		got = size;
 	} else {
@@ -1206,7 +1019,7 @@ static int title_on_edge(const struct fill *f, const struct fedge *e, const stru
 json_t *fill_title_state(const struct fill *f, const char *title, const char *version,
 			 int64_t now)
 {
-	const struct ftitle *t = title_find(f, title);
+	const struct ftitle *t = fill_title_find(f, title);
 	json_t *on = json_array();
 	size_t edges = 0, complete = 0;
 	uint64_t done = 0, size;

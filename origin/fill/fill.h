@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct buf;
 struct edges;
 struct catalog;
 struct keyset;
@@ -81,6 +82,12 @@ json_t *fill_status(const struct fill *f, int64_t now);
  */
 json_t *fill_title_state(const struct fill *f, const char *title, const char *version,
 			 int64_t now);
+
+/*
+ * The scheduler's counters and gauges per edge, in the Prometheus text
+ * format, appended to B (docs/fill.md, "Metrics"): 0, or -ENOMEM.
+ */
+int fill_metrics(const struct fill *f, struct buf *b);
 
 /* Is NOW (unix seconds) inside the fill window of P (local time)? */
 bool fill_window_open(const struct fill_params *p, int64_t now);

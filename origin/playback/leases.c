@@ -361,6 +361,22 @@ int lease_table_take(struct lease_table *lt, struct lease_batch **out)
 	return 0;
 }
 
+int lease_batch_put(const struct lease_batch *b, struct store_txn *t)
+{
+	int rc = 0;
+
+	for (size_t i = 0; b && i < b->n && rc == 0; i++) {
+		const char *id = b->v[i].id, *rec = b->v[i].record;
+
+		if (rec) {
+			rc = store_put(t, ORIGIN_DB_LEASES, id, LEASE_ID_LEN, rec, strlen(rec), false);
+		} else if ((rc = store_del(t, ORIGIN_DB_LEASES, id, LEASE_ID_LEN)) == -ENOENT) {
+			rc = 0;
+		}
+	}
+	return rc;
+}
+
 int lease_batch_write(const struct lease_batch *b, struct store *st)
 {
 	struct store_txn *t;
@@ -370,16 +386,7 @@ int lease_batch_write(const struct lease_batch *b, struct store *st)
 		return 0;
 	if ((rc = store_begin(st, true, &t)) != 0)
 		return rc;
-	for (size_t i = 0; i < b->n && rc == 0; i++) {
-		const char *id = b->v[i].id, *rec = b->v[i].record;
-
-		if (rec) {
-			rc = store_put(t, ORIGIN_DB_LEASES, id, LEASE_ID_LEN, rec, strlen(rec), false);
-		} else if ((rc = store_del(t, ORIGIN_DB_LEASES, id, LEASE_ID_LEN)) == -ENOENT) {
-			rc = 0;
-		}
-	}
-	return store_finish(t, rc);
+	return store_finish(t, lease_batch_put(b, t));
 }
 
 void lease_table_taken(struct lease_table *lt, struct lease_batch *b, int rc)

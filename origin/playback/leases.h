@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 struct store;
+struct store_txn;
 
 #define LEASE_ID_LEN 25 /* "l" + 24 hex digits (96 random bits) */
 
@@ -98,7 +99,9 @@ int lease_table_save(struct lease_table *lt, struct store *st);
  * changes since the last save into *OUT (NULL when there are none; free it
  * with lease_table_taken()): 0 or -ENOMEM (nothing moved).
  * lease_batch_write() writes a batch to ST in one transaction (any thread;
- * it reads only the batch; B NULL: nothing): 0 or a negative errno.
+ * it reads only the batch; B NULL: nothing): 0 or a negative errno;
+ * lease_batch_put() writes it in the write transaction T of the caller's,
+ * so other changes may commit with it.
  * lease_table_taken() (the loop) frees B after its write returned RC; when
  * RC is not 0 its leases are noted as changed again, so the next save
  * writes them as they are then.
@@ -106,6 +109,7 @@ int lease_table_save(struct lease_table *lt, struct store *st);
 struct lease_batch;
 int lease_table_take(struct lease_table *lt, struct lease_batch **out);
 int lease_batch_write(const struct lease_batch *b, struct store *st);
+int lease_batch_put(const struct lease_batch *b, struct store_txn *t);
 void lease_table_taken(struct lease_table *lt, struct lease_batch *b, int rc);
 void lease_batch_free(struct lease_batch *b);
 

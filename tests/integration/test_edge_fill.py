@@ -2,9 +2,10 @@
 """The fill API of reel-edge (docs/fill.md) against requests signed here,
 independently of reel's C code: every refusal of the signature check,
 objects streamed in, verified and served, a manifest that completes its
-title only when every file is there, HEAD for resuming, listing, removal
-and purge, a fill cut by kill -9 that resumes and completes, and the fill
-role on an HTTPS listener."""
+title only when every file is there and is then made durable by the
+background sync, HEAD for resuming, listing, removal and purge, a fill cut
+by kill -9 that resumes and completes, and the fill role on an HTTPS
+listener."""
 
 import http.client
 import os
@@ -94,8 +95,20 @@ def check_manifest(t, edge, ctl):
     t.check("the manifest before its files: 409 with the count missing",
             status == 409 and body.get("missing") == 2, (status, body))
     t.check_eq("  the title is partial", st.titles(edge, ctl)["t2"]["state"], "partial")
+    m = edge.metrics()
+    t.check("objects filled are served before they are durable: unsynced bytes counted",
+            m.get("reel_cache_unsynced_bytes", 0) > 0, m)
+    syncs = m.get("reel_cache_syncs_total")
     status, body = st.fill_title(edge, ctl, "t2", files, manifest)
     t.check("the manifest last: 201, complete", status == 201 and body["complete"], (status, body))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and edge.metrics().get("reel_cache_unsynced_bytes"):
+        time.sleep(0.1)
+    m = edge.metrics()
+    t.check("  the complete title is made durable by the background sync at once "
+            "(sync_interval is 1 h here)",
+            m.get("reel_cache_unsynced_bytes") == 0 and m.get("reel_cache_syncs_total", 0) > syncs,
+            (syncs, m))
     info = st.titles(edge, ctl)["t2"]
     t.check("  GET /fill/ lists it complete, pinned, with its version",
             info["state"] == "complete" and info["pinned"] and
@@ -214,13 +227,16 @@ def check_resume_after_kill(t, s, edge, ctl):
     t.check("  the store manager reconciled after the restart",
             "store: reconciled" in edge.logs_full(), edge.logs())
     t.check_eq("  index and files agree", st.index_objects(edge, ctl), st.store_files(edge))
+    t.check("  the same boot: nothing was re-checked (the page cache kept everything)",
+            "re-checked" not in edge.logs_full() and "system restarted" not in edge.logs_full(),
+            edge.logs())
     tmp = os.path.join(edge.store_root, ".tmp")
     t.check("  no temporary file is left", not os.listdir(tmp), os.listdir(tmp))
 
 
 def main(t):
     s = st.Setup(t, upstream=False)
-    edge = s.edge(workers=2)
+    edge = s.edge(workers=2, sync_interval="1h")
     check_signatures(t, edge, s.ctl)
     check_objects(t, edge, s.ctl)
     check_manifest(t, edge, s.ctl)

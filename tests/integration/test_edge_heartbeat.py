@@ -68,7 +68,7 @@ def last_request(edge, token):
     return last
 
 
-def setup(t):
+def setup(t, interval=INTERVAL):
     keys, edge_keys, _ = ot.stream_key_files(t.tmp, "s1")
     root = ot.make_package(t.tmp, "movie", seconds=CLIP)
     edge = t.edge(root, start=False, tokens={"keys": edge_keys, "require": "on"})
@@ -77,7 +77,7 @@ def setup(t):
     o = ot.Origin(odir, **{
         "playback": {"edge_url": "http://fallback.invalid", "lease_timeout": "%ds" % LEASE_TIMEOUT},
         "keys": {"stream_keys": keys},
-        "edges": {"listen": "127.0.0.1:%d" % et.free_port(), "interval": "%ds" % INTERVAL,
+        "edges": {"listen": "127.0.0.1:%d" % et.free_port(), "interval": "%ds" % interval,
                   "down_after": "5s"}})
     o.edge_port = int(o.sections["edges"]["listen"].rsplit(":", 1)[1])
     t.origins.append(o)

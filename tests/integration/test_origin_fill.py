@@ -51,6 +51,18 @@ def tree(root, title):
     return out
 
 
+def add_edges(t, o, n):
+    """N edges of cluster c1 registered, their fill listeners on free ports: (ports, ids)."""
+    ports, ids = [et.free_port() for _ in range(n)], []
+    for i, port in enumerate(ports):
+        r = o.admin("POST", "/admin/v1/edges", {
+            "name": "e%d" % i, "url": "http://127.0.0.1:%d" % (9000 + i), "cluster": "c1",
+            "capacity": 1000, "fill_url": "http://127.0.0.1:%d" % port})
+        t.check_eq("edge %d registered with its fill URL" % i, r.status, 201)
+        ids.append(r.json["id"])
+    return ports, ids
+
+
 def start_edge(t, name, eid, keys, port):
     root = os.path.join(t.tmp, name + "-store")
     os.makedirs(root, exist_ok=True)
@@ -82,14 +94,7 @@ def main(t):
     with open(kf, "w") as f:
         f.write("%s %s\n" % (keys[0]["kid"], keys[0]["public_key"]))
 
-    ports = [et.free_port(), et.free_port()]
-    ids = []
-    for i, port in enumerate(ports):
-        r = o.admin("POST", "/admin/v1/edges", {
-            "name": "e%d" % i, "url": "http://127.0.0.1:%d" % (9000 + i), "cluster": "c1",
-            "capacity": 1000, "fill_url": "http://127.0.0.1:%d" % port})
-        t.check_eq("edge %d registered with its fill URL" % i, r.status, 201)
-        ids.append(r.json["id"])
+    ports, ids = add_edges(t, o, 2)
     r = o.admin("POST", "/admin/v1/edges", {"name": "bad", "url": "http://x.example",
                                             "cluster": "c1", "capacity": 1, "fill_url": "ftp://x"})
     t.check_eq("a fill_url that is no http(s) URL is refused", r.status, 422)

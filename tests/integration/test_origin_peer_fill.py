@@ -15,7 +15,7 @@ import signal
 import edgetest as et
 import filltest as ft
 import origintest as ot
-from test_origin_fill import edge_titles, start_edge, status, tree, wait
+from test_origin_fill import add_edges, edge_titles, start_edge, status, tree, wait
 
 MANIFEST_HEAD = {
     "manifest_version": 1, "duration": 60, "segment_target": 2, "container": "fmp4",
@@ -83,16 +83,22 @@ def refusals(t, edges, ids, ctl, files):
     t.check("not an order: 422", st == 422, (st, doc))
 
 
+def start_origin(t, content, rate):
+    """An origin filling the packages of CONTENT at RATE, peer fill on, quick to retry."""
+    os.makedirs(os.path.join(t.tmp, "o"))
+    o = ot.Origin(os.path.join(t.tmp, "o"), jobs={"content_dir": content}, fill={
+        "rescan": "1s", "backoff": "1s", "backoff_max": "2s", "parallel": "2",
+        "rate": rate, "peer": "on"})
+    t.origins.append(o)
+    o.start()
+    return o
+
+
 def main(t):
     content = os.path.join(t.tmp, "content")
     files_one = package(content, "one", 12, 64 << 10, 1)
     package(content, "two", 40, 256 << 10, 2)
-    os.makedirs(os.path.join(t.tmp, "o"))
-    o = ot.Origin(os.path.join(t.tmp, "o"), jobs={"content_dir": content}, fill={
-        "rescan": "1s", "backoff": "1s", "backoff_max": "2s", "parallel": "2",
-        "rate": "3m", "peer": "on"})
-    t.origins.append(o)
-    o.start()
+    o = start_origin(t, content, "3m")
     st = status(o)
     t.check("the fill status says peer fill is on", st.get("peer") is True, st)
     keys = st["control_keys"]["keys"]
@@ -100,18 +106,15 @@ def main(t):
     kf = os.path.join(t.tmp, "control.keys")
     with open(kf, "w") as f:
         f.write("%s %s\n" % (keys[0]["kid"], keys[0]["public_key"]) + ctl.keys_line())
-    ports, ids, edges = [et.free_port(), et.free_port()], [], []
-    for i, port in enumerate(ports):
-        r = o.admin("POST", "/admin/v1/edges", {
-            "name": "e%d" % i, "url": "http://127.0.0.1:%d" % (9000 + i), "cluster": "c1",
-            "capacity": 1000, "fill_url": "http://127.0.0.1:%d" % port})
-        t.check_eq("edge %d registered" % i, r.status, 201)
-        ids.append(r.json["id"])
+    (ports, ids), edges = add_edges(t, o, 2), []
     order = sorted(range(2), key=lambda i: ids[i])  # the lower id is filled by the origin
     for i, eid in enumerate(ids):
         edges.append(start_edge(t, "e%d" % i, eid, kf, ports[i]))
 
-    # one title, both edges: the origin sends each file once into the cluster
+    # one title, both edges: the origin sends each file once into the cluster, to the lower
+    # id (edges that come up apart: test_origin_peer_fill_late)
+    wait(t, "the origin knows what both edges hold", lambda: (lambda es: len(es) == 2 and all(
+        e.get("capacity", 0) > 0 for e in es))(status(o)["edges"]))
     register(t, o, content, "one")
     for i, eid in enumerate(ids):
         wait(t, "edge %d holds one complete" % i,

@@ -14,21 +14,33 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "manifest.h"
 #include "reconcile.h"
 #include "test.h"
 
 static char root[256], index_dir[256];
 static struct edge_cache_shared *sh;
 
-static struct edge_cache *open_cache(uint64_t max_size)
+/* The store with BOOT_ID as this boot's id (NULL: the kernel's). */
+static struct edge_cache *open_cache_boot(uint64_t max_size, const char *boot_id)
 {
-	struct edge_cache_config cfg = {root, index_dir, 64 << 20, max_size, 0, sh};
+	struct edge_cache_config cfg = {.root = root,
+					.index_dir = index_dir,
+					.map_size = 64 << 20,
+					.max_size = max_size,
+					.shared = sh,
+					.boot_id = boot_id};
 	struct edge_cache *c = NULL;
 	char err[256];
 
 	if (edge_cache_open(&cfg, &c, err, sizeof(err)) != 0)
 		printf("# %s\n", err);
 	return c;
+}
+
+static struct edge_cache *open_cache(uint64_t max_size)
+{
+	return open_cache_boot(max_size, NULL);
 }
 
 static bool exists(const char *rel)
@@ -245,6 +257,128 @@ static void test_reconcile(void)
 	edge_cache_free(c);
 }
 
+/* Commit a manifest of TITLE listing the stored objects TITLE/A and TITLE/B: filled, complete. */
+static int put_manifest(struct edge_cache *c, const char *title, const char *a, const char *b)
+{
+	struct edge_object oa, ob, o = {.origin = EDGE_ORIGIN_FILL};
+	char key[128], text[512], ha[65], hb[65];
+	struct manifest *m = NULL;
+	struct edge_tmp *tmp;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s/%s", title, a);
+	if ((rc = edge_index_get(edge_cache_index(c), key, &oa)) != 0)
+		return rc;
+	snprintf(key, sizeof(key), "%s/%s", title, b);
+	if ((rc = edge_index_get(edge_cache_index(c), key, &ob)) != 0)
+		return rc;
+	for (int i = 0; i < 32; i++) {
+		snprintf(ha + 2 * i, 3, "%02x", oa.sha256[i]);
+		snprintf(hb + 2 * i, 3, "%02x", ob.sha256[i]);
+	}
+	snprintf(text, sizeof(text),
+		 "{\"files\":[{\"path\":\"%s\",\"size\":%llu,\"sha256\":\"%s\"},"
+		 "{\"path\":\"%s\",\"size\":%llu,\"sha256\":\"%s\"}]}",
+		 a, (unsigned long long)oa.size, ha, b, (unsigned long long)ob.size, hb);
+	if ((rc = manifest_parse(text, strlen(text), &m, key, sizeof(key))) != 0)
+		return rc;
+	o.size = strlen(text);
+	snprintf(key, sizeof(key), "%s/manifest.json", title);
+	if ((rc = edge_cache_tmp_open(c, title, o.size, &tmp)) == 0 &&
+	    (rc = edge_cache_tmp_write(c, tmp, text, o.size)) == 0) {
+		edge_cache_tmp_digest(tmp, o.sha256);
+		edge_etag_for(o.sha256, o.etag);
+		rc = edge_cache_tmp_commit(c, tmp, key, &o, m, EDGE_SYNC_NONE, NULL);
+	} else if (rc == 0) {
+		edge_cache_tmp_abort(c, tmp);
+	}
+	manifest_free(m);
+	return rc;
+}
+
+/*
+ * Objects are indexed at once and made durable by the background sync; a
+ * start after a system crash (another boot id) re-verifies those that were
+ * not durable yet: the damaged and the lost are dropped and never served,
+ * the intact kept, the durable ones not read at all.
+ */
+static void test_recheck_after_crash(void)
+{
+	struct edge_cache *c = open_cache_boot(0, "boot-a");
+	struct edge_recheck_stats st;
+	struct edge_sync_state ss;
+	struct edge_object o;
+	struct edge_title t;
+	uint64_t from = 1, to = 1, syncs, mlen;
+	char p[512];
+
+	/* everything so far made durable in this boot: nothing to re-check on a restart */
+	CHECK_INT(edge_cache_sync(c), 0);
+	CHECK_INT(edge_cache_unsynced_bytes(c), 0);
+	CHECK_INT(edge_cache_boot(c, &from, &to), 0);
+	CHECK(from == 0 && to == 0);
+	CHECK_INT(put(c, "d/synced.ts", 100, 1, EDGE_ORIGIN_FILL, 10), 0);
+	CHECK_INT(edge_cache_unsynced_bytes(c), 100);
+	syncs = edge_cache_syncs(c);
+	CHECK_INT(edge_cache_sync(c), 0);
+	CHECK_INT(edge_cache_syncs(c), syncs + 1);
+	CHECK_INT(edge_cache_unsynced_bytes(c), 0);
+	CHECK_INT(edge_cache_sync(c), 0); /* nothing written since: no sync */
+	CHECK_INT(edge_cache_syncs(c), syncs + 1);
+	CHECK_INT(edge_index_sync_state(edge_cache_index(c), &ss), 0);
+	CHECK(ss.durable == ss.gen - 1 && strcmp(ss.boot_id, "boot-a") == 0);
+	/* written and indexed, served at once, not yet durable */
+	CHECK_INT(put(c, "d/good.ts", 100, 2, EDGE_ORIGIN_FILL, 10), 0);
+	CHECK_INT(put(c, "d/bad.ts", 100, 3, EDGE_ORIGIN_FILL, 10), 0);
+	CHECK_INT(put(c, "d/lost.ts", 100, 4, EDGE_ORIGIN_PULL, 10), 0);
+	CHECK_INT(put(c, "d/again.ts", 100, 5, EDGE_ORIGIN_PULL, 10), 0);
+	CHECK_INT(put_manifest(c, "d", "good.ts", "bad.ts"), 0);
+	CHECK_INT(edge_index_title(edge_cache_index(c), "d", &t), 0);
+	CHECK(t.flags & EDGE_TITLE_COMPLETE);
+	CHECK_INT(edge_index_get(edge_cache_index(c), "d/manifest.json", &o), 0);
+	mlen = o.size;
+	CHECK_INT(edge_cache_unsynced_bytes(c), 400 + mlen);
+	CHECK_INT(edge_index_get(edge_cache_index(c), "d/bad.ts", &o), 0);
+	edge_cache_free(c);
+	/* the system crashed: bytes changed, a file lost; the durable one damaged too */
+	write_file("d/bad.ts", 100);
+	write_file("d/synced.ts", 100);
+	write_file("d/again.ts", 100);
+	snprintf(p, sizeof(p), "%s/d/lost.ts", root);
+	CHECK_INT(unlink(p), 0);
+
+	c = open_cache_boot(0, "boot-b");
+	CHECK_INT(edge_cache_boot(c, &from, &to), 0);
+	CHECK(from == ss.gen && to == ss.gen);
+	/* not served until checked; one rewritten meanwhile is the new copy */
+	CHECK_INT(edge_index_get(edge_cache_index(c), "d/good.ts", &o), -ENOENT);
+	CHECK_INT(edge_index_get(edge_cache_index(c), "d/bad.ts", &o), -ENOENT);
+	CHECK_INT(edge_index_get(edge_cache_index(c), "d/synced.ts", &o), 0);
+	CHECK_INT(put(c, "d/again.ts", 100, 5, EDGE_ORIGIN_PULL, 10), 0);
+	CHECK_INT(edge_recheck(c, &st), 0);
+	/* good, bad, lost, the manifest: not synced.ts, not the new again.ts */
+	CHECK_INT(st.checked, 4);
+	CHECK_INT(st.bad, 2);
+	CHECK_INT(st.bytes, 200 + mlen);
+	CHECK_INT(edge_index_get(edge_cache_index(c), "d/good.ts", &o), 0);
+	CHECK_INT(edge_index_get(edge_cache_index(c), "d/bad.ts", &o), -ENOENT);
+	CHECK_INT(edge_index_get(edge_cache_index(c), "d/lost.ts", &o), -ENOENT);
+	CHECK_INT(edge_index_get(edge_cache_index(c), "d/again.ts", &o), 0);
+	CHECK_INT(edge_index_get(edge_cache_index(c), "d/synced.ts", &o), 0);
+	CHECK(!exists("d/bad.ts") && exists("d/good.ts"));
+	/* the title lost a file of its manifest: partial again, the next fill sends it */
+	CHECK_INT(edge_index_title(edge_cache_index(c), "d", &t), 0);
+	CHECK(t.objects == 4 && t.bytes == 300 + mlen && t.pinned == 3);
+	CHECK((t.flags & EDGE_TITLE_MANIFEST) && !(t.flags & EDGE_TITLE_COMPLETE));
+	/* the check is over: a restart in this boot checks nothing */
+	CHECK_INT(edge_cache_boot(c, &from, &to), 0);
+	CHECK(from == 0 && to == 0);
+	CHECK_INT(edge_recheck(c, &st), 0);
+	CHECK_INT(st.checked, 0);
+	CHECK_INT(edge_cache_remove(c, "d/", true, NULL, NULL), 0);
+	edge_cache_free(c);
+}
+
 int main(void)
 {
 	char base[] = "/tmp/reel-cache-XXXXXX", cmd[300];
@@ -259,6 +393,7 @@ int main(void)
 	test_place_and_quota();
 	test_quota_across_processes();
 	test_reconcile();
+	test_recheck_after_crash();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
 	CHECK_INT(system(cmd), 0);
 	return test_done();

@@ -54,6 +54,18 @@ static void test_store(void)
 	CHECK(strstr(err, "secret_file needs edge_id") != NULL);
 }
 
+/* [store] sync: the background sync by default, fdatasync per object on demand. */
+static void test_store_sync(void)
+{
+	CHECK_INT(parse("[store]\nenabled = on\n"), 0);
+	CHECK(!cfg.store_sync_each && cfg.store_sync_interval_ms == 5000);
+	CHECK_INT(parse("[store]\nenabled = on\nsync = each\nsync_interval = 2s\n"), 0);
+	CHECK(cfg.store_sync_each && cfg.store_sync_interval_ms == 2000);
+	CHECK_INT(parse("[store]\nsync = sometimes\n"), -1);
+	CHECK(strstr(err, "background or each") != NULL);
+	CHECK_INT(parse("[store]\nsync_interval = 10ms\n"), -1);
+}
+
 /* [upstream] mode: the generic HTTP cache and what it excludes. */
 static void test_upstream_mode(void)
 {
@@ -75,6 +87,7 @@ int main(void)
 {
 	test_store();
 	test_upstream_mode();
+	test_store_sync();
 	CHECK_INT(parse(""), 0);
 	CHECK_INT(cfg.listen[EDGE_ROLE_CONTENT].nplain, 1);
 	CHECK_INT(cfg.listen[EDGE_ROLE_METRICS].nplain, 1);

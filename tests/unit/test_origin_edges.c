@@ -156,36 +156,172 @@ static void table(void)
 	free(copy);
 }
 
-static void revocations(void)
+/* The log of the store in DIR (*ST, opened) as at NOW, entries kept 100 s; NULL on failure. */
+static struct revocations *open_log(const char *dir, int64_t now, struct store **st)
 {
-	struct revocations *r = revocations_new(100);
-	json_t *a = json_object(), *b = json_object();
-	char cursor[REVOCATION_CURSOR_MAX];
+	struct revocations *r = NULL;
+	char err[256];
 
+	*st = NULL;
+	if (store_open_flags(st, dir, 16 << 20, origin_db_names, ORIGIN_DB_COUNT, STORE_REBUILDABLE,
+			     err, sizeof(err)) != 0 ||
+	    revocations_open(*st, 100, now, &r) != 0)
+		return NULL;
+	return r;
+}
+
+static void close_log(struct revocations *r, struct store *st)
+{
+	revocations_free(r);
+	store_free(st);
+}
+
+/* Close *R and open the log of DIR as at NOW in its place (a restart): false when it cannot be. */
+static bool reopen(struct revocations **r, struct store **st, const char *dir, int64_t now)
+{
+	close_log(*r, *st);
+	*r = open_log(dir, now, st);
+	CHECK(*r != NULL);
+	return *r != NULL;
+}
+
+/* What the log answers after CURSOR into A (cleared first) and its next cursor into NEXT. */
+static int since(struct revocations *r, const char *cursor, size_t max, json_t *a,
+		 char next[REVOCATION_CURSOR_MAX])
+{
+	int rc;
+
+	json_object_clear(a);
+	rc = revocations_since(r, cursor, max, a);
+	snprintf(next, REVOCATION_CURSOR_MAX, "%s",
+		 rc == 0 ? json_string_value(json_object_get(a, "cursor")) : "");
+	return rc;
+}
+
+static size_t entries(const json_t *a)
+{
+	return json_array_size(json_object_get(a, "leases")) +
+	       json_array_size(json_object_get(a, "users")) +
+	       json_array_size(json_object_get(a, "kids"));
+}
+
+/* Is entry SEQ in the store's table? */
+static bool stored(struct store *st, uint64_t seq)
+{
+	uint8_t key[8];
+	struct store_txn *t;
+	const void *v;
+	size_t vlen;
+	int rc;
+
+	for (int i = 0; i < 8; i++)
+		key[i] = (uint8_t)(seq >> (56 - 8 * i));
+	if (store_begin(st, false, &t) != 0)
+		return false;
+	rc = store_get(t, ORIGIN_DB_REVOCATIONS, key, 8, &v, &vlen);
+	store_abort(t);
+	return rc == 0;
+}
+
+/* The log's numbers, what a heartbeat hears, and what a restart keeps. */
+static void revocations(const char *dir, const char *other)
+{
+	struct store *st;
+	struct revocations *r = open_log(dir, 1000, &st);
+	struct revocation_batch *b;
+	json_t *a = json_object();
+	char c1[REVOCATION_CURSOR_MAX], c2[REVOCATION_CURSOR_MAX], c3[REVOCATION_CURSOR_MAX],
+	    old[REVOCATION_CURSOR_MAX], x[REVOCATION_CURSOR_MAX];
+
+	CHECK(r != NULL);
+	if (!r)
+		return;
 	CHECK(revocations_add(r, REVOKED_LEASE, "l1", 1000) == 0);
 	CHECK(revocations_add(r, REVOKED_USER, "u1", 1001) == 0);
-	CHECK(revocations_since(r, "", 10, a) == 0);
+	CHECK(since(r, "", 10, a, c1) == 0);
+	CHECK_INT(entries(a), 0); /* not committed yet: nobody hears of it */
+	CHECK_INT(revocations_pending(r), 2);
+	CHECK_INT(revocations_save(r, st), 0);
+	CHECK_INT(revocations_pending(r), 0);
+	CHECK(since(r, "", 10, a, c1) == 0);
 	CHECK_INT(json_array_size(json_object_get(a, "leases")), 1);
 	CHECK_INT(json_integer_value(json_object_get(
 		      json_array_get(json_object_get(a, "users"), 0), "before")),
 		  1001);
-	snprintf(cursor, sizeof(cursor), "%s", json_string_value(json_object_get(a, "cursor")));
+	CHECK(strlen(c1) == 18 && strcmp(c1 + 16, ":2") == 0);
 	CHECK(revocations_add(r, REVOKED_KID, "s1", 1002) == 0);
-	CHECK(revocations_since(r, cursor, 10, b) == 0);
-	CHECK_INT(json_array_size(json_object_get(b, "leases")), 0);
-	CHECK_STR(json_string_value(json_array_get(json_object_get(b, "kids"), 0)), "s1");
-	CHECK(revocations_since(r, "0000000000000000:1", 10, b) == 0); /* another epoch: all */
-	CHECK_INT(json_array_size(json_object_get(b, "leases")), 1);
-	CHECK(revocations_since(r, "", 1, b) == 0); /* one at a time */
-	CHECK(json_is_true(json_object_get(b, "more")));
-	CHECK_INT(revocations_since(r, "nonsense", 10, b), -EINVAL);
+	CHECK_INT(revocations_save(r, st), 0);
+	CHECK(since(r, c1, 10, a, c2) == 0);
+	CHECK_INT(entries(a), 1);
+	CHECK_STR(json_string_value(json_array_get(json_object_get(a, "kids"), 0)), "s1");
+	CHECK(since(r, "0000000000000000:1", 10, a, x) == 0); /* another epoch: all */
+	CHECK_INT(entries(a), 3);
+	CHECK(since(r, "", 1, a, x) == 0); /* one at a time */
+	CHECK(json_is_true(json_object_get(a, "more")) && entries(a) == 1);
+	CHECK_INT(since(r, "nonsense", 10, a, x), -EINVAL);
+	CHECK(revocations_add(r, REVOKED_LEASE, "lost", 1003) == 0); /* never committed: */
+	CHECK(revocations_take(r, &b) == 0 && b != NULL);
+	revocations_taken(r, b, -ENOSPC); /* a store that refuses it does not hold it back */
+	CHECK(since(r, c2, 10, a, x) == 0);
+	CHECK_INT(entries(a), 1);
+
+	/* a restart: the same epoch and numbers, so cursors hold */
+	if (!reopen(&r, &st, dir, 1050))
+		goto out;
+	CHECK_INT(revocations_count(r), 3);
+	CHECK(since(r, c2, 10, a, x) == 0);
+	CHECK(entries(a) == 0 && strcmp(x, c2) == 0);
+	CHECK(since(r, c1, 10, a, x) == 0);
+	CHECK_INT(entries(a), 1); /* s1 only */
+	CHECK(revocations_add(r, REVOKED_LEASE, "l2", 1050) == 0);
+	CHECK_INT(revocations_save(r, st), 0);
+	CHECK(since(r, c2, 10, a, c3) == 0);
+	/* number 4 again: "lost" was heard of only while the store refused it */
+	CHECK(entries(a) == 1 && strcmp(c3 + 16, ":4") == 0);
+	snprintf(old, sizeof(old), "%.16s:1", c1);
+
+	/* pruned once no token can be valid: from memory, then from the store by the next batch */
 	revocations_expire(r, 1101);
+	CHECK_INT(revocations_count(r), 3);
+	CHECK(stored(st, 1));
+	CHECK_INT(revocations_save(r, st), 0);
+	CHECK(!stored(st, 1) && stored(st, 2));
+	CHECK(since(r, old, 10, a, x) == 0); /* older than what is kept: all that is */
+	CHECK_INT(entries(a), 3);
+	if (!reopen(&r, &st, dir, 1101))
+		goto out;
+	CHECK_INT(revocations_count(r), 3);
+
+	/* loaded at a later time: what expired meanwhile is not kept, and goes */
+	if (!reopen(&r, &st, dir, 1102))
+		goto out;
 	CHECK_INT(revocations_count(r), 2);
-	revocations_expire(r, 1103);
+	CHECK_INT(revocations_save(r, st), 0);
+	CHECK(!stored(st, 2) && stored(st, 3));
+	revocations_expire(r, 5000); /* everything */
 	CHECK_INT(revocations_count(r), 0);
+	CHECK_INT(revocations_save(r, st), 0);
+	CHECK(!stored(st, 3) && !stored(st, 4));
+	if (!reopen(&r, &st, dir, 5000))
+		goto out;
+	CHECK(revocations_add(r, REVOKED_USER, "u2", 5000) == 0);
+	CHECK_INT(revocations_save(r, st), 0);
+	CHECK(since(r, c3, 10, a, x) == 0);
+	CHECK(entries(a) == 1 && strcmp(x + 16, ":5") == 0); /* the numbers go on */
+	snprintf(x, sizeof(x), "%.16s:99", c1);
+	CHECK(since(r, x, 10, a, x) == 0); /* past the last number: all */
+	CHECK_INT(entries(a), 1);
+
+	/* another store is another origin: its own epoch */
+	if (!reopen(&r, &st, other, 5000))
+		goto out;
+	CHECK(revocations_add(r, REVOKED_LEASE, "l9", 5000) == 0);
+	CHECK_INT(revocations_save(r, st), 0);
+	CHECK(since(r, c3, 10, a, x) == 0);
+	CHECK(entries(a) == 1 && strncmp(x, c3, 16) != 0);
+	close_log(r, st);
+out:
 	json_decref(a);
-	json_decref(b);
-	revocations_free(r);
 }
 
 static void nonces(void)
@@ -555,13 +691,17 @@ int main(void)
 {
 	char tmpl[] = "/tmp/reel-edges-XXXXXX", dir[64], cmd[128];
 
+	char other[64];
+
 	parsing();
 	table();
-	revocations();
 	nonces();
 	holders();
 	if (!mkdtemp(tmpl))
 		return 1;
+	snprintf(dir, sizeof(dir), "%s/r", tmpl);
+	snprintf(other, sizeof(other), "%s/r2", tmpl);
+	revocations(dir, other);
 	snprintf(dir, sizeof(dir), "%s/a", tmpl);
 	scenario(dir);
 	snprintf(dir, sizeof(dir), "%s/b", tmpl);

@@ -33,7 +33,8 @@ int main(int argc, char **argv)
 	if (sh == MAP_FAILED || edge_cache_shared_init(sh, "5eed5eed5eed5eed") != 0 ||
 	    !(data = calloc(1, (size_t)size ? (size_t)size : 1)))
 		return 1;
-	cfg = (struct edge_cache_config){argv[1], argv[2], 1ULL << 30, 0, 0, sh};
+	cfg = (struct edge_cache_config){
+	    .root = argv[1], .index_dir = argv[2], .map_size = 1ULL << 30, .shared = sh};
 	if (edge_cache_open(&cfg, &c, err, sizeof(err)) != 0) {
 		fprintf(stderr, "store_seed: %s\n", err);
 		return 1;
@@ -58,8 +59,8 @@ int main(int argc, char **argv)
 			}
 			edge_cache_tmp_digest(tmp, rec.sha256);
 			edge_etag_for(rec.sha256, rec.etag);
-			if ((rc = edge_cache_tmp_commit(c, tmp, key, &rec, NULL, EDGE_SYNC_NONE, NULL)) !=
-			    0) {
+			if ((rc = edge_cache_tmp_commit(c, tmp, key, &rec, NULL, EDGE_SYNC_NONE,
+							NULL)) != 0) {
 				fprintf(stderr, "store_seed: %s: %s\n", key, strerror(-rc));
 				return 1;
 			}
