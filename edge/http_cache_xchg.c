@@ -326,13 +326,16 @@ static void remote_view(struct hc_reader *r, struct hc_view *v)
 {
 	struct edge_inflight_view iv;
 	struct edge_object o;
+	uint64_t size;
 	int rc;
 
 	if (edge_inflight_peek(r->hc->cfg.inflight, r->ref, &iv) != 0) {
-		/* the slot moved on: the index tells how it ended */
+		/* the slot moved on: done when the file R reads is the one stored at its key */
 		if (r->have_m &&
+		    edge_inflight_stored(edge_cache_rootfd(r->hc->cfg.cache), r->key,
+					 r->fd >= 0 ? r->fd : r->body_fd, &size) &&
 		    edge_index_get(edge_cache_index(r->hc->cfg.cache), r->key, &o) == 0 &&
-		    o.size >= body_off(&r->m))
+		    o.size == size && o.size >= body_off(&r->m))
 			iv = (struct edge_inflight_view){EDGE_IF_DONE, 0, o.size, o.size};
 		else
 			iv = (struct edge_inflight_view){EDGE_IF_FAILED, NOT_SHARED, 0, 0};
@@ -762,8 +765,11 @@ static struct hc_xchg *local_xchg(struct edge_http_cache *hc, const char *skey)
 static int join_remote(struct edge_http_cache *hc, struct hc_reader *r, const char *key,
 		       struct edge_inflight_ref ref, const char *tmp)
 {
-	if ((r->fd = openat(edge_cache_rootfd(hc->cfg.cache), tmp, O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
+	int fd = edge_inflight_open(hc->cfg.inflight, ref, edge_cache_rootfd(hc->cfg.cache), tmp);
+
+	if (fd < 0)
+		return fd; /* gone, or its path leads elsewhere by now: the fetch ended */
+	r->fd = fd;
 	r->remote = true;
 	r->ref = ref;
 	snprintf(r->key, sizeof(r->key), "%s", key);
@@ -823,8 +829,9 @@ static int claim(struct edge_http_cache *hc, struct hc_xchg *g, struct hc_reader
 	int rc = hc_entry_begin(hc->cfg.cache, &g->tmp);
 
 	if (rc == 0)
-		rc = edge_inflight_claim(hc->cfg.inflight, g->skey, g->tmp->path, 0, false, hc->pid,
-					 &g->ref, tmp_other, &size_other);
+		rc = edge_inflight_claim(hc->cfg.inflight, g->skey,
+					 &(struct edge_inflight_file){g->tmp->path, g->tmp->fd}, 0,
+					 false, hc->pid, &g->ref, tmp_other, &size_other);
 	if (rc == EDGE_CLAIM_FETCH || rc == -EBUSY) {
 		g->shared = rc == EDGE_CLAIM_FETCH;
 		if (r->fd < 0)

@@ -270,20 +270,29 @@ int edge_index_get(struct edge_index *ix, const char *key, struct edge_object *o
 	return rc;
 }
 
+/* The record KEY (KLEN bytes) of DB in T, given to DECODE(P, LEN, ARG): 0, -ENOENT, -EIO. */
+static int get_decoded(struct store_txn *t, unsigned db, const char *key, size_t klen,
+		       int (*decode)(const void *p, size_t len, void *arg), void *arg)
+{
+	const void *v;
+	size_t len;
+	int rc = store_get(t, db, key, klen, &v, &len);
+
+	if (rc == 0)
+		rc = decode(v, len, arg) == 0 ? 0 : -EIO;
+	return rc;
+}
+
 /* The record KEY of DB in its own read transaction, given to DECODE(P, LEN, ARG). */
 static int read_one(struct edge_index *ix, unsigned db, const char *key,
 		    int (*decode)(const void *p, size_t len, void *arg), void *arg)
 {
 	struct store_txn *t;
-	const void *v;
-	size_t len;
 	int rc = store_begin(ix->s, false, &t);
 
 	if (rc != 0)
 		return rc;
-	rc = store_get(t, db, key, strlen(key), &v, &len);
-	if (rc == 0)
-		rc = decode(v, len, arg) == 0 ? 0 : -EIO;
+	rc = get_decoded(t, db, key, strlen(key), decode, arg);
 	store_abort(t);
 	return rc;
 }
@@ -315,6 +324,26 @@ int edge_index_mentry(struct edge_index *ix, const char *key, uint64_t *size, ui
 	struct mentry me = {size, sha256};
 
 	return read_one(ix, IX_MANIFEST, key, mentry_decode, &me);
+}
+
+int edge_index_listed(struct edge_index *ix, const char *key, uint64_t *size,
+		      uint8_t sha256[32])
+{
+	struct mentry me = {size, sha256};
+	struct edge_title title;
+	struct store_txn *t;
+	int rc = store_begin(ix->s, false, &t);
+
+	if (rc != 0)
+		return rc;
+	rc = get_decoded(t, IX_MANIFEST, key, strlen(key), mentry_decode, &me);
+	if (rc == -ENOENT) {
+		rc = get_decoded(t, IX_TITLES, key, strcspn(key, "/"), title_decode, &title);
+		if (rc == 0 || rc == -ENOENT)
+			rc = rc == 0 && (title.flags & EDGE_TITLE_MANIFEST) ? -ENOENT : -ENODATA;
+	}
+	store_abort(t);
+	return rc;
 }
 
 int edge_index_usage(struct edge_index *ix, uint64_t *bytes, uint64_t *objects)

@@ -147,6 +147,16 @@ int edge_index_title(struct edge_index *ix, const char *title, struct edge_title
 /* The manifest entry of "<title>/<path>" KEY: 0, -ENOENT (no manifest, or not listed). */
 int edge_index_mentry(struct edge_index *ix, const char *key, uint64_t *size, uint8_t sha256[32]);
 
+/*
+ * Does the stored manifest of KEY's title list KEY ("<title>/<path>")?
+ * Both looked up in one read transaction, so a manifest committed
+ * meanwhile is seen whole or not at all: 0 (listed, with *SIZE and
+ * SHA256), -ENOENT (the title's manifest is stored and does not list it),
+ * -ENODATA (no manifest stored for the title), -EIO.
+ */
+int edge_index_listed(struct edge_index *ix, const char *key, uint64_t *size,
+		      uint8_t sha256[32]);
+
 /* Bytes and objects of the whole cache. */
 int edge_index_usage(struct edge_index *ix, uint64_t *bytes, uint64_t *objects);
 

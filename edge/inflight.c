@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -119,16 +121,19 @@ static int pick_slot(struct edge_inflight *t)
 	return best;
 }
 
-int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tmp, uint64_t size,
-			bool refetch, pid_t pid, struct edge_inflight_ref *ref, char tmp_out[80],
-			uint64_t *size_out)
+int edge_inflight_claim(struct edge_inflight *t, const char *key,
+			const struct edge_inflight_file *tmp, uint64_t size, bool refetch, pid_t pid,
+			struct edge_inflight_ref *ref, char tmp_out[80], uint64_t *size_out)
 {
 	uint64_t h = str_hash(key), now = now_ms();
 	struct edge_inflight_entry *e;
+	struct stat st = {0};
 	int slot, rc = -EBUSY;
 
 	if (strlen(key) > EDGE_KEY_MAX)
 		return -EINVAL;
+	if (tmp->fd >= 0 && fstat(tmp->fd, &st) != 0)
+		return -errno;
 	lock(t);
 	for (slot = 0; slot < EDGE_INFLIGHT_SLOTS; slot++) {
 		e = &t->e[slot];
@@ -159,7 +164,9 @@ int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tm
 	e->note_len = 0;
 	memset(e->waiters, 0, sizeof(e->waiters));
 	e->hash = h;
-	snprintf(e->tmp, sizeof(e->tmp), "%s", tmp);
+	snprintf(e->tmp, sizeof(e->tmp), "%s", tmp->path);
+	e->tmp_dev = tmp->fd >= 0 ? (uint64_t)st.st_dev : 0;
+	e->tmp_ino = tmp->fd >= 0 ? (uint64_t)st.st_ino : 0;
 	snprintf(e->key, sizeof(e->key), "%s", key);
 	__atomic_store_n(&e->state, EDGE_IF_FETCHING, __ATOMIC_RELEASE);
 	*ref = (struct edge_inflight_ref){slot, e->gen};
@@ -167,6 +174,39 @@ int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tm
 out:
 	unlock(t);
 	return rc;
+}
+
+int edge_inflight_open(const struct edge_inflight *t, struct edge_inflight_ref ref, int rootfd,
+		       const char *tmp)
+{
+	const struct edge_inflight_entry *e = &t->e[ref.slot];
+	int fd = openat(rootfd, tmp, O_RDONLY | O_CLOEXEC);
+	uint64_t dev, ino;
+	struct stat st;
+	bool same;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return -EIO;
+	}
+	/*
+	 * Still fetching after the open: the fetcher had not closed its file
+	 * before it (it finishes the entry right after closing, opening
+	 * nothing in between), so the path led to that file.  The device and
+	 * inode, when known, must agree too; the generation last, as in peek.
+	 */
+	dev = __atomic_load_n(&e->tmp_dev, __ATOMIC_ACQUIRE);
+	ino = __atomic_load_n(&e->tmp_ino, __ATOMIC_ACQUIRE);
+	same = __atomic_load_n(&e->state, __ATOMIC_SEQ_CST) == EDGE_IF_FETCHING &&
+	       (!ino || (dev == (uint64_t)st.st_dev && ino == (uint64_t)st.st_ino)) &&
+	       __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE) == ref.gen;
+	if (!same) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
 }
 
 void edge_inflight_watch(struct edge_inflight *t, struct edge_inflight_ref ref, int wake_slot)
@@ -245,6 +285,18 @@ int edge_inflight_peek(const struct edge_inflight *t, struct edge_inflight_ref r
 	v->result = __atomic_load_n(&e->result, __ATOMIC_ACQUIRE);
 	/* the generation last: a reuse during the reads above shows here */
 	return __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE) == ref.gen ? 0 : -ESTALE;
+}
+
+bool edge_inflight_stored(int rootfd, const char *key, int fd, uint64_t *size)
+{
+	struct stat mine, stored;
+
+	if (fd < 0 || fstat(fd, &mine) != 0 ||
+	    fstatat(rootfd, key, &stored, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    mine.st_dev != stored.st_dev || mine.st_ino != stored.st_ino)
+		return false;
+	*size = (uint64_t)mine.st_size;
+	return true;
 }
 
 unsigned edge_inflight_active(const struct edge_inflight *t)

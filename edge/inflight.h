@@ -51,6 +51,7 @@ struct edge_inflight_entry {
 	uint32_t note_len; /* bytes of NOTE the fetcher has published (0: none yet) */
 	uint8_t note[EDGE_INFLIGHT_NOTE];
 	char tmp[80]; /* the temporary file, as openat() on the content root finds it */
+	uint64_t tmp_dev, tmp_ino; /* which file that is (0, 0: not known) */
 	char key[EDGE_KEY_MAX + 1];
 };
 
@@ -85,18 +86,44 @@ void edge_inflight_process_gone(struct edge_inflight *t, pid_t pid);
 enum edge_claim { EDGE_CLAIM_FETCH, EDGE_CLAIM_JOIN, EDGE_CLAIM_DONE };
 
 /*
+ * A claimer's temporary file: PATH, how another process opens it
+ * (edge_inflight_open), and FD, the claimer's descriptor of it (-1: none),
+ * which tells which file PATH must lead to.
+ */
+struct edge_inflight_file {
+	const char *path;
+	int fd;
+};
+
+/*
  * For KEY: claim an entry to fetch it (EDGE_CLAIM_FETCH: the caller is the
  * fetcher, its temporary file TMP and SIZE recorded), or find the fetch in
- * flight (EDGE_CLAIM_JOIN: *TMP_OUT and *SIZE_OUT get its file and size),
+ * flight (EDGE_CLAIM_JOIN: *TMP_OUT and *SIZE_OUT get its file's path and
+ * the size; open the file with edge_inflight_open),
  * or find it just finished (EDGE_CLAIM_DONE: look in the index; never with
  * REFETCH, when what the index has is not what the caller wants, e.g. a
  * manifest of an older version).  *REF names the entry.  The process PID
  * uses wake slot WAKE.  Returns the claim, or -EBUSY when every slot is in
  * use.
  */
-int edge_inflight_claim(struct edge_inflight *t, const char *key, const char *tmp, uint64_t size,
-			bool refetch, pid_t pid, struct edge_inflight_ref *ref, char tmp_out[80],
-			uint64_t *size_out);
+int edge_inflight_claim(struct edge_inflight *t, const char *key,
+			const struct edge_inflight_file *tmp, uint64_t size, bool refetch, pid_t pid,
+			struct edge_inflight_ref *ref, char tmp_out[80], uint64_t *size_out);
+
+/*
+ * A joiner: open (read-only, on ROOTFD) the temporary file TMP of REF's
+ * fetch, as a claim gave it.  The path may lead elsewhere by now: an
+ * unnamed file's path is "/proc/<pid>/fd/<n>", and once the fetcher has
+ * closed <n> the number may be another file's, another object's.  So the
+ * open counts only while the fetch is still running (a fetcher finishes
+ * its entry right after it closes its file, and opens nothing in between)
+ * and when the file is the one the fetcher claimed with (device and
+ * inode).  Returns the descriptor (the caller's to close), -ESTALE when
+ * the fetch has ended or the path leads to another file (look at the
+ * outcome instead), or another negative errno (-ENOENT: the file is gone).
+ */
+int edge_inflight_open(const struct edge_inflight *t, struct edge_inflight_ref ref, int rootfd,
+		       const char *tmp);
 
 /* Wake the readers of REF's entry in other processes than WAKE, when they wait (set by watch). */
 void edge_inflight_watch(struct edge_inflight *t, struct edge_inflight_ref ref, int wake);
@@ -130,6 +157,16 @@ struct edge_inflight_view {
 };
 int edge_inflight_peek(const struct edge_inflight *t, struct edge_inflight_ref ref,
 		       struct edge_inflight_view *v);
+
+/*
+ * A reader whose REF moved on (peek gave -ESTALE: the slot was claimed
+ * again, perhaps for the same key after the fetch failed) and that reads
+ * the fetch's file through FD: is that very file the object KEY stored
+ * under ROOTFD now (same device and inode), so that the fetch it followed
+ * is the one that stored it?  True with *SIZE its size; false when it is
+ * not (the fetch failed, or another one stored another file) or FD is -1.
+ */
+bool edge_inflight_stored(int rootfd, const char *key, int fd, uint64_t *size);
 
 /* Entries fetching now, for metrics. */
 unsigned edge_inflight_active(const struct edge_inflight *t);

@@ -206,11 +206,38 @@ static struct reader *reader_new(struct edge_pull *p, struct httpd_deferred *d,
 
 /* ---- what a reader sees ------------------------------------------------------ */
 
+/*
+ * R's remote fetch is no longer in its slot (claimed again since, maybe for
+ * the same key after this fetch failed): how it ended, from the store.  R
+ * reads that fetch's own file: it may go on only when that very file is now
+ * the object at R's key, never when another fetch stored another file there
+ * after this one failed.  Before its head R can let its file go and be
+ * answered again from the start, as R without a file is, for which the
+ * index says enough.
+ */
+static void remote_outcome(struct reader *r, struct edge_inflight_view *v)
+{
+	struct edge_cache *c = r->p->cfg.cache;
+	int fd = r->head_sent ? r->body_fd : r->fd;
+	struct edge_object o;
+	uint64_t size;
+
+	*v = (struct edge_inflight_view){EDGE_IF_FAILED, -EIO, 0, 0};
+	if (edge_index_get(edge_cache_index(c), r->key, &o) != 0)
+		return;
+	if (fd >= 0 && (!edge_inflight_stored(edge_cache_rootfd(c), r->key, fd, &size) ||
+			size != o.size)) {
+		if (r->head_sent)
+			return;
+		close(r->fd); /* another fetch's object: answered again, from the store */
+		r->fd = -1;
+	}
+	*v = (struct edge_inflight_view){EDGE_IF_DONE, 0, o.size, o.size};
+}
+
 /* The state of R's source now. */
 static void reader_view(struct reader *r, struct edge_inflight_view *v)
 {
-	struct edge_object o;
-
 	switch (r->src) {
 	case SRC_LOCAL:
 		v->state = EDGE_IF_FETCHING;
@@ -221,12 +248,9 @@ static void reader_view(struct reader *r, struct edge_inflight_view *v)
 	case SRC_REMOTE:
 		if (edge_inflight_peek(r->p->cfg.inflight, r->ref, v) == 0)
 			return;
-		/* the slot moved on: the index tells how it ended */
-		if (edge_index_get(edge_cache_index(r->p->cfg.cache), r->key, &o) == 0) {
-			*v = (struct edge_inflight_view){EDGE_IF_DONE, 0, o.size, o.size};
-			return;
-		}
-		*v = (struct edge_inflight_view){EDGE_IF_FAILED, -EIO, 0, 0};
+		remote_outcome(r, v);
+		r->src = SRC_FINAL;
+		r->fin = *v;
 		return;
 	case SRC_FINAL:
 		*v = r->fin;
@@ -568,14 +592,20 @@ static void attach_local(struct reader *r, struct fetch *f)
 	r->fd = f->tmp ? dup(f->tmp->fd) : -1;
 }
 
-/* Join the fetch of R's key in another worker (REF, its file TMP). */
+/*
+ * Join the fetch of R's key in another worker (REF, its file TMP).  When
+ * TMP no longer leads to that file (the fetch ended since the claim), R has
+ * no file and is answered again from the start once it sees the outcome.
+ */
 static void join_remote(struct edge_pull *p, struct reader *r, struct edge_inflight_ref ref,
 			const char *tmp)
 {
+	int fd = edge_inflight_open(p->cfg.inflight, ref, edge_cache_rootfd(p->cfg.cache), tmp);
+
 	r->src = SRC_REMOTE;
 	r->ref = ref;
 	r->cache_status = "COLLAPSED";
-	r->fd = openat(edge_cache_rootfd(p->cfg.cache), tmp, O_RDONLY | O_CLOEXEC);
+	r->fd = fd >= 0 ? fd : -1;
 	edge_inflight_watch(p->cfg.inflight, ref, p->cfg.wake_slot);
 	metrics_add(&p->cfg.metrics->store_collapsed, 1);
 }
@@ -602,6 +632,7 @@ static int fetch_start(struct edge_pull *p, struct reader *r, const char *versio
 {
 	struct fetch *f = calloc(1, sizeof(*f));
 	char title[MANIFEST_TITLE_MAX + 1], tmp_other[80];
+	struct edge_inflight_file file;
 	uint64_t size_other, done_size = 0;
 	int rc, claim;
 
@@ -620,12 +651,13 @@ static int fetch_start(struct edge_pull *p, struct reader *r, const char *versio
 	memcpy(f->sha, r->sha, 32);
 	if ((rc = edge_cache_tmp_open(p->cfg.cache, title, f->size, &f->tmp)) != 0)
 		goto out;
-	claim = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->path, f->size, r->stale_ok,
-				    p->pid, &f->ref, tmp_other, &size_other);
+	file = (struct edge_inflight_file){f->tmp->path, f->tmp->fd};
+	claim = edge_inflight_claim(p->cfg.inflight, f->key, &file, f->size, r->stale_ok, p->pid,
+				    &f->ref, tmp_other, &size_other);
 	if (claim == EDGE_CLAIM_DONE && !indexed(p, r, &done_size))
 		/* finished a moment ago but gone again (evicted, or of a version retired since) */
-		claim = edge_inflight_claim(p->cfg.inflight, f->key, f->tmp->path, f->size, true,
-					    p->pid, &f->ref, tmp_other, &size_other);
+		claim = edge_inflight_claim(p->cfg.inflight, f->key, &file, f->size, true, p->pid,
+					    &f->ref, tmp_other, &size_other);
 	rc = claim < 0 ? claim : 0;
 	if (claim == EDGE_CLAIM_JOIN) {
 		join_remote(p, r, f->ref, tmp_other);
@@ -713,21 +745,25 @@ static bool wait_for(struct edge_pull *p, struct httpd_exchange *x, struct httpd
 bool edge_pull_request(struct edge_pull *p, struct httpd_exchange *x, struct httpd_deferred *d,
 		       const char *key, const char *version)
 {
-	struct edge_index *ix = edge_cache_index(p->cfg.cache);
 	size_t tlen = strcspn(key, "/");
 	char mkey[EDGE_KEY_MAX + 1];
-	struct edge_title t;
 	uint64_t size;
 	uint8_t sha[32];
+	int rc;
 
 	if (p->magic != PULL_MAGIC)
 		abort();
 	if (strcmp(key + tlen, "/" MANIFEST_NAME) == 0)
 		return wait_for(p, x, d, key, true, 0, NULL, version, false);
-	if (edge_index_mentry(ix, key, &size, sha) == 0)
+	/*
+	 * The entry and the title's manifest flag in one read: looked up one
+	 * after the other, a manifest committed in between (a request of
+	 * another worker pulled it) showed as stored but not listing KEY.
+	 */
+	rc = edge_index_listed(edge_cache_index(p->cfg.cache), key, &size, sha);
+	if (rc == 0)
 		return wait_for(p, x, d, key, false, size, sha, version, false);
-	snprintf(mkey, sizeof(mkey), "%.*s", (int)tlen, key);
-	if (edge_index_title(ix, mkey, &t) == 0 && (t.flags & EDGE_TITLE_MANIFEST)) {
+	if (rc == -ENOENT) {
 		httpd_error(x, 404, "not in the title's package", NULL, false);
 		if (d)
 			httpd_resume_done(x);

@@ -121,6 +121,9 @@ static void test_commit_and_fill(struct edge_index *ix)
 	/* a pulled b of the title, then the manifest: complete, everything pinned */
 	o = obj(EDGE_ORIGIN_PULL, 20, 2, 100);
 	CHECK_INT(edge_index_commit(ix, "t1/b.m4s", &o, NULL, NULL, NULL, NULL, NULL), 0);
+	/* a title without its manifest lists nothing yet, nor does an unknown one */
+	CHECK_INT(edge_index_listed(ix, "t1/b.m4s", &size, sha), -ENODATA);
+	CHECK_INT(edge_index_listed(ix, "zz/b.m4s", &size, sha), -ENODATA);
 	o = obj(EDGE_ORIGIN_FILL, 300, 3, 100);
 	CHECK_INT(edge_index_commit(ix, "t1/manifest.json", &o, m, NULL, NULL, &missing, NULL), 0);
 	CHECK_INT(missing, 0);
@@ -133,6 +136,10 @@ static void test_commit_and_fill(struct edge_index *ix)
 	CHECK_INT(edge_index_mentry(ix, "t1/b.m4s", &size, sha), 0);
 	CHECK(size == 20 && sha[0] == 2);
 	CHECK_INT(edge_index_mentry(ix, "t1/c.m4s", &size, sha), -ENOENT);
+	size = 0;
+	CHECK_INT(edge_index_listed(ix, "t1/b.m4s", &size, sha), 0);
+	CHECK(size == 20 && sha[0] == 2);
+	CHECK_INT(edge_index_listed(ix, "t1/c.m4s", &size, sha), -ENOENT); /* not in the package */
 	CHECK_INT(edge_index_usage(ix, &bytes, &objects), 0);
 	CHECK(bytes == 330 && objects == 3);
 	/* replacing an object keeps the counts right */
@@ -169,6 +176,7 @@ static void test_remove(struct edge_index *ix)
 	edge_removed_free(&r);
 	CHECK_INT(edge_index_title(ix, "t1", &t), -ENOENT);
 	CHECK_INT(edge_index_mentry(ix, "t1/b.m4s", &bytes, o.sha256), -ENOENT);
+	CHECK_INT(edge_index_listed(ix, "t1/b.m4s", &bytes, o.sha256), -ENODATA);
 	CHECK_INT(edge_index_usage(ix, &bytes, &objects), 0);
 	CHECK(bytes == 5 && objects == 1);
 	CHECK_INT(edge_index_remove(ix, "t2/x.ts", false, &r), 0);

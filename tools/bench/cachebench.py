@@ -134,8 +134,9 @@ def nginx_cache(server, binary, upstream_url, workers=1, cpu=None, lock=True):
                        probe="/nothing-here")
 
 
-def reel_edge(server, binary, upstream_url, workers=1, cpu=None, extra=""):
-    """reel-edge with a store in SERVER's folder pulling through from UPSTREAM_URL."""
+def reel_edge(server, binary, upstream_url, workers=1, cpu=None, extra="", access_log="off"):
+    """reel-edge with a store in SERVER's folder pulling through from UPSTREAM_URL
+    (ACCESS_LOG: its path, or "off")."""
     root = os.path.join(server.dir, "store")
     os.makedirs(root, exist_ok=True)
     conf = os.path.join(server.dir, "edge.conf")
@@ -144,9 +145,9 @@ def reel_edge(server, binary, upstream_url, workers=1, cpu=None, extra=""):
                 "[content]\nroot = %s\n"
                 "[store]\nenabled = on\nindex = %s\nmin_free = 0\n"
                 "[upstream]\nurl = %s\nmax_connections = 256\n"
-                "[log]\naccess_log = off\nerror_log = %s\n%s" % (
+                "[log]\naccess_log = %s\nerror_log = %s\n%s" % (
                     server.port, workers, root, os.path.join(server.dir, "index"),
-                    upstream_url, server.error_log, extra))
+                    upstream_url, access_log, server.error_log, extra))
     return server.start([binary, "-c", conf], cpu, "/healthz")
 
 
@@ -200,22 +201,32 @@ def upstream_child(root, rate):
 
 # ---------------------------------------------------------------- the client
 
-def many_gets(port, path, n, ranges=None, timeout=60):
+def many_gets(port, path, n, ranges=None, timeout=60, agents=None, expect=None):
     """N connections, each sending one GET for PATH (RANGES[i], a "bytes=a-b"
-    value or None, per connection).  Every request is sent before any answer
-    is read, so a busy reader here never delays a request; the time to first
-    byte of each is taken when its socket first turns readable.  Returns per
-    connection (status, SHA-256 of the body, body length, seconds to the first
-    byte, seconds to the last), measured from when its request was sent.
-    One thread; bodies are hashed as they come, never kept."""
+    value or None, per connection; AGENTS[i] its User-Agent, to find it in an
+    access log).  Every request is sent before any answer is read, so a busy
+    reader here never delays a request; the time to first byte of each is
+    taken when its socket first turns readable.  Returns per connection a
+    dict: status (0: no head), head (its bytes), sha (SHA-256 of the body),
+    len (body bytes), ttfb and last (seconds to the first and the last byte,
+    from when its request was sent; None when it never came), error (what
+    ended it otherwise: a socket error, or "unfinished" at TIMEOUT) and, with
+    EXPECT[i] = (DATA, START, END), the body connection i should get being
+    DATA[START:END] (a bytes object), diff: the offset of the
+    first body byte that is not EXPECT[i]'s (None when none differs; a short
+    body shows in len).  One thread; bodies are hashed as they come, never
+    kept."""
     conns = []
     for i in range(n):
         s = socket.create_connection(("127.0.0.1", port), timeout=10)
         rng = ranges[i] if ranges else None
+        hdrs = ("Range: %s\r\n" % rng if rng else "") + (
+            "User-Agent: %s\r\n" % agents[i] if agents else "")
         conns.append({"sock": s, "head": bytearray(), "sha": hashlib.sha256(), "len": 0,
-                      "first": None, "last": None, "status": 0, "req": (
+                      "first": None, "last": None, "status": 0, "error": None, "diff": None,
+                      "expect": expect[i] if expect else None, "req": (
                           "GET %s HTTP/1.1\r\nHost: b\r\n%sConnection: close\r\n\r\n" % (
-                              path, "Range: %s\r\n" % rng if rng else "")).encode()})
+                              path, hdrs)).encode()})
     sel = selectors.DefaultSelector()
     for c in conns:
         c["t0"] = time.monotonic()
@@ -233,7 +244,10 @@ def many_gets(port, path, n, ranges=None, timeout=60):
             c = key.data
             if c["first"] is None:
                 c["first"] = now
-            got = c["sock"].recv_into(buf)
+            try:
+                got = c["sock"].recv_into(buf)
+            except OSError as e:
+                c["error"], got = "%s: %s" % (type(e).__name__, e), 0
             if got:
                 take_bytes(c, view[:got])
                 continue
@@ -241,13 +255,33 @@ def many_gets(port, path, n, ranges=None, timeout=60):
             sel.unregister(c["sock"])
             c["sock"].close()
             left -= 1
-    return [(c["status"], c["sha"].digest(), c["len"],
-             c["first"] - c["t0"] if c["first"] else None,
-             c["last"] - c["t0"] if c["last"] else None) for c in conns]
+    for c in conns:
+        if c["last"] is None:
+            c["error"] = "unfinished after %d s" % timeout
+            sel.unregister(c["sock"])
+            c["sock"].close()
+    return [{"status": c["status"], "head": bytes(c["head"]), "sha": c["sha"].digest(),
+             "len": c["len"], "ttfb": c["first"] - c["t0"] if c["first"] else None,
+             "last": c["last"] - c["t0"] if c["last"] else None, "error": c["error"],
+             "diff": c["diff"]} for c in conns]
+
+
+def first_difference(want, at, end, data, off):
+    """The offset OFF + i of the first byte DATA[i] that is not WANT[AT + i]
+    (nothing of WANT is left at END), or None.  Compared in pieces of 64 KiB:
+    a copy that size costs no page faults, a memoryview compared whole is slow."""
+    for o in range(0, len(data), 65536):
+        piece = bytes(data[o:o + 65536])
+        a = at + o
+        ref = want[a:min(a + len(piece), end)] if a < end else b""
+        if ref != piece:
+            return off + o + next((i for i in range(len(ref)) if ref[i] != piece[i]), len(ref))
+    return None
 
 
 def take_bytes(c, data):
-    """Bytes of C's answer: the head until its end, then the body into the hash."""
+    """Bytes of C's answer: the head until its end, then the body into the hash
+    (and, with C's expected body, compared with it until the first difference)."""
     if c["status"] == 0:
         c["head"] += data
         end = c["head"].find(b"\r\n\r\n")
@@ -255,6 +289,10 @@ def take_bytes(c, data):
             return
         c["status"] = int(c["head"][9:12]) if c["head"].startswith(b"HTTP/1.1 ") else -1
         data = memoryview(bytes(c["head"][end + 4:]))
+        del c["head"][end + 4:]
+    exp = c["expect"]
+    if exp is not None and c["diff"] is None:
+        c["diff"] = first_difference(exp[0], exp[1] + c["len"], exp[2], data, c["len"])
     c["sha"].update(data)
     c["len"] += len(data)
 

@@ -24,7 +24,9 @@ import hashlib
 import os
 import random
 import statistics
+import shutil
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -36,25 +38,68 @@ from cachebench import (DEFAULT_EDGE, DEFAULT_NGINX, Server, UpstreamProcess,  #
 SEGMENT = 2 * 1024 * 1024
 
 
-def one_round(server, up, title, seg, clients, ranged, manifest_cached):
+def one_round(server, up, title, seg, clients, ranged, manifest_cached, access_log=None):
     path = "/%s/360p/seg_00001.m4s" % title
     if manifest_cached:  # as after a player's first playlist: only the segment is a miss
         many_gets(server.port, "/%s/manifest.json" % title, 1)
     ranges = [("bytes=%d-%d" % (i * 4096, i * 4096 + 65535) if ranged and i % 4 == 0 else None)
               for i in range(clients)]
-    res = many_gets(server.port, path, clients, ranges)
-    good = 0
-    for (status, sha, _, _, _), rng in zip(res, ranges):
-        if rng:
-            a, b = (int(x) for x in rng[6:].split("-"))
-            good += status == 206 and sha == hashlib.sha256(seg[a:b + 1]).digest()
-        else:
-            good += status == 200 and sha == hashlib.sha256(seg).digest()
-    ttfb = [r[3] for r in res if r[3] is not None]
-    return {"upstream": up.count("/content" + path), "good": good,
+    spans = [tuple(int(x) for x in rng[6:].split("-")) if rng else (0, len(seg) - 1)
+             for rng in ranges]
+    expect = [(seg, a, b + 1) for a, b in spans]
+    agents = ["collapse-bench/%s/%d" % (title, i) for i in range(clients)]
+    res = many_gets(server.port, path, clients, ranges, agents=agents, expect=expect)
+    wrong = []
+    for i, (r, rng) in enumerate(zip(res, ranges)):
+        want = hashlib.sha256(memoryview(seg)[spans[i][0]:spans[i][1] + 1]).digest()
+        if r["status"] != (206 if rng else 200) or r["sha"] != want or r["error"]:
+            wrong.append(i)
+    if wrong:
+        tell_wrong(server, path, res, ranges, spans, agents, wrong, access_log)
+    ttfb = [r["ttfb"] for r in res if r["ttfb"] is not None]
+    return {"upstream": up.count("/content" + path), "good": clients - len(wrong),
             "ttfb_median": statistics.median(ttfb) if ttfb else None,
             "ttfb_max": max(ttfb) if ttfb else None,
-            "last_median": statistics.median(r[4] for r in res if r[4] is not None)}
+            "last_median": statistics.median(r["last"] for r in res if r["last"] is not None)}
+
+
+def header(head, name):
+    """The value of the header line NAME in the raw HEAD, or "-"."""
+    for line in head.decode("latin-1").split("\r\n")[1:]:
+        k, _, v = line.partition(":")
+        if k.strip().lower() == name.lower():
+            return v.strip()
+    return "-"
+
+
+def tell_wrong(server, path, res, ranges, spans, agents, wrong, access_log):
+    """Log every wrong answer of a round: what came, where its bytes first
+    differ, and the server's access-log line for it (reel-edge's, by the
+    request's User-Agent); then the end of the server's error log."""
+    lines = {}
+    if access_log:
+        time.sleep(1.0)  # the edge writes its access log out every 500 ms
+        try:
+            with open(access_log, errors="replace") as f:
+                for line in f:
+                    for a in agents:
+                        if '"%s"' % a in line:
+                            lines.setdefault(a, []).append(line.rstrip("\n"))
+        except OSError as e:
+            log("  (access log %s: %s)" % (access_log, e))
+    log("%s: %d wrong answers for %s:" % (server.name, len(wrong), path))
+    for i in wrong:
+        r = res[i]
+        log("  #%d %s: status %d, Cache-Status %s, Content-Length %s, Content-Range %s; "
+            "%d bytes of %d received, first differing byte %s%s" % (
+                i, ranges[i] or "whole", r["status"], header(r["head"], "Cache-Status"),
+                header(r["head"], "Content-Length"), header(r["head"], "Content-Range"),
+                r["len"], spans[i][1] + 1 - spans[i][0], "none" if r["diff"] is None else r["diff"],
+                "; " + r["error"] if r["error"] else ""))
+        log("     head: %r" % r["head"][:400])
+        for line in lines.get(agents[i], ["(no access-log line)"] if access_log else []):
+            log("     log: %s" % line)
+    log("  %s's logs, their end:\n%s" % (server.name, server.log_tail()))
 
 
 def main():
@@ -68,6 +113,8 @@ def main():
     ap.add_argument("--ranged", action="store_true", help="every 4th request asks for 64 KiB")
     ap.add_argument("--manifest-cached", action="store_true",
                     help="pull the title's manifest.json before the 100 requests")
+    ap.add_argument("--edge-only", action="store_true",
+                    help="reel-edge alone (hunting wrong answers: no nginx rounds)")
     ap.add_argument("--strict", action="store_true")
     args = ap.parse_args()
 
@@ -75,19 +122,24 @@ def main():
     origin = os.path.join(work, "origin")
     os.makedirs(origin)
     up = UpstreamProcess(origin, rate=args.rate).start()
-    servers = {"edge": Server("edge", work), "nginx": Server("nginx", work)}
+    servers = {"edge": Server("edge", work)}
+    if not args.edge_only:
+        servers["nginx"] = Server("nginx", work)
+    access_log = os.path.join(servers["edge"].dir, "access.log")
+    wrong = False
     try:
-        reel_edge(servers["edge"], args.edge, up.url(), args.workers)
-        nginx_cache(servers["nginx"], args.nginx, up.url(), args.workers, lock=True)
-        results = {"edge": [], "nginx": []}
+        reel_edge(servers["edge"], args.edge, up.url(), args.workers, access_log=access_log)
+        if "nginx" in servers:
+            nginx_cache(servers["nginx"], args.nginx, up.url(), args.workers, lock=True)
+        results = {name: [] for name in servers}
         for r in range(args.rounds):
             order = ("edge", "nginx") if r % 2 == 0 else ("nginx", "edge")
-            for name in order:
+            for name in (n for n in order if n in servers):
                 title = "c%d-%s-%d" % (os.getpid(), name, r)
                 seg = random.Random(r).randbytes(SEGMENT)
                 write_package(origin, title, {"360p/seg_00001.m4s": seg})
                 res = one_round(servers[name], up, title, seg, args.clients, args.ranged,
-                                args.manifest_cached)
+                                args.manifest_cached, access_log if name == "edge" else None)
                 results[name].append(res)
                 log("round %d %s: %d upstream requests, %d/%d right, TTFB median %.1f ms, "
                     "max %.1f ms, last byte median %.1f ms" % (
@@ -96,7 +148,7 @@ def main():
                         res["last_median"] * 1000))
         report(args, results)
         wrong = any(x["good"] != args.clients for v in results.values() for x in v)
-        missed = report_bars(args, results)
+        missed = report_bars(args, results) if "nginx" in results else False
         return 1 if wrong else 3 if missed and args.strict else 0
     except BenchError as e:
         log("collapse_bench: %s" % e)
@@ -105,6 +157,10 @@ def main():
         for s in servers.values():
             s.stop()
         up.stop()
+        if wrong:
+            log("collapse_bench: logs kept in %s" % work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def report(args, results):
@@ -114,8 +170,7 @@ def report(args, results):
               ", every 4th ranged" if args.ranged else "",
               ", manifest cached" if args.manifest_cached else ", title cold"))
     print("server  upstream requests/round   right answers   TTFB median (ms)   last byte median (ms)")
-    for name in ("edge", "nginx"):
-        rs = results[name]
+    for name, rs in results.items():
         print("%-7s %-25s %-15s %-18s %s" % (
             name, ",".join(str(x["upstream"]) for x in rs),
             "%d/%d" % (sum(x["good"] for x in rs), args.clients * len(rs)),
