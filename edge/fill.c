@@ -94,6 +94,18 @@ static void refuse_store(struct httpd_exchange *x, struct edge_fill *fl, int rc)
 	refuse(x, fl, status, why);
 }
 
+/*
+ * Ask the disk to write a filled object as it comes only where a sync per
+ * object follows ([store] sync = each): that fdatasync then waits for the
+ * tail alone.  With the background sync it would only block the loop on a
+ * busy disk (sync_file_range waits for the queue): the kernel writes the
+ * pages back on its own, and the store manager's syncfs makes them durable.
+ */
+static bool writeback(const struct edge_cache *c)
+{
+	return edge_cache_fill_sync(c) != EDGE_SYNC_NONE;
+}
+
 /* ---- authentication --------------------------------------------------------------- */
 
 static const char *sig_error(int rc)
@@ -555,7 +567,7 @@ static int copy_start(struct upload *u, const char **why)
 	}
 	if ((rc = edge_cache_tmp_open(fl->cache, u->path.title, u->copy.size, &u->tmp)) != 0)
 		return store_status(rc, why);
-	u->tmp->writeback = true; /* the commit's sync, or the background one, waits for less */
+	u->tmp->writeback = writeback(fl->cache);
 	if ((rc = edge_peers_copy(fl->peers, &u->copy, u->target, &copy_ops, u)) != 0) {
 		*why = "cannot start the copy";
 		return 500;
@@ -634,8 +646,8 @@ static void start_upload(struct httpd_exchange *x, struct edge_fill *fl,
 		refuse_store(x, fl, rc);
 		return;
 	}
-	if (u->tmp) /* written back as it comes: whichever sync follows waits for less */
-		u->tmp->writeback = true;
+	if (u->tmp)
+		u->tmp->writeback = writeback(fl->cache);
 	if (r->content_length == 0) { /* an empty object: nothing to wait for */
 		if (fp->kind == EDGE_FILL_PURGE)
 			purge(x, fl, "", 0);

@@ -16,7 +16,7 @@ listing their SHA-256) is written once.  Each round runs, one after the other:
   both edges hold it complete; the edges check every file's SHA-256 before
   they keep it.  Durability is the edges' [store] sync (--sync): with
   background (the default) each file is indexed and served once written and
-  verified, the disk is asked to write it as it comes, and the store
+  verified, the kernel writes it back as it does curl's files, and the store
   manager's background sync (syncfs every sync_interval, 5 s, and within a
   second of the title's manifest) makes it durable; a crash of the system
   before that has the objects re-verified (size, SHA-256) at the next start
