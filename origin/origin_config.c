@@ -16,6 +16,13 @@
 #include "reel_config.h"
 
 #define F(member) CONF_FIELD(struct origin_config, member)
+/* A key of listen addresses: the array MEMBER and its count nMEMBER. */
+#define LISTEN(section, key, member, example)                                                      \
+	{                                                                                          \
+		section, key, CONF_ADDRS, offsetof(struct origin_config, member),                  \
+		    offsetof(struct origin_config, n##member), 0, ORIGIN_MAX_LISTEN,               \
+		    "addresses such as " example, NULL                                             \
+	}
 #define L(member) CONF_FIELD(struct origin_config, limits.member)
 #define DAY_MS	  (86400ULL * 1000)
 
@@ -26,20 +33,12 @@ static int parse_origins(const char *v, void *field);
  * their members to struct origin_config.
  */
 static const struct conf_key keys[] = {
-    {"server", "listen", CONF_ADDRS, offsetof(struct origin_config, listen),
-     offsetof(struct origin_config, nlisten), 0, ORIGIN_MAX_LISTEN,
-     "addresses such as 127.0.0.1:8090", NULL},
-    {"server", "listen_tls", CONF_ADDRS, offsetof(struct origin_config, listen_tls),
-     offsetof(struct origin_config, nlisten_tls), 0, ORIGIN_MAX_LISTEN,
-     "addresses such as 0.0.0.0:443", NULL},
+    LISTEN("server", "listen", listen, "127.0.0.1:8090"),
+    LISTEN("server", "listen_tls", listen_tls, "0.0.0.0:443"),
     {"tls", "certificate", CONF_PATH, F(tls_cert), 0, 0, NULL, NULL},
     {"tls", "key", CONF_PATH, F(tls_key), 0, 0, NULL, NULL},
-    {"admin", "listen", CONF_ADDRS, offsetof(struct origin_config, admin_listen),
-     offsetof(struct origin_config, nadmin_listen), 0, ORIGIN_MAX_LISTEN,
-     "addresses such as 127.0.0.1:8091", NULL},
-    {"admin", "listen_tls", CONF_ADDRS, offsetof(struct origin_config, admin_listen_tls),
-     offsetof(struct origin_config, nadmin_listen_tls), 0, ORIGIN_MAX_LISTEN,
-     "addresses such as 10.0.0.5:8443", NULL},
+    LISTEN("admin", "listen", admin_listen, "127.0.0.1:8091"),
+    LISTEN("admin", "listen_tls", admin_listen_tls, "10.0.0.5:8443"),
     {"admin", "tokens", CONF_PATH, F(admin_tokens), 0, 0, NULL, NULL},
     {"admin", "max_body", CONF_SIZE, F(admin_max_body), 1024, 1ULL << 30, NULL, NULL},
     {"server", "max_body", CONF_SIZE, L(max_body), 256, 1 << 20, NULL, NULL},
@@ -95,22 +94,14 @@ static const struct conf_key keys[] = {
     {"jobs", "threads", CONF_UINT, F(jobs_threads), 0, 256, NULL, NULL},
     {"jobs", "ladder", CONF_STR, F(jobs_ladder), 0, 0, NULL, NULL},
     {"jobs", "max_upload", CONF_SIZE, F(max_upload), 1, 1ULL << 50, NULL, NULL},
-    {"edges", "listen", CONF_ADDRS, offsetof(struct origin_config, edge_listen),
-     offsetof(struct origin_config, nedge_listen), 0, ORIGIN_MAX_LISTEN,
-     "addresses such as 0.0.0.0:8092", NULL},
-    {"edges", "listen_tls", CONF_ADDRS, offsetof(struct origin_config, edge_listen_tls),
-     offsetof(struct origin_config, nedge_listen_tls), 0, ORIGIN_MAX_LISTEN,
-     "addresses such as 0.0.0.0:8093", NULL},
+    LISTEN("edges", "listen", edge_listen, "0.0.0.0:8092"),
+    LISTEN("edges", "listen_tls", edge_listen_tls, "0.0.0.0:8093"),
     {"edges", "max_body", CONF_SIZE, F(edge_max_body), 1024, 1ULL << 30, NULL, NULL},
     {"edges", "down_after", CONF_DURATION, F(edge_down_after_ms), 1000, 3600000, NULL, NULL},
     {"edges", "interval", CONF_DURATION, F(edge_interval_ms), 1000, 3600000, NULL, NULL},
     {"edges", "fallback_url", CONF_STR, F(edge_fallback_url), 0, 0, NULL, NULL},
-    {"content", "listen", CONF_ADDRS, offsetof(struct origin_config, content_listen),
-     offsetof(struct origin_config, ncontent_listen), 0, ORIGIN_MAX_LISTEN,
-     "addresses such as 0.0.0.0:8094", NULL},
-    {"content", "listen_tls", CONF_ADDRS, offsetof(struct origin_config, content_listen_tls),
-     offsetof(struct origin_config, ncontent_listen_tls), 0, ORIGIN_MAX_LISTEN,
-     "addresses such as 0.0.0.0:8095", NULL},
+    LISTEN("content", "listen", content_listen, "0.0.0.0:8094"),
+    LISTEN("content", "listen_tls", content_listen_tls, "0.0.0.0:8095"),
     {"content", "url", CONF_STR, F(content_url), 0, 0, NULL, NULL},
     {"keys", "control_keys", CONF_PATH, F(control_keys), 0, 0, NULL, NULL},
     {"fill", "copies", CONF_UINT, F(fill_copies), 1, 64, NULL, NULL},
