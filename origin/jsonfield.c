@@ -2,6 +2,7 @@
 #include "jsonfield.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,14 +81,33 @@ bool jf_id_valid(const char *s, size_t len, size_t max)
 	return true;
 }
 
+/*
+ * Random bytes drawn from OpenSSL's generator 4 KiB at a time, per thread: a
+ * call of RAND_bytes costs a microsecond whatever its size (its lock and
+ * reseed check), more than the rest of making a lease.  Bytes handed out
+ * are wiped from the pool.
+ */
+static __thread struct {
+	uint8_t b[4096];
+	size_t left; /* the unused bytes are the last LEFT of B */
+} pool;
+
 int jf_random_id(char prefix, unsigned nbytes, char *out)
 {
-	uint8_t r[32];
+	uint8_t *r;
 
-	if (nbytes > sizeof(r) || RAND_bytes(r, (int)nbytes) != 1)
+	if (nbytes > 32)
 		return -EIO;
+	if (pool.left < nbytes) {
+		if (RAND_bytes(pool.b, (int)sizeof(pool.b)) != 1)
+			return -EIO;
+		pool.left = sizeof(pool.b);
+	}
+	r = pool.b + sizeof(pool.b) - pool.left;
+	pool.left -= nbytes;
 	out[0] = prefix;
 	hex_encode(r, nbytes, out + 1);
+	OPENSSL_cleanse(r, nbytes);
 	return 0;
 }
 
