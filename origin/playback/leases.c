@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "array.h"
+#include "hex.h"
+#include "json_out.h"
 #include "jsonfield.h"
 #include "records.h"
 #include "schema.h"
@@ -26,6 +29,7 @@ struct lease_table {
 	size_t ndirty, dirty_cap;
 	void (*on_end)(void *arg, const struct lease *l); /* every lease that ends, if set */
 	void *on_end_arg;
+	uint64_t last_order; /* of the newest id made (new_id()) */
 };
 
 struct lease_table *lease_table_new(uint32_t timeout_s)
@@ -68,6 +72,37 @@ static int room(struct lease_table *lt)
 {
 	return array_reserve((void **)&lt->dirty, &lt->dirty_cap, lt->ndirty, sizeof(*lt->dirty),
 			     64);
+}
+
+/*
+ * A new lease id into ID: "l", 14 hex digits of its order (the wall clock's
+ * milliseconds, times 4096, plus a count within the millisecond: each id
+ * sorts after the one before), and 10 random hex digits.  In that order a
+ * turn's new leases sit side by side at the end of the store's table, and
+ * the ended ones at its start, so a commit of many plays rewrites a few
+ * pages instead of one per lease (random ids: 15 KB written per play).
+ * 0 or -EIO.
+ */
+static int new_id(struct lease_table *lt, char id[LEASE_ID_LEN + 1])
+{
+	struct timespec ts;
+	uint64_t order;
+	uint8_t be[7];
+	char rnd[12];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	order = ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000) << 12;
+	if (order <= lt->last_order)
+		order = lt->last_order + 1;
+	lt->last_order = order;
+	for (int i = 6; i >= 0; i--, order >>= 8)
+		be[i] = (uint8_t)order;
+	if (jf_random_id('l', 5, rnd) != 0)
+		return -EIO;
+	id[0] = 'l';
+	hex_encode(be, sizeof(be), id + 1);
+	memcpy(id + 15, rnd + 1, 11);
+	return 0;
 }
 
 static void mark(struct lease_table *lt, const char *id)
@@ -183,7 +218,7 @@ int lease_acquire(struct lease_table *lt, const char *user, const char *title, i
 	/* a new lease is always saved: with no room to note it, there is none */
 	if (room(lt) != 0 || !(n = calloc(1, sizeof(*n))))
 		return -ENOMEM;
-	if (jf_random_id('l', 12, n->l.id) != 0) {
+	if (new_id(lt, n->l.id) != 0) {
 		free(n);
 		return -EIO;
 	}
@@ -326,15 +361,20 @@ void lease_batch_free(struct lease_batch *b)
 	free(b);
 }
 
-/* N's record as compact JSON (malloc'd), or NULL on ENOMEM. */
+/* N's record as compact JSON (malloc'd), or NULL on ENOMEM; written directly, once per play. */
 static char *record_of(const struct node *n)
 {
-	json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "user", n->l.user, "title", n->l.title,
-			      "started", (json_int_t)n->l.started, "last", (json_int_t)n->l.last);
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	struct json_out o = {0};
+	char *text;
+	size_t len;
 
-	json_decref(o);
-	return text;
+	json_out_open(&o, NULL, '{');
+	json_out_str(&o, "user", n->l.user);
+	json_out_str(&o, "title", n->l.title);
+	json_out_int(&o, "started", (long long)n->l.started);
+	json_out_int(&o, "last", (long long)n->l.last);
+	json_out_close(&o, '}');
+	return json_out_end(&o, &text, &len) == 0 ? text : NULL;
 }
 
 int lease_table_take(struct lease_table *lt, struct lease_batch **out)

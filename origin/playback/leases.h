@@ -27,7 +27,7 @@
 struct store;
 struct store_txn;
 
-#define LEASE_ID_LEN 25 /* "l" + 24 hex digits (96 random bits) */
+#define LEASE_ID_LEN 25 /* "l" + 14 hex digits, in the order made, + 10 random */
 
 struct lease {
 	char id[LEASE_ID_LEN + 1];
