@@ -674,13 +674,20 @@ static int open_pool(char *err, size_t errlen)
  * The group commit of lease changes: the new leases of the loop's turns (and
  * the tick's changes) in one transaction, written off the loop, with the
  * revocations they (and the stops, disables and key retirements of those
- * turns) caused.
+ * turns) caused and the sessions' last uses they touched.
  */
 struct play_commit {
 	struct lease_batch *leases;
 	struct revocation_batch *rev;
+	struct session_touches *touches;
 	int rev_rc; /* the revocations' own result when the leases committed without them */
 };
+
+static void play_commit_free(struct play_commit *c)
+{
+	accounts_touches_free(c->touches);
+	free(c);
+}
 
 static int take_leases(void *arg, void **job)
 {
@@ -689,7 +696,9 @@ static int take_leases(void *arg, void **job)
 
 	if (rc == 0 && M.api.edges)
 		rc = edges_revocations_take(M.api.edges, &c->rev);
-	if (c && !c->leases && !c->rev) {
+	if (rc == 0)
+		rc = accounts_touches_take(M.api.accounts, &c->touches);
+	if (c && !c->leases && !c->rev && !c->touches) {
 		free(c); /* nothing to write */
 		c = NULL;
 	}
@@ -697,14 +706,15 @@ static int take_leases(void *arg, void **job)
 	return rc;
 }
 
-/* C's leases and, unless WITHOUT_REV, its revocations in one transaction. */
-static int write_commit(struct play_commit *c, bool without_rev)
+/* C's leases and, unless LEASES_ONLY, its revocations and touches in one transaction. */
+static int write_commit(struct play_commit *c, bool leases_only)
 {
 	struct store_txn *t = NULL;
 	int rc = store_begin(M.store, true, &t);
 
-	if (rc == 0 && (rc = lease_batch_put(c->leases, t)) == 0 && !without_rev)
-		rc = revocations_put(c->rev, t);
+	if (rc == 0 && (rc = lease_batch_put(c->leases, t)) == 0 && !leases_only &&
+	    (rc = revocations_put(c->rev, t)) == 0)
+		rc = accounts_touches_put(c->touches, t);
 	return t ? store_finish(t, rc) : rc;
 }
 
@@ -714,7 +724,7 @@ static int write_leases(void *arg, void *job)
 	struct play_commit *c = job;
 	int rc = write_commit(c, false);
 
-	if (rc == -ENOSPC && c->rev && c->leases && (rc = write_commit(c, true)) == 0)
+	if (rc == -ENOSPC && (c->rev || c->touches) && c->leases && (rc = write_commit(c, true)) == 0)
 		c->rev_rc = -ENOSPC;
 	return rc;
 }
@@ -739,7 +749,7 @@ static void leases_written(void *arg, void *job, int rc)
 	playback_taken(M.api.playback, c->leases, rc);
 	if (M.api.edges)
 		edges_revocations_taken(M.api.edges, c->rev, rc ? rc : c->rev_rc);
-	free(c);
+	play_commit_free(c);
 }
 
 static int open_commits(char *err, size_t errlen)

@@ -45,6 +45,17 @@ struct accounts {
 	uint8_t device_key[32];			  /* HMAC key of device tokens */
 	struct record_cache *sessions; /* struct session_entry by hex session key; emptied on
 					  every change of a session or an account */
+	struct session_touches *touches; /* queued for the next group commit, or NULL */
+	EVP_MD *sha256;
+};
+
+/* Last uses to write: the sessions' keys (hashes of their tokens) and times. */
+struct session_touches {
+	size_t n, cap;
+	struct session_touch {
+		uint8_t key[32];
+		int64_t last;
+	} v[];
 };
 
 /* A session in use of an enabled account, as the store holds it. */
@@ -88,7 +99,9 @@ struct accounts *accounts_new(struct store *st, const struct accounts_params *p)
 	/* the signups_per_address-th signup is the last one before the wait */
 	a->signups = throttle_new(THROTTLE_SLOTS, p->signups_per_address - 1, THROTTLE_MAX_WAIT);
 	a->sessions = record_cache_new(SESSION_SLOTS, sizeof(struct session_entry));
-	if (!a->by_account || !a->by_address || !a->by_device || !a->signups || !a->sessions) {
+	a->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (!a->by_account || !a->by_address || !a->by_device || !a->signups || !a->sessions ||
+	    !a->sha256) {
 		accounts_free(a);
 		errno = ENOMEM;
 		return NULL;
@@ -121,6 +134,8 @@ void accounts_free(struct accounts *a)
 	throttle_free(a->by_device);
 	throttle_free(a->signups);
 	record_cache_free(a->sessions);
+	accounts_touches_free(a->touches);
+	EVP_MD_free(a->sha256);
 	OPENSSL_cleanse(a->device_key, sizeof(a->device_key));
 	free(a->dummy);
 	free(a);
@@ -327,11 +342,12 @@ static char *account_hash(struct accounts *a, const char *email, int *rc)
 	return hash;
 }
 
-static void token_key(const uint8_t raw[TOKEN_RAW], uint8_t key[32])
+/* A session's key: the SHA-256 of its token's bytes (with SHA-256 fetched once, not per use). */
+static void token_key(const struct accounts *a, const uint8_t raw[TOKEN_RAW], uint8_t key[32])
 {
 	unsigned int n = 32;
 
-	EVP_Digest(raw, TOKEN_RAW, key, &n, EVP_sha256(), NULL);
+	EVP_Digest(raw, TOKEN_RAW, key, &n, a->sha256, NULL);
 }
 
 /* Does EMAIL's account in T still have HASH and is it enabled?  0, -EACCES or a negative errno. */
@@ -359,7 +375,7 @@ int accounts_login_session(struct accounts *a, const char *email, const char *ha
 
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return -EIO;
-	token_key(raw, key);
+	token_key(a, raw, key);
 	*expires = now + a->p.ttl_s;
 	if ((rc = store_begin(a->st, true, &t)) != 0)
 		goto out;
@@ -395,13 +411,13 @@ int accounts_password_check(const struct accounts *a, const char *hash, const ch
 }
 
 /* The session key of the base64url TOKEN, or -EACCES when it is malformed. */
-static int decode_token(const char *token, size_t len, uint8_t key[32])
+static int decode_token(const struct accounts *a, const char *token, size_t len, uint8_t key[32])
 {
 	uint8_t raw[TOKEN_RAW + 2];
 
 	if (len != ACCOUNTS_TOKEN_LEN || paseto_b64_decode(token, len, raw) != TOKEN_RAW)
 		return -EACCES;
-	token_key(raw, key);
+	token_key(a, raw, key);
 	return 0;
 }
 
@@ -429,8 +445,8 @@ static int session_user(struct store_txn *t, json_t *s, struct accounts_user *u)
 
 /*
  * One attempt at using the session of KEY: WRITE false reads only and gives
- * -EAGAIN when the session must be written (its last use is stale, or it
- * ended and must be deleted).  0 with *E the session as it is stored now.
+ * -EAGAIN when the session ended and must be deleted.  0 with *E the
+ * session as it is stored now.
  */
 static int session_use(struct accounts *a, const uint8_t key[32], int64_t now, bool write,
 		       struct session_entry *e)
@@ -457,37 +473,40 @@ static int session_use(struct accounts *a, const uint8_t key[32], int64_t now, b
 		}
 		goto out;
 	}
-	if ((rc = session_user(t, s, &e->u)) != 0)
-		goto out;
-	if (now - e->last >= TOUCH_EVERY(a)) {
-		if (!write) {
-			rc = -EAGAIN;
-			goto out;
-		}
-		e->last = now;
-		if (json_object_set_new(s, "last", json_integer(now)) != 0 ||
-		    (rc = records_put(t, ORIGIN_DB_SESSIONS, key, 32, json_incref(s), false)) !=
-			0) {
-			rc = rc ? rc : -ENOMEM;
-			goto out;
-		}
-	}
-	if (write) {
-		rc = store_commit(t);
-		t = NULL;
-	}
+	rc = session_user(t, s, &e->u);
 out:
 	json_decref(s);
 	store_abort(t);
 	return rc;
 }
 
+/* Queue the last use NOW of the session of KEY: false on ENOMEM (the next use tries again). */
+static bool touch(struct accounts *a, const uint8_t key[32], int64_t now)
+{
+	struct session_touches *st = a->touches;
+
+	if (!st || st->n == st->cap) {
+		size_t cap = st ? 2 * st->cap : 64;
+		struct session_touches *grown = realloc(st, sizeof(*st) + cap * sizeof(st->v[0]));
+
+		if (!grown)
+			return false;
+		if (!st)
+			grown->n = 0;
+		grown->cap = cap;
+		a->touches = st = grown;
+	}
+	memcpy(st->v[st->n].key, key, 32);
+	st->v[st->n++].last = now;
+	return true;
+}
+
 /*
  * Most uses of a session find it in A's cache, live and with a recent last
  * use, and need no store read.  What the cache holds is what the store
- * holds: a touch of the last use replaces the session's entry, and every
- * other change of a session or an account (logout, disable, password)
- * empties the cache.
+ * holds, or will once the touches queued are written: a touch of the last
+ * use replaces the session's entry, and every other change of a session or
+ * an account (logout, disable, password) empties the cache.
  */
 int accounts_session_use(struct accounts *a, const char *token, size_t len, int64_t now,
 			 struct accounts_user *u)
@@ -497,22 +516,54 @@ int accounts_session_use(struct accounts *a, const char *token, size_t len, int6
 	uint8_t key[32];
 	int rc;
 
-	if ((rc = decode_token(token, len, key)) != 0)
+	if ((rc = decode_token(a, token, len, key)) != 0)
 		return rc;
 	hex_encode(key, sizeof(key), hex);
-	if (record_cache_get(a->sessions, hex, &e) && session_live(a, &e, now) &&
-	    now - e.last < TOUCH_EVERY(a)) {
-		*u = e.u;
-		return 0;
+	if (!record_cache_get(a->sessions, hex, &e) || !session_live(a, &e, now)) {
+		rc = session_use(a, key, now, false, &e);
+		if (rc == -EAGAIN)
+			rc = session_use(a, key, now, true, &e);
+		if (rc != 0)
+			return rc; /* a cached entry of an ended session is not live: it stays unused */
+		record_cache_put(a->sessions, hex, &e);
 	}
-	rc = session_use(a, key, now, false, &e);
-	if (rc == -EAGAIN)
-		rc = session_use(a, key, now, true, &e);
-	if (rc != 0)
-		return rc; /* a cached entry of an ended session is not live: it stays unused */
-	record_cache_put(a->sessions, hex, &e); /* in place of the one a touch made stale */
+	if (now - e.last >= TOUCH_EVERY(a) && touch(a, key, now)) {
+		e.last = now;
+		record_cache_put(a->sessions, hex, &e);
+	}
 	*u = e.u;
 	return 0;
+}
+
+int accounts_touches_take(struct accounts *a, struct session_touches **out)
+{
+	*out = a->touches;
+	a->touches = NULL;
+	return 0;
+}
+
+int accounts_touches_put(const struct session_touches *st, struct store_txn *t)
+{
+	int rc = 0;
+
+	for (size_t i = 0; st && i < st->n && rc == 0; i++) {
+		const struct session_touch *k = &st->v[i];
+		json_t *s = NULL;
+
+		if (records_get(t, ORIGIN_DB_SESSIONS, k->key, 32, &s) != 0)
+			continue; /* ended meanwhile (or unreadable: the next use finds out) */
+		if (json_integer_value(json_object_get(s, "last")) < k->last)
+			rc = json_object_set_new(s, "last", json_integer(k->last)) != 0
+				 ? -ENOMEM
+				 : records_put(t, ORIGIN_DB_SESSIONS, k->key, 32, json_incref(s), false);
+		json_decref(s);
+	}
+	return rc;
+}
+
+void accounts_touches_free(struct session_touches *st)
+{
+	free(st);
 }
 
 int accounts_logout(struct accounts *a, const char *token, size_t len)
@@ -521,7 +572,7 @@ int accounts_logout(struct accounts *a, const char *token, size_t len)
 	uint8_t key[32];
 	int rc;
 
-	if ((rc = decode_token(token, len, key)) != 0)
+	if ((rc = decode_token(a, token, len, key)) != 0)
 		return rc;
 	if ((rc = store_begin(a->st, true, &t)) != 0)
 		return rc;

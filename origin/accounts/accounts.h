@@ -5,7 +5,9 @@
  * A user id is "u" and 16 lowercase hex digits (64 random bits); it names
  * the user in stream tokens and licenses, where an email must not appear.
  * A session's last use is written at most every idle timeout / 8 (60 s at
- * most), so most requests read the store without writing it.
+ * most), and not by the request that finds it stale: the touch is queued
+ * and written by the next group commit of leases (main.c), off the loop, so
+ * no request waits on the store's writer for it.
  *
  * Passwords are hashed with argon2id; session tokens are 32 random bytes,
  * handed out once as base64url (43 characters) and kept only as their hash.
@@ -138,6 +140,19 @@ int accounts_session_use(struct accounts *a, const char *token, size_t len, int6
 
 /* End the session of TOKEN[0..LEN).  Returns 0, -EACCES when there is none, or a negative errno. */
 int accounts_logout(struct accounts *a, const char *token, size_t len);
+
+/*
+ * Session touches: the last uses accounts_session_use() queued.  Take them
+ * on the loop (0 with *OUT, NULL when there are none, or -ENOMEM), write
+ * them in a write transaction on any thread (a session that ended
+ * meanwhile is skipped; a last use is never moved back), then free them.
+ * Touches that fail to commit are dropped: the store keeps the use before,
+ * at most one idle timeout / 8 older.
+ */
+struct session_touches;
+int accounts_touches_take(struct accounts *a, struct session_touches **out);
+int accounts_touches_put(const struct session_touches *st, struct store_txn *t);
+void accounts_touches_free(struct session_touches *st);
 
 /*
  * Look up the account of EMAIL_OR_ID (an email, normalised here, or a user
