@@ -210,9 +210,19 @@ void api_admin_steer(struct origin_api *api, struct httpd_exchange *x, const str
 /* A playback URL on edge base BASE: BASE/s/TOKEN/TITLE/master.m3u8 (malloc'd), or NULL. */
 static char *play_url(const char *base, const char *token, const char *title)
 {
-	char *u;
+	static const char s[] = "/s/", tail[] = "/master.m3u8";
+	size_t nb = strlen(base), nt = strlen(token), ni = strlen(title);
+	char *u = malloc(nb + 3 + nt + 1 + ni + sizeof(tail)), *p = u;
 
-	return asprintf(&u, "%s/s/%s/%s/master.m3u8", base, token, title) < 0 ? NULL : u;
+	if (!u)
+		return NULL; /* the pieces copied, not formatted: five URLs a play */
+	p = mempcpy(p, base, nb);
+	p = mempcpy(p, s, 3);
+	p = mempcpy(p, token, nt);
+	*p++ = '/';
+	p = mempcpy(p, title, ni);
+	memcpy(p, tail, sizeof(tail));
+	return u;
 }
 
 int api_steer_play(struct origin_api *api, struct httpd_exchange *x, const char *title,

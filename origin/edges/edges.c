@@ -69,6 +69,7 @@ void edges_slot_update(struct edges *e, size_t i)
 	s->until = usable ? ed->last_report + (int64_t)e->p.down_after_s : 0;
 	s->bits_per_s = (double)ed->rep.bytes_per_s * 8;
 	s->capacity = (double)ed->spec.capacity_mbps * 1e6;
+	steer_slot_load(s);
 }
 
 bool edges_holders_fresh(struct edges *e)

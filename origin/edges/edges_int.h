@@ -37,7 +37,16 @@ struct steer_slot {
 	double bits_per_s; /* reported: bytes/s x 8 */
 	double capacity;   /* bits/s */
 	uint64_t steered;  /* players sent since its last report */
+	double load;	   /* steer_slot_load(): what a play compares, kept as it changes */
 };
+
+#define PLAY_BPS 5000000.0 /* what a player sent since the last report is assumed to add */
+
+/* S's load relative to its capacity, counting the players sent since its report. */
+static inline void steer_slot_load(struct steer_slot *s)
+{
+	s->load = (s->bits_per_s + (double)s->steered * PLAY_BPS) / s->capacity;
+}
 
 struct edges {
 	uint32_t magic;

@@ -123,8 +123,8 @@ int edges_report(struct edges *e, const char *id, const struct edge_report *r, i
 		memcpy(copy.prefixes, r->prefixes, r->nprefixes * sizeof(*r->prefixes));
 	keep_report(e, slot, &copy);
 	ed->last_report = now;
-	edges_slot_update(e, slot);
 	e->slots[slot].steered = 0;
+	edges_slot_update(e, slot);
 	*out = a;
 	return 0;
 }

@@ -16,7 +16,6 @@
 #include <string.h>
 
 #define MAX_CHOICES (1 + EDGE_ALTERNATES)
-#define PLAY_BPS    5000000.0 /* what a player sent since the last report is assumed to add */
 
 /* The table over every edge's prefixes, rebuilt when they changed; false on ENOMEM. */
 static bool table_fresh(struct edges *e)
@@ -48,11 +47,6 @@ static bool table_fresh(struct edges *e)
 	e->table = t;
 	e->table_gen = e->gen;
 	return true;
-}
-
-static double load(const struct steer_slot *s)
-{
-	return (s->bits_per_s + (double)s->steered * PLAY_BPS) / s->capacity;
 }
 
 /* The choices being made: slots of edges, and why each. */
@@ -95,12 +89,12 @@ static void take(const struct edges *e, struct pick *k, const uint32_t *slots, s
 		double l;
 		size_t j;
 
-		if (now >= e->slots[s].until || picked(k, s) ||
+		if (now >= e->slots[s].until)
+			continue;
+		l = e->slots[s].load;
+		if ((nb == want && l >= best_load[nb - 1]) || picked(k, s) ||
 		    (only && !holders_among(only->v, only->n, s)))
-			continue;
-		l = load(&e->slots[s]);
-		if (nb == want && l >= best_load[nb - 1])
-			continue;
+			continue; /* the cheap test first: most edges are not among the best */
 		j = nb < want ? nb++ : nb - 1;
 		for (; j > 0 && best_load[j - 1] > l; j--) {
 			best[j] = best[j - 1];
@@ -144,8 +138,10 @@ void edges_steer(struct edges *e, const struct prefix *a, const char *title, int
 		out->e[i].prefix_len = k.len[i];
 	}
 	out->n = k.n;
-	if (send && k.n)
+	if (send && k.n) {
 		e->slots[k.slot[0]].steered++;
+		steer_slot_load(&e->slots[k.slot[0]]);
+	}
 	if (out->n < MAX_CHOICES) {
 		snprintf(out->e[out->n].url, sizeof(out->e[0].url), "%s", e->p.fallback_url);
 		out->e[out->n++].why = "fallback";
