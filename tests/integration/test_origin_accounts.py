@@ -211,6 +211,33 @@ def idle(t):
             r.body)
 
 
+def touch_survives_kill(t):
+    """A session's last use is written by the next group commit (within the second's tick),
+    not by the request: after a kill -9 and a restart the session counts as idle from that
+    use, and one unused since its login as idle from the login."""
+    o = t.origin(auth={"session_idle": "8s", "session_ttl": "1h"})  # touched every 1 s
+    o.call("POST", "/api/v1/signup", {"email": "touch@example.com", "password": PASSWORD})
+    cred = {"email": "touch@example.com", "password": PASSWORD}
+    start = time.monotonic()
+    used = (o.call("POST", "/api/v1/login", cred).json or {}).get("token") or ""
+    unused = (o.call("POST", "/api/v1/login", cred).json or {}).get("token") or ""
+    time.sleep(max(0.0, start + 4.0 - time.monotonic()))
+    r = o.call("GET", "/api/v1/me", token=used)
+    t.check("a session used 4 s after its login is 200", r.status == 200, r.body)
+    time.sleep(1.6)  # the tick's group commit writes the touch
+    o.proc.kill()
+    o.proc.wait(5)
+    o.stderr.close()
+    o.start()
+    time.sleep(max(0.0, start + 9.3 - time.monotonic()))
+    r = o.call("GET", "/api/v1/me", token=used)
+    t.check("after kill -9, the session is live from its last use (written by the commit)",
+            r.status == 200, r.body)
+    r = o.call("GET", "/api/v1/me", token=unused)
+    t.check("a session unused since its login is idle after session_idle",
+            is_error(r, 401, "invalid_token"), r.body)
+
+
 def config_checks(t):
     cfg = os.path.join(t.tmp, "weak.conf")
     for key, val in (("argon2_memory", "8m"), ("argon2_time", "1"),
@@ -580,6 +607,7 @@ def main(t):
     restart(t, o, tokens[1])
     password_change(t, o)
     idle(t)
+    touch_survives_kill(t)
     throttling(t)
     config_checks(t)
     hashing_off_loop(t)
