@@ -72,6 +72,15 @@ static void leases(void)
 	CHECK_INT(lease_table_count(lt), 3000);
 	for (int i = 0; i < 3000; i += 7)
 		CHECK(lease_live(lt, ids[i], 2001));
+	/* ids sort in the order made (3000 within a few milliseconds), so a commit appends */
+	{
+		int sorted = 1;
+
+		for (int i = 1; i < 3000; i++)
+			sorted &= strcmp(ids[i - 1], ids[i]) < 0;
+		CHECK(sorted);
+		CHECK(ids[0][0] == 'l' && strspn(ids[0] + 1, "0123456789abcdef") == LEASE_ID_LEN - 1);
+	}
 
 	/* saved in one transaction, loaded back after a "restart" */
 	CHECK((st = open_store()) != NULL);
