@@ -420,6 +420,7 @@ static int open_fill(char *err, size_t errlen)
 	    .rescan_s = (uint32_t)(M.cfg.fill_rescan_ms / 1000),
 	    .backoff_s = (uint32_t)(M.cfg.fill_backoff_ms / 1000),
 	    .backoff_max_s = (uint32_t)(M.cfg.fill_backoff_max_ms / 1000),
+	    .timeout_ms = (uint32_t)M.cfg.fill_timeout_ms,
 	    .viewing = M.api.viewing,
 	    .peer = M.cfg.fill_peer,
 	};

@@ -111,6 +111,7 @@ static const struct conf_key keys[] = {
     {"fill", "rescan", CONF_DURATION, F(fill_rescan_ms), 1000, DAY_MS, NULL, NULL},
     {"fill", "backoff", CONF_DURATION, F(fill_backoff_ms), 1000, DAY_MS, NULL, NULL},
     {"fill", "backoff_max", CONF_DURATION, F(fill_backoff_max_ms), 1000, DAY_MS, NULL, NULL},
+    {"fill", "timeout", CONF_DURATION, F(fill_timeout_ms), 1000, 3600000, NULL, NULL},
     {"fill", "peer", CONF_BOOL, F(fill_peer), 0, 0, NULL, NULL},
     {"web", "root", CONF_PATH, F(web_root), 0, 0, NULL, NULL},
     {"web", "edge_origins", CONF_CUSTOM, F(web_origins), 0, 0,
@@ -169,6 +170,7 @@ void origin_config_defaults(struct origin_config *cfg)
 	cfg->fill_rescan_ms = 10000;
 	cfg->fill_backoff_ms = 2000;
 	cfg->fill_backoff_max_ms = 300000;
+	cfg->fill_timeout_ms = 20000;
 	snprintf(cfg->web_root, sizeof(cfg->web_root), "%s", REEL_DATADIR "/web");
 	snprintf(cfg->error_log, sizeof(cfg->error_log), "stderr");
 	cfg->level = LOG_LVL_INFO;

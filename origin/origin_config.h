@@ -98,6 +98,7 @@ struct origin_config {
 	char fill_window[16];		     /* "HH:MM-HH:MM" local time; "" = always */
 	int fill_window_start, fill_window_end; /* minutes, from fill_window */
 	uint64_t fill_rescan_ms, fill_backoff_ms, fill_backoff_max_ms;
+	uint64_t fill_timeout_ms; /* an edge's answer without a body; a stalled transfer */
 	bool fill_peer; /* peer fill: edges copy from peers of their cluster */
 
 	char web_root[PATH_MAX]; /* the web player's files (web/web.h); "" = none */

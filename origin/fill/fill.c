@@ -228,7 +228,11 @@ struct xfer *fill_xfer_start(struct fill *f, struct fedge *e, struct fjob *j,
 	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME,
+			 (long)(f->p.timeout_ms ? (f->p.timeout_ms + 999) / 1000 : 60));
+	/* an edge that takes a request and never answers holds its cluster's first plan */
+	if (!body && f->p.timeout_ms)
+		curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)f->p.timeout_ms);
 	curl_easy_setopt(x->easy, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(x->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(x->easy, CURLOPT_XFERINFODATA, x);

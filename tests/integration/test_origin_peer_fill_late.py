@@ -8,9 +8,12 @@ a small [fill] rate:
   the cluster once.
 - copies count against the receiving edge's rate: an edge that comes back to a title
   its peer holds complete copies it at about [fill] rate, not as fast as the peers'
-  disks go."""
+  disks go.
+- an edge that takes its first inventory request and never answers holds the cluster's
+  fill back for [fill] timeout, not until the request is given up."""
 
 import os
+import socket
 import time
 
 import edgetest as et
@@ -134,6 +137,42 @@ def main(t):
                 after["objects_sent"] - before["objects_sent"]), (len(paced), 0))
 
     metrics(t, o, ids, low)
+    silent_peer(t, content)
+
+
+def silent_peer(t, content):
+    """An edge that takes its first inventory request and never answers holds its
+    cluster's fill back for [fill] timeout (2 s here), not until curl gives up on it."""
+    os.makedirs(os.path.join(t.tmp, "o2"))
+    o = ot.Origin(os.path.join(t.tmp, "o2"), jobs={"content_dir": content}, fill={
+        "rescan": "1s", "backoff": "1s", "backoff_max": "2s", "peer": "on", "timeout": "2s"})
+    t.origins.append(o)
+    o.start()
+    keys = status(o)["control_keys"]["keys"]
+    kf = os.path.join(t.tmp, "control2.keys")
+    with open(kf, "w") as f:
+        f.write("%s %s\n" % (keys[0]["kid"], keys[0]["public_key"]))
+    ports, ids = add_edges(t, o, 2)
+    silent = socket.socket()
+    silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    silent.bind(("127.0.0.1", ports[1]))
+    silent.listen(16)  # the kernel takes the connections; nothing reads or answers them
+    try:
+        edge = start_edge(t, "q0", ids[0], kf, ports[0])
+        start = time.monotonic()
+        register(t, o, content, "race")
+        wait(t, "the edge beside a silent peer holds race complete",
+             lambda: edge_titles(o, ids[0]).get("race") == "done", timeout=40)
+        took = time.monotonic() - start
+        print("# beside a silent peer: race complete in %.1f s ([fill] timeout 2 s)" % took)
+        t.check("the silent peer held the cluster back about its timeout, not a minute",
+                took < 15, "%.1f s" % took)
+        t.check_eq("its files of race are the package's", tree(edge.store_root, "race"),
+                   tree(content, "race"))
+        row = job_row(o, ids[1], "race")
+        t.check("the silent edge's fill is not done", row.get("state") != "complete", row)
+    finally:
+        silent.close()
 
 
 if __name__ == "__main__":
