@@ -665,6 +665,12 @@ def run(main, name=None, cls=None):
     t = (cls or Test)(name)
     t0 = time.monotonic()
     status = 0
+
+    def terminated(signum, frame):  # meson's timeout: still stop every server started
+        print("FAIL   test terminated (signal %d)" % signum, flush=True)
+        raise SystemExit(1)
+
+    signal.signal(signal.SIGTERM, terminated)
     try:
         main(t)
     except Skip as ex:
