@@ -23,21 +23,43 @@ static const uint8_t plain_ascii[256] = {
     ['\\' + 1 ... 0x7f] = 1,
 };
 
-/* The run of bytes at S that need no escape: plain ASCII and valid UTF-8 sequences. */
-static size_t plain_run(const unsigned char *s, int *err)
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Does the word W hold a byte below 0x20, '"', '\\' or one of 0x80 and up? (exact) */
+static inline bool word_special(uint64_t w)
 {
-	size_t i = 0, n;
+	uint64_t quote = w ^ (ONES * '"'), slash = w ^ (ONES * '\\');
+
+	return (((w - ONES * 0x20) & ~w) | ((quote - ONES) & ~quote) | ((slash - ONES) & ~slash) |
+		w) &
+	       HIGHS;
+}
+
+/*
+ * The run of bytes at S (N of them before its NUL) that need no escape:
+ * plain ASCII, eight bytes at a time while no byte of a word is special,
+ * and valid UTF-8 sequences.
+ */
+static size_t plain_run(const unsigned char *s, size_t n, int *err)
+{
+	size_t i = 0, k;
 
 	for (;;) {
+		for (uint64_t w; i + 8 <= n; i += 8) {
+			memcpy(&w, s + i, 8);
+			if (word_special(w))
+				break;
+		}
 		while (plain_ascii[s[i]])
 			i++;
 		if (s[i] < 0x80)
 			return i; /* the end, or a byte to escape */
-		if (!(n = utf8_decode(s + i, 4, NULL))) {
+		if (!(k = utf8_decode(s + i, 4, NULL))) {
 			*err = -EILSEQ;
 			return i;
 		}
-		i += n;
+		i += k;
 	}
 }
 
@@ -61,13 +83,13 @@ static size_t escape(unsigned char c, char seq[8])
 
 static void put_string(struct json_out *o, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *s = (const unsigned char *)str, *end = s + strlen(str);
 	char seq[8];
 	size_t n;
 
 	put(o, "\"", 1);
 	while (!o->err) {
-		n = plain_run(s, &o->err);
+		n = plain_run(s, (size_t)(end - s), &o->err);
 		put(o, s, n);
 		s += n;
 		if (o->err || !*s)

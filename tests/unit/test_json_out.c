@@ -196,6 +196,42 @@ static void random_strings(void)
 	CHECK(taken > 1000);
 }
 
+/*
+ * Plain runs of every length up to 40 with one special piece at every
+ * position (a quote, a backslash, controls, DEL, UTF-8 of 2, 3 and 4 bytes,
+ * a stray continuation byte): the runs are scanned a word at a time, so
+ * each piece must be found whichever byte of a word it falls on.
+ */
+static void runs(void)
+{
+	static const char *const pieces[] = {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9",
+					     "\xe2\x82\xac", "\xf0\x9f\x8e\xac", "\x80", " "};
+	int wrong = 0;
+
+	for (size_t n = 0; n <= 40; n++)
+		for (size_t at = 0; at <= n; at++)
+			for (size_t k = 0; k < sizeof(pieces) / sizeof(pieces[0]); k++) {
+				struct json_out o = {0};
+				char s[64], *text = NULL;
+				size_t len;
+				json_t *j;
+
+				memset(s, 'a', n);
+				snprintf(s + at, sizeof(s) - at, "%s%.*s", pieces[k], (int)(n - at),
+					 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+				json_out_open(&o, NULL, '[');
+				json_out_str(&o, NULL, s);
+				json_out_close(&o, ']');
+				if ((j = json_pack("[s]", s))) {
+					wrong += !same_as_jansson(&o, j);
+				} else {
+					wrong += json_out_end(&o, &text, &len) != -EILSEQ;
+					free(text);
+				}
+			}
+	CHECK_INT(wrong, 0);
+}
+
 int main(void)
 {
 	strings();
@@ -203,5 +239,6 @@ int main(void)
 	nesting();
 	failures();
 	random_strings();
+	runs();
 	return test_done();
 }
