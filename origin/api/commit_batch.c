@@ -1,8 +1,8 @@
 /*
  * Group commit of deferred answers (commit_batch.h): the waiters of the
  * next batch gather while at most one write runs on the batch's thread (a
- * pool of one, accounts/pwhash_pool.h); when it is done, its waiters are
- * answered and the next batch starts at once if anything is waiting.
+ * pool of one, accounts/pwhash_pool.h); when it is done, the next batch
+ * starts at once if anything is waiting, and then its waiters are answered.
  */
 #include "array.h"
 #include "api/commit_batch.h"
@@ -71,10 +71,11 @@ static void written(void *arg, int rc)
 		bt->rc = rc;
 	b->ops.finish(b->arg, bt->job, bt->rc);
 	b->flying = NULL;
-	answer_all(bt, bt->rc);
-	free(bt);
+	/* the next write first: its sync runs while these answers are made and sent */
 	if (b->next.n || b->kicked)
 		start(b);
+	answer_all(bt, bt->rc);
+	free(bt);
 }
 
 /* Start writing what the waiters gathered so far, unless a write is in flight. */
