@@ -49,13 +49,15 @@ struct accounts {
 	EVP_MD *sha256;
 };
 
-/* Last uses to write: the sessions' keys (hashes of their tokens) and times. */
+/* A last use to write: the session's key (the hash of its token) and the time. */
+struct session_touch {
+	uint8_t key[32];
+	int64_t last;
+};
+
 struct session_touches {
+	struct session_touch *v;
 	size_t n, cap;
-	struct session_touch {
-		uint8_t key[32];
-		int64_t last;
-	} v[];
 };
 
 /* A session in use of an enabled account, as the store holds it. */
@@ -483,19 +485,11 @@ out:
 /* Queue the last use NOW of the session of KEY: false on ENOMEM (the next use tries again). */
 static bool touch(struct accounts *a, const uint8_t key[32], int64_t now)
 {
-	struct session_touches *st = a->touches;
+	struct session_touches *st = a->touches ? a->touches : calloc(1, sizeof(*st));
 
-	if (!st || st->n == st->cap) {
-		size_t cap = st ? 2 * st->cap : 64;
-		struct session_touches *grown = realloc(st, sizeof(*st) + cap * sizeof(st->v[0]));
-
-		if (!grown)
-			return false;
-		if (!st)
-			grown->n = 0;
-		grown->cap = cap;
-		a->touches = st = grown;
-	}
+	if (!(a->touches = st) ||
+	    array_reserve((void **)&st->v, &st->cap, st->n, sizeof(*st->v), 64))
+		return false;
 	memcpy(st->v[st->n].key, key, 32);
 	st->v[st->n++].last = now;
 	return true;
@@ -563,6 +557,8 @@ int accounts_touches_put(const struct session_touches *st, struct store_txn *t)
 
 void accounts_touches_free(struct session_touches *st)
 {
+	if (st)
+		free(st->v);
 	free(st);
 }
 

@@ -143,7 +143,7 @@ int accounts_logout(struct accounts *a, const char *token, size_t len);
 
 /*
  * Session touches: the last uses accounts_session_use() queued.  Take them
- * on the loop (0 with *OUT, NULL when there are none, or -ENOMEM), write
+ * on the loop (always 0, with *OUT NULL when there are none), write
  * them in a write transaction on any thread (a session that ended
  * meanwhile is skipped; a last use is never moved back), then free them.
  * Touches that fail to commit are dropped: the store keeps the use before,

@@ -39,7 +39,8 @@ struct fill_params {
 	uint32_t rescan_s;		/* ask each edge what it holds this often */
 	uint32_t backoff_s, backoff_max_s; /* retries: first wait, longest wait */
 	uint32_t timeout_ms; /* a request without a body (inventory, listing, removal) is
-				answered within this, a transfer moves a byte within it */
+				answered within this, a transfer moves a byte within it;
+				0: no limit but a transfer stalled for 60 s */
 	const struct viewing *viewing;	   /* popularity: its plays in the window (borrowed) */
 	bool peer; /* peer fill: an edge copies what a peer of its cluster has */
 };

@@ -80,8 +80,7 @@ static int room(struct lease_table *lt)
  * sorts after the one before), and 10 random hex digits.  In that order a
  * turn's new leases sit side by side at the end of the store's table, and
  * the ended ones at its start, so a commit of many plays rewrites a few
- * pages instead of one per lease (random ids: 15 KB written per play).
- * 0 or -EIO.
+ * pages instead of one per lease.  0 or -EIO.
  */
 static int new_id(struct lease_table *lt, char id[LEASE_ID_LEN + 1])
 {
